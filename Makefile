@@ -1,0 +1,123 @@
+# sdesgate — one top-level Makefile.
+#
+# Each part of the tree adds itself through a fragment named build.mk
+# (rtp/srtp/build.mk, modules/sdes/build.mk, tests/unit/build.mk, ...).
+# A fragment appends to these lists and adds its own link rules:
+#   BINS        programs built by `make` (build/srtpd, build/sdes-sdp, ...)
+#   UNIT_TESTS  test programs run by `make test` and `make asan`
+#   SLOW_TESTS  test commands run by `make test` only (interop, end to end)
+#   FUZZERS     libFuzzer targets; NAME_SRCS and NAME_LIBS name what they link
+#   BENCHES     commands run by `make bench`
+# Objects are compiled by the one pattern rule below into $(BUILD)/obj/.
+#
+#   make            build everything into build/
+#   make test       install deps (scripts/deps.sh), build, run every test
+#   make asan       the unit tests under ASan+UBSan (clang), in build/asan/
+#   make fuzz       every fuzz target for FUZZ_SECONDS each
+#   make bench      benchmarks: ours against libsrtp2 / RTPengine, as ratios
+#   make demo       a real call through Kamailio + sdes.so + srtpd
+#   make run        srtpd + Kamailio in the foreground with CFG=cfg/....cfg
+
+BUILD    ?= build
+CC       ?= cc
+SAN      ?=
+OPT      ?= -O2
+FUZZ_SECONDS ?= 300
+FUZZ_QUICK   ?= 15
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -fPIC -MMD -MP -I. -Irtp -Imodules
+LDFLAGS  ?=
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+BINS       :=
+UNIT_TESTS :=
+SLOW_TESTS :=
+FUZZERS    :=
+BENCHES    :=
+CLEAN_EXTRA :=
+
+# Libraries shared between fragments (named here so any fragment can depend
+# on them whatever the include order).
+SRTP_LIB := $(BUILD)/lib/libsg_srtp.a
+CTL_LIB  := $(BUILD)/lib/libsg_ctl.a
+SDES_LIB := $(BUILD)/lib/libsg_sdes.a
+
+.PHONY: all deps test unit-test asan fuzz fuzz-build bench demo run clean install
+all: build-all
+
+FRAGMENTS := $(sort $(wildcard rtp/*/build.mk modules/*/build.mk tests/*/build.mk))
+include $(FRAGMENTS)
+
+build-all: $(BINS) $(UNIT_TESTS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# Objects of a list of sources, e.g. $(call objs,$(SRTP_SRCS)).
+objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+deps:
+	bash scripts/deps.sh
+
+# `make test`: the dependency step, then every test; the runner prints the
+# closing line "N passed, M failed" and fails when M > 0.
+test: deps
+	$(MAKE) --no-print-directory build-all fuzz-build
+	bash scripts/run-tests.sh $(UNIT_TESTS) $(SLOW_TESTS) \
+	  $(foreach f,$(FUZZERS),"scripts/run-fuzz.sh $(BUILD)/fuzz/$(f) $(FUZZ_QUICK)")
+
+unit-test: $(UNIT_TESTS)
+	bash scripts/run-tests.sh $(UNIT_TESTS)
+
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" unit-test
+
+# libFuzzer targets: clang, ASan+UBSan, every source linked in one command.
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Irtp -Imodules \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+define fuzz_rule
+$(BUILD)/fuzz/$(1): $$($(1)_SRCS)
+	@mkdir -p $$(dir $$@)
+	clang $$(FUZZ_CFLAGS) $$($(1)_SRCS) -o $$@ $$($(1)_LIBS)
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+fuzz-build: $(foreach f,$(FUZZERS),$(BUILD)/fuzz/$(f))
+
+fuzz: fuzz-build
+	bash scripts/run-tests.sh \
+	  $(foreach f,$(FUZZERS),"scripts/run-fuzz.sh $(BUILD)/fuzz/$(f) $(FUZZ_SECONDS)")
+
+bench: deps
+	SDESGATE_WITH_LIBSRTP_SRC=1 bash scripts/deps.sh
+	$(MAKE) --no-print-directory build-all
+	@set -e; for b in $(BENCHES); do echo "== $$b"; $$b; done
+
+demo: deps
+	$(MAKE) --no-print-directory build-all
+	bash scripts/demo.sh
+
+CFG ?= cfg/legacy-pbx.cfg
+run: deps
+	$(MAKE) --no-print-directory build-all
+	bash scripts/run.sh $(CFG)
+
+PREFIX ?= /usr/local
+install: build-all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	for b in srtpd srtpctl srtp-pcap srtp-bench sdes-sdp; do \
+	  [ -f $(BUILD)/$$b ] && install -m 755 $(BUILD)/$$b $(DESTDIR)$(PREFIX)/bin/ || true; done
+	[ -f $(BUILD)/sdes.so ] && install -D -m 644 $(BUILD)/sdes.so \
+	  $(DESTDIR)/usr/lib/x86_64-linux-gnu/kamailio/modules/sdes.so || true
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/fuzz $(BUILD)/tests $(BINS) $(CLEAN_EXTRA)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
