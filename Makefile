@@ -51,6 +51,9 @@ SDES_LIB := $(BUILD)/lib/libsg_sdes.a
 .PHONY: all deps test unit-test asan fuzz fuzz-build bench demo run clean install
 all: build-all
 
+# Objects of a list of sources, e.g. $(call objs,$(SRTP_SRCS)).
+objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
 FRAGMENTS := $(sort $(wildcard rtp/*/build.mk modules/*/build.mk tests/*/build.mk))
 include $(FRAGMENTS)
 
@@ -59,9 +62,6 @@ build-all: $(BINS) $(UNIT_TESTS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-
-# Objects of a list of sources, e.g. $(call objs,$(SRTP_SRCS)).
-objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 deps:
 	bash scripts/deps.sh
