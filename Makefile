@@ -1,7 +1,7 @@
 # sdesgate — one top-level Makefile.
 #
 # Each part of the tree adds itself through a fragment named build.mk
-# (rtp/srtp/build.mk, modules/sdes/build.mk, tests/unit/build.mk, ...).
+# (rtp/srtp/build.mk, modules/sdes/build.mk) or tests/DIR/AREA.mk (tests/unit/srtp.mk).
 # A fragment appends to these lists and adds its own link rules:
 #   BINS        programs built by `make` (build/srtpd, build/sdes-sdp, ...)
 #   UNIT_TESTS  test programs run by `make test` and `make asan`
@@ -54,7 +54,7 @@ all: build-all
 # Objects of a list of sources, e.g. $(call objs,$(SRTP_SRCS)).
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-FRAGMENTS := $(sort $(wildcard rtp/*/build.mk modules/*/build.mk tests/*/build.mk))
+FRAGMENTS := $(sort $(wildcard rtp/*/build.mk modules/*/build.mk tests/*/*.mk))
 include $(FRAGMENTS)
 
 build-all: $(BINS) $(UNIT_TESTS)
