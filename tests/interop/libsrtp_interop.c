@@ -1,0 +1,489 @@
+/*
+ * tests/interop/libsrtp_interop.c — SRTP interop with Debian's libsrtp2 2.5
+ * (RFC 3711 §3.3, RFC 6188, RFC 7714) in both directions, for every suite
+ * libsrtp2 has: sdesgate protects -> libsrtp2 unprotects and the reverse,
+ * payload equal; both sides protecting the same RTP packet must produce the
+ * same SRTP bytes (the transform is deterministic). With and without MKI
+ * (srtp_protect_mki / srtp_unprotect_mki), across a sequence number wrap
+ * (ROC 0 -> 1, RFC 3711 Appendix A), from a preset ROC, and with loss and
+ * reordering inside the replay window (§3.3.2).
+ *
+ * F8_128_HMAC_SHA1_80 is not tested here: libsrtp2 2.5 has no F8 cipher in
+ * its public API (no SRTP_AES_F8 id in crypto_types.h, no policy setter), so
+ * there is no peer to talk to. F8 is covered by the RFC 3711 B.2 vectors.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/check.h"
+#include "tests/interop/libsrtp_peer.h"
+
+typedef struct peers {
+    lsp_setup s;
+    sg_srtp_ctx *ours_tx, *ours_rx;
+    srtp_t ls_tx, ls_rx;
+} peers;
+
+static int peers_open(peers *p, const lsp_setup *s)
+{
+    memset(p, 0, sizeof *p);
+    p->s = *s;
+    if (lsp_ours_new(s, SG_SRTP_PROTECT, &p->ours_tx) != SG_OK ||
+        lsp_ours_new(s, SG_SRTP_UNPROTECT, &p->ours_rx) != SG_OK ||
+        lsp_libsrtp_new(s, true, &p->ls_tx) != 0 ||
+        lsp_libsrtp_new(s, false, &p->ls_rx) != 0)
+        return -1;
+    return 0;
+}
+
+static void peers_close(peers *p)
+{
+    sg_srtp_ctx_free(p->ours_tx);
+    sg_srtp_ctx_free(p->ours_rx);
+    if (p->ls_tx)
+        srtp_dealloc(p->ls_tx);
+    if (p->ls_rx)
+        srtp_dealloc(p->ls_rx);
+    memset(p, 0, sizeof *p);
+}
+
+/* libsrtp2 protect of rtp into out with send key `key` (MKI index). */
+static int ls_protect(peers *p, const uint8_t *rtp, size_t len, unsigned key,
+                      uint8_t *out, size_t *out_len)
+{
+    memcpy(out, rtp, len);
+    int l = (int)len;
+    int st = srtp_protect_mki(p->ls_tx, out, &l, p->s.mki_len ? 1 : 0, key);
+    *out_len = (size_t)l;
+    return st;
+}
+
+static int ls_unprotect(peers *p, const uint8_t *srtp, size_t len, uint8_t *out,
+                        size_t *out_len)
+{
+    memcpy(out, srtp, len);
+    int l = (int)len;
+    int st = srtp_unprotect_mki(p->ls_rx, out, &l, p->s.mki_len ? 1 : 0);
+    *out_len = (size_t)l;
+    return st;
+}
+
+static const size_t sizes[] = { 160, 0, 1, 17, 1200, 20, 333 };
+
+/*
+ * Sends n packets from seq0 on, with send key `key`, through both senders;
+ * each receiver gets the other implementation's packet. Fails on the first
+ * difference, naming suite and sequence number.
+ */
+static int exchange(peers *p, uint16_t seq0, unsigned n, unsigned key, const char **why,
+                    unsigned *at)
+{
+    static uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], ra[LSP_BUF], rb[LSP_BUF];
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t seq = (uint16_t)(seq0 + i);
+        *at = seq;
+        size_t len = lsp_rtp(rtp, p->s.ssrc, seq, 1000u + 160u * i, sizes[i % 7], i % 8);
+        size_t alen = 0, blen = 0, ralen = 0, rblen = 0;
+        if (sg_srtp_protect(p->ours_tx, rtp, len, a, sizeof a, &alen) != SG_OK) {
+            *why = "sg_srtp_protect failed";
+            return -1;
+        }
+        if (ls_protect(p, rtp, len, key, b, &blen) != 0) {
+            *why = "libsrtp2 srtp_protect_mki failed";
+            return -1;
+        }
+        int lst = ls_unprotect(p, a, alen, ra, &ralen);
+        if (lst != 0) {
+            *why = lst == srtp_err_status_auth_fail ? "libsrtp2 rejects ours: auth_fail"
+                   : lst == srtp_err_status_bad_mki ? "libsrtp2 rejects ours: bad_mki"
+                                                    : "libsrtp2 rejects ours";
+            return -1;
+        }
+        if (ralen != len || memcmp(ra, rtp, len) != 0) {
+            *why = "libsrtp2 decrypted ours to a different RTP packet";
+            return -1;
+        }
+        sg_status st = sg_srtp_unprotect(p->ours_rx, b, blen, rb, sizeof rb, &rblen);
+        if (st != SG_OK) {
+            *why = sg_status_str(st);
+            return -1;
+        }
+        if (rblen != len || memcmp(rb, rtp, len) != 0) {
+            *why = "ours decrypted libsrtp2's packet to a different RTP packet";
+            return -1;
+        }
+        if (alen != blen || memcmp(a, b, alen) != 0) {
+            *why = "ours and libsrtp2 produce different SRTP bytes for the same packet";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static lsp_setup base(sg_suite_id id)
+{
+    lsp_setup s = { .suite = id, .ssrc = 0x5eedf00d, .mki_len = 0, .nkeys = 1,
+                    .window = 128 };
+    return s;
+}
+
+/* Every libsrtp2 suite, no MKI: bytes equal, both directions. */
+static void test_all_suites_no_mki(void)
+{
+    for (int id = 0; id < SG_SUITE_COUNT; id++) {
+        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+            continue;
+        lsp_setup s = base((sg_suite_id)id);
+        peers p;
+        const char *why = "";
+        unsigned at = 0;
+        int rc = peers_open(&p, &s);
+        if (rc == 0)
+            rc = exchange(&p, 1000, 300, 0, &why, &at);
+        else
+            why = "setting up the contexts failed";
+        peers_close(&p);
+        CHECK_MSG(rc == 0, "%s seq %u: %s", sg_suite_get((sg_suite_id)id)->name, at, why);
+    }
+}
+
+/* Every libsrtp2 suite with a 4-byte MKI and three keys; the send key
+ * switches mid-stream (ours: sg_srtp_use_key; libsrtp2: mki_index) and the
+ * receivers pick the key by the packet's MKI (RFC 3711 §3.3, §8.1). */
+static void test_all_suites_mki_switch(void)
+{
+    for (int id = 0; id < SG_SUITE_COUNT; id++) {
+        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+            continue;
+        lsp_setup s = base((sg_suite_id)id);
+        s.mki_len = 4;
+        s.nkeys = 3;
+        peers p;
+        const char *why = "";
+        unsigned at = 0;
+        static const unsigned order[] = { 0, 2, 1, 0 };
+        int rc = peers_open(&p, &s);
+        if (rc != 0)
+            why = "setting up the contexts failed";
+        for (unsigned k = 0; rc == 0 && k < 4; k++) {
+            if (lsp_ours_use(&s, p.ours_tx, order[k]) != SG_OK) {
+                rc = -1;
+                why = "sg_srtp_use_key failed";
+                break;
+            }
+            rc = exchange(&p, (uint16_t)(2000 + 60 * k), 60, order[k], &why, &at);
+        }
+        peers_close(&p);
+        CHECK_MSG(rc == 0, "%s seq %u: %s", sg_suite_get((sg_suite_id)id)->name, at, why);
+    }
+}
+
+/* MKI lengths 1, 2, 16 and 128 (RFC 4568 allows 1..128 bytes). */
+static void test_mki_lengths(void)
+{
+    static const uint8_t lens[] = { 1, 2, 16, 128 };
+    static const sg_suite_id ids[] = { SG_SUITE_AES_CM_128_HMAC_SHA1_32,
+                                       SG_SUITE_AEAD_AES_128_GCM };
+    for (unsigned j = 0; j < 2; j++) {
+        for (unsigned l = 0; l < sizeof lens; l++) {
+            lsp_setup s = base(ids[j]);
+            s.mki_len = lens[l];
+            s.nkeys = 2;
+            peers p;
+            const char *why = "";
+            unsigned at = 0;
+            int rc = peers_open(&p, &s);
+            if (rc != 0)
+                why = "setting up the contexts failed";
+            if (rc == 0)
+                rc = exchange(&p, 10, 40, 0, &why, &at);
+            if (rc == 0 && lsp_ours_use(&s, p.ours_tx, 1) != SG_OK) {
+                rc = -1;
+                why = "sg_srtp_use_key failed";
+            }
+            if (rc == 0)
+                rc = exchange(&p, 50, 40, 1, &why, &at);
+            peers_close(&p);
+            CHECK_MSG(rc == 0, "%s MKI %u bytes, seq %u: %s", sg_suite_get(ids[j])->name,
+                      lens[l], at, why);
+        }
+    }
+}
+
+/* Across the sequence-number wrap: ROC goes 0 -> 1 on all four sides
+ * (RFC 3711 §3.3.1 and Appendix A). */
+static void test_roc_wrap(void)
+{
+    for (int id = 0; id < SG_SUITE_COUNT; id++) {
+        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+            continue;
+        for (unsigned mki = 0; mki <= 4; mki += 4) {
+            lsp_setup s = base((sg_suite_id)id);
+            s.mki_len = (uint8_t)mki;
+            peers p;
+            const char *why = "";
+            unsigned at = 0;
+            int rc = peers_open(&p, &s);
+            if (rc == 0)
+                rc = exchange(&p, 65436, 200, 0, &why, &at);
+            else
+                why = "setting up the contexts failed";
+            uint32_t r_otx = 99, r_orx = 99, r_ltx = 99, r_lrx = 99;
+            if (rc == 0) {
+                sg_srtp_get_roc(p.ours_tx, s.ssrc, &r_otx);
+                sg_srtp_get_roc(p.ours_rx, s.ssrc, &r_orx);
+                srtp_get_stream_roc(p.ls_tx, s.ssrc, &r_ltx);
+                srtp_get_stream_roc(p.ls_rx, s.ssrc, &r_lrx);
+            }
+            peers_close(&p);
+            CHECK_MSG(rc == 0, "%s mki %u seq %u: %s", sg_suite_get((sg_suite_id)id)->name,
+                      mki, at, why);
+            CHECK_EQ(r_ltx, 1);
+            CHECK_EQ(r_lrx, 1);
+            CHECK_EQ(r_otx, 1);
+            CHECK_EQ(r_orx, 1);
+        }
+    }
+}
+
+/* A ROC signalled out of band (sg_srtp_set_roc / srtp_set_stream_roc) is
+ * part of the packet index: both must agree on ROC 7 -> 8. */
+static void test_roc_preset(void)
+{
+    static const sg_suite_id ids[] = { SG_SUITE_AES_CM_128_HMAC_SHA1_80,
+                                       SG_SUITE_AES_256_CM_HMAC_SHA1_32,
+                                       SG_SUITE_AEAD_AES_256_GCM };
+    for (unsigned j = 0; j < 3; j++) {
+        lsp_setup s = base(ids[j]);
+        peers p;
+        const char *why = "";
+        unsigned at = 0;
+        int rc = peers_open(&p, &s);
+        if (rc != 0)
+            why = "setting up the contexts failed";
+        if (rc == 0 && (sg_srtp_set_roc(p.ours_tx, s.ssrc, 7) != SG_OK ||
+                        sg_srtp_set_roc(p.ours_rx, s.ssrc, 7) != SG_OK ||
+                        srtp_set_stream_roc(p.ls_tx, s.ssrc, 7) != 0 ||
+                        srtp_set_stream_roc(p.ls_rx, s.ssrc, 7) != 0)) {
+            rc = -1;
+            why = "setting the ROC failed";
+        }
+        if (rc == 0)
+            rc = exchange(&p, 65500, 100, 0, &why, &at);
+        uint32_t r_orx = 0, r_lrx = 0;
+        if (rc == 0) {
+            sg_srtp_get_roc(p.ours_rx, s.ssrc, &r_orx);
+            srtp_get_stream_roc(p.ls_rx, s.ssrc, &r_lrx);
+        }
+        peers_close(&p);
+        CHECK_MSG(rc == 0, "%s seq %u: %s", sg_suite_get(ids[j])->name, at, why);
+        CHECK_EQ(r_lrx, 8);
+        CHECK_EQ(r_orx, 8);
+    }
+}
+
+/*
+ * Loss and reordering inside the window, across a wrap: 400 packets, every
+ * 5th lost, the rest delivered in shuffled blocks of 24 (well inside 128).
+ * Each implementation receives the other's packets in that order; all must
+ * pass. Then replays are rejected by both (ours REPLAY, libsrtp2
+ * replay_fail), and a lost packet now older than the window by both (ours
+ * REPLAY_OLD, libsrtp2 replay_old) — and the stream still continues.
+ */
+static int loss_reorder(sg_suite_id id, uint8_t mki_len, uint16_t window, const char **why,
+                        unsigned *at)
+{
+    enum { N = 400, BLK = 24 };
+    static uint8_t pkt_o[N][LSP_BUF / 2], pkt_l[N][LSP_BUF / 2];
+    static size_t len_o[N], len_l[N], len_rtp[N];
+    static uint8_t rtp[N][LSP_BUF / 2];
+    uint8_t out[LSP_BUF];
+    lsp_setup s = base(id);
+    s.mki_len = mki_len;
+    s.window = window;
+    peers p;
+    if (peers_open(&p, &s) != 0) {
+        peers_close(&p);
+        *why = "setting up the contexts failed";
+        return -1;
+    }
+    int rc = -1;
+    const uint16_t seq0 = 65300;
+    for (unsigned i = 0; i < N; i++) {
+        *at = (uint16_t)(seq0 + i);
+        len_rtp[i] = lsp_rtp(rtp[i], s.ssrc, (uint16_t)(seq0 + i), 160u * i, 160, i % 4);
+        if (sg_srtp_protect(p.ours_tx, rtp[i], len_rtp[i], pkt_o[i], sizeof pkt_o[i],
+                            &len_o[i]) != SG_OK) {
+            *why = "sg_srtp_protect failed";
+            goto out;
+        }
+        if (ls_protect(&p, rtp[i], len_rtp[i], 0, pkt_l[i], &len_l[i]) != 0) {
+            *why = "srtp_protect failed";
+            goto out;
+        }
+    }
+    unsigned order[N], n = 0;
+    uint32_t rnd = 0x12345678;
+    for (unsigned b = 0; b < N; b += BLK) {
+        unsigned start = n;
+        for (unsigned i = b; i < b + BLK && i < N; i++)
+            if (i % 5 != 3)
+                order[n++] = i;
+        for (unsigned i = n - 1; i > start; i--) { /* Fisher-Yates in block */
+            unsigned j = start + lsp_rand(&rnd) % (i - start + 1);
+            unsigned t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = order[k];
+        size_t olen = 0;
+        *at = (uint16_t)(seq0 + i);
+        int lst = ls_unprotect(&p, pkt_o[i], len_o[i], out, &olen);
+        if (lst != 0 || olen != len_rtp[i] || memcmp(out, rtp[i], olen) != 0) {
+            *why = "libsrtp2 failed on ours, reordered";
+            goto out;
+        }
+        sg_status st = sg_srtp_unprotect(p.ours_rx, pkt_l[i], len_l[i], out, sizeof out, &olen);
+        if (st != SG_OK || olen != len_rtp[i] || memcmp(out, rtp[i], olen) != 0) {
+            *why = st != SG_OK ? sg_status_str(st) : "ours decrypted to other bytes";
+            goto out;
+        }
+    }
+    /* Replays of the last 10 delivered. */
+    for (unsigned k = n - 10; k < n; k++) {
+        unsigned i = order[k];
+        size_t olen = 0;
+        *at = (uint16_t)(seq0 + i);
+        if (ls_unprotect(&p, pkt_o[i], len_o[i], out, &olen) != srtp_err_status_replay_fail) {
+            *why = "libsrtp2 accepted a replay of ours";
+            goto out;
+        }
+        sg_status st = sg_srtp_unprotect(p.ours_rx, pkt_l[i], len_l[i], out, sizeof out, &olen);
+        if (st != SG_REPLAY) {
+            *why = "ours did not say REPLAY on a replayed libsrtp2 packet";
+            goto out;
+        }
+    }
+    /* A lost packet from far behind the window (index 3 vs highest 399). */
+    if (window < N - 3) {
+        size_t olen = 0;
+        *at = (uint16_t)(seq0 + 3);
+        if (ls_unprotect(&p, pkt_o[3], len_o[3], out, &olen) != srtp_err_status_replay_old) {
+            *why = "libsrtp2 did not say replay_old";
+            goto out;
+        }
+        sg_status st = sg_srtp_unprotect(p.ours_rx, pkt_l[3], len_l[3], out, sizeof out, &olen);
+        if (st != SG_REPLAY_OLD) {
+            *why = "ours did not say REPLAY_OLD for a packet behind the window";
+            goto out;
+        }
+    } else {
+        /* A large window takes the lost packet late, on both sides. */
+        size_t olen = 0;
+        *at = (uint16_t)(seq0 + 3);
+        if (ls_unprotect(&p, pkt_o[3], len_o[3], out, &olen) != 0) {
+            *why = "libsrtp2 refused a late packet inside its large window";
+            goto out;
+        }
+        if (sg_srtp_unprotect(p.ours_rx, pkt_l[3], len_l[3], out, sizeof out, &olen) != SG_OK) {
+            *why = "ours refused a late packet inside its large window";
+            goto out;
+        }
+    }
+    /* The streams go on after the rejections. */
+    *at = (uint16_t)(seq0 + N);
+    {
+        const char *w2 = "";
+        unsigned at2 = 0;
+        if (exchange(&p, (uint16_t)(seq0 + N), 20, 0, &w2, &at2) != 0) {
+            *why = w2;
+            *at = at2;
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    peers_close(&p);
+    return rc;
+}
+
+static void test_loss_and_reordering(void)
+{
+    for (int id = 0; id < SG_SUITE_COUNT; id++) {
+        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+            continue;
+        const char *why = "";
+        unsigned at = 0;
+        int rc = loss_reorder((sg_suite_id)id, 0, 128, &why, &at);
+        CHECK_MSG(rc == 0, "%s seq %u: %s", sg_suite_get((sg_suite_id)id)->name, at, why);
+        rc = loss_reorder((sg_suite_id)id, 4, 128, &why, &at);
+        CHECK_MSG(rc == 0, "%s MKI seq %u: %s", sg_suite_get((sg_suite_id)id)->name, at, why);
+    }
+}
+
+static void test_large_window(void)
+{
+    const char *why = "";
+    unsigned at = 0;
+    int rc = loss_reorder(SG_SUITE_AES_CM_128_HMAC_SHA1_80, 0, 1024, &why, &at);
+    CHECK_MSG(rc == 0, "window 1024 seq %u: %s", at, why);
+}
+
+/* libsrtp2's packets with any one byte flipped (header, payload, MKI, tag)
+ * fail in ours with AUTH_FAIL (or UNKNOWN_MKI for an MKI byte), and the
+ * stream is undisturbed: the genuine packet still passes afterwards. */
+static void test_forged_libsrtp_packets(void)
+{
+    static const sg_suite_id ids[] = { SG_SUITE_AES_CM_128_HMAC_SHA1_80,
+                                       SG_SUITE_AES_CM_128_HMAC_SHA1_32,
+                                       SG_SUITE_AEAD_AES_128_GCM };
+    for (unsigned j = 0; j < 3; j++) {
+        lsp_setup s = base(ids[j]);
+        s.mki_len = 2;
+        s.nkeys = 2;
+        peers p;
+        CHECK_MSG(peers_open(&p, &s) == 0, "%s: setup", sg_suite_get(ids[j])->name);
+        uint8_t rtp[LSP_BUF], srtp[LSP_BUF], bad[LSP_BUF], out[LSP_BUF];
+        size_t len = lsp_rtp(rtp, s.ssrc, 77, 1234, 40, 0), slen = 0, olen = 0;
+        int lst = ls_protect(&p, rtp, len, 1, srtp, &slen);
+        sg_status st = SG_OK;
+        size_t flip = 0;
+        for (; lst == 0 && flip < slen; flip++) {
+            memcpy(bad, srtp, slen);
+            bad[flip] ^= 0x01;
+            st = sg_srtp_unprotect(p.ours_rx, bad, slen, out, sizeof out, &olen);
+            bool in_mki = flip >= len && flip < len + s.mki_len;
+            if (in_mki ? (st != SG_UNKNOWN_MKI && st != SG_AUTH_FAIL) : st != SG_AUTH_FAIL)
+                break;
+        }
+        sg_status good = sg_srtp_unprotect(p.ours_rx, srtp, slen, out, sizeof out, &olen);
+        peers_close(&p);
+        CHECK_EQ(lst, 0);
+        CHECK_MSG(flip == slen, "%s: byte %zu flipped gave %s", sg_suite_get(ids[j])->name,
+                  flip, sg_status_name(st));
+        CHECK_EQ(good, SG_OK);
+        CHECK_EQ(olen, len);
+        CHECK_MEM_EQ(out, rtp, len);
+    }
+}
+
+int main(void)
+{
+    if (srtp_init() != srtp_err_status_ok) {
+        fprintf(stderr, "srtp_init failed\n");
+        return 1;
+    }
+    printf("# F8_128_HMAC_SHA1_80: not in libsrtp2 2.5's public API, no interop case\n");
+    RUN(test_all_suites_no_mki);
+    RUN(test_all_suites_mki_switch);
+    RUN(test_mki_lengths);
+    RUN(test_roc_wrap);
+    RUN(test_roc_preset);
+    RUN(test_loss_and_reordering);
+    RUN(test_large_window);
+    RUN(test_forged_libsrtp_packets);
+    srtp_shutdown();
+    return check_summary("libsrtp_interop");
+}

@@ -1,0 +1,62 @@
+/*
+ * tests/interop/libsrtp_peer.h — shared helpers of the libsrtp2 interop tests:
+ * one description of a crypto setup (suite, MKI, session parameters) turned
+ * into both a libsrtp2 session and an sdesgate context with the same keys,
+ * plus deterministic RTP and RTCP packet builders.
+ */
+#ifndef SDESGATE_TESTS_LIBSRTP_PEER_H
+#define SDESGATE_TESTS_LIBSRTP_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <srtp2/srtp.h>
+
+#include "srtp/sg_srtp.h"
+
+#define LSP_MAX_KEYS 4
+#define LSP_BUF 2048
+
+typedef struct lsp_setup {
+    sg_suite_id suite;
+    uint32_t ssrc;
+    uint8_t mki_len;        /* 0 = no MKI (then nkeys must be 1) */
+    unsigned nkeys;         /* master keys in both tables, 1..LSP_MAX_KEYS */
+    bool unencrypted_srtp;  /* RFC 4568 §6.3.2 session parameters */
+    bool unencrypted_srtcp;
+    bool unauthenticated_srtp;
+    uint16_t window;        /* replay window, both sides (libsrtp2: >= 64) */
+} lsp_setup;
+
+/* True when libsrtp2's public API has this suite. F8_128_HMAC_SHA1_80 is not
+ * there: libsrtp2 2.5 has no F8 cipher type in crypto_types.h and exports no
+ * srtp_crypto_policy_set_* for it, so F8 cannot be cross-checked. */
+bool lsp_libsrtp_has_suite(sg_suite_id id);
+
+/* Deterministic key material of key number i (different per i). */
+void lsp_key(const lsp_setup *s, unsigned i, uint8_t key[32], uint8_t salt[14],
+             uint8_t mki[SG_SRTP_MAX_MKI_LEN]);
+
+/* A libsrtp2 session for s (outbound or inbound). 0 on success, else the
+ * srtp_err_status_t (or -1 when libsrtp2 lacks the suite). */
+int lsp_libsrtp_new(const lsp_setup *s, bool outbound, srtp_t *out);
+
+/* An sdesgate context for s with all keys added (key 0 is the send key). */
+sg_status lsp_ours_new(const lsp_setup *s, sg_srtp_dir dir, sg_srtp_ctx **out);
+
+/* Select key i as ours' send key. */
+sg_status lsp_ours_use(const lsp_setup *s, sg_srtp_ctx *ctx, unsigned i);
+
+/* An RTP packet into buf (LSP_BUF bytes); variant adds CSRCs (bit 0), a
+ * header extension (bit 1), padding (bit 2). Returns the length. */
+size_t lsp_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts,
+               size_t payload_len, unsigned variant);
+
+/* A compound RTCP packet (SR + SDES CNAME) numbered n. Returns the length. */
+size_t lsp_rtcp(uint8_t *buf, uint32_t ssrc, unsigned n);
+
+/* Tiny deterministic PRNG for shuffles (xorshift32). */
+uint32_t lsp_rand(uint32_t *state);
+
+#endif
