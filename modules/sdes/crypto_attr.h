@@ -103,7 +103,8 @@ typedef struct sdes_key_param {
     uint8_t key_salt[SDES_CA_MAX_KEY_SALT]; /* master_key || master_salt */
     uint8_t key_salt_len;     /* suite->key_len + suite->salt_len */
     uint64_t lifetime;        /* packets; 0 = not given (suite maximum) */
-    uint8_t lifetime_exp;     /* n when written as 2^n (kept for output), else 0 */
+    uint8_t lifetime_exp;     /* n when written as 2^n with n >= 1 (kept for
+                               * output), else 0 */
     uint8_t mki[SDES_CA_MAX_MKI_LEN]; /* MKI value, big-endian, mki_len bytes */
     uint8_t mki_len;          /* 0 = no MKI; else 1..128 */
 } sdes_key_param;
@@ -173,7 +174,7 @@ sdes_ca_status sdes_crypto_attr_parse(const char *s, size_t len, unsigned flags,
 /*
  * Writes the attribute in canonical form: tag (omitted when !has_tag), suite
  * name, key-params joined by ';' with padded base64, lifetime as "2^n" when
- * it was given so (or is a power of two >= 2^10) else decimal, MKI as
+ * lifetime_exp is set (n >= 1) else decimal, MKI as
  * decimal value ":" length; then KDR, UNENCRYPTED_SRTP, UNENCRYPTED_SRTCP,
  * UNAUTHENTICATED_SRTP, FEC_ORDER, FEC_KEY, WSH in that order. Unknown
  * session parameters are never written (the attribute is unusable anyway):

@@ -1,0 +1,19 @@
+# modules/sdes — the Kamailio-free SDES engine (libsg_sdes.a) and the
+# operator tool build/sdes-sdp. The Kamailio glue (sdes_mod.c, kam_*.c) is
+# built by modules/sdes/kam.mk and is kept out of this library.
+SDES_TOOL_SRCS := modules/sdes/tool_sdes_sdp.c
+SDES_SRCS := $(filter-out modules/sdes/sdes_mod.c modules/sdes/kam_%.c $(SDES_TOOL_SRCS),\
+               $(wildcard modules/sdes/*.c))
+# What a program using the engine links (the suite table lives in SRTP_LIB).
+SDES_LINK := $(SDES_LIB) $(SRTP_LIB) -lcrypto
+
+$(SDES_LIB): $(call objs,$(SDES_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+BINS += $(SDES_LIB)
+
+ifneq ($(wildcard $(SDES_TOOL_SRCS)),)
+$(BUILD)/sdes-sdp: $(call objs,$(SDES_TOOL_SRCS)) $(SDES_LIB) $(SRTP_LIB)
+	$(CC) $(ALL_LDFLAGS) $(call objs,$(SDES_TOOL_SRCS)) -o $@ $(SDES_LINK)
+BINS += $(BUILD)/sdes-sdp
+endif

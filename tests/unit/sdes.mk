@@ -1,0 +1,10 @@
+# tests/unit/sdes.mk — unit tests of the SDES engine (modules/sdes).
+SDES_UNIT := sdes_crypto_attr
+SDES_UNIT := $(foreach t,$(SDES_UNIT),$(if $(wildcard tests/unit/$(t).c),$(t)))
+define sdes_unit_rule
+$(BUILD)/tests/$(1): $(BUILD)/obj/tests/unit/$(1).o $(SDES_LIB) $(SRTP_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) $$< -o $$@ $(SDES_LINK)
+endef
+$(foreach t,$(SDES_UNIT),$(eval $(call sdes_unit_rule,$(t))))
+UNIT_TESTS += $(foreach t,$(SDES_UNIT),$(BUILD)/tests/$(t))
