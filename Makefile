@@ -54,7 +54,7 @@ all: build-all
 # Objects of a list of sources, e.g. $(call objs,$(SRTP_SRCS)).
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-FRAGMENTS := $(sort $(wildcard rtp/*/build.mk modules/*/build.mk tests/*/*.mk))
+FRAGMENTS := $(sort $(wildcard rtp/*/build.mk modules/*/*.mk tests/*/*.mk))
 include $(FRAGMENTS)
 
 build-all: $(BINS) $(UNIT_TESTS)

@@ -1,0 +1,38 @@
+# modules/sdes/kam.mk — build/sdes.so, the Kamailio module (glue files
+# sdes_mod.c and kam_*.c). The SDES engine's own library is built by
+# modules/sdes/build.mk.
+#
+# Kamailio compatibility: every define comes from scripts/kamailio-flags.sh,
+# the one place that reads the unpacked tree's src/config.mak (Debian's
+# exact flags, plus -DKSR_PTHREAD_MUTEX_SHARED) and checks it against the
+# installed `kamailio -V`. Kamailio's headers do not pass our warnings, so
+# they are included with -isystem (our own code keeps -Wall -Wextra -Werror
+# -Wshadow -Wformat=2); the glue is -std=gnu11 because Kamailio's atomic
+# headers use the GNU `asm` keyword. Kamailio-free helpers (kam_flags.c,
+# kam_relayspec.c) compile with the normal -std=c11 rule.
+KAM_TREE  := build/third_party/kamailio
+KAM_SO    := $(BUILD)/sdes.so
+KAM_GLUE_SRCS := modules/sdes/sdes_mod.c modules/sdes/kam_body.c \
+                 modules/sdes/kam_relay.c modules/sdes/kam_result.c
+KAM_PURE_SRCS := modules/sdes/kam_flags.c modules/sdes/kam_relayspec.c
+# Only the suite table of the SRTP library (names, key lengths), not the
+# whole archive: the module never touches media.
+KAM_SUITE_SRC := rtp/srtp/suite.c
+KAM_GLUE_OBJS := $(patsubst %.c,$(BUILD)/obj/kam/%.o,$(KAM_GLUE_SRCS))
+
+ifneq ($(wildcard $(KAM_TREE)/src/config.mak),)
+KAM_DEFS := $(shell bash scripts/kamailio-flags.sh $(abspath $(KAM_TREE)))
+KAM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -MMD -MP \
+  -I. -Irtp -Imodules -isystem $(KAM_TREE)/src $(KAM_DEFS)
+
+$(BUILD)/obj/kam/%.o: %.c $(KAM_TREE)/src/config.mak
+	@mkdir -p $(dir $@)
+	$(CC) $(KAM_CFLAGS) -c $< -o $@
+
+$(KAM_SO): $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS) $(KAM_SUITE_SRC))
+	$(CC) -shared -pthread $(LDFLAGS) -o $@ $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS)) \
+	  $(call objs,$(KAM_SUITE_SRC)) -lcrypto
+BINS += $(KAM_SO)
+else
+$(info sdes.so skipped: $(KAM_TREE) is not unpacked yet; run `make deps`)
+endif

@@ -1,0 +1,37 @@
+/*
+ * modules/sdes/kam_body.h — the SDP body of a SIP message in Kamailio:
+ * find and check it, parse it with Kamailio's own SDP parser (core/parser/
+ * sdp), and replace it with lumps (KAMAILIO.md "SDP in Kamailio 5.6").
+ */
+#ifndef SDESGATE_SDES_KAM_BODY_H
+#define SDESGATE_SDES_KAM_BODY_H
+
+#include "core/parser/msg_parser.h"
+#include "core/str.h"
+
+/* Outcome of sdes_kam_body_sdp(). */
+typedef enum sdes_kam_body_rc {
+    SDES_KAM_BODY_OK = 0,
+    SDES_KAM_BODY_NONE = 1,    /* no body at all (late offer, BYE, ...) */
+    SDES_KAM_BODY_NOT_SDP = 2, /* a body, but Content-Type is not application/sdp */
+    SDES_KAM_BODY_BAD = 3,     /* application/sdp that Kamailio's parser rejects */
+} sdes_kam_body_rc;
+
+/* The message's SDP body in *body (pointing into msg->buf) after checking
+ * Content-Type (absent means application/sdp, RFC 3261 §20.15 leaves it to
+ * the UA; Kamailio's sdpops does the same) and parsing it with parse_sdp().
+ * On anything but OK, *reason is a short constant sentence. */
+sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reason);
+
+/* Replace the whole body with len bytes of text (copied to pkg memory;
+ * the lump owns the copy). Returns 0, or -1 (logged) when Kamailio could
+ * not make the lumps. The core fixes Content-Length when it sends. */
+int sdes_kam_body_replace(sip_msg_t *msg, const char *text, int len);
+
+/* Number of RTP media streams that are active (port != 0) and of those, how
+ * many carry at least one a=crypto line (RFC 4568 §9.1: media level only).
+ * Needs a successful sdes_kam_body_sdp() first. Returns -1 on error. */
+int sdes_kam_body_count_crypto(sip_msg_t *msg, int *rtp_streams, int *with_crypto,
+                               int *first_without);
+
+#endif

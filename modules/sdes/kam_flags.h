@@ -1,0 +1,85 @@
+/*
+ * modules/sdes/kam_flags.h — the flag strings of the sdes.so cfg functions
+ * (sdes_offer/answer/delete/check/rekey) and of the default_* module
+ * parameters, parsed into one struct. Kamailio-free, so tests drive it.
+ *
+ * Syntax (documented in README "Kamailio module (sdes.so)"):
+ *   flags  = item *( WSP item )            items separated by spaces or ';'
+ *   item   = "mode=" MODE | "policy=" POLICY | "suites=" SUITE *("," SUITE)
+ *          | "mki=" 0..128 | "lifetime=" (N | "2^" E) | "roc=" ("keep"|"reset")
+ *          | MODE | POLICY                 a bare word names a mode or policy
+ *   MODE   = encrypt | decrypt | rekey | passthrough | osrtp
+ *   POLICY = optional | require | strong
+ *   SUITE  = an RFC 4568 / 6188 / 7714 suite name (rtp/srtp/suite.h table)
+ * MKI length is in bytes (RFC 4568 §6.1: 1..128; 0 means no MKI); lifetime
+ * is in packets, at most 2^48 (RFC 3711 §9.2).
+ */
+#ifndef SDESGATE_SDES_KAM_FLAGS_H
+#define SDESGATE_SDES_KAM_FLAGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "srtp/suite.h"
+
+typedef enum sdes_kam_mode {
+    SDES_KAM_MODE_UNSET = 0,
+    SDES_KAM_MODE_ENCRYPT,     /* RTP/AVP inside -> RTP/SAVP outside */
+    SDES_KAM_MODE_DECRYPT,     /* RTP/SAVP outside -> RTP/AVP inside */
+    SDES_KAM_MODE_REKEY,       /* SRTP both sides, new keys per leg */
+    SDES_KAM_MODE_PASSTHROUGH, /* leave crypto alone (policy only) */
+    SDES_KAM_MODE_OSRTP,       /* opportunistic SRTP: RTP/AVP + a=crypto */
+} sdes_kam_mode;
+
+typedef enum sdes_kam_policy {
+    SDES_KAM_POLICY_UNSET = 0,
+    SDES_KAM_POLICY_OPTIONAL, /* plain RTP allowed */
+    SDES_KAM_POLICY_REQUIRE,  /* an acceptable a=crypto is mandatory */
+    SDES_KAM_POLICY_STRONG,   /* require + strong suites only, no UNENCRYPTED_/UNAUTHENTICATED_ */
+} sdes_kam_policy;
+
+typedef enum sdes_kam_roc {
+    SDES_KAM_ROC_UNSET = 0,
+    SDES_KAM_ROC_KEEP,  /* a new key continues the stream's ROC (RFC 3711 §3.3.1) */
+    SDES_KAM_ROC_RESET, /* a new key starts at ROC 0 */
+} sdes_kam_roc;
+
+/* Which fields a flag string set (so defaults fill only the others). */
+#define SDES_KAM_F_MODE     0x01u
+#define SDES_KAM_F_POLICY   0x02u
+#define SDES_KAM_F_SUITES   0x04u
+#define SDES_KAM_F_MKI      0x08u
+#define SDES_KAM_F_LIFETIME 0x10u
+#define SDES_KAM_F_ROC      0x20u
+
+#define SDES_KAM_MAX_LIFETIME (UINT64_C(1) << 48)
+
+typedef struct sdes_kam_flags {
+    unsigned set;                      /* SDES_KAM_F_* */
+    sdes_kam_mode mode;
+    sdes_kam_policy policy;
+    sg_suite_id suites[SG_SUITE_COUNT]; /* preference order, no duplicates */
+    size_t n_suites;
+    unsigned mki_len;                  /* bytes, 0 = no MKI */
+    uint64_t lifetime;                 /* packets */
+    sdes_kam_roc roc;
+} sdes_kam_flags;
+
+/* Parse len bytes of s into *out (cleared first). Returns 0, or -1 with a
+ * one-line reason in err (always NUL-terminated when errlen > 0): unknown
+ * word, bad value, unknown or repeated suite, out-of-range number. */
+int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out,
+                         char *err, size_t errlen);
+
+/* Fill every field not set in *f from *defaults. */
+void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *defaults);
+
+/* A canonical text form ("mode=encrypt policy=require suites=A,B mki=1
+ * lifetime=2^31 roc=keep", only the set fields) for logs and RPC.
+ * Returns the length written (truncated to cap-1), buf NUL-terminated. */
+size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap);
+
+const char *sdes_kam_mode_name(sdes_kam_mode m);
+const char *sdes_kam_policy_name(sdes_kam_policy p);
+
+#endif

@@ -1,0 +1,472 @@
+/*
+ * modules/sdes/sdes_mod.c — sdes.so, the Kamailio glue of sdesgate: the
+ * export tables (cfg functions, parameters, RPC, $sdes pseudo-variable,
+ * KEMI), module life cycle and the one function every cfg/KEMI entry
+ * calls. It negotiates SDES (RFC 4568) keys through the SDES engine and
+ * pushes them to srtpd over the control protocol.
+ *
+ * State of this build (see README "Kamailio module (sdes.so)"): flags,
+ * relay list, SDP body checks (Kamailio's parser), the "no a=crypto" policy
+ * decision, $sdes(...), RPC and statistics are real. Rewriting SDP needs the
+ * SDES engine and talking to srtpd needs the control client; neither is
+ * linked yet, so sdes_offer/answer/rekey/delete return SDES_RC_UNAVAILABLE
+ * (-5) with a reason after their checks, never a pretend success.
+ *
+ * Return codes (Kamailio: positive = true, 0 would stop the script):
+ *    1 success
+ *   -1 SDES_RC_ERROR        bad flags at run time, internal error
+ *   -2 SDES_RC_POLICY       policy rejected the SDP (answer 488 $sdes(reason))
+ *   -3 SDES_RC_RELAY        no relay answered
+ *   -4 SDES_RC_BAD_SDP      no SDP, not application/sdp, or malformed SDP
+ *   -5 SDES_RC_UNAVAILABLE  the engine or control client is not in this build
+ */
+#include <string.h>
+
+#include "core/counters.h"
+#include "core/dprint.h"
+#include "core/kemi.h"
+#include "core/mod_fix.h"
+#include "core/parser/msg_parser.h"
+#include "core/pvar.h"
+#include "core/rpc.h"
+#include "core/rpc_lookup.h"
+#include "core/sr_module.h"
+
+#include "sdes/kam_body.h"
+#include "sdes/kam_flags.h"
+#include "sdes/kam_relay.h"
+#include "sdes/kam_result.h"
+
+MODULE_VERSION
+
+#define SDES_RC_OK 1
+#define SDES_RC_ERROR (-1)
+#define SDES_RC_POLICY (-2)
+#define SDES_RC_RELAY (-3)
+#define SDES_RC_BAD_SDP (-4)
+#define SDES_RC_UNAVAILABLE (-5)
+
+typedef enum sdes_op {
+    OP_OFFER,
+    OP_ANSWER,
+    OP_DELETE,
+    OP_CHECK,
+    OP_REKEY,
+} sdes_op;
+
+static const char *const op_names[] = {
+    [OP_OFFER] = "sdes_offer", [OP_ANSWER] = "sdes_answer", [OP_DELETE] = "sdes_delete",
+    [OP_CHECK] = "sdes_check", [OP_REKEY] = "sdes_rekey",
+};
+
+/* ---- parameters ---- */
+static char *p_secret = NULL;  /* control secret; never logged */
+static int p_timeout_ms = 1000; /* per control request */
+static int p_retries = 2;       /* retransmissions before a relay counts as down */
+static int p_ping_interval = 10; /* seconds between health pings */
+static char *p_default_mode = "encrypt";
+static char *p_default_policy = "optional";
+static char *p_default_suites = "AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,AEAD_AES_128_GCM";
+static char *p_default_flags = ""; /* mki=, lifetime=, roc= defaults */
+static sdes_kam_flags defaults;
+
+static int relay_param(modparam_t type, void *val)
+{
+    (void)type;
+    return sdes_kam_relay_param((const char *)val);
+}
+
+/* ---- statistics (kamcmd stats.get_statistics sdes:) ---- */
+static stat_var *st_encrypted, *st_decrypted, *st_rekeyed, *st_rejected, *st_relay_errors,
+    *st_bad_sdp, *st_unavailable;
+
+static stat_export_t mod_stats[] = {
+    {"calls_encrypted", 0, &st_encrypted},
+    {"calls_decrypted", 0, &st_decrypted},
+    {"calls_rekeyed", 0, &st_rekeyed},
+    {"offers_rejected", 0, &st_rejected},
+    {"relay_errors", 0, &st_relay_errors},
+    {"bad_sdp", 0, &st_bad_sdp},
+    {"not_available", 0, &st_unavailable},
+    {0, 0, 0},
+};
+
+/* ---- cfg functions ---- */
+static int fixup_flags(void **param, int param_no);
+static int fixup_free_flags(void **param, int param_no);
+static int w_sdes_offer(sip_msg_t *msg, char *flags, char *p2);
+static int w_sdes_answer(sip_msg_t *msg, char *flags, char *p2);
+static int w_sdes_delete(sip_msg_t *msg, char *flags, char *p2);
+static int w_sdes_check(sip_msg_t *msg, char *policy, char *p2);
+static int w_sdes_rekey(sip_msg_t *msg, char *flags, char *p2);
+
+static cmd_export_t cmds[] = {
+    {"sdes_offer", (cmd_function)w_sdes_offer, 0, 0, 0, ANY_ROUTE},
+    {"sdes_offer", (cmd_function)w_sdes_offer, 1, fixup_flags, fixup_free_flags, ANY_ROUTE},
+    {"sdes_answer", (cmd_function)w_sdes_answer, 0, 0, 0, ANY_ROUTE},
+    {"sdes_answer", (cmd_function)w_sdes_answer, 1, fixup_flags, fixup_free_flags, ANY_ROUTE},
+    {"sdes_delete", (cmd_function)w_sdes_delete, 0, 0, 0, ANY_ROUTE},
+    {"sdes_delete", (cmd_function)w_sdes_delete, 1, fixup_flags, fixup_free_flags, ANY_ROUTE},
+    {"sdes_check", (cmd_function)w_sdes_check, 0, 0, 0, ANY_ROUTE},
+    {"sdes_check", (cmd_function)w_sdes_check, 1, fixup_flags, fixup_free_flags, ANY_ROUTE},
+    {"sdes_rekey", (cmd_function)w_sdes_rekey, 0, 0, 0, ANY_ROUTE},
+    {"sdes_rekey", (cmd_function)w_sdes_rekey, 1, fixup_flags, fixup_free_flags, ANY_ROUTE},
+    {0, 0, 0, 0, 0, 0},
+};
+
+static param_export_t params[] = {
+    {"relay", PARAM_STRING | PARAM_USE_FUNC, (void *)relay_param},
+    {"secret", PARAM_STRING, &p_secret},
+    {"timeout_ms", PARAM_INT, &p_timeout_ms},
+    {"retries", PARAM_INT, &p_retries},
+    {"ping_interval", PARAM_INT, &p_ping_interval},
+    {"default_mode", PARAM_STRING, &p_default_mode},
+    {"default_policy", PARAM_STRING, &p_default_policy},
+    {"default_suites", PARAM_STRING, &p_default_suites},
+    {"default_flags", PARAM_STRING, &p_default_flags},
+    {0, 0, 0},
+};
+
+/* ---- RPC ---- */
+static void rpc_relays(rpc_t *rpc, void *ctx)
+{
+    sdes_kam_relay_rpc_list(rpc, ctx);
+}
+
+static void rpc_stats(rpc_t *rpc, void *ctx)
+{
+    void *th;
+    if (rpc->add(ctx, "{", &th) < 0) {
+        rpc->fault(ctx, 500, "Internal error creating rpc struct");
+        return;
+    }
+    for (stat_export_t *s = mod_stats; s->name; s++)
+        rpc->struct_add(th, "d", s->name, (int)get_stat_val(*s->stat_pointer));
+}
+
+/* Calls and rekeying live in srtpd (Kamailio keeps no per-call state, so a
+ * restart loses no call): both commands need the control client. */
+static void rpc_rekey(rpc_t *rpc, void *ctx)
+{
+    str callid = STR_NULL;
+    if (rpc->scan(ctx, "S", &callid) < 1) {
+        rpc->fault(ctx, 400, "Call-ID expected");
+        return;
+    }
+    rpc->fault(ctx, 501, "sdes.rekey needs the srtpd control client, not built into this sdes.so");
+}
+
+static void rpc_list(rpc_t *rpc, void *ctx)
+{
+    rpc->fault(ctx, 501, "sdes.list needs the srtpd control client, not built into this sdes.so");
+}
+
+static const char *rpc_relays_doc[] = {"List relays: address, weight, transport, state.", 0};
+static const char *rpc_stats_doc[] = {"sdes counters.", 0};
+static const char *rpc_rekey_doc[] = {"Rekey a call: sdes.rekey CALL-ID.", 0};
+static const char *rpc_list_doc[] = {"List calls held by the relays (no keys).", 0};
+
+static rpc_export_t rpc_cmds[] = {
+    {"sdes.relays", rpc_relays, rpc_relays_doc, RET_ARRAY},
+    {"sdes.stats", rpc_stats, rpc_stats_doc, 0},
+    {"sdes.rekey", rpc_rekey, rpc_rekey_doc, 0},
+    {"sdes.list", rpc_list, rpc_list_doc, RET_ARRAY},
+    {0, 0, 0, 0},
+};
+
+static pv_export_t mod_pvs[] = {
+    {{"sdes", sizeof("sdes") - 1}, PVT_OTHER, sdes_kam_pv_get, 0, sdes_kam_pv_parse_name, 0, 0,
+     0},
+    {{0, 0}, 0, 0, 0, 0, 0, 0, 0},
+};
+
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+
+struct module_exports exports = {
+    "sdes",          /* module name */
+    DEFAULT_DLFLAGS, /* dlopen flags */
+    cmds,            /* cfg functions */
+    params,          /* module parameters */
+    rpc_cmds,        /* RPC commands */
+    mod_pvs,         /* pseudo-variables */
+    0,               /* response handler */
+    mod_init,
+    child_init,
+    mod_destroy,
+};
+
+/* ---- life cycle ---- */
+
+/* A default_* parameter must hold exactly the item it names. */
+static int parse_default(const char *name, const char *value, unsigned expect)
+{
+    sdes_kam_flags f;
+    char err[200];
+    if (!value)
+        return 0;
+    if (sdes_kam_flags_parse(value, strlen(value), &f, err, sizeof(err)) < 0) {
+        LM_ERR("modparam %s: %s\n", name, err);
+        return -1;
+    }
+    if (expect && (f.set & ~expect)) {
+        LM_ERR("modparam %s holds other flags than its own\n", name);
+        return -1;
+    }
+    sdes_kam_flags_apply_defaults(&defaults, &f);
+    return 0;
+}
+
+static int mod_init(void)
+{
+    char buf[256];
+
+    memset(&defaults, 0, sizeof(defaults));
+    if (parse_default("default_mode", p_default_mode, SDES_KAM_F_MODE) < 0 ||
+        parse_default("default_policy", p_default_policy, SDES_KAM_F_POLICY) < 0)
+        return -1;
+    if (p_default_suites && *p_default_suites) {
+        char tmp[512];
+        snprintf(tmp, sizeof(tmp), "suites=%s", p_default_suites);
+        if (parse_default("default_suites", tmp, SDES_KAM_F_SUITES) < 0)
+            return -1;
+    }
+    if (parse_default("default_flags", p_default_flags,
+                      SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC) < 0)
+        return -1;
+    if (p_timeout_ms < 10 || p_timeout_ms > 60000 || p_retries < 0 || p_retries > 10 ||
+        p_ping_interval < 1 || p_ping_interval > 3600) {
+        LM_ERR("timeout_ms must be 10..60000, retries 0..10, ping_interval 1..3600\n");
+        return -1;
+    }
+    if (p_secret && *p_secret && strlen(p_secret) < 16) {
+        /* A short shared secret is guessable offline from one datagram. */
+        LM_ERR("modparam secret: at least 16 characters\n");
+        return -1;
+    }
+    if (sdes_kam_relay_init(p_secret && *p_secret) < 0)
+        return -1;
+    if (register_module_stats(exports.name, mod_stats) != 0) {
+        LM_ERR("cannot register statistics\n");
+        return -1;
+    }
+    sdes_kam_flags_format(&defaults, buf, sizeof(buf));
+    LM_INFO("sdes: defaults %s; %d relay(s); SDES engine and control client not built in:"
+            " offer/answer/rekey/delete return %d\n",
+            buf, sdes_kam_relay_count(), SDES_RC_UNAVAILABLE);
+    return 0;
+}
+
+static int child_init(int rank)
+{
+    (void)rank;
+    /* Per-process control sockets open here once the control client exists. */
+    return 0;
+}
+
+static void mod_destroy(void)
+{
+    sdes_kam_relay_destroy();
+}
+
+/* ---- the work ---- */
+
+static str call_id(sip_msg_t *msg)
+{
+    static str none = str_init("-");
+    if (parse_headers(msg, HDR_CALLID_F, 0) < 0 || !msg->callid)
+        return none;
+    return msg->callid->body;
+}
+
+static int fail(sip_msg_t *msg, sdes_op op, int rc, stat_var *counter)
+{
+    str cid = call_id(msg);
+    if (counter)
+        update_stat(counter, 1);
+    LM_NOTICE("%s: Call-ID %.*s: %s (rc %d)\n", op_names[op], cid.len, cid.s,
+              sdes_kam_result_reason(), rc);
+    return rc;
+}
+
+/* sdes_check without the engine: an SDP with no a=crypto in an active RTP
+ * stream fails require/strong outright (RFC 4568 §7.1.1: a=crypto is the
+ * only key carrier); judging the crypto lines themselves (suites, session
+ * parameters, lifetimes) is the engine's. */
+static int check_policy(sip_msg_t *msg, const sdes_kam_flags *f)
+{
+    int n, c, first;
+    if (sdes_kam_body_count_crypto(msg, &n, &c, &first) < 0) {
+        sdes_kam_result_set(SDES_RC_ERROR, "SDP not parsed");
+        return fail(msg, OP_CHECK, SDES_RC_ERROR, NULL);
+    }
+    if (f->policy == SDES_KAM_POLICY_OPTIONAL || f->policy == SDES_KAM_POLICY_UNSET)
+        return sdes_kam_result_set(SDES_RC_OK, NULL);
+    if (n == 0) {
+        sdes_kam_result_set(SDES_RC_POLICY, "no active RTP stream to protect");
+        return fail(msg, OP_CHECK, SDES_RC_POLICY, st_rejected);
+    }
+    if (c < n) {
+        sdes_kam_result_set(SDES_RC_POLICY, "media stream %d has no a=crypto (policy %s)",
+                            first, sdes_kam_policy_name(f->policy));
+        return fail(msg, OP_CHECK, SDES_RC_POLICY, st_rejected);
+    }
+    sdes_kam_result_set(SDES_RC_UNAVAILABLE,
+                        "judging a=crypto lines needs the SDES engine, not built into this "
+                        "sdes.so");
+    return fail(msg, OP_CHECK, SDES_RC_UNAVAILABLE, st_unavailable);
+}
+
+static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
+{
+    sdes_kam_flags f;
+    char err[200];
+    str body;
+    const char *why;
+
+    memset(&f, 0, sizeof(f));
+    sdes_kam_result_begin(msg, NULL);
+    if (flags_s && flags_s->len > 0 &&
+        sdes_kam_flags_parse(flags_s->s, (size_t)flags_s->len, &f, err, sizeof(err)) < 0) {
+        sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", err);
+        return fail(msg, op, SDES_RC_ERROR, NULL);
+    }
+    sdes_kam_flags_apply_defaults(&f, &defaults);
+    sdes_kam_result_begin(msg, sdes_kam_mode_name(f.mode));
+
+    if (op == OP_DELETE) {
+        sdes_kam_result_set(SDES_RC_UNAVAILABLE,
+                            "deleting a call needs the srtpd control client, not built into "
+                            "this sdes.so");
+        return fail(msg, op, SDES_RC_UNAVAILABLE, st_unavailable);
+    }
+
+    switch (sdes_kam_body_sdp(msg, &body, &why)) {
+    case SDES_KAM_BODY_OK:
+        break;
+    default:
+        sdes_kam_result_set(SDES_RC_BAD_SDP, "%s", why);
+        return fail(msg, op, SDES_RC_BAD_SDP, st_bad_sdp);
+    }
+    if (op == OP_CHECK)
+        return check_policy(msg, &f);
+
+    sdes_kam_result_set(SDES_RC_UNAVAILABLE,
+                        "%s needs the SDES engine and srtpd control client, not built into "
+                        "this sdes.so",
+                        op_names[op]);
+    return fail(msg, op, SDES_RC_UNAVAILABLE, st_unavailable);
+}
+
+/* ---- cfg wrappers: unpack the fixed-up parameter, call sdes_run ---- */
+
+static int fixup_flags(void **param, int param_no)
+{
+    char err[200];
+    sdes_kam_flags f;
+
+    if (fixup_spve_null(param, param_no) < 0)
+        return -1;
+    /* A constant flag string is checked now, so `kamailio -c` catches a
+     * typo; one holding variables is checked per call. */
+    gparam_t *gp = (gparam_t *)*param;
+    if (gp->type == GPARAM_TYPE_STR &&
+        sdes_kam_flags_parse(gp->v.str.s, (size_t)gp->v.str.len, &f, err, sizeof(err)) < 0) {
+        LM_ERR("sdes flags \"%.*s\": %s\n", gp->v.str.len, gp->v.str.s, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int fixup_free_flags(void **param, int param_no)
+{
+    return fixup_free_spve_null(param, param_no);
+}
+
+static int run_w(sip_msg_t *msg, sdes_op op, char *p)
+{
+    str s = STR_NULL;
+    if (p && fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
+        sdes_kam_result_begin(msg, NULL);
+        sdes_kam_result_set(SDES_RC_ERROR, "cannot evaluate flags");
+        return fail(msg, op, SDES_RC_ERROR, NULL);
+    }
+    return sdes_run(msg, op, p ? &s : NULL);
+}
+
+static int w_sdes_offer(sip_msg_t *msg, char *flags, char *p2)
+{
+    (void)p2;
+    return run_w(msg, OP_OFFER, flags);
+}
+
+static int w_sdes_answer(sip_msg_t *msg, char *flags, char *p2)
+{
+    (void)p2;
+    return run_w(msg, OP_ANSWER, flags);
+}
+
+static int w_sdes_delete(sip_msg_t *msg, char *flags, char *p2)
+{
+    (void)p2;
+    return run_w(msg, OP_DELETE, flags);
+}
+
+static int w_sdes_check(sip_msg_t *msg, char *policy, char *p2)
+{
+    (void)p2;
+    return run_w(msg, OP_CHECK, policy);
+}
+
+static int w_sdes_rekey(sip_msg_t *msg, char *flags, char *p2)
+{
+    (void)p2;
+    return run_w(msg, OP_REKEY, flags);
+}
+
+/* ---- KEMI: KSR.sdes.sdes_offer(), KSR.sdes.sdes_offer_flags("...") ... ---- */
+
+static int ki_sdes_offer(sip_msg_t *msg) { return sdes_run(msg, OP_OFFER, NULL); }
+static int ki_sdes_offer_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_OFFER, f); }
+static int ki_sdes_answer(sip_msg_t *msg) { return sdes_run(msg, OP_ANSWER, NULL); }
+static int ki_sdes_answer_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_ANSWER, f); }
+static int ki_sdes_delete(sip_msg_t *msg) { return sdes_run(msg, OP_DELETE, NULL); }
+static int ki_sdes_delete_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_DELETE, f); }
+static int ki_sdes_check(sip_msg_t *msg) { return sdes_run(msg, OP_CHECK, NULL); }
+static int ki_sdes_check_policy(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_CHECK, f); }
+static int ki_sdes_rekey(sip_msg_t *msg) { return sdes_run(msg, OP_REKEY, NULL); }
+static int ki_sdes_rekey_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_REKEY, f); }
+
+#define KEMI0(name, fn)                                                                        \
+    {str_init("sdes"), str_init(name), SR_KEMIP_INT, fn,                                       \
+     {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,              \
+      SR_KEMIP_NONE}}
+#define KEMI1(name, fn)                                                                        \
+    {str_init("sdes"), str_init(name), SR_KEMIP_INT, fn,                                       \
+     {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,               \
+      SR_KEMIP_NONE}}
+
+static sr_kemi_t sr_kemi_sdes_exports[] = {
+    KEMI0("sdes_offer", ki_sdes_offer),
+    KEMI1("sdes_offer_flags", ki_sdes_offer_flags),
+    KEMI0("sdes_answer", ki_sdes_answer),
+    KEMI1("sdes_answer_flags", ki_sdes_answer_flags),
+    KEMI0("sdes_delete", ki_sdes_delete),
+    KEMI1("sdes_delete_flags", ki_sdes_delete_flags),
+    KEMI0("sdes_check", ki_sdes_check),
+    KEMI1("sdes_check_policy", ki_sdes_check_policy),
+    KEMI0("sdes_rekey", ki_sdes_rekey),
+    KEMI1("sdes_rekey_flags", ki_sdes_rekey_flags),
+    {{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
+};
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+    (void)path;
+    (void)dlflags;
+    (void)p1;
+    (void)p2;
+    sr_kemi_modules_add(sr_kemi_sdes_exports);
+    return 0;
+}
