@@ -1,0 +1,5 @@
+# tests/unit/ctl.mk — unit tests of the control protocol library.
+$(BUILD)/tests/ctl_test: $(call objs,tests/unit/ctl_test.c) $(CTL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto -lpthread
+UNIT_TESTS += $(BUILD)/tests/ctl_test
