@@ -1,0 +1,271 @@
+/*
+ * rtp/srtp/srtp.c — SRTP protect and unprotect (RFC 3711 §3.3): RTP header
+ * parsing, packet index from the stream (Appendix A), MKI and key choice,
+ * encryption (AES-CM §4.1.1, f8 §4.1.2, AES-GCM RFC 7714 §8) and
+ * authentication (HMAC-SHA1 over the packet and ROC, §4.2), replay check
+ * (§3.3.2). All checks run before any state changes; state (replay window,
+ * ROC, key counters, key switch) is committed only once the packet is done.
+ *
+ * Layouts: HMAC suites  header | payload | MKI | tag     (RFC 3711 §3.1)
+ *          AEAD (GCM)   header | payload | tag | MKI     (RFC 7714 §8)
+ */
+#include "srtp/sg_internal.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* Length of the RTP header (RFC 3550 §5.1, §5.3.1) within the first len
+ * bytes, or 0 when it does not fit or is not RTP version 2. */
+static size_t rtp_header_len(const uint8_t *p, size_t len)
+{
+    if (len < 12 || (p[0] >> 6) != 2)
+        return 0;
+    size_t h = 12 + 4 * (size_t)(p[0] & 0x0f);
+    if (p[0] & 0x10) {
+        if (h + 4 > len)
+            return 0;
+        h += 4 + 4 * (size_t)rd16(p + h + 2);
+    }
+    return h <= len ? h : 0;
+}
+
+/* RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt. */
+static void gcm_rtp_iv(uint8_t iv[12], const uint8_t *salt, uint32_t ssrc, uint64_t index)
+{
+    uint8_t b[12] = {0};
+    wr32(b + 2, ssrc);
+    wr32(b + 6, (uint32_t)(index >> 16));
+    b[10] = (uint8_t)(index >> 8);
+    b[11] = (uint8_t)index;
+    for (int i = 0; i < 12; i++)
+        iv[i] = b[i] ^ salt[i];
+}
+
+/* RFC 3711 §4.1.2.2: IV = 0x00 || M || PT || SEQ || TS || SSRC || ROC. */
+static void f8_rtp_iv(uint8_t iv[16], const uint8_t *hdr, uint32_t roc)
+{
+    memcpy(iv, hdr, 12);
+    iv[0] = 0;
+    wr32(iv + 12, roc);
+}
+
+sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
+                            const uint8_t *in, uint8_t *out, size_t hdr_len,
+                            size_t pay_len, uint64_t index, const uint8_t *tag_in,
+                            uint8_t *tag_out)
+{
+    const sg_suite *su = ctx->suite;
+    uint32_t ssrc = rd32(in + 8);
+    bool encrypt = !ctx->p.unencrypted_srtp;
+    bool auth = !ctx->p.unauthenticated_srtp;
+    size_t taglen = auth ? su->srtp_tag_len : 0;
+    uint8_t roc[4];
+    wr32(roc, (uint32_t)(index >> 16));
+
+    if (su->cipher == SG_CIPHER_AES_GCM) {
+        uint8_t iv[12];
+        gcm_rtp_iv(iv, s->k_s, ssrc, index);
+        if (out != in)
+            memcpy(out, in, encrypt ? hdr_len : hdr_len + pay_len);
+        /* Unencrypted GCM: the whole packet is associated data (as RFC
+         * 7714 §10 does for SRTCP with E = 0). */
+        size_t aad = encrypt ? hdr_len : hdr_len + pay_len;
+        size_t ct = encrypt ? pay_len : 0;
+        if (enc)
+            return sg_gcm_seal(s->gcm, iv, in, aad, NULL, 0, in + aad, out + aad, ct, tag_out)
+                       ? SG_OK : SG_CRYPTO;
+        int r = sg_gcm_open(s->gcm, iv, in, aad, NULL, 0, in + aad, out + aad, ct, tag_in);
+        return r > 0 ? SG_OK : r == 0 ? SG_AUTH_FAIL : SG_CRYPTO;
+    }
+
+    uint8_t full[20];
+    if (!enc && auth) {
+        /* Authenticate before decrypting (§3.3 step 5). */
+        sg_hmac_tag(&s->hmac, in, hdr_len + pay_len, roc, 4, full);
+        if (CRYPTO_memcmp(full, tag_in, taglen) != 0)
+            return SG_AUTH_FAIL;
+    }
+    if (out != in)
+        memcpy(out, in, hdr_len);
+    if (encrypt && pay_len) {
+        uint8_t iv[16];
+        bool ok;
+        if (su->cipher == SG_CIPHER_AES_F8) {
+            f8_rtp_iv(iv, in, (uint32_t)(index >> 16));
+            ok = sg_f8_xor(s->ecb, s->ecb_m, iv, in + hdr_len, out + hdr_len, pay_len);
+        } else {
+            sg_cm_iv(iv, s->k_s, ssrc, index);
+            ok = sg_cm_xor(s->ecb, iv, in + hdr_len, out + hdr_len, pay_len);
+        }
+        if (!ok)
+            return SG_CRYPTO;
+    } else if (out != in) {
+        memmove(out + hdr_len, in + hdr_len, pay_len);
+    }
+    if (enc && auth) {
+        sg_hmac_tag(&s->hmac, out, hdr_len + pay_len, roc, 4, full);
+        memcpy(tag_out, full, taglen);
+    }
+    return SG_OK;
+}
+
+sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
+                          uint8_t *out, size_t out_cap, size_t *out_len)
+{
+    if (!ctx || !in || !out || !out_len || ctx->p.dir != SG_SRTP_PROTECT)
+        return SG_BAD_PARAM;
+    if (in_len > SG_MAX_PACKET)
+        return SG_MALFORMED;
+    size_t hdr = rtp_header_len(in, in_len);
+    if (!hdr)
+        return SG_MALFORMED;
+    const sg_suite *su = ctx->suite;
+    size_t mki_len = ctx->p.mki_len;
+    size_t taglen = ctx->p.unauthenticated_srtp ? 0 : su->srtp_tag_len;
+    if (out_cap < in_len + mki_len + taglen)
+        return SG_BUFFER_SMALL;
+    /* in place is fine; a partial overlap is a caller bug we refuse */
+    if (out != in && out < in + in_len && in < out + out_cap)
+        return SG_BAD_PARAM;
+
+    int slot;
+    sg_status st = sg_key_for_send(ctx, false, &slot);
+    if (st != SG_OK) {
+        if (st == SG_KEY_EXPIRED)
+            ctx->events |= SG_EV_EXHAUSTED;
+        return st;
+    }
+    uint32_t ssrc = rd32(in + 8);
+    sg_stream *sm;
+    bool fresh;
+    if ((st = sg_stream_find(ctx, ssrc, &sm, &fresh)) != SG_OK)
+        return st;
+    sg_mkey *k = &ctx->keys[slot];
+    /* ROC policy on a key switch: SG_ROC_RESET starts the index afresh
+     * at ROC 0 under the new key. */
+    bool reset = ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init && sm->rtp_gen != k->gen;
+    sg_replay est = sm->rtp;
+    if (reset)
+        est.init = false;
+    uint64_t index;
+    if (!sg_stream_estimate(&est, reset ? 0 : sm->roc_start, rd16(in + 2), &index))
+        return SG_REPLAY_OLD;
+    sg_sess *s = sg_stream_session(ctx, sm, slot, false, index, &st);
+    if (!s)
+        return st;
+
+    size_t pay = in_len - hdr;
+    uint8_t tag[20];
+    st = sg_srtp_transform(ctx, s, true, in, out, hdr, pay, index, NULL, tag);
+    if (st != SG_OK)
+        return st;
+    if (su->cipher == SG_CIPHER_AES_GCM) {
+        memcpy(out + in_len, tag, taglen);
+        memcpy(out + in_len + taglen, k->mki, mki_len);
+    } else {
+        memcpy(out + in_len, k->mki, mki_len);
+        memcpy(out + in_len + mki_len, tag, taglen);
+    }
+    OPENSSL_cleanse(tag, sizeof tag);
+    *out_len = in_len + mki_len + taglen;
+
+    /* Commit. The sender keeps the highest index it sent so a later
+     * packet estimates its ROC the way the receiver will. */
+    if (fresh)
+        sg_stream_claim(ctx, sm, ssrc);
+    if (reset)
+        sm->rtp.init = false;
+    sg_replay_commit(&sm->rtp, ctx->words, index);
+    sm->rtp_gen = k->gen;
+    sg_key_count(ctx, slot, false);
+    return SG_OK;
+}
+
+sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
+                            uint8_t *out, size_t out_cap, size_t *out_len)
+{
+    if (!ctx || !in || !out || !out_len || ctx->p.dir != SG_SRTP_UNPROTECT)
+        return SG_BAD_PARAM;
+    const sg_suite *su = ctx->suite;
+    size_t mki_len = ctx->p.mki_len;
+    size_t taglen = ctx->p.unauthenticated_srtp ? 0 : su->srtp_tag_len;
+    if (in_len > SG_MAX_PACKET + mki_len + taglen || in_len < mki_len + taglen)
+        return SG_MALFORMED;
+    size_t body = in_len - mki_len - taglen; /* header + payload */
+    size_t hdr = rtp_header_len(in, body);
+    if (!hdr)
+        return SG_MALFORMED;
+    if (out_cap < body)
+        return SG_BUFFER_SMALL;
+    if (out != in && out < in + in_len && in < out + out_cap)
+        return SG_BAD_PARAM;
+    const uint8_t *mki, *tag;
+    if (su->cipher == SG_CIPHER_AES_GCM) {
+        tag = in + body;
+        mki = in + body + taglen;
+    } else {
+        mki = in + body;
+        tag = in + body + mki_len;
+    }
+    int slot;
+    if (mki_len) {
+        if ((slot = sg_key_by_mki(ctx, mki)) < 0)
+            return SG_UNKNOWN_MKI;
+    } else if ((slot = ctx->cur) < 0) {
+        return SG_NO_KEY;
+    }
+    sg_mkey *k = &ctx->keys[slot];
+    if (k->used_srtp >= k->life_srtp)
+        return SG_KEY_EXPIRED;
+
+    uint32_t ssrc = rd32(in + 8);
+    sg_stream *sm;
+    bool fresh;
+    sg_status st = sg_stream_find(ctx, ssrc, &sm, &fresh);
+    if (st != SG_OK)
+        return st;
+    /* SG_ROC_RESET: a packet under a master key newer than the stream's
+     * last one starts the index afresh at ROC 0. */
+    bool reset = ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init && k->gen > sm->rtp_gen;
+    sg_replay est = sm->rtp;
+    if (reset)
+        est.init = false;
+    uint64_t index;
+    if (!sg_stream_estimate(&est, reset ? 0 : sm->roc_start, rd16(in + 2), &index))
+        return SG_REPLAY_OLD;
+    if ((st = sg_replay_check(&est, ctx->window, ctx->words, index)) != SG_OK)
+        return st;
+    sg_sess *s = sg_stream_session(ctx, sm, slot, false, index, &st);
+    if (!s)
+        return st;
+    /* The tag may be overwritten by an in-place decrypt: copy it first. */
+    uint8_t tagc[16];
+    memcpy(tagc, tag, taglen);
+    st = sg_srtp_transform(ctx, s, false, in, out, hdr, body - hdr, index, tagc, NULL);
+    if (st != SG_OK)
+        return st;
+    *out_len = body;
+    if (fresh)
+        sg_stream_claim(ctx, sm, ssrc);
+    if (reset)
+        sm->rtp.init = false;
+    sg_replay_commit(&sm->rtp, ctx->words, index);
+    if (k->gen > sm->rtp_gen)
+        sm->rtp_gen = k->gen;
+    sg_key_count(ctx, slot, false);
+    return SG_OK;
+}

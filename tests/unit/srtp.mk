@@ -1,0 +1,10 @@
+# tests/unit/srtp.mk — unit tests of the SRTP library (rtp/srtp).
+SRTP_UNIT_NAMES := srtp_kat
+
+define srtp_unit_rule
+$(BUILD)/tests/$(1): $(call objs,tests/unit/$(1).c) $(SRTP_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) $$^ -o $$@ $(SRTP_LIBS) $(2)
+endef
+$(foreach t,$(SRTP_UNIT_NAMES),$(eval $(call srtp_unit_rule,$(t))))
+UNIT_TESTS += $(foreach t,$(SRTP_UNIT_NAMES),$(BUILD)/tests/$(t))
