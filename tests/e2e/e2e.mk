@@ -1,0 +1,9 @@
+# tests/e2e — end-to-end tests: the test user agents (e2e-ua: libosip2 +
+# libsrtp2, nothing of ours) and scripts that run them directly, through a
+# plain Kamailio, and through Kamailio with build/sdes.so.
+E2E_UA_SRCS := tests/e2e/ua_main.c tests/e2e/ua_sip.c tests/e2e/ua_sdp.c tests/e2e/ua_media.c
+E2E_UA := $(BUILD)/e2e-ua
+
+$(E2E_UA): $(call objs,$(E2E_UA_SRCS))
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ -losipparser2 -losip2 -lsrtp2 -lcrypto
+BINS += $(E2E_UA)

@@ -1,0 +1,266 @@
+/*
+ * tests/e2e/ua_media.c — numbered RTP (RFC 3550) with optional SRTP through
+ * libsrtp2 for the end-to-end test agents. The payload of packet n is a
+ * fixed function of n, so the receiver can tell intact from corrupt without
+ * knowing what the sender's relay did in between.
+ */
+#include "ua_media.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void fill_payload(uint8_t *p, uint32_t n)
+{
+    p[0] = (uint8_t)(n >> 24);
+    p[1] = (uint8_t)(n >> 16);
+    p[2] = (uint8_t)(n >> 8);
+    p[3] = (uint8_t)n;
+    for (size_t i = 4; i < UA_MEDIA_PAYLOAD; i++)
+        p[i] = (uint8_t)(n * 7u + i * 13u);
+}
+
+int ua_media_open(ua_media *m, const char *addr, unsigned port)
+{
+    struct sockaddr_in a;
+    memset(m, 0, sizeof(*m));
+    m->first = m->last = -1;
+    m->fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (m->fd < 0)
+        return -1;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 ||
+        bind(m->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        int e = errno;
+        close(m->fd);
+        m->fd = -1;
+        errno = e;
+        return -1;
+    }
+    fcntl(m->fd, F_SETFL, fcntl(m->fd, F_GETFL) | O_NONBLOCK);
+    RAND_bytes((unsigned char *)&m->ssrc, sizeof(m->ssrc));
+    RAND_bytes((unsigned char *)&m->seq, sizeof(m->seq));
+    RAND_bytes((unsigned char *)&m->ts, sizeof(m->ts));
+    return 0;
+}
+
+unsigned ua_media_port(const ua_media *m)
+{
+    struct sockaddr_in a;
+    socklen_t l = sizeof(a);
+    if (getsockname(m->fd, (struct sockaddr *)&a, &l) < 0)
+        return 0;
+    return ntohs(a.sin_port);
+}
+
+int ua_media_set_peer(ua_media *m, const char *addr, unsigned port)
+{
+    memset(&m->peer, 0, sizeof(m->peer));
+    m->peer.sin_family = AF_INET;
+    m->peer.sin_port = htons((uint16_t)port);
+    if (port == 0 || port > 65535 || inet_pton(AF_INET, addr, &m->peer.sin_addr) != 1)
+        return -1;
+    m->have_peer = 1;
+    return 0;
+}
+
+static int set_policy(srtp_policy_t *p, const char *suite)
+{
+    if (!strcmp(suite, "AES_CM_128_HMAC_SHA1_80")) {
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+    } else if (!strcmp(suite, "AES_CM_128_HMAC_SHA1_32")) {
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp); /* RFC 4568 §6.2.2 */
+    } else if (!strcmp(suite, "AES_192_CM_HMAC_SHA1_80")) {
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtcp);
+    } else if (!strcmp(suite, "AES_192_CM_HMAC_SHA1_32")) {
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtcp);
+    } else if (!strcmp(suite, "AES_256_CM_HMAC_SHA1_80")) {
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
+    } else if (!strcmp(suite, "AES_256_CM_HMAC_SHA1_32")) {
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
+    } else if (!strcmp(suite, "AEAD_AES_128_GCM")) {
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
+    } else if (!strcmp(suite, "AEAD_AES_256_GCM")) {
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtp);
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtcp);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static int make_ctx(srtp_t *ctx, const ua_crypto *k, srtp_ssrc_type_t dir, char *err,
+                    size_t errlen)
+{
+    srtp_policy_t p;
+    srtp_master_key_t mk, *mkp = &mk;
+    uint8_t key[UA_MAX_KEYSALT], mki[UA_MAX_MKI];
+
+    memset(&p, 0, sizeof(p));
+    if (set_policy(&p, k->suite) < 0) {
+        snprintf(err, errlen, "libsrtp2 has no suite %s", k->suite);
+        return -1;
+    }
+    memcpy(key, k->keysalt, k->keysalt_len);
+    memcpy(mki, k->mki, k->mki_len);
+    p.ssrc.type = dir;
+    p.window_size = 128;
+    if (k->mki_len) {
+        mk.key = key;
+        mk.mki_id = mki;
+        mk.mki_size = (unsigned)k->mki_len;
+        p.keys = &mkp;
+        p.num_master_keys = 1;
+    } else {
+        p.key = key;
+    }
+    srtp_err_status_t st = srtp_create(ctx, &p);
+    memset(key, 0, sizeof(key));
+    if (st != srtp_err_status_ok) {
+        snprintf(err, errlen, "srtp_create(%s) failed: %d", k->suite, (int)st);
+        return -1;
+    }
+    return 0;
+}
+
+int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_key,
+                      char *err, size_t errlen)
+{
+    static int inited;
+    if (!inited) {
+        if (srtp_init() != srtp_err_status_ok) {
+            snprintf(err, errlen, "srtp_init failed");
+            return -1;
+        }
+        inited = 1;
+    }
+    if (make_ctx(&m->tx, tx_key, ssrc_any_outbound, err, errlen) < 0 ||
+        make_ctx(&m->rx, rx_key, ssrc_any_inbound, err, errlen) < 0)
+        return -1;
+    m->tx_mki = tx_key->mki_len != 0;
+    m->rx_mki = rx_key->mki_len != 0;
+    return 0;
+}
+
+int ua_media_send(ua_media *m)
+{
+    uint8_t pkt[12 + UA_MEDIA_PAYLOAD + SRTP_MAX_TRAILER_LEN];
+    int len = 12 + UA_MEDIA_PAYLOAD;
+
+    if (!m->have_peer)
+        return -1;
+    pkt[0] = 0x80;
+    pkt[1] = 0; /* PCMU */
+    pkt[2] = (uint8_t)(m->seq >> 8);
+    pkt[3] = (uint8_t)m->seq;
+    pkt[4] = (uint8_t)(m->ts >> 24);
+    pkt[5] = (uint8_t)(m->ts >> 16);
+    pkt[6] = (uint8_t)(m->ts >> 8);
+    pkt[7] = (uint8_t)m->ts;
+    pkt[8] = (uint8_t)(m->ssrc >> 24);
+    pkt[9] = (uint8_t)(m->ssrc >> 16);
+    pkt[10] = (uint8_t)(m->ssrc >> 8);
+    pkt[11] = (uint8_t)m->ssrc;
+    fill_payload(pkt + 12, m->sent);
+    if (m->tx) {
+        srtp_err_status_t st = m->tx_mki ? srtp_protect_mki(m->tx, pkt, &len, 1, 0)
+                                         : srtp_protect(m->tx, pkt, &len);
+        if (st != srtp_err_status_ok)
+            return -1;
+    }
+    if (m->tamper_every && (m->sent + 1) % m->tamper_every == 0)
+        pkt[12 + 20] ^= 0x01; /* a payload bit: SRTP auth must catch it */
+    if (sendto(m->fd, pkt, (size_t)len, 0, (struct sockaddr *)&m->peer, sizeof(m->peer)) < 0)
+        return -1;
+    m->sent++;
+    m->seq++;
+    m->ts += UA_MEDIA_PAYLOAD;
+    return 0;
+}
+
+static void tally(ua_media *m, const uint8_t *pkt, int len)
+{
+    uint8_t want[UA_MEDIA_PAYLOAD];
+    size_t hdr;
+
+    if (len < 12 || (pkt[0] >> 6) != 2) {
+        m->other++;
+        return;
+    }
+    hdr = 12 + 4u * (pkt[0] & 0x0f);
+    if (pkt[0] & 0x10) { /* header extension, RFC 3550 §5.3.1 */
+        if ((size_t)len < hdr + 4) {
+            m->other++;
+            return;
+        }
+        hdr += 4 + 4u * (((size_t)pkt[hdr + 2] << 8) | pkt[hdr + 3]);
+    }
+    if ((size_t)len != hdr + UA_MEDIA_PAYLOAD) {
+        m->corrupt++;
+        return;
+    }
+    const uint8_t *p = pkt + hdr;
+    uint32_t n = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    fill_payload(want, n);
+    if (n >= UA_MEDIA_MAX_PACKETS || memcmp(want, p, UA_MEDIA_PAYLOAD) != 0) {
+        m->corrupt++;
+        return;
+    }
+    m->recv++;
+    if (m->seen[n / 8] & (1u << (n % 8))) {
+        m->dup++;
+        return;
+    }
+    m->seen[n / 8] |= (uint8_t)(1u << (n % 8));
+    m->intact++;
+    if (m->first < 0 || (int)n < m->first)
+        m->first = (int)n;
+    if ((int)n > m->last)
+        m->last = (int)n;
+}
+
+void ua_media_drain(ua_media *m)
+{
+    uint8_t pkt[2048];
+    for (;;) {
+        ssize_t n = recv(m->fd, pkt, sizeof(pkt), 0);
+        if (n < 0)
+            return;
+        int len = (int)n;
+        if (m->rx) {
+            srtp_err_status_t st = m->rx_mki ? srtp_unprotect_mki(m->rx, pkt, &len, 1)
+                                             : srtp_unprotect(m->rx, pkt, &len);
+            if (st != srtp_err_status_ok) {
+                m->srtp_fail++;
+                continue;
+            }
+        }
+        tally(m, pkt, len);
+    }
+}
+
+void ua_media_close(ua_media *m)
+{
+    if (m->tx)
+        srtp_dealloc(m->tx);
+    if (m->rx)
+        srtp_dealloc(m->rx);
+    m->tx = m->rx = NULL;
+    if (m->fd >= 0)
+        close(m->fd);
+    m->fd = -1;
+}

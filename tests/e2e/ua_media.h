@@ -1,0 +1,51 @@
+/*
+ * tests/e2e/ua_media.h — the media side of the test user agents: numbered
+ * RTP packets (RFC 3550 §5.1 header, PT 0, 20 ms, 160-byte payload whose
+ * bytes are a function of the packet number), optionally protected with
+ * libsrtp2 (RFC 3711), and a tally of what arrived: intact, corrupt,
+ * duplicated, failed SRTP checks.
+ */
+#ifndef SDESGATE_TESTS_E2E_UA_MEDIA_H
+#define SDESGATE_TESTS_E2E_UA_MEDIA_H
+
+#include <netinet/in.h>
+#include <srtp2/srtp.h>
+#include <stdint.h>
+
+#include "ua_sdp.h"
+
+#define UA_MEDIA_MAX_PACKETS 8192
+#define UA_MEDIA_PAYLOAD 160
+
+typedef struct ua_media {
+    int fd;
+    struct sockaddr_in peer;
+    int have_peer;
+    srtp_t tx, rx;       /* NULL for plain RTP */
+    int tx_mki, rx_mki;  /* keys carry an MKI (RFC 3711 §3.1) */
+    unsigned tamper_every; /* test hook: corrupt every Nth packet after protect */
+    uint32_t ssrc;
+    uint16_t seq;
+    uint32_t ts;
+    unsigned sent, recv, intact, corrupt, dup, srtp_fail, other;
+    int first, last;
+    uint8_t seen[UA_MEDIA_MAX_PACKETS / 8];
+} ua_media;
+
+/* Bind a UDP socket on addr:port (port 0: any). Returns 0 or -1 (errno). */
+int ua_media_open(ua_media *m, const char *addr, unsigned port);
+unsigned ua_media_port(const ua_media *m);
+int ua_media_set_peer(ua_media *m, const char *addr, unsigned port);
+
+/* SRTP with libsrtp2: protect with tx_key, unprotect with rx_key (same
+ * suite, each side's own key, RFC 4568 §6.1). Returns 0 or -1 with err. */
+int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_key,
+                      char *err, size_t errlen);
+
+/* Send packet number sent (then sent++). Returns 0 or -1. */
+int ua_media_send(ua_media *m);
+/* Read and tally every packet waiting on the socket (non-blocking). */
+void ua_media_drain(ua_media *m);
+void ua_media_close(ua_media *m);
+
+#endif
