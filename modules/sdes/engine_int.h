@@ -1,0 +1,47 @@
+/*
+ * modules/sdes/engine_int.h — internal interfaces between the engine's files
+ * (not for the Kamailio glue): key sets (keyset.c) and the rewrite plan that
+ * offer_answer.c fills and sdp_rewrite.c carries out.
+ */
+#ifndef SDESGATE_SDES_ENGINE_INT_H
+#define SDESGATE_SDES_ENGINE_INT_H
+
+#include "sdes/sdes_engine.h"
+
+/* ---- keyset.c ---- */
+
+/* Fresh keys for one a=crypto line (RFC 4568 §6.1): n = policy gen-keys
+ * master keys from RAND_bytes, each with the next MKI (policy gen-mki bytes)
+ * and the policy lifetime. false when RAND_bytes fails (out wiped). */
+bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t tag,
+                          uint32_t *next_mki, sdes_keyset *out);
+/* Copies a usable parsed attribute (at most SDES_MAX_DIR_KEYS keys). */
+void sdes_keyset_from_attr(const sdes_crypto_attr *a, sdes_keyset *out);
+/* Writes "a=crypto:..." for a keyset into buf (NUL-terminated). */
+bool sdes_keyset_format(const sdes_keyset *k, char *buf, size_t cap, size_t *len);
+
+/* ---- sdp_rewrite.c ---- */
+
+typedef enum plan_crypto {
+    PLAN_CRYPTO_KEEP = 0, /* a=crypto lines kept byte for byte */
+    PLAN_CRYPTO_FILTER,   /* keep the lines in keep_mask, drop the rest */
+    PLAN_CRYPTO_REPLACE,  /* drop all, write emit[] where the first one was */
+} plan_crypto;
+
+typedef struct plan_media {
+    bool touch;             /* the engine owns m=/c=/a=rtcp/a=crypto here */
+    sdes_proto out_proto;
+    bool rewrite_port;      /* m= port and a=rtcp port to the relay */
+    bool rewrite_addr;      /* c= (and a=rtcp address) to the relay */
+    plan_crypto crypto;
+    uint32_t keep_mask;     /* bit j: keep the media's j-th a=crypto line */
+    int n_emit;
+    const sdes_keyset *emit[SDES_MAX_OFFER_LINES];
+} plan_media;
+
+/* Writes the rewritten body (CRLF) into a malloc'd buffer. */
+sdes_rej sdes_rewrite(const sdes_sdp *sdp, const plan_media *plan,
+                      const sdes_relay *relays, size_t n_relays, char **out,
+                      size_t *out_len);
+
+#endif

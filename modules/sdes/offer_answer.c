@@ -1,0 +1,543 @@
+/*
+ * modules/sdes/offer_answer.c — the SDES offer/answer engine (RFC 4568 §7
+ * over RFC 3264): per m= line, which a=crypto of the offer is acceptable
+ * under the policy, what each leg is offered or answered, which keys go to
+ * the relay, and the state carried from offer to answer and to re-offers.
+ * See sdes_engine.h for the modes. The SDP itself is indexed by sdp.c and
+ * written by sdp_rewrite.c from the plan built here.
+ */
+#include "engine_int.h"
+
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Everything one call needs; heap-allocated (the state copy is large). */
+typedef struct oa_ctx {
+    const sdes_config *cfg;
+    const sdes_policy *pol;
+    sdes_policy def_pol;
+    sdes_sdp sdp;
+    sdes_result *res;
+    sdes_state next;          /* becomes *state on success */
+    plan_media plan[SDES_MAX_MEDIA];
+    sdes_crypto_attr attr;    /* scratch */
+} oa_ctx;
+
+static void note(oa_ctx *c, const char *fmt, ...)
+{
+    size_t n = strlen(c->res->notes);
+    if (n + 3 >= sizeof c->res->notes)
+        return;
+    if (n) {
+        memcpy(c->res->notes + n, "; ", 3);
+        n += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->res->notes + n, sizeof c->res->notes - n, fmt, ap);
+    va_end(ap);
+}
+
+static sdes_rej reject(oa_ctx *c, sdes_rej code, const char *fmt, ...)
+{
+    int n = snprintf(c->res->reason, sizeof c->res->reason, "%s: %s", sdes_rej_name(code),
+                     sdes_rej_str(code));
+    if (fmt && n > 0 && (size_t)n < sizeof c->res->reason - 3) {
+        memcpy(c->res->reason + n, " (", 3);
+        n += 2;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->res->reason + n, sizeof c->res->reason - (size_t)n, fmt, ap);
+        va_end(ap);
+        size_t l = strlen(c->res->reason);
+        if (l + 2 <= sizeof c->res->reason) {
+            c->res->reason[l] = ')';
+            c->res->reason[l + 1] = '\0';
+        }
+    }
+    c->res->code = code;
+    return code;
+}
+
+static sdes_rej sdp_status_rej(oa_ctx *c, sdes_sdp_status st, int line)
+{
+    switch (st) {
+    case SDES_SDP_OK: return SDES_REJ_OK;
+    case SDES_SDP_TOO_LARGE: return reject(c, SDES_REJ_TOO_LARGE, NULL);
+    case SDES_SDP_MULTIPART: return reject(c, SDES_REJ_MULTIPART, NULL);
+    case SDES_SDP_NOT_SDP: return reject(c, SDES_REJ_NOT_SDP, NULL);
+    case SDES_SDP_MALFORMED:
+        return line ? reject(c, SDES_REJ_MALFORMED, "line %d", line)
+                    : reject(c, SDES_REJ_MALFORMED, "NUL byte in body");
+    case SDES_SDP_TOO_MANY_MEDIA:
+        return reject(c, SDES_REJ_TOO_MANY_MEDIA, "more than %d", SDES_MAX_MEDIA);
+    case SDES_SDP_TOO_MANY_CRYPTO:
+        return reject(c, SDES_REJ_TOO_MANY_CRYPTO, "line %d", line);
+    case SDES_SDP_ALLOC: return reject(c, SDES_REJ_ALLOC, NULL);
+    }
+    return reject(c, SDES_REJ_MALFORMED, NULL);
+}
+
+static void copy_span(const sdes_sdp *s, sdes_span sp, char *dst, size_t cap)
+{
+    size_t n = sp.len < cap - 1 ? sp.len : cap - 1;
+    memcpy(dst, s->body + sp.off, n);
+    dst[n] = '\0';
+}
+
+/* Fills the result's description of media i from the SDP as received. */
+static void describe(oa_ctx *c, int i, const sdes_relay *relays, size_t n_relays)
+{
+    const sdes_sdp *s = &c->sdp;
+    const sdes_sdp_media *m = &s->media[i];
+    sdes_media_result *r = &c->res->media[i];
+    copy_span(s, m->media, r->media, sizeof r->media);
+    const sdes_sdp_conn *cn = sdes_sdp_media_conn(s, m);
+    if (cn)
+        copy_span(s, cn->addr, r->peer_addr, sizeof r->peer_addr);
+    r->peer_port = (uint16_t)m->port;
+    r->peer_rtcp_port = (uint16_t)(m->rtcp_mux ? m->port : m->port + 1);
+    if (m->rtcp_line >= 0) {
+        const char *p = sdes_sdp_line_ptr(s, m->rtcp_line) + 7;
+        unsigned v = 0;
+        size_t k = 7;
+        while (k < s->lines[m->rtcp_line].len && *p >= '0' && *p <= '9' && v < 65536) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            k++;
+        }
+        if (v && v < 65536)
+            r->peer_rtcp_port = (uint16_t)v;
+    }
+    r->rtcp_mux = m->rtcp_mux;
+    sdes_dir d = sdes_sdp_media_dir(s, m);
+    r->hold = d == SDES_DIR_SENDONLY || d == SDES_DIR_INACTIVE || (cn && cn->hold);
+    r->roc = c->pol->roc;
+    if ((size_t)i < n_relays && m->port != 0)
+        r->relay = relays[i];
+}
+
+/* The acceptable a=crypto lines of media i, best first (policy order, then
+ * offer order). Stripped ones are noted with their reason. Returns count;
+ * idx[] holds indexes into m->crypto_lines. */
+static int acceptable(oa_ctx *c, int i, int *idx, const char **first_reason)
+{
+    const sdes_sdp_media *m = &c->sdp.media[i];
+    int n = 0, rank[SDES_SDP_MAX_CRYPTO];
+    *first_reason = NULL;
+    for (int j = 0; j < m->n_crypto; j++) {
+        int li = m->crypto_lines[j];
+        sdes_ca_status st = sdes_crypto_attr_parse(sdes_sdp_line_ptr(&c->sdp, li),
+                                                   c->sdp.lines[li].len, 0, &c->attr);
+        const char *why = NULL;
+        if (st == SDES_CA_UNKNOWN_PARAM) {
+            why = "unknown session parameter (RFC 4568 6.3)";
+        } else if (st != SDES_CA_OK) {
+            why = sdes_ca_status_str(st);
+        } else {
+            why = sdes_policy_check(c->pol, &c->attr);
+        }
+        if (why) {
+            if (st == SDES_CA_OK || sdes_ca_status_soft(st))
+                note(c, "m=%d a=crypto tag %u %s stripped: %s", i, c->attr.tag,
+                     c->attr.suite_name, why);
+            else
+                note(c, "m=%d a=crypto #%d stripped: %s", i, j + 1, why);
+            if (!*first_reason)
+                *first_reason = why;
+            continue;
+        }
+        int rk = sdes_policy_rank(c->pol, c->attr.suite), k = n;
+        while (k > 0 && rank[k - 1] > rk) {
+            rank[k] = rank[k - 1];
+            idx[k] = idx[k - 1];
+            k--;
+        }
+        rank[k] = rk;
+        idx[k] = j;
+        n++;
+    }
+    sdes_crypto_attr_wipe(&c->attr);
+    return n;
+}
+
+/* Parses the media's j-th a=crypto line into c->attr. */
+static sdes_ca_status parse_line(oa_ctx *c, int i, int j)
+{
+    int li = c->sdp.media[i].crypto_lines[j];
+    return sdes_crypto_attr_parse(sdes_sdp_line_ptr(&c->sdp, li), c->sdp.lines[li].len, 0,
+                                  &c->attr);
+}
+
+/* Offer lines toward B: the previous accepted line when the stream is
+ * unchanged (RFC 4568 §7.1.4: keys may be kept), new keys when rekeying is
+ * asked and the stream is not on hold, else one line per preferred suite. */
+static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool hold)
+{
+    sdes_state_media *sm = &c->next.media[i];
+    sdes_media_result *r = &c->res->media[i];
+    if (prev && prev->b_tx.srtp) {
+        if (!c->cfg->rekey || hold) {
+            sm->b_offer[0] = prev->b_tx;
+        } else {
+            if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag,
+                                      &c->next.next_mki, &sm->b_offer[0]))
+                return reject(c, SDES_REJ_RANDOM, NULL);
+            r->rekeyed = true;
+        }
+        sm->n_b_offer = 1;
+        return SDES_REJ_OK;
+    }
+    int n = c->pol->offer_max < c->pol->n_suites ? c->pol->offer_max : c->pol->n_suites;
+    for (int k = 0; k < n; k++)
+        if (!sdes_keyset_generate(c->pol, sg_suite_get(c->pol->suites[k]), (uint32_t)k + 1,
+                                  &c->next.next_mki, &sm->b_offer[k]))
+            return reject(c, SDES_REJ_RANDOM, NULL);
+    sm->n_b_offer = (uint8_t)n;
+    return SDES_REJ_OK;
+}
+
+static void plan_emit_offer(oa_ctx *c, int i)
+{
+    sdes_state_media *sm = &c->next.media[i];
+    plan_media *pm = &c->plan[i];
+    pm->crypto = PLAN_CRYPTO_REPLACE;
+    pm->n_emit = sm->n_b_offer;
+    for (int k = 0; k < sm->n_b_offer; k++)
+        pm->emit[k] = &sm->b_offer[k];
+}
+
+static sdes_rej offer_media(oa_ctx *c, int i, const sdes_state_media *prev)
+{
+    const sdes_sdp_media *m = &c->sdp.media[i];
+    sdes_state_media *sm = &c->next.media[i];
+    sdes_media_result *r = &c->res->media[i];
+    plan_media *pm = &c->plan[i];
+    sdes_proto proto = sdes_sdp_proto(&c->sdp, m);
+    sdes_mode mode = c->cfg->mode;
+    if (m->port == 0) {
+        r->state = SDES_MEDIA_DISABLED;
+        return SDES_REJ_OK;
+    }
+    if (proto == SDES_PROTO_OTHER) {
+        note(c, "m=%d %.*s left alone (not RTP/AVP, SAVP, AVPF or SAVPF)", i,
+             (int)m->proto.len, c->sdp.body + m->proto.off);
+        return SDES_REJ_OK;
+    }
+    /* A previous stream counts as unchanged when it is the same media. */
+    if (prev && (!prev->in_use || strcmp(prev->media, r->media) != 0))
+        prev = NULL;
+    pm->touch = true;
+    pm->rewrite_port = true;
+    const sdes_sdp_conn *cn = sdes_sdp_media_conn(&c->sdp, m);
+    pm->rewrite_addr = !(cn && cn->hold);
+    pm->out_proto = proto;
+    pm->crypto = PLAN_CRYPTO_REPLACE; /* remove by default */
+    sm->in_use = 1;
+    sm->a_proto = (uint8_t)proto;
+    sm->hold = r->hold;
+    memcpy(sm->media, r->media, sizeof sm->media);
+    sm->state = SDES_MEDIA_PLAIN;
+
+    if (c->pol->srtp == SDES_SRTP_OFF) {
+        if (sdes_proto_secure(proto))
+            return reject(c, SDES_REJ_SRTP_FORBIDDEN, "m=%d %s", i, sdes_proto_name(proto));
+        if (m->n_crypto)
+            note(c, "m=%d a=crypto removed: srtp=off", i);
+        goto done;
+    }
+    if (mode == SDES_MODE_ENCRYPT || mode == SDES_MODE_OSRTP) {
+        if (sdes_proto_secure(proto))
+            return reject(c, SDES_REJ_MODE_MISMATCH,
+                          "m=%d is %s; mode %s expects plain RTP from the offerer", i,
+                          sdes_proto_name(proto), sdes_mode_name(mode));
+        if (m->n_crypto)
+            note(c, "m=%d offerer's a=crypto removed: mode %s", i, sdes_mode_name(mode));
+        sdes_rej rj = offer_lines(c, i, prev, r->hold);
+        if (rj)
+            return rj;
+        pm->out_proto = mode == SDES_MODE_ENCRYPT ? sdes_proto_to_secure(proto) : proto;
+        plan_emit_offer(c, i);
+        sm->state = SDES_MEDIA_SRTP;
+        goto done;
+    }
+    /* DECRYPT, REKEY, PASSTHROUGH: the offer's own a=crypto decide. */
+    int idx[SDES_SDP_MAX_CRYPTO];
+    const char *why;
+    int n = acceptable(c, i, idx, &why);
+    if (n == 0) {
+        if (sdes_proto_secure(proto) || (m->n_crypto && c->pol->srtp == SDES_SRTP_REQUIRE))
+            return reject(c, SDES_REJ_NO_ACCEPTABLE_CRYPTO, "m=%d: %s", i,
+                          why ? why : "no a=crypto line");
+        if (c->pol->srtp == SDES_SRTP_REQUIRE)
+            return reject(c, SDES_REJ_SRTP_REQUIRED, "m=%d %s without a=crypto", i,
+                          sdes_proto_name(proto));
+        goto done; /* best effort: plain, unusable lines removed */
+    }
+    if (mode == SDES_MODE_PASSTHROUGH) {
+        pm->crypto = PLAN_CRYPTO_FILTER;
+        for (int k = 0; k < n; k++) {
+            pm->keep_mask |= 1u << idx[k];
+            if (k < SDES_MAX_OFFER_LINES) {
+                parse_line(c, i, idx[k]);
+                /* Only tag and suite are kept: the keys are A's and B's. */
+                sm->b_offer[k].srtp = true;
+                sm->b_offer[k].suite = c->attr.suite->id;
+                sm->b_offer[k].tag = c->attr.tag;
+                sm->n_b_offer = (uint8_t)(k + 1);
+            }
+        }
+        sdes_crypto_attr_wipe(&c->attr);
+        sm->state = SDES_MEDIA_PASSTHROUGH;
+        goto done;
+    }
+    parse_line(c, i, idx[0]);
+    sdes_keyset_from_attr(&c->attr, &sm->a_rx);
+    sdes_crypto_attr_wipe(&c->attr);
+    /* Our key toward A survives a re-offer of an unchanged stream that
+     * keeps the suite (RFC 4568 §7.1.4), unless a rekey is asked. */
+    if (prev && prev->a_tx.srtp && prev->a_tx.suite == sm->a_rx.suite &&
+        (!c->cfg->rekey || r->hold))
+        sm->a_tx = prev->a_tx;
+    sm->state = SDES_MEDIA_SRTP;
+    if (mode == SDES_MODE_DECRYPT) {
+        pm->out_proto = sdes_proto_to_plain(proto);
+    } else { /* REKEY: B gets the same proto with our own keys */
+        sdes_rej rj = offer_lines(c, i, prev, r->hold);
+        if (rj)
+            return rj;
+        plan_emit_offer(c, i);
+    }
+done:
+    sm->b_proto = (uint8_t)pm->out_proto;
+    r->state = sm->state;
+    r->a_rx = sm->a_rx;
+    if (sm->n_b_offer && sm->b_offer[0].n_keys)
+        r->b_tx = sm->b_offer[0]; /* provisional until B answers */
+    return SDES_REJ_OK;
+}
+
+/* ---- answer -------------------------------------------------------------- */
+
+/* B's single a=crypto must answer one of the tags we sent (RFC 4568 §7.1.2,
+ * §7.1.3). Sets sm->b_rx/b_tx. */
+static sdes_rej answer_crypto_b(oa_ctx *c, int i, sdes_state_media *sm, bool passthrough)
+{
+    const sdes_sdp_media *m = &c->sdp.media[i];
+    if (m->n_crypto == 0) {
+        if (c->cfg->mode == SDES_MODE_OSRTP && !sdes_proto_secure(sm->b_proto) &&
+            c->pol->srtp != SDES_SRTP_REQUIRE) {
+            note(c, "m=%d answerer declined OSRTP: plain RTP on that leg", i);
+            return SDES_REJ_OK;
+        }
+        if (passthrough && !sdes_proto_secure(sm->b_proto) && c->pol->srtp != SDES_SRTP_REQUIRE)
+            return SDES_REJ_OK;
+        return reject(c, SDES_REJ_ANSWER_NO_CRYPTO, "m=%d", i);
+    }
+    if (m->n_crypto > 1)
+        return reject(c, SDES_REJ_ANSWER_MULTI_CRYPTO, "m=%d has %d", i, m->n_crypto);
+    sdes_ca_status st = parse_line(c, i, 0);
+    if (st != SDES_CA_OK) {
+        sdes_crypto_attr_wipe(&c->attr);
+        return reject(c, SDES_REJ_ANSWER_BAD_CRYPTO, "m=%d: %s", i, sdes_ca_status_str(st));
+    }
+    int k = 0;
+    while (k < sm->n_b_offer && sm->b_offer[k].tag != c->attr.tag)
+        k++;
+    sdes_rej rj = SDES_REJ_OK;
+    const char *why;
+    if (k == sm->n_b_offer)
+        rj = reject(c, SDES_REJ_ANSWER_UNOFFERED_TAG, "m=%d tag %u", i, c->attr.tag);
+    else if (sm->b_offer[k].suite != c->attr.suite->id)
+        rj = reject(c, SDES_REJ_ANSWER_SUITE, "m=%d tag %u offered %s, answered %s", i,
+                    c->attr.tag, sg_suite_get(sm->b_offer[k].suite)->name,
+                    c->attr.suite->name);
+    else if ((why = sdes_policy_check(c->pol, &c->attr)))
+        rj = reject(c, SDES_REJ_ANSWER_POLICY, "m=%d: %s", i, why);
+    if (rj == SDES_REJ_OK && !passthrough) {
+        sdes_keyset_from_attr(&c->attr, &sm->b_rx);
+        sm->b_tx = sm->b_offer[k];
+    }
+    sdes_crypto_attr_wipe(&c->attr);
+    return rj;
+}
+
+static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
+{
+    const sdes_sdp_media *m = &c->sdp.media[i];
+    sdes_media_result *r = &c->res->media[i];
+    plan_media *pm = &c->plan[i];
+    if (!sm->in_use) {
+        r->state = m->port == 0 ? SDES_MEDIA_DISABLED : SDES_MEDIA_UNTOUCHED;
+        return SDES_REJ_OK;
+    }
+    pm->touch = true;
+    pm->out_proto = (sdes_proto)sm->a_proto; /* RFC 3264 §6: same proto as the offer */
+    pm->crypto = PLAN_CRYPTO_REPLACE;
+    if (m->port == 0) {
+        /* B rejected the stream: A gets port 0 too; keys are dropped. */
+        OPENSSL_cleanse(sm, sizeof *sm);
+        r->state = SDES_MEDIA_DISABLED;
+        return SDES_REJ_OK;
+    }
+    pm->rewrite_port = true;
+    const sdes_sdp_conn *cn = sdes_sdp_media_conn(&c->sdp, m);
+    pm->rewrite_addr = !(cn && cn->hold);
+    sdes_rej rj = SDES_REJ_OK;
+    switch ((sdes_media_state)sm->state) {
+    case SDES_MEDIA_PASSTHROUGH:
+        rj = answer_crypto_b(c, i, sm, true);
+        pm->crypto = PLAN_CRYPTO_KEEP;
+        pm->out_proto = sdes_sdp_proto(&c->sdp, m);
+        break;
+    case SDES_MEDIA_SRTP:
+        if (sm->n_b_offer)
+            rj = answer_crypto_b(c, i, sm, false);
+        else if (m->n_crypto)
+            rj = reject(c, SDES_REJ_ANSWER_UNEXPECTED, "m=%d", i);
+        if (rj)
+            break;
+        if (sm->a_rx.srtp) {
+            if (!sm->a_tx.srtp || sm->a_tx.suite != sm->a_rx.suite) {
+                if (!sdes_keyset_generate(c->pol, sg_suite_get(sm->a_rx.suite), sm->a_rx.tag,
+                                          &c->next.next_mki, &sm->a_tx))
+                    return reject(c, SDES_REJ_RANDOM, NULL);
+            }
+            /* The answer names the offer's tag and suite (RFC 4568 §7.1.2)
+             * and declares the same session parameters for its direction. */
+            sm->a_tx.tag = sm->a_rx.tag;
+            sm->a_tx.unencrypted_srtp = sm->a_rx.unencrypted_srtp;
+            sm->a_tx.unencrypted_srtcp = sm->a_rx.unencrypted_srtcp;
+            sm->a_tx.unauthenticated_srtp = sm->a_rx.unauthenticated_srtp;
+            pm->n_emit = 1;
+            pm->emit[0] = &sm->a_tx;
+        }
+        break;
+    default: /* PLAIN */
+        if (m->n_crypto)
+            note(c, "m=%d answerer's a=crypto removed: none was offered", i);
+        break;
+    }
+    if (rj)
+        return rj;
+    r->state = sm->state;
+    r->a_rx = sm->a_rx;
+    r->a_tx = sm->a_tx;
+    r->b_rx = sm->b_rx;
+    r->b_tx = sm->b_tx;
+    return SDES_REJ_OK;
+}
+
+/* ---- entry points ---------------------------------------------------------- */
+
+typedef enum { OA_OFFER, OA_ANSWER } oa_kind;
+
+static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size_t len,
+                    const sdes_relay *relays, size_t n_relays, sdes_state *state,
+                    sdes_result *res)
+{
+    if (!res)
+        return SDES_REJ_BAD_PARAM;
+    memset(res, 0, sizeof *res);
+    if (!cfg || !state || (unsigned)cfg->mode > SDES_MODE_OSRTP || (!relays && n_relays)) {
+        res->code = SDES_REJ_BAD_PARAM;
+        snprintf(res->reason, sizeof res->reason, "BAD_PARAM: %s", sdes_rej_str(SDES_REJ_BAD_PARAM));
+        return SDES_REJ_BAD_PARAM;
+    }
+    oa_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        res->code = SDES_REJ_ALLOC;
+        snprintf(res->reason, sizeof res->reason, "ALLOC: %s", sdes_rej_str(SDES_REJ_ALLOC));
+        return SDES_REJ_ALLOC;
+    }
+    c->cfg = cfg;
+    c->res = res;
+    if (cfg->policy) {
+        c->pol = cfg->policy;
+    } else {
+        sdes_policy_default(&c->def_pol);
+        c->pol = &c->def_pol;
+    }
+    sdes_rej rj = SDES_REJ_OK;
+    int line = 0;
+    sdes_sdp_status ss = sdes_sdp_parse(body, len, &c->sdp, &line);
+    if (ss != SDES_SDP_OK) {
+        rj = sdp_status_rej(c, ss, line);
+        goto out;
+    }
+    if (state->version != SDES_STATE_VERSION) {
+        rj = reject(c, SDES_REJ_NO_STATE, "state not initialised");
+        goto out;
+    }
+    res->n_media = c->sdp.n_media;
+    for (int i = 0; i < c->sdp.n_media; i++)
+        describe(c, i, relays, n_relays);
+    if (kind == OA_OFFER) {
+        sdes_state_init(&c->next);
+        c->next.next_mki = state->next_mki ? state->next_mki : 1;
+        c->next.mode = (uint8_t)cfg->mode;
+        c->next.n_media = (uint8_t)c->sdp.n_media;
+        bool reoffer = state->phase == 2 && state->mode == cfg->mode;
+        for (int i = 0; i < c->sdp.n_media && !rj; i++) {
+            const sdes_state_media *prev =
+                reoffer && i < state->n_media ? &state->media[i] : NULL;
+            rj = offer_media(c, i, prev);
+        }
+        c->next.phase = 1;
+    } else {
+        if (state->phase != 1 || state->mode != cfg->mode) {
+            rj = reject(c, SDES_REJ_NO_STATE, state->phase != 1 ? "no offer pending"
+                                                              : "mode differs from the offer's");
+            goto out;
+        }
+        if (c->sdp.n_media != state->n_media) {
+            rj = reject(c, SDES_REJ_ANSWER_MEDIA, "offer had %d m= lines, answer %d",
+                        state->n_media, c->sdp.n_media);
+            goto out;
+        }
+        c->next = *state;
+        for (int i = 0; i < c->sdp.n_media && !rj; i++)
+            rj = answer_media(c, i, &c->next.media[i]);
+        c->next.phase = 2;
+    }
+    if (rj)
+        goto out;
+    rj = sdes_rewrite(&c->sdp, c->plan, relays, n_relays, &res->body, &res->body_len);
+    if (rj) {
+        reject(c, rj, NULL);
+        goto out;
+    }
+    sdes_state_wipe(state);
+    *state = c->next;
+out:
+    if (rj) {
+        /* Fail closed: no body and no keys in a rejected result. */
+        char reason[SDES_REASON_LEN], notes[SDES_NOTES_LEN];
+        memcpy(reason, res->reason, sizeof reason);
+        memcpy(notes, res->notes, sizeof notes);
+        sdes_result_free(res);
+        memcpy(res->reason, reason, sizeof reason);
+        memcpy(res->notes, notes, sizeof notes);
+        res->code = rj;
+    }
+    sdes_sdp_free(&c->sdp);
+    OPENSSL_cleanse(c, sizeof *c);
+    free(c);
+    return rj;
+}
+
+sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len,
+                    const sdes_relay *relays, size_t n_relays, sdes_state *state,
+                    sdes_result *res)
+{
+    return run(OA_OFFER, cfg, body, len, relays, n_relays, state, res);
+}
+
+sdes_rej sdes_answer(const sdes_config *cfg, const char *body, size_t len,
+                     const sdes_relay *relays, size_t n_relays, sdes_state *state,
+                     sdes_result *res)
+{
+    return run(OA_ANSWER, cfg, body, len, relays, n_relays, state, res);
+}
