@@ -1,0 +1,16 @@
+# rtp/relay — srtpd, the media relay (and srtpctl, its operator tool).
+RELAY_SRCS := $(filter-out rtp/relay/srtpd.c,$(wildcard rtp/relay/*.c))
+
+$(BUILD)/srtpd: $(call objs,rtp/relay/srtpd.c $(RELAY_SRCS)) $(CTL_LIB) $(SRTP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto -lpthread
+
+$(BUILD)/srtpctl: $(call objs,rtp/tools/srtpctl.c) $(CTL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto
+
+# srtpd links the SRTP library's protect/unprotect; until that library's
+# sources are in the tree, srtpd is not part of `make` (keeps the build green).
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/srtpd
+endif

@@ -1,0 +1,241 @@
+/*
+ * rtp/relay/config.c — srtpd's flags and config file, one table of options
+ * so the two cannot drift: every "--name VALUE" flag is also a
+ * "name = VALUE" line in the file named by --config.
+ */
+#include "relay/config.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_LISTEN } relay_opt_kind;
+
+typedef struct relay_opt {
+    const char *name;
+    relay_opt_kind kind;
+    size_t off;
+    size_t size;
+    const char *help;
+} relay_opt;
+
+#define STR_OPT(n, f, h) {n, OPT_STR, offsetof(relay_config, f), sizeof(((relay_config *)0)->f), h}
+#define INT_OPT(n, f, h) {n, OPT_INT, offsetof(relay_config, f), 0, h}
+#define BOOL_OPT(n, f, h) {n, OPT_BOOL, offsetof(relay_config, f), 0, h}
+
+static const relay_opt relay_opts[] = {
+    {"listen", OPT_LISTEN, 0, 0,
+     "control address, repeatable: udp:IP:PORT, [V6]:PORT, unix:/path (default udp:127.0.0.1:2223)"},
+    STR_OPT("interface", interface4, "IPv4 media address (default 127.0.0.1)"),
+    STR_OPT("interface6", interface6, "IPv6 media address (default none)"),
+    INT_OPT("port-min", port_min, "lowest media port (default 30000)"),
+    INT_OPT("port-max", port_max, "highest media port (default 40000)"),
+    INT_OPT("workers", workers, "media worker threads (default 0 = one per core)"),
+    STR_OPT("secret", secret, "control shared secret (HMAC-SHA256); required off loopback"),
+    STR_OPT("secret-file", secret_file, "read the secret from this file (first line)"),
+    INT_OPT("media-timeout", media_timeout, "seconds without media before a call is removed (default 60, 0 = never)"),
+    BOOL_OPT("strict-source", strict_source, "drop packets not from the signalled address (default no)"),
+    STR_OPT("log-file", log_file, "log file, reopened on SIGHUP (default stderr)"),
+    STR_OPT("notify", notify, "push events to this control address (default: poll with `events`)"),
+    STR_OPT("pid-file", pid_file, "write the pid here"),
+};
+#define NOPTS (sizeof(relay_opts) / sizeof(relay_opts[0]))
+
+void relay_config_defaults(relay_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    strcpy(c->interface4, "127.0.0.1");
+    c->port_min = 30000;
+    c->port_max = 40000;
+    c->media_timeout = 60;
+}
+
+void relay_config_usage(const char *prog)
+{
+    printf("usage: %s [--config FILE] [--OPTION VALUE]...\n\noptions (also \"name = value\" lines in the config file):\n", prog);
+    for (size_t i = 0; i < NOPTS; i++)
+        printf("  --%-15s %s\n", relay_opts[i].name, relay_opts[i].help);
+    printf("  --%-15s %s\n", "config", "read options from FILE first");
+}
+
+static bool relay_opt_set(relay_config *c, const char *name, const char *val, char *err,
+                          size_t errlen)
+{
+    for (size_t i = 0; i < NOPTS; i++) {
+        const relay_opt *o = &relay_opts[i];
+        if (strcmp(o->name, name) != 0)
+            continue;
+        char *field = (char *)c + o->off;
+        char *end;
+        long v;
+        switch (o->kind) {
+        case OPT_LISTEN:
+            if (c->nlisten >= 4 || strlen(val) >= sizeof(c->listen[0])) {
+                snprintf(err, errlen, "--listen: at most 4 addresses of < 256 bytes");
+                return false;
+            }
+            strcpy(c->listen[c->nlisten++], val);
+            return true;
+        case OPT_STR:
+            if (strlen(val) >= o->size) {
+                snprintf(err, errlen, "--%s: value too long", name);
+                return false;
+            }
+            strcpy(field, val);
+            return true;
+        case OPT_INT:
+            v = strtol(val, &end, 10);
+            if (!*val || *end || v < 0 || v > 1000000) {
+                snprintf(err, errlen, "--%s: not a number in 0..1000000: %s", name, val);
+                return false;
+            }
+            *(int *)field = (int)v;
+            return true;
+        case OPT_BOOL:
+            if (!strcmp(val, "yes") || !strcmp(val, "1") || !strcmp(val, "true"))
+                *(bool *)field = true;
+            else if (!strcmp(val, "no") || !strcmp(val, "0") || !strcmp(val, "false"))
+                *(bool *)field = false;
+            else {
+                snprintf(err, errlen, "--%s: want yes or no: %s", name, val);
+                return false;
+            }
+            return true;
+        }
+    }
+    snprintf(err, errlen, "unknown option: %s", name);
+    return false;
+}
+
+static bool relay_opt_is_bool(const char *name)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (!strcmp(relay_opts[i].name, name))
+            return relay_opts[i].kind == OPT_BOOL;
+    return false;
+}
+
+static bool relay_config_file(relay_config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "config %s: cannot open", path);
+        return false;
+    }
+    char line[600];
+    int lineno = 0;
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        char *e = p + strlen(p);
+        while (e > p && isspace((unsigned char)e[-1]))
+            *--e = 0;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            snprintf(err, errlen, "config %s:%d: want name = value", path, lineno);
+            fclose(f);
+            return false;
+        }
+        char *ne = eq;
+        while (ne > p && isspace((unsigned char)ne[-1]))
+            ne--;
+        *ne = 0;
+        char *v = eq + 1;
+        while (isspace((unsigned char)*v))
+            v++;
+        char sub[256];
+        if (!relay_opt_set(c, p, v, sub, sizeof(sub))) {
+            snprintf(err, errlen, "config %s:%d: %s", path, lineno, sub);
+            fclose(f);
+            return false;
+        }
+    }
+    fclose(f);
+    return true;
+}
+
+bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char *err,
+                        size_t errlen)
+{
+    *help = false;
+    /* The file first, so flags override it. */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config")) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "--config needs a file");
+                return false;
+            }
+            if (!relay_config_file(c, argv[i + 1], err, errlen))
+                return false;
+        }
+    }
+    bool cli_listen = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            *help = true;
+            return true;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument: %s", a);
+            return false;
+        }
+        if (!strcmp(a, "--config")) {
+            i++;
+            continue;
+        }
+        char name[64];
+        const char *val = NULL;
+        const char *eq = strchr(a + 2, '=');
+        size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (nl >= sizeof(name)) {
+            snprintf(err, errlen, "unknown option: %s", a);
+            return false;
+        }
+        memcpy(name, a + 2, nl);
+        name[nl] = 0;
+        if (eq)
+            val = eq + 1;
+        else if (relay_opt_is_bool(name))
+            val = "yes";
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else {
+            snprintf(err, errlen, "--%s needs a value", name);
+            return false;
+        }
+        if (!strcmp(name, "listen") && !cli_listen) {
+            c->nlisten = 0; /* command-line listen addresses replace the file's */
+            cli_listen = true;
+        }
+        if (!relay_opt_set(c, name, val, err, errlen))
+            return false;
+    }
+    if (c->nlisten == 0) {
+        strcpy(c->listen[0], "udp:127.0.0.1:2223");
+        c->nlisten = 1;
+    }
+    if (c->port_min < 1024 || c->port_max > 65535 || c->port_max - c->port_min < 3) {
+        snprintf(err, errlen, "port range %d..%d: want 1024 <= min < max <= 65535 with room for 2 pairs",
+                 c->port_min, c->port_max);
+        return false;
+    }
+    if (c->secret_file[0]) {
+        FILE *f = fopen(c->secret_file, "r");
+        if (!f || !fgets(c->secret, sizeof(c->secret), f)) {
+            snprintf(err, errlen, "secret-file %s: cannot read", c->secret_file);
+            if (f)
+                fclose(f);
+            return false;
+        }
+        fclose(f);
+        c->secret[strcspn(c->secret, "\r\n")] = 0;
+    }
+    return true;
+}

@@ -1,0 +1,35 @@
+/*
+ * rtp/relay/config.h — srtpd's settings: command-line flags and an optional
+ * config file (cfg/srtpd.conf) with the same names ("name = value").
+ * Flags given on the command line override the file.
+ */
+#ifndef SDESGATE_RELAY_CONFIG_H
+#define SDESGATE_RELAY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct relay_config {
+    char listen[4][256];        /* up to 4 control addresses (ctl/sock.h syntax) */
+    int nlisten;
+    char interface4[64];        /* media address for IP4 legs */
+    char interface6[64];        /* media address for IP6 legs ("" = none) */
+    int port_min, port_max;
+    int workers;                /* 0 = one per core */
+    char secret[256];
+    char secret_file[256];
+    int media_timeout;          /* seconds; 0 = never */
+    bool strict_source;         /* default for legs that do not say */
+    char log_file[256];         /* "" = stderr */
+    char notify[256];           /* push events here (ctl/sock.h syntax); "" = poll only */
+    char pid_file[256];
+} relay_config;
+
+void relay_config_defaults(relay_config *c);
+/* Parses argv (and the file named by --config, read first). false with a
+ * message in err; *help set for --help. */
+bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char *err,
+                        size_t errlen);
+void relay_config_usage(const char *prog);
+
+#endif

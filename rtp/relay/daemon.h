@@ -1,0 +1,61 @@
+/*
+ * rtp/relay/daemon.h — srtpd's control-thread state: the call table, the
+ * workers, the port range, the event queue and the totals of finished
+ * calls. Only the control thread touches this struct; what workers own is
+ * reached through jobs (worker.h).
+ */
+#ifndef SDESGATE_RELAY_DAEMON_H
+#define SDESGATE_RELAY_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ctl/bencode.h"
+#include "relay/config.h"
+#include "relay/ports.h"
+#include "relay/session.h"
+#include "relay/worker.h"
+
+#define RELAY_EVENTS_MAX 1024
+
+typedef struct relay_event {
+    char type[24];               /* soft-limit, key-switched, key-exhausted, media-timeout */
+    char call_id[RELAY_CALLID_MAX];
+    int stream;                  /* -1 for call-level events */
+    int leg;                     /* 0 = a, 1 = b, -1 */
+    int64_t unix_time;
+    uint64_t seq;
+} relay_event;
+
+typedef struct relay_daemon {
+    relay_config cfg;
+    relay_worker **workers;
+    int nworkers;
+    int next_worker;
+    relay_call *calls;
+    size_t ncalls;
+    relay_ports ports;
+    struct sockaddr_storage if4, if6;
+    bool has_if4, has_if6;
+    relay_event events[RELAY_EVENTS_MAX];
+    size_t ev_head, ev_count;
+    uint64_t ev_seq, events_lost;
+    relay_counters closed;       /* totals of deleted calls */
+    uint64_t calls_created, calls_deleted, calls_timed_out;
+    int64_t start_ms;
+    int notify_fd;               /* -1 when events are only polled */
+    const void *secret;
+    size_t secret_len;
+} relay_daemon;
+
+/* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */
+void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
+
+/* Once a second: collect events and media timeouts from the workers. */
+void relay_housekeeping(relay_daemon *d);
+
+/* Deletes every call (at shutdown). */
+void relay_delete_all(relay_daemon *d);
+
+#endif

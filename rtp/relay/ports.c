@@ -1,0 +1,73 @@
+/*
+ * rtp/relay/ports.c — even/odd media port pairs from a range (ports.h).
+ * The search starts where the last one ended so a just-freed pair is not
+ * reused at once (late packets of an old call would land in a new one).
+ */
+#include "relay/ports.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+void relay_ports_init(relay_ports *p, int min, int max)
+{
+    p->min = (min + 1) & ~1;
+    p->max = max;
+    p->next = p->min;
+}
+
+static int relay_bind_one(const struct sockaddr_storage *addr, uint16_t port)
+{
+    struct sockaddr_storage a = *addr;
+    socklen_t len;
+    if (a.ss_family == AF_INET) {
+        ((struct sockaddr_in *)&a)->sin_port = htons(port);
+        len = sizeof(struct sockaddr_in);
+    } else {
+        ((struct sockaddr_in6 *)&a)->sin6_port = htons(port);
+        len = sizeof(struct sockaddr_in6);
+    }
+    int fd = socket(a.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1, rcv = 1 << 20;
+    if (a.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    if (bind(fd, (struct sockaddr *)&a, len) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *fd_rtp,
+                      int *fd_rtcp, uint16_t *port)
+{
+    int span = (p->max - p->min + 1) / 2;
+    for (int k = 0; k < span; k++) {
+        int cand = p->next;
+        p->next += 2;
+        if (p->next + 1 > p->max)
+            p->next = p->min;
+        if (cand + 1 > p->max)
+            continue;
+        int a = relay_bind_one(addr, (uint16_t)cand);
+        if (a < 0)
+            continue;
+        int b = relay_bind_one(addr, (uint16_t)(cand + 1));
+        if (b < 0) {
+            close(a);
+            continue;
+        }
+        *fd_rtp = a;
+        *fd_rtcp = b;
+        *port = (uint16_t)cand;
+        return 0;
+    }
+    errno = EADDRINUSE;
+    return -1;
+}

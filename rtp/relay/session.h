@@ -1,0 +1,128 @@
+/*
+ * rtp/relay/session.h — srtpd's per-call state: a call has media streams,
+ * a stream has two legs ("a" = offer side, "b" = answer side), a leg has its
+ * local RTP/RTCP sockets, the peer's address, its transport (plain RTP or
+ * SRTP) and, for SRTP, one receive context (unprotect what the peer sends)
+ * and one send context (protect what we send to the peer), each with its own
+ * master-key table selected by MKI (RFC 3711 §3.2.1, RFC 4568 §6.1).
+ *
+ * Ownership (see worker.h): the control thread creates and frees calls; once
+ * a stream is attached to a worker, only that worker touches the stream's
+ * legs, contexts and counters; the control thread reaches them only through
+ * a job that runs on the worker. No field is shared concurrently.
+ */
+#ifndef SDESGATE_RELAY_SESSION_H
+#define SDESGATE_RELAY_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "srtp/sg_srtp.h"
+
+#define RELAY_MAX_STREAMS  16
+#define RELAY_CALLID_MAX   256
+
+/* Why a packet was dropped: one counter each, per leg (receive side). */
+#define RELAY_DROP_MAP(X)                                                  \
+    X(AUTH,        "auth")        /* SRTP/SRTCP authentication failed */    \
+    X(REPLAY,      "replay")      /* replayed or older than the window */   \
+    X(UNKNOWN_MKI, "unknown-mki") /* MKI not in the key table */           \
+    X(MALFORMED,   "malformed")   /* not RTP/RTCP, truncated */            \
+    X(SOURCE,      "source")      /* from an address other than the peer */ \
+    X(NO_PEER,     "no-peer")     /* other leg's address not known yet */   \
+    X(KEY,         "key")         /* expired/exhausted key, too many SSRC */ \
+    X(SEND,        "send")        /* sendmmsg failed */                     \
+    X(KERNEL,      "kernel")      /* socket receive queue overflow */
+
+typedef enum relay_drop {
+#define RELAY_DROP_ENUM_(n, s) RELAY_DROP_##n,
+    RELAY_DROP_MAP(RELAY_DROP_ENUM_)
+#undef RELAY_DROP_ENUM_
+    RELAY_DROP_COUNT
+} relay_drop;
+
+const char *relay_drop_name(relay_drop d);
+
+typedef struct relay_counters {
+    uint64_t rtp_in, rtcp_in, bytes_in;
+    uint64_t rtp_out, rtcp_out, bytes_out; /* sent toward this leg's peer */
+    uint64_t drop[RELAY_DROP_COUNT];
+} relay_counters;
+
+/* One key as it arrives over the control protocol. */
+typedef struct relay_key {
+    uint8_t master_key[SG_SRTP_MAX_KEY_LEN];
+    uint8_t master_salt[SG_SRTP_MAX_SALT_LEN];
+    uint8_t mki[SG_SRTP_MAX_MKI_LEN];
+    uint64_t lifetime;
+} relay_key;
+
+/* One direction's crypto parameters (suite, MKI length, session params). */
+typedef struct relay_crypto_spec {
+    const sg_suite *suite;
+    sg_srtp_params params;
+    relay_key keys[SG_SRTP_MAX_KEYS];
+    size_t nkeys;
+    bool has_use;
+    uint8_t use_mki[SG_SRTP_MAX_MKI_LEN];
+} relay_crypto_spec;
+
+struct relay_stream;
+
+/* epoll's data.ptr: which socket of which leg. */
+typedef struct relay_sock {
+    struct relay_stream *stream;
+    uint8_t leg;   /* 0 = a, 1 = b */
+    uint8_t rtcp;  /* 0 = RTP socket, 1 = RTCP socket */
+    int fd;
+    uint16_t port;
+    uint32_t kernel_drops; /* last SO_RXQ_OVFL value seen */
+} relay_sock;
+
+typedef struct relay_leg {
+    int family;                 /* AF_INET or AF_INET6 */
+    bool srtp;                  /* SRTP toward/from this peer, else plain RTP */
+    bool rtcp_mux;              /* RTP and RTCP on one port (RFC 5761) */
+    bool strict_source;         /* accept only from the signalled address */
+    relay_sock rtp, rtcp;       /* rtcp.fd == -1 with rtcp-mux */
+    struct sockaddr_storage peer_rtp, peer_rtcp;
+    socklen_t peer_len;
+    bool peer_known;            /* signalled or latched */
+    bool latched, latched_rtcp; /* learned from a received packet */
+    sg_srtp_ctx *rx, *tx;       /* SRTP only */
+    const sg_suite *rx_suite, *tx_suite;
+    uint8_t rx_mki_len, tx_mki_len;
+    uint32_t events;            /* SG_EV_* bits seen on tx, not yet reported */
+    int64_t last_rx_ms;
+    relay_counters c;
+} relay_leg;
+
+typedef struct relay_call relay_call;
+
+typedef struct relay_stream {
+    relay_call *call;
+    int index;                  /* media index (m= line) */
+    relay_leg leg[2];
+    int worker;                 /* owning worker */
+    struct relay_stream *wprev, *wnext; /* the worker's list */
+    bool attached;
+} relay_stream;
+
+struct relay_call {
+    char id[RELAY_CALLID_MAX];
+    relay_stream *streams[RELAY_MAX_STREAMS];
+    int worker;
+    int64_t created_ms;
+    relay_call *next;
+};
+
+/* A context for one direction from a spec. Errors from sg_srtp_*; on error
+ * *out is NULL and *why names the failing step. */
+sg_status relay_crypto_build(const relay_crypto_spec *spec, sg_srtp_dir dir,
+                             sg_srtp_ctx **out, const char **why);
+
+/* Wipes the keys in a spec. */
+void relay_crypto_spec_wipe(relay_crypto_spec *spec);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * rtp/relay/srtpd.c — srtpd's main: configuration, the refusal to listen
+ * off loopback without a shared secret, media workers, the control loop
+ * (ng control sockets, once-a-second housekeeping) and signals: SIGTERM or
+ * SIGINT stop cleanly (every call deleted and its keys wiped), SIGHUP
+ * reopens the log file.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "ctl/server.h"
+#include "ctl/sock.h"
+#include "relay/daemon.h"
+#include "relay/log.h"
+
+static bool srtpd_parse_ip(const char *s, int family, struct sockaddr_storage *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+        v4->sin_family = AF_INET;
+        return inet_pton(AF_INET, s, &v4->sin_addr) == 1;
+    }
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+    v6->sin6_family = AF_INET6;
+    return inet_pton(AF_INET6, s, &v6->sin6_addr) == 1;
+}
+
+int main(int argc, char **argv)
+{
+    static relay_daemon d;
+    char err[300];
+    bool help;
+    relay_config_defaults(&d.cfg);
+    if (!relay_config_parse(&d.cfg, argc, argv, &help, err, sizeof(err))) {
+        fprintf(stderr, "srtpd: %s\n", err);
+        return 2;
+    }
+    if (help) {
+        relay_config_usage(argv[0]);
+        return 0;
+    }
+    if (relay_log_open(d.cfg.log_file) != 0) {
+        fprintf(stderr, "srtpd: log-file %s: %s\n", d.cfg.log_file, strerror(errno));
+        return 1;
+    }
+    d.secret = d.cfg.secret[0] ? d.cfg.secret : NULL;
+    d.secret_len = strlen(d.cfg.secret);
+    d.notify_fd = -1;
+
+    ctl_addr addrs[4];
+    for (int i = 0; i < d.cfg.nlisten; i++) {
+        if (!ctl_addr_parse(d.cfg.listen[i], &addrs[i], err, sizeof(err))) {
+            fprintf(stderr, "srtpd: --listen: %s\n", err);
+            return 2;
+        }
+        /* Keys travel on this channel: off loopback only when every
+         * message is authenticated. */
+        if (!d.secret && !ctl_addr_is_local(&addrs[i])) {
+            fprintf(stderr, "srtpd: refusing to listen on %s without a secret "
+                            "(use loopback, a unix socket, or --secret/--secret-file)\n",
+                    d.cfg.listen[i]);
+            return 2;
+        }
+    }
+    if (d.cfg.interface4[0]) {
+        if (!srtpd_parse_ip(d.cfg.interface4, AF_INET, &d.if4)) {
+            fprintf(stderr, "srtpd: --interface: not an IPv4 address: %s\n", d.cfg.interface4);
+            return 2;
+        }
+        d.has_if4 = true;
+    }
+    if (d.cfg.interface6[0]) {
+        if (!srtpd_parse_ip(d.cfg.interface6, AF_INET6, &d.if6)) {
+            fprintf(stderr, "srtpd: --interface6: not an IPv6 address: %s\n", d.cfg.interface6);
+            return 2;
+        }
+        d.has_if6 = true;
+    }
+    relay_ports_init(&d.ports, d.cfg.port_min, d.cfg.port_max);
+    if (d.cfg.notify[0]) {
+        ctl_addr na;
+        if (!ctl_addr_parse(d.cfg.notify, &na, err, sizeof(err))) {
+            fprintf(stderr, "srtpd: --notify: %s\n", err);
+            return 2;
+        }
+        if (!d.secret && !ctl_addr_is_local(&na)) {
+            fprintf(stderr, "srtpd: refusing to notify %s without a secret\n", d.cfg.notify);
+            return 2;
+        }
+        d.notify_fd = socket(na.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (d.notify_fd < 0 || connect(d.notify_fd, (struct sockaddr *)&na.ss, na.len) != 0)
+            relay_log(RELAY_LOG_WARN, "notify %s: %s (events stay pollable)", d.cfg.notify,
+                      strerror(errno));
+    }
+
+    /* Signals go to a signalfd in the control loop; blocked before the
+     * workers start so they inherit the mask and never see them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+
+    int nw = d.cfg.workers > 0 ? d.cfg.workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nw < 1)
+        nw = 1;
+    d.workers = relay_workers_start(nw, err, sizeof(err));
+    if (!d.workers) {
+        fprintf(stderr, "srtpd: %s\n", err);
+        return 1;
+    }
+    d.nworkers = nw;
+    d.start_ms = relay_now_ms();
+
+    ctl_server *srv[4] = {0};
+    struct pollfd pfd[5];
+    int nfd = 0;
+    for (int i = 0; i < d.cfg.nlisten; i++) {
+        int fd = ctl_listen(&addrs[i], err, sizeof(err));
+        if (fd < 0) {
+            fprintf(stderr, "srtpd: %s\n", err);
+            relay_workers_stop(d.workers, d.nworkers);
+            return 1;
+        }
+        srv[i] = ctl_server_new(fd, d.secret, d.secret_len, relay_cmd_handle, &d);
+        if (!srv[i]) {
+            fprintf(stderr, "srtpd: out of memory\n");
+            return 1;
+        }
+        pfd[nfd++] = (struct pollfd){.fd = fd, .events = POLLIN};
+    }
+    pfd[nfd] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    if (d.cfg.pid_file[0]) {
+        FILE *f = fopen(d.cfg.pid_file, "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)getpid());
+            fclose(f);
+        }
+    }
+    relay_log(RELAY_LOG_INFO, "started: %d worker(s), control %s%s, media %s%s%s ports %d..%d%s",
+              nw, d.cfg.listen[0], d.cfg.nlisten > 1 ? " (+more)" : "", d.cfg.interface4,
+              d.has_if6 ? " and " : "", d.cfg.interface6, d.cfg.port_min, d.cfg.port_max,
+              d.secret ? ", control authenticated" : "");
+
+    bool running = true;
+    int64_t next_hk = relay_now_ms() + 1000;
+    while (running) {
+        int64_t wait = next_hk - relay_now_ms();
+        int r = poll(pfd, (nfds_t)nfd + 1, wait > 0 ? (int)wait : 0);
+        if (r < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < nfd; i++)
+            if (pfd[i].revents & POLLIN)
+                ctl_server_poll(srv[i]);
+        if (pfd[nfd].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGHUP) {
+                    if (relay_log_reopen() != 0)
+                        fprintf(stderr, "srtpd: cannot reopen %s\n", d.cfg.log_file);
+                    relay_log(RELAY_LOG_INFO, "SIGHUP: log reopened");
+                } else {
+                    relay_log(RELAY_LOG_INFO, "signal %u: stopping", si.ssi_signo);
+                    running = false;
+                }
+            }
+        }
+        if (relay_now_ms() >= next_hk) {
+            relay_housekeeping(&d);
+            next_hk = relay_now_ms() + 1000;
+        }
+    }
+    relay_delete_all(&d);
+    relay_workers_stop(d.workers, d.nworkers);
+    for (int i = 0; i < d.cfg.nlisten; i++) {
+        close(pfd[i].fd);
+        ctl_server_free(srv[i]);
+        if (addrs[i].is_unix)
+            unlink(((struct sockaddr_un *)&addrs[i].ss)->sun_path);
+    }
+    if (d.notify_fd >= 0)
+        close(d.notify_fd);
+    if (d.cfg.pid_file[0])
+        unlink(d.cfg.pid_file);
+    OPENSSL_cleanse(d.cfg.secret, sizeof(d.cfg.secret));
+    relay_log(RELAY_LOG_INFO, "stopped");
+    return 0;
+}

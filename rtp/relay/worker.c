@@ -1,0 +1,475 @@
+/*
+ * rtp/relay/worker.c — the media packet path of srtpd (see worker.h):
+ * epoll + recvmmsg/sendmmsg per worker thread, SRTP unprotect on the
+ * receiving leg and protect on the sending leg (RFC 3711 §3.3, §3.4), each
+ * leg with its own keys, symmetric latching only from authenticated packets,
+ * per-leg drop counters. No locks, no allocation, no logging per packet.
+ */
+#include "relay/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct relay_job {
+    relay_job_fn fn;
+    void *arg;
+    sem_t done;
+} relay_job;
+
+typedef struct relay_out {
+    int fd;
+    relay_leg *leg;  /* counters of the leg the packet goes to */
+    bool rtcp;
+} relay_out;
+
+struct relay_worker {
+    int idx;
+    pthread_t th;
+    int epfd;
+    int pipe_r, pipe_w;
+    bool stop;
+    relay_stream *streams;
+    relay_worker_totals t;
+    struct mmsghdr in[RELAY_BATCH], out[RELAY_BATCH];
+    struct iovec iov_in[RELAY_BATCH], iov_out[RELAY_BATCH];
+    struct sockaddr_storage src[RELAY_BATCH];
+    char cmsg[RELAY_BATCH][CMSG_SPACE(sizeof(uint32_t))];
+    relay_out outinfo[RELAY_BATCH];
+    uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
+};
+
+int64_t relay_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool relay_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+        return x->sin6_port == y->sin6_port &&
+               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+    }
+    return false;
+}
+
+static relay_drop relay_drop_of(sg_status st)
+{
+    switch (st) {
+    case SG_AUTH_FAIL:
+        return RELAY_DROP_AUTH;
+    case SG_REPLAY:
+    case SG_REPLAY_OLD:
+        return RELAY_DROP_REPLAY;
+    case SG_UNKNOWN_MKI:
+        return RELAY_DROP_UNKNOWN_MKI;
+    case SG_MALFORMED:
+    case SG_BUFFER_SMALL:
+        return RELAY_DROP_MALFORMED;
+    default:
+        return RELAY_DROP_KEY;
+    }
+}
+
+/* RFC 5761 §4: with rtcp-mux, packet types 192..223 (second byte) are RTCP. */
+static bool relay_is_rtcp(const uint8_t *p, size_t len)
+{
+    return len >= 2 && p[1] >= 192 && p[1] <= 223;
+}
+
+/* A peer address learned from a packet: RTP and RTCP are latched
+ * separately; before RTCP has been seen its address follows RTP (+1 unless
+ * rtcp-mux). */
+static void relay_latch(relay_leg *x, bool rtcp, const struct sockaddr_storage *src,
+                        socklen_t len)
+{
+    if (rtcp) {
+        x->peer_rtcp = *src;
+    } else {
+        x->peer_rtp = *src;
+        if (!x->latched_rtcp) {
+            x->peer_rtcp = *src;
+            if (!x->rtcp_mux) {
+                if (src->ss_family == AF_INET)
+                    ((struct sockaddr_in *)&x->peer_rtcp)->sin_port =
+                        htons((uint16_t)(ntohs(((const struct sockaddr_in *)src)->sin_port) + 1));
+                else
+                    ((struct sockaddr_in6 *)&x->peer_rtcp)->sin6_port =
+                        htons((uint16_t)(ntohs(((const struct sockaddr_in6 *)src)->sin6_port) + 1));
+            }
+        }
+    }
+    x->peer_len = len;
+    x->peer_known = true;
+    if (rtcp)
+        x->latched_rtcp = true;
+    else
+        x->latched = true;
+}
+
+/* One received packet in w->buf[i]: checks, unprotect, latch, protect.
+ * Returns the length to send, or 0 when dropped (counted). */
+static size_t relay_process(relay_worker *w, relay_sock *rs, int i, relay_out *o)
+{
+    relay_stream *s = rs->stream;
+    relay_leg *x = &s->leg[rs->leg], *y = &s->leg[!rs->leg];
+    uint8_t *p = w->buf[i];
+    size_t len = w->in[i].msg_len;
+    const struct sockaddr_storage *src = &w->src[i];
+    socklen_t srclen = w->in[i].msg_hdr.msg_namelen;
+    bool rtcp = rs->rtcp || (x->rtcp_mux && relay_is_rtcp(p, len));
+
+    if (rtcp)
+        x->c.rtcp_in++;
+    else
+        x->c.rtp_in++;
+    x->c.bytes_in += len;
+    if ((w->in[i].msg_hdr.msg_flags & MSG_TRUNC) || len < (rtcp ? 8u : 12u) ||
+        (p[0] >> 6) != 2 || len > RELAY_PKT_MAX) {
+        x->c.drop[RELAY_DROP_MALFORMED]++;
+        return 0;
+    }
+    const struct sockaddr_storage *expect = rtcp ? &x->peer_rtcp : &x->peer_rtp;
+    bool from_peer = x->peer_known && relay_same_addr(src, expect);
+    if (x->strict_source && x->peer_known && !from_peer) {
+        x->c.drop[RELAY_DROP_SOURCE]++;
+        return 0;
+    }
+    if (x->srtp && !x->rx) {
+        x->c.drop[RELAY_DROP_KEY]++; /* SRTP leg whose receive keys are not set yet */
+        return 0;
+    }
+    if (x->srtp) {
+        size_t plen;
+        sg_status st = rtcp ? sg_srtcp_unprotect(x->rx, p, len, p, RELAY_BUF_SIZE, &plen)
+                            : sg_srtp_unprotect(x->rx, p, len, p, RELAY_BUF_SIZE, &plen);
+        if (st != SG_OK) {
+            x->c.drop[relay_drop_of(st)]++;
+            return 0;
+        }
+        len = plen;
+        /* Authenticated: the only kind of packet allowed to move the peer
+         * (a spoofed, replayed or forged one never reaches this line). */
+        if (!from_peer)
+            relay_latch(x, rtcp, src, srclen);
+    } else if (!from_peer) {
+        /* Plain RTP cannot be authenticated: latch once, on the first
+         * packet, then hold that address for the rest of the call. */
+        if (rtcp ? x->latched_rtcp : x->latched) {
+            x->c.drop[RELAY_DROP_SOURCE]++;
+            return 0;
+        }
+        relay_latch(x, rtcp, src, srclen);
+    } else if (rtcp ? !x->latched_rtcp : !x->latched) {
+        /* First packet from the signalled address: hold it from now on. */
+        if (rtcp)
+            x->latched_rtcp = true;
+        else
+            x->latched = true;
+    }
+    if (!y->peer_known) {
+        x->c.drop[RELAY_DROP_NO_PEER]++;
+        return 0;
+    }
+    if (y->srtp && !y->tx) {
+        x->c.drop[RELAY_DROP_KEY]++;
+        return 0;
+    }
+    if (y->srtp) {
+        size_t olen;
+        sg_status st = rtcp ? sg_srtcp_protect(y->tx, p, len, p, RELAY_BUF_SIZE, &olen)
+                            : sg_srtp_protect(y->tx, p, len, p, RELAY_BUF_SIZE, &olen);
+        y->events |= sg_srtp_take_events(y->tx);
+        if (st != SG_OK) {
+            x->c.drop[RELAY_DROP_KEY]++;
+            return 0;
+        }
+        len = olen;
+    }
+    o->fd = (rtcp && !y->rtcp_mux) ? y->rtcp.fd : y->rtp.fd;
+    o->leg = y;
+    o->rtcp = rtcp;
+    return len;
+}
+
+static void relay_send_run(relay_worker *w, int from, int to)
+{
+    int done = from;
+    while (done < to) {
+        int r = sendmmsg(w->outinfo[done].fd, &w->out[done], (unsigned)(to - done), MSG_DONTWAIT);
+        if (r <= 0) {
+            /* Count the one that failed and go on with the rest. */
+            w->outinfo[done].leg->c.drop[RELAY_DROP_SEND]++;
+            done++;
+            continue;
+        }
+        for (int k = done; k < done + r; k++) {
+            relay_leg *l = w->outinfo[k].leg;
+            if (w->outinfo[k].rtcp)
+                l->c.rtcp_out++;
+            else
+                l->c.rtp_out++;
+            l->c.bytes_out += w->out[k].msg_hdr.msg_iov->iov_len;
+        }
+        w->t.packets_out += (uint64_t)r;
+        done += r;
+    }
+}
+
+static void relay_handle_socket(relay_worker *w, relay_sock *rs)
+{
+    relay_leg *x = &rs->stream->leg[rs->leg];
+    for (int b = 0; b < RELAY_BATCHES_PER_WAKE; b++) {
+        for (int i = 0; i < RELAY_BATCH; i++) {
+            w->iov_in[i].iov_base = w->buf[i];
+            w->iov_in[i].iov_len = RELAY_PKT_MAX + 1;
+            struct msghdr *h = &w->in[i].msg_hdr;
+            memset(h, 0, sizeof(*h));
+            h->msg_name = &w->src[i];
+            h->msg_namelen = sizeof(w->src[i]);
+            h->msg_iov = &w->iov_in[i];
+            h->msg_iovlen = 1;
+            h->msg_control = w->cmsg[i];
+            h->msg_controllen = sizeof(w->cmsg[i]);
+        }
+        int n = recvmmsg(rs->fd, w->in, RELAY_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        w->t.batches++;
+        w->t.packets_in += (uint64_t)n;
+        x->last_rx_ms = relay_now_ms();
+        /* SO_RXQ_OVFL: the socket's cumulative kernel drop count. */
+        struct msghdr *last = &w->in[n - 1].msg_hdr;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                uint32_t v;
+                memcpy(&v, CMSG_DATA(c), sizeof(v));
+                x->c.drop[RELAY_DROP_KERNEL] += (uint32_t)(v - rs->kernel_drops);
+                rs->kernel_drops = v;
+            }
+        }
+        int nout = 0;
+        for (int i = 0; i < n; i++) {
+            relay_out o;
+            size_t olen = relay_process(w, rs, i, &o);
+            if (!olen) {
+                w->t.drops++;
+                continue;
+            }
+            relay_leg *y = o.leg;
+            w->iov_out[nout].iov_base = w->buf[i];
+            w->iov_out[nout].iov_len = olen;
+            struct msghdr *h = &w->out[nout].msg_hdr;
+            memset(h, 0, sizeof(*h));
+            h->msg_name = o.rtcp ? &y->peer_rtcp : &y->peer_rtp;
+            h->msg_namelen = y->peer_len;
+            h->msg_iov = &w->iov_out[nout];
+            h->msg_iovlen = 1;
+            w->outinfo[nout] = o;
+            nout++;
+        }
+        /* One sendmmsg per run of packets leaving through the same socket. */
+        int start = 0;
+        for (int k = 1; k <= nout; k++) {
+            if (k == nout || w->outinfo[k].fd != w->outinfo[start].fd) {
+                relay_send_run(w, start, k);
+                start = k;
+            }
+        }
+        if (n < RELAY_BATCH)
+            return;
+    }
+}
+
+static void relay_run_jobs(relay_worker *w)
+{
+    relay_job *jobs[64];
+    for (;;) {
+        ssize_t r = read(w->pipe_r, jobs, sizeof(jobs));
+        if (r <= 0)
+            return;
+        for (size_t i = 0; i < (size_t)r / sizeof(jobs[0]); i++) {
+            jobs[i]->fn(w, jobs[i]->arg);
+            sem_post(&jobs[i]->done);
+        }
+    }
+}
+
+static void *relay_worker_main(void *arg)
+{
+    relay_worker *w = arg;
+    struct epoll_event ev[64];
+    while (!w->stop) {
+        int n = epoll_wait(w->epfd, ev, 64, 500);
+        w->t.wakeups++;
+        bool jobs = false;
+        for (int i = 0; i < n; i++) {
+            if (!ev[i].data.ptr)
+                jobs = true;
+            else
+                relay_handle_socket(w, ev[i].data.ptr);
+        }
+        /* Jobs run after the socket events of this round: a job may detach
+         * (and the control thread then free) a stream whose event is still
+         * in ev[]; after EPOLL_CTL_DEL the next epoll_wait cannot return it. */
+        if (jobs)
+            relay_run_jobs(w);
+    }
+    return NULL;
+}
+
+void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg)
+{
+    relay_job job = {.fn = fn, .arg = arg};
+    sem_init(&job.done, 0, 0);
+    relay_job *p = &job;
+    while (write(w->pipe_w, &p, sizeof(p)) != (ssize_t)sizeof(p)) {
+        if (errno != EINTR && errno != EAGAIN)
+            abort(); /* the pipe is ours; failing here is a bug */
+    }
+    while (sem_wait(&job.done) != 0 && errno == EINTR) {
+    }
+    sem_destroy(&job.done);
+}
+
+static void relay_stop_job(relay_worker *w, void *arg)
+{
+    (void)arg;
+    w->stop = true;
+}
+
+relay_worker **relay_workers_start(int n, char *err, size_t errlen)
+{
+    relay_worker **ws = calloc((size_t)n, sizeof(*ws));
+    if (!ws) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        relay_worker *w = calloc(1, sizeof(*w));
+        int p[2];
+        if (!w || pipe2(p, O_CLOEXEC) != 0) {
+            snprintf(err, errlen, "worker %d: %s", i, strerror(errno));
+            free(w);
+            relay_workers_stop(ws, i);
+            return NULL;
+        }
+        w->idx = i;
+        w->pipe_r = p[0];
+        w->pipe_w = p[1];
+        fcntl(w->pipe_r, F_SETFL, O_NONBLOCK);
+        w->epfd = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->pipe_r, &ev);
+        ws[i] = w;
+        if (pthread_create(&w->th, NULL, relay_worker_main, w) != 0) {
+            snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+            close(w->epfd);
+            close(p[0]);
+            close(p[1]);
+            free(w);
+            ws[i] = NULL;
+            relay_workers_stop(ws, i);
+            return NULL;
+        }
+    }
+    return ws;
+}
+
+void relay_workers_stop(relay_worker **ws, int n)
+{
+    if (!ws)
+        return;
+    for (int i = 0; i < n; i++) {
+        relay_worker *w = ws[i];
+        if (!w)
+            continue;
+        relay_worker_run(w, relay_stop_job, NULL);
+        pthread_join(w->th, NULL);
+        close(w->epfd);
+        close(w->pipe_r);
+        close(w->pipe_w);
+        free(w);
+    }
+    free(ws);
+}
+
+static bool relay_epoll_add(relay_worker *w, relay_sock *rs)
+{
+    if (rs->fd < 0)
+        return true;
+    int one = 1;
+    setsockopt(rs->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = rs};
+    return epoll_ctl(w->epfd, EPOLL_CTL_ADD, rs->fd, &ev) == 0;
+}
+
+bool relay_worker_attach(relay_worker *w, relay_stream *s)
+{
+    if (s->attached)
+        return true;
+    for (int l = 0; l < 2; l++) {
+        if (!relay_epoll_add(w, &s->leg[l].rtp) || !relay_epoll_add(w, &s->leg[l].rtcp)) {
+            relay_worker_detach(w, s);
+            return false;
+        }
+    }
+    s->wprev = NULL;
+    s->wnext = w->streams;
+    if (w->streams)
+        w->streams->wprev = s;
+    w->streams = s;
+    s->attached = true;
+    return true;
+}
+
+void relay_worker_detach(relay_worker *w, relay_stream *s)
+{
+    for (int l = 0; l < 2; l++) {
+        if (s->leg[l].rtp.fd >= 0)
+            epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->leg[l].rtp.fd, NULL);
+        if (s->leg[l].rtcp.fd >= 0)
+            epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->leg[l].rtcp.fd, NULL);
+    }
+    if (!s->attached)
+        return;
+    if (s->wprev)
+        s->wprev->wnext = s->wnext;
+    else
+        w->streams = s->wnext;
+    if (s->wnext)
+        s->wnext->wprev = s->wprev;
+    s->wprev = s->wnext = NULL;
+    s->attached = false;
+}
+
+relay_stream *relay_worker_streams(relay_worker *w)
+{
+    return w->streams;
+}
+
+const relay_worker_totals *relay_worker_get_totals(const relay_worker *w)
+{
+    return &w->t;
+}
+
+int relay_worker_index(const relay_worker *w)
+{
+    return w->idx;
+}

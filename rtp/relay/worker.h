@@ -1,0 +1,60 @@
+/*
+ * rtp/relay/worker.h — srtpd's media workers.
+ *
+ * Each worker is one thread with its own epoll instance; it owns the
+ * sockets of the streams attached to it and is the only thread that reads
+ * or writes those streams. The control thread never locks anything the
+ * packet path uses: it hands work to a worker as a job (a function pointer
+ * and an argument) written into the worker's pipe, and waits on the job's
+ * semaphore until the worker has run it between two packet batches. Jobs
+ * attach and detach streams, change keys, read counters and collect events;
+ * the control thread allocates and frees memory, the worker never does.
+ *
+ * Packet path: level-triggered epoll; per readable socket up to
+ * RELAY_BATCHES_PER_WAKE recvmmsg batches of RELAY_BATCH packets, then the
+ * next socket (a busy socket is never disabled, only drained in turns),
+ * unprotect / protect in place, one sendmmsg per batch. SO_RXQ_OVFL reports
+ * what the kernel dropped; it is added to the leg's "kernel" drop counter.
+ */
+#ifndef SDESGATE_RELAY_WORKER_H
+#define SDESGATE_RELAY_WORKER_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "relay/session.h"
+
+#define RELAY_BATCH            32
+#define RELAY_BATCHES_PER_WAKE 4
+#define RELAY_PKT_MAX          2048   /* largest media datagram relayed */
+#define RELAY_BUF_SIZE         (RELAY_PKT_MAX + SG_SRTP_MAX_TRAILER + 64)
+
+typedef struct relay_worker relay_worker;
+typedef void (*relay_job_fn)(relay_worker *w, void *arg);
+
+typedef struct relay_worker_totals {
+    uint64_t packets_in, packets_out, drops, wakeups, batches;
+} relay_worker_totals;
+
+/* Creates and starts n workers. NULL on failure (err set). */
+relay_worker **relay_workers_start(int n, char *err, size_t errlen);
+/* Stops and joins every worker, then frees them. Streams must be detached. */
+void relay_workers_stop(relay_worker **ws, int n);
+
+/* Runs fn(w, arg) on worker w and waits until it has run. Control thread
+ * only. */
+void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg);
+
+/* Jobs' helpers, to be called from inside a job (on the worker). */
+bool relay_worker_attach(relay_worker *w, relay_stream *s);  /* adds fds to epoll */
+void relay_worker_detach(relay_worker *w, relay_stream *s);  /* removes them */
+relay_stream *relay_worker_streams(relay_worker *w);         /* list head */
+const relay_worker_totals *relay_worker_get_totals(const relay_worker *w);
+int relay_worker_index(const relay_worker *w);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t relay_now_ms(void);
+
+#endif
