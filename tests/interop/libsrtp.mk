@@ -14,7 +14,7 @@ LIBSRTP_INTEROP_READY := $(shell cat rtp/srtp/*.c 2>/dev/null | grep -c -E \
 define libsrtp_interop_rule
 $(BUILD)/tests/$(1): $(call objs,tests/interop/$(1).c $(LIBSRTP_PEER_SRCS)) $(SRTP_LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_LDFLAGS) $$^ -o $$@ $$(LIBSRTP2_LIBS) $$(SRTP_LIBS)
+	$$(CC) $$(ALL_LDFLAGS) $$^ -o $$@ $$(LIBSRTP2_LIBS) $$(SRTP_LIBS) -lcrypto
 endef
 
 ifeq ($(LIBSRTP_INTEROP_READY),7)

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "tests/check.h"
 #include "tests/interop/libsrtp_peer.h"
 
@@ -131,7 +134,7 @@ static lsp_setup base(sg_suite_id id)
 static void test_all_suites_no_mki(void)
 {
     for (int id = 0; id < SG_SUITE_COUNT; id++) {
-        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+        if (!lsp_interop_suite((sg_suite_id)id))
             continue;
         lsp_setup s = base((sg_suite_id)id);
         peers p;
@@ -153,7 +156,7 @@ static void test_all_suites_no_mki(void)
 static void test_all_suites_mki_switch(void)
 {
     for (int id = 0; id < SG_SUITE_COUNT; id++) {
-        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+        if (!lsp_interop_suite((sg_suite_id)id))
             continue;
         lsp_setup s = base((sg_suite_id)id);
         s.mki_len = 4;
@@ -215,7 +218,7 @@ static void test_mki_lengths(void)
 static void test_roc_wrap(void)
 {
     for (int id = 0; id < SG_SUITE_COUNT; id++) {
-        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+        if (!lsp_interop_suite((sg_suite_id)id))
             continue;
         for (unsigned mki = 0; mki <= 4; mki += 4) {
             lsp_setup s = base((sg_suite_id)id);
@@ -412,7 +415,7 @@ out:
 static void test_loss_and_reordering(void)
 {
     for (int id = 0; id < SG_SUITE_COUNT; id++) {
-        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+        if (!lsp_interop_suite((sg_suite_id)id))
             continue;
         const char *why = "";
         unsigned at = 0;
@@ -454,7 +457,12 @@ static void test_forged_libsrtp_packets(void)
             memcpy(bad, srtp, slen);
             bad[flip] ^= 0x01;
             st = sg_srtp_unprotect(p.ours_rx, bad, slen, out, sizeof out, &olen);
-            bool in_mki = flip >= len && flip < len + s.mki_len;
+            /* The MKI follows the payload, or for AEAD the tag (libsrtp2's
+             * srtp_protect_aead; RFC 7714 §8 keeps the tag in the
+             * ciphertext). */
+            size_t mki_at = len + (sg_suite_get(ids[j])->cipher == SG_CIPHER_AES_GCM
+                                       ? sg_suite_get(ids[j])->srtp_tag_len : 0);
+            bool in_mki = flip >= mki_at && flip < mki_at + s.mki_len;
             if (in_mki ? (st != SG_UNKNOWN_MKI && st != SG_AUTH_FAIL) : st != SG_AUTH_FAIL)
                 break;
         }
@@ -469,6 +477,97 @@ static void test_forged_libsrtp_packets(void)
     }
 }
 
+/* AES-CTR keystream XORed into buf (OpenSSL EVP; test-side reference). */
+static int ctr(const EVP_CIPHER *c, const uint8_t *key, const uint8_t iv[16], uint8_t *buf,
+               size_t n)
+{
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    int l = 0, ok = x && EVP_EncryptInit_ex(x, c, NULL, key, iv) &&
+                    EVP_EncryptUpdate(x, buf, &l, buf, (int)n);
+    EVP_CIPHER_CTX_free(x);
+    return ok ? 0 : -1;
+}
+
+/* RFC 3711 §4.3.1/§4.3.3 key derivation at index 0: the PRF keystream for
+ * IV = (master_salt XOR label<<48) * 2^16, under prf (a cipher and key). */
+static int kdf(const EVP_CIPHER *prf, const uint8_t *prf_key, const uint8_t salt[14],
+               uint8_t label, uint8_t *out, size_t n)
+{
+    uint8_t iv[16] = { 0 };
+    memcpy(iv, salt, 14);
+    iv[7] ^= label;
+    memset(out, 0, n);
+    return ctr(prf, prf_key, iv, out, n);
+}
+
+/*
+ * One AES_192_CM_HMAC_SHA1_80 SRTP packet (RFC 3711 §3.3, §4.1.1, §4.2.1,
+ * index 0..65535 with ROC 0) with session keys from the given PRF.
+ */
+static size_t aes192_packet(const EVP_CIPHER *prf, const uint8_t *prf_key,
+                            const uint8_t prf_salt[14], const uint8_t *rtp, size_t len,
+                            uint8_t *out)
+{
+    uint8_t k_e[24], k_a[20], k_s[14], iv[16] = { 0 };
+    if (kdf(prf, prf_key, prf_salt, 0x00, k_e, 24) || kdf(prf, prf_key, prf_salt, 0x01, k_a, 20) ||
+        kdf(prf, prf_key, prf_salt, 0x02, k_s, 14))
+        return 0;
+    memcpy(out, rtp, len);
+    memcpy(iv, k_s, 14);
+    for (int i = 0; i < 4; i++)
+        iv[4 + i] ^= rtp[8 + i];      /* SSRC * 2^64 */
+    iv[12] ^= rtp[2];                 /* (ROC 0 || SEQ) * 2^16 */
+    iv[13] ^= rtp[3];
+    if (ctr(EVP_aes_192_ctr(), k_e, iv, out + 12, len - 12))
+        return 0;
+    uint8_t tag[20];
+    unsigned tl = 0;
+    memset(out + len, 0, 4); /* authenticated portion || ROC (0), §4.2 */
+    if (!HMAC(EVP_sha1(), k_a, 20, out, len + 4, tag, &tl))
+        return 0;
+    memcpy(out + len, tag, 10);
+    return len + 10;
+}
+
+/*
+ * Why AES-192 is left out of the interop cases, shown rather than asserted:
+ * libsrtp2's AES_192_CM_HMAC_SHA1_80 packet equals a reference built from
+ * OpenSSL primitives with libsrtp2's key derivation (AES-256 keyed with
+ * master_key||master_salt[0..7], salt master_salt[8..13]||0, see
+ * lsp_libsrtp_gap), while ours equals the same reference with the RFC 6188
+ * §5.2 derivation (AES-192 PRF with master key and salt). If libsrtp2 is
+ * fixed, the first check fails and the skip can go.
+ */
+static void test_aes192_libsrtp_kdf_defect(void)
+{
+    lsp_setup s = base(SG_SUITE_AES_192_CM_HMAC_SHA1_80);
+    peers p;
+    CHECK(peers_open(&p, &s) == 0);
+    uint8_t key[32], salt[14], mki[SG_SRTP_MAX_MKI_LEN];
+    lsp_key(&s, 0, key, salt, mki);
+    uint8_t rtp[LSP_BUF], ours[LSP_BUF], lib[LSP_BUF], ref_rfc[LSP_BUF], ref_lib[LSP_BUF];
+    size_t len = lsp_rtp(rtp, s.ssrc, 4321, 99, 160, 0), olen = 0, llen = 0;
+    sg_status st = sg_srtp_protect(p.ours_tx, rtp, len, ours, sizeof ours, &olen);
+    int lst = ls_protect(&p, rtp, len, 0, lib, &llen);
+    peers_close(&p);
+    CHECK_EQ(st, SG_OK);
+    CHECK_EQ(lst, 0);
+    /* RFC 6188 §5.2: AES_192_CM_PRF keyed with the master key. */
+    size_t rlen = aes192_packet(EVP_aes_192_ctr(), key, salt, rtp, len, ref_rfc);
+    /* libsrtp2: tmp = key(24)||salt(14)||0(8) read as AES-256 key||salt. */
+    uint8_t tmp[46] = { 0 }, lib_salt[14];
+    memcpy(tmp, key, 24);
+    memcpy(tmp + 24, salt, 14);
+    memcpy(lib_salt, tmp + 32, 14);
+    size_t blen = aes192_packet(EVP_aes_256_ctr(), tmp, lib_salt, rtp, len, ref_lib);
+    CHECK(rlen == len + 10 && blen == len + 10);
+    CHECK_EQ(olen, rlen);
+    CHECK_MEM_EQ(ours, ref_rfc, rlen);
+    CHECK_EQ(llen, blen);
+    CHECK_MEM_EQ(lib, ref_lib, blen);
+    CHECK(memcmp(ref_rfc, ref_lib, rlen) != 0);
+}
+
 int main(void)
 {
     if (srtp_init() != srtp_err_status_ok) {
@@ -476,6 +575,10 @@ int main(void)
         return 1;
     }
     printf("# F8_128_HMAC_SHA1_80: not in libsrtp2 2.5's public API, no interop case\n");
+    for (int id = 0; id < SG_SUITE_COUNT; id++)
+        if (lsp_libsrtp_gap((sg_suite_id)id))
+            printf("# %s: skipped, %s (see test_aes192_libsrtp_kdf_defect)\n",
+                   sg_suite_get((sg_suite_id)id)->name, lsp_libsrtp_gap((sg_suite_id)id));
     RUN(test_all_suites_no_mki);
     RUN(test_all_suites_mki_switch);
     RUN(test_mki_lengths);
@@ -484,6 +587,7 @@ int main(void)
     RUN(test_loss_and_reordering);
     RUN(test_large_window);
     RUN(test_forged_libsrtp_packets);
+    RUN(test_aes192_libsrtp_kdf_defect);
     srtp_shutdown();
     return check_summary("libsrtp_interop");
 }

@@ -57,8 +57,11 @@ static lsp_setup base(sg_suite_id id)
 /* Reads the E flag and SRTCP index of an SRTCP packet of a setup. */
 static uint32_t srtcp_word(const lsp_setup *s, const uint8_t *pkt, size_t len)
 {
+    /* RFC 3711 §3.4: ... E||index, MKI, tag. RFC 7714 §9: the tag is part
+     * of the AEAD ciphertext, so E||index comes after it (then the MKI). */
     const sg_suite *su = sg_suite_get(s->suite);
-    size_t off = len - su->srtcp_tag_len - s->mki_len - 4;
+    size_t tag_after = su->cipher == SG_CIPHER_AES_GCM ? 0 : su->srtcp_tag_len;
+    size_t off = len - tag_after - s->mki_len - 4;
     return (uint32_t)pkt[off] << 24 | (uint32_t)pkt[off + 1] << 16 |
            (uint32_t)pkt[off + 2] << 8 | pkt[off + 3];
 }
@@ -72,6 +75,10 @@ static int rtcp_exchange(peers *p, unsigned n, unsigned key, const char **why, u
 {
     static uint8_t rtcp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
     const lsp_setup *s = &p->s;
+    /* Where libsrtp2 cannot unprotect correct SRTCP (lsp_libsrtp_srtcp_gap)
+     * only libsrtp2 -> ours is checked; ours -> libsrtp2 is then covered by
+     * the same suite without MKI and by MKI on the _80 suites. */
+    bool ls_gap = lsp_libsrtp_srtcp_gap(s) != NULL;
     uint32_t prev_idx_o = 0, prev_idx_l = 0;
     size_t alen = 0, blen = 0, olen = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -114,8 +121,8 @@ static int rtcp_exchange(peers *p, unsigned n, unsigned key, const char **why, u
         }
         memcpy(out, a, alen);
         l = (int)alen;
-        int lst = srtp_unprotect_rtcp_mki(p->ls_rx, out, &l, s->mki_len ? 1 : 0);
-        if (lst != 0 || (size_t)l != len || memcmp(out, rtcp, len) != 0) {
+        int lst = ls_gap ? 0 : srtp_unprotect_rtcp_mki(p->ls_rx, out, &l, s->mki_len ? 1 : 0);
+        if (!ls_gap && (lst != 0 || (size_t)l != len || memcmp(out, rtcp, len) != 0)) {
             *why = lst ? "libsrtp2 rejects ours" : "libsrtp2 decrypts ours to other bytes";
             return -1;
         }
@@ -128,7 +135,7 @@ static int rtcp_exchange(peers *p, unsigned n, unsigned key, const char **why, u
     /* Replay of the last packets: rejected by both. */
     memcpy(out, a, alen);
     int l = (int)alen;
-    if (srtp_unprotect_rtcp_mki(p->ls_rx, out, &l, s->mki_len ? 1 : 0) !=
+    if (!ls_gap && srtp_unprotect_rtcp_mki(p->ls_rx, out, &l, s->mki_len ? 1 : 0) !=
         srtp_err_status_replay_fail) {
         *why = "libsrtp2 accepted a replayed SRTCP packet of ours";
         return -1;
@@ -165,7 +172,7 @@ static int rtcp_exchange(peers *p, unsigned n, unsigned key, const char **why, u
 static void test_srtcp_all_suites(void)
 {
     for (int id = 0; id < SG_SUITE_COUNT; id++) {
-        if (!lsp_libsrtp_has_suite((sg_suite_id)id))
+        if (!lsp_interop_suite((sg_suite_id)id))
             continue;
         for (unsigned mki = 0; mki <= 4; mki += 4) {
             lsp_setup s = base((sg_suite_id)id);
@@ -254,7 +261,7 @@ static void test_session_params(void)
         { false, true, true, "UNENCRYPTED_SRTCP UNAUTHENTICATED_SRTP" },
     };
     for (int id = 0; id < SG_SUITE_COUNT; id++) {
-        if (!lsp_libsrtp_has_suite((sg_suite_id)id) ||
+        if (!lsp_interop_suite((sg_suite_id)id) ||
             sg_suite_get((sg_suite_id)id)->cipher != SG_CIPHER_AES_CM)
             continue;
         for (unsigned c = 0; c < sizeof combos / sizeof combos[0]; c++) {
@@ -277,6 +284,34 @@ static void test_session_params(void)
     }
 }
 
+/*
+ * Pins the libsrtp2 defect that lsp_libsrtp_srtcp_gap() works around: with
+ * AES_CM_128_HMAC_SHA1_32 and an MKI, libsrtp2 refuses even its own SRTCP
+ * (bad_mki), while ours takes it. If a libsrtp2 update fixes this, this test
+ * fails and the gap can be removed.
+ */
+static void test_libsrtp_srtcp_mki_defect(void)
+{
+    lsp_setup s = base(SG_SUITE_AES_CM_128_HMAC_SHA1_32);
+    s.mki_len = 4;
+    peers p;
+    CHECK(peers_open(&p, &s) == 0);
+    uint8_t rtcp[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
+    size_t len = lsp_rtcp(rtcp, s.ssrc, 1), olen = 0;
+    memcpy(b, rtcp, len);
+    int l = (int)len;
+    int pst = srtp_protect_rtcp_mki(p.ls_tx, b, &l, 1, 0);
+    memcpy(out, b, (size_t)l);
+    int ul = l;
+    int ust = srtp_unprotect_rtcp_mki(p.ls_rx, out, &ul, 1);
+    sg_status st = sg_srtcp_unprotect(p.ours_rx, b, (size_t)l, out, sizeof out, &olen);
+    peers_close(&p);
+    CHECK_EQ(pst, srtp_err_status_ok);
+    CHECK_EQ(ust, srtp_err_status_bad_mki);
+    CHECK_EQ(st, SG_OK);
+    CHECK_EQ(olen, len);
+}
+
 int main(void)
 {
     if (srtp_init() != srtp_err_status_ok) {
@@ -285,6 +320,7 @@ int main(void)
     }
     RUN(test_srtcp_all_suites);
     RUN(test_session_params);
+    RUN(test_libsrtp_srtcp_mki_defect);
     srtp_shutdown();
     return check_summary("libsrtp_interop_rtcp");
 }

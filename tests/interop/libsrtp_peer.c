@@ -17,6 +17,26 @@ bool lsp_libsrtp_has_suite(sg_suite_id id)
     return id != SG_SUITE_F8_128_HMAC_SHA1_80 && id < SG_SUITE_COUNT;
 }
 
+const char *lsp_libsrtp_gap(sg_suite_id id)
+{
+    if (id == SG_SUITE_AES_192_CM_HMAC_SHA1_80 || id == SG_SUITE_AES_192_CM_HMAC_SHA1_32)
+        return "libsrtp2 2.5 derives AES-192 session keys with AES-256 (not RFC 6188 5.2)";
+    return NULL;
+}
+
+bool lsp_interop_suite(sg_suite_id id)
+{
+    return lsp_libsrtp_has_suite(id) && !lsp_libsrtp_gap(id);
+}
+
+const char *lsp_libsrtp_srtcp_gap(const lsp_setup *s)
+{
+    const sg_suite *su = sg_suite_get(s->suite);
+    if (s->mki_len && su->srtp_tag_len != su->srtcp_tag_len)
+        return "libsrtp2 2.5 locates the SRTCP MKI with the RTP tag length";
+    return NULL;
+}
+
 void lsp_key(const lsp_setup *s, unsigned i, uint8_t key[32], uint8_t salt[14],
              uint8_t mki[SG_SRTP_MAX_MKI_LEN])
 {
@@ -71,8 +91,15 @@ static void set_policies(const lsp_setup *s, srtp_policy_t *p)
     /* RFC 4568 §6.3.2 session parameters map onto libsrtp2's sec_serv. */
     if (s->unencrypted_srtp)
         p->rtp.sec_serv &= ~sec_serv_conf;
-    if (s->unauthenticated_srtp)
+    if (s->unauthenticated_srtp) {
+        /* Clearing sec_serv_auth alone is not enough: libsrtp2's unprotect
+         * still strips auth_tag_len bytes (its own packets fail too), so
+         * use its null-auth form (srtp_crypto_policy_set_*_null_auth). */
         p->rtp.sec_serv &= ~sec_serv_auth;
+        p->rtp.auth_type = SRTP_NULL_AUTH;
+        p->rtp.auth_key_len = 0;
+        p->rtp.auth_tag_len = 0;
+    }
     if (s->unencrypted_srtcp)
         p->rtcp.sec_serv &= ~sec_serv_conf;
 }

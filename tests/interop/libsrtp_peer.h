@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <srtp2/srtp.h>
+#include <srtp2/crypto_types.h>
 
 #include "srtp/sg_srtp.h"
 
@@ -33,6 +34,31 @@ typedef struct lsp_setup {
  * there: libsrtp2 2.5 has no F8 cipher type in crypto_types.h and exports no
  * srtp_crypto_policy_set_* for it, so F8 cannot be cross-checked. */
 bool lsp_libsrtp_has_suite(sg_suite_id id);
+
+/*
+ * NULL when libsrtp2 2.5 (as Debian builds it) interoperates with an RFC
+ * implementation of this suite; else why not. AES_192_CM_HMAC_SHA1_80/_32:
+ * libsrtp2's key derivation (srtp/srtp.c, srtp_stream_init_keys, without
+ * --enable-openssl-kdf) raises kdf_keylen to 46 for every master key+salt
+ * longer than 30 bytes, so AES-192 session keys are derived with AES-256 over
+ * key||salt||zeros instead of the AES-192 PRF of RFC 6188 §5.2 — both
+ * Debian's NSS build and the --enable-openssl build produce packets no
+ * RFC 6188 peer accepts (checked: same packet, same keys, different bytes
+ * from both builds while AES-128/256 agree byte for byte).
+ */
+const char *lsp_libsrtp_gap(sg_suite_id id);
+
+/* Both: libsrtp2 has the suite and derives its keys as the RFCs say. */
+bool lsp_interop_suite(sg_suite_id id);
+
+/*
+ * NULL when libsrtp2 can unprotect SRTCP of this setup; else why not.
+ * srtp_unprotect_rtcp_mki() finds the MKI with srtp_get_session_keys(),
+ * which steps back over the *RTP* tag length: for the _32 suites the SRTCP
+ * tag is 80 bits (RFC 4568 §6.2.1) so libsrtp2 looks for the MKI 6 bytes off
+ * and answers bad_mki for every correct packet (its own too).
+ */
+const char *lsp_libsrtp_srtcp_gap(const lsp_setup *s);
 
 /* Deterministic key material of key number i (different per i). */
 void lsp_key(const lsp_setup *s, unsigned i, uint8_t key[32], uint8_t salt[14],

@@ -1,0 +1,402 @@
+/*
+ * rtp/tools/srtp_pcap.c — build/srtp-pcap: decrypt (or encrypt) the SRTP and
+ * SRTCP in a capture with the keys of SDP a=crypto lines, so an operator can
+ * read a call in Wireshark.
+ *
+ *   srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...]
+ *             [--port N] [--keep-failed] IN.pcap OUT.pcap
+ *
+ * Contract (DESIGN.md): RTP and RTCP in UDP over IPv4/IPv6, on Ethernet,
+ * Linux cooked (v1, v2), raw IP and loopback captures. RTCP is told from RTP
+ * by the second byte (RFC 5761 §4: RTCP packet types 192-223, i.e. RTP
+ * payload types 64-95 with the marker bit, are never RTP), so rtcp-mux
+ * streams work. One SRTP context per SSRC: when decrypting, a new SSRC tries
+ * each --crypto line until one authenticates and is then bound to it; when
+ * encrypting, the n-th SSRC seen uses the n-th line (the last line for any
+ * further SSRC). Packets that fail authentication or the replay check are
+ * left out of OUT unless --keep-failed; every other packet is copied
+ * unchanged. Changed packets get their IP/UDP lengths and checksums fixed.
+ * Exit 0 when the files and keys were usable, whatever the packets were; 1
+ * with one line on stderr for a bad line, file or capture; 2 for bad usage.
+ * A summary goes to stderr. Keys are never printed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <pcap/pcap.h>
+
+#include "tools/pcap_frame.h"
+#include "tools/srtp_pcap_keys.h"
+
+#define MAX_LINES   16
+#define MAX_SSRCS   65536
+#define FRAME_MAX   (65536 + 256)
+
+typedef struct stream {
+    uint32_t ssrc;
+    int line;          /* index of the bound --crypto line */
+    sg_srtp_ctx *ctx;
+} stream;
+
+typedef struct counters {
+    unsigned long read, done, failed, replayed, skipped, written;
+} counters;
+
+typedef struct run {
+    bool encrypt;
+    bool keep_failed;
+    long port;         /* -1: every port */
+    srtp_pcap_line lines[MAX_LINES];
+    int n_lines;
+    stream *streams;
+    size_t n_streams, cap_streams;
+    counters c;
+} run;
+
+static const char usage_line[] =
+    "usage: srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...] "
+    "[--port N] [--keep-failed] IN.pcap OUT.pcap";
+
+static void usage_full(void)
+{
+    printf("%s\n\n"
+           "  LINE          an SDP a=crypto attribute, with or without \"a=crypto:\" and tag,\n"
+           "                e.g. 'AES_CM_128_HMAC_SHA1_80 inline:BASE64KEYSALT'\n"
+           "  --port N      only UDP packets from or to port N (RTCP also on N+1)\n"
+           "  --keep-failed keep packets that fail authentication or replay, unchanged\n"
+           "Packets failing authentication or replay are otherwise left out of OUT;\n"
+           "all other packets are copied unchanged. Summary on stderr.\n",
+           usage_line);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static stream *find_stream(run *r, uint32_t ssrc)
+{
+    for (size_t i = 0; i < r->n_streams; i++)
+        if (r->streams[i].ssrc == ssrc)
+            return &r->streams[i];
+    return NULL;
+}
+
+static stream *add_stream(run *r, uint32_t ssrc, int line, sg_srtp_ctx *ctx)
+{
+    if (r->n_streams == r->cap_streams) {
+        size_t n = r->cap_streams ? r->cap_streams * 2 : 16;
+        if (n > MAX_SSRCS)
+            return NULL;
+        stream *s = realloc(r->streams, n * sizeof *s);
+        if (!s)
+            return NULL;
+        r->streams = s;
+        r->cap_streams = n;
+    }
+    stream *s = &r->streams[r->n_streams++];
+    s->ssrc = ssrc;
+    s->line = line;
+    s->ctx = ctx;
+    return s;
+}
+
+static sg_status transform(run *r, sg_srtp_ctx *ctx, bool rtcp, const uint8_t *in, size_t len,
+                           uint8_t *out, size_t cap, size_t *out_len)
+{
+    if (r->encrypt)
+        return rtcp ? sg_srtcp_protect(ctx, in, len, out, cap, out_len)
+                    : sg_srtp_protect(ctx, in, len, out, cap, out_len);
+    return rtcp ? sg_srtcp_unprotect(ctx, in, len, out, cap, out_len)
+                : sg_srtp_unprotect(ctx, in, len, out, cap, out_len);
+}
+
+/*
+ * Transforms one RTP/RTCP payload with the SSRC's context, binding a new SSRC
+ * to a line first. Returns the status of the transform (SG_OK with *out_len
+ * set), or SG_TOO_MANY_SSRC / SG_ALLOC when the stream table is full.
+ */
+static sg_status process(run *r, bool rtcp, uint32_t ssrc, const uint8_t *in, size_t len,
+                         uint8_t *out, size_t cap, size_t *out_len)
+{
+    stream *s = find_stream(r, ssrc);
+    if (s)
+        return transform(r, s->ctx, rtcp, in, len, out, cap, out_len);
+    sg_srtp_dir dir = r->encrypt ? SG_SRTP_PROTECT : SG_SRTP_UNPROTECT;
+    if (r->encrypt) {
+        int line = r->n_streams < (size_t)r->n_lines ? (int)r->n_streams : r->n_lines - 1;
+        sg_srtp_ctx *ctx = NULL;
+        sg_status st = srtp_pcap_line_ctx(&r->lines[line], dir, &ctx);
+        if (st != SG_OK)
+            return st;
+        if (!add_stream(r, ssrc, line, ctx)) {
+            sg_srtp_ctx_free(ctx);
+            return SG_TOO_MANY_SSRC;
+        }
+        return transform(r, ctx, rtcp, in, len, out, cap, out_len);
+    }
+    /* Decrypt: the first line whose keys authenticate this packet wins
+     * (RFC 3711 §3.3: a failed check leaves the fresh context unused). */
+    sg_status first = SG_AUTH_FAIL;
+    for (int i = 0; i < r->n_lines; i++) {
+        sg_srtp_ctx *ctx = NULL;
+        sg_status st = srtp_pcap_line_ctx(&r->lines[i], dir, &ctx);
+        if (st != SG_OK)
+            return st;
+        st = transform(r, ctx, rtcp, in, len, out, cap, out_len);
+        if (st == SG_OK) {
+            if (!add_stream(r, ssrc, i, ctx)) {
+                sg_srtp_ctx_free(ctx);
+                return SG_TOO_MANY_SSRC;
+            }
+            return SG_OK;
+        }
+        sg_srtp_ctx_free(ctx);
+        if (i == 0)
+            first = st;
+    }
+    return first;
+}
+
+/* Handles one captured frame: writes it (changed, unchanged) or leaves it
+ * out. Returns 0, or -1 after printing an error that stops the run. */
+static int frame(run *r, int dlt, const struct pcap_pkthdr *h, const uint8_t *data,
+                 pcap_dumper_t *dump, uint8_t *buf, uint8_t *payload_out)
+{
+    r->c.read++;
+    pcap_frame f;
+    bool pass = true;
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    if (pcap_frame_parse(dlt, data, h->caplen, h->len, &f) == PCAP_FRAME_UDP) {
+        p = data + f.payload_off;
+        len = f.payload_len;
+        pass = false;
+    }
+    bool rtcp = false;
+    if (!pass) {
+        /* RTP/RTCP version 2 (RFC 3550 §5.1); RTCP by packet type. */
+        rtcp = len >= 8 && p[1] >= 192 && p[1] <= 223;
+        if (len < (rtcp ? 8u : 12u) || (p[0] >> 6) != 2)
+            pass = true;
+    }
+    if (!pass && r->port >= 0) {
+        bool on = f.sport == r->port || f.dport == r->port;
+        bool on_rtcp = rtcp && (f.sport == r->port + 1 || f.dport == r->port + 1);
+        pass = !on && !on_rtcp;
+    }
+    if (pass) {
+        r->c.skipped++;
+        pcap_dump((u_char *)dump, h, data);
+        r->c.written++;
+        return 0;
+    }
+    uint32_t ssrc = rd32(p + (rtcp ? 4 : 8));
+    size_t out_len = 0;
+    sg_status st = process(r, rtcp, ssrc, p, len, payload_out, FRAME_MAX, &out_len);
+    if (st == SG_OK) {
+        size_t n = pcap_frame_rewrite(data, &f, payload_out, out_len, buf, FRAME_MAX);
+        if (n == 0) {
+            /* The grown datagram would exceed 65535 bytes: keep it as is. */
+            r->c.skipped++;
+            pcap_dump((u_char *)dump, h, data);
+            r->c.written++;
+            return 0;
+        }
+        struct pcap_pkthdr nh = *h;
+        nh.caplen = nh.len = (bpf_u_int32)n;
+        pcap_dump((u_char *)dump, &nh, buf);
+        r->c.done++;
+        r->c.written++;
+        return 0;
+    }
+    if (st == SG_ALLOC || st == SG_CRYPTO) {
+        fprintf(stderr, "srtp-pcap: packet %lu: %s\n", r->c.read, sg_status_str(st));
+        return -1;
+    }
+    if (st == SG_REPLAY || st == SG_REPLAY_OLD)
+        r->c.replayed++;
+    else
+        r->c.failed++;
+    if (r->keep_failed) {
+        pcap_dump((u_char *)dump, h, data);
+        r->c.written++;
+    }
+    return 0;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static void cleanup(run *r)
+{
+    for (size_t i = 0; i < r->n_streams; i++)
+        sg_srtp_ctx_free(r->streams[i].ctx);
+    free(r->streams);
+    for (int i = 0; i < r->n_lines; i++)
+        srtp_pcap_line_wipe(&r->lines[i]);
+}
+
+int main(int argc, char **argv)
+{
+    static run r;
+    r.port = -1;
+    static const struct option opts[] = {
+        { "crypto", required_argument, NULL, 'c' },
+        { "port", required_argument, NULL, 'p' },
+        { "keep-failed", no_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int o, rc = 1;
+    opterr = 0;
+    /* GNU getopt_long permutes argv: options may come anywhere, and the
+     * positional arguments end up in argv[optind..]. */
+    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (o) {
+        case 'c': {
+            if (r.n_lines == MAX_LINES) {
+                fprintf(stderr, "srtp-pcap: more than %d --crypto lines\n", MAX_LINES);
+                goto out;
+            }
+            const char *why = NULL;
+            if (srtp_pcap_line_parse(&r.lines[r.n_lines], optarg, &why) != 0) {
+                fprintf(stderr, "srtp-pcap: --crypto #%d: %s\n", r.n_lines + 1, why);
+                OPENSSL_cleanse(optarg, strlen(optarg));
+                goto out;
+            }
+            /* The key is now ours; keep it out of /proc/PID/cmdline. */
+            OPENSSL_cleanse(optarg, strlen(optarg));
+            r.n_lines++;
+            break;
+        }
+        case 'p': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 1 || v > 65535) {
+                fprintf(stderr, "srtp-pcap: --port: not a port number 1..65535\n");
+                rc = 2;
+                goto out;
+            }
+            r.port = v;
+            break;
+        }
+        case 'k':
+            r.keep_failed = true;
+            break;
+        case 'h':
+            usage_full();
+            rc = 0;
+            goto out;
+        case ':':
+            fprintf(stderr, "srtp-pcap: %s needs a value; %s\n", argv[optind - 1], usage_line);
+            rc = 2;
+            goto out;
+        default:
+            fprintf(stderr, "srtp-pcap: unknown option %s; %s\n", argv[optind - 1], usage_line);
+            rc = 2;
+            goto out;
+        }
+    }
+    /* Positional arguments: MODE IN OUT. */
+    const char *pos[3];
+    int n_pos = argc - optind;
+    for (int i = 0; i < n_pos && i < 3; i++)
+        pos[i] = argv[optind + i];
+    if (n_pos != 3) {
+        fprintf(stderr, "srtp-pcap: %s\n", usage_line);
+        rc = 2;
+        goto out;
+    }
+    if (strcmp(pos[0], "decrypt") == 0) {
+        r.encrypt = false;
+    } else if (strcmp(pos[0], "encrypt") == 0) {
+        r.encrypt = true;
+    } else {
+        fprintf(stderr, "srtp-pcap: mode must be decrypt or encrypt; %s\n", usage_line);
+        rc = 2;
+        goto out;
+    }
+    if (r.n_lines == 0) {
+        fprintf(stderr, "srtp-pcap: at least one --crypto LINE is needed; %s\n", usage_line);
+        rc = 2;
+        goto out;
+    }
+    const char *in_path = pos[1], *out_path = pos[2];
+    if (same_file(in_path, out_path)) {
+        fprintf(stderr, "srtp-pcap: %s: input and output are the same file\n", out_path);
+        goto out;
+    }
+    char err[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *in = pcap_open_offline_with_tstamp_precision(in_path, PCAP_TSTAMP_PRECISION_NANO,
+                                                         err);
+    if (!in) {
+        fprintf(stderr, "srtp-pcap: %s: %s\n", in_path, err);
+        goto out;
+    }
+    int dlt = pcap_datalink(in);
+    if (!pcap_frame_linktype_ok(dlt)) {
+        const char *name = pcap_datalink_val_to_name(dlt);
+        fprintf(stderr, "srtp-pcap: %s: unsupported link type %s (%d)\n", in_path,
+                name ? name : "unknown", dlt);
+        pcap_close(in);
+        goto out;
+    }
+    /* Output: same link type and timestamp precision; a snaplen that leaves
+     * room for the tags a grown packet gets. */
+    int snap = pcap_snapshot(in);
+    pcap_t *dead = pcap_open_dead_with_tstamp_precision(dlt, snap > 262144 ? snap : 262144,
+                                                        pcap_get_tstamp_precision(in));
+    pcap_dumper_t *dump = dead ? pcap_dump_open(dead, out_path) : NULL;
+    if (!dump) {
+        fprintf(stderr, "srtp-pcap: %s: %s\n", out_path, dead ? pcap_geterr(dead) : "pcap");
+        if (dead)
+            pcap_close(dead);
+        pcap_close(in);
+        goto out;
+    }
+    static uint8_t buf[FRAME_MAX], payload[FRAME_MAX];
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int got;
+    rc = 0;
+    while ((got = pcap_next_ex(in, &h, &data)) == 1) {
+        if (frame(&r, dlt, h, data, dump, buf, payload) != 0) {
+            rc = 1;
+            break;
+        }
+    }
+    if (got == PCAP_ERROR) {
+        fprintf(stderr, "srtp-pcap: %s: %s (after %lu packets)\n", in_path, pcap_geterr(in),
+                r.c.read);
+        rc = 1;
+    }
+    if (pcap_dump_flush(dump) != 0) {
+        fprintf(stderr, "srtp-pcap: %s: write failed\n", out_path);
+        rc = 1;
+    }
+    pcap_dump_close(dump);
+    pcap_close(dead);
+    pcap_close(in);
+    OPENSSL_cleanse(payload, sizeof payload);
+    OPENSSL_cleanse(buf, sizeof buf);
+    fprintf(stderr,
+            "srtp-pcap: %lu packets read: %lu %s, %lu failed authentication, %lu replayed, "
+            "%lu skipped; %lu written, %zu SSRCs\n",
+            r.c.read, r.c.done, r.encrypt ? "encrypted" : "decrypted", r.c.failed,
+            r.c.replayed, r.c.skipped, r.c.written, r.n_streams);
+out:
+    cleanup(&r);
+    return rc;
+}
