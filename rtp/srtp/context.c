@@ -113,10 +113,10 @@ sg_status sg_srtp_add_key(sg_srtp_ctx *ctx, const sg_srtp_key *key)
         else if (slot < 0)
             slot = i;
     }
-    if (slot < 0 || (ctx->p.mki_len == 0 && count > 0))
-        return SG_TOO_MANY_KEYS;
     if (ctx->p.mki_len && sg_key_by_mki(ctx, key->mki) >= 0)
         return SG_DUPLICATE_MKI;
+    if (slot < 0 || (ctx->p.mki_len == 0 && count > 0))
+        return SG_TOO_MANY_KEYS;
 
     sg_mkey *k = &ctx->keys[slot];
     memset(k, 0, sizeof *k);
