@@ -1,5 +1,5 @@
 # tests/unit/sdes.mk — unit tests of the SDES engine (modules/sdes).
-SDES_UNIT := sdes_crypto_attr
+SDES_UNIT := sdes_crypto_attr sdes_engine
 SDES_UNIT := $(foreach t,$(SDES_UNIT),$(if $(wildcard tests/unit/$(t).c),$(t)))
 define sdes_unit_rule
 $(BUILD)/tests/$(1): $(BUILD)/obj/tests/unit/$(1).o $(SDES_LIB) $(SRTP_LIB)
