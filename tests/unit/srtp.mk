@@ -7,4 +7,6 @@ $(BUILD)/tests/$(1): $(call objs,tests/unit/$(1).c) $(SRTP_LIB)
 	$$(CC) $$(ALL_LDFLAGS) $$^ -o $$@ $(SRTP_LIBS) $(2)
 endef
 $(foreach t,$(SRTP_UNIT_NAMES),$(eval $(call srtp_unit_rule,$(t))))
-UNIT_TESTS += $(foreach t,$(SRTP_UNIT_NAMES),$(BUILD)/tests/$(t))
+# Cross-check against libsrtp2 (links it).
+$(eval $(call srtp_unit_rule,srtp_xcheck,-lsrtp2))
+UNIT_TESTS += $(foreach t,$(SRTP_UNIT_NAMES) srtp_xcheck,$(BUILD)/tests/$(t))
