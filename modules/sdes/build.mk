@@ -4,8 +4,11 @@
 SDES_TOOL_SRCS := modules/sdes/tool_sdes_sdp.c
 SDES_SRCS := $(filter-out modules/sdes/sdes_mod.c modules/sdes/kam_%.c $(SDES_TOOL_SRCS),\
                $(wildcard modules/sdes/*.c))
-# What a program using the engine links (the suite table lives in SRTP_LIB).
-SDES_LINK := $(SDES_LIB) $(SRTP_LIB) -lcrypto
+# What a program using the engine links. The one suite table lives in the
+# SRTP library (rtp/srtp/suite.c); only its object is needed, so the engine
+# does not depend on the rest of libsg_srtp.a building.
+SDES_SUITE_OBJ := $(call objs,rtp/srtp/suite.c)
+SDES_LINK := $(SDES_LIB) $(SDES_SUITE_OBJ) -lcrypto
 
 $(SDES_LIB): $(call objs,$(SDES_SRCS))
 	@mkdir -p $(dir $@)
@@ -13,7 +16,7 @@ $(SDES_LIB): $(call objs,$(SDES_SRCS))
 BINS += $(SDES_LIB)
 
 ifneq ($(wildcard $(SDES_TOOL_SRCS)),)
-$(BUILD)/sdes-sdp: $(call objs,$(SDES_TOOL_SRCS)) $(SDES_LIB) $(SRTP_LIB)
+$(BUILD)/sdes-sdp: $(call objs,$(SDES_TOOL_SRCS)) $(SDES_LIB) $(SDES_SUITE_OBJ)
 	$(CC) $(ALL_LDFLAGS) $(call objs,$(SDES_TOOL_SRCS)) -o $@ $(SDES_LINK)
 BINS += $(BUILD)/sdes-sdp
 endif

@@ -26,6 +26,7 @@ typedef struct oa_ctx {
     sdes_crypto_attr attr;    /* scratch */
 } oa_ctx;
 
+__attribute__((format(printf, 2, 3)))
 static void note(oa_ctx *c, const char *fmt, ...)
 {
     size_t n = strlen(c->res->notes);
@@ -41,11 +42,12 @@ static void note(oa_ctx *c, const char *fmt, ...)
     va_end(ap);
 }
 
+__attribute__((format(printf, 3, 4)))
 static sdes_rej reject(oa_ctx *c, sdes_rej code, const char *fmt, ...)
 {
     int n = snprintf(c->res->reason, sizeof c->res->reason, "%s: %s", sdes_rej_name(code),
                      sdes_rej_str(code));
-    if (fmt && n > 0 && (size_t)n < sizeof c->res->reason - 3) {
+    if (n > 0 && (size_t)n < sizeof c->res->reason - 3) {
         memcpy(c->res->reason + n, " (", 3);
         n += 2;
         va_list ap;
@@ -62,13 +64,22 @@ static sdes_rej reject(oa_ctx *c, sdes_rej code, const char *fmt, ...)
     return code;
 }
 
+/* A rejection without details. */
+static sdes_rej reject0(oa_ctx *c, sdes_rej code)
+{
+    snprintf(c->res->reason, sizeof c->res->reason, "%s: %s", sdes_rej_name(code),
+             sdes_rej_str(code));
+    c->res->code = code;
+    return code;
+}
+
 static sdes_rej sdp_status_rej(oa_ctx *c, sdes_sdp_status st, int line)
 {
     switch (st) {
     case SDES_SDP_OK: return SDES_REJ_OK;
-    case SDES_SDP_TOO_LARGE: return reject(c, SDES_REJ_TOO_LARGE, NULL);
-    case SDES_SDP_MULTIPART: return reject(c, SDES_REJ_MULTIPART, NULL);
-    case SDES_SDP_NOT_SDP: return reject(c, SDES_REJ_NOT_SDP, NULL);
+    case SDES_SDP_TOO_LARGE: return reject0(c, SDES_REJ_TOO_LARGE);
+    case SDES_SDP_MULTIPART: return reject0(c, SDES_REJ_MULTIPART);
+    case SDES_SDP_NOT_SDP: return reject0(c, SDES_REJ_NOT_SDP);
     case SDES_SDP_MALFORMED:
         return line ? reject(c, SDES_REJ_MALFORMED, "line %d", line)
                     : reject(c, SDES_REJ_MALFORMED, "NUL byte in body");
@@ -76,9 +87,9 @@ static sdes_rej sdp_status_rej(oa_ctx *c, sdes_sdp_status st, int line)
         return reject(c, SDES_REJ_TOO_MANY_MEDIA, "more than %d", SDES_MAX_MEDIA);
     case SDES_SDP_TOO_MANY_CRYPTO:
         return reject(c, SDES_REJ_TOO_MANY_CRYPTO, "line %d", line);
-    case SDES_SDP_ALLOC: return reject(c, SDES_REJ_ALLOC, NULL);
+    case SDES_SDP_ALLOC: return reject0(c, SDES_REJ_ALLOC);
     }
-    return reject(c, SDES_REJ_MALFORMED, NULL);
+    return reject0(c, SDES_REJ_MALFORMED);
 }
 
 static void copy_span(const sdes_sdp *s, sdes_span sp, char *dst, size_t cap)
@@ -184,7 +195,7 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
         } else {
             if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag,
                                       &c->next.next_mki, &sm->b_offer[0]))
-                return reject(c, SDES_REJ_RANDOM, NULL);
+                return reject0(c, SDES_REJ_RANDOM);
             r->rekeyed = true;
         }
         sm->n_b_offer = 1;
@@ -194,7 +205,7 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
     for (int k = 0; k < n; k++)
         if (!sdes_keyset_generate(c->pol, sg_suite_get(c->pol->suites[k]), (uint32_t)k + 1,
                                   &c->next.next_mki, &sm->b_offer[k]))
-            return reject(c, SDES_REJ_RANDOM, NULL);
+            return reject0(c, SDES_REJ_RANDOM);
     sm->n_b_offer = (uint8_t)n;
     return SDES_REJ_OK;
 }
@@ -403,7 +414,7 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
             if (!sm->a_tx.srtp || sm->a_tx.suite != sm->a_rx.suite) {
                 if (!sdes_keyset_generate(c->pol, sg_suite_get(sm->a_rx.suite), sm->a_rx.tag,
                                           &c->next.next_mki, &sm->a_tx))
-                    return reject(c, SDES_REJ_RANDOM, NULL);
+                    return reject0(c, SDES_REJ_RANDOM);
             }
             /* The answer names the offer's tag and suite (RFC 4568 §7.1.2)
              * and declares the same session parameters for its direction. */
@@ -506,7 +517,7 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
         goto out;
     rj = sdes_rewrite(&c->sdp, c->plan, relays, n_relays, &res->body, &res->body_len);
     if (rj) {
-        reject(c, rj, NULL);
+        reject0(c, rj);
         goto out;
     }
     sdes_state_wipe(state);
