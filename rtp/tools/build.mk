@@ -36,14 +36,8 @@ $(BUILD)/lib/bench_libsrtp_ossl.so: rtp/tools/bench_libsrtp.c rtp/tools/bench_ap
 	$(CC) $(BENCH_DRV_CFLAGS) -DBENCH_BACKEND='"openssl"' -I$(LIBSRTP_OSSL_DIR)/include \
 	  -shared $< -o $@ -Wl,--exclude-libs,ALL -Wl,-Bsymbolic $(LIBSRTP_OSSL_A) -lcrypto
 
-# Built once the transform library defines the calls the tools use (so
-# `make` keeps working while it lands).
-TOOLS_SRTP_READY := $(shell cat rtp/srtp/*.c 2>/dev/null | grep -c -E \
-  '^(sg_status) (sg_srtp_protect|sg_srtp_unprotect|sg_srtcp_protect|sg_srtcp_unprotect|sg_srtp_add_key|sg_srtp_ctx_new)\b')
-ifeq ($(TOOLS_SRTP_READY),6)
 BINS += $(BUILD)/srtp-pcap $(BUILD)/srtp-bench $(BUILD)/lib/bench_libsrtp_nss.so
 ifneq ($(wildcard build/third_party/libsrtp2/configure),)
 BINS += $(BUILD)/lib/bench_libsrtp_ossl.so
 endif
 BENCHES += scripts/bench-srtp.sh
-endif
