@@ -7,3 +7,7 @@ E2E_UA := $(BUILD)/e2e-ua
 $(E2E_UA): $(call objs,$(E2E_UA_SRCS))
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ -losipparser2 -losip2 -lsrtp2 -lcrypto
 BINS += $(E2E_UA)
+
+# Slow tests (make test only): the agents against each other, then through
+# a plain Kamailio, then Kamailio with sdes.so, then the cfg/ examples.
+SLOW_TESTS += "bash tests/e2e/ua-direct.sh" "bash tests/e2e/ua-kamailio.sh"

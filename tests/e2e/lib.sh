@@ -1,0 +1,144 @@
+#!/bin/bash
+# tests/e2e/lib.sh — helpers shared by the end-to-end test scripts: a work
+# directory under build/, free loopback ports, starting and stopping a
+# Kamailio without root (KAMAILIO.md), running the e2e-ua agents, and
+# pass/fail counting that ends with "NAME: N passed, M failed" for
+# scripts/run-tests.sh. Everything a script starts is stopped on exit.
+set -u
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+E2E_BUILD=${BUILD:-$E2E_ROOT/build}
+E2E_UA=$E2E_BUILD/e2e-ua
+KAM_MPATH=/usr/lib/x86_64-linux-gnu/kamailio/modules/
+E2E_PASS=0
+E2E_FAIL=0
+E2E_PIDS=()
+
+e2e_init() { # NAME
+  E2E_NAME=$1
+  WORK=$E2E_BUILD/e2e/$1.$$
+  rm -rf "$WORK"; mkdir -p "$WORK/run"
+  trap e2e_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+e2e_cleanup() {
+  local p
+  [ -n "${KAM_PID:-}" ] && kam_stop
+  for p in "${E2E_PIDS[@]}"; do
+    kill "$p" 2>/dev/null || true
+  done
+  for p in "${E2E_PIDS[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
+}
+
+pass() { E2E_PASS=$((E2E_PASS + 1)); echo "ok $1"; }
+fail() { E2E_FAIL=$((E2E_FAIL + 1)); echo "not ok $1: $2" >&2; }
+# check NAME CONDITION-COMMAND... : pass when the command succeeds.
+check() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n" "failed: $*"; fi; }
+summary() {
+  echo "$E2E_NAME: $E2E_PASS passed, $E2E_FAIL failed"
+  [ "$E2E_FAIL" = 0 ]
+}
+
+need() { # FILE WHAT: stop the script with one clear line if FILE is missing
+  if [ ! -e "$1" ]; then
+    echo "$E2E_NAME: $1 missing ($2); run make first" >&2
+    echo "$E2E_NAME: 0 passed, 1 failed"
+    exit 1
+  fi
+}
+
+free_udp_port() {
+  python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# kam_check CFG [-A DEF=VAL ...]: kamailio -c (syntax, modules, module params).
+kam_check() {
+  local cfg=$1; shift
+  (cd "$E2E_ROOT" && kamailio -c -f "$cfg" "$@") >"$WORK/kamailio-check.log" 2>&1
+}
+
+# kam_start CFG [-A DEF=VAL ...]: start Kamailio in the foreground (background
+# job) with SIP_PORT (and RUNDIR) defined; waits until it listens.
+# Sets KAM_PORT, KAM_PID, KAM_LOG. Returns 1 when it did not come up.
+kam_start() {
+  local cfg=$1; shift
+  KAM_PORT=$(free_udp_port)
+  KAM_LOG=$WORK/kamailio.log
+  (cd "$E2E_ROOT" && exec kamailio -DD -E -f "$cfg" -Y "$WORK/run" -P "$WORK/run/kamailio.pid" \
+     -A "SIP_PORT=$KAM_PORT" -A "RUNDIR=\"$WORK/run\"" "$@") >"$KAM_LOG" 2>&1 &
+  KAM_PID=$!
+  local i
+  for i in $(seq 100); do
+    if ! kill -0 "$KAM_PID" 2>/dev/null; then
+      wait "$KAM_PID" 2>/dev/null; KAM_PID=
+      return 1
+    fi
+    if ss -Hluan 2>/dev/null | grep -q "127.0.0.1:$KAM_PORT "; then
+      sleep 0.2
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
+kam_alive() { [ -n "${KAM_PID:-}" ] && kill -0 "$KAM_PID" 2>/dev/null; }
+
+kam_stop() {
+  [ -n "${KAM_PID:-}" ] || return 0
+  kill "$KAM_PID" 2>/dev/null || true
+  local i
+  for i in $(seq 50); do
+    kill -0 "$KAM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$KAM_PID" 2>/dev/null || true
+  wait "$KAM_PID" 2>/dev/null || true
+  KAM_PID=
+}
+
+# kamcmd against the ctl socket the test cfgs open in RUNDIR.
+kam_rpc() { kamcmd -s "unix:$WORK/run/kamailio_ctl" "$@" 2>&1; }
+
+# ua_uas NAME ROLE [args...]: start a callee in the background; sets
+# UAS_PORT. Its report goes to $WORK/NAME.out, its exit status to NAME.rc.
+ua_uas() {
+  local name=$1 role=$2; shift 2
+  rm -f "$WORK/$name.port"
+  ( "$E2E_UA" uas --role "$role" --port-file "$WORK/$name.port" "$@" >"$WORK/$name.out" 2>&1
+    echo $? >"$WORK/$name.rc" ) &
+  E2E_PIDS+=($!)
+  local i
+  for i in $(seq 100); do
+    [ -s "$WORK/$name.port" ] && break
+    sleep 0.05
+  done
+  UAS_PORT=$(cat "$WORK/$name.port" 2>/dev/null)
+  [ -n "$UAS_PORT" ]
+}
+
+# ua_uac NAME ROLE [args...]: run a caller to completion (bounded).
+ua_uac() {
+  local name=$1 role=$2; shift 2
+  timeout 60 "$E2E_UA" uac --role "$role" "$@" >"$WORK/$name.out" 2>&1
+  echo $? >"$WORK/$name.rc"
+}
+
+# ua_wait NAME: wait for a background callee to finish (bounded).
+ua_wait() {
+  local i
+  for i in $(seq 600); do
+    [ -s "$WORK/$1.rc" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+ua_rc() { cat "$WORK/$1.rc" 2>/dev/null || echo missing; }
+ua_ok() { [ "$(ua_rc "$1")" = 0 ] && grep -q '^ua: result=ok' "$WORK/$1.out"; }
+ua_has() { grep -q -- "$2" "$WORK/$1.out"; } # NAME PATTERN
+# ua_field NAME KEY: the value of KEY=... on the report's rtp line.
+ua_field() { grep '^ua: rtp ' "$WORK/$1.out" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+show() { echo "---- $1"; cat "$WORK/$1.out" 2>/dev/null; }

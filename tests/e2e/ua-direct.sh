@@ -1,0 +1,73 @@
+#!/bin/bash
+# tests/e2e/ua-direct.sh — proves the test agents against each other before
+# anything of ours sits between them: phone <-> phone (SRTP through
+# libsrtp2, several suites, MKI), pbx <-> pbx (plain RTP), role mismatches
+# rejected with 488, forged SRTP rejected, and every SDP each side received
+# parsed by libosip2. What each side received must equal what the other sent.
+. "$(dirname "$0")/lib.sh"
+e2e_init ua-direct
+need "$E2E_UA" "the test user agent"
+
+# call NAME CALLER-ROLE CALLEE-ROLE [callee args] -- [caller args]
+call() {
+  local name=$1 a=$2 b=$3; shift 3
+  local bargs=() aargs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do bargs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  aargs=("$@")
+  ua_uas "$name-uas" "$b" --seconds 2 "${bargs[@]}" || { fail "$name" "callee did not start"; return; }
+  ua_uac "$name-uac" "$a" --to "sip:bob@127.0.0.1:$UAS_PORT" --seconds 2 "${aargs[@]}"
+  ua_wait "$name-uas"
+}
+
+# Both directions delivered everything the other side sent, intact.
+media_both_ways() { # NAME
+  local s1 r1 s2 r2
+  s1=$(ua_field "$1-uac" sent); r2=$(ua_field "$1-uas" intact)
+  s2=$(ua_field "$1-uas" sent); r1=$(ua_field "$1-uac" intact)
+  [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ "$s2" = "$r1" ]
+}
+
+call pbx pbx pbx
+check "pbx<->pbx call ok" ua_ok pbx-uac
+check "pbx<->pbx callee ok" ua_ok pbx-uas
+check "pbx<->pbx media both ways, all intact" media_both_ways pbx
+check "pbx<->pbx plain RTP/AVP answer" ua_has pbx-uac "sdp-received: .*m=audio [0-9]* RTP/AVP"
+
+for suite in AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32 AES_256_CM_HMAC_SHA1_80 \
+             AES_192_CM_HMAC_SHA1_80 AEAD_AES_128_GCM AEAD_AES_256_GCM; do
+  call "srtp-$suite" phone phone --suite "$suite" -- --suite "$suite"
+  check "phone<->phone $suite call ok" ua_ok "srtp-$suite-uac"
+  check "phone<->phone $suite media both ways" media_both_ways "srtp-$suite"
+  check "phone<->phone $suite negotiated" ua_has "srtp-$suite-uac" "suite=$suite "
+done
+
+# The callee takes the first offered suite it supports (RFC 4568 §7.1.2).
+call pick phone phone --suite AEAD_AES_128_GCM -- --suite AES_CM_128_HMAC_SHA1_80 --suite AEAD_AES_128_GCM
+check "answer picks the acceptable offered suite" ua_has pick-uac "suite=AEAD_AES_128_GCM "
+check "picked-suite call ok" ua_ok pick-uac
+
+call mki phone phone --mki 2 -- --mki 1
+check "MKI keys both ways (libsrtp2 *_mki)" ua_ok mki-uac
+check "MKI callee ok" ua_ok mki-uas
+check "MKI announced in SDP" ua_has mki-uac "mki-tx=1 mki-rx=2"
+
+call pbx2phone pbx phone -- --expect-code 488
+check "phone rejects a plain offer with 488" ua_ok pbx2phone-uac
+check "phone's report names the reason" ua_has pbx2phone-uas "rejected: offer has RTP/AVP"
+
+call phone2pbx phone pbx -- --expect-code 488
+check "legacy PBX rejects RTP/SAVP with 488" ua_ok phone2pbx-uac
+
+# Forged packets: the callee must count failed SRTP checks and fail the call.
+call tamper phone phone -- --tamper-every 10
+check "tampering caller still completes its side" ua_ok tamper-uac
+check "callee detects forged SRTP (result FAIL)" test "$(ua_rc tamper-uas)" = 1
+check "callee counted 10 failed SRTP checks" test "$(ua_field tamper-uas srtp-failed)" = 10
+
+# The agents' SDP files parse with libosip2 (they did, or no media would flow);
+# keys never appear in reports.
+check "no key material in any report" bash -c "! grep -h 'inline:' $WORK/*.out | grep -v 'inline:<masked>' | grep -q ."
+
+[ "$E2E_FAIL" = 0 ] || for f in "$WORK"/*.out; do show "$(basename "$f" .out)"; done
+summary

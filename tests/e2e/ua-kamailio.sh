@@ -1,0 +1,54 @@
+#!/bin/bash
+# tests/e2e/ua-kamailio.sh — the test agents through a real Kamailio 5.6
+# (tests/e2e/proxy-plain.cfg: stateful, record-routing, no sdes.so), so
+# signalling through Kamailio is proven before the module is in the path:
+# pbx <-> pbx and phone <-> phone calls with media both ways, ACK and BYE
+# following the recorded route, a 488 relayed back, and Kamailio still up.
+. "$(dirname "$0")/lib.sh"
+e2e_init ua-kamailio
+need "$E2E_UA" "the test user agent"
+
+check "kamailio -c accepts proxy-plain.cfg" kam_check tests/e2e/proxy-plain.cfg
+if ! kam_start tests/e2e/proxy-plain.cfg; then
+  fail "kamailio starts" "see $KAM_LOG"; tail -20 "$KAM_LOG"; summary; exit 1
+fi
+pass "kamailio starts on 127.0.0.1:$KAM_PORT"
+
+call() { # NAME CALLER CALLEE [callee args] -- [caller args]
+  local name=$1 a=$2 b=$3; shift 3
+  local bargs=() aargs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do bargs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  aargs=("$@")
+  ua_uas "$name-uas" "$b" --seconds 2 "${bargs[@]}" || { fail "$name" "callee did not start"; return; }
+  ua_uac "$name-uac" "$a" --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$KAM_PORT" \
+    --seconds 2 "${aargs[@]}"
+  ua_wait "$name-uas"
+}
+both_ways() {
+  local s1 r1 s2 r2
+  s1=$(ua_field "$1-uac" sent); r2=$(ua_field "$1-uas" intact)
+  s2=$(ua_field "$1-uas" sent); r1=$(ua_field "$1-uac" intact)
+  [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ "$s2" = "$r1" ]
+}
+
+call pbx pbx pbx
+check "pbx<->pbx through Kamailio: caller ok" ua_ok pbx-uac
+check "pbx<->pbx through Kamailio: callee ok (got ACK and BYE)" ua_ok pbx-uas
+check "pbx<->pbx media both ways, intact" both_ways pbx
+check "Kamailio logged the INVITE" grep -q "proxy: INVITE" "$KAM_LOG"
+
+call srtp phone phone --suite AEAD_AES_256_GCM -- --suite AEAD_AES_256_GCM
+check "phone<->phone through Kamailio: caller ok" ua_ok srtp-uac
+check "phone<->phone through Kamailio: callee ok" ua_ok srtp-uas
+check "phone<->phone SRTP media both ways" both_ways srtp
+
+call reject pbx phone -- --expect-code 488
+check "488 from the callee relayed to the caller" ua_ok reject-uac
+
+check "Kamailio still running" kam_alive
+kam_stop
+check "no key material in Kamailio's log" bash -c "! grep -q 'inline:' '$KAM_LOG'"
+
+[ "$E2E_FAIL" = 0 ] || { for f in "$WORK"/*.out; do show "$(basename "$f" .out)"; done; tail -30 "$KAM_LOG"; }
+summary
