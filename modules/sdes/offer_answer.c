@@ -433,6 +433,8 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
     }
     if (rj)
         return rj;
+    if (sm->state == SDES_MEDIA_SRTP && !sm->a_rx.srtp && !sm->a_tx.srtp && !sm->b_rx.srtp)
+        sm->state = SDES_MEDIA_PLAIN; /* OSRTP declined: nothing to protect */
     r->state = sm->state;
     r->a_rx = sm->a_rx;
     r->a_tx = sm->a_tx;

@@ -133,13 +133,14 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
                       size_t n_relays, char **out, size_t *out_len)
 {
     obuf o = {NULL, 0, 0, false};
-    /* The session c= follows the first media that uses it and moves to the
-     * relay; media whose address differs then get their own c= line. */
+    /* The session c= moves to the relay address of the first relayed media
+     * (unless it is a 0.0.0.0 hold address, which stays); media whose address
+     * then differs get their own c= line, so no peer address is left behind
+     * for a relayed stream. */
     const char *sess_addr = NULL;
     for (int i = 0; i < s->n_media; i++) {
-        const sdes_sdp_media *m = &s->media[i];
-        if (plan[i].touch && plan[i].rewrite_addr && m->conn.line < 0 &&
-            (size_t)i < n_relays && s->conn.line >= 0) {
+        if (plan[i].touch && plan[i].rewrite_addr && (size_t)i < n_relays &&
+            relays[i].addr[0] && s->conn.line >= 0 && !s->conn.hold) {
             sess_addr = relays[i].addr;
             break;
         }
