@@ -6,9 +6,9 @@ $(BUILD)/tests/pcap_frame_test: $(call objs,tests/unit/pcap_frame_test.c rtp/too
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 
-$(BUILD)/tests/pcap_tool_test: $(call objs,tests/unit/pcap_tool_test.c rtp/tools/pcap_frame.c) $(BUILD)/srtp-pcap
+$(BUILD)/tests/pcap_tool_test: $(call objs,tests/unit/pcap_tool_test.c) $(BUILD)/srtp-pcap
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $(call objs,tests/unit/pcap_tool_test.c rtp/tools/pcap_frame.c) -o $@ \
+	$(CC) $(ALL_LDFLAGS) $(call objs,tests/unit/pcap_tool_test.c) $(SRTP_LIB) -o $@ \
 	  -lpcap $(shell pkg-config --libs libsrtp2 2>/dev/null || echo -lsrtp2) -lcrypto
 
 UNIT_TESTS += $(BUILD)/tests/pcap_frame_test
