@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -87,6 +88,12 @@ int main(int argc, char **argv)
         d.has_if6 = true;
     }
     relay_ports_init(&d.ports, d.cfg.port_min, d.cfg.port_max);
+    /* Four sockets per stream: 1000 calls need more than the usual 1024. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     if (d.cfg.notify[0]) {
         ctl_addr na;
         if (!ctl_addr_parse(d.cfg.notify, &na, err, sizeof(err))) {

@@ -1,0 +1,13 @@
+# tests/relay — srtpd as a process on loopback against libsrtp2 endpoints.
+# Process-level, so SLOW_TESTS (run by `make test`, not by `make asan`).
+RELAY_TEST_LIBS := $(shell pkg-config --libs libsrtp2 2>/dev/null || echo -lsrtp2)
+RELAY_TEST_UTIL := tests/relay/relay_util.c
+
+$(BUILD)/tests/relay_test: $(call objs,tests/relay/relay_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_test
+SLOW_TESTS += $(BUILD)/tests/relay_test
+endif

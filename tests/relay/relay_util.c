@@ -1,0 +1,369 @@
+/*
+ * tests/relay/relay_util.c — process, socket, control and libsrtp2 helpers
+ * for the srtpd tests (relay_util.h).
+ */
+#include "tests/relay/relay_util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+ctl_be_doc ru_doc;
+static char ru_reply[CTL_MAX_MSG];
+
+static int ru_free_udp_port(void)
+{
+    uint16_t p;
+    int fd = ru_udp(&p);
+    close(fd);
+    return p;
+}
+
+/* A free even-aligned range of 2*n ports: probe a random base. */
+static int ru_free_range(int n)
+{
+    unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    for (int tries = 0; tries < 50; tries++) {
+        int base = 20000 + (int)((seed = seed * 1103515245u + 12345u) % 20000u) * 2 % 40000;
+        if (base + n > 60000)
+            continue;
+        bool ok = true;
+        for (int p = base; p < base + n && ok; p += 97) {
+            int fd = socket(AF_INET, SOCK_DGRAM, 0);
+            struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+            close(fd);
+        }
+        if (ok)
+            return base;
+    }
+    return 30000;
+}
+
+bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
+{
+    memset(d, 0, sizeof(*d));
+    snprintf(d->ctl, sizeof(d->ctl), "udp:127.0.0.1:%d", ru_free_udp_port());
+    d->port_min = ru_free_range(9000);
+    d->port_max = d->port_min + 8999;
+    snprintf(d->log, sizeof(d->log), "/tmp/srtpd-test-%d-%d.log", (int)getpid(), d->port_min);
+    char pmin[16], pmax[16];
+    snprintf(pmin, sizeof(pmin), "%d", d->port_min);
+    snprintf(pmax, sizeof(pmax), "%d", d->port_max);
+    const char *argv[40] = {"build/srtpd", "--listen", d->ctl, "--port-min", pmin,
+                            "--port-max", pmax, "--log-file", d->log};
+    int n = 9;
+    if (secret) {
+        argv[n++] = "--secret";
+        argv[n++] = secret;
+    }
+    for (int i = 0; extra && extra[i] && n < 38; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    d->pid = fork();
+    if (d->pid == 0) {
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    char err[200];
+    d->cli = ctl_client_new(d->ctl, secret, secret ? strlen(secret) : 0, 300, 0, err, sizeof(err));
+    if (!d->cli)
+        return false;
+    for (int i = 0; i < 50; i++) {
+        const char body[] = "d7:command4:pinge";
+        const ctl_be *r = ru_call(d, body, sizeof(body) - 1);
+        if (r && ru_ok(r))
+            return true;
+        int st;
+        if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+            d->pid = 0;
+            return false;
+        }
+        usleep(100000);
+    }
+    return false;
+}
+
+int ru_srtpd_stop(ru_srtpd *d)
+{
+    ctl_client_free(d->cli);
+    d->cli = NULL;
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, SIGTERM);
+    for (int i = 0; i < 100; i++) {
+        int st;
+        if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+            d->pid = 0;
+            unlink(d->log);
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        usleep(50000);
+    }
+    kill(d->pid, SIGKILL);
+    waitpid(d->pid, NULL, 0);
+    d->pid = 0;
+    return -1;
+}
+
+const ctl_be *ru_call(ru_srtpd *d, const char *body, size_t len)
+{
+    char err[200];
+    const ctl_be *r;
+    if (ctl_client_call(d->cli, body, len, ru_reply, sizeof(ru_reply), &ru_doc, &r, err,
+                        sizeof(err)) != 0) {
+        fprintf(stderr, "  ctl: %s\n", err);
+        return NULL;
+    }
+    const ctl_be *res = ctl_be_get(&ru_doc, r, "result");
+    if (!ctl_be_str_eq(res, "ok") && !ctl_be_str_eq(res, "pong")) {
+        const char *why = "";
+        size_t wl = 0;
+        ctl_be_get_str(&ru_doc, r, "error-reason", &why, &wl);
+        fprintf(stderr, "  ctl error: %.*s\n", (int)wl, why);
+    }
+    return r;
+}
+
+bool ru_ok(const ctl_be *r)
+{
+    const ctl_be *res = ctl_be_get(&ru_doc, r, "result");
+    return ctl_be_str_eq(res, "ok") || ctl_be_str_eq(res, "pong");
+}
+
+const ctl_be *ru_path(const ctl_be *r, const char *path)
+{
+    char part[64];
+    const char *p = path;
+    while (r && *p) {
+        size_t n = strcspn(p, ".");
+        if (n >= sizeof(part))
+            return NULL;
+        memcpy(part, p, n);
+        part[n] = 0;
+        p += n + (p[n] == '.');
+        if (r->type == CTL_BE_LIST) {
+            int idx = atoi(part);
+            const ctl_be *c = ctl_be_first(&ru_doc, r);
+            while (c && idx-- > 0)
+                c = ctl_be_next(&ru_doc, c);
+            r = c;
+        } else {
+            r = ctl_be_get(&ru_doc, r, part);
+        }
+    }
+    return r;
+}
+
+int64_t ru_int(const ctl_be *r, const char *path)
+{
+    const ctl_be *v = ru_path(r, path);
+    return v && v->type == CTL_BE_INT ? v->i : -999999;
+}
+
+int ru_udp(uint16_t *port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int rcv = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    bind(fd, (struct sockaddr *)&a, sizeof(a));
+    socklen_t l = sizeof(a);
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+int ru_recv(int fd, uint8_t *buf, size_t cap, int timeout_ms, uint16_t *from_port)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, timeout_ms) <= 0)
+        return -1;
+    struct sockaddr_in a;
+    socklen_t l = sizeof(a);
+    ssize_t n = recvfrom(fd, buf, cap, 0, (struct sockaddr *)&a, &l);
+    if (from_port)
+        *from_port = ntohs(a.sin_port);
+    return (int)n;
+}
+
+void ru_send(int fd, uint16_t port, const void *p, size_t len)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sendto(fd, p, len, 0, (struct sockaddr *)&a, sizeof(a));
+}
+
+void ru_key(const sg_suite *s, unsigned seed, uint8_t *out)
+{
+    uint32_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < (size_t)s->key_len + s->salt_len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        out[i] = (uint8_t)x;
+    }
+}
+
+static void ru_policy(const sg_suite *s, srtp_policy_t *p)
+{
+    switch (s->id) {
+    case SG_SUITE_AES_CM_128_HMAC_SHA1_80:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+        break;
+    case SG_SUITE_AES_CM_128_HMAC_SHA1_32:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+        break;
+    case SG_SUITE_AES_192_CM_HMAC_SHA1_80:
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtcp);
+        break;
+    case SG_SUITE_AES_192_CM_HMAC_SHA1_32:
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtcp);
+        break;
+    case SG_SUITE_AES_256_CM_HMAC_SHA1_80:
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
+        break;
+    case SG_SUITE_AES_256_CM_HMAC_SHA1_32:
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
+        break;
+    case SG_SUITE_AEAD_AES_128_GCM:
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
+        break;
+    case SG_SUITE_AEAD_AES_256_GCM:
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtp);
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtcp);
+        break;
+    default:
+        break;
+    }
+}
+
+static void ru_mki_bytes(unsigned v, unsigned len, uint8_t *out)
+{
+    memset(out, 0, len);
+    for (unsigned i = 0; i < len && i < 4; i++)
+        out[len - 1 - i] = (uint8_t)(v >> (8 * i));
+}
+
+srtp_t ru_libsrtp(const sg_suite *s, const unsigned *seeds, const unsigned *mkis, size_t n,
+                  unsigned mki_len, bool outbound)
+{
+    static bool inited;
+    if (!inited) {
+        srtp_init();
+        inited = true;
+    }
+    uint8_t mat[8][64], mk_id[8][16];
+    srtp_master_key_t mk[8], *mkp[8];
+    for (size_t i = 0; i < n && i < 8; i++) {
+        ru_key(s, seeds[i], mat[i]);
+        ru_mki_bytes(mkis ? mkis[i] : 0, mki_len, mk_id[i]);
+        mk[i].key = mat[i];
+        mk[i].mki_id = mk_id[i];
+        mk[i].mki_size = mki_len;
+        mkp[i] = &mk[i];
+    }
+    srtp_policy_t p;
+    memset(&p, 0, sizeof(p));
+    ru_policy(s, &p);
+    p.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+    if (mki_len) {
+        p.keys = mkp;
+        p.num_master_keys = n;
+    } else {
+        p.key = mat[0];
+    }
+    p.window_size = 1024;
+    srtp_t out = NULL;
+    if (srtp_create(&out, &p) != srtp_err_status_ok)
+        out = NULL;
+    return out;
+}
+
+void ru_crypto(ctl_benc *w, const char *dir, const sg_suite *s, const unsigned *seeds,
+               const unsigned *mkis, const uint64_t *lifetimes, size_t n, unsigned mki_len,
+               int64_t soft_limit)
+{
+    ctl_benc_cstr(w, dir);
+    ctl_benc_dict(w);
+    ctl_benc_cstr(w, "keys");
+    ctl_benc_list(w);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t mat[64];
+        ru_key(s, seeds[i], mat);
+        ctl_benc_dict(w);
+        ctl_benc_kv_str(w, "key", mat, (size_t)s->key_len + s->salt_len);
+        if (lifetimes && lifetimes[i])
+            ctl_benc_kv_int(w, "lifetime", (int64_t)lifetimes[i]);
+        if (mki_len)
+            ctl_benc_kv_int(w, "mki", mkis[i]);
+        ctl_benc_end(w);
+    }
+    ctl_benc_end(w);
+    ctl_benc_kv_int(w, "mki-len", mki_len);
+    if (soft_limit > 0)
+        ctl_benc_kv_int(w, "soft-limit", soft_limit);
+    ctl_benc_kv_cstr(w, "suite", s->name);
+    ctl_benc_end(w);
+}
+
+size_t ru_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, size_t payload)
+{
+    buf[0] = 0x80;
+    buf[1] = 0;
+    buf[2] = (uint8_t)(seq >> 8);
+    buf[3] = (uint8_t)seq;
+    uint32_t ts = (uint32_t)seq * 160;
+    buf[4] = (uint8_t)(ts >> 24);
+    buf[5] = (uint8_t)(ts >> 16);
+    buf[6] = (uint8_t)(ts >> 8);
+    buf[7] = (uint8_t)ts;
+    buf[8] = (uint8_t)(ssrc >> 24);
+    buf[9] = (uint8_t)(ssrc >> 16);
+    buf[10] = (uint8_t)(ssrc >> 8);
+    buf[11] = (uint8_t)ssrc;
+    for (size_t i = 0; i < payload; i++)
+        buf[12 + i] = (uint8_t)(ssrc * 7 + seq * 13 + i);
+    return 12 + payload;
+}
+
+bool ru_rtp_check(const uint8_t *buf, size_t len, uint32_t ssrc, uint16_t seq, size_t payload)
+{
+    uint8_t want[2048];
+    size_t n = ru_rtp(want, ssrc, seq, payload);
+    return len == n && memcmp(buf, want, n) == 0;
+}
+
+size_t ru_rtcp(uint8_t *buf, uint32_t ssrc, unsigned n)
+{
+    /* RFC 3550 §6.4.1 SR without report blocks: 28 bytes. */
+    memset(buf, 0, 28);
+    buf[0] = 0x80;
+    buf[1] = 200;
+    buf[3] = 6;
+    buf[4] = (uint8_t)(ssrc >> 24);
+    buf[5] = (uint8_t)(ssrc >> 16);
+    buf[6] = (uint8_t)(ssrc >> 8);
+    buf[7] = (uint8_t)ssrc;
+    buf[20] = (uint8_t)n;
+    buf[27] = (uint8_t)(n * 3);
+    return 28;
+}

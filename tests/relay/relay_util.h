@@ -1,0 +1,72 @@
+/*
+ * tests/relay/relay_util.h — helpers for the srtpd process tests: start
+ * build/srtpd on free loopback ports (and stop it), send control commands
+ * with the real client (rtp/ctl), UDP endpoints, and SRTP endpoints built on
+ * libsrtp2 — the independent implementation that checks srtpd's wire
+ * format.
+ */
+#ifndef SDESGATE_TESTS_RELAY_UTIL_H
+#define SDESGATE_TESTS_RELAY_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <srtp2/srtp.h>
+
+#include "ctl/bencode.h"
+#include "ctl/client.h"
+#include "srtp/suite.h"
+
+typedef struct ru_srtpd {
+    pid_t pid;
+    char ctl[64];          /* control address */
+    int port_min, port_max;
+    ctl_client *cli;
+    char log[128];
+} ru_srtpd;
+
+/* Starts srtpd with extra arguments (NULL-terminated), waits for "pong".
+ * secret may be NULL. false when it did not come up within 5 s. */
+bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra);
+/* SIGTERM, wait up to 5 s (then SIGKILL); returns the exit status or -1. */
+int ru_srtpd_stop(ru_srtpd *d);
+
+/* Sends a request; returns the reply dict (strings point into a static
+ * buffer valid until the next call) or NULL. */
+const ctl_be *ru_call(ru_srtpd *d, const char *body, size_t len);
+extern ctl_be_doc ru_doc;
+/* The "result" of a reply is "ok"/"pong". */
+bool ru_ok(const ctl_be *r);
+/* Follows a path of dict keys / list indexes ("streams.0.a.drops.auth"). */
+const ctl_be *ru_path(const ctl_be *r, const char *path);
+int64_t ru_int(const ctl_be *r, const char *path);
+
+/* A UDP socket on 127.0.0.1, any port; *port set. */
+int ru_udp(uint16_t *port);
+/* Receives one datagram within timeout_ms; length or -1. */
+int ru_recv(int fd, uint8_t *buf, size_t cap, int timeout_ms, uint16_t *from_port);
+void ru_send(int fd, uint16_t port, const void *p, size_t len);
+
+/* Key material: key||salt for suite, deterministic from seed. */
+void ru_key(const sg_suite *s, unsigned seed, uint8_t *out);
+
+/* A libsrtp2 session (sender when outbound, else receiver) with keys
+ * (seeds[i], MKI value mkis[i]) for suite s. mki_len 0 = one key, no MKI. */
+srtp_t ru_libsrtp(const sg_suite *s, const unsigned *seeds, const unsigned *mkis, size_t n,
+                  unsigned mki_len, bool outbound);
+
+/* Writes the crypto dict of a leg direction into w (suite, mki-len, keys). */
+void ru_crypto(ctl_benc *w, const char *dir, const sg_suite *s, const unsigned *seeds,
+               const unsigned *mkis, const uint64_t *lifetimes, size_t n, unsigned mki_len,
+               int64_t soft_limit);
+
+/* An RTP packet: ssrc, seq, 160-byte payload derived from (ssrc, seq). */
+size_t ru_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, size_t payload);
+/* True when buf is that packet. */
+bool ru_rtp_check(const uint8_t *buf, size_t len, uint32_t ssrc, uint16_t seq, size_t payload);
+/* An RTCP SR packet number n. */
+size_t ru_rtcp(uint8_t *buf, uint32_t ssrc, unsigned n);
+
+#endif
