@@ -6,6 +6,9 @@
  */
 #include "srtp/sg_internal.h"
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
 static bool gcm_start(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
                       size_t aad_len, const uint8_t *aad2, size_t aad2_len)
 {
@@ -30,7 +33,11 @@ bool sg_gcm_seal(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
         return false;
     if (EVP_EncryptFinal_ex(gcm, out + outl, &outl) != 1)
         return false;
-    return EVP_CIPHER_CTX_ctrl(gcm, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+    /* The tag through one OSSL_PARAM: what EVP_CTRL_GCM_GET_TAG does in
+     * OpenSSL 3, minus the ctrl translation. */
+    OSSL_PARAM prm[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, 16),
+                         OSSL_PARAM_construct_end()};
+    return EVP_CIPHER_CTX_get_params(gcm, prm) == 1;
 }
 
 int sg_gcm_open(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
@@ -42,7 +49,10 @@ int sg_gcm_open(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
         return -1;
     if (len && EVP_DecryptUpdate(gcm, out, &outl, in, (int)len) != 1)
         return -1;
-    if (EVP_CIPHER_CTX_ctrl(gcm, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag) != 1)
+    OSSL_PARAM prm[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+                                                           (void *)tag, 16),
+                         OSSL_PARAM_construct_end()};
+    if (EVP_CIPHER_CTX_set_params(gcm, prm) != 1)
         return -1;
     /* OpenSSL compares the tag in constant time (CRYPTO_memcmp). */
     return EVP_DecryptFinal_ex(gcm, out + outl, &outl) == 1 ? 1 : 0;
