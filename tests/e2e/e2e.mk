@@ -10,4 +10,5 @@ BINS += $(E2E_UA)
 
 # Slow tests (make test only): the agents against each other, then through
 # a plain Kamailio, then Kamailio with sdes.so, then the cfg/ examples.
-SLOW_TESTS += "bash tests/e2e/ua-direct.sh" "bash tests/e2e/ua-kamailio.sh"
+SLOW_TESTS += "bash tests/e2e/ua-direct.sh" "bash tests/e2e/ua-kamailio.sh" \
+              "bash tests/e2e/sdes-module.sh"

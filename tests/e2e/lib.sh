@@ -67,7 +67,7 @@ kam_start() {
   KAM_PORT=$(free_udp_port)
   KAM_LOG=$WORK/kamailio.log
   (cd "$E2E_ROOT" && exec kamailio -DD -E -f "$cfg" -Y "$WORK/run" -P "$WORK/run/kamailio.pid" \
-     -A "SIP_PORT=$KAM_PORT" -A "RUNDIR=\"$WORK/run\"" "$@") >"$KAM_LOG" 2>&1 &
+     -A "SIP_PORT=$KAM_PORT" -A "CTL_SOCK=\"unix:$WORK/run/kamailio_ctl\"" "$@") >"$KAM_LOG" 2>&1 &
   KAM_PID=$!
   local i
   for i in $(seq 100); do

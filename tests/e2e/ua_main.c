@@ -39,6 +39,7 @@ typedef struct opts {
     double timeout;
     const char *sdp_out;
     unsigned tamper_every;
+    char extra_hdrs[512]; /* --header lines for the INVITE */
 } opts;
 
 static opts o;
@@ -270,10 +271,11 @@ static int uac(void)
     int n = snprintf(text, sizeof(text),
                      "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n"
                      "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: <%s>\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@%s:%u>\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@%s:%u>\r\n%s"
                      "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
                      o.to, sip.host, sip.port, branch, sip.host, sip.port, from_tag, o.to,
-                     call_id, sip.host, sip.host, sip.port, ctype, strlen(body), body);
+                     call_id, sip.host, sip.host, sip.port, o.extra_hdrs, ctype, strlen(body),
+                     body);
     if (n < 0 || (size_t)n >= sizeof(text))
         return finish(0, "INVITE does not fit");
     const char *invite_ruri = o.to;
@@ -649,6 +651,7 @@ static void usage(void)
           "  --content-type T     Content-Type for --offer-file\n"
           "  --timeout S          give up after S seconds (20)\n"
           "  --sdp-out FILE       write the SDP received from the peer (keys masked)\n"
+          "  --header 'Name: value'  uac: extra INVITE header (repeatable)\n"
           "  --tamper-every N     flip a payload bit in every Nth packet after protecting\n"
           "                       it (proves the peer really authenticates SRTP)\n",
           stderr);
@@ -662,7 +665,7 @@ int main(int argc, char **argv)
         {"suite", 1, 0, 's'},      {"mki", 1, 0, 'm'},          {"seconds", 1, 0, 'S'},
         {"min-percent", 1, 0, 'P'}, {"expect-code", 1, 0, 'e'}, {"offer-file", 1, 0, 'o'},
         {"content-type", 1, 0, 'c'}, {"timeout", 1, 0, 'T'},    {"sdp-out", 1, 0, 'O'},
-        {"tamper-every", 1, 0, 'X'}, {0, 0, 0, 0},
+        {"tamper-every", 1, 0, 'X'}, {"header", 1, 0, 'H'}, {0, 0, 0, 0},
     };
     int c;
     const char *role = NULL;
@@ -706,6 +709,16 @@ int main(int argc, char **argv)
         case 'c': o.content_type = optarg; break;
         case 'T': o.timeout = atof(optarg); break;
         case 'O': o.sdp_out = optarg; break;
+        case 'H': {
+            size_t l = strlen(o.extra_hdrs);
+            if (strchr(optarg, '\r') || strchr(optarg, '\n') ||
+                l + strlen(optarg) + 3 > sizeof(o.extra_hdrs)) {
+                fprintf(stderr, "e2e-ua: --header: one line, 500 bytes in all\n");
+                return 2;
+            }
+            snprintf(o.extra_hdrs + l, sizeof(o.extra_hdrs) - l, "%s\r\n", optarg);
+            break;
+        }
         case 'X': o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }
