@@ -12,3 +12,11 @@ BINS += $(E2E_UA)
 # a plain Kamailio, then Kamailio with sdes.so, then the cfg/ examples.
 SLOW_TESTS += "bash tests/e2e/ua-direct.sh" "bash tests/e2e/ua-kamailio.sh" \
               "bash tests/e2e/sdes-module.sh"
+
+# The module glue's Kamailio-free parsers, as a unit test (also under asan).
+KAM_PARSE_TEST := $(BUILD)/tests/kam_parse_test
+$(KAM_PARSE_TEST): $(call objs,tests/e2e/kam_parse_test.c modules/sdes/kam_flags.c \
+                     modules/sdes/kam_relayspec.c rtp/srtp/suite.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@
+UNIT_TESTS += $(KAM_PARSE_TEST)

@@ -1,0 +1,211 @@
+/*
+ * tests/e2e/kam_parse_test.c — unit tests of sdes.so's Kamailio-free
+ * parsers: the cfg-function flag strings (modules/sdes/kam_flags.c) and
+ * the "relay" module parameter (modules/sdes/kam_relayspec.c). Lives with
+ * the e2e tests because it belongs to the module glue; runs as a unit test
+ * (and under ASan/UBSan with `make asan`).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+
+#include "sdes/kam_flags.h"
+#include "sdes/kam_relayspec.h"
+#include "tests/check.h"
+
+static sdes_kam_flags f;
+static char err[200];
+
+static int parse(const char *s)
+{
+    return sdes_kam_flags_parse(s, strlen(s), &f, err, sizeof(err));
+}
+
+static void test_flags_full(void)
+{
+    char buf[256];
+    CHECK_EQ(parse("mode=rekey policy=strong suites=AEAD_AES_256_GCM,AES_CM_128_HMAC_SHA1_80 "
+                   "mki=4 lifetime=2^31 roc=reset"),
+             0);
+    CHECK_EQ(f.mode, SDES_KAM_MODE_REKEY);
+    CHECK_EQ(f.policy, SDES_KAM_POLICY_STRONG);
+    CHECK_EQ(f.n_suites, 2);
+    CHECK_EQ(f.suites[0], SG_SUITE_AEAD_AES_256_GCM);
+    CHECK_EQ(f.suites[1], SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    CHECK_EQ(f.mki_len, 4);
+    CHECK_EQ(f.lifetime, UINT64_C(1) << 31);
+    CHECK_EQ(f.roc, SDES_KAM_ROC_RESET);
+    sdes_kam_flags_format(&f, buf, sizeof(buf));
+    CHECK_STR_EQ(buf, "mode=rekey policy=strong suites=AEAD_AES_256_GCM,AES_CM_128_HMAC_SHA1_80 "
+                      "mki=4 lifetime=2^31 roc=reset");
+}
+
+static void test_flags_bare_words_and_separators(void)
+{
+    CHECK_EQ(parse("  osrtp;require\t"), 0);
+    CHECK_EQ(f.mode, SDES_KAM_MODE_OSRTP);
+    CHECK_EQ(f.policy, SDES_KAM_POLICY_REQUIRE);
+    CHECK_EQ(f.set, SDES_KAM_F_MODE | SDES_KAM_F_POLICY);
+    CHECK_EQ(parse(""), 0);
+    CHECK_EQ(f.set, 0);
+    CHECK_EQ(parse("lifetime=1000"), 0);
+    CHECK_EQ(f.lifetime, 1000);
+    CHECK_EQ(parse("lifetime=2^48 mki=0 passthrough"), 0);
+    CHECK_EQ(f.lifetime, UINT64_C(1) << 48);
+    CHECK_EQ(f.mki_len, 0);
+}
+
+/* Every rejection names what was wrong (one table, one reason each). */
+static void test_flags_rejections(void)
+{
+    static const struct {
+        const char *in, *reason;
+    } bad[] = {
+        {"mode=encrpyt", "unknown mode 'encrpyt'"},
+        {"encrpyt", "unknown flag 'encrpyt'"},
+        {"policy=lax", "unknown policy 'lax'"},
+        {"colour=blue", "unknown flag 'colour'"},
+        {"suites=", "empty suite list in ''"},
+        {"suites=AES_CM_128_HMAC_SHA1_99", "unknown crypto suite 'AES_CM_128_HMAC_SHA1_99'"},
+        {"suites=AES_CM_128_HMAC_SHA1_80,,AEAD_AES_128_GCM", "unknown crypto suite ''"},
+        {"suites=AEAD_AES_128_GCM,AEAD_AES_128_GCM", "suite listed twice: 'AEAD_AES_128_GCM'"},
+        {"suites=aes_cm_128_hmac_sha1_80", "unknown crypto suite 'aes_cm_128_hmac_sha1_80'"},
+        {"mki=129", "MKI length must be 0..128 bytes, not '129'"},
+        {"mki=-1", "MKI length must be 0..128 bytes, not '-1'"},
+        {"mki=", "MKI length must be 0..128 bytes, not ''"},
+        {"lifetime=2^49", "lifetime exponent must be 1..48, not '2^49'"},
+        {"lifetime=2^0", "lifetime exponent must be 1..48, not '2^0'"},
+        {"lifetime=0", "lifetime must be 1..2^48 packets, not '0'"},
+        {"lifetime=281474976710657", "lifetime must be 1..2^48 packets, not '281474976710657'"},
+        {"lifetime=99999999999999999999999", "lifetime must be 1..2^48 packets, not '99999999999999999999999'"},
+        {"roc=maybe", "roc must be keep or reset, not 'maybe'"},
+        {"encrypt decrypt", "flag given twice: 'decrypt'"},
+        {"mki=1 mki=2", "flag given twice: 'mki=2'"},
+        {"require policy=strong", "flag given twice: 'policy=strong'"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_MSG(parse(bad[i].in) == -1, "accepted \"%s\"", bad[i].in);
+        CHECK_STR_EQ(err, bad[i].reason);
+    }
+}
+
+static void test_flags_control_chars_and_nul(void)
+{
+    CHECK_EQ(sdes_kam_flags_parse("mode=encrypt\nmki=1", 19, &f, err, sizeof(err)), -1);
+    CHECK_STR_EQ(err, "control character in flags at offset 12");
+    /* A length that covers an embedded NUL is rejected, not cut short. */
+    CHECK_EQ(sdes_kam_flags_parse("encrypt\0rekey", 13, &f, err, sizeof(err)), -1);
+    CHECK_EQ(sdes_kam_flags_parse(NULL, 0, &f, err, sizeof(err)), 0);
+    CHECK_EQ(sdes_kam_flags_parse(NULL, 3, &f, err, sizeof(err)), -1);
+    /* A tiny error buffer is still NUL-terminated. */
+    char small[8];
+    CHECK_EQ(sdes_kam_flags_parse("colour=1", 8, &f, small, sizeof(small)), -1);
+    CHECK_EQ(strlen(small), 7);
+}
+
+static void test_flags_defaults(void)
+{
+    sdes_kam_flags d;
+    CHECK_EQ(sdes_kam_flags_parse("encrypt optional suites=AES_CM_128_HMAC_SHA1_80 mki=1", 53, &d,
+                                  err, sizeof(err)),
+             0);
+    CHECK_EQ(parse("decrypt mki=2"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.mode, SDES_KAM_MODE_DECRYPT); /* own value wins */
+    CHECK_EQ(f.mki_len, 2);
+    CHECK_EQ(f.policy, SDES_KAM_POLICY_OPTIONAL); /* default fills the gap */
+    CHECK_EQ(f.n_suites, 1);
+    CHECK_EQ(f.suites[0], SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+}
+
+static void test_flags_format_truncates(void)
+{
+    char buf[12];
+    CHECK_EQ(parse("mode=passthrough policy=require"), 0);
+    size_t n = sdes_kam_flags_format(&f, buf, sizeof(buf));
+    /* Cut short but terminated, and a prefix of the full text. */
+    CHECK_EQ(n, strlen(buf));
+    CHECK(n < sizeof(buf) && n >= 8);
+    CHECK(strncmp(buf, "mode=passthrough policy=require", n) == 0);
+}
+
+static sdes_kam_relay_spec r;
+
+static int relay(const char *s)
+{
+    return sdes_kam_relay_spec_parse(s, strlen(s), &r, err, sizeof(err));
+}
+
+static void test_relay_good(void)
+{
+    CHECK_EQ(relay("udp:127.0.0.1:2223"), 0);
+    CHECK_EQ(r.proto, SDES_KAM_RELAY_UDP);
+    CHECK_EQ(r.weight, 1);
+    CHECK_EQ(r.remote, 0);
+    CHECK_STR_EQ(r.text, "udp:127.0.0.1:2223");
+    const struct sockaddr_in *a4 = (const struct sockaddr_in *)&r.sa;
+    CHECK_EQ(ntohs(a4->sin_port), 2223);
+    CHECK_EQ(r.salen, sizeof(struct sockaddr_in));
+
+    CHECK_EQ(relay(" udp:[::1]:9=1000 "), 0);
+    CHECK_EQ(r.weight, 1000);
+    CHECK_EQ(r.remote, 0);
+    CHECK_STR_EQ(r.text, "udp:[::1]:9");
+
+    CHECK_EQ(relay("udp:192.0.2.7:65535=3"), 0); /* RFC 5737 documentation address */
+    CHECK_EQ(r.remote, 1);
+    CHECK_EQ(relay("udp:[2001:db8::1]:5000"), 0); /* RFC 3849 */
+    CHECK_EQ(r.remote, 1);
+
+    CHECK_EQ(relay("unix:/run/srtpd/ctl.sock=2"), 0);
+    CHECK_EQ(r.proto, SDES_KAM_RELAY_UNIX);
+    CHECK_EQ(r.weight, 2);
+    CHECK_EQ(r.remote, 0);
+    const struct sockaddr_un *un = (const struct sockaddr_un *)&r.sa;
+    CHECK_STR_EQ(un->sun_path, "/run/srtpd/ctl.sock");
+}
+
+static void test_relay_rejections(void)
+{
+    static const struct {
+        const char *in, *reason;
+    } bad[] = {
+        {"tcp:127.0.0.1:1", "must start with udp: or unix:"},
+        {"udp:127.0.0.1", "missing :PORT"},
+        {"udp:127.0.0.1:0", "port must be 1..65535"},
+        {"udp:127.0.0.1:65536", "port must be 1..65535"},
+        {"udp:127.0.0.1:12a", "port must be 1..65535"},
+        {"udp:localhost:2223", "not a numeric IPv4 address"},
+        {"udp:::1:2223", "not a numeric IPv4 address"},
+        {"udp:[::1:2223", "IPv6 form is udp:[ADDR]:PORT"},
+        {"udp:[::g]:2223", "not a numeric IPv6 address"},
+        {"udp:127.0.0.1:2223=0", "weight must be 1..1000"},
+        {"udp:127.0.0.1:2223=1001", "weight must be 1..1000"},
+        {"udp:127.0.0.1:2223=", "weight must be 1..1000"},
+        {"unix:relative.sock", "unix socket path must be absolute"},
+        {"unix:", "must start with udp: or unix:"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_MSG(relay(bad[i].in) == -1, "accepted \"%s\"", bad[i].in);
+        CHECK_MSG(strstr(err, bad[i].reason) != NULL, "\"%s\": got \"%s\", want \"%s\"",
+                  bad[i].in, err, bad[i].reason);
+    }
+    char longpath[200] = "unix:/";
+    memset(longpath + 6, 'a', 150);
+    longpath[156] = '\0';
+    CHECK_EQ(relay(longpath), -1);
+    CHECK(strstr(err, "too long") != NULL);
+}
+
+int main(void)
+{
+    RUN(test_flags_full);
+    RUN(test_flags_bare_words_and_separators);
+    RUN(test_flags_rejections);
+    RUN(test_flags_control_chars_and_nul);
+    RUN(test_flags_defaults);
+    RUN(test_flags_format_truncates);
+    RUN(test_relay_good);
+    RUN(test_relay_rejections);
+    return check_summary("kam_parse");
+}
