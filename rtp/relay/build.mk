@@ -14,3 +14,4 @@ $(BUILD)/srtpctl: $(call objs,rtp/tools/srtpctl.c) $(CTL_LIB)
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/srtpd
 endif
+BINS += $(BUILD)/srtpctl

@@ -3,9 +3,9 @@
 RELAY_TEST_LIBS := $(shell pkg-config --libs libsrtp2 2>/dev/null || echo -lsrtp2)
 RELAY_TEST_UTIL := tests/relay/relay_util.c
 
-$(BUILD)/tests/relay_test: $(call objs,tests/relay/relay_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+$(BUILD)/tests/relay_test: $(call objs,tests/relay/relay_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_test

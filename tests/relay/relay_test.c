@@ -908,6 +908,62 @@ static void test_media_timeout(void)
     CHECK_MSG(event, "no media-timeout event");
 }
 
+/* Runs srtpctl against D; output into out. Returns the exit status. */
+static int srtpctl(char *out, size_t cap, const char *args)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "build/srtpctl --socket %s %s 2>&1", D.ctl, args);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_srtpctl(void)
+{
+    static char out[65536];
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    tcall c;
+    CHECK(call_setup(&c, s, true, false, 1));
+    CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x77, 1, 5, 0), 5);
+    CHECK_EQ(srtpctl(out, sizeof(out), "ping"), 0);
+    CHECK(strstr(out, "pong"));
+    CHECK_EQ(srtpctl(out, sizeof(out), "list"), 0);
+    CHECK_MSG(strstr(out, c.id) && strstr(out, "SRTP AES_CM_128_HMAC_SHA1_80"), "%s", out);
+    char args[128];
+    snprintf(args, sizeof(args), "query %s", c.id);
+    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_MSG(strstr(out, "AES_CM_128_HMAC_SHA1_80 mki 1") && strstr(out, "RTP-IN"), "%s", out);
+    snprintf(args, sizeof(args), "--json query %s", c.id);
+    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_MSG(strstr(out, "\"call-id\": \"") && strstr(out, "\"unknown-mki\": 0"), "%s", out);
+    CHECK_EQ(srtpctl(out, sizeof(out), "stats"), 0);
+    CHECK(strstr(out, "WORKER"));
+    CHECK_EQ(srtpctl(out, sizeof(out), "--json stats"), 0);
+    CHECK(strstr(out, "\"uptime-ms\""));
+    /* rekey: with a second send key installed, the next one takes over. */
+    const ctl_be *r = rekey(c.id, "a", "send", s, (int)seed_base + 500, 2, 1, -1, -1);
+    CHECK(r && ru_ok(r));
+    snprintf(args, sizeof(args), "rekey %s", c.id);
+    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_MSG(strstr(out, "leg a send: rekeyed on 1 stream"), "%s", out);
+    r = cmd_call("query", c.id);
+    CHECK_EQ(ru_int(r, "streams.0.a.send.keys.1.current"), 1);
+    /* Errors: unknown call, missing argument, unknown command. */
+    CHECK_EQ(srtpctl(out, sizeof(out), "query no-such-call"), 1);
+    CHECK(strstr(out, "unknown call-id"));
+    CHECK_EQ(srtpctl(out, sizeof(out), "query"), 2);
+    CHECK_EQ(srtpctl(out, sizeof(out), "frob"), 2);
+    snprintf(args, sizeof(args), "delete %s", c.id);
+    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK(strstr(out, "deleted; final statistics"));
+    CHECK_EQ(srtpctl(out, sizeof(out), "--socket udp:127.0.0.1:9 --timeout 100 ping"), 1);
+    call_teardown(&c);
+}
+
 static int stop_status = -1;
 static void test_sigterm_clean_exit(void)
 {
@@ -931,6 +987,7 @@ int main(void)
     RUN(test_latching);
     RUN(test_rtcp_mux);
     RUN(test_control_commands);
+    RUN(test_srtpctl);
     RUN(test_sighup_reopens_log);
     RUN(test_no_key_in_log);
     RUN(test_auth_daemon);
