@@ -1,5 +1,5 @@
 # tests/unit/srtp.mk — unit tests of the SRTP library (rtp/srtp).
-SRTP_UNIT_NAMES := srtp_kat srtp_roundtrip srtp_negative
+SRTP_UNIT_NAMES := srtp_kat srtp_roundtrip srtp_negative srtp_noalloc
 
 define srtp_unit_rule
 $(BUILD)/tests/$(1): $(call objs,tests/unit/$(1).c) $(SRTP_LIB)
