@@ -11,3 +11,12 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_test
 SLOW_TESTS += $(BUILD)/tests/relay_test
 endif
+
+$(BUILD)/tests/relay_load_test: $(call objs,tests/relay/relay_load_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_load_test
+SLOW_TESTS += $(BUILD)/tests/relay_load_test
+endif
