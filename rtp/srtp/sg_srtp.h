@@ -113,7 +113,12 @@ sg_status sg_srtp_retire_key(sg_srtp_ctx *ctx, const uint8_t *mki, size_t mki_le
 
 /* SRTP (RFC 3711 §3.3). in/in_len is an RTP packet; out receives the SRTP
  * packet (needs in_len + MKI + tag bytes). Errors: BAD_PARAM, MALFORMED,
- * BUFFER_SMALL, NO_KEY, KEY_EXPIRED, TOO_MANY_SSRC, CRYPTO. */
+ * BUFFER_SMALL, NO_KEY, KEY_EXPIRED, TOO_MANY_SSRC, CRYPTO, and REPLAY_OLD
+ * when the sequence number would need a ROC below 0 (RFC 3711 Appendix A
+ * estimate; the sender keeps the same estimate as the receiver so a relay
+ * may forward reordered packets).
+ * Layout: header | payload | MKI | tag; AEAD (GCM): header | payload | tag |
+ * MKI (RFC 7714 §8, as libsrtp2). */
 sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
                           uint8_t *out, size_t out_cap, size_t *out_len);
 
@@ -125,7 +130,12 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
                             uint8_t *out, size_t out_cap, size_t *out_len);
 
 /* SRTCP (RFC 3711 §3.4): E flag + 31-bit SRTCP index, optional MKI, tag.
- * Same errors as the SRTP calls. */
+ * Same errors as the SRTP calls. The index is kept per SSRC (the sender
+ * SSRC at bytes 4-7) and starts at 0. SRTCP is always authenticated (tag
+ * suite->srtcp_tag_len, 10 bytes even for the _32 suites); the receiver
+ * follows the packet's E flag.
+ * Layout: RTCP | E+index | MKI | tag; AEAD (GCM): RTCP | tag | E+index |
+ * MKI (RFC 7714 §9). */
 sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
                            uint8_t *out, size_t out_cap, size_t *out_len);
 sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
