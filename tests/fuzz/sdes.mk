@@ -1,0 +1,9 @@
+# tests/fuzz/sdes.mk — libFuzzer targets of the SDES engine: the a=crypto
+# codec and the whole offer/answer + rewrite. Seeds in tests/fuzz/corpus/NAME
+# (a=crypto lines of real devices; the golden SDPs with a mode byte).
+SDES_FUZZ_LIB_SRCS := $(SDES_SRCS) rtp/srtp/suite.c
+FUZZERS += fuzz_crypto_attr fuzz_sdp_rewrite
+fuzz_crypto_attr_SRCS := tests/fuzz/fuzz_crypto_attr.c $(SDES_FUZZ_LIB_SRCS)
+fuzz_crypto_attr_LIBS := -lcrypto
+fuzz_sdp_rewrite_SRCS := tests/fuzz/fuzz_sdp_rewrite.c $(SDES_FUZZ_LIB_SRCS)
+fuzz_sdp_rewrite_LIBS := -lcrypto
