@@ -97,9 +97,9 @@ static int64_t ctl_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int ctl_client_call(ctl_client *c, const char *body, size_t body_len, char *reply_buf,
-                    size_t reply_cap, ctl_be_doc *doc, const ctl_be **root, char *err,
-                    size_t errlen)
+static int ctl_client_call_(ctl_client *c, const char *body, size_t body_len,
+                            char *reply_buf, size_t reply_cap, ctl_be_doc *doc,
+                            const ctl_be **root, char *err, size_t errlen, size_t *sent)
 {
     char cookie[17], nonce[CTL_NONCE_HEX + 1];
     if (!body || body_len < 2 || body[0] != 'd' ||
@@ -114,11 +114,13 @@ int ctl_client_call(ctl_client *c, const char *body, size_t body_len, char *repl
     size_t len = (size_t)snprintf(c->req, CTL_MAX_MSG, "%s ", cookie);
     memcpy(c->req + len, body, body_len);
     len += body_len;
+    *sent = len;
     if (c->secret && !ctl_auth_sign(c->secret, c->secret_len, c->req, &len, CTL_MAX_MSG,
                                     (int64_t)time(NULL), nonce)) {
         snprintf(err, errlen, "cannot sign the request");
         return -1;
     }
+    *sent = len;
     bool refused = false;
     for (int attempt = 0; attempt <= c->retries; attempt++) {
         if (send(c->fd, c->req, len, 0) < 0) {
@@ -183,4 +185,17 @@ int ctl_client_call(ctl_client *c, const char *body, size_t body_len, char *repl
         snprintf(err, errlen, "no reply after %d attempt(s) of %d ms", c->retries + 1,
                  c->timeout_ms);
     return -1;
+}
+
+int ctl_client_call(ctl_client *c, const char *body, size_t body_len, char *reply_buf,
+                    size_t reply_cap, ctl_be_doc *doc, const ctl_be **root, char *err,
+                    size_t errlen)
+{
+    size_t sent = 0;
+    err[0] = 0;
+    int r = ctl_client_call_(c, body, body_len, reply_buf, reply_cap, doc, root, err, errlen,
+                             &sent);
+    /* The request may carry master keys: wipe our copy. */
+    OPENSSL_cleanse(c->req, sent);
+    return r;
 }

@@ -206,5 +206,7 @@ void ctl_server_poll(ctl_server *s)
         ctl_server_handle(s, s->in, (size_t)n, &reply, &rlen);
         if (rlen && flen > sizeof(sa_family_t))
             sendto(s->fd, reply, rlen, MSG_DONTWAIT, (struct sockaddr *)&from, flen);
+        /* Requests carry master keys: wipe them once handled. */
+        OPENSSL_cleanse(s->in, (size_t)n);
     }
 }
