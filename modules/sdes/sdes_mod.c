@@ -290,28 +290,51 @@ static int fail(sip_msg_t *msg, sdes_op op, int rc, stat_var *counter)
     return rc;
 }
 
-/* sdes_check without the engine: an SDP with no a=crypto in an active RTP
- * stream fails require/strong outright (RFC 4568 §7.1.1: a=crypto is the
- * only key carrier); judging the crypto lines themselves (suites, session
- * parameters, lifetimes) is the engine's. */
-static int check_policy(sip_msg_t *msg, const sdes_kam_flags *f)
+/* Without the engine, one policy decision is still certain: under
+ * require/strong, an SDP with an active RTP stream that has no a=crypto
+ * fails (RFC 4568 §7.1.1: a=crypto is the only key carrier). Returns 0 when
+ * every active RTP stream has a=crypto, else the rc after recording why.
+ * Judging the lines themselves (suites, session parameters, lifetimes) is
+ * the engine's. */
+static int crypto_presence(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f)
 {
     int n, c, first;
     if (sdes_kam_body_count_crypto(msg, &n, &c, &first) < 0) {
         sdes_kam_result_set(SDES_RC_ERROR, "SDP not parsed");
-        return fail(msg, OP_CHECK, SDES_RC_ERROR, NULL);
+        return fail(msg, op, SDES_RC_ERROR, NULL);
     }
-    if (f->policy == SDES_KAM_POLICY_OPTIONAL || f->policy == SDES_KAM_POLICY_UNSET)
-        return sdes_kam_result_set(SDES_RC_OK, NULL);
     if (n == 0) {
         sdes_kam_result_set(SDES_RC_POLICY, "no active RTP stream to protect");
-        return fail(msg, OP_CHECK, SDES_RC_POLICY, st_rejected);
+        return fail(msg, op, SDES_RC_POLICY, st_rejected);
     }
     if (c < n) {
         sdes_kam_result_set(SDES_RC_POLICY, "media stream %d has no a=crypto (policy %s)",
                             first, sdes_kam_policy_name(f->policy));
-        return fail(msg, OP_CHECK, SDES_RC_POLICY, st_rejected);
+        return fail(msg, op, SDES_RC_POLICY, st_rejected);
     }
+    return 0;
+}
+
+static int policy_requires_srtp(const sdes_kam_flags *f)
+{
+    return f->policy == SDES_KAM_POLICY_REQUIRE || f->policy == SDES_KAM_POLICY_STRONG;
+}
+
+/* Modes whose incoming offer is the SRTP side, so require/strong apply to
+ * it (encrypt and osrtp take a plain offer by design). */
+static int offer_side_is_srtp(const sdes_kam_flags *f)
+{
+    return f->mode == SDES_KAM_MODE_DECRYPT || f->mode == SDES_KAM_MODE_REKEY ||
+           f->mode == SDES_KAM_MODE_PASSTHROUGH;
+}
+
+static int check_policy(sip_msg_t *msg, const sdes_kam_flags *f)
+{
+    int rc;
+    if (!policy_requires_srtp(f))
+        return sdes_kam_result_set(SDES_RC_OK, NULL);
+    if ((rc = crypto_presence(msg, OP_CHECK, f)) != 0)
+        return rc;
     sdes_kam_result_set(SDES_RC_UNAVAILABLE,
                         "judging a=crypto lines needs the SDES engine, not built into this "
                         "sdes.so");
@@ -351,6 +374,11 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
     }
     if (op == OP_CHECK)
         return check_policy(msg, &f);
+    if (op == OP_OFFER && policy_requires_srtp(&f) && offer_side_is_srtp(&f)) {
+        int rc = crypto_presence(msg, op, &f);
+        if (rc != 0)
+            return rc;
+    }
 
     sdes_kam_result_set(SDES_RC_UNAVAILABLE,
                         "%s needs the SDES engine and srtpd control client, not built into "
