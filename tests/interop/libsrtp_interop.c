@@ -432,6 +432,110 @@ static void test_large_window(void)
     unsigned at = 0;
     int rc = loss_reorder(SG_SUITE_AES_CM_128_HMAC_SHA1_80, 0, 1024, &why, &at);
     CHECK_MSG(rc == 0, "window 1024 seq %u: %s", at, why);
+    rc = loss_reorder(SG_SUITE_AEAD_AES_256_GCM, 4, 4096, &why, &at);
+    CHECK_MSG(rc == 0, "window 4096 seq %u: %s", at, why);
+}
+
+/*
+ * Several SSRCs through one context each side (ours keeps per-SSRC state,
+ * RFC 3711 §3.2.3; libsrtp2 clones its ssrc_any_* template per SSRC): three
+ * streams interleaved, one crossing a sequence wrap, the others starting
+ * elsewhere, in both directions, bytes equal.
+ */
+static void test_several_ssrcs(void)
+{
+    static const sg_suite_id ids[] = { SG_SUITE_AES_CM_128_HMAC_SHA1_80,
+                                       SG_SUITE_AEAD_AES_128_GCM };
+    static const uint32_t ssrc[3] = { 0x11111111, 0x22222222, 0x33333333 };
+    static const uint16_t seq0[3] = { 65500, 0, 30000 };
+    for (unsigned j = 0; j < 2; j++) {
+        lsp_setup s = base(ids[j]);
+        s.any_ssrc = true;
+        peers p;
+        CHECK_MSG(peers_open(&p, &s) == 0, "%s: setup", sg_suite_get(ids[j])->name);
+        uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
+        const char *why = NULL;
+        unsigned at = 0;
+        for (unsigned i = 0; i < 120 && !why; i++) {
+            unsigned k = i % 3;
+            uint16_t seq = (uint16_t)(seq0[k] + i / 3);
+            at = i;
+            size_t len = lsp_rtp(rtp, ssrc[k], seq, 160u * i, 100 + k, i % 4);
+            size_t alen = 0, blen = 0, olen = 0;
+            if (sg_srtp_protect(p.ours_tx, rtp, len, a, sizeof a, &alen) != SG_OK)
+                why = "sg_srtp_protect failed";
+            else if (ls_protect(&p, rtp, len, 0, b, &blen) != 0)
+                why = "srtp_protect failed";
+            else if (alen != blen || memcmp(a, b, alen) != 0)
+                why = "different SRTP bytes";
+            else if (ls_unprotect(&p, a, alen, out, &olen) != 0 || olen != len ||
+                     memcmp(out, rtp, len) != 0)
+                why = "libsrtp2 failed on ours";
+            else if (sg_srtp_unprotect(p.ours_rx, b, blen, out, sizeof out, &olen) != SG_OK ||
+                     olen != len || memcmp(out, rtp, len) != 0)
+                why = "ours failed on libsrtp2's";
+        }
+        uint32_t roc = 9;
+        sg_status rst = sg_srtp_get_roc(p.ours_rx, ssrc[0], &roc);
+        peers_close(&p);
+        CHECK_MSG(!why, "%s packet %u: %s", sg_suite_get(ids[j])->name, at, why);
+        CHECK_EQ(rst, SG_OK);
+        CHECK_EQ(roc, 1);
+    }
+}
+
+/*
+ * A hitless MKI switch seen from the receiver: libsrtp2 sends 40 packets
+ * with key 0 then 40 with key 1; ours receives them with the last 10 of the
+ * key-0 packets arriving after the first key-1 packets. Every packet passes
+ * (old keys stay valid until retired); once key 0 is retired its packets
+ * are UNKNOWN_MKI.
+ */
+static void test_mki_switch_reordered(void)
+{
+    lsp_setup s = base(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    s.mki_len = 4;
+    s.nkeys = 2;
+    peers p;
+    CHECK(peers_open(&p, &s) == 0);
+    static uint8_t pk[80][LSP_BUF / 4], rtp[80][LSP_BUF / 4];
+    size_t plen[80], rlen[80];
+    int bad = 0;
+    for (unsigned i = 0; i < 80; i++) {
+        rlen[i] = lsp_rtp(rtp[i], s.ssrc, (uint16_t)(500 + i), 160 * i, 160, 0);
+        bad |= ls_protect(&p, rtp[i], rlen[i], i < 40 ? 0 : 1, pk[i], &plen[i]);
+    }
+    static const unsigned late = 10;
+    unsigned order[80], n = 0;
+    for (unsigned i = 0; i < 40 - late; i++)
+        order[n++] = i;
+    for (unsigned i = 40; i < 50; i++)
+        order[n++] = i;
+    for (unsigned i = 40 - late; i < 40; i++)
+        order[n++] = i;
+    for (unsigned i = 50; i < 80; i++)
+        order[n++] = i;
+    uint8_t out[LSP_BUF];
+    size_t olen = 0;
+    unsigned fail_at = 99;
+    sg_status st = SG_OK;
+    for (unsigned k = 0; k < n && fail_at == 99; k++) {
+        unsigned i = order[k];
+        st = sg_srtp_unprotect(p.ours_rx, pk[i], plen[i], out, sizeof out, &olen);
+        if (st != SG_OK || olen != rlen[i] || memcmp(out, rtp[i], olen) != 0)
+            fail_at = i;
+    }
+    /* Retire key 0: a (replayed-anyway) key-0 packet is now an unknown MKI. */
+    uint8_t key[32], salt[14], mki0[SG_SRTP_MAX_MKI_LEN];
+    lsp_key(&s, 0, key, salt, mki0);
+    sg_status ret = sg_srtp_retire_key(p.ours_rx, mki0, s.mki_len);
+    sg_status after = sg_srtp_unprotect(p.ours_rx, pk[5], plen[5], out, sizeof out, &olen);
+    peers_close(&p);
+    CHECK_EQ(bad, 0);
+    CHECK_MSG(fail_at == 99, "packet %u (key %d): %s", fail_at, fail_at < 40 ? 0 : 1,
+              sg_status_name(st));
+    CHECK_EQ(ret, SG_OK);
+    CHECK_EQ(after, SG_UNKNOWN_MKI);
 }
 
 /* libsrtp2's packets with any one byte flipped (header, payload, MKI, tag)
@@ -586,6 +690,8 @@ int main(void)
     RUN(test_roc_preset);
     RUN(test_loss_and_reordering);
     RUN(test_large_window);
+    RUN(test_several_ssrcs);
+    RUN(test_mki_switch_reordered);
     RUN(test_forged_libsrtp_packets);
     RUN(test_aes192_libsrtp_kdf_defect);
     srtp_shutdown();

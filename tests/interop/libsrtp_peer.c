@@ -126,8 +126,12 @@ int lsp_libsrtp_new(const lsp_setup *s, bool outbound, srtp_t *out)
     srtp_policy_t p;
     memset(&p, 0, sizeof p);
     set_policies(s, &p);
-    p.ssrc.type = ssrc_specific;
-    p.ssrc.value = s->ssrc;
+    if (s->any_ssrc) {
+        p.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+    } else {
+        p.ssrc.type = ssrc_specific;
+        p.ssrc.value = s->ssrc;
+    }
     if (s->mki_len) {
         p.keys = mkp;
         p.num_master_keys = s->nkeys;
@@ -135,7 +139,6 @@ int lsp_libsrtp_new(const lsp_setup *s, bool outbound, srtp_t *out)
         p.key = material[0];
     }
     p.window_size = s->window ? s->window : 128;
-    (void)outbound; /* ssrc_specific streams serve both directions */
     int st = srtp_create(out, &p);
     memset(material, 0, sizeof material);
     return st;

@@ -28,6 +28,8 @@ typedef struct lsp_setup {
     bool unencrypted_srtcp;
     bool unauthenticated_srtp;
     uint16_t window;        /* replay window, both sides (libsrtp2: >= 64) */
+    bool any_ssrc;          /* libsrtp2 template (ssrc_any_outbound/inbound)
+                             * instead of one ssrc_specific stream */
 } lsp_setup;
 
 /* True when libsrtp2's public API has this suite. F8_128_HMAC_SHA1_80 is not
