@@ -964,6 +964,101 @@ static void test_srtpctl(void)
     call_teardown(&c);
 }
 
+/* An IPv6 SRTP leg (::1) relayed to an IPv4 plain leg and back. */
+static void test_ipv6_leg(void)
+{
+    const sg_suite *s = sg_suite_get(SG_SUITE_AEAD_AES_256_GCM);
+    uint16_t pa, pb;
+    int fa = ru_udp6(&pa);
+    if (fa < 0) {
+        printf("# no IPv6 loopback here: IPv6 leg not tested\n");
+        return;
+    }
+    int fb = ru_udp(&pb);
+    unsigned ks = 606, kr = 607, one = 1;
+    srtp_t tx = ru_libsrtp(s, &ks, &one, 1, 0, true), rx = ru_libsrtp(s, &kr, &one, 1, 0, false);
+    CHECK(tx && rx);
+    char buf[2048];
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "call-id", "v6@test");
+    ctl_benc_kv_cstr(&w, "command", "offer");
+    ctl_benc_cstr(&w, "streams");
+    ctl_benc_list(&w);
+    ctl_benc_dict(&w);
+    ctl_benc_cstr(&w, "a");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "address", "::1");
+    ctl_benc_kv_cstr(&w, "family", "IP6");
+    ctl_benc_kv_int(&w, "port", pa);
+    ru_crypto(&w, "recv", s, &ks, &one, NULL, 1, 0, 0);
+    ru_crypto(&w, "send", s, &kr, &one, NULL, 1, 0, 0);
+    ctl_benc_kv_cstr(&w, "transport", "SRTP");
+    ctl_benc_end(&w);
+    ctl_benc_cstr(&w, "b");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
+    ctl_benc_kv_int(&w, "port", pb);
+    ctl_benc_end(&w);
+    ctl_benc_kv_int(&w, "index", 0);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    const ctl_be *r = ru_call(&D, buf, w.len);
+    CHECK(r && ru_ok(r));
+    CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.address"), "::1"));
+    CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.family"), "IP6"));
+    uint16_t ap = (uint16_t)ru_int(r, "streams.0.a.port"), bp = (uint16_t)ru_int(r, "streams.0.b.port");
+    int good = 0;
+    for (int i = 0; i < 10; i++) {
+        uint8_t p[2048];
+        int len = (int)ru_rtp(p, 0x66, (uint16_t)i, 160);
+        CHECK(srtp_protect(tx, p, &len) == srtp_err_status_ok);
+        ru_send6(fa, ap, p, (size_t)len);
+        int n = ru_recv(fb, p, sizeof(p), 1000, NULL);
+        good += n > 0 && ru_rtp_check(p, (size_t)n, 0x66, (uint16_t)i, 160);
+        len = (int)ru_rtp(p, 0x67, (uint16_t)i, 160);
+        ru_send(fb, bp, p, (size_t)len);
+        n = ru_recv(fa, p, sizeof(p), 1000, NULL);
+        good += n > 0 && srtp_unprotect(rx, p, &n) == srtp_err_status_ok &&
+                ru_rtp_check(p, (size_t)n, 0x67, (uint16_t)i, 160);
+    }
+    CHECK_EQ(good, 20);
+    r = cmd_call("delete", "v6@test");
+    CHECK(r && ru_ok(r));
+    char want[32];
+    snprintf(want, sizeof(want), "[::1]:%u", pa);
+    CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.peer-rtp"), want));
+    srtp_dealloc(tx);
+    srtp_dealloc(rx);
+    close(fa);
+    close(fb);
+}
+
+/* --notify: the events of the lifetime test were also pushed as
+ * {"command": "event"} requests to the notify socket. */
+static int notify_fd = -1;
+static void test_notify_push(void)
+{
+    uint8_t buf[4096];
+    int n, seen = 0;
+    while ((n = ru_recv(notify_fd, buf, sizeof(buf) - 1, 200, NULL)) > 0) {
+        buf[n] = 0;
+        const char *sp = memchr(buf, ' ', (size_t)n);
+        CHECK(sp);
+        static ctl_be_doc nd;
+        const ctl_be *r = ctl_be_decode(&nd, sp + 1, (size_t)n - (size_t)((const uint8_t *)sp + 1 - buf));
+        CHECK_MSG(r, "notify message does not decode: %s", nd.err);
+        CHECK(ctl_be_str_eq(ctl_be_get(&nd, r, "command"), "event"));
+        const ctl_be *e = ctl_be_get(&nd, r, "event");
+        if (ctl_be_str_eq(ctl_be_get(&nd, e, "call-id"), "lifetime@test") &&
+            ctl_be_str_eq(ctl_be_get(&nd, e, "type"), "soft-limit"))
+            seen++;
+    }
+    CHECK_MSG(seen == 1, "soft-limit pushed %d times", seen);
+}
+
 static int stop_status = -1;
 static void test_sigterm_clean_exit(void)
 {
@@ -973,7 +1068,12 @@ static void test_sigterm_clean_exit(void)
 int main(void)
 {
     alarm(120); /* bounded: a hung srtpd fails the test instead of CI */
-    if (!ru_srtpd_start(&D, NULL, NULL)) {
+    uint16_t nport;
+    notify_fd = ru_udp(&nport);
+    char notify[64];
+    snprintf(notify, sizeof(notify), "udp:127.0.0.1:%u", nport);
+    const char *extra[] = {"--interface6", "::1", "--notify", notify, NULL};
+    if (!ru_srtpd_start(&D, NULL, extra)) {
         fprintf(stderr, "srtpd did not start (build/srtpd missing?)\n");
         printf("relay: 0 passed, 1 failed\n");
         return 1;
@@ -982,10 +1082,12 @@ int main(void)
     RUN(test_srtp_srtp_reencrypts);
     RUN(test_rekey_mid_stream);
     RUN(test_lifetime_switch_and_events);
+    RUN(test_notify_push);
     RUN(test_attacks);
     RUN(test_strict_source);
     RUN(test_latching);
     RUN(test_rtcp_mux);
+    RUN(test_ipv6_leg);
     RUN(test_control_commands);
     RUN(test_srtpctl);
     RUN(test_sighup_reopens_log);

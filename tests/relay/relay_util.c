@@ -60,7 +60,8 @@ bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
     char pmin[16], pmax[16];
     snprintf(pmin, sizeof(pmin), "%d", d->port_min);
     snprintf(pmax, sizeof(pmax), "%d", d->port_max);
-    const char *argv[40] = {"build/srtpd", "--listen", d->ctl, "--port-min", pmin,
+    const char *bin = getenv("SRTPD") ? getenv("SRTPD") : "build/srtpd";
+    const char *argv[40] = {bin, "--listen", d->ctl, "--port-min", pmin,
                             "--port-max", pmax, "--log-file", d->log};
     int n = 9;
     if (secret) {
@@ -190,12 +191,35 @@ int ru_recv(int fd, uint8_t *buf, size_t cap, int timeout_ms, uint16_t *from_por
     struct pollfd p = {.fd = fd, .events = POLLIN};
     if (poll(&p, 1, timeout_ms) <= 0)
         return -1;
-    struct sockaddr_in a;
+    struct sockaddr_storage a;
     socklen_t l = sizeof(a);
     ssize_t n = recvfrom(fd, buf, cap, 0, (struct sockaddr *)&a, &l);
     if (from_port)
-        *from_port = ntohs(a.sin_port);
+        *from_port = a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
+                                             : ntohs(((struct sockaddr_in *)&a)->sin_port);
     return (int)n;
+}
+
+int ru_udp6(uint16_t *port)
+{
+    int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    socklen_t l = sizeof(a);
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    *port = ntohs(a.sin6_port);
+    return fd;
+}
+
+void ru_send6(int fd, uint16_t port, const void *p, size_t len)
+{
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+                             .sin6_port = htons(port)};
+    sendto(fd, p, len, 0, (struct sockaddr *)&a, sizeof(a));
 }
 
 void ru_send(int fd, uint16_t port, const void *p, size_t len)

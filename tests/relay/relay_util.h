@@ -48,6 +48,9 @@ int ru_udp(uint16_t *port);
 /* Receives one datagram within timeout_ms; length or -1. */
 int ru_recv(int fd, uint8_t *buf, size_t cap, int timeout_ms, uint16_t *from_port);
 void ru_send(int fd, uint16_t port, const void *p, size_t len);
+/* The same on ::1; -1 when IPv6 loopback is not available. */
+int ru_udp6(uint16_t *port);
+void ru_send6(int fd, uint16_t port, const void *p, size_t len);
 
 /* Key material: key||salt for suite, deterministic from seed. */
 void ru_key(const sg_suite *s, unsigned seed, uint8_t *out);
