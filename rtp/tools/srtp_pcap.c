@@ -231,6 +231,24 @@ static int frame(run *r, int dlt, const struct pcap_pkthdr *h, const uint8_t *da
     return 0;
 }
 
+/* The timestamp precision to read (and write) with: nanoseconds only for a
+ * nanosecond pcap file (magic a1b23c4d, either byte order), so a
+ * microsecond capture stays a microsecond capture. pcapng is read at
+ * microseconds. */
+static int file_precision(const char *path)
+{
+    unsigned char m[4] = { 0 };
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        if (fread(m, 1, 4, f) != 4)
+            memset(m, 0, sizeof m);
+        fclose(f);
+    }
+    bool nano = (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
+                (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1);
+    return nano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO;
+}
+
 static bool same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
@@ -339,8 +357,7 @@ int main(int argc, char **argv)
         goto out;
     }
     char err[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *in = pcap_open_offline_with_tstamp_precision(in_path, PCAP_TSTAMP_PRECISION_NANO,
-                                                         err);
+    pcap_t *in = pcap_open_offline_with_tstamp_precision(in_path, file_precision(in_path), err);
     if (!in) {
         fprintf(stderr, "srtp-pcap: %s: %s\n", in_path, err);
         goto out;
@@ -353,10 +370,10 @@ int main(int argc, char **argv)
         pcap_close(in);
         goto out;
     }
-    /* Output: same link type and timestamp precision; a snaplen that leaves
-     * room for the tags a grown packet gets. */
+    /* Output: same link type, timestamp precision and snaplen (at least
+     * 65535, leaving room for the tags a grown packet gets). */
     int snap = pcap_snapshot(in);
-    pcap_t *dead = pcap_open_dead_with_tstamp_precision(dlt, snap > 262144 ? snap : 262144,
+    pcap_t *dead = pcap_open_dead_with_tstamp_precision(dlt, snap > 65535 ? snap : 65535,
                                                         pcap_get_tstamp_precision(in));
     pcap_dumper_t *dump = dead ? pcap_dump_open(dead, out_path) : NULL;
     if (!dump) {
