@@ -42,6 +42,8 @@ typedef struct pkt {
     int stream;        /* 0..2, -1 for others */
     int ipv;
     size_t ip_off, udp_off, pay_off, pay_len;
+    uint16_t sport, dport;  /* to rebuild the frame with another payload */
+    int vlan, no_csum;
 } pkt;
 
 typedef struct cap {
@@ -168,6 +170,10 @@ static void frame(cap *c, int ipv, uint16_t sport, uint16_t dport, const uint8_t
     p->udp_off = udp;
     p->pay_off = udp + th;
     p->pay_len = len;
+    p->sport = sport;
+    p->dport = dport;
+    p->vlan = vlan;
+    p->no_csum = no_csum;
 }
 
 static size_t rtp(uint8_t *b, uint32_t ssrc, uint16_t seq, size_t payload)
@@ -519,6 +525,123 @@ static void test_nanosecond_capture(void)
     CHECK_EQ(h->ts.tv_usec, 123456789);
 }
 
+/* The other direction: libsrtp2 encrypts (each packet rebuilt around its
+ * SRTP/SRTCP with the test's own frame builder), srtp-pcap decrypts back to
+ * the plain capture, byte for byte. */
+static void test_libsrtp_encrypted_capture(void)
+{
+    static cap in, lenc;
+    char pin[256], penc[256], pdec[256];
+    path(pin, "in.pcap");
+    path(penc, "enc.pcap");
+    path(pdec, "dec.pcap");
+    build(&in, DLT_EN10MB);
+    CHECK(write_cap(&in, pin) == 0);
+    srtp_t ls[3];
+    for (int s = 0; s < 3; s++)
+        ls[s] = ls_session(s);
+    CHECK(ls[0] && ls[1] && ls[2]);
+    memset(&lenc, 0, sizeof lenc);
+    lenc.dlt = in.dlt;
+    int bad = 0;
+    for (size_t i = 0; i < in.n; i++) {
+        const pkt *a = &in.p[i];
+        if (a->kind == K_OTHER) {
+            lenc.p[lenc.n++] = *a;
+            continue;
+        }
+        uint8_t buf[FR];
+        memcpy(buf, a->d + a->pay_off, a->pay_len);
+        int len = (int)a->pay_len, mki = a->stream == 1;
+        bad |= a->kind == K_RTP ? srtp_protect_mki(ls[a->stream], buf, &len, mki, 0)
+                                : srtp_protect_rtcp_mki(ls[a->stream], buf, &len, mki, 0);
+        frame(&lenc, a->ipv, a->sport, a->dport, buf, (size_t)len, a->kind, a->stream, a->vlan,
+              a->no_csum, 0);
+        lenc.p[lenc.n - 1].h.ts = a->h.ts;
+    }
+    for (int s = 0; s < 3; s++)
+        srtp_dealloc(ls[s]);
+    CHECK_EQ(bad, 0);
+    CHECK(write_cap(&lenc, penc) == 0);
+    const char *d[] = { "decrypt", "--crypto", line_text[1], "--crypto", line_text[2],
+                        "--crypto", line_text[0], penc, pdec, NULL };
+    int rc = run(d);
+    CHECK_MSG(rc == 0, "decrypt exit %d: %s", rc, err_text);
+    CHECK_MSG(strstr(err_text, " 0 failed authentication, 0 replayed") != NULL, "%s", err_text);
+    CHECK(same_bytes(pin, pdec));
+}
+
+/*
+ * pcapng input (Wireshark's default format): a hand-written Section Header,
+ * Interface Description (LINKTYPE_RAW) and Enhanced Packet Blocks
+ * (pcapng spec, draft-ietf-opsawg-pcapng §4.1-4.3) holding the encrypted
+ * packets; srtp-pcap decrypts them into a pcap with the plain packets.
+ */
+static void put_le32(FILE *f, uint32_t v)
+{
+    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    fwrite(b, 1, 4, f);
+}
+
+static void test_pcapng_input(void)
+{
+    static cap in, enc, dec;
+    char pin[256], penc[256], png[256], pdec[256];
+    path(pin, "in.pcap");
+    path(penc, "enc.pcap");
+    path(png, "enc.pcapng");
+    path(pdec, "dec.pcap");
+    build(&in, DLT_RAW);
+    CHECK(write_cap(&in, pin) == 0);
+    const char *e[] = { "encrypt", "--crypto", line_text[0], "--crypto", line_text[1],
+                        "--crypto", line_text[2], pin, penc, NULL };
+    CHECK_EQ(run(e), 0);
+    CHECK(read_cap(&enc, penc) == 0);
+    FILE *f = fopen(png, "wb");
+    CHECK(f != NULL);
+    put_le32(f, 0x0A0D0D0A); /* SHB */
+    put_le32(f, 28);
+    put_le32(f, 0x1A2B3C4D);
+    put_le32(f, 0x00000001); /* version 1.0 */
+    put_le32(f, 0xffffffff); /* section length unknown */
+    put_le32(f, 0xffffffff);
+    put_le32(f, 28);
+    put_le32(f, 1);          /* IDB */
+    put_le32(f, 20);
+    put_le32(f, 101);        /* LINKTYPE_RAW, reserved 0 */
+    put_le32(f, 0);          /* snaplen: none */
+    put_le32(f, 20);
+    for (size_t i = 0; i < enc.n; i++) {
+        uint32_t cl = enc.p[i].h.caplen, padded = (cl + 3) & ~3u;
+        uint64_t us = (uint64_t)enc.p[i].h.ts.tv_sec * 1000000u + (uint64_t)enc.p[i].h.ts.tv_usec;
+        put_le32(f, 6);      /* EPB */
+        put_le32(f, 32 + padded);
+        put_le32(f, 0);      /* interface 0 */
+        put_le32(f, (uint32_t)(us >> 32));
+        put_le32(f, (uint32_t)us);
+        put_le32(f, cl);
+        put_le32(f, cl);
+        fwrite(enc.p[i].d, 1, cl, f);
+        for (uint32_t z = cl; z < padded; z++)
+            fputc(0, f);
+        put_le32(f, 32 + padded);
+    }
+    fclose(f);
+    const char *d[] = { "decrypt", "--crypto", line_text[0], "--crypto", line_text[1],
+                        "--crypto", line_text[2], png, pdec, NULL };
+    int rc = run(d);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
+    CHECK(read_cap(&dec, pdec) == 0);
+    CHECK_EQ(dec.dlt, DLT_RAW);
+    CHECK_EQ(dec.n, in.n);
+    for (size_t i = 0; i < in.n; i++) {
+        CHECK_EQ(dec.p[i].h.caplen, in.p[i].h.caplen);
+        CHECK_EQ(dec.p[i].h.ts.tv_sec, in.p[i].h.ts.tv_sec);
+        CHECK_EQ(dec.p[i].h.ts.tv_usec, in.p[i].h.ts.tv_usec);
+        CHECK_MEM_EQ(dec.p[i].d, in.p[i].d, in.p[i].h.caplen);
+    }
+}
+
 /* Forged and replayed packets: counted, left out; --keep-failed keeps them
  * unchanged. */
 static void test_forged_and_replayed(void)
@@ -739,7 +862,8 @@ static int setup(void)
 static void teardown(void)
 {
     static const char *files[] = { "in.pcap", "enc.pcap", "dec.pcap", "bad.pcap", "out.pcap",
-                                   "text.pcap", "wifi.pcap", "trunc.pcap", "stderr" };
+                                   "text.pcap", "wifi.pcap", "trunc.pcap", "enc.pcapng",
+                                   "stderr" };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char p[256];
         path(p, files[i]);
@@ -757,6 +881,8 @@ int main(void)
     }
     RUN(test_round_trip_and_libsrtp);
     RUN(test_nanosecond_capture);
+    RUN(test_libsrtp_encrypted_capture);
+    RUN(test_pcapng_input);
     RUN(test_forged_and_replayed);
     RUN(test_port_and_wrong_key);
     RUN(test_bad_inputs);
