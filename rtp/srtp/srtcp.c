@@ -120,7 +120,7 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         return st;
     sg_mkey *k = &ctx->keys[slot];
     bool e_flag = !ctx->p.unencrypted_srtcp;
-    uint8_t tag[20];
+    uint8_t tag[20]; /* public: it goes on the wire, no wipe needed */
     if ((st = sg_srtcp_transform(ctx, s, true, in, out, in_len, e_flag, index, NULL, tag)) != SG_OK)
         return st;
     uint8_t *p = out + in_len;
@@ -134,7 +134,6 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         memcpy(p + 4, k->mki, mki_len);
         memcpy(p + 4 + mki_len, tag, taglen);
     }
-    OPENSSL_cleanse(tag, sizeof tag);
     *out_len = in_len + 4 + mki_len + taglen;
     if (fresh)
         sg_stream_claim(ctx, sm, ssrc);

@@ -169,7 +169,7 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         return st;
 
     size_t pay = in_len - hdr;
-    uint8_t tag[20];
+    uint8_t tag[20]; /* public: it goes on the wire, no wipe needed */
     st = sg_srtp_transform(ctx, s, true, in, out, hdr, pay, index, NULL, tag);
     if (st != SG_OK)
         return st;
@@ -180,7 +180,6 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         memcpy(out + in_len, k->mki, mki_len);
         memcpy(out + in_len + mki_len, tag, taglen);
     }
-    OPENSSL_cleanse(tag, sizeof tag);
     *out_len = in_len + mki_len + taglen;
 
     /* Commit. The sender keeps the highest index it sent so a later
