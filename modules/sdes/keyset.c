@@ -8,6 +8,7 @@
 #include "engine_int.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -115,15 +116,15 @@ void sdes_keyset_from_attr(const sdes_crypto_attr *a, sdes_keyset *out)
 bool sdes_keyset_format(const sdes_keyset *k, char *buf, size_t cap, size_t *len)
 {
     sdes_crypto_attr a;
-    memset(&a, 0, sizeof a);
+    memset(&a, 0, sizeof a); /* plain memset: no key in it yet */
     a.tag = k->tag;
     a.has_tag = true;
     a.suite = sg_suite_get(k->suite);
     if (!a.suite)
         return false;
     memcpy(a.suite_name, a.suite->name, strlen(a.suite->name) + 1);
-    a.n_keys = k->n_keys;
-    memcpy(a.keys, k->keys, k->n_keys * sizeof k->keys[0]);
+    a.n_keys = k->n_keys <= SDES_MAX_DIR_KEYS ? k->n_keys : SDES_MAX_DIR_KEYS;
+    memcpy(a.keys, k->keys, a.n_keys * sizeof k->keys[0]);
     a.has_kdr = k->kdr != 0;
     a.kdr = k->kdr;
     a.unencrypted_srtp = k->unencrypted_srtp;
@@ -143,7 +144,11 @@ void sdes_result_free(sdes_result *r)
         OPENSSL_cleanse(r->body, r->body_len);
         free(r->body);
     }
-    OPENSSL_cleanse(r, sizeof *r);
+    /* Only [0, n_media) was written (sdes_engine.h); wiping the rest too
+     * would cost more than the whole rewrite. */
+    size_t n = r->n_media > 0 && r->n_media <= SDES_MAX_MEDIA ? (size_t)r->n_media : 0;
+    OPENSSL_cleanse(r->media, n * sizeof r->media[0]);
+    OPENSSL_cleanse(r, offsetof(sdes_result, media));
 }
 
 /* ---- masking ------------------------------------------------------------ */
@@ -172,7 +177,7 @@ char *sdes_mask_keys(const char *body, size_t len)
 
 void sdes_state_init(sdes_state *st)
 {
-    memset(st, 0, sizeof *st);
+    memset(st, 0, offsetof(sdes_state, media));
     st->version = SDES_STATE_VERSION;
     st->next_mki = 1;
 }

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,13 +454,19 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
 {
     if (!res)
         return SDES_REJ_BAD_PARAM;
-    memset(res, 0, sizeof *res);
+    memset(res, 0, offsetof(sdes_result, media));
     if (!cfg || !state || (unsigned)cfg->mode > SDES_MODE_OSRTP || (!relays && n_relays)) {
         res->code = SDES_REJ_BAD_PARAM;
         snprintf(res->reason, sizeof res->reason, "BAD_PARAM: %s", sdes_rej_str(SDES_REJ_BAD_PARAM));
         return SDES_REJ_BAD_PARAM;
     }
-    oa_ctx *c = calloc(1, sizeof *c);
+    /* Only the parts of the (large) context that this SDP uses are
+     * initialised, and only they are wiped at the end. */
+    oa_ctx *c = malloc(sizeof *c);
+    if (c) {
+        memset(c, 0, offsetof(oa_ctx, next));
+        memset(&c->attr, 0, sizeof c->attr);
+    }
     if (!c) {
         res->code = SDES_REJ_ALLOC;
         snprintf(res->reason, sizeof res->reason, "ALLOC: %s", sdes_rej_str(SDES_REJ_ALLOC));
@@ -480,15 +487,18 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
         rj = sdp_status_rej(c, ss, line);
         goto out;
     }
-    if (state->version != SDES_STATE_VERSION) {
+    if (state->version != SDES_STATE_VERSION || state->n_media > SDES_MAX_MEDIA) {
         rj = reject(c, SDES_REJ_NO_STATE, "state not initialised");
         goto out;
     }
     res->n_media = c->sdp.n_media;
+    memset(res->media, 0, (size_t)c->sdp.n_media * sizeof res->media[0]);
+    memset(c->plan, 0, sizeof c->plan);
     for (int i = 0; i < c->sdp.n_media; i++)
         describe(c, i, relays, n_relays);
     if (kind == OA_OFFER) {
         sdes_state_init(&c->next);
+        memset(c->next.media, 0, (size_t)c->sdp.n_media * sizeof c->next.media[0]);
         c->next.next_mki = state->next_mki ? state->next_mki : 1;
         c->next.mode = (uint8_t)cfg->mode;
         c->next.n_media = (uint8_t)c->sdp.n_media;
@@ -510,7 +520,8 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
                         state->n_media, c->sdp.n_media);
             goto out;
         }
-        c->next = *state;
+        memcpy(&c->next, state, offsetof(sdes_state, media));
+        memcpy(c->next.media, state->media, (size_t)state->n_media * sizeof state->media[0]);
         for (int i = 0; i < c->sdp.n_media && !rj; i++)
             rj = answer_media(c, i, &c->next.media[i]);
         c->next.phase = 2;
@@ -522,8 +533,13 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
         reject0(c, rj);
         goto out;
     }
-    sdes_state_wipe(state);
-    *state = c->next;
+    /* Commit: entries the new SDP no longer has are wiped, the used ones
+     * replaced. */
+    if (state->n_media > c->next.n_media && state->n_media <= SDES_MAX_MEDIA)
+        OPENSSL_cleanse(&state->media[c->next.n_media],
+                        (size_t)(state->n_media - c->next.n_media) * sizeof state->media[0]);
+    memcpy(state, &c->next, offsetof(sdes_state, media));
+    memcpy(state->media, c->next.media, (size_t)c->next.n_media * sizeof state->media[0]);
 out:
     if (rj) {
         /* Fail closed: no body and no keys in a rejected result. */
@@ -534,9 +550,14 @@ out:
         memcpy(res->reason, reason, sizeof reason);
         memcpy(res->notes, notes, sizeof notes);
         res->code = rj;
+        res->n_media = 0;
     }
+    int nm = c->next.n_media <= SDES_MAX_MEDIA ? c->next.n_media : SDES_MAX_MEDIA;
     sdes_sdp_free(&c->sdp);
-    OPENSSL_cleanse(c, sizeof *c);
+    OPENSSL_cleanse(c->next.media, (size_t)nm * sizeof c->next.media[0]);
+    OPENSSL_cleanse(c, offsetof(oa_ctx, next) + offsetof(sdes_state, media));
+    OPENSSL_cleanse(c->plan, sizeof c->plan);
+    sdes_crypto_attr_wipe(&c->attr);
     free(c);
     return rj;
 }

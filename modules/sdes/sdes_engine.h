@@ -158,9 +158,10 @@ typedef struct sdes_result {
     char reason[SDES_REASON_LEN]; /* "NO_ACCEPTABLE_CRYPTO: m=0 ..." one line */
     char *body;                   /* malloc'd CRLF SDP; NULL when rejected */
     size_t body_len;
-    int n_media;
-    sdes_media_result media[SDES_MAX_MEDIA];
     char notes[SDES_NOTES_LEN];   /* "; "-separated: stripped lines and why */
+    int n_media;
+    sdes_media_result media[SDES_MAX_MEDIA]; /* [0, n_media) are written;
+                                  * later entries are left as they were */
 } sdes_result;
 
 /* Wipes keys (body included) and frees the body. */
@@ -171,7 +172,9 @@ void sdes_result_free(sdes_result *r);
  * re-offer: a plain struct (no pointers; suites by id), so the glue can copy
  * it into shared memory, a hash table or the relay's call record as bytes.
  * It holds keys: wipe with sdes_state_wipe(). sizeof(sdes_state) is about
- * 70 KiB; sdes_state_pack() writes only the used part (typically < 1 KiB).
+ * 100 KiB, but only media[0, n_media) is meaningful: the engine reads and
+ * writes nothing else (so a per-call cost does not grow with the array), and
+ * sdes_state_pack() writes only that part (typically < 1 KiB).
  */
 #define SDES_STATE_VERSION 0x53440001u
 
@@ -195,7 +198,9 @@ typedef struct sdes_state {
     sdes_state_media media[SDES_MAX_MEDIA];
 } sdes_state;
 
+/* An empty state (header only; media entries are not touched). */
 void sdes_state_init(sdes_state *st);
+/* Wipes the whole struct (OPENSSL_cleanse). */
 void sdes_state_wipe(sdes_state *st);
 /* Compact byte form of a state; returns bytes written, 0 if cap is too
  * small. sdes_state_unpack() returns false on any inconsistency. */

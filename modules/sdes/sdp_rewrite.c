@@ -117,16 +117,19 @@ static void put_rtcp(obuf *o, const sdes_sdp *s, int li, const sdes_relay *r, bo
 static void put_crypto_lines(obuf *o, const plan_media *pm)
 {
     char line[1200];
+    size_t used = 0;
     for (int k = 0; k < pm->n_emit; k++) {
         size_t n;
         if (!sdes_keyset_format(pm->emit[k], line, sizeof line, &n)) {
             o->bad = true;
+            used = sizeof line;
             break;
         }
         put(o, line, n);
         crlf(o);
+        used = n > used ? n : used;
     }
-    OPENSSL_cleanse(line, sizeof line);
+    OPENSSL_cleanse(line, used);
 }
 
 sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_relay *relays,
