@@ -8,6 +8,9 @@
  * hop-by-hop, routing and destination-options headers skipped). Transport:
  * UDP (RFC 768). Fragments are not reassembled: pcap_frame_parse() says
  * SKIP for them, as for anything else that is not a whole UDP datagram.
+ * Known limit: behind an IPv6 routing header the UDP checksum is computed
+ * with the header's destination address, not the final one (RFC 8200 §8.1);
+ * such captures of RTP are rare enough not to carry the extra parsing.
  */
 #ifndef SDESGATE_TOOLS_PCAP_FRAME_H
 #define SDESGATE_TOOLS_PCAP_FRAME_H
