@@ -10,11 +10,25 @@
 
 /* ---- keyset.c ---- */
 
+/* Random bytes for one engine call, drawn from RAND_bytes in one go: each
+ * RAND_bytes call costs about a microsecond in OpenSSL 3 (parameter lookup,
+ * fork check), several times the rest of a key's work. Wiped after use. */
+typedef struct sdes_rand_pool {
+    uint8_t buf[512];
+    size_t used, len;
+} sdes_rand_pool;
+bool sdes_rand_take(sdes_rand_pool *pool, uint8_t *out, size_t n);
+void sdes_rand_wipe(sdes_rand_pool *pool);
+
 /* Fresh keys for one a=crypto line (RFC 4568 §6.1): n = policy gen-keys
- * master keys from RAND_bytes, each with the next MKI (policy gen-mki bytes)
- * and the policy lifetime. false when RAND_bytes fails (out wiped). */
+ * master keys from RAND_bytes (through the pool), each with the next MKI
+ * (policy gen-mki bytes) and the policy lifetime. false when RAND_bytes
+ * fails (out wiped). */
 bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t tag,
-                          uint32_t *next_mki, sdes_keyset *out);
+                          uint32_t *next_mki, sdes_rand_pool *pool, sdes_keyset *out);
+/* Wipes the keys in use (OPENSSL_cleanse) and zeroes the rest. */
+void sdes_keyset_wipe(sdes_keyset *k);
+void sdes_state_media_wipe(sdes_state_media *m);
 /* Copies a usable parsed attribute (at most SDES_MAX_DIR_KEYS keys). */
 void sdes_keyset_from_attr(const sdes_crypto_attr *a, sdes_keyset *out);
 /* Writes "a=crypto:..." for a keyset into buf (NUL-terminated). */

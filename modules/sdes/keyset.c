@@ -56,8 +56,50 @@ const char *sdes_mode_name(sdes_mode m)
 
 /* ---- key sets ----------------------------------------------------------- */
 
+bool sdes_rand_take(sdes_rand_pool *pool, uint8_t *out, size_t n)
+{
+    if (n > sizeof pool->buf)
+        return RAND_bytes(out, (int)n) == 1;
+    if (pool->len - pool->used < n) {
+        OPENSSL_cleanse(pool->buf, sizeof pool->buf);
+        pool->used = pool->len = 0;
+        if (RAND_bytes(pool->buf, (int)sizeof pool->buf) != 1)
+            return false;
+        pool->len = sizeof pool->buf;
+    }
+    memcpy(out, pool->buf + pool->used, n);
+    /* Bytes handed out are erased from the pool at once. */
+    OPENSSL_cleanse(pool->buf + pool->used, n);
+    pool->used += n;
+    return true;
+}
+
+void sdes_rand_wipe(sdes_rand_pool *pool)
+{
+    OPENSSL_cleanse(pool, sizeof *pool);
+}
+
+void sdes_keyset_wipe(sdes_keyset *k)
+{
+    size_t n = k->n_keys <= SDES_MAX_DIR_KEYS ? k->n_keys : SDES_MAX_DIR_KEYS;
+    OPENSSL_cleanse(k->keys, n * sizeof k->keys[0]);
+    memset(k, 0, sizeof *k);
+}
+
+void sdes_state_media_wipe(sdes_state_media *m)
+{
+    size_t n = m->n_b_offer <= SDES_MAX_OFFER_LINES ? m->n_b_offer : SDES_MAX_OFFER_LINES;
+    for (size_t i = 0; i < n; i++)
+        sdes_keyset_wipe(&m->b_offer[i]);
+    sdes_keyset_wipe(&m->a_rx);
+    sdes_keyset_wipe(&m->a_tx);
+    sdes_keyset_wipe(&m->b_rx);
+    sdes_keyset_wipe(&m->b_tx);
+    memset(m, 0, sizeof *m);
+}
+
 bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t tag,
-                          uint32_t *next_mki, sdes_keyset *out)
+                          uint32_t *next_mki, sdes_rand_pool *pool, sdes_keyset *out)
 {
     memset(out, 0, sizeof *out);
     out->srtp = true;
@@ -77,7 +119,7 @@ bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t 
     for (size_t i = 0; i < out->n_keys; i++) {
         sdes_key_param *k = &out->keys[i];
         k->key_salt_len = (uint8_t)(suite->key_len + suite->salt_len);
-        if (RAND_bytes(k->key_salt, k->key_salt_len) != 1) {
+        if (!sdes_rand_take(pool, k->key_salt, k->key_salt_len)) {
             OPENSSL_cleanse(out, sizeof *out);
             return false;
         }
@@ -147,7 +189,13 @@ void sdes_result_free(sdes_result *r)
     /* Only [0, n_media) was written (sdes_engine.h); wiping the rest too
      * would cost more than the whole rewrite. */
     size_t n = r->n_media > 0 && r->n_media <= SDES_MAX_MEDIA ? (size_t)r->n_media : 0;
-    OPENSSL_cleanse(r->media, n * sizeof r->media[0]);
+    for (size_t i = 0; i < n; i++) {
+        sdes_keyset_wipe(&r->media[i].a_rx);
+        sdes_keyset_wipe(&r->media[i].a_tx);
+        sdes_keyset_wipe(&r->media[i].b_rx);
+        sdes_keyset_wipe(&r->media[i].b_tx);
+    }
+    memset(r->media, 0, n * sizeof r->media[0]);
     OPENSSL_cleanse(r, offsetof(sdes_result, media));
 }
 

@@ -25,6 +25,7 @@ typedef struct oa_ctx {
     sdes_state next;          /* becomes *state on success */
     plan_media plan[SDES_MAX_MEDIA];
     sdes_crypto_attr attr;    /* scratch */
+    sdes_rand_pool rnd;       /* key material for this call */
 } oa_ctx;
 
 __attribute__((format(printf, 2, 3)))
@@ -195,7 +196,7 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
             sm->b_offer[0] = prev->b_tx;
         } else {
             if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag,
-                                      &c->next.next_mki, &sm->b_offer[0]))
+                                      &c->next.next_mki, &c->rnd, &sm->b_offer[0]))
                 return reject0(c, SDES_REJ_RANDOM);
             r->rekeyed = true;
         }
@@ -205,7 +206,7 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
     int n = c->pol->offer_max < c->pol->n_suites ? c->pol->offer_max : c->pol->n_suites;
     for (int k = 0; k < n; k++)
         if (!sdes_keyset_generate(c->pol, sg_suite_get(c->pol->suites[k]), (uint32_t)k + 1,
-                                  &c->next.next_mki, &sm->b_offer[k]))
+                                  &c->next.next_mki, &c->rnd, &sm->b_offer[k]))
             return reject0(c, SDES_REJ_RANDOM);
     sm->n_b_offer = (uint8_t)n;
     return SDES_REJ_OK;
@@ -390,7 +391,7 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
     pm->crypto = PLAN_CRYPTO_REPLACE;
     if (m->port == 0) {
         /* B rejected the stream: A gets port 0 too; keys are dropped. */
-        OPENSSL_cleanse(sm, sizeof *sm);
+        sdes_state_media_wipe(sm);
         r->state = SDES_MEDIA_DISABLED;
         return SDES_REJ_OK;
     }
@@ -414,7 +415,7 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
         if (sm->a_rx.srtp) {
             if (!sm->a_tx.srtp || sm->a_tx.suite != sm->a_rx.suite) {
                 if (!sdes_keyset_generate(c->pol, sg_suite_get(sm->a_rx.suite), sm->a_rx.tag,
-                                          &c->next.next_mki, &sm->a_tx))
+                                          &c->next.next_mki, &c->rnd, &sm->a_tx))
                     return reject0(c, SDES_REJ_RANDOM);
             }
             /* The answer names the offer's tag and suite (RFC 4568 §7.1.2)
@@ -466,6 +467,7 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
     if (c) {
         memset(c, 0, offsetof(oa_ctx, next));
         memset(&c->attr, 0, sizeof c->attr);
+        c->rnd.used = c->rnd.len = 0;
     }
     if (!c) {
         res->code = SDES_REJ_ALLOC;
@@ -535,9 +537,8 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
     }
     /* Commit: entries the new SDP no longer has are wiped, the used ones
      * replaced. */
-    if (state->n_media > c->next.n_media && state->n_media <= SDES_MAX_MEDIA)
-        OPENSSL_cleanse(&state->media[c->next.n_media],
-                        (size_t)(state->n_media - c->next.n_media) * sizeof state->media[0]);
+    for (int i = c->next.n_media; i < state->n_media && i < SDES_MAX_MEDIA; i++)
+        sdes_state_media_wipe(&state->media[i]);
     memcpy(state, &c->next, offsetof(sdes_state, media));
     memcpy(state->media, c->next.media, (size_t)c->next.n_media * sizeof state->media[0]);
 out:
@@ -554,7 +555,9 @@ out:
     }
     int nm = c->next.n_media <= SDES_MAX_MEDIA ? c->next.n_media : SDES_MAX_MEDIA;
     sdes_sdp_free(&c->sdp);
-    OPENSSL_cleanse(c->next.media, (size_t)nm * sizeof c->next.media[0]);
+    for (int i = 0; i < nm; i++)
+        sdes_state_media_wipe(&c->next.media[i]);
+    sdes_rand_wipe(&c->rnd);
     OPENSSL_cleanse(c, offsetof(oa_ctx, next) + offsetof(sdes_state, media));
     OPENSSL_cleanse(c->plan, sizeof c->plan);
     sdes_crypto_attr_wipe(&c->attr);

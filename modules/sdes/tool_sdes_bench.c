@@ -4,7 +4,8 @@
  * call: the offer rewrite in encrypt mode (4 fresh keys from RAND_bytes),
  * the decrypt-mode offer of an SRTP SDP (a=crypto parsing and policy), and
  * the answer. Printed as microseconds per call and as a ratio to the 10 µs
- * target (ratio < 1 meets it). Not a test: it never fails on speed.
+ * target (ratio < 1 meets it), best of 5 rounds of CPU time. Not a test:
+ * it never fails on speed.
  */
 #include "sdes/sdes_engine.h"
 
@@ -29,10 +30,10 @@ static const char SRTP[] =
     "a=sendrecv\r\nm=video 12002 RTP/SAVPF 96\r\na=rtpmap:96 H264/90000\r\n"
     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
 
-static double now(void)
+static double now(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -46,9 +47,12 @@ static void bench(const char *what, sdes_mode mode, const char *body, int answer
     const char *ans = "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 10000 RTP/AVP 0\r\n"
                       "m=video 10002 RTP/AVPF 96\r\n";
     int iters = 20000;
-    double best = 1e9;
+    /* CPU time of this process decides (the machine is shared with other
+     * builds and tests, and time spent descheduled is not the engine's);
+     * wall time is printed beside it. */
+    double best = 1e9, best_wall = 1e9;
     for (int round = 0; round < 5; round++) {
-        double t0 = now();
+        double t0 = now(CLOCK_PROCESS_CPUTIME_ID), w0 = now(CLOCK_MONOTONIC);
         for (int i = 0; i < iters; i++) {
             sdes_state_init(&st);
             if (sdes_offer(&cfg, body, strlen(body), relays, 2, &st, &res) != SDES_REJ_OK) {
@@ -64,12 +68,15 @@ static void bench(const char *what, sdes_mode mode, const char *body, int answer
                 sdes_result_free(&res);
             }
         }
-        double us = (now() - t0) / iters * 1e6;
+        double us = (now(CLOCK_PROCESS_CPUTIME_ID) - t0) / iters * 1e6;
+        double wall = (now(CLOCK_MONOTONIC) - w0) / iters * 1e6;
         if (us < best)
             best = us;
+        if (wall < best_wall)
+            best_wall = wall;
     }
-    printf("sdes-bench: %-44s %7.2f us/call  target 10 us  ratio %.2f (%s)\n", what, best,
-           best / 10.0, best < 10.0 ? "meets" : "MISSES");
+    printf("sdes-bench: %-40s %6.2f us/call cpu (%6.2f wall)  target 10 us  ratio %.2f (%s)\n",
+           what, best, best_wall, best / 10.0, best < 10.0 ? "meets" : "MISSES");
 }
 
 int main(void)
