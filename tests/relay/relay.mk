@@ -20,3 +20,13 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_load_test
 SLOW_TESTS += $(BUILD)/tests/relay_load_test
 endif
+
+# `make bench`: srtpd against RTPengine with one load generator.
+$(BUILD)/relay-bench: $(call objs,tests/relay/relay_bench.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/relay-bench
+BENCHES += $(BUILD)/relay-bench
+endif

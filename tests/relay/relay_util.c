@@ -82,8 +82,9 @@ bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
         return false;
     for (int i = 0; i < 50; i++) {
         const char body[] = "d7:command4:pinge";
-        const ctl_be *r = ru_call(d, body, sizeof(body) - 1);
-        if (r && ru_ok(r))
+        const ctl_be *r;
+        if (ctl_client_call(d->cli, body, sizeof(body) - 1, ru_reply, sizeof(ru_reply), &ru_doc,
+                            &r, err, sizeof(err)) == 0 && ru_ok(r))
             return true;
         int st;
         if (waitpid(d->pid, &st, WNOHANG) == d->pid) {

@@ -1,0 +1,548 @@
+/*
+ * tests/relay/relay_bench.c — `make bench`: srtpd against RTPengine 10.5
+ * (Debian's rtpengine-daemon, userspace only) in one run, with one load
+ * generator (a single thread, sendmmsg/recvmmsg), same calls, same offered
+ * rate and duration, 160-byte payloads, for RTP->SRTP and SRTP->SRTP.
+ *
+ * For each relay and mode it prints the delivered packets/s, loss, the
+ * relay's CPU use (utime+stime of all its threads from /proc, in cores),
+ * packets/s per core used, and the added latency percentiles (send to
+ * receive, both in this process, measured per packet by SSRC and sequence
+ * number, which SRTP leaves in the clear), then the ratio srtpd/RTPengine of
+ * packets/s per core.
+ *
+ * SRTP->SRTP: RTPengine forwards the offerer's keys and packets untouched
+ * when both legs negotiate the same suite, which would compare crypto with
+ * no crypto; so leg a uses AES_CM_128_HMAC_SHA1_80 and leg b
+ * AES_CM_128_HMAC_SHA1_32 on both relays: both must decrypt and re-encrypt.
+ *
+ * Bounded: BENCH_SECONDS (default 3) per run, BENCH_RATE packets/s offered
+ * (default 60000), BENCH_CALLS calls (default 50); everything started is
+ * killed at the end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/bencode.h"
+#include "ctl/client.h"
+#include "tests/relay/relay_util.h"
+
+#define MAXCALLS 500
+#define PAYLOAD  160
+#define BATCH    64
+
+static int calls_n = 50, rate = 60000, seconds = 3;
+
+typedef struct relay_run {
+    const char *name;
+    pid_t pid;
+    uint16_t a_port[MAXCALLS]; /* where the generator sends (leg a of each call) */
+} relay_run;
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double cpu_seconds(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -1;
+    unsigned long ut = 0, st = 0;
+    /* fields after ')': state(3) ... utime(14) stime(15) */
+    int field = 2;
+    for (char *t = strtok(p + 1, " "); t; t = strtok(NULL, " ")) {
+        field++;
+        if (field == 14)
+            ut = strtoul(t, NULL, 10);
+        if (field == 15) {
+            st = strtoul(t, NULL, 10);
+            break;
+        }
+    }
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void b64(const uint8_t *in, size_t n, char *out)
+{
+    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+}
+
+/* ---- RTPengine ---- */
+
+static pid_t start_rtpengine(int ng_port, int pmin, int pmax)
+{
+    FILE *f = fopen("/tmp/sdesgate-bench-rtpengine.conf", "w");
+    if (!f)
+        return -1;
+    fputs("[rtpengine]\n", f); /* an empty file makes 10.5 exit 255 */
+    fclose(f);
+    char ng[64], a[16], b[16];
+    snprintf(ng, sizeof(ng), "--listen-ng=127.0.0.1:%d", ng_port);
+    snprintf(a, sizeof(a), "--port-min=%d", pmin);
+    snprintf(b, sizeof(b), "--port-max=%d", pmax);
+    pid_t p = fork();
+    if (p == 0) {
+        int dn = open("/dev/null", 1);
+        dup2(dn, 1);
+        dup2(dn, 2);
+        execlp("rtpengine", "rtpengine", "--config-file=/tmp/sdesgate-bench-rtpengine.conf",
+               "--foreground", "--log-stderr", "--table=-1", "--interface=127.0.0.1", ng, a, b,
+               (char *)NULL);
+        _exit(127);
+    }
+    return p;
+}
+
+static char reply[CTL_MAX_MSG];
+static ctl_be_doc doc;
+
+static const ctl_be *ng(ctl_client *c, const char *body, size_t len)
+{
+    char err[200];
+    const ctl_be *r;
+    if (ctl_client_call(c, body, len, reply, sizeof(reply), &doc, &r, err, sizeof(err)) != 0) {
+        fprintf(stderr, "relay-bench: %s\n", err);
+        return NULL;
+    }
+    return r;
+}
+
+static int sdp_port(const ctl_be *r)
+{
+    const char *s;
+    size_t n;
+    if (!ctl_be_get_str(&doc, r, "sdp", &s, &n))
+        return -1;
+    const char *m = memmem(s, n, "m=audio ", 8);
+    return m ? atoi(m + 8) : -1;
+}
+
+/* Finds "a=crypto:TAG SUITE inline:" for suite in the SDP; returns the tag. */
+static int sdp_tag(const ctl_be *r, const char *suite)
+{
+    const char *s;
+    size_t n;
+    if (!ctl_be_get_str(&doc, r, "sdp", &s, &n))
+        return -1;
+    char want[64];
+    snprintf(want, sizeof(want), " %s inline:", suite);
+    const char *m = memmem(s, n, want, strlen(want));
+    if (!m)
+        return -1;
+    while (m > s && m[-1] != ':')
+        m--;
+    return atoi(m);
+}
+
+static bool rtpengine_calls(ctl_client *c, relay_run *rr, bool srtp_in, uint16_t pa, uint16_t pb)
+{
+    const sg_suite *s80 = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    for (int i = 0; i < calls_n; i++) {
+        char sdp[1024], body[4096], id[32], kb[64];
+        uint8_t key[64];
+        snprintf(id, sizeof(id), "bench-%d", i);
+        int n;
+        if (srtp_in) {
+            ru_key(s80, 50000 + (unsigned)i, key);
+            b64(key, 30, kb);
+            n = snprintf(sdp, sizeof(sdp),
+                         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                         "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\na=sendrecv\r\n", pa, kb);
+        } else {
+            n = snprintf(sdp, sizeof(sdp),
+                         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                         "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", pa);
+        }
+        ctl_benc w;
+        ctl_benc_init(&w, body, sizeof(body));
+        ctl_benc_dict(&w);
+        ctl_benc_kv_cstr(&w, "DTLS", "off");
+        ctl_benc_kv_cstr(&w, "call-id", id);
+        ctl_benc_kv_cstr(&w, "command", "offer");
+        ctl_benc_kv_cstr(&w, "from-tag", "ft");
+        ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
+        ctl_benc_kv_cstr(&w, "transport-protocol", "RTP/SAVP");
+        ctl_benc_end(&w);
+        const ctl_be *r = ng(c, body, w.len);
+        if (!r)
+            return false;
+        /* SRTP->SRTP: leg b takes the _32 suite (RTPengine's own key), so
+         * RTPengine must decrypt _80 and re-encrypt _32. */
+        const char *bs = srtp_in ? "AES_CM_128_HMAC_SHA1_32" : "AES_CM_128_HMAC_SHA1_80";
+        int tag = sdp_tag(r, bs);
+        if (tag < 0) {
+            fprintf(stderr, "relay-bench: RTPengine offered no %s\n", bs);
+            return false;
+        }
+        ru_key(s80, 60000 + (unsigned)i, key);
+        b64(key, 30, kb);
+        n = snprintf(sdp, sizeof(sdp),
+                     "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                     "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                     "a=crypto:%d %s inline:%s\r\na=sendrecv\r\n", pb, tag, bs, kb);
+        ctl_benc_init(&w, body, sizeof(body));
+        ctl_benc_dict(&w);
+        ctl_benc_kv_cstr(&w, "DTLS", "off");
+        ctl_benc_kv_cstr(&w, "call-id", id);
+        ctl_benc_kv_cstr(&w, "command", "answer");
+        ctl_benc_kv_cstr(&w, "from-tag", "ft");
+        ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
+        ctl_benc_kv_cstr(&w, "to-tag", "tt");
+        ctl_benc_end(&w);
+        r = ng(c, body, w.len);
+        int port = r ? sdp_port(r) : -1;
+        if (port <= 0)
+            return false;
+        rr->a_port[i] = (uint16_t)port;
+    }
+    return true;
+}
+
+static void rtpengine_delete(ctl_client *c)
+{
+    for (int i = 0; i < calls_n; i++) {
+        char body[256], id[32];
+        snprintf(id, sizeof(id), "bench-%d", i);
+        ctl_benc w;
+        ctl_benc_init(&w, body, sizeof(body));
+        ctl_benc_dict(&w);
+        ctl_benc_kv_cstr(&w, "call-id", id);
+        ctl_benc_kv_cstr(&w, "command", "delete");
+        ctl_benc_kv_int(&w, "delete-delay", 0);
+        ctl_benc_kv_cstr(&w, "from-tag", "ft");
+        ctl_benc_end(&w);
+        ng(c, body, w.len);
+    }
+}
+
+/* ---- srtpd ---- */
+
+static bool srtpd_calls(ru_srtpd *d, relay_run *rr, bool srtp_in, uint16_t pa, uint16_t pb)
+{
+    const sg_suite *s80 = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    const sg_suite *s32 = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_32);
+    for (int i = 0; i < calls_n; i++) {
+        char body[4096], id[32];
+        snprintf(id, sizeof(id), "bench-%d", i);
+        unsigned ka = 50000 + (unsigned)i, kb = 60000 + (unsigned)i, one = 1;
+        ctl_benc w;
+        ctl_benc_init(&w, body, sizeof(body));
+        ctl_benc_dict(&w);
+        ctl_benc_kv_cstr(&w, "call-id", id);
+        ctl_benc_kv_cstr(&w, "command", "offer");
+        ctl_benc_cstr(&w, "streams");
+        ctl_benc_list(&w);
+        ctl_benc_dict(&w);
+        ctl_benc_cstr(&w, "a");
+        ctl_benc_dict(&w);
+        ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
+        ctl_benc_kv_int(&w, "port", pa);
+        if (srtp_in) {
+            ru_crypto(&w, "recv", s80, &ka, &one, NULL, 1, 0, 0);
+            ru_crypto(&w, "send", s80, &ka, &one, NULL, 1, 0, 0);
+        }
+        ctl_benc_kv_cstr(&w, "transport", srtp_in ? "SRTP" : "RTP");
+        ctl_benc_end(&w);
+        ctl_benc_cstr(&w, "b");
+        ctl_benc_dict(&w);
+        ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
+        ctl_benc_kv_int(&w, "port", pb);
+        ru_crypto(&w, "recv", srtp_in ? s32 : s80, &kb, &one, NULL, 1, 0, 0);
+        ru_crypto(&w, "send", srtp_in ? s32 : s80, &kb, &one, NULL, 1, 0, 0);
+        ctl_benc_kv_cstr(&w, "transport", "SRTP");
+        ctl_benc_end(&w);
+        ctl_benc_kv_int(&w, "index", 0);
+        ctl_benc_end(&w);
+        ctl_benc_end(&w);
+        ctl_benc_end(&w);
+        const ctl_be *r = ru_call(d, body, w.len);
+        if (!r || !ru_ok(r))
+            return false;
+        rr->a_port[i] = (uint16_t)ru_int(r, "streams.0.a.port");
+    }
+    return true;
+}
+
+static void srtpd_delete(ru_srtpd *d)
+{
+    for (int i = 0; i < calls_n; i++) {
+        char body[128];
+        int n = snprintf(body, sizeof(body), "d7:call-id%d:bench-%d7:command6:deletee",
+                         (int)strlen("bench-") + (i >= 100 ? 3 : i >= 10 ? 2 : 1), i);
+        ru_call(d, body, (size_t)n);
+    }
+}
+
+/* ---- the load generator ---- */
+
+typedef struct result {
+    double delivered_pps, loss_pct, cores, pps_per_core;
+    double p50, p90, p99, p999; /* microseconds */
+    long sent, received;
+} result;
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint8_t *pkts;        /* pre-built packets: [k] = call k % calls_n, seq k / calls_n */
+static uint16_t *pkt_len;
+static int64_t *sent_at, *lat;
+static uint8_t *seen;
+
+static void build_packets(long total, bool srtp_in)
+{
+    const sg_suite *s80 = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    srtp_t tx[MAXCALLS] = {0};
+    if (srtp_in)
+        for (int i = 0; i < calls_n; i++) {
+            unsigned k = 50000 + (unsigned)i, one = 1;
+            tx[i] = ru_libsrtp(s80, &k, &one, 1, 0, true);
+        }
+    for (long k = 0; k < total; k++) {
+        int i = (int)(k % calls_n);
+        uint16_t seq = (uint16_t)(k / calls_n);
+        uint8_t *p = pkts + k * 256;
+        int len = (int)ru_rtp(p, 0x5000u + (unsigned)i, seq, PAYLOAD);
+        if (srtp_in)
+            srtp_protect(tx[i], p, &len);
+        pkt_len[k] = (uint16_t)len;
+    }
+    for (int i = 0; i < calls_n; i++)
+        if (tx[i])
+            srtp_dealloc(tx[i]);
+}
+
+static result run_load(const relay_run *rr, int fa, int fb, long total)
+{
+    result res = {0};
+    struct mmsghdr out[BATCH], in[BATCH];
+    struct iovec oiov[BATCH], iiov[BATCH];
+    struct sockaddr_in dst[BATCH];
+    static uint8_t rbuf[BATCH][512];
+    memset(seen, 0, (size_t)total);
+    double cpu0 = cpu_seconds(rr->pid);
+    int64_t t0 = now_ns(), end = t0 + (int64_t)seconds * 1000000000;
+    long k = 0, got = 0, nlat = 0;
+    for (;;) {
+        int64_t now = now_ns();
+        bool idle = true;
+        if (now < end && k < total) {
+            long due = (long)((double)(now - t0) * rate / 1e9);
+            if (due > total)
+                due = total;
+            /* At most 4 batches before draining the receive side, so the
+             * generator never lets its own receive queue overflow. */
+            for (int b = 0; b < 4 && k < due; b++) {
+                int n = 0;
+                while (n < BATCH && k < due) {
+                    int i = (int)(k % calls_n);
+                    oiov[n].iov_base = pkts + k * 256;
+                    oiov[n].iov_len = pkt_len[k];
+                    memset(&dst[n], 0, sizeof(dst[n]));
+                    dst[n].sin_family = AF_INET;
+                    dst[n].sin_port = htons(rr->a_port[i]);
+                    dst[n].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                    memset(&out[n], 0, sizeof(out[n]));
+                    out[n].msg_hdr.msg_name = &dst[n];
+                    out[n].msg_hdr.msg_namelen = sizeof(dst[n]);
+                    out[n].msg_hdr.msg_iov = &oiov[n];
+                    out[n].msg_hdr.msg_iovlen = 1;
+                    sent_at[k] = now;
+                    n++;
+                    k++;
+                }
+                int sn = sendmmsg(fa, out, (unsigned)n, 0);
+                if (sn < n)
+                    k -= n - (sn < 0 ? 0 : sn); /* resend what did not go */
+                idle = false;
+            }
+        } else if (now > end + 300000000LL) {
+            break;
+        }
+        for (int b = 0; b < 32; b++) {
+            for (int i = 0; i < BATCH; i++) {
+                iiov[i].iov_base = rbuf[i];
+                iiov[i].iov_len = sizeof(rbuf[i]);
+                memset(&in[i], 0, sizeof(in[i]));
+                in[i].msg_hdr.msg_iov = &iiov[i];
+                in[i].msg_hdr.msg_iovlen = 1;
+            }
+            int r = recvmmsg(fb, in, BATCH, MSG_DONTWAIT, NULL);
+            if (r <= 0)
+                break;
+            idle = false;
+            int64_t rt = now_ns();
+            for (int j = 0; j < r; j++) {
+                const uint8_t *p = rbuf[j];
+                if (in[j].msg_len < 12)
+                    continue;
+                uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+                uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
+                long id = (long)seq * calls_n + (long)(ssrc - 0x5000u);
+                if (ssrc - 0x5000u >= (unsigned)calls_n || id >= k || seen[id])
+                    continue;
+                seen[id] = 1;
+                got++;
+                lat[nlat++] = rt - sent_at[id];
+            }
+            if (r < BATCH)
+                break;
+        }
+        if (idle) {
+            struct pollfd pf = {.fd = fb, .events = POLLIN};
+            poll(&pf, 1, 0);
+        }
+    }
+    double cpu1 = cpu_seconds(rr->pid);
+    double wall = (double)(now_ns() - t0) / 1e9;
+    res.sent = k;
+    res.received = got;
+    res.delivered_pps = (double)got / (double)seconds;
+    res.loss_pct = k ? 100.0 * (double)(k - got) / (double)k : 0;
+    res.cores = (cpu1 - cpu0) / wall;
+    res.pps_per_core = res.cores > 0 ? (double)got / (cpu1 - cpu0) : 0;
+    qsort(lat, (size_t)nlat, sizeof(lat[0]), cmp_i64);
+    if (nlat) {
+        res.p50 = (double)lat[nlat / 2] / 1000.0;
+        res.p90 = (double)lat[nlat * 9 / 10] / 1000.0;
+        res.p99 = (double)lat[nlat * 99 / 100] / 1000.0;
+        res.p999 = (double)lat[nlat * 999 / 1000] / 1000.0;
+    }
+    return res;
+}
+
+static void print_result(const char *mode, const char *relay, const result *r)
+{
+    printf("%-11s %-10s %10.0f %7.3f%% %8.2f %12.0f %8.1f %8.1f %8.1f %8.1f\n", mode, relay,
+           r->delivered_pps, r->loss_pct, r->cores, r->pps_per_core, r->p50, r->p90, r->p99,
+           r->p999);
+}
+
+int main(void)
+{
+    alarm(300);
+    if (getenv("BENCH_CALLS"))
+        calls_n = atoi(getenv("BENCH_CALLS"));
+    if (getenv("BENCH_RATE"))
+        rate = atoi(getenv("BENCH_RATE"));
+    if (getenv("BENCH_SECONDS"))
+        seconds = atoi(getenv("BENCH_SECONDS"));
+    if (calls_n < 1 || calls_n > MAXCALLS || rate < 1000 || rate > 2000000 || seconds < 1 ||
+        seconds > 60) {
+        fprintf(stderr, "relay-bench: BENCH_CALLS 1..500, BENCH_RATE 1000..2000000, BENCH_SECONDS 1..60\n");
+        return 2;
+    }
+    long total = (long)rate * seconds + calls_n;
+    if (total / calls_n > 65535) {
+        fprintf(stderr, "relay-bench: too many packets per call for 16-bit sequence numbers\n");
+        return 2;
+    }
+    pkts = malloc((size_t)total * 256);
+    pkt_len = malloc((size_t)total * sizeof(*pkt_len));
+    sent_at = malloc((size_t)total * sizeof(*sent_at));
+    lat = malloc((size_t)total * sizeof(*lat));
+    seen = malloc((size_t)total);
+    if (!pkts || !pkt_len || !sent_at || !lat || !seen)
+        return 1;
+    uint16_t pa, pb;
+    int fa = ru_udp(&pa), fb = ru_udp(&pb);
+    int sb = 8 << 20;
+    setsockopt(fa, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+
+    printf("relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores\n",
+           calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("%-11s %-10s %10s %8s %8s %12s %8s %8s %8s %8s\n", "mode", "relay", "pkt/s", "loss",
+           "cores", "pkt/s/core", "p50us", "p90us", "p99us", "p99.9us");
+    double ratio[2] = {0, 0};
+    int rc = 0;
+    for (int mode = 0; mode < 2; mode++) {
+        bool srtp_in = mode == 1;
+        const char *mname = srtp_in ? "SRTP->SRTP" : "RTP->SRTP";
+        build_packets(total, srtp_in);
+        result rs = {0}, re = {0};
+
+        ru_srtpd d;
+        relay_run rr = {.name = "srtpd"};
+        if (!ru_srtpd_start(&d, NULL, NULL) || !(rr.pid = d.pid) ||
+            !srtpd_calls(&d, &rr, srtp_in, pa, pb)) {
+            fprintf(stderr, "relay-bench: srtpd setup failed\n");
+            ru_srtpd_stop(&d);
+            return 1;
+        }
+        rs = run_load(&rr, fa, fb, total);
+        srtpd_delete(&d);
+        ru_srtpd_stop(&d);
+        print_result(mname, "srtpd", &rs);
+
+        uint16_t ngp;
+        int tmp = ru_udp(&ngp);
+        close(tmp);
+        int pmin = d.port_min, pmax = d.port_max; /* free range found for srtpd */
+        relay_run er = {.name = "rtpengine"};
+        er.pid = start_rtpengine(ngp, pmin, pmax);
+        char addr[64], err[200];
+        snprintf(addr, sizeof(addr), "udp:127.0.0.1:%u", ngp);
+        ctl_client *c = ctl_client_new(addr, NULL, 0, 500, 0, err, sizeof(err));
+        bool up = false;
+        for (int i = 0; i < 50 && c && !up; i++) {
+            const ctl_be *r;
+            up = ctl_client_call(c, "d7:command4:pinge", 17, reply, sizeof(reply), &doc, &r, err,
+                                 sizeof(err)) == 0;
+            if (!up)
+                usleep(100000);
+        }
+        if (!up || !rtpengine_calls(c, &er, srtp_in, pa, pb)) {
+            fprintf(stderr, "relay-bench: RTPengine setup failed (is rtpengine-daemon installed?)\n");
+            rc = 1;
+        } else {
+            re = run_load(&er, fa, fb, total);
+            rtpengine_delete(c);
+            print_result(mname, "rtpengine", &re);
+        }
+        ctl_client_free(c);
+        if (er.pid > 0) {
+            kill(er.pid, SIGTERM);
+            for (int i = 0; i < 50 && waitpid(er.pid, NULL, WNOHANG) == 0; i++)
+                usleep(100000);
+            kill(er.pid, SIGKILL);
+            waitpid(er.pid, NULL, 0);
+        }
+        ratio[mode] = re.pps_per_core > 0 ? rs.pps_per_core / re.pps_per_core : 0;
+        /* Drain anything late so the next run starts clean. */
+        uint8_t junk[512];
+        while (ru_recv(fb, junk, sizeof(junk), 50, NULL) > 0) {
+        }
+    }
+    printf("ratio srtpd/rtpengine, packets/s per core used: RTP->SRTP %.2fx, SRTP->SRTP %.2fx\n",
+           ratio[0], ratio[1]);
+    return rc;
+}
