@@ -45,6 +45,7 @@
 #define BATCH    64
 
 static int calls_n = 50, rate = 60000, seconds = 3;
+static char threads[16] = ""; /* BENCH_THREADS: srtpd --workers and rtpengine --num-threads */
 
 typedef struct relay_run {
     const char *name;
@@ -110,9 +111,11 @@ static pid_t start_rtpengine(int ng_port, int pmin, int pmax)
         int dn = open("/dev/null", 1);
         dup2(dn, 1);
         dup2(dn, 2);
+        char nt[40];
+        snprintf(nt, sizeof(nt), "--num-threads=%s", threads);
         execlp("rtpengine", "rtpengine", "--config-file=/tmp/sdesgate-bench-rtpengine.conf",
                "--foreground", "--log-stderr", "--table=-1", "--interface=127.0.0.1", ng, a, b,
-               (char *)NULL);
+               threads[0] ? nt : (char *)NULL, (char *)NULL);
         _exit(127);
     }
     return p;
@@ -454,6 +457,8 @@ int main(void)
         calls_n = atoi(getenv("BENCH_CALLS"));
     if (getenv("BENCH_RATE"))
         rate = atoi(getenv("BENCH_RATE"));
+    if (getenv("BENCH_THREADS"))
+        snprintf(threads, sizeof(threads), "%d", atoi(getenv("BENCH_THREADS")));
     if (getenv("BENCH_SECONDS"))
         seconds = atoi(getenv("BENCH_SECONDS"));
     if (calls_n < 1 || calls_n > MAXCALLS || rate < 1000 || rate > 2000000 || seconds < 1 ||
@@ -478,8 +483,9 @@ int main(void)
     int sb = 8 << 20;
     setsockopt(fa, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
 
-    printf("relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores\n",
-           calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores, "
+           "relay threads: %s\n", calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN),
+           threads[0] ? threads : "default (one per core)");
     printf("%-11s %-10s %10s %8s %8s %12s %8s %8s %8s %8s\n", "mode", "relay", "pkt/s", "loss",
            "cores", "pkt/s/core", "p50us", "p90us", "p99us", "p99.9us");
     double ratio[2] = {0, 0};
@@ -492,7 +498,8 @@ int main(void)
 
         ru_srtpd d;
         relay_run rr = {.name = "srtpd"};
-        if (!ru_srtpd_start(&d, NULL, NULL) || !(rr.pid = d.pid) ||
+        const char *wx[] = {"--workers", threads, NULL};
+        if (!ru_srtpd_start(&d, NULL, threads[0] ? wx : NULL) || !(rr.pid = d.pid) ||
             !srtpd_calls(&d, &rr, srtp_in, pa, pb)) {
             fprintf(stderr, "relay-bench: srtpd setup failed\n");
             ru_srtpd_stop(&d);
