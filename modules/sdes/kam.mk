@@ -14,10 +14,8 @@ KAM_TREE  := build/third_party/kamailio
 KAM_SO    := $(BUILD)/sdes.so
 KAM_GLUE_SRCS := modules/sdes/sdes_mod.c modules/sdes/kam_body.c \
                  modules/sdes/kam_relay.c modules/sdes/kam_result.c
-KAM_PURE_SRCS := modules/sdes/kam_flags.c modules/sdes/kam_relayspec.c
-# Only the suite table of the SRTP library (names, key lengths), not the
-# whole archive: the module never touches media.
-KAM_SUITE_SRC := rtp/srtp/suite.c
+KAM_PURE_SRCS := modules/sdes/kam_flags.c modules/sdes/kam_relayspec.c \
+                 modules/sdes/kam_engine.c
 KAM_GLUE_OBJS := $(patsubst %.c,$(BUILD)/obj/kam/%.o,$(KAM_GLUE_SRCS))
 
 ifneq ($(wildcard $(KAM_TREE)/src/config.mak),)
@@ -29,9 +27,11 @@ $(BUILD)/obj/kam/%.o: %.c $(KAM_TREE)/src/config.mak
 	@mkdir -p $(dir $@)
 	$(CC) $(KAM_CFLAGS) -c $< -o $@
 
-$(KAM_SO): $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS) $(KAM_SUITE_SRC))
+# The SDES engine (SDES_LIB) and, for its suite table, the SRTP library;
+# both archives are built -fPIC by the common rule.
+$(KAM_SO): $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS)) $(SDES_LIB) $(SRTP_LIB)
 	$(CC) -shared -pthread $(LDFLAGS) -o $@ $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS)) \
-	  $(call objs,$(KAM_SUITE_SRC)) -lcrypto
+	  $(SDES_LIB) $(SRTP_LIB) -lcrypto
 BINS += $(KAM_SO)
 else
 $(info sdes.so skipped: $(KAM_TREE) is not unpacked yet; run `make deps`)

@@ -28,10 +28,4 @@ sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reaso
  * not make the lumps. The core fixes Content-Length when it sends. */
 int sdes_kam_body_replace(sip_msg_t *msg, const char *text, int len);
 
-/* Number of RTP media streams that are active (port != 0) and of those, how
- * many carry at least one a=crypto line (RFC 4568 §9.1: media level only).
- * Needs a successful sdes_kam_body_sdp() first. Returns -1 on error. */
-int sdes_kam_body_count_crypto(sip_msg_t *msg, int *rtp_streams, int *with_crypto,
-                               int *first_without);
-
 #endif

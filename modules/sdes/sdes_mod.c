@@ -6,11 +6,13 @@
  * pushes them to srtpd over the control protocol.
  *
  * State of this build (see README "Kamailio module (sdes.so)"): flags,
- * relay list, SDP body checks (Kamailio's parser), the "no a=crypto" policy
- * decision, $sdes(...), RPC and statistics are real. Rewriting SDP needs the
- * SDES engine and talking to srtpd needs the control client; neither is
- * linked yet, so sdes_offer/answer/rekey/delete return SDES_RC_UNAVAILABLE
- * (-5) with a reason after their checks, never a pretend success.
+ * relay list, SDP body checks (Kamailio's parser), policy decisions by the
+ * SDES engine (sdes_check, and sdes_offer's check of an SRTP-side offer),
+ * $sdes(...), RPC and statistics are real. Rewriting SDP and pushing keys
+ * need the engine's offer/answer state kept with the call and srtpd's
+ * control client; neither is wired yet, so sdes_offer/answer/rekey/delete
+ * return SDES_RC_UNAVAILABLE (-5) with a reason after their checks, never
+ * a pretend success.
  *
  * Return codes (Kamailio: positive = true, 0 would stop the script):
  *    1 success
@@ -33,6 +35,7 @@
 #include "core/sr_module.h"
 
 #include "sdes/kam_body.h"
+#include "sdes/kam_engine.h"
 #include "sdes/kam_flags.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
@@ -153,12 +156,12 @@ static void rpc_rekey(rpc_t *rpc, void *ctx)
         rpc->fault(ctx, 400, "Call-ID expected");
         return;
     }
-    rpc->fault(ctx, 501, "sdes.rekey needs the srtpd control client, not built into this sdes.so");
+    rpc->fault(ctx, 501, "sdes.rekey needs the srtpd control client, not wired into this sdes.so yet");
 }
 
 static void rpc_list(rpc_t *rpc, void *ctx)
 {
-    rpc->fault(ctx, 501, "sdes.list needs the srtpd control client, not built into this sdes.so");
+    rpc->fault(ctx, 501, "sdes.list needs the srtpd control client, not wired into this sdes.so yet");
 }
 
 static const char *rpc_relays_doc[] = {"List relays: address, weight, transport, state.", 0};
@@ -235,6 +238,14 @@ static int mod_init(void)
     if (parse_default("default_flags", p_default_flags,
                       SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC) < 0)
         return -1;
+    {
+        sdes_policy pol;
+        char err[200];
+        if (sdes_kam_engine_policy(&defaults, &pol, err, sizeof(err)) < 0) {
+            LM_ERR("default_* parameters: %s\n", err);
+            return -1;
+        }
+    }
     if (p_timeout_ms < 10 || p_timeout_ms > 60000 || p_retries < 0 || p_retries > 10 ||
         p_ping_interval < 1 || p_ping_interval > 3600) {
         LM_ERR("timeout_ms must be 10..60000, retries 0..10, ping_interval 1..3600\n");
@@ -252,8 +263,9 @@ static int mod_init(void)
         return -1;
     }
     sdes_kam_flags_format(&defaults, buf, sizeof(buf));
-    LM_INFO("sdes: defaults %s; %d relay(s); SDES engine and control client not built in:"
-            " offer/answer/rekey/delete return %d\n",
+    LM_INFO("sdes: defaults %s; %d relay(s); policy checks by the SDES engine; offer/answer"
+            " rewriting and the srtpd control client not wired: offer/answer/rekey/delete"
+            " return %d\n",
             buf, sdes_kam_relay_count(), SDES_RC_UNAVAILABLE);
     return 0;
 }
@@ -290,55 +302,30 @@ static int fail(sip_msg_t *msg, sdes_op op, int rc, stat_var *counter)
     return rc;
 }
 
-/* Without the engine, one policy decision is still certain: under
- * require/strong, an SDP with an active RTP stream that has no a=crypto
- * fails (RFC 4568 §7.1.1: a=crypto is the only key carrier). Returns 0 when
- * every active RTP stream has a=crypto, else the rc after recording why.
- * Judging the lines themselves (suites, session parameters, lifetimes) is
- * the engine's. */
-static int crypto_presence(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f)
+/* The offer against the call's policy, judged by the SDES engine
+ * (kam_engine.c): suites, tag and key lengths, session parameters and
+ * lifetimes of every a=crypto, SRTP required or not (RFC 4568 §7.1).
+ * Returns 1, or the negative code after recording the engine's reason. */
+static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, const str *body)
 {
-    int n, c, first;
-    if (sdes_kam_body_count_crypto(msg, &n, &c, &first) < 0) {
-        sdes_kam_result_set(SDES_RC_ERROR, "SDP not parsed");
-        return fail(msg, op, SDES_RC_ERROR, NULL);
-    }
-    if (n == 0) {
-        sdes_kam_result_set(SDES_RC_POLICY, "no active RTP stream to protect");
-        return fail(msg, op, SDES_RC_POLICY, st_rejected);
-    }
-    if (c < n) {
-        sdes_kam_result_set(SDES_RC_POLICY, "media stream %d has no a=crypto (policy %s)",
-                            first, sdes_kam_policy_name(f->policy));
-        return fail(msg, op, SDES_RC_POLICY, st_rejected);
-    }
-    return 0;
+    char reason[SDES_REASON_LEN], suite[48];
+    sdes_rej code = sdes_kam_engine_check(f, body->s, (size_t)body->len, reason,
+                                          sizeof(reason), suite, sizeof(suite));
+    int rc = sdes_kam_engine_rc(code);
+    sdes_kam_result_suite(suite);
+    if (rc > 0)
+        return sdes_kam_result_set(SDES_RC_OK, NULL);
+    sdes_kam_result_set(rc, "%s", reason);
+    return fail(msg, op, rc,
+                rc == SDES_RC_POLICY ? st_rejected : rc == SDES_RC_BAD_SDP ? st_bad_sdp : NULL);
 }
 
-static int policy_requires_srtp(const sdes_kam_flags *f)
-{
-    return f->policy == SDES_KAM_POLICY_REQUIRE || f->policy == SDES_KAM_POLICY_STRONG;
-}
-
-/* Modes whose incoming offer is the SRTP side, so require/strong apply to
- * it (encrypt and osrtp take a plain offer by design). */
+/* Modes whose incoming offer is the SRTP side, so the policy judges it
+ * (encrypt and osrtp take a plain offer by design). */
 static int offer_side_is_srtp(const sdes_kam_flags *f)
 {
     return f->mode == SDES_KAM_MODE_DECRYPT || f->mode == SDES_KAM_MODE_REKEY ||
            f->mode == SDES_KAM_MODE_PASSTHROUGH;
-}
-
-static int check_policy(sip_msg_t *msg, const sdes_kam_flags *f)
-{
-    int rc;
-    if (!policy_requires_srtp(f))
-        return sdes_kam_result_set(SDES_RC_OK, NULL);
-    if ((rc = crypto_presence(msg, OP_CHECK, f)) != 0)
-        return rc;
-    sdes_kam_result_set(SDES_RC_UNAVAILABLE,
-                        "judging a=crypto lines needs the SDES engine, not built into this "
-                        "sdes.so");
-    return fail(msg, OP_CHECK, SDES_RC_UNAVAILABLE, st_unavailable);
 }
 
 static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
@@ -357,11 +344,18 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
     }
     sdes_kam_flags_apply_defaults(&f, &defaults);
     sdes_kam_result_begin(msg, sdes_kam_mode_name(f.mode));
+    {
+        sdes_policy pol;
+        if (sdes_kam_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
+            sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", err);
+            return fail(msg, op, SDES_RC_ERROR, NULL);
+        }
+    }
 
     if (op == OP_DELETE) {
         sdes_kam_result_set(SDES_RC_UNAVAILABLE,
-                            "deleting a call needs the srtpd control client, not built into "
-                            "this sdes.so");
+                            "deleting a call needs the srtpd control client, not wired into "
+                            "this sdes.so yet");
         return fail(msg, op, SDES_RC_UNAVAILABLE, st_unavailable);
     }
 
@@ -373,16 +367,15 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
         return fail(msg, op, SDES_RC_BAD_SDP, st_bad_sdp);
     }
     if (op == OP_CHECK)
-        return check_policy(msg, &f);
-    if (op == OP_OFFER && policy_requires_srtp(&f) && offer_side_is_srtp(&f)) {
-        int rc = crypto_presence(msg, op, &f);
-        if (rc != 0)
+        return engine_check(msg, op, &f, &body);
+    if (op == OP_OFFER && offer_side_is_srtp(&f)) {
+        int rc = engine_check(msg, op, &f, &body);
+        if (rc < 0)
             return rc;
     }
 
     sdes_kam_result_set(SDES_RC_UNAVAILABLE,
-                        "%s needs the SDES engine and srtpd control client, not built into "
-                        "this sdes.so",
+                        "%s: SDP rewrite and srtpd control are not wired into this sdes.so yet",
                         op_names[op]);
     return fail(msg, op, SDES_RC_UNAVAILABLE, st_unavailable);
 }
@@ -393,14 +386,21 @@ static int fixup_flags(void **param, int param_no)
 {
     char err[200];
     sdes_kam_flags f;
+    sdes_policy pol;
 
     if (fixup_spve_null(param, param_no) < 0)
         return -1;
     /* A constant flag string is checked now, so `kamailio -c` catches a
      * typo; one holding variables is checked per call. */
     gparam_t *gp = (gparam_t *)*param;
-    if (gp->type == GPARAM_TYPE_STR &&
-        sdes_kam_flags_parse(gp->v.str.s, (size_t)gp->v.str.len, &f, err, sizeof(err)) < 0) {
+    if (gp->type != GPARAM_TYPE_STR)
+        return 0;
+    if (sdes_kam_flags_parse(gp->v.str.s, (size_t)gp->v.str.len, &f, err, sizeof(err)) < 0) {
+        LM_ERR("sdes flags \"%.*s\": %s\n", gp->v.str.len, gp->v.str.s, err);
+        return -1;
+    }
+    sdes_kam_flags_apply_defaults(&f, &defaults);
+    if (sdes_kam_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
         LM_ERR("sdes flags \"%.*s\": %s\n", gp->v.str.len, gp->v.str.s, err);
         return -1;
     }

@@ -3,9 +3,10 @@
 # accepts each, each starts on loopback (module fix-ups run, so flag typos
 # would fail here), answers real INVITEs from the e2e-ua agents with what
 # sdes.so does today, and stops cleanly. Decisions that need no engine are
-# checked for real (488 + reason for offers without a=crypto under
-# require/strong, late offers refused by the policy edge); the rest must be
-# an honest 501 "not built into this sdes.so", never a pretend success.
+# checked for real (the SDES engine judges every offer against the cfg's
+# policy: 488 + the engine's reason; late offers refused by the policy
+# edge); what is not wired yet (SDP rewrite, srtpd) must be an honest 501
+# "not wired into this sdes.so yet", never a pretend success.
 # When the SDES engine and srtpd client are wired in, the 501 cases become
 # full calls with media (issue 5) and this test changes with them.
 . "$(dirname "$0")/lib.sh"
@@ -33,13 +34,14 @@ INSIDE=$(free_udp_port)
 if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   pass "legacy-pbx.cfg starts (outside $KAM_PORT, inside $INSIDE)"
   ask lp-in "$INSIDE" bob pbx --expect-code 501
-  check "legacy-pbx: PBX offer -> sdes_offer(encrypt) says not built in (501)" \
-    ua_has lp-in "final=501 sdes: sdes_offer needs the SDES engine"
+  check "legacy-pbx: PBX offer -> sdes_offer(encrypt) says not wired (501)" \
+    ua_has lp-in "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
   ask lp-out "$KAM_PORT" pbx phone --expect-code 501
-  check "legacy-pbx: SRTP offer from outside -> 501 (engine not built in)" ua_ok lp-out
+  check "legacy-pbx: SRTP offer from outside passes the policy, then 501 (not wired)" \
+    ua_has lp-out "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
   ask lp-out-plain "$KAM_PORT" pbx pbx --expect-code 488
   check "legacy-pbx: plain offer from outside -> 488 (decrypt require)" \
-    ua_has lp-out-plain "final=488 media stream 0 has no a=crypto (policy require)"
+    ua_has lp-out-plain "final=488 SRTP_REQUIRED: plain RTP but the policy requires SRTP"
   check "legacy-pbx: Kamailio alive" kam_alive
   kam_stop
 else
@@ -50,17 +52,19 @@ fi
 if start cfg/edge-policy.cfg; then
   pass "edge-policy.cfg starts"
   ask ep-plain "$KAM_PORT" bob pbx --expect-code 488
-  check "edge-policy: offer without a=crypto -> 488 with reason" \
-    ua_has ep-plain "final=488 media stream 0 has no a=crypto (policy strong)"
-  ask ep-legacy "$KAM_PORT" legacy-bob pbx --expect-code 488
-  check "edge-policy: per-route policy (legacy-* -> require)" \
-    ua_has ep-legacy "final=488 media stream 0 has no a=crypto (policy require)"
+  check "edge-policy: offer without a=crypto -> 488 with reason" ua_has ep-plain "final=488 SRTP_REQUIRED: plain RTP but the policy requires SRTP"
+  ask ep-weak "$KAM_PORT" bob phone --suite AES_CM_128_HMAC_SHA1_32 --expect-code 488
+  check "edge-policy: strong policy refuses a 32-bit tag with the reason" ua_has ep-weak \
+    "final=488 NO_ACCEPTABLE_CRYPTO: no acceptable a=crypto (m=0: suite not allowed by policy)"
+  ask ep-legacy "$KAM_PORT" legacy-bob phone --suite AES_CM_128_HMAC_SHA1_32 --expect-code 501
+  check "edge-policy: per-route policy: legacy-* (require) lets the 32-bit tag pass the check" \
+    ua_has ep-legacy "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
   ask ep-late "$KAM_PORT" bob pbx --offer-file /dev/null --expect-code 488
   check "edge-policy: late offer refused with reason" \
     ua_has ep-late "final=488 SDP offer with a=crypto required"
   ask ep-srtp "$KAM_PORT" bob phone --expect-code 501
-  check "edge-policy: SRTP offer -> 501 (judging suites needs the engine)" \
-    ua_has ep-srtp "final=501 sdes: judging a=crypto lines needs the SDES engine"
+  check "edge-policy: strong SRTP offer passes the check, then 501 (not wired)" \
+    ua_has ep-srtp "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
   check "edge-policy: Kamailio alive" kam_alive
   kam_stop
 else
@@ -71,11 +75,10 @@ fi
 if start cfg/rekey-edge.cfg; then
   pass "rekey-edge.cfg starts"
   ask rk-plain "$KAM_PORT" bob pbx --expect-code 488
-  check "rekey-edge: plain offer -> 488 (rekey require)" \
-    ua_has rk-plain "final=488 media stream 0 has no a=crypto (policy require)"
+  check "rekey-edge: plain offer -> 488 (rekey require)" ua_has rk-plain "final=488 SRTP_REQUIRED: plain RTP but the policy requires SRTP"
   ask rk-srtp "$KAM_PORT" bob phone --expect-code 501
-  check "rekey-edge: SRTP offer -> 501 (engine not built in)" \
-    ua_has rk-srtp "final=501 sdes: sdes_offer needs the SDES engine"
+  check "rekey-edge: SRTP offer passes the policy, then 501 (not wired)" \
+    ua_has rk-srtp "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
   check "rekey-edge: Kamailio alive" kam_alive
   kam_stop
 else

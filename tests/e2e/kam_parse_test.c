@@ -1,7 +1,8 @@
 /*
  * tests/e2e/kam_parse_test.c — unit tests of sdes.so's Kamailio-free
  * parsers: the cfg-function flag strings (modules/sdes/kam_flags.c) and
- * the "relay" module parameter (modules/sdes/kam_relayspec.c). Lives with
+ * the "relay" module parameter (modules/sdes/kam_relayspec.c), and the
+ * flags-to-engine bridge (modules/sdes/kam_engine.c). Lives with
  * the e2e tests because it belongs to the module glue; runs as a unit test
  * (and under ASan/UBSan with `make asan`).
  */
@@ -9,6 +10,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
+#include "sdes/kam_engine.h"
 #include "sdes/kam_flags.h"
 #include "sdes/kam_relayspec.h"
 #include "tests/check.h"
@@ -197,6 +199,77 @@ static void test_relay_rejections(void)
     CHECK(strstr(err, "too long") != NULL);
 }
 
+/* Offers with RFC 5737 addresses; the key is 30 bytes of base64 text. */
+#define SDP_HEAD "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+static const char sdp_plain[] = SDP_HEAD "m=audio 4000 RTP/AVP 0\r\n";
+static const char sdp_80[] = SDP_HEAD "m=audio 4000 RTP/SAVP 0\r\n"
+    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+static const char sdp_32[] = SDP_HEAD "m=audio 4000 RTP/SAVP 0\r\n"
+    "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+
+static void test_engine_policy_mapping(void)
+{
+    sdes_policy p;
+    CHECK_EQ(parse("strong suites=AEAD_AES_256_GCM,AES_CM_128_HMAC_SHA1_80 mki=2 lifetime=2^31 roc=reset"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.srtp, SDES_SRTP_REQUIRE);
+    CHECK_EQ(p.min_tag_bits, 80);
+    CHECK_EQ(p.min_key_bits, 128);
+    CHECK(p.forbid_unencrypted && p.forbid_unauthenticated);
+    CHECK_EQ(p.n_suites, 2);
+    CHECK_EQ(p.suites[0], SG_SUITE_AEAD_AES_256_GCM);
+    CHECK_EQ(p.gen_mki_len, 2);
+    CHECK_EQ(p.gen_lifetime, UINT64_C(1) << 31);
+    CHECK_EQ(p.max_lifetime, UINT64_C(1) << 31);
+    CHECK_EQ(p.roc, SG_ROC_RESET);
+    CHECK_EQ(parse("optional"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.srtp, SDES_SRTP_OPTIONAL);
+    /* The engine generates MKIs of 0..4 bytes: a larger one is refused
+     * with the engine's reason, at start-up for constant flags. */
+    CHECK_EQ(parse("mki=5"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), -1);
+    CHECK(err[0] != '\0');
+}
+
+static void test_engine_check(void)
+{
+    char reason[SDES_REASON_LEN], suite[48];
+    CHECK_EQ(parse("require"), 0);
+    CHECK_EQ(sdes_kam_engine_check(&f, sdp_plain, strlen(sdp_plain), reason, sizeof(reason),
+                                   suite, sizeof(suite)),
+             SDES_REJ_SRTP_REQUIRED);
+    CHECK_EQ(sdes_kam_engine_rc(SDES_REJ_SRTP_REQUIRED), -2);
+    CHECK(strncmp(reason, "SRTP_REQUIRED", 13) == 0);
+    CHECK_STR_EQ(suite, "");
+
+    CHECK_EQ(sdes_kam_engine_check(&f, sdp_80, strlen(sdp_80), reason, sizeof(reason), suite,
+                                   sizeof(suite)),
+             SDES_REJ_OK);
+    CHECK_STR_EQ(reason, "");
+    CHECK_STR_EQ(suite, "AES_CM_128_HMAC_SHA1_80");
+
+    CHECK_EQ(parse("strong suites=AES_CM_128_HMAC_SHA1_32,AES_CM_128_HMAC_SHA1_80"), 0);
+    CHECK_EQ(sdes_kam_engine_check(&f, sdp_32, strlen(sdp_32), reason, sizeof(reason), suite,
+                                   sizeof(suite)),
+             SDES_REJ_NO_ACCEPTABLE_CRYPTO);
+    CHECK(strstr(reason, "min-tag") != NULL);
+
+    CHECK_EQ(parse("optional"), 0);
+    CHECK_EQ(sdes_kam_engine_check(&f, sdp_plain, strlen(sdp_plain), reason, sizeof(reason),
+                                   suite, sizeof(suite)),
+             SDES_REJ_OK);
+    CHECK_STR_EQ(suite, "");
+
+    static const char junk[] = "this is not SDP\r\n";
+    sdes_rej code = sdes_kam_engine_check(&f, junk, strlen(junk), reason, sizeof(reason), suite,
+                                       sizeof(suite));
+    CHECK_EQ(sdes_kam_engine_rc(code), -4);
+    CHECK(reason[0] != '\0');
+    CHECK_EQ(sdes_kam_engine_check(NULL, junk, 1, reason, sizeof(reason), suite, sizeof(suite)),
+             SDES_REJ_BAD_PARAM);
+}
+
 int main(void)
 {
     RUN(test_flags_full);
@@ -207,5 +280,7 @@ int main(void)
     RUN(test_flags_format_truncates);
     RUN(test_relay_good);
     RUN(test_relay_rejections);
+    RUN(test_engine_policy_mapping);
+    RUN(test_engine_check);
     return check_summary("kam_parse");
 }

@@ -5,12 +5,15 @@
 #   - it loads (version/flags match), start-up checks refuse bad flags and
 #     an unauthenticated remote relay;
 #   - RPC sdes.relays/stats/rekey/list and kex statistics;
-#   - sdes_check: 488 with the reason for an offer without a=crypto;
+#   - sdes_check, judged by the SDES engine: 488 with the engine's reason
+#     for a plain offer under require and for 32-bit tags under strong; an
+#     acceptable offer passes, $sdes(suite) names the suite, the call and
+#     its media go through;
 #   - bad input (garbage SDP, non-SDP body, SDP without media, bad runtime
 #     flags) gets a clear reply and log line, Kamailio keeps running and a
 #     plain call afterwards still carries media both ways;
-#   - functions that need the SDES engine / srtpd control client (not built
-#     in yet) answer -5 with a reason instead of pretending to succeed.
+#   - offer/answer/delete, whose SDP rewrite and srtpd control are not wired
+#     yet, answer -5 with a reason instead of pretending to succeed.
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-module
 need "$E2E_UA" "the test user agent"
@@ -85,14 +88,32 @@ check "\$sdes() is \$null where no sdes function ran" grep -q "test: plain rc=1 
 
 ask nocrypto check pbx --expect-code 488
 check "sdes_check(require): offer without a=crypto -> 488" ua_ok nocrypto
-check "488 reason from \$sdes(reason)" ua_has nocrypto "final=488 media stream 0 has no a=crypto (policy require)"
-check "policy rejection logged with Call-ID" grep -q "sdes_check: Call-ID .*: media stream 0 has no a=crypto (policy require) (rc -2)" "$KAM_LOG"
+check "488 reason from \$sdes(reason) (the engine's)" ua_has nocrypto \
+  "final=488 SRTP_REQUIRED: plain RTP but the policy requires SRTP (m=0 RTP/AVP without a=crypto)"
+check "policy rejection logged with Call-ID" grep -q \
+  "sdes_check: Call-ID .*: SRTP_REQUIRED: plain RTP but the policy requires SRTP .*(rc -2)" "$KAM_LOG"
 
-ask withcrypto check phone --expect-code 501
-check "sdes_check(require) with a=crypto: -5, engine not built (no pretend pass)" ua_has withcrypto "final=501 sdes: judging a=crypto lines needs the SDES engine"
+# An acceptable SRTP offer passes sdes_check: the call goes through untouched.
+call checkok check phone phone
+ua_wait checkok-uas
+check "sdes_check(require) passes an acceptable SRTP offer: call ok" ua_ok checkok-uac
+check "... media both ways (phones' own SRTP)" both_ways checkok
+check "... \$sdes(suite) names the accepted suite" grep -q \
+  "test: check rc=1 sdes-rc=1 mode=encrypt suite=AES_CM_128_HMAC_SHA1_80 " "$KAM_LOG"
+
+# strong: 32-bit tags are refused; an offer with a strong suite too passes
+# and the policy's preference picks it.
+ask weak strong phone --suite AES_CM_128_HMAC_SHA1_32 --expect-code 488
+check "sdes_check(strong): only a 32-bit-tag suite -> 488 with the engine's reason" ua_has weak \
+  "final=488 NO_ACCEPTABLE_CRYPTO: no acceptable a=crypto (m=0: auth tag shorter than policy min-tag)"
+call mixed strong phone phone --suite AEAD_AES_256_GCM -- --suite AES_CM_128_HMAC_SHA1_32 --suite AEAD_AES_256_GCM
+ua_wait mixed-uas
+check "sdes_check(strong): weak + strong offer passes" ua_ok mixed-uac
+check "... and the accepted suite is the strong one" grep -q "test: strong rc=1 .*suite=AEAD_AES_256_GCM " "$KAM_LOG"
 
 ask offer offer pbx --expect-code 501
-check "sdes_offer: -5 with the reason, not a pretend success" ua_has offer "final=501 sdes: sdes_offer needs the SDES engine"
+check "sdes_offer: -5 with the reason, not a pretend success" ua_has offer \
+  "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
 
 printf 'this is not SDP\r\nat all\r\n' >"$WORK/garbage.sdp"
 ask garbage check pbx --offer-file "$WORK/garbage.sdp" --expect-code 400
@@ -113,8 +134,8 @@ check "bad runtime flags -> -1 with the reason" ua_has badflags "final=500 sdes 
 call answer answer pbx pbx
 ua_wait answer-uas
 check "call with sdes_answer in onreply_route completes" ua_ok answer-uac
-check "sdes_answer ran on the 200 and said -5 (engine not built)" grep -q "test: sdes_answer on 200 rc=-5" "$KAM_LOG"
-check "sdes_delete ran on BYE and said -5 (control client not built)" grep -q "test: sdes_delete rc=-5 reason=deleting a call needs the srtpd control client" "$KAM_LOG"
+check "sdes_answer ran on the 200 and said -5 (not wired)" grep -q "test: sdes_answer on 200 rc=-5 reason=sdes_answer: SDP rewrite and srtpd control are not wired" "$KAM_LOG"
+check "sdes_delete ran on BYE and said -5 (control client not wired)" grep -q "test: sdes_delete rc=-5 reason=deleting a call needs the srtpd control client" "$KAM_LOG"
 
 check "Kamailio still running after bad input" kam_alive
 call after plain pbx pbx
@@ -123,11 +144,11 @@ check "a plain call after the bad input still works" ua_ok after-uac
 check "... with media both ways" both_ways after
 
 S=$(kam_rpc sdes.stats)
-check "sdes.stats offers_rejected = 1" grep -qE 'offers_rejected: 1$' <<<"$S"
+check "sdes.stats offers_rejected = 2" grep -qE 'offers_rejected: 2$' <<<"$S"
 check "sdes.stats bad_sdp = 3" grep -qE 'bad_sdp: 3$' <<<"$S"
 check "sdes.stats calls_encrypted = 0 (nothing was)" grep -qE 'calls_encrypted: 0$' <<<"$S"
 K=$(kam_rpc stats.get_statistics sdes:)
-check "kex statistics agree: sdes:offers_rejected = 1" grep -q 'sdes:offers_rejected = 1' <<<"$K"
+check "kex statistics agree: sdes:offers_rejected = 2" grep -q 'sdes:offers_rejected = 2' <<<"$K"
 check "kex statistics agree: sdes:bad_sdp = 3" grep -q 'sdes:bad_sdp = 3' <<<"$K"
 
 kam_stop
