@@ -139,6 +139,8 @@ static void print_results(const sdes_result *r, bool show)
             fprintf(stderr, " relay=%s:%u peer=%s:%u%s%s%s", m->relay.addr[0] ? m->relay.addr : "-",
                     m->relay.port, m->peer_addr, m->peer_port, m->rtcp_mux ? " rtcp-mux" : "",
                     m->hold ? " hold" : "", m->rekeyed ? " rekeyed" : "");
+            if (m->roc == SG_ROC_RESET)
+                fputs(" roc=reset", stderr);
             print_keyset("a_rx", &m->a_rx, show);
             print_keyset("a_tx", &m->a_tx, show);
             print_keyset("b_rx", &m->b_rx, show);
