@@ -5,8 +5,8 @@
 # suite and MKI per leg, packets sent/received and whether the audio
 # arrived intact. Stops everything it started.
 #
-# It reports what really happened. While sdes.so is not yet wired to the
-# SDES engine and srtpd, the call through the edge is refused (501 with the
+# It reports what really happened. While sdes.so does not yet rewrite SDP
+# and drive srtpd, the call through the edge is refused (501 with the
 # reason) and the demo says so and exits 1; the agents' own SRTP call
 # (no edge in between) is shown first so the parts that work are visible.
 set -u
@@ -85,6 +85,6 @@ if ua_ok edge-uac && ua_ok edge-uas 2>/dev/null; then
 fi
 reason=$(sed -n 's/^ua: final=//p' "$WORK/edge-uac.out")
 say "  call through Kamailio + sdes.so:     NOT COMPLETED (final: ${reason:-none})"
-say "  sdes.so is not yet wired to the SDES engine and srtpd's control client;"
-say "  until it is, sdes_offer/answer return -5 and the cfg answers 501 with that reason."
+say "  sdes.so checks offers with the SDES engine but does not yet rewrite SDP or drive"
+say "  srtpd; until it does, sdes_offer/answer return -5 and the cfg answers 501 with that reason."
 exit 1

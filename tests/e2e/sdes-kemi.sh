@@ -1,0 +1,48 @@
+#!/bin/bash
+# tests/e2e/sdes-kemi.sh — every KEMI export of sdes.so (KSR.sdes.*) called
+# from a JavaScript routing script (app_jsdt, in Debian's kamailio package)
+# on real INVITEs: each returns the same codes as the cfg functions, and
+# $sdes() is readable from KEMI.
+. "$(dirname "$0")/lib.sh"
+e2e_init sdes-kemi
+need "$E2E_UA" "the test user agent"
+need "$E2E_BUILD/sdes.so" "the Kamailio module"
+CFG=tests/e2e/sdes-kemi.cfg
+
+check "kamailio -c accepts the KEMI cfg" kam_check $CFG -A "KEMI_JS=\"$E2E_ROOT/tests/e2e/sdes-kemi.js\""
+if ! kam_start $CFG -A "KEMI_JS=\"$E2E_ROOT/tests/e2e/sdes-kemi.js\""; then
+  fail "kamailio with app_jsdt + sdes.so starts" "$(tail -5 "$KAM_LOG")"; summary; exit 1
+fi
+pass "kamailio with app_jsdt + sdes.so starts"
+
+kemi() { # FN ROLE EXPECTED-FINAL-TEXT [caller args]
+  local fn=$1 role=$2 want=$3; shift 3
+  ua_uac "k-$fn-$role" "$role" --to "sip:$fn@127.0.0.1:9" --proxy "127.0.0.1:$KAM_PORT" \
+    --timeout 10 --expect-code 488 "$@"
+  check "KSR.sdes $fn ($role offer): $want" ua_has "k-$fn-$role" "final=488 kemi $fn $want"
+}
+NW="reason=sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
+kemi check pbx "rc=1 suite= reason="
+kemi check phone "rc=1 suite=AES_CM_128_HMAC_SHA1_80 reason="
+kemi check_policy pbx "rc=-2 suite= reason=SRTP_REQUIRED: plain RTP but the policy requires SRTP"
+kemi check_policy phone "rc=1 suite=AES_CM_128_HMAC_SHA1_80 reason="
+kemi offer pbx "rc=-5 suite= $NW"
+kemi offer_flags pbx "rc=-2 suite= reason=SRTP_REQUIRED"
+kemi offer_flags phone "rc=-5 suite=AES_CM_128_HMAC_SHA1_80 $NW"
+kemi bad_flags pbx "rc=-1 suite= reason=bad flags: unknown mode 'nope'"
+kemi answer pbx "rc=-5 suite= reason=sdes_answer: SDP rewrite and srtpd control are not wired"
+kemi answer_flags pbx "rc=-5 suite= reason=sdes_answer: SDP rewrite"
+kemi delete pbx "rc=-5 suite= reason=deleting a call needs the srtpd control client"
+kemi delete_flags pbx "rc=-5 suite= reason=deleting a call needs the srtpd control client"
+kemi rekey pbx "rc=-5 suite= reason=sdes_rekey: SDP rewrite and srtpd control are not wired"
+kemi rekey_flags pbx "rc=-5 suite= reason=sdes_rekey: SDP rewrite"
+printf 'not sdp\r\n' >"$WORK/junk.sdp"
+ua_uac k-junk pbx --to "sip:check@127.0.0.1:9" --proxy "127.0.0.1:$KAM_PORT" --timeout 10 \
+  --expect-code 488 --offer-file "$WORK/junk.sdp"
+check "KSR.sdes check on garbage SDP: rc=-4" ua_has k-junk "final=488 kemi check rc=-4 suite= reason=malformed SDP"
+check "Kamailio still running" kam_alive
+kam_stop
+if [ "$E2E_FAIL" != 0 ]; then
+  grep -h "final=" "$WORK"/*.out; tail -20 "$KAM_LOG"
+fi
+summary
