@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1095,6 +1096,54 @@ static void test_burst_never_disables_socket(void)
     call_teardown(&c);
 }
 
+/* ng retransmission through the daemon: the same datagram twice gets the
+ * same reply and the offer runs once (one call created, one port pair). */
+static void test_retransmission(void)
+{
+    const ctl_be *r = cmd_call("statistics", NULL);
+    CHECK(r);
+    int64_t created = ru_int(r, "calls-created");
+    uint16_t lp;
+    int fd = ru_udp(&lp);
+    unsigned cport = (unsigned)atoi(strrchr(D.ctl, ':') + 1);
+    const char msg[] = "retx-1 d7:call-id7:retx@t17:command5:offer7:streamsld5:indexi0eeee";
+    uint8_t r1[4096], r2[4096];
+    ru_send(fd, (uint16_t)cport, msg, sizeof(msg) - 1);
+    int n1 = ru_recv(fd, r1, sizeof(r1), 1000, NULL);
+    ru_send(fd, (uint16_t)cport, msg, sizeof(msg) - 1);
+    int n2 = ru_recv(fd, r2, sizeof(r2), 1000, NULL);
+    CHECK(n1 > 0);
+    CHECK_EQ(n1, n2);
+    CHECK_MEM_EQ(r1, r2, (size_t)n1);
+    CHECK(memmem(r1, (size_t)n1, "6:result2:ok", 12));
+    r = cmd_call("statistics", NULL);
+    CHECK_EQ(ru_int(r, "calls-created"), created + 1);
+    close(fd);
+    cmd_call("delete", "retx@t1");
+}
+
+/* A unix control socket is created 0600 and works with srtpctl. */
+static void test_unix_control_socket(void)
+{
+    char path[96], lst[112], cmd[200], out[256];
+    snprintf(path, sizeof(path), "/tmp/srtpd-test-%d.sock", (int)getpid());
+    snprintf(lst, sizeof(lst), "unix:%s", path);
+    const char *extra[] = {"--listen", lst, NULL};
+    ru_srtpd U;
+    CHECK(ru_srtpd_start(&U, NULL, extra)); /* listens on UDP and on the unix socket */
+    struct stat st;
+    bool ok = stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && S_ISSOCK(st.st_mode);
+    snprintf(cmd, sizeof(cmd), "build/srtpctl --socket %s ping 2>&1", lst);
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+    out[n] = 0;
+    int pst = p ? pclose(p) : -1;
+    ru_srtpd_stop(&U);
+    CHECK_MSG(ok, "socket missing or mode not 0600");
+    CHECK_MSG(pst == 0 && strstr(out, "pong"), "%s", out);
+    CHECK_MSG(stat(path, &st) != 0, "socket not removed at stop");
+}
+
 static int stop_status = -1;
 static void test_sigterm_clean_exit(void)
 {
@@ -1127,6 +1176,8 @@ int main(void)
     RUN(test_ipv6_leg);
     RUN(test_control_commands);
     RUN(test_srtpctl);
+    RUN(test_retransmission);
+    RUN(test_unix_control_socket);
     RUN(test_sighup_reopens_log);
     RUN(test_no_key_in_log);
     RUN(test_auth_daemon);
