@@ -113,10 +113,11 @@ sg_status sg_srtp_retire_key(sg_srtp_ctx *ctx, const uint8_t *mki, size_t mki_le
 
 /* SRTP (RFC 3711 §3.3). in/in_len is an RTP packet; out receives the SRTP
  * packet (needs in_len + MKI + tag bytes). Errors: BAD_PARAM, MALFORMED,
- * BUFFER_SMALL, NO_KEY, KEY_EXPIRED, TOO_MANY_SSRC, CRYPTO, and REPLAY_OLD
- * when the sequence number would need a ROC below 0 (RFC 3711 Appendix A
- * estimate; the sender keeps the same estimate as the receiver so a relay
- * may forward reordered packets).
+ * BUFFER_SMALL, NO_KEY, KEY_EXPIRED, TOO_MANY_SSRC, CRYPTO; REPLAY when this
+ * index was already protected (a second encryption would reuse keystream,
+ * RFC 3711 §9.1; libsrtp2 refuses too) and REPLAY_OLD when it is behind the
+ * window or would need a ROC below 0 (Appendix A estimate: the sender keeps
+ * the receiver's estimate so a relay may forward reordered packets).
  * Layout: header | payload | MKI | tag; AEAD (GCM): header | payload | tag |
  * MKI (RFC 7714 §8, as libsrtp2). */
 sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,

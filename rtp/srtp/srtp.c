@@ -164,6 +164,11 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     uint64_t index;
     if (!sg_stream_estimate(&est, reset ? 0 : sm->roc_start, rd16(in + 2), &index))
         return SG_REPLAY_OLD;
+    /* Never encrypt twice under one index: a second packet with the same
+     * index would reuse the keystream (RFC 3711 §9.1; libsrtp2 refuses the
+     * same way). The sender's window is the receiver's. */
+    if ((st = sg_replay_check(&est, ctx->window, ctx->words, index)) != SG_OK)
+        return st;
     sg_sess *s = sg_stream_session(ctx, sm, slot, false, index, &st);
     if (!s)
         return st;

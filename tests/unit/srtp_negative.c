@@ -60,6 +60,37 @@ static void test_replay_and_too_old(void)
     }
 }
 
+/* The sender refuses to protect an index twice (keystream reuse, RFC 3711
+ * §9.1) and an index behind its window; the stream goes on. */
+static void test_protect_refuses_index_reuse(void)
+{
+    for (size_t s = 0; s < NSUITES; s++) {
+        sg_srtp_params p = {.suite = sg_suite_get(some_suites[s]), .replay_window = 64};
+        tu_pair t;
+        CHECK_EQ(tu_open(&t, &p, 1), 0);
+        uint8_t pkt[200], prot[200];
+        size_t pl;
+        for (unsigned i = 0; i < 100; i++) {
+            size_t len = tu_rtp(pkt, 8, (uint16_t)(65500 + i), 40, 0, 0);
+            CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+            if (i == 50) {
+                CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_REPLAY);
+                pkt[12] ^= 0xff; /* other payload, same index: still refused */
+                CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_REPLAY);
+            }
+        }
+        size_t len = tu_rtp(pkt, 8, (uint16_t)(65500 + 20), 40, 0, 0);
+        CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_REPLAY_OLD);
+        len = tu_rtp(pkt, 8, (uint16_t)(65500 + 90), 40, 0, 0);
+        CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_REPLAY);
+        len = tu_rtp(pkt, 8, (uint16_t)(65500 + 101), 40, 0, 0); /* 100 skipped */
+        CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+        len = tu_rtp(pkt, 8, (uint16_t)(65500 + 100), 40, 0, 0); /* late, in window */
+        CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+        tu_close(&t);
+    }
+}
+
 /* A fresh receiver sees packet P with one byte flipped: it must be
  * rejected, and must not create or move the stream: P itself then decodes
  * (RFC 3711 §3.3: state changes only after authentication). */
@@ -500,6 +531,7 @@ static void test_bad_params(void)
 int main(void)
 {
     RUN(test_replay_and_too_old);
+    RUN(test_protect_refuses_index_reuse);
     RUN(test_forged_every_byte);
     RUN(test_forged_interleaved);
     RUN(test_truncated_every_length);
