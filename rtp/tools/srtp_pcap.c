@@ -10,10 +10,10 @@
  * Linux cooked (v1, v2), raw IP and loopback captures. RTCP is told from RTP
  * by the second byte (RFC 5761 §4: RTCP packet types 192-223, i.e. RTP
  * payload types 64-95 with the marker bit, are never RTP), so rtcp-mux
- * streams work. One SRTP context per SSRC: when decrypting, a new SSRC tries
- * each --crypto line until one authenticates and is then bound to it; when
- * encrypting, the n-th SSRC seen uses the n-th line (the last line for any
- * further SSRC). Packets that fail authentication or the replay check are
+ * streams work. One SRTP context per SSRC and flow (pcap_streams.h says why
+ * the flow): when decrypting, a new one tries each --crypto line until one
+ * authenticates and is then bound to it; when encrypting, the n-th SSRC seen
+ * uses the n-th line (the last line for any further SSRC), in every flow. Packets that fail authentication or the replay check are
  * left out of OUT unless --keep-failed; every other packet is copied
  * unchanged. Changed packets get their IP/UDP lengths and checksums fixed.
  * Exit 0 when the files and keys were usable, whatever the packets were; 1
@@ -32,17 +32,12 @@
 #include <pcap/pcap.h>
 
 #include "tools/pcap_frame.h"
+#include "tools/pcap_streams.h"
 #include "tools/srtp_pcap_keys.h"
 
 #define MAX_LINES   16
-#define MAX_SSRCS   65536
+#define MAX_STREAMS 65536
 #define FRAME_MAX   (65536 + 256)
-
-typedef struct stream {
-    uint32_t ssrc;
-    int line;          /* index of the bound --crypto line */
-    sg_srtp_ctx *ctx;
-} stream;
 
 typedef struct counters {
     unsigned long read, done, failed, replayed, skipped, written;
@@ -54,8 +49,8 @@ typedef struct run {
     long port;         /* -1: every port */
     srtp_pcap_line lines[MAX_LINES];
     int n_lines;
-    stream *streams;
-    size_t n_streams, cap_streams;
+    pcap_streams streams;   /* (SSRC, flow) -> line, context */
+    pcap_streams ssrcs;     /* SSRC -> line (encrypt: the n-th SSRC, line n) */
     counters c;
 } run;
 
@@ -80,31 +75,21 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static stream *find_stream(run *r, uint32_t ssrc)
+/* The flow of a UDP datagram: addresses and ports, one direction. */
+static void flow_of(const uint8_t *frame, const pcap_frame *f, pcap_flow *flow)
 {
-    for (size_t i = 0; i < r->n_streams; i++)
-        if (r->streams[i].ssrc == ssrc)
-            return &r->streams[i];
-    return NULL;
-}
-
-static stream *add_stream(run *r, uint32_t ssrc, int line, sg_srtp_ctx *ctx)
-{
-    if (r->n_streams == r->cap_streams) {
-        size_t n = r->cap_streams ? r->cap_streams * 2 : 16;
-        if (n > MAX_SSRCS)
-            return NULL;
-        stream *s = realloc(r->streams, n * sizeof *s);
-        if (!s)
-            return NULL;
-        r->streams = s;
-        r->cap_streams = n;
+    memset(flow, 0, sizeof *flow); /* padding too: the table hashes bytes */
+    flow->ipv = (uint8_t)f->ip_version;
+    const uint8_t *ip = frame + f->ip_off;
+    if (f->ip_version == 4) {
+        memcpy(flow->src, ip + 12, 4);
+        memcpy(flow->dst, ip + 16, 4);
+    } else {
+        memcpy(flow->src, ip + 8, 16);
+        memcpy(flow->dst, ip + 24, 16);
     }
-    stream *s = &r->streams[r->n_streams++];
-    s->ssrc = ssrc;
-    s->line = line;
-    s->ctx = ctx;
-    return s;
+    flow->sport = f->sport;
+    flow->dport = f->dport;
 }
 
 static sg_status transform(run *r, sg_srtp_ctx *ctx, bool rtcp, const uint8_t *in, size_t len,
@@ -118,24 +103,30 @@ static sg_status transform(run *r, sg_srtp_ctx *ctx, bool rtcp, const uint8_t *i
 }
 
 /*
- * Transforms one RTP/RTCP payload with the SSRC's context, binding a new SSRC
- * to a line first. Returns the status of the transform (SG_OK with *out_len
- * set), or SG_TOO_MANY_SSRC / SG_ALLOC when the stream table is full.
+ * Transforms one RTP/RTCP payload with the context of its SSRC and flow,
+ * binding a new one to a line first. Returns the status of the transform
+ * (SG_OK with *out_len set), or SG_TOO_MANY_SSRC when the table is full.
  */
-static sg_status process(run *r, bool rtcp, uint32_t ssrc, const uint8_t *in, size_t len,
-                         uint8_t *out, size_t cap, size_t *out_len)
+static sg_status process(run *r, bool rtcp, uint32_t ssrc, const pcap_flow *flow,
+                         const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                         size_t *out_len)
 {
-    stream *s = find_stream(r, ssrc);
+    pcap_stream *s = pcap_streams_find(&r->streams, ssrc, flow);
     if (s)
         return transform(r, s->ctx, rtcp, in, len, out, cap, out_len);
     sg_srtp_dir dir = r->encrypt ? SG_SRTP_PROTECT : SG_SRTP_UNPROTECT;
     if (r->encrypt) {
-        int line = r->n_streams < (size_t)r->n_lines ? (int)r->n_streams : r->n_lines - 1;
+        /* The SSRC's line if it was seen in another flow, else the next. */
+        pcap_stream *known = pcap_streams_find(&r->ssrcs, ssrc, NULL);
+        int line = known ? known->line
+                 : r->ssrcs.n < (size_t)r->n_lines ? (int)r->ssrcs.n : r->n_lines - 1;
+        if (!known && !pcap_streams_add(&r->ssrcs, ssrc, NULL, line, NULL))
+            return SG_TOO_MANY_SSRC;
         sg_srtp_ctx *ctx = NULL;
         sg_status st = srtp_pcap_line_ctx(&r->lines[line], dir, &ctx);
         if (st != SG_OK)
             return st;
-        if (!add_stream(r, ssrc, line, ctx)) {
+        if (!pcap_streams_add(&r->streams, ssrc, flow, line, ctx)) {
             sg_srtp_ctx_free(ctx);
             return SG_TOO_MANY_SSRC;
         }
@@ -151,10 +142,12 @@ static sg_status process(run *r, bool rtcp, uint32_t ssrc, const uint8_t *in, si
             return st;
         st = transform(r, ctx, rtcp, in, len, out, cap, out_len);
         if (st == SG_OK) {
-            if (!add_stream(r, ssrc, i, ctx)) {
+            if (!pcap_streams_add(&r->streams, ssrc, flow, i, ctx)) {
                 sg_srtp_ctx_free(ctx);
                 return SG_TOO_MANY_SSRC;
             }
+            if (!pcap_streams_find(&r->ssrcs, ssrc, NULL))
+                pcap_streams_add(&r->ssrcs, ssrc, NULL, i, NULL); /* for the count */
             return SG_OK;
         }
         sg_srtp_ctx_free(ctx);
@@ -198,8 +191,10 @@ static int frame(run *r, int dlt, const struct pcap_pkthdr *h, const uint8_t *da
         return 0;
     }
     uint32_t ssrc = rd32(p + (rtcp ? 4 : 8));
+    pcap_flow flow;
+    flow_of(data, &f, &flow);
     size_t out_len = 0;
-    sg_status st = process(r, rtcp, ssrc, p, len, payload_out, FRAME_MAX, &out_len);
+    sg_status st = process(r, rtcp, ssrc, &flow, p, len, payload_out, FRAME_MAX, &out_len);
     if (st == SG_OK) {
         size_t n = pcap_frame_rewrite(data, &f, payload_out, out_len, buf, FRAME_MAX);
         if (n == 0) {
@@ -258,9 +253,8 @@ static bool same_file(const char *a, const char *b)
 
 static void cleanup(run *r)
 {
-    for (size_t i = 0; i < r->n_streams; i++)
-        sg_srtp_ctx_free(r->streams[i].ctx);
-    free(r->streams);
+    pcap_streams_free(&r->streams);
+    pcap_streams_free(&r->ssrcs);
     for (int i = 0; i < r->n_lines; i++)
         srtp_pcap_line_wipe(&r->lines[i]);
 }
@@ -269,6 +263,8 @@ int main(int argc, char **argv)
 {
     static run r;
     r.port = -1;
+    pcap_streams_init(&r.streams, MAX_STREAMS);
+    pcap_streams_init(&r.ssrcs, MAX_STREAMS);
     static const struct option opts[] = {
         { "crypto", required_argument, NULL, 'c' },
         { "port", required_argument, NULL, 'p' },
@@ -410,9 +406,9 @@ int main(int argc, char **argv)
     OPENSSL_cleanse(buf, sizeof buf);
     fprintf(stderr,
             "srtp-pcap: %lu packets read: %lu %s, %lu failed authentication, %lu replayed, "
-            "%lu skipped; %lu written, %zu SSRCs\n",
+            "%lu skipped; %lu written, %zu SSRCs in %zu streams\n",
             r.c.read, r.c.done, r.encrypt ? "encrypted" : "decrypted", r.c.failed,
-            r.c.replayed, r.c.skipped, r.c.written, r.n_streams);
+            r.c.replayed, r.c.skipped, r.c.written, r.ssrcs.n, r.streams.n);
 out:
     cleanup(&r);
     return rc;

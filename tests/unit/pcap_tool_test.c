@@ -355,7 +355,15 @@ static int same_bytes(const char *a, const char *b)
 
 /* ---- libsrtp2 cross-check --------------------------------------------- */
 
+static srtp_t ls_session_ssrc(int stream, uint32_t ssrc);
+
 static srtp_t ls_session(int stream)
+{
+    return ls_session_ssrc(stream, ssrcs[stream]);
+}
+
+/* A libsrtp2 session with stream's keys and suite for this SSRC. */
+static srtp_t ls_session_ssrc(int stream, uint32_t ssrc)
 {
     srtp_policy_t p;
     memset(&p, 0, sizeof p);
@@ -381,7 +389,7 @@ static srtp_t ls_session(int stream)
         break;
     }
     p.ssrc.type = ssrc_specific;
-    p.ssrc.value = ssrcs[stream];
+    p.ssrc.value = ssrc;
     p.window_size = 128;
     srtp_t s = NULL;
     return srtp_create(&s, &p) == srtp_err_status_ok ? s : NULL;
@@ -570,6 +578,48 @@ static void test_libsrtp_encrypted_capture(void)
     int rc = run(d);
     CHECK_MSG(rc == 0, "decrypt exit %d: %s", rc, err_text);
     CHECK_MSG(strstr(err_text, " 0 failed authentication, 0 replayed") != NULL, "%s", err_text);
+    CHECK(same_bytes(pin, pdec));
+}
+
+/*
+ * A re-keying relay forwards the SSRC unchanged: the capture holds SSRC A in
+ * two flows (in: line 1's key; out: line 3's key). srtp-pcap keeps a context
+ * per SSRC and flow, so both legs decrypt.
+ */
+static void test_same_ssrc_two_legs(void)
+{
+    static cap plain, enc;
+    char pin[256], penc[256], pdec[256];
+    path(pin, "in.pcap");
+    path(penc, "enc.pcap");
+    path(pdec, "dec.pcap");
+    memset(&plain, 0, sizeof plain);
+    memset(&enc, 0, sizeof enc);
+    plain.dlt = enc.dlt = DLT_RAW;
+    srtp_t in_leg = ls_session_ssrc(0, ssrcs[0]), out_leg = ls_session_ssrc(2, ssrcs[0]);
+    CHECK(in_leg && out_leg);
+    int bad = 0;
+    for (unsigned i = 0; i < 40; i++) {
+        uint8_t b[FR];
+        size_t n = rtp(b, ssrcs[0], (uint16_t)(900 + i / 2), 160);
+        int leg = i % 2;
+        uint16_t sport = leg ? 30000 : 40000, dport = leg ? 31000 : 50000;
+        frame(&plain, 4, sport, dport, b, n, K_RTP, 0, 0, 0, 0);
+        int len = (int)n;
+        bad |= srtp_protect(leg ? out_leg : in_leg, b, &len);
+        frame(&enc, 4, sport, dport, b, (size_t)len, K_RTP, 0, 0, 0, 0);
+    }
+    srtp_dealloc(in_leg);
+    srtp_dealloc(out_leg);
+    CHECK_EQ(bad, 0);
+    CHECK(write_cap(&plain, pin) == 0);
+    CHECK(write_cap(&enc, penc) == 0);
+    const char *d[] = { "decrypt", "--crypto", line_text[0], "--crypto", line_text[2], penc,
+                        pdec, NULL };
+    int rc = run(d);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
+    CHECK_MSG(strstr(err_text, "40 decrypted, 0 failed authentication") != NULL, "%s", err_text);
+    CHECK_MSG(strstr(err_text, "1 SSRCs in 2 streams") != NULL, "%s", err_text);
     CHECK(same_bytes(pin, pdec));
 }
 
@@ -885,6 +935,7 @@ int main(void)
     RUN(test_nanosecond_capture);
     RUN(test_libsrtp_encrypted_capture);
     RUN(test_pcapng_input);
+    RUN(test_same_ssrc_two_legs);
     RUN(test_forged_and_replayed);
     RUN(test_port_and_wrong_key);
     RUN(test_bad_inputs);
