@@ -5,7 +5,8 @@
  * key derivation), RFC 6188 §7 (AES-192/256 keystream and key derivation),
  * RFC 7714 §16-§17 (AES-GCM SRTP and SRTCP packets), and the NIST ACVP
  * SRTP-KDF cases with a key derivation rate (as carried in OpenSSL's
- * evpkdf_srtp.txt) for r = index DIV kdr.
+ * evpkdf_srtp.txt) for r = index DIV kdr, and libsrtp's srtp_validate()
+ * whole packets (from a master key, with the HMAC-SHA1 tag).
  */
 #include "srtp/sg_internal.h"
 #include "tests/check.h"
@@ -218,6 +219,36 @@ static void test_f8_rfc3711_b1(void)
     CHECK_MEM_EQ(pt, want, sizeof want);
 }
 
+/* RFC 3711 Appendix B.1 as a whole SRTP packet: the f8 IV built from the
+ * RTP header and ROC (§4.1.2.2) by the packet transform. B.1's 4-byte salt
+ * key gives m = 32f2870d 5555...; a 14-byte k_s of 32f2870d followed by
+ * 0x55 bytes gives the same m, so the suite's 112-bit salt reproduces it. */
+static void test_f8_rfc3711_b1_packet(void)
+{
+    uint8_t k_e[16], k_s[14], pkt[51], want[51], out[51];
+    check_unhex("234829008467be186c3de14aae72d62c", k_e, sizeof k_e);
+    check_unhex("32f2870d55555555555555555555", k_s, sizeof k_s);
+    check_unhex("806e5cba50681de55c621599"
+                "70736575646f72616e646f6d6e65737320697320746865206e6578742062657374207468696e67",
+                pkt, sizeof pkt);
+    check_unhex("806e5cba50681de55c621599"
+                "019ce7a26e7854014a6366aa95d4eefd1ad4172a14f9faf455b7f1d4b62bd08f562c0eef7c4802",
+                want, sizeof want);
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_F8_128_HMAC_SHA1_80),
+                        .dir = SG_SRTP_PROTECT, .unauthenticated_srtp = true};
+    sg_srtp_ctx *ctx = NULL;
+    CHECK_EQ(sg_srtp_ctx_new(&p, &ctx), SG_OK);
+    sg_sess s;
+    bool ok = sg_sess_alloc(&s, p.suite, SG_SRTP_PROTECT) && sg_sess_set(&s, p.suite, k_e, NULL, k_s);
+    uint64_t index = (uint64_t)0xd462564a << 16 | 0x5cba;
+    sg_status st = sg_srtp_transform(ctx, &s, true, pkt, out, 12, 39, index, NULL, NULL);
+    sg_sess_free(&s);
+    sg_srtp_ctx_free(ctx);
+    CHECK(ok);
+    CHECK_EQ(st, SG_OK);
+    CHECK_MEM_EQ(out, want, sizeof want);
+}
+
 /* ---- Whole packets through a context's transform with session keys set
  * directly (the RFCs give session keys, not master keys). */
 static sg_srtp_ctx *ctx_for(sg_suite_id id, sg_srtp_dir dir, bool unenc_srtcp)
@@ -334,6 +365,64 @@ static void test_gcm_rfc7714_public_api(void)
     }
 }
 
+/* ---- Whole packets from a master key: libsrtp's srtp_validate() reference
+ * packets (test/srtp_driver.c; default policy AES_CM_128_HMAC_SHA1_80, and
+ * its _32 variant), master key and salt of RFC 3711 B.3, SSRC 0xcafebabe,
+ * SEQ 0x1234, ROC 0; SRTCP index 1 (libsrtp numbers from 1, ours from 0:
+ * one SRTCP packet is sent first). These pin the HMAC tag and the packet
+ * layout end to end. */
+struct whole_case {
+    sg_suite_id suite;
+    bool rtcp;
+    const char *plain, *prot;
+};
+static const struct whole_case whole[] = {
+    {SG_SUITE_AES_CM_128_HMAC_SHA1_80, false,
+     "800f1234decafbadcafebabeabababababababababababababababab",
+     "800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402b78d6acc99ea179b8dbb"},
+    {SG_SUITE_AES_CM_128_HMAC_SHA1_32, false,
+     "800f1234decafbadcafebabeabababababababababababababababab",
+     "800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402b78d6acc"},
+    {SG_SUITE_AES_CM_128_HMAC_SHA1_80, true, "81c8000bcafebabeabababababababababababababababab",
+     "81c8000bcafebabe7128035be487b9bdbef89041f977a5a880000001993e08cd54d6c1230798"},
+};
+
+static void test_whole_packets_libsrtp_validate(void)
+{
+    uint8_t mk[16], ms[14];
+    check_unhex("E1F97A0D3E018BE0D64FA32C06DE4139", mk, sizeof mk);
+    check_unhex("0EC675AD498AFEEBB6960B3AABE6", ms, sizeof ms);
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+        const struct whole_case *c = &whole[i];
+        uint8_t plain[64], prot[64], out[64];
+        size_t pl = check_unhex(c->plain, plain, sizeof plain);
+        size_t rl = check_unhex(c->prot, prot, sizeof prot), ol = 0;
+        sg_srtp_ctx *tx = ctx_for(c->suite, SG_SRTP_PROTECT, false);
+        sg_srtp_ctx *rx = ctx_for(c->suite, SG_SRTP_UNPROTECT, false);
+        sg_srtp_key k = {.master_key = mk, .master_salt = ms};
+        CHECK(tx && rx);
+        CHECK_EQ(sg_srtp_add_key(tx, &k), SG_OK);
+        CHECK_EQ(sg_srtp_add_key(rx, &k), SG_OK);
+        sg_status a, b;
+        if (c->rtcp) {
+            (void)sg_srtcp_protect(tx, plain, pl, out, sizeof out, &ol); /* index 0 */
+            a = sg_srtcp_protect(tx, plain, pl, out, sizeof out, &ol);
+        } else {
+            a = sg_srtp_protect(tx, plain, pl, out, sizeof out, &ol);
+        }
+        bool same = a == SG_OK && ol == rl && memcmp(out, prot, rl) == 0;
+        b = c->rtcp ? sg_srtcp_unprotect(rx, prot, rl, out, sizeof out, &ol)
+                    : sg_srtp_unprotect(rx, prot, rl, out, sizeof out, &ol);
+        sg_srtp_ctx_free(tx);
+        sg_srtp_ctx_free(rx);
+        CHECK_EQ(a, SG_OK);
+        CHECK_MSG(same, "case %zu: protected bytes differ from libsrtp's reference", i);
+        CHECK_EQ(b, SG_OK);
+        CHECK_EQ(ol, pl);
+        CHECK_MEM_EQ(out, plain, pl);
+    }
+}
+
 int main(void)
 {
     RUN(test_kdf_rfc3711_b3);
@@ -342,7 +431,9 @@ int main(void)
     RUN(test_cm_iv_layout);
     RUN(test_cm_keystream_b2_6188);
     RUN(test_f8_rfc3711_b1);
+    RUN(test_f8_rfc3711_b1_packet);
     RUN(test_gcm_rfc7714_16_17);
     RUN(test_gcm_rfc7714_public_api);
+    RUN(test_whole_packets_libsrtp_validate);
     return check_summary("srtp_kat");
 }
