@@ -56,13 +56,16 @@ typedef struct run {
 
 static const char usage_line[] =
     "usage: srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...] "
-    "[--port N] [--keep-failed] IN.pcap OUT.pcap";
+    "[--crypto-file FILE] [--port N] [--keep-failed] IN.pcap OUT.pcap";
 
 static void usage_full(void)
 {
     printf("%s\n\n"
            "  LINE          an SDP a=crypto attribute, with or without \"a=crypto:\" and tag,\n"
            "                e.g. 'AES_CM_128_HMAC_SHA1_80 inline:BASE64KEYSALT'\n"
+           "  --crypto-file FILE  LINEs from a file: the a=crypto lines of an SDP,\n"
+           "                or one LINE per line ('#' comments); keeps keys off the\n"
+           "                command line\n"
            "  --port N      only UDP packets from or to port N (RTCP also on N+1)\n"
            "  --keep-failed keep packets that fail authentication or replay, unchanged\n"
            "Packets failing authentication or replay are otherwise left out of OUT;\n"
@@ -267,6 +270,7 @@ int main(int argc, char **argv)
     pcap_streams_init(&r.ssrcs, MAX_STREAMS);
     static const struct option opts[] = {
         { "crypto", required_argument, NULL, 'c' },
+        { "crypto-file", required_argument, NULL, 'f' },
         { "port", required_argument, NULL, 'p' },
         { "keep-failed", no_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
@@ -292,6 +296,15 @@ int main(int argc, char **argv)
             /* The key is now ours; keep it out of /proc/PID/cmdline. */
             OPENSSL_cleanse(optarg, strlen(optarg));
             r.n_lines++;
+            break;
+        }
+        case 'f': {
+            char why[512];
+            if (srtp_pcap_lines_from_file(optarg, r.lines, &r.n_lines, MAX_LINES, why,
+                                          sizeof why) != 0) {
+                fprintf(stderr, "srtp-pcap: --crypto-file %s\n", why);
+                goto out;
+            }
             break;
         }
         case 'p': {
@@ -343,7 +356,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (r.n_lines == 0) {
-        fprintf(stderr, "srtp-pcap: at least one --crypto LINE is needed; %s\n", usage_line);
+        fprintf(stderr, "srtp-pcap: at least one --crypto LINE or --crypto-file is needed; %s\n",
+                usage_line);
         rc = 2;
         goto out;
     }

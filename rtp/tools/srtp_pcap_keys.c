@@ -8,7 +8,13 @@
  */
 #include "tools/srtp_pcap_keys.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 int srtp_pcap_line_parse(srtp_pcap_line *l, const char *text, const char **why)
 {
@@ -87,4 +93,64 @@ sg_status srtp_pcap_line_ctx(const srtp_pcap_line *l, sg_srtp_dir dir, sg_srtp_c
 void srtp_pcap_line_wipe(srtp_pcap_line *l)
 {
     sdes_crypto_attr_wipe(&l->attr);
+}
+
+/* A line worth parsing: not empty, not a comment, and either an a=crypto
+ * attribute or not an SDP line at all (RFC 8866 §5: "<type>=<value>"). */
+static bool crypto_line(const char *l)
+{
+    if (!*l || *l == '#' || *l == '\r' || *l == '\n')
+        return false;
+    if (strncmp(l, "a=crypto:", 9) == 0)
+        return true;
+    return !(islower((unsigned char)l[0]) && l[1] == '=');
+}
+
+int srtp_pcap_lines_from_file(const char *path, srtp_pcap_line *lines, int *n, int max,
+                              char *why, size_t why_len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, why_len, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int lineno = 0, rc = 0, found = 0;
+    while ((len = getline(&buf, &cap, f)) >= 0) {
+        lineno++;
+        const char *l = buf;
+        while (*l == ' ' || *l == '\t')
+            l++;
+        if (!crypto_line(l))
+            continue;
+        if (*n == max) {
+            snprintf(why, why_len, "%s:%d: more than %d crypto lines", path, lineno, max);
+            rc = -1;
+            break;
+        }
+        const char *reason = NULL;
+        if (srtp_pcap_line_parse(&lines[*n], l, &reason) != 0) {
+            snprintf(why, why_len, "%s:%d: %s", path, lineno, reason);
+            rc = -1;
+            break;
+        }
+        (*n)++;
+        found++;
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(why, why_len, "%s: read error", path);
+        rc = -1;
+    }
+    if (rc == 0 && !found) {
+        snprintf(why, why_len, "%s: no crypto line in the file", path);
+        rc = -1;
+    }
+    if (buf) {
+        OPENSSL_cleanse(buf, cap);
+        free(buf);
+    }
+    fclose(f);
+    return rc;
 }

@@ -25,6 +25,16 @@ int srtp_pcap_line_parse(srtp_pcap_line *l, const char *text, const char **why);
  * is the send key). max_ssrcs 1: srtp-pcap keeps one context per SSRC. */
 sg_status srtp_pcap_line_ctx(const srtp_pcap_line *l, sg_srtp_dir dir, sg_srtp_ctx **out);
 
+/*
+ * Reads crypto lines from a file (so keys need not be on the command line):
+ * every "a=crypto:" line of an SDP, or one LINE per line. Skipped: empty
+ * lines, '#' comments and other SDP lines ("v=0", "m=audio ..."). Appends to
+ * lines[*n..max). On failure returns -1 and writes a one-line reason naming
+ * the file and line (never key material) into why.
+ */
+int srtp_pcap_lines_from_file(const char *path, srtp_pcap_line *lines, int *n, int max,
+                              char *why, size_t why_len);
+
 /* Wipes the key material. */
 void srtp_pcap_line_wipe(srtp_pcap_line *l);
 

@@ -694,6 +694,54 @@ static void test_pcapng_input(void)
     }
 }
 
+/* --crypto-file: the keys from an SDP file (CRLF, other SDP lines skipped,
+ * a bare LINE too); a bad line names file and line number; a file without
+ * crypto lines or a missing file is an error. */
+static void test_crypto_file(void)
+{
+    static cap in;
+    char pin[256], penc[256], pdec[256], psdp[256];
+    path(pin, "in.pcap");
+    path(penc, "enc.pcap");
+    path(pdec, "dec.pcap");
+    path(psdp, "keys.sdp");
+    build(&in, DLT_LINUX_SLL2);
+    CHECK(write_cap(&in, pin) == 0);
+    const char *e[] = { "encrypt", "--crypto", line_text[0], "--crypto", line_text[1],
+                        "--crypto", line_text[2], pin, penc, NULL };
+    CHECK_EQ(run(e), 0);
+    FILE *f = fopen(psdp, "w");
+    CHECK(f != NULL);
+    fprintf(f, "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+               "m=audio 50000 RTP/SAVP 0\r\n%s\r\na=crypto:%s\r\na=rtpmap:0 PCMU/8000\r\n"
+               "# the third key, as a bare line\r\n  %s\r\n",
+            line_text[0], line_text[1], line_text[2]);
+    fclose(f);
+    const char *d[] = { "decrypt", "--crypto-file", psdp, penc, pdec, NULL };
+    int rc = run(d);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
+    CHECK(same_bytes(pin, pdec));
+    f = fopen(psdp, "w");
+    CHECK(f != NULL);
+    fprintf(f, "# keys\n%s\nAES_CM_128_HMAC_SHA1_80 inline:%.*s!!\n", line_text[0], 38, b64[0]);
+    fclose(f);
+    rc = run(d);
+    CHECK_EQ(rc, 1);
+    CHECK_EQ(lines_in(err_text), 1);
+    CHECK_MSG(strstr(err_text, "keys.sdp:3: key is not valid base64") != NULL, "%s", err_text);
+    CHECK(!leaks_key(err_text));
+    f = fopen(psdp, "w");
+    CHECK(f != NULL);
+    fprintf(f, "v=0\n# nothing here\n");
+    fclose(f);
+    CHECK_EQ(run(d), 1);
+    CHECK_MSG(strstr(err_text, "no crypto line") != NULL, "%s", err_text);
+    const char *m[] = { "decrypt", "--crypto-file", "/nonexistent/keys", penc, pdec, NULL };
+    CHECK_EQ(run(m), 1);
+    CHECK_EQ(lines_in(err_text), 1);
+    unlink(psdp);
+}
+
 /* Forged and replayed packets: counted, left out; --keep-failed keeps them
  * unchanged. */
 static void test_forged_and_replayed(void)
@@ -936,6 +984,7 @@ int main(void)
     RUN(test_libsrtp_encrypted_capture);
     RUN(test_pcapng_input);
     RUN(test_same_ssrc_two_legs);
+    RUN(test_crypto_file);
     RUN(test_forged_and_replayed);
     RUN(test_port_and_wrong_key);
     RUN(test_bad_inputs);
