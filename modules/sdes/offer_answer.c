@@ -7,6 +7,7 @@
  * written by sdp_rewrite.c from the plan built here.
  */
 #include "engine_int.h"
+#include "sdes/multipart.h"
 
 #include <openssl/crypto.h>
 #include <stdarg.h>
@@ -81,7 +82,7 @@ static sdes_rej sdp_status_rej(oa_ctx *c, sdes_sdp_status st, int line)
     case SDES_SDP_OK: return SDES_REJ_OK;
     case SDES_SDP_TOO_LARGE: return reject0(c, SDES_REJ_TOO_LARGE);
     case SDES_SDP_MULTIPART: return reject0(c, SDES_REJ_MULTIPART);
-    case SDES_SDP_NOT_SDP: return reject0(c, SDES_REJ_NOT_SDP);
+    case SDES_SDP_NOT_SDP: return reject(c, SDES_REJ_NOT_SDP, "%s", "first line is not v=0");
     case SDES_SDP_MALFORMED:
         return line ? reject(c, SDES_REJ_MALFORMED, "line %d", line)
                     : reject(c, SDES_REJ_MALFORMED, "NUL byte in body");
@@ -447,6 +448,31 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
 
 /* ---- entry points ---------------------------------------------------------- */
 
+/* Puts the rewritten SDP (res->body) back between the multipart body's
+ * bytes before and after the SDP part. The CRLF before the next delimiter
+ * belongs to the delimiter (RFC 2046 §5.1.1): when the original part did not
+ * end in a line end, the SDP's last CRLF is left out too. */
+static sdes_rej splice_part(sdes_result *res, const char *whole, size_t whole_len, size_t off,
+                            size_t n)
+{
+    size_t sdp_len = res->body_len;
+    if (n == 0 || whole[off + n - 1] != '\n')
+        sdp_len -= sdp_len >= 2 ? 2 : 0;
+    size_t tail = whole_len - off - n;
+    char *nb = malloc(off + sdp_len + tail + 1);
+    if (!nb)
+        return SDES_REJ_ALLOC;
+    memcpy(nb, whole, off);
+    memcpy(nb + off, res->body, sdp_len);
+    memcpy(nb + off + sdp_len, whole + off + n, tail);
+    nb[off + sdp_len + tail] = '\0';
+    OPENSSL_cleanse(res->body, res->body_len);
+    free(res->body);
+    res->body = nb;
+    res->body_len = off + sdp_len + tail;
+    return SDES_REJ_OK;
+}
+
 typedef enum { OA_OFFER, OA_ANSWER } oa_kind;
 
 static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size_t len,
@@ -484,6 +510,30 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
     }
     sdes_rej rj = SDES_REJ_OK;
     int line = 0;
+    /* A multipart body: the engine works on its SDP part (RFC 5621). */
+    const char *whole = body;
+    size_t whole_len = len, mp_off = 0;
+    bool mp = false;
+    if (body && len > 2 && body[0] == '-' && body[1] == '-' && len <= SDES_SDP_MAX_BODY) {
+        size_t off = 0, n = 0;
+        switch (sdes_multipart_sdp(body, len, &off, &n)) {
+        case SDES_MP_OK:
+            mp = true;
+            mp_off = off;
+            body += off;
+            len = n;
+            break;
+        case SDES_MP_NO_SDP:
+            rj = reject(c, SDES_REJ_NOT_SDP, "%s", "multipart body without an application/sdp part");
+            goto out;
+        case SDES_MP_SEVERAL_SDP:
+            rj = reject(c, SDES_REJ_MULTIPART, "%s", "several application/sdp parts");
+            goto out;
+        default:
+            rj = reject(c, SDES_REJ_MULTIPART, "%s", "malformed multipart body");
+            goto out;
+        }
+    }
     sdes_sdp_status ss = sdes_sdp_parse(body, len, &c->sdp, &line);
     if (ss != SDES_SDP_OK) {
         rj = sdp_status_rej(c, ss, line);
@@ -534,6 +584,13 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
     if (rj) {
         reject0(c, rj);
         goto out;
+    }
+    if (mp) {
+        rj = splice_part(res, whole, whole_len, mp_off, len);
+        if (rj) {
+            reject0(c, rj);
+            goto out;
+        }
     }
     /* Commit: entries the new SDP no longer has are wiped, the used ones
      * replaced. */

@@ -26,6 +26,10 @@
  * end up plain on the secure leg rejects the SDP. Rejections are whole-SDP:
  * a code (sdes_rej) and a one-line reason for a 488; never a partial body.
  *
+ * Bodies: one SDP, or a multipart body (RFC 2046, RFC 5621; e.g. SDP + ISUP)
+ * whose single application/sdp part is rewritten in place, every other byte
+ * of the body kept.
+ *
  * Streams the engine does not touch: port 0 (disabled, kept byte for byte),
  * m= lines whose proto is not RTP/AVP, RTP/SAVP, RTP/AVPF or RTP/SAVPF (e.g.
  * UDP/TLS/RTP/SAVPF, udptl). Hold (a=sendonly/inactive, c=0.0.0.0) keeps the
@@ -75,8 +79,8 @@ const char *sdes_mode_name(sdes_mode m);
     X(OK,                   0, "ok")                                               \
     X(BAD_PARAM,            1, "bad parameter")                                    \
     X(TOO_LARGE,            2, "SDP body larger than 64 KiB")                      \
-    X(MULTIPART,            3, "multipart body (only a single SDP body is handled)") \
-    X(NOT_SDP,              4, "body is not SDP (first line is not v=0)")          \
+    X(MULTIPART,            3, "multipart body not usable (malformed, or several SDP parts)") \
+    X(NOT_SDP,              4, "body is not SDP")                                  \
     X(MALFORMED,            5, "malformed SDP")                                    \
     X(TOO_MANY_MEDIA,       6, "too many m= lines")                                \
     X(TOO_MANY_CRYPTO,      7, "too many a=crypto lines in one m= section")        \
