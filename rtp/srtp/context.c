@@ -146,8 +146,8 @@ sg_status sg_srtp_add_key(sg_srtp_ctx *ctx, const sg_srtp_key *key)
     if (ctx->p.kdr == 0) {
         /* kdr 0: session keys derived once per master key, r = 0 (§4.3.1). */
         if (!sg_sess_alloc(&k->rtp, su, ctx->p.dir) || !sg_sess_alloc(&k->rtcp, su, ctx->p.dir) ||
-            !sg_sess_derive(&k->rtp, su, k->prf, k->master_salt, false, 0, 6) ||
-            !sg_sess_derive(&k->rtcp, su, k->prf, k->master_salt, true, 0, 6))
+            !sg_sess_derive(&k->rtp, su, k->prf, k->master_salt, false, 0) ||
+            !sg_sess_derive(&k->rtcp, su, k->prf, k->master_salt, true, 0))
             goto fail;
     }
     k->gen = ctx->next_gen++;

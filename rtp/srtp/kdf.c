@@ -30,18 +30,19 @@ EVP_CIPHER_CTX *sg_kdf_prf_new(const uint8_t *master_key, size_t key_len)
 }
 
 bool sg_kdf(EVP_CIPHER_CTX *prf, const uint8_t *master_salt, size_t salt_len,
-            unsigned label, uint64_t r, unsigned r_bytes, uint8_t *out, size_t len)
+            unsigned label, uint64_t r, uint8_t *out, size_t len)
 {
     uint8_t x[16] = {0};
     uint8_t blocks[64];
-    if (len > sizeof blocks || salt_len > 14 || label > 0xff || (r_bytes != 6 && r_bytes != 4))
+    if (len > sizeof blocks || salt_len > 14 || label > 0xff)
         return false;
-    /* x = key_id XOR master_salt, key_id = label || r (8 + 48 or 32 bits)
-     * aligned to the right of the 112-bit salt; the counter is x * 2^16
-     * (§4.3.3). */
+    /* x = key_id XOR master_salt, key_id = label || r (8 + 48 bits) aligned
+     * to the right of the 112-bit salt; the counter is x * 2^16 (§4.3.3).
+     * r is 48 bits for SRTCP too (RFC 3711 erratum 3712: "0 || SRTCP index"
+     * as a 48-bit quantity), as libsrtp and every deployed peer do. */
     memcpy(x, master_salt, salt_len);
-    x[13 - r_bytes] ^= (uint8_t)label;
-    for (unsigned i = 0; i < r_bytes; i++)
+    x[7] ^= (uint8_t)label;
+    for (unsigned i = 0; i < 6; i++)
         x[13 - i] ^= (uint8_t)(r >> (8 * i));
     size_t nblk = (len + 15) / 16;
     for (size_t j = 0; j < nblk; j++) {

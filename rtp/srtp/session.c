@@ -80,14 +80,14 @@ bool sg_sess_set(sg_sess *s, const sg_suite *suite, const uint8_t *k_e,
 }
 
 bool sg_sess_derive(sg_sess *s, const sg_suite *suite, EVP_CIPHER_CTX *prf,
-                    const uint8_t *master_salt, bool rtcp, uint64_t r, unsigned r_bytes)
+                    const uint8_t *master_salt, bool rtcp, uint64_t r)
 {
     uint8_t k_e[SG_SRTP_MAX_KEY_LEN], k_a[20], k_s[SG_SRTP_MAX_SALT_LEN];
     unsigned base = rtcp ? SG_LABEL_RTCP_ENC : SG_LABEL_RTP_ENC;
-    bool ok = sg_kdf(prf, master_salt, suite->salt_len, base, r, r_bytes, k_e, suite->key_len) &&
-              sg_kdf(prf, master_salt, suite->salt_len, base + 2, r, r_bytes, k_s, suite->salt_len) &&
+    bool ok = sg_kdf(prf, master_salt, suite->salt_len, base, r, k_e, suite->key_len) &&
+              sg_kdf(prf, master_salt, suite->salt_len, base + 2, r, k_s, suite->salt_len) &&
               (!suite->auth_key_len ||
-               sg_kdf(prf, master_salt, suite->salt_len, base + 1, r, r_bytes, k_a, suite->auth_key_len)) &&
+               sg_kdf(prf, master_salt, suite->salt_len, base + 1, r, k_a, suite->auth_key_len)) &&
               sg_sess_set(s, suite, k_e, suite->auth_key_len ? k_a : NULL, k_s);
     OPENSSL_cleanse(k_e, sizeof k_e);
     OPENSSL_cleanse(k_a, sizeof k_a);

@@ -42,14 +42,12 @@ enum {
 EVP_CIPHER_CTX *sg_kdf_prf_new(const uint8_t *master_key, size_t key_len);
 
 /* out = PRF_n(k_m, x), x = (label || r) XOR master_salt, r = index DIV kdr
- * in r_bytes bytes: 6 (48 bits, SRTP), or 4 (32 bits: SRTCP with a key
- * derivation rate, RFC 3711 §4.3.2 "0 || SRTCP index", as NIST ACVP and
- * OpenSSL's SRTPKDF place it). SRTCP with kdr 0 uses 6, as libsrtp and so
- * every deployed peer does (r = 0 either way, but the label moves).
+ * as 48 bits for SRTP and SRTCP alike (RFC 3711 erratum 3712, libsrtp).
  * The salt is 14 bytes, or 12 (GCM, RFC 7714 §11: zero-padded on the
- * right to 112 bits). len <= 64. Returns false on an OpenSSL failure. */
+ * right to 112 bits, as libsrtp). len <= 64. Returns false on an OpenSSL
+ * failure. */
 bool sg_kdf(EVP_CIPHER_CTX *prf, const uint8_t *master_salt, size_t salt_len,
-            unsigned label, uint64_t r, unsigned r_bytes, uint8_t *out, size_t len);
+            unsigned label, uint64_t r, uint8_t *out, size_t len);
 
 /* ---- cipher_ctr.c: AES in counter mode, RFC 3711 §4.1.1 */
 
@@ -118,10 +116,9 @@ bool sg_sess_alloc(sg_sess *s, const sg_suite *suite, sg_srtp_dir dir);
 bool sg_sess_set(sg_sess *s, const sg_suite *suite, const uint8_t *k_e,
                  const uint8_t *k_a, const uint8_t *k_s);
 /* Derives and sets the session keys for SRTP (rtcp false, labels 0-2) or
- * SRTCP (labels 3-5) with this r (RFC 3711 §4.3.1) of r_bytes bytes (see
- * sg_kdf). Stack copies wiped. */
+ * SRTCP (labels 3-5) with this r (RFC 3711 §4.3.1). Stack copies wiped. */
 bool sg_sess_derive(sg_sess *s, const sg_suite *suite, EVP_CIPHER_CTX *prf,
-                    const uint8_t *master_salt, bool rtcp, uint64_t r, unsigned r_bytes);
+                    const uint8_t *master_salt, bool rtcp, uint64_t r);
 /* Wipes the keys and frees the contexts. */
 void sg_sess_free(sg_sess *s);
 

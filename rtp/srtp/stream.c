@@ -82,7 +82,7 @@ sg_sess *sg_stream_session(sg_srtp_ctx *ctx, sg_stream *st, int slot, bool rtcp,
         /* A cache refill, not a change of the stream's state: the same
          * (key, r) always gives the same session keys. */
         s->gen = 0;
-        if (!sg_sess_derive(s, ctx->suite, k->prf, k->master_salt, rtcp, r, rtcp ? 4 : 6)) {
+        if (!sg_sess_derive(s, ctx->suite, k->prf, k->master_salt, rtcp, r)) {
             *err = SG_CRYPTO;
             return NULL;
         }
