@@ -277,7 +277,8 @@ static void relay_handle_socket(relay_worker *w, relay_sock *rs)
             w->iov_out[nout].iov_len = olen;
             struct msghdr *h = &w->out[nout].msg_hdr;
             memset(h, 0, sizeof(*h));
-            h->msg_name = o.rtcp ? &y->peer_rtcp : &y->peer_rtp;
+            /* With rtcp-mux, RTCP goes to the peer's RTP address (RFC 5761 §4). */
+            h->msg_name = (o.rtcp && !y->rtcp_mux) ? &y->peer_rtcp : &y->peer_rtp;
             h->msg_namelen = y->peer_len;
             h->msg_iov = &w->iov_out[nout];
             h->msg_iovlen = 1;
