@@ -407,6 +407,55 @@ static void test_whole_packets_libsrtp_validate(void)
     }
 }
 
+/* KDR model check (RFC 3711 §4.3.1, §4.1.1): with kdr 2 every packet's
+ * payload must be AES-128-CTR under k_e(r) with IV (k_s(r) * 2^16) XOR
+ * (SSRC * 2^64) XOR (i * 2^16), r = i DIV 4, computed here independently
+ * with OpenSSL's own CTR mode from sg_kdf's outputs (pinned above). So the
+ * session keys change at every 4-packet boundary, across a ROC wrap. */
+static void test_kdr_per_packet_model(void)
+{
+    const sg_suite *su = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    uint8_t mk[16], ms[14];
+    check_unhex("E1F97A0D3E018BE0D64FA32C06DE4139", mk, sizeof mk);
+    check_unhex("0EC675AD498AFEEBB6960B3AABE6", ms, sizeof ms);
+    sg_srtp_params p = {.suite = su, .dir = SG_SRTP_PROTECT, .kdr = 2};
+    sg_srtp_ctx *tx = NULL;
+    CHECK_EQ(sg_srtp_ctx_new(&p, &tx), SG_OK);
+    sg_srtp_key k = {.master_key = mk, .master_salt = ms};
+    CHECK_EQ(sg_srtp_add_key(tx, &k), SG_OK);
+    EVP_CIPHER_CTX *prf = sg_kdf_prf_new(mk, 16);
+    EVP_CIPHER_CTX *ctr = EVP_CIPHER_CTX_new();
+    const uint32_t ssrc = 0x11223344;
+    for (unsigned n = 0; n < 24; n++) {
+        uint16_t seq = (uint16_t)(65524 + n);
+        uint64_t idx = n < 12 ? seq : (UINT64_C(1) << 16 | seq); /* ROC 1 after the wrap */
+        uint8_t pkt[60] = {0x80, 0, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0, 0,
+                           0x11, 0x22, 0x33, 0x44};
+        for (int b = 12; b < 60; b++)
+            pkt[b] = (uint8_t)(b * n);
+        uint8_t prot[80], k_e[16], k_s[14], iv[16], ks_out[48];
+        size_t pl;
+        sg_status st = sg_srtp_protect(tx, pkt, sizeof pkt, prot, sizeof prot, &pl);
+        bool ok = sg_kdf(prf, ms, 14, SG_LABEL_RTP_ENC, idx >> 2, k_e, 16) &&
+                  sg_kdf(prf, ms, 14, SG_LABEL_RTP_SALT, idx >> 2, k_s, 14);
+        sg_cm_iv(iv, k_s, ssrc, idx);
+        int outl = 0;
+        ok = ok && EVP_EncryptInit_ex(ctr, EVP_aes_128_ctr(), NULL, k_e, iv) == 1 &&
+             EVP_EncryptUpdate(ctr, ks_out, &outl, pkt + 12, 48) == 1;
+        if (st != SG_OK || !ok) {
+            EVP_CIPHER_CTX_free(ctr);
+            EVP_CIPHER_CTX_free(prf);
+            sg_srtp_ctx_free(tx);
+        }
+        CHECK_EQ(st, SG_OK);
+        CHECK(ok);
+        CHECK_MEM_EQ(prot + 12, ks_out, 48);
+    }
+    EVP_CIPHER_CTX_free(ctr);
+    EVP_CIPHER_CTX_free(prf);
+    sg_srtp_ctx_free(tx);
+}
+
 int main(void)
 {
     RUN(test_kdf_rfc3711_b3);
@@ -419,5 +468,6 @@ int main(void)
     RUN(test_gcm_rfc7714_16_17);
     RUN(test_gcm_rfc7714_public_api);
     RUN(test_whole_packets_libsrtp_validate);
+    RUN(test_kdr_per_packet_model);
     return check_summary("srtp_kat");
 }
