@@ -342,6 +342,54 @@ static void test_many_ssrcs(void)
     tu_close(&t);
 }
 
+/* The longest MKI RFC 4568 §6.1 allows (128 bytes), two keys, a switch:
+ * SRTP and SRTCP carry it and the receiver selects by it. */
+static void test_mki_128_bytes(void)
+{
+    for (int id = 0; id < SG_SUITE_COUNT; id++) {
+        sg_srtp_params p = {.suite = sg_suite_get((sg_suite_id)id), .mki_len = SG_SRTP_MAX_MKI_LEN};
+        sg_srtp_params a = p, b = p;
+        a.dir = SG_SRTP_PROTECT;
+        b.dir = SG_SRTP_UNPROTECT;
+        sg_srtp_ctx *tx = NULL, *rx = NULL;
+        CHECK_EQ(sg_srtp_ctx_new(&a, &tx), SG_OK);
+        CHECK_EQ(sg_srtp_ctx_new(&b, &rx), SG_OK);
+        uint8_t mki[2][SG_SRTP_MAX_MKI_LEN];
+        for (int k = 0; k < 2; k++) {
+            uint8_t key[32], salt[14], m4[4];
+            tu_key((unsigned)k, key, salt, m4);
+            memset(mki[k], 0xa0, sizeof mki[k]);
+            mki[k][SG_SRTP_MAX_MKI_LEN - 1] = (uint8_t)k; /* differ in the last byte only */
+            sg_srtp_key kk = {.master_key = key, .master_salt = salt, .mki = mki[k]};
+            CHECK_EQ(sg_srtp_add_key(tx, &kk), SG_OK);
+            CHECK_EQ(sg_srtp_add_key(rx, &kk), SG_OK);
+        }
+        CHECK_EQ(sg_srtp_overhead(tx), SG_SRTP_MAX_MKI_LEN + sg_suite_get((sg_suite_id)id)->srtp_tag_len);
+        uint8_t pkt[400], prot[400], out[400];
+        for (unsigned i = 0; i < 6; i++) {
+            if (i == 3)
+                CHECK_EQ(sg_srtp_use_key(tx, mki[1], SG_SRTP_MAX_MKI_LEN), SG_OK);
+            size_t len = tu_rtp(pkt, 3, (uint16_t)i, 50, 0, 0), pl, ol;
+            CHECK_EQ(sg_srtp_protect(tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+            CHECK_EQ(pl, len + sg_srtp_overhead(tx));
+            CHECK_EQ(sg_srtp_unprotect(rx, prot, pl, out, sizeof out, &ol), SG_OK);
+            CHECK_MEM_EQ(out, pkt, len);
+            len = tu_rtcp(pkt, 3, i, 4);
+            CHECK_EQ(sg_srtcp_protect(tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+            CHECK_EQ(sg_srtcp_unprotect(rx, prot, pl, out, sizeof out, &ol), SG_OK);
+            CHECK_MEM_EQ(out, pkt, len);
+        }
+        sg_srtp_key_info info;
+        CHECK_EQ(sg_srtp_key_info_get(rx, 1, &info), SG_OK);
+        CHECK_EQ(info.mki_len, SG_SRTP_MAX_MKI_LEN);
+        CHECK_MEM_EQ(info.mki, mki[1], SG_SRTP_MAX_MKI_LEN);
+        CHECK_EQ(info.srtp_used, 3);
+        CHECK_EQ(info.srtcp_used, 3);
+        sg_srtp_ctx_free(tx);
+        sg_srtp_ctx_free(rx);
+    }
+}
+
 int main(void)
 {
     RUN(test_every_suite_combo_mki);
@@ -351,5 +399,6 @@ int main(void)
     RUN(test_kdr_two_streams);
     RUN(test_set_roc);
     RUN(test_many_ssrcs);
+    RUN(test_mki_128_bytes);
     return check_summary("srtp_roundtrip");
 }
