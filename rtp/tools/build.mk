@@ -42,3 +42,9 @@ ifneq ($(wildcard build/third_party/libsrtp2/configure),)
 BINS += $(BUILD)/lib/bench_libsrtp_ossl.so
 endif
 BENCHES += scripts/bench-srtp.sh
+
+# A short srtp-bench run in `make test`: not judged on speed (that is `make
+# bench`), but every implementation must process every packet — libsrtp2
+# unprotecting our packets and ours libsrtp2's under the benchmark's loops —
+# and the drivers must load.
+SLOW_TESTS += "$(BUILD)/srtp-bench --seconds 0.01"
