@@ -27,11 +27,11 @@ $(BUILD)/obj/kam/%.o: %.c $(KAM_TREE)/src/config.mak
 	@mkdir -p $(dir $@)
 	$(CC) $(KAM_CFLAGS) -c $< -o $@
 
-# The SDES engine (SDES_LIB) and, for its suite table, the SRTP library;
-# both archives are built -fPIC by the common rule.
-$(KAM_SO): $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS)) $(SDES_LIB) $(SRTP_LIB)
+# The SDES engine (SDES_LIB), the control-protocol client (CTL_LIB) and,
+# for the suite table, the SRTP library; all built -fPIC by the common rule.
+$(KAM_SO): $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS)) $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
 	$(CC) -shared -pthread $(LDFLAGS) -o $@ $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS)) \
-	  $(SDES_LIB) $(SRTP_LIB) -lcrypto
+	  $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB) -lcrypto
 BINS += $(KAM_SO)
 else
 $(info sdes.so skipped: $(KAM_TREE) is not unpacked yet; run `make deps`)

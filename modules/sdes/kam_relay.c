@@ -1,22 +1,31 @@
 /*
  * modules/sdes/kam_relay.c — the relay table of sdes.so: parse the "relay"
- * parameters into pkg memory, move them to shared memory in mod_init, list
- * them over RPC. Health state lives beside each entry for the control
- * client to update (not wired yet: see kam_relay.h).
+ * parameters into pkg memory, move them to shared memory in mod_init, keep
+ * each relay's health from ng "ping" rounds over the control protocol
+ * (rtp/ctl client, authenticated when a secret is set), and list relays and
+ * their calls over RPC. Control clients are per process (a ctl_client is
+ * single-threaded and holds a socket), created on first use.
  */
 #include "sdes/kam_relay.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
+#include "ctl/bencode.h"
+#include "ctl/client.h"
+#include "ctl/ng.h"
+
 typedef struct relay_entry {
     sdes_kam_relay_spec spec;
-    int checked;          /* 0 until a control client has pinged it */
-    int up;               /* valid when checked */
-    unsigned long errors; /* requests that got no answer */
+    volatile int checked;         /* a ping round has reached it */
+    volatile int up;              /* valid when checked */
+    volatile unsigned long answers, failures;
+    volatile unsigned long rtt_us; /* last answered ping */
 } relay_entry;
 
 #define RELAY_MAX 32
@@ -25,6 +34,15 @@ static sdes_kam_relay_spec pending[RELAY_MAX]; /* before mod_init, per process *
 static int n_pending;
 static relay_entry *table; /* shm after mod_init */
 static int n_table;
+
+/* Settings copied at mod_init (inherited by every child). */
+static char *ctl_secret;
+static int ctl_timeout_ms = 1000, ctl_retries = 2;
+
+/* Per process. */
+static ctl_client *clients[RELAY_MAX];
+static ctl_be_doc *doc;     /* large (CTL_BE_MAX_NODES nodes): heap, once */
+static char *reply_buf;     /* CTL_MAX_MSG */
 
 int sdes_kam_relay_param(const char *value)
 {
@@ -64,8 +82,9 @@ int sdes_kam_relay_param(const char *value)
     return 0;
 }
 
-int sdes_kam_relay_init(int secret_set)
+int sdes_kam_relay_init(const char *secret, int timeout_ms, int retries)
 {
+    int secret_set = secret && *secret;
     for (int i = 0; i < n_pending; i++) {
         if (pending[i].remote && !secret_set) {
             /* Keys travel over this channel: off loopback it must be
@@ -75,6 +94,9 @@ int sdes_kam_relay_init(int secret_set)
             return -1;
         }
     }
+    ctl_secret = secret_set ? (char *)secret : NULL;
+    ctl_timeout_ms = timeout_ms;
+    ctl_retries = retries;
     if (n_pending == 0) {
         LM_WARN("no relay configured (modparam \"relay\"): calls needing media"
                 " will fail with 'relay unreachable'\n");
@@ -94,6 +116,14 @@ int sdes_kam_relay_init(int secret_set)
 
 void sdes_kam_relay_destroy(void)
 {
+    for (int i = 0; i < RELAY_MAX; i++) {
+        ctl_client_free(clients[i]);
+        clients[i] = NULL;
+    }
+    free(doc);
+    free(reply_buf);
+    doc = NULL;
+    reply_buf = NULL;
     if (table)
         shm_free(table);
     table = NULL;
@@ -103,6 +133,87 @@ void sdes_kam_relay_destroy(void)
 int sdes_kam_relay_count(void)
 {
     return n_table;
+}
+
+/* This process's client for relay i (NULL, logged, when it cannot be made). */
+static ctl_client *client(int i)
+{
+    char err[200];
+    if (clients[i])
+        return clients[i];
+    if (!doc && !(doc = malloc(sizeof(*doc)))) {
+        LM_ERR("out of memory for the control reply decoder\n");
+        return NULL;
+    }
+    if (!reply_buf && !(reply_buf = malloc(CTL_MAX_MSG))) {
+        LM_ERR("out of memory for control replies\n");
+        return NULL;
+    }
+    clients[i] = ctl_client_new(table[i].spec.text, ctl_secret,
+                                ctl_secret ? strlen(ctl_secret) : 0, ctl_timeout_ms,
+                                ctl_retries, err, sizeof(err));
+    if (!clients[i])
+        LM_ERR("relay %s: %s\n", table[i].spec.text, err);
+    return clients[i];
+}
+
+/* One request to relay i; *root is the reply dict. Returns 0, or -1 with
+ * err set (timeout, transport, unauthenticated or malformed reply). */
+static int call(int i, const char *body, size_t len, const ctl_be **root, char *err,
+                size_t errlen)
+{
+    ctl_client *c = client(i);
+    if (!c) {
+        snprintf(err, errlen, "no control client");
+        return -1;
+    }
+    return ctl_client_call(c, body, len, reply_buf, CTL_MAX_MSG, doc, root, err, errlen);
+}
+
+static unsigned long now_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (unsigned long)tv.tv_sec * 1000000ul + (unsigned long)tv.tv_usec;
+}
+
+void sdes_kam_relay_ping_all(void)
+{
+    char body[64], err[200];
+    ctl_benc w;
+
+    ctl_benc_init(&w, body, sizeof(body));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "command", "ping");
+    ctl_benc_end(&w);
+    if (!ctl_benc_ok(&w))
+        return;
+    for (int i = 0; i < n_table; i++) {
+        relay_entry *e = &table[i];
+        const ctl_be *root = NULL;
+        unsigned long t0 = now_us();
+        int ok = call(i, body, w.len, &root, err, sizeof(err)) == 0;
+        if (ok) {
+            const ctl_be *res = ctl_be_get(doc, root, "result");
+            ok = res && ctl_be_str_eq(res, "pong");
+            if (!ok)
+                snprintf(err, sizeof(err), "answered without pong");
+        }
+        int was_up = e->checked && e->up;
+        int was_checked = e->checked;
+        if (ok) {
+            e->rtt_us = now_us() - t0;
+            e->answers++;
+        } else {
+            e->failures++;
+        }
+        e->up = ok;
+        e->checked = 1;
+        if (ok && !was_up)
+            LM_NOTICE("relay %s is up\n", e->spec.text);
+        else if (!ok && (was_up || !was_checked))
+            LM_WARN("relay %s is down: %s\n", e->spec.text, err);
+    }
 }
 
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)
@@ -119,11 +230,60 @@ void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)
             rpc->fault(ctx, 500, "Internal error creating rpc struct");
             return;
         }
-        rpc->struct_add(th, "sdsss", "relay", e->spec.text, "weight", (int)e->spec.weight,
+        rpc->struct_add(th, "sdsssddd", "relay", e->spec.text, "weight", (int)e->spec.weight,
                         "transport", e->spec.proto == SDES_KAM_RELAY_UNIX ? "unix" : "udp",
-                        "authenticated", e->spec.remote ? "secret" : "local",
-                        "state",
-                        !e->checked ? "unchecked (control client not built into this sdes.so)"
-                                    : e->up ? "up" : "down");
+                        "authenticated", e->spec.remote || ctl_secret ? "secret" : "local",
+                        "state", !e->checked ? "unchecked" : e->up ? "up" : "down",
+                        "answers", (int)e->answers, "failures", (int)e->failures,
+                        "rtt_us", (int)e->rtt_us);
     }
+}
+
+/* A string node as a NUL-terminated copy for RPC output. */
+static void node_str(const ctl_be *n, char *out, size_t cap)
+{
+    size_t l = n && n->type == CTL_BE_STR ? n->len : 0;
+    if (l >= cap)
+        l = cap - 1;
+    if (l)
+        memcpy(out, n->s, l);
+    out[l] = '\0';
+}
+
+void sdes_kam_relay_rpc_calls(rpc_t *rpc, void *ctx)
+{
+    char body[64], err[200], buf[256];
+    ctl_benc w;
+    int answered = 0;
+
+    if (n_table == 0) {
+        rpc->fault(ctx, 404, "No relay configured");
+        return;
+    }
+    ctl_benc_init(&w, body, sizeof(body));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "command", "list");
+    ctl_benc_end(&w);
+    for (int i = 0; i < n_table; i++) {
+        const ctl_be *root = NULL;
+        if (call(i, body, w.len, &root, err, sizeof(err)) < 0) {
+            LM_WARN("sdes.list: relay %s: %s\n", table[i].spec.text, err);
+            continue;
+        }
+        const ctl_be *calls = ctl_be_get(doc, root, "calls");
+        answered++;
+        for (const ctl_be *c = ctl_be_first(doc, calls); c; c = ctl_be_next(doc, c)) {
+            void *th;
+            int64_t age = 0;
+            const ctl_be *streams = ctl_be_get(doc, c, "streams");
+            node_str(ctl_be_get(doc, c, "call-id"), buf, sizeof(buf));
+            ctl_be_get_int(doc, c, "age-ms", &age);
+            if (rpc->add(ctx, "{", &th) < 0)
+                return;
+            rpc->struct_add(th, "ssdd", "relay", table[i].spec.text, "call-id", buf, "age_ms",
+                            (int)age, "streams", streams ? (int)streams->len : 0);
+        }
+    }
+    if (!answered)
+        rpc->fault(ctx, 503, "No relay answered");
 }

@@ -33,6 +33,7 @@
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
 #include "core/sr_module.h"
+#include "core/timer_proc.h"
 
 #include "sdes/kam_body.h"
 #include "sdes/kam_engine.h"
@@ -148,7 +149,8 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 }
 
 /* Calls and rekeying live in srtpd (Kamailio keeps no per-call state, so a
- * restart loses no call): both commands need the control client. */
+ * restart loses no call). Rekeying a call means new keys in a re-offer,
+ * which needs the SDP side wired (see the file comment). */
 static void rpc_rekey(rpc_t *rpc, void *ctx)
 {
     str callid = STR_NULL;
@@ -161,7 +163,7 @@ static void rpc_rekey(rpc_t *rpc, void *ctx)
 
 static void rpc_list(rpc_t *rpc, void *ctx)
 {
-    rpc->fault(ctx, 501, "sdes.list needs the srtpd control client, not wired into this sdes.so yet");
+    sdes_kam_relay_rpc_calls(rpc, ctx);
 }
 
 static const char *rpc_relays_doc[] = {"List relays: address, weight, transport, state.", 0};
@@ -256,24 +258,39 @@ static int mod_init(void)
         LM_ERR("modparam secret: at least 16 characters\n");
         return -1;
     }
-    if (sdes_kam_relay_init(p_secret && *p_secret) < 0)
+    if (sdes_kam_relay_init(p_secret, p_timeout_ms, p_retries) < 0)
         return -1;
+    if (sdes_kam_relay_count() > 0)
+        register_basic_timers(1); /* the relay ping process */
     if (register_module_stats(exports.name, mod_stats) != 0) {
         LM_ERR("cannot register statistics\n");
         return -1;
     }
     sdes_kam_flags_format(&defaults, buf, sizeof(buf));
-    LM_INFO("sdes: defaults %s; %d relay(s); policy checks by the SDES engine; offer/answer"
-            " rewriting and the srtpd control client not wired: offer/answer/rekey/delete"
-            " return %d\n",
-            buf, sdes_kam_relay_count(), SDES_RC_UNAVAILABLE);
+    LM_INFO("sdes: defaults %s; %d relay(s), pinged every %ds; policy checks by the SDES"
+            " engine; SDP rewrite and srtpd call control not wired yet: offer/answer/rekey/"
+            "delete return %d\n",
+            buf, sdes_kam_relay_count(), p_ping_interval, SDES_RC_UNAVAILABLE);
     return 0;
+}
+
+static void ping_timer(unsigned int ticks, void *param)
+{
+    (void)ticks;
+    (void)param;
+    sdes_kam_relay_ping_all();
 }
 
 static int child_init(int rank)
 {
-    (void)rank;
-    /* Per-process control sockets open here once the control client exists. */
+    /* Control clients are made per process on first use; the main process
+     * forks the one that pings relays (health for sdes.relays, failover). */
+    if (rank != PROC_MAIN || sdes_kam_relay_count() == 0)
+        return 0;
+    if (fork_basic_timer(PROC_TIMER, "SDES RELAY PING", 1, ping_timer, NULL, p_ping_interval) < 0) {
+        LM_ERR("cannot start the relay ping process\n");
+        return -1;
+    }
     return 0;
 }
 

@@ -12,6 +12,7 @@ BINS += $(E2E_UA)
 # a plain Kamailio, then Kamailio with sdes.so, then the cfg/ examples.
 SLOW_TESTS += "bash tests/e2e/ua-direct.sh" "bash tests/e2e/ua-kamailio.sh" \
               "bash tests/e2e/sdes-module.sh" "bash tests/e2e/sdes-kemi.sh" \
+              "bash tests/e2e/sdes-relays.sh" \
               "bash tests/e2e/cfg-examples.sh"
 
 # The module glue's Kamailio-free parsers, as a unit test (also under asan).

@@ -53,9 +53,9 @@ check "mod_init reports defaults and relays" grep -q \
 R=$(kam_rpc sdes.relays)
 check "sdes.relays lists udp:127.0.0.1:47001 weight 2" bash -c "grep -A1 'udp:127.0.0.1:47001' <<<'$R' | grep -q 'weight: 2'"
 check "sdes.relays lists udp:[::1]:47002" grep -q 'udp:\[::1\]:47002' <<<"$R"
-check "sdes.relays says health is unchecked (no control client yet)" grep -q 'unchecked' <<<"$R"
+check "sdes.relays: no ping round yet -> unchecked" grep -q 'state: unchecked' <<<"$R"
 check "sdes.rekey is refused with 501, not faked" bash -c "kamcmd -s 'unix:$WORK/run/kamailio_ctl' sdes.rekey abc 2>&1 | grep -q '501'"
-check "sdes.list is refused with 501, not faked" bash -c "kamcmd -s 'unix:$WORK/run/kamailio_ctl' sdes.list 2>&1 | grep -q '501'"
+check "sdes.list with no relay answering -> 503, not an empty pretend list" bash -c "kamcmd -s 'unix:$WORK/run/kamailio_ctl' sdes.list 2>&1 | grep -q '503'"
 
 call() { # NAME USER CALLER CALLEE [callee args] -- [caller args]
   local name=$1 user=$2 a=$3 b=$4; shift 4
