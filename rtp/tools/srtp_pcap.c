@@ -47,6 +47,7 @@ typedef struct run {
     bool encrypt;
     bool keep_failed;
     long port;         /* -1: every port */
+    uint32_t max_roc;  /* decrypt: a new SSRC may start at ROC 0..max_roc */
     srtp_pcap_line lines[MAX_LINES];
     int n_lines;
     pcap_streams streams;   /* (SSRC, flow) -> line, context */
@@ -56,7 +57,7 @@ typedef struct run {
 
 static const char usage_line[] =
     "usage: srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...] "
-    "[--crypto-file FILE] [--port N] [--keep-failed] IN.pcap OUT.pcap";
+    "[--crypto-file FILE] [--port N] [--keep-failed] [--max-roc N] IN.pcap OUT.pcap";
 
 static void usage_full(void)
 {
@@ -68,6 +69,8 @@ static void usage_full(void)
            "                command line\n"
            "  --port N      only UDP packets from or to port N (RTCP also on N+1)\n"
            "  --keep-failed keep packets that fail authentication or replay, unchanged\n"
+           "  --max-roc N   decrypt: a stream first seen mid-call may have wrapped its\n"
+           "                sequence number up to N times already (default 7)\n"
            "Packets failing authentication or replay are otherwise left out of OUT;\n"
            "all other packets are copied unchanged. Summary on stderr.\n",
            usage_line);
@@ -136,14 +139,25 @@ static sg_status process(run *r, bool rtcp, uint32_t ssrc, const pcap_flow *flow
         return transform(r, ctx, rtcp, in, len, out, cap, out_len);
     }
     /* Decrypt: the first line whose keys authenticate this packet wins
-     * (RFC 3711 §3.3: a failed check leaves the fresh context unused). */
+     * (RFC 3711 §3.3: a failed check leaves the context unchanged). A
+     * capture that starts after the sender's sequence number wrapped needs
+     * the right ROC, which only the authentication tag reveals (the ROC is
+     * in the MAC, or in the GCM IV): SRTP tries ROC 0..max_roc. SRTCP
+     * carries its index, so one try. */
     sg_status first = SG_AUTH_FAIL;
     for (int i = 0; i < r->n_lines; i++) {
         sg_srtp_ctx *ctx = NULL;
         sg_status st = srtp_pcap_line_ctx(&r->lines[i], dir, &ctx);
         if (st != SG_OK)
             return st;
-        st = transform(r, ctx, rtcp, in, len, out, cap, out_len);
+        uint32_t tries = rtcp ? 1 : r->max_roc + 1;
+        for (uint32_t roc = 0; roc < tries; roc++) {
+            if (roc > 0 && sg_srtp_set_roc(ctx, ssrc, roc) != SG_OK)
+                break;
+            st = transform(r, ctx, rtcp, in, len, out, cap, out_len);
+            if (st != SG_AUTH_FAIL)
+                break; /* OK, or a failure no ROC changes (MALFORMED, MKI) */
+        }
         if (st == SG_OK) {
             if (!pcap_streams_add(&r->streams, ssrc, flow, i, ctx)) {
                 sg_srtp_ctx_free(ctx);
@@ -266,6 +280,7 @@ int main(int argc, char **argv)
 {
     static run r;
     r.port = -1;
+    r.max_roc = 7;
     pcap_streams_init(&r.streams, MAX_STREAMS);
     pcap_streams_init(&r.ssrcs, MAX_STREAMS);
     static const struct option opts[] = {
@@ -273,6 +288,7 @@ int main(int argc, char **argv)
         { "crypto-file", required_argument, NULL, 'f' },
         { "port", required_argument, NULL, 'p' },
         { "keep-failed", no_argument, NULL, 'k' },
+        { "max-roc", required_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -322,6 +338,18 @@ int main(int argc, char **argv)
         case 'k':
             r.keep_failed = true;
             break;
+        case 'r': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 0 || v > 65535) {
+                fprintf(stderr, "srtp-pcap: --max-roc: a number 0..65535\n");
+                rc = 2;
+                goto out;
+            }
+            r.max_roc = (uint32_t)v;
+            break;
+        }
         case 'h':
             usage_full();
             rc = 0;

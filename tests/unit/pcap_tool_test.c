@@ -694,6 +694,51 @@ static void test_pcapng_input(void)
     }
 }
 
+/* A capture that starts mid-call, after the sender's sequence number has
+ * wrapped 5 times (ROC 5, RFC 3711 §3.3.1), and wraps once more: decrypt
+ * finds the ROC (default search 0..7); with --max-roc 4 it cannot. */
+static void test_capture_starts_mid_call(void)
+{
+    static cap plain, enc;
+    char pin[256], penc[256], pdec[256];
+    path(pin, "in.pcap");
+    path(penc, "enc.pcap");
+    path(pdec, "dec.pcap");
+    memset(&plain, 0, sizeof plain);
+    memset(&enc, 0, sizeof enc);
+    plain.dlt = enc.dlt = DLT_RAW;
+    srtp_t a = ls_session(0), b = ls_session(1);
+    CHECK(a && b);
+    CHECK_EQ(srtp_set_stream_roc(a, ssrcs[0], 5), 0);
+    CHECK_EQ(srtp_set_stream_roc(b, ssrcs[1], 5), 0);
+    int bad = 0;
+    for (unsigned i = 0; i < 60; i++) {
+        uint8_t pkt_a[FR];
+        int k = i % 2;
+        size_t n = rtp(pkt_a, ssrcs[k], (uint16_t)(65510 + i / 2), 80);
+        frame(&plain, 4, 40000, (uint16_t)(50000 + 2 * k), pkt_a, n, K_RTP, k, 0, 0, 0);
+        int len = (int)n;
+        bad |= srtp_protect_mki(k ? b : a, pkt_a, &len, k, 0);
+        frame(&enc, 4, 40000, (uint16_t)(50000 + 2 * k), pkt_a, (size_t)len, K_RTP, k, 0, 0, 0);
+    }
+    srtp_dealloc(a);
+    srtp_dealloc(b);
+    CHECK_EQ(bad, 0);
+    CHECK(write_cap(&plain, pin) == 0);
+    CHECK(write_cap(&enc, penc) == 0);
+    const char *d[] = { "decrypt", "--crypto", line_text[0], "--crypto", line_text[1], penc,
+                        pdec, NULL };
+    int rc = run(d);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
+    CHECK_MSG(strstr(err_text, "60 decrypted, 0 failed") != NULL, "%s", err_text);
+    CHECK(same_bytes(pin, pdec));
+    const char *l[] = { "decrypt", "--max-roc", "4", "--crypto", line_text[0], "--crypto",
+                        line_text[1], penc, pdec, NULL };
+    CHECK_EQ(run(l), 0);
+    CHECK_MSG(strstr(err_text, "0 decrypted, 60 failed authentication") != NULL, "%s",
+              err_text);
+}
+
 /* --crypto-file: the keys from an SDP file (CRLF, other SDP lines skipped,
  * a bare LINE too); a bad line names file and line number; a file without
  * crypto lines or a missing file is an error. */
@@ -882,6 +927,7 @@ static void test_bad_inputs(void)
         { 2, "no --crypto", { "decrypt", "IN", "OUT" } },
         { 2, "bad mode", { "scramble", "--crypto", NULL, "IN", "OUT" } },
         { 2, "port 0", { "decrypt", "--port", "0", "--crypto", NULL, "IN", "OUT" } },
+        { 2, "max-roc -1", { "decrypt", "--max-roc", "-1", "--crypto", NULL, "IN", "OUT" } },
         { 2, "missing OUT", { "decrypt", "--crypto", NULL, "IN" } },
         { 2, "unknown option", { "decrypt", "--frobnicate", "--crypto", NULL, "IN", "OUT" } },
     };
@@ -985,6 +1031,7 @@ int main(void)
     RUN(test_pcapng_input);
     RUN(test_same_ssrc_two_legs);
     RUN(test_crypto_file);
+    RUN(test_capture_starts_mid_call);
     RUN(test_forged_and_replayed);
     RUN(test_port_and_wrong_key);
     RUN(test_bad_inputs);
