@@ -739,6 +739,76 @@ static void test_capture_starts_mid_call(void)
               err_text);
 }
 
+/*
+ * Key lifetimes and MKI through an SDP line (RFC 4568 §6.1): two keys, the
+ * first good for 2^4 packets. encrypt switches to the second key after 16
+ * packets (RFC 3711 §9.2 / sg_srtp automatic switch) and writes its MKI;
+ * libsrtp2, holding both keys, decrypts every packet; decrypt gives back the
+ * capture.
+ */
+static void test_lifetime_mki_switch(void)
+{
+    static cap in, enc;
+    char pin[256], penc[256], pdec[256], line[512];
+    path(pin, "in.pcap");
+    path(penc, "enc.pcap");
+    path(pdec, "dec.pcap");
+    snprintf(line, sizeof line, "1 AES_CM_128_HMAC_SHA1_80 inline:%s|2^4|1:4;inline:%s|2^20|2:4",
+             b64[0], b64[2]);
+    memset(&in, 0, sizeof in);
+    in.dlt = DLT_RAW;
+    for (unsigned i = 0; i < 40; i++) {
+        uint8_t b[FR];
+        size_t n = rtp(b, ssrcs[0], (uint16_t)(100 + i), 60);
+        frame(&in, 4, 40000, 50000, b, n, K_RTP, 0, 0, 0, 0);
+    }
+    CHECK(write_cap(&in, pin) == 0);
+    const char *e[] = { "encrypt", "--crypto", line, pin, penc, NULL };
+    int rc = run(e);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
+    CHECK(read_cap(&enc, penc) == 0);
+    CHECK_EQ(enc.n, 40);
+    /* libsrtp2 with both keys by MKI. */
+    static const uint8_t mki1[4] = { 0, 0, 0, 1 }, mki2[4] = { 0, 0, 0, 2 };
+    srtp_master_key_t k1 = { .key = keysalt[0], .mki_id = (unsigned char *)mki1, .mki_size = 4 };
+    srtp_master_key_t k2 = { .key = keysalt[2], .mki_id = (unsigned char *)mki2, .mki_size = 4 };
+    srtp_master_key_t *ks[2] = { &k1, &k2 };
+    srtp_policy_t p;
+    memset(&p, 0, sizeof p);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+    p.keys = ks;
+    p.num_master_keys = 2;
+    p.ssrc.type = ssrc_specific;
+    p.ssrc.value = ssrcs[0];
+    p.window_size = 128;
+    srtp_t ls = NULL;
+    CHECK_EQ(srtp_create(&ls, &p), 0);
+    unsigned with_key2 = 0;
+    int bad = 0;
+    for (size_t i = 0; i < enc.n; i++) {
+        const pkt *a = &in.p[i];
+        size_t slen = enc.p[i].h.caplen - a->pay_off;
+        uint8_t buf[FR];
+        memcpy(buf, enc.p[i].d + a->pay_off, slen);
+        const uint8_t *mki = buf + a->pay_len; /* RTP || MKI || tag */
+        int second = memcmp(mki, mki2, 4) == 0;
+        with_key2 += (unsigned)second;
+        if ((i < 16) == second || (!second && memcmp(mki, mki1, 4) != 0))
+            bad |= 1;
+        int len = (int)slen;
+        if (srtp_unprotect_mki(ls, buf, &len, 1) != 0 || (size_t)len != a->pay_len ||
+            memcmp(buf, a->d + a->pay_off, a->pay_len) != 0)
+            bad |= 2;
+    }
+    srtp_dealloc(ls);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(with_key2, 24);
+    const char *d[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
+    CHECK_EQ(run(d), 0);
+    CHECK(same_bytes(pin, pdec));
+}
+
 /* --crypto-file: the keys from an SDP file (CRLF, other SDP lines skipped,
  * a bare LINE too); a bad line names file and line number; a file without
  * crypto lines or a missing file is an error. */
@@ -1032,6 +1102,7 @@ int main(void)
     RUN(test_same_ssrc_two_legs);
     RUN(test_crypto_file);
     RUN(test_capture_starts_mid_call);
+    RUN(test_lifetime_mki_switch);
     RUN(test_forged_and_replayed);
     RUN(test_port_and_wrong_key);
     RUN(test_bad_inputs);
