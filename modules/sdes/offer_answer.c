@@ -196,9 +196,21 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
         if (!c->cfg->rekey || hold) {
             sm->b_offer[0] = prev->b_tx;
         } else {
+            sdes_keyset *nk = &sm->b_offer[0];
             if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag,
-                                      &c->next.next_mki, &c->rnd, &sm->b_offer[0]))
+                                      &c->next.next_mki, &c->rnd, nk))
                 return reject0(c, SDES_REJ_RANDOM);
+            /* With MKIs, the old send key follows the new ones in the line
+             * (RFC 4568 §6.1: the MKI picks the key), so packets still in
+             * flight under it decrypt and the switch is hitless. */
+            const sdes_key_param *old = &prev->b_tx.keys[0];
+            if (nk->n_keys < SDES_MAX_DIR_KEYS && old->mki_len && old->mki_len == nk->keys[0].mki_len) {
+                bool dup = false;
+                for (size_t k = 0; k < nk->n_keys; k++)
+                    dup |= memcmp(nk->keys[k].mki, old->mki, old->mki_len) == 0;
+                if (!dup)
+                    nk->keys[nk->n_keys++] = *old;
+            }
             r->rekeyed = true;
         }
         sm->n_b_offer = 1;

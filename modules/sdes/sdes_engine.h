@@ -123,7 +123,11 @@ typedef struct sdes_keyset {
     sg_suite_id suite;
     uint32_t tag;                 /* the a=crypto tag the keys came from */
     uint8_t n_keys;
-    sdes_key_param keys[SDES_MAX_DIR_KEYS]; /* key||salt, lifetime, MKI */
+    sdes_key_param keys[SDES_MAX_DIR_KEYS]; /* key||salt, lifetime, MKI.
+                                   * keys[0] is the key to protect with; the
+                                   * others are accepted by MKI on receive. A
+                                   * rekey with MKIs lists the new key first and
+                                   * the previous one after it (hitless). */
     uint8_t kdr;                  /* 0 = no KDR */
     bool unencrypted_srtp, unencrypted_srtcp, unauthenticated_srtp;
     uint32_t wsh;                 /* 0 = default window */

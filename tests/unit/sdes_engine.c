@@ -5,6 +5,7 @@
  * policy decisions, answer errors, SDP errors, fail-closed results, state
  * packing, and the policy text form.
  */
+#include "sdes/multipart.h"
 #include "sdes/sdes_engine.h"
 #include "tests/check.h"
 
@@ -280,6 +281,10 @@ static void test_reoffer(void)
     CHECK(memcmp(st.media[0].b_offer[0].keys[0].key_salt, first.keys[0].key_salt, 30) != 0);
     CHECK(memcmp(st.media[0].b_offer[0].keys[0].mki, first.keys[0].mki, 2) != 0);
     CHECK_EQ(st.media[0].b_offer[0].tag, first.tag);
+    /* hitless: the previous key stays in the line after the new one */
+    CHECK_EQ(st.media[0].b_offer[0].n_keys, 2);
+    CHECK_MEM_EQ(st.media[0].b_offer[0].keys[1].key_salt, first.keys[0].key_salt, 30);
+    CHECK_MEM_EQ(st.media[0].b_offer[0].keys[1].mki, first.keys[0].mki, 2);
     CHECK_EQ(st.media[1].n_b_offer, 2);
     CHECK_EQ(r.media[0].roc, SG_ROC_RESET);
     sdes_result_free(&r);
@@ -516,6 +521,36 @@ static void test_policy_text(void)
     sdes_crypto_attr_wipe(&a);
 }
 
+/* RFC 2046/5621 multipart: the SDP part is found and rewritten in place. */
+static void test_multipart(void)
+{
+    size_t off, n;
+    const char *mp = "--xy\nContent-Type: text/plain\n\nhello\n--xy\n"
+                     "Content-Type: Application/SDP; charset=x\n\nv=0\nm=audio 1 RTP/AVP 0\n"
+                     "\n--xy--\n";
+    CHECK_EQ(sdes_multipart_sdp(mp, strlen(mp), &off, &n), SDES_MP_OK);
+    CHECK(strncmp(mp + off, "v=0\nm=audio 1 RTP/AVP 0\n", n) == 0);
+    CHECK_EQ(n, 24);
+    CHECK_EQ(sdes_multipart_sdp("v=0\n", 4, &off, &n), SDES_MP_NOT_MULTIPART);
+    CHECK_EQ(sdes_multipart_sdp("--\n", 3, &off, &n), SDES_MP_MALFORMED);
+    const char *open_ended = "--xy\nContent-Type: application/sdp\n\nv=0\n";
+    CHECK_EQ(sdes_multipart_sdp(open_ended, strlen(open_ended), &off, &n), SDES_MP_MALFORMED);
+    const char *no_hdr_end = "--xy\nContent-Type: application/sdp\n";
+    CHECK_EQ(sdes_multipart_sdp(no_hdr_end, strlen(no_hdr_end), &off, &n), SDES_MP_MALFORMED);
+    const char *plain = "--xy\nContent-Type: application/sdpx\n\nv=0\n--xy--";
+    CHECK_EQ(sdes_multipart_sdp(plain, strlen(plain), &off, &n), SDES_MP_NO_SDP);
+    static sdes_state st;
+    static sdes_result r;
+    sdes_state_init(&st);
+    setup_relays("203.0.113.5", 30000);
+    CHECK_EQ(offer(SDES_MODE_ENCRYPT, NULL, mp, &st, &r), SDES_REJ_OK);
+    const char *head = "--xy\nContent-Type: text/plain\n\nhello\n--xy\n";
+    CHECK(strncmp(r.body, head, strlen(head)) == 0);
+    CHECK(strstr(r.body, "m=audio 30000 RTP/SAVP 0\r\nc=IN IP4 203.0.113.5\r\na=crypto:1 "));
+    CHECK(strstr(r.body, "\r\n\n--xy--\n")); /* the part's own blank line kept */
+    sdes_result_free(&r);
+}
+
 int main(void)
 {
     RUN(test_encrypt_flow);
@@ -528,5 +563,6 @@ int main(void)
     RUN(test_line_ends_and_untouched);
     RUN(test_state_pack);
     RUN(test_policy_text);
+    RUN(test_multipart);
     return check_summary("sdes_engine");
 }
