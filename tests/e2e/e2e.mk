@@ -10,10 +10,10 @@ BINS += $(E2E_UA)
 
 # Slow tests (make test only): the agents against each other, then through
 # a plain Kamailio, then Kamailio with sdes.so, then the cfg/ examples.
-SLOW_TESTS += "bash tests/e2e/ua-direct.sh" "bash tests/e2e/ua-kamailio.sh" \
-              "bash tests/e2e/sdes-module.sh" "bash tests/e2e/sdes-kemi.sh" \
-              "bash tests/e2e/sdes-relays.sh" \
-              "bash tests/e2e/cfg-examples.sh"
+SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
+              "tests/e2e/sdes-module.sh" "tests/e2e/sdes-kemi.sh" \
+              "tests/e2e/sdes-relays.sh" \
+              "tests/e2e/cfg-examples.sh"
 
 # The module glue's Kamailio-free parsers, as a unit test (also under asan).
 KAM_PARSE_TEST := $(BUILD)/tests/kam_parse_test
