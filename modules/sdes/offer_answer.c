@@ -353,13 +353,12 @@ static sdes_rej answer_crypto_b(oa_ctx *c, int i, sdes_state_media *sm, bool pas
 {
     const sdes_sdp_media *m = &c->sdp.media[i];
     if (m->n_crypto == 0) {
-        if (c->cfg->mode == SDES_MODE_OSRTP && !sdes_proto_secure(sm->b_proto) &&
-            c->pol->srtp != SDES_SRTP_REQUIRE) {
+        /* RTP/AVP + a=crypto was offered (OSRTP, RFC 8643 §3): an answer
+         * without a=crypto means plain RTP on that leg, unless required. */
+        if (!sdes_proto_secure(sm->b_proto) && c->pol->srtp != SDES_SRTP_REQUIRE) {
             note(c, "m=%d answerer declined OSRTP: plain RTP on that leg", i);
             return SDES_REJ_OK;
         }
-        if (passthrough && !sdes_proto_secure(sm->b_proto) && c->pol->srtp != SDES_SRTP_REQUIRE)
-            return SDES_REJ_OK;
         return reject(c, SDES_REJ_ANSWER_NO_CRYPTO, "m=%d", i);
     }
     if (m->n_crypto > 1)
