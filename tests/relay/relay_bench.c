@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -108,6 +109,7 @@ static pid_t start_rtpengine(int ng_port, int pmin, int pmax)
     snprintf(b, sizeof(b), "--port-max=%d", pmax);
     pid_t p = fork();
     if (p == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the bench */
         int dn = open("/dev/null", 1);
         dup2(dn, 1);
         dup2(dn, 2);

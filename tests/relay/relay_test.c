@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -850,6 +851,7 @@ static int run_srtpd_expect_fail(const char *const *args)
 {
     pid_t p = fork();
     if (p == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int devnull = open("/dev/null", 1);
         dup2(devnull, 2);
         execv("build/srtpd", (char *const *)args);

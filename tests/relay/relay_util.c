@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,6 +74,8 @@ bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
     argv[n] = NULL;
     d->pid = fork();
     if (d->pid == 0) {
+        /* srtpd dies with the test, even when the test is killed. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
