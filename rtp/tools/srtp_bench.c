@@ -7,14 +7,16 @@
  * openssl.sh). See bench_api.h for how both live in one process.
  *
  * Fairness: every implementation runs the same loop shape on the same pool
- * of packet buffers (RTP header, SSRC, sizes, sequence numbers and — for
- * unprotect — byte-identical SRTP packets, produced untimed by a fresh
- * sdesgate sender per implementation). Contexts are created once per cell
- * and reused; the timed loops allocate and copy nothing. Protect works in
- * place and re-protects the pool each round with new sequence numbers (the
- * payload bytes are then ciphertext, which costs AES and HMAC the same).
- * Rounds alternate between implementations so frequency changes hit all of
- * them alike; two untimed warm-up rounds come first.
+ * of 512 packet buffers (64-byte aligned): the same RTP packets (header,
+ * SSRC, size, sequence numbers) refilled untimed before each protect round,
+ * and for unprotect byte-identical SRTP packets, produced untimed by a fresh
+ * sdesgate sender per implementation (AES-192 excepted: libsrtp2 derives
+ * those keys differently, so each libsrtp2 build gets its own sender's
+ * packets). Contexts are created once per cell and reused; the timed loops
+ * call the library once per packet, in place, and allocate and copy
+ * nothing. Rounds alternate between implementations so frequency changes
+ * and other load hit all of them alike; two untimed warm-up rounds come
+ * first; the reported rate is that of the median round.
  *
  *   srtp-bench [--seconds S] [--suite NAME]... [--size N]...
  *   srtp-bench --callgrind-one SUITE SIZE ours|nss|openssl [protect|unprotect]
