@@ -6,27 +6,31 @@
  *
  *   sdes-sdp --mode encrypt|decrypt|rekey|passthrough|osrtp [--policy P]
  *            [--relay ADDR:PORT] [--show-keys] [--answer OFFER_FILE]
- *            [--results] [--rekey] < SDP
+ *            [--results] [--rekey] [--state FILE] < SDP
  *
  * --relay: m= line i gets ADDR and PORT+2i (IPv6 as [ADDR]:PORT). With
  * --answer, the internal offer pass uses PORT+1000+2i toward the answerer.
  * --results: per m= line what the relay would get, on stderr (keys masked
  * unless --show-keys). Notes (stripped a=crypto and why) go to stderr as
- * "sdes-sdp: note: ..." lines. Exit: 0 ok; 1 the engine rejected the SDP (one
+ * "sdes-sdp: note: ..." lines. --state FILE keeps the engine state between
+ * runs (offer, then `--answer -` against it, then re-offers), packed, mode
+ * 0600 because it holds keys. Exit: 0 ok; 1 the engine rejected the SDP (one
  * line on stderr: the rejection code and reason); 2 usage or I/O error.
  */
 #include "sdes/sdes_engine.h"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(void)
 {
     fputs("usage: sdes-sdp --mode encrypt|decrypt|rekey|passthrough|osrtp [--policy P]\n"
           "                [--relay ADDR:PORT] [--show-keys] [--answer OFFER_FILE]\n"
-          "                [--results] [--rekey] < SDP\n",
+          "                [--results] [--rekey] [--state FILE] < SDP\n",
           stderr);
 }
 
@@ -150,9 +154,50 @@ static void print_results(const sdes_result *r, bool show)
     }
 }
 
+/* The state file: sdes_state_pack() bytes. A missing or empty file is a
+ * fresh state. */
+static int load_state(const char *path, sdes_state *st)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    static uint8_t buf[1 << 17];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    int rc = 0;
+    if (n && !sdes_state_unpack(buf, n, st)) {
+        fprintf(stderr, "sdes-sdp: %s: not a valid state file\n", path);
+        rc = -1;
+    }
+    OPENSSL_cleanse(buf, n);
+    return rc;
+}
+
+static int save_state(const char *path, const sdes_state *st)
+{
+    static uint8_t buf[1 << 17];
+    size_t n = sdes_state_pack(st, buf, sizeof buf);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    int rc = 0;
+    if (!n || !f || fwrite(buf, 1, n, f) != n) {
+        fprintf(stderr, "sdes-sdp: %s: cannot write the state\n", path);
+        rc = -1;
+    }
+    if (f && fclose(f) != 0 && rc == 0) {
+        fprintf(stderr, "sdes-sdp: %s: cannot write the state\n", path);
+        rc = -1;
+    } else if (!f && fd >= 0) {
+        close(fd);
+    }
+    OPENSSL_cleanse(buf, n);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode_s = NULL, *policy_s = NULL, *relay_s = NULL, *answer_f = NULL;
+    const char *state_f = NULL;
     bool show = false, results = false, rekey = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -164,6 +209,8 @@ int main(int argc, char **argv)
             relay_s = argv[++i];
         else if (!strcmp(a, "--answer") && i + 1 < argc)
             answer_f = argv[++i];
+        else if (!strcmp(a, "--state") && i + 1 < argc)
+            state_f = argv[++i];
         else if (!strcmp(a, "--show-keys"))
             show = true;
         else if (!strcmp(a, "--results"))
@@ -213,7 +260,13 @@ int main(int argc, char **argv)
     }
     sdes_state_init(state);
     int rc = 0;
-    if (answer_f) {
+    if (state_f && load_state(state_f, state) < 0)
+        return 2;
+    if (answer_f && !strcmp(answer_f, "-") && !state_f) {
+        fputs("sdes-sdp: --answer - needs --state FILE with the offer's state\n", stderr);
+        return 2;
+    }
+    if (answer_f && strcmp(answer_f, "-") != 0) {
         FILE *f = fopen(answer_f, "rb");
         if (!f) {
             fprintf(stderr, "sdes-sdp: %s: cannot open\n", answer_f);
@@ -250,6 +303,8 @@ int main(int argc, char **argv)
     if (rj) {
         fprintf(stderr, "sdes-sdp: %s\n", res->reason);
         rc = 1;
+    } else if (state_f && save_state(state_f, state) < 0) {
+        rc = 2;
     } else {
         print_notes(res);
         if (results)

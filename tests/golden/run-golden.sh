@@ -6,6 +6,8 @@
 #                   exists: then --answer NAME.offer.sdp is added)
 #   NAME.out.sdp    expected stdout (keys masked; absent = empty)
 #   NAME.err        expected stderr, then a line "exit N"
+# Steps of one call (offer, answer, re-offers) are NAME.1 ... NAME.9, run in
+# order with "@STATE" in their options naming a shared --state file.
 # Contract checks on top of the comparison: a rejection prints exactly one
 # stderr line and nothing on stdout; output lines end in CRLF; no output
 # (stdout or stderr) contains any base64 key of the input or of --show-keys.
@@ -21,6 +23,11 @@ pass=0; fail=0
 for a in "$dir"/*.args; do
   name=$(basename "$a" .args)
   read -r -a args < "$a"
+  # Multi-step cases NAME.1, NAME.2, ... share one engine state file:
+  # "@STATE" in the options stands for it (offer, --answer -, re-offers).
+  for i in "${!args[@]}"; do
+    [ "${args[$i]}" = @STATE ] && args[$i]="$tmp/${name%%.*}.state"
+  done
   extra=()
   [ -f "$dir/$name.offer.sdp" ] && extra=(--answer "$dir/$name.offer.sdp")
   "$tool" "${args[@]}" "${extra[@]}" < "$dir/$name.in.sdp" > "$tmp/out" 2> "$tmp/err"
