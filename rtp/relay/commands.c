@@ -1132,6 +1132,7 @@ typedef struct relay_hk_item {
     relay_call *call;
     int stream, leg;
     uint32_t events;
+    uint64_t drops[RELAY_DROP_COUNT]; /* new since the last report */
 } relay_hk_item;
 
 typedef struct relay_hk_job {
@@ -1149,8 +1150,13 @@ static void relay_job_hk(relay_worker *w, void *arg)
     for (relay_stream *s = relay_worker_streams(w); s; s = s->wnext) {
         for (int l = 0; l < 2; l++) {
             relay_leg *g = &s->leg[l];
-            if (g->events && j->nev < RELAY_HK_MAX) {
-                j->ev[j->nev++] = (relay_hk_item){s->call, s->index, l, g->events};
+            bool dropped = memcmp(g->drop_logged, g->c.drop, sizeof(g->c.drop)) != 0;
+            if ((g->events || dropped) && j->nev < RELAY_HK_MAX) {
+                relay_hk_item *it = &j->ev[j->nev++];
+                *it = (relay_hk_item){s->call, s->index, l, g->events, {0}};
+                for (int d = 0; d < RELAY_DROP_COUNT; d++)
+                    it->drops[d] = g->c.drop[d] - g->drop_logged[d];
+                memcpy(g->drop_logged, g->c.drop, sizeof(g->c.drop));
                 g->events = 0;
             }
         }
@@ -1197,6 +1203,18 @@ void relay_housekeeping(relay_daemon *d)
                 relay_event_push(d, "key-switched", e->call->id, e->stream, e->leg);
             if (e->events & SG_EV_EXHAUSTED)
                 relay_event_push(d, "key-exhausted", e->call->id, e->stream, e->leg);
+            /* Drops are logged here, once a second per leg at most and
+             * rate-limited overall, never from the packet path. */
+            char line[256];
+            size_t off = 0;
+            for (int r = 0; r < RELAY_DROP_COUNT && off < sizeof(line); r++)
+                if (e->drops[r])
+                    off += (size_t)snprintf(line + off, sizeof(line) - off, " %s %llu",
+                                            relay_drop_name((relay_drop)r),
+                                            (unsigned long long)e->drops[r]);
+            if (off)
+                RELAY_LOG_LIMITED(RELAY_LOG_WARN, 20, "call %s stream %d leg %c dropped:%s",
+                                  e->call->id, e->stream, "ab"[e->leg], line);
         }
         for (size_t k = 0; k < j->nidle; k++) {
             relay_call *c = j->idle[k];

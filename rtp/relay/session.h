@@ -96,6 +96,7 @@ typedef struct relay_leg {
     uint32_t events;            /* SG_EV_* bits seen on tx, not yet reported */
     int64_t last_rx_ms;
     relay_counters c;
+    uint64_t drop_logged[RELAY_DROP_COUNT]; /* drops already reported in the log */
 } relay_leg;
 
 typedef struct relay_call relay_call;

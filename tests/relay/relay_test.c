@@ -551,6 +551,18 @@ static void test_attacks(void)
     CHECK_EQ(ru_int(r, "streams.0.a.drops.unknown-mki"), 0);
     CHECK_EQ(ru_int(r, "streams.0.a.drops.malformed"), 0);
     CHECK_EQ(ru_int(r, "streams.0.a.rtp-in"), 20);
+    /* The drops are reported in the log (from housekeeping, not per
+     * packet), naming the call and the reasons. */
+    usleep(1300000);
+    FILE *f = fopen(D.log, "r");
+    CHECK(f);
+    char line[512], want[96];
+    snprintf(want, sizeof(want), "call %s stream 0 leg a dropped:", c.id);
+    bool logged = false;
+    while (fgets(line, sizeof(line), f))
+        logged |= strstr(line, want) && strstr(line, "auth") && strstr(line, "replay");
+    fclose(f);
+    CHECK_MSG(logged, "no drop summary for %s in the log", c.id);
     close(x);
     cmd_call("delete", c.id);
     cmd_call("delete", other.id);
