@@ -17,3 +17,10 @@ endef
 $(foreach t,$(PCAP_TOOL_TESTS),$(eval $(call pcap_tool_rule,$(t))))
 
 UNIT_TESTS += $(BUILD)/tests/pcap_frame_test $(foreach t,$(PCAP_TOOL_TESTS),$(BUILD)/tests/$(t))
+
+# libFuzzer target (ASan+UBSan): `make fuzz` runs it FUZZ_SECONDS, `make test`
+# briefly; no checked-in corpus (it starts from nothing and finds its way into
+# IPv4/IPv6 UDP quickly).
+FUZZERS += fuzz_pcap_frame
+fuzz_pcap_frame_SRCS := tests/unit/pcap_fuzz_frame.c rtp/tools/pcap_frame.c
+fuzz_pcap_frame_LIBS :=
