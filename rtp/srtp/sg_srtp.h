@@ -132,7 +132,8 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
 
 /* SRTCP (RFC 3711 §3.4): E flag + 31-bit SRTCP index, optional MKI, tag.
  * Same errors as the SRTP calls. The index is kept per SSRC (the sender
- * SSRC at bytes 4-7) and starts at 0. SRTCP is always authenticated (tag
+ * SSRC at bytes 4-7) and starts at 0; it never wraps: past 2^31 - 1
+ * protect returns KEY_EXPIRED for that SSRC. SRTCP is always authenticated (tag
  * suite->srtcp_tag_len, 10 bytes even for the _32 suites); the receiver
  * follows the packet's E flag.
  * Layout: RTCP | E+index | MKI | tag; AEAD (GCM): RTCP | tag | E+index |

@@ -113,8 +113,11 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     bool fresh;
     if ((st = sg_stream_find(ctx, ssrc, &sm, &fresh)) != SG_OK)
         return st;
-    /* §3.4: the index starts at 0 and counts every SRTCP packet sent. */
-    uint32_t index = sm->rtcp.init ? (uint32_t)((sm->rtcp.hi + 1) & SRTCP_INDEX_MASK) : 0;
+    /* §3.4: the index starts at 0 and counts every SRTCP packet sent. It
+     * must not wrap (§9.2: rekey first): past 2^31 - 1 the stream stops. */
+    if (sm->rtcp.init && sm->rtcp.hi >= SRTCP_INDEX_MASK)
+        return SG_KEY_EXPIRED;
+    uint32_t index = sm->rtcp.init ? (uint32_t)(sm->rtcp.hi + 1) : 0;
     sg_sess *s = sg_stream_session(ctx, sm, slot, true, index, &st);
     if (!s)
         return st;

@@ -8,6 +8,7 @@
  */
 #include "tests/check.h"
 #include "tests/unit/srtp_util.h"
+#include "srtp/sg_internal.h"
 
 static const sg_suite_id some_suites[] = {
     SG_SUITE_AES_CM_128_HMAC_SHA1_80, SG_SUITE_AES_CM_128_HMAC_SHA1_32,
@@ -424,6 +425,32 @@ static void test_roc_reset_policy(void)
     tu_close(&t);
 }
 
+/* The SRTCP index never wraps (RFC 3711 §3.4, §9.2): a stream whose index
+ * reached 2^31 - 1 refuses further SRTCP with KEY_EXPIRED; other SSRCs go
+ * on. (The index is set through the internal stream state: 2^31 packets
+ * would take too long.) */
+static void test_srtcp_index_exhaustion(void)
+{
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80)};
+    tu_pair t;
+    CHECK_EQ(tu_open(&t, &p, 1), 0);
+    uint8_t pkt[100], prot[150], out[150];
+    size_t len = tu_rtcp(pkt, 21, 0, 0), pl, ol;
+    CHECK_EQ(sg_srtcp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    sg_stream *sm = NULL;
+    bool fresh = true;
+    CHECK_EQ(sg_stream_find(t.tx, 21, &sm, &fresh), SG_OK);
+    CHECK(!fresh);
+    sm->rtcp.hi = 0x7ffffffe;
+    CHECK_EQ(sg_srtcp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    CHECK_EQ(prot[len] & 0x7f, 0x7f); /* index 2^31 - 1 on the wire */
+    CHECK_EQ(sg_srtcp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_OK);
+    CHECK_EQ(sg_srtcp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_KEY_EXPIRED);
+    len = tu_rtcp(pkt, 22, 0, 0);
+    CHECK_EQ(sg_srtcp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    tu_close(&t);
+}
+
 /* Bad parameters and keys. */
 static void test_bad_params(void)
 {
@@ -540,6 +567,7 @@ int main(void)
     RUN(test_auto_switch);
     RUN(test_hitless_switch_and_retire);
     RUN(test_roc_reset_policy);
+    RUN(test_srtcp_index_exhaustion);
     RUN(test_bad_params);
     return check_summary("srtp_negative");
 }
