@@ -1,0 +1,164 @@
+/*
+ * tests/interop/libsrtp_diff.c — differential test against libsrtp2 on
+ * RTP packets of every shape (RFC 3550 §5.1, §5.3.1): random CSRC counts,
+ * header extensions (consistent or with a length that overruns the packet),
+ * padding (sane or not), marker, payload type and payload length 0..300.
+ * For each packet, ours and libsrtp2 protect it: both must accept or both
+ * refuse; when both accept, the SRTP bytes must be equal and each side must
+ * unprotect the other's packet back to the RTP packet. Then a forged copy
+ * (one random bit flipped) must be refused by both.
+ */
+#include <string.h>
+
+#include "tests/check.h"
+#include "tests/interop/libsrtp_peer.h"
+
+static uint32_t rnd = 0x2545f491;
+
+static size_t random_rtp(uint8_t *b, uint32_t ssrc, uint16_t seq, int *shape)
+{
+    uint32_t r = lsp_rand(&rnd);
+    unsigned cc = (r & 3) == 0 ? (r >> 2) % 16 : 0;
+    int x = (r >> 6) % 3 == 0, pad = (r >> 8) % 4 == 0, marker = (r >> 10) & 1;
+    size_t payload = lsp_rand(&rnd) % 301;
+    size_t n = 12;
+    b[0] = (uint8_t)(0x80 | (pad ? 0x20 : 0) | (x ? 0x10 : 0) | cc);
+    b[1] = (uint8_t)((marker ? 0x80 : 0) | (lsp_rand(&rnd) % 128));
+    b[2] = (uint8_t)(seq >> 8);
+    b[3] = (uint8_t)seq;
+    memset(b + 4, 0x11, 4);
+    b[8] = (uint8_t)(ssrc >> 24);
+    b[9] = (uint8_t)(ssrc >> 16);
+    b[10] = (uint8_t)(ssrc >> 8);
+    b[11] = (uint8_t)ssrc;
+    for (unsigned i = 0; i < cc; i++, n += 4)
+        memset(b + n, (int)(0x20 + i), 4);
+    *shape = 0;
+    if (x) {
+        unsigned words = lsp_rand(&rnd) % 8;
+        if (lsp_rand(&rnd) % 8 == 0) {
+            words = 200 + lsp_rand(&rnd) % 100; /* overruns the packet */
+            *shape = 1;
+        }
+        b[n] = 0xbe;
+        b[n + 1] = 0xde;
+        b[n + 2] = (uint8_t)(words >> 8);
+        b[n + 3] = (uint8_t)words;
+        n += 4;
+        size_t real = *shape ? 0 : words * 4;
+        memset(b + n, 0x33, real);
+        n += real;
+    }
+    for (size_t i = 0; i < payload; i++)
+        b[n + i] = (uint8_t)lsp_rand(&rnd);
+    n += payload;
+    if (pad) {
+        unsigned count = lsp_rand(&rnd) % 8 == 0 ? 255 : 1 + lsp_rand(&rnd) % 8;
+        memset(b + n, 0, 8);
+        n += count <= 8 ? count : 1;
+        b[n - 1] = (uint8_t)count; /* 255 claims more than the packet holds */
+    }
+    return n;
+}
+
+static void run_suite(sg_suite_id id, uint8_t mki_len, unsigned iterations)
+{
+    lsp_setup s = { .suite = id, .ssrc = 0x0d1ff00d, .mki_len = mki_len,
+                    .nkeys = 1, .window = 1024 };
+    sg_srtp_ctx *otx = NULL, *orx = NULL;
+    srtp_t ltx = NULL, lrx = NULL;
+    CHECK(lsp_ours_new(&s, SG_SRTP_PROTECT, &otx) == SG_OK);
+    CHECK(lsp_ours_new(&s, SG_SRTP_UNPROTECT, &orx) == SG_OK);
+    CHECK(lsp_libsrtp_new(&s, true, &ltx) == 0);
+    CHECK(lsp_libsrtp_new(&s, false, &lrx) == 0);
+    static uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF], bad[LSP_BUF];
+    unsigned both_ok = 0, both_refused = 0, i;
+    const char *why = NULL;
+    int shape = 0;
+    sg_status ost = SG_OK;
+    int lst = 0;
+    for (i = 0; i < iterations && !why; i++) {
+        uint16_t seq = (uint16_t)(40000 + i);
+        size_t len = random_rtp(rtp, s.ssrc, seq, &shape), alen = 0, olen = 0;
+        ost = sg_srtp_protect(otx, rtp, len, a, sizeof a, &alen);
+        memcpy(b, rtp, len);
+        int bl = (int)len;
+        lst = srtp_protect_mki(ltx, b, &bl, mki_len ? 1 : 0, 0);
+        if ((ost == SG_OK) != (lst == 0)) {
+            why = ost == SG_OK ? "ours protects a packet libsrtp2 refuses"
+                               : "ours refuses a packet libsrtp2 protects";
+            break;
+        }
+        if (ost != SG_OK) {
+            both_refused++;
+            continue;
+        }
+        if (alen != (size_t)bl || memcmp(a, b, alen) != 0) {
+            why = "different SRTP bytes";
+            break;
+        }
+        memcpy(out, a, alen);
+        int ol = (int)alen;
+        lst = srtp_unprotect_mki(lrx, out, &ol, mki_len ? 1 : 0);
+        if (lst != 0 || (size_t)ol != len || memcmp(out, rtp, len) != 0) {
+            why = "libsrtp2 cannot unprotect ours";
+            break;
+        }
+        /* Ours gets a forged copy first (must refuse, state unchanged),
+         * then the real one. */
+        memcpy(bad, b, alen);
+        size_t bit = lsp_rand(&rnd) % (alen * 8);
+        bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        if (sg_srtp_unprotect(orx, bad, alen, out, sizeof out, &olen) == SG_OK) {
+            why = "ours accepted a forged packet";
+            break;
+        }
+        ost = sg_srtp_unprotect(orx, b, alen, out, sizeof out, &olen);
+        if (ost != SG_OK || olen != len || memcmp(out, rtp, len) != 0) {
+            why = "ours cannot unprotect libsrtp2's";
+            break;
+        }
+        both_ok++;
+    }
+    sg_srtp_ctx_free(otx);
+    sg_srtp_ctx_free(orx);
+    srtp_dealloc(ltx);
+    srtp_dealloc(lrx);
+    CHECK_MSG(!why, "%s, packet %u (overrun ext %d, byte0 %02x): %s [ours %s, libsrtp2 %d]",
+              sg_suite_get(id)->name, i, shape, rtp[0], why, sg_status_name(ost), lst);
+    /* Both outcomes must have been exercised. */
+    CHECK(both_ok > iterations / 2);
+    CHECK(both_refused > 0);
+}
+
+static void test_random_shapes_aes_cm(void)
+{
+    run_suite(SG_SUITE_AES_CM_128_HMAC_SHA1_80, 0, 20000);
+}
+
+static void test_random_shapes_aes_cm_32_mki(void)
+{
+    run_suite(SG_SUITE_AES_CM_128_HMAC_SHA1_32, 2, 20000);
+}
+
+static void test_random_shapes_gcm(void)
+{
+    run_suite(SG_SUITE_AEAD_AES_128_GCM, 0, 20000);
+}
+
+static void test_random_shapes_gcm256_mki(void)
+{
+    run_suite(SG_SUITE_AEAD_AES_256_GCM, 4, 20000);
+}
+
+int main(void)
+{
+    if (srtp_init() != srtp_err_status_ok)
+        return 1;
+    RUN(test_random_shapes_aes_cm);
+    RUN(test_random_shapes_aes_cm_32_mki);
+    RUN(test_random_shapes_gcm);
+    RUN(test_random_shapes_gcm256_mki);
+    srtp_shutdown();
+    return check_summary("libsrtp_diff");
+}
