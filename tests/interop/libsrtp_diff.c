@@ -6,7 +6,8 @@
  * For each packet, ours and libsrtp2 protect it: both must accept or both
  * refuse; when both accept, the SRTP bytes must be equal and each side must
  * unprotect the other's packet back to the RTP packet. Then a forged copy
- * (one random bit flipped) must be refused by both.
+ * (one random bit flipped) must be refused by ours, without disturbing the
+ * stream. The same for SRTCP on random RTCP, with truncated copies.
  */
 #include <string.h>
 
@@ -151,6 +152,83 @@ static void test_random_shapes_gcm256_mki(void)
     run_suite(SG_SUITE_AEAD_AES_256_GCM, 4, 20000);
 }
 
+/*
+ * SRTCP (RFC 3711 §3.4) on random compound-looking RTCP of 8..400 bytes:
+ * both protect or both refuse; each unprotects the other's packet to the
+ * original (bytes differ only by the SRTCP index, which libsrtp2 starts at
+ * 1); any truncation of a protected packet is refused by ours.
+ */
+static void run_rtcp(sg_suite_id id, uint8_t mki_len)
+{
+    lsp_setup s = { .suite = id, .ssrc = 0x7e57c0de, .mki_len = mki_len, .nkeys = 1,
+                    .window = 128 };
+    sg_srtp_ctx *otx = NULL, *orx = NULL;
+    srtp_t ltx = NULL, lrx = NULL;
+    CHECK(lsp_ours_new(&s, SG_SRTP_PROTECT, &otx) == SG_OK);
+    CHECK(lsp_ours_new(&s, SG_SRTP_UNPROTECT, &orx) == SG_OK);
+    CHECK(lsp_libsrtp_new(&s, true, &ltx) == 0);
+    CHECK(lsp_libsrtp_new(&s, false, &lrx) == 0);
+    static uint8_t rtcp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
+    const char *why = NULL;
+    unsigned i, ok = 0;
+    size_t len = 0;
+    for (i = 0; i < 5000 && !why; i++) {
+        len = 8 + lsp_rand(&rnd) % 393;
+        for (size_t k = 0; k < len; k++)
+            rtcp[k] = (uint8_t)lsp_rand(&rnd);
+        rtcp[0] = (uint8_t)(0x80 | (rtcp[0] & 0x1f));
+        rtcp[1] = (uint8_t)(200 + lsp_rand(&rnd) % 7);
+        rtcp[4] = (uint8_t)(s.ssrc >> 24);
+        rtcp[5] = (uint8_t)(s.ssrc >> 16);
+        rtcp[6] = (uint8_t)(s.ssrc >> 8);
+        rtcp[7] = (uint8_t)s.ssrc;
+        size_t alen = 0, olen = 0;
+        sg_status ost = sg_srtcp_protect(otx, rtcp, len, a, sizeof a, &alen);
+        memcpy(b, rtcp, len);
+        int bl = (int)len;
+        int lst = srtp_protect_rtcp_mki(ltx, b, &bl, mki_len ? 1 : 0, 0);
+        if ((ost == SG_OK) != (lst == 0)) {
+            why = ost == SG_OK ? "ours protects what libsrtp2 refuses"
+                               : "ours refuses what libsrtp2 protects";
+            break;
+        }
+        if (ost != SG_OK)
+            continue;
+        memcpy(out, a, alen);
+        int ol = (int)alen;
+        if (srtp_unprotect_rtcp_mki(lrx, out, &ol, mki_len ? 1 : 0) != 0 || (size_t)ol != len ||
+            memcmp(out, rtcp, len) != 0) {
+            why = "libsrtp2 cannot unprotect ours";
+            break;
+        }
+        size_t cut = lsp_rand(&rnd) % (size_t)bl;
+        if (sg_srtcp_unprotect(orx, b, cut, out, sizeof out, &olen) == SG_OK) {
+            why = "ours accepted a truncated SRTCP packet";
+            break;
+        }
+        if (sg_srtcp_unprotect(orx, b, (size_t)bl, out, sizeof out, &olen) != SG_OK ||
+            olen != len || memcmp(out, rtcp, len) != 0) {
+            why = "ours cannot unprotect libsrtp2's";
+            break;
+        }
+        ok++;
+    }
+    sg_srtp_ctx_free(otx);
+    sg_srtp_ctx_free(orx);
+    srtp_dealloc(ltx);
+    srtp_dealloc(lrx);
+    CHECK_MSG(!why, "%s SRTCP packet %u (%zu bytes): %s", sg_suite_get(id)->name, i, len, why);
+    CHECK_EQ(ok, 5000);
+}
+
+static void test_random_rtcp(void)
+{
+    run_rtcp(SG_SUITE_AES_CM_128_HMAC_SHA1_80, 0);
+    run_rtcp(SG_SUITE_AES_256_CM_HMAC_SHA1_80, 4);
+    run_rtcp(SG_SUITE_AEAD_AES_128_GCM, 0);
+    run_rtcp(SG_SUITE_AEAD_AES_256_GCM, 2);
+}
+
 int main(void)
 {
     if (srtp_init() != srtp_err_status_ok)
@@ -159,6 +237,7 @@ int main(void)
     RUN(test_random_shapes_aes_cm_32_mki);
     RUN(test_random_shapes_gcm);
     RUN(test_random_shapes_gcm256_mki);
+    RUN(test_random_rtcp);
     srtp_shutdown();
     return check_summary("libsrtp_diff");
 }
