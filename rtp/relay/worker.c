@@ -145,7 +145,9 @@ static size_t relay_process(relay_worker *w, relay_sock *rs, int i, relay_out *o
         x->c.drop[RELAY_DROP_MALFORMED]++;
         return 0;
     }
-    const struct sockaddr_storage *expect = rtcp ? &x->peer_rtcp : &x->peer_rtp;
+    /* The expected source follows the socket: with rtcp-mux, RTCP arrives on
+     * the RTP port from the peer's RTP address (RFC 5761). */
+    const struct sockaddr_storage *expect = rs->rtcp ? &x->peer_rtcp : &x->peer_rtp;
     bool from_peer = x->peer_known && relay_same_addr(src, expect);
     if (x->strict_source && x->peer_known && !from_peer) {
         x->c.drop[RELAY_DROP_SOURCE]++;

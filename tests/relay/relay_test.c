@@ -689,6 +689,7 @@ static void test_rtcp_mux(void)
     ctl_benc_cstr(&w, "a");
     ctl_benc_dict(&w);
     ctl_benc_kv_int(&w, "rtcp-mux", 1);
+    ctl_benc_kv_int(&w, "strict-source", 1); /* muxed RTCP comes from the RTP address */
     ctl_benc_end(&w);
     ctl_benc_kv_int(&w, "index", 0);
     ctl_benc_end(&w);
