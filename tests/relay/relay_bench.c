@@ -523,9 +523,19 @@ int main(void)
             return 1;
         }
         rs = run_load(&rr, fa, fb, total);
+        const ctl_be *st = ru_call(&d, "d7:command10:statisticse", 24);
+        int64_t wk = 0, bt = 0, pin = 0;
+        for (const ctl_be *wn = ctl_be_first(&ru_doc, ru_path(st, "workers")); wn;
+             wn = ctl_be_next(&ru_doc, wn)) {
+            wk += ru_int(wn, "wakeups");
+            bt += ru_int(wn, "batches");
+            pin += ru_int(wn, "packets-in");
+        }
         srtpd_delete(&d);
         ru_srtpd_stop(&d);
         print_result(mname, "srtpd", &rs);
+        printf("%-11s %-10s %.2f packets per recvmmsg batch, %.2f per worker wake-up\n", "", "",
+               bt ? (double)pin / (double)bt : 0, wk ? (double)pin / (double)wk : 0);
 
         uint16_t ngp;
         int tmp = ru_udp(&ngp);
