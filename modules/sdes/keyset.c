@@ -309,6 +309,7 @@ size_t sdes_state_pack(const sdes_state *st, uint8_t *buf, size_t cap)
         w_u8(&w, m->a_proto);
         w_u8(&w, m->b_proto);
         w_u8(&w, m->hold);
+        w_u8(&w, m->a_rekey);
         w_bytes(&w, m->media, sizeof m->media);
         w_u8(&w, m->n_b_offer);
         for (size_t j = 0; j < m->n_b_offer && j < SDES_MAX_OFFER_LINES; j++)
@@ -425,11 +426,13 @@ bool sdes_state_unpack(const uint8_t *buf, size_t len, sdes_state *st)
         m->a_proto = r_u8(&r);
         m->b_proto = r_u8(&r);
         m->hold = r_u8(&r);
+        m->a_rekey = r_u8(&r);
         r_bytes(&r, m->media, sizeof m->media);
         m->media[sizeof m->media - 1] = '\0';
         m->n_b_offer = r_u8(&r);
         if (m->n_b_offer > SDES_MAX_OFFER_LINES || m->state > SDES_MEDIA_PASSTHROUGH ||
-            m->a_proto > SDES_PROTO_SAVPF || m->b_proto > SDES_PROTO_SAVPF) {
+            m->a_proto > SDES_PROTO_SAVPF || m->b_proto > SDES_PROTO_SAVPF || m->hold > 1 ||
+            m->a_rekey > 1) {
             r.bad = true;
             break;
         }

@@ -185,6 +185,22 @@ static sdes_ca_status parse_line(oa_ctx *c, int i, int j)
                                   &c->attr);
 }
 
+/* With MKIs, the previous send key follows the new ones in a rekeyed line
+ * (RFC 4568 §6.1: the MKI picks the key), so packets still in flight under
+ * it decrypt and the switch is hitless. */
+static void keep_old_key(sdes_keyset *nk, const sdes_keyset *prev)
+{
+    if (!prev->srtp || !prev->n_keys)
+        return;
+    const sdes_key_param *old = &prev->keys[0];
+    if (nk->n_keys >= SDES_MAX_DIR_KEYS || !old->mki_len || old->mki_len != nk->keys[0].mki_len)
+        return;
+    for (size_t k = 0; k < nk->n_keys; k++)
+        if (memcmp(nk->keys[k].mki, old->mki, old->mki_len) == 0)
+            return;
+    nk->keys[nk->n_keys++] = *old;
+}
+
 /* Offer lines toward B: the previous accepted line when the stream is
  * unchanged (RFC 4568 §7.1.4: keys may be kept), new keys when rekeying is
  * asked and the stream is not on hold, else one line per preferred suite. */
@@ -200,17 +216,7 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
             if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag,
                                       &c->next.next_mki, &c->rnd, nk))
                 return reject0(c, SDES_REJ_RANDOM);
-            /* With MKIs, the old send key follows the new ones in the line
-             * (RFC 4568 §6.1: the MKI picks the key), so packets still in
-             * flight under it decrypt and the switch is hitless. */
-            const sdes_key_param *old = &prev->b_tx.keys[0];
-            if (nk->n_keys < SDES_MAX_DIR_KEYS && old->mki_len && old->mki_len == nk->keys[0].mki_len) {
-                bool dup = false;
-                for (size_t k = 0; k < nk->n_keys; k++)
-                    dup |= memcmp(nk->keys[k].mki, old->mki, old->mki_len) == 0;
-                if (!dup)
-                    nk->keys[nk->n_keys++] = *old;
-            }
+            keep_old_key(nk, &prev->b_tx);
             r->rekeyed = true;
         }
         sm->n_b_offer = 1;
@@ -323,10 +329,12 @@ static sdes_rej offer_media(oa_ctx *c, int i, const sdes_state_media *prev)
     sdes_keyset_from_attr(&c->attr, &sm->a_rx);
     sdes_crypto_attr_wipe(&c->attr);
     /* Our key toward A survives a re-offer of an unchanged stream that
-     * keeps the suite (RFC 4568 §7.1.4), unless a rekey is asked. */
-    if (prev && prev->a_tx.srtp && prev->a_tx.suite == sm->a_rx.suite &&
-        (!c->cfg->rekey || r->hold))
+     * keeps the suite (RFC 4568 §7.1.4); a rekey (not on hold) replaces it
+     * at the answer, keeping it second in the line for a hitless switch. */
+    if (prev && prev->a_tx.srtp && prev->a_tx.suite == sm->a_rx.suite) {
         sm->a_tx = prev->a_tx;
+        sm->a_rekey = c->cfg->rekey && !r->hold;
+    }
     sm->state = SDES_MEDIA_SRTP;
     if (mode == SDES_MODE_DECRYPT) {
         pm->out_proto = sdes_proto_to_plain(proto);
@@ -425,10 +433,18 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
         if (rj)
             break;
         if (sm->a_rx.srtp) {
-            if (!sm->a_tx.srtp || sm->a_tx.suite != sm->a_rx.suite) {
+            if (!sm->a_tx.srtp || sm->a_tx.suite != sm->a_rx.suite || sm->a_rekey) {
+                static const sdes_keyset none;
+                sdes_keyset old = sm->a_rekey ? sm->a_tx : none;
                 if (!sdes_keyset_generate(c->pol, sg_suite_get(sm->a_rx.suite), sm->a_rx.tag,
-                                          &c->next.next_mki, &c->rnd, &sm->a_tx))
+                                          &c->next.next_mki, &c->rnd, &sm->a_tx)) {
+                    sdes_keyset_wipe(&old);
                     return reject0(c, SDES_REJ_RANDOM);
+                }
+                keep_old_key(&sm->a_tx, &old);
+                sdes_keyset_wipe(&old);
+                r->rekeyed = sm->a_rekey;
+                sm->a_rekey = 0;
             }
             /* The answer names the offer's tag and suite (RFC 4568 §7.1.2)
              * and declares the same session parameters for its direction. */

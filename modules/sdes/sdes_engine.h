@@ -191,6 +191,8 @@ typedef struct sdes_state_media {
     uint8_t state;                /* sdes_media_state */
     uint8_t a_proto, b_proto;     /* sdes_proto on each leg */
     uint8_t hold;
+    uint8_t a_rekey;              /* re-offer asked for new keys toward A:
+                                   * made at the answer (A's suite known) */
     char media[16];
     uint8_t n_b_offer;            /* a=crypto lines written toward B */
     sdes_keyset b_offer[SDES_MAX_OFFER_LINES];

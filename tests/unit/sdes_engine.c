@@ -73,6 +73,51 @@ static int count(const char *body, const char *needle)
     return n;
 }
 
+/* DECRYPT re-offers: our key toward A is kept, and a rekey replaces it at
+ * the answer with the old one second (hitless); hold does not rekey. */
+static void test_decrypt_reoffer_rekey(void)
+{
+    static sdes_state st;
+    static sdes_result r;
+    sdes_policy p;
+    sdes_policy_default(&p);
+    CHECK_EQ(sdes_policy_parse("gen-mki=1", &p, NULL, 0), 0);
+    const char *ans = "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 10000 RTP/AVP 0\r\n";
+    sdes_state_init(&st);
+    CHECK_EQ(offer(SDES_MODE_DECRYPT, &p, SRTP_OFFER, &st, &r), SDES_REJ_OK);
+    sdes_result_free(&r);
+    CHECK_EQ(answer(SDES_MODE_DECRYPT, &p, ans, &st, &r), SDES_REJ_OK);
+    sdes_keyset first = r.media[0].a_tx;
+    CHECK_EQ(first.n_keys, 1);
+    sdes_result_free(&r);
+    CHECK_EQ(offer(SDES_MODE_DECRYPT, &p, SRTP_OFFER, &st, &r), SDES_REJ_OK);
+    sdes_result_free(&r);
+    CHECK_EQ(answer(SDES_MODE_DECRYPT, &p, ans, &st, &r), SDES_REJ_OK);
+    CHECK_MEM_EQ(r.media[0].a_tx.keys[0].key_salt, first.keys[0].key_salt, 30);
+    CHECK(!r.media[0].rekeyed);
+    sdes_result_free(&r);
+    sdes_config cfg = {.mode = SDES_MODE_DECRYPT, .policy = &p, .rekey = true};
+    CHECK_EQ(sdes_offer(&cfg, SRTP_OFFER, strlen(SRTP_OFFER), relays, 1, &st, &r), SDES_REJ_OK);
+    sdes_result_free(&r);
+    /* the packed state carries the pending rekey */
+    static uint8_t buf[4096];
+    static sdes_state back;
+    size_t n = sdes_state_pack(&st, buf, sizeof buf);
+    CHECK(n && sdes_state_unpack(buf, n, &back));
+    CHECK_EQ(answer(SDES_MODE_DECRYPT, &p, ans, &back, &r), SDES_REJ_OK);
+    CHECK(r.media[0].rekeyed);
+    CHECK_EQ(r.media[0].a_tx.n_keys, 2);
+    CHECK(memcmp(r.media[0].a_tx.keys[0].key_salt, first.keys[0].key_salt, 30) != 0);
+    CHECK_MEM_EQ(r.media[0].a_tx.keys[1].key_salt, first.keys[0].key_salt, 30);
+    CHECK(r.media[0].a_tx.keys[0].mki[0] != first.keys[0].mki[0]);
+    sdes_crypto_attr a;
+    CHECK_EQ(nth_crypto(r.body, 0, &a), SDES_CA_OK);
+    CHECK_EQ(a.n_keys, 2);
+    CHECK_EQ(a.tag, 2);
+    sdes_crypto_attr_wipe(&a);
+    sdes_result_free(&r);
+}
+
 /* ENCRYPT: plain PBX offer -> RTP/SAVP with fresh keys; SRTP answer ->
  * plain answer; the relay gets both directions of leg B. */
 static void test_encrypt_flow(void)
@@ -564,5 +609,6 @@ int main(void)
     RUN(test_state_pack);
     RUN(test_policy_text);
     RUN(test_multipart);
+    RUN(test_decrypt_reoffer_rekey);
     return check_summary("sdes_engine");
 }
