@@ -52,6 +52,18 @@ typedef struct relay_daemon {
 /* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */
 void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
 
+/* Deletes a call: detaches its streams (a job per stream), wipes keys,
+ * frees ports; with w, writes the final per-stream statistics as the
+ * "streams" list of a reply. why goes to the log. */
+void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const char *why);
+
+/* Queues an event (dropping the oldest when full), logs it and pushes it to
+ * --notify. stream/leg -1 for call-level events. */
+void relay_event_push(relay_daemon *d, const char *type, const char *call_id, int stream,
+                      int leg);
+/* One event as a bencoded dict. */
+void relay_event_write(ctl_benc *w, const relay_event *e);
+
 /* Once a second: collect events and media timeouts from the workers. */
 void relay_housekeeping(relay_daemon *d);
 
