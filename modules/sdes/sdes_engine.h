@@ -229,14 +229,21 @@ typedef struct sdes_config {
  * *state: an initialised state — fresh (sdes_state_init) for a first offer,
  * or the state after the previous answer for a re-offer; on success it holds
  * what sdes_answer() needs. On rejection *state is unchanged.
- * Returns res->code (also SDES_REJ_OK).
+ * Returns res->code (also SDES_REJ_OK). Errors: BAD_PARAM, TOO_LARGE,
+ * MULTIPART, NOT_SDP, MALFORMED, TOO_MANY_MEDIA, TOO_MANY_CRYPTO,
+ * NO_ACCEPTABLE_CRYPTO, SRTP_REQUIRED, SRTP_FORBIDDEN, MODE_MISMATCH, NO_STATE
+ * (state not initialised), RANDOM, ALLOC. res->body is NULL on every error.
  */
 sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len,
                     const sdes_relay *relays, size_t n_relays, sdes_state *state,
                     sdes_result *res);
 
 /* Processes B's answer to the offer that produced *state; cfg->mode must be
- * the offer's mode. */
+ * the offer's mode. Errors: those of sdes_offer() except MODE_MISMATCH and
+ * NO_ACCEPTABLE_CRYPTO, plus NO_STATE (no offer pending, or another mode),
+ * ANSWER_MEDIA, ANSWER_NO_CRYPTO, ANSWER_MULTI_CRYPTO, ANSWER_UNOFFERED_TAG,
+ * ANSWER_SUITE, ANSWER_BAD_CRYPTO, ANSWER_UNEXPECTED, ANSWER_POLICY. On
+ * rejection *state is unchanged (the offer stays pending). */
 sdes_rej sdes_answer(const sdes_config *cfg, const char *body, size_t len,
                      const sdes_relay *relays, size_t n_relays, sdes_state *state,
                      sdes_result *res);
