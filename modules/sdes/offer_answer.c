@@ -406,6 +406,10 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
         r->state = m->port == 0 ? SDES_MEDIA_DISABLED : SDES_MEDIA_UNTOUCHED;
         return SDES_REJ_OK;
     }
+    /* RFC 3264 §6: the answer's m= lines pair with the offer's, same media. */
+    if (strcmp(sm->media, r->media) != 0)
+        return reject(c, SDES_REJ_ANSWER_MEDIA, "m=%d is %s, the offer's is %s", i, r->media,
+                      sm->media);
     pm->touch = true;
     pm->out_proto = (sdes_proto)sm->a_proto; /* RFC 3264 §6: same proto as the offer */
     pm->crypto = PLAN_CRYPTO_REPLACE;

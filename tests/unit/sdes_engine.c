@@ -385,6 +385,9 @@ static void test_answer_errors(void)
     expect_answer_rej(A_HDR "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 " UNENCRYPTED_SRTP\r\n",
                       SDES_REJ_ANSWER_POLICY);
     expect_answer_rej(A_HDR "m=video 7002 RTP/SAVP 0\r\n", SDES_REJ_ANSWER_MEDIA);
+    expect_answer_rej("v=0\r\nc=IN IP4 198.51.100.9\r\nm=video 7000 RTP/SAVP 0\r\n"
+                      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n",
+                      SDES_REJ_ANSWER_MEDIA);
     expect_answer_rej("hello", SDES_REJ_NOT_SDP);
     /* an answer with no offer */
     static sdes_state st;
