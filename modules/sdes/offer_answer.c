@@ -95,10 +95,16 @@ static sdes_rej sdp_status_rej(oa_ctx *c, sdes_sdp_status st, int line)
     return reject0(c, SDES_REJ_MALFORMED);
 }
 
+/* Copies an SDP token for results and reasons; anything but printable
+ * ASCII becomes '?', so a reason or log line cannot be forged with control
+ * characters from the peer's SDP. */
 static void copy_span(const sdes_sdp *s, sdes_span sp, char *dst, size_t cap)
 {
     size_t n = sp.len < cap - 1 ? sp.len : cap - 1;
-    memcpy(dst, s->body + sp.off, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s->body[sp.off + i];
+        dst[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+    }
     dst[n] = '\0';
 }
 
@@ -254,8 +260,9 @@ static sdes_rej offer_media(oa_ctx *c, int i, const sdes_state_media *prev)
         return SDES_REJ_OK;
     }
     if (proto == SDES_PROTO_OTHER) {
-        note(c, "m=%d %.*s left alone (not RTP/AVP, SAVP, AVPF or SAVPF)", i,
-             (int)m->proto.len, c->sdp.body + m->proto.off);
+        char pn[32];
+        copy_span(&c->sdp, m->proto, pn, sizeof pn);
+        note(c, "m=%d %s left alone (not RTP/AVP, SAVP, AVPF or SAVPF)", i, pn);
         return SDES_REJ_OK;
     }
     /* A previous stream counts as unchanged when it is the same media. */
