@@ -1,0 +1,318 @@
+/*
+ * tests/relay/relay_ctl_test.c — srtpd's control side as a process: every
+ * command and bad input through the daemon, ng retransmission, the unix
+ * control socket, srtpctl (tables, --json, rekey, delete, errors),
+ * authentication with a shared secret, configuration refusals, media
+ * timeout; SIGTERM exits cleanly.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/check.h"
+#include "tests/relay/relay_peer.h"
+
+ru_srtpd D;
+
+/* Control protocol through the daemon: every command and bad inputs. */
+static void test_control_commands(void)
+{
+    const ctl_be *r = cmd_call("ping", NULL);
+    CHECK(r && ctl_be_str_eq(ctl_be_get(&ru_doc, r, "result"), "pong"));
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_256_CM_HMAC_SHA1_80);
+    tcall c;
+    CHECK(call_setup(&c, s, true, true, 0));
+    r = cmd_call("list", NULL);
+    CHECK(r && ru_ok(r));
+    bool found = false;
+    for (const ctl_be *e = ctl_be_first(&ru_doc, ru_path(r, "calls")); e; e = ctl_be_next(&ru_doc, e))
+        found |= ctl_be_str_eq(ctl_be_get(&ru_doc, e, "call-id"), c.id) &&
+                 ctl_be_str_eq(ru_path(e, "streams.0.a.send-suite"), s->name);
+    CHECK(found);
+    r = cmd_call("statistics", NULL);
+    CHECK(r && ru_ok(r));
+    CHECK(ru_int(r, "calls") >= 1);
+    CHECK(ru_int(r, "calls-created") >= 1);
+    /* Bad inputs: each gets an error with a reason, the call survives. */
+    static const char *bad[] = {
+        "d7:command5:bogose",
+        "d7:command5:querye",                              /* no call-id */
+        "d7:call-id7:nonexis7:command5:querye",            /* unknown call */
+        "d7:call-id1:x7:command6:answer7:streamsld5:indexi0eeee", /* answer for unknown */
+        "d7:call-id1:x7:command5:offer7:streamslee",       /* empty streams */
+        "d7:call-id1:x7:command5:offer7:streamsld5:indexi99eeee",
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad9:transport4:SRTXe5:indexi0eeee",
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad4:sendd5:suite3:FOOee5:indexi0eeee",
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad4:sendd5:suite23:AES_CM_128_HMAC_SHA1_804:keysld3:key3:abceeee5:indexi0eeee",
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad7:address9:127.0.0.1e5:indexi0eeee", /* no port */
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad7:address3:foo4:porti5ee5:indexi0eeee",
+        "d7:commandi5ee",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        r = ru_call(&D, bad[i], strlen(bad[i]));
+        CHECK_MSG(r && !ru_ok(r) && ctl_be_get(&ru_doc, r, "error-reason"), "accepted: %s", bad[i]);
+    }
+    /* None of the bad offers created call "x". */
+    r = cmd_call("query", "x");
+    CHECK(r && !ru_ok(r));
+    /* A re-offer with a bad key leaves the call's keys as they were. */
+    char buf[1024];
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "call-id", c.id);
+    ctl_benc_kv_cstr(&w, "command", "offer");
+    ctl_benc_cstr(&w, "streams");
+    ctl_benc_list(&w);
+    ctl_benc_dict(&w);
+    ctl_benc_cstr(&w, "a");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "transport", "RTP");
+    unsigned z = 1;
+    ru_crypto(&w, "send", sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), &z, &z, NULL, 1, 0, 0);
+    ctl_benc_end(&w);
+    ctl_benc_cstr(&w, "b");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "family", "IPX");
+    ctl_benc_end(&w);
+    ctl_benc_kv_int(&w, "index", 0);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    r = ru_call(&D, buf, w.len);
+    CHECK(r && !ru_ok(r));
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x1, 1, 5), 5);
+    /* Delete returns final stats; a second delete is an error. */
+    r = cmd_call("delete", c.id);
+    CHECK(r && ru_ok(r));
+    CHECK_EQ(ru_int(r, "streams.0.a.rtp-in"), 5);
+    r = cmd_call("delete", c.id);
+    CHECK(r && !ru_ok(r));
+    call_teardown(&c);
+}
+
+/* Authentication on: unauthenticated and wrongly keyed requests get no
+ * answer; a captured request replayed under another cookie is refused. */
+static void test_auth_daemon(void)
+{
+    ru_srtpd A;
+    CHECK(ru_srtpd_start(&A, "s3cret-for-test", NULL));
+    char err[200], reply[4096];
+    ctl_client *plain = ctl_client_new(A.ctl, NULL, 0, 200, 0, err, sizeof(err));
+    CHECK(plain);
+    const ctl_be *r;
+    CHECK_EQ(ctl_client_call(plain, "d7:command4:pinge", 17, reply, sizeof(reply), &ru_doc, &r,
+                             err, sizeof(err)), -1);
+    ctl_client *wrong = ctl_client_new(A.ctl, "nope", 4, 200, 0, err, sizeof(err));
+    CHECK_EQ(ctl_client_call(wrong, "d7:command4:pinge", 17, reply, sizeof(reply), &ru_doc, &r,
+                             err, sizeof(err)), -1);
+    ctl_client_free(plain);
+    ctl_client_free(wrong);
+    CHECK(ru_ok(ru_call(&A, "d7:command4:pinge", 17)));
+    r = ru_call(&A, "d7:command10:statisticse", 24);
+    CHECK(r && ru_ok(r));
+    CHECK_EQ(ru_srtpd_stop(&A), 0);
+}
+
+static int run_srtpd_expect_fail(const char *const *args)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int devnull = open("/dev/null", 1);
+        dup2(devnull, 2);
+        execv("build/srtpd", (char *const *)args);
+        _exit(127);
+    }
+    int st;
+    for (int i = 0; i < 60; i++) {
+        if (waitpid(p, &st, WNOHANG) == p)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        usleep(50000);
+    }
+    kill(p, SIGKILL);
+    waitpid(p, NULL, 0);
+    return -1; /* still running: it did not refuse */
+}
+
+static void test_config_refusals(void)
+{
+    const char *open_udp[] = {"build/srtpd", "--listen", "udp:0.0.0.0:29999", NULL};
+    CHECK_EQ(run_srtpd_expect_fail(open_udp), 2);
+    const char *bad_opt[] = {"build/srtpd", "--frobnicate", "1", NULL};
+    CHECK_EQ(run_srtpd_expect_fail(bad_opt), 2);
+    const char *bad_range[] = {"build/srtpd", "--port-min", "5000", "--port-max", "5001", NULL};
+    CHECK_EQ(run_srtpd_expect_fail(bad_range), 2);
+    const char *bad_cfg[] = {"build/srtpd", "--config", "/nonexistent.conf", NULL};
+    CHECK_EQ(run_srtpd_expect_fail(bad_cfg), 2);
+    /* The shipped config file parses (and --help exits 0). */
+    const char *cfg[] = {"build/srtpd", "--config", "cfg/srtpd.conf", "--help", NULL};
+    CHECK_EQ(run_srtpd_expect_fail(cfg), 0);
+}
+
+static void test_media_timeout(void)
+{
+    ru_srtpd T;
+    const char *extra[] = {"--media-timeout", "1", NULL};
+    CHECK(ru_srtpd_start(&T, NULL, extra));
+    ru_srtpd saved = D;
+    D = T;
+    tcall c;
+    bool ok = call_setup(&c, sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), false, false, 0);
+    const ctl_be *r = NULL;
+    if (ok) {
+        usleep(2600000);
+        r = cmd_call("query", c.id);
+    }
+    bool gone = r && !ru_ok(r);
+    bool event = false;
+    r = cmd_call("events", NULL);
+    for (const ctl_be *e = ctl_be_first(&ru_doc, ru_path(r, "events")); e; e = ctl_be_next(&ru_doc, e))
+        event |= ctl_be_str_eq(ctl_be_get(&ru_doc, e, "type"), "media-timeout") &&
+                 ctl_be_str_eq(ctl_be_get(&ru_doc, e, "call-id"), c.id);
+    D = saved;
+    call_teardown(&c);
+    CHECK_EQ(ru_srtpd_stop(&T), 0);
+    CHECK(ok);
+    CHECK_MSG(gone, "call still there after the media timeout");
+    CHECK_MSG(event, "no media-timeout event");
+}
+
+/* Runs srtpctl against D; output into out. Returns the exit status. */
+static int srtpctl(char *out, size_t cap, const char *args)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "build/srtpctl --socket %s %s 2>&1", D.ctl, args);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_srtpctl(void)
+{
+    static char out[65536];
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    tcall c;
+    CHECK(call_setup(&c, s, true, false, 1));
+    CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x77, 1, 5, 0), 5);
+    CHECK_EQ(srtpctl(out, sizeof(out), "ping"), 0);
+    CHECK(strstr(out, "pong"));
+    CHECK_EQ(srtpctl(out, sizeof(out), "list"), 0);
+    CHECK_MSG(strstr(out, c.id) && strstr(out, "SRTP AES_CM_128_HMAC_SHA1_80"), "%s", out);
+    char args[128];
+    snprintf(args, sizeof(args), "query %s", c.id);
+    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_MSG(strstr(out, "AES_CM_128_HMAC_SHA1_80 mki 1") && strstr(out, "RTP-IN"), "%s", out);
+    snprintf(args, sizeof(args), "--json query %s", c.id);
+    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_MSG(strstr(out, "\"call-id\": \"") && strstr(out, "\"unknown-mki\": 0"), "%s", out);
+    CHECK_EQ(srtpctl(out, sizeof(out), "stats"), 0);
+    CHECK(strstr(out, "WORKER"));
+    CHECK_EQ(srtpctl(out, sizeof(out), "--json stats"), 0);
+    CHECK(strstr(out, "\"uptime-ms\""));
+    /* rekey: with a second send key installed, the next one takes over. */
+    const ctl_be *r = rekey(c.id, "a", "send", s, (int)seed_base + 500, 2, 1, -1, -1);
+    CHECK(r && ru_ok(r));
+    snprintf(args, sizeof(args), "rekey %s", c.id);
+    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_MSG(strstr(out, "leg a send: rekeyed on 1 stream"), "%s", out);
+    r = cmd_call("query", c.id);
+    CHECK_EQ(ru_int(r, "streams.0.a.send.keys.1.current"), 1);
+    /* Errors: unknown call, missing argument, unknown command. */
+    CHECK_EQ(srtpctl(out, sizeof(out), "query no-such-call"), 1);
+    CHECK(strstr(out, "unknown call-id"));
+    CHECK_EQ(srtpctl(out, sizeof(out), "query"), 2);
+    CHECK_EQ(srtpctl(out, sizeof(out), "frob"), 2);
+    snprintf(args, sizeof(args), "delete %s", c.id);
+    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK(strstr(out, "deleted; final statistics"));
+    CHECK_EQ(srtpctl(out, sizeof(out), "--socket udp:127.0.0.1:9 --timeout 100 ping"), 1);
+    call_teardown(&c);
+}
+
+/* ng retransmission through the daemon: the same datagram twice gets the
+ * same reply and the offer runs once (one call created, one port pair). */
+static void test_retransmission(void)
+{
+    const ctl_be *r = cmd_call("statistics", NULL);
+    CHECK(r);
+    int64_t created = ru_int(r, "calls-created");
+    uint16_t lp;
+    int fd = ru_udp(&lp);
+    unsigned cport = (unsigned)atoi(strrchr(D.ctl, ':') + 1);
+    const char msg[] = "retx-1 d7:call-id7:retx@t17:command5:offer7:streamsld5:indexi0eeee";
+    uint8_t r1[4096], r2[4096];
+    ru_send(fd, (uint16_t)cport, msg, sizeof(msg) - 1);
+    int n1 = ru_recv(fd, r1, sizeof(r1), 1000, NULL);
+    ru_send(fd, (uint16_t)cport, msg, sizeof(msg) - 1);
+    int n2 = ru_recv(fd, r2, sizeof(r2), 1000, NULL);
+    CHECK(n1 > 0);
+    CHECK_EQ(n1, n2);
+    CHECK_MEM_EQ(r1, r2, (size_t)n1);
+    CHECK(memmem(r1, (size_t)n1, "6:result2:ok", 12));
+    r = cmd_call("statistics", NULL);
+    CHECK_EQ(ru_int(r, "calls-created"), created + 1);
+    close(fd);
+    cmd_call("delete", "retx@t1");
+}
+
+/* A unix control socket is created 0600 and works with srtpctl. */
+static void test_unix_control_socket(void)
+{
+    char path[96], lst[112], cmd[200], out[256];
+    snprintf(path, sizeof(path), "/tmp/srtpd-test-%d.sock", (int)getpid());
+    snprintf(lst, sizeof(lst), "unix:%s", path);
+    const char *extra[] = {"--listen", lst, NULL};
+    ru_srtpd U;
+    CHECK(ru_srtpd_start(&U, NULL, extra)); /* listens on UDP and on the unix socket */
+    struct stat st;
+    bool ok = stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && S_ISSOCK(st.st_mode);
+    snprintf(cmd, sizeof(cmd), "build/srtpctl --socket %s ping 2>&1", lst);
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+    out[n] = 0;
+    int pst = p ? pclose(p) : -1;
+    ru_srtpd_stop(&U);
+    CHECK_MSG(ok, "socket missing or mode not 0600");
+    CHECK_MSG(pst == 0 && strstr(out, "pong"), "%s", out);
+    CHECK_MSG(stat(path, &st) != 0, "socket not removed at stop");
+}
+
+static int stop_status = -1;
+static void test_sigterm_clean_exit(void)
+{
+    CHECK_EQ(stop_status, 0);
+}
+
+int main(void)
+{
+    alarm(120); /* bounded: a hung srtpd fails the test instead of CI */
+    if (!ru_srtpd_start(&D, NULL, NULL)) {
+        fprintf(stderr, "srtpd did not start (build/srtpd missing?)\n");
+        printf("relay_ctl: 0 passed, 1 failed\n");
+        return 1;
+    }
+    RUN(test_control_commands);
+    RUN(test_srtpctl);
+    RUN(test_retransmission);
+    RUN(test_unix_control_socket);
+    RUN(test_auth_daemon);
+    RUN(test_config_refusals);
+    RUN(test_media_timeout);
+    int st = ru_srtpd_stop(&D);
+    if (st != 0)
+        fprintf(stderr, "srtpd exit status %d after SIGTERM\n", st);
+    stop_status = st;
+    RUN(test_sigterm_clean_exit);
+    return check_summary("relay_ctl");
+}

@@ -1,0 +1,253 @@
+/*
+ * tests/relay/relay_peer.c — call-level helpers of the srtpd process tests
+ * (relay_peer.h): libsrtp2 endpoints, offer/answer set-up, checked flows.
+ */
+#include "tests/relay/relay_peer.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void ep_open(ep *e, bool srtp)
+{
+    memset(e, 0, sizeof(*e));
+    e->rtp = ru_udp(&e->prtp);
+    e->rtcp = ru_udp(&e->prtcp);
+    e->srtp = srtp;
+}
+
+void ep_close(ep *e)
+{
+    close(e->rtp);
+    close(e->rtcp);
+    if (e->tx)
+        srtp_dealloc(e->tx);
+    if (e->rx)
+        srtp_dealloc(e->rx);
+}
+
+/* Seeds: base+1 A->srtpd, base+2 srtpd->A, base+3 B->srtpd, base+4 srtpd->B.
+ * Every direction has its own key: SRTP->SRTP re-encrypts. */
+void leg_dict(ctl_benc *w, const char *name, const tcall *c, const ep *e, unsigned base,
+                     bool with_addr)
+{
+    ctl_benc_cstr(w, name);
+    ctl_benc_dict(w);
+    if (with_addr) {
+        ctl_benc_kv_cstr(w, "address", "127.0.0.1");
+        ctl_benc_kv_int(w, "port", e->prtp);
+        ctl_benc_kv_int(w, "rtcp-port", e->prtcp);
+    }
+    if (e->srtp) {
+        unsigned rs[1] = {base + 1}, ss[1] = {base + 2}, mk[1] = {1};
+        ru_crypto(w, "recv", c->s, rs, mk, NULL, 1, c->mki_len, 0);
+        ru_crypto(w, "send", c->s, ss, mk, NULL, 1, c->mki_len, 0);
+    }
+    ctl_benc_kv_cstr(w, "transport", e->srtp ? "SRTP" : "RTP");
+    ctl_benc_end(w);
+}
+
+unsigned seed_base;
+
+/* offer (leg a complete, leg b transport only), then answer (leg b). */
+bool call_setup(tcall *c, const sg_suite *s, bool a_srtp, bool b_srtp, unsigned mki_len)
+{
+    memset(c, 0, sizeof(*c));
+    c->s = s;
+    c->mki_len = mki_len;
+    seed_base += 10;
+    snprintf(c->id, sizeof(c->id), "call-%u@test", seed_base);
+    ep_open(&c->A, a_srtp);
+    ep_open(&c->B, b_srtp);
+    unsigned ab = seed_base, bb = seed_base + 2;
+    unsigned one = 1;
+    if (a_srtp) {
+        unsigned k1 = ab + 1, k2 = ab + 2;
+        c->A.tx = ru_libsrtp(s, &k1, &one, 1, mki_len, true);
+        c->A.rx = ru_libsrtp(s, &k2, &one, 1, mki_len, false);
+        if (!c->A.tx || !c->A.rx)
+            return false;
+    }
+    if (b_srtp) {
+        unsigned k1 = bb + 1, k2 = bb + 2;
+        c->B.tx = ru_libsrtp(s, &k1, &one, 1, mki_len, true);
+        c->B.rx = ru_libsrtp(s, &k2, &one, 1, mki_len, false);
+        if (!c->B.tx || !c->B.rx)
+            return false;
+    }
+    char buf[4096];
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "call-id", c->id);
+    ctl_benc_kv_cstr(&w, "command", "offer");
+    ctl_benc_cstr(&w, "streams");
+    ctl_benc_list(&w);
+    ctl_benc_dict(&w);
+    leg_dict(&w, "a", c, &c->A, ab, true);
+    ctl_benc_cstr(&w, "b");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "transport", b_srtp ? "SRTP" : "RTP");
+    ctl_benc_end(&w);
+    ctl_benc_kv_int(&w, "index", 0);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    const ctl_be *r = ru_call(&D, buf, w.len);
+    if (!r || !ru_ok(r))
+        return false;
+    c->a_port = (uint16_t)ru_int(r, "streams.0.a.port");
+    c->b_port = (uint16_t)ru_int(r, "streams.0.b.port");
+    if (ru_int(r, "streams.0.a.rtcp-port") != c->a_port + 1 || c->a_port % 2)
+        return false;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "call-id", c->id);
+    ctl_benc_kv_cstr(&w, "command", "answer");
+    ctl_benc_cstr(&w, "streams");
+    ctl_benc_list(&w);
+    ctl_benc_dict(&w);
+    leg_dict(&w, "b", c, &c->B, bb, true);
+    ctl_benc_kv_int(&w, "index", 0);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    r = ru_call(&D, buf, w.len);
+    return r && ru_ok(r) && ru_int(r, "streams.0.b.port") == c->b_port;
+}
+
+void call_teardown(tcall *c)
+{
+    ep_close(&c->A);
+    ep_close(&c->B);
+}
+
+const ctl_be *cmd_call(const char *cmd, const char *id)
+{
+    char buf[512];
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    if (id)
+        ctl_benc_kv_cstr(&w, "call-id", id);
+    ctl_benc_kv_cstr(&w, "command", cmd);
+    ctl_benc_end(&w);
+    return ru_call(&D, buf, w.len);
+}
+
+/* Sends n RTP packets from one endpoint through srtpd to the other, one at
+ * a time, and counts those that arrive intact and in order. With mki_index
+ * >= 0 the sender uses that libsrtp2 key (MKI). */
+int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0,
+                int n, int mki_index)
+{
+    int good = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t buf[2048];
+        int len = (int)ru_rtp(buf, ssrc, (uint16_t)(seq0 + i), 160);
+        if (from->srtp) {
+            int st = mki_index >= 0
+                         ? srtp_protect_mki(from->tx, buf, &len, 1, (unsigned)mki_index)
+                         : srtp_protect(from->tx, buf, &len);
+            if (st != srtp_err_status_ok) {
+                fprintf(stderr, "  libsrtp2 protect: %d\n", st);
+                return -1;
+            }
+        }
+        ru_send(from->rtp, to_port, buf, (size_t)len);
+        int r = ru_recv(to->rtp, buf, sizeof(buf), 1000, NULL);
+        if (r < 0)
+            continue;
+        if (to->srtp) {
+            int st = to->rx ? (int)srtp_unprotect_mki(to->rx, buf, &r, 1) : -1;
+            if (st != srtp_err_status_ok) {
+                st = srtp_unprotect(to->rx, buf, &r);
+                if (st != srtp_err_status_ok) {
+                    fprintf(stderr, "  libsrtp2 unprotect: %d\n", st);
+                    continue;
+                }
+            }
+        }
+        if (ru_rtp_check(buf, (size_t)r, ssrc, (uint16_t)(seq0 + i), 160))
+            good++;
+    }
+    return good;
+}
+
+int flow_nomki(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc,
+                      uint16_t seq0, int n)
+{
+    int good = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t buf[2048];
+        int len = (int)ru_rtp(buf, ssrc, (uint16_t)(seq0 + i), 160);
+        if (from->srtp && srtp_protect(from->tx, buf, &len) != srtp_err_status_ok)
+            return -1;
+        ru_send(from->rtp, to_port, buf, (size_t)len);
+        int r = ru_recv(to->rtp, buf, sizeof(buf), 1000, NULL);
+        if (r < 0)
+            continue;
+        if (to->srtp && srtp_unprotect(to->rx, buf, &r) != srtp_err_status_ok)
+            continue;
+        if (ru_rtp_check(buf, (size_t)r, ssrc, (uint16_t)(seq0 + i), 160))
+            good++;
+    }
+    return good;
+}
+
+int flow_rtcp(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, int n)
+{
+    int good = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t buf[2048], want[64];
+        int len = (int)ru_rtcp(buf, ssrc, (unsigned)i);
+        memcpy(want, buf, (size_t)len);
+        int wl = len;
+        if (from->srtp && srtp_protect_rtcp(from->tx, buf, &len) != srtp_err_status_ok)
+            return -1;
+        ru_send(from->rtcp, (uint16_t)(to_port + 1), buf, (size_t)len);
+        int r = ru_recv(to->rtcp, buf, sizeof(buf), 1000, NULL);
+        if (r < 0)
+            continue;
+        if (to->srtp && srtp_unprotect_rtcp(to->rx, buf, &r) != srtp_err_status_ok)
+            continue;
+        if (r == wl && memcmp(buf, want, (size_t)wl) == 0)
+            good++;
+    }
+    return good;
+}
+
+const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_suite *s,
+                           int add_seed, int add_mki, unsigned mki_len, int use, int retire)
+{
+    char buf[1024];
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    if (add_seed >= 0) {
+        uint8_t mat[64];
+        ru_key(s, (unsigned)add_seed, mat);
+        ctl_benc_cstr(&w, "add");
+        ctl_benc_list(&w);
+        ctl_benc_dict(&w);
+        ctl_benc_kv_str(&w, "key", mat, (size_t)s->key_len + s->salt_len);
+        ctl_benc_kv_int(&w, "mki", add_mki);
+        ctl_benc_end(&w);
+        ctl_benc_end(&w);
+    }
+    (void)mki_len;
+    ctl_benc_kv_cstr(&w, "call-id", id);
+    ctl_benc_kv_cstr(&w, "command", "rekey");
+    ctl_benc_kv_cstr(&w, "dir", dir);
+    ctl_benc_kv_cstr(&w, "leg", leg);
+    if (retire >= 0) {
+        ctl_benc_cstr(&w, "retire");
+        ctl_benc_list(&w);
+        ctl_benc_int(&w, retire);
+        ctl_benc_end(&w);
+    }
+    if (use >= 0)
+        ctl_benc_kv_int(&w, "use", use);
+    ctl_benc_end(&w);
+    return ru_call(&D, buf, w.len);
+}

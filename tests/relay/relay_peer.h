@@ -1,0 +1,51 @@
+/*
+ * tests/relay/relay_peer.h — call-level helpers shared by the srtpd
+ * process tests: endpoints (RTP + RTCP sockets, libsrtp2 sender and
+ * receiver), a call set up through offer + answer with per-direction keys,
+ * one-packet-at-a-time flows checked for payload and order, and control
+ * shortcuts. The test program defines `ru_srtpd D` (the daemon under test).
+ */
+#ifndef SDESGATE_TESTS_RELAY_PEER_H
+#define SDESGATE_TESTS_RELAY_PEER_H
+
+#include "tests/relay/relay_util.h"
+
+extern ru_srtpd D;
+extern unsigned seed_base;
+
+typedef struct ep {
+    int rtp, rtcp;
+    uint16_t prtp, prtcp;
+    srtp_t tx, rx;
+    bool srtp;
+} ep;
+
+typedef struct tcall {
+    char id[48];
+    const sg_suite *s;
+    ep A, B;
+    uint16_t a_port, b_port; /* srtpd's local RTP ports for leg a and leg b */
+    unsigned mki_len;
+} tcall;
+
+void ep_open(ep *e, bool srtp);
+void ep_close(ep *e);
+/* offer (leg a complete, leg b transport only), then answer (leg b). Keys:
+ * seed_base+1 A->srtpd, +2 srtpd->A, +3 B->srtpd, +4 srtpd->B. */
+bool call_setup(tcall *c, const sg_suite *s, bool a_srtp, bool b_srtp, unsigned mki_len);
+void call_teardown(tcall *c);
+/* A command with an optional call-id. */
+const ctl_be *cmd_call(const char *cmd, const char *id);
+/* n RTP packets through srtpd one at a time; returns how many arrived
+ * intact and in order (mki_index >= 0: libsrtp2 sends with that key). */
+int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0, int n,
+         int mki_index);
+int flow_nomki(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0,
+               int n);
+int flow_rtcp(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, int n);
+/* rekey on one leg/direction: add (seed, mki) when add_seed >= 0, use,
+ * retire (>= 0 each). */
+const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_suite *s,
+                    int add_seed, int add_mki, unsigned mki_len, int use, int retire);
+
+#endif
