@@ -24,3 +24,12 @@ UNIT_TESTS += $(BUILD)/tests/pcap_frame_test $(foreach t,$(PCAP_TOOL_TESTS),$(BU
 FUZZERS += fuzz_pcap_frame
 fuzz_pcap_frame_SRCS := tests/unit/pcap_fuzz_frame.c rtp/tools/pcap_frame.c
 fuzz_pcap_frame_LIBS :=
+
+# srtp-pcap against RTPengine's SRTP (every suite both have, F8 and AES-192
+# included): starts rtpengine on loopback, so a SLOW_TEST (make test only).
+$(BUILD)/tests/pcap_rtpengine_test: $(call objs,tests/unit/pcap_rtpengine_test.c) $(CTL_LIB) $(SRTP_LIB) $(BUILD)/srtp-pcap
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(call objs,tests/unit/pcap_rtpengine_test.c) $(CTL_LIB) $(SRTP_LIB) -o $@ \
+	  -lpcap $(LIBSRTP2_LIBS) -lcrypto
+BINS += $(BUILD)/tests/pcap_rtpengine_test
+SLOW_TESTS += $(BUILD)/tests/pcap_rtpengine_test
