@@ -5,7 +5,8 @@
  * including F8_128_HMAC_SHA1_80 (RFC 3711 §4.1.2) and AES_192_CM (RFC 6188),
  * which libsrtp2 cannot cross-check — a call is set up plain-RTP caller ->
  * RTPengine -> SRTP callee (offer with transport-protocol RTP/SAVP; the
- * callee's answer picks the suite and brings its own key):
+ * callee's answer picks the suite and brings its own key; rtcp-mux, and every
+ * fifth packet is RTCP, so SRTCP is covered too):
  *
  *   RTPengine -> callee: RTPengine encrypts with the key of its offer line;
  *     the datagrams the callee receives are written to a pcap and
@@ -166,11 +167,20 @@ static bool sdp_crypto(const char *sdp, const char *suite, char *out, size_t out
     return false;
 }
 
+/* Packet i of a direction: RTP, every fifth an RTCP sender report on the
+ * same port (rtcp-mux, RFC 5761), so SRTCP crosses too. */
+static size_t packet(uint8_t *b, uint32_t ssrc, uint16_t seq0, unsigned i)
+{
+    if (i % 5 == 4)
+        return rtcp_sr(b, ssrc, i);
+    return rtp(b, ssrc, (uint16_t)(seq0 + i), 160);
+}
+
 static int one_suite(const sg_suite *su, const char **why)
 {
     static const char sdp_offer[] =
         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-        "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+        "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\na=sendrecv\r\n";
     uint16_t pa, pb;
     int caller = udp_socket(&pa), callee = udp_socket(&pb);
     char sdp[4096], body[8192], rsdp[8192], rline[512], ourline[512], callid[64];
@@ -210,7 +220,8 @@ static int one_suite(const sg_suite *su, const char **why)
     snprintf(ourline, sizeof ourline, "a=crypto:%u %s inline:%s", tag, su->name, b64k);
     snprintf(sdp, sizeof sdp,
              "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-             "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n%s\r\na=sendrecv\r\n", pb, ourline);
+             "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n%s\r\na=rtcp-mux\r\n"
+             "a=sendrecv\r\n", pb, ourline);
     ctl_benc_init(&w, body, sizeof body);
     ctl_benc_dict(&w);
     ctl_benc_kv_cstr(&w, "command", "answer");
@@ -240,7 +251,7 @@ static int one_suite(const sg_suite *su, const char **why)
     unsigned got = 0;
     for (unsigned i = 0; i < NPKT; i++) {
         uint8_t b[FR];
-        size_t n = rtp(b, 0xca11e400u, (uint16_t)(1000 + i), 160);
+        size_t n = packet(b, 0xca11e400u, 1000, i);
         frame(&plain, 4, 40000, 50000, b, n, K_RTP, 0, 0, 0, 0);
         sendto(caller, b, n, 0, (struct sockaddr *)&to, sizeof to);
         ssize_t r = recv(callee, b, sizeof b, 0);
@@ -277,7 +288,7 @@ static int one_suite(const sg_suite *su, const char **why)
     plain.dlt = DLT_RAW;
     for (unsigned i = 0; i < NPKT; i++) {
         uint8_t b[FR];
-        size_t n = rtp(b, 0xca11ee00u, (uint16_t)(7000 + i), 160);
+        size_t n = packet(b, 0xca11ee00u, 7000, i);
         frame(&plain, 4, 40000, 50000, b, n, K_RTP, 0, 0, 0, 0);
     }
     if (write_cap(&plain, pin)) {
@@ -306,8 +317,8 @@ static int one_suite(const sg_suite *su, const char **why)
         fprintf(stderr, "    %u of %u came through\n", got, NPKT);
         goto out;
     }
-    printf("# %-24s %u packets RTPengine -> srtp-pcap decrypt, %u srtp-pcap encrypt -> "
-           "RTPengine\n", su->name, NPKT, NPKT);
+    printf("# %-24s %u packets (%u SRTCP) RTPengine -> srtp-pcap decrypt, the same "
+           "srtp-pcap encrypt -> RTPengine\n", su->name, NPKT, NPKT / 5);
     rc = 0;
 out:
     /* delete with delete-delay 0, else RTPengine keeps the call 30 s */
