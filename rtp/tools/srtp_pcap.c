@@ -447,9 +447,10 @@ int main(int argc, char **argv)
     OPENSSL_cleanse(payload, sizeof payload);
     OPENSSL_cleanse(buf, sizeof buf);
     fprintf(stderr,
-            "srtp-pcap: %lu packets read: %lu %s, %lu failed authentication, %lu replayed, "
+            "srtp-pcap: %lu packets read: %lu %s, %lu %s, %lu replayed, "
             "%lu skipped; %lu written, %zu SSRCs in %zu streams\n",
             r.c.read, r.c.done, r.encrypt ? "encrypted" : "decrypted", r.c.failed,
+            r.encrypt ? "failed (e.g. key lifetime exhausted)" : "failed authentication",
             r.c.replayed, r.c.skipped, r.c.written, r.ssrcs.n, r.streams.n);
 out:
     cleanup(&r);

@@ -419,6 +419,14 @@ static void test_lifetime_mki_switch(void)
     const char *d[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
     CHECK_EQ(run(d), 0);
     CHECK(same_bytes(pin, pdec));
+    /* One key of 2^4 packets and no next key: after 16 packets protect
+     * refuses (RFC 3711 §9.2); the rest is counted and left out. */
+    snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s|2^4", b64[0]);
+    const char *x[] = { "encrypt", "--crypto", line, pin, penc, NULL };
+    CHECK_EQ(run(x), 0);
+    CHECK_MSG(strstr(err_text, "16 encrypted, 24 failed") != NULL, "%s", err_text);
+    CHECK(read_cap(&enc, penc) == 0);
+    CHECK_EQ(enc.n, 16);
 }
 
 int main(void)
