@@ -35,3 +35,19 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/relay-bench
 BENCHES += $(BUILD)/relay-bench
 endif
+
+# srtpd under ASan+UBSan (clang, all sources in one command like the fuzz
+# targets), driven by the same process tests: memory errors, leaks at exit
+# (SIGTERM path) and undefined behaviour in the relay and its libraries.
+SRTPD_ASAN_SRCS := rtp/relay/srtpd.c $(filter-out rtp/relay/srtpd.c,$(wildcard rtp/relay/*.c)) \
+  $(wildcard rtp/ctl/*.c) $(wildcard rtp/srtp/*.c)
+$(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Irtp -Imodules \
+	  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/asan-srtpd
+SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh
+endif
