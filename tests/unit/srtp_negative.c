@@ -412,12 +412,19 @@ static void test_roc_reset_policy(void)
     }
     CHECK_EQ(sg_srtp_get_roc(t.rx, 1, &roc), SG_OK);
     CHECK_EQ(roc, 1);
+    /* One more under the old key, held back (delivered late below). */
+    uint8_t late[150];
+    size_t late_len, len0 = tu_rtp(pkt, 1, 4, 20, 0, 0);
+    CHECK_EQ(sg_srtp_protect(t.tx, pkt, len0, late, sizeof late, &late_len), SG_OK);
     CHECK_EQ(sg_srtp_use_key(t.tx, m1, 1), SG_OK);
     for (unsigned i = 0; i < 5; i++) {
-        size_t len = tu_rtp(pkt, 1, (uint16_t)(4 + i), 20, 0, 0);
+        size_t len = tu_rtp(pkt, 1, (uint16_t)(5 + i), 20, 0, 0);
         CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
         CHECK_EQ(sg_srtp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_OK);
     }
+    /* With RESET, a late packet under the previous key is rejected. */
+    sg_status st = sg_srtp_unprotect(t.rx, late, late_len, out, sizeof out, &ol);
+    CHECK_MSG(st != SG_OK, "late old-key packet after a ROC reset: %s", sg_status_name(st));
     CHECK_EQ(sg_srtp_get_roc(t.rx, 1, &roc), SG_OK);
     CHECK_EQ(roc, 0);
     CHECK_EQ(sg_srtp_get_roc(t.tx, 1, &roc), SG_OK);
