@@ -429,6 +429,96 @@ static void test_lifetime_mki_switch(void)
     CHECK_EQ(enc.n, 16);
 }
 
+/*
+ * The line's session parameters reach the transform (RFC 4568 §6.3):
+ * UNENCRYPTED_SRTP leaves the payload readable, UNAUTHENTICATED_SRTP adds
+ * no tag, UNENCRYPTED_SRTCP clears the E flag, KDR=4 re-derives keys every
+ * 2^4 packets (so packets from the 16th on differ from a KDR-less run and
+ * still decrypt), WSH is accepted as the window; FEC_ORDER and a WSH above
+ * 4096 are refused.
+ */
+static void test_session_parameters(void)
+{
+    static cap in, enc, ref;
+    char pin[256], penc[256], pref[256], pdec[256], line[512], line2[512];
+    path(pin, "in.pcap");
+    path(penc, "enc.pcap");
+    path(pref, "out.pcap");
+    path(pdec, "dec.pcap");
+    memset(&in, 0, sizeof in);
+    in.dlt = DLT_RAW;
+    for (unsigned i = 0; i < 40; i++) {
+        uint8_t b[FR];
+        size_t n = i % 10 == 9 ? rtcp_sr(b, ssrcs[0], i) : rtp(b, ssrcs[0], (uint16_t)(300 + i), 50);
+        frame(&in, 4, 40000, 50000, b, n, i % 10 == 9 ? K_RTCP : K_RTP, 0, 0, 0, 0);
+    }
+    CHECK(write_cap(&in, pin) == 0);
+    static const struct { const char *params; int clear_rtp, tag, clear_rtcp; } cases[] = {
+        { "UNENCRYPTED_SRTP", 1, 10, 0 },
+        { "UNAUTHENTICATED_SRTP", 0, 0, 0 },
+        { "UNENCRYPTED_SRTCP", 0, 10, 1 },
+        { "UNENCRYPTED_SRTP UNENCRYPTED_SRTCP WSH=64", 1, 10, 1 },
+    };
+    for (unsigned c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s %s", b64[0],
+                 cases[c].params);
+        const char *e[] = { "encrypt", "--crypto", line, pin, penc, NULL };
+        CHECK_MSG(run(e) == 0, "%s: %s", cases[c].params, err_text);
+        CHECK(read_cap(&enc, penc) == 0);
+        CHECK_EQ(enc.n, in.n);
+        for (size_t i = 0; i < in.n; i++) {
+            const pkt *a = &in.p[i];
+            const uint8_t *o = enc.p[i].d + a->pay_off;
+            size_t olen = enc.p[i].h.caplen - a->pay_off;
+            if (a->kind == K_RTP) {
+                CHECK_MSG(olen == a->pay_len + (size_t)cases[c].tag, "%s: RTP length %zu",
+                          cases[c].params, olen);
+                CHECK_EQ(memcmp(o + 12, a->d + a->pay_off + 12, a->pay_len - 12) == 0,
+                         cases[c].clear_rtp);
+            } else {
+                CHECK_EQ(olen, a->pay_len + 4 + 10);
+                CHECK_EQ(o[a->pay_len] >> 7, !cases[c].clear_rtcp); /* E flag, §3.4 */
+                CHECK_EQ(memcmp(o + 8, a->d + a->pay_off + 8, a->pay_len - 8) == 0,
+                         cases[c].clear_rtcp);
+            }
+        }
+        const char *d[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
+        CHECK_EQ(run(d), 0);
+        CHECK_MSG(same_bytes(pin, pdec), "%s: decrypt differs", cases[c].params);
+    }
+    /* KDR=4 against no KDR: equal for the first 16 SRTP packets (index
+     * 0..15 derive the same keys, r = index DIV 2^4 = 0), different after. */
+    snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s KDR=4", b64[0]);
+    snprintf(line2, sizeof line2, "AES_CM_128_HMAC_SHA1_80 inline:%s", b64[0]);
+    memset(&in, 0, sizeof in);
+    in.dlt = DLT_RAW;
+    for (unsigned i = 0; i < 40; i++) {
+        uint8_t b[FR];
+        size_t n = rtp(b, ssrcs[0], (uint16_t)i, 50); /* index = seq from 0 */
+        frame(&in, 4, 40000, 50000, b, n, K_RTP, 0, 0, 0, 0);
+    }
+    CHECK(write_cap(&in, pin) == 0);
+    const char *k1[] = { "encrypt", "--crypto", line, pin, penc, NULL };
+    const char *k2[] = { "encrypt", "--crypto", line2, pin, pref, NULL };
+    CHECK_EQ(run(k1), 0);
+    CHECK_EQ(run(k2), 0);
+    CHECK(read_cap(&enc, penc) == 0 && read_cap(&ref, pref) == 0);
+    for (size_t i = 0; i < 40; i++)
+        CHECK_MSG((memcmp(enc.p[i].d, ref.p[i].d, enc.p[i].h.caplen) == 0) == (i < 16),
+                  "KDR=4: packet %zu", i);
+    const char *kd[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
+    CHECK_EQ(run(kd), 0);
+    CHECK(same_bytes(pin, pdec));
+    /* Refused parameters. */
+    snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s FEC_ORDER=FEC_SRTP", b64[0]);
+    const char *f1[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
+    CHECK_EQ(run(f1), 1);
+    CHECK(strstr(err_text, "FEC") != NULL);
+    snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s WSH=8192", b64[0]);
+    CHECK_EQ(run(f1), 1);
+    CHECK(strstr(err_text, "WSH") != NULL);
+}
+
 int main(void)
 {
     if (setup() != 0) {
@@ -442,6 +532,7 @@ int main(void)
     RUN(test_same_ssrc_two_legs);
     RUN(test_capture_starts_mid_call);
     RUN(test_lifetime_mki_switch);
+    RUN(test_session_parameters);
     teardown();
     return check_summary("pcap_tool");
 }
