@@ -13,6 +13,7 @@ function ksr_request_route() {
     switch (fn) {
     case "check": rc = KSR.sdes.sdes_check(); break;
     case "check_policy": rc = KSR.sdes.sdes_check_policy("require"); break;
+    case "check_strong": rc = KSR.sdes.sdes_check_policy("strong"); break;
     case "offer": rc = KSR.sdes.sdes_offer(); break;
     case "offer_flags": rc = KSR.sdes.sdes_offer_flags("decrypt require"); break;
     case "bad_flags": rc = KSR.sdes.sdes_offer_flags("mode=nope"); break;
