@@ -2,8 +2,8 @@
  * rtp/ctl/cache.c — the reply cache (a retransmitted cookie gets the cached
  * reply and is not executed twice, as in RTPengine's ng protocol) and the
  * nonce set that refuses replayed authenticated requests. Both are bounded
- * rings scanned linearly: the control plane handles thousands of messages
- * per second at most, and a ring needs no per-entry bookkeeping to expire.
+ * rings (entries expire oldest first, no per-entry timers); the reply cache
+ * is scanned linearly (4096 entries), the nonce set has a hash index.
  */
 #include "ctl/ng.h"
 
@@ -105,25 +105,43 @@ typedef struct ctl_nonce_ent {
     int64_t seen_s;
 } ctl_nonce_ent;
 
+/* Nonces in arrival order (a ring: they expire oldest first) plus an
+ * open-addressing index (linear probing, backward-shift deletion) so a
+ * check costs O(1) however many nonces the window holds. */
 struct ctl_nonce_set {
     ctl_nonce_ent *ents;
     size_t capacity, head, count; /* ring: oldest at head */
+    uint32_t *slots;              /* ring index + 1; 0 = empty */
+    size_t mask;                  /* slots - 1 (a power of two >= 2 * capacity) */
     int64_t window_s;
 };
 
+static size_t ctl_nonce_hash(const ctl_nonce_set *s, const char *nonce)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < CTL_NONCE_HEX; i++)
+        h = (h ^ (unsigned char)nonce[i]) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 29)) & s->mask;
+}
+
 ctl_nonce_set *ctl_nonce_set_new(size_t capacity, int64_t window_s)
 {
-    if (capacity == 0)
+    if (capacity == 0 || capacity > (1u << 24))
         return NULL;
     ctl_nonce_set *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
+    size_t n = 1;
+    while (n < 2 * capacity)
+        n <<= 1;
     s->ents = calloc(capacity, sizeof(*s->ents));
-    if (!s->ents) {
-        free(s);
+    s->slots = calloc(n, sizeof(*s->slots));
+    if (!s->ents || !s->slots) {
+        ctl_nonce_set_free(s);
         return NULL;
     }
     s->capacity = capacity;
+    s->mask = n - 1;
     s->window_s = window_s;
     return s;
 }
@@ -133,7 +151,33 @@ void ctl_nonce_set_free(ctl_nonce_set *s)
     if (!s)
         return;
     free(s->ents);
+    free(s->slots);
     free(s);
+}
+
+/* Removes ring entry idx from the index (backward-shift deletion keeps
+ * every remaining key reachable from its home slot). */
+static void ctl_nonce_unindex(ctl_nonce_set *s, size_t idx)
+{
+    size_t i = ctl_nonce_hash(s, s->ents[idx].nonce);
+    while (s->slots[i] && s->slots[i] != idx + 1)
+        i = (i + 1) & s->mask;
+    if (!s->slots[i])
+        return;
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & s->mask;
+        if (!s->slots[j])
+            break;
+        size_t k = ctl_nonce_hash(s, s->ents[s->slots[j] - 1].nonce);
+        /* Move j back to i unless its home k lies cyclically in (i, j]. */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            s->slots[i] = s->slots[j];
+            i = j;
+        }
+    }
+    s->slots[i] = 0;
 }
 
 int ctl_nonce_check_add(ctl_nonce_set *s, const char *nonce, int64_t now_s)
@@ -141,19 +185,22 @@ int ctl_nonce_check_add(ctl_nonce_set *s, const char *nonce, int64_t now_s)
     /* A nonce must be remembered as long as its timestamp could still be
      * accepted: the skew window on both sides of its arrival. */
     while (s->count && s->ents[s->head].seen_s + 2 * s->window_s < now_s) {
+        ctl_nonce_unindex(s, s->head);
         s->head = (s->head + 1) % s->capacity;
         s->count--;
     }
-    for (size_t k = 0; k < s->count; k++) {
-        const ctl_nonce_ent *e = &s->ents[(s->head + k) % s->capacity];
-        if (memcmp(e->nonce, nonce, CTL_NONCE_HEX) == 0)
+    size_t i = ctl_nonce_hash(s, nonce);
+    while (s->slots[i]) {
+        if (memcmp(s->ents[s->slots[i] - 1].nonce, nonce, CTL_NONCE_HEX) == 0)
             return -1;
+        i = (i + 1) & s->mask;
     }
     if (s->count == s->capacity)
         return -2;
-    ctl_nonce_ent *e = &s->ents[(s->head + s->count) % s->capacity];
-    memcpy(e->nonce, nonce, CTL_NONCE_HEX);
-    e->seen_s = now_s;
+    size_t idx = (s->head + s->count) % s->capacity;
+    memcpy(s->ents[idx].nonce, nonce, CTL_NONCE_HEX);
+    s->ents[idx].seen_s = now_s;
+    s->slots[i] = (uint32_t)(idx + 1);
     s->count++;
     return 0;
 }

@@ -42,7 +42,7 @@ ctl_server *ctl_server_new(int fd, const void *secret, size_t secret_len,
     s->arg = arg;
     s->skew = CTL_AUTH_SKEW_S;
     s->cache = ctl_cache_new(4096, 30000);
-    s->nonces = ctl_nonce_set_new(1 << 16, CTL_AUTH_SKEW_S);
+    s->nonces = ctl_nonce_set_new(1 << 18, CTL_AUTH_SKEW_S);
     s->doc = malloc(sizeof(*s->doc));
     s->in = malloc(CTL_MAX_MSG + 1);
     s->out = malloc(CTL_MAX_MSG);

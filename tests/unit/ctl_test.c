@@ -242,6 +242,51 @@ static void test_nonce_set(void)
     ctl_nonce_set_free(s);
 }
 
+/* The hash index against a naive model: many nonces, collisions forced by
+ * a small table, expiry in the middle of probe chains. */
+static void test_nonce_set_model(void)
+{
+    enum { CAP = 64, N = 5000 };
+    ctl_nonce_set *s = ctl_nonce_set_new(CAP, 5);
+    CHECK(s);
+    static char seen[N][CTL_NONCE_HEX + 1];
+    static int64_t when[N];
+    int outcomes[3] = {0, 0, 0};
+    uint32_t x = 12345;
+    int64_t now = 1000;
+    for (int i = 0; i < N; i++) {
+        if (i % 12 == 0)
+            now++;
+        /* Every third request reuses a recent nonce. */
+        int reuse = (i % 3 == 0 && i > 0) ? i - 1 - (int)(x % (unsigned)(i < 40 ? i : 40)) : -1;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        if (reuse >= 0)
+            memcpy(seen[i], seen[reuse], sizeof(seen[i]));
+        else
+            snprintf(seen[i], sizeof(seen[i]), "%08x%08x%08x%08x", x, x * 3u, (unsigned)i, x ^ 0x5a5a5a5au);
+        /* Model: a replay when an earlier, still-remembered, accepted entry
+         * has the same nonce. */
+        int expect = 0;
+        for (int k = 0; k < i; k++)
+            if (when[k] && when[k] + 10 >= now && memcmp(seen[k], seen[i], CTL_NONCE_HEX) == 0)
+                expect = -1;
+        int live = 0;
+        for (int k = 0; k < i; k++)
+            live += when[k] && when[k] + 10 >= now;
+        if (expect == 0 && live >= CAP)
+            expect = -2;
+        int got = ctl_nonce_check_add(s, seen[i], now);
+        CHECK_MSG(got == expect, "request %d: got %d, model %d", i, got, expect);
+        when[i] = got == 0 ? now : 0;
+        outcomes[-got]++;
+    }
+    ctl_nonce_set_free(s);
+    /* All three outcomes happened. */
+    CHECK(outcomes[0] > 100 && outcomes[1] > 100 && outcomes[2] > 100);
+}
+
 static const char secret[] = "correct horse battery staple";
 
 static size_t make_msg(char *buf, size_t cap, const char *cookie, const char *cmd)
@@ -571,6 +616,7 @@ int main(void)
     RUN(test_ng_split);
     RUN(test_cache);
     RUN(test_nonce_set);
+    RUN(test_nonce_set_model);
     RUN(test_auth_sign_verify);
     RUN(test_server_noauth);
     RUN(test_server_auth);
