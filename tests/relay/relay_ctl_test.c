@@ -13,7 +13,10 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "ctl/ng.h"
 
 #include "tests/check.h"
 #include "tests/relay/relay_peer.h"
@@ -102,7 +105,12 @@ static void test_control_commands(void)
 static void test_auth_daemon(void)
 {
     ru_srtpd A;
-    CHECK(ru_srtpd_start(&A, "s3cret-for-test", NULL));
+    uint16_t np;
+    int nfd = ru_udp(&np);
+    char notify[64];
+    snprintf(notify, sizeof(notify), "udp:127.0.0.1:%u", np);
+    const char *extra[] = {"--notify", notify, "--media-timeout", "1", NULL};
+    CHECK(ru_srtpd_start(&A, "s3cret-for-test", extra));
     char err[200], reply[4096];
     ctl_client *plain = ctl_client_new(A.ctl, NULL, 0, 200, 0, err, sizeof(err));
     CHECK(plain);
@@ -117,6 +125,25 @@ static void test_auth_daemon(void)
     CHECK(ru_ok(ru_call(&A, "d7:command4:pinge", 17)));
     r = ru_call(&A, "d7:command10:statisticse", 24);
     CHECK(r && ru_ok(r));
+    /* An authenticated offer; its media timeout is pushed to --notify as
+     * an event request signed with the same secret. */
+    const char offer[] = "d7:call-id6:auth@t7:command5:offer7:streamsld5:indexi0eeee";
+    r = ru_call(&A, offer, sizeof(offer) - 1);
+    CHECK(r && ru_ok(r));
+    uint8_t ev[2048];
+    int n = ru_recv(nfd, ev, sizeof(ev), 4000, NULL);
+    CHECK_MSG(n > 0, "no event pushed");
+    const char *ck, *bd;
+    size_t ckl, bdl;
+    CHECK(ctl_ng_split((const char *)ev, (size_t)n, &ck, &ckl, &bd, &bdl));
+    static ctl_be_doc ed;
+    const ctl_be *e = ctl_be_decode(&ed, bd, bdl);
+    CHECK(e);
+    CHECK(ctl_auth_verify("s3cret-for-test", 15, (const char *)ev, (size_t)n, &ed, e, time(NULL),
+                          30, NULL) == NULL);
+    CHECK(ctl_auth_verify("other", 5, (const char *)ev, (size_t)n, &ed, e, time(NULL), 30, NULL) != NULL);
+    CHECK(ctl_be_str_eq(ctl_be_get(&ed, ctl_be_get(&ed, e, "event"), "type"), "media-timeout"));
+    close(nfd);
     CHECK_EQ(ru_srtpd_stop(&A), 0);
 }
 
