@@ -14,7 +14,7 @@
  * RAND_bytes call costs about a microsecond in OpenSSL 3 (parameter lookup,
  * fork check), several times the rest of a key's work. Wiped after use. */
 typedef struct sdes_rand_pool {
-    uint8_t buf[512];
+    uint8_t buf[192]; /* a 2-stream offer with two 46-byte keys each fits */
     size_t used, len;
 } sdes_rand_pool;
 bool sdes_rand_take(sdes_rand_pool *pool, uint8_t *out, size_t n);
