@@ -583,6 +583,8 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
     }
     res->n_media = c->sdp.n_media;
     memset(res->media, 0, (size_t)c->sdp.n_media * sizeof res->media[0]);
+    if (c->sdp.n_sess_crypto)
+        note(c, "session-level a=crypto removed (RFC 4568 9.1: media level only)");
     memset(c->plan, 0, sizeof c->plan);
     for (int i = 0; i < c->sdp.n_media; i++)
         describe(c, i, relays, n_relays);

@@ -202,13 +202,17 @@ sdes_sdp_status sdes_sdp_parse(const char *body, size_t len, sdes_sdp *s,
                     m->dir = d;
                 else
                     s->dir = d;
-            } else if (m && line_starts(p, n, "a=crypto:")) {
-                if (m->n_crypto == SDES_SDP_MAX_CRYPTO) {
+            } else if (line_starts(p, n, "a=crypto:")) {
+                int *cnt = m ? &m->n_crypto : &s->n_sess_crypto;
+                if (*cnt == SDES_SDP_MAX_CRYPTO) {
                     *err_line = i + 1;
                     sdes_sdp_free(s);
                     return SDES_SDP_TOO_MANY_CRYPTO;
                 }
-                m->crypto_lines[m->n_crypto++] = i;
+                if (m)
+                    m->crypto_lines[(*cnt)++] = i;
+                else
+                    s->sess_crypto_lines[(*cnt)++] = i;
             } else if (m && line_starts(p, n, "a=rtcp:")) {
                 m->rtcp_line = i;
             } else if (m && line_is(p, n, "a=rtcp-mux")) {

@@ -69,6 +69,10 @@ typedef struct sdes_sdp {
     int n_lines;
     sdes_sdp_conn conn;    /* session-level c= */
     sdes_dir dir;          /* session-level direction */
+    int n_sess_crypto;     /* a=crypto above the first m= (invalid: RFC 4568
+                            * §9.1 makes it media level); the rewriter drops
+                            * them so no key crosses the edge that way */
+    int sess_crypto_lines[SDES_SDP_MAX_CRYPTO];
     int n_media;
     sdes_sdp_media media[SDES_MAX_MEDIA];
 } sdes_sdp;

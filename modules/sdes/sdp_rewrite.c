@@ -155,8 +155,11 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
     o.cap = cap;
     o.p[0] = '\0';
     int first_m = s->n_media ? s->media[0].m_line : s->n_lines;
+    int sc = 0;
     for (int li = 0; li < first_m; li++) {
-        if (li == s->conn.line && sess_addr)
+        if (sc < s->n_sess_crypto && li == s->sess_crypto_lines[sc])
+            sc++; /* session-level a=crypto is dropped (RFC 4568 §9.1) */
+        else if (li == s->conn.line && sess_addr)
             put_conn_rewritten(&o, s, &s->conn, sess_addr);
         else
             put_line(&o, s, li);
