@@ -44,6 +44,7 @@ typedef enum plan_crypto {
 
 typedef struct plan_media {
     bool touch;             /* the engine owns m=/c=/a=rtcp/a=crypto here */
+    bool strip_crypto;      /* untouched stream: copy all but its a=crypto */
     sdes_proto out_proto;
     bool rewrite_port;      /* m= port and a=rtcp port to the relay */
     bool rewrite_addr;      /* c= (and a=rtcp address) to the relay */

@@ -247,6 +247,18 @@ static void plan_emit_offer(oa_ctx *c, int i)
         pm->emit[k] = &sm->b_offer[k];
 }
 
+/* A stream the engine leaves alone (port 0, or not RTP it handles) is
+ * copied as it is, except its a=crypto lines outside passthrough mode: they
+ * carry the peer's keys (often the same key as its live streams), which must
+ * not cross the edge (DESIGN.md use case 3). */
+static void strip_untouched_crypto(oa_ctx *c, int i)
+{
+    if (c->cfg->mode == SDES_MODE_PASSTHROUGH || c->sdp.media[i].n_crypto == 0)
+        return;
+    c->plan[i].strip_crypto = true;
+    note(c, "m=%d a=crypto removed from a stream left alone (keys do not cross the edge)", i);
+}
+
 static sdes_rej offer_media(oa_ctx *c, int i, const sdes_state_media *prev)
 {
     const sdes_sdp_media *m = &c->sdp.media[i];
@@ -255,14 +267,15 @@ static sdes_rej offer_media(oa_ctx *c, int i, const sdes_state_media *prev)
     plan_media *pm = &c->plan[i];
     sdes_proto proto = sdes_sdp_proto(&c->sdp, m);
     sdes_mode mode = c->cfg->mode;
-    if (m->port == 0) {
-        r->state = SDES_MEDIA_DISABLED;
-        return SDES_REJ_OK;
-    }
-    if (proto == SDES_PROTO_OTHER) {
-        char pn[32];
-        copy_span(&c->sdp, m->proto, pn, sizeof pn);
-        note(c, "m=%d %s left alone (not RTP/AVP, SAVP, AVPF or SAVPF)", i, pn);
+    if (m->port == 0 || proto == SDES_PROTO_OTHER) {
+        if (m->port == 0) {
+            r->state = SDES_MEDIA_DISABLED;
+        } else {
+            char pn[32];
+            copy_span(&c->sdp, m->proto, pn, sizeof pn);
+            note(c, "m=%d %s left alone (not RTP/AVP, SAVP, AVPF or SAVPF)", i, pn);
+        }
+        strip_untouched_crypto(c, i);
         return SDES_REJ_OK;
     }
     /* A previous stream counts as unchanged when it is the same media. */
@@ -411,6 +424,7 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
     plan_media *pm = &c->plan[i];
     if (!sm->in_use) {
         r->state = m->port == 0 ? SDES_MEDIA_DISABLED : SDES_MEDIA_UNTOUCHED;
+        strip_untouched_crypto(c, i);
         return SDES_REJ_OK;
     }
     /* RFC 3264 §6: the answer's m= lines pair with the offer's, same media. */

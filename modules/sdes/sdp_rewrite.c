@@ -169,7 +169,13 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
         const plan_media *pm = &plan[i];
         const sdes_relay *r = (size_t)i < n_relays ? &relays[i] : NULL;
         if (!pm->touch) {
+            int cj = 0;
             for (int li = m->m_line; li < m->end; li++) {
+                if (cj < m->n_crypto && li == m->crypto_lines[cj]) {
+                    cj++;
+                    if (pm->strip_crypto)
+                        continue;
+                }
                 put_line(&o, s, li);
                 /* An active stream we leave alone keeps its old address
                  * when the session c= moved to the relay. */

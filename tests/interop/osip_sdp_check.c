@@ -250,8 +250,11 @@ static void check_sdp(const gcase *g, bool answer, const char *in_whole, const s
                 sdes_crypto_attr_wipe(&a);
             }
         } else if (in_ok && r->state != SDES_MEDIA_PASSTHROUGH) {
+            /* streams left alone keep their a=crypto only in passthrough
+             * mode; elsewhere the peer's keys are removed */
             char *ivals[SDES_SDP_MAX_CRYPTO];
-            CHECK_EQ(n, osip_cryptos(in, i, ivals, SDES_SDP_MAX_CRYPTO));
+            int in_n = osip_cryptos(in, i, ivals, SDES_SDP_MAX_CRYPTO);
+            CHECK_EQ(n, g->mode == SDES_MODE_PASSTHROUGH ? in_n : 0);
         }
     }
     sdp_message_free(in);
