@@ -37,6 +37,7 @@ struct relay_worker {
     int pipe_r, pipe_w;
     bool stop;
     relay_stream *streams;
+    int64_t now_ms;             /* taken once per batch */
     relay_worker_totals t;
     struct mmsghdr in[RELAY_BATCH], out[RELAY_BATCH];
     struct iovec iov_in[RELAY_BATCH], iov_out[RELAY_BATCH];
@@ -185,6 +186,9 @@ static size_t relay_process(relay_worker *w, relay_sock *rs, int i, relay_out *o
         else
             x->latched = true;
     }
+    /* Only accepted packets keep a call alive: garbage sprayed at its
+     * ports must not defeat the media timeout. */
+    x->last_rx_ms = w->now_ms;
     if (!y->peer_known) {
         x->c.drop[RELAY_DROP_NO_PEER]++;
         return 0;
@@ -255,7 +259,7 @@ static void relay_handle_socket(relay_worker *w, relay_sock *rs)
             return;
         w->t.batches++;
         w->t.packets_in += (uint64_t)n;
-        x->last_rx_ms = relay_now_ms();
+        w->now_ms = relay_now_ms();
         /* SO_RXQ_OVFL: the socket's cumulative kernel drop count. */
         struct msghdr *last = &w->in[n - 1].msg_hdr;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c)) {
