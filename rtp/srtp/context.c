@@ -205,11 +205,12 @@ sg_status sg_srtp_set_roc(sg_srtp_ctx *ctx, uint32_t ssrc, uint32_t roc)
     sg_status s = sg_stream_find(ctx, ssrc, &st, &fresh);
     if (s != SG_OK)
         return s;
-    /* The next SRTP packet starts the stream afresh at this ROC. */
-    st->rtp.init = false;
-    st->roc_start = roc;
+    /* The next SRTP packet starts the stream afresh at this ROC (a new
+     * stream is claimed now, evicting the LRU one if evict_lru). */
     if (fresh)
         sg_stream_claim(ctx, st, ssrc);
+    st->rtp.init = false;
+    st->roc_start = roc;
     return SG_OK;
 }
 

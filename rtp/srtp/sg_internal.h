@@ -155,6 +155,7 @@ typedef struct sg_mkey {
 typedef struct sg_stream {
     bool used;
     uint32_t ssrc;
+    uint64_t last_use;      /* ctx->clock at the last good packet (LRU) */
     uint32_t roc_start;     /* ROC for the first packet (sg_srtp_set_roc) */
     uint32_t rtp_gen;       /* master key of the last SRTP packet (ROC policy) */
     sg_replay rtp;          /* SRTP: hi = highest index, ROC = hi >> 16 */
@@ -171,6 +172,7 @@ struct sg_srtp_ctx {
     uint32_t next_gen;
     int cur;                 /* send key slot, -1 = none */
     uint32_t events;
+    uint64_t clock;          /* counts good packets: stream LRU order */
     sg_mkey keys[SG_SRTP_MAX_KEYS];
     uint16_t nstreams;
     uint16_t last_stream;    /* lookup hint */
@@ -204,9 +206,18 @@ sg_status sg_key_for_send(const sg_srtp_ctx *ctx, bool rtcp, int *slot);
 void sg_key_count(sg_srtp_ctx *ctx, int slot, bool rtcp);
 
 /* stream.c */
-/* The stream of ssrc, or a free slot (not yet marked used) in *fresh. */
+/* The stream of ssrc (*fresh false), or the slot a new stream would take
+ * (*fresh true): a free one, or with evict_lru the least recently used.
+ * A fresh slot is not touched: callers read it as an empty stream and
+ * claim it only when the packet succeeded. */
 sg_status sg_stream_find(sg_srtp_ctx *ctx, uint32_t ssrc, sg_stream **st, bool *fresh);
+/* Makes st the (empty) stream of ssrc, replacing whatever it held. */
 void sg_stream_claim(sg_srtp_ctx *ctx, sg_stream *st, uint32_t ssrc);
+/* Marks st used now (LRU order). */
+static inline void sg_stream_touch(sg_srtp_ctx *ctx, sg_stream *st)
+{
+    st->last_use = ++ctx->clock;
+}
 /* RFC 3711 Appendix A: the index of seq given the stream's s_l and ROC.
  * false when the estimate would need ROC - 1 < 0. */
 bool sg_stream_estimate(const sg_replay *r, uint32_t roc_start, uint16_t seq,

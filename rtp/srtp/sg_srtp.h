@@ -68,6 +68,10 @@ typedef struct sg_srtp_params {
                                  * this many packets left; 0 = 1/16 of its
                                  * lifetime */
     sg_roc_policy roc_policy;
+    bool evict_lru;             /* all max_ssrcs slots taken: false = a new SSRC
+                                 * is TOO_MANY_SSRC; true = its first good
+                                 * packet replaces the least recently used
+                                 * stream (for peers that change SSRC often) */
 } sg_srtp_params;
 
 typedef struct sg_srtp_key {

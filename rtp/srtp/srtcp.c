@@ -115,9 +115,10 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         return st;
     /* §3.4: the index starts at 0 and counts every SRTCP packet sent. It
      * must not wrap (§9.2: rekey first): past 2^31 - 1 the stream stops. */
-    if (sm->rtcp.init && sm->rtcp.hi >= SRTCP_INDEX_MASK)
+    bool started = !fresh && sm->rtcp.init;
+    if (started && sm->rtcp.hi >= SRTCP_INDEX_MASK)
         return SG_KEY_EXPIRED;
-    uint32_t index = sm->rtcp.init ? (uint32_t)(sm->rtcp.hi + 1) : 0;
+    uint32_t index = started ? (uint32_t)(sm->rtcp.hi + 1) : 0;
     sg_sess *s = sg_stream_session(ctx, sm, slot, true, index, &st);
     if (!s)
         return st;
@@ -140,6 +141,8 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     *out_len = in_len + 4 + mki_len + taglen;
     if (fresh)
         sg_stream_claim(ctx, sm, ssrc);
+    else
+        sg_stream_touch(ctx, sm);
     sm->rtcp.init = true;
     sm->rtcp.hi = index;
     sg_key_count(ctx, slot, true);
@@ -192,7 +195,7 @@ sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     sg_status st = sg_stream_find(ctx, ssrc, &sm, &fresh);
     if (st != SG_OK)
         return st;
-    if ((st = sg_replay_check(&sm->rtcp, ctx->window, ctx->words, index)) != SG_OK)
+    if (!fresh && (st = sg_replay_check(&sm->rtcp, ctx->window, ctx->words, index)) != SG_OK)
         return st;
     sg_sess *s = sg_stream_session(ctx, sm, slot, true, index, &st);
     if (!s)
@@ -204,6 +207,8 @@ sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     *out_len = body;
     if (fresh)
         sg_stream_claim(ctx, sm, ssrc);
+    else
+        sg_stream_touch(ctx, sm);
     sg_replay_commit(&sm->rtcp, ctx->words, index);
     sg_key_count(ctx, slot, true);
     return SG_OK;

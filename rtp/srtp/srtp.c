@@ -157,12 +157,13 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     sg_mkey *k = &ctx->keys[slot];
     /* ROC policy on a key switch: SG_ROC_RESET starts the index afresh
      * at ROC 0 under the new key. */
-    bool reset = ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init && sm->rtp_gen != k->gen;
+    bool reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init &&
+                 sm->rtp_gen != k->gen;
     sg_replay est = sm->rtp;
-    if (reset)
+    if (reset || fresh)
         est.init = false;
     uint64_t index;
-    if (!sg_stream_estimate(&est, reset ? 0 : sm->roc_start, rd16(in + 2), &index))
+    if (!sg_stream_estimate(&est, reset || fresh ? 0 : sm->roc_start, rd16(in + 2), &index))
         return SG_REPLAY_OLD;
     /* Never encrypt twice under one index: a second packet with the same
      * index would reuse the keystream (RFC 3711 §9.1; libsrtp2 refuses the
@@ -191,6 +192,8 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
      * packet estimates its ROC the way the receiver will. */
     if (fresh)
         sg_stream_claim(ctx, sm, ssrc);
+    else
+        sg_stream_touch(ctx, sm);
     if (reset)
         sm->rtp.init = false;
     sg_replay_commit(&sm->rtp, ctx->words, index);
@@ -244,12 +247,13 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         return st;
     /* SG_ROC_RESET: a packet under a master key newer than the stream's
      * last one starts the index afresh at ROC 0. */
-    bool reset = ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init && k->gen > sm->rtp_gen;
+    bool reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init &&
+                 k->gen > sm->rtp_gen;
     sg_replay est = sm->rtp;
-    if (reset)
+    if (reset || fresh)
         est.init = false;
     uint64_t index;
-    if (!sg_stream_estimate(&est, reset ? 0 : sm->roc_start, rd16(in + 2), &index))
+    if (!sg_stream_estimate(&est, reset || fresh ? 0 : sm->roc_start, rd16(in + 2), &index))
         return SG_REPLAY_OLD;
     if ((st = sg_replay_check(&est, ctx->window, ctx->words, index)) != SG_OK)
         return st;
@@ -265,6 +269,8 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     *out_len = body;
     if (fresh)
         sg_stream_claim(ctx, sm, ssrc);
+    else
+        sg_stream_touch(ctx, sm);
     if (reset)
         sm->rtp.init = false;
     sg_replay_commit(&sm->rtp, ctx->words, index);

@@ -15,7 +15,7 @@ sg_status sg_stream_find(sg_srtp_ctx *ctx, uint32_t ssrc, sg_stream **st, bool *
         *fresh = false;
         return SG_OK;
     }
-    sg_stream *free_slot = NULL;
+    sg_stream *free_slot = NULL, *lru = NULL;
     for (uint16_t i = 0; i < ctx->nstreams; i++) {
         sg_stream *s = &ctx->streams[i];
         if (s->used && s->ssrc == ssrc) {
@@ -26,14 +26,14 @@ sg_status sg_stream_find(sg_srtp_ctx *ctx, uint32_t ssrc, sg_stream **st, bool *
         }
         if (!s->used && !free_slot)
             free_slot = s;
+        if (s->used && (!lru || s->last_use < lru->last_use))
+            lru = s;
     }
-    if (!free_slot)
-        return SG_TOO_MANY_SSRC;
-    /* Reset what a previous user left (not observable until claimed). */
-    free_slot->rtp.init = false;
-    free_slot->rtcp.init = false;
-    free_slot->roc_start = 0;
-    free_slot->rtp_gen = 0;
+    if (!free_slot) {
+        if (!ctx->p.evict_lru || !lru)
+            return SG_TOO_MANY_SSRC;
+        free_slot = lru; /* replaced only once the new packet succeeds */
+    }
     *st = free_slot;
     *fresh = true;
     return SG_OK;
@@ -43,6 +43,11 @@ void sg_stream_claim(sg_srtp_ctx *ctx, sg_stream *st, uint32_t ssrc)
 {
     st->used = true;
     st->ssrc = ssrc;
+    st->rtp.init = false;
+    st->rtcp.init = false;
+    st->roc_start = 0;
+    st->rtp_gen = 0;
+    sg_stream_touch(ctx, st);
     ctx->last_stream = (uint16_t)(st - ctx->streams);
 }
 

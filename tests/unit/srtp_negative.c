@@ -458,6 +458,50 @@ static void test_srtcp_index_exhaustion(void)
     tu_close(&t);
 }
 
+/* evict_lru: with every slot taken, a new SSRC's first good packet
+ * replaces the least recently used stream; a forged packet of a new SSRC
+ * evicts nothing; without evict_lru it is TOO_MANY_SSRC (test_bad_params). */
+static void test_evict_lru(void)
+{
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AEAD_AES_128_GCM), .max_ssrcs = 2,
+                        .evict_lru = true};
+    tu_pair t;
+    CHECK_EQ(tu_open(&t, &p, 1), 0);
+    uint8_t pkt[100], a1[150], prot[150], out[150];
+    size_t a1l, pl, ol, len;
+    uint32_t roc;
+    /* A, B, then A again: B is the least recently used. */
+    len = tu_rtp(pkt, 0xA, 1, 20, 0, 0);
+    CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, a1, sizeof a1, &a1l), SG_OK);
+    CHECK_EQ(sg_srtp_unprotect(t.rx, a1, a1l, out, sizeof out, &ol), SG_OK);
+    len = tu_rtp(pkt, 0xB, 1, 20, 0, 0);
+    CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    CHECK_EQ(sg_srtp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_OK);
+    len = tu_rtp(pkt, 0xA, 2, 20, 0, 0);
+    CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    CHECK_EQ(sg_srtp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_OK);
+    /* A forged packet of a new SSRC C: rejected, nothing evicted. */
+    len = tu_rtp(pkt, 0xC, 1, 20, 0, 0);
+    CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK); /* evicts B in tx */
+    prot[pl - 1] ^= 1;
+    CHECK_EQ(sg_srtp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_AUTH_FAIL);
+    CHECK_EQ(sg_srtp_get_roc(t.rx, 0xB, &roc), SG_OK);
+    CHECK_EQ(sg_srtp_get_roc(t.rx, 0xC, &roc), SG_BAD_PARAM);
+    /* The genuine C packet replaces B; A keeps its window. */
+    prot[pl - 1] ^= 1;
+    CHECK_EQ(sg_srtp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_OK);
+    CHECK_EQ(sg_srtp_get_roc(t.rx, 0xB, &roc), SG_BAD_PARAM);
+    CHECK_EQ(sg_srtp_get_roc(t.rx, 0xC, &roc), SG_OK);
+    CHECK_EQ(sg_srtp_unprotect(t.rx, a1, a1l, out, sizeof out, &ol), SG_REPLAY);
+    /* SRTCP of a new SSRC evicts the LRU too (now A). */
+    len = tu_rtcp(pkt, 0xD, 0, 0);
+    CHECK_EQ(sg_srtcp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    CHECK_EQ(sg_srtcp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_OK);
+    CHECK_EQ(sg_srtp_get_roc(t.rx, 0xA, &roc), SG_BAD_PARAM);
+    CHECK_EQ(sg_srtp_get_roc(t.rx, 0xC, &roc), SG_OK);
+    tu_close(&t);
+}
+
 /* Bad parameters and keys. */
 static void test_bad_params(void)
 {
@@ -575,6 +619,7 @@ int main(void)
     RUN(test_hitless_switch_and_retire);
     RUN(test_roc_reset_policy);
     RUN(test_srtcp_index_exhaustion);
+    RUN(test_evict_lru);
     RUN(test_bad_params);
     return check_summary("srtp_negative");
 }
