@@ -331,15 +331,19 @@ static sdes_rej offer_media(oa_ctx *c, int i, const sdes_state_media *prev)
     if (mode == SDES_MODE_PASSTHROUGH) {
         pm->crypto = PLAN_CRYPTO_FILTER;
         for (int k = 0; k < n; k++) {
-            pm->keep_mask |= 1u << idx[k];
-            if (k < SDES_MAX_OFFER_LINES) {
-                parse_line(c, i, idx[k]);
-                /* Only tag and suite are kept: the keys are A's and B's. */
-                sm->b_offer[k].srtp = true;
-                sm->b_offer[k].suite = c->attr.suite->id;
-                sm->b_offer[k].tag = c->attr.tag;
-                sm->n_b_offer = (uint8_t)(k + 1);
+            parse_line(c, i, idx[k]);
+            if (k >= SDES_MAX_OFFER_LINES) {
+                /* the state remembers 4 offered tags; more are not sent */
+                note(c, "m=%d a=crypto tag %u %s stripped: more than %d acceptable lines", i,
+                     c->attr.tag, c->attr.suite_name, SDES_MAX_OFFER_LINES);
+                continue;
             }
+            pm->keep_mask |= 1u << idx[k];
+            /* Only tag and suite are kept: the keys are A's and B's. */
+            sm->b_offer[k].srtp = true;
+            sm->b_offer[k].suite = c->attr.suite->id;
+            sm->b_offer[k].tag = c->attr.tag;
+            sm->n_b_offer = (uint8_t)(k + 1);
         }
         sdes_crypto_attr_wipe(&c->attr);
         sm->state = SDES_MEDIA_PASSTHROUGH;
