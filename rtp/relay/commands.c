@@ -631,6 +631,7 @@ static void relay_cmd_statistics(relay_daemon *d, ctl_benc *w)
         ctl_benc_dict(w);
         ctl_benc_kv_int(w, "batches", (int64_t)j.t.batches);
         ctl_benc_kv_int(w, "drops", (int64_t)j.t.drops);
+        ctl_benc_kv_int(w, "gso-sends", (int64_t)j.t.gso_sends);
         ctl_benc_kv_int(w, "packets-in", (int64_t)j.t.packets_in);
         ctl_benc_kv_int(w, "packets-out", (int64_t)j.t.packets_out);
         ctl_benc_kv_int(w, "streams", (int64_t)j.streams);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,12 @@ struct relay_worker {
     struct sockaddr_storage src[RELAY_BATCH];
     char cmsg[RELAY_BATCH][CMSG_SPACE(sizeof(uint32_t))];
     relay_out outinfo[RELAY_BATCH];
+    /* UDP GSO (UDP_SEGMENT): runs of equal-size packets for the same peer
+     * leave in one message; gout/gfirst/gcount describe those messages. */
+    struct mmsghdr gout[RELAY_BATCH];
+    int gfirst[RELAY_BATCH], gcount[RELAY_BATCH];
+    char gcmsg[RELAY_BATCH][CMSG_SPACE(sizeof(uint16_t))];
+    bool no_gso;
     uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
 };
 
@@ -214,28 +221,88 @@ static size_t relay_process(relay_worker *w, relay_sock *rs, int i, relay_out *o
     return len;
 }
 
+static void relay_count_sent(relay_worker *w, int k)
+{
+    relay_leg *l = w->outinfo[k].leg;
+    if (w->outinfo[k].rtcp)
+        l->c.rtcp_out++;
+    else
+        l->c.rtp_out++;
+    l->c.bytes_out += w->iov_out[k].iov_len;
+    w->t.packets_out++;
+}
+
+/* Sends messages gout[from..to) (all through one socket) with sendmmsg;
+ * a message that fails is retried packet by packet without GSO (and GSO is
+ * switched off for good when the kernel refuses it), then counted. */
 static void relay_send_run(relay_worker *w, int from, int to)
 {
+    int fd = w->outinfo[w->gfirst[from]].fd;
     int done = from;
     while (done < to) {
-        int r = sendmmsg(w->outinfo[done].fd, &w->out[done], (unsigned)(to - done), MSG_DONTWAIT);
-        if (r <= 0) {
-            /* Count the one that failed and go on with the rest. */
-            w->outinfo[done].leg->c.drop[RELAY_DROP_SEND]++;
-            done++;
+        int r = sendmmsg(fd, &w->gout[done], (unsigned)(to - done), MSG_DONTWAIT);
+        if (r > 0) {
+            for (int g = done; g < done + r; g++) {
+                w->t.gso_sends += w->gcount[g] > 1;
+                for (int k = w->gfirst[g]; k < w->gfirst[g] + w->gcount[g]; k++)
+                    relay_count_sent(w, k);
+            }
+            done += r;
             continue;
         }
-        for (int k = done; k < done + r; k++) {
-            relay_leg *l = w->outinfo[k].leg;
-            if (w->outinfo[k].rtcp)
-                l->c.rtcp_out++;
-            else
-                l->c.rtp_out++;
-            l->c.bytes_out += w->out[k].msg_hdr.msg_iov->iov_len;
+        /* gout[done] failed. */
+        if (w->gcount[done] > 1) {
+            if (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT || errno == EOPNOTSUPP)
+                w->no_gso = true;
+            for (int k = w->gfirst[done]; k < w->gfirst[done] + w->gcount[done]; k++) {
+                if (sendmmsg(fd, &w->out[k], 1, MSG_DONTWAIT) == 1)
+                    relay_count_sent(w, k);
+                else
+                    w->outinfo[k].leg->c.drop[RELAY_DROP_SEND]++;
+            }
+        } else {
+            w->outinfo[w->gfirst[done]].leg->c.drop[RELAY_DROP_SEND]++;
         }
-        w->t.packets_out += (uint64_t)r;
-        done += r;
+        done++;
     }
+}
+
+/* Groups out[0..nout) into messages: consecutive packets through the same
+ * socket to the same peer with the same size (the last may be shorter)
+ * become one UDP_SEGMENT message; the kernel splits it back into the same
+ * datagrams, after one trip down the stack instead of one per packet. */
+static int relay_group(relay_worker *w, int nout)
+{
+    int ng = 0;
+    for (int k = 0; k < nout;) {
+        int c = 1;
+        size_t seg = w->iov_out[k].iov_len, total = seg;
+        while (!w->no_gso && k + c < nout && w->outinfo[k + c].fd == w->outinfo[k].fd &&
+               w->out[k + c].msg_hdr.msg_name == w->out[k].msg_hdr.msg_name &&
+               w->iov_out[k + c - 1].iov_len == seg && w->iov_out[k + c].iov_len <= seg &&
+               total + w->iov_out[k + c].iov_len <= 60000) {
+            total += w->iov_out[k + c].iov_len;
+            c++;
+        }
+        struct msghdr *h = &w->gout[ng].msg_hdr;
+        *h = w->out[k].msg_hdr;
+        h->msg_iovlen = (size_t)c;
+        if (c > 1) {
+            h->msg_control = w->gcmsg[ng];
+            h->msg_controllen = sizeof(w->gcmsg[ng]);
+            struct cmsghdr *cm = CMSG_FIRSTHDR(h);
+            cm->cmsg_level = SOL_UDP;
+            cm->cmsg_type = UDP_SEGMENT;
+            cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t sz = (uint16_t)seg;
+            memcpy(CMSG_DATA(cm), &sz, sizeof(sz));
+        }
+        w->gfirst[ng] = k;
+        w->gcount[ng] = c;
+        ng++;
+        k += c;
+    }
+    return ng;
 }
 
 static void relay_handle_socket(relay_worker *w, relay_sock *rs)
@@ -291,12 +358,13 @@ static void relay_handle_socket(relay_worker *w, relay_sock *rs)
             w->outinfo[nout] = o;
             nout++;
         }
-        /* One sendmmsg per run of packets leaving through the same socket. */
+        /* One sendmmsg per run of messages leaving through the same socket. */
+        int ng = relay_group(w, nout);
         int start = 0;
-        for (int k = 1; k <= nout; k++) {
-            if (k == nout || w->outinfo[k].fd != w->outinfo[start].fd) {
-                relay_send_run(w, start, k);
-                start = k;
+        for (int g = 1; g <= ng; g++) {
+            if (g == ng || w->outinfo[w->gfirst[g]].fd != w->outinfo[w->gfirst[start]].fd) {
+                relay_send_run(w, start, g);
+                start = g;
             }
         }
         if (n < RELAY_BATCH)

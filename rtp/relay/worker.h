@@ -13,7 +13,8 @@
  * Packet path: level-triggered epoll; per readable socket up to
  * RELAY_BATCHES_PER_WAKE recvmmsg batches of RELAY_BATCH packets, then the
  * next socket (a busy socket is never disabled, only drained in turns),
- * unprotect / protect in place, one sendmmsg per batch. SO_RXQ_OVFL reports
+ * unprotect / protect in place, one sendmmsg per batch, equal-size runs to
+ * one peer sent as one UDP_SEGMENT (GSO) message. SO_RXQ_OVFL reports
  * what the kernel dropped; it is added to the leg's "kernel" drop counter.
  */
 #ifndef SDESGATE_RELAY_WORKER_H
@@ -36,6 +37,7 @@ typedef void (*relay_job_fn)(relay_worker *w, void *arg);
 
 typedef struct relay_worker_totals {
     uint64_t packets_in, packets_out, drops, wakeups, batches;
+    uint64_t gso_sends; /* messages that carried several packets (UDP_SEGMENT) */
 } relay_worker_totals;
 
 /* Creates and starts n workers. NULL on failure (err set). */
