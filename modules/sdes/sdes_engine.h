@@ -35,7 +35,11 @@
  * UDP/TLS/RTP/SAVPF, udptl). Hold (a=sendonly/inactive, c=0.0.0.0) keeps the
  * keys and the c= address.
  *
- * Re-offers: pass the state of the previous exchange back in. An unchanged
+ * Re-offers: pass the state of the previous exchange back in (phase 2). If
+ * the peer then rejects the re-offer (4xx/491, no answer), the caller puts
+ * back the state it had before sdes_offer() (keep the packed bytes): the
+ * engine cannot see the rejection, and the relay still runs the old keys.
+ * An unchanged
  * stream (same media type, still active) keeps its keys — the accepted tag,
  * suite and keys are offered again; `rekey` asks for new keys (with the next
  * MKI when MKIs are generated) on every active stream that is not on hold.
