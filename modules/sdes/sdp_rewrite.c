@@ -207,17 +207,24 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
         int start = m->m_line + 1;
         bool need_c = false;
         const char *c_addr = NULL;
+        bool keep_sess_c = false;
         if (m->conn.line < 0) {
             if (addr && (!sess_addr || strcmp(sess_addr, r->addr) != 0)) {
                 need_c = true;
                 c_addr = r->addr;
+            } else if (!addr && sess_addr && m->port != 0) {
+                /* not relayed, but the session c= moved: keep its old one */
+                need_c = keep_sess_c = true;
             }
         }
         if (need_c) {
             /* c= goes after i= (RFC 4566 §5 order: m, i, c, b, k, a). */
             if (start < m->end && sdes_sdp_line_ptr(s, start)[0] == 'i')
                 put_line(&o, s, start++);
-            put_conn(&o, c_addr);
+            if (keep_sess_c)
+                put_line(&o, s, s->conn.line);
+            else
+                put_conn(&o, c_addr);
         }
         bool emitted = false;
         int crypto_idx = 0;

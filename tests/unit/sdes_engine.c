@@ -500,6 +500,24 @@ static void test_line_ends_and_untouched(void)
     sdes_result_free(&r1);
 }
 
+/* A relay for m=0 only: m=1 keeps its port and, as the session c= moves
+ * to the relay, gets its old address as a media c= line. */
+static void test_partial_relays(void)
+{
+    static sdes_state st;
+    static sdes_result r;
+    const char *two = "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 1000 RTP/AVP 0\r\n"
+                      "m=video 1002 RTP/AVP 96\r\n";
+    sdes_relay one = {"203.0.113.5", 30000, 0};
+    sdes_config cfg = {.mode = SDES_MODE_ENCRYPT};
+    sdes_state_init(&st);
+    CHECK_EQ(sdes_offer(&cfg, two, strlen(two), &one, 1, &st, &r), SDES_REJ_OK);
+    CHECK(strncmp(r.body, "v=0\r\nc=IN IP4 203.0.113.5\r\nm=audio 30000 RTP/SAVP 0\r\n", 52) == 0);
+    CHECK(strstr(r.body, "m=video 1002 RTP/SAVPF 96\r\n") == NULL);
+    CHECK(strstr(r.body, "m=video 1002 RTP/SAVP 96\r\nc=IN IP4 192.0.2.10\r\n"));
+    sdes_result_free(&r);
+}
+
 /* The state survives pack/unpack; corrupt bytes are refused. */
 static void test_state_pack(void)
 {
@@ -610,6 +628,7 @@ int main(void)
     RUN(test_policy_rejections);
     RUN(test_line_ends_and_untouched);
     RUN(test_state_pack);
+    RUN(test_partial_relays);
     RUN(test_policy_text);
     RUN(test_multipart);
     RUN(test_decrypt_reoffer_rekey);
