@@ -52,6 +52,22 @@ check "MKI keys both ways (libsrtp2 *_mki)" ua_ok mki-uac
 check "MKI callee ok" ua_ok mki-uas
 check "MKI announced in SDP" ua_has mki-uac "mki-tx=1 mki-rx=2"
 
+# Re-INVITE with a rekey (RFC 4568 §7.1.4): new key, next MKI, both ways,
+# old key kept for packets in flight -> zero loss, both MKIs seen.
+call rekey phone phone --mki 1 --seconds 3 -- --mki 1 --seconds 3 --reinvite-at 1.2 --rekey
+check "rekey re-INVITE: caller ok (answered 200, keys switched)" ua_ok rekey-uac
+check "rekey re-INVITE: callee ok" ua_ok rekey-uas
+check "rekey: zero loss both ways" media_both_ways rekey
+check "rekey: caller received MKI 1 then MKI 2" ua_has rekey-uac "rekeyed=1 mki-received=1:[0-9]*,2:[0-9]*$"
+check "rekey: callee received MKI 1 then MKI 2" ua_has rekey-uas "rekeyed=1 mki-received=1:[0-9]*,2:[0-9]*$"
+check "rekey: re-offer keeps the o= session and bumps its version" \
+  bash -c "grep -q 'sdp-sent: v=0 | o=- \([0-9]*\) 1 ' '$WORK/rekey-uac.out' && grep -q 'sdp-sent (re-INVITE): v=0 | o=- [0-9]* 2 ' '$WORK/rekey-uac.out'"
+
+# A re-INVITE without new keys (plain): same media, nothing breaks.
+call reinv pbx pbx -- --reinvite-at 1
+check "plain re-INVITE answered 200, media intact" ua_ok reinv-uac
+check "plain re-INVITE: media both ways" media_both_ways reinv
+
 call pbx2phone pbx phone -- --expect-code 488
 check "phone rejects a plain offer with 488" ua_ok pbx2phone-uac
 check "phone's report names the reason" ua_has pbx2phone-uas "rejected: offer has RTP/AVP"

@@ -43,6 +43,12 @@ check "phone<->phone through Kamailio: caller ok" ua_ok srtp-uac
 check "phone<->phone through Kamailio: callee ok" ua_ok srtp-uas
 check "phone<->phone SRTP media both ways" both_ways srtp
 
+call rekey phone phone --mki 1 --seconds 3 -- --mki 1 --seconds 3 --reinvite-at 1.2 --rekey
+check "rekey re-INVITE through Kamailio (loose route): caller ok" ua_ok rekey-uac
+check "rekey re-INVITE through Kamailio: callee ok" ua_ok rekey-uas
+check "rekey through Kamailio: zero loss both ways" both_ways rekey
+check "rekey through Kamailio: both MKIs received" ua_has rekey-uas "rekeyed=1 mki-received=1:[0-9]*,2:[0-9]*$"
+
 call reject pbx phone -- --expect-code 488
 check "488 from the callee relayed to the caller" ua_ok reject-uac
 

@@ -40,6 +40,8 @@ typedef struct opts {
     const char *sdp_out;
     unsigned tamper_every;
     char extra_hdrs[512]; /* --header lines for the INVITE */
+    double reinvite_at;   /* uac: seconds into the media, 0 = never */
+    int rekey;            /* the re-INVITE carries new keys (next MKI) */
 } opts;
 
 static opts o;
@@ -49,6 +51,8 @@ static char sdp_sent[4096], sdp_recv[4096];
 static const char *negotiated_suite = "";
 static ua_crypto tx_key, rx_key;
 static unsigned garbage;
+static unsigned rekeyed;   /* key changes done (both directions count once) */
+static int reinvite_code;  /* final response to our re-INVITE */
 
 static double now(void)
 {
@@ -114,6 +118,15 @@ static int finish(int ok, const char *fmt, ...)
             media.sent, media.recv, media.intact, media.corrupt, media.dup, media.srtp_fail,
             media.other, media.first, media.last);
     }
+    if (o.reinvite_at || rekeyed || media.rx_mki) {
+        char seen[128] = "";
+        for (unsigned v = 0; v < UA_MEDIA_MKI_SLOTS; v++) {
+            size_t l = strlen(seen);
+            if (media.mki_seen[v])
+                snprintf(seen + l, sizeof(seen) - l, "%s%u:%u", l ? "," : "", v, media.mki_seen[v]);
+        }
+        say("reinvite=%d rekeyed=%u mki-received=%s", reinvite_code, rekeyed, seen[0] ? seen : "-");
+    }
     if (garbage)
         say("unparsable SIP datagrams: %u", garbage);
     say("result=%s%s%s", ok ? "ok" : "FAIL", why[0] ? " " : "", why);
@@ -170,10 +183,47 @@ static void new_key(ua_crypto *k, unsigned tag, const char *suite)
     }
 }
 
+/* The next key of a rekey: same tag and suite, fresh key, MKI + 1
+ * (RFC 4568 §6.1: a new MKI names the new master key). */
+static void next_key(ua_crypto *nk, const ua_crypto *cur)
+{
+    new_key(nk, cur->tag, cur->suite);
+    nk->mki_len = cur->mki_len;
+    memcpy(nk->mki, cur->mki, cur->mki_len);
+    for (size_t i = cur->mki_len; i-- > 0;)
+        if (++nk->mki[i] != 0)
+            break;
+}
+
+/* Install a rekey: rx learns the peer's new key (the old one stays for
+ * packets in flight); tx switches to ours when switch_tx. */
+static int install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int switch_tx,
+                         char *why, size_t cap)
+{
+    ua_crypto two[2];
+    if (peer_new) {
+        two[0] = rx_key;
+        two[1] = *peer_new;
+        if (ua_media_update_keys(&media, 0, two, 2, 0, why, cap) < 0)
+            return -1;
+        rx_key = *peer_new;
+    }
+    if (own_new && switch_tx) {
+        two[0] = tx_key;
+        two[1] = *own_new;
+        if (ua_media_update_keys(&media, 1, two, 2, 1, why, cap) < 0)
+            return -1;
+        tx_key = *own_new;
+        rekeyed++;
+    }
+    return 0;
+}
+
 /* Media: send one packet per 20 ms for `secs` (0: send nothing), keep
  * draining until `until`, answer SIP through on_sip. Returns when until is
  * reached or on_sip returns non-zero. */
 typedef int (*sip_handler)(osip_message_t *m);
+static void (*media_tick)(void); /* called every turn of the loop (uac re-INVITE) */
 static int media_loop(double secs, double until, sip_handler on_sip)
 {
     double start = now(), next = start;
@@ -182,6 +232,8 @@ static int media_loop(double secs, double until, sip_handler on_sip)
         double t = now();
         if (t >= until)
             return 0;
+        if (media_tick)
+            media_tick();
         while (media.sent < to_send && t >= next) {
             if (ua_media_send(&media) < 0)
                 return -1;
@@ -210,12 +262,126 @@ static unsigned next_port;
 static char ack_text[4096];
 static char route_hdrs[1024], remote_target[256];
 
+static unsigned uac_cseq = 1;
+static double media_t0;
+static int reinv_state; /* 0 not yet, 1 sent, 2 answered */
+static char reinv_text[8192], reinv_branch[32], ack2_text[4096];
+static size_t reinv_len;
+static double reinv_retx;
+static int reinv_tries;
+static ua_crypto reinv_key; /* the new key we offered (rekey) */
+
+static void uac_send_reinvite(void)
+{
+    char body[4096];
+    const ua_crypto *k = &tx_key;
+    if (o.phone && o.rekey) {
+        next_key(&reinv_key, &tx_key);
+        k = &reinv_key;
+    }
+    if (build_sdp(body, sizeof(body), k, 1) < 0)
+        return;
+    uac_cseq++;
+    ua_sip_token(reinv_branch, sizeof(reinv_branch));
+    int n = snprintf(reinv_text, sizeof(reinv_text),
+                     "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: %u INVITE\r\nContact: <sip:alice@%s:%u>\r\n"
+                     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+                     remote_target, sip.host, sip.port, reinv_branch, route_hdrs, sip.host,
+                     sip.port, from_tag, to_tag_hdr, call_id, sip.host, uac_cseq, sip.host,
+                     sip.port, strlen(body), body);
+    if (n < 0 || (size_t)n >= sizeof(reinv_text))
+        return;
+    reinv_len = (size_t)n;
+    say_sdp("sdp-sent (re-INVITE)", body);
+    ua_sip_send(&sip, next_host, next_port, reinv_text, reinv_len);
+    reinv_state = 1;
+    reinv_retx = now() + 0.5;
+}
+
+static void uac_tick(void)
+{
+    if (!o.reinvite_at || reinv_state == 2)
+        return;
+    double t = now();
+    if (reinv_state == 0 && t >= media_t0 + o.reinvite_at)
+        uac_send_reinvite();
+    else if (reinv_state == 1 && t >= reinv_retx && reinv_tries < 6) {
+        ua_sip_send(&sip, next_host, next_port, reinv_text, reinv_len);
+        reinv_retx = t + 0.5 * (2 << reinv_tries++);
+    }
+}
+
+/* The answer to our re-INVITE: ACK it, and for a rekey take the peer's new
+ * key (old kept for packets in flight) and switch ours (RFC 4568 §7.1.4). */
+static void uac_reinvite_answered(osip_message_t *m)
+{
+    char why[200];
+    int n;
+    reinvite_code = m->status_code;
+    if (m->status_code >= 300) { /* non-2xx: ACK on the same branch */
+        n = snprintf(ack2_text, sizeof(ack2_text),
+                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
+                     remote_target, sip.host, sip.port, reinv_branch, route_hdrs, sip.host,
+                     sip.port, from_tag, to_tag_hdr, call_id, sip.host, uac_cseq);
+    } else {
+        char b2[32];
+        ua_sip_token(b2, sizeof(b2));
+        n = snprintf(ack2_text, sizeof(ack2_text),
+                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
+                     remote_target, sip.host, sip.port, b2, route_hdrs, sip.host, sip.port,
+                     from_tag, to_tag_hdr, call_id, sip.host, uac_cseq);
+    }
+    if (n > 0 && (size_t)n < sizeof(ack2_text))
+        ua_sip_send(&sip, next_host, next_port, ack2_text, (size_t)n);
+    reinv_state = 2;
+    say("reinvite final=%d", m->status_code);
+    if (m->status_code >= 300 || !o.phone || !o.rekey)
+        return;
+    int is_sdp;
+    ua_sdp peer;
+    const char *ans = ua_sip_body(m, &is_sdp);
+    if (!ans || !is_sdp || ua_sdp_parse(ans, &peer, why, sizeof(why)) < 0) {
+        say("re-INVITE answer unusable");
+        return;
+    }
+    say_sdp("sdp-received (re-INVITE)", ans);
+    const ua_crypto *pn = NULL;
+    for (size_t i = 0; i < peer.n_crypto && !pn; i++)
+        if (peer.crypto[i].tag == tx_key.tag && !strcmp(peer.crypto[i].suite, tx_key.suite))
+            pn = &peer.crypto[i];
+    if (!pn) {
+        say("re-INVITE answer has no a=crypto for tag %u", tx_key.tag);
+        return;
+    }
+    int changed = pn->keysalt_len != rx_key.keysalt_len ||
+                  memcmp(pn->keysalt, rx_key.keysalt, pn->keysalt_len) != 0;
+    if (install_rekey(changed ? pn : NULL, &reinv_key, 1, why, sizeof(why)) < 0)
+        say("rekey failed: %s", why);
+}
+
 static int uac_on_sip(osip_message_t *m)
 {
-    /* A retransmitted 2xx: our ACK got lost, send it again (RFC 3261 §13.2.2.4). */
-    if (MSG_IS_RESPONSE(m) && MSG_IS_STATUS_2XX(m) && m->cseq && m->cseq->method &&
-        !strcmp(m->cseq->method, "INVITE"))
+    if (!MSG_IS_RESPONSE(m) || !m->cseq || !m->cseq->method || !m->cseq->number ||
+        strcmp(m->cseq->method, "INVITE") != 0)
+        return 0;
+    unsigned num = (unsigned)strtoul(m->cseq->number, NULL, 10);
+    if (num == 1 && MSG_IS_STATUS_2XX(m)) {
+        /* A retransmitted 2xx: our ACK got lost, send it again (RFC 3261 §13.2.2.4). */
         ua_sip_send(&sip, next_host, next_port, ack_text, strlen(ack_text));
+    } else if (num == uac_cseq && num > 1 && m->status_code >= 200) {
+        if (reinv_state == 1)
+            uac_reinvite_answered(m);
+        else if (ack2_text[0])
+            ua_sip_send(&sip, next_host, next_port, ack2_text, strlen(ack2_text));
+    } else if (num == uac_cseq && num > 1 && m->status_code < 200) {
+        reinv_tries = 99; /* provisional: stop retransmitting */
+    }
     return 0;
 }
 
@@ -407,17 +573,22 @@ static int uac(void)
     }
 
     double t0 = now();
+    media_t0 = t0;
+    media_tick = uac_tick;
     if (media_ready)
         media_loop(o.seconds, t0 + o.seconds + 1.0, uac_on_sip);
+    media_tick = NULL;
+    if (o.reinvite_at && reinv_state != 2)
+        say("re-INVITE %s", reinv_state == 0 ? "never sent" : "not answered");
 
     /* BYE (§15.1.1), retransmitted until a final response. */
     ua_sip_token(branch, sizeof(branch));
     n = snprintf(text, sizeof(text),
                  "BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
                  "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                 "Call-ID: %s@%s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                 "Call-ID: %s@%s\r\nCSeq: %u BYE\r\nContent-Length: 0\r\n\r\n",
                  remote_target, sip.host, sip.port, branch, route_hdrs, sip.host, sip.port,
-                 from_tag, to_tag_hdr, call_id, sip.host);
+                 from_tag, to_tag_hdr, call_id, sip.host, uac_cseq + 1);
     int bye_code = 0;
     for (int i = 0; i < 8 && !bye_code; i++) {
         ua_sip_send(&sip, next_host, next_port, text, (size_t)n);
@@ -441,6 +612,10 @@ static int uac(void)
     int ok = media_ok(why, sizeof(why));
     if (bye_code != 200)
         return finish(0, "BYE got %d", bye_code);
+    if (o.reinvite_at && reinvite_code != 200)
+        return finish(0, "re-INVITE got %d", reinvite_code);
+    if (o.reinvite_at && o.rekey && o.phone && rekeyed != 1)
+        return finish(0, "rekey requested but not done");
     return finish(ok, "%s", why);
 }
 
@@ -489,11 +664,78 @@ static void respond(osip_message_t *req, int code, const char *reason, const cha
     }
 }
 
+static char reinv_resp[8192];
+static int reinv_resp_len;
+static unsigned reinv_cseq, switch_on_ack;
+static ua_crypto uas_new_key;
+
+/* A re-INVITE (RFC 3261 §14.2): same keys -> same answer; a new peer key ->
+ * learn it now (old kept) and answer with our own next key, which we start
+ * using when its ACK arrives (RFC 4568 §7.1.4). */
+static void uas_reinvite(osip_message_t *m, unsigned num)
+{
+    char why[200], body[4096];
+    int is_sdp;
+    ua_sdp peer;
+    const char *offer = ua_sip_body(m, &is_sdp);
+    const ua_crypto *k = &tx_key;
+
+    reinv_cseq = num;
+    if (!offer || !is_sdp || ua_sdp_parse(offer, &peer, why, sizeof(why)) < 0) {
+        respond(m, 488, "Not Acceptable Here", NULL, 0);
+        return;
+    }
+    say_sdp("sdp-received (re-INVITE)", offer);
+    if (o.phone) {
+        const ua_crypto *pn = NULL;
+        for (size_t i = 0; i < peer.n_crypto && !pn; i++)
+            if (peer.crypto[i].tag == rx_key.tag && !strcmp(peer.crypto[i].suite, rx_key.suite))
+                pn = &peer.crypto[i];
+        if (!pn) {
+            respond(m, 488, "Not Acceptable Here", NULL, 0);
+            return;
+        }
+        if (pn->keysalt_len != rx_key.keysalt_len ||
+            memcmp(pn->keysalt, rx_key.keysalt, pn->keysalt_len) != 0) {
+            if (!pn->mki_len || !rx_key.mki_len || install_rekey(pn, NULL, 0, why, sizeof(why)) < 0) {
+                respond(m, 488, "Not Acceptable Here", NULL, 0);
+                return;
+            }
+            next_key(&uas_new_key, &tx_key);
+            k = &uas_new_key;
+            switch_on_ack = num;
+        }
+    }
+    if (build_sdp(body, sizeof(body), k, 1) < 0)
+        return;
+    say_sdp("sdp-sent (re-INVITE)", body);
+    char contact[128];
+    snprintf(contact, sizeof(contact), "<sip:bob@%s:%u>", sip.host, sip.port);
+    int n = ua_sip_response(reinv_resp, sizeof(reinv_resp), m, 200, "OK", my_tag, contact,
+                            "application/sdp", body);
+    if (n < 0)
+        return;
+    reinv_resp_len = n;
+    reinvite_code = 200;
+    via_target(m);
+    ua_sip_send(&sip, resp_host, resp_port, reinv_resp, (size_t)n);
+}
+
 static int uas_on_sip(osip_message_t *m)
 {
-    if (MSG_IS_INVITE(m) && last_resp_len) /* retransmitted INVITE */
+    unsigned num = m->cseq && m->cseq->number ? (unsigned)strtoul(m->cseq->number, NULL, 10) : 0;
+    if (MSG_IS_INVITE(m) && num > 1 && num == reinv_cseq && reinv_resp_len)
+        ua_sip_send(&sip, resp_host, resp_port, reinv_resp, (size_t)reinv_resp_len);
+    else if (MSG_IS_INVITE(m) && num > 1 && num != reinv_cseq)
+        uas_reinvite(m, num);
+    else if (MSG_IS_INVITE(m) && last_resp_len) /* retransmitted INVITE */
         ua_sip_send(&sip, resp_host, resp_port, last_resp, (size_t)last_resp_len);
-    else if (MSG_IS_ACK(m))
+    else if (MSG_IS_ACK(m) && num > 1 && switch_on_ack == num) {
+        char why[200];
+        switch_on_ack = 0;
+        if (install_rekey(NULL, &uas_new_key, 1, why, sizeof(why)) < 0)
+            say("rekey failed: %s", why);
+    } else if (MSG_IS_ACK(m))
         got_ack = 1;
     else if (MSG_IS_BYE(m)) {
         respond(m, 200, "OK", NULL, 0);
@@ -652,6 +894,9 @@ static void usage(void)
           "  --timeout S          give up after S seconds (20)\n"
           "  --sdp-out FILE       write the SDP received from the peer (keys masked)\n"
           "  --header 'Name: value'  uac: extra INVITE header (repeatable)\n"
+          "  --reinvite-at S      uac: re-INVITE S seconds into the media\n"
+          "  --rekey              phone: that re-INVITE carries a new key with the\n"
+          "                       next MKI (needs --mki on both sides); zero loss\n"
           "  --tamper-every N     flip a payload bit in every Nth packet after protecting\n"
           "                       it (proves the peer really authenticates SRTP)\n",
           stderr);
@@ -665,7 +910,8 @@ int main(int argc, char **argv)
         {"suite", 1, 0, 's'},      {"mki", 1, 0, 'm'},          {"seconds", 1, 0, 'S'},
         {"min-percent", 1, 0, 'P'}, {"expect-code", 1, 0, 'e'}, {"offer-file", 1, 0, 'o'},
         {"content-type", 1, 0, 'c'}, {"timeout", 1, 0, 'T'},    {"sdp-out", 1, 0, 'O'},
-        {"tamper-every", 1, 0, 'X'}, {"header", 1, 0, 'H'}, {0, 0, 0, 0},
+        {"tamper-every", 1, 0, 'X'}, {"header", 1, 0, 'H'},
+        {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {0, 0, 0, 0},
     };
     int c;
     const char *role = NULL;
@@ -719,6 +965,8 @@ int main(int argc, char **argv)
             snprintf(o.extra_hdrs + l, sizeof(o.extra_hdrs) - l, "%s\r\n", optarg);
             break;
         }
+        case 'R': o.reinvite_at = atof(optarg); break;
+        case 'K': o.rekey = 1; break;
         case 'X': o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }
@@ -730,6 +978,10 @@ int main(int argc, char **argv)
     o.phone = !strcmp(role, "phone");
     if (o.uac && !o.to) {
         fprintf(stderr, "e2e-ua: uac needs --to URI\n");
+        return 2;
+    }
+    if (o.rekey && (!o.phone || !o.mki_len || !o.reinvite_at)) {
+        fprintf(stderr, "e2e-ua: --rekey needs --role phone, --mki and --reinvite-at\n");
         return 2;
     }
     if (o.mki_len > 4 || o.seconds < 0 || o.seconds > 60) {

@@ -103,37 +103,75 @@ static int set_policy(srtp_policy_t *p, const char *suite)
     return 0;
 }
 
-static int make_ctx(srtp_t *ctx, const ua_crypto *k, srtp_ssrc_type_t dir, char *err,
-                    size_t errlen)
+#define UA_MAX_KEYS 4
+
+/* A libsrtp2 policy over n master keys (n > 1 needs an MKI on each, RFC
+ * 3711 §3.1) and create (ctx NULL-valued) or update (keeps the ROC,
+ * libsrtp2 srtp_update) the session. */
+static int make_ctx(srtp_t *ctx, const ua_crypto *k, size_t n, srtp_ssrc_type_t dir, int update,
+                    char *err, size_t errlen)
 {
     srtp_policy_t p;
-    srtp_master_key_t mk, *mkp = &mk;
-    uint8_t key[UA_MAX_KEYSALT], mki[UA_MAX_MKI];
+    srtp_master_key_t mk[UA_MAX_KEYS], *mkp[UA_MAX_KEYS];
+    uint8_t key[UA_MAX_KEYS][UA_MAX_KEYSALT], mki[UA_MAX_KEYS][UA_MAX_MKI];
 
-    memset(&p, 0, sizeof(p));
-    if (set_policy(&p, k->suite) < 0) {
-        snprintf(err, errlen, "libsrtp2 has no suite %s", k->suite);
+    if (n == 0 || n > UA_MAX_KEYS || (n > 1 && !k[0].mki_len)) {
+        snprintf(err, errlen, "bad key count %zu", n);
         return -1;
     }
-    memcpy(key, k->keysalt, k->keysalt_len);
-    memcpy(mki, k->mki, k->mki_len);
+    memset(&p, 0, sizeof(p));
+    if (set_policy(&p, k[0].suite) < 0) {
+        snprintf(err, errlen, "libsrtp2 has no suite %s", k[0].suite);
+        return -1;
+    }
     p.ssrc.type = dir;
     p.window_size = 128;
-    if (k->mki_len) {
-        mk.key = key;
-        mk.mki_id = mki;
-        mk.mki_size = (unsigned)k->mki_len;
-        p.keys = &mkp;
-        p.num_master_keys = 1;
-    } else {
-        p.key = key;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(key[i], k[i].keysalt, k[i].keysalt_len);
+        memcpy(mki[i], k[i].mki, k[i].mki_len);
+        mk[i].key = key[i];
+        mk[i].mki_id = mki[i];
+        mk[i].mki_size = (unsigned)k[i].mki_len;
+        mkp[i] = &mk[i];
     }
-    srtp_err_status_t st = srtp_create(ctx, &p);
+    if (k[0].mki_len) {
+        p.keys = mkp;
+        p.num_master_keys = n;
+    } else {
+        p.key = key[0];
+    }
+    srtp_err_status_t st = update ? srtp_update(*ctx, &p) : srtp_create(ctx, &p);
     memset(key, 0, sizeof(key));
     if (st != srtp_err_status_ok) {
-        snprintf(err, errlen, "srtp_create(%s) failed: %d", k->suite, (int)st);
+        snprintf(err, errlen, "srtp_%s(%s) failed: %d", update ? "update" : "create", k[0].suite,
+                 (int)st);
         return -1;
     }
+    return 0;
+}
+
+/* Where the MKI sits: before the auth tag (RFC 3711 §3.1); only for the
+ * AES-CM suites, where the tag length is fixed by the name. */
+static int tag_len_of(const char *suite)
+{
+    size_t n = strlen(suite);
+    if (strncmp(suite, "AES_", 4) != 0 || n < 3)
+        return 0;
+    return strcmp(suite + n - 3, "_80") == 0 ? 10 : strcmp(suite + n - 3, "_32") == 0 ? 4 : 0;
+}
+
+int ua_media_update_keys(ua_media *m, int tx, const ua_crypto *keys, size_t n, unsigned use,
+                         char *err, size_t errlen)
+{
+    srtp_t *ctx = tx ? &m->tx : &m->rx;
+    if (!*ctx || use >= n) {
+        snprintf(err, errlen, "no SRTP context to update");
+        return -1;
+    }
+    if (make_ctx(ctx, keys, n, tx ? ssrc_any_outbound : ssrc_any_inbound, 1, err, errlen) < 0)
+        return -1;
+    if (tx)
+        m->tx_index = use;
     return 0;
 }
 
@@ -148,11 +186,13 @@ int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_
         }
         inited = 1;
     }
-    if (make_ctx(&m->tx, tx_key, ssrc_any_outbound, err, errlen) < 0 ||
-        make_ctx(&m->rx, rx_key, ssrc_any_inbound, err, errlen) < 0)
+    if (make_ctx(&m->tx, tx_key, 1, ssrc_any_outbound, 0, err, errlen) < 0 ||
+        make_ctx(&m->rx, rx_key, 1, ssrc_any_inbound, 0, err, errlen) < 0)
         return -1;
     m->tx_mki = tx_key->mki_len != 0;
     m->rx_mki = rx_key->mki_len != 0;
+    m->rx_mki_len = rx_key->mki_len;
+    m->rx_tag_len = tag_len_of(rx_key->suite);
     return 0;
 }
 
@@ -177,7 +217,7 @@ int ua_media_send(ua_media *m)
     pkt[11] = (uint8_t)m->ssrc;
     fill_payload(pkt + 12, m->sent);
     if (m->tx) {
-        srtp_err_status_t st = m->tx_mki ? srtp_protect_mki(m->tx, pkt, &len, 1, 0)
+        srtp_err_status_t st = m->tx_mki ? srtp_protect_mki(m->tx, pkt, &len, 1, m->tx_index)
                                          : srtp_protect(m->tx, pkt, &len);
         if (st != srtp_err_status_ok)
             return -1;
@@ -241,6 +281,16 @@ void ua_media_drain(ua_media *m)
         if (n < 0)
             return;
         int len = (int)n;
+        if (m->rx && m->rx_mki && m->rx_tag_len &&
+            len > 12 + m->rx_tag_len + (int)m->rx_mki_len) {
+            /* Count packets per MKI value (big-endian, before the tag). */
+            unsigned v = 0;
+            const uint8_t *q = pkt + len - m->rx_tag_len - (int)m->rx_mki_len;
+            for (size_t i = 0; i < m->rx_mki_len && i < 4; i++)
+                v = (v << 8) | q[i];
+            if (v < UA_MEDIA_MKI_SLOTS)
+                m->mki_seen[v]++;
+        }
         if (m->rx) {
             srtp_err_status_t st = m->rx_mki ? srtp_unprotect_mki(m->rx, pkt, &len, 1)
                                              : srtp_unprotect(m->rx, pkt, &len);

@@ -16,6 +16,7 @@
 
 #define UA_MEDIA_MAX_PACKETS 8192
 #define UA_MEDIA_PAYLOAD 160
+#define UA_MEDIA_MKI_SLOTS 8
 
 typedef struct ua_media {
     int fd;
@@ -23,6 +24,10 @@ typedef struct ua_media {
     int have_peer;
     srtp_t tx, rx;       /* NULL for plain RTP */
     int tx_mki, rx_mki;  /* keys carry an MKI (RFC 3711 §3.1) */
+    unsigned tx_index;   /* which of the tx keys protects (libsrtp2 mki_index) */
+    size_t rx_mki_len;
+    int rx_tag_len;      /* AES-CM suites: where the MKI sits; 0 = do not count */
+    unsigned mki_seen[UA_MEDIA_MKI_SLOTS]; /* received packets per MKI value */
     unsigned tamper_every; /* test hook: corrupt every Nth packet after protect */
     uint32_t ssrc;
     uint16_t seq;
@@ -41,6 +46,13 @@ int ua_media_set_peer(ua_media *m, const char *addr, unsigned port);
  * suite, each side's own key, RFC 4568 §6.1). Returns 0 or -1 with err. */
 int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_key,
                       char *err, size_t errlen);
+
+/* Rekeying (RFC 4568 §7.1.4 re-offer with a new MKI): replace one
+ * direction's key table with n keys (all with MKIs) keeping the ROC; for tx,
+ * `use` selects the key that protects from now on. Receivers keep the old
+ * key in the table so packets in flight still decrypt. Returns 0 or -1. */
+int ua_media_update_keys(ua_media *m, int tx, const ua_crypto *keys, size_t n, unsigned use,
+                         char *err, size_t errlen);
 
 /* Send packet number sent (then sent++). Returns 0 or -1. */
 int ua_media_send(ua_media *m);

@@ -143,12 +143,17 @@ int ua_sdp_parse(const char *body, ua_sdp *out, char *err, size_t errlen)
 int ua_sdp_build(char *buf, size_t cap, const char *addr, unsigned port, const char *proto,
                  const ua_crypto *crypto, size_t n)
 {
-    unsigned long sess = 0;
-    RAND_bytes((unsigned char *)&sess, sizeof(sess) / 2);
+    /* One session per agent process: the o= id stays, the version goes up
+     * with every SDP we write (RFC 3264 §8: a re-offer increments it). */
+    static unsigned long sess, version;
+    if (!sess)
+        RAND_bytes((unsigned char *)&sess, sizeof(sess) / 2);
+    sess |= 1;
+    version++;
     int k = snprintf(buf, cap,
-                     "v=0\r\no=- %lu 1 IN IP4 %s\r\ns=sdesgate-e2e\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+                     "v=0\r\no=- %lu %lu IN IP4 %s\r\ns=sdesgate-e2e\r\nc=IN IP4 %s\r\nt=0 0\r\n"
                      "m=audio %u %s 0\r\na=rtpmap:0 PCMU/8000\r\n",
-                     sess, addr, addr, port, proto);
+                     sess, version, addr, addr, port, proto);
     if (k < 0 || (size_t)k >= cap)
         return -1;
     size_t pos = (size_t)k;
