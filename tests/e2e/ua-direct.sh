@@ -68,6 +68,18 @@ call reinv pbx pbx -- --reinvite-at 1
 check "plain re-INVITE answered 200, media intact" ua_ok reinv-uac
 check "plain re-INVITE: media both ways" media_both_ways reinv
 
+# Late offer (RFC 3261 §13.2.1): INVITE without SDP, offer in the 200,
+# answer in the ACK.
+call late-srtp phone phone --suite AES_CM_128_HMAC_SHA1_32 --suite AEAD_AES_128_GCM -- \
+  --suite AEAD_AES_128_GCM --late-offer
+check "late offer phone<->phone: caller ok" ua_ok late-srtp-uac
+check "late offer phone<->phone: callee ok (answer taken from the ACK)" ua_ok late-srtp-uas
+check "late offer: media both ways" media_both_ways late-srtp
+check "late offer: the caller answered the callee's offer" ua_has late-srtp-uac "sdp-sent (ACK): .*a=crypto:2 AEAD_AES_128_GCM"
+call late-pbx pbx pbx -- --late-offer
+check "late offer pbx<->pbx: both ok" bash -c "grep -q 'result=ok' '$WORK/late-pbx-uac.out' && grep -q 'result=ok' '$WORK/late-pbx-uas.out'"
+check "late offer pbx<->pbx: media both ways" media_both_ways late-pbx
+
 call pbx2phone pbx phone -- --expect-code 488
 check "phone rejects a plain offer with 488" ua_ok pbx2phone-uac
 check "phone's report names the reason" ua_has pbx2phone-uas "rejected: offer has RTP/AVP"

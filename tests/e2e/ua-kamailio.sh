@@ -49,6 +49,11 @@ check "rekey re-INVITE through Kamailio: callee ok" ua_ok rekey-uas
 check "rekey through Kamailio: zero loss both ways" both_ways rekey
 check "rekey through Kamailio: both MKIs received" ua_has rekey-uas "rekeyed=1 mki-received=1:[0-9]*,2:[0-9]*$"
 
+call late phone phone -- --late-offer
+check "late offer through Kamailio: caller ok" ua_ok late-uac
+check "late offer through Kamailio: callee ok (answer in the ACK)" ua_ok late-uas
+check "late offer through Kamailio: media both ways" both_ways late
+
 call reject pbx phone -- --expect-code 488
 check "488 from the callee relayed to the caller" ua_ok reject-uac
 

@@ -1,0 +1,371 @@
+/*
+ * tests/e2e/ua_uac.c — the caller side of e2e-ua (RFC 3261 UAC): INVITE
+ * with retransmission (Timer A), ACK for 2xx and non-2xx, the dialog's
+ * route set from Record-Route (loose routing), the answer checked for the
+ * role, media, an optional re-INVITE (with a zero-loss rekey, RFC 4568
+ * §7.1.4) and BYE.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ua_agent.h"
+
+static char call_id[64], from_tag[32], to_tag_hdr[400];
+static char next_host[64];
+static unsigned next_port;
+static char ack_text[4096];
+static char route_hdrs[1024], remote_target[256];
+
+static unsigned uac_cseq = 1;
+static double media_t0;
+static int reinv_state; /* 0 not yet, 1 sent, 2 answered */
+static char reinv_text[8192], reinv_branch[32], ack2_text[4096];
+static size_t reinv_len;
+static double reinv_retx;
+static int reinv_tries;
+static ua_crypto reinv_key; /* the new key we offered (rekey) */
+
+static void uac_send_reinvite(void)
+{
+    char body[4096];
+    const ua_crypto *k = &ua_tx_key;
+    if (ua_o.phone && ua_o.rekey) {
+        ua_next_key(&reinv_key, &ua_tx_key);
+        k = &reinv_key;
+    }
+    if (ua_build_sdp(body, sizeof(body), k, 1) < 0)
+        return;
+    uac_cseq++;
+    ua_sip_token(reinv_branch, sizeof(reinv_branch));
+    int n = snprintf(reinv_text, sizeof(reinv_text),
+                     "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: %u INVITE\r\nContact: <sip:alice@%s:%u>\r\n"
+                     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+                     remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs, ua_sp.host,
+                     ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq, ua_sp.host,
+                     ua_sp.port, strlen(body), body);
+    if (n < 0 || (size_t)n >= sizeof(reinv_text))
+        return;
+    reinv_len = (size_t)n;
+    ua_say_sdp("sdp-sent (re-INVITE)", body);
+    ua_sip_send(&ua_sp, next_host, next_port, reinv_text, reinv_len);
+    reinv_state = 1;
+    reinv_retx = ua_now() + 0.5;
+}
+
+static void uac_tick(void)
+{
+    if (!ua_o.reinvite_at || reinv_state == 2)
+        return;
+    double t = ua_now();
+    if (reinv_state == 0 && t >= media_t0 + ua_o.reinvite_at)
+        uac_send_reinvite();
+    else if (reinv_state == 1 && t >= reinv_retx && reinv_tries < 6) {
+        ua_sip_send(&ua_sp, next_host, next_port, reinv_text, reinv_len);
+        reinv_retx = t + 0.5 * (2 << reinv_tries++);
+    }
+}
+
+/* The answer to our re-INVITE: ACK it, and for a rekey take the peer's new
+ * key (old kept for packets in flight) and switch ours (RFC 4568 §7.1.4). */
+static void uac_reinvite_answered(osip_message_t *m)
+{
+    char why[200];
+    int n;
+    ua_reinvite_code = m->status_code;
+    if (m->status_code >= 300) { /* non-2xx: ACK on the same branch */
+        n = snprintf(ack2_text, sizeof(ack2_text),
+                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
+                     remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs, ua_sp.host,
+                     ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq);
+    } else {
+        char b2[32];
+        ua_sip_token(b2, sizeof(b2));
+        n = snprintf(ack2_text, sizeof(ack2_text),
+                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
+                     remote_target, ua_sp.host, ua_sp.port, b2, route_hdrs, ua_sp.host, ua_sp.port,
+                     from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq);
+    }
+    if (n > 0 && (size_t)n < sizeof(ack2_text))
+        ua_sip_send(&ua_sp, next_host, next_port, ack2_text, (size_t)n);
+    reinv_state = 2;
+    ua_say("reinvite final=%d", m->status_code);
+    if (m->status_code >= 300 || !ua_o.phone || !ua_o.rekey)
+        return;
+    int is_sdp;
+    ua_sdp peer;
+    const char *ans = ua_sip_body(m, &is_sdp);
+    if (!ans || !is_sdp || ua_sdp_parse(ans, &peer, why, sizeof(why)) < 0) {
+        ua_say("re-INVITE answer unusable");
+        return;
+    }
+    ua_say_sdp("sdp-received (re-INVITE)", ans);
+    const ua_crypto *pn = NULL;
+    for (size_t i = 0; i < peer.n_crypto && !pn; i++)
+        if (peer.crypto[i].tag == ua_tx_key.tag && !strcmp(peer.crypto[i].suite, ua_tx_key.suite))
+            pn = &peer.crypto[i];
+    if (!pn) {
+        ua_say("re-INVITE answer has no a=crypto for tag %u", ua_tx_key.tag);
+        return;
+    }
+    int changed = pn->keysalt_len != ua_rx_key.keysalt_len ||
+                  memcmp(pn->keysalt, ua_rx_key.keysalt, pn->keysalt_len) != 0;
+    if (ua_install_rekey(changed ? pn : NULL, &reinv_key, 1, why, sizeof(why)) < 0)
+        ua_say("rekey failed: %s", why);
+}
+
+static int uac_on_sip(osip_message_t *m)
+{
+    if (!MSG_IS_RESPONSE(m) || !m->cseq || !m->cseq->method || !m->cseq->number ||
+        strcmp(m->cseq->method, "INVITE") != 0)
+        return 0;
+    unsigned num = (unsigned)strtoul(m->cseq->number, NULL, 10);
+    if (num == 1 && MSG_IS_STATUS_2XX(m)) {
+        /* A retransmitted 2xx: our ACK got lost, send it again (RFC 3261 §13.2.2.4). */
+        ua_sip_send(&ua_sp, next_host, next_port, ack_text, strlen(ack_text));
+    } else if (num == uac_cseq && num > 1 && m->status_code >= 200) {
+        if (reinv_state == 1)
+            uac_reinvite_answered(m);
+        else if (ack2_text[0])
+            ua_sip_send(&ua_sp, next_host, next_port, ack2_text, strlen(ack2_text));
+    } else if (num == uac_cseq && num > 1 && m->status_code < 200) {
+        reinv_tries = 99; /* provisional: stop retransmitting */
+    }
+    return 0;
+}
+
+static int load_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return 0;
+}
+
+int ua_uac_run(void)
+{
+    ua_crypto offer_keys[UA_MAX_CRYPTO];
+    char branch[32], text[8192], body[4096], why[200];
+    osip_uri_t *ruri = NULL;
+    char rhost[64];
+    unsigned rport;
+    const char *ctype = "application/sdp";
+
+    if (osip_uri_init(&ruri) != 0 || osip_uri_parse(ruri, ua_o.to) != 0 ||
+        ua_sip_uri_hostport(ruri, rhost, sizeof(rhost), &rport) < 0)
+        return ua_finish(0, "bad --to URI %s", ua_o.to);
+    osip_uri_free(ruri);
+    if (ua_o.proxy_port) {
+        snprintf(next_host, sizeof(next_host), "%s", ua_o.proxy_host);
+        next_port = ua_o.proxy_port;
+    } else {
+        snprintf(next_host, sizeof(next_host), "%s", rhost);
+        next_port = rport;
+    }
+    for (size_t i = 0; i < ua_o.n_suites; i++)
+        ua_new_key(&offer_keys[i], (unsigned)i + 1, ua_o.suites[i]);
+    if (ua_o.offer_file) {
+        if (load_file(ua_o.offer_file, body, sizeof(body)) < 0)
+            return ua_finish(0, "cannot read %s: %s", ua_o.offer_file, strerror(errno));
+        if (ua_o.content_type)
+            ctype = ua_o.content_type;
+    } else if (ua_o.late_offer) {
+        body[0] = '\0'; /* the callee offers in its 200 (RFC 3261 §13.2.1) */
+    } else if (ua_build_sdp(body, sizeof(body), offer_keys, ua_o.n_suites) < 0) {
+        return ua_finish(0, "offer does not fit");
+    }
+    snprintf(ua_sdp_sent, sizeof(ua_sdp_sent), "%s", body);
+    ua_say("role=%s side=uac to=%s via=%s:%u", ua_o.phone ? "phone" : "pbx", ua_o.to, next_host,
+        next_port);
+    ua_say_sdp("sdp-sent", body);
+
+    ua_sip_token(call_id, sizeof(call_id));
+    ua_sip_token(from_tag, sizeof(from_tag));
+    ua_sip_token(branch, sizeof(branch));
+    int n = snprintf(text, sizeof(text),
+                     "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: <%s>\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@%s:%u>\r\n%s"
+                     "%s%s%sContent-Length: %zu\r\n\r\n%s",
+                     ua_o.to, ua_sp.host, ua_sp.port, branch, ua_sp.host, ua_sp.port, from_tag, ua_o.to,
+                     call_id, ua_sp.host, ua_sp.host, ua_sp.port, ua_o.extra_hdrs,
+                     ua_o.late_offer ? "" : "Content-Type: ", ua_o.late_offer ? "" : ctype,
+                     ua_o.late_offer ? "" : "\r\n", strlen(body),
+                     body);
+    if (n < 0 || (size_t)n >= sizeof(text))
+        return ua_finish(0, "INVITE does not fit");
+    const char *invite_ruri = ua_o.to;
+
+    double deadline = ua_now() + ua_o.timeout, retx = ua_now() + 0.5;
+    int got_prov = 0, tries = 0;
+    ua_sip_send(&ua_sp, next_host, next_port, text, (size_t)n);
+    osip_message_t *final = NULL;
+    while (!final) {
+        if (ua_now() > deadline)
+            return ua_finish(0, "no final response to INVITE within %.0fs", ua_o.timeout);
+        if (!got_prov && ua_now() > retx && tries < 6) { /* Timer A, RFC 3261 §17.1.1.2 */
+            ua_sip_send(&ua_sp, next_host, next_port, text, (size_t)n);
+            retx = ua_now() + 0.5 * (2 << tries++);
+        }
+        osip_message_t *m = NULL;
+        if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) <= 0)
+            continue;
+        if (MSG_IS_RESPONSE(m) && m->cseq->method && !strcmp(m->cseq->method, "INVITE")) {
+            if (m->status_code < 200) {
+                got_prov = 1;
+                osip_message_free(m);
+                continue;
+            }
+            final = m;
+            break;
+        }
+        osip_message_free(m);
+    }
+    int code = final->status_code;
+    ua_say("final=%d %s", code, final->reason_phrase ? final->reason_phrase : "");
+    char *to_s = NULL;
+    osip_to_to_str(final->to, &to_s);
+    snprintf(to_tag_hdr, sizeof(to_tag_hdr), "%s", to_s ? to_s : "");
+    osip_free(to_s);
+
+    if (code >= 300) {
+        /* ACK for a non-2xx final response: same branch, same hop (§17.1.1.3). */
+        n = snprintf(ack_text, sizeof(ack_text),
+                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+                     invite_ruri, ua_sp.host, ua_sp.port, branch, ua_sp.host, ua_sp.port, from_tag,
+                     to_tag_hdr, call_id, ua_sp.host);
+        ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
+        osip_message_free(final);
+        if (ua_o.expect_code && code == ua_o.expect_code)
+            return ua_finish(1, "got the expected %d", code);
+        return ua_finish(0, "call failed with %d", code);
+    }
+    if (ua_o.expect_code)
+        ua_say("expected %d but the call was answered", ua_o.expect_code);
+
+    /* Dialog: remote target from Contact, route set = Record-Route reversed (§12.1.2). */
+    osip_contact_t *ct = NULL;
+    char *ct_s = NULL;
+    if (osip_message_get_contact(final, 0, &ct) != 0 || !ct || !ct->url ||
+        osip_uri_to_str(ct->url, &ct_s) != 0) {
+        osip_message_free(final);
+        return ua_finish(0, "2xx without Contact");
+    }
+    snprintf(remote_target, sizeof(remote_target), "%s", ct_s);
+    osip_free(ct_s);
+    ua_sip_uri_hostport(ct->url, next_host, sizeof(next_host), &next_port);
+    route_hdrs[0] = '\0';
+    int nrr = osip_list_size(&final->record_routes);
+    for (int i = nrr - 1; i >= 0; i--) {
+        osip_record_route_t *rr = NULL;
+        char *rr_s = NULL;
+        osip_message_get_record_route(final, i, &rr);
+        if (!rr || osip_record_route_to_str(rr, &rr_s) != 0)
+            continue;
+        size_t l = strlen(route_hdrs);
+        snprintf(route_hdrs + l, sizeof(route_hdrs) - l, "Route: %s\r\n", rr_s);
+        osip_free(rr_s);
+        if (i == nrr - 1)
+            ua_sip_uri_hostport(rr->url, next_host, sizeof(next_host), &next_port);
+    }
+
+    int is_sdp;
+    const char *ans = ua_sip_body(final, &is_sdp);
+    snprintf(ua_sdp_recv, sizeof(ua_sdp_recv), "%s", ans ? ans : "");
+    int media_ready = 0;
+    char ack_body[4096] = "";
+    if (ua_sdp_recv[0])
+        ua_say_sdp(ua_o.late_offer ? "sdp-received (offer in 200)" : "sdp-received", ua_sdp_recv);
+    if (ua_o.late_offer) {
+        /* The 200 carries the offer; our answer goes in the ACK. */
+        const char *reason;
+        int oc = ans ? ua_take_offer(ans, is_sdp, &reason, why, sizeof(why)) : 0;
+        if (!ans)
+            snprintf(why, sizeof(why), "late offer: the 200 has no SDP");
+        else if (oc != 200)
+            snprintf(why + strlen(why), sizeof(why) - strlen(why), " (late offer)");
+        else if (ua_build_sdp(ack_body, sizeof(ack_body), &ua_tx_key, 1) < 0)
+            snprintf(why, sizeof(why), "answer does not fit");
+        else
+            media_ready = 1;
+        if (media_ready) {
+            snprintf(ua_sdp_sent, sizeof(ua_sdp_sent), "%s", ack_body);
+            ua_say_sdp("sdp-sent (ACK)", ack_body);
+        }
+    } else {
+        media_ready = ua_take_answer(ans, is_sdp, offer_keys, ua_o.n_suites, why, sizeof(why));
+    }
+    osip_message_free(final);
+
+    ua_sip_token(branch, sizeof(branch));
+    n = snprintf(ack_text, sizeof(ack_text),
+                 "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                 "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                 "Call-ID: %s@%s\r\nCSeq: 1 ACK\r\n%sContent-Length: %zu\r\n\r\n%s",
+                 remote_target, ua_sp.host, ua_sp.port, branch, route_hdrs, ua_sp.host, ua_sp.port,
+                 from_tag, to_tag_hdr, call_id, ua_sp.host,
+                 ack_body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(ack_body), ack_body);
+    if (n < 0 || (size_t)n >= sizeof(ack_text))
+        return ua_finish(0, "ACK does not fit");
+    ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
+
+    double t0 = ua_now();
+    media_t0 = t0;
+    ua_media_tick = uac_tick;
+    if (media_ready)
+        ua_media_loop(ua_o.seconds, t0 + ua_o.seconds + 1.0, uac_on_sip);
+    ua_media_tick = NULL;
+    if (ua_o.reinvite_at && reinv_state != 2)
+        ua_say("re-INVITE %s", reinv_state == 0 ? "never sent" : "not answered");
+
+    /* BYE (§15.1.1), retransmitted until a final response. */
+    ua_sip_token(branch, sizeof(branch));
+    n = snprintf(text, sizeof(text),
+                 "BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                 "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                 "Call-ID: %s@%s\r\nCSeq: %u BYE\r\nContent-Length: 0\r\n\r\n",
+                 remote_target, ua_sp.host, ua_sp.port, branch, route_hdrs, ua_sp.host, ua_sp.port,
+                 from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq + 1);
+    int bye_code = 0;
+    for (int i = 0; i < 8 && !bye_code; i++) {
+        ua_sip_send(&ua_sp, next_host, next_port, text, (size_t)n);
+        double until = ua_now() + 0.5;
+        while (ua_now() < until && !bye_code) {
+            osip_message_t *m = NULL;
+            if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) > 0) {
+                if (MSG_IS_RESPONSE(m) && m->cseq->method && !strcmp(m->cseq->method, "BYE") &&
+                    m->status_code >= 200)
+                    bye_code = m->status_code;
+                else
+                    uac_on_sip(m);
+                osip_message_free(m);
+            }
+            ua_media_drain(&ua_m);
+        }
+    }
+    ua_say("bye=%d", bye_code);
+    if (!media_ready)
+        return ua_finish(0, "%s", why);
+    int ok = ua_media_ok(why, sizeof(why));
+    if (bye_code != 200)
+        return ua_finish(0, "BYE got %d", bye_code);
+    if (ua_o.reinvite_at && ua_reinvite_code != 200)
+        return ua_finish(0, "re-INVITE got %d", ua_reinvite_code);
+    if (ua_o.reinvite_at && ua_o.rekey && ua_o.phone && ua_rekeyed != 1)
+        return ua_finish(0, "rekey requested but not done");
+    return ua_finish(ok, "%s", why);
+}
