@@ -80,6 +80,11 @@ call late-pbx pbx pbx -- --late-offer
 check "late offer pbx<->pbx: both ok" bash -c "grep -q 'result=ok' '$WORK/late-pbx-uac.out' && grep -q 'result=ok' '$WORK/late-pbx-uas.out'"
 check "late offer pbx<->pbx: media both ways" media_both_ways late-pbx
 
+# CANCEL while ringing (RFC 3261 §9): CANCEL 200, INVITE 487, ACK.
+call cancel pbx pbx --ring 3 -- --cancel-after 0.5
+check "CANCEL while ringing: caller saw CANCEL 200 and INVITE 487" ua_has cancel-uac "result=ok cancelled: CANCEL 200, INVITE 487"
+check "CANCEL while ringing: callee answered 487 and got the ACK" ua_ok cancel-uas
+
 call pbx2phone pbx phone -- --expect-code 488
 check "phone rejects a plain offer with 488" ua_ok pbx2phone-uac
 check "phone's report names the reason" ua_has pbx2phone-uas "rejected: offer has RTP/AVP"

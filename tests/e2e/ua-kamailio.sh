@@ -54,6 +54,10 @@ check "late offer through Kamailio: caller ok" ua_ok late-uac
 check "late offer through Kamailio: callee ok (answer in the ACK)" ua_ok late-uas
 check "late offer through Kamailio: media both ways" both_ways late
 
+call cancel phone phone --ring 3 -- --cancel-after 0.5
+check "CANCEL through Kamailio (tm): caller saw CANCEL 200 and INVITE 487" ua_has cancel-uac "result=ok cancelled: CANCEL 200, INVITE 487"
+check "CANCEL through Kamailio: callee answered 487" ua_ok cancel-uas
+
 call reject pbx phone -- --expect-code 488
 check "488 from the callee relayed to the caller" ua_ok reject-uac
 

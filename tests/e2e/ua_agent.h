@@ -37,6 +37,8 @@ typedef struct ua_opts {
     double reinvite_at;   /* uac: seconds into the media, 0 = never */
     int rekey;            /* the re-INVITE carries new keys (next MKI) */
     int late_offer;       /* uac: INVITE without SDP; offer in 200, answer in ACK */
+    double cancel_after;  /* uac: CANCEL this long after the INVITE (once ringing) */
+    double ring;          /* uas: 180 Ringing for this long before answering */
 } ua_opts;
 
 extern ua_opts ua_o;

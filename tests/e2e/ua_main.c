@@ -37,6 +37,9 @@ static void usage(void)
           "  --header 'Name: value'  uac: extra INVITE header (repeatable)\n"
           "  --late-offer         uac: INVITE without SDP; the callee offers in its\n"
           "                       200 and the answer goes in the ACK\n"
+          "  --ring S             uas: 180 Ringing for S seconds before answering\n"
+          "  --cancel-after S     uac: CANCEL S seconds after the INVITE (once ringing);\n"
+          "                       success is CANCEL 200 + INVITE 487\n"
           "  --reinvite-at S      uac: re-INVITE S seconds into the media\n"
           "  --rekey              phone: that re-INVITE carries a new key with the\n"
           "                       next MKI (needs --mki on both sides); zero loss\n"
@@ -55,6 +58,7 @@ int main(int argc, char **argv)
         {"content-type", 1, 0, 'c'}, {"timeout", 1, 0, 'T'},    {"sdp-out", 1, 0, 'O'},
         {"tamper-every", 1, 0, 'X'}, {"header", 1, 0, 'H'},
         {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {"late-offer", 0, 0, 'L'},
+        {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'},
         {0, 0, 0, 0},
     };
     int c;
@@ -112,6 +116,8 @@ int main(int argc, char **argv)
         case 'R': ua_o.reinvite_at = atof(optarg); break;
         case 'K': ua_o.rekey = 1; break;
         case 'L': ua_o.late_offer = 1; break;
+        case 'C': ua_o.cancel_after = atof(optarg); break;
+        case 'G': ua_o.ring = atof(optarg); break;
         case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }

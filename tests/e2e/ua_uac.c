@@ -212,9 +212,26 @@ int ua_uac_run(void)
     int got_prov = 0, tries = 0;
     ua_sip_send(&ua_sp, next_host, next_port, text, (size_t)n);
     osip_message_t *final = NULL;
+    double cancel_at = ua_o.cancel_after ? ua_now() + ua_o.cancel_after : 0;
+    int cancelled = 0, cancel_code = 0;
+    char cancel_text[2048] = "";
     while (!final) {
         if (ua_now() > deadline)
             return ua_finish(0, "no final response to INVITE within %.0fs", ua_o.timeout);
+        /* CANCEL (RFC 3261 §9.1): same Request-URI, Via branch, Call-ID,
+         * From, To and CSeq number; only once a provisional response came. */
+        if (cancel_at && !cancelled && got_prov && ua_now() >= cancel_at) {
+            int cn = snprintf(cancel_text, sizeof(cancel_text),
+                              "CANCEL %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n"
+                              "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: <%s>\r\n"
+                              "Call-ID: %s@%s\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
+                              invite_ruri, ua_sp.host, ua_sp.port, branch, ua_sp.host, ua_sp.port,
+                              from_tag, ua_o.to, call_id, ua_sp.host);
+            if (cn > 0 && (size_t)cn < sizeof(cancel_text))
+                ua_sip_send(&ua_sp, next_host, next_port, cancel_text, (size_t)cn);
+            cancelled = 1;
+            ua_say("cancel sent");
+        }
         if (!got_prov && ua_now() > retx && tries < 6) { /* Timer A, RFC 3261 §17.1.1.2 */
             ua_sip_send(&ua_sp, next_host, next_port, text, (size_t)n);
             retx = ua_now() + 0.5 * (2 << tries++);
@@ -222,6 +239,11 @@ int ua_uac_run(void)
         osip_message_t *m = NULL;
         if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) <= 0)
             continue;
+        if (MSG_IS_RESPONSE(m) && m->cseq->method && !strcmp(m->cseq->method, "CANCEL")) {
+            cancel_code = m->status_code;
+            osip_message_free(m);
+            continue;
+        }
         if (MSG_IS_RESPONSE(m) && m->cseq->method && !strcmp(m->cseq->method, "INVITE")) {
             if (m->status_code < 200) {
                 got_prov = 1;
@@ -250,6 +272,12 @@ int ua_uac_run(void)
                      to_tag_hdr, call_id, ua_sp.host);
         ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
         osip_message_free(final);
+        if (cancelled) {
+            ua_say("cancel=%d", cancel_code);
+            if (code == 487 && cancel_code == 200)
+                return ua_finish(1, "cancelled: CANCEL 200, INVITE 487");
+            return ua_finish(0, "cancelled, but CANCEL got %d and INVITE %d", cancel_code, code);
+        }
         if (ua_o.expect_code && code == ua_o.expect_code)
             return ua_finish(1, "got the expected %d", code);
         return ua_finish(0, "call failed with %d", code);

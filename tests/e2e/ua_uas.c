@@ -145,6 +145,45 @@ static int uas_on_sip(osip_message_t *m)
     return 0;
 }
 
+/* 180 Ringing for ua_o.ring seconds (RFC 3261 §21.1.2). A CANCEL for the
+ * INVITE gets 200, the INVITE 487, and the ACK is awaited (§9.2). Returns
+ * 1 when cancelled, 0 when the ringing ended normally. */
+static int ring_or_cancel(osip_message_t *inv)
+{
+    respond(inv, 180, "Ringing", NULL, 0);
+    ua_say("ringing %.1fs", ua_o.ring);
+    double until = ua_now() + ua_o.ring;
+    while (ua_now() < until) {
+        osip_message_t *m = NULL;
+        if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) <= 0)
+            continue;
+        if (MSG_IS_CANCEL(m)) {
+            respond(m, 200, "OK", NULL, 0);
+            osip_message_free(m);
+            respond(inv, 487, "Request Terminated", NULL, 1);
+            ua_say("final=487 Request Terminated (cancelled)");
+            double t = ua_now() + 4.0, next = ua_now() + 0.5;
+            while (!got_ack && ua_now() < t) {
+                osip_message_t *a = NULL;
+                if (ua_sip_recv(&ua_sp, 50, &a, &ua_garbage) > 0) {
+                    if (MSG_IS_ACK(a))
+                        got_ack = 1;
+                    osip_message_free(a);
+                }
+                if (!got_ack && ua_now() > next) {
+                    ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
+                    next = ua_now() + 0.5;
+                }
+            }
+            return 1;
+        }
+        if (MSG_IS_INVITE(m)) /* retransmission while ringing */
+            respond(inv, 180, "Ringing", NULL, 0);
+        osip_message_free(m);
+    }
+    return 0;
+}
+
 int ua_uas_run(void)
 {
     char why[200], answer[4096];
@@ -219,6 +258,8 @@ int ua_uas_run(void)
         /* Rejecting an offer the role cannot take is correct behaviour. */
         return ua_finish(code == 488 || code == 415 || code == 400, "rejected: %s", why);
     }
+    if (ua_o.ring > 0 && ring_or_cancel(inv))
+        return ua_finish(1, "cancelled while ringing: CANCEL 200, INVITE 487");
     snprintf(ua_sdp_sent, sizeof(ua_sdp_sent), "%s", answer);
     ua_say_sdp("sdp-sent", answer);
     respond(inv, 200, "OK", answer, 1);
