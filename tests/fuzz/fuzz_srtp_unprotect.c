@@ -7,7 +7,11 @@
  *
  * Input: byte 0 = configuration (bits 0-3 suite mod 9, bit 4 MKI of 2
  * bytes, bit 5 SRTCP, bit 6 KDR 2, bit 7 UNENCRYPTED_SRTP/SRTCP), byte 1
- * bit 0 = UNAUTHENTICATED_SRTP (ignored for GCM), the rest = the packet.
+ * bit 0 = UNAUTHENTICATED_SRTP (ignored for GCM), bit 1 = evict_lru with
+ * two stream slots, bit 2 = sequence mode; the rest = the packet, or in
+ * sequence mode packets each preceded by a 16-bit big-endian word (bit 15
+ * SRTCP, bits 0-10 length) fed to one receiver in order, so the replay
+ * window, ROC estimate, KDR key cache and stream eviction see state.
  *
  * Built with -DFUZZ_SRTP_SEED_MAIN (gcc, no libFuzzer) it is instead the
  * seed generator: `prog DIR` writes real protected packets for every
@@ -41,7 +45,8 @@ static sg_srtp_ctx *fz_ctx(uint8_t cfg, uint8_t cfg2, sg_srtp_dir dir)
         .unencrypted_srtcp = (cfg & 0x80) != 0,
         .unauthenticated_srtp = (cfg2 & 1) && su->cipher != SG_CIPHER_AES_GCM,
         .replay_window = 64,
-        .max_ssrcs = 4,
+        .max_ssrcs = (cfg2 & 2) ? 2 : 4,
+        .evict_lru = (cfg2 & 2) != 0,
     };
     sg_srtp_ctx *ctx = NULL;
     if (sg_srtp_ctx_new(&p, &ctx) != SG_OK)
@@ -57,12 +62,50 @@ static sg_srtp_ctx *fz_ctx(uint8_t cfg, uint8_t cfg2, sg_srtp_dir dir)
 }
 
 #ifndef FUZZ_SRTP_SEED_MAIN
+/* Sequence mode: every packet through one receiver; a packet that
+ * unprotects must be a REPLAY when repeated at once. */
+static void fz_sequence(uint8_t cfg, uint8_t cfg2, const uint8_t *d, size_t n)
+{
+    static uint8_t out[4096];
+    sg_srtp_ctx *rx = fz_ctx(cfg, cfg2, SG_SRTP_UNPROTECT);
+    while (n >= 2) {
+        bool rtcp = d[0] & 0x80;
+        size_t len = ((size_t)(d[0] & 0x07) << 8 | d[1]);
+        d += 2;
+        n -= 2;
+        if (len > n)
+            len = n;
+        uint8_t *pkt = malloc(len ? len : 1);
+        memcpy(pkt, d, len);
+        size_t ol = 0;
+        sg_status st = rtcp ? sg_srtcp_unprotect(rx, pkt, len, out, sizeof out, &ol)
+                            : sg_srtp_unprotect(rx, pkt, len, out, sizeof out, &ol);
+        if (st == SG_OK) {
+            if (ol > len)
+                abort();
+            st = rtcp ? sg_srtcp_unprotect(rx, pkt, len, out, sizeof out, &ol)
+                      : sg_srtp_unprotect(rx, pkt, len, out, sizeof out, &ol);
+            if (st != SG_REPLAY)
+                abort();
+        }
+        free(pkt);
+        d += len;
+        n -= len;
+    }
+    (void)sg_srtp_take_events(rx);
+    sg_srtp_ctx_free(rx);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2 || size > 4096)
         return 0;
     uint8_t cfg = data[0], cfg2 = data[1];
+    if (cfg2 & 4) {
+        fz_sequence(cfg, cfg2, data + 2, size - 2);
+        return 0;
+    }
     bool rtcp = cfg & 0x20;
     size_t n = size - 2;
     /* An exact-size copy so any read past the packet is an ASan report. */
@@ -168,6 +211,52 @@ int main(int argc, char **argv)
             }
             sg_srtp_ctx_free(tx);
         }
+    }
+    /* Sequence seeds: per suite (with and without MKI, KDR), three SSRCs
+     * across a sequence wrap with SRTCP in between, two stream slots with
+     * eviction, so replay, ROC, KDR refresh and eviction all run. */
+    for (unsigned cfg = 0; cfg < 0x80; cfg++) {
+        if ((cfg & 0x0f) >= SG_SUITE_COUNT || (cfg & 0x20))
+            continue;
+        uint8_t cfg2 = 4 | 2;
+        sg_srtp_ctx *tx = fz_ctx((uint8_t)cfg, cfg2, SG_SRTP_PROTECT);
+        uint8_t seed[4096];
+        size_t n = 0;
+        seed[n++] = (uint8_t)cfg;
+        seed[n++] = cfg2;
+        for (unsigned i = 0; i < 9; i++) {
+            uint32_t ssrc = 0x100 + i % 3;
+            uint16_t seq = (uint16_t)(65533 + i / 3 + (i % 3) * 2);
+            uint8_t pkt[64] = {0x80, 0, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0, (uint8_t)i,
+                               0, 0, (uint8_t)(ssrc >> 8), (uint8_t)ssrc};
+            size_t len = 12 + 20, ol = 0;
+            for (unsigned b = 12; b < len; b++)
+                pkt[b] = (uint8_t)(b + i);
+            bool rtcp = i % 4 == 3;
+            if (rtcp) {
+                uint8_t hdr[8] = {0x80, 201, 0, 6, 0, 0, (uint8_t)(ssrc >> 8), (uint8_t)ssrc};
+                memcpy(pkt, hdr, 8);
+                len = 28;
+            }
+            sg_status st = rtcp ? sg_srtcp_protect(tx, pkt, len, seed + n + 2, 300, &ol)
+                                : sg_srtp_protect(tx, pkt, len, seed + n + 2, 300, &ol);
+            if (st != SG_OK) {
+                fprintf(stderr, "sequence cfg %u packet %u: %s\n", cfg, i, sg_status_name(st));
+                return 1;
+            }
+            seed[n] = (uint8_t)((rtcp ? 0x80 : 0) | (ol >> 8));
+            seed[n + 1] = (uint8_t)ol;
+            n += 2 + ol;
+        }
+        sg_srtp_ctx_free(tx);
+        char path[512];
+        snprintf(path, sizeof path, "%s/seq-%02x", argv[1], cfg);
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(seed, 1, n, f) != n || fclose(f) != 0) {
+            perror(path);
+            return 1;
+        }
+        written++;
     }
     printf("%u seeds\n", written);
     return 0;
