@@ -98,9 +98,9 @@ static void test_srtp_srtp_reencrypts(void)
 
 /* RFC 3711 §8.1 / RFC 4568 §6.1: a new master key announced by MKI takes
  * over mid-stream with no packet lost, in both directions. */
-static void test_rekey_mid_stream(void)
+static void check_rekey(sg_suite_id id)
 {
-    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    const sg_suite *s = sg_suite_get(id);
     tcall c;
     CHECK(call_setup(&c, s, true, false, 2));
     unsigned ab = seed_base;
@@ -126,9 +126,30 @@ static void test_rekey_mid_stream(void)
     int len = (int)ru_rtp(buf, 0x5555, 61, 160);
     ru_send(c.B.rtp, c.b_port, buf, (size_t)len);
     int n = ru_recv(c.A.rtp, buf, sizeof(buf), 1000, NULL);
-    CHECK_EQ(n, 12 + 160 + 2 + 10);
-    CHECK_EQ(buf[n - 10 - 2], 0);
-    CHECK_EQ(buf[n - 10 - 1], 2);
+    CHECK_EQ(n, 12 + 160 + 2 + s->srtp_tag_len);
+    /* HMAC suites: RTP | MKI | tag (RFC 3711 §3.1); GCM: RTP | tag | MKI
+     * (RFC 7714 §8, as libsrtp2 lays it out). */
+    int mki_at = s->cipher == SG_CIPHER_AES_GCM ? n - 2 : n - s->srtp_tag_len - 2;
+    CHECK_EQ(buf[mki_at], 0);
+    CHECK_EQ(buf[mki_at + 1], 2);
+    /* SRTCP follows the same keys: A -> B with MKI 2, B -> A under srtpd's
+     * current send key (MKI 2), both verified by libsrtp2. */
+    uint8_t want[64];
+    len = (int)ru_rtcp(buf, 0x4444, 9);
+    memcpy(want, buf, 28);
+    CHECK(srtp_protect_rtcp_mki(c.A.tx, buf, &len, 1, 1) == srtp_err_status_ok);
+    ru_send(c.A.rtcp, (uint16_t)(c.a_port + 1), buf, (size_t)len);
+    n = ru_recv(c.B.rtcp, buf, sizeof(buf), 1000, NULL);
+    CHECK_EQ(n, 28);
+    CHECK_MEM_EQ(buf, want, 28);
+    len = (int)ru_rtcp(buf, 0x5555, 10);
+    memcpy(want, buf, 28);
+    ru_send(c.B.rtcp, (uint16_t)(c.b_port + 1), buf, (size_t)len);
+    n = ru_recv(c.A.rtcp, buf, sizeof(buf), 1000, NULL);
+    CHECK(n > 28);
+    CHECK(srtp_unprotect_rtcp_mki(c.A.rx, buf, &n, 1) == srtp_err_status_ok);
+    CHECK_EQ(n, 28);
+    CHECK_MEM_EQ(buf, want, 28);
     /* Retire A's old key: a late packet with MKI 1 is an unknown MKI. */
     r = rekey(c.id, "a", "recv", s, -1, 0, 2, -1, 1);
     CHECK(r && ru_ok(r));
@@ -151,6 +172,20 @@ static void test_rekey_mid_stream(void)
     CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x4444, 67, 5, 1), 5);
     cmd_call("delete", c.id);
     call_teardown(&c);
+}
+
+/* Every cipher family: AES-CM with both key sizes (HMAC-SHA1 tags) and
+ * AES-GCM (RFC 7714 AEAD, MKI after the tag). */
+static void test_rekey_mid_stream(void)
+{
+    static const sg_suite_id ids[] = {SG_SUITE_AES_CM_128_HMAC_SHA1_80,
+                                      SG_SUITE_AES_256_CM_HMAC_SHA1_80,
+                                      SG_SUITE_AEAD_AES_128_GCM, SG_SUITE_AEAD_AES_256_GCM};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]) && !check_cur_failed_; i++) {
+        check_rekey(ids[i]);
+        if (check_cur_failed_)
+            fprintf(stderr, "  (suite %s)\n", sg_suite_get(ids[i])->name);
+    }
 }
 
 /* Key lifetime: srtpd's send key toward A has a lifetime of 40 packets and
