@@ -174,6 +174,55 @@ static void check_rekey(sg_suite_id id)
     call_teardown(&c);
 }
 
+/* A re-offer (update) with new keys and a new suite for leg a replaces
+ * both of its contexts: media continues under the new keys, the old
+ * receive key no longer authenticates. */
+static void test_reoffer_new_keys(void)
+{
+    const sg_suite *s1 = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    const sg_suite *s2 = sg_suite_get(SG_SUITE_AEAD_AES_256_GCM);
+    tcall c;
+    CHECK(call_setup(&c, s1, true, false, 0));
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x2001, 1, 10), 10);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x2002, 1, 10), 10);
+    unsigned nr = seed_base + 900, ns = seed_base + 901, one = 1;
+    char buf[2048];
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "call-id", c.id);
+    ctl_benc_kv_cstr(&w, "command", "offer"); /* a re-offer: the call exists */
+    ctl_benc_cstr(&w, "streams");
+    ctl_benc_list(&w);
+    ctl_benc_dict(&w);
+    ctl_benc_cstr(&w, "a");
+    ctl_benc_dict(&w);
+    ru_crypto(&w, "recv", s2, &nr, &one, NULL, 1, 0, 0);
+    ru_crypto(&w, "send", s2, &ns, &one, NULL, 1, 0, 0);
+    ctl_benc_end(&w);
+    ctl_benc_kv_int(&w, "index", 0);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    const ctl_be *r = ru_call(&D, buf, w.len);
+    CHECK(r && ru_ok(r));
+    CHECK_EQ(ru_int(r, "streams.0.a.port"), c.a_port); /* same ports */
+    /* The old sender's packets now fail authentication. */
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x2001, 11, 1), 0);
+    srtp_dealloc(c.A.tx);
+    srtp_dealloc(c.A.rx);
+    c.A.tx = ru_libsrtp(s2, &nr, &one, 1, 0, true);
+    c.A.rx = ru_libsrtp(s2, &ns, &one, 1, 0, false);
+    CHECK(c.A.tx && c.A.rx);
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x2001, 12, 10), 10);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x2002, 11, 10), 10);
+    r = cmd_call("query", c.id);
+    CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.send.suite"), s2->name));
+    CHECK_EQ(ru_int(r, "streams.0.a.drops.auth"), 1);
+    cmd_call("delete", c.id);
+    call_teardown(&c);
+}
+
 /* Every cipher family: AES-CM with both key sizes (HMAC-SHA1 tags) and
  * AES-GCM (RFC 7714 AEAD, MKI after the tag). */
 static void test_rekey_mid_stream(void)
@@ -721,6 +770,7 @@ int main(void)
     RUN(test_modes_every_suite);
     RUN(test_srtp_srtp_reencrypts);
     RUN(test_rekey_mid_stream);
+    RUN(test_reoffer_new_keys);
     RUN(test_lifetime_switch_and_events);
     RUN(test_notify_push);
     RUN(test_attacks);
