@@ -65,5 +65,27 @@ check "Kamailio still running" kam_alive
 kam_stop
 check "no key material in Kamailio's log" bash -c "! grep -q 'inline:' '$KAM_LOG'"
 
+# Forking (tests/e2e/proxy-fork.cfg): two phones ring with early media
+# (183 + SDP, one To tag each); the quick one answers, tm CANCELs the other.
+check "kamailio -c accepts proxy-fork.cfg" kam_check tests/e2e/proxy-fork.cfg
+if kam_start tests/e2e/proxy-fork.cfg; then
+  ua_uas fork-a phone --seconds 2 --ring 0.6 --early-media
+  A_PORT=$UAS_PORT
+  ua_uas fork-b phone --seconds 2 --ring 5 --early-media
+  B_PORT=$UAS_PORT
+  ua_uac fork-uac phone --to "sip:bob@127.0.0.1:$A_PORT" --proxy "127.0.0.1:$KAM_PORT" \
+    --seconds 2 --header "X-Fork-To: sip:bob@127.0.0.1:$B_PORT"
+  ua_wait fork-a; ua_wait fork-b
+  check "fork: caller saw early media from two To tags" ua_has fork-uac "early media (183 Session Progress) from to-tag 2"
+  check "fork: call with the first answer ok" ua_ok fork-uac
+  check "fork: answering branch ok" ua_ok fork-a
+  check "fork: the other branch was cancelled (487)" ua_has fork-b "result=ok cancelled while ringing"
+  s1=$(ua_field fork-uac sent); r1=$(ua_field fork-a intact)
+  check "fork: media from caller reached the answering phone" test -n "$s1" -a "$s1" = "$r1"
+  kam_stop
+else
+  fail "proxy-fork.cfg starts" "$(tail -5 "$KAM_LOG")"
+fi
+
 [ "$E2E_FAIL" = 0 ] || { for f in "$WORK"/*.out; do show "$(basename "$f" .out)"; done; tail -30 "$KAM_LOG"; }
 summary

@@ -39,6 +39,7 @@ typedef struct ua_opts {
     int late_offer;       /* uac: INVITE without SDP; offer in 200, answer in ACK */
     double cancel_after;  /* uac: CANCEL this long after the INVITE (once ringing) */
     double ring;          /* uas: 180 Ringing for this long before answering */
+    int early_media;      /* uas: ring with 183 + the answer SDP instead of 180 */
 } ua_opts;
 
 extern ua_opts ua_o;

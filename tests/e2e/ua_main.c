@@ -38,6 +38,7 @@ static void usage(void)
           "  --late-offer         uac: INVITE without SDP; the callee offers in its\n"
           "                       200 and the answer goes in the ACK\n"
           "  --ring S             uas: 180 Ringing for S seconds before answering\n"
+          "  --early-media        uas: ring with 183 carrying the answer SDP\n"
           "  --cancel-after S     uac: CANCEL S seconds after the INVITE (once ringing);\n"
           "                       success is CANCEL 200 + INVITE 487\n"
           "  --reinvite-at S      uac: re-INVITE S seconds into the media\n"
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
         {"content-type", 1, 0, 'c'}, {"timeout", 1, 0, 'T'},    {"sdp-out", 1, 0, 'O'},
         {"tamper-every", 1, 0, 'X'}, {"header", 1, 0, 'H'},
         {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {"late-offer", 0, 0, 'L'},
-        {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'},
+        {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'}, {"early-media", 0, 0, 'E'},
         {0, 0, 0, 0},
     };
     int c;
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
         case 'L': ua_o.late_offer = 1; break;
         case 'C': ua_o.cancel_after = atof(optarg); break;
         case 'G': ua_o.ring = atof(optarg); break;
+        case 'E': ua_o.early_media = 1; break;
         case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }

@@ -154,6 +154,29 @@ static int load_file(const char *path, char *buf, size_t cap)
     return 0;
 }
 
+/* Provisional responses with SDP (early media), by To tag: a forking
+ * proxy gives one per branch (RFC 3261 §16.7). */
+static char early_tags[8][64];
+static int n_early_tags;
+static void note_early(osip_message_t *m)
+{
+    int is_sdp;
+    osip_generic_param_t *tag = NULL;
+    if (!ua_sip_body(m, &is_sdp) || !is_sdp || !m->to)
+        return;
+    osip_to_get_tag(m->to, &tag);
+    if (!tag || !tag->gvalue)
+        return;
+    for (int i = 0; i < n_early_tags; i++)
+        if (!strcmp(early_tags[i], tag->gvalue))
+            return;
+    if (n_early_tags < 8) {
+        snprintf(early_tags[n_early_tags++], sizeof(early_tags[0]), "%s", tag->gvalue);
+        ua_say("early media (%d %s) from to-tag %d", m->status_code,
+               m->reason_phrase ? m->reason_phrase : "", n_early_tags);
+    }
+}
+
 int ua_uac_run(void)
 {
     ua_crypto offer_keys[UA_MAX_CRYPTO];
@@ -247,6 +270,7 @@ int ua_uac_run(void)
         if (MSG_IS_RESPONSE(m) && m->cseq->method && !strcmp(m->cseq->method, "INVITE")) {
             if (m->status_code < 200) {
                 got_prov = 1;
+                note_early(m);
                 osip_message_free(m);
                 continue;
             }

@@ -145,12 +145,16 @@ static int uas_on_sip(osip_message_t *m)
     return 0;
 }
 
-/* 180 Ringing for ua_o.ring seconds (RFC 3261 §21.1.2). A CANCEL for the
+/* 180 Ringing (183 with the answer when early is given) for ua_o.ring
+ * seconds (RFC 3261 §21.1.2). A CANCEL for the
  * INVITE gets 200, the INVITE 487, and the ACK is awaited (§9.2). Returns
  * 1 when cancelled, 0 when the ringing ended normally. */
-static int ring_or_cancel(osip_message_t *inv)
+static int ring_or_cancel(osip_message_t *inv, const char *early)
 {
-    respond(inv, 180, "Ringing", NULL, 0);
+    /* With early media the ringing is a 183 carrying the answer (RFC 3960). */
+    int pcode = early ? 183 : 180;
+    const char *preason = early ? "Session Progress" : "Ringing";
+    respond(inv, pcode, preason, early, 0);
     ua_say("ringing %.1fs", ua_o.ring);
     double until = ua_now() + ua_o.ring;
     while (ua_now() < until) {
@@ -178,7 +182,7 @@ static int ring_or_cancel(osip_message_t *inv)
             return 1;
         }
         if (MSG_IS_INVITE(m)) /* retransmission while ringing */
-            respond(inv, 180, "Ringing", NULL, 0);
+            respond(inv, pcode, preason, early, 0);
         osip_message_free(m);
     }
     return 0;
@@ -258,7 +262,7 @@ int ua_uas_run(void)
         /* Rejecting an offer the role cannot take is correct behaviour. */
         return ua_finish(code == 488 || code == 415 || code == 400, "rejected: %s", why);
     }
-    if (ua_o.ring > 0 && ring_or_cancel(inv))
+    if (ua_o.ring > 0 && ring_or_cancel(inv, ua_o.early_media ? answer : NULL))
         return ua_finish(1, "cancelled while ringing: CANCEL 200, INVITE 487");
     snprintf(ua_sdp_sent, sizeof(ua_sdp_sent), "%s", answer);
     ua_say_sdp("sdp-sent", answer);
