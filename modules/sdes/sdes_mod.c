@@ -8,11 +8,12 @@
  * State of this build (see README "Kamailio module (sdes.so)"): flags,
  * relay list, SDP body checks (Kamailio's parser), policy decisions by the
  * SDES engine (sdes_check, and sdes_offer's check of an SRTP-side offer),
- * $sdes(...), RPC and statistics are real. Rewriting SDP and pushing keys
- * need the engine's offer/answer state kept with the call and srtpd's
- * control client; neither is wired yet, so sdes_offer/answer/rekey/delete
- * return SDES_RC_UNAVAILABLE (-5) with a reason after their checks, never
- * a pretend success.
+ * relay health pings and sdes.list over the control protocol, $sdes(...),
+ * RPC and statistics are real. Rewriting SDP and creating calls in srtpd
+ * need the engine's offer/answer state kept with the call (in srtpd: see
+ * README "Next: the call path"); that is not wired yet, so
+ * sdes_offer/answer/rekey/delete return SDES_RC_UNAVAILABLE (-5) with a
+ * reason after their checks, never a pretend success.
  *
  * Return codes (Kamailio: positive = true, 0 would stop the script):
  *    1 success
@@ -20,7 +21,7 @@
  *   -2 SDES_RC_POLICY       policy rejected the SDP (answer 488 $sdes(reason))
  *   -3 SDES_RC_RELAY        no relay answered
  *   -4 SDES_RC_BAD_SDP      no SDP, not application/sdp, or malformed SDP
- *   -5 SDES_RC_UNAVAILABLE  the engine or control client is not in this build
+ *   -5 SDES_RC_UNAVAILABLE  SDP rewrite / srtpd call control not wired yet
  */
 #include <string.h>
 
@@ -158,7 +159,7 @@ static void rpc_rekey(rpc_t *rpc, void *ctx)
         rpc->fault(ctx, 400, "Call-ID expected");
         return;
     }
-    rpc->fault(ctx, 501, "sdes.rekey needs the srtpd control client, not wired into this sdes.so yet");
+    rpc->fault(ctx, 501, "sdes.rekey: re-offers with new keys are not wired into this sdes.so yet");
 }
 
 static void rpc_list(rpc_t *rpc, void *ctx)
@@ -371,8 +372,8 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
 
     if (op == OP_DELETE) {
         sdes_kam_result_set(SDES_RC_UNAVAILABLE,
-                            "deleting a call needs the srtpd control client, not wired into "
-                            "this sdes.so yet");
+                            "sdes_delete: srtpd call control is not wired into this sdes.so "
+                            "yet");
         return fail(msg, op, SDES_RC_UNAVAILABLE, st_unavailable);
     }
 
