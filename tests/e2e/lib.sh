@@ -75,7 +75,8 @@ kam_start() {
       wait "$KAM_PID" 2>/dev/null; KAM_PID=
       return 1
     fi
-    if ss -Hluan 2>/dev/null | grep -q "127.0.0.1:$KAM_PORT "; then
+    # Bound yet? /proc/net/udp lists 127.0.0.1:PORT as 0100007F:HEXPORT.
+    if grep -q "0100007F:$(printf '%04X' "$KAM_PORT") " /proc/net/udp 2>/dev/null; then
       sleep 0.2
       return 0
     fi
