@@ -58,10 +58,19 @@ call rekey phone phone --mki 1 --seconds 3 -- --mki 1 --seconds 3 --reinvite-at 
 check "rekey re-INVITE: caller ok (answered 200, keys switched)" ua_ok rekey-uac
 check "rekey re-INVITE: callee ok" ua_ok rekey-uas
 check "rekey: zero loss both ways" media_both_ways rekey
-check "rekey: caller received MKI 1 then MKI 2" ua_has rekey-uac "rekeyed=1 mki-received=1:[0-9]*,2:[0-9]*$"
-check "rekey: callee received MKI 1 then MKI 2" ua_has rekey-uas "rekeyed=1 mki-received=1:[0-9]*,2:[0-9]*$"
+check "rekey: caller received MKI 1 then MKI 2" ua_has rekey-uac "rekeyed=1 mki-received=1:[0-9]*,2:[0-9]* held-slots="
+check "rekey: callee received MKI 1 then MKI 2" ua_has rekey-uas "rekeyed=1 mki-received=1:[0-9]*,2:[0-9]* held-slots="
 check "rekey: re-offer keeps the o= session and bumps its version" \
   bash -c "grep -q 'sdp-sent: v=0 | o=- \([0-9]*\) 1 ' '$WORK/rekey-uac.out' && grep -q 'sdp-sent (re-INVITE): v=0 | o=- [0-9]* 2 ' '$WORK/rekey-uac.out'"
+
+# Hold and unhold (RFC 3264 §8.4): re-INVITE a=sendonly -> the callee
+# answers recvonly and stops sending; a=sendrecv again -> it resumes.
+call hold phone phone --mki 1 --seconds 3 -- --mki 1 --seconds 3 --hold-at 0.8 --unhold-at 1.8 --min-percent 40
+check "hold/unhold: caller ok (both re-INVITEs answered 200)" ua_ok hold-uac
+check "hold/unhold: callee ok" ua_ok hold-uas
+check "hold: offered sendonly, answered recvonly" bash -c "grep -q 'sdp-sent (re-INVITE): .*a=sendonly' '$WORK/hold-uac.out' && grep -q 'sdp-sent (re-INVITE): .*a=recvonly' '$WORK/hold-uas.out'"
+check "hold: the callee skipped its slots while held (about 50)" bash -c "n=\$(sed -n 's/.*held-slots=\\([0-9]*\\).*/\\1/p' '$WORK/hold-uas.out'); [ \"\$n\" -ge 30 ] && [ \"\$n\" -le 70 ]"
+check "hold: everything that was sent arrived, both ways" media_both_ways hold
 
 # A re-INVITE without new keys (plain): same media, nothing breaks.
 call reinv pbx pbx -- --reinvite-at 1

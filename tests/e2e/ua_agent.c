@@ -87,14 +87,15 @@ int ua_finish(int ok, const char *fmt, ...)
             ua_m.sent, ua_m.recv, ua_m.intact, ua_m.corrupt, ua_m.dup, ua_m.srtp_fail,
             ua_m.other, ua_m.first, ua_m.last);
     }
-    if (ua_o.reinvite_at || ua_rekeyed || ua_m.rx_mki) {
+    if (ua_o.reinvite_at || ua_o.hold_at || ua_rekeyed || ua_m.rx_mki || ua_m.held_slots) {
         char seen[128] = "";
         for (unsigned v = 0; v < UA_MEDIA_MKI_SLOTS; v++) {
             size_t l = strlen(seen);
             if (ua_m.mki_seen[v])
                 snprintf(seen + l, sizeof(seen) - l, "%s%u:%u", l ? "," : "", v, ua_m.mki_seen[v]);
         }
-        ua_say("reinvite=%d rekeyed=%u mki-received=%s", ua_reinvite_code, ua_rekeyed, seen[0] ? seen : "-");
+        ua_say("reinvite=%d rekeyed=%u mki-received=%s held-slots=%u", ua_reinvite_code, ua_rekeyed,
+               seen[0] ? seen : "-", ua_m.held_slots);
     }
     if (ua_garbage)
         ua_say("unparsable SIP datagrams: %u", ua_garbage);
@@ -126,6 +127,12 @@ int ua_media_ok(char *why, size_t cap)
 
 /* Offer (uac) or answer (uas) SDP for our role. For the phone, keys[] are
  * this side's keys (one per offered suite, or the one answered). */
+int ua_build_sdp_dir(char *buf, size_t cap, const ua_crypto *keys, size_t n, const char *dir)
+{
+    return ua_sdp_build_dir(buf, cap, ua_o.bind, ua_media_port(&ua_m),
+                            ua_o.phone ? "RTP/SAVP" : "RTP/AVP", keys, ua_o.phone ? n : 0, dir);
+}
+
 int ua_build_sdp(char *buf, size_t cap, const ua_crypto *keys, size_t n)
 {
     return ua_sdp_build(buf, cap, ua_o.bind, ua_media_port(&ua_m), ua_o.phone ? "RTP/SAVP" : "RTP/AVP",
@@ -195,19 +202,23 @@ void (*ua_media_tick)(void);
 int ua_media_loop(double secs, double until, ua_sip_handler on_sip)
 {
     double start = ua_now(), next = start;
-    unsigned to_send = (unsigned)(secs * 50.0 + 0.5);
+    unsigned slots = (unsigned)(secs * 50.0 + 0.5), slot = 0;
     for (;;) {
         double t = ua_now();
         if (t >= until)
             return 0;
         if (ua_media_tick)
             ua_media_tick();
-        while (ua_m.sent < to_send && t >= next) {
-            if (ua_media_send(&ua_m) < 0)
+        /* One 20 ms slot per packet; a held stream skips its slots. */
+        while (slot < slots && t >= next) {
+            if (ua_m.paused)
+                ua_m.held_slots++;
+            else if (ua_media_send(&ua_m) < 0)
                 return -1;
-            next = start + 0.02 * ua_m.sent;
+            slot++;
+            next = start + 0.02 * slot;
         }
-        double wait = (ua_m.sent < to_send ? next : until) - t;
+        double wait = (slot < slots ? next : until) - t;
         if (wait > 0.005)
             wait = 0.005;
         osip_message_t *m = NULL;

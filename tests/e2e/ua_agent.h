@@ -40,6 +40,8 @@ typedef struct ua_opts {
     double cancel_after;  /* uac: CANCEL this long after the INVITE (once ringing) */
     double ring;          /* uas: 180 Ringing for this long before answering */
     int early_media;      /* uas: ring with 183 + the answer SDP instead of 180 */
+    double hold_at;       /* uac: re-INVITE with a=sendonly this far into the media */
+    double unhold_at;     /* uac: re-INVITE with a=sendrecv again */
 } ua_opts;
 
 extern ua_opts ua_o;
@@ -63,6 +65,7 @@ int ua_finish(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 int ua_media_ok(char *why, size_t cap);
 /* Our SDP for the role (phone: RTP/SAVP with keys[]; pbx: RTP/AVP). */
 int ua_build_sdp(char *buf, size_t cap, const ua_crypto *keys, size_t n);
+int ua_build_sdp_dir(char *buf, size_t cap, const ua_crypto *keys, size_t n, const char *dir);
 int ua_suite_wanted(const char *s);
 void ua_new_key(ua_crypto *k, unsigned tag, const char *suite);
 /* Same tag and suite, fresh key, MKI + 1 (RFC 4568 §6.1). */

@@ -42,6 +42,8 @@ static void usage(void)
           "  --cancel-after S     uac: CANCEL S seconds after the INVITE (once ringing);\n"
           "                       success is CANCEL 200 + INVITE 487\n"
           "  --reinvite-at S      uac: re-INVITE S seconds into the media\n"
+          "  --hold-at S, --unhold-at S  uac: re-INVITE with a=sendonly, later\n"
+          "                       a=sendrecv; the callee stops sending while held\n"
           "  --rekey              phone: that re-INVITE carries a new key with the\n"
           "                       next MKI (needs --mki on both sides); zero loss\n"
           "  --tamper-every N     flip a payload bit in every Nth packet after protecting\n"
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
         {"tamper-every", 1, 0, 'X'}, {"header", 1, 0, 'H'},
         {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {"late-offer", 0, 0, 'L'},
         {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'}, {"early-media", 0, 0, 'E'},
+        {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'},
         {0, 0, 0, 0},
     };
     int c;
@@ -120,6 +123,8 @@ int main(int argc, char **argv)
         case 'C': ua_o.cancel_after = atof(optarg); break;
         case 'G': ua_o.ring = atof(optarg); break;
         case 'E': ua_o.early_media = 1; break;
+        case 'h': ua_o.hold_at = atof(optarg); break;
+        case 'u': ua_o.unhold_at = atof(optarg); break;
         case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }

@@ -29,6 +29,8 @@ typedef struct ua_media {
     int rx_tag_len;      /* AES-CM suites: where the MKI sits; 0 = do not count */
     unsigned mki_seen[UA_MEDIA_MKI_SLOTS]; /* received packets per MKI value */
     unsigned tamper_every; /* test hook: corrupt every Nth packet after protect */
+    int paused;            /* on hold: the peer asked us not to send */
+    unsigned held_slots;   /* 20 ms slots skipped while paused */
     uint32_t ssrc;
     uint16_t seq;
     uint32_t ts;

@@ -127,8 +127,13 @@ int ua_sdp_parse(const char *body, ua_sdp *out, char *err, size_t errlen)
     snprintf(out->addr, sizeof(out->addr), "%s", addr);
     out->port = (unsigned)strtoul(port, NULL, 10);
     snprintf(out->proto, sizeof(out->proto), "%s", proto);
+    snprintf(out->dir, sizeof(out->dir), "sendrecv");
     for (int i = 0; sdp_message_a_att_field_get(sdp, media, i); i++) {
-        if (strcmp(sdp_message_a_att_field_get(sdp, media, i), "crypto") != 0)
+        const char *fld = sdp_message_a_att_field_get(sdp, media, i);
+        if (!strcmp(fld, "sendonly") || !strcmp(fld, "recvonly") || !strcmp(fld, "inactive") ||
+            !strcmp(fld, "sendrecv"))
+            snprintf(out->dir, sizeof(out->dir), "%s", fld);
+        if (strcmp(fld, "crypto") != 0)
             continue;
         const char *v = sdp_message_a_att_value_get(sdp, media, i);
         if (out->n_crypto < UA_MAX_CRYPTO && v && parse_crypto(v, &out->crypto[out->n_crypto]) == 0)
@@ -142,6 +147,12 @@ int ua_sdp_parse(const char *body, ua_sdp *out, char *err, size_t errlen)
 
 int ua_sdp_build(char *buf, size_t cap, const char *addr, unsigned port, const char *proto,
                  const ua_crypto *crypto, size_t n)
+{
+    return ua_sdp_build_dir(buf, cap, addr, port, proto, crypto, n, "sendrecv");
+}
+
+int ua_sdp_build_dir(char *buf, size_t cap, const char *addr, unsigned port, const char *proto,
+                     const ua_crypto *crypto, size_t n, const char *dir)
 {
     /* One session per agent process: the o= id stays, the version goes up
      * with every SDP we write (RFC 3264 §8: a re-offer increments it). */
@@ -176,7 +187,7 @@ int ua_sdp_build(char *buf, size_t cap, const char *addr, unsigned port, const c
             return -1;
         pos += (size_t)k;
     }
-    k = snprintf(buf + pos, cap - pos, "a=sendrecv\r\n");
+    k = snprintf(buf + pos, cap - pos, "a=%s\r\n", dir);
     if (k < 0 || (size_t)k >= cap - pos)
         return -1;
     return (int)(pos + (size_t)k);

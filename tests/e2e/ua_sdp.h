@@ -31,6 +31,7 @@ typedef struct ua_sdp {
     ua_crypto crypto[UA_MAX_CRYPTO];
     size_t n_crypto;
     size_t n_bad_crypto; /* a=crypto lines this agent could not read */
+    char dir[10];        /* sendrecv (default), sendonly, recvonly, inactive */
 } ua_sdp;
 
 /* Key+salt length in bytes of a suite libsrtp2 can run, or 0 if unknown. */
@@ -44,6 +45,9 @@ int ua_sdp_parse(const char *body, ua_sdp *out, char *err, size_t errlen);
  * crypto lines (n may be 0). Returns the length or -1 when it does not fit. */
 int ua_sdp_build(char *buf, size_t cap, const char *addr, unsigned port, const char *proto,
                  const ua_crypto *crypto, size_t n);
+/* The same with a direction attribute (RFC 3264 §5.1: hold is sendonly). */
+int ua_sdp_build_dir(char *buf, size_t cap, const char *addr, unsigned port, const char *proto,
+                     const ua_crypto *crypto, size_t n, const char *dir);
 
 /* Copy text with every inline: key replaced by "<masked>" (for reports). */
 void ua_sdp_mask(const char *in, char *out, size_t cap);

@@ -22,22 +22,42 @@ static char route_hdrs[1024], remote_target[256];
 
 static unsigned uac_cseq = 1;
 static double media_t0;
-static int reinv_state; /* 0 not yet, 1 sent, 2 answered */
+static int reinv_state; /* of the current re-INVITE: 0 not yet, 1 sent, 2 answered */
+/* Planned re-INVITEs, in time order: a rekey/plain one (--reinvite-at),
+ * hold (--hold-at, a=sendonly) and unhold (--unhold-at, a=sendrecv). */
+enum { RI_PLAIN, RI_REKEY, RI_HOLD, RI_UNHOLD };
+static struct {
+    double at;
+    int kind;
+} plan[3];
+static int n_plan, plan_i, plan_failed;
 static char reinv_text[8192], reinv_branch[32], ack2_text[4096];
 static size_t reinv_len;
 static double reinv_retx;
 static int reinv_tries;
 static ua_crypto reinv_key; /* the new key we offered (rekey) */
 
+static void plan_add(double at, int kind)
+{
+    int i = n_plan++;
+    while (i > 0 && plan[i - 1].at > at) {
+        plan[i] = plan[i - 1];
+        i--;
+    }
+    plan[i].at = at;
+    plan[i].kind = kind;
+}
+
 static void uac_send_reinvite(void)
 {
     char body[4096];
     const ua_crypto *k = &ua_tx_key;
-    if (ua_o.phone && ua_o.rekey) {
+    int kind = plan[plan_i].kind;
+    if (kind == RI_REKEY && ua_o.phone) {
         ua_next_key(&reinv_key, &ua_tx_key);
         k = &reinv_key;
     }
-    if (ua_build_sdp(body, sizeof(body), k, 1) < 0)
+    if (ua_build_sdp_dir(body, sizeof(body), k, 1, kind == RI_HOLD ? "sendonly" : "sendrecv") < 0)
         return;
     uac_cseq++;
     ua_sip_token(reinv_branch, sizeof(reinv_branch));
@@ -60,10 +80,16 @@ static void uac_send_reinvite(void)
 
 static void uac_tick(void)
 {
-    if (!ua_o.reinvite_at || reinv_state == 2)
+    if (reinv_state == 2 && plan_i + 1 < n_plan) { /* next planned re-INVITE */
+        plan_i++;
+        reinv_state = 0;
+        reinv_tries = 0;
+        ack2_text[0] = '\0';
+    }
+    if (plan_i >= n_plan || reinv_state == 2)
         return;
     double t = ua_now();
-    if (reinv_state == 0 && t >= media_t0 + ua_o.reinvite_at)
+    if (reinv_state == 0 && t >= media_t0 + plan[plan_i].at)
         uac_send_reinvite();
     else if (reinv_state == 1 && t >= reinv_retx && reinv_tries < 6) {
         ua_sip_send(&ua_sp, next_host, next_port, reinv_text, reinv_len);
@@ -99,7 +125,9 @@ static void uac_reinvite_answered(osip_message_t *m)
         ua_sip_send(&ua_sp, next_host, next_port, ack2_text, (size_t)n);
     reinv_state = 2;
     ua_say("reinvite final=%d", m->status_code);
-    if (m->status_code >= 300 || !ua_o.phone || !ua_o.rekey)
+    if (m->status_code != 200)
+        plan_failed++;
+    if (m->status_code >= 300 || !ua_o.phone || plan[plan_i].kind != RI_REKEY)
         return;
     int is_sdp;
     ua_sdp peer;
@@ -375,14 +403,21 @@ int ua_uac_run(void)
         return ua_finish(0, "ACK does not fit");
     ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
 
+    if (ua_o.reinvite_at)
+        plan_add(ua_o.reinvite_at, ua_o.rekey ? RI_REKEY : RI_PLAIN);
+    if (ua_o.hold_at)
+        plan_add(ua_o.hold_at, RI_HOLD);
+    if (ua_o.unhold_at)
+        plan_add(ua_o.unhold_at, RI_UNHOLD);
     double t0 = ua_now();
     media_t0 = t0;
     ua_media_tick = uac_tick;
     if (media_ready)
         ua_media_loop(ua_o.seconds, t0 + ua_o.seconds + 1.0, uac_on_sip);
     ua_media_tick = NULL;
-    if (ua_o.reinvite_at && reinv_state != 2)
-        ua_say("re-INVITE %s", reinv_state == 0 ? "never sent" : "not answered");
+    if (n_plan && (plan_i + 1 < n_plan || reinv_state != 2))
+        ua_say("re-INVITE %d of %d %s", plan_i + 1, n_plan,
+               reinv_state == 0 ? "never sent" : "not answered");
 
     /* BYE (§15.1.1), retransmitted until a final response. */
     ua_sip_token(branch, sizeof(branch));
@@ -415,8 +450,10 @@ int ua_uac_run(void)
     int ok = ua_media_ok(why, sizeof(why));
     if (bye_code != 200)
         return ua_finish(0, "BYE got %d", bye_code);
-    if (ua_o.reinvite_at && ua_reinvite_code != 200)
-        return ua_finish(0, "re-INVITE got %d", ua_reinvite_code);
+    if (n_plan && (plan_failed || plan_i + 1 < n_plan || reinv_state != 2))
+        return ua_finish(0, "re-INVITEs: %d of %d not answered 200 (last %d)",
+                         plan_failed + (n_plan - plan_i - (reinv_state == 2)), n_plan,
+                         ua_reinvite_code);
     if (ua_o.reinvite_at && ua_o.rekey && ua_o.phone && ua_rekeyed != 1)
         return ua_finish(0, "rekey requested but not done");
     return ua_finish(ok, "%s", why);

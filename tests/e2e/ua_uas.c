@@ -100,7 +100,17 @@ static void uas_reinvite(osip_message_t *m, unsigned num)
             switch_on_ack = num;
         }
     }
-    if (ua_build_sdp(body, sizeof(body), k, 1) < 0)
+    /* Hold (RFC 3264 §8.4): a sendonly offer gets recvonly and we stop
+     * sending; inactive gets inactive; sendrecv resumes. */
+    const char *dir = "sendrecv";
+    if (!strcmp(peer.dir, "sendonly"))
+        dir = "recvonly";
+    else if (!strcmp(peer.dir, "inactive"))
+        dir = "inactive";
+    ua_m.paused = strcmp(dir, "sendrecv") != 0 && strcmp(peer.dir, "recvonly") != 0;
+    if (ua_m.paused)
+        ua_say("on hold (peer %s)", peer.dir);
+    if (ua_build_sdp_dir(body, sizeof(body), k, 1, dir) < 0)
         return;
     ua_say_sdp("sdp-sent (re-INVITE)", body);
     char contact[128];
