@@ -72,6 +72,13 @@ check "hold: offered sendonly, answered recvonly" bash -c "grep -q 'sdp-sent (re
 check "hold: the callee skipped its slots while held (about 50)" bash -c "n=\$(sed -n 's/.*held-slots=\\([0-9]*\\).*/\\1/p' '$WORK/hold-uas.out'); [ \"\$n\" -ge 30 ] && [ \"\$n\" -le 70 ]"
 check "hold: everything that was sent arrived, both ways" media_both_ways hold
 
+# UPDATE (RFC 3311) with an SDP offer inside the dialog: 200 with an
+# answer, no ACK.
+call update phone phone -- --update-at 1
+check "UPDATE with SDP answered 200, call ok" ua_ok update-uac
+check "UPDATE: callee answered it" ua_has update-uas "sdp-received (re-INVITE)"
+check "UPDATE: media both ways" media_both_ways update
+
 # A re-INVITE without new keys (plain): same media, nothing breaks.
 call reinv pbx pbx -- --reinvite-at 1
 check "plain re-INVITE answered 200, media intact" ua_ok reinv-uac

@@ -58,6 +58,12 @@ call cancel phone phone --ring 3 -- --cancel-after 0.5
 check "CANCEL through Kamailio (tm): caller saw CANCEL 200 and INVITE 487" ua_has cancel-uac "result=ok cancelled: CANCEL 200, INVITE 487"
 check "CANCEL through Kamailio: callee answered 487" ua_ok cancel-uas
 
+call hold phone phone --seconds 3 -- --seconds 3 --hold-at 0.8 --unhold-at 1.8 --update-at 2.3 --min-percent 40
+check "hold, unhold and UPDATE through Kamailio: caller ok" ua_ok hold-uac
+check "hold/unhold/UPDATE through Kamailio: callee ok" ua_ok hold-uas
+check "hold through Kamailio: the callee paused" bash -c "grep -qE 'held-slots=[1-9]' '$WORK/hold-uas.out'"
+check "hold/unhold/UPDATE through Kamailio: all sent arrived both ways" both_ways hold
+
 call reject pbx phone -- --expect-code 488
 check "488 from the callee relayed to the caller" ua_ok reject-uac
 

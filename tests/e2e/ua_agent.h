@@ -42,6 +42,7 @@ typedef struct ua_opts {
     int early_media;      /* uas: ring with 183 + the answer SDP instead of 180 */
     double hold_at;       /* uac: re-INVITE with a=sendonly this far into the media */
     double unhold_at;     /* uac: re-INVITE with a=sendrecv again */
+    double update_at;     /* uac: UPDATE (RFC 3311) with the same SDP */
 } ua_opts;
 
 extern ua_opts ua_o;

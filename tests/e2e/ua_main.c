@@ -44,6 +44,7 @@ static void usage(void)
           "  --reinvite-at S      uac: re-INVITE S seconds into the media\n"
           "  --hold-at S, --unhold-at S  uac: re-INVITE with a=sendonly, later\n"
           "                       a=sendrecv; the callee stops sending while held\n"
+          "  --update-at S        uac: UPDATE (RFC 3311) with the same SDP\n"
           "  --rekey              phone: that re-INVITE carries a new key with the\n"
           "                       next MKI (needs --mki on both sides); zero loss\n"
           "  --tamper-every N     flip a payload bit in every Nth packet after protecting\n"
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
         {"tamper-every", 1, 0, 'X'}, {"header", 1, 0, 'H'},
         {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {"late-offer", 0, 0, 'L'},
         {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'}, {"early-media", 0, 0, 'E'},
-        {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'},
+        {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'}, {"update-at", 1, 0, 'U'},
         {0, 0, 0, 0},
     };
     int c;
@@ -125,6 +126,7 @@ int main(int argc, char **argv)
         case 'E': ua_o.early_media = 1; break;
         case 'h': ua_o.hold_at = atof(optarg); break;
         case 'u': ua_o.unhold_at = atof(optarg); break;
+        case 'U': ua_o.update_at = atof(optarg); break;
         case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }

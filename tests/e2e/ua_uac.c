@@ -25,11 +25,11 @@ static double media_t0;
 static int reinv_state; /* of the current re-INVITE: 0 not yet, 1 sent, 2 answered */
 /* Planned re-INVITEs, in time order: a rekey/plain one (--reinvite-at),
  * hold (--hold-at, a=sendonly) and unhold (--unhold-at, a=sendrecv). */
-enum { RI_PLAIN, RI_REKEY, RI_HOLD, RI_UNHOLD };
+enum { RI_PLAIN, RI_REKEY, RI_HOLD, RI_UNHOLD, RI_UPDATE };
 static struct {
     double at;
     int kind;
-} plan[3];
+} plan[4];
 static int n_plan, plan_i, plan_failed;
 static char reinv_text[8192], reinv_branch[32], ack2_text[4096];
 static size_t reinv_len;
@@ -61,18 +61,21 @@ static void uac_send_reinvite(void)
         return;
     uac_cseq++;
     ua_sip_token(reinv_branch, sizeof(reinv_branch));
+    /* UPDATE (RFC 3311) carries the offer without a new INVITE transaction. */
+    const char *method = kind == RI_UPDATE ? "UPDATE" : "INVITE";
     int n = snprintf(reinv_text, sizeof(reinv_text),
-                     "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                     "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
                      "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: %u INVITE\r\nContact: <sip:alice@%s:%u>\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: %u %s\r\nContact: <sip:alice@%s:%u>\r\n"
                      "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-                     remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs, ua_sp.host,
-                     ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq, ua_sp.host,
+                     method, remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs,
+                     ua_sp.host, ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq,
+                     method, ua_sp.host,
                      ua_sp.port, strlen(body), body);
     if (n < 0 || (size_t)n >= sizeof(reinv_text))
         return;
     reinv_len = (size_t)n;
-    ua_say_sdp("sdp-sent (re-INVITE)", body);
+    ua_say_sdp(kind == RI_UPDATE ? "sdp-sent (UPDATE)" : "sdp-sent (re-INVITE)", body);
     ua_sip_send(&ua_sp, next_host, next_port, reinv_text, reinv_len);
     reinv_state = 1;
     reinv_retx = ua_now() + 0.5;
@@ -104,7 +107,9 @@ static void uac_reinvite_answered(osip_message_t *m)
     char why[200];
     int n;
     ua_reinvite_code = m->status_code;
-    if (m->status_code >= 300) { /* non-2xx: ACK on the same branch */
+    if (plan[plan_i].kind == RI_UPDATE) { /* no ACK for UPDATE */
+        n = 0;
+    } else if (m->status_code >= 300) { /* non-2xx: ACK on the same branch */
         n = snprintf(ack2_text, sizeof(ack2_text),
                      "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
                      "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
@@ -154,7 +159,7 @@ static void uac_reinvite_answered(osip_message_t *m)
 static int uac_on_sip(osip_message_t *m)
 {
     if (!MSG_IS_RESPONSE(m) || !m->cseq || !m->cseq->method || !m->cseq->number ||
-        strcmp(m->cseq->method, "INVITE") != 0)
+        (strcmp(m->cseq->method, "INVITE") != 0 && strcmp(m->cseq->method, "UPDATE") != 0))
         return 0;
     unsigned num = (unsigned)strtoul(m->cseq->number, NULL, 10);
     if (num == 1 && MSG_IS_STATUS_2XX(m)) {
@@ -409,6 +414,8 @@ int ua_uac_run(void)
         plan_add(ua_o.hold_at, RI_HOLD);
     if (ua_o.unhold_at)
         plan_add(ua_o.unhold_at, RI_UNHOLD);
+    if (ua_o.update_at)
+        plan_add(ua_o.update_at, RI_UPDATE);
     double t0 = ua_now();
     media_t0 = t0;
     ua_media_tick = uac_tick;

@@ -123,12 +123,21 @@ static void uas_reinvite(osip_message_t *m, unsigned num)
     ua_reinvite_code = 200;
     via_target(m);
     ua_sip_send(&ua_sp, resp_host, resp_port, reinv_resp, (size_t)n);
+    if (MSG_IS_UPDATE(m) && switch_on_ack == num) { /* no ACK will come */
+        switch_on_ack = 0;
+        if (ua_install_rekey(NULL, &uas_new_key, 1, why, sizeof(why)) < 0)
+            ua_say("rekey failed: %s", why);
+    }
 }
 
 static int uas_on_sip(osip_message_t *m)
 {
     unsigned num = m->cseq && m->cseq->number ? (unsigned)strtoul(m->cseq->number, NULL, 10) : 0;
-    if (MSG_IS_INVITE(m) && num > 1 && num == reinv_cseq && reinv_resp_len)
+    if (MSG_IS_UPDATE(m) && num == reinv_cseq && reinv_resp_len)
+        ua_sip_send(&ua_sp, resp_host, resp_port, reinv_resp, (size_t)reinv_resp_len);
+    else if (MSG_IS_UPDATE(m)) /* RFC 3311: an offer in the dialog, no ACK */
+        uas_reinvite(m, num);
+    else if (MSG_IS_INVITE(m) && num > 1 && num == reinv_cseq && reinv_resp_len)
         ua_sip_send(&ua_sp, resp_host, resp_port, reinv_resp, (size_t)reinv_resp_len);
     else if (MSG_IS_INVITE(m) && num > 1 && num != reinv_cseq)
         uas_reinvite(m, num);
