@@ -380,8 +380,13 @@ static sdes_ca_status parse_session_param(span t, sdes_crypto_attr *a,
     if (span_iprefix(t, "KDR=", &v)) {
         bit = SP_KDR;
         uint64_t x;
-        /* kdr = "KDR=" 1*2(DIGIT); range 0..24 (power of two exponent) */
-        if (!all_digits(v) || v.n > 2 || !dec_u64(v, &x) || x > 24)
+        /* kdr = "KDR=" 1*2(DIGIT). The ABNF comment says 0..24 but the
+         * normative text (RFC 4568 §6.3.1) says n in {1..24}, no leading
+         * zeroes. We take the text: "KDR=0" would mean re-deriving for every
+         * packet (2^0) to a peer reading the ABNF and "never" to one reading
+         * RFC 3711's rate 0, so accepting it risks a silent mismatch. */
+        if (!all_digits(v) || v.n > 2 || (v.n == 2 && v.p[0] == '0') ||
+            !dec_u64(v, &x) || x < 1 || x > 24)
             return SDES_CA_BAD_KDR;
         a->has_kdr = true;
         a->kdr = (uint8_t)x;

@@ -74,7 +74,7 @@
     X(MKI_LEN_MISMATCH,18, "keys of one attribute have different MKI lengths") \
     X(DUPLICATE_MKI,   19, "duplicate MKI value")                               \
     X(TOO_MANY_KEYS,   20, "too many key-params")                               \
-    X(BAD_KDR,         21, "KDR is not a number 0..24")                         \
+    X(BAD_KDR,         21, "KDR is not a number 1..24")                         \
     X(BAD_FEC_ORDER,   22, "FEC_ORDER is not FEC_SRTP or SRTP_FEC")             \
     X(BAD_FEC_KEY,     23, "FEC_KEY key-params are invalid")                    \
     X(BAD_WSH,         24, "WSH is not a number >= 64")                         \

@@ -171,6 +171,8 @@ static const struct {
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|1:1;inline:" RFC_KEY "|2:2", SDES_CA_MKI_LEN_MISMATCH},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|2^20|7:2;inline:" RFC_KEY "|7:2", SDES_CA_DUPLICATE_MKI},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=25", SDES_CA_BAD_KDR},
+    {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=0", SDES_CA_BAD_KDR},
+    {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=05", SDES_CA_BAD_KDR},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=", SDES_CA_BAD_KDR},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=100", SDES_CA_BAD_KDR},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " FEC_ORDER=BOTH", SDES_CA_BAD_FEC_ORDER},
@@ -293,7 +295,7 @@ static void test_roundtrip_random(void)
             }
         }
         a.has_kdr = rand() % 2;
-        a.kdr = (uint8_t)(rand() % 25);
+        a.kdr = (uint8_t)(rand() % 24 + 1); /* RFC 4568 §6.3.1: 1..24 */
         a.unencrypted_srtcp = rand() % 2;
         a.wsh = rand() % 2 ? 64 + (uint32_t)rand() % 1000 : 0;
         char buf[1024];
