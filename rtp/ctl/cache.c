@@ -4,9 +4,12 @@
  * nonce set that refuses replayed authenticated requests. Both are bounded
  * rings (entries expire oldest first, no per-entry timers); the reply cache
  * is scanned linearly (4096 entries), the nonce set has a hash index.
+ * Replies may carry secrets (srtpd's `state` returns the SIP side's keys),
+ * so a cached reply is wiped when it expires, is replaced or freed.
  */
 #include "ctl/ng.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +27,18 @@ struct ctl_cache {
     size_t capacity, next, count;
     int64_t ttl_ms;
 };
+
+/* Wipes and frees one entry's reply. */
+static void ctl_cache_drop(ctl_cache *c, ctl_cache_ent *e)
+{
+    if (!e->reply)
+        return;
+    OPENSSL_cleanse(e->reply, e->reply_len);
+    free(e->reply);
+    e->reply = NULL;
+    e->reply_len = 0;
+    c->count--;
+}
 
 ctl_cache *ctl_cache_new(size_t capacity, int64_t ttl_ms)
 {
@@ -47,7 +62,7 @@ void ctl_cache_free(ctl_cache *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->capacity; i++)
-        free(c->ents[i].reply);
+        ctl_cache_drop(c, &c->ents[i]);
     free(c->ents);
     free(c);
 }
@@ -58,7 +73,9 @@ int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len,
 {
     for (size_t i = 0; i < c->capacity; i++) {
         ctl_cache_ent *e = &c->ents[i];
-        if (!e->reply || e->expires_ms <= now_ms || e->cookie_len != cookie_len ||
+        if (e->reply && e->expires_ms <= now_ms)
+            ctl_cache_drop(c, e); /* the scan doubles as expiry */
+        if (!e->reply || e->cookie_len != cookie_len ||
             memcmp(e->cookie, cookie, cookie_len) != 0)
             continue;
         if (memcmp(e->digest, digest, 32) != 0)
@@ -81,9 +98,7 @@ bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len,
         return false;
     memcpy(copy, reply, reply_len);
     ctl_cache_ent *e = &c->ents[c->next];
-    if (e->reply)
-        c->count--;
-    free(e->reply);
+    ctl_cache_drop(c, e);
     memcpy(e->cookie, cookie, cookie_len);
     e->cookie_len = cookie_len;
     memcpy(e->digest, digest, 32);
@@ -93,6 +108,13 @@ bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len,
     c->next = (c->next + 1) % c->capacity;
     c->count++;
     return true;
+}
+
+void ctl_cache_expire(ctl_cache *c, int64_t now_ms)
+{
+    for (size_t i = 0; i < c->capacity; i++)
+        if (c->ents[i].reply && c->ents[i].expires_ms <= now_ms)
+            ctl_cache_drop(c, &c->ents[i]);
 }
 
 size_t ctl_cache_count(const ctl_cache *c)

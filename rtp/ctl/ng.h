@@ -72,6 +72,9 @@ int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len,
 bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len,
                      const uint8_t digest[32], const char *reply, size_t reply_len,
                      int64_t now_ms);
+/* Wipes and frees every expired reply (lookups also expire what they scan;
+ * this is for a server with no traffic). */
+void ctl_cache_expire(ctl_cache *c, int64_t now_ms);
 size_t ctl_cache_count(const ctl_cache *c);
 
 /* Nonces seen within the authentication window (server side). Bounded:

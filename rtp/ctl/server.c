@@ -94,6 +94,11 @@ static int64_t ctl_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void ctl_server_expire(ctl_server *s)
+{
+    ctl_cache_expire(s->cache, ctl_mono_ms());
+}
+
 /* An error reply without running a handler. */
 static void ctl_error_body(ctl_benc *w, const char *why)
 {
@@ -206,7 +211,10 @@ void ctl_server_poll(ctl_server *s)
         ctl_server_handle(s, s->in, (size_t)n, &reply, &rlen);
         if (rlen && flen > sizeof(sa_family_t))
             sendto(s->fd, reply, rlen, MSG_DONTWAIT, (struct sockaddr *)&from, flen);
-        /* Requests carry master keys: wipe them once handled. */
+        /* Requests carry master keys, some replies the SIP side's state:
+         * wipe both once handled (the cache keeps its own copy). */
         OPENSSL_cleanse(s->in, (size_t)n);
+        if (rlen && reply == s->out)
+            OPENSSL_cleanse(s->out, rlen);
     }
 }

@@ -45,6 +45,9 @@ void ctl_server_poll(ctl_server *s);
 void ctl_server_handle(ctl_server *s, const char *msg, size_t len, const char **reply,
                        size_t *reply_len);
 const ctl_server_stats *ctl_server_get_stats(const ctl_server *s);
+/* Wipes cached replies whose time is up (call about once a second: replies
+ * can carry secrets, e.g. srtpd's `state`). */
+void ctl_server_expire(ctl_server *s);
 /* Allowed clock skew in seconds (default CTL_AUTH_SKEW_S). */
 void ctl_server_set_skew(ctl_server *s, int64_t skew_s);
 

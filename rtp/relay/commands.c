@@ -2,7 +2,8 @@
  * rtp/relay/commands.c — srtpd's control commands (rtp/PROTOCOL.md): ping,
  * offer / answer / update (allocate ports, set addresses and keys per leg
  * and direction), rekey (add a key with its MKI, switch the send key,
- * retire a key), delete, query, list, statistics, events.
+ * retire a key), delete, query, list, statistics, events, and state (the
+ * SIP side's opaque per-call sdes-state, stored by offer/answer/update).
  *
  * Every command is validated completely (and its SRTP contexts built)
  * before anything changes, so a bad request leaves every call as it was.
@@ -50,6 +51,42 @@ static void relay_unlink(relay_daemon *d, relay_call *call)
             d->ncalls--;
             return;
         }
+    }
+}
+
+/* The optional sdes-state of offer/answer/update, copied out of the request
+ * (the server wipes the request once handled). An empty string means "no
+ * state" (*out NULL). false with an error reply written. */
+static bool relay_state_copy(const ctl_be *n, uint8_t **out, size_t *len, ctl_benc *w)
+{
+    *out = NULL;
+    *len = 0;
+    if (n->type != CTL_BE_STR) {
+        relay_err(w, "sdes-state: want a byte string");
+        return false;
+    }
+    if (n->len > RELAY_SDES_STATE_MAX) {
+        relay_err(w, "sdes-state too large");
+        return false;
+    }
+    if (!n->len)
+        return true;
+    uint8_t *b = malloc(n->len);
+    if (!b) {
+        relay_err(w, "out of memory");
+        return false;
+    }
+    memcpy(b, n->s, n->len);
+    *out = b;
+    *len = n->len;
+    return true;
+}
+
+static void relay_state_drop(uint8_t *b, size_t len)
+{
+    if (b) {
+        OPENSSL_cleanse(b, len);
+        free(b);
     }
 }
 
@@ -174,6 +211,17 @@ static void relay_write_local(relay_daemon *d, ctl_benc *w, const relay_stream *
     ctl_benc_end(w);
 }
 
+/* "streams": the local side of every stream (offer/answer/update, state). */
+static void relay_write_streams(relay_daemon *d, ctl_benc *w, const relay_call *call)
+{
+    ctl_benc_cstr(w, "streams");
+    ctl_benc_list(w);
+    for (int i = 0; i < RELAY_MAX_STREAMS; i++)
+        if (call->streams[i])
+            relay_write_local(d, w, call->streams[i]);
+    ctl_benc_end(w);
+}
+
 /* ---- commands ---- */
 
 void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const char *why)
@@ -219,6 +267,7 @@ void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const cha
         ctl_benc_end(w);
     relay_unlink(d, call);
     d->calls_deleted++;
+    relay_call_set_state(call, NULL, 0); /* wipes the SIP side's state */
     free(call);
 }
 
@@ -233,9 +282,25 @@ static void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be
         relay_err(w, "unknown call-id");
         return;
     }
+    /* The SIP side's state is checked first and stored only when the rest
+     * of the request succeeded. */
+    uint8_t *state = NULL;
+    size_t state_len = 0;
+    const ctl_be *stn = ctl_be_get(doc, req, "sdes-state");
+    if (stn && !relay_state_copy(stn, &state, &state_len, w))
+        return;
     const ctl_be *streams = ctl_be_get(doc, req, "streams");
+    if (!streams && stn && call) {
+        /* Only the state changes; media stays as it is. */
+        relay_call_set_state(call, state, state_len);
+        relay_log(RELAY_LOG_INFO, "call %s: %s, sdes-state only", call->id, cmd);
+        ctl_benc_kv_cstr(w, "result", "ok");
+        relay_write_streams(d, w, call);
+        return;
+    }
     if (!streams || streams->type != CTL_BE_LIST || streams->len == 0 ||
         streams->len > RELAY_MAX_STREAMS) {
+        relay_state_drop(state, state_len);
         relay_err(w, "streams: want a list of 1..16 stream dictionaries");
         return;
     }
@@ -245,6 +310,7 @@ static void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be
     relay_stream *fresh[RELAY_MAX_STREAMS] = {0};
     size_t n = 0;
     if (!u) {
+        relay_state_drop(state, state_len);
         relay_err(w, "out of memory");
         return;
     }
@@ -323,14 +389,11 @@ static void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be
         d->ncalls++;
         d->calls_created++;
     }
+    if (stn)
+        relay_call_set_state(call, state, state_len);
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
-    ctl_benc_cstr(w, "streams");
-    ctl_benc_list(w);
-    for (int i = 0; i < RELAY_MAX_STREAMS; i++)
-        if (call->streams[i])
-            relay_write_local(d, w, call->streams[i]);
-    ctl_benc_end(w);
+    relay_write_streams(d, w, call);
     free(u);
     return;
 fail:
@@ -341,6 +404,7 @@ fail:
             relay_stream_close(fresh[k]);
     }
     free(u);
+    relay_state_drop(state, state_len);
     if (created)
         free(call);
     RELAY_LOG_LIMITED(RELAY_LOG_WARN, 10, "call %s: %s refused: %s", call_id, cmd, why);
@@ -559,6 +623,20 @@ static void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call)
     free(snap);
 }
 
+/* state: what a restarted SIP side needs to continue the call — its own
+ * sdes-state (absent when none was stored) and the local side of every
+ * stream, as offer/answer return it. Only over the control channel, which
+ * is local or authenticated (rtp/PROTOCOL.md "Authentication"). */
+static void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call)
+{
+    ctl_benc_kv_cstr(w, "call-id", call->id);
+    ctl_benc_kv_int(w, "created-ms-ago", relay_now_ms() - call->created_ms);
+    ctl_benc_kv_cstr(w, "result", "ok");
+    if (call->sdes_state)
+        ctl_benc_kv_str(w, "sdes-state", call->sdes_state, call->sdes_state_len);
+    relay_write_streams(d, w, call);
+}
+
 static void relay_cmd_list(relay_daemon *d, ctl_benc *w)
 {
     ctl_benc_cstr(w, "calls");
@@ -700,7 +778,8 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
         return;
     }
     bool known = !strcmp(cmd, "offer") || !strcmp(cmd, "answer") || !strcmp(cmd, "update") ||
-                 !strcmp(cmd, "rekey") || !strcmp(cmd, "delete") || !strcmp(cmd, "query");
+                 !strcmp(cmd, "rekey") || !strcmp(cmd, "delete") || !strcmp(cmd, "query") ||
+                 !strcmp(cmd, "state");
     if (!known) {
         relay_err(w, "unknown command");
         return;
@@ -722,6 +801,8 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
         relay_cmd_rekey(d, doc, req, w, call);
     else if (!strcmp(cmd, "query"))
         relay_cmd_query(d, w, call);
+    else if (!strcmp(cmd, "state"))
+        relay_cmd_state(d, w, call);
     else {
         ctl_benc_kv_cstr(w, "call-id", call_id);
         ctl_benc_kv_cstr(w, "result", "ok");

@@ -170,6 +170,9 @@ bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u
                             char *why, size_t whylen)
 {
     memset(u, 0, sizeof(*u));
+    /* A leg a request leaves out is still created on the IPv4 interface
+     * when its stream is new (and a later address must match that). */
+    u->family = AF_INET;
     if (!l)
         return true;
     u->present = true;

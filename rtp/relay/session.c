@@ -1,12 +1,13 @@
 /*
  * rtp/relay/session.c — building a leg's SRTP contexts from the key specs
  * that arrive over the control protocol (suite, MKI length, session
- * parameters of RFC 4568 §6.3, master keys with MKI and lifetime), and the
- * names of the drop counters.
+ * parameters of RFC 4568 §6.3, master keys with MKI and lifetime), the
+ * call's opaque sdes-state, and the names of the drop counters.
  */
 #include "relay/session.h"
 
 #include <openssl/crypto.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *relay_drop_name(relay_drop d)
@@ -63,4 +64,14 @@ sg_status relay_crypto_build(const relay_crypto_spec *spec, sg_srtp_dir dir,
 void relay_crypto_spec_wipe(relay_crypto_spec *spec)
 {
     OPENSSL_cleanse(spec->keys, sizeof(spec->keys));
+}
+
+void relay_call_set_state(relay_call *call, uint8_t *buf, size_t len)
+{
+    if (call->sdes_state) {
+        OPENSSL_cleanse(call->sdes_state, call->sdes_state_len);
+        free(call->sdes_state);
+    }
+    call->sdes_state = buf;
+    call->sdes_state_len = buf ? len : 0;
 }

@@ -22,6 +22,10 @@
 
 #define RELAY_MAX_STREAMS  16
 #define RELAY_CALLID_MAX   256
+/* Largest sdes-state a call may hold (rtp/PROTOCOL.md "sdes-state"): the
+ * SDES engine's packed state is < 1 KiB for ordinary calls; the bound keeps
+ * a client from parking arbitrary memory in the relay. */
+#define RELAY_SDES_STATE_MAX 4096
 
 /* Why a packet was dropped: one counter each, per leg (receive side). */
 #define RELAY_DROP_MAP(X)                                                  \
@@ -115,6 +119,11 @@ struct relay_call {
     relay_stream *streams[RELAY_MAX_STREAMS];
     int worker;
     int64_t created_ms;
+    /* The SIP side's opaque per-call state (it holds SRTP keys): stored so
+     * a restarted Kamailio loses no call; never logged or listed, wiped
+     * when replaced and when the call goes. Control thread only. */
+    uint8_t *sdes_state;
+    size_t sdes_state_len;
     relay_call *next;
 };
 
@@ -122,6 +131,10 @@ struct relay_call {
  * *out is NULL and *why names the failing step. */
 sg_status relay_crypto_build(const relay_crypto_spec *spec, sg_srtp_dir dir,
                              sg_srtp_ctx **out, const char **why);
+
+/* Replaces the call's sdes-state with buf (the call takes ownership of a
+ * malloc'd buffer; NULL = none); the old one is wiped and freed. */
+void relay_call_set_state(relay_call *call, uint8_t *buf, size_t len);
 
 /* Wipes the keys in a spec. */
 void relay_crypto_spec_wipe(relay_crypto_spec *spec);

@@ -187,6 +187,8 @@ int main(int argc, char **argv)
         }
         if (relay_now_ms() >= next_hk) {
             relay_housekeeping(&d);
+            for (int i = 0; i < d.cfg.nlisten; i++)
+                ctl_server_expire(srv[i]); /* cached `state` replies hold keys */
             next_hk = relay_now_ms() + 1000;
         }
     }

@@ -3,7 +3,8 @@
  * command and bad input through the daemon, ng retransmission, the unix
  * control socket, srtpctl (tables, --json, rekey, delete, errors),
  * authentication with a shared secret, configuration refusals, media
- * timeout; SIGTERM exits cleanly.
+ * timeout, the SIP side's sdes-state (store, replace, return, bounds,
+ * gone with the call, never in other output); SIGTERM exits cleanly.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -97,6 +98,220 @@ static void test_control_commands(void)
     CHECK_EQ(ru_int(r, "streams.0.a.rtp-in"), 5);
     r = cmd_call("delete", c.id);
     CHECK(r && !ru_ok(r));
+    call_teardown(&c);
+}
+
+/* ---- sdes-state (rtp/PROTOCOL.md "state") ---- */
+
+/* A binary state: a printable marker (to look for in other output), then
+ * every byte value bencode or C strings could trip on (NUL, 'e', ':'). */
+#define ST_MARK "SG-STATE-MARK-"
+static size_t st_make(uint8_t *out, size_t len, unsigned seed)
+{
+    size_t m = strlen(ST_MARK);
+    memcpy(out, ST_MARK, m < len ? m : len);
+    for (size_t i = m; i < len; i++)
+        out[i] = (uint8_t)((i * 131u + seed * 7u) ^ (i >> 3));
+    if (len > m + 3) {
+        out[m] = 0;
+        out[m + 1] = 'e';
+        out[m + 2] = ':';
+    }
+    return len;
+}
+
+/* cmd for id with an sdes-state (st NULL: none; stlen 0 with st: the empty
+ * string) and, when with_stream, streams [{"index": 0}] (plus leg b's
+ * address for an answer). */
+static const ctl_be *st_req(const char *cmd, const char *id, const uint8_t *st, size_t stlen,
+                            bool with_stream)
+{
+    static char buf[16384];
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "call-id", id);
+    ctl_benc_kv_cstr(&w, "command", cmd);
+    if (st)
+        ctl_benc_kv_str(&w, "sdes-state", st, stlen);
+    if (with_stream) {
+        ctl_benc_cstr(&w, "streams");
+        ctl_benc_list(&w);
+        ctl_benc_dict(&w);
+        if (!strcmp(cmd, "answer")) {
+            ctl_benc_cstr(&w, "b");
+            ctl_benc_dict(&w);
+            ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
+            ctl_benc_kv_int(&w, "port", 40000);
+            ctl_benc_end(&w);
+        }
+        ctl_benc_kv_int(&w, "index", 0);
+        ctl_benc_end(&w);
+        ctl_benc_end(&w);
+    }
+    ctl_benc_end(&w);
+    if (!ctl_benc_ok(&w))
+        return NULL;
+    return ru_call(&D, buf, w.len);
+}
+
+/* The stored state of id equals st[0..len) (len 0: no sdes-state key). */
+static bool st_is(const char *id, const uint8_t *st, size_t len)
+{
+    const ctl_be *r = cmd_call("state", id);
+    if (!r || !ru_ok(r) || !ctl_be_str_eq(ctl_be_get(&ru_doc, r, "call-id"), id))
+        return false;
+    const ctl_be *v = ctl_be_get(&ru_doc, r, "sdes-state");
+    if (!len)
+        return v == NULL;
+    return v && v->type == CTL_BE_STR && v->len == len && memcmp(v->s, st, len) == 0;
+}
+
+static bool reason_is(const ctl_be *r, const char *why)
+{
+    return r && !ru_ok(r) && ctl_be_str_eq(ctl_be_get(&ru_doc, r, "error-reason"), why);
+}
+
+/* offer stores, answer replaces, update without streams replaces and
+ * leaves media alone; state returns it with the local ports offer gave. */
+static void test_state_store_replace(void)
+{
+    static uint8_t s1[300], s2[4096], s3[77];
+    st_make(s1, sizeof(s1), 1);
+    st_make(s2, sizeof(s2), 2);
+    st_make(s3, sizeof(s3), 3);
+    const char *id = "state-1@test";
+    const ctl_be *r = st_req("offer", id, s1, sizeof(s1), true);
+    CHECK(r && ru_ok(r));
+    int64_t a_port = ru_int(r, "streams.0.a.port"), b_port = ru_int(r, "streams.0.b.port");
+    CHECK(a_port > 0 && b_port > 0);
+    CHECK(st_is(id, s1, sizeof(s1)));
+    /* state also gives what the SIP side needs to write SDP again. */
+    r = cmd_call("state", id);
+    CHECK_EQ(ru_int(r, "streams.0.a.port"), a_port);
+    CHECK_EQ(ru_int(r, "streams.0.b.port"), b_port);
+    CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.address"), "127.0.0.1"));
+    CHECK(ctl_be_str_eq(ru_path(r, "streams.0.b.transport"), "RTP"));
+    /* answer replaces it (exactly the maximum size is accepted). */
+    r = st_req("answer", id, s2, sizeof(s2), true);
+    CHECK(r && ru_ok(r));
+    CHECK(st_is(id, s2, sizeof(s2)));
+    /* A request without sdes-state keeps it. */
+    r = st_req("update", id, NULL, 0, true);
+    CHECK(r && ru_ok(r));
+    CHECK(st_is(id, s2, sizeof(s2)));
+    /* update with only sdes-state: replaces it, media untouched. */
+    r = st_req("update", id, s3, sizeof(s3), false);
+    CHECK(r && ru_ok(r));
+    CHECK_EQ(ru_int(r, "streams.0.a.port"), a_port);
+    CHECK(st_is(id, s3, sizeof(s3)));
+    /* A refused request changes no state either. */
+    r = st_req("update", id, s1, sizeof(s1), false);
+    CHECK(r && ru_ok(r));
+    char bad[256];
+    int n = snprintf(bad, sizeof(bad),
+                     "d7:call-id%zu:%s7:command6:update10:sdes-state3:xyz7:streamsld5:indexi99eeee",
+                     strlen(id), id);
+    r = ru_call(&D, bad, (size_t)n);
+    CHECK(r && !ru_ok(r));
+    CHECK(st_is(id, s1, sizeof(s1)));
+    /* The empty string removes it. */
+    r = st_req("update", id, s1, 0, false);
+    CHECK(r && ru_ok(r));
+    CHECK(st_is(id, NULL, 0));
+    r = cmd_call("delete", id);
+    CHECK(r && ru_ok(r));
+}
+
+/* Too large, wrong type, unknown call: clear errors, nothing changes. */
+static void test_state_errors(void)
+{
+    static uint8_t big[4097], s1[64];
+    st_make(big, sizeof(big), 9);
+    st_make(s1, sizeof(s1), 10);
+    const char *id = "state-2@test";
+    /* An offer with a too-large state creates no call. */
+    CHECK(reason_is(st_req("offer", id, big, sizeof(big), true), "sdes-state too large"));
+    CHECK(reason_is(cmd_call("state", id), "unknown call-id"));
+    CHECK(ru_ok(st_req("offer", id, s1, sizeof(s1), true)));
+    CHECK(reason_is(st_req("update", id, big, sizeof(big), false), "sdes-state too large"));
+    CHECK(reason_is(st_req("answer", id, big, sizeof(big), true), "sdes-state too large"));
+    CHECK(st_is(id, s1, sizeof(s1)));
+    char req[256];
+    int n = snprintf(req, sizeof(req), "d7:call-id%zu:%s7:command6:update10:sdes-statei5ee",
+                     strlen(id), id);
+    CHECK(reason_is(ru_call(&D, req, (size_t)n), "sdes-state: want a byte string"));
+    CHECK(st_is(id, s1, sizeof(s1)));
+    /* Unknown calls: state, state-only update/answer; an offer needs
+     * streams to create a call. */
+    CHECK(reason_is(cmd_call("state", "no-such@test"), "unknown call-id"));
+    CHECK(reason_is(st_req("update", "no-such@test", s1, sizeof(s1), false), "unknown call-id"));
+    CHECK(reason_is(st_req("answer", "no-such@test", s1, sizeof(s1), false), "unknown call-id"));
+    const ctl_be *r = st_req("offer", "no-such@test", s1, sizeof(s1), false);
+    CHECK(r && !ru_ok(r));
+    CHECK(reason_is(cmd_call("state", "no-such@test"), "unknown call-id"));
+    CHECK(reason_is(cmd_call("state", NULL), "call-id: missing, empty, too long or not a string"));
+    CHECK(ru_ok(cmd_call("delete", id)));
+}
+
+/* Gone with the call: after delete, state says unknown call-id, and a new
+ * call with the same call-id starts without one. */
+static void test_state_delete(void)
+{
+    uint8_t s1[200];
+    st_make(s1, sizeof(s1), 20);
+    const char *id = "state-3@test";
+    CHECK(ru_ok(st_req("offer", id, s1, sizeof(s1), true)));
+    CHECK(st_is(id, s1, sizeof(s1)));
+    CHECK(ru_ok(cmd_call("delete", id)));
+    CHECK(reason_is(cmd_call("state", id), "unknown call-id"));
+    CHECK(ru_ok(st_req("offer", id, NULL, 0, true)));
+    CHECK(st_is(id, NULL, 0));
+    CHECK(ru_ok(cmd_call("delete", id)));
+}
+
+static int srtpctl(char *out, size_t cap, const char *args);
+
+/* The state never shows outside `state`: not in list, query, statistics,
+ * events, offer/answer replies, srtpctl's tables or --json, or the log;
+ * a state-only update leaves a live SRTP call's media as it was. */
+static void test_state_not_elsewhere(void)
+{
+    static char out[65536];
+    static uint8_t s1[512];
+    st_make(s1, sizeof(s1), 30);
+    const size_t ml = strlen(ST_MARK);
+    tcall c;
+    CHECK(call_setup(&c, sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), true, false, 1));
+    CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x51, 1, 5, 0), 5);
+    const ctl_be *r = st_req("update", c.id, s1, sizeof(s1), false);
+    CHECK(r && ru_ok(r));
+    CHECK_MSG(!memmem(r->raw, r->raw_len, ST_MARK, ml), "state in the update reply");
+    CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x51, 6, 5, 0), 5);
+    static const char *cmds[] = {"list", "statistics", "events", "query"};
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        r = cmd_call(cmds[i], i == 3 ? c.id : NULL);
+        CHECK(r && ru_ok(r));
+        CHECK_MSG(!memmem(r->raw, r->raw_len, ST_MARK, ml), "state in the %s reply", cmds[i]);
+    }
+    char args[160];
+    const char *tools[] = {"list", "--json list", "stats", "--json stats", "query",
+                           "--json query"};
+    for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+        bool with_id = strstr(tools[i], "query") != NULL;
+        snprintf(args, sizeof(args), "%s %s", tools[i], with_id ? c.id : "");
+        CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+        CHECK_MSG(!strstr(out, ST_MARK), "state in srtpctl %s", args);
+    }
+    /* The only way out is the state command. */
+    CHECK(st_is(c.id, s1, sizeof(s1)));
+    CHECK(ru_ok(cmd_call("delete", c.id)));
+    FILE *f = fopen(D.log, "r");
+    CHECK(f);
+    size_t n = fread(out, 1, sizeof(out) - 1, f);
+    fclose(f);
+    CHECK(n > 0);
+    CHECK_MSG(!memmem(out, n, ST_MARK, ml), "state in the log");
     call_teardown(&c);
 }
 
@@ -194,6 +409,9 @@ static void test_media_timeout(void)
     bool ok = call_setup(&c, sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), false, false, 0);
     const ctl_be *r = NULL;
     if (ok) {
+        uint8_t st[100];
+        st_make(st, sizeof(st), 40);
+        ok = ru_ok(st_req("update", c.id, st, sizeof(st), false)) && st_is(c.id, st, sizeof(st));
         /* Garbage sprayed at the call's port does not keep it alive. */
         for (int i = 0; i < 13; i++) {
             ru_send(c.A.rtp, c.a_port, "\x80\x00\x00", 3);
@@ -201,7 +419,7 @@ static void test_media_timeout(void)
         }
         r = cmd_call("query", c.id);
     }
-    bool gone = r && !ru_ok(r);
+    bool gone = r && !ru_ok(r) && reason_is(cmd_call("state", c.id), "unknown call-id");
     bool event = false;
     r = cmd_call("events", NULL);
     for (const ctl_be *e = ctl_be_first(&ru_doc, ru_path(r, "events")); e; e = ctl_be_next(&ru_doc, e))
@@ -336,6 +554,10 @@ int main(void)
     RUN(test_control_commands);
     RUN(test_srtpctl);
     RUN(test_retransmission);
+    RUN(test_state_store_replace);
+    RUN(test_state_errors);
+    RUN(test_state_delete);
+    RUN(test_state_not_elsewhere);
     RUN(test_unix_control_socket);
     RUN(test_auth_daemon);
     RUN(test_config_refusals);
