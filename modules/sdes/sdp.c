@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static bool is_digit(char c)
 {
@@ -24,6 +25,15 @@ static bool line_starts(const char *p, size_t n, const char *lit)
 {
     size_t l = strlen(lit);
     return n >= l && memcmp(p, lit, l) == 0;
+}
+
+/* "a=crypto:" in any case. Peers such as FreeSWITCH and Asterisk match the
+ * attribute name without regard to case, so "a=CRYPTO:" carries a key to
+ * them; the engine owns every such line (strips or replaces it) so no key
+ * crosses the edge unseen. The codec accepts the prefix in any case too. */
+static bool is_crypto_attr(const char *p, size_t n)
+{
+    return n >= 9 && p[0] == 'a' && p[1] == '=' && strncasecmp(p + 2, "crypto:", 7) == 0;
 }
 
 /* c=<nettype> <addrtype> <address>[/ttl[/n]] */
@@ -202,7 +212,7 @@ sdes_sdp_status sdes_sdp_parse(const char *body, size_t len, sdes_sdp *s,
                     m->dir = d;
                 else
                     s->dir = d;
-            } else if (line_starts(p, n, "a=crypto:")) {
+            } else if (is_crypto_attr(p, n)) {
                 int *cnt = m ? &m->n_crypto : &s->n_sess_crypto;
                 if (*cnt == SDES_SDP_MAX_CRYPTO) {
                     *err_line = i + 1;

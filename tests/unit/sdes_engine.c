@@ -617,6 +617,41 @@ static void test_multipart(void)
     sdes_result_free(&r);
 }
 
+/* Review finding: an a=crypto line written with another case ("a=CRYPTO:",
+ * "a=Crypto:") is still an a=crypto attribute to peers that match names
+ * without regard to case (FreeSWITCH, Asterisk), so the engine must own it
+ * too: outside passthrough its key must not cross the edge, and it counts
+ * as the offer's crypto. */
+static void test_crypto_name_case(void)
+{
+    static sdes_state st;
+    static sdes_result r;
+    static const char up[] =
+        "v=0\r\no=ua 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+        "m=audio 5000 RTP/SAVP 0\r\n"
+        "a=CRYPTO:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"
+        "a=Crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "\r\n";
+    static const sdes_mode modes[] = {SDES_MODE_REKEY, SDES_MODE_DECRYPT};
+    setup_relays("192.0.2.1", 20000);
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        sdes_state_init(&st);
+        CHECK_EQ(offer(modes[i], NULL, up, &st, &r), SDES_REJ_OK);
+        CHECK_MSG(!strstr(r.body, KEY30), "mode %s: peer key crossed the edge:\n%s",
+                  sdes_mode_name(modes[i]), r.body);
+        CHECK(r.media[0].a_rx.srtp);
+        CHECK_EQ(r.media[0].a_rx.tag, 1);
+        sdes_result_free(&r);
+    }
+    /* ENCRYPT: the offerer's (odd-case) line is removed like any other. */
+    static const char plain[] =
+        "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 5000 RTP/AVP 0\r\n"
+        "a=CRYPTO:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n";
+    sdes_state_init(&st);
+    CHECK_EQ(offer(SDES_MODE_ENCRYPT, NULL, plain, &st, &r), SDES_REJ_OK);
+    CHECK(!strstr(r.body, KEY30));
+    sdes_result_free(&r);
+}
+
 int main(void)
 {
     RUN(test_encrypt_flow);
@@ -632,5 +667,6 @@ int main(void)
     RUN(test_policy_text);
     RUN(test_multipart);
     RUN(test_decrypt_reoffer_rekey);
+    RUN(test_crypto_name_case);
     return check_summary("sdes_engine");
 }
