@@ -550,6 +550,9 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
         memset(c, 0, offsetof(oa_ctx, next));
         memset(&c->attr, 0, sizeof c->attr);
         c->rnd.used = c->rnd.len = 0;
+        /* Read at `out` to bound the wipe of next.media: an early rejection
+         * (bad body, no state) must not read it uninitialised. */
+        c->next.n_media = 0;
     }
     if (!c) {
         res->code = SDES_REJ_ALLOC;
