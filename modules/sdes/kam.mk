@@ -15,7 +15,7 @@ KAM_SO    := $(BUILD)/sdes.so
 KAM_GLUE_SRCS := modules/sdes/sdes_mod.c modules/sdes/kam_body.c \
                  modules/sdes/kam_relay.c modules/sdes/kam_result.c
 KAM_PURE_SRCS := modules/sdes/kam_flags.c modules/sdes/kam_relayspec.c \
-                 modules/sdes/kam_engine.c
+                 modules/sdes/kam_engine.c modules/sdes/kam_audit.c
 KAM_GLUE_OBJS := $(patsubst %.c,$(BUILD)/obj/kam/%.o,$(KAM_GLUE_SRCS))
 
 ifneq ($(wildcard $(KAM_TREE)/src/config.mak),)

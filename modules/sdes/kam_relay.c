@@ -16,6 +16,8 @@
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
+#include "sdes/kam_audit.h"
+
 #include "ctl/bencode.h"
 #include "ctl/client.h"
 #include "ctl/ng.h"
@@ -214,6 +216,48 @@ void sdes_kam_relay_ping_all(void)
         else if (!ok && (was_up || !was_checked))
             LM_WARN("relay %s is down: %s\n", e->spec.text, err);
     }
+}
+
+int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap,
+                          char *err, size_t errlen)
+{
+    char body[512], e[200];
+    ctl_benc w;
+    int answered = 0;
+
+    if (audit_cap)
+        audit[0] = '\0';
+    if (n_table == 0) {
+        snprintf(err, errlen, "no relay configured");
+        return -1;
+    }
+    ctl_benc_init(&w, body, sizeof(body));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_str(&w, "call-id", call_id, len);
+    ctl_benc_kv_cstr(&w, "command", "delete");
+    ctl_benc_end(&w);
+    if (!ctl_benc_ok(&w)) {
+        snprintf(err, errlen, "Call-ID too long for a control request");
+        return -1;
+    }
+    snprintf(err, errlen, "no relay answered");
+    for (int i = 0; i < n_table; i++) {
+        const ctl_be *root = NULL;
+        if (table[i].checked && !table[i].up)
+            continue; /* known down: the health pings will say when it is back */
+        if (call(i, body, w.len, &root, e, sizeof(e)) < 0) {
+            snprintf(err, errlen, "relay %s: %s", table[i].spec.text, e);
+            continue;
+        }
+        answered++;
+        const ctl_be *res = ctl_be_get(doc, root, "result");
+        if (res && ctl_be_str_eq(res, "ok")) {
+            sdes_kam_audit_format(doc, root, audit, audit_cap);
+            return 1;
+        }
+        /* "unknown call-id": another relay may hold it. */
+    }
+    return answered ? 0 : -1;
 }
 
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)

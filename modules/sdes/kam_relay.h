@@ -35,6 +35,13 @@ void sdes_kam_relay_destroy(void);
 /* Number of configured relays. */
 int sdes_kam_relay_count(void);
 
+/* srtpd "delete" for a call on whichever relay holds it (relays known to
+ * be down are skipped); audit gets the call's audit line (kam_audit.h).
+ * Returns 1 deleted, 0 no relay holds the call, -1 no relay answered (err
+ * says why). */
+int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap,
+                          char *err, size_t errlen);
+
 /* RPC sdes.relays. */
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx);
 

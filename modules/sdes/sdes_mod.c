@@ -12,11 +12,13 @@
  * RPC and statistics are real. Rewriting SDP and creating calls in srtpd
  * need the engine's offer/answer state kept with the call (in srtpd: see
  * README "Next: the call path"); that is not wired yet, so
- * sdes_offer/answer/rekey/delete return SDES_RC_UNAVAILABLE (-5) with a
- * reason after their checks, never a pretend success.
+ * sdes_offer/answer/rekey return SDES_RC_UNAVAILABLE (-5) with a
+ * reason after their checks, never a pretend success. sdes_delete is live:
+ * srtpd deletes the call and its final statistics make the audit line.
  *
  * Return codes (Kamailio: positive = true, 0 would stop the script):
  *    1 success
+ *    2 sdes_delete: no relay holds this call (nothing to do)
  *   -1 SDES_RC_ERROR        bad flags at run time, internal error
  *   -2 SDES_RC_POLICY       policy rejected the SDP (answer 488 $sdes(reason))
  *   -3 SDES_RC_RELAY        no relay answered
@@ -45,6 +47,7 @@
 MODULE_VERSION
 
 #define SDES_RC_OK 1
+#define SDES_RC_NOTHING 2 /* sdes_delete: no relay holds this call */
 #define SDES_RC_ERROR (-1)
 #define SDES_RC_POLICY (-2)
 #define SDES_RC_RELAY (-3)
@@ -269,8 +272,8 @@ static int mod_init(void)
     }
     sdes_kam_flags_format(&defaults, buf, sizeof(buf));
     LM_INFO("sdes: defaults %s; %d relay(s), pinged every %ds; policy checks by the SDES"
-            " engine; SDP rewrite and srtpd call control not wired yet: offer/answer/rekey/"
-            "delete return %d\n",
+            " engine; SDP rewrite and srtpd call setup not wired yet: offer/answer/rekey"
+            " return %d\n",
             buf, sdes_kam_relay_count(), p_ping_interval, SDES_RC_UNAVAILABLE);
     return 0;
 }
@@ -338,6 +341,25 @@ static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, con
                 rc == SDES_RC_POLICY ? st_rejected : rc == SDES_RC_BAD_SDP ? st_bad_sdp : NULL);
 }
 
+/* End of call: srtpd deletes it and returns its final statistics, which
+ * become the audit line (suites, MKIs, packets, drops; never keys). A call
+ * no relay holds (never anchored, or already gone) is not an error. */
+static int delete_call(sip_msg_t *msg)
+{
+    char audit[1024], err[200];
+    str cid = call_id(msg);
+    int r = sdes_kam_relay_delete(cid.s, (size_t)cid.len, audit, sizeof(audit), err,
+                                  sizeof(err));
+    if (r > 0) {
+        LM_NOTICE("sdes audit: Call-ID %.*s: %s\n", cid.len, cid.s, audit);
+        return sdes_kam_result_set(SDES_RC_OK, NULL);
+    }
+    if (r == 0)
+        return sdes_kam_result_set(SDES_RC_NOTHING, "no relay holds this call");
+    sdes_kam_result_set(SDES_RC_RELAY, "%s", err);
+    return fail(msg, OP_DELETE, SDES_RC_RELAY, st_relay_errors);
+}
+
 /* Modes whose incoming offer is the SRTP side, so the policy judges it
  * (encrypt and osrtp take a plain offer by design). */
 static int offer_side_is_srtp(const sdes_kam_flags *f)
@@ -370,12 +392,8 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
         }
     }
 
-    if (op == OP_DELETE) {
-        sdes_kam_result_set(SDES_RC_UNAVAILABLE,
-                            "sdes_delete: srtpd call control is not wired into this sdes.so "
-                            "yet");
-        return fail(msg, op, SDES_RC_UNAVAILABLE, st_unavailable);
-    }
+    if (op == OP_DELETE)
+        return delete_call(msg);
 
     switch (sdes_kam_body_sdp(msg, &body, &why)) {
     case SDES_KAM_BODY_OK:

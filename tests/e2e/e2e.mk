@@ -19,7 +19,8 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
 # The module glue's Kamailio-free parsers, as a unit test (also under asan).
 KAM_PARSE_TEST := $(BUILD)/tests/kam_parse_test
 $(KAM_PARSE_TEST): $(call objs,tests/e2e/kam_parse_test.c modules/sdes/kam_flags.c \
-                     modules/sdes/kam_relayspec.c modules/sdes/kam_engine.c) $(SDES_LIB) $(SRTP_LIB)
+                     modules/sdes/kam_relayspec.c modules/sdes/kam_engine.c \
+                     modules/sdes/kam_audit.c) $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto
 UNIT_TESTS += $(KAM_PARSE_TEST)

@@ -2,7 +2,8 @@
  * tests/e2e/kam_parse_test.c — unit tests of sdes.so's Kamailio-free
  * parsers: the cfg-function flag strings (modules/sdes/kam_flags.c) and
  * the "relay" module parameter (modules/sdes/kam_relayspec.c), and the
- * flags-to-engine bridge (modules/sdes/kam_engine.c). Lives with
+ * flags-to-engine bridge (modules/sdes/kam_engine.c) and the audit line
+ * (modules/sdes/kam_audit.c). Lives with
  * the e2e tests because it belongs to the module glue; runs as a unit test
  * (and under ASan/UBSan with `make asan`).
  */
@@ -10,6 +11,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
+#include "sdes/kam_audit.h"
 #include "sdes/kam_engine.h"
 #include "sdes/kam_flags.h"
 #include "sdes/kam_relayspec.h"
@@ -270,6 +272,33 @@ static void test_engine_check(void)
              SDES_REJ_BAD_PARAM);
 }
 
+/* srtpd's reply to "delete" (rtp/PROTOCOL.md), bencoded: an SRTP leg with
+ * two MKIs received and drops, a plain leg. */
+static const char delete_reply[] =
+    "d7:call-id2:c16:result2:ok7:streamsld1:ad5:dropsd4:authi2e6:replayi0e11:unknown-mkii1ee4:recvd4:keysld11:fingerprint8:276fadfc3:mkii1e7:mki-leni1eed11:fingerprint8:0badf00d3:mkii2e7:mki-leni1eee5:suite23:AES_CM_128_HMAC_SHA1_80e6:rtp-ini150e7:rtp-outi148e4:sendd4:keysld11:fingerprint8:111111113:mkii0e7:mki-leni0eee5:suite16:AEAD_AES_256_GCMe9:transport4:SRTPe1:bd5:dropsd4:authi0ee6:rtp-ini148e7:rtp-outi147e9:transport3:RTPe5:indexi0eeee";
+
+static void test_audit_line(void)
+{
+    static ctl_be_doc doc;
+    char line[512];
+    const ctl_be *root = ctl_be_decode(&doc, delete_reply, strlen(delete_reply));
+    CHECK(root != NULL);
+    CHECK_EQ(sdes_kam_audit_format(&doc, root, line, sizeof(line)), 1);
+    CHECK_STR_EQ(line, "m=0 a:SRTP recv=AES_CM_128_HMAC_SHA1_80/mki1,2 send=AEAD_AES_256_GCM "
+                       "in=150 out=148 drops=auth:2,unknown-mki:1 b:RTP in=148 out=147 drops=0");
+    /* Cut short but terminated; no fingerprint or key text ever copied. */
+    char small[20];
+    sdes_kam_audit_format(&doc, root, small, sizeof(small));
+    CHECK_EQ(strlen(small), sizeof(small) - 1);
+    CHECK(strstr(line, "276fadfc") == NULL);
+    /* No streams. */
+    static const char empty[] = "d6:result2:oke";
+    root = ctl_be_decode(&doc, empty, strlen(empty));
+    CHECK(root != NULL);
+    CHECK_EQ(sdes_kam_audit_format(&doc, root, line, sizeof(line)), 0);
+    CHECK_STR_EQ(line, "no streams");
+}
+
 int main(void)
 {
     RUN(test_flags_full);
@@ -282,5 +311,6 @@ int main(void)
     RUN(test_relay_rejections);
     RUN(test_engine_policy_mapping);
     RUN(test_engine_check);
+    RUN(test_audit_line);
     return check_summary("kam_parse");
 }

@@ -3,7 +3,8 @@
 # with relay A (srtpd) and relay B (nothing there) pinged every second over
 # the control protocol, sdes.relays shows A up and B down; stopping srtpd
 # turns A down, starting it again brings A back up; sdes.list shows the
-# calls srtpd holds (one created here with a raw ng "offer").
+# calls srtpd holds (one created here with a raw ng "offer"); a BYE's
+# sdes_delete deletes it in srtpd and logs the audit line.
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-relays
 need "$E2E_BUILD/sdes.so" "the Kamailio module"
@@ -66,8 +67,31 @@ L=$(kam_rpc sdes.list)
 check "sdes.list shows the call srtpd holds" grep -q "call-id: e2e-list-123" <<<"$L"
 check "sdes.list names the relay and stream count" bash -c "grep -q 'relay: $A' <<<'$L' && grep -q 'streams: 1' <<<'$L'"
 
+# sdes_delete on a BYE: srtpd deletes the call, the audit line is logged.
+bye() { # CALL-ID: a BYE to Kamailio; prints the reply's status line
+  python3 - "$KAM_PORT" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5); s.bind(("127.0.0.1", 0))
+p = s.getsockname()[1]
+msg = ("BYE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s\r\n"
+       "From: <sip:alice@127.0.0.1>;tag=1\r\nTo: <sip:bob@127.0.0.1>;tag=2\r\nCall-ID: %s\r\n"
+       "CSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n") % (p, sys.argv[2].replace("-", ""), sys.argv[2])
+s.sendto(msg.encode(), ("127.0.0.1", int(sys.argv[1])))
+print(s.recv(65535).decode("latin-1").split("\r\n")[0])
+PY
+}
+R1=$(bye e2e-list-123)
+check "sdes_delete on BYE deleted the call in srtpd (rc 1)" grep -q "SIP/2.0 200 sdes_delete rc=1" <<<"$R1"
+check "audit line logged: stream, legs, packets, drops, no keys" grep -q \
+  "sdes audit: Call-ID e2e-list-123: m=0 a:RTP in=0 out=0 drops=0 b:RTP in=0 out=0 drops=0" "$KAM_LOG"
+check "the call is gone from srtpd" bash -c "! kamcmd -s 'unix:$WORK/run/kamailio_ctl' sdes.list 2>&1 | grep -q e2e-list-123"
+R2=$(bye e2e-list-123)
+check "sdes_delete of a call no relay holds: rc 2, not an error" grep -q "SIP/2.0 200 sdes_delete rc=2 no relay holds this call" <<<"$R2"
+
 srtpd_stop
 check "relay A goes down when srtpd stops" wait_state "$A" down
+R3=$(bye e2e-list-456)
+check "sdes_delete with no relay answering: rc -3 with the reason" grep -q "SIP/2.0 200 sdes_delete rc=-3 " <<<"$R3"
 check "sdes.list says no relay answered" bash -c "kamcmd -s 'unix:$WORK/run/kamailio_ctl' sdes.list 2>&1 | grep -q '503'"
 check "srtpd starts again" srtpd_start
 check "relay A comes back up" wait_state "$A" up
@@ -75,6 +99,6 @@ check "Kamailio still running" kam_alive
 kam_stop
 srtpd_stop
 if [ "$E2E_FAIL" != 0 ]; then
-  echo "$R_LAST"; echo "$L"; cat "$WORK/offer.out"; grep -E "sdes|relay" "$KAM_LOG" | tail -20
+  echo "$L"; echo "$R1 / ${R2:-} / ${R3:-}"; cat "$WORK/offer.out"; grep -E "sdes|relay" "$KAM_LOG" | tail -20
 fi
 summary
