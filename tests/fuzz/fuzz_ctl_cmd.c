@@ -2,7 +2,9 @@
  * tests/fuzz/fuzz_ctl_cmd.c — libFuzzer target for srtpd's command decoder:
  * each input is one control datagram handed to the real command handler
  * (rtp/relay/commands.c) of an in-process daemon with one worker thread,
- * through the real ctl server (framing, bencode, reply cache). Offers
+ * through the real ctl server (framing, bencode, reply cache). An input
+ * may hold up to 8 datagrams separated by FZ_SEP, so a sequence (offer,
+ * then update / state / rekey / delete on that call) is reachable. Offers
  * allocate real sockets on 127.0.0.1; every call is deleted after each
  * input so state cannot grow. Any crash, leak or sanitizer report is a bug;
  * so is a reply that does not decode.
@@ -16,6 +18,9 @@
 #include "ctl/server.h"
 #include "relay/daemon.h"
 #include "relay/log.h"
+
+#define FZ_SEP "\n--\n"
+#define FZ_MAX_MSGS 8
 
 static relay_daemon d;
 static ctl_server *srv;
@@ -42,15 +47,13 @@ static void fz_init(void)
     srv = ctl_server_new(-1, NULL, 0, relay_cmd_handle, &d);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One datagram: a fresh cookie, then the bytes. */
+static void fz_one(const uint8_t *data, size_t size)
 {
-    if (!srv)
-        fz_init();
-    /* Frame the input as a request unless it already has a cookie. */
     static char msg[CTL_MAX_MSG];
     static unsigned long n_in;
     if (size > CTL_MAX_MSG - 24)
-        return 0;
+        return;
     int hl = snprintf(msg, sizeof(msg), "f%lu ", ++n_in);
     memcpy(msg + hl, data, size);
     const char *reply;
@@ -60,6 +63,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *sp = memchr(reply, ' ', rl);
         if (!sp || !ctl_be_decode(&rdoc, sp + 1, rl - (size_t)(sp + 1 - reply)))
             __builtin_trap();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!srv)
+        fz_init();
+    const size_t sl = sizeof(FZ_SEP) - 1;
+    for (int k = 0; k < FZ_MAX_MSGS && size; k++) {
+        const uint8_t *e = k + 1 < FZ_MAX_MSGS ? memmem(data, size, FZ_SEP, sl) : NULL;
+        size_t n = e ? (size_t)(e - data) : size;
+        fz_one(data, n);
+        data += e ? n + sl : n;
+        size -= e ? n + sl : n;
     }
     relay_housekeeping(&d);
     relay_delete_all(&d);
