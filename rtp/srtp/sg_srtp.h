@@ -48,7 +48,9 @@ typedef enum sg_srtp_dir {
 
 typedef enum sg_roc_policy {
     SG_ROC_KEEP = 0,  /* a new master key continues the stream's ROC (RFC 3711) */
-    SG_ROC_RESET = 1, /* a switch to a new key restarts ROC at 0 (some peers) */
+    SG_ROC_RESET = 1, /* a switch to a new key restarts ROC at 0 (some peers);
+                       * the receiver then refuses packets under older keys
+                       * (REPLAY_OLD): their replay window is gone */
 } sg_roc_policy;
 
 typedef struct sg_srtp_params {

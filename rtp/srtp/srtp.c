@@ -249,6 +249,11 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
      * last one starts the index afresh at ROC 0. */
     bool reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init &&
                  k->gen > sm->rtp_gen;
+    /* ...and the reset cleared the window that recorded the packets of the
+     * older keys, whose index space restarted: one of them cannot be told
+     * from its replay any more (§3.3.2), so it is refused. */
+    if (!fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init && k->gen < sm->rtp_gen)
+        return SG_REPLAY_OLD;
     sg_replay est = sm->rtp;
     if (reset || fresh)
         est.init = false;

@@ -432,6 +432,42 @@ static void test_roc_reset_policy(void)
     tu_close(&t);
 }
 
+/* Review finding: with SG_ROC_RESET the switch to a newer key clears the
+ * stream's replay window (the index restarts), but packets under the older
+ * key are still accepted by MKI. A packet the receiver already accepted
+ * under the old key, replayed after the switch, must still be a replay
+ * (RFC 3711 §3.3.2: the receiver never accepts a packet twice). */
+static void test_roc_reset_no_replay_of_old_key(void)
+{
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), .mki_len = 1,
+                        .roc_policy = SG_ROC_RESET};
+    tu_pair t;
+    CHECK_EQ(tu_open(&t, &p, 2), 0);
+    uint8_t k[32], sl[14], m1[4], pkt[100], prot[150], out[150], saved[10][150];
+    size_t saved_len[10], pl, ol;
+    tu_key(1, k, sl, m1);
+    for (unsigned i = 0; i < 10; i++) {
+        size_t len = tu_rtp(pkt, 1, (uint16_t)(100 + i), 20, 0, 0);
+        CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, saved[i], sizeof saved[i], &saved_len[i]), SG_OK);
+        CHECK_EQ(sg_srtp_unprotect(t.rx, saved[i], saved_len[i], out, sizeof out, &ol), SG_OK);
+    }
+    CHECK_EQ(sg_srtp_use_key(t.tx, m1, 1), SG_OK);
+    for (unsigned i = 0; i < 5; i++) {
+        size_t len = tu_rtp(pkt, 1, (uint16_t)(110 + i), 20, 0, 0);
+        CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+        CHECK_EQ(sg_srtp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_OK);
+    }
+    for (unsigned i = 0; i < 10; i++) {
+        sg_status st = sg_srtp_unprotect(t.rx, saved[i], saved_len[i], out, sizeof out, &ol);
+        CHECK_MSG(st != SG_OK, "old-key packet seq %u replayed after a ROC reset: accepted", 100 + i);
+    }
+    /* The new key's stream is unharmed. */
+    size_t len = tu_rtp(pkt, 1, 115, 20, 0, 0);
+    CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    CHECK_EQ(sg_srtp_unprotect(t.rx, prot, pl, out, sizeof out, &ol), SG_OK);
+    tu_close(&t);
+}
+
 /* The SRTCP index never wraps (RFC 3711 §3.4, §9.2): a stream whose index
  * reached 2^31 - 1 refuses further SRTCP with KEY_EXPIRED; other SSRCs go
  * on. (The index is set through the internal stream state: 2^31 packets
@@ -618,6 +654,7 @@ int main(void)
     RUN(test_auto_switch);
     RUN(test_hitless_switch_and_retire);
     RUN(test_roc_reset_policy);
+    RUN(test_roc_reset_no_replay_of_old_key);
     RUN(test_srtcp_index_exhaustion);
     RUN(test_evict_lru);
     RUN(test_bad_params);
