@@ -122,7 +122,8 @@ sg_status sg_srtp_retire_key(sg_srtp_ctx *ctx, const uint8_t *mki, size_t mki_le
  * BUFFER_SMALL, NO_KEY, KEY_EXPIRED, TOO_MANY_SSRC, CRYPTO; REPLAY when this
  * index was already protected (a second encryption would reuse keystream,
  * RFC 3711 §9.1; libsrtp2 refuses too) and REPLAY_OLD when it is behind the
- * window or would need a ROC below 0 (Appendix A estimate: the sender keeps
+ * window, would need a ROC below 0, or (SG_ROC_RESET) the send key is older
+ * than the stream's last one (Appendix A estimate: the sender keeps
  * the receiver's estimate so a relay may forward reordered packets).
  * Layout: header | payload | MKI | tag; AEAD (GCM): header | payload | tag |
  * MKI (RFC 7714 §8, as libsrtp2). */

@@ -158,7 +158,12 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     /* ROC policy on a key switch: SG_ROC_RESET starts the index afresh
      * at ROC 0 under the new key. */
     bool reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init &&
-                 sm->rtp_gen != k->gen;
+                 sm->rtp_gen < k->gen;
+    /* Back to an older key: restarting its index at ROC 0 would reuse
+     * indices it already encrypted under (§9.1), and the receiver refuses
+     * older keys after a reset anyway. */
+    if (!fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init && k->gen < sm->rtp_gen)
+        return SG_REPLAY_OLD;
     sg_replay est = sm->rtp;
     if (reset || fresh)
         est.init = false;

@@ -468,6 +468,34 @@ static void test_roc_reset_no_replay_of_old_key(void)
     tu_close(&t);
 }
 
+/* Review finding: with SG_ROC_RESET, moving the send key back to an older
+ * key restarted that key's index at ROC 0, where it had already encrypted
+ * (here it ran past a wrap, so every ROC-0 index was used): the same
+ * keystream twice (RFC 3711 §9.1). The sender must refuse. */
+static void test_roc_reset_no_keystream_reuse(void)
+{
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), .mki_len = 1,
+                        .roc_policy = SG_ROC_RESET};
+    tu_pair t;
+    CHECK_EQ(tu_open(&t, &p, 2), 0);
+    uint8_t k[32], sl[14], m0[4], m1[4], pkt[100], prot[150];
+    size_t pl, len;
+    tu_key(0, k, sl, m0);
+    tu_key(1, k, sl, m1);
+    for (unsigned i = 0; i < 10; i++) { /* key 0 over a wrap: ROC 0 and 1 */
+        len = tu_rtp(pkt, 1, (uint16_t)(65530 + i), 20, 0, 0);
+        CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    }
+    CHECK_EQ(sg_srtp_use_key(t.tx, m1, 1), SG_OK);
+    len = tu_rtp(pkt, 1, 4, 20, 0, 0);
+    CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
+    CHECK_EQ(sg_srtp_use_key(t.tx, m0, 1), SG_OK);
+    len = tu_rtp(pkt, 1, 65531, 20, 0, 0); /* index (0, 65531) was used under key 0 */
+    sg_status st = sg_srtp_protect(t.tx, pkt, len, prot, sizeof prot, &pl);
+    CHECK_MSG(st != SG_OK, "protect under an older key after a ROC reset reused an index");
+    tu_close(&t);
+}
+
 /* The SRTCP index never wraps (RFC 3711 §3.4, §9.2): a stream whose index
  * reached 2^31 - 1 refuses further SRTCP with KEY_EXPIRED; other SSRCs go
  * on. (The index is set through the internal stream state: 2^31 packets
@@ -655,6 +683,7 @@ int main(void)
     RUN(test_hitless_switch_and_retire);
     RUN(test_roc_reset_policy);
     RUN(test_roc_reset_no_replay_of_old_key);
+    RUN(test_roc_reset_no_keystream_reuse);
     RUN(test_srtcp_index_exhaustion);
     RUN(test_evict_lru);
     RUN(test_bad_params);
