@@ -170,6 +170,10 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
         const sdes_relay *r = (size_t)i < n_relays ? &relays[i] : NULL;
         if (!pm->touch) {
             int cj = 0;
+            /* The line after which a kept session c= goes: i= if there is
+             * one (RFC 4566 §5 order m, i, c), else m=. */
+            int c_after = m->m_line + 1 < m->end && sdes_sdp_line_ptr(s, m->m_line + 1)[0] == 'i'
+                              ? m->m_line + 1 : m->m_line;
             for (int li = m->m_line; li < m->end; li++) {
                 if (cj < m->n_crypto && li == m->crypto_lines[cj]) {
                     cj++;
@@ -179,7 +183,7 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
                 put_line(&o, s, li);
                 /* An active stream we leave alone keeps its old address
                  * when the session c= moved to the relay. */
-                if (li == m->m_line && sess_addr && m->conn.line < 0 && m->port != 0) {
+                if (li == c_after && sess_addr && m->conn.line < 0 && m->port != 0) {
                     put(&o, sdes_sdp_line_ptr(s, s->conn.line), s->lines[s->conn.line].len);
                     crlf(&o);
                 }

@@ -652,6 +652,27 @@ static void test_crypto_name_case(void)
     sdes_result_free(&r);
 }
 
+/* Review finding: a stream left alone keeps the session c= it relied on
+ * when the session c= moves to the relay; that c= must follow the stream's
+ * i= line (RFC 4566 §5 order: m=, i=, c=, b=, k=, a=), as it does for a
+ * touched stream. */
+static void test_untouched_c_after_i(void)
+{
+    static sdes_state st;
+    static sdes_result r;
+    static const char sdp[] =
+        "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+        "m=audio 5000 RTP/AVP 0\r\n"
+        "m=application 5002 UDP/BFCP *\r\ni=floor control\r\na=floorctrl:c-only\r\n";
+    setup_relays("192.0.2.1", 20000);
+    sdes_state_init(&st);
+    CHECK_EQ(offer(SDES_MODE_ENCRYPT, NULL, sdp, &st, &r), SDES_REJ_OK);
+    CHECK_MSG(strstr(r.body, "m=application 5002 UDP/BFCP *\r\ni=floor control\r\n"
+                             "c=IN IP4 198.51.100.7\r\na=floorctrl:c-only\r\n"),
+              "c= not after i=:\n%s", r.body);
+    sdes_result_free(&r);
+}
+
 int main(void)
 {
     RUN(test_encrypt_flow);
@@ -668,5 +689,6 @@ int main(void)
     RUN(test_multipart);
     RUN(test_decrypt_reoffer_rekey);
     RUN(test_crypto_name_case);
+    RUN(test_untouched_c_after_i);
     return check_summary("sdes_engine");
 }
