@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -101,7 +102,8 @@ static bool crypto_line(const char *l)
 {
     if (!*l || *l == '#' || *l == '\r' || *l == '\n')
         return false;
-    if (strncmp(l, "a=crypto:", 9) == 0)
+    /* The attribute name in any case, as the SDES engine reads it. */
+    if (strncasecmp(l, "a=crypto:", 9) == 0)
         return true;
     return !(islower((unsigned char)l[0]) && l[1] == '=');
 }

@@ -35,6 +35,16 @@ static void test_crypto_file(void)
     int rc = run(d);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
     CHECK(same_bytes(pin, pdec));
+    /* The attribute name in another case is still a=crypto (as the SDES
+     * engine reads it), not an SDP line to skip. */
+    f = fopen(psdp, "w");
+    CHECK(f != NULL);
+    fprintf(f, "v=0\r\na=CRYPTO:%s\r\na=Crypto:%s\r\na=crypto:3 %s\r\n",
+            line_text[0] + strlen("a=crypto:"), line_text[1], line_text[2]);
+    fclose(f);
+    rc = run(d);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
+    CHECK(same_bytes(pin, pdec));
     f = fopen(psdp, "w");
     CHECK(f != NULL);
     fprintf(f, "# keys\n%s\nAES_CM_128_HMAC_SHA1_80 inline:%.*s!!\n", line_text[0], 38, b64[0]);
