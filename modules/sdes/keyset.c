@@ -152,7 +152,10 @@ void sdes_keyset_from_attr(const sdes_crypto_attr *a, sdes_keyset *out)
     out->unencrypted_srtp = a->unencrypted_srtp;
     out->unencrypted_srtcp = a->unencrypted_srtcp;
     out->unauthenticated_srtp = a->unauthenticated_srtp;
-    out->wsh = a->wsh;
+    /* WSH is a hint (RFC 4568 §6.3.7) with no upper bound; the keyset is
+     * one sg_srtp context's parameters, whose window stops at
+     * SG_SRTP_MAX_WINDOW, so a larger hint must not fail the call. */
+    out->wsh = a->wsh > SG_SRTP_MAX_WINDOW ? SG_SRTP_MAX_WINDOW : a->wsh;
 }
 
 bool sdes_keyset_format(const sdes_keyset *k, char *buf, size_t cap, size_t *len)

@@ -673,6 +673,25 @@ static void test_untouched_c_after_i(void)
     sdes_result_free(&r);
 }
 
+/* Review finding: WSH= is the peer's window size hint (RFC 4568 §6.3.7),
+ * any number >= 64; the keyset hands it on as the relay context's replay
+ * window, which sg_srtp takes only up to SG_SRTP_MAX_WINDOW (a larger one
+ * made srtpd refuse the whole call). The hint is capped there. */
+static void test_wsh_capped(void)
+{
+    static sdes_state st;
+    static sdes_result r;
+    static const char sdp[] =
+        "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 5000 RTP/SAVP 0\r\n"
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 " WSH=1000000\r\n";
+    setup_relays("192.0.2.1", 20000);
+    sdes_state_init(&st);
+    CHECK_EQ(offer(SDES_MODE_DECRYPT, NULL, sdp, &st, &r), SDES_REJ_OK);
+    CHECK(r.media[0].a_rx.srtp);
+    CHECK_EQ(r.media[0].a_rx.wsh, SG_SRTP_MAX_WINDOW);
+    sdes_result_free(&r);
+}
+
 int main(void)
 {
     RUN(test_encrypt_flow);
@@ -690,5 +709,6 @@ int main(void)
     RUN(test_decrypt_reoffer_rekey);
     RUN(test_crypto_name_case);
     RUN(test_untouched_c_after_i);
+    RUN(test_wsh_capped);
     return check_summary("sdes_engine");
 }
