@@ -248,6 +248,10 @@ const char *sdes_policy_check(const sdes_policy *p, const sdes_crypto_attr *a)
         return "UNENCRYPTED_SRTP/SRTCP forbidden by policy";
     if (p->forbid_unauthenticated && a->unauthenticated_srtp)
         return "UNAUTHENTICATED_SRTP forbidden by policy";
+    /* RFC 7714: AEAD always authenticates; the relay's SRTP context
+     * refuses the combination, so the line is unusable whatever the policy. */
+    if (a->unauthenticated_srtp && a->suite->cipher == SG_CIPHER_AES_GCM)
+        return "UNAUTHENTICATED_SRTP with an AEAD suite";
     if (a->n_fec_keys || a->fec_order != SDES_FEC_NONE)
         return "FEC_ORDER/FEC_KEY not supported by the relay";
     if (a->n_keys > SDES_MAX_DIR_KEYS)

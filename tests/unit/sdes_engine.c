@@ -692,6 +692,29 @@ static void test_wsh_capped(void)
     sdes_result_free(&r);
 }
 
+/* Review finding: an AEAD (GCM) line with UNAUTHENTICATED_SRTP passed the
+ * policy when allow=unauthenticated, but sg_srtp refuses that context
+ * (RFC 7714: AEAD always authenticates), so srtpd would fail the call. The
+ * line is unusable and stripped like any other; a usable one still wins. */
+static void test_gcm_unauthenticated_unusable(void)
+{
+    static sdes_state st;
+    static sdes_result r;
+    sdes_policy p;
+    sdes_policy_default(&p);
+    CHECK_EQ(sdes_policy_parse("allow=unauthenticated,suites=AEAD_AES_128_GCM:"
+                               "AES_CM_128_HMAC_SHA1_80", &p, NULL, 0), 0);
+    static const char sdp[] =
+        "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 5000 RTP/SAVP 0\r\n"
+        "a=crypto:1 AEAD_AES_128_GCM inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHA== UNAUTHENTICATED_SRTP\r\n"
+        "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n";
+    setup_relays("192.0.2.1", 20000);
+    sdes_state_init(&st);
+    CHECK_EQ(offer(SDES_MODE_DECRYPT, &p, sdp, &st, &r), SDES_REJ_OK);
+    CHECK_EQ(r.media[0].a_rx.tag, 2);
+    sdes_result_free(&r);
+}
+
 int main(void)
 {
     RUN(test_encrypt_flow);
@@ -710,5 +733,6 @@ int main(void)
     RUN(test_crypto_name_case);
     RUN(test_untouched_c_after_i);
     RUN(test_wsh_capped);
+    RUN(test_gcm_unauthenticated_unusable);
     return check_summary("sdes_engine");
 }
