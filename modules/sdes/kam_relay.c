@@ -260,6 +260,92 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
     return answered ? 0 : -1;
 }
 
+int sdes_kam_relay_pick(unsigned long tried)
+{
+    unsigned long total = 0, r;
+    for (int i = 0; i < n_table; i++)
+        if (!(tried & (1ul << i)) && !(table[i].checked && !table[i].up))
+            total += table[i].spec.weight;
+    if (!total)
+        return -1;
+    r = (unsigned long)random() % total;
+    for (int i = 0; i < n_table; i++) {
+        if ((tried & (1ul << i)) || (table[i].checked && !table[i].up))
+            continue;
+        if (r < table[i].spec.weight)
+            return i;
+        r -= table[i].spec.weight;
+    }
+    return -1;
+}
+
+const char *sdes_kam_relay_name(int i)
+{
+    return i >= 0 && i < n_table ? table[i].spec.text : "-";
+}
+
+int sdes_kam_relay_send(int i, const char *body, size_t len, const ctl_be_doc **d,
+                        const ctl_be **root, char *err, size_t errlen)
+{
+    const ctl_be *res;
+    if (i < 0 || i >= n_table) {
+        snprintf(err, errlen, "no such relay");
+        return -1;
+    }
+    if (call(i, body, len, root, err, errlen) < 0) {
+        if (!table[i].checked || table[i].up)
+            LM_WARN("relay %s is down: %s\n", table[i].spec.text, err);
+        table[i].failures++;
+        table[i].up = 0;
+        table[i].checked = 1;
+        return -1;
+    }
+    *d = doc;
+    res = ctl_be_get(doc, *root, "result");
+    if (res && ctl_be_str_eq(res, "ok"))
+        return 0;
+    if (!ctl_be_get_cstr(doc, *root, "error-reason", err, errlen))
+        snprintf(err, errlen, "relay answered without a result");
+    return 1;
+}
+
+int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d,
+                        const ctl_be **root, char *err, size_t errlen)
+{
+    char body[512], e[200];
+    ctl_benc w;
+    int answered = 0;
+
+    if (n_table == 0) {
+        snprintf(err, errlen, "no relay configured");
+        return -1;
+    }
+    ctl_benc_init(&w, body, sizeof(body));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_str(&w, "call-id", call_id, len);
+    ctl_benc_kv_cstr(&w, "command", "state");
+    ctl_benc_end(&w);
+    if (!ctl_benc_ok(&w)) {
+        snprintf(err, errlen, "Call-ID too long for a control request");
+        return -1;
+    }
+    snprintf(err, errlen, "no relay answered");
+    for (int i = 0; i < n_table; i++) {
+        if (table[i].checked && !table[i].up)
+            continue;
+        int r = sdes_kam_relay_send(i, body, w.len, d, root, e, sizeof(e));
+        if (r < 0) {
+            snprintf(err, errlen, "relay %s: %s", table[i].spec.text, e);
+            continue;
+        }
+        answered++;
+        if (r == 0)
+            return i;
+        /* "unknown call-id": another relay may hold it. */
+    }
+    return answered ? -2 : -1;
+}
+
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)
 {
     void *th;

@@ -7,13 +7,17 @@
  * (rtp/ctl client, ng "ping") every ping_interval seconds; a relay that
  * does not answer within timeout_ms (plus retries) is marked down, one that
  * answers again is up. sdes.relays shows the state ("unchecked" until the
- * first round), answers/failures and the last round-trip time. Choosing a
- * relay per call (weights, failover) happens once offers reach srtpd.
+ * first round), answers/failures and the last round-trip time. A new call
+ * goes to a relay chosen by weight among those not known to be down; when
+ * it does not answer, the next one is tried (failover). Later requests for
+ * the call find its relay again by asking each relay for the call's
+ * "state" (no per-call state in Kamailio).
  */
 #ifndef SDESGATE_SDES_KAM_RELAY_H
 #define SDESGATE_SDES_KAM_RELAY_H
 
 #include "core/rpc.h"
+#include "ctl/bencode.h"
 #include "sdes/kam_relayspec.h"
 
 /* Module-parameter callback for "relay": one or more specs separated by
@@ -41,6 +45,28 @@ int sdes_kam_relay_count(void);
  * says why). */
 int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap,
                           char *err, size_t errlen);
+
+/* A relay for a new call: random in proportion to the weights among the
+ * relays not known to be down and not in the tried bit set (bit i = relay
+ * i). Returns the index, or -1 when none is left. */
+int sdes_kam_relay_pick(unsigned long tried);
+
+/* The relay's canonical text ("udp:127.0.0.1:2223"). */
+const char *sdes_kam_relay_name(int i);
+
+/* One request to relay i. *doc and *root: the decoded reply (valid until this
+ * process's next request). Returns 0 when the result is "ok", 1 when the
+ * relay answered "error" (err = its error-reason), -1 when it did not
+ * answer (err says why; the relay is marked down until a ping answers). */
+int sdes_kam_relay_send(int i, const char *body, size_t len, const ctl_be_doc **doc,
+                        const ctl_be **root, char *err, size_t errlen);
+
+/* Which relay holds this call: srtpd "state" on each relay in order (down
+ * ones skipped). Returns the relay index with the state reply in
+ * *doc and *root, -2 when the relays that answered do not know the call, -1
+ * when none answered (err says why). */
+int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **doc,
+                        const ctl_be **root, char *err, size_t errlen);
 
 /* RPC sdes.relays. */
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx);

@@ -52,6 +52,11 @@ void sdes_kam_result_suite(const char *suite)
     snprintf(cur.suite, sizeof(cur.suite), "%s", suite ? suite : "");
 }
 
+void sdes_kam_result_mode(const char *mode)
+{
+    snprintf(cur.mode, sizeof(cur.mode), "%s", mode ? mode : "");
+}
+
 const char *sdes_kam_result_reason(void)
 {
     return cur.reason;

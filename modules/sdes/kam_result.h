@@ -19,6 +19,8 @@ void sdes_kam_result_begin(sip_msg_t *msg, const char *mode);
 /* Records rc and a reason (printf-style, may be NULL) and returns rc. */
 int sdes_kam_result_set(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sdes_kam_result_suite(const char *suite);
+/* The mode the call actually ran with (a re-offer keeps the call's). */
+void sdes_kam_result_mode(const char *mode);
 const char *sdes_kam_result_reason(void);
 
 int sdes_kam_pv_parse_name(pv_spec_t *sp, str *in);

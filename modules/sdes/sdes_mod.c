@@ -5,25 +5,25 @@
  * calls. It negotiates SDES (RFC 4568) keys through the SDES engine and
  * pushes them to srtpd over the control protocol.
  *
- * State of this build (see README "Kamailio module (sdes.so)"): flags,
- * relay list, SDP body checks (Kamailio's parser), policy decisions by the
- * SDES engine (sdes_check, and sdes_offer's check of an SRTP-side offer),
- * relay health pings and sdes.list over the control protocol, $sdes(...),
- * RPC and statistics are real. Rewriting SDP and creating calls in srtpd
- * need the engine's offer/answer state kept with the call (in srtpd: see
- * README "Next: the call path"); that is not wired yet, so
- * sdes_offer/answer/rekey return SDES_RC_UNAVAILABLE (-5) with a
- * reason after their checks, never a pretend success. sdes_delete is live:
- * srtpd deletes the call and its final statistics make the audit line.
+ * State of this build (see README "Kamailio module (sdes.so)"): the call
+ * path is wired (kam_call.c): sdes_offer/sdes_rekey run the SDES engine on
+ * the offer, create or update the call in srtpd (relay chosen by weight,
+ * failover to the next one), store the engine state there and rewrite the
+ * body with lumps; sdes_answer does the same for the answer; sdes_delete
+ * deletes the call and logs the audit line. Flags, relay list, SDP body
+ * checks (Kamailio's parser), policy decisions, health pings, $sdes(...),
+ * RPC, statistics and KEMI are all live. sdes.rekey over RPC is not: it
+ * would need Kamailio to originate a re-INVITE (501).
  *
  * Return codes (Kamailio: positive = true, 0 would stop the script):
  *    1 success
  *    2 sdes_delete: no relay holds this call (nothing to do)
- *   -1 SDES_RC_ERROR        bad flags at run time, internal error
+ *   -1 SDES_RC_ERROR        bad flags at run time, internal error, call
+ *                           not found for an answer, relay refused
  *   -2 SDES_RC_POLICY       policy rejected the SDP (answer 488 $sdes(reason))
  *   -3 SDES_RC_RELAY        no relay answered
  *   -4 SDES_RC_BAD_SDP      no SDP, not application/sdp, or malformed SDP
- *   -5 SDES_RC_UNAVAILABLE  SDP rewrite / srtpd call control not wired yet
+ *   -5 SDES_RC_UNAVAILABLE  kept for scripts written against earlier builds
  */
 #include <string.h>
 
@@ -39,6 +39,7 @@
 #include "core/timer_proc.h"
 
 #include "sdes/kam_body.h"
+#include "sdes/kam_call.h"
 #include "sdes/kam_engine.h"
 #include "sdes/kam_flags.h"
 #include "sdes/kam_relay.h"
@@ -46,13 +47,6 @@
 
 MODULE_VERSION
 
-#define SDES_RC_OK 1
-#define SDES_RC_NOTHING 2 /* sdes_delete: no relay holds this call */
-#define SDES_RC_ERROR (-1)
-#define SDES_RC_POLICY (-2)
-#define SDES_RC_RELAY (-3)
-#define SDES_RC_BAD_SDP (-4)
-#define SDES_RC_UNAVAILABLE (-5)
 
 typedef enum sdes_op {
     OP_OFFER,
@@ -154,7 +148,8 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 
 /* Calls and rekeying live in srtpd (Kamailio keeps no per-call state, so a
  * restart loses no call). Rekeying a call means new keys in a re-offer,
- * which needs the SDP side wired (see the file comment). */
+ * i.e. a re-INVITE that one of the UAs sends and the script passes through
+ * sdes_rekey(); Kamailio originating one from RPC is not built. */
 static void rpc_rekey(rpc_t *rpc, void *ctx)
 {
     str callid = STR_NULL;
@@ -162,7 +157,8 @@ static void rpc_rekey(rpc_t *rpc, void *ctx)
         rpc->fault(ctx, 400, "Call-ID expected");
         return;
     }
-    rpc->fault(ctx, 501, "sdes.rekey: re-offers with new keys are not wired into this sdes.so yet");
+    rpc->fault(ctx, 501, "sdes.rekey: originating a re-INVITE from RPC is not built; use"
+                          " sdes_rekey() on a re-INVITE in the script");
 }
 
 static void rpc_list(rpc_t *rpc, void *ctx)
@@ -271,10 +267,8 @@ static int mod_init(void)
         return -1;
     }
     sdes_kam_flags_format(&defaults, buf, sizeof(buf));
-    LM_INFO("sdes: defaults %s; %d relay(s), pinged every %ds; policy checks by the SDES"
-            " engine; SDP rewrite and srtpd call setup not wired yet: offer/answer/rekey"
-            " return %d\n",
-            buf, sdes_kam_relay_count(), p_ping_interval, SDES_RC_UNAVAILABLE);
+    LM_INFO("sdes: defaults %s; %d relay(s), pinged every %ds\n", buf,
+            sdes_kam_relay_count(), p_ping_interval);
     return 0;
 }
 
@@ -360,12 +354,21 @@ static int delete_call(sip_msg_t *msg)
     return fail(msg, OP_DELETE, SDES_RC_RELAY, st_relay_errors);
 }
 
-/* Modes whose incoming offer is the SRTP side, so the policy judges it
- * (encrypt and osrtp take a plain offer by design). */
-static int offer_side_is_srtp(const sdes_kam_flags *f)
+/* Counts a completed exchange by the mode the call runs in. */
+static void count_call(sdes_op op, sdes_mode mode, int reoffer)
 {
-    return f->mode == SDES_KAM_MODE_DECRYPT || f->mode == SDES_KAM_MODE_REKEY ||
-           f->mode == SDES_KAM_MODE_PASSTHROUGH;
+    if (op == OP_REKEY) {
+        update_stat(st_rekeyed, 1);
+        return;
+    }
+    if (op != OP_ANSWER || reoffer)
+        return;
+    if (mode == SDES_MODE_DECRYPT)
+        update_stat(st_decrypted, 1);
+    else if (mode == SDES_MODE_REKEY)
+        update_stat(st_rekeyed, 1);
+    else if (mode == SDES_MODE_ENCRYPT || mode == SDES_MODE_OSRTP)
+        update_stat(st_encrypted, 1);
 }
 
 static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
@@ -374,6 +377,8 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
     char err[200];
     str body;
     const char *why;
+    int mode_given, rc, reoffer = 0;
+    sdes_mode mode = SDES_MODE_ENCRYPT;
 
     memset(&f, 0, sizeof(f));
     sdes_kam_result_begin(msg, NULL);
@@ -382,6 +387,7 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
         sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", err);
         return fail(msg, op, SDES_RC_ERROR, NULL);
     }
+    mode_given = (f.set & SDES_KAM_F_MODE) != 0;
     sdes_kam_flags_apply_defaults(&f, &defaults);
     sdes_kam_result_begin(msg, sdes_kam_mode_name(f.mode));
     {
@@ -404,16 +410,22 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
     }
     if (op == OP_CHECK)
         return engine_check(msg, op, &f, &body);
-    if (op == OP_OFFER && offer_side_is_srtp(&f)) {
-        int rc = engine_check(msg, op, &f, &body);
-        if (rc < 0)
-            return rc;
-    }
 
-    sdes_kam_result_set(SDES_RC_UNAVAILABLE,
-                        "%s: SDP rewrite and srtpd control are not wired into this sdes.so yet",
-                        op_names[op]);
-    return fail(msg, op, SDES_RC_UNAVAILABLE, st_unavailable);
+    str cid = call_id(msg);
+    if (op == OP_ANSWER)
+        rc = sdes_kam_call_answer(msg, &f, &body, &cid, &mode);
+    else
+        rc = sdes_kam_call_offer(msg, &f, mode_given, op == OP_REKEY, &body, &cid, &mode,
+                                 &reoffer);
+    sdes_kam_result_mode(sdes_mode_name(mode));
+    if (rc < 0)
+        return fail(msg, op, rc,
+                    rc == SDES_RC_POLICY    ? st_rejected
+                    : rc == SDES_RC_BAD_SDP ? st_bad_sdp
+                    : rc == SDES_RC_RELAY   ? st_relay_errors
+                                            : NULL);
+    count_call(op, mode, reoffer);
+    return rc;
 }
 
 /* ---- cfg wrappers: unpack the fixed-up parameter, call sdes_run ---- */

@@ -1,14 +1,14 @@
 #!/bin/bash
 # tests/e2e/cfg-examples.sh — the cfg/ examples as shipped: `kamailio -c`
 # accepts each, each starts on loopback (module fix-ups run, so flag typos
-# would fail here), answers real INVITEs from the e2e-ua agents with what
-# sdes.so does today, and stops cleanly. Decisions that need no engine are
-# checked for real (the SDES engine judges every offer against the cfg's
-# policy: 488 + the engine's reason; late offers refused by the policy
-# edge); what is not wired yet (SDP rewrite, srtpd) must be an honest 501
-# "not wired into this sdes.so yet", never a pretend success.
-# When the SDES engine and srtpd client are wired in, the 501 cases become
-# full calls with media (issue 5) and this test changes with them.
+# would fail here), answers real INVITEs from the e2e-ua agents, and stops
+# cleanly.
+# No srtpd runs here (the relay address has nothing behind it): policy
+# decisions are checked for real (the SDES engine judges every offer against
+# the cfg's policy: 488 + the engine's reason; late offers refused by the
+# policy edge), and an offer that passes must end in 503 "Media Relay
+# Unreachable" (rc -3), never a pretend success. Full calls through srtpd
+# with media: sdes-call.sh.
 . "$(dirname "$0")/lib.sh"
 e2e_init cfg-examples
 need "$E2E_UA" "the test user agent"
@@ -33,12 +33,12 @@ done
 INSIDE=$(free_udp_port)
 if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   pass "legacy-pbx.cfg starts (outside $KAM_PORT, inside $INSIDE)"
-  ask lp-in "$INSIDE" bob pbx --expect-code 501
-  check "legacy-pbx: PBX offer -> sdes_offer(encrypt) says not wired (501)" \
-    ua_has lp-in "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
-  ask lp-out "$KAM_PORT" pbx phone --expect-code 501
-  check "legacy-pbx: SRTP offer from outside passes the policy, then 501 (not wired)" \
-    ua_has lp-out "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
+  ask lp-in "$INSIDE" bob pbx --expect-code 503
+  check "legacy-pbx: PBX offer -> sdes_offer(encrypt) finds no relay (503)" \
+    ua_has lp-in "final=503 Media Relay Unreachable"
+  ask lp-out "$KAM_PORT" pbx phone --expect-code 503
+  check "legacy-pbx: SRTP offer from outside passes the policy, then 503 (no relay answers)" \
+    ua_has lp-out "final=503 Media Relay Unreachable"
   ask lp-out-plain "$KAM_PORT" pbx pbx --expect-code 488
   check "legacy-pbx: plain offer from outside -> 488 (decrypt require)" \
     ua_has lp-out-plain "final=488 SRTP_REQUIRED: plain RTP but the policy requires SRTP"
@@ -56,15 +56,15 @@ if start cfg/edge-policy.cfg; then
   ask ep-weak "$KAM_PORT" bob phone --suite AES_CM_128_HMAC_SHA1_32 --expect-code 488
   check "edge-policy: strong policy refuses a 32-bit tag with the reason" ua_has ep-weak \
     "final=488 NO_ACCEPTABLE_CRYPTO: no acceptable a=crypto (m=0: suite not allowed by policy)"
-  ask ep-legacy "$KAM_PORT" legacy-bob phone --suite AES_CM_128_HMAC_SHA1_32 --expect-code 501
-  check "edge-policy: per-route policy: legacy-* (require) lets the 32-bit tag pass the check" \
-    ua_has ep-legacy "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
+  ask ep-legacy "$KAM_PORT" legacy-bob phone --suite AES_CM_128_HMAC_SHA1_32 --expect-code 503
+  check "edge-policy: per-route policy: legacy-* (require) lets the 32-bit tag pass the check (503: no relay)" \
+    ua_has ep-legacy "final=503 Media Relay Unreachable"
   ask ep-late "$KAM_PORT" bob pbx --offer-file /dev/null --expect-code 488
   check "edge-policy: late offer refused with reason" \
     ua_has ep-late "final=488 SDP offer with a=crypto required"
-  ask ep-srtp "$KAM_PORT" bob phone --expect-code 501
-  check "edge-policy: strong SRTP offer passes the check, then 501 (not wired)" \
-    ua_has ep-srtp "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
+  ask ep-srtp "$KAM_PORT" bob phone --expect-code 503
+  check "edge-policy: strong SRTP offer passes the check, then 503 (no relay answers)" \
+    ua_has ep-srtp "final=503 Media Relay Unreachable"
   check "edge-policy: Kamailio alive" kam_alive
   kam_stop
 else
@@ -76,9 +76,9 @@ if start cfg/rekey-edge.cfg; then
   pass "rekey-edge.cfg starts"
   ask rk-plain "$KAM_PORT" bob pbx --expect-code 488
   check "rekey-edge: plain offer -> 488 (rekey require)" ua_has rk-plain "final=488 SRTP_REQUIRED: plain RTP but the policy requires SRTP"
-  ask rk-srtp "$KAM_PORT" bob phone --expect-code 501
-  check "rekey-edge: SRTP offer passes the policy, then 501 (not wired)" \
-    ua_has rk-srtp "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
+  ask rk-srtp "$KAM_PORT" bob phone --expect-code 503
+  check "rekey-edge: SRTP offer passes the policy, then 503 (no relay answers)" \
+    ua_has rk-srtp "final=503 Media Relay Unreachable"
   check "rekey-edge: Kamailio alive" kam_alive
   kam_stop
 else

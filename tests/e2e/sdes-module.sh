@@ -12,8 +12,9 @@
 #   - bad input (garbage SDP, non-SDP body, SDP without media, bad runtime
 #     flags) gets a clear reply and log line, Kamailio keeps running and a
 #     plain call afterwards still carries media both ways;
-#   - offer/answer/delete, whose SDP rewrite and srtpd control are not wired
-#     yet, answer -5 with a reason instead of pretending to succeed.
+#   - offer/answer/delete with no srtpd behind the relay address answer -3
+#     (relay unreachable) with a reason instead of pretending to succeed
+#     (calls through a real srtpd: sdes-call.sh).
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-module
 need "$E2E_UA" "the test user agent"
@@ -111,9 +112,9 @@ ua_wait mixed-uas
 check "sdes_check(strong): weak + strong offer passes" ua_ok mixed-uac
 check "... and the accepted suite is the strong one" grep -q "test: strong rc=1 .*suite=AEAD_AES_256_GCM " "$KAM_LOG"
 
-ask offer offer pbx --expect-code 501
-check "sdes_offer: -5 with the reason, not a pretend success" ua_has offer \
-  "final=501 sdes: sdes_offer: SDP rewrite and srtpd control are not wired into this sdes.so yet"
+ask offer offer pbx --expect-code 503
+check "sdes_offer without a relay: -3 (503), not a pretend success" ua_has offer \
+  "final=503 Media Relay Unreachable"
 
 printf 'this is not SDP\r\nat all\r\n' >"$WORK/garbage.sdp"
 ask garbage check pbx --offer-file "$WORK/garbage.sdp" --expect-code 400
@@ -134,7 +135,7 @@ check "bad runtime flags -> -1 with the reason" ua_has badflags "final=500 sdes 
 call answer answer pbx pbx
 ua_wait answer-uas
 check "call with sdes_answer in onreply_route completes" ua_ok answer-uac
-check "sdes_answer ran on the 200 and said -5 (not wired)" grep -q "test: sdes_answer on 200 rc=-5 reason=sdes_answer: SDP rewrite and srtpd control are not wired" "$KAM_LOG"
+check "sdes_answer ran on the 200 and said -3 (no relay holds the call)" grep -q "test: sdes_answer on 200 rc=-3 reason=" "$KAM_LOG"
 check "sdes_delete ran on BYE: no relay answers here -> -3 with the reason" grep -q "test: sdes_delete rc=-3 reason=relay udp:" "$KAM_LOG"
 
 check "Kamailio still running after bad input" kam_alive

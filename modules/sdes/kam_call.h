@@ -1,0 +1,48 @@
+/*
+ * modules/sdes/kam_call.h — the call path of sdes.so: an SDP offer or
+ * answer in a SIP message goes through the SDES engine and srtpd, and the
+ * message leaves with the rewritten body (lumps). Kamailio keeps nothing:
+ * the engine state travels to srtpd as the call's opaque "sdes-state" and
+ * comes back with the "state" command (rtp/PROTOCOL.md).
+ *
+ * Offer:  find the call's relay ("state"; a new call: a relay by weight,
+ *         the next one when it does not answer) -> engine reads the offer
+ *         -> srtpd "offer" (leg a: offerer's address and keys; leg b:
+ *         transport) -> the engine writes the offer for B with leg b's
+ *         local ports -> "update" with the new sdes-state -> lumps.
+ * Answer: "state" -> the engine takes the answer against the offer state,
+ *         writing leg a's local ports -> srtpd "answer" (leg a send keys,
+ *         leg b address and keys, sdes-state) -> lumps.
+ */
+#ifndef SDESGATE_SDES_KAM_CALL_H
+#define SDESGATE_SDES_KAM_CALL_H
+
+#include "core/parser/msg_parser.h"
+#include "core/str.h"
+
+#include "sdes/kam_flags.h"
+#include "sdes/sdes_engine.h"
+
+/* Return codes of every sdes_* cfg function (README "Functions"). */
+#define SDES_RC_OK 1
+#define SDES_RC_NOTHING 2 /* sdes_delete: no relay holds this call */
+#define SDES_RC_ERROR (-1)
+#define SDES_RC_POLICY (-2)
+#define SDES_RC_RELAY (-3)
+#define SDES_RC_BAD_SDP (-4)
+#define SDES_RC_UNAVAILABLE (-5)
+
+/* An offer (INVITE, re-INVITE, UPDATE; a late offer in a 2xx). mode_given:
+ * the flags named a mode (else a re-offer keeps the call's). rekey: new
+ * keys with the next MKI for every active stream. *mode_out: the mode the
+ * call ran with; *reoffer: 1 when the call existed. Returns SDES_RC_*,
+ * with $sdes(reason)/$sdes(suite) set. */
+int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
+                        const str *body, const str *call_id, sdes_mode *mode_out, int *reoffer);
+
+/* An answer (18x/2xx; the ACK of a late offer) to the call's pending offer.
+ * The call's mode comes from its state; f gives the policy. */
+int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
+                         const str *call_id, sdes_mode *mode_out);
+
+#endif

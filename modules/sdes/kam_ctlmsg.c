@@ -1,0 +1,249 @@
+/*
+ * modules/sdes/kam_ctlmsg.c — control-protocol messages of sdes.so made from
+ * SDES engine results (rtp/PROTOCOL.md "offer", "answer", "sdes-state"):
+ * per m= line a stream with leg a (the offerer) and leg b (the answerer),
+ * each with the peer's signalled address and, for SRTP, crypto dicts whose
+ * keys are the RFC 4568 §6.1 key-params the engine chose (key||salt, MKI,
+ * lifetime). Also the local ports from a reply and the sdes-state blob.
+ */
+#include "sdes/kam_ctlmsg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* m= lines the relay carries (the engine left the others alone). */
+static int relayed(const sdes_media_result *m)
+{
+    return m->state == SDES_MEDIA_PLAIN || m->state == SDES_MEDIA_SRTP ||
+           m->state == SDES_MEDIA_PASSTHROUGH;
+}
+
+/* An MKI value (big-endian bytes) as the integer srtpd wants; 0 when the
+ * MKI is longer than 7 bytes (srtpd then refuses the dict: clear error). */
+static int64_t mki_int(const sdes_key_param *kp)
+{
+    int64_t v = 0;
+    if (kp->mki_len > 7)
+        return -1;
+    for (uint8_t i = 0; i < kp->mki_len; i++)
+        v = (v << 8) | kp->mki[i];
+    return v;
+}
+
+/* One direction's crypto dict (PROTOCOL.md "Crypto dict"). The MKI travels
+ * as an integer, written big-endian in mki-len bytes (RFC 3711 §3.1);
+ * keys[0] is the key to protect with (the engine lists a rekey's new key
+ * first, the previous one after it, so the switch is hitless). */
+static void put_crypto(ctl_benc *w, const char *key, const sdes_keyset *k, sg_roc_policy roc)
+{
+    const sg_suite *s = sg_suite_get(k->suite);
+    uint8_t mki_len = k->n_keys ? k->keys[0].mki_len : 0;
+
+    ctl_benc_cstr(w, key);
+    ctl_benc_dict(w);
+    ctl_benc_kv_cstr(w, "suite", s ? s->name : "?");
+    ctl_benc_kv_int(w, "mki-len", mki_len);
+    if (k->kdr) /* the engine's 0 is "no KDR"; srtpd's 0 would mean 2^0 */
+        ctl_benc_kv_int(w, "kdr", k->kdr);
+    if (k->wsh)
+        ctl_benc_kv_int(w, "window", k->wsh);
+    if (k->unencrypted_srtp)
+        ctl_benc_kv_int(w, "unencrypted-srtp", 1);
+    if (k->unencrypted_srtcp)
+        ctl_benc_kv_int(w, "unencrypted-srtcp", 1);
+    if (k->unauthenticated_srtp)
+        ctl_benc_kv_int(w, "unauthenticated-srtp", 1);
+    if (roc == SG_ROC_RESET)
+        ctl_benc_kv_int(w, "roc-reset", 1);
+    ctl_benc_cstr(w, "keys");
+    ctl_benc_list(w);
+    for (uint8_t i = 0; i < k->n_keys && i < SDES_MAX_DIR_KEYS; i++) {
+        const sdes_key_param *kp = &k->keys[i];
+        ctl_benc_dict(w);
+        ctl_benc_kv_str(w, "key", kp->key_salt, kp->key_salt_len);
+        if (mki_len)
+            ctl_benc_kv_int(w, "mki", mki_int(kp));
+        if (kp->lifetime)
+            ctl_benc_kv_int(w, "lifetime", (int64_t)kp->lifetime);
+        ctl_benc_end(w);
+    }
+    ctl_benc_end(w);
+    ctl_benc_end(w);
+}
+
+/* The peer's signalled address; a hold address (0.0.0.0, ::) or port 0
+ * says nothing about where the peer is, so the relay keeps what it has. */
+static void put_peer(ctl_benc *w, const sdes_media_result *m)
+{
+    if (!m->peer_addr[0] || !m->peer_port || strcmp(m->peer_addr, "0.0.0.0") == 0 ||
+        strcmp(m->peer_addr, "::") == 0)
+        return;
+    ctl_benc_kv_cstr(w, "family", strchr(m->peer_addr, ':') ? "IP6" : "IP4");
+    ctl_benc_kv_cstr(w, "address", m->peer_addr);
+    ctl_benc_kv_int(w, "port", m->peer_port);
+    if (m->peer_rtcp_port)
+        ctl_benc_kv_int(w, "rtcp-port", m->peer_rtcp_port);
+    ctl_benc_kv_int(w, "rtcp-mux", m->rtcp_mux ? 1 : 0);
+}
+
+static const char *transport(int secure)
+{
+    return secure ? "SRTP" : "RTP";
+}
+
+int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st,
+                         unsigned what)
+{
+    int n = 0;
+
+    ctl_benc_cstr(w, "streams");
+    ctl_benc_list(w);
+    for (int i = 0; i < res->n_media && i < SDES_MAX_MEDIA; i++) {
+        const sdes_media_result *m = &res->media[i];
+        const sdes_state_media *sm = st && i < st->n_media ? &st->media[i] : NULL;
+        if (!relayed(m))
+            continue;
+        /* Passthrough: SRTP crosses the relay as it is, so both legs are
+         * plain RTP to srtpd (it never holds those keys). */
+        int pass = m->state == SDES_MEDIA_PASSTHROUGH;
+        int a_sec = !pass && ((sm && sdes_proto_secure((sdes_proto)sm->a_proto)) ||
+                              m->a_rx.srtp || m->a_tx.srtp);
+        int b_sec = !pass && (m->b_rx.srtp || m->b_tx.srtp ||
+                              (sm && sdes_proto_secure((sdes_proto)sm->b_proto)));
+        ctl_benc_dict(w);
+        ctl_benc_kv_int(w, "index", i);
+        ctl_benc_cstr(w, "a");
+        ctl_benc_dict(w);
+        if (what & SDES_KAM_MSG_A_PEER) {
+            ctl_benc_kv_cstr(w, "transport", transport(a_sec));
+            put_peer(w, m);
+        }
+        if ((what & SDES_KAM_MSG_A_RECV) && !pass && m->a_rx.srtp)
+            put_crypto(w, "recv", &m->a_rx, m->roc);
+        if ((what & SDES_KAM_MSG_A_SEND) && !pass && m->a_tx.srtp)
+            put_crypto(w, "send", &m->a_tx, m->roc);
+        ctl_benc_end(w);
+        ctl_benc_cstr(w, "b");
+        ctl_benc_dict(w);
+        if (what & (SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_TRANSPORT))
+            ctl_benc_kv_cstr(w, "transport", transport(b_sec));
+        if (what & SDES_KAM_MSG_B_PEER)
+            put_peer(w, m);
+        if ((what & SDES_KAM_MSG_B_RECV) && !pass && m->b_rx.srtp)
+            put_crypto(w, "recv", &m->b_rx, m->roc);
+        if ((what & SDES_KAM_MSG_B_SEND) && !pass && m->b_tx.srtp)
+            put_crypto(w, "send", &m->b_tx, m->roc);
+        ctl_benc_end(w);
+        ctl_benc_end(w);
+        n++;
+    }
+    ctl_benc_end(w);
+    return n;
+}
+
+int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sdes_relay *relays,
+                       size_t cap)
+{
+    const ctl_be *streams = ctl_be_get(doc, reply, "streams");
+    const char key[2] = {leg, '\0'};
+    int top = 0;
+
+    if (!streams || streams->type != CTL_BE_LIST)
+        return -1;
+    for (size_t i = 0; i < cap; i++)
+        memset(&relays[i], 0, sizeof(relays[i]));
+    for (const ctl_be *s = ctl_be_first(doc, streams); s; s = ctl_be_next(doc, s)) {
+        int64_t idx, port, rtcp = 0;
+        const ctl_be *l;
+        if (!ctl_be_get_int(doc, s, "index", &idx) || idx < 0 || (size_t)idx >= cap)
+            continue;
+        l = ctl_be_get(doc, s, key);
+        if (!l || !ctl_be_get_int(doc, l, "port", &port) || port <= 0 || port > 65535)
+            continue;
+        sdes_relay *r = &relays[idx];
+        if (!ctl_be_get_cstr(doc, l, "address", r->addr, sizeof(r->addr))) {
+            r->addr[0] = '\0';
+            continue;
+        }
+        r->port = (uint16_t)port;
+        if (ctl_be_get_int(doc, l, "rtcp-port", &rtcp) && rtcp > 0 && rtcp <= 65535)
+            r->rtcp_port = (uint16_t)rtcp;
+        if (idx + 1 > top)
+            top = (int)idx + 1;
+    }
+    return top;
+}
+
+static size_t put_state(const sdes_state *st, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap < 2)
+        return 0;
+    if (st && st->phase) {
+        n = sdes_state_pack(st, buf + 2, cap - 2);
+        if (!n || n > 0xffff)
+            return 0;
+    }
+    buf[0] = (uint8_t)(n >> 8);
+    buf[1] = (uint8_t)n;
+    return n + 2;
+}
+
+size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, const sdes_state *offer,
+                          const sdes_state *answer, uint8_t *buf, size_t cap)
+{
+    size_t off, n;
+
+    if (tag_len > 255 || cap < 4 + tag_len)
+        return 0;
+    buf[0] = 'S';
+    buf[1] = 'K';
+    buf[2] = 1;
+    buf[3] = (uint8_t)tag_len;
+    if (tag_len)
+        memcpy(buf + 4, tag, tag_len);
+    off = 4 + tag_len;
+    if (!(n = put_state(offer, buf + off, cap - off)))
+        return 0;
+    off += n;
+    if (!(n = put_state(answer, buf + off, cap - off)))
+        return 0;
+    return off + n;
+}
+
+static int get_state(const uint8_t *buf, size_t len, size_t *off, sdes_state *st)
+{
+    size_t n;
+    if (len - *off < 2)
+        return -1;
+    n = ((size_t)buf[*off] << 8) | buf[*off + 1];
+    *off += 2;
+    if (n > len - *off)
+        return -1;
+    sdes_state_init(st);
+    if (n && !sdes_state_unpack(buf + *off, n, st))
+        return -1;
+    *off += n;
+    return 0;
+}
+
+int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_cap,
+                         sdes_state *offer, sdes_state *answer)
+{
+    size_t off, tl;
+
+    if (!buf || len < 4 || buf[0] != 'S' || buf[1] != 'K' || buf[2] != 1)
+        return -1;
+    tl = buf[3];
+    if (len - 4 < tl)
+        return -1;
+    if (tag_cap) {
+        size_t c = tl < tag_cap - 1 ? tl : tag_cap - 1;
+        memcpy(tag, buf + 4, c);
+        tag[c] = '\0';
+    }
+    off = 4 + tl;
+    if (get_state(buf, len, &off, offer) < 0 || get_state(buf, len, &off, answer) < 0)
+        return -1;
+    return off == len ? 0 : -1;
+}

@@ -1,0 +1,57 @@
+/*
+ * modules/sdes/kam_ctlmsg.h — what sdes.so says to srtpd about one call,
+ * and what it keeps there (rtp/PROTOCOL.md): the "streams" list of an
+ * offer/answer request made from an SDES engine result (peer addresses,
+ * transports, crypto dicts with keys), the relay's local ports read back
+ * from a reply, and the opaque "sdes-state" blob (Kamailio keeps no
+ * per-call state; srtpd stores this with the call). Kamailio-free, so
+ * kam_parse_test drives it. Nothing here logs; the blob and the requests
+ * hold keys, so callers wipe their buffers.
+ */
+#ifndef SDESGATE_SDES_KAM_CTLMSG_H
+#define SDESGATE_SDES_KAM_CTLMSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctl/bencode.h"
+#include "sdes/sdes_engine.h"
+
+/* Which parts of a result go into a request (bit set). */
+#define SDES_KAM_MSG_A_PEER 0x01u /* leg a: the offerer's address, transport */
+#define SDES_KAM_MSG_A_RECV 0x02u /* leg a recv = a_rx (the offerer's keys) */
+#define SDES_KAM_MSG_A_SEND 0x04u /* leg a send = a_tx (our keys toward A) */
+#define SDES_KAM_MSG_B_PEER 0x08u /* leg b: the answerer's address */
+#define SDES_KAM_MSG_B_RECV 0x10u /* leg b recv = b_rx */
+#define SDES_KAM_MSG_B_SEND 0x20u /* leg b send = b_tx */
+#define SDES_KAM_MSG_B_TRANSPORT 0x40u /* leg b transport from the state */
+
+/* Appends "streams": [...] to an open dict for every relayed m= line of res
+ * (plain, SRTP or passthrough). Transports: a leg is SRTP when the state
+ * says its proto is RTP/SAVP(F) or it has keys in res. Returns the number
+ * of streams written (0: nothing relayed; the key is still written). */
+int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st,
+                         unsigned what);
+
+/* From a reply's "streams", leg 'a' or 'b': the local address and ports per
+ * stream index into relays[0, cap). Streams the reply does not list keep
+ * an empty address. Returns the highest index + 1 found, or -1 when the
+ * reply has no usable "streams" list. */
+int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sdes_relay *relays,
+                       size_t cap);
+
+/* The sdes-state blob: the offerer's From-tag (to tell a re-offer's
+ * direction), the packed engine state after the last offer, and the
+ * packed state after the last answer (either may be absent).
+ *   "SK" 0x01 | taglen u8 | tag | u16 len | offer state | u16 len | answer state
+ * Returns bytes written, 0 when cap is too small or a part does not pack. */
+size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, const sdes_state *offer,
+                          const sdes_state *answer, uint8_t *buf, size_t cap);
+
+/* Reads a blob. offer/answer get the unpacked states (phase 0 when that part
+ * is absent). tag gets the From-tag (NUL-terminated, cut to tag_cap - 1).
+ * Returns 0, or -1 when the blob is malformed. */
+int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_cap,
+                         sdes_state *offer, sdes_state *answer);
+
+#endif
