@@ -16,6 +16,19 @@
  * no crypto; so leg a uses AES_CM_128_HMAC_SHA1_80 and leg b
  * AES_CM_128_HMAC_SHA1_32 on both relays: both must decrypt and re-encrypt.
  *
+ * Saturation (after the fixed-rate table; BENCH_SATURATE=0 skips it): both
+ * relays at the same rising offered rates, a fresh process and fresh calls
+ * per step; each relay's highest loss-free rate and its packets/s per core
+ * there, and the ratio at the highest rate both carried without loss (a
+ * fixed 60k packets/s spread over 50 calls is ~1 packet per socket per
+ * wake-up, which measures wake-up cost more than relaying). A step where the
+ * single-threaded generator could not offer the rate ends the search for
+ * that relay ("generator short"): the relay was not the limit there.
+ *
+ * "cores" is the relay's own CPU time (utime+stime of all its threads from
+ * /proc/PID/stat, which includes the loopback delivery its sends perform in
+ * softirq context) over the run's wall time.
+ *
  * Bounded: BENCH_SECONDS (default 3) per run, BENCH_RATE packets/s offered
  * (default 60000), BENCH_CALLS calls (default 50); everything started is
  * killed at the end.
@@ -465,9 +478,175 @@ static void print_result(const char *mode, const char *relay, const result *r)
            r->p99, r->p999);
 }
 
+/* Ports of the generator's two sockets and the sockets themselves. */
+static int gen_fa, gen_fb;
+static uint16_t gen_pa, gen_pb;
+static int port_min, port_max; /* the free range srtpd found; RTPengine reuses it */
+
+/* One srtpd run: start, set up the calls, offer the load, read the worker
+ * counters, delete, stop. per_batch/per_wake: packets per recvmmsg batch and
+ * per worker wake-up. */
+static bool bench_srtpd(bool srtp_in, long total, result *rs, double *per_batch, double *per_wake)
+{
+    ru_srtpd d;
+    relay_run rr = {.name = "srtpd"};
+    const char *wx[] = {"--workers", threads, NULL};
+    if (!ru_srtpd_start(&d, NULL, threads[0] ? wx : NULL) || !(rr.pid = d.pid) ||
+        !srtpd_calls(&d, &rr, srtp_in, gen_pa, gen_pb)) {
+        fprintf(stderr, "relay-bench: srtpd setup failed\n");
+        ru_srtpd_stop(&d);
+        return false;
+    }
+    *rs = run_load(&rr, gen_fa, gen_fb, total);
+    const ctl_be *st = ru_call(&d, "d7:command10:statisticse", 24);
+    int64_t wk = 0, bt = 0, pin = 0;
+    for (const ctl_be *wn = ctl_be_first(&ru_doc, ru_path(st, "workers")); wn;
+         wn = ctl_be_next(&ru_doc, wn)) {
+        wk += ru_int(wn, "wakeups");
+        bt += ru_int(wn, "batches");
+        pin += ru_int(wn, "packets-in");
+    }
+    *per_batch = bt ? (double)pin / (double)bt : 0;
+    *per_wake = wk ? (double)pin / (double)wk : 0;
+    port_min = d.port_min;
+    port_max = d.port_max;
+    srtpd_delete(&d);
+    ru_srtpd_stop(&d);
+    return true;
+}
+
+/* One RTPengine run on the port range srtpd used, same calls and load. */
+static bool bench_rtpengine(bool srtp_in, long total, result *re)
+{
+    uint16_t ngp;
+    int tmp = ru_udp(&ngp);
+    close(tmp);
+    relay_run er = {.name = "rtpengine"};
+    er.pid = start_rtpengine(ngp, port_min, port_max);
+    char addr[64], err[200];
+    snprintf(addr, sizeof(addr), "udp:127.0.0.1:%u", ngp);
+    ctl_client *c = ctl_client_new(addr, NULL, 0, 500, 0, err, sizeof(err));
+    bool up = false, ok = false;
+    for (int i = 0; i < 50 && c && !up; i++) {
+        const ctl_be *r;
+        up = ctl_client_call(c, "d7:command4:pinge", 17, reply, sizeof(reply), &doc, &r, err,
+                             sizeof(err)) == 0;
+        if (!up)
+            usleep(100000);
+    }
+    if (!up || !rtpengine_calls(c, &er, srtp_in, gen_pa, gen_pb)) {
+        fprintf(stderr, "relay-bench: RTPengine setup failed (is rtpengine-daemon installed?)\n");
+    } else {
+        *re = run_load(&er, gen_fa, gen_fb, total);
+        rtpengine_delete(c);
+        ok = true;
+    }
+    ctl_client_free(c);
+    if (er.pid > 0) {
+        kill(er.pid, SIGTERM);
+        for (int i = 0; i < 50 && waitpid(er.pid, NULL, WNOHANG) == 0; i++)
+            usleep(100000);
+        kill(er.pid, SIGKILL);
+        waitpid(er.pid, NULL, 0);
+    }
+    return ok;
+}
+
+/* Drains anything late so the next run starts clean. */
+static void drain(void)
+{
+    uint8_t junk[512];
+    while (ru_recv(gen_fb, junk, sizeof(junk), 50, NULL) > 0) {
+    }
+}
+
+/* A step of the saturation search passed when nothing was lost (not at the
+ * relay, not at the generator's own socket) and the generator really
+ * offered the rate (a single thread sharing the box may fall short). */
+static bool step_ok(const result *r, long offered)
+{
+    return r->sent >= offered * 99 / 100 && r->received == r->sent && r->gen_drops == 0;
+}
+
+/* Saturation: for each mode, both relays are run at the same rising offered
+ * rates (fresh process and calls per step, so SRTP sequence numbers start
+ * anew); a relay leaves the search at its first step with loss. Reported per
+ * relay: the highest loss-free rate and packets/s per core at that rate,
+ * then the ratio of those per-core figures. */
+static const int sat_rates[] = {60000, 100000, 150000, 200000, 250000, 300000, 400000, 500000,
+                                600000};
+#define SAT_STEPS ((int)(sizeof(sat_rates) / sizeof(sat_rates[0])))
+
+static int saturate(void)
+{
+    printf("\nsaturation: offered rate in steps (%d s each, fresh relay per step), both relays "
+           "alike; a relay stops at its first step with loss\n", seconds);
+    printf("%-11s %-10s %8s %10s %8s %8s %8s %12s %8s %8s\n", "mode", "relay", "offered", "pkt/s",
+           "loss", "gen-drop", "cores", "pkt/s/core", "p50us", "p99us");
+    double best_ppc[2][2] = {{0, 0}, {0, 0}}, both_ppc[2][2] = {{0, 0}, {0, 0}};
+    int best_rate[2][2] = {{0, 0}, {0, 0}}, both_rate[2] = {0, 0};
+    for (int mode = 0; mode < 2; mode++) {
+        bool srtp_in = mode == 1;
+        const char *mname = srtp_in ? "SRTP->SRTP" : "RTP->SRTP";
+        bool alive[2] = {true, true};
+        long max_total = (long)sat_rates[SAT_STEPS - 1] * seconds + calls_n;
+        build_packets(max_total, srtp_in);
+        for (int st = 0; st < SAT_STEPS && (alive[0] || alive[1]); st++) {
+            rate = sat_rates[st];
+            bool passed[2] = {false, false};
+            double ppc[2] = {0, 0};
+            long offered = (long)rate * seconds, total = offered + calls_n;
+            for (int rel = 0; rel < 2; rel++) {
+                if (!alive[rel])
+                    continue;
+                result r = {0};
+                double pbatch = 0, pwake = 0;
+                bool ok = rel == 0 ? bench_srtpd(srtp_in, total, &r, &pbatch, &pwake)
+                                   : bench_rtpengine(srtp_in, total, &r);
+                drain();
+                if (!ok)
+                    return 1;
+                bool pass = step_ok(&r, offered);
+                printf("%-11s %-10s %8d %10.0f %7.3f%% %8ld %8.2f %12.0f %8.1f %8.1f %s", mname,
+                       rel == 0 ? "srtpd" : "rtpengine", rate, r.delivered_pps, r.loss_pct,
+                       r.gen_drops, r.cores, r.pps_per_core, r.p50, r.p99,
+                       pass ? "ok" : r.sent < offered * 99 / 100 ? "generator short" : "LOSS");
+                if (rel == 0)
+                    printf("  (%.1f/batch, %.1f/wake-up)", pbatch, pwake);
+                printf("\n");
+                fflush(stdout);
+                if (pass) {
+                    best_rate[mode][rel] = rate;
+                    best_ppc[mode][rel] = r.pps_per_core;
+                    passed[rel] = true;
+                    ppc[rel] = r.pps_per_core;
+                } else {
+                    alive[rel] = false;
+                }
+            }
+            if (passed[0] && passed[1]) {
+                both_rate[mode] = rate;
+                both_ppc[mode][0] = ppc[0];
+                both_ppc[mode][1] = ppc[1];
+            }
+        }
+    }
+    for (int mode = 0; mode < 2; mode++) {
+        printf("saturation %-10s highest loss-free rate: srtpd %d (%.0f pkt/s/core), rtpengine %d "
+               "(%.0f pkt/s/core); ratio per core at those rates %.2fx\n",
+               mode ? "SRTP->SRTP" : "RTP->SRTP", best_rate[mode][0], best_ppc[mode][0],
+               best_rate[mode][1], best_ppc[mode][1],
+               best_ppc[mode][1] > 0 ? best_ppc[mode][0] / best_ppc[mode][1] : 0);
+        printf("saturation %-10s at the highest rate both carried without loss (%d): ratio per "
+               "core %.2fx\n", mode ? "SRTP->SRTP" : "RTP->SRTP", both_rate[mode],
+               both_ppc[mode][1] > 0 ? both_ppc[mode][0] / both_ppc[mode][1] : 0);
+    }
+    return 0;
+}
+
 int main(void)
 {
-    alarm(300);
+    alarm(900);
     if (getenv("BENCH_CALLS"))
         calls_n = atoi(getenv("BENCH_CALLS"));
     if (getenv("BENCH_RATE"))
@@ -476,29 +655,35 @@ int main(void)
         snprintf(threads, sizeof(threads), "%d", atoi(getenv("BENCH_THREADS")));
     if (getenv("BENCH_SECONDS"))
         seconds = atoi(getenv("BENCH_SECONDS"));
+    int sat = getenv("BENCH_SATURATE") ? atoi(getenv("BENCH_SATURATE")) : 1;
     if (calls_n < 1 || calls_n > MAXCALLS || rate < 1000 || rate > 2000000 || seconds < 1 ||
         seconds > 60) {
         fprintf(stderr, "relay-bench: BENCH_CALLS 1..500, BENCH_RATE 1000..2000000, BENCH_SECONDS 1..60\n");
         return 2;
     }
     long total = (long)rate * seconds + calls_n;
-    if (total / calls_n > 65535) {
-        fprintf(stderr, "relay-bench: too many packets per call for 16-bit sequence numbers\n");
+    long sat_total = sat ? (long)sat_rates[SAT_STEPS - 1] * seconds + calls_n : 0;
+    long alloc = total > sat_total ? total : sat_total;
+    if (alloc / calls_n > 65535) {
+        fprintf(stderr, "relay-bench: too many packets per call for 16-bit sequence numbers "
+                        "(raise BENCH_CALLS or lower BENCH_SECONDS)\n");
         return 2;
     }
-    pkts = malloc((size_t)total * 256);
-    pkt_len = malloc((size_t)total * sizeof(*pkt_len));
-    sent_at = malloc((size_t)total * sizeof(*sent_at));
-    lat = malloc((size_t)total * sizeof(*lat));
-    seen = malloc((size_t)total);
+    pkts = malloc((size_t)alloc * 256);
+    pkt_len = malloc((size_t)alloc * sizeof(*pkt_len));
+    sent_at = malloc((size_t)alloc * sizeof(*sent_at));
+    lat = malloc((size_t)alloc * sizeof(*lat));
+    seen = malloc((size_t)alloc);
     if (!pkts || !pkt_len || !sent_at || !lat || !seen)
         return 1;
-    uint16_t pa, pb;
-    int fa = ru_udp(&pa), fb = ru_udp(&pb);
+    gen_fa = ru_udp(&gen_pa);
+    gen_fb = ru_udp(&gen_pb);
     int sb = 8 << 20, one = 1;
-    setsockopt(fa, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
-    /* Loss at the generator's own socket is reported apart (gen-drop). */
-    setsockopt(fb, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+    setsockopt(gen_fa, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+    /* The generator's receive queue must absorb a relay's bursts: loss there
+     * is the generator's, reported apart (gen-drop), and fails a step. */
+    setsockopt(gen_fb, SOL_SOCKET, SO_RCVBUFFORCE, &sb, sizeof(sb));
+    setsockopt(gen_fb, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 
     printf("relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores, "
            "relay threads: %s\n", calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN),
@@ -517,72 +702,25 @@ int main(void)
         const char *mname = mode == 2 ? "RTP->SRTP*" : srtp_in ? "SRTP->SRTP" : "RTP->SRTP";
         build_packets(total, srtp_in);
         result rs = {0}, re = {0};
-
-        ru_srtpd d;
-        relay_run rr = {.name = "srtpd"};
-        const char *wx[] = {"--workers", threads, NULL};
-        if (!ru_srtpd_start(&d, NULL, threads[0] ? wx : NULL) || !(rr.pid = d.pid) ||
-            !srtpd_calls(&d, &rr, srtp_in, pa, pb)) {
-            fprintf(stderr, "relay-bench: srtpd setup failed\n");
-            ru_srtpd_stop(&d);
+        double pbatch, pwake;
+        if (!bench_srtpd(srtp_in, total, &rs, &pbatch, &pwake))
             return 1;
-        }
-        rs = run_load(&rr, fa, fb, total);
-        const ctl_be *st = ru_call(&d, "d7:command10:statisticse", 24);
-        int64_t wk = 0, bt = 0, pin = 0;
-        for (const ctl_be *wn = ctl_be_first(&ru_doc, ru_path(st, "workers")); wn;
-             wn = ctl_be_next(&ru_doc, wn)) {
-            wk += ru_int(wn, "wakeups");
-            bt += ru_int(wn, "batches");
-            pin += ru_int(wn, "packets-in");
-        }
-        srtpd_delete(&d);
-        ru_srtpd_stop(&d);
         print_result(mname, "srtpd", &rs);
         printf("%-11s %-10s %.2f packets per recvmmsg batch, %.2f per worker wake-up\n", "", "",
-               bt ? (double)pin / (double)bt : 0, wk ? (double)pin / (double)wk : 0);
-
-        uint16_t ngp;
-        int tmp = ru_udp(&ngp);
-        close(tmp);
-        int pmin = d.port_min, pmax = d.port_max; /* free range found for srtpd */
-        relay_run er = {.name = "rtpengine"};
-        er.pid = start_rtpengine(ngp, pmin, pmax);
-        char addr[64], err[200];
-        snprintf(addr, sizeof(addr), "udp:127.0.0.1:%u", ngp);
-        ctl_client *c = ctl_client_new(addr, NULL, 0, 500, 0, err, sizeof(err));
-        bool up = false;
-        for (int i = 0; i < 50 && c && !up; i++) {
-            const ctl_be *r;
-            up = ctl_client_call(c, "d7:command4:pinge", 17, reply, sizeof(reply), &doc, &r, err,
-                                 sizeof(err)) == 0;
-            if (!up)
-                usleep(100000);
-        }
-        if (!up || !rtpengine_calls(c, &er, srtp_in, pa, pb)) {
-            fprintf(stderr, "relay-bench: RTPengine setup failed (is rtpengine-daemon installed?)\n");
-            rc = 1;
-        } else {
-            re = run_load(&er, fa, fb, total);
-            rtpengine_delete(c);
+               pbatch, pwake);
+        drain();
+        if (bench_rtpengine(srtp_in, total, &re))
             print_result(mname, "rtpengine", &re);
-        }
-        ctl_client_free(c);
-        if (er.pid > 0) {
-            kill(er.pid, SIGTERM);
-            for (int i = 0; i < 50 && waitpid(er.pid, NULL, WNOHANG) == 0; i++)
-                usleep(100000);
-            kill(er.pid, SIGKILL);
-            waitpid(er.pid, NULL, 0);
-        }
+        else
+            rc = 1;
         ratio[mode] = re.pps_per_core > 0 ? rs.pps_per_core / re.pps_per_core : 0;
-        /* Drain anything late so the next run starts clean. */
-        uint8_t junk[512];
-        while (ru_recv(fb, junk, sizeof(junk), 50, NULL) > 0) {
-        }
+        drain();
     }
     printf("ratio srtpd/rtpengine, packets/s per core used: RTP->SRTP %.2fx, SRTP->SRTP %.2fx\n",
            ratio[0], ratio[1]);
     printf("(* = 5000 packets/s: latency added by the relay without queueing)\n");
+    fflush(stdout);
+    if (sat && rc == 0)
+        rc = saturate();
     return rc;
 }
