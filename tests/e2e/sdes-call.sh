@@ -50,6 +50,32 @@ both_ways() {
   [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" -gt 0 ] && [ "$s2" = "$r1" ]
 }
 
+# mid_call NAME: the call's srtpd query while it runs (caller in the
+# background), saved to $WORK/NAME.query.
+mid_call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
+  local name=$1 port=$2 a=$3 b=$4; shift 4
+  local bargs=() aargs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do bargs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  aargs=("$@")
+  ua_uas "$name-uas" "$b" --seconds 3 "${bargs[@]}" || { fail "$name" "callee did not start"; return; }
+  ua_uac "$name-uac" "$a" --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$port" \
+    --seconds 3 "${aargs[@]}" &
+  local upid=$! cid=
+  sleep 1.5
+  cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
+  ctl --json query "$cid" >"$WORK/$name.query" 2>&1
+  wait $upid
+  ua_wait "$name-uas"
+}
+srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }
+# fp QUERYFILE LEG DIR: the fingerprints of that leg/direction's keys.
+fp() {
+  python3 -c 'import json,sys
+q=json.load(open(sys.argv[1])); s=q["streams"][0][sys.argv[2]]
+print(",".join(k["fingerprint"] for k in s.get(sys.argv[3],{}).get("keys",[])))' "$@" 2>/dev/null
+}
+
 INSIDE=$(free_udp_port)
 if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   pass "legacy-pbx.cfg starts with srtpd"
@@ -57,9 +83,79 @@ if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: PBX (RTP/AVP) -> phone (RTP/SAVP): caller ok" ua_ok out-uac
   check "legacy-pbx: PBX -> phone: callee ok" ua_ok out-uas
   check "legacy-pbx: PBX -> phone: media both ways, intact" both_ways out
-  check "legacy-pbx: kamailio logged the audit line" grep -q "sdes audit: Call-ID" "$KAM_LOG"
+  check "legacy-pbx: the phone got RTP/SAVP with a=crypto" ua_has out-uas "sdp-received: .*RTP/SAVP.*a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<masked>"
+  check "legacy-pbx: the PBX got RTP/AVP without a=crypto" bash -c "grep 'sdp-received:' '$WORK/out-uac.out' | grep 'RTP/AVP' | grep -qv crypto"
+  check "legacy-pbx: the phone's SRTP verified by libsrtp2 (suite negotiated, no failures)" \
+    ua_has out-uas "suite=AES_CM_128_HMAC_SHA1_80 .*" 
+  check "legacy-pbx: no SRTP failures at the phone" ua_has out-uas "srtp-failed=0"
+  check "legacy-pbx: kamailio logged the audit line" grep -q "sdes audit: Call-ID.*b:SRTP recv=AES_CM_128_HMAC_SHA1_80" "$KAM_LOG"
+
+  call in "$KAM_PORT" phone pbx -- --suite AES_256_CM_HMAC_SHA1_80
+  check "legacy-pbx: phone (RTP/SAVP) -> PBX (decrypt require): caller ok" ua_ok in-uac
+  check "legacy-pbx: phone -> PBX: callee ok" ua_ok in-uas
+  check "legacy-pbx: phone -> PBX: media both ways, intact" both_ways in
+  check "legacy-pbx: phone -> PBX: the phone's suite was kept" ua_has in-uac "suite=AES_256_CM_HMAC_SHA1_80"
+  check "legacy-pbx: the PBX got RTP/AVP" bash -c "grep 'sdp-received:' '$WORK/in-uas.out' | grep 'RTP/AVP' | grep -qv crypto"
+
+  call late "$INSIDE" pbx phone -- --late-offer
+  check "legacy-pbx: late offer (PBX INVITE without SDP, offer in 200, answer in ACK): caller ok" ua_ok late-uac
+  check "legacy-pbx: late offer: callee ok" ua_ok late-uas
+  # The PBX sends RTP right after its ACK; our key toward the phone is
+  # made when the ACK's answer reaches srtpd (decrypt mode keys A's
+  # direction at the answer), so the first packet or two can race it.
+  check "legacy-pbx: late offer: phone -> PBX all intact" \
+    test "$(ua_field late-uas sent)" = "$(ua_field late-uac intact)"
+  check "legacy-pbx: late offer: PBX -> phone intact but for at most 2 racing the ACK" \
+    test "$(ua_field late-uas intact)" -ge $(( $(ua_field late-uac sent) - 2 ))
+
+  call early "$INSIDE" pbx phone --ring 0.5 --early-media
+  check "legacy-pbx: 183 with SDP then 200: caller ok" ua_ok early-uac
+  check "legacy-pbx: early media call: media both ways" both_ways early
+
+  call plainout "$KAM_PORT" pbx pbx -- --expect-code 488
+  check "legacy-pbx: plain offer from outside -> 488 with reason" ua_has plainout-uac "final=488 SRTP_REQUIRED"
+  S=$(kam_rpc sdes.stats)
+  check "sdes.stats calls_encrypted counts the outbound calls" grep -qE 'calls_encrypted: [3-9]$' <<<"$S"
+  check "sdes.stats calls_decrypted = 2 (phone -> PBX, late offer)" grep -qE 'calls_decrypted: 2$' <<<"$S"
+  check "srtpd holds no call after the BYEs" test "$(srtpd_calls)" = 0
+  check "legacy-pbx: Kamailio alive" kam_alive
+  kam_stop
+  check "legacy-pbx: no key material in Kamailio's log" bash -c "! grep -q 'inline:' '$KAM_LOG'"
 else
   fail "legacy-pbx.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
+
+if start cfg/rekey-edge.cfg; then
+  pass "rekey-edge.cfg starts with srtpd"
+  mid_call rk "$KAM_PORT" phone phone --mki 1 -- --mki 1 --suite AEAD_AES_128_GCM
+  check "rekey-edge: SRTP <-> SRTP call: caller ok" ua_ok rk-uac
+  check "rekey-edge: callee ok" ua_ok rk-uas
+  check "rekey-edge: media both ways, intact" both_ways rk
+  AR=$(fp "$WORK/rk.query" a recv); AS=$(fp "$WORK/rk.query" a send)
+  BR=$(fp "$WORK/rk.query" b recv); BS=$(fp "$WORK/rk.query" b send)
+  echo "fingerprints a.recv=$AR a.send=$AS b.recv=$BR b.send=$BS"
+  check "rekey-edge: srtpd holds four keys on the call" test -n "$AR" -a -n "$AS" -a -n "$BR" -a -n "$BS"
+  check "rekey-edge: leg a and leg b keys differ (no end-to-end key)" \
+    bash -c "[ '$AR' != '$BS' ] && [ '$BR' != '$AS' ] && [ '$AR' != '$BR' ] && [ '$AS' != '$BS' ]"
+  check "rekey-edge: Kamailio alive" kam_alive
+  kam_stop
+else
+  fail "rekey-edge.cfg starts" "$(tail -5 "$KAM_LOG")"
+fi
+
+if start cfg/edge-policy.cfg; then
+  pass "edge-policy.cfg starts with srtpd"
+  call ep "$KAM_PORT" phone phone --suite AEAD_AES_256_GCM -- --suite AEAD_AES_256_GCM
+  check "edge-policy: a strong SRTP offer now connects: caller ok" ua_ok ep-uac
+  check "edge-policy: callee ok" ua_ok ep-uas
+  check "edge-policy: media both ways, intact" both_ways ep
+  ua_uac epweak-uac phone --to "sip:bob@127.0.0.1:9" --proxy "127.0.0.1:$KAM_PORT" --timeout 10 --suite AES_CM_128_HMAC_SHA1_32 --expect-code 488
+  check "edge-policy: a weak offer still gets 488 with the reason" ua_has epweak-uac "final=488 NO_ACCEPTABLE_CRYPTO"
+  check "edge-policy: Kamailio alive" kam_alive
+  kam_stop
+else
+  fail "edge-policy.cfg starts" "$(tail -5 "$KAM_LOG")"
+fi
+
 [ "$E2E_FAIL" = 0 ] || { for f in "$WORK"/*.out; do show "$(basename "$f" .out)"; done; tail -30 "$KAM_LOG"; tail -20 "$WORK/srtpd.log"; }
 summary
