@@ -16,6 +16,9 @@
  * unprotect / protect in place, one sendmmsg per batch, equal-size runs to
  * one peer sent as one UDP_SEGMENT (GSO) message. SO_RXQ_OVFL reports
  * what the kernel dropped; it is added to the leg's "kernel" drop counter.
+ * Under load (RELAY_COALESCE_MIN_PPS per worker) a worker sleeps
+ * RELAY_COALESCE_NS between rounds and then collects every ready socket,
+ * so a wake-up carries several packets instead of about one.
  */
 #ifndef SDESGATE_RELAY_WORKER_H
 #define SDESGATE_RELAY_WORKER_H
@@ -30,6 +33,10 @@
 #define RELAY_BATCH            32
 #define RELAY_BATCHES_PER_WAKE 4
 #define RELAY_PKT_MAX          2048   /* largest media datagram relayed */
+/* Adaptive coalescing under load (worker.c, relay_worker_main). */
+#define RELAY_COALESCE_MIN_PPS 20000       /* per worker, to start sleeping between rounds */
+#define RELAY_COALESCE_NS      100000L     /* the sleep: bounds the latency it adds */
+#define RELAY_RATE_WINDOW_NS   2000000LL   /* rate measured over >= 2 ms */
 #define RELAY_BUF_SIZE         (RELAY_PKT_MAX + SG_SRTP_MAX_TRAILER + 64)
 
 typedef struct relay_worker relay_worker;
