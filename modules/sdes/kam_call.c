@@ -329,7 +329,7 @@ out:
 }
 
 int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
-                         const str *cid, sdes_mode *mode_out)
+                         const str *cid, sdes_mode *mode_out, int *reanswer)
 {
     call_ctx *c = ctx_new();
     const ctl_be_doc *doc = NULL;
@@ -340,6 +340,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     int rc, relay;
     sdes_rej code;
 
+    *reanswer = 0;
     if (!c)
         return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
     if (sdes_kam_engine_policy(f, &pol, c->err, sizeof(c->err)) < 0) {
@@ -362,6 +363,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         rc = sdes_kam_result_set(SDES_RC_ERROR, "no offer pending for this call");
         goto out;
     }
+    *reanswer = c->answer_st.phase == 2;
     /* The answer goes to A: leg a's local ports. */
     if (sdes_kam_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: state reply without streams",

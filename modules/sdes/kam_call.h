@@ -41,8 +41,10 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
                         const str *body, const str *call_id, sdes_mode *mode_out, int *reoffer);
 
 /* An answer (18x/2xx; the ACK of a late offer) to the call's pending offer.
- * The call's mode comes from its state; f gives the policy. */
+ * The call's mode comes from its state; f gives the policy. *reanswer: 1
+ * when an exchange had completed before (a re-offer's answer, or a 200
+ * after a 183). */
 int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
-                         const str *call_id, sdes_mode *mode_out);
+                         const str *call_id, sdes_mode *mode_out, int *reanswer);
 
 #endif

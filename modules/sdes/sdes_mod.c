@@ -413,7 +413,7 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
 
     str cid = call_id(msg);
     if (op == OP_ANSWER)
-        rc = sdes_kam_call_answer(msg, &f, &body, &cid, &mode);
+        rc = sdes_kam_call_answer(msg, &f, &body, &cid, &mode, &reoffer);
     else
         rc = sdes_kam_call_offer(msg, &f, mode_given, op == OP_REKEY, &body, &cid, &mode,
                                  &reoffer);

@@ -112,13 +112,27 @@ if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: 183 with SDP then 200: caller ok" ua_ok early-uac
   check "legacy-pbx: early media call: media both ways" both_ways early
 
+  call hold "$INSIDE" pbx phone --seconds 3 -- --seconds 3 --hold-at 0.8 --unhold-at 1.8 --min-percent 40
+  check "legacy-pbx: hold/unhold re-INVITEs from the PBX: caller ok" ua_ok hold-uac
+  check "legacy-pbx: hold/unhold: callee ok" ua_ok hold-uas
+  check "legacy-pbx: hold: the phone paused" bash -c "grep -qE 'held-slots=[1-9]' '$WORK/hold-uas.out'"
+  check "legacy-pbx: hold/unhold: all sent arrived both ways" both_ways hold
+
+  call rekeyin "$KAM_PORT" phone pbx --seconds 3 -- --seconds 3 --mki 1 --reinvite-at 1.2 --rekey
+  check "legacy-pbx: phone re-INVITE with a new key (next MKI): caller ok" ua_ok rekeyin-uac
+  check "legacy-pbx: rekey: callee ok" ua_ok rekeyin-uas
+  check "legacy-pbx: rekey: zero loss both ways" both_ways rekeyin
+  check "legacy-pbx: rekey: srtpd ends the call on the phone's new key (MKI 2, audit line)" \
+    grep -qE "sdes audit: Call-ID .*a:SRTP recv=AES_CM_128_HMAC_SHA1_80/mki2 " "$KAM_LOG"
+
   call plainout "$KAM_PORT" pbx pbx -- --expect-code 488
   check "legacy-pbx: plain offer from outside -> 488 with reason" ua_has plainout-uac "final=488 SRTP_REQUIRED"
   S=$(kam_rpc sdes.stats)
   check "sdes.stats calls_encrypted counts the outbound calls" grep -qE 'calls_encrypted: [3-9]$' <<<"$S"
-  check "sdes.stats calls_decrypted = 2 (phone -> PBX, late offer)" grep -qE 'calls_decrypted: 2$' <<<"$S"
+  check "sdes.stats calls_decrypted = 3 (phone -> PBX, late offer, rekey)" grep -qE 'calls_decrypted: 3$' <<<"$S"
   check "srtpd holds no call after the BYEs" test "$(srtpd_calls)" = 0
   check "legacy-pbx: Kamailio alive" kam_alive
+  grep "sdes audit" "$KAM_LOG" | sed 's/^.*sdes audit/sdes audit/'
   kam_stop
   check "legacy-pbx: no key material in Kamailio's log" bash -c "! grep -q 'inline:' '$KAM_LOG'"
 else
