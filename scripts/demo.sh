@@ -1,14 +1,13 @@
 #!/bin/bash
 # scripts/demo.sh — `make demo`: a real call between the two test agents
 # through srtpd and Kamailio with build/sdes.so and cfg/legacy-pbx.cfg, all
-# on loopback, then a short report: the SDP each side saw (keys masked),
-# suite and MKI per leg, packets sent/received and whether the audio
-# arrived intact. Stops everything it started.
-#
-# It reports what really happened. While sdes.so does not yet rewrite SDP
-# and drive srtpd, the call through the edge is refused (501 with the
-# reason) and the demo says so and exits 1; the agents' own SRTP call
-# (no edge in between) is shown first so the parts that work are visible.
+# on loopback: the "legacy PBX" (plain RTP/AVP, inside) calls the "SRTP
+# phone" (RTP/SAVP, libosip2 + libsrtp2, outside) with 3 s of audio each
+# way. Then a short report: the SDP each side saw (keys masked), suite and
+# MKI per leg (srtpd's view during the call), packets srtpd encrypted and
+# decrypted (its final statistics, the audit line), and whether the audio
+# arrived intact. Exits 0 only when all of that really happened. Stops
+# everything it started.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -16,6 +15,8 @@ cd "$here"
 e2e_init demo
 need "$E2E_UA" "the test user agent"
 need "$E2E_BUILD/sdes.so" "the Kamailio module"
+need "$E2E_BUILD/srtpd" "srtpd"
+need "$E2E_BUILD/srtpctl" "srtpctl"
 SRTPD_PID=
 demo_cleanup() {
   [ -n "$SRTPD_PID" ] && { kill "$SRTPD_PID" 2>/dev/null; wait "$SRTPD_PID" 2>/dev/null; }
@@ -24,67 +25,97 @@ demo_cleanup() {
 trap demo_cleanup EXIT
 
 say() { printf '%s\n' "$*"; }
-report() { # NAME LABEL
-  local f="$WORK/$1.out"
-  say "  $2:"
-  sed -n 's/^ua: sdp-sent: /    SDP sent:     /p; s/^ua: sdp-received: /    SDP received: /p;
-          s/^ua: final=/    final:        /p; s/^ua: suite=/    suite:        /p;
-          s/^ua: rtp /    packets:      /p; s/^ua: result=/    result:       /p' "$f"
+sdp_seen() { # NAME LABEL: the SDP an agent received, one line per SDP line
+  say "  $2 received:"
+  grep '^ua: sdp-received' "$WORK/$1.out" | head -1 | sed 's/^ua: sdp-received[^:]*: //' |
+    tr '|' '\n' | sed 's/^ */      /'
 }
 
-say "== 1. The test agents alone: SRTP phone calls SRTP phone (libosip2 + libsrtp2)"
-ua_uas direct-uas phone --seconds 3 --mki 1
-ua_uac direct-uac phone --to "sip:bob@127.0.0.1:$UAS_PORT" --seconds 3 --mki 1
-ua_wait direct-uas
-report direct-uac "caller (phone)"
-report direct-uas "callee (phone)"
-direct_ok=0
-ua_ok direct-uac && ua_ok direct-uas && direct_ok=1
-
-say ""
-say "== 2. srtpd"
 RELAY_PORT=$(free_udp_port)
+"$E2E_BUILD/srtpd" --config cfg/srtpd.conf --listen "udp:127.0.0.1:$RELAY_PORT" \
+  --port-min 41000 --port-max 41999 --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
+SRTPD_PID=$!
+ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" --timeout 500 "$@" 2>&1; }
 relay_ok=0
-if [ -x "$E2E_BUILD/srtpd" ]; then
-  "$E2E_BUILD/srtpd" --config cfg/srtpd.conf --listen "udp:127.0.0.1:$RELAY_PORT" \
-    --port-min 41000 --port-max 41999 >"$WORK/srtpd.log" 2>&1 &
-  SRTPD_PID=$!
-  for _ in $(seq 50); do
-    if "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" --timeout 200 ping >/dev/null 2>&1; then
-      relay_ok=1; break
-    fi
-    sleep 0.1
-  done
-fi
-if [ $relay_ok = 1 ]; then say "  srtpd answers ping on udp:127.0.0.1:$RELAY_PORT"
-else say "  srtpd not running (not built or no answer): see $WORK/srtpd.log"; fi
+for _ in $(seq 50); do
+  if ctl ping >/dev/null; then relay_ok=1; break; fi
+  sleep 0.1
+done
+[ $relay_ok = 1 ] || { say "demo: srtpd does not answer (see $WORK/srtpd.log)"; exit 1; }
+say "== srtpd: control udp:127.0.0.1:$RELAY_PORT, media ports 41000-41999"
 
-say ""
-say "== 3. Legacy PBX (plain RTP) calls an SRTP phone through Kamailio + sdes.so (cfg/legacy-pbx.cfg)"
 INSIDE=$(free_udp_port)
 if ! kam_start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE" -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\""; then
-  say "  Kamailio did not start:"; tail -5 "$KAM_LOG"
+  say "demo: Kamailio did not start:"; tail -5 "$KAM_LOG"
   exit 1
 fi
-say "  Kamailio: outside udp:127.0.0.1:$KAM_PORT, PBX side udp:127.0.0.1:$INSIDE"
-ua_uas edge-uas phone --seconds 3 --timeout 8
-ua_uac edge-uac pbx --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$INSIDE" --seconds 3 --timeout 8
-report edge-uac "legacy PBX (caller, inside)"
-if grep -q '^ua: final=200' "$WORK/edge-uac.out"; then
-  ua_wait edge-uas
-  report edge-uas "SRTP phone (callee, outside)"
-fi
+say "== Kamailio + sdes.so (cfg/legacy-pbx.cfg): outside udp:127.0.0.1:$KAM_PORT, PBX side udp:127.0.0.1:$INSIDE"
+say "== Call: legacy PBX (RTP/AVP) -> SRTP phone (RTP/SAVP), 3 s of numbered audio each way"
+
+ua_uas phone phone --seconds 3 --timeout 10 || { say "demo: the phone did not start"; exit 1; }
+ua_uac pbx pbx --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$INSIDE" --seconds 3 \
+  --timeout 10 &
+UAC_PID=$!
+# srtpd's view of the running call: per leg transport, suite, MKIs (no keys).
+sleep 1.5
+CID=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
+[ -n "$CID" ] && ctl --json query "$CID" >"$WORK/query.json"
+wait $UAC_PID
+ua_wait phone
 kam_stop
+
+legs=$(python3 - "$WORK/query.json" <<'PY' 2>/dev/null
+import json, sys
+q = json.load(open(sys.argv[1]))
+s = q["streams"][0]
+for leg, who in (("a", "PBX side"), ("b", "phone side")):
+    l = s[leg]
+    if l.get("transport") != "SRTP":
+        print(f"  leg {leg} ({who}): plain RTP")
+        continue
+    def d(x):
+        c = l.get(x, {})
+        mk = [str(k["mki"]) for k in c.get("keys", []) if k.get("mki-len", 0)]
+        return f'{c.get("suite", "?")}, MKI {",".join(mk) if mk else "none"}'
+    print(f"  leg {leg} ({who}): SRTP  recv {d('recv')}  /  send {d('send')}")
+PY
+)
+audit=$(grep -o 'sdes audit: .*' "$KAM_LOG" | tail -1)
+# b: is the SRTP leg: what srtpd decrypted (in) and encrypted (out) there.
+dec=$(sed -n 's/.* b:SRTP .* in=\([0-9]*\) out=[0-9]* .*/\1/p' <<<"$audit")
+enc=$(sed -n 's/.* b:SRTP .* in=[0-9]* out=\([0-9]*\) .*/\1/p' <<<"$audit")
+drops=$(sed -n 's/.* b:SRTP .* drops=\([^ ]*\).*/\1/p' <<<"$audit")
+s1=$(ua_field pbx sent); r2=$(ua_field phone intact)
+s2=$(ua_field phone sent); r1=$(ua_field pbx intact)
+
 say ""
-say "== Summary"
-say "  agents' direct SRTP call:            $([ $direct_ok = 1 ] && echo 'audio intact both ways' || echo FAILED)"
-say "  srtpd:                               $([ $relay_ok = 1 ] && echo running || echo 'not running')"
-if ua_ok edge-uac && ua_ok edge-uas 2>/dev/null; then
-  say "  call through Kamailio + sdes.so:     audio intact both ways"
+say "== SDP each side saw (keys masked)"
+sdp_seen pbx "legacy PBX"
+sdp_seen phone "SRTP phone"
+say ""
+say "== Legs in srtpd (during the call)"
+[ -n "$legs" ] && say "$legs" || say "  (srtpd had no call to show)"
+say ""
+say "== Packets"
+say "  srtpd decrypted (SRTP from the phone):  ${dec:-?}"
+say "  srtpd encrypted (SRTP to the phone):    ${enc:-?}"
+say "  srtpd drops on the SRTP leg:            ${drops:-?}"
+say "  PBX sent ${s1:-?}, phone received intact ${r2:-?} (verified by libsrtp2)"
+say "  phone sent ${s2:-?}, PBX received intact ${r1:-?}"
+say "  audit line: ${audit:-none}"
+
+ok=1
+ua_ok pbx && ua_ok phone || ok=0
+[ -n "$s1" ] && [ "${s1:-0}" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" = "$r1" ] || ok=0
+[ "${dec:-0}" -gt 0 ] && [ "${enc:-0}" -gt 0 ] || ok=0
+grep -q 'RTP/SAVP.*a=crypto' "$WORK/phone.out" || ok=0
+say ""
+if [ $ok = 1 ]; then
+  say "== Audio intact: yes (both ways, SRTP on the phone's leg, plain RTP on the PBX's)"
   exit 0
 fi
-reason=$(sed -n 's/^ua: final=//p' "$WORK/edge-uac.out")
-say "  call through Kamailio + sdes.so:     NOT COMPLETED (final: ${reason:-none})"
-say "  sdes.so checks offers with the SDES engine but does not yet rewrite SDP or drive"
-say "  srtpd; until it does, sdes_offer/answer return -5 and the cfg answers 501 with that reason."
+say "== Audio intact: NO"
+say "  caller: $(sed -n 's/^ua: result=//p' "$WORK/pbx.out")"
+say "  callee: $(sed -n 's/^ua: result=//p' "$WORK/phone.out")"
+say "  logs: $WORK"
 exit 1
