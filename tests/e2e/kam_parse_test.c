@@ -3,7 +3,8 @@
  * parsers: the cfg-function flag strings (modules/sdes/kam_flags.c) and
  * the "relay" module parameter (modules/sdes/kam_relayspec.c), and the
  * flags-to-engine bridge (modules/sdes/kam_engine.c) and the audit line
- * (modules/sdes/kam_audit.c). Lives with
+ * (modules/sdes/kam_audit.c), and the control messages made from engine
+ * results with the sdes-state blob (modules/sdes/kam_ctlmsg.c). Lives with
  * the e2e tests because it belongs to the module glue; runs as a unit test
  * (and under ASan/UBSan with `make asan`).
  */
@@ -11,7 +12,10 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
+#include <openssl/crypto.h>
+
 #include "sdes/kam_audit.h"
+#include "sdes/kam_ctlmsg.h"
 #include "sdes/kam_engine.h"
 #include "sdes/kam_flags.h"
 #include "sdes/kam_relayspec.h"
@@ -299,6 +303,175 @@ static void test_audit_line(void)
     CHECK_STR_EQ(line, "no streams");
 }
 
+/* RFC 4568 §9.1's example key (30 bytes, AES_CM_128: key||salt) with a
+ * lifetime and a 4-byte MKI of value 1, as an SRTP offer from A. */
+static const char srtp_offer[] =
+    "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+    "m=audio 49170 RTP/SAVP 0\r\n"
+    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n";
+
+static void test_ctlmsg_offer_streams(void)
+{
+    static sdes_state st;
+    static sdes_result res;
+    static ctl_be_doc doc;
+    sdes_config cfg = {.mode = SDES_MODE_DECRYPT};
+    char buf[4096];
+    ctl_benc w;
+    const ctl_be *root, *streams, *s0, *a, *b, *recv, *keys, *k0;
+    const char *key;
+    size_t klen;
+    int64_t v;
+    /* base64 "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz" */
+    static const uint8_t want_key[30] = {'Y', 'S', '_', '_', '_', 's', 'e', 'm', 'c', 't',
+                                         'l', ' ', '(', ')', ' ', '{', '\t', '2', '2', '0',
+                                         ';', '}', '\n', '}', '\n', 'u', 'n', 'l', 'e', 's'};
+
+    sdes_state_init(&st);
+    CHECK_EQ(sdes_offer(&cfg, srtp_offer, strlen(srtp_offer), NULL, 0, &st, &res), SDES_REJ_OK);
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    CHECK_EQ(sdes_kam_msg_streams(&w, &res, &st,
+                                  SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV |
+                                      SDES_KAM_MSG_B_TRANSPORT),
+             1);
+    ctl_benc_end(&w);
+    CHECK(ctl_benc_ok(&w));
+    root = ctl_be_decode(&doc, buf, w.len);
+    CHECK(root != NULL);
+    streams = ctl_be_get(&doc, root, "streams");
+    CHECK(streams && streams->type == CTL_BE_LIST && streams->len == 1);
+    s0 = ctl_be_first(&doc, streams);
+    CHECK(ctl_be_get_int(&doc, s0, "index", &v) && v == 0);
+    a = ctl_be_get(&doc, s0, "a");
+    b = ctl_be_get(&doc, s0, "b");
+    CHECK(ctl_be_str_eq(ctl_be_get(&doc, a, "transport"), "SRTP"));
+    CHECK(ctl_be_str_eq(ctl_be_get(&doc, a, "address"), "192.0.2.10"));
+    CHECK(ctl_be_get_int(&doc, a, "port", &v) && v == 49170);
+    CHECK(ctl_be_str_eq(ctl_be_get(&doc, b, "transport"), "RTP")); /* decrypt: B plain */
+    CHECK(ctl_be_get(&doc, a, "send") == NULL); /* not asked for */
+    recv = ctl_be_get(&doc, a, "recv");
+    CHECK(ctl_be_str_eq(ctl_be_get(&doc, recv, "suite"), "AES_CM_128_HMAC_SHA1_80"));
+    CHECK(ctl_be_get_int(&doc, recv, "mki-len", &v) && v == 4);
+    keys = ctl_be_get(&doc, recv, "keys");
+    CHECK(keys && keys->len == 1);
+    k0 = ctl_be_first(&doc, keys);
+    CHECK(ctl_be_get_str(&doc, k0, "key", &key, &klen) && klen == 30);
+    CHECK_MEM_EQ(key, want_key, 30);
+    CHECK(ctl_be_get_int(&doc, k0, "mki", &v) && v == 1);
+    CHECK(ctl_be_get_int(&doc, k0, "lifetime", &v) && v == (1 << 20));
+    sdes_result_free(&res);
+    sdes_state_wipe(&st);
+}
+
+static void test_ctlmsg_ports(void)
+{
+    static ctl_be_doc doc;
+    char buf[512];
+    sdes_relay rl[4];
+    ctl_benc w;
+    const ctl_be *root;
+
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "result", "ok");
+    ctl_benc_cstr(&w, "streams");
+    ctl_benc_list(&w);
+    ctl_benc_dict(&w);
+    ctl_benc_kv_int(&w, "index", 1);
+    ctl_benc_cstr(&w, "a");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "address", "203.0.113.5");
+    ctl_benc_kv_int(&w, "port", 30000);
+    ctl_benc_kv_int(&w, "rtcp-port", 30001);
+    ctl_benc_end(&w);
+    ctl_benc_cstr(&w, "b");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "address", "2001:db8::5");
+    ctl_benc_kv_int(&w, "port", 30002);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_dict(&w); /* index beyond the caller's array: ignored */
+    ctl_benc_kv_int(&w, "index", 9);
+    ctl_benc_cstr(&w, "a");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "address", "203.0.113.5");
+    ctl_benc_kv_int(&w, "port", 30004);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_dict(&w); /* port out of range: ignored */
+    ctl_benc_kv_int(&w, "index", 2);
+    ctl_benc_cstr(&w, "a");
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "address", "203.0.113.5");
+    ctl_benc_kv_int(&w, "port", 70000);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    ctl_benc_end(&w);
+    CHECK(ctl_benc_ok(&w));
+    root = ctl_be_decode(&doc, buf, w.len);
+    CHECK(root != NULL);
+    CHECK_EQ(sdes_kam_msg_ports(&doc, root, 'a', rl, 4), 2);
+    CHECK_STR_EQ(rl[0].addr, "");
+    CHECK_STR_EQ(rl[1].addr, "203.0.113.5");
+    CHECK_EQ(rl[1].port, 30000);
+    CHECK_EQ(rl[1].rtcp_port, 30001);
+    CHECK_STR_EQ(rl[2].addr, "");
+    CHECK_EQ(sdes_kam_msg_ports(&doc, root, 'b', rl, 4), 2);
+    CHECK_STR_EQ(rl[1].addr, "2001:db8::5");
+    CHECK_EQ(rl[1].port, 30002);
+    CHECK_EQ(rl[1].rtcp_port, 0);
+    /* A reply without streams (an error reply) is refused. */
+    root = ctl_be_decode(&doc, "d6:result5:errore", 17);
+    CHECK(root != NULL);
+    CHECK_EQ(sdes_kam_msg_ports(&doc, root, 'a', rl, 4), -1);
+}
+
+static void test_ctlmsg_blob(void)
+{
+    static sdes_state st, o2, a2;
+    static sdes_result res;
+    sdes_config cfg = {.mode = SDES_MODE_DECRYPT};
+    uint8_t blob[4096], st1[4096], st2[4096];
+    char tag[16];
+    size_t n, n1, n2;
+
+    sdes_state_init(&st);
+    CHECK_EQ(sdes_offer(&cfg, srtp_offer, strlen(srtp_offer), NULL, 0, &st, &res), SDES_REJ_OK);
+    n = sdes_kam_blob_pack("from-tag-1", 10, &st, NULL, blob, sizeof(blob));
+    CHECK(n > 14);
+    CHECK(n < 4096); /* fits srtpd's bound */
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &o2, &a2), 0);
+    CHECK_STR_EQ(tag, "from-tag-1");
+    CHECK_EQ(o2.phase, 1);
+    CHECK_EQ(a2.phase, 0);
+    n1 = sdes_state_pack(&st, st1, sizeof(st1));
+    n2 = sdes_state_pack(&o2, st2, sizeof(st2));
+    CHECK(n1 > 0);
+    CHECK_EQ(n1, n2);
+    CHECK_MEM_EQ(st1, st2, n1);
+    /* The tag is cut to the caller's buffer, never overflows it. */
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, 4, &o2, &a2), 0);
+    CHECK_STR_EQ(tag, "fro");
+    /* Every truncation, a trailing byte and a wrong magic are refused. */
+    for (size_t cut = 0; cut < n; cut++)
+        CHECK_EQ(sdes_kam_blob_unpack(blob, cut, tag, sizeof(tag), &o2, &a2), -1);
+    blob[n] = 0;
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n + 1, tag, sizeof(tag), &o2, &a2), -1);
+    blob[0] = 'X';
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &o2, &a2), -1);
+    /* Too small a buffer: 0, nothing half-written is claimed. */
+    CHECK_EQ(sdes_kam_blob_pack("t", 1, &st, NULL, blob, 20), 0);
+    sdes_result_free(&res);
+    sdes_state_wipe(&st);
+    sdes_state_wipe(&o2);
+    sdes_state_wipe(&a2);
+    OPENSSL_cleanse(blob, sizeof(blob));
+    OPENSSL_cleanse(st1, sizeof(st1));
+    OPENSSL_cleanse(st2, sizeof(st2));
+}
+
 int main(void)
 {
     RUN(test_flags_full);
@@ -312,5 +485,8 @@ int main(void)
     RUN(test_engine_policy_mapping);
     RUN(test_engine_check);
     RUN(test_audit_line);
+    RUN(test_ctlmsg_offer_streams);
+    RUN(test_ctlmsg_ports);
+    RUN(test_ctlmsg_blob);
     return check_summary("kam_parse");
 }
