@@ -34,8 +34,12 @@
 #define RELAY_BATCHES_PER_WAKE 4
 #define RELAY_PKT_MAX          2048   /* largest media datagram relayed */
 /* Adaptive coalescing under load (worker.c, relay_worker_main). */
+#ifndef RELAY_COALESCE_MIN_PPS
 #define RELAY_COALESCE_MIN_PPS 20000       /* per worker, to start sleeping between rounds */
-#define RELAY_COALESCE_NS      100000L     /* the sleep: bounds the latency it adds */
+#endif
+#ifndef RELAY_COALESCE_NS
+#define RELAY_COALESCE_NS      200000L     /* the sleep: bounds the latency it adds */
+#endif
 #define RELAY_RATE_WINDOW_NS   2000000LL   /* rate measured over >= 2 ms */
 #define RELAY_BUF_SIZE         (RELAY_PKT_MAX + SG_SRTP_MAX_TRAILER + 64)
 
