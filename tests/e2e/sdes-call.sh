@@ -151,6 +151,14 @@ if start cfg/rekey-edge.cfg; then
   check "rekey-edge: srtpd holds four keys on the call" test -n "$AR" -a -n "$AS" -a -n "$BR" -a -n "$BS"
   check "rekey-edge: leg a and leg b keys differ (no end-to-end key)" \
     bash -c "[ '$AR' != '$BS' ] && [ '$BR' != '$AS' ] && [ '$AR' != '$BR' ] && [ '$AS' != '$BS' ]"
+  call rkre "$KAM_PORT" phone phone --mki 1 --seconds 3 -- --mki 1 --seconds 3 --reinvite-at 1.2 --rekey
+  check "rekey-edge: re-INVITE with X-Rekey (sdes_rekey: new keys, next MKI, both legs): caller ok" ua_ok rkre-uac
+  check "rekey-edge: rekey: callee ok" ua_ok rkre-uas
+  check "rekey-edge: rekey: the callee received under the edge's old and new MKI" \
+    ua_has rkre-uas "rekeyed=1 mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* "
+  check "rekey-edge: rekey: the caller received under the edge's old and new MKI" \
+    ua_has rkre-uac "rekeyed=1 mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* "
+  check "rekey-edge: rekey: zero loss both ways" both_ways rkre
   check "rekey-edge: Kamailio alive" kam_alive
   kam_stop
 else

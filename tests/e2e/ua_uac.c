@@ -66,12 +66,14 @@ static void uac_send_reinvite(void)
     int n = snprintf(reinv_text, sizeof(reinv_text),
                      "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
                      "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: %u %s\r\nContact: <sip:alice@%s:%u>\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: %u %s\r\nContact: <sip:alice@%s:%u>\r\n%s"
                      "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
                      method, remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs,
                      ua_sp.host, ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq,
-                     method, ua_sp.host,
-                     ua_sp.port, strlen(body), body);
+                     method, ua_sp.host, ua_sp.port,
+                     /* Tells an edge such as cfg/rekey-edge.cfg that this
+                      * re-offer is a rekey, so it rekeys the other leg too. */
+                     kind == RI_REKEY ? "X-Rekey: yes\r\n" : "", strlen(body), body);
     if (n < 0 || (size_t)n >= sizeof(reinv_text))
         return;
     reinv_len = (size_t)n;
