@@ -573,7 +573,7 @@ static bool step_ok(const result *r, long offered)
  * anew); a relay leaves the search at its first step with loss. Reported per
  * relay: the highest loss-free rate and packets/s per core at that rate,
  * then the ratio of those per-core figures. */
-static const int sat_rates[] = {60000, 100000, 150000, 200000, 250000, 300000, 400000, 500000,
+static const int sat_rates[] = {60000, 80000, 100000, 150000, 200000, 250000, 300000, 400000, 500000,
                                 600000};
 #define SAT_STEPS ((int)(sizeof(sat_rates) / sizeof(sat_rates[0])))
 
