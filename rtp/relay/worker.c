@@ -39,7 +39,7 @@ struct relay_worker {
     int pipe_r, pipe_w;
     bool stop;
     relay_stream *streams;
-    int64_t now_ms;             /* taken once per batch */
+    int64_t now_ms;             /* taken once per round, after epoll_wait */
     relay_worker_totals t;
     struct mmsghdr in[RELAY_BATCH], out[RELAY_BATCH];
     struct iovec iov_in[RELAY_BATCH], iov_out[RELAY_BATCH];
@@ -386,7 +386,6 @@ static int relay_handle_socket(relay_worker *w, relay_sock *rs)
         total += n;
         w->t.batches++;
         w->t.packets_in += (uint64_t)n;
-        w->now_ms = relay_now_ms();
         /* SO_RXQ_OVFL: the socket's cumulative kernel drop count. */
         struct msghdr *last = &w->in[n - 1].msg_hdr;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c)) {
@@ -460,9 +459,8 @@ static void relay_run_jobs(relay_worker *w)
  * below the threshold (e.g. a few thousand packets/s) nothing changes.
  * The socket receive buffers (1 MiB each) hold a window's packets many
  * times over, so no socket is starved or overflowed by the wait. */
-static void relay_rate_update(relay_worker *w, int pkts)
+static void relay_rate_update(relay_worker *w, int64_t now, int pkts)
 {
-    int64_t now = relay_now_ns();
     w->rate_pkts += (uint64_t)pkts;
     int64_t dt = now - w->rate_t0_ns;
     if (dt < RELAY_RATE_WINDOW_NS)
@@ -489,6 +487,10 @@ static void *relay_worker_main(void *arg)
         }
         int n = epoll_wait(w->epfd, ev, 64, timeout);
         w->t.wakeups++;
+        /* One clock read per round: it stamps last_rx_ms (media timeout,
+         * seconds) and the rate window; a round lasts well under 1 ms. */
+        int64_t now_ns = relay_now_ns();
+        w->now_ms = now_ns / 1000000;
         bool jobs = false;
         int pkts = 0;
         for (int i = 0; i < n; i++) {
@@ -502,7 +504,7 @@ static void *relay_worker_main(void *arg)
          * in ev[]; after EPOLL_CTL_DEL the next epoll_wait cannot return it. */
         if (jobs)
             relay_run_jobs(w);
-        relay_rate_update(w, pkts);
+        relay_rate_update(w, now_ns, pkts);
     }
     return NULL;
 }
