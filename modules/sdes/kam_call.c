@@ -63,6 +63,7 @@ static void ctx_free(call_ctx *c)
     sdes_result_free(&c->res2);
     OPENSSL_cleanse(c, sizeof(*c));
     free(c);
+    sdes_kam_relay_wipe_reply(); /* the last reply may have been a state reply */
 }
 
 static sdes_mode engine_mode(sdes_kam_mode m)

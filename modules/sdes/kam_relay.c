@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <openssl/crypto.h>
+
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
@@ -307,6 +309,12 @@ int sdes_kam_relay_send(int i, const char *body, size_t len, const ctl_be_doc **
     if (!ctl_be_get_cstr(doc, *root, "error-reason", err, errlen))
         snprintf(err, errlen, "relay answered without a result");
     return 1;
+}
+
+void sdes_kam_relay_wipe_reply(void)
+{
+    if (reply_buf)
+        OPENSSL_cleanse(reply_buf, CTL_MAX_MSG);
 }
 
 int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d,

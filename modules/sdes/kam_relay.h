@@ -68,6 +68,10 @@ int sdes_kam_relay_send(int i, const char *body, size_t len, const ctl_be_doc **
 int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **doc,
                         const ctl_be **root, char *err, size_t errlen);
 
+/* Wipes this process's reply buffer: a "state" reply carries the call's
+ * sdes-state, which holds keys. */
+void sdes_kam_relay_wipe_reply(void);
+
 /* RPC sdes.relays. */
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx);
 
