@@ -7,6 +7,8 @@
  */
 #include "relay/worker.h"
 
+#include "relay/uring.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -62,6 +64,19 @@ struct relay_worker {
     int64_t rate_t0_ns;
     uint64_t rate_pkts;
     bool coalesce;
+    /* io_uring path (see relay_uring_round): one receive per quiet ready
+     * socket and one send per packet, all in one io_uring_enter each. */
+    relay_uring ring;
+    bool use_ring;
+    uint32_t round;                 /* rounds so far (wraps) */
+    uint32_t ring_round[65536];     /* per local port: round of its last ring read */
+    relay_sock *urs[RELAY_URING_MAX];
+    struct msghdr umsg[RELAY_URING_MAX], usend[RELAY_URING_MAX];
+    struct iovec uiov[RELAY_URING_MAX], usiov[RELAY_URING_MAX];
+    struct sockaddr_storage usrc[RELAY_URING_MAX];
+    char ucmsg[RELAY_URING_MAX][CMSG_SPACE(sizeof(uint32_t))];
+    relay_out uout[RELAY_URING_MAX];
+    uint8_t ubuf[RELAY_URING_MAX][RELAY_BUF_SIZE];
     uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
 };
 
@@ -182,14 +197,12 @@ static void relay_latch(relay_leg *x, bool rtcp, const struct sockaddr_storage *
 
 /* One received packet in w->buf[i]: checks, unprotect, latch, protect.
  * Returns the length to send, or 0 when dropped (counted). */
-static size_t relay_process(relay_worker *w, relay_sock *rs, int i, relay_out *o)
+static size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
+                            int mflags, const struct sockaddr_storage *src, socklen_t srclen,
+                            relay_out *o)
 {
     relay_stream *s = rs->stream;
     relay_leg *x = &s->leg[rs->leg], *y = &s->leg[!rs->leg];
-    uint8_t *p = w->buf[i];
-    size_t len = w->in[i].msg_len;
-    const struct sockaddr_storage *src = &w->src[i];
-    socklen_t srclen = w->in[i].msg_hdr.msg_namelen;
     bool rtcp = rs->rtcp || (x->rtcp_mux && relay_is_rtcp(p, len));
 
     if (rtcp)
@@ -197,7 +210,7 @@ static size_t relay_process(relay_worker *w, relay_sock *rs, int i, relay_out *o
     else
         x->c.rtp_in++;
     x->c.bytes_in += len;
-    if ((w->in[i].msg_hdr.msg_flags & MSG_TRUNC) || len < (rtcp ? 8u : 12u) ||
+    if ((mflags & MSG_TRUNC) || len < (rtcp ? 8u : 12u) ||
         (p[0] >> 6) != 2 || len > RELAY_PKT_MAX) {
         x->c.drop[RELAY_DROP_MALFORMED]++;
         return 0;
@@ -354,6 +367,22 @@ static int relay_group(relay_worker *w, int nout)
     return ng;
 }
 
+/* SO_RXQ_OVFL: the socket's cumulative kernel drop count, carried by the
+ * last datagram read. */
+static void relay_kernel_drops(relay_sock *rs, relay_leg *x, struct msghdr *last)
+{
+    if (last->msg_controllen < sizeof(struct cmsghdr))
+        return;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+            uint32_t v;
+            memcpy(&v, CMSG_DATA(c), sizeof(v));
+            x->c.drop[RELAY_DROP_KERNEL] += (uint32_t)(v - rs->kernel_drops);
+            rs->kernel_drops = v;
+        }
+    }
+}
+
 /* Reads and relays what socket rs holds (then the other sockets get their
  * turn; level-triggered epoll brings this one back while it has data).
  * Returns the number of packets read.
@@ -386,20 +415,13 @@ static int relay_handle_socket(relay_worker *w, relay_sock *rs)
         total += n;
         w->t.batches++;
         w->t.packets_in += (uint64_t)n;
-        /* SO_RXQ_OVFL: the socket's cumulative kernel drop count. */
-        struct msghdr *last = &w->in[n - 1].msg_hdr;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c)) {
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-                uint32_t v;
-                memcpy(&v, CMSG_DATA(c), sizeof(v));
-                x->c.drop[RELAY_DROP_KERNEL] += (uint32_t)(v - rs->kernel_drops);
-                rs->kernel_drops = v;
-            }
-        }
+        relay_kernel_drops(rs, x, &w->in[n - 1].msg_hdr);
         int nout = 0;
         for (int i = 0; i < n; i++) {
             relay_out o;
-            size_t olen = relay_process(w, rs, i, &o);
+            size_t olen = relay_process(w, rs, w->buf[i], w->in[i].msg_len,
+                                        w->in[i].msg_hdr.msg_flags, &w->src[i],
+                                        w->in[i].msg_hdr.msg_namelen, &o);
             if (!olen) {
                 w->t.drops++;
                 continue;
@@ -470,6 +492,122 @@ static void relay_rate_update(relay_worker *w, int64_t now, int pkts)
     w->rate_t0_ns = now;
 }
 
+static void relay_count_out(relay_worker *w, const relay_out *o, size_t len)
+{
+    relay_leg *l = o->leg;
+    if (o->rtcp)
+        l->c.rtcp_out++;
+    else
+        l->c.rtp_out++;
+    l->c.bytes_out += len;
+    w->t.packets_out++;
+}
+
+/* The io_uring round for the quiet ready sockets urs[0..k): one RECVMSG
+ * each (MSG_DONTWAIT, so a socket that turned out empty completes with
+ * -EAGAIN instead of waiting), one io_uring_enter; then the packets are
+ * relayed as on the recvmmsg path and every output is one SENDMSG, all in a
+ * second io_uring_enter. Two system calls for the whole round instead of a
+ * recvmmsg and a sendmmsg per socket, which is what a packet costs when a
+ * round finds about one packet per socket (one socket per call and leg).
+ * A socket read here in two consecutive rounds is busier than one packet a
+ * round: it goes back to recvmmsg batches (vlen 2, then ramping). Returns
+ * the number of packets read; false in *failed when the ring itself failed
+ * (the worker then falls back to recvmmsg/sendmmsg for good). */
+static int relay_uring_round(relay_worker *w, int k, bool *failed)
+{
+    for (int j = 0; j < k; j++) {
+        relay_sock *rs = w->urs[j];
+        w->uiov[j].iov_base = w->ubuf[j];
+        w->uiov[j].iov_len = RELAY_PKT_MAX + 1;
+        struct msghdr *h = &w->umsg[j];
+        memset(h, 0, sizeof(*h));
+        h->msg_name = &w->usrc[j];
+        h->msg_namelen = sizeof(w->usrc[j]);
+        h->msg_iov = &w->uiov[j];
+        h->msg_iovlen = 1;
+        h->msg_control = w->ucmsg[j];
+        h->msg_controllen = sizeof(w->ucmsg[j]);
+        struct io_uring_sqe *e = relay_uring_sqe(&w->ring);
+        e->opcode = IORING_OP_RECVMSG;
+        e->fd = rs->fd;
+        e->addr = (uint64_t)(uintptr_t)h;
+        e->len = 1;
+        e->msg_flags = MSG_DONTWAIT;
+        e->user_data = (uint64_t)j;
+    }
+    if (relay_uring_submit_wait(&w->ring) < 0) {
+        *failed = true;
+        return 0;
+    }
+    int got = 0, nout = 0;
+    int32_t res[RELAY_URING_MAX];
+    for (int j = 0; j < k; j++)
+        res[j] = -EAGAIN;
+    struct io_uring_cqe c;
+    while (relay_uring_cqe(&w->ring, &c))
+        if (c.user_data < (uint64_t)k)
+            res[c.user_data] = c.res;
+    for (int j = 0; j < k; j++) {
+        relay_sock *rs = w->urs[j];
+        uint16_t port = rs->port;
+        w->vlen[port] = w->ring_round[port] == w->round - 1 ? 2 : 1;
+        w->ring_round[port] = w->round;
+        if (res[j] < 0)
+            continue;
+        got++;
+        w->t.batches++;
+        w->t.packets_in++;
+        relay_leg *x = &rs->stream->leg[rs->leg];
+        relay_kernel_drops(rs, x, &w->umsg[j]);
+        relay_out o;
+        size_t olen = relay_process(w, rs, w->ubuf[j], (size_t)res[j], w->umsg[j].msg_flags,
+                                    &w->usrc[j], w->umsg[j].msg_namelen, &o);
+        if (!olen) {
+            w->t.drops++;
+            continue;
+        }
+        relay_leg *y = o.leg;
+        w->usiov[nout].iov_base = w->ubuf[j];
+        w->usiov[nout].iov_len = olen;
+        struct msghdr *h = &w->usend[nout];
+        memset(h, 0, sizeof(*h));
+        /* With rtcp-mux, RTCP goes to the peer's RTP address (RFC 5761 §4). */
+        h->msg_name = (o.rtcp && !y->rtcp_mux) ? &y->peer_rtcp : &y->peer_rtp;
+        h->msg_namelen = y->peer_len;
+        h->msg_iov = &w->usiov[nout];
+        h->msg_iovlen = 1;
+        w->uout[nout] = o;
+        struct io_uring_sqe *e = relay_uring_sqe(&w->ring);
+        e->opcode = IORING_OP_SENDMSG;
+        e->fd = o.fd;
+        e->addr = (uint64_t)(uintptr_t)h;
+        e->len = 1;
+        e->msg_flags = MSG_DONTWAIT;
+        e->user_data = (uint64_t)nout;
+        nout++;
+    }
+    if (!nout)
+        return got;
+    int32_t sres[RELAY_URING_MAX];
+    for (int j = 0; j < nout; j++)
+        sres[j] = -EIO;
+    if (relay_uring_submit_wait(&w->ring) < 0) {
+        *failed = true;
+    } else {
+        while (relay_uring_cqe(&w->ring, &c))
+            if (c.user_data < (uint64_t)nout)
+                sres[c.user_data] = c.res;
+    }
+    for (int j = 0; j < nout; j++) {
+        if (sres[j] >= 0)
+            relay_count_out(w, &w->uout[j], w->usiov[j].iov_len);
+        else
+            w->uout[j].leg->c.drop[RELAY_DROP_SEND]++;
+    }
+    return got;
+}
+
 static void *relay_worker_main(void *arg)
 {
     relay_worker *w = arg;
@@ -477,6 +615,9 @@ static void *relay_worker_main(void *arg)
     /* The default 50 us timer slack would stretch every coalescing sleep;
      * keep it small so the window is what RELAY_COALESCE_NS says. */
     prctl(PR_SET_TIMERSLACK, 5000UL, 0, 0, 0);
+    /* Two entries per ready socket at most are queued at a time (receives,
+     * then sends), so RELAY_URING_MAX entries suffice. */
+    w->use_ring = relay_uring_init(&w->ring, RELAY_URING_MAX);
     w->rate_t0_ns = relay_now_ns();
     while (!w->stop) {
         int timeout = 500;
@@ -492,12 +633,22 @@ static void *relay_worker_main(void *arg)
         int64_t now_ns = relay_now_ns();
         w->now_ms = now_ns / 1000000;
         bool jobs = false;
-        int pkts = 0;
+        int pkts = 0, k = 0;
+        w->round++;
         for (int i = 0; i < n; i++) {
-            if (!ev[i].data.ptr)
+            relay_sock *rs = ev[i].data.ptr;
+            if (!rs)
                 jobs = true;
+            else if (w->use_ring && w->vlen[rs->port] <= 1 && k < RELAY_URING_MAX)
+                w->urs[k++] = rs; /* quiet socket: one read in the round's ring batch */
             else
-                pkts += relay_handle_socket(w, ev[i].data.ptr);
+                pkts += relay_handle_socket(w, rs);
+        }
+        if (k) {
+            bool failed = false;
+            pkts += relay_uring_round(w, k, &failed);
+            if (failed)
+                w->use_ring = false;
         }
         /* Jobs run after the socket events of this round: a job may detach
          * (and the control thread then free) a stream whose event is still
@@ -578,6 +729,7 @@ void relay_workers_stop(relay_worker **ws, int n)
             continue;
         relay_worker_run(w, relay_stop_job, NULL);
         pthread_join(w->th, NULL);
+        relay_uring_free(&w->ring);
         close(w->epfd);
         close(w->pipe_r);
         close(w->pipe_w);

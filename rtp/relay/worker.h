@@ -32,6 +32,7 @@
 
 #define RELAY_BATCH            32
 #define RELAY_BATCHES_PER_WAKE 4
+#define RELAY_URING_MAX        64     /* quiet sockets read per io_uring round */
 #define RELAY_PKT_MAX          2048   /* largest media datagram relayed */
 /* Adaptive coalescing under load (worker.c, relay_worker_main). */
 #ifndef RELAY_COALESCE_MIN_PPS

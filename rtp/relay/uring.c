@@ -1,0 +1,116 @@
+/*
+ * rtp/relay/uring.c — the raw io_uring ring behind uring.h: setup with
+ * io_uring_setup(2), the three mmaps (SQ ring, CQ ring, SQE array), and the
+ * head/tail protocol with acquire/release ordering that io_uring(7)
+ * prescribes for a single submitter and a single reaper.
+ */
+#include "relay/uring.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+bool relay_uring_init(relay_uring *u, unsigned entries)
+{
+    memset(u, 0, sizeof(*u));
+    u->fd = -1;
+#ifdef __NR_io_uring_setup
+    struct io_uring_params p;
+    memset(&p, 0, sizeof(p));
+    int fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+    if (fd < 0)
+        return false;
+    u->fd = fd;
+    u->sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+    u->cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+    u->sqes_size = p.sq_entries * sizeof(struct io_uring_sqe);
+    u->sq_ptr = mmap(NULL, u->sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                     IORING_OFF_SQ_RING);
+    u->cq_ptr = mmap(NULL, u->cq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                     IORING_OFF_CQ_RING);
+    u->sqes = mmap(NULL, u->sqes_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                   IORING_OFF_SQES);
+    if (u->sq_ptr == MAP_FAILED || u->cq_ptr == MAP_FAILED || u->sqes == MAP_FAILED) {
+        relay_uring_free(u);
+        return false;
+    }
+    char *sq = u->sq_ptr, *cq = u->cq_ptr;
+    u->sq_head = (unsigned *)(sq + p.sq_off.head);
+    u->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+    u->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+    u->sq_array = (unsigned *)(sq + p.sq_off.array);
+    u->cq_head = (unsigned *)(cq + p.cq_off.head);
+    u->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+    u->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+    u->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+    u->entries = p.sq_entries < entries ? p.sq_entries : entries;
+    return true;
+#else
+    (void)entries;
+    errno = ENOSYS;
+    return false;
+#endif
+}
+
+void relay_uring_free(relay_uring *u)
+{
+    if (u->sq_ptr && u->sq_ptr != MAP_FAILED)
+        munmap(u->sq_ptr, u->sq_size);
+    if (u->cq_ptr && u->cq_ptr != MAP_FAILED)
+        munmap(u->cq_ptr, u->cq_size);
+    if (u->sqes && (void *)u->sqes != MAP_FAILED)
+        munmap(u->sqes, u->sqes_size);
+    if (u->fd >= 0)
+        close(u->fd);
+    memset(u, 0, sizeof(*u));
+    u->fd = -1;
+}
+
+struct io_uring_sqe *relay_uring_sqe(relay_uring *u)
+{
+    if (u->queued >= u->entries)
+        return NULL;
+    unsigned tail = *u->sq_tail + u->queued;
+    unsigned idx = tail & *u->sq_mask;
+    struct io_uring_sqe *e = &u->sqes[idx];
+    memset(e, 0, sizeof(*e));
+    u->sq_array[idx] = idx;
+    u->queued++;
+    return e;
+}
+
+int relay_uring_submit_wait(relay_uring *u)
+{
+    unsigned n = u->queued;
+    if (!n)
+        return 0;
+    /* Publish the entries before the new tail (io_uring(7): release). */
+    __atomic_store_n(u->sq_tail, *u->sq_tail + n, __ATOMIC_RELEASE);
+    u->queued = 0;
+    unsigned done = 0;
+    while (done < n) {
+        long r = syscall(__NR_io_uring_enter, u->fd, n - done, n - done, IORING_ENTER_GETEVENTS,
+                         NULL, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        done += (unsigned)r;
+        if (r == 0)
+            break;
+    }
+    return (int)n;
+}
+
+bool relay_uring_cqe(relay_uring *u, struct io_uring_cqe *out)
+{
+    unsigned head = *u->cq_head;
+    if (head == __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE))
+        return false;
+    *out = u->cqes[head & *u->cq_mask];
+    __atomic_store_n(u->cq_head, head + 1, __ATOMIC_RELEASE);
+    return true;
+}
