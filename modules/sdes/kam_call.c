@@ -234,6 +234,11 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         goto out;
     }
 
+    /* A re-offer with a new key: A keeps sending under its old key until
+     * our answer reaches it, so srtpd accepts both meanwhile. */
+    for (int i = 0; *reoffer && i < c->res1.n_media && i < c->answer_st.n_media; i++)
+        sdes_kam_keyset_keep_old(&c->res1.media[i].a_rx, &c->answer_st.media[i].a_rx);
+
     /* 2. srtpd "offer": creates the call (or updates it) and allocates
      * the ports. */
     ctl_benc_init(&w, c->req, sizeof(c->req));
@@ -382,6 +387,10 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         rc = engine_fail(&c->res2, code);
         goto out;
     }
+    /* A re-answer with a new key: B may still send under its old one
+     * for a while, so srtpd accepts both. */
+    for (int i = 0; *reanswer && i < c->res2.n_media && i < c->answer_st.n_media; i++)
+        sdes_kam_keyset_keep_old(&c->res2.media[i].b_rx, &c->answer_st.media[i].b_rx);
     /* The offer state stays: a 200 after a 183, or a retransmitted 2xx,
      * is answered against the same offer. */
     c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), &c->offer_st, &c->st, c->blob,

@@ -174,6 +174,27 @@ int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sde
     return top;
 }
 
+int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old)
+{
+    int added = 0;
+    if (!k->srtp || !old->srtp || k->suite != old->suite || !k->n_keys || !old->n_keys)
+        return 0;
+    uint8_t ml = k->keys[0].mki_len;
+    if (!ml)
+        return 0; /* without an MKI only one key can be in use */
+    for (uint8_t i = 0; i < old->n_keys && i < SDES_MAX_DIR_KEYS; i++) {
+        const sdes_key_param *o = &old->keys[i];
+        int have = o->mki_len != ml;
+        for (uint8_t j = 0; j < k->n_keys && !have; j++)
+            have = memcmp(k->keys[j].mki, o->mki, ml) == 0;
+        if (have || k->n_keys >= SDES_MAX_DIR_KEYS)
+            continue;
+        k->keys[k->n_keys++] = *o;
+        added++;
+    }
+    return added;
+}
+
 static size_t put_state(const sdes_state *st, uint8_t *buf, size_t cap)
 {
     size_t n = 0;

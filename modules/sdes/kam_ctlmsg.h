@@ -40,6 +40,16 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
 int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sdes_relay *relays,
                        size_t cap);
 
+/* Keeps a peer's previous keys beside its new ones in what the relay
+ * receives with: a peer that re-offers (or re-answers) with a new key
+ * under a new MKI goes on sending under the old one until the exchange
+ * completes (RFC 4568 §7.1.4; the MKI tells the keys apart, RFC 3711
+ * §3.1), so the relay must accept both meanwhile. Appends to *k the keys
+ * of *old whose MKI *k does not hold, when both are SRTP with the same
+ * suite and MKIs of the same non-zero length, up to SDES_MAX_DIR_KEYS.
+ * Returns the number of keys appended. */
+int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old);
+
 /* The sdes-state blob: the offerer's From-tag (to tell a re-offer's
  * direction), the packed engine state after the last offer, and the
  * packed state after the last answer (either may be absent).

@@ -472,6 +472,50 @@ static void test_ctlmsg_blob(void)
     OPENSSL_cleanse(st2, sizeof(st2));
 }
 
+static void mk_key(sdes_key_param *kp, uint8_t fill, uint8_t mki)
+{
+    memset(kp, 0, sizeof(*kp));
+    memset(kp->key_salt, fill, 30);
+    kp->key_salt_len = 30;
+    kp->mki_len = 1;
+    kp->mki[0] = mki;
+}
+
+static void test_keyset_keep_old(void)
+{
+    sdes_keyset k, old;
+    memset(&k, 0, sizeof(k));
+    memset(&old, 0, sizeof(old));
+    k.srtp = old.srtp = true;
+    k.suite = old.suite = SG_SUITE_AES_CM_128_HMAC_SHA1_80;
+    mk_key(&k.keys[0], 0xaa, 2);
+    k.n_keys = 1;
+    mk_key(&old.keys[0], 0xbb, 1);
+    old.n_keys = 1;
+    CHECK_EQ(sdes_kam_keyset_keep_old(&k, &old), 1);
+    CHECK_EQ(k.n_keys, 2);
+    CHECK_EQ(k.keys[0].mki[0], 2); /* the new key stays first: srtpd sends with it */
+    CHECK_EQ(k.keys[1].mki[0], 1);
+    CHECK_EQ(k.keys[1].key_salt[0], 0xbb);
+    /* Already there (same MKI): nothing added. */
+    CHECK_EQ(sdes_kam_keyset_keep_old(&k, &old), 0);
+    CHECK_EQ(k.n_keys, 2);
+    /* Another suite, or no MKI: the old key cannot be told apart. */
+    old.keys[0].mki[0] = 7;
+    old.suite = SG_SUITE_AEAD_AES_128_GCM;
+    CHECK_EQ(sdes_kam_keyset_keep_old(&k, &old), 0);
+    old.suite = k.suite;
+    k.keys[0].mki_len = 0;
+    CHECK_EQ(sdes_kam_keyset_keep_old(&k, &old), 0);
+    k.keys[0].mki_len = 1;
+    /* Never more than SDES_MAX_DIR_KEYS. */
+    for (uint8_t m = 10; m < 20; m++) {
+        old.keys[0].mki[0] = m;
+        sdes_kam_keyset_keep_old(&k, &old);
+    }
+    CHECK_EQ(k.n_keys, SDES_MAX_DIR_KEYS);
+}
+
 int main(void)
 {
     RUN(test_flags_full);
@@ -488,5 +532,6 @@ int main(void)
     RUN(test_ctlmsg_offer_streams);
     RUN(test_ctlmsg_ports);
     RUN(test_ctlmsg_blob);
+    RUN(test_keyset_keep_old);
     return check_summary("kam_parse");
 }
