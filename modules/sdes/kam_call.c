@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "core/dprint.h"
 #include "core/parser/parse_from.h"
@@ -41,6 +42,9 @@ typedef struct call_ctx {
     sdes_relay relays[SDES_MAX_MEDIA];
     uint8_t blob[BLOB_MAX];
     size_t blob_len;
+    const uint8_t *cache; /* the last answer, inside blob (kam_ctlmsg.h) */
+    size_t cache_len;
+    uint8_t new_cache[BLOB_MAX];
     char tag[256];
     char req[CTL_MAX_MSG];
     char saved[CTL_MAX_MSG]; /* the offer, resent to the next relay on failover */
@@ -136,7 +140,7 @@ static int load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
     memcpy(c->blob, s, len);
     c->blob_len = len;
     if (sdes_kam_blob_unpack(c->blob, len, c->tag, sizeof(c->tag), &c->offer_st,
-                             &c->answer_st) < 0)
+                             &c->answer_st, &c->cache, &c->cache_len) < 0)
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
     return SDES_RC_OK;
 }
@@ -297,8 +301,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     /* 4. The state goes to srtpd with the call (state-only update). The
      * previous answer state stays beside it: a re-offer B rejects leaves
      * the call as it was. */
-    c->blob_len = sdes_kam_blob_pack(tag, strlen(tag), &c->st, &c->answer_st, c->blob,
-                                     sizeof(c->blob));
+    c->blob_len = sdes_kam_blob_pack(tag, strlen(tag), &c->st, &c->answer_st, NULL, 0,
+                                     c->blob, sizeof(c->blob));
     if (!c->blob_len) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
         goto out_drop;
@@ -380,6 +384,23 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     cfg.policy = &pol;
     cfg.mode = (sdes_mode)c->offer_st.mode;
     *mode_out = cfg.mode;
+
+    /* The same answer again (a retransmitted 2xx, a 200 repeating its
+     * 183's SDP) gets the same body: new keys toward A would replace the
+     * ones A already took from the first copy (RFC 3261 §13.2.2.4: later
+     * copies are not new answers). */
+    SHA256((const unsigned char *)body->s, (size_t)body->len, c->new_cache);
+    if (c->cache && CRYPTO_memcmp(c->cache, c->new_cache, SDES_KAM_ANSWER_HASH) == 0) {
+        *reanswer = 1;
+        if (sdes_kam_body_replace(msg, (const char *)c->cache + SDES_KAM_ANSWER_HASH,
+                                  (int)(c->cache_len - SDES_KAM_ANSWER_HASH)) < 0) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
+            goto out;
+        }
+        LM_INFO("sdes: Call-ID %.*s: answer repeated: same body as before\n", cid->len, cid->s);
+        rc = sdes_kam_result_set(SDES_RC_OK, NULL);
+        goto out;
+    }
     c->st = c->offer_st;
     code = sdes_answer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st,
                        &c->res2);
@@ -393,8 +414,18 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         sdes_kam_keyset_keep_old(&c->res2.media[i].b_rx, &c->answer_st.media[i].b_rx);
     /* The offer state stays: a 200 after a 183, or a retransmitted 2xx,
      * is answered against the same offer. */
-    c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), &c->offer_st, &c->st, c->blob,
-                                     sizeof(c->blob));
+    {
+        size_t cl = 0;
+        if (c->res2.body_len + SDES_KAM_ANSWER_HASH <= sizeof(c->new_cache)) {
+            memcpy(c->new_cache + SDES_KAM_ANSWER_HASH, c->res2.body, c->res2.body_len);
+            cl = SDES_KAM_ANSWER_HASH + c->res2.body_len;
+        }
+        c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), &c->offer_st, &c->st,
+                                         c->new_cache, cl, c->blob, sizeof(c->blob));
+        if (!c->blob_len && cl) /* too large with the cache: keep the states */
+            c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), &c->offer_st, &c->st,
+                                             NULL, 0, c->blob, sizeof(c->blob));
+    }
     if (!c->blob_len) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
         goto out;

@@ -211,7 +211,8 @@ static size_t put_state(const sdes_state *st, uint8_t *buf, size_t cap)
 }
 
 size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, const sdes_state *offer,
-                          const sdes_state *answer, uint8_t *buf, size_t cap)
+                          const sdes_state *answer, const uint8_t *cache, size_t cache_len,
+                          uint8_t *buf, size_t cap)
 {
     size_t off, n;
 
@@ -229,7 +230,16 @@ size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, const sdes_state *off
     off += n;
     if (!(n = put_state(answer, buf + off, cap - off)))
         return 0;
-    return off + n;
+    off += n;
+    if (cache && cache_len) {
+        if (cache_len <= SDES_KAM_ANSWER_HASH || cache_len > 0xffff || cap - off < 2 + cache_len)
+            return 0;
+        buf[off] = (uint8_t)(cache_len >> 8);
+        buf[off + 1] = (uint8_t)cache_len;
+        memcpy(buf + off + 2, cache, cache_len);
+        off += 2 + cache_len;
+    }
+    return off;
 }
 
 static int get_state(const uint8_t *buf, size_t len, size_t *off, sdes_state *st)
@@ -249,10 +259,13 @@ static int get_state(const uint8_t *buf, size_t len, size_t *off, sdes_state *st
 }
 
 int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_cap,
-                         sdes_state *offer, sdes_state *answer)
+                         sdes_state *offer, sdes_state *answer, const uint8_t **cache,
+                         size_t *cache_len)
 {
-    size_t off, tl;
+    size_t off, tl, n;
 
+    *cache = NULL;
+    *cache_len = 0;
     if (!buf || len < 4 || buf[0] != 'S' || buf[1] != 'K' || buf[2] != 1)
         return -1;
     tl = buf[3];
@@ -266,5 +279,14 @@ int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_c
     off = 4 + tl;
     if (get_state(buf, len, &off, offer) < 0 || get_state(buf, len, &off, answer) < 0)
         return -1;
-    return off == len ? 0 : -1;
+    if (off == len)
+        return 0;
+    if (len - off < 2)
+        return -1;
+    n = ((size_t)buf[off] << 8) | buf[off + 1];
+    if (n <= SDES_KAM_ANSWER_HASH || n != len - off - 2)
+        return -1;
+    *cache = buf + off + 2;
+    *cache_len = n;
+    return 0;
 }

@@ -51,17 +51,26 @@ int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sde
 int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old);
 
 /* The sdes-state blob: the offerer's From-tag (to tell a re-offer's
- * direction), the packed engine state after the last offer, and the
- * packed state after the last answer (either may be absent).
+ * direction), the packed engine state after the last offer, the packed
+ * state after the last answer (either may be absent), and the last answer
+ * as sent on (SHA-256 of the answer body received, then the body written;
+ * absent after an offer), so that the same answer again (a retransmitted
+ * 2xx, a 200 repeating a 183's SDP) gets the same keys.
  *   "SK" 0x01 | taglen u8 | tag | u16 len | offer state | u16 len | answer state
+ *   [| u16 len | sha256(answer in) | answer out]
  * Returns bytes written, 0 when cap is too small or a part does not pack. */
+#define SDES_KAM_ANSWER_HASH 32
 size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, const sdes_state *offer,
-                          const sdes_state *answer, uint8_t *buf, size_t cap);
+                          const sdes_state *answer, const uint8_t *cache, size_t cache_len,
+                          uint8_t *buf, size_t cap);
 
 /* Reads a blob. offer/answer get the unpacked states (phase 0 when that part
  * is absent). tag gets the From-tag (NUL-terminated, cut to tag_cap - 1).
+ * *cache and *cache_len: the answer cache inside buf (NULL/0 when absent; when
+ * present it is longer than SDES_KAM_ANSWER_HASH).
  * Returns 0, or -1 when the blob is malformed. */
 int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_cap,
-                         sdes_state *offer, sdes_state *answer);
+                         sdes_state *offer, sdes_state *answer, const uint8_t **cache,
+                         size_t *cache_len);
 
 #endif

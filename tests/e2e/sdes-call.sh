@@ -125,11 +125,17 @@ if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: rekey: srtpd holds the phone's new key (MKI 2) first, the old one kept (audit line)" \
     grep -qE "sdes audit: Call-ID .*a:SRTP recv=AES_CM_128_HMAC_SHA1_80/mki2,1 " "$KAM_LOG"
 
+  call early2 "$KAM_PORT" phone pbx --ring 0.5 --early-media
+  check "legacy-pbx: phone -> PBX with 183 + SDP then 200: caller ok" ua_ok early2-uac
+  check "legacy-pbx: phone -> PBX early media call: media both ways" both_ways early2
+  check "legacy-pbx: the 200 repeats the 183's answer (same keys toward the phone)" \
+    test "$(grep -c "sdes: .* answer repeated" "$KAM_LOG")" -ge 1
+
   call plainout "$KAM_PORT" pbx pbx -- --expect-code 488
   check "legacy-pbx: plain offer from outside -> 488 with reason" ua_has plainout-uac "final=488 SRTP_REQUIRED"
   S=$(kam_rpc sdes.stats)
   check "sdes.stats calls_encrypted counts the outbound calls" grep -qE 'calls_encrypted: [3-9]$' <<<"$S"
-  check "sdes.stats calls_decrypted = 3 (phone -> PBX, late offer, rekey)" grep -qE 'calls_decrypted: 3$' <<<"$S"
+  check "sdes.stats calls_decrypted = 4 (phone -> PBX, late offer, rekey, early media)" grep -qE 'calls_decrypted: 4$' <<<"$S"
   check "srtpd holds no call after the BYEs" test "$(srtpd_calls)" = 0
   check "legacy-pbx: Kamailio alive" kam_alive
   grep "sdes audit" "$KAM_LOG" | sed 's/^.*sdes audit/sdes audit/'
