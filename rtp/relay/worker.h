@@ -18,7 +18,12 @@
  * what the kernel dropped; it is added to the leg's "kernel" drop counter.
  * Under load (RELAY_COALESCE_MIN_PPS per worker) a worker sleeps
  * RELAY_COALESCE_NS between rounds and then collects every ready socket,
- * so a wake-up carries several packets instead of about one.
+ * so a wake-up carries several packets instead of about one. Quiet ready
+ * sockets (about one packet per round, the usual case with one socket per
+ * call and leg) are read and answered through an io_uring (uring.h): one
+ * io_uring_enter for all their receives and one for all the sends of the
+ * round; busy sockets keep recvmmsg batches. Without io_uring everything
+ * takes the recvmmsg/sendmmsg path.
  */
 #ifndef SDESGATE_RELAY_WORKER_H
 #define SDESGATE_RELAY_WORKER_H
