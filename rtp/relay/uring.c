@@ -86,23 +86,28 @@ int relay_uring_submit_wait(relay_uring *u)
     unsigned n = u->queued;
     if (!n)
         return 0;
+    unsigned start = *u->sq_tail;
     /* Publish the entries before the new tail (io_uring(7): release). */
-    __atomic_store_n(u->sq_tail, *u->sq_tail + n, __ATOMIC_RELEASE);
+    __atomic_store_n(u->sq_tail, start + n, __ATOMIC_RELEASE);
     u->queued = 0;
-    unsigned done = 0;
-    while (done < n) {
-        long r = syscall(__NR_io_uring_enter, u->fd, n - done, n - done, IORING_ENTER_GETEVENTS,
-                         NULL, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
+    /* Until the kernel has consumed all n entries and posted n completions
+     * (the caller reaps every completion each round, so the CQ starts
+     * empty). Counting from the rings rather than from return values keeps
+     * this right after an EINTR that came after the submission. */
+    for (int spins = 0;; spins++) {
+        unsigned consumed = __atomic_load_n(u->sq_head, __ATOMIC_ACQUIRE) - start;
+        unsigned ready = __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE) - *u->cq_head;
+        if (consumed >= n && ready >= n)
+            return (int)n;
+        if (spins >= 1000) {
+            errno = EIO; /* the kernel makes no progress: give the ring up */
             return -1;
         }
-        done += (unsigned)r;
-        if (r == 0)
-            break;
+        long r = syscall(__NR_io_uring_enter, u->fd, consumed < n ? n - consumed : 0,
+                         ready < n ? n - ready : 0, IORING_ENTER_GETEVENTS, NULL, 0);
+        if (r < 0 && errno != EINTR)
+            return -1;
     }
-    return (int)n;
 }
 
 bool relay_uring_cqe(relay_uring *u, struct io_uring_cqe *out)

@@ -32,8 +32,10 @@ bool relay_uring_init(relay_uring *u, unsigned entries);
 void relay_uring_free(relay_uring *u);
 /* A zeroed submission entry, or NULL when `entries` are already queued. */
 struct io_uring_sqe *relay_uring_sqe(relay_uring *u);
-/* Submits everything queued and waits until that many have completed.
- * Returns the number submitted, or -1 (errno set). */
+/* Submits everything queued and waits until that many have completed
+ * (the caller must have reaped every earlier completion). Returns the
+ * number submitted, or -1 (errno set) when the ring failed; the caller
+ * then stops using it. */
 int relay_uring_submit_wait(relay_uring *u);
 /* Takes the next completion into *out; false when there is none. */
 bool relay_uring_cqe(relay_uring *u, struct io_uring_cqe *out);
