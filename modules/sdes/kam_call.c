@@ -240,8 +240,13 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
 
     /* A re-offer with a new key: A keeps sending under its old key until
      * our answer reaches it, so srtpd accepts both meanwhile. */
-    for (int i = 0; *reoffer && i < c->res1.n_media && i < c->answer_st.n_media; i++)
-        sdes_kam_keyset_keep_old(&c->res1.media[i].a_rx, &c->answer_st.media[i].a_rx);
+    for (int i = 0; *reoffer && i < c->res1.n_media && i < c->answer_st.n_media; i++) {
+        sdes_keyset *k = &c->res1.media[i].a_rx;
+        if (sdes_kam_keyset_same(k, &c->answer_st.media[i].a_rx))
+            k->srtp = false; /* unchanged: not resent, srtpd's context (ROC) stays */
+        else
+            sdes_kam_keyset_keep_old(k, &c->answer_st.media[i].a_rx);
+    }
 
     /* 2. srtpd "offer": creates the call (or updates it) and allocates
      * the ports. */
@@ -410,8 +415,20 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     }
     /* A re-answer with a new key: B may still send under its old one
      * for a while, so srtpd accepts both. */
-    for (int i = 0; *reanswer && i < c->res2.n_media && i < c->answer_st.n_media; i++)
-        sdes_kam_keyset_keep_old(&c->res2.media[i].b_rx, &c->answer_st.media[i].b_rx);
+    for (int i = 0; *reanswer && i < c->res2.n_media && i < c->answer_st.n_media; i++) {
+        sdes_media_result *m = &c->res2.media[i];
+        const sdes_state_media *o = &c->answer_st.media[i];
+        /* Unchanged directions are not resent: srtpd would restart their
+         * ROC. The state keeps the full key sets; only the request skips. */
+        if (sdes_kam_keyset_same(&m->b_rx, &o->b_rx))
+            m->b_rx.srtp = false;
+        else
+            sdes_kam_keyset_keep_old(&m->b_rx, &o->b_rx);
+        if (sdes_kam_keyset_same(&m->b_tx, &o->b_tx))
+            m->b_tx.srtp = false;
+        if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx))
+            m->a_tx.srtp = false;
+    }
     /* The offer state stays: a 200 after a 183, or a retransmitted 2xx,
      * is answered against the same offer. */
     {

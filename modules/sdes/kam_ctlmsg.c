@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 /* m= lines the relay carries (the engine left the others alone). */
 static int relayed(const sdes_media_result *m)
 {
@@ -172,6 +174,25 @@ int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sde
             top = (int)idx + 1;
     }
     return top;
+}
+
+bool sdes_kam_keyset_same(const sdes_keyset *a, const sdes_keyset *b)
+{
+    if (!a->srtp || !b->srtp || a->suite != b->suite || a->n_keys != b->n_keys ||
+        a->kdr != b->kdr || a->wsh != b->wsh || a->unencrypted_srtp != b->unencrypted_srtp ||
+        a->unencrypted_srtcp != b->unencrypted_srtcp ||
+        a->unauthenticated_srtp != b->unauthenticated_srtp)
+        return false;
+    for (uint8_t i = 0; i < a->n_keys && i < SDES_MAX_DIR_KEYS; i++) {
+        const sdes_key_param *x = &a->keys[i], *y = &b->keys[i];
+        if (x->key_salt_len != y->key_salt_len || x->mki_len != y->mki_len ||
+            x->lifetime != y->lifetime || x->key_salt_len > sizeof(x->key_salt) ||
+            x->mki_len > sizeof(x->mki) ||
+            CRYPTO_memcmp(x->key_salt, y->key_salt, x->key_salt_len) != 0 ||
+            memcmp(x->mki, y->mki, x->mki_len) != 0)
+            return false;
+    }
+    return true;
 }
 
 int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old)

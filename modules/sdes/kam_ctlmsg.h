@@ -50,6 +50,13 @@ int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sde
  * Returns the number of keys appended. */
 int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old);
 
+/* True when both key sets are SRTP with the same suite, parameters and
+ * keys (key||salt compared with CRYPTO_memcmp, MKIs, lifetimes). A
+ * re-offer that leaves a direction's keys alone must not resend them:
+ * srtpd would rebuild that context and restart its ROC at 0 (RFC 3711
+ * §3.3.1), which breaks the stream once it has wrapped 2^16 packets. */
+bool sdes_kam_keyset_same(const sdes_keyset *a, const sdes_keyset *b);
+
 /* The sdes-state blob: the offerer's From-tag (to tell a re-offer's
  * direction), the packed engine state after the last offer, the packed
  * state after the last answer (either may be absent), and the last answer

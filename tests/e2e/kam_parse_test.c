@@ -535,6 +535,36 @@ static void test_keyset_keep_old(void)
     CHECK_EQ(k.n_keys, SDES_MAX_DIR_KEYS);
 }
 
+static void test_keyset_same(void)
+{
+    sdes_keyset a, b;
+    memset(&a, 0, sizeof(a));
+    a.srtp = true;
+    a.suite = SG_SUITE_AES_CM_128_HMAC_SHA1_80;
+    mk_key(&a.keys[0], 0x11, 1);
+    a.n_keys = 1;
+    b = a;
+    CHECK(sdes_kam_keyset_same(&a, &b));
+    b.keys[0].key_salt[29] ^= 1; /* last salt byte */
+    CHECK(!sdes_kam_keyset_same(&a, &b));
+    b = a;
+    b.keys[0].mki[0] = 2;
+    CHECK(!sdes_kam_keyset_same(&a, &b));
+    b = a;
+    b.keys[0].lifetime = 1u << 20;
+    CHECK(!sdes_kam_keyset_same(&a, &b));
+    b = a;
+    b.suite = SG_SUITE_AES_256_CM_HMAC_SHA1_80;
+    CHECK(!sdes_kam_keyset_same(&a, &b));
+    b = a;
+    mk_key(&b.keys[1], 0x22, 2);
+    b.n_keys = 2;
+    CHECK(!sdes_kam_keyset_same(&a, &b));
+    b = a;
+    b.srtp = false;
+    CHECK(!sdes_kam_keyset_same(&a, &b)); /* plain is never "the same keys" */
+}
+
 int main(void)
 {
     RUN(test_flags_full);
@@ -552,5 +582,6 @@ int main(void)
     RUN(test_ctlmsg_ports);
     RUN(test_ctlmsg_blob);
     RUN(test_keyset_keep_old);
+    RUN(test_keyset_same);
     return check_summary("kam_parse");
 }

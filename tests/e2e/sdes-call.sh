@@ -157,6 +157,17 @@ if start cfg/rekey-edge.cfg; then
   check "rekey-edge: srtpd holds four keys on the call" test -n "$AR" -a -n "$AS" -a -n "$BR" -a -n "$BS"
   check "rekey-edge: leg a and leg b keys differ (no end-to-end key)" \
     bash -c "[ '$AR' != '$BS' ] && [ '$BR' != '$AS' ] && [ '$AR' != '$BR' ] && [ '$AS' != '$BS' ]"
+  # Hold at 0.4 s, unhold at 0.9 s, srtpd queried at 1.5 s: the keys did not
+  # change, so the contexts must not have been rebuilt (that would restart
+  # the ROC): the caller's receive key has counted every packet since 0 s.
+  mid_call rkhold "$KAM_PORT" phone phone --mki 1 -- --mki 1 --hold-at 0.4 --unhold-at 0.9 --min-percent 40
+  check "rekey-edge: hold/unhold re-INVITEs: caller ok" ua_ok rkhold-uac
+  check "rekey-edge: hold/unhold: media both ways" both_ways rkhold
+  USED=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["streams"][0]["a"]["recv"]["keys"][0]["srtp-used"])' "$WORK/rkhold.query" 2>/dev/null)
+  echo "rekey-edge hold: srtp-used on leg a's receive key at 1.5 s: $USED"
+  check "rekey-edge: hold/unhold kept srtpd's contexts (leg a recv key used >= 60 times at 1.5 s)" \
+    test "${USED:-0}" -ge 60
+
   call rkre "$KAM_PORT" phone phone --mki 1 --seconds 3 -- --mki 1 --seconds 3 --reinvite-at 1.2 --rekey
   check "rekey-edge: re-INVITE with X-Rekey (sdes_rekey: new keys, next MKI, both legs): caller ok" ua_ok rkre-uac
   check "rekey-edge: rekey: callee ok" ua_ok rkre-uas
