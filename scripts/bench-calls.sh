@@ -8,8 +8,7 @@
 # (the callee's scenario fails a call whose offer has no AES_CM_128_HMAC_SHA1_80
 # a=crypto on both streams). Rising rates, each step on a fresh Kamailio +
 # relay + SIPp pair; a step passes when every call completed, none failed,
-# the relay created one call per SIPp call (srtpd) and holds none after the
-# BYEs (srtpd and RTPengine). Reports the highest passing rate per setup and
+# the callee counted every call ok (its offer checks passed), the relay created one call per SIPp call and holds none after the BYEs. Reports the highest passing rate per setup and
 # the ratio A/B (goal >= 1.0). No media flows: signalling + relay control.
 #
 #   scripts/bench-calls.sh           the bench (< 3 minutes)
@@ -88,9 +87,17 @@ relay_calls() {
     python3 "$BENCH_DIR/ng.py" "$RELAY_PORT" '{"command":"list"}' 2>/dev/null
   fi | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'
 }
-srtpd_created() {
-  "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" --json stats 2>/dev/null |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["calls-created"])'
+# relay_created A|B: calls the relay created since it started (srtpd:
+# calls-created; RTPengine: totalstatistics.managedsessions, counted as a
+# session ends), so a step proves the relay really allocated every call.
+relay_created() {
+  if [ "$1" = A ]; then
+    "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" --json stats 2>/dev/null |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["calls-created"])'
+  else
+    python3 "$BENCH_DIR/ng.py" "$RELAY_PORT" '{"command":"statistics"}' 2>/dev/null |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["statistics"]["totalstatistics"]["managedsessions"])'
+  fi
 }
 
 # stat_field FILE COLUMN: the last value of a SIPp -trace_stat CSV column.
@@ -132,12 +139,18 @@ run_step() {
   failed=$(stat_field "$d/uac-stat.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
   sleep 0.2
   left=$(relay_calls "$s" 2>/dev/null || echo '?')
-  created=-
-  [ "$s" = A ] && created=$(srtpd_created 2>/dev/null || echo '?')
+  created=$(relay_created "$s" 2>/dev/null || echo '?')
+  # The callee's own count (its final screen, printed when it is stopped):
+  # a call whose offer lacked the SAVP a=crypto lines is failed there, and
+  # SIPp still answers it, so the caller alone would not see it.
+  stop_pid "$UAS_PID"; UAS_PID=
+  local uok ufail
+  uok=$(grep -a 'Successful call' "$d/uas.out" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
+  ufail=$(grep -a 'Failed call' "$d/uas.out" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   STEP_CPS=$(python3 -c "print('%.0f' % ($ok / max($t1 - $t0, 0.001)))")
-  STEP_MSG="sipp rc=$rc ok=$ok/$n failed=$failed relay-left=$left created=$created achieved=${STEP_CPS}/s"
-  if [ "$rc" = 0 ] && [ "$ok" = "$n" ] && [ "$failed" = 0 ] && [ "$left" = 0 ] &&
-     { [ "$s" = B ] || [ "$created" = "$n" ]; } && kam_alive; then
+  STEP_MSG="sipp rc=$rc ok=$ok/$n failed=$failed callee-ok=${uok:-?} callee-failed=${ufail:-?} relay-left=$left created=$created achieved=${STEP_CPS}/s"
+  if [ "$rc" = 0 ] && [ "$ok" = "$n" ] && [ "$failed" = 0 ] && [ "${uok:-}" = "$n" ] && [ "${ufail:-}" = 0 ] && [ "$left" = 0 ] &&
+     [ "$created" = "$n" ] && kam_alive; then
     STEP_OK=1
   fi
   step_stop

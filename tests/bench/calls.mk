@@ -1,0 +1,7 @@
+# tests/bench/calls.mk — the SIPp call-load bench (issue 5): Kamailio +
+# sdes.so + srtpd against Kamailio + rtpengine module + RTPengine, same
+# scenario (tests/bench/uac.xml, uas.xml), calls/s at 0 failed and the ratio.
+# `make bench` runs the rate search; `make test` runs --smoke (a few calls
+# through both setups, correctness only).
+BENCHES    += scripts/bench-calls.sh
+SLOW_TESTS += "scripts/bench-calls.sh --smoke"
