@@ -34,6 +34,18 @@
 
 #define BLOB_MAX 4096 /* srtpd's sdes-state bound (PROTOCOL.md) */
 
+/* A direction whose keys change on a re-offer/re-answer, moved with srtpd's
+ * "rekey" after the offer/answer request (kam_ctlmsg.h). */
+typedef struct call_rekey {
+    int index;
+    char leg;
+    bool send;
+    sg_roc_policy roc;
+    sdes_keyset k, old;
+} call_rekey;
+
+#define MAX_REKEYS (SDES_MAX_MEDIA * 3) /* a_rx on offers; b_rx, b_tx, a_tx on answers */
+
 /* Everything one offer or answer needs; large (engine states and results),
  * so on the heap, and wiped before it is freed: it holds keys. */
 typedef struct call_ctx {
@@ -49,6 +61,8 @@ typedef struct call_ctx {
     char req[CTL_MAX_MSG];
     char saved[CTL_MAX_MSG]; /* the offer, resent to the next relay on failover */
     char err[256];
+    call_rekey rekeys[MAX_REKEYS];
+    int n_rekeys;
 } call_ctx;
 
 static call_ctx *ctx_new(void)
@@ -176,6 +190,74 @@ static void drop_call(int i, const str *cid)
         sdes_kam_relay_send(i, body, w.len, &doc, &root, err, sizeof(err));
 }
 
+/* A changed direction of a re-offer/re-answer: when srtpd can rekey it in
+ * place (same context, so the stream's ROC continues, RFC 3711 §3.3.1),
+ * it leaves the offer/answer request (k->srtp cleared there) and is queued
+ * for send_rekeys(). Otherwise it stays in the request and replaces the
+ * context; a receive direction then keeps the peer's old keys beside the
+ * new ones (sdes_kam_keyset_keep_old). */
+static void plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_keyset *k,
+                       const sdes_keyset *old, sg_roc_policy roc)
+{
+    if (c->n_rekeys < MAX_REKEYS && sdes_kam_keyset_can_rekey(k, old, roc)) {
+        call_rekey *r = &c->rekeys[c->n_rekeys++];
+        r->index = index;
+        r->leg = leg;
+        r->send = send;
+        r->roc = roc;
+        r->k = *k;
+        r->old = *old;
+        k->srtp = false;
+        return;
+    }
+    if (!send)
+        sdes_kam_keyset_keep_old(k, old);
+}
+
+/* Sends the queued rekeys to relay i. A refused rekey (say, the key table
+ * is full after many rekeys) falls back to replacing the context, as a
+ * plain re-offer would: the call keeps working, the ROC restarts (logged). */
+static int send_rekeys(call_ctx *c, int i, const str *cid)
+{
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    ctl_benc w;
+    int rc;
+
+    for (int n = 0; n < c->n_rekeys; n++) {
+        call_rekey *r = &c->rekeys[n];
+        const char *dir = r->send ? "send" : "recv";
+        ctl_benc_init(&w, c->req, sizeof(c->req));
+        if (sdes_kam_msg_rekey(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
+                               &r->old) < 0) {
+            OPENSSL_cleanse(c->req, sizeof(c->req));
+            return sdes_kam_result_set(SDES_RC_ERROR, "rekey request too large");
+        }
+        rc = send_req(c, i, w.len, &doc, &root, "the rekey");
+        if (rc == SDES_RC_OK) {
+            LM_INFO("sdes: Call-ID %.*s: stream %d leg %c %s: rekeyed in place (ROC kept)\n",
+                    cid->len, cid->s, r->index, r->leg, dir);
+            continue;
+        }
+        if (rc == SDES_RC_RELAY)
+            return rc;
+        LM_WARN("sdes: Call-ID %.*s: stream %d leg %c %s: %s; replacing the context"
+                " (its ROC restarts at 0)\n",
+                cid->len, cid->s, r->index, r->leg, dir, sdes_kam_result_reason());
+        if (!r->send)
+            sdes_kam_keyset_keep_old(&r->k, &r->old);
+        ctl_benc_init(&w, c->req, sizeof(c->req));
+        if (sdes_kam_msg_replace(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
+                                 r->roc) < 0) {
+            OPENSSL_cleanse(c->req, sizeof(c->req));
+            return sdes_kam_result_set(SDES_RC_ERROR, "key update too large");
+        }
+        if ((rc = send_req(c, i, w.len, &doc, &root, "the key update")) < 0)
+            return rc;
+    }
+    return SDES_RC_OK;
+}
+
 int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
                         const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
 {
@@ -244,8 +326,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         sdes_keyset *k = &c->res1.media[i].a_rx;
         if (sdes_kam_keyset_same(k, &c->answer_st.media[i].a_rx))
             k->srtp = false; /* unchanged: not resent, srtpd's context (ROC) stays */
-        else
-            sdes_kam_keyset_keep_old(k, &c->answer_st.media[i].a_rx);
+        else if (k->srtp)
+            plan_rekey(c, i, 'a', false, k, &c->answer_st.media[i].a_rx, c->res1.media[i].roc);
     }
 
     /* 2. srtpd "offer": creates the call (or updates it) and allocates
@@ -257,6 +339,12 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     n = sdes_kam_msg_streams(&w, &c->res1, &c->st,
                              SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT);
     ctl_benc_end(&w);
+    if (n < 0) {
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI longer than %d bytes: srtpd's control"
+                                 " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);
+        goto out;
+    }
     if (!ctl_benc_ok(&w)) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "offer too large for a control request");
         goto out;
@@ -293,6 +381,9 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
                                  sdes_kam_relay_name(relay));
         goto out_drop;
     }
+    /* After the ports are read: a rekey reply replaces the reply buffer. */
+    if (c->n_rekeys && (rc = send_rekeys(c, relay, cid)) < 0)
+        goto out_drop;
 
     /* 3. The engine writes the offer for B with leg b's local ports. */
     c->st = c->answer_st;
@@ -422,12 +513,16 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
          * ROC. The state keeps the full key sets; only the request skips. */
         if (sdes_kam_keyset_same(&m->b_rx, &o->b_rx))
             m->b_rx.srtp = false;
-        else
-            sdes_kam_keyset_keep_old(&m->b_rx, &o->b_rx);
+        else if (m->b_rx.srtp)
+            plan_rekey(c, i, 'b', false, &m->b_rx, &o->b_rx, m->roc);
         if (sdes_kam_keyset_same(&m->b_tx, &o->b_tx))
             m->b_tx.srtp = false;
+        else if (m->b_tx.srtp)
+            plan_rekey(c, i, 'b', true, &m->b_tx, &o->b_tx, m->roc);
         if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx))
             m->a_tx.srtp = false;
+        else if (m->a_tx.srtp)
+            plan_rekey(c, i, 'a', true, &m->a_tx, &o->a_tx, m->roc);
     }
     /* The offer state stays: a 200 after a 183, or a retransmitted 2xx,
      * is answered against the same offer. */
@@ -452,15 +547,22 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "answer");
     ctl_benc_kv_str(&w, "sdes-state", c->blob, c->blob_len);
-    sdes_kam_msg_streams(&w, &c->res2, &c->st,
-                         SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
-                             SDES_KAM_MSG_B_SEND);
+    if (sdes_kam_msg_streams(&w, &c->res2, &c->st,
+                             SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
+                                 SDES_KAM_MSG_B_SEND) < 0) {
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI longer than %d bytes: srtpd's control"
+                                 " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);
+        goto out;
+    }
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "answer too large for a control request");
         goto out;
     }
     if ((rc = send_req(c, relay, w.len, &doc, &root, "the answer")) < 0)
+        goto out;
+    if (c->n_rekeys && (rc = send_rekeys(c, relay, cid)) < 0)
         goto out;
     if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");

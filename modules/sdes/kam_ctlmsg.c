@@ -20,23 +20,27 @@ static int relayed(const sdes_media_result *m)
            m->state == SDES_MEDIA_PASSTHROUGH;
 }
 
-/* An MKI value (big-endian bytes) as the integer srtpd wants; 0 when the
- * MKI is longer than 7 bytes (srtpd then refuses the dict: clear error). */
-static int64_t mki_int(const sdes_key_param *kp)
+/* An MKI value (big-endian bytes) as the integer srtpd's control protocol
+ * carries (PROTOCOL.md "Crypto dict": an integer written big-endian in
+ * mki-len bytes). RFC 4568 §6.1 allows MKIs up to 128 bytes, but an int64
+ * holds 7 bytes without its sign, so a longer MKI is refused (false) and
+ * the request is not sent: never a wrong or negative MKI on the wire. */
+static bool mki_int(const sdes_key_param *kp, int64_t *out)
 {
     int64_t v = 0;
-    if (kp->mki_len > 7)
-        return -1;
+    if (kp->mki_len > SDES_KAM_MAX_MKI_LEN)
+        return false;
     for (uint8_t i = 0; i < kp->mki_len; i++)
         v = (v << 8) | kp->mki[i];
-    return v;
+    *out = v;
+    return true;
 }
 
 /* One direction's crypto dict (PROTOCOL.md "Crypto dict"). The MKI travels
  * as an integer, written big-endian in mki-len bytes (RFC 3711 §3.1);
  * keys[0] is the key to protect with (the engine lists a rekey's new key
  * first, the previous one after it, so the switch is hitless). */
-static void put_crypto(ctl_benc *w, const char *key, const sdes_keyset *k, sg_roc_policy roc)
+static int put_crypto(ctl_benc *w, const char *key, const sdes_keyset *k, sg_roc_policy roc)
 {
     const sg_suite *s = sg_suite_get(k->suite);
     uint8_t mki_len = k->n_keys ? k->keys[0].mki_len : 0;
@@ -61,16 +65,20 @@ static void put_crypto(ctl_benc *w, const char *key, const sdes_keyset *k, sg_ro
     ctl_benc_list(w);
     for (uint8_t i = 0; i < k->n_keys && i < SDES_MAX_DIR_KEYS; i++) {
         const sdes_key_param *kp = &k->keys[i];
+        int64_t mki = 0;
+        if (mki_len && !mki_int(kp, &mki))
+            return -1;
         ctl_benc_dict(w);
         ctl_benc_kv_str(w, "key", kp->key_salt, kp->key_salt_len);
         if (mki_len)
-            ctl_benc_kv_int(w, "mki", mki_int(kp));
+            ctl_benc_kv_int(w, "mki", mki);
         if (kp->lifetime)
             ctl_benc_kv_int(w, "lifetime", (int64_t)kp->lifetime);
         ctl_benc_end(w);
     }
     ctl_benc_end(w);
     ctl_benc_end(w);
+    return 0;
 }
 
 /* The peer's signalled address; a hold address (0.0.0.0, ::) or port 0
@@ -96,7 +104,7 @@ static const char *transport(int secure)
 int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st,
                          unsigned what)
 {
-    int n = 0;
+    int n = 0, bad = 0;
 
     ctl_benc_cstr(w, "streams");
     ctl_benc_list(w);
@@ -121,9 +129,9 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
             put_peer(w, m);
         }
         if ((what & SDES_KAM_MSG_A_RECV) && !pass && m->a_rx.srtp)
-            put_crypto(w, "recv", &m->a_rx, m->roc);
+            bad |= put_crypto(w, "recv", &m->a_rx, m->roc);
         if ((what & SDES_KAM_MSG_A_SEND) && !pass && m->a_tx.srtp)
-            put_crypto(w, "send", &m->a_tx, m->roc);
+            bad |= put_crypto(w, "send", &m->a_tx, m->roc);
         ctl_benc_end(w);
         ctl_benc_cstr(w, "b");
         ctl_benc_dict(w);
@@ -132,15 +140,15 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
         if (what & SDES_KAM_MSG_B_PEER)
             put_peer(w, m);
         if ((what & SDES_KAM_MSG_B_RECV) && !pass && m->b_rx.srtp)
-            put_crypto(w, "recv", &m->b_rx, m->roc);
+            bad |= put_crypto(w, "recv", &m->b_rx, m->roc);
         if ((what & SDES_KAM_MSG_B_SEND) && !pass && m->b_tx.srtp)
-            put_crypto(w, "send", &m->b_tx, m->roc);
+            bad |= put_crypto(w, "send", &m->b_tx, m->roc);
         ctl_benc_end(w);
         ctl_benc_end(w);
         n++;
     }
     ctl_benc_end(w);
-    return n;
+    return bad ? -1 : n;
 }
 
 int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sdes_relay *relays,
@@ -310,4 +318,135 @@ int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_c
     *cache = buf + off + 2;
     *cache_len = n;
     return 0;
+}
+
+/* RFC 3711 §3.3.1: the ROC belongs to the SSRC's stream, not to a master
+ * key, so a new key for a running stream must continue it. srtpd's
+ * "rekey" changes a context's key table in place (its ROC and replay
+ * state stay); replacing the crypto dict would rebuild the context with
+ * the ROC at 0. Rekeying is possible when both sets use MKIs of the same
+ * length and the same suite and session parameters (the context's other
+ * settings cannot change in place), every MKI fits the protocol, the
+ * new set brings at least one MKI that is not installed yet (srtpd refuses
+ * to add an MKI twice) and the policy does not ask for roc=reset. */
+bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_roc_policy roc)
+{
+    int fresh = 0;
+    if (roc == SG_ROC_RESET || !k->srtp || !old->srtp || k->suite != old->suite ||
+        !k->n_keys || !old->n_keys || k->n_keys > SDES_MAX_DIR_KEYS ||
+        old->n_keys > SDES_MAX_DIR_KEYS || k->kdr != old->kdr || k->wsh != old->wsh ||
+        k->unencrypted_srtp != old->unencrypted_srtp ||
+        k->unencrypted_srtcp != old->unencrypted_srtcp ||
+        k->unauthenticated_srtp != old->unauthenticated_srtp)
+        return false;
+    uint8_t ml = old->keys[0].mki_len;
+    if (!ml || ml > SDES_KAM_MAX_MKI_LEN)
+        return false;
+    for (uint8_t i = 0; i < old->n_keys; i++)
+        if (old->keys[i].mki_len != ml)
+            return false;
+    for (uint8_t i = 0; i < k->n_keys; i++) {
+        const sdes_key_param *kp = &k->keys[i];
+        int have = 0;
+        if (kp->mki_len != ml)
+            return false;
+        for (uint8_t j = 0; j < old->n_keys && !have; j++)
+            have = memcmp(old->keys[j].mki, kp->mki, ml) == 0;
+        if (have) {
+            /* An installed MKI must name the same key, or the peer's
+             * packets under it would fail authentication. */
+            for (uint8_t j = 0; j < old->n_keys; j++)
+                if (memcmp(old->keys[j].mki, kp->mki, ml) == 0 &&
+                    (old->keys[j].key_salt_len != kp->key_salt_len ||
+                     CRYPTO_memcmp(old->keys[j].key_salt, kp->key_salt, kp->key_salt_len) != 0))
+                    return false;
+        } else {
+            fresh++;
+        }
+    }
+    return fresh > 0;
+}
+
+static bool has_mki(const sdes_keyset *k, const uint8_t *mki, uint8_t ml)
+{
+    for (uint8_t j = 0; j < k->n_keys && j < SDES_MAX_DIR_KEYS; j++)
+        if (k->keys[j].mki_len == ml && memcmp(k->keys[j].mki, mki, ml) == 0)
+            return true;
+    return false;
+}
+
+int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                       bool send, const sdes_keyset *k, const sdes_keyset *old)
+{
+    const char lg[2] = {leg, '\0'};
+    uint8_t ml = old->keys[0].mki_len;
+    int64_t v;
+
+    ctl_benc_dict(w);
+    ctl_benc_cstr(w, "add");
+    ctl_benc_list(w);
+    for (uint8_t i = 0; i < k->n_keys && i < SDES_MAX_DIR_KEYS; i++) {
+        const sdes_key_param *kp = &k->keys[i];
+        if (has_mki(old, kp->mki, ml))
+            continue;
+        if (!mki_int(kp, &v))
+            return -1;
+        ctl_benc_dict(w);
+        ctl_benc_kv_str(w, "key", kp->key_salt, kp->key_salt_len);
+        ctl_benc_kv_int(w, "mki", v);
+        if (kp->lifetime)
+            ctl_benc_kv_int(w, "lifetime", (int64_t)kp->lifetime);
+        ctl_benc_end(w);
+    }
+    ctl_benc_end(w);
+    ctl_benc_kv_str(w, "call-id", cid, cid_len);
+    ctl_benc_kv_cstr(w, "command", "rekey");
+    ctl_benc_kv_cstr(w, "dir", send ? "send" : "recv");
+    ctl_benc_kv_cstr(w, "leg", lg);
+    if (send) {
+        /* keys[0] protects (the engine lists a rekey's new key first); the
+         * switch happens before the retirement (PROTOCOL.md "rekey" order),
+         * and only keys the new set no longer lists are retired. */
+        ctl_benc_cstr(w, "retire");
+        ctl_benc_list(w);
+        for (uint8_t i = 0; i < old->n_keys && i < SDES_MAX_DIR_KEYS; i++) {
+            if (has_mki(k, old->keys[i].mki, ml))
+                continue;
+            if (!mki_int(&old->keys[i], &v))
+                return -1;
+            ctl_benc_int(w, v);
+        }
+        ctl_benc_end(w);
+    }
+    ctl_benc_kv_int(w, "stream", index);
+    if (send) {
+        if (!mki_int(&k->keys[0], &v))
+            return -1;
+        ctl_benc_kv_int(w, "use", v);
+    }
+    ctl_benc_end(w);
+    return ctl_benc_ok(w) ? 0 : -1;
+}
+
+int sdes_kam_msg_replace(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                         bool send, const sdes_keyset *k, sg_roc_policy roc)
+{
+    const char lg[2] = {leg, '\0'};
+    int bad;
+
+    ctl_benc_dict(w);
+    ctl_benc_kv_str(w, "call-id", cid, cid_len);
+    ctl_benc_kv_cstr(w, "command", "update");
+    ctl_benc_cstr(w, "streams");
+    ctl_benc_list(w);
+    ctl_benc_dict(w);
+    ctl_benc_cstr(w, lg);
+    ctl_benc_dict(w);
+    bad = put_crypto(w, send ? "send" : "recv", k, roc);
+    ctl_benc_end(w);
+    ctl_benc_kv_int(w, "index", index);
+    ctl_benc_end(w);
+    ctl_benc_end(w);
+    ctl_benc_end(w);
+    return bad || !ctl_benc_ok(w) ? -1 : 0;
 }

@@ -26,10 +26,17 @@
 #define SDES_KAM_MSG_B_SEND 0x20u /* leg b send = b_tx */
 #define SDES_KAM_MSG_B_TRANSPORT 0x40u /* leg b transport from the state */
 
+/* srtpd's control protocol carries an MKI as an integer (PROTOCOL.md
+ * "Crypto dict"), so at most 7 bytes fit; RFC 4568 §6.1 allows up to 128.
+ * A longer MKI makes the message builders below fail (no request). */
+#define SDES_KAM_MAX_MKI_LEN 7
+
 /* Appends "streams": [...] to an open dict for every relayed m= line of res
  * (plain, SRTP or passthrough). Transports: a leg is SRTP when the state
  * says its proto is RTP/SAVP(F) or it has keys in res. Returns the number
- * of streams written (0: nothing relayed; the key is still written). */
+ * of streams written (0: nothing relayed; the key is still written), or -1
+ * when a key's MKI is longer than SDES_KAM_MAX_MKI_LEN (the request must
+ * not be sent). */
 int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st,
                          unsigned what);
 
@@ -56,6 +63,32 @@ int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old);
  * srtpd would rebuild that context and restart its ROC at 0 (RFC 3711
  * §3.3.1), which breaks the stream once it has wrapped 2^16 packets. */
 bool sdes_kam_keyset_same(const sdes_keyset *a, const sdes_keyset *b);
+
+/* True when srtpd can move a direction from key set *old to *k with its
+ * "rekey" command, which keeps the context's ROC and replay state (RFC 3711
+ * §3.3.1: the ROC belongs to the stream, not to the master key): roc is
+ * not SG_ROC_RESET, same suite and session parameters, MKIs of one length
+ * 1..SDES_KAM_MAX_MKI_LEN, an MKI in both sets names the same key, and *k
+ * brings at least one new MKI. Otherwise the direction is replaced. */
+bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_roc_policy roc);
+
+/* A whole "rekey" request (PROTOCOL.md) for stream index, leg 'a'/'b',
+ * one direction: add the keys of *k whose MKI *old does not hold; for the
+ * send direction also switch to k->keys[0] ("use") and retire the MKIs of
+ * *old that *k no longer lists. The receive direction keeps *old's keys:
+ * the peer may still send under them (RFC 4568 §7.1.4). Call only when
+ * sdes_kam_keyset_can_rekey() said yes. Returns 0, or -1 when w overflowed
+ * or an MKI does not fit. */
+int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                       bool send, const sdes_keyset *k, const sdes_keyset *old);
+
+/* A whole "update" request that replaces one direction's context of stream
+ * index, leg 'a'/'b' with key set *k (a new context: ROC 0, fresh replay
+ * window). For directions sdes_kam_keyset_can_rekey() refuses, and as the
+ * fallback when srtpd refuses a rekey. Returns 0, or -1 (overflow, MKI
+ * too long). */
+int sdes_kam_msg_replace(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                         bool send, const sdes_keyset *k, sg_roc_policy roc);
 
 /* The sdes-state blob: the offerer's From-tag (to tell a re-offer's
  * direction), the packed engine state after the last offer, the packed

@@ -565,6 +565,165 @@ static void test_keyset_same(void)
     CHECK(!sdes_kam_keyset_same(&a, &b)); /* plain is never "the same keys" */
 }
 
+/* RFC 3711 §3.3.1: a new key for a running stream must keep its ROC, so a
+ * changed direction goes to srtpd as "rekey" when the context allows it. */
+static void test_keyset_can_rekey(void)
+{
+    sdes_keyset k, old;
+    memset(&k, 0, sizeof(k));
+    memset(&old, 0, sizeof(old));
+    k.srtp = old.srtp = true;
+    k.suite = old.suite = SG_SUITE_AES_CM_128_HMAC_SHA1_80;
+    mk_key(&old.keys[0], 0xbb, 1);
+    old.n_keys = 1;
+    mk_key(&k.keys[0], 0xaa, 2); /* a send set: new key first, the old after */
+    k.keys[1] = old.keys[0];
+    k.n_keys = 2;
+    CHECK(sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    /* roc=reset asks for a fresh context. */
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_RESET));
+    /* No new MKI: nothing to add (srtpd refuses an MKI twice). */
+    k.keys[0].mki[0] = 1;
+    k.n_keys = 1;
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    /* An installed MKI naming another key: the context must be replaced. */
+    k.keys[1] = k.keys[0];
+    k.keys[0].mki[0] = 2;
+    k.n_keys = 2;
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    k.keys[1] = old.keys[0];
+    CHECK(sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    /* Other suite, other MKI length, no MKI, plain, other window. */
+    k.suite = SG_SUITE_AEAD_AES_128_GCM;
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    k.suite = old.suite;
+    k.keys[0].mki_len = 2;
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    k.keys[0].mki_len = 1;
+    old.keys[0].mki_len = k.keys[0].mki_len = k.keys[1].mki_len = 0;
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    old.keys[0].mki_len = k.keys[0].mki_len = k.keys[1].mki_len = 1;
+    k.wsh = 256;
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    k.wsh = 0;
+    old.srtp = false;
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+    old.srtp = true;
+    /* An 8-byte MKI does not fit srtpd's integer MKI. */
+    for (int i = 0; i < 2; i++)
+        k.keys[i].mki_len = 8;
+    old.keys[0].mki_len = 8;
+    CHECK(!sdes_kam_keyset_can_rekey(&k, &old, SG_ROC_KEEP));
+}
+
+static void test_ctlmsg_rekey(void)
+{
+    static ctl_be_doc doc;
+    sdes_keyset k, old;
+    char buf[2048];
+    ctl_benc w;
+    const ctl_be *root, *add, *ret, *k0;
+    const char *key;
+    size_t klen;
+    int64_t v;
+    char str[16];
+
+    memset(&k, 0, sizeof(k));
+    memset(&old, 0, sizeof(old));
+    k.srtp = old.srtp = true;
+    k.suite = old.suite = SG_SUITE_AES_CM_128_HMAC_SHA1_80;
+    mk_key(&old.keys[0], 0xbb, 1);
+    mk_key(&old.keys[1], 0xcc, 3);
+    old.n_keys = 2;
+    mk_key(&k.keys[0], 0xaa, 2);
+    k.keys[1] = old.keys[0];
+    k.keys[0].lifetime = 1u << 20;
+    k.n_keys = 2;
+    /* Send: add MKI 2, use it, retire MKI 3 (no longer listed), keep 1. */
+    ctl_benc_init(&w, buf, sizeof(buf));
+    CHECK_EQ(sdes_kam_msg_rekey(&w, "cid", 3, 0, 'b', true, &k, &old), 0);
+    root = ctl_be_decode(&doc, buf, w.len);
+    CHECK(root != NULL);
+    CHECK(ctl_be_get_cstr(&doc, root, "command", str, sizeof(str)));
+    CHECK_STR_EQ(str, "rekey");
+    CHECK(ctl_be_get_cstr(&doc, root, "leg", str, sizeof(str)));
+    CHECK_STR_EQ(str, "b");
+    CHECK(ctl_be_get_cstr(&doc, root, "dir", str, sizeof(str)));
+    CHECK_STR_EQ(str, "send");
+    CHECK(ctl_be_get_int(&doc, root, "use", &v));
+    CHECK_EQ(v, 2);
+    CHECK(ctl_be_get_int(&doc, root, "stream", &v));
+    CHECK_EQ(v, 0);
+    add = ctl_be_get(&doc, root, "add");
+    CHECK(add != NULL && add->type == CTL_BE_LIST && add->len == 1);
+    k0 = ctl_be_first(&doc, add);
+    CHECK(ctl_be_get_int(&doc, k0, "mki", &v));
+    CHECK_EQ(v, 2);
+    CHECK(ctl_be_get_int(&doc, k0, "lifetime", &v));
+    CHECK_EQ(v, 1 << 20);
+    CHECK(ctl_be_get_str(&doc, k0, "key", &key, &klen));
+    CHECK_EQ(klen, 30);
+    CHECK_EQ((uint8_t)key[0], 0xaa);
+    ret = ctl_be_get(&doc, root, "retire");
+    CHECK(ret != NULL && ret->type == CTL_BE_LIST && ret->len == 1);
+    CHECK_EQ(ctl_be_first(&doc, ret)->i, 3);
+    /* Recv: only the add; the peer's old keys stay accepted. */
+    ctl_benc_init(&w, buf, sizeof(buf));
+    CHECK_EQ(sdes_kam_msg_rekey(&w, "cid", 3, 1, 'a', false, &k, &old), 0);
+    root = ctl_be_decode(&doc, buf, w.len);
+    CHECK(root != NULL);
+    CHECK(ctl_be_get(&doc, root, "use") == NULL);
+    CHECK(ctl_be_get(&doc, root, "retire") == NULL);
+    CHECK(ctl_be_get_cstr(&doc, root, "dir", str, sizeof(str)));
+    CHECK_STR_EQ(str, "recv");
+    /* A buffer too small: refused, never a cut request. */
+    ctl_benc_init(&w, buf, 40);
+    CHECK_EQ(sdes_kam_msg_rekey(&w, "cid", 3, 0, 'b', true, &k, &old), -1);
+    /* Replace (fallback): one stream, one leg, one direction. */
+    ctl_benc_init(&w, buf, sizeof(buf));
+    CHECK_EQ(sdes_kam_msg_replace(&w, "cid", 3, 2, 'a', false, &k, SG_ROC_KEEP), 0);
+    root = ctl_be_decode(&doc, buf, w.len);
+    CHECK(root != NULL);
+    CHECK(ctl_be_get_cstr(&doc, root, "command", str, sizeof(str)));
+    CHECK_STR_EQ(str, "update");
+    OPENSSL_cleanse(buf, sizeof(buf));
+}
+
+/* RFC 4568 §6.1 allows MKIs up to 128 bytes; srtpd's control protocol
+ * carries them as integers (7 bytes at most), so a longer MKI refuses the
+ * whole request instead of sending a wrong MKI (it once went out as -1). */
+static void test_ctlmsg_long_mki(void)
+{
+    static sdes_result res;
+    char buf[2048];
+    ctl_benc w;
+    sdes_media_result *m;
+
+    memset(&res, 0, sizeof(res));
+    res.n_media = 1;
+    m = &res.media[0];
+    m->state = SDES_MEDIA_SRTP;
+    m->a_rx.srtp = true;
+    m->a_rx.suite = SG_SUITE_AES_CM_128_HMAC_SHA1_80;
+    mk_key(&m->a_rx.keys[0], 0x11, 1);
+    m->a_rx.n_keys = 1;
+    m->a_rx.keys[0].mki_len = 7;
+    memset(m->a_rx.keys[0].mki, 0xff, 7);
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), 1);
+    m->a_rx.keys[0].mki_len = 8;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), -1);
+    m->a_rx.keys[0].mki_len = 128;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), -1);
+    OPENSSL_cleanse(&res, sizeof(res));
+    OPENSSL_cleanse(buf, sizeof(buf));
+}
+
 int main(void)
 {
     RUN(test_flags_full);
@@ -583,5 +742,8 @@ int main(void)
     RUN(test_ctlmsg_blob);
     RUN(test_keyset_keep_old);
     RUN(test_keyset_same);
+    RUN(test_keyset_can_rekey);
+    RUN(test_ctlmsg_rekey);
+    RUN(test_ctlmsg_long_mki);
     return check_summary("kam_parse");
 }

@@ -122,8 +122,10 @@ if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: phone re-INVITE with a new key (next MKI): caller ok" ua_ok rekeyin-uac
   check "legacy-pbx: rekey: callee ok" ua_ok rekeyin-uas
   check "legacy-pbx: rekey: zero loss both ways" both_ways rekeyin
-  check "legacy-pbx: rekey: srtpd holds the phone's new key (MKI 2) first, the old one kept (audit line)" \
-    grep -qE "sdes audit: Call-ID .*a:SRTP recv=AES_CM_128_HMAC_SHA1_80/mki2,1 " "$KAM_LOG"
+  # srtpd's rekey adds the new key to the same receive context (ROC kept),
+  # so its table lists the old MKI first, the new one after it.
+  check "legacy-pbx: rekey: srtpd holds the phone's old key (MKI 1) and its new one (MKI 2) in one context (audit line)" \
+    grep -qE "sdes audit: Call-ID .*a:SRTP recv=AES_CM_128_HMAC_SHA1_80/mki1,2 " "$KAM_LOG"
 
   call early2 "$KAM_PORT" phone pbx --ring 0.5 --early-media
   check "legacy-pbx: phone -> PBX with 183 + SDP then 200: caller ok" ua_ok early2-uac
@@ -176,6 +178,22 @@ if start cfg/rekey-edge.cfg; then
   check "rekey-edge: rekey: the caller received under the edge's old and new MKI" \
     ua_has rkre-uac "rekeyed=1 mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* "
   check "rekey-edge: rekey: zero loss both ways" both_ways rkre
+  # RFC 3711 §3.3.1: the ROC belongs to the stream, not to the key. Both
+  # phones start at seq 65500, so every stream wraps (ROC 0 -> 1) at 0.7 s;
+  # the X-Rekey re-INVITE at 1.5 s gives all four directions new keys. srtpd
+  # must move them with "rekey" (same context, ROC kept): a rebuilt context
+  # would restart the ROC at 0 and every later packet would fail
+  # authentication (in srtpd from the phones, in the phones from srtpd).
+  call rkwrap "$KAM_PORT" phone phone --mki 1 --seconds 3 --seq-start 65500 -- \
+    --mki 1 --seconds 3 --seq-start 65500 --reinvite-at 1.5 --rekey
+  check "rekey-edge: seq 65500, wrap at 0.7 s, X-Rekey at 1.5 s: caller ok" ua_ok rkwrap-uac
+  check "rekey-edge: wrap + rekey: callee ok" ua_ok rkwrap-uas
+  check "rekey-edge: wrap + rekey: both phones rekeyed and received under the edge's old and new MKI" \
+    bash -c "grep -q 'rekeyed=1 mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* ' '$WORK/rkwrap-uac.out' &&
+             grep -q 'rekeyed=1 mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* ' '$WORK/rkwrap-uas.out'"
+  check "rekey-edge: wrap + rekey: zero loss both ways across the wrap and the key change" both_ways rkwrap
+  check "rekey-edge: wrap + rekey: sdes.so moved the keys with srtpd's rekey (ROC kept), no context rebuilt" \
+    bash -c "[ \$(grep -c 'rekeyed in place (ROC kept)' '$KAM_LOG') -ge 4 ] && ! grep -q 'replacing the context' '$KAM_LOG'"
   check "rekey-edge: Kamailio alive" kam_alive
   kam_stop
   cp "$KAM_LOG" "$WORK/kamailio-rekey-edge.log"

@@ -47,6 +47,7 @@ static void usage(void)
           "  --update-at S        uac: UPDATE (RFC 3311) with the same SDP\n"
           "  --rekey              phone: that re-INVITE carries a new key with the\n"
           "                       next MKI (needs --mki on both sides); zero loss\n"
+          "  --seq-start N        first RTP sequence number of own streams (random)\n"
           "  --tamper-every N     flip a payload bit in every Nth packet after protecting\n"
           "                       it (proves the peer really authenticates SRTP)\n",
           stderr);
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
         {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {"late-offer", 0, 0, 'L'},
         {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'}, {"early-media", 0, 0, 'E'},
         {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'}, {"update-at", 1, 0, 'U'},
+        {"seq-start", 1, 0, 'Q'},
         {0, 0, 0, 0},
     };
     int c;
@@ -127,6 +129,13 @@ int main(int argc, char **argv)
         case 'h': ua_o.hold_at = atof(optarg); break;
         case 'u': ua_o.unhold_at = atof(optarg); break;
         case 'U': ua_o.update_at = atof(optarg); break;
+        case 'Q':
+            ua_media_seq_start = atol(optarg);
+            if (ua_media_seq_start < 0 || ua_media_seq_start > 65535) {
+                fprintf(stderr, "e2e-ua: --seq-start 0..65535\n");
+                return 2;
+            }
+            break;
         case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+long ua_media_seq_start = -1;
+
 static void fill_payload(uint8_t *p, uint32_t n)
 {
     p[0] = (uint8_t)(n >> 24);
@@ -47,6 +49,8 @@ int ua_media_open(ua_media *m, const char *addr, unsigned port)
     fcntl(m->fd, F_SETFL, fcntl(m->fd, F_GETFL) | O_NONBLOCK);
     RAND_bytes((unsigned char *)&m->ssrc, sizeof(m->ssrc));
     RAND_bytes((unsigned char *)&m->seq, sizeof(m->seq));
+    if (ua_media_seq_start >= 0)
+        m->seq = (uint16_t)ua_media_seq_start;
     RAND_bytes((unsigned char *)&m->ts, sizeof(m->ts));
     return 0;
 }

@@ -39,6 +39,11 @@ typedef struct ua_media {
     uint8_t seen[UA_MEDIA_MAX_PACKETS / 8];
 } ua_media;
 
+/* Test hook: the first RTP sequence number of every stream this agent
+ * opens (0..65535), or -1 for a random one (RFC 3550 §5.1). A start near
+ * 65535 makes the stream wrap (ROC 0 -> 1, RFC 3711 §3.3.1) early. */
+extern long ua_media_seq_start;
+
 /* Bind a UDP socket on addr:port (port 0: any). Returns 0 or -1 (errno). */
 int ua_media_open(ua_media *m, const char *addr, unsigned port);
 unsigned ua_media_port(const ua_media *m);
