@@ -51,7 +51,8 @@ both_ways() {
 }
 
 # mid_call NAME: the call's srtpd query while it runs (caller in the
-# background), saved to $WORK/NAME.query.
+# background), saved to $WORK/NAME.query; with RPC_REKEY=1 also the answer
+# of RPC sdes.rekey for the call, saved to $WORK/NAME.rpcrekey.
 mid_call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
   local name=$1 port=$2 a=$3 b=$4; shift 4
   local bargs=() aargs=()
@@ -65,6 +66,7 @@ mid_call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
   sleep 1.5
   cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
   ctl --json query "$cid" >"$WORK/$name.query" 2>&1
+  [ "${RPC_REKEY:-0}" = 1 ] && kam_rpc sdes.rekey "$cid" >"$WORK/$name.rpcrekey" 2>&1
   wait $upid
   ua_wait "$name-uas"
 }
@@ -149,7 +151,17 @@ fi
 
 if start cfg/rekey-edge.cfg; then
   pass "rekey-edge.cfg starts with srtpd"
-  mid_call rk "$KAM_PORT" phone phone --mki 1 -- --mki 1 --suite AEAD_AES_128_GCM
+  RPC_REKEY=1 mid_call rk "$KAM_PORT" phone phone --mki 1 -- --mki 1 --suite AEAD_AES_128_GCM
+  echo "sdes.rekey on the live call: $(tr '\n' ' ' <"$WORK/rk.rpcrekey")"
+  # One key per a=crypto line here (no gen-keys=2): srtpd has no next key.
+  check "rekey-edge: RPC sdes.rekey on a live call with one key per line: 409 no next key" \
+    grep -q '409.*no other key installed' "$WORK/rk.rpcrekey"
+  check "rekey-edge: RPC sdes.rekey answer carries no key material" \
+    bash -c "! grep -qiE 'inline:|\"key\"' '$WORK/rk.rpcrekey'"
+  R=$(kam_rpc sdes.rekey no-such-call@sdesgate)
+  echo "sdes.rekey unknown call: $R"
+  check "rekey-edge: RPC sdes.rekey on an unknown call-id: 404 unknown call-id" \
+    grep -q '404.*unknown call-id' <<<"$R"
   check "rekey-edge: SRTP <-> SRTP call: caller ok" ua_ok rk-uac
   check "rekey-edge: callee ok" ua_ok rk-uas
   check "rekey-edge: media both ways, intact" both_ways rk
