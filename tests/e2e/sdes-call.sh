@@ -52,7 +52,8 @@ both_ways() {
 
 # mid_call NAME: the call's srtpd query while it runs (caller in the
 # background), saved to $WORK/NAME.query; with RPC_REKEY=1 also the answer
-# of RPC sdes.rekey for the call, saved to $WORK/NAME.rpcrekey.
+# of RPC sdes.rekey for the call, saved to $WORK/NAME.rpcrekey, and the
+# query after it in $WORK/NAME.query2.
 mid_call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
   local name=$1 port=$2 a=$3 b=$4; shift 4
   local bargs=() aargs=()
@@ -66,7 +67,10 @@ mid_call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
   sleep 1.5
   cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
   ctl --json query "$cid" >"$WORK/$name.query" 2>&1
-  [ "${RPC_REKEY:-0}" = 1 ] && kam_rpc sdes.rekey "$cid" >"$WORK/$name.rpcrekey" 2>&1
+  if [ "${RPC_REKEY:-0}" = 1 ]; then
+    kam_rpc sdes.rekey "$cid" >"$WORK/$name.rpcrekey" 2>&1
+    ctl --json query "$cid" >"$WORK/$name.query2" 2>&1
+  fi
   wait $upid
   ua_wait "$name-uas"
 }
@@ -76,6 +80,12 @@ fp() {
   python3 -c 'import json,sys
 q=json.load(open(sys.argv[1])); s=q["streams"][0][sys.argv[2]]
 print(",".join(k["fingerprint"] for k in s.get(sys.argv[3],{}).get("keys",[])))' "$@" 2>/dev/null
+}
+# cur_send QUERYFILE: the MKIs of the current send keys of legs a and b.
+cur_send() {
+  python3 -c 'import json,sys
+s=json.load(open(sys.argv[1]))["streams"][0]
+print(" ".join(str([k["mki"] for k in s[l]["send"]["keys"] if k["current"]]) for l in "ab"))' "$@" 2>/dev/null
 }
 
 INSIDE=$(free_udp_port)
@@ -190,6 +200,19 @@ if start cfg/rekey-edge.cfg; then
   check "rekey-edge: rekey: the caller received under the edge's old and new MKI" \
     ua_has rkre-uac "rekeyed=1 mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* "
   check "rekey-edge: rekey: zero loss both ways" both_ways rkre
+  # RPC sdes.rekey after an X-Rekey re-INVITE (0.8 s): srtpd then holds two
+  # send keys per SRTP leg, so "next" switches each leg (here back to the
+  # first key, which the phones were offered and still know).
+  RPC_REKEY=1 mid_call rkrpc "$KAM_PORT" phone phone --mki 1 -- --mki 1 --reinvite-at 0.8 --rekey
+  echo "sdes.rekey after a re-INVITE rekey: $(tr '\n' ' ' <"$WORK/rkrpc.rpcrekey")"
+  check "rekey-edge: RPC sdes.rekey with two keys installed: both legs switched" \
+    test "$(grep -c 'result: switched' "$WORK/rkrpc.rpcrekey")" = 2
+  C1=$(cur_send "$WORK/rkrpc.query"); C2=$(cur_send "$WORK/rkrpc.query2")
+  echo "current send MKIs (legs a b): before $C1, after $C2"
+  check "rekey-edge: RPC sdes.rekey moved srtpd's current send MKI on legs a and b" \
+    test -n "$C1" -a -n "$C2" -a "$C1" != "$C2"
+  check "rekey-edge: RPC sdes.rekey: caller ok" ua_ok rkrpc-uac
+  check "rekey-edge: RPC sdes.rekey: zero loss both ways" both_ways rkrpc
   # RFC 3711 §3.3.1: the ROC belongs to the stream, not to the key. Both
   # phones start at seq 65500, so every stream wraps (ROC 0 -> 1) at 0.7 s;
   # the X-Rekey re-INVITE at 1.5 s gives all four directions new keys. srtpd
