@@ -147,8 +147,9 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 }
 
 /* sdes.rekey CALL-ID: the one rekey Kamailio can do without originating a
- * re-INVITE. srtpd already holds every key the SDP offered (a=crypto lines
- * with several keys, RFC 4568 §6.1; gen-keys=2 gen-mki=1), so each SRTP
+ * re-INVITE. srtpd already holds every key the SDP offered (several keys
+ * per a=crypto line, RFC 4568 §6.1, or the old keys a sdes_rekey()
+ * re-INVITE left installed: it never retires them), so each SRTP
  * leg's send side moves to the next installed key with srtpd's "rekey"
  * "next" (rtp/PROTOCOL.md; the peer already knows that key and picks it by
  * MKI, RFC 3711 §8.1: zero loss). New keys need a re-offer: sdes_rekey()
