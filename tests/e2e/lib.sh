@@ -62,9 +62,10 @@ kam_check() {
 # kam_start CFG [-A DEF=VAL ...]: start Kamailio in the foreground (background
 # job) with SIP_PORT (and RUNDIR) defined; waits until it listens.
 # Sets KAM_PORT, KAM_PID, KAM_LOG. Returns 1 when it did not come up.
+# KAM_FIXED_PORT, when set, is the port to use (a restart on the same port).
 kam_start() {
   local cfg=$1; shift
-  KAM_PORT=$(free_udp_port)
+  KAM_PORT=${KAM_FIXED_PORT:-$(free_udp_port)}
   KAM_LOG=$WORK/kamailio.log
   (cd "$E2E_ROOT" && exec kamailio -DD -E -f "$cfg" -Y "$WORK/run" -P "$WORK/run/kamailio.pid" \
      -A "SIP_PORT=$KAM_PORT" -A "CTL_SOCK=\"unix:$WORK/run/kamailio_ctl\"" "$@") >"$KAM_LOG" 2>&1 &

@@ -1,0 +1,78 @@
+#!/bin/bash
+# tests/e2e/sdes-restart.sh — Kamailio keeps no per-call state of its own
+# (the engine state lives in srtpd), so a restart of Kamailio in the middle
+# of a call loses nothing: media keeps flowing through srtpd while Kamailio
+# is down, the new Kamailio handles the call's hold/unhold re-INVITEs (it
+# finds the call by asking srtpd) and its BYE (audit line, srtpd deletes
+# the call). Also a CANCELled call through sdes leaves nothing in srtpd.
+. "$(dirname "$0")/lib.sh"
+e2e_init sdes-restart
+need "$E2E_UA" "the test user agent"
+need "$E2E_BUILD/sdes.so" "the Kamailio module"
+need "$E2E_BUILD/srtpd" "srtpd"
+need "$E2E_BUILD/srtpctl" "srtpctl"
+
+RELAY_PORT=$(free_udp_port)
+PMIN=$((20000 + ($$ % 200) * 100))
+"$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
+  --port-min $PMIN --port-max $((PMIN + 99)) --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
+E2E_PIDS+=($!)
+sleep 0.3
+ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
+srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }
+both_ways() {
+  local s1 r1 s2 r2
+  s1=$(ua_field "$1-uac" sent); r2=$(ua_field "$1-uas" intact)
+  s2=$(ua_field "$1-uas" sent); r1=$(ua_field "$1-uac" intact)
+  [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" -gt 0 ] && [ "$s2" = "$r1" ]
+}
+
+INSIDE=$(free_udp_port)
+KAM_FIXED_PORT=$(free_udp_port)
+start() { kam_start cfg/legacy-pbx.cfg -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\"" -A "INSIDE_PORT=$INSIDE"; }
+
+if start; then
+  pass "legacy-pbx.cfg starts with srtpd"
+  # PBX -> phone, 5 s of media; Kamailio restarts at 1 s; the PBX holds
+  # the phone at 2.5 s and resumes at 3.5 s, through the new Kamailio.
+  ua_uas rs-uas phone --seconds 5 || fail "restart: callee starts" "no port"
+  ua_uac rs-uac pbx --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$INSIDE" \
+    --seconds 5 --hold-at 2.5 --unhold-at 3.5 --min-percent 40 &
+  UAC=$!
+  sleep 1.0
+  check "restart: srtpd holds the call before the restart" test "$(srtpd_calls)" = 1
+  kam_stop
+  mv "$WORK/kamailio.log" "$WORK/kamailio-first.log"
+  DOWN_AT=$(date +%s.%N)
+  check "restart: Kamailio comes back on the same ports" start
+  echo "Kamailio was down for $(python3 -c "import sys,time; print(round(time.time()-float(sys.argv[1]),2))" "$DOWN_AT") s"
+  wait $UAC
+  ua_wait rs-uas
+  check "restart: caller ok (hold/unhold re-INVITEs answered by the new Kamailio)" ua_ok rs-uac
+  check "restart: callee ok" ua_ok rs-uas
+  check "restart: the phone was held by a re-INVITE through the new Kamailio" \
+    bash -c "grep -qE 'held-slots=[1-9]' '$WORK/rs-uas.out'"
+  check "restart: media both ways intact across the restart" both_ways rs
+  check "restart: no SRTP failures at the phone" ua_has rs-uas "srtp-failed=0"
+  check "restart: the new Kamailio rejected nothing and logged no error (re-offers found the call in srtpd)" \
+    bash -c "! grep -qE 'ERROR|rejected' '$KAM_LOG'"
+  check "restart: the new Kamailio wrote the call's audit line at BYE" \
+    grep -q "sdes audit: Call-ID" "$KAM_LOG"
+  check "restart: srtpd holds no call after the BYE" test "$(srtpd_calls)" = 0
+
+  # CANCEL while ringing (183 with SDP: srtpd has the full call) -> gone.
+  ua_uas cx-uas phone --ring 3 --early-media || fail "cancel: callee starts" "no port"
+  ua_uac cx-uac pbx --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$INSIDE" --cancel-after 1
+  ua_wait cx-uas
+  check "cancel: CANCEL 200 + INVITE 487 through sdes" ua_ok cx-uac
+  sleep 0.3
+  check "cancel: srtpd holds no call after the CANCEL" test "$(srtpd_calls)" = 0
+  check "cancel: audit line for the cancelled call" test "$(grep -c 'sdes audit: Call-ID' "$KAM_LOG")" -ge 2
+  check "restart: Kamailio alive" kam_alive
+  kam_stop
+  check "restart: no key material in either Kamailio log" \
+    bash -c "! grep -q 'inline:' '$WORK/kamailio-first.log' '$KAM_LOG'"
+else
+  fail "legacy-pbx.cfg starts" "$(tail -5 "$KAM_LOG")"
+fi
+summary
