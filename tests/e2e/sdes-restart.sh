@@ -4,7 +4,8 @@
 # of a call loses nothing: media keeps flowing through srtpd while Kamailio
 # is down, the new Kamailio handles the call's hold/unhold re-INVITEs (it
 # finds the call by asking srtpd) and its BYE (audit line, srtpd deletes
-# the call). Also a CANCELled call through sdes leaves nothing in srtpd.
+# the call). Also a CANCELled call and a call the callee refuses (486)
+# leave nothing in srtpd.
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-restart
 need "$E2E_UA" "the test user agent"
@@ -68,6 +69,19 @@ if start; then
   sleep 0.3
   check "cancel: srtpd holds no call after the CANCEL" test "$(srtpd_calls)" = 0
   check "cancel: audit line for the cancelled call" test "$(grep -c 'sdes audit: Call-ID' "$KAM_LOG")" -ge 2
+
+  # A final failure from the callee (486): failure_route's sdes_delete
+  # removes the call srtpd created for the offer.
+  rm -f "$WORK/busy.port"
+  python3 "$E2E_ROOT/tests/e2e/sip_busy.py" "$WORK/busy.port" 486 8 &
+  E2E_PIDS+=($!)
+  for i in $(seq 50); do [ -s "$WORK/busy.port" ] && break; sleep 0.1; done
+  ua_uac busy-uac pbx --to "sip:bob@127.0.0.1:$(cat "$WORK/busy.port")" \
+    --proxy "127.0.0.1:$INSIDE" --expect-code 486
+  check "failure: the PBX gets the callee's 486 through sdes" ua_ok busy-uac
+  sleep 0.3
+  check "failure: srtpd holds no call after the 486" test "$(srtpd_calls)" = 0
+  check "failure: audit line for the refused call" test "$(grep -c 'sdes audit: Call-ID' "$KAM_LOG")" -ge 3
   check "restart: Kamailio alive" kam_alive
   kam_stop
   check "restart: no key material in either Kamailio log" \
