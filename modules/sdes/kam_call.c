@@ -341,7 +341,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     ctl_benc_end(&w);
     if (n < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
-        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI longer than %d bytes: srtpd's control"
+        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI value wider than %d bytes: srtpd's control"
                                  " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);
         goto out;
     }
@@ -551,7 +551,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
                              SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
                                  SDES_KAM_MSG_B_SEND) < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
-        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI longer than %d bytes: srtpd's control"
+        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI value wider than %d bytes: srtpd's control"
                                  " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);
         goto out;
     }

@@ -28,11 +28,23 @@ static int relayed(const sdes_media_result *m)
 static bool mki_int(const sdes_key_param *kp, int64_t *out)
 {
     int64_t v = 0;
-    if (kp->mki_len > SDES_KAM_MAX_MKI_LEN)
+    if (!sdes_kam_mki_fits(kp))
         return false;
     for (uint8_t i = 0; i < kp->mki_len; i++)
         v = (v << 8) | kp->mki[i];
     *out = v;
+    return true;
+}
+
+bool sdes_kam_mki_fits(const sdes_key_param *kp)
+{
+    /* Any length RFC 4568 allows (1..128 bytes): devices pad small MKI
+     * values (|1:4, |2:16); only the value must fit the integer. */
+    if (kp->mki_len > SDES_CA_MAX_MKI_LEN)
+        return false;
+    for (int i = 0; i + SDES_KAM_MAX_MKI_LEN < (int)kp->mki_len; i++)
+        if (kp->mki[i])
+            return false;
     return true;
 }
 
@@ -340,15 +352,15 @@ bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_
         k->unauthenticated_srtp != old->unauthenticated_srtp)
         return false;
     uint8_t ml = old->keys[0].mki_len;
-    if (!ml || ml > SDES_KAM_MAX_MKI_LEN)
+    if (!ml)
         return false;
     for (uint8_t i = 0; i < old->n_keys; i++)
-        if (old->keys[i].mki_len != ml)
+        if (old->keys[i].mki_len != ml || !sdes_kam_mki_fits(&old->keys[i]))
             return false;
     for (uint8_t i = 0; i < k->n_keys; i++) {
         const sdes_key_param *kp = &k->keys[i];
         int have = 0;
-        if (kp->mki_len != ml)
+        if (kp->mki_len != ml || !sdes_kam_mki_fits(kp))
             return false;
         for (uint8_t j = 0; j < old->n_keys && !have; j++)
             have = memcmp(old->keys[j].mki, kp->mki, ml) == 0;

@@ -26,16 +26,22 @@
 #define SDES_KAM_MSG_B_SEND 0x20u /* leg b send = b_tx */
 #define SDES_KAM_MSG_B_TRANSPORT 0x40u /* leg b transport from the state */
 
-/* srtpd's control protocol carries an MKI as an integer (PROTOCOL.md
- * "Crypto dict"), so at most 7 bytes fit; RFC 4568 §6.1 allows up to 128.
- * A longer MKI makes the message builders below fail (no request). */
+/* srtpd's control protocol carries an MKI value as an integer beside its
+ * length (PROTOCOL.md "Crypto dict"), so the VALUE must fit in 7 bytes;
+ * the length may be anything RFC 4568 §6.1 allows (1..128): devices pad
+ * small values (|1:4). An MKI whose value does not fit makes the message
+ * builders below fail (no request). */
 #define SDES_KAM_MAX_MKI_LEN 7
+
+/* True when kp's MKI (any length 1..128) has a value the protocol carries:
+ * every byte before the last SDES_KAM_MAX_MKI_LEN is zero. */
+bool sdes_kam_mki_fits(const sdes_key_param *kp);
 
 /* Appends "streams": [...] to an open dict for every relayed m= line of res
  * (plain, SRTP or passthrough). Transports: a leg is SRTP when the state
  * says its proto is RTP/SAVP(F) or it has keys in res. Returns the number
  * of streams written (0: nothing relayed; the key is still written), or -1
- * when a key's MKI is longer than SDES_KAM_MAX_MKI_LEN (the request must
+ * when a key's MKI value does not fit (sdes_kam_mki_fits; the request must
  * not be sent). */
 int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st,
                          unsigned what);
@@ -68,7 +74,7 @@ bool sdes_kam_keyset_same(const sdes_keyset *a, const sdes_keyset *b);
  * "rekey" command, which keeps the context's ROC and replay state (RFC 3711
  * §3.3.1: the ROC belongs to the stream, not to the master key): roc is
  * not SG_ROC_RESET, same suite and session parameters, MKIs of one length
- * 1..SDES_KAM_MAX_MKI_LEN, an MKI in both sets names the same key, and *k
+ * whose values fit (sdes_kam_mki_fits), an MKI in both sets names the same key, and *k
  * brings at least one new MKI. Otherwise the direction is replaced. */
 bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_roc_policy roc);
 

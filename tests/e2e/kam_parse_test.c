@@ -690,8 +690,10 @@ static void test_ctlmsg_rekey(void)
 }
 
 /* RFC 4568 §6.1 allows MKIs up to 128 bytes; srtpd's control protocol
- * carries them as integers (7 bytes at most), so a longer MKI refuses the
- * whole request instead of sending a wrong MKI (it once went out as -1). */
+ * carries the value as an integer beside mki-len, so a long MKI with a
+ * small value (|1:16) goes out, and a value that does not fit in 7 bytes
+ * refuses the whole request instead of sending a wrong MKI (it once went
+ * out as -1). */
 static void test_ctlmsg_long_mki(void)
 {
     static sdes_result res;
@@ -712,7 +714,7 @@ static void test_ctlmsg_long_mki(void)
     ctl_benc_init(&w, buf, sizeof(buf));
     ctl_benc_dict(&w);
     CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), 1);
-    m->a_rx.keys[0].mki_len = 8;
+    m->a_rx.keys[0].mki_len = 8; /* value 0xffffffffffffff..: does not fit */
     ctl_benc_init(&w, buf, sizeof(buf));
     ctl_benc_dict(&w);
     CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), -1);
@@ -720,6 +722,30 @@ static void test_ctlmsg_long_mki(void)
     ctl_benc_init(&w, buf, sizeof(buf));
     ctl_benc_dict(&w);
     CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), -1);
+
+    /* 16 bytes, value 2 (|2:16): carried as mki 2, mki-len 16. */
+    memset(m->a_rx.keys[0].mki, 0, 16);
+    m->a_rx.keys[0].mki[15] = 2;
+    m->a_rx.keys[0].mki_len = 16;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), 1);
+    ctl_benc_end(&w);
+    CHECK(ctl_benc_ok(&w));
+    CHECK(memmem(buf, w.len, "7:mki-leni16e", 13) != NULL);
+    CHECK(memmem(buf, w.len, "3:mkii2e", 8) != NULL);
+    /* 128 bytes with a non-zero byte before the last 7: refused. */
+    memset(m->a_rx.keys[0].mki, 0, 128);
+    m->a_rx.keys[0].mki[120] = 1;
+    m->a_rx.keys[0].mki_len = 128;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), -1);
+    m->a_rx.keys[0].mki[120] = 0;
+    m->a_rx.keys[0].mki[121] = 1; /* exactly 7 significant bytes: fits */
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    CHECK_EQ(sdes_kam_msg_streams(&w, &res, NULL, SDES_KAM_MSG_A_RECV), 1);
     OPENSSL_cleanse(&res, sizeof(res));
     OPENSSL_cleanse(buf, sizeof(buf));
 }

@@ -153,8 +153,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "e2e-ua: --rekey needs --role phone, --mki and --reinvite-at\n");
         return 2;
     }
-    if (ua_o.mki_len > 4 || ua_o.seconds < 0 || ua_o.seconds > 60) {
-        fprintf(stderr, "e2e-ua: --mki 0..4, --seconds 0..60\n");
+    if (ua_o.mki_len > UA_MAX_MKI || ua_o.seconds < 0 || ua_o.seconds > 60) {
+        fprintf(stderr, "e2e-ua: --mki 0..%d, --seconds 0..60\n", UA_MAX_MKI);
         return 2;
     }
     if (ua_o.n_suites == 0)

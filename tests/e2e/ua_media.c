@@ -290,7 +290,7 @@ void ua_media_drain(ua_media *m)
             /* Count packets per MKI value (big-endian, before the tag). */
             unsigned v = 0;
             const uint8_t *q = pkt + len - m->rx_tag_len - (int)m->rx_mki_len;
-            for (size_t i = 0; i < m->rx_mki_len && i < 4; i++)
+            for (size_t i = m->rx_mki_len > 4 ? m->rx_mki_len - 4 : 0; i < m->rx_mki_len; i++)
                 v = (v << 8) | q[i];
             if (v < UA_MEDIA_MKI_SLOTS)
                 m->mki_seen[v]++;

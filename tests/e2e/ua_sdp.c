@@ -176,7 +176,9 @@ int ua_sdp_build_dir(char *buf, size_t cap, const char *addr, unsigned port, con
         }
         if (crypto[i].mki_len) {
             unsigned long v = 0;
-            for (size_t j = 0; j < crypto[i].mki_len && j < sizeof(v); j++)
+            /* The value sits in the last bytes (big-endian, zero-padded). */
+            size_t first = crypto[i].mki_len > sizeof(v) ? crypto[i].mki_len - sizeof(v) : 0;
+            for (size_t j = first; j < crypto[i].mki_len; j++)
                 v = (v << 8) | crypto[i].mki[j];
             size_t el = strlen(extra);
             snprintf(extra + el, sizeof(extra) - el, "|%lu:%zu", v, crypto[i].mki_len);

@@ -1,13 +1,14 @@
 #!/bin/bash
-# tests/e2e/sdes-restart.sh — Kamailio keeps no per-call state of its own
+# tests/e2e/sdes-dialogs.sh — call lifecycles through sdes.so. Kamailio keeps no per-call state of its own
 # (the engine state lives in srtpd), so a restart of Kamailio in the middle
 # of a call loses nothing: media keeps flowing through srtpd while Kamailio
 # is down, the new Kamailio handles the call's hold/unhold re-INVITEs (it
 # finds the call by asking srtpd) and its BYE (audit line, srtpd deletes
 # the call). Also a CANCELled call and a call the callee refuses (486)
-# leave nothing in srtpd.
+# leave nothing in srtpd. A phone with 16-byte MKIs (RFC 4568 allows
+# 1..128; srtpd's protocol carries the value beside the length) connects.
 . "$(dirname "$0")/lib.sh"
-e2e_init sdes-restart
+e2e_init sdes-dialogs
 need "$E2E_UA" "the test user agent"
 need "$E2E_BUILD/sdes.so" "the Kamailio module"
 need "$E2E_BUILD/srtpd" "srtpd"
@@ -82,6 +83,14 @@ if start; then
   sleep 0.3
   check "failure: srtpd holds no call after the 486" test "$(srtpd_calls)" = 0
   check "failure: audit line for the refused call" test "$(grep -c 'sdes audit: Call-ID' "$KAM_LOG")" -ge 3
+
+  # The phone answers with MKI value 1 in 16 bytes (|1:16).
+  ua_uas lm-uas phone --mki 16 || fail "long MKI: callee starts" "no port"
+  ua_uac lm-uac pbx --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$INSIDE"
+  ua_wait lm-uas
+  check "long MKI: PBX -> phone answering with |1:16: caller ok" ua_ok lm-uac
+  check "long MKI: callee ok, no SRTP failures" bash -c "grep -q '^ua: result=ok' '$WORK/lm-uas.out' && grep -q 'srtp-failed=0' '$WORK/lm-uas.out'"
+  check "long MKI: media both ways intact" both_ways lm
   check "restart: Kamailio alive" kam_alive
   kam_stop
   check "restart: no key material in either Kamailio log" \
