@@ -144,3 +144,28 @@ ua_has() { grep -q -- "$2" "$WORK/$1.out"; } # NAME PATTERN
 # ua_field NAME KEY: the value of KEY=... on the report's rtp line.
 ua_field() { grep '^ua: rtp ' "$WORK/$1.out" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 show() { echo "---- $1"; cat "$WORK/$1.out" 2>/dev/null; }
+
+# both_ways NAME: the calls NAME-uac/NAME-uas each received intact every
+# packet the other sent (and both sent some).
+both_ways() {
+  local s1 r1 s2 r2
+  s1=$(ua_field "$1-uac" sent); r2=$(ua_field "$1-uas" intact)
+  s2=$(ua_field "$1-uas" sent); r1=$(ua_field "$1-uac" intact)
+  [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" -gt 0 ] && [ "$s2" = "$r1" ]
+}
+
+# srtpd_start: one srtpd on loopback with its own 100-port range and no
+# media timeout; sets RELAY_PORT, logs to $WORK/srtpd.log. ctl runs
+# srtpctl against it; srtpd_calls prints how many calls it holds.
+srtpd_start() {
+  RELAY_PORT=$(free_udp_port)
+  local pmin=$((20000 + ($$ % 200) * 100))
+  "$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
+    --port-min $pmin --port-max $((pmin + 99)) --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
+  SRTPD_PID=$!
+  E2E_PIDS+=($SRTPD_PID)
+  sleep 0.3
+  kill -0 "$SRTPD_PID" 2>/dev/null
+}
+ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
+srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }

@@ -14,20 +14,7 @@ need "$E2E_BUILD/sdes.so" "the Kamailio module"
 need "$E2E_BUILD/srtpd" "srtpd"
 need "$E2E_BUILD/srtpctl" "srtpctl"
 
-RELAY_PORT=$(free_udp_port)
-PMIN=$((20000 + ($$ % 200) * 100))
-"$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
-  --port-min $PMIN --port-max $((PMIN + 99)) --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
-E2E_PIDS+=($!)
-sleep 0.3
-ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
-srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }
-both_ways() {
-  local s1 r1 s2 r2
-  s1=$(ua_field "$1-uac" sent); r2=$(ua_field "$1-uas" intact)
-  s2=$(ua_field "$1-uas" sent); r1=$(ua_field "$1-uac" intact)
-  [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" -gt 0 ] && [ "$s2" = "$r1" ]
-}
+check "srtpd runs" srtpd_start
 
 INSIDE=$(free_udp_port)
 KAM_FIXED_PORT=$(free_udp_port)
