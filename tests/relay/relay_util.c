@@ -282,6 +282,50 @@ srtp_t ru_libsrtp(const sg_suite *s, const unsigned *seeds, const unsigned *mkis
     return out;
 }
 
+srtp_t ru_libsrtp1(const sg_suite *s, unsigned seed, bool outbound)
+{
+    unsigned no_mki = 1;
+    return ru_libsrtp(s, &seed, &no_mki, 1, 0, outbound);
+}
+
+void ru_req_begin(ctl_benc *w, char *buf, size_t cap, const char *command, const char *call_id)
+{
+    ctl_benc_init(w, buf, cap);
+    ctl_benc_dict(w);
+    ctl_benc_kv_cstr(w, "call-id", call_id);
+    ctl_benc_kv_cstr(w, "command", command);
+    ctl_benc_cstr(w, "streams");
+    ctl_benc_list(w);
+    ctl_benc_dict(w);
+}
+
+const ctl_be *ru_req_end(ru_srtpd *d, ctl_benc *w)
+{
+    ctl_benc_kv_int(w, "index", 0);
+    ctl_benc_end(w); /* stream */
+    ctl_benc_end(w); /* streams */
+    ctl_benc_end(w); /* request */
+    return ru_call(d, w->buf, w->len);
+}
+
+void ru_leg_begin(ctl_benc *w, const char *name, const char *address, uint16_t port)
+{
+    ctl_benc_cstr(w, name);
+    ctl_benc_dict(w);
+    if (address) {
+        ctl_benc_kv_cstr(w, "address", address);
+        if (port)
+            ctl_benc_kv_int(w, "port", port);
+    }
+}
+
+void ru_leg_keys(ctl_benc *w, const sg_suite *s, unsigned recv_seed, unsigned send_seed)
+{
+    unsigned no_mki = 1;
+    ru_crypto(w, "recv", s, &recv_seed, &no_mki, NULL, 1, 0, 0);
+    ru_crypto(w, "send", s, &send_seed, &no_mki, NULL, 1, 0, 0);
+}
+
 void ru_crypto(ctl_benc *w, const char *dir, const sg_suite *s, const unsigned *seeds,
                const unsigned *mkis, const uint64_t *lifetimes, size_t n, unsigned mki_len,
                int64_t soft_limit)
