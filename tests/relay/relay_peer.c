@@ -190,6 +190,38 @@ int flow_rtcp(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, int
     return good;
 }
 
+bool rtcp_srtp_to_plain(const ep *from, int from_fd, uint16_t to_port, int to_fd, uint32_t ssrc,
+                        unsigned n, int mki_index)
+{
+    uint8_t buf[2048], want[64];
+    int len = (int)ru_rtcp(buf, ssrc, n);
+    memcpy(want, buf, (size_t)len);
+    int wl = len;
+    int st = mki_index >= 0
+                 ? srtp_protect_rtcp_mki(from->tx, buf, &len, 1, (unsigned)mki_index)
+                 : srtp_protect_rtcp(from->tx, buf, &len);
+    if (st != srtp_err_status_ok)
+        return false;
+    ru_send(from_fd, to_port, buf, (size_t)len);
+    int r = ru_recv(to_fd, buf, sizeof(buf), 1000, NULL);
+    return r == wl && memcmp(buf, want, (size_t)wl) == 0;
+}
+
+bool rtcp_plain_to_srtp(int from_fd, uint16_t to_port, const ep *to, int to_fd, uint32_t ssrc,
+                        unsigned n, bool mki)
+{
+    uint8_t buf[2048], want[64];
+    int len = (int)ru_rtcp(buf, ssrc, n);
+    memcpy(want, buf, (size_t)len);
+    int wl = len;
+    ru_send(from_fd, to_port, buf, (size_t)len);
+    int r = ru_recv(to_fd, buf, sizeof(buf), 1000, NULL);
+    if (r <= wl) /* SRTCP adds at least the E||index word and a tag */
+        return false;
+    int st = mki ? srtp_unprotect_rtcp_mki(to->rx, buf, &r, 1) : srtp_unprotect_rtcp(to->rx, buf, &r);
+    return st == srtp_err_status_ok && r == wl && memcmp(buf, want, (size_t)wl) == 0;
+}
+
 const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_suite *s,
                            int add_seed, int add_mki, unsigned mki_len, int use, int retire)
 {

@@ -134,22 +134,10 @@ static void check_rekey(sg_suite_id id)
     CHECK_EQ(buf[mki_at + 1], 2);
     /* SRTCP follows the same keys: A -> B with MKI 2, B -> A under srtpd's
      * current send key (MKI 2), both verified by libsrtp2. */
-    uint8_t want[64];
-    len = (int)ru_rtcp(buf, 0x4444, 9);
-    memcpy(want, buf, 28);
-    CHECK(srtp_protect_rtcp_mki(c.A.tx, buf, &len, 1, 1) == srtp_err_status_ok);
-    ru_send(c.A.rtcp, (uint16_t)(c.a_port + 1), buf, (size_t)len);
-    n = ru_recv(c.B.rtcp, buf, sizeof(buf), 1000, NULL);
-    CHECK_EQ(n, 28);
-    CHECK_MEM_EQ(buf, want, 28);
-    len = (int)ru_rtcp(buf, 0x5555, 10);
-    memcpy(want, buf, 28);
-    ru_send(c.B.rtcp, (uint16_t)(c.b_port + 1), buf, (size_t)len);
-    n = ru_recv(c.A.rtcp, buf, sizeof(buf), 1000, NULL);
-    CHECK(n > 28);
-    CHECK(srtp_unprotect_rtcp_mki(c.A.rx, buf, &n, 1) == srtp_err_status_ok);
-    CHECK_EQ(n, 28);
-    CHECK_MEM_EQ(buf, want, 28);
+    CHECK_MSG(rtcp_srtp_to_plain(&c.A, c.A.rtcp, (uint16_t)(c.a_port + 1), c.B.rtcp, 0x4444, 9, 1),
+              "SRTCP A -> B with MKI 2");
+    CHECK_MSG(rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtcp, 0x5555, 10, true),
+              "RTCP B -> A as SRTCP with MKI 2");
     /* Retire A's old key: a late packet with MKI 1 is an unknown MKI. */
     r = rekey(c.id, "a", "recv", s, -1, 0, 2, -1, 1);
     CHECK(r && ru_ok(r));
@@ -462,23 +450,12 @@ static void test_rtcp_mux(void)
     /* strict-source too: muxed RTCP comes from the RTP address */
     const ctl_be *r = update_leg_a(c.id, true, true);
     CHECK(r && ru_ok(r));
-    uint8_t p[2048], want[64];
-    int len = (int)ru_rtcp(p, 0x5656, 1);
-    memcpy(want, p, 28);
-    CHECK(srtp_protect_rtcp(c.A.tx, p, &len) == srtp_err_status_ok);
-    ru_send(c.A.rtp, c.a_port, p, (size_t)len); /* SRTCP on the RTP port */
-    int n = ru_recv(c.B.rtcp, p, sizeof(p), 1000, NULL);
-    CHECK_EQ(n, 28);
-    CHECK_MEM_EQ(p, want, 28);
+    /* SRTCP on the RTP port. */
+    CHECK_MSG(rtcp_srtp_to_plain(&c.A, c.A.rtp, c.a_port, c.B.rtcp, 0x5656, 1, -1),
+              "muxed SRTCP A -> B");
     /* And RTCP from B comes back to A's RTP port, as SRTCP. */
-    len = (int)ru_rtcp(p, 0x6767, 2);
-    memcpy(want, p, 28);
-    ru_send(c.B.rtcp, (uint16_t)(c.b_port + 1), p, (size_t)len);
-    n = ru_recv(c.A.rtp, p, sizeof(p), 1000, NULL);
-    CHECK(n > 28);
-    CHECK(srtp_unprotect_rtcp(c.A.rx, p, &n) == srtp_err_status_ok);
-    CHECK_EQ(n, 28);
-    CHECK_MEM_EQ(p, want, 28);
+    CHECK_MSG(rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtp, 0x6767, 2, false),
+              "RTCP B -> A's RTP port as SRTCP");
     /* RTP still works on the same port. */
     CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x5656, 1, 5), 5);
     cmd_call("delete", c.id);
