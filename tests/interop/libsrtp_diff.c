@@ -67,7 +67,7 @@ static void run_suite(sg_suite_id id, uint8_t mki_len, unsigned iterations)
     lsp_setup s = { .suite = id, .ssrc = 0x0d1ff00d, .mki_len = mki_len,
                     .nkeys = 1, .window = 1024 };
     lsp_peers p;
-    CHECK(lsp_peers_open(&p, &s) == 0);
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     sg_srtp_ctx *otx = p.ours_tx, *orx = p.ours_rx;
     srtp_t ltx = p.ls_tx, lrx = p.ls_rx;
     static uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF], bad[LSP_BUF];
@@ -158,7 +158,7 @@ static void run_rtcp(sg_suite_id id, uint8_t mki_len)
     lsp_setup s = { .suite = id, .ssrc = 0x7e57c0de, .mki_len = mki_len, .nkeys = 1,
                     .window = 128 };
     lsp_peers p;
-    CHECK(lsp_peers_open(&p, &s) == 0);
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     sg_srtp_ctx *otx = p.ours_tx, *orx = p.ours_rx;
     srtp_t ltx = p.ls_tx, lrx = p.ls_rx;
     static uint8_t rtcp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];

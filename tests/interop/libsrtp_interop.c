@@ -116,11 +116,9 @@ static void test_all_suites_no_mki(void)
         lsp_peers p;
         const char *why = "";
         unsigned at = 0;
-        int rc = lsp_peers_open(&p, &s);
+        int rc = lsp_peers_open(&p, &s, &why);
         if (rc == 0)
             rc = exchange(&p, 1000, 300, 0, &why, &at);
-        else
-            why = "setting up the contexts failed";
         lsp_peers_close(&p);
         CHECK_MSG(rc == 0, "%s seq %u: %s", sg_suite_get((sg_suite_id)id)->name, at, why);
     }
@@ -141,9 +139,7 @@ static void test_all_suites_mki_switch(void)
         const char *why = "";
         unsigned at = 0;
         static const unsigned order[] = { 0, 2, 1, 0 };
-        int rc = lsp_peers_open(&p, &s);
-        if (rc != 0)
-            why = "setting up the contexts failed";
+        int rc = lsp_peers_open(&p, &s, &why);
         for (unsigned k = 0; rc == 0 && k < 4; k++) {
             if (lsp_ours_use(&s, p.ours_tx, order[k]) != SG_OK) {
                 rc = -1;
@@ -171,9 +167,7 @@ static void test_mki_lengths(void)
             lsp_peers p;
             const char *why = "";
             unsigned at = 0;
-            int rc = lsp_peers_open(&p, &s);
-            if (rc != 0)
-                why = "setting up the contexts failed";
+            int rc = lsp_peers_open(&p, &s, &why);
             if (rc == 0)
                 rc = exchange(&p, 10, 40, 0, &why, &at);
             if (rc == 0 && lsp_ours_use(&s, p.ours_tx, 1) != SG_OK) {
@@ -202,11 +196,9 @@ static void test_roc_wrap(void)
             lsp_peers p;
             const char *why = "";
             unsigned at = 0;
-            int rc = lsp_peers_open(&p, &s);
+            int rc = lsp_peers_open(&p, &s, &why);
             if (rc == 0)
                 rc = exchange(&p, 65436, 200, 0, &why, &at);
-            else
-                why = "setting up the contexts failed";
             uint32_t r_otx = 99, r_orx = 99, r_ltx = 99, r_lrx = 99;
             if (rc == 0) {
                 sg_srtp_get_roc(p.ours_tx, s.ssrc, &r_otx);
@@ -237,9 +229,7 @@ static void test_roc_preset(void)
         lsp_peers p;
         const char *why = "";
         unsigned at = 0;
-        int rc = lsp_peers_open(&p, &s);
-        if (rc != 0)
-            why = "setting up the contexts failed";
+        int rc = lsp_peers_open(&p, &s, &why);
         if (rc == 0 && (sg_srtp_set_roc(p.ours_tx, s.ssrc, 7) != SG_OK ||
                         sg_srtp_set_roc(p.ours_rx, s.ssrc, 7) != SG_OK ||
                         srtp_set_stream_roc(p.ls_tx, s.ssrc, 7) != 0 ||
@@ -281,9 +271,8 @@ static int loss_reorder(sg_suite_id id, uint8_t mki_len, uint16_t window, const 
     s.mki_len = mki_len;
     s.window = window;
     lsp_peers p;
-    if (lsp_peers_open(&p, &s) != 0) {
+    if (lsp_peers_open(&p, &s, why) != 0) {
         lsp_peers_close(&p);
-        *why = "setting up the contexts failed";
         return -1;
     }
     int rc = -1;
@@ -428,7 +417,7 @@ static void test_several_ssrcs(void)
         lsp_setup s = base(ids[j]);
         s.any_ssrc = true;
         lsp_peers p;
-        CHECK_MSG(lsp_peers_open(&p, &s) == 0, "%s: setup", sg_suite_get(ids[j])->name);
+        CHECK_MSG(lsp_peers_open(&p, &s, NULL) == 0, "%s: setup", sg_suite_get(ids[j])->name);
         uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
         const char *why = NULL;
         unsigned at = 0;
@@ -473,7 +462,7 @@ static void test_mki_switch_reordered(void)
     s.mki_len = 4;
     s.nkeys = 2;
     lsp_peers p;
-    CHECK(lsp_peers_open(&p, &s) == 0);
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     static uint8_t pk[80][LSP_BUF / 4], rtp[80][LSP_BUF / 4];
     size_t plen[80], rlen[80];
     int bad = 0;
@@ -527,7 +516,7 @@ static void test_forged_libsrtp_packets(void)
         s.mki_len = 2;
         s.nkeys = 2;
         lsp_peers p;
-        CHECK_MSG(lsp_peers_open(&p, &s) == 0, "%s: setup", sg_suite_get(ids[j])->name);
+        CHECK_MSG(lsp_peers_open(&p, &s, NULL) == 0, "%s: setup", sg_suite_get(ids[j])->name);
         uint8_t rtp[LSP_BUF], srtp[LSP_BUF], bad[LSP_BUF], out[LSP_BUF];
         size_t len = lsp_rtp(rtp, s.ssrc, 77, 1234, 40, 0), slen = 0, olen = 0;
         int lst = ls_protect(&p, rtp, len, 1, srtp, &slen);
@@ -622,7 +611,7 @@ static void test_aes192_libsrtp_kdf_defect(void)
 {
     lsp_setup s = base(SG_SUITE_AES_192_CM_HMAC_SHA1_80);
     lsp_peers p;
-    CHECK(lsp_peers_open(&p, &s) == 0);
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     uint8_t key[32], salt[14], mki[SG_SRTP_MAX_MKI_LEN];
     lsp_key(&s, 0, key, salt, mki);
     uint8_t rtp[LSP_BUF], ours[LSP_BUF], lib[LSP_BUF], ref_rfc[LSP_BUF], ref_lib[LSP_BUF];

@@ -152,7 +152,7 @@ static void test_srtcp_all_suites(void)
             lsp_peers p;
             const char *why = "setting up the contexts failed";
             unsigned at = 0;
-            int rc = lsp_peers_open(&p, &s);
+            int rc = lsp_peers_open(&p, &s, &why);
             if (rc == 0)
                 rc = rtcp_exchange(&p, 50, 0, &why, &at);
             if (rc == 0 && mki) { /* switch the send key; receivers follow the MKI */
@@ -243,7 +243,7 @@ static void test_session_params(void)
             lsp_peers p;
             const char *why = "setting up the contexts failed";
             unsigned at = 0;
-            int rc = lsp_peers_open(&p, &s);
+            int rc = lsp_peers_open(&p, &s, &why);
             if (rc == 0)
                 rc = sess_exchange(&p, &why, &at);
             if (rc == 0)
@@ -266,7 +266,7 @@ static void test_libsrtp_srtcp_mki_defect(void)
     lsp_setup s = base(SG_SUITE_AES_CM_128_HMAC_SHA1_32);
     s.mki_len = 4;
     lsp_peers p;
-    CHECK(lsp_peers_open(&p, &s) == 0);
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     uint8_t rtcp[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
     size_t len = lsp_rtcp(rtcp, s.ssrc, 1), olen = 0;
     memcpy(b, rtcp, len);

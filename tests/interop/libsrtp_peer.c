@@ -200,15 +200,18 @@ sg_status lsp_ours_use(const lsp_setup *s, sg_srtp_ctx *ctx, unsigned i)
     return sg_srtp_use_key(ctx, mki, s->mki_len);
 }
 
-int lsp_peers_open(lsp_peers *p, const lsp_setup *s)
+int lsp_peers_open(lsp_peers *p, const lsp_setup *s, const char **why)
 {
     memset(p, 0, sizeof *p);
     p->s = *s;
     if (lsp_ours_new(s, SG_SRTP_PROTECT, &p->ours_tx) != SG_OK ||
         lsp_ours_new(s, SG_SRTP_UNPROTECT, &p->ours_rx) != SG_OK ||
         lsp_libsrtp_new(s, true, &p->ls_tx) != 0 ||
-        lsp_libsrtp_new(s, false, &p->ls_rx) != 0)
+        lsp_libsrtp_new(s, false, &p->ls_rx) != 0) {
+        if (why)
+            *why = "setting up the contexts failed";
         return -1;
+    }
     return 0;
 }
 

@@ -106,8 +106,9 @@ typedef struct lsp_peers {
     srtp_t ls_tx, ls_rx;
 } lsp_peers;
 
-/* Opens all four from s; -1 when one fails (close p anyway). */
-int lsp_peers_open(lsp_peers *p, const lsp_setup *s);
+/* Opens all four from s; -1 when one fails (close p anyway), and then,
+ * with why non-NULL, *why says so for the test's failure message. */
+int lsp_peers_open(lsp_peers *p, const lsp_setup *s, const char **why);
 /* Frees whatever was opened; p is zeroed. */
 void lsp_peers_close(lsp_peers *p);
 
