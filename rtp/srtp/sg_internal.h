@@ -40,6 +40,11 @@ static inline void sg_wr32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* A step of protect/unprotect shared by both directions: inlined into each,
+ * as the code was before it was shared (as calls, callgrind counted 25 to
+ * 40 more instructions per packet, ~0.8%, in srtp-bench). */
+#define SG_PACKET_STEP static inline __attribute__((always_inline))
+
 /* True when out partly overlaps in: in place (out == in) is fine, a partial
  * overlap is a caller bug that protect and unprotect refuse (BAD_PARAM). */
 static inline bool sg_partial_overlap(const uint8_t *in, size_t in_len, const uint8_t *out,

@@ -115,7 +115,7 @@ sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
  * restarts the index. Protect and unprotect estimate alike, so the index
  * the sender uses is the one the receiver finds. Checks only: nothing is
  * committed. */
-static sg_status srtp_index(const sg_srtp_ctx *ctx, const sg_stream *sm, bool fresh,
+SG_PACKET_STEP sg_status srtp_index(const sg_srtp_ctx *ctx, const sg_stream *sm, bool fresh,
                             const sg_mkey *k, uint16_t seq, uint64_t *index, bool *reset)
 {
     bool roc_reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init;
@@ -140,17 +140,44 @@ static sg_status srtp_index(const sg_srtp_ctx *ctx, const sg_stream *sm, bool fr
     return sg_replay_check(&est, ctx->window, ctx->words, *index);
 }
 
+/* What protect and unprotect learn about a packet before its transform. */
+typedef struct srtp_pkt {
+    uint32_t ssrc;
+    int slot;          /* master key */
+    sg_stream *sm;
+    bool fresh;        /* sm is the slot a new stream would take */
+    bool reset;        /* the index restarts at ROC 0 (SG_ROC_RESET) */
+    uint64_t index;
+    sg_sess *s;        /* session keys for index */
+} srtp_pkt;
+
+/* The stream, index and session keys of the packet in (key slot known):
+ * the steps both directions share. Checks only: nothing is committed. */
+SG_PACKET_STEP sg_status srtp_prepare(sg_srtp_ctx *ctx, const uint8_t *in, int slot, srtp_pkt *pk)
+{
+    pk->ssrc = sg_rd32(in + 8);
+    pk->slot = slot;
+    sg_status st = sg_stream_find(ctx, pk->ssrc, &pk->sm, &pk->fresh);
+    if (st != SG_OK)
+        return st;
+    st = srtp_index(ctx, pk->sm, pk->fresh, &ctx->keys[slot], sg_rd16(in + 2), &pk->index,
+                    &pk->reset);
+    if (st != SG_OK)
+        return st;
+    pk->s = sg_stream_session(ctx, pk->sm, slot, false, pk->index, &st);
+    return pk->s ? SG_OK : st;
+}
+
 /* Commits a good SRTP packet: its stream, replay window (the sender keeps
  * the highest index it sent so a later packet estimates its ROC the way
  * the receiver will) and the key's packet count. */
-static void srtp_commit(sg_srtp_ctx *ctx, sg_stream *sm, bool fresh, uint32_t ssrc,
-                        bool reset, uint64_t index, int slot)
+SG_PACKET_STEP void srtp_commit(sg_srtp_ctx *ctx, const srtp_pkt *pk)
 {
-    sg_stream_settle(ctx, sm, fresh, ssrc);
-    if (reset)
-        sm->rtp.init = false;
-    sg_replay_commit(&sm->rtp, ctx->words, index);
-    sg_key_count(ctx, slot, false);
+    sg_stream_settle(ctx, pk->sm, pk->fresh, pk->ssrc);
+    if (pk->reset)
+        pk->sm->rtp.init = false;
+    sg_replay_commit(&pk->sm->rtp, ctx->words, pk->index);
+    sg_key_count(ctx, pk->slot, false);
 }
 
 sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
@@ -175,23 +202,14 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     sg_status st = sg_key_pick_send(ctx, false, &slot);
     if (st != SG_OK)
         return st;
-    uint32_t ssrc = sg_rd32(in + 8);
-    sg_stream *sm;
-    bool fresh;
-    if ((st = sg_stream_find(ctx, ssrc, &sm, &fresh)) != SG_OK)
+    srtp_pkt pk;
+    if ((st = srtp_prepare(ctx, in, slot, &pk)) != SG_OK)
         return st;
     sg_mkey *k = &ctx->keys[slot];
-    uint64_t index;
-    bool reset;
-    if ((st = srtp_index(ctx, sm, fresh, k, sg_rd16(in + 2), &index, &reset)) != SG_OK)
-        return st;
-    sg_sess *s = sg_stream_session(ctx, sm, slot, false, index, &st);
-    if (!s)
-        return st;
 
     size_t pay = in_len - hdr;
     uint8_t tag[20]; /* public: it goes on the wire, no wipe needed */
-    st = sg_srtp_transform(ctx, s, true, in, out, hdr, pay, index, NULL, tag);
+    st = sg_srtp_transform(ctx, pk.s, true, in, out, hdr, pay, pk.index, NULL, tag);
     if (st != SG_OK)
         return st;
     if (su->cipher == SG_CIPHER_AES_GCM) {
@@ -203,8 +221,8 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     }
     *out_len = in_len + mki_len + taglen;
 
-    srtp_commit(ctx, sm, fresh, ssrc, reset, index, slot);
-    sm->rtp_gen = k->gen;
+    srtp_commit(ctx, &pk);
+    pk.sm->rtp_gen = k->gen;
     return SG_OK;
 }
 
@@ -238,29 +256,19 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     sg_status st = sg_key_for_recv(ctx, mki, false, &slot);
     if (st != SG_OK)
         return st;
-    sg_mkey *k = &ctx->keys[slot];
-
-    uint32_t ssrc = sg_rd32(in + 8);
-    sg_stream *sm;
-    bool fresh;
-    if ((st = sg_stream_find(ctx, ssrc, &sm, &fresh)) != SG_OK)
-        return st;
-    uint64_t index;
-    bool reset;
-    if ((st = srtp_index(ctx, sm, fresh, k, sg_rd16(in + 2), &index, &reset)) != SG_OK)
-        return st;
-    sg_sess *s = sg_stream_session(ctx, sm, slot, false, index, &st);
-    if (!s)
+    srtp_pkt pk;
+    if ((st = srtp_prepare(ctx, in, slot, &pk)) != SG_OK)
         return st;
     /* The tag may be overwritten by an in-place decrypt: copy it first. */
     uint8_t tagc[16];
     memcpy(tagc, tag, taglen);
-    st = sg_srtp_transform(ctx, s, false, in, out, hdr, body - hdr, index, tagc, NULL);
+    st = sg_srtp_transform(ctx, pk.s, false, in, out, hdr, body - hdr, pk.index, tagc, NULL);
     if (st != SG_OK)
         return st;
     *out_len = body;
-    srtp_commit(ctx, sm, fresh, ssrc, reset, index, slot);
-    if (k->gen > sm->rtp_gen)
-        sm->rtp_gen = k->gen;
+    srtp_commit(ctx, &pk);
+    const sg_mkey *k = &ctx->keys[slot];
+    if (k->gen > pk.sm->rtp_gen)
+        pk.sm->rtp_gen = k->gen;
     return SG_OK;
 }

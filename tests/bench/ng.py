@@ -29,7 +29,8 @@ def dec(b, i=0):
     return s.decode("latin-1"), j + 1 + n
 
 port = int(sys.argv[1]); req = json.loads(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(float(os.environ.get("NG_TIMEOUT", "1")))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(float(os.environ.get("NG_TIMEOUT", "1")))
 cookie = os.urandom(6).hex().encode()
 for _ in range(3):
     s.sendto(cookie + b" " + enc(req), ("127.0.0.1", port))

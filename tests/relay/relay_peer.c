@@ -218,7 +218,8 @@ bool rtcp_plain_to_srtp(int from_fd, uint16_t to_port, const ep *to, int to_fd, 
     int r = ru_recv(to_fd, buf, sizeof(buf), 1000, NULL);
     if (r <= wl) /* SRTCP adds at least the E||index word and a tag */
         return false;
-    int st = mki ? srtp_unprotect_rtcp_mki(to->rx, buf, &r, 1) : srtp_unprotect_rtcp(to->rx, buf, &r);
+    int st = mki ? srtp_unprotect_rtcp_mki(to->rx, buf, &r, 1)
+                 : srtp_unprotect_rtcp(to->rx, buf, &r);
     return st == srtp_err_status_ok && r == wl && memcmp(buf, want, (size_t)wl) == 0;
 }
 

@@ -136,7 +136,8 @@ static void check_rekey(sg_suite_id id)
      * current send key (MKI 2), both verified by libsrtp2. */
     CHECK_MSG(rtcp_srtp_to_plain(&c.A, c.A.rtcp, (uint16_t)(c.a_port + 1), c.B.rtcp, 0x4444, 9, 1),
               "SRTCP A -> B with MKI 2");
-    CHECK_MSG(rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtcp, 0x5555, 10, true),
+    CHECK_MSG(rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtcp, 0x5555, 10,
+                                 true),
               "RTCP B -> A as SRTCP with MKI 2");
     /* Retire A's old key: a late packet with MKI 1 is an unknown MKI. */
     r = rekey(c.id, "a", "recv", s, -1, 0, 2, -1, 1);
