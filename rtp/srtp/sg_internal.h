@@ -26,6 +26,33 @@
  * (16 bits of the IV, RFC 3711 §4.1.1) from ever wrapping. */
 #define SG_MAX_PACKET 65536u
 
+/* Big-endian packet fields (RTP and RTCP headers, SRTCP E||index). */
+static inline uint16_t sg_rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t sg_rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void sg_wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* A step of protect/unprotect shared by both directions: inlined into each,
+ * as the code was before it was shared (as calls, callgrind counted 25 to
+ * 40 more instructions per packet, ~0.8%, in srtp-bench). */
+#define SG_PACKET_STEP static inline __attribute__((always_inline))
+
+/* True when out partly overlaps in: in place (out == in) is fine, a partial
+ * overlap is a caller bug that protect and unprotect refuse (BAD_PARAM). */
+static inline bool sg_partial_overlap(const uint8_t *in, size_t in_len, const uint8_t *out,
+                                      size_t out_cap)
+{
+    return out != in && out < in + in_len && in < out + out_cap;
+}
+
 /* KDF labels, RFC 3711 §4.3.1 and §4.3.2. */
 enum {
     SG_LABEL_RTP_ENC = 0,   /* k_e */
@@ -202,6 +229,36 @@ void sg_key_wipe(sg_mkey *k);
  * Nothing is committed: a slot other than ctx->cur means a switch.
  * Errors: NO_KEY, KEY_EXPIRED. */
 sg_status sg_key_for_send(const sg_srtp_ctx *ctx, bool rtcp, int *slot);
+/* sg_key_for_send for an actual protect: when no key has life left it also
+ * raises SG_EV_EXHAUSTED, so the control plane hears why sending stopped. */
+static inline sg_status sg_key_pick_send(sg_srtp_ctx *ctx, bool rtcp, int *slot)
+{
+    sg_status st = sg_key_for_send(ctx, rtcp, slot);
+    if (st == SG_KEY_EXPIRED)
+        ctx->events |= SG_EV_EXHAUSTED;
+    return st;
+}
+/* The key of a received SRTP or SRTCP (rtcp) packet: by its MKI (the
+ * context's mki_len bytes at mki) when the context uses MKIs, else the
+ * current key. Errors: UNKNOWN_MKI, NO_KEY, KEY_EXPIRED (no lifetime left
+ * for this protocol, RFC 3711 §9.2). Allocation-free, commits nothing;
+ * inline as it runs for every received packet. */
+static inline sg_status sg_key_for_recv(const sg_srtp_ctx *ctx, const uint8_t *mki, bool rtcp,
+                                        int *slot)
+{
+    int i;
+    if (ctx->p.mki_len) {
+        if ((i = sg_key_by_mki(ctx, mki)) < 0)
+            return SG_UNKNOWN_MKI;
+    } else if ((i = ctx->cur) < 0) {
+        return SG_NO_KEY;
+    }
+    const sg_mkey *k = &ctx->keys[i];
+    if (rtcp ? k->used_srtcp >= k->life_srtcp : k->used_srtp >= k->life_srtp)
+        return SG_KEY_EXPIRED;
+    *slot = i;
+    return SG_OK;
+}
 /* Counts one packet on key slot after success; raises events. */
 void sg_key_count(sg_srtp_ctx *ctx, int slot, bool rtcp);
 
@@ -217,6 +274,15 @@ void sg_stream_claim(sg_srtp_ctx *ctx, sg_stream *st, uint32_t ssrc);
 static inline void sg_stream_touch(sg_srtp_ctx *ctx, sg_stream *st)
 {
     st->last_use = ++ctx->clock;
+}
+/* After a packet succeeded: claims the fresh slot for ssrc, or marks the
+ * known stream used (the commit step both SRTP and SRTCP share). */
+static inline void sg_stream_settle(sg_srtp_ctx *ctx, sg_stream *st, bool fresh, uint32_t ssrc)
+{
+    if (fresh)
+        sg_stream_claim(ctx, st, ssrc);
+    else
+        sg_stream_touch(ctx, st);
 }
 /* RFC 3711 Appendix A: the index of seq given the stream's s_l and ROC.
  * false when the estimate would need ROC - 1 < 0. */

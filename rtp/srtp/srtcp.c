@@ -17,32 +17,20 @@
 
 #define SRTCP_INDEX_MASK 0x7fffffffu
 
-static inline uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
                              const uint8_t *in, uint8_t *out, size_t len, bool e_flag,
                              uint32_t index, const uint8_t *tag_in, uint8_t *tag_out)
 {
     const sg_suite *su = ctx->suite;
-    uint32_t ssrc = rd32(in + 4);
+    uint32_t ssrc = sg_rd32(in + 4);
     uint8_t eidx[4];
-    wr32(eidx, (e_flag ? 0x80000000u : 0) | (index & SRTCP_INDEX_MASK));
+    sg_wr32(eidx, (e_flag ? 0x80000000u : 0) | (index & SRTCP_INDEX_MASK));
 
     if (su->cipher == SG_CIPHER_AES_GCM) {
         /* RFC 7714 §9.1: IV = (0x0000 || SSRC || 0x0000 || 0 || index) XOR salt. */
         uint8_t iv[12] = {0};
-        wr32(iv + 2, ssrc);
-        wr32(iv + 8, index & SRTCP_INDEX_MASK);
+        sg_wr32(iv + 2, ssrc);
+        sg_wr32(iv + 8, index & SRTCP_INDEX_MASK);
         for (int i = 0; i < 12; i++)
             iv[i] ^= s->k_s[i];
         size_t aad = e_flag ? 8 : len;
@@ -99,16 +87,13 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     size_t mki_len = ctx->p.mki_len, taglen = su->srtcp_tag_len;
     if (out_cap < in_len + 4 + mki_len + taglen)
         return SG_BUFFER_SMALL;
-    if (out != in && out < in + in_len && in < out + out_cap)
+    if (sg_partial_overlap(in, in_len, out, out_cap))
         return SG_BAD_PARAM;
     int slot;
-    sg_status st = sg_key_for_send(ctx, true, &slot);
-    if (st != SG_OK) {
-        if (st == SG_KEY_EXPIRED)
-            ctx->events |= SG_EV_EXHAUSTED;
+    sg_status st = sg_key_pick_send(ctx, true, &slot);
+    if (st != SG_OK)
         return st;
-    }
-    uint32_t ssrc = rd32(in + 4);
+    uint32_t ssrc = sg_rd32(in + 4);
     sg_stream *sm;
     bool fresh;
     if ((st = sg_stream_find(ctx, ssrc, &sm, &fresh)) != SG_OK)
@@ -131,18 +116,15 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     uint32_t eidx = (e_flag ? 0x80000000u : 0) | index;
     if (su->cipher == SG_CIPHER_AES_GCM) {
         memcpy(p, tag, taglen);
-        wr32(p + taglen, eidx);
+        sg_wr32(p + taglen, eidx);
         memcpy(p + taglen + 4, k->mki, mki_len);
     } else {
-        wr32(p, eidx);
+        sg_wr32(p, eidx);
         memcpy(p + 4, k->mki, mki_len);
         memcpy(p + 4 + mki_len, tag, taglen);
     }
     *out_len = in_len + 4 + mki_len + taglen;
-    if (fresh)
-        sg_stream_claim(ctx, sm, ssrc);
-    else
-        sg_stream_touch(ctx, sm);
+    sg_stream_settle(ctx, sm, fresh, ssrc);
     sm->rtcp.init = true;
     sm->rtcp.hi = index;
     sg_key_count(ctx, slot, true);
@@ -164,7 +146,7 @@ sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         return SG_MALFORMED;
     if (out_cap < body)
         return SG_BUFFER_SMALL;
-    if (out != in && out < in + in_len && in < out + out_cap)
+    if (sg_partial_overlap(in, in_len, out, out_cap))
         return SG_BAD_PARAM;
     const uint8_t *eidx_p, *mki, *tag;
     if (su->cipher == SG_CIPHER_AES_GCM) {
@@ -177,23 +159,16 @@ sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         tag = mki + mki_len;
     }
     int slot;
-    if (mki_len) {
-        if ((slot = sg_key_by_mki(ctx, mki)) < 0)
-            return SG_UNKNOWN_MKI;
-    } else if ((slot = ctx->cur) < 0) {
-        return SG_NO_KEY;
-    }
-    sg_mkey *k = &ctx->keys[slot];
-    if (k->used_srtcp >= k->life_srtcp)
-        return SG_KEY_EXPIRED;
-    uint32_t eidx = rd32(eidx_p);
+    sg_status st = sg_key_for_recv(ctx, mki, true, &slot);
+    if (st != SG_OK)
+        return st;
+    uint32_t eidx = sg_rd32(eidx_p);
     bool e_flag = eidx >> 31;
     uint32_t index = eidx & SRTCP_INDEX_MASK;
-    uint32_t ssrc = rd32(in + 4);
+    uint32_t ssrc = sg_rd32(in + 4);
     sg_stream *sm;
     bool fresh;
-    sg_status st = sg_stream_find(ctx, ssrc, &sm, &fresh);
-    if (st != SG_OK)
+    if ((st = sg_stream_find(ctx, ssrc, &sm, &fresh)) != SG_OK)
         return st;
     if (!fresh && (st = sg_replay_check(&sm->rtcp, ctx->window, ctx->words, index)) != SG_OK)
         return st;
@@ -205,10 +180,7 @@ sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     if ((st = sg_srtcp_transform(ctx, s, false, in, out, body, e_flag, index, tagc, NULL)) != SG_OK)
         return st;
     *out_len = body;
-    if (fresh)
-        sg_stream_claim(ctx, sm, ssrc);
-    else
-        sg_stream_touch(ctx, sm);
+    sg_stream_settle(ctx, sm, fresh, ssrc);
     sg_replay_commit(&sm->rtcp, ctx->words, index);
     sg_key_count(ctx, slot, true);
     return SG_OK;

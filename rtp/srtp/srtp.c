@@ -15,19 +15,6 @@
 
 #include <openssl/crypto.h>
 
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 /* Length of the RTP header (RFC 3550 §5.1, §5.3.1) within the first len
  * bytes, or 0 when it does not fit or is not RTP version 2. */
 static size_t rtp_header_len(const uint8_t *p, size_t len)
@@ -38,7 +25,7 @@ static size_t rtp_header_len(const uint8_t *p, size_t len)
     if (p[0] & 0x10) {
         if (h + 4 > len)
             return 0;
-        h += 4 + 4 * (size_t)rd16(p + h + 2);
+        h += 4 + 4 * (size_t)sg_rd16(p + h + 2);
     }
     return h <= len ? h : 0;
 }
@@ -47,8 +34,8 @@ static size_t rtp_header_len(const uint8_t *p, size_t len)
 static void gcm_rtp_iv(uint8_t iv[12], const uint8_t *salt, uint32_t ssrc, uint64_t index)
 {
     uint8_t b[12] = {0};
-    wr32(b + 2, ssrc);
-    wr32(b + 6, (uint32_t)(index >> 16));
+    sg_wr32(b + 2, ssrc);
+    sg_wr32(b + 6, (uint32_t)(index >> 16));
     b[10] = (uint8_t)(index >> 8);
     b[11] = (uint8_t)index;
     for (int i = 0; i < 12; i++)
@@ -60,7 +47,7 @@ static void f8_rtp_iv(uint8_t iv[16], const uint8_t *hdr, uint32_t roc)
 {
     memcpy(iv, hdr, 12);
     iv[0] = 0;
-    wr32(iv + 12, roc);
+    sg_wr32(iv + 12, roc);
 }
 
 sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
@@ -69,12 +56,12 @@ sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
                             uint8_t *tag_out)
 {
     const sg_suite *su = ctx->suite;
-    uint32_t ssrc = rd32(in + 8);
+    uint32_t ssrc = sg_rd32(in + 8);
     bool encrypt = !ctx->p.unencrypted_srtp;
     bool auth = !ctx->p.unauthenticated_srtp;
     size_t taglen = auth ? su->srtp_tag_len : 0;
     uint8_t roc[4];
-    wr32(roc, (uint32_t)(index >> 16));
+    sg_wr32(roc, (uint32_t)(index >> 16));
 
     if (su->cipher == SG_CIPHER_AES_GCM) {
         uint8_t iv[12];
@@ -123,6 +110,76 @@ sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
     return SG_OK;
 }
 
+/* The packet index of an SRTP packet with sequence number seq under key k on
+ * stream sm (fresh: a slot for a new stream), and in *reset whether it
+ * restarts the index. Protect and unprotect estimate alike, so the index
+ * the sender uses is the one the receiver finds. Checks only: nothing is
+ * committed. */
+SG_PACKET_STEP sg_status srtp_index(const sg_srtp_ctx *ctx, const sg_stream *sm, bool fresh,
+                            const sg_mkey *k, uint16_t seq, uint64_t *index, bool *reset)
+{
+    bool roc_reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init;
+    /* SG_ROC_RESET: a packet under a master key newer than the stream's
+     * last one starts the index afresh at ROC 0. */
+    *reset = roc_reset && k->gen > sm->rtp_gen;
+    /* Back to an older key: the reset cleared the window that recorded
+     * the packets of the older keys, whose index space restarted. Sending
+     * under it would reuse indices it already encrypted under (§9.1); a
+     * received one cannot be told from its replay any more (§3.3.2). */
+    if (roc_reset && k->gen < sm->rtp_gen)
+        return SG_REPLAY_OLD;
+    sg_replay est = sm->rtp;
+    if (*reset || fresh)
+        est.init = false;
+    if (!sg_stream_estimate(&est, *reset || fresh ? 0 : sm->roc_start, seq, index))
+        return SG_REPLAY_OLD;
+    /* The receiver's replay check; for the sender it means: never encrypt
+     * twice under one index, which would reuse the keystream (RFC 3711
+     * §9.1; libsrtp2 refuses the same way). The sender's window is the
+     * receiver's. */
+    return sg_replay_check(&est, ctx->window, ctx->words, *index);
+}
+
+/* What protect and unprotect learn about a packet before its transform. */
+typedef struct srtp_pkt {
+    uint32_t ssrc;
+    int slot;          /* master key */
+    sg_stream *sm;
+    bool fresh;        /* sm is the slot a new stream would take */
+    bool reset;        /* the index restarts at ROC 0 (SG_ROC_RESET) */
+    uint64_t index;
+    sg_sess *s;        /* session keys for index */
+} srtp_pkt;
+
+/* The stream, index and session keys of the packet in (key slot known):
+ * the steps both directions share. Checks only: nothing is committed. */
+SG_PACKET_STEP sg_status srtp_prepare(sg_srtp_ctx *ctx, const uint8_t *in, int slot, srtp_pkt *pk)
+{
+    pk->ssrc = sg_rd32(in + 8);
+    pk->slot = slot;
+    sg_status st = sg_stream_find(ctx, pk->ssrc, &pk->sm, &pk->fresh);
+    if (st != SG_OK)
+        return st;
+    st = srtp_index(ctx, pk->sm, pk->fresh, &ctx->keys[slot], sg_rd16(in + 2), &pk->index,
+                    &pk->reset);
+    if (st != SG_OK)
+        return st;
+    pk->s = sg_stream_session(ctx, pk->sm, slot, false, pk->index, &st);
+    return pk->s ? SG_OK : st;
+}
+
+/* Commits a good SRTP packet: its stream, replay window (the sender keeps
+ * the highest index it sent so a later packet estimates its ROC the way
+ * the receiver will) and the key's packet count. */
+SG_PACKET_STEP void srtp_commit(sg_srtp_ctx *ctx, const srtp_pkt *pk)
+{
+    sg_stream_settle(ctx, pk->sm, pk->fresh, pk->ssrc);
+    if (pk->reset)
+        pk->sm->rtp.init = false;
+    sg_replay_commit(&pk->sm->rtp, ctx->words, pk->index);
+    sg_key_count(ctx, pk->slot, false);
+}
+
 sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
                           uint8_t *out, size_t out_cap, size_t *out_len)
 {
@@ -138,50 +195,21 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     size_t taglen = ctx->p.unauthenticated_srtp ? 0 : su->srtp_tag_len;
     if (out_cap < in_len + mki_len + taglen)
         return SG_BUFFER_SMALL;
-    /* in place is fine; a partial overlap is a caller bug we refuse */
-    if (out != in && out < in + in_len && in < out + out_cap)
+    if (sg_partial_overlap(in, in_len, out, out_cap))
         return SG_BAD_PARAM;
 
     int slot;
-    sg_status st = sg_key_for_send(ctx, false, &slot);
-    if (st != SG_OK) {
-        if (st == SG_KEY_EXPIRED)
-            ctx->events |= SG_EV_EXHAUSTED;
+    sg_status st = sg_key_pick_send(ctx, false, &slot);
+    if (st != SG_OK)
         return st;
-    }
-    uint32_t ssrc = rd32(in + 8);
-    sg_stream *sm;
-    bool fresh;
-    if ((st = sg_stream_find(ctx, ssrc, &sm, &fresh)) != SG_OK)
+    srtp_pkt pk;
+    if ((st = srtp_prepare(ctx, in, slot, &pk)) != SG_OK)
         return st;
     sg_mkey *k = &ctx->keys[slot];
-    /* ROC policy on a key switch: SG_ROC_RESET starts the index afresh
-     * at ROC 0 under the new key. */
-    bool reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init &&
-                 sm->rtp_gen < k->gen;
-    /* Back to an older key: restarting its index at ROC 0 would reuse
-     * indices it already encrypted under (§9.1), and the receiver refuses
-     * older keys after a reset anyway. */
-    if (!fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init && k->gen < sm->rtp_gen)
-        return SG_REPLAY_OLD;
-    sg_replay est = sm->rtp;
-    if (reset || fresh)
-        est.init = false;
-    uint64_t index;
-    if (!sg_stream_estimate(&est, reset || fresh ? 0 : sm->roc_start, rd16(in + 2), &index))
-        return SG_REPLAY_OLD;
-    /* Never encrypt twice under one index: a second packet with the same
-     * index would reuse the keystream (RFC 3711 §9.1; libsrtp2 refuses the
-     * same way). The sender's window is the receiver's. */
-    if ((st = sg_replay_check(&est, ctx->window, ctx->words, index)) != SG_OK)
-        return st;
-    sg_sess *s = sg_stream_session(ctx, sm, slot, false, index, &st);
-    if (!s)
-        return st;
 
     size_t pay = in_len - hdr;
     uint8_t tag[20]; /* public: it goes on the wire, no wipe needed */
-    st = sg_srtp_transform(ctx, s, true, in, out, hdr, pay, index, NULL, tag);
+    st = sg_srtp_transform(ctx, pk.s, true, in, out, hdr, pay, pk.index, NULL, tag);
     if (st != SG_OK)
         return st;
     if (su->cipher == SG_CIPHER_AES_GCM) {
@@ -193,17 +221,8 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     }
     *out_len = in_len + mki_len + taglen;
 
-    /* Commit. The sender keeps the highest index it sent so a later
-     * packet estimates its ROC the way the receiver will. */
-    if (fresh)
-        sg_stream_claim(ctx, sm, ssrc);
-    else
-        sg_stream_touch(ctx, sm);
-    if (reset)
-        sm->rtp.init = false;
-    sg_replay_commit(&sm->rtp, ctx->words, index);
-    sm->rtp_gen = k->gen;
-    sg_key_count(ctx, slot, false);
+    srtp_commit(ctx, &pk);
+    pk.sm->rtp_gen = k->gen;
     return SG_OK;
 }
 
@@ -223,7 +242,7 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         return SG_MALFORMED;
     if (out_cap < body)
         return SG_BUFFER_SMALL;
-    if (out != in && out < in + in_len && in < out + out_cap)
+    if (sg_partial_overlap(in, in_len, out, out_cap))
         return SG_BAD_PARAM;
     const uint8_t *mki, *tag;
     if (su->cipher == SG_CIPHER_AES_GCM) {
@@ -234,58 +253,22 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
         tag = in + body + mki_len;
     }
     int slot;
-    if (mki_len) {
-        if ((slot = sg_key_by_mki(ctx, mki)) < 0)
-            return SG_UNKNOWN_MKI;
-    } else if ((slot = ctx->cur) < 0) {
-        return SG_NO_KEY;
-    }
-    sg_mkey *k = &ctx->keys[slot];
-    if (k->used_srtp >= k->life_srtp)
-        return SG_KEY_EXPIRED;
-
-    uint32_t ssrc = rd32(in + 8);
-    sg_stream *sm;
-    bool fresh;
-    sg_status st = sg_stream_find(ctx, ssrc, &sm, &fresh);
+    sg_status st = sg_key_for_recv(ctx, mki, false, &slot);
     if (st != SG_OK)
         return st;
-    /* SG_ROC_RESET: a packet under a master key newer than the stream's
-     * last one starts the index afresh at ROC 0. */
-    bool reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init &&
-                 k->gen > sm->rtp_gen;
-    /* ...and the reset cleared the window that recorded the packets of the
-     * older keys, whose index space restarted: one of them cannot be told
-     * from its replay any more (§3.3.2), so it is refused. */
-    if (!fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init && k->gen < sm->rtp_gen)
-        return SG_REPLAY_OLD;
-    sg_replay est = sm->rtp;
-    if (reset || fresh)
-        est.init = false;
-    uint64_t index;
-    if (!sg_stream_estimate(&est, reset || fresh ? 0 : sm->roc_start, rd16(in + 2), &index))
-        return SG_REPLAY_OLD;
-    if ((st = sg_replay_check(&est, ctx->window, ctx->words, index)) != SG_OK)
-        return st;
-    sg_sess *s = sg_stream_session(ctx, sm, slot, false, index, &st);
-    if (!s)
+    srtp_pkt pk;
+    if ((st = srtp_prepare(ctx, in, slot, &pk)) != SG_OK)
         return st;
     /* The tag may be overwritten by an in-place decrypt: copy it first. */
     uint8_t tagc[16];
     memcpy(tagc, tag, taglen);
-    st = sg_srtp_transform(ctx, s, false, in, out, hdr, body - hdr, index, tagc, NULL);
+    st = sg_srtp_transform(ctx, pk.s, false, in, out, hdr, body - hdr, pk.index, tagc, NULL);
     if (st != SG_OK)
         return st;
     *out_len = body;
-    if (fresh)
-        sg_stream_claim(ctx, sm, ssrc);
-    else
-        sg_stream_touch(ctx, sm);
-    if (reset)
-        sm->rtp.init = false;
-    sg_replay_commit(&sm->rtp, ctx->words, index);
-    if (k->gen > sm->rtp_gen)
-        sm->rtp_gen = k->gen;
-    sg_key_count(ctx, slot, false);
+    srtp_commit(ctx, &pk);
+    const sg_mkey *k = &ctx->keys[slot];
+    if (k->gen > pk.sm->rtp_gen)
+        pk.sm->rtp_gen = k->gen;
     return SG_OK;
 }

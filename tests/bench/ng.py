@@ -2,8 +2,10 @@
 # tests/bench/ng.py — one RTPengine ng request (cookie SP bencode, the ng
 # protocol's framing) over UDP; prints the reply as JSON. Used by
 # scripts/bench-calls.sh to ping RTPengine and to count its calls
-# ("list") after a bench step, which proves BYE -> rtpengine_delete cleaned up.
+# ("list") after a bench step, which proves BYE -> rtpengine_delete cleaned up,
+# and by tests/e2e/sdes-rtpengine.sh to drive RTPengine as an SDES peer.
 # usage: ng.py PORT '{"command": "list"}'
+# NG_TIMEOUT (seconds per try, 3 tries; default 1) for slower peers.
 import json, os, socket, sys
 
 def enc(v):
@@ -27,7 +29,8 @@ def dec(b, i=0):
     return s.decode("latin-1"), j + 1 + n
 
 port = int(sys.argv[1]); req = json.loads(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(float(os.environ.get("NG_TIMEOUT", "1")))
 cookie = os.urandom(6).hex().encode()
 for _ in range(3):
     s.sendto(cookie + b" " + enc(req), ("127.0.0.1", port))

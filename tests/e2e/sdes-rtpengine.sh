@@ -25,42 +25,10 @@ rtpengine --config-file="$WORK/empty.conf" --foreground --log-stderr --table=-1 
   >"$WORK/rtpengine.log" 2>&1 &
 E2E_PIDS+=($!)
 
-# ng.py COMMAND-JSON: one ng request (cookie SP bencode), prints the reply
-# as JSON. A minimal bencode codec, enough for RTPengine's dicts.
-cat >"$WORK/ng.py" <<'PY'
-import json, socket, sys, os
-def enc(v):
-    if isinstance(v, int): return b"i%de" % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
-    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
-    if isinstance(v, dict): return b"d" + b"".join(enc(k) + enc(v[k]) for k in sorted(v)) + b"e"
-    raise TypeError(v)
-def dec(b, i=0):
-    c = b[i:i+1]
-    if c == b"i":
-        j = b.index(b"e", i); return int(b[i+1:j]), j + 1
-    if c in (b"l", b"d"):
-        i += 1; out = [] 
-        while b[i:i+1] != b"e":
-            v, i = dec(b, i); out.append(v)
-        return (out if c == b"l" else dict(zip(out[::2], out[1::2]))), i + 1
-    j = b.index(b":", i); n = int(b[i:j]); s = b[j+1:j+1+n]
-    return s.decode("latin-1"), j + 1 + n
-port = int(sys.argv[1]); req = json.loads(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
-cookie = os.urandom(6).hex().encode()
-for _ in range(3):
-    s.sendto(cookie + b" " + enc(req), ("127.0.0.1", port))
-    try:
-        data = s.recv(65535); break
-    except socket.timeout:
-        continue
-else:
-    sys.exit("ng: no reply")
-print(json.dumps(dec(data[len(cookie) + 1:])[0]))
-PY
-ng() { python3 "$WORK/ng.py" "$NG_PORT" "$1"; }
+# ng COMMAND-JSON: one ng request through tests/bench/ng.py (the project's
+# ng/bencode client), prints the reply as JSON. RTPengine's offer with 12
+# suites can take a moment: 3 s per try.
+ng() { NG_TIMEOUT=3 python3 "$E2E_ROOT/tests/bench/ng.py" "$NG_PORT" "$1"; }
 
 up=0
 for _ in $(seq 50); do

@@ -66,12 +66,10 @@ static void run_suite(sg_suite_id id, uint8_t mki_len, unsigned iterations)
 {
     lsp_setup s = { .suite = id, .ssrc = 0x0d1ff00d, .mki_len = mki_len,
                     .nkeys = 1, .window = 1024 };
-    sg_srtp_ctx *otx = NULL, *orx = NULL;
-    srtp_t ltx = NULL, lrx = NULL;
-    CHECK(lsp_ours_new(&s, SG_SRTP_PROTECT, &otx) == SG_OK);
-    CHECK(lsp_ours_new(&s, SG_SRTP_UNPROTECT, &orx) == SG_OK);
-    CHECK(lsp_libsrtp_new(&s, true, &ltx) == 0);
-    CHECK(lsp_libsrtp_new(&s, false, &lrx) == 0);
+    lsp_peers p;
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
+    sg_srtp_ctx *otx = p.ours_tx, *orx = p.ours_rx;
+    srtp_t ltx = p.ls_tx, lrx = p.ls_rx;
     static uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF], bad[LSP_BUF];
     unsigned both_ok = 0, both_refused = 0, i;
     const char *why = NULL;
@@ -121,10 +119,7 @@ static void run_suite(sg_suite_id id, uint8_t mki_len, unsigned iterations)
         }
         both_ok++;
     }
-    sg_srtp_ctx_free(otx);
-    sg_srtp_ctx_free(orx);
-    srtp_dealloc(ltx);
-    srtp_dealloc(lrx);
+    lsp_peers_close(&p);
     CHECK_MSG(!why, "%s, packet %u (overrun ext %d, byte0 %02x): %s [ours %s, libsrtp2 %d]",
               sg_suite_get(id)->name, i, shape, rtp[0], why, sg_status_name(ost), lst);
     /* Both outcomes must have been exercised. */
@@ -162,12 +157,10 @@ static void run_rtcp(sg_suite_id id, uint8_t mki_len)
 {
     lsp_setup s = { .suite = id, .ssrc = 0x7e57c0de, .mki_len = mki_len, .nkeys = 1,
                     .window = 128 };
-    sg_srtp_ctx *otx = NULL, *orx = NULL;
-    srtp_t ltx = NULL, lrx = NULL;
-    CHECK(lsp_ours_new(&s, SG_SRTP_PROTECT, &otx) == SG_OK);
-    CHECK(lsp_ours_new(&s, SG_SRTP_UNPROTECT, &orx) == SG_OK);
-    CHECK(lsp_libsrtp_new(&s, true, &ltx) == 0);
-    CHECK(lsp_libsrtp_new(&s, false, &lrx) == 0);
+    lsp_peers p;
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
+    sg_srtp_ctx *otx = p.ours_tx, *orx = p.ours_rx;
+    srtp_t ltx = p.ls_tx, lrx = p.ls_rx;
     static uint8_t rtcp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
     const char *why = NULL;
     unsigned i, ok = 0;
@@ -213,10 +206,7 @@ static void run_rtcp(sg_suite_id id, uint8_t mki_len)
         }
         ok++;
     }
-    sg_srtp_ctx_free(otx);
-    sg_srtp_ctx_free(orx);
-    srtp_dealloc(ltx);
-    srtp_dealloc(lrx);
+    lsp_peers_close(&p);
     CHECK_MSG(!why, "%s SRTCP packet %u (%zu bytes): %s", sg_suite_get(id)->name, i, len, why);
     CHECK_EQ(ok, 5000);
 }

@@ -26,37 +26,8 @@
 #include "tests/check.h"
 #include "tests/interop/libsrtp_peer.h"
 
-typedef struct peers {
-    lsp_setup s;
-    sg_srtp_ctx *ours_tx, *ours_rx;
-    srtp_t ls_tx, ls_rx;
-} peers;
-
-static int peers_open(peers *p, const lsp_setup *s)
-{
-    memset(p, 0, sizeof *p);
-    p->s = *s;
-    if (lsp_ours_new(s, SG_SRTP_PROTECT, &p->ours_tx) != SG_OK ||
-        lsp_ours_new(s, SG_SRTP_UNPROTECT, &p->ours_rx) != SG_OK ||
-        lsp_libsrtp_new(s, true, &p->ls_tx) != 0 ||
-        lsp_libsrtp_new(s, false, &p->ls_rx) != 0)
-        return -1;
-    return 0;
-}
-
-static void peers_close(peers *p)
-{
-    sg_srtp_ctx_free(p->ours_tx);
-    sg_srtp_ctx_free(p->ours_rx);
-    if (p->ls_tx)
-        srtp_dealloc(p->ls_tx);
-    if (p->ls_rx)
-        srtp_dealloc(p->ls_rx);
-    memset(p, 0, sizeof *p);
-}
-
 /* libsrtp2 protect of rtp into out with send key `key` (MKI index). */
-static int ls_protect(peers *p, const uint8_t *rtp, size_t len, unsigned key,
+static int ls_protect(lsp_peers *p, const uint8_t *rtp, size_t len, unsigned key,
                       uint8_t *out, size_t *out_len)
 {
     memcpy(out, rtp, len);
@@ -66,7 +37,7 @@ static int ls_protect(peers *p, const uint8_t *rtp, size_t len, unsigned key,
     return st;
 }
 
-static int ls_unprotect(peers *p, const uint8_t *srtp, size_t len, uint8_t *out,
+static int ls_unprotect(lsp_peers *p, const uint8_t *srtp, size_t len, uint8_t *out,
                         size_t *out_len)
 {
     memcpy(out, srtp, len);
@@ -83,7 +54,7 @@ static const size_t sizes[] = { 160, 0, 1, 17, 1200, 20, 333 };
  * each receiver gets the other implementation's packet. Fails on the first
  * difference, naming suite and sequence number.
  */
-static int exchange(peers *p, uint16_t seq0, unsigned n, unsigned key, const char **why,
+static int exchange(lsp_peers *p, uint16_t seq0, unsigned n, unsigned key, const char **why,
                     unsigned *at)
 {
     static uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], ra[LSP_BUF], rb[LSP_BUF];
@@ -142,15 +113,13 @@ static void test_all_suites_no_mki(void)
         if (!lsp_interop_suite((sg_suite_id)id))
             continue;
         lsp_setup s = base((sg_suite_id)id);
-        peers p;
+        lsp_peers p;
         const char *why = "";
         unsigned at = 0;
-        int rc = peers_open(&p, &s);
+        int rc = lsp_peers_open(&p, &s, &why);
         if (rc == 0)
             rc = exchange(&p, 1000, 300, 0, &why, &at);
-        else
-            why = "setting up the contexts failed";
-        peers_close(&p);
+        lsp_peers_close(&p);
         CHECK_MSG(rc == 0, "%s seq %u: %s", sg_suite_get((sg_suite_id)id)->name, at, why);
     }
 }
@@ -166,13 +135,11 @@ static void test_all_suites_mki_switch(void)
         lsp_setup s = base((sg_suite_id)id);
         s.mki_len = 4;
         s.nkeys = 3;
-        peers p;
+        lsp_peers p;
         const char *why = "";
         unsigned at = 0;
         static const unsigned order[] = { 0, 2, 1, 0 };
-        int rc = peers_open(&p, &s);
-        if (rc != 0)
-            why = "setting up the contexts failed";
+        int rc = lsp_peers_open(&p, &s, &why);
         for (unsigned k = 0; rc == 0 && k < 4; k++) {
             if (lsp_ours_use(&s, p.ours_tx, order[k]) != SG_OK) {
                 rc = -1;
@@ -181,7 +148,7 @@ static void test_all_suites_mki_switch(void)
             }
             rc = exchange(&p, (uint16_t)(2000 + 60 * k), 60, order[k], &why, &at);
         }
-        peers_close(&p);
+        lsp_peers_close(&p);
         CHECK_MSG(rc == 0, "%s seq %u: %s", sg_suite_get((sg_suite_id)id)->name, at, why);
     }
 }
@@ -197,12 +164,10 @@ static void test_mki_lengths(void)
             lsp_setup s = base(ids[j]);
             s.mki_len = lens[l];
             s.nkeys = 2;
-            peers p;
+            lsp_peers p;
             const char *why = "";
             unsigned at = 0;
-            int rc = peers_open(&p, &s);
-            if (rc != 0)
-                why = "setting up the contexts failed";
+            int rc = lsp_peers_open(&p, &s, &why);
             if (rc == 0)
                 rc = exchange(&p, 10, 40, 0, &why, &at);
             if (rc == 0 && lsp_ours_use(&s, p.ours_tx, 1) != SG_OK) {
@@ -211,7 +176,7 @@ static void test_mki_lengths(void)
             }
             if (rc == 0)
                 rc = exchange(&p, 50, 40, 1, &why, &at);
-            peers_close(&p);
+            lsp_peers_close(&p);
             CHECK_MSG(rc == 0, "%s MKI %u bytes, seq %u: %s", sg_suite_get(ids[j])->name,
                       lens[l], at, why);
         }
@@ -228,14 +193,12 @@ static void test_roc_wrap(void)
         for (unsigned mki = 0; mki <= 4; mki += 4) {
             lsp_setup s = base((sg_suite_id)id);
             s.mki_len = (uint8_t)mki;
-            peers p;
+            lsp_peers p;
             const char *why = "";
             unsigned at = 0;
-            int rc = peers_open(&p, &s);
+            int rc = lsp_peers_open(&p, &s, &why);
             if (rc == 0)
                 rc = exchange(&p, 65436, 200, 0, &why, &at);
-            else
-                why = "setting up the contexts failed";
             uint32_t r_otx = 99, r_orx = 99, r_ltx = 99, r_lrx = 99;
             if (rc == 0) {
                 sg_srtp_get_roc(p.ours_tx, s.ssrc, &r_otx);
@@ -243,7 +206,7 @@ static void test_roc_wrap(void)
                 srtp_get_stream_roc(p.ls_tx, s.ssrc, &r_ltx);
                 srtp_get_stream_roc(p.ls_rx, s.ssrc, &r_lrx);
             }
-            peers_close(&p);
+            lsp_peers_close(&p);
             CHECK_MSG(rc == 0, "%s mki %u seq %u: %s", sg_suite_get((sg_suite_id)id)->name,
                       mki, at, why);
             CHECK_EQ(r_ltx, 1);
@@ -263,12 +226,10 @@ static void test_roc_preset(void)
                                        SG_SUITE_AEAD_AES_256_GCM };
     for (unsigned j = 0; j < 3; j++) {
         lsp_setup s = base(ids[j]);
-        peers p;
+        lsp_peers p;
         const char *why = "";
         unsigned at = 0;
-        int rc = peers_open(&p, &s);
-        if (rc != 0)
-            why = "setting up the contexts failed";
+        int rc = lsp_peers_open(&p, &s, &why);
         if (rc == 0 && (sg_srtp_set_roc(p.ours_tx, s.ssrc, 7) != SG_OK ||
                         sg_srtp_set_roc(p.ours_rx, s.ssrc, 7) != SG_OK ||
                         srtp_set_stream_roc(p.ls_tx, s.ssrc, 7) != 0 ||
@@ -283,7 +244,7 @@ static void test_roc_preset(void)
             sg_srtp_get_roc(p.ours_rx, s.ssrc, &r_orx);
             srtp_get_stream_roc(p.ls_rx, s.ssrc, &r_lrx);
         }
-        peers_close(&p);
+        lsp_peers_close(&p);
         CHECK_MSG(rc == 0, "%s seq %u: %s", sg_suite_get(ids[j])->name, at, why);
         CHECK_EQ(r_lrx, 8);
         CHECK_EQ(r_orx, 8);
@@ -309,10 +270,9 @@ static int loss_reorder(sg_suite_id id, uint8_t mki_len, uint16_t window, const 
     lsp_setup s = base(id);
     s.mki_len = mki_len;
     s.window = window;
-    peers p;
-    if (peers_open(&p, &s) != 0) {
-        peers_close(&p);
-        *why = "setting up the contexts failed";
+    lsp_peers p;
+    if (lsp_peers_open(&p, &s, why) != 0) {
+        lsp_peers_close(&p);
         return -1;
     }
     int rc = -1;
@@ -413,7 +373,7 @@ static int loss_reorder(sg_suite_id id, uint8_t mki_len, uint16_t window, const 
     }
     rc = 0;
 out:
-    peers_close(&p);
+    lsp_peers_close(&p);
     return rc;
 }
 
@@ -456,8 +416,8 @@ static void test_several_ssrcs(void)
     for (unsigned j = 0; j < 2; j++) {
         lsp_setup s = base(ids[j]);
         s.any_ssrc = true;
-        peers p;
-        CHECK_MSG(peers_open(&p, &s) == 0, "%s: setup", sg_suite_get(ids[j])->name);
+        lsp_peers p;
+        CHECK_MSG(lsp_peers_open(&p, &s, NULL) == 0, "%s: setup", sg_suite_get(ids[j])->name);
         uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
         const char *why = NULL;
         unsigned at = 0;
@@ -482,7 +442,7 @@ static void test_several_ssrcs(void)
         }
         uint32_t roc = 9;
         sg_status rst = sg_srtp_get_roc(p.ours_rx, ssrc[0], &roc);
-        peers_close(&p);
+        lsp_peers_close(&p);
         CHECK_MSG(!why, "%s packet %u: %s", sg_suite_get(ids[j])->name, at, why);
         CHECK_EQ(rst, SG_OK);
         CHECK_EQ(roc, 1);
@@ -501,8 +461,8 @@ static void test_mki_switch_reordered(void)
     lsp_setup s = base(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
     s.mki_len = 4;
     s.nkeys = 2;
-    peers p;
-    CHECK(peers_open(&p, &s) == 0);
+    lsp_peers p;
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     static uint8_t pk[80][LSP_BUF / 4], rtp[80][LSP_BUF / 4];
     size_t plen[80], rlen[80];
     int bad = 0;
@@ -535,7 +495,7 @@ static void test_mki_switch_reordered(void)
     lsp_key(&s, 0, key, salt, mki0);
     sg_status ret = sg_srtp_retire_key(p.ours_rx, mki0, s.mki_len);
     sg_status after = sg_srtp_unprotect(p.ours_rx, pk[5], plen[5], out, sizeof out, &olen);
-    peers_close(&p);
+    lsp_peers_close(&p);
     CHECK_EQ(bad, 0);
     CHECK_MSG(fail_at == 99, "packet %u (key %d): %s", fail_at, fail_at < 40 ? 0 : 1,
               sg_status_name(st));
@@ -555,8 +515,8 @@ static void test_forged_libsrtp_packets(void)
         lsp_setup s = base(ids[j]);
         s.mki_len = 2;
         s.nkeys = 2;
-        peers p;
-        CHECK_MSG(peers_open(&p, &s) == 0, "%s: setup", sg_suite_get(ids[j])->name);
+        lsp_peers p;
+        CHECK_MSG(lsp_peers_open(&p, &s, NULL) == 0, "%s: setup", sg_suite_get(ids[j])->name);
         uint8_t rtp[LSP_BUF], srtp[LSP_BUF], bad[LSP_BUF], out[LSP_BUF];
         size_t len = lsp_rtp(rtp, s.ssrc, 77, 1234, 40, 0), slen = 0, olen = 0;
         int lst = ls_protect(&p, rtp, len, 1, srtp, &slen);
@@ -576,7 +536,7 @@ static void test_forged_libsrtp_packets(void)
                 break;
         }
         sg_status good = sg_srtp_unprotect(p.ours_rx, srtp, slen, out, sizeof out, &olen);
-        peers_close(&p);
+        lsp_peers_close(&p);
         CHECK_EQ(lst, 0);
         CHECK_MSG(flip == slen, "%s: byte %zu flipped gave %s", sg_suite_get(ids[j])->name,
                   flip, sg_status_name(st));
@@ -650,15 +610,15 @@ static size_t aes192_packet(const EVP_CIPHER *prf, const uint8_t *prf_key,
 static void test_aes192_libsrtp_kdf_defect(void)
 {
     lsp_setup s = base(SG_SUITE_AES_192_CM_HMAC_SHA1_80);
-    peers p;
-    CHECK(peers_open(&p, &s) == 0);
+    lsp_peers p;
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     uint8_t key[32], salt[14], mki[SG_SRTP_MAX_MKI_LEN];
     lsp_key(&s, 0, key, salt, mki);
     uint8_t rtp[LSP_BUF], ours[LSP_BUF], lib[LSP_BUF], ref_rfc[LSP_BUF], ref_lib[LSP_BUF];
     size_t len = lsp_rtp(rtp, s.ssrc, 4321, 99, 160, 0), olen = 0, llen = 0;
     sg_status st = sg_srtp_protect(p.ours_tx, rtp, len, ours, sizeof ours, &olen);
     int lst = ls_protect(&p, rtp, len, 0, lib, &llen);
-    peers_close(&p);
+    lsp_peers_close(&p);
     CHECK_EQ(st, SG_OK);
     CHECK_EQ(lst, 0);
     /* RFC 6188 §5.2: AES_192_CM_PRF keyed with the master key. */

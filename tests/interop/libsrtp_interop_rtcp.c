@@ -19,35 +19,6 @@
 #include "tests/check.h"
 #include "tests/interop/libsrtp_peer.h"
 
-typedef struct peers {
-    lsp_setup s;
-    sg_srtp_ctx *ours_tx, *ours_rx;
-    srtp_t ls_tx, ls_rx;
-} peers;
-
-static int peers_open(peers *p, const lsp_setup *s)
-{
-    memset(p, 0, sizeof *p);
-    p->s = *s;
-    if (lsp_ours_new(s, SG_SRTP_PROTECT, &p->ours_tx) != SG_OK ||
-        lsp_ours_new(s, SG_SRTP_UNPROTECT, &p->ours_rx) != SG_OK ||
-        lsp_libsrtp_new(s, true, &p->ls_tx) != 0 ||
-        lsp_libsrtp_new(s, false, &p->ls_rx) != 0)
-        return -1;
-    return 0;
-}
-
-static void peers_close(peers *p)
-{
-    sg_srtp_ctx_free(p->ours_tx);
-    sg_srtp_ctx_free(p->ours_rx);
-    if (p->ls_tx)
-        srtp_dealloc(p->ls_tx);
-    if (p->ls_rx)
-        srtp_dealloc(p->ls_rx);
-    memset(p, 0, sizeof *p);
-}
-
 static lsp_setup base(sg_suite_id id)
 {
     lsp_setup s = { .suite = id, .ssrc = 0x0badcafe, .nkeys = 1, .window = 128 };
@@ -71,7 +42,7 @@ static uint32_t srtcp_word(const lsp_setup *s, const uint8_t *pkt, size_t len)
  * payload equal, E flag as the setup says, SRTCP index increasing by one;
  * then a replay and a forged packet are rejected by both.
  */
-static int rtcp_exchange(peers *p, unsigned n, unsigned key, const char **why, unsigned *at)
+static int rtcp_exchange(lsp_peers *p, unsigned n, unsigned key, const char **why, unsigned *at)
 {
     static uint8_t rtcp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
     const lsp_setup *s = &p->s;
@@ -178,10 +149,10 @@ static void test_srtcp_all_suites(void)
             lsp_setup s = base((sg_suite_id)id);
             s.mki_len = (uint8_t)mki;
             s.nkeys = mki ? 2 : 1;
-            peers p;
+            lsp_peers p;
             const char *why = "setting up the contexts failed";
             unsigned at = 0;
-            int rc = peers_open(&p, &s);
+            int rc = lsp_peers_open(&p, &s, &why);
             if (rc == 0)
                 rc = rtcp_exchange(&p, 50, 0, &why, &at);
             if (rc == 0 && mki) { /* switch the send key; receivers follow the MKI */
@@ -190,7 +161,7 @@ static void test_srtcp_all_suites(void)
                 if (rc == 0)
                     rc = rtcp_exchange(&p, 20, 1, &why, &at);
             }
-            peers_close(&p);
+            lsp_peers_close(&p);
             CHECK_MSG(rc == 0, "%s MKI %u, packet %u: %s", sg_suite_get((sg_suite_id)id)->name,
                       mki, at, why);
         }
@@ -202,7 +173,7 @@ static void test_srtcp_all_suites(void)
  * both senders; UNENCRYPTED_SRTP leaves the payload readable and
  * UNAUTHENTICATED_SRTP adds no tag (RFC 4568 §6.3.2, RFC 3711 §3.3).
  */
-static int sess_exchange(peers *p, const char **why, unsigned *at)
+static int sess_exchange(lsp_peers *p, const char **why, unsigned *at)
 {
     static uint8_t rtp[LSP_BUF], a[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
     const lsp_setup *s = &p->s;
@@ -269,15 +240,15 @@ static void test_session_params(void)
             s.unencrypted_srtp = combos[c].ue_srtp;
             s.unencrypted_srtcp = combos[c].ue_srtcp;
             s.unauthenticated_srtp = combos[c].ua_srtp;
-            peers p;
+            lsp_peers p;
             const char *why = "setting up the contexts failed";
             unsigned at = 0;
-            int rc = peers_open(&p, &s);
+            int rc = lsp_peers_open(&p, &s, &why);
             if (rc == 0)
                 rc = sess_exchange(&p, &why, &at);
             if (rc == 0)
                 rc = rtcp_exchange(&p, 10, 0, &why, &at);
-            peers_close(&p);
+            lsp_peers_close(&p);
             CHECK_MSG(rc == 0, "%s %s at %u: %s", sg_suite_get((sg_suite_id)id)->name,
                       combos[c].name, at, why);
         }
@@ -294,8 +265,8 @@ static void test_libsrtp_srtcp_mki_defect(void)
 {
     lsp_setup s = base(SG_SUITE_AES_CM_128_HMAC_SHA1_32);
     s.mki_len = 4;
-    peers p;
-    CHECK(peers_open(&p, &s) == 0);
+    lsp_peers p;
+    CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     uint8_t rtcp[LSP_BUF], b[LSP_BUF], out[LSP_BUF];
     size_t len = lsp_rtcp(rtcp, s.ssrc, 1), olen = 0;
     memcpy(b, rtcp, len);
@@ -305,7 +276,7 @@ static void test_libsrtp_srtcp_mki_defect(void)
     int ul = l;
     int ust = srtp_unprotect_rtcp_mki(p.ls_rx, out, &ul, 1);
     sg_status st = sg_srtcp_unprotect(p.ours_rx, b, (size_t)l, out, sizeof out, &olen);
-    peers_close(&p);
+    lsp_peers_close(&p);
     CHECK_EQ(pst, srtp_err_status_ok);
     CHECK_EQ(ust, srtp_err_status_bad_mki);
     CHECK_EQ(st, SG_OK);

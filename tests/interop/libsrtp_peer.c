@@ -50,9 +50,9 @@ void lsp_key(const lsp_setup *s, unsigned i, uint8_t key[32], uint8_t salt[14],
         mki[b] = (uint8_t)(b + 1 == s->mki_len ? i + 1 : 0xc0 + b);
 }
 
-static void set_policies(const lsp_setup *s, srtp_policy_t *p)
+void lsp_policy_suite(sg_suite_id id, srtp_policy_t *p)
 {
-    switch (s->suite) {
+    switch (id) {
     case SG_SUITE_AES_CM_128_HMAC_SHA1_80:
         srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
         srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
@@ -88,6 +88,35 @@ static void set_policies(const lsp_setup *s, srtp_policy_t *p)
     default:
         break;
     }
+}
+
+void lsp_policy_keys(srtp_policy_t *p, lsp_keytab *t, unsigned n, unsigned mki_len)
+{
+    if (n > LSP_MAX_KEYS)
+        n = LSP_MAX_KEYS;
+    for (unsigned i = 0; i < n; i++) {
+        t->mk[i].key = t->material[i];
+        t->mk[i].mki_id = t->mki[i];
+        t->mk[i].mki_size = mki_len;
+        t->mkp[i] = &t->mk[i];
+    }
+    if (mki_len) {
+        p->keys = t->mkp;
+        p->num_master_keys = n;
+    } else {
+        p->key = t->material[0];
+    }
+}
+
+void lsp_keytab_wipe(lsp_keytab *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+/* The suite's policies with the setup's session parameters applied. */
+static void set_policies(const lsp_setup *s, srtp_policy_t *p)
+{
+    lsp_policy_suite(s->suite, p);
     /* RFC 4568 §6.3.2 session parameters map onto libsrtp2's sec_serv. */
     if (s->unencrypted_srtp)
         p->rtp.sec_serv &= ~sec_serv_conf;
@@ -109,19 +138,12 @@ int lsp_libsrtp_new(const lsp_setup *s, bool outbound, srtp_t *out)
     if (!lsp_libsrtp_has_suite(s->suite) || s->nkeys < 1 || s->nkeys > LSP_MAX_KEYS)
         return -1;
     const sg_suite *su = sg_suite_get(s->suite);
-    uint8_t material[LSP_MAX_KEYS][64];
-    uint8_t mkis[LSP_MAX_KEYS][SG_SRTP_MAX_MKI_LEN];
-    srtp_master_key_t mk[LSP_MAX_KEYS];
-    srtp_master_key_t *mkp[LSP_MAX_KEYS];
+    lsp_keytab t;
     for (unsigned i = 0; i < s->nkeys; i++) {
         uint8_t key[32], salt[14];
-        lsp_key(s, i, key, salt, mkis[i]);
-        memcpy(material[i], key, su->key_len);
-        memcpy(material[i] + su->key_len, salt, su->salt_len);
-        mk[i].key = material[i];
-        mk[i].mki_id = mkis[i];
-        mk[i].mki_size = s->mki_len;
-        mkp[i] = &mk[i];
+        lsp_key(s, i, key, salt, t.mki[i]);
+        memcpy(t.material[i], key, su->key_len);
+        memcpy(t.material[i] + su->key_len, salt, su->salt_len);
     }
     srtp_policy_t p;
     memset(&p, 0, sizeof p);
@@ -132,15 +154,10 @@ int lsp_libsrtp_new(const lsp_setup *s, bool outbound, srtp_t *out)
         p.ssrc.type = ssrc_specific;
         p.ssrc.value = s->ssrc;
     }
-    if (s->mki_len) {
-        p.keys = mkp;
-        p.num_master_keys = s->nkeys;
-    } else {
-        p.key = material[0];
-    }
+    lsp_policy_keys(&p, &t, s->nkeys, s->mki_len);
     p.window_size = s->window ? s->window : 128;
     int st = srtp_create(out, &p);
-    memset(material, 0, sizeof material);
+    lsp_keytab_wipe(&t);
     return st;
 }
 
@@ -181,6 +198,32 @@ sg_status lsp_ours_use(const lsp_setup *s, sg_srtp_ctx *ctx, unsigned i)
     lsp_key(s, i, key, salt, mki);
     memset(key, 0, sizeof key);
     return sg_srtp_use_key(ctx, mki, s->mki_len);
+}
+
+int lsp_peers_open(lsp_peers *p, const lsp_setup *s, const char **why)
+{
+    memset(p, 0, sizeof *p);
+    p->s = *s;
+    if (lsp_ours_new(s, SG_SRTP_PROTECT, &p->ours_tx) != SG_OK ||
+        lsp_ours_new(s, SG_SRTP_UNPROTECT, &p->ours_rx) != SG_OK ||
+        lsp_libsrtp_new(s, true, &p->ls_tx) != 0 ||
+        lsp_libsrtp_new(s, false, &p->ls_rx) != 0) {
+        if (why)
+            *why = "setting up the contexts failed";
+        return -1;
+    }
+    return 0;
+}
+
+void lsp_peers_close(lsp_peers *p)
+{
+    sg_srtp_ctx_free(p->ours_tx);
+    sg_srtp_ctx_free(p->ours_rx);
+    if (p->ls_tx)
+        srtp_dealloc(p->ls_tx);
+    if (p->ls_rx)
+        srtp_dealloc(p->ls_rx);
+    memset(p, 0, sizeof *p);
 }
 
 static void put16(uint8_t *p, uint32_t v)

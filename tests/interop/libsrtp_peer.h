@@ -1,8 +1,10 @@
 /*
- * tests/interop/libsrtp_peer.h — shared helpers of the libsrtp2 interop tests:
- * one description of a crypto setup (suite, MKI, session parameters) turned
- * into both a libsrtp2 session and an sdesgate context with the same keys,
- * plus deterministic RTP and RTCP packet builders.
+ * tests/interop/libsrtp_peer.h — the one libsrtp2 SRTP peer of the tests
+ * (interop tests here, srtpd process tests in tests/relay): libsrtp2 crypto
+ * policies per suite and master-key tables; one description of a crypto
+ * setup (suite, MKI, session parameters) turned into both a libsrtp2
+ * session and an sdesgate context with the same keys, plus deterministic
+ * RTP and RTCP packet builders.
  */
 #ifndef SDESGATE_TESTS_LIBSRTP_PEER_H
 #define SDESGATE_TESTS_LIBSRTP_PEER_H
@@ -66,6 +68,26 @@ const char *lsp_libsrtp_srtcp_gap(const lsp_setup *s);
 void lsp_key(const lsp_setup *s, unsigned i, uint8_t key[32], uint8_t salt[14],
              uint8_t mki[SG_SRTP_MAX_MKI_LEN]);
 
+/* Sets p->rtp and p->rtcp to libsrtp2's crypto policies of suite id (the
+ * SRTCP policy of a _32 suite is the _80 one: RFC 4568 §6.2.1). Leaves p
+ * alone for a suite libsrtp2 lacks (lsp_libsrtp_has_suite). */
+void lsp_policy_suite(sg_suite_id id, srtp_policy_t *p);
+
+/* A libsrtp2 master-key table: n keys (material[i] = key || salt, MKI
+ * mki[i] of mki_len bytes), in the form srtp_policy_t points at. */
+typedef struct lsp_keytab {
+    uint8_t material[LSP_MAX_KEYS][64];
+    uint8_t mki[LSP_MAX_KEYS][SG_SRTP_MAX_MKI_LEN];
+    srtp_master_key_t mk[LSP_MAX_KEYS];
+    srtp_master_key_t *mkp[LSP_MAX_KEYS];
+} lsp_keytab;
+
+/* Points p at the first n keys of t (filled by the caller): with mki_len 0
+ * the single key material[0], else the MKI table. t must outlive the
+ * srtp_create() call; wipe it after (lsp_keytab_wipe). */
+void lsp_policy_keys(srtp_policy_t *p, lsp_keytab *t, unsigned n, unsigned mki_len);
+void lsp_keytab_wipe(lsp_keytab *t);
+
 /* A libsrtp2 session for s (outbound or inbound). 0 on success, else the
  * srtp_err_status_t (or -1 when libsrtp2 lacks the suite). */
 int lsp_libsrtp_new(const lsp_setup *s, bool outbound, srtp_t *out);
@@ -75,6 +97,20 @@ sg_status lsp_ours_new(const lsp_setup *s, sg_srtp_dir dir, sg_srtp_ctx **out);
 
 /* Select key i as ours' send key. */
 sg_status lsp_ours_use(const lsp_setup *s, sg_srtp_ctx *ctx, unsigned i);
+
+/* Both implementations, both directions, on one setup: the interop tests'
+ * pair of peers. */
+typedef struct lsp_peers {
+    lsp_setup s;
+    sg_srtp_ctx *ours_tx, *ours_rx;
+    srtp_t ls_tx, ls_rx;
+} lsp_peers;
+
+/* Opens all four from s; -1 when one fails (close p anyway), and then,
+ * with why non-NULL, *why says so for the test's failure message. */
+int lsp_peers_open(lsp_peers *p, const lsp_setup *s, const char **why);
+/* Frees whatever was opened; p is zeroed. */
+void lsp_peers_close(lsp_peers *p);
 
 /* An RTP packet into buf (LSP_BUF bytes); variant adds CSRCs (bit 0), a
  * header extension (bit 1), padding (bit 2). Returns the length. */

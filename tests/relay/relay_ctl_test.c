@@ -68,28 +68,16 @@ static void test_control_commands(void)
     /* A re-offer with a bad key leaves the call's keys as they were. */
     char buf[1024];
     ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", c.id);
-    ctl_benc_kv_cstr(&w, "command", "offer");
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    ctl_benc_cstr(&w, "a");
-    ctl_benc_dict(&w);
+    ru_req_begin(&w, buf, sizeof(buf), "offer", c.id);
+    ru_leg_begin(&w, "a", NULL, 0);
     ctl_benc_kv_cstr(&w, "transport", "RTP");
     unsigned z = 1;
     ru_crypto(&w, "send", sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), &z, &z, NULL, 1, 0, 0);
     ctl_benc_end(&w);
-    ctl_benc_cstr(&w, "b");
-    ctl_benc_dict(&w);
+    ru_leg_begin(&w, "b", NULL, 0);
     ctl_benc_kv_cstr(&w, "family", "IPX");
     ctl_benc_end(&w);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    r = ru_call(&D, buf, w.len);
+    r = ru_req_end(&D, &w);
     CHECK(r && !ru_ok(r));
     CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x1, 1, 5), 5);
     /* Delete returns final stats; a second delete is an error. */

@@ -28,16 +28,10 @@ void ep_close(ep *e)
 
 /* Seeds: base+1 A->srtpd, base+2 srtpd->A, base+3 B->srtpd, base+4 srtpd->B.
  * Every direction has its own key: SRTP->SRTP re-encrypts. */
-void leg_dict(ctl_benc *w, const char *name, const tcall *c, const ep *e, unsigned base,
-                     bool with_addr)
+static void leg_dict(ctl_benc *w, const char *name, const tcall *c, const ep *e, unsigned base)
 {
-    ctl_benc_cstr(w, name);
-    ctl_benc_dict(w);
-    if (with_addr) {
-        ctl_benc_kv_cstr(w, "address", "127.0.0.1");
-        ctl_benc_kv_int(w, "port", e->prtp);
-        ctl_benc_kv_int(w, "rtcp-port", e->prtcp);
-    }
+    ru_leg_begin(w, name, "127.0.0.1", e->prtp);
+    ctl_benc_kv_int(w, "rtcp-port", e->prtcp);
     if (e->srtp) {
         unsigned rs[1] = {base + 1}, ss[1] = {base + 2}, mk[1] = {1};
         ru_crypto(w, "recv", c->s, rs, mk, NULL, 1, c->mki_len, 0);
@@ -77,42 +71,21 @@ bool call_setup(tcall *c, const sg_suite *s, bool a_srtp, bool b_srtp, unsigned 
     }
     char buf[4096];
     ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", c->id);
-    ctl_benc_kv_cstr(&w, "command", "offer");
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    leg_dict(&w, "a", c, &c->A, ab, true);
-    ctl_benc_cstr(&w, "b");
-    ctl_benc_dict(&w);
+    ru_req_begin(&w, buf, sizeof(buf), "offer", c->id);
+    leg_dict(&w, "a", c, &c->A, ab);
+    ru_leg_begin(&w, "b", NULL, 0);
     ctl_benc_kv_cstr(&w, "transport", b_srtp ? "SRTP" : "RTP");
     ctl_benc_end(&w);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    const ctl_be *r = ru_call(&D, buf, w.len);
+    const ctl_be *r = ru_req_end(&D, &w);
     if (!r || !ru_ok(r))
         return false;
     c->a_port = (uint16_t)ru_int(r, "streams.0.a.port");
     c->b_port = (uint16_t)ru_int(r, "streams.0.b.port");
     if (ru_int(r, "streams.0.a.rtcp-port") != c->a_port + 1 || c->a_port % 2)
         return false;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", c->id);
-    ctl_benc_kv_cstr(&w, "command", "answer");
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    leg_dict(&w, "b", c, &c->B, bb, true);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    r = ru_call(&D, buf, w.len);
+    ru_req_begin(&w, buf, sizeof(buf), "answer", c->id);
+    leg_dict(&w, "b", c, &c->B, bb);
+    r = ru_req_end(&D, &w);
     return r && ru_ok(r) && ru_int(r, "streams.0.b.port") == c->b_port;
 }
 
@@ -215,6 +188,39 @@ int flow_rtcp(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, int
             good++;
     }
     return good;
+}
+
+bool rtcp_srtp_to_plain(const ep *from, int from_fd, uint16_t to_port, int to_fd, uint32_t ssrc,
+                        unsigned n, int mki_index)
+{
+    uint8_t buf[2048], want[64];
+    int len = (int)ru_rtcp(buf, ssrc, n);
+    memcpy(want, buf, (size_t)len);
+    int wl = len;
+    int st = mki_index >= 0
+                 ? srtp_protect_rtcp_mki(from->tx, buf, &len, 1, (unsigned)mki_index)
+                 : srtp_protect_rtcp(from->tx, buf, &len);
+    if (st != srtp_err_status_ok)
+        return false;
+    ru_send(from_fd, to_port, buf, (size_t)len);
+    int r = ru_recv(to_fd, buf, sizeof(buf), 1000, NULL);
+    return r == wl && memcmp(buf, want, (size_t)wl) == 0;
+}
+
+bool rtcp_plain_to_srtp(int from_fd, uint16_t to_port, const ep *to, int to_fd, uint32_t ssrc,
+                        unsigned n, bool mki)
+{
+    uint8_t buf[2048], want[64];
+    int len = (int)ru_rtcp(buf, ssrc, n);
+    memcpy(want, buf, (size_t)len);
+    int wl = len;
+    ru_send(from_fd, to_port, buf, (size_t)len);
+    int r = ru_recv(to_fd, buf, sizeof(buf), 1000, NULL);
+    if (r <= wl) /* SRTCP adds at least the E||index word and a tag */
+        return false;
+    int st = mki ? srtp_unprotect_rtcp_mki(to->rx, buf, &r, 1)
+                 : srtp_unprotect_rtcp(to->rx, buf, &r);
+    return st == srtp_err_status_ok && r == wl && memcmp(buf, want, (size_t)wl) == 0;
 }
 
 const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_suite *s,

@@ -43,6 +43,16 @@ int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t
 int flow_nomki(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0,
                int n);
 int flow_rtcp(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, int n);
+/* One RTCP SR (ssrc, number n) through srtpd, checked byte for byte: from
+ * SRTP endpoint `from` (sent on from_fd to srtpd's port to_port; mki_index
+ * >= 0: libsrtp2 sends with that key) to plain socket to_fd; and the
+ * reverse, from plain from_fd to SRTP endpoint `to` (read on to_fd; mki:
+ * libsrtp2 expects an MKI). The fds are given because rtcp-mux puts RTCP
+ * on the RTP sockets. */
+bool rtcp_srtp_to_plain(const ep *from, int from_fd, uint16_t to_port, int to_fd, uint32_t ssrc,
+                        unsigned n, int mki_index);
+bool rtcp_plain_to_srtp(int from_fd, uint16_t to_port, const ep *to, int to_fd, uint32_t ssrc,
+                        unsigned n, bool mki);
 /* rekey on one leg/direction: add (seed, mki) when add_seed >= 0, use,
  * retire (>= 0 each). */
 const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_suite *s,

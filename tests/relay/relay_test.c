@@ -134,22 +134,11 @@ static void check_rekey(sg_suite_id id)
     CHECK_EQ(buf[mki_at + 1], 2);
     /* SRTCP follows the same keys: A -> B with MKI 2, B -> A under srtpd's
      * current send key (MKI 2), both verified by libsrtp2. */
-    uint8_t want[64];
-    len = (int)ru_rtcp(buf, 0x4444, 9);
-    memcpy(want, buf, 28);
-    CHECK(srtp_protect_rtcp_mki(c.A.tx, buf, &len, 1, 1) == srtp_err_status_ok);
-    ru_send(c.A.rtcp, (uint16_t)(c.a_port + 1), buf, (size_t)len);
-    n = ru_recv(c.B.rtcp, buf, sizeof(buf), 1000, NULL);
-    CHECK_EQ(n, 28);
-    CHECK_MEM_EQ(buf, want, 28);
-    len = (int)ru_rtcp(buf, 0x5555, 10);
-    memcpy(want, buf, 28);
-    ru_send(c.B.rtcp, (uint16_t)(c.b_port + 1), buf, (size_t)len);
-    n = ru_recv(c.A.rtcp, buf, sizeof(buf), 1000, NULL);
-    CHECK(n > 28);
-    CHECK(srtp_unprotect_rtcp_mki(c.A.rx, buf, &n, 1) == srtp_err_status_ok);
-    CHECK_EQ(n, 28);
-    CHECK_MEM_EQ(buf, want, 28);
+    CHECK_MSG(rtcp_srtp_to_plain(&c.A, c.A.rtcp, (uint16_t)(c.a_port + 1), c.B.rtcp, 0x4444, 9, 1),
+              "SRTCP A -> B with MKI 2");
+    CHECK_MSG(rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtcp, 0x5555, 10,
+                                 true),
+              "RTCP B -> A as SRTCP with MKI 2");
     /* Retire A's old key: a late packet with MKI 1 is an unknown MKI. */
     r = rekey(c.id, "a", "recv", s, -1, 0, 2, -1, 1);
     CHECK(r && ru_ok(r));
@@ -185,34 +174,22 @@ static void test_reoffer_new_keys(void)
     CHECK(call_setup(&c, s1, true, false, 0));
     CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x2001, 1, 10), 10);
     CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x2002, 1, 10), 10);
-    unsigned nr = seed_base + 900, ns = seed_base + 901, one = 1;
+    unsigned nr = seed_base + 900, ns = seed_base + 901;
     char buf[2048];
     ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", c.id);
-    ctl_benc_kv_cstr(&w, "command", "offer"); /* a re-offer: the call exists */
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    ctl_benc_cstr(&w, "a");
-    ctl_benc_dict(&w);
-    ru_crypto(&w, "recv", s2, &nr, &one, NULL, 1, 0, 0);
-    ru_crypto(&w, "send", s2, &ns, &one, NULL, 1, 0, 0);
+    ru_req_begin(&w, buf, sizeof(buf), "offer", c.id); /* a re-offer: the call exists */
+    ru_leg_begin(&w, "a", NULL, 0);
+    ru_leg_keys(&w, s2, nr, ns);
     ctl_benc_end(&w);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    const ctl_be *r = ru_call(&D, buf, w.len);
+    const ctl_be *r = ru_req_end(&D, &w);
     CHECK(r && ru_ok(r));
     CHECK_EQ(ru_int(r, "streams.0.a.port"), c.a_port); /* same ports */
     /* The old sender's packets now fail authentication. */
     CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x2001, 11, 1), 0);
     srtp_dealloc(c.A.tx);
     srtp_dealloc(c.A.rx);
-    c.A.tx = ru_libsrtp(s2, &nr, &one, 1, 0, true);
-    c.A.rx = ru_libsrtp(s2, &ns, &one, 1, 0, false);
+    c.A.tx = ru_libsrtp1(s2, nr, true);
+    c.A.rx = ru_libsrtp1(s2, ns, false);
     CHECK(c.A.tx && c.A.rx);
     CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x2001, 12, 10), 10);
     CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x2002, 11, 10), 10);
@@ -258,32 +235,16 @@ static void test_lifetime_switch_and_events(void)
     CHECK(A.rx && A.tx);
     char buf[4096];
     ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", "lifetime@test");
-    ctl_benc_kv_cstr(&w, "command", "offer");
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    ctl_benc_cstr(&w, "a");
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
-    ctl_benc_kv_int(&w, "port", A.prtp);
+    ru_req_begin(&w, buf, sizeof(buf), "offer", "lifetime@test");
+    ru_leg_begin(&w, "a", "127.0.0.1", A.prtp);
     ru_crypto(&w, "recv", s, &rs, mk, NULL, 1, 1, 0);
     ru_crypto(&w, "send", s, seeds, mk, life, 2, 1, 10);
     ctl_benc_kv_cstr(&w, "transport", "SRTP");
     ctl_benc_end(&w);
-    ctl_benc_cstr(&w, "b");
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
-    ctl_benc_kv_int(&w, "port", B.prtp);
+    ru_leg_begin(&w, "b", "127.0.0.1", B.prtp);
     ctl_benc_kv_cstr(&w, "transport", "RTP");
     ctl_benc_end(&w);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    const ctl_be *r = ru_call(&D, buf, w.len);
+    const ctl_be *r = ru_req_end(&D, &w);
     CHECK(r && ru_ok(r));
     uint16_t bport = (uint16_t)ru_int(r, "streams.0.b.port");
     CHECK_EQ(flow(&B, bport, &A, 0x6666, 1, 80, -1), 80);
@@ -397,6 +358,21 @@ static void test_attacks(void)
     call_teardown(&other);
 }
 
+/* An update of leg a that turns on rtcp-mux and/or strict-source. */
+static const ctl_be *update_leg_a(const char *id, bool rtcp_mux, bool strict_source)
+{
+    char buf[512];
+    ctl_benc w;
+    ru_req_begin(&w, buf, sizeof(buf), "update", id);
+    ru_leg_begin(&w, "a", NULL, 0);
+    if (rtcp_mux)
+        ctl_benc_kv_int(&w, "rtcp-mux", 1);
+    if (strict_source)
+        ctl_benc_kv_int(&w, "strict-source", 1);
+    ctl_benc_end(&w);
+    return ru_req_end(&D, &w);
+}
+
 /* strict-source: even an authenticated packet from another address is
  * dropped (counted as "source"). */
 static void test_strict_source(void)
@@ -404,24 +380,7 @@ static void test_strict_source(void)
     const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
     tcall c;
     CHECK(call_setup(&c, s, true, false, 0));
-    char buf[512];
-    ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", c.id);
-    ctl_benc_kv_cstr(&w, "command", "update");
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    ctl_benc_cstr(&w, "a");
-    ctl_benc_dict(&w);
-    ctl_benc_kv_int(&w, "strict-source", 1);
-    ctl_benc_end(&w);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    const ctl_be *r = ru_call(&D, buf, w.len);
+    const ctl_be *r = update_leg_a(c.id, false, true);
     CHECK(r && ru_ok(r));
     uint16_t xport;
     int x = ru_udp(&xport);
@@ -447,34 +406,19 @@ static void test_latching(void)
     ep A, B;
     ep_open(&A, true);
     ep_open(&B, false);
-    unsigned ks = 777, kr = 778, one = 1;
-    A.tx = ru_libsrtp(s, &ks, &one, 1, 0, true);
-    A.rx = ru_libsrtp(s, &kr, &one, 1, 0, false);
+    unsigned ks = 777, kr = 778;
+    A.tx = ru_libsrtp1(s, ks, true);
+    A.rx = ru_libsrtp1(s, kr, false);
     char buf[2048];
     ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", "latch@test");
-    ctl_benc_kv_cstr(&w, "command", "offer");
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    ctl_benc_cstr(&w, "a");
-    ctl_benc_dict(&w);
-    ru_crypto(&w, "recv", s, &ks, &one, NULL, 1, 0, 0);
-    ru_crypto(&w, "send", s, &kr, &one, NULL, 1, 0, 0);
+    ru_req_begin(&w, buf, sizeof(buf), "offer", "latch@test");
+    ru_leg_begin(&w, "a", NULL, 0); /* no address: latched */
+    ru_leg_keys(&w, s, ks, kr);
     ctl_benc_kv_cstr(&w, "transport", "SRTP");
     ctl_benc_end(&w);
-    ctl_benc_cstr(&w, "b");
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
-    ctl_benc_kv_int(&w, "port", B.prtp);
+    ru_leg_begin(&w, "b", "127.0.0.1", B.prtp);
     ctl_benc_end(&w);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    const ctl_be *r = ru_call(&D, buf, w.len);
+    const ctl_be *r = ru_req_end(&D, &w);
     CHECK(r && ru_ok(r));
     uint16_t ap = (uint16_t)ru_int(r, "streams.0.a.port"), bp = (uint16_t)ru_int(r, "streams.0.b.port");
     /* Before A sent anything, B's packets have nowhere to go (no-peer). */
@@ -504,43 +448,15 @@ static void test_rtcp_mux(void)
     const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
     tcall c;
     CHECK(call_setup(&c, s, true, false, 0));
-    char buf[512];
-    ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", c.id);
-    ctl_benc_kv_cstr(&w, "command", "update");
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    ctl_benc_cstr(&w, "a");
-    ctl_benc_dict(&w);
-    ctl_benc_kv_int(&w, "rtcp-mux", 1);
-    ctl_benc_kv_int(&w, "strict-source", 1); /* muxed RTCP comes from the RTP address */
-    ctl_benc_end(&w);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    const ctl_be *r = ru_call(&D, buf, w.len);
+    /* strict-source too: muxed RTCP comes from the RTP address */
+    const ctl_be *r = update_leg_a(c.id, true, true);
     CHECK(r && ru_ok(r));
-    uint8_t p[2048], want[64];
-    int len = (int)ru_rtcp(p, 0x5656, 1);
-    memcpy(want, p, 28);
-    CHECK(srtp_protect_rtcp(c.A.tx, p, &len) == srtp_err_status_ok);
-    ru_send(c.A.rtp, c.a_port, p, (size_t)len); /* SRTCP on the RTP port */
-    int n = ru_recv(c.B.rtcp, p, sizeof(p), 1000, NULL);
-    CHECK_EQ(n, 28);
-    CHECK_MEM_EQ(p, want, 28);
+    /* SRTCP on the RTP port. */
+    CHECK_MSG(rtcp_srtp_to_plain(&c.A, c.A.rtp, c.a_port, c.B.rtcp, 0x5656, 1, -1),
+              "muxed SRTCP A -> B");
     /* And RTCP from B comes back to A's RTP port, as SRTCP. */
-    len = (int)ru_rtcp(p, 0x6767, 2);
-    memcpy(want, p, 28);
-    ru_send(c.B.rtcp, (uint16_t)(c.b_port + 1), p, (size_t)len);
-    n = ru_recv(c.A.rtp, p, sizeof(p), 1000, NULL);
-    CHECK(n > 28);
-    CHECK(srtp_unprotect_rtcp(c.A.rx, p, &n) == srtp_err_status_ok);
-    CHECK_EQ(n, 28);
-    CHECK_MEM_EQ(p, want, 28);
+    CHECK_MSG(rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtp, 0x6767, 2, false),
+              "RTCP B -> A's RTP port as SRTCP");
     /* RTP still works on the same port. */
     CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x5656, 1, 5), 5);
     cmd_call("delete", c.id);
@@ -605,37 +521,21 @@ static void test_ipv6_leg(void)
         return;
     }
     int fb = ru_udp(&pb);
-    unsigned ks = 606, kr = 607, one = 1;
-    srtp_t tx = ru_libsrtp(s, &ks, &one, 1, 0, true), rx = ru_libsrtp(s, &kr, &one, 1, 0, false);
+    unsigned ks = 606, kr = 607;
+    srtp_t tx = ru_libsrtp1(s, ks, true), rx = ru_libsrtp1(s, kr, false);
     CHECK(tx && rx);
     char buf[2048];
     ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", "v6@test");
-    ctl_benc_kv_cstr(&w, "command", "offer");
-    ctl_benc_cstr(&w, "streams");
-    ctl_benc_list(&w);
-    ctl_benc_dict(&w);
-    ctl_benc_cstr(&w, "a");
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "address", "::1");
+    ru_req_begin(&w, buf, sizeof(buf), "offer", "v6@test");
+    ru_leg_begin(&w, "a", "::1", 0); /* port after "family": bencode key order */
     ctl_benc_kv_cstr(&w, "family", "IP6");
     ctl_benc_kv_int(&w, "port", pa);
-    ru_crypto(&w, "recv", s, &ks, &one, NULL, 1, 0, 0);
-    ru_crypto(&w, "send", s, &kr, &one, NULL, 1, 0, 0);
+    ru_leg_keys(&w, s, ks, kr);
     ctl_benc_kv_cstr(&w, "transport", "SRTP");
     ctl_benc_end(&w);
-    ctl_benc_cstr(&w, "b");
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
-    ctl_benc_kv_int(&w, "port", pb);
+    ru_leg_begin(&w, "b", "127.0.0.1", pb);
     ctl_benc_end(&w);
-    ctl_benc_kv_int(&w, "index", 0);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    ctl_benc_end(&w);
-    const ctl_be *r = ru_call(&D, buf, w.len);
+    const ctl_be *r = ru_req_end(&D, &w);
     CHECK(r && ru_ok(r));
     CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.address"), "::1"));
     CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.family"), "IP6"));

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/interop/libsrtp_peer.h"
+
 ctl_be_doc ru_doc;
 static char ru_reply[CTL_MAX_MSG];
 
@@ -244,46 +246,6 @@ void ru_key(const sg_suite *s, unsigned seed, uint8_t *out)
     }
 }
 
-static void ru_policy(const sg_suite *s, srtp_policy_t *p)
-{
-    switch (s->id) {
-    case SG_SUITE_AES_CM_128_HMAC_SHA1_80:
-        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
-        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
-        break;
-    case SG_SUITE_AES_CM_128_HMAC_SHA1_32:
-        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
-        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
-        break;
-    case SG_SUITE_AES_192_CM_HMAC_SHA1_80:
-        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtp);
-        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtcp);
-        break;
-    case SG_SUITE_AES_192_CM_HMAC_SHA1_32:
-        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(&p->rtp);
-        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p->rtcp);
-        break;
-    case SG_SUITE_AES_256_CM_HMAC_SHA1_80:
-        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtp);
-        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
-        break;
-    case SG_SUITE_AES_256_CM_HMAC_SHA1_32:
-        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p->rtp);
-        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
-        break;
-    case SG_SUITE_AEAD_AES_128_GCM:
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
-        break;
-    case SG_SUITE_AEAD_AES_256_GCM:
-        srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtp);
-        srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtcp);
-        break;
-    default:
-        break;
-    }
-}
-
 static void ru_mki_bytes(unsigned v, unsigned len, uint8_t *out)
 {
     memset(out, 0, len);
@@ -299,31 +261,69 @@ srtp_t ru_libsrtp(const sg_suite *s, const unsigned *seeds, const unsigned *mkis
         srtp_init();
         inited = true;
     }
-    uint8_t mat[8][64], mk_id[8][16];
-    srtp_master_key_t mk[8], *mkp[8];
-    for (size_t i = 0; i < n && i < 8; i++) {
-        ru_key(s, seeds[i], mat[i]);
-        ru_mki_bytes(mkis ? mkis[i] : 0, mki_len, mk_id[i]);
-        mk[i].key = mat[i];
-        mk[i].mki_id = mk_id[i];
-        mk[i].mki_size = mki_len;
-        mkp[i] = &mk[i];
+    /* libsrtp2's policies and key table: the interop tests' peer. */
+    lsp_keytab t;
+    if (n > LSP_MAX_KEYS)
+        n = LSP_MAX_KEYS;
+    for (size_t i = 0; i < n; i++) {
+        ru_key(s, seeds[i], t.material[i]);
+        ru_mki_bytes(mkis ? mkis[i] : 0, mki_len, t.mki[i]);
     }
     srtp_policy_t p;
     memset(&p, 0, sizeof(p));
-    ru_policy(s, &p);
+    lsp_policy_suite(s->id, &p);
     p.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
-    if (mki_len) {
-        p.keys = mkp;
-        p.num_master_keys = n;
-    } else {
-        p.key = mat[0];
-    }
+    lsp_policy_keys(&p, &t, (unsigned)n, mki_len);
     p.window_size = 1024;
     srtp_t out = NULL;
     if (srtp_create(&out, &p) != srtp_err_status_ok)
         out = NULL;
+    lsp_keytab_wipe(&t);
     return out;
+}
+
+srtp_t ru_libsrtp1(const sg_suite *s, unsigned seed, bool outbound)
+{
+    unsigned no_mki = 1;
+    return ru_libsrtp(s, &seed, &no_mki, 1, 0, outbound);
+}
+
+void ru_req_begin(ctl_benc *w, char *buf, size_t cap, const char *command, const char *call_id)
+{
+    ctl_benc_init(w, buf, cap);
+    ctl_benc_dict(w);
+    ctl_benc_kv_cstr(w, "call-id", call_id);
+    ctl_benc_kv_cstr(w, "command", command);
+    ctl_benc_cstr(w, "streams");
+    ctl_benc_list(w);
+    ctl_benc_dict(w);
+}
+
+const ctl_be *ru_req_end(ru_srtpd *d, ctl_benc *w)
+{
+    ctl_benc_kv_int(w, "index", 0);
+    ctl_benc_end(w); /* stream */
+    ctl_benc_end(w); /* streams */
+    ctl_benc_end(w); /* request */
+    return ru_call(d, w->buf, w->len);
+}
+
+void ru_leg_begin(ctl_benc *w, const char *name, const char *address, uint16_t port)
+{
+    ctl_benc_cstr(w, name);
+    ctl_benc_dict(w);
+    if (address) {
+        ctl_benc_kv_cstr(w, "address", address);
+        if (port)
+            ctl_benc_kv_int(w, "port", port);
+    }
+}
+
+void ru_leg_keys(ctl_benc *w, const sg_suite *s, unsigned recv_seed, unsigned send_seed)
+{
+    unsigned no_mki = 1;
+    ru_crypto(w, "recv", s, &recv_seed, &no_mki, NULL, 1, 0, 0);
+    ru_crypto(w, "send", s, &send_seed, &no_mki, NULL, 1, 0, 0);
 }
 
 void ru_crypto(ctl_benc *w, const char *dir, const sg_suite *s, const unsigned *seeds,

@@ -60,6 +60,21 @@ void ru_key(const sg_suite *s, unsigned seed, uint8_t *out);
 srtp_t ru_libsrtp(const sg_suite *s, const unsigned *seeds, const unsigned *mkis, size_t n,
                   unsigned mki_len, bool outbound);
 
+/* The same with one key (seed) and no MKI: the common endpoint. */
+srtp_t ru_libsrtp1(const sg_suite *s, unsigned seed, bool outbound);
+
+/* One-stream requests: {"call-id", "command", "streams": [{legs, "index": 0}]}.
+ * ru_req_begin opens the stream dict; the caller writes legs "a" and/or "b"
+ * (dict keys in bencode order); ru_req_end closes it and sends it to d.
+ * cap must hold the whole request. */
+void ru_req_begin(ctl_benc *w, char *buf, size_t cap, const char *command, const char *call_id);
+const ctl_be *ru_req_end(ru_srtpd *d, ctl_benc *w);
+/* Opens the dict of leg name; with address, writes it and (non-zero) port.
+ * The caller adds the rest and closes it with ctl_benc_end. */
+void ru_leg_begin(ctl_benc *w, const char *name, const char *address, uint16_t port);
+/* A leg's crypto with one key each way and no MKI ("recv", "send"). */
+void ru_leg_keys(ctl_benc *w, const sg_suite *s, unsigned recv_seed, unsigned send_seed);
+
 /* Writes the crypto dict of a leg direction into w (suite, mki-len, keys). */
 void ru_crypto(ctl_benc *w, const char *dir, const sg_suite *s, const unsigned *seeds,
                const unsigned *mkis, const uint64_t *lifetimes, size_t n, unsigned mki_len,
