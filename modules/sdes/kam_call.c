@@ -27,6 +27,7 @@
 #include "sdes/kam_body.h"
 #include "sdes/kam_ctlmsg.h"
 #include "sdes/kam_engine.h"
+#include "sdes/kam_mirror.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
 
@@ -50,6 +51,8 @@ typedef struct call_rekey {
  * so on the heap, and wiped before it is freed: it holds keys. */
 typedef struct call_ctx {
     sdes_state offer_st, answer_st, st;
+    sdes_state prev; /* answer_st as the engine sees this exchange (kam_mirror.h) */
+    bool reverse;    /* this exchange's offer came from srtpd's leg b side */
     sdes_result res1, res2;
     sdes_relay relays[SDES_MAX_MEDIA];
     uint8_t blob[BLOB_MAX];
@@ -100,8 +103,9 @@ static sdes_mode engine_mode(sdes_kam_mode m)
     }
 }
 
-/* The tag of the party that wrote this SDP offer: From for a request, To
- * for a reply (a late offer in a 2xx is the callee's). */
+/* The tag of the party that wrote this SDP (offer or answer): From for a
+ * request, To for a reply (a late offer in a 2xx is the callee's, so is
+ * the answer in a 2xx; the answer in an ACK is the caller's). */
 static void offerer_tag(sip_msg_t *msg, char *out, size_t cap)
 {
     str t = STR_NULL;
@@ -153,7 +157,7 @@ static int load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
     }
     memcpy(c->blob, s, len);
     c->blob_len = len;
-    if (sdes_kam_blob_unpack(c->blob, len, c->tag, sizeof(c->tag), &c->offer_st,
+    if (sdes_kam_blob_unpack(c->blob, len, c->tag, sizeof(c->tag), &c->reverse, &c->offer_st,
                              &c->answer_st, &c->cache, &c->cache_len) < 0)
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
     return SDES_RC_OK;
@@ -289,22 +293,31 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         if ((rc = load_state(c, doc, root)) < 0)
             goto out;
         if (c->answer_st.phase == 2) {
-            /* A re-offer: the engine's legs are fixed by the first offer
-             * (A = offerer), so it must come from the same side. */
-            if (strcmp(c->tag, tag) != 0) {
-                rc = sdes_kam_result_set(SDES_RC_ERROR,
-                                         "re-offer from the answerer's side: not supported by"
-                                         " this sdes.so (legs are fixed by the first offer)");
-                goto out;
+            /* A re-offer, from either side. srtpd's legs are fixed by the
+             * first offer; one from its answerer runs the engine on the
+             * mirrored state (kam_mirror.h). */
+            c->reverse = sdes_kam_mirror_is_reverse(&c->answer_st, c->tag, tag);
+            if (c->reverse) {
+                sdes_mode m = sdes_kam_mirror_mode(&c->answer_st);
+                sdes_kam_mirror_state(&c->answer_st, &c->prev, m);
+                snprintf(tag, sizeof(tag), "%s", c->tag); /* leg a stays the first offerer's */
+            } else {
+                c->prev = c->answer_st;
             }
             if (!mode_given)
-                cfg.mode = (sdes_mode)c->answer_st.mode;
+                cfg.mode = (sdes_mode)c->prev.mode;
             *reoffer = 1;
+            if (c->reverse)
+                LM_INFO("sdes: Call-ID %.*s: re-offer from leg b's side (the first offer's"
+                        " answerer)\n", cid->len, cid->s);
         } else {
             sdes_state_init(&c->answer_st); /* no exchange completed yet */
+            c->reverse = false;
+            c->prev = c->answer_st;
         }
     } else if (relay == -2 || sdes_kam_relay_count() > 0) {
         sdes_state_init(&c->answer_st);
+        c->prev = c->answer_st;
         relay = -1;
     } else {
         rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
@@ -313,7 +326,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     *mode_out = cfg.mode;
 
     /* 1. The engine reads A's offer: A's address and keys for leg a. */
-    c->st = c->answer_st;
+    c->st = c->prev;
     code = sdes_offer(&cfg, body->s, (size_t)body->len, NULL, 0, &c->st, &c->res1);
     if (code != SDES_REJ_OK) {
         rc = engine_fail(&c->res1, code);
@@ -322,12 +335,13 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
 
     /* A re-offer with a new key: A keeps sending under its old key until
      * our answer reaches it, so srtpd accepts both meanwhile. */
-    for (int i = 0; *reoffer && i < c->res1.n_media && i < c->answer_st.n_media; i++) {
+    for (int i = 0; *reoffer && i < c->res1.n_media && i < c->prev.n_media; i++) {
         sdes_keyset *k = &c->res1.media[i].a_rx;
-        if (sdes_kam_keyset_same(k, &c->answer_st.media[i].a_rx))
+        if (sdes_kam_keyset_same(k, &c->prev.media[i].a_rx))
             k->srtp = false; /* unchanged: not resent, srtpd's context (ROC) stays */
         else if (k->srtp)
-            plan_rekey(c, i, 'a', false, k, &c->answer_st.media[i].a_rx, c->res1.media[i].roc);
+            plan_rekey(c, i, sdes_kam_mirror_leg('a', c->reverse), false, k,
+                       &c->prev.media[i].a_rx, c->res1.media[i].roc);
     }
 
     /* 2. srtpd "offer": creates the call (or updates it) and allocates
@@ -337,7 +351,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "offer");
     n = sdes_kam_msg_streams(&w, &c->res1, &c->st,
-                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT);
+                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT |
+                                 (c->reverse ? SDES_KAM_MSG_SWAP : 0));
     ctl_benc_end(&w);
     if (n < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
@@ -376,7 +391,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
             goto out;
         created = 1;
     }
-    if (sdes_kam_msg_ports(doc, root, 'b', c->relays, SDES_MAX_MEDIA) < 0) {
+    if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
+                           SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",
                                  sdes_kam_relay_name(relay));
         goto out_drop;
@@ -386,7 +402,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         goto out_drop;
 
     /* 3. The engine writes the offer for B with leg b's local ports. */
-    c->st = c->answer_st;
+    c->st = c->prev;
     code = sdes_offer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st,
                       &c->res2);
     if (code != SDES_REJ_OK) {
@@ -397,8 +413,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     /* 4. The state goes to srtpd with the call (state-only update). The
      * previous answer state stays beside it: a re-offer B rejects leaves
      * the call as it was. */
-    c->blob_len = sdes_kam_blob_pack(tag, strlen(tag), &c->st, &c->answer_st, NULL, 0,
-                                     c->blob, sizeof(c->blob));
+    c->blob_len = sdes_kam_blob_pack(tag, strlen(tag), c->reverse, &c->st, &c->answer_st,
+                                     NULL, 0, c->blob, sizeof(c->blob));
     if (!c->blob_len) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
         goto out_drop;
@@ -469,9 +485,30 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         rc = sdes_kam_result_set(SDES_RC_ERROR, "no offer pending for this call");
         goto out;
     }
+    /* The answer must come from the side the pending offer went to. An
+     * answer from the offerer's own side (an ACK with SDP after a re-INVITE
+     * that had one, or a late offer that did not pass sdes_offer) would be
+     * taken against the wrong exchange. */
+    {
+        char author[256];
+        offerer_tag(msg, author, sizeof(author));
+        bool from_leg_a = author[0] && c->tag[0] && strcmp(author, c->tag) == 0;
+        if (author[0] && c->tag[0] && from_leg_a != c->reverse) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "answer from the side that made the pending"
+                                                    " offer (no offer pending toward it)");
+            goto out;
+        }
+    }
     *reanswer = c->answer_st.phase == 2;
-    /* The answer goes to A: leg a's local ports. */
-    if (sdes_kam_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) < 0) {
+    /* The engine's view of the last exchange (mirrored for an offer from
+     * srtpd's leg b side, kam_mirror.h). */
+    if (c->reverse)
+        sdes_kam_mirror_state(&c->answer_st, &c->prev, (sdes_mode)c->offer_st.mode);
+    else
+        c->prev = c->answer_st;
+    /* The answer goes to A: leg a's local ports (leg b's when reversed). */
+    if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('a', c->reverse), c->relays,
+                           SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: state reply without streams",
                                  sdes_kam_relay_name(relay));
         goto out;
@@ -506,37 +543,45 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     }
     /* A re-answer with a new key: B may still send under its old one
      * for a while, so srtpd accepts both. */
-    for (int i = 0; *reanswer && i < c->res2.n_media && i < c->answer_st.n_media; i++) {
+    for (int i = 0; *reanswer && i < c->res2.n_media && i < c->prev.n_media; i++) {
         sdes_media_result *m = &c->res2.media[i];
-        const sdes_state_media *o = &c->answer_st.media[i];
+        const sdes_state_media *o = &c->prev.media[i];
+        const char la = sdes_kam_mirror_leg('a', c->reverse);
+        const char lb = sdes_kam_mirror_leg('b', c->reverse);
         /* Unchanged directions are not resent: srtpd would restart their
          * ROC. The state keeps the full key sets; only the request skips. */
         if (sdes_kam_keyset_same(&m->b_rx, &o->b_rx))
             m->b_rx.srtp = false;
         else if (m->b_rx.srtp)
-            plan_rekey(c, i, 'b', false, &m->b_rx, &o->b_rx, m->roc);
+            plan_rekey(c, i, lb, false, &m->b_rx, &o->b_rx, m->roc);
         if (sdes_kam_keyset_same(&m->b_tx, &o->b_tx))
             m->b_tx.srtp = false;
         else if (m->b_tx.srtp)
-            plan_rekey(c, i, 'b', true, &m->b_tx, &o->b_tx, m->roc);
+            plan_rekey(c, i, lb, true, &m->b_tx, &o->b_tx, m->roc);
         if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx))
             m->a_tx.srtp = false;
         else if (m->a_tx.srtp)
-            plan_rekey(c, i, 'a', true, &m->a_tx, &o->a_tx, m->roc);
+            plan_rekey(c, i, la, true, &m->a_tx, &o->a_tx, m->roc);
     }
     /* The offer state stays: a 200 after a 183, or a retransmitted 2xx,
-     * is answered against the same offer. */
+     * is answered against the same offer. The answer state is kept in the
+     * first offer's orientation (c->prev is free again: it becomes that). */
+    if (c->reverse)
+        sdes_kam_mirror_state(&c->st, &c->prev,
+                              sdes_kam_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
+    else
+        c->prev = c->st;
     {
         size_t cl = 0;
         if (c->res2.body_len + SDES_KAM_ANSWER_HASH <= sizeof(c->new_cache)) {
             memcpy(c->new_cache + SDES_KAM_ANSWER_HASH, c->res2.body, c->res2.body_len);
             cl = SDES_KAM_ANSWER_HASH + c->res2.body_len;
         }
-        c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), &c->offer_st, &c->st,
-                                         c->new_cache, cl, c->blob, sizeof(c->blob));
+        c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), c->reverse, &c->offer_st,
+                                         &c->prev, c->new_cache, cl, c->blob, sizeof(c->blob));
         if (!c->blob_len && cl) /* too large with the cache: keep the states */
-            c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), &c->offer_st, &c->st,
-                                             NULL, 0, c->blob, sizeof(c->blob));
+            c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), c->reverse, &c->offer_st,
+                                             &c->prev, NULL, 0, c->blob, sizeof(c->blob));
     }
     if (!c->blob_len) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
@@ -549,7 +594,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     ctl_benc_kv_str(&w, "sdes-state", c->blob, c->blob_len);
     if (sdes_kam_msg_streams(&w, &c->res2, &c->st,
                              SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
-                                 SDES_KAM_MSG_B_SEND) < 0) {
+                                 SDES_KAM_MSG_B_SEND | (c->reverse ? SDES_KAM_MSG_SWAP : 0)) < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
         rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI longer than %d bytes: srtpd's control"
                                  " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);

@@ -120,9 +120,12 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
                               m->a_rx.srtp || m->a_tx.srtp);
         int b_sec = !pass && (m->b_rx.srtp || m->b_tx.srtp ||
                               (sm && sdes_proto_secure((sdes_proto)sm->b_proto)));
+        /* Engine legs onto srtpd legs (swapped for a re-offer from b). */
+        const char *leg_a = (what & SDES_KAM_MSG_SWAP) ? "b" : "a";
+        const char *leg_b = (what & SDES_KAM_MSG_SWAP) ? "a" : "b";
         ctl_benc_dict(w);
         ctl_benc_kv_int(w, "index", i);
-        ctl_benc_cstr(w, "a");
+        ctl_benc_cstr(w, leg_a);
         ctl_benc_dict(w);
         if (what & SDES_KAM_MSG_A_PEER) {
             ctl_benc_kv_cstr(w, "transport", transport(a_sec));
@@ -133,7 +136,7 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
         if ((what & SDES_KAM_MSG_A_SEND) && !pass && m->a_tx.srtp)
             bad |= put_crypto(w, "send", &m->a_tx, m->roc);
         ctl_benc_end(w);
-        ctl_benc_cstr(w, "b");
+        ctl_benc_cstr(w, leg_b);
         ctl_benc_dict(w);
         if (what & (SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_TRANSPORT))
             ctl_benc_kv_cstr(w, "transport", transport(b_sec));
@@ -239,21 +242,22 @@ static size_t put_state(const sdes_state *st, uint8_t *buf, size_t cap)
     return n + 2;
 }
 
-size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, const sdes_state *offer,
-                          const sdes_state *answer, const uint8_t *cache, size_t cache_len,
-                          uint8_t *buf, size_t cap)
+size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, bool offer_from_b,
+                          const sdes_state *offer, const sdes_state *answer,
+                          const uint8_t *cache, size_t cache_len, uint8_t *buf, size_t cap)
 {
     size_t off, n;
 
-    if (tag_len > 255 || cap < 4 + tag_len)
+    if (tag_len > 255 || cap < 5 + tag_len)
         return 0;
     buf[0] = 'S';
     buf[1] = 'K';
-    buf[2] = 1;
-    buf[3] = (uint8_t)tag_len;
+    buf[2] = 2;
+    buf[3] = offer_from_b ? 1 : 0;
+    buf[4] = (uint8_t)tag_len;
     if (tag_len)
-        memcpy(buf + 4, tag, tag_len);
-    off = 4 + tag_len;
+        memcpy(buf + 5, tag, tag_len);
+    off = 5 + tag_len;
     if (!(n = put_state(offer, buf + off, cap - off)))
         return 0;
     off += n;
@@ -288,24 +292,32 @@ static int get_state(const uint8_t *buf, size_t len, size_t *off, sdes_state *st
 }
 
 int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_cap,
-                         sdes_state *offer, sdes_state *answer, const uint8_t **cache,
-                         size_t *cache_len)
+                         bool *offer_from_b, sdes_state *offer, sdes_state *answer,
+                         const uint8_t **cache, size_t *cache_len)
 {
-    size_t off, tl, n;
+    size_t off, tl, n, hdr;
 
     *cache = NULL;
     *cache_len = 0;
-    if (!buf || len < 4 || buf[0] != 'S' || buf[1] != 'K' || buf[2] != 1)
+    *offer_from_b = false;
+    if (!buf || len < 4 || buf[0] != 'S' || buf[1] != 'K' || (buf[2] != 1 && buf[2] != 2))
         return -1;
-    tl = buf[3];
-    if (len - 4 < tl)
+    hdr = buf[2] == 1 ? 3 : 4; /* version 2 adds the flags byte */
+    if (hdr == 4) {
+        if (len < 5 || (buf[3] & ~1u))
+            return -1;
+        *offer_from_b = buf[3] & 1;
+    }
+    tl = buf[hdr];
+    off = hdr + 1;
+    if (len - off < tl)
         return -1;
     if (tag_cap) {
         size_t c = tl < tag_cap - 1 ? tl : tag_cap - 1;
-        memcpy(tag, buf + 4, c);
+        memcpy(tag, buf + off, c);
         tag[c] = '\0';
     }
-    off = 4 + tl;
+    off += tl;
     if (get_state(buf, len, &off, offer) < 0 || get_state(buf, len, &off, answer) < 0)
         return -1;
     if (off == len)

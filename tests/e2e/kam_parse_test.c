@@ -437,14 +437,16 @@ static void test_ctlmsg_blob(void)
     char tag[16];
     size_t n, n1, n2, cache_len;
     const uint8_t *cache;
+    bool rev = true;
 
     sdes_state_init(&st);
     CHECK_EQ(sdes_offer(&cfg, srtp_offer, strlen(srtp_offer), NULL, 0, &st, &res), SDES_REJ_OK);
-    n = sdes_kam_blob_pack("from-tag-1", 10, &st, NULL, NULL, 0, blob, sizeof(blob));
+    n = sdes_kam_blob_pack("from-tag-1", 10, false, &st, NULL, NULL, 0, blob, sizeof(blob));
     CHECK(n > 14);
     CHECK(n < 4096); /* fits srtpd's bound */
-    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), 0);
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &rev, &o2, &a2, &cache, &cache_len), 0);
     CHECK_STR_EQ(tag, "from-tag-1");
+    CHECK(!rev);
     CHECK_EQ(o2.phase, 1);
     CHECK_EQ(a2.phase, 0);
     n1 = sdes_state_pack(&st, st1, sizeof(st1));
@@ -453,33 +455,48 @@ static void test_ctlmsg_blob(void)
     CHECK_EQ(n1, n2);
     CHECK_MEM_EQ(st1, st2, n1);
     /* The tag is cut to the caller's buffer, never overflows it. */
-    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, 4, &o2, &a2, &cache, &cache_len), 0);
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, 4, &rev, &o2, &a2, &cache, &cache_len), 0);
     CHECK_STR_EQ(tag, "fro");
     /* Every truncation, a trailing byte and a wrong magic are refused. */
     for (size_t cut = 0; cut < n; cut++)
-        CHECK_EQ(sdes_kam_blob_unpack(blob, cut, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), -1);
+        CHECK_EQ(sdes_kam_blob_unpack(blob, cut, tag, sizeof(tag), &rev, &o2, &a2, &cache, &cache_len), -1);
     blob[n] = 0;
-    CHECK_EQ(sdes_kam_blob_unpack(blob, n + 1, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), -1);
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n + 1, tag, sizeof(tag), &rev, &o2, &a2, &cache, &cache_len), -1);
     blob[0] = 'X';
-    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), -1);
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &rev, &o2, &a2, &cache, &cache_len), -1);
+    /* The pending offer's direction (kam_mirror.h) round-trips; a version
+     * 1 blob (no flags byte, written by earlier builds for calls srtpd
+     * still holds) reads as an offer from leg a; unknown flags are refused. */
+    n = sdes_kam_blob_pack("from-tag-1", 10, true, &st, NULL, NULL, 0, blob, sizeof(blob));
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &rev, &o2, &a2, &cache, &cache_len), 0);
+    CHECK(rev);
+    CHECK_STR_EQ(tag, "from-tag-1");
+    blob[3] = 2;
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &rev, &o2, &a2, &cache, &cache_len), -1);
+    blob[2] = 1;
+    memmove(blob + 3, blob + 4, n - 4);
+    CHECK_EQ(sdes_kam_blob_unpack(blob, n - 1, tag, sizeof(tag), &rev, &o2, &a2, &cache, &cache_len), 0);
+    CHECK(!rev);
+    CHECK_STR_EQ(tag, "from-tag-1");
+    CHECK_EQ(o2.phase, 1);
     /* Too small a buffer: 0, nothing half-written is claimed. */
-    CHECK_EQ(sdes_kam_blob_pack("t", 1, &st, NULL, NULL, 0, blob, 20), 0);
+    CHECK_EQ(sdes_kam_blob_pack("t", 1, false, &st, NULL, NULL, 0, blob, 20), 0);
     /* With the answer cache: round trip, and a cache no longer than the
      * hash is refused on both sides. */
     {
         uint8_t ac[40];
         memset(ac, 0x5a, sizeof(ac));
-        n = sdes_kam_blob_pack("t", 1, &st, &st, ac, sizeof(ac), blob, sizeof(blob));
+        n = sdes_kam_blob_pack("t", 1, false, &st, &st, ac, sizeof(ac), blob, sizeof(blob));
         CHECK(n > 0);
-        CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), 0);
+        CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &rev, &o2, &a2, &cache, &cache_len), 0);
         CHECK_EQ(cache_len, sizeof(ac));
         CHECK(cache != NULL);
         CHECK_MEM_EQ(cache, ac, sizeof(ac));
         CHECK_EQ(a2.phase, 1);
         for (size_t cut = 0; cut < n; cut++)
-            CHECK_EQ(sdes_kam_blob_unpack(blob, cut, tag, sizeof(tag), &o2, &a2, &cache,
+            CHECK_EQ(sdes_kam_blob_unpack(blob, cut, tag, sizeof(tag), &rev, &o2, &a2, &cache,
                                           &cache_len) == 0 && cache_len != 0, 0);
-        CHECK_EQ(sdes_kam_blob_pack("t", 1, &st, &st, ac, SDES_KAM_ANSWER_HASH, blob,
+        CHECK_EQ(sdes_kam_blob_pack("t", 1, false, &st, &st, ac, SDES_KAM_ANSWER_HASH, blob,
                                     sizeof(blob)), 0);
     }
     sdes_result_free(&res);
