@@ -87,7 +87,8 @@ int ua_finish(int ok, const char *fmt, ...)
             ua_m.sent, ua_m.recv, ua_m.intact, ua_m.corrupt, ua_m.dup, ua_m.srtp_fail,
             ua_m.other, ua_m.first, ua_m.last);
     }
-    if (ua_o.reinvite_at || ua_o.hold_at || ua_rekeyed || ua_m.rx_mki || ua_m.held_slots) {
+    if (ua_o.reinvite_at || ua_o.hold_at || ua_o.update_at || ua_reinvite_code || ua_rekeyed ||
+        ua_m.rx_mki || ua_m.held_slots) {
         char seen[128] = "";
         for (unsigned v = 0; v < UA_MEDIA_MKI_SLOTS; v++) {
             size_t l = strlen(seen);

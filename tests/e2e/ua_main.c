@@ -41,10 +41,12 @@ static void usage(void)
           "  --early-media        uas: ring with 183 carrying the answer SDP\n"
           "  --cancel-after S     uac: CANCEL S seconds after the INVITE (once ringing);\n"
           "                       success is CANCEL 200 + INVITE 487\n"
-          "  --reinvite-at S      uac: re-INVITE S seconds into the media\n"
-          "  --hold-at S, --unhold-at S  uac: re-INVITE with a=sendonly, later\n"
-          "                       a=sendrecv; the callee stops sending while held\n"
-          "  --update-at S        uac: UPDATE (RFC 3311) with the same SDP\n"
+          "  --reinvite-at S      re-INVITE S seconds into the media (caller or callee)\n"
+          "  --hold-at S, --unhold-at S  re-INVITE with a=sendonly, later\n"
+          "                       a=sendrecv; the peer stops sending while held\n"
+          "  --update-at S        UPDATE (RFC 3311) with the same SDP\n"
+          "  --reject-reoffer N   refuse the peer's first re-offer with N (e.g. 488)\n"
+          "  --expect-reoffer-code N  our first re-offer must get N (others 200)\n"
           "  --rekey              phone: that re-INVITE carries a new key with the\n"
           "                       next MKI (needs --mki on both sides); zero loss\n"
           "  --seq-start N        first RTP sequence number of own streams (random)\n"
@@ -65,7 +67,8 @@ int main(int argc, char **argv)
         {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {"late-offer", 0, 0, 'L'},
         {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'}, {"early-media", 0, 0, 'E'},
         {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'}, {"update-at", 1, 0, 'U'},
-        {"seq-start", 1, 0, 'Q'},
+        {"seq-start", 1, 0, 'Q'}, {"reject-reoffer", 1, 0, 'J'},
+        {"expect-reoffer-code", 1, 0, 'Y'},
         {0, 0, 0, 0},
     };
     int c;
@@ -136,6 +139,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'J': ua_o.reject_reoffer = atoi(optarg); break;
+        case 'Y': ua_o.expect_reoffer = atoi(optarg); break;
         case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }

@@ -2,8 +2,8 @@
  * tests/e2e/ua_uac.c — the caller side of e2e-ua (RFC 3261 UAC): INVITE
  * with retransmission (Timer A), ACK for 2xx and non-2xx, the dialog's
  * route set from Record-Route (loose routing), the answer checked for the
- * role, media, an optional re-INVITE (with a zero-loss rekey, RFC 4568
- * §7.1.4) and BYE.
+ * role, media, re-offers in the dialog either way (ua_dialog.c: hold,
+ * a zero-loss rekey, RFC 4568 §7.1.4, UPDATE) and BYE.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ua_agent.h"
+#include "ua_dialog.h"
 
 static char call_id[64], from_tag[32], to_tag_hdr[400];
 static char next_host[64];
@@ -20,161 +21,24 @@ static unsigned next_port;
 static char ack_text[4096];
 static char route_hdrs[1024], remote_target[256];
 
-static unsigned uac_cseq = 1;
-static double media_t0;
-static int reinv_state; /* of the current re-INVITE: 0 not yet, 1 sent, 2 answered */
-/* Planned re-INVITEs, in time order: a rekey/plain one (--reinvite-at),
- * hold (--hold-at, a=sendonly) and unhold (--unhold-at, a=sendrecv). */
-enum { RI_PLAIN, RI_REKEY, RI_HOLD, RI_UNHOLD, RI_UPDATE };
-static struct {
-    double at;
-    int kind;
-} plan[4];
-static int n_plan, plan_i, plan_failed;
-static char reinv_text[8192], reinv_branch[32], ack2_text[4096];
-static size_t reinv_len;
-static double reinv_retx;
-static int reinv_tries;
-static ua_crypto reinv_key; /* the new key we offered (rekey) */
-
-static void plan_add(double at, int kind)
-{
-    int i = n_plan++;
-    while (i > 0 && plan[i - 1].at > at) {
-        plan[i] = plan[i - 1];
-        i--;
-    }
-    plan[i].at = at;
-    plan[i].kind = kind;
-}
-
-static void uac_send_reinvite(void)
-{
-    char body[4096];
-    const ua_crypto *k = &ua_tx_key;
-    int kind = plan[plan_i].kind;
-    if (kind == RI_REKEY && ua_o.phone) {
-        ua_next_key(&reinv_key, &ua_tx_key);
-        k = &reinv_key;
-    }
-    if (ua_build_sdp_dir(body, sizeof(body), k, 1, kind == RI_HOLD ? "sendonly" : "sendrecv") < 0)
-        return;
-    uac_cseq++;
-    ua_sip_token(reinv_branch, sizeof(reinv_branch));
-    /* UPDATE (RFC 3311) carries the offer without a new INVITE transaction. */
-    const char *method = kind == RI_UPDATE ? "UPDATE" : "INVITE";
-    int n = snprintf(reinv_text, sizeof(reinv_text),
-                     "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
-                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: %u %s\r\nContact: <sip:alice@%s:%u>\r\n%s"
-                     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-                     method, remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs,
-                     ua_sp.host, ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq,
-                     method, ua_sp.host, ua_sp.port,
-                     /* Tells an edge such as cfg/rekey-edge.cfg that this
-                      * re-offer is a rekey, so it rekeys the other leg too. */
-                     kind == RI_REKEY ? "X-Rekey: yes\r\n" : "", strlen(body), body);
-    if (n < 0 || (size_t)n >= sizeof(reinv_text))
-        return;
-    reinv_len = (size_t)n;
-    ua_say_sdp(kind == RI_UPDATE ? "sdp-sent (UPDATE)" : "sdp-sent (re-INVITE)", body);
-    ua_sip_send(&ua_sp, next_host, next_port, reinv_text, reinv_len);
-    reinv_state = 1;
-    reinv_retx = ua_now() + 0.5;
-}
-
-static void uac_tick(void)
-{
-    if (reinv_state == 2 && plan_i + 1 < n_plan) { /* next planned re-INVITE */
-        plan_i++;
-        reinv_state = 0;
-        reinv_tries = 0;
-        ack2_text[0] = '\0';
-    }
-    if (plan_i >= n_plan || reinv_state == 2)
-        return;
-    double t = ua_now();
-    if (reinv_state == 0 && t >= media_t0 + plan[plan_i].at)
-        uac_send_reinvite();
-    else if (reinv_state == 1 && t >= reinv_retx && reinv_tries < 6) {
-        ua_sip_send(&ua_sp, next_host, next_port, reinv_text, reinv_len);
-        reinv_retx = t + 0.5 * (2 << reinv_tries++);
-    }
-}
-
-/* The answer to our re-INVITE: ACK it, and for a rekey take the peer's new
- * key (old kept for packets in flight) and switch ours (RFC 4568 §7.1.4). */
-static void uac_reinvite_answered(osip_message_t *m)
-{
-    char why[200];
-    int n;
-    ua_reinvite_code = m->status_code;
-    if (plan[plan_i].kind == RI_UPDATE) { /* no ACK for UPDATE */
-        n = 0;
-    } else if (m->status_code >= 300) { /* non-2xx: ACK on the same branch */
-        n = snprintf(ack2_text, sizeof(ack2_text),
-                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
-                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
-                     remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs, ua_sp.host,
-                     ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq);
-    } else {
-        char b2[32];
-        ua_sip_token(b2, sizeof(b2));
-        n = snprintf(ack2_text, sizeof(ack2_text),
-                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
-                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
-                     remote_target, ua_sp.host, ua_sp.port, b2, route_hdrs, ua_sp.host, ua_sp.port,
-                     from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq);
-    }
-    if (n > 0 && (size_t)n < sizeof(ack2_text))
-        ua_sip_send(&ua_sp, next_host, next_port, ack2_text, (size_t)n);
-    reinv_state = 2;
-    ua_say("reinvite final=%d", m->status_code);
-    if (m->status_code != 200)
-        plan_failed++;
-    if (m->status_code >= 300 || !ua_o.phone || plan[plan_i].kind != RI_REKEY)
-        return;
-    int is_sdp;
-    ua_sdp peer;
-    const char *ans = ua_sip_body(m, &is_sdp);
-    if (!ans || !is_sdp || ua_sdp_parse(ans, &peer, why, sizeof(why)) < 0) {
-        ua_say("re-INVITE answer unusable");
-        return;
-    }
-    ua_say_sdp("sdp-received (re-INVITE)", ans);
-    const ua_crypto *pn = NULL;
-    for (size_t i = 0; i < peer.n_crypto && !pn; i++)
-        if (peer.crypto[i].tag == ua_tx_key.tag && !strcmp(peer.crypto[i].suite, ua_tx_key.suite))
-            pn = &peer.crypto[i];
-    if (!pn) {
-        ua_say("re-INVITE answer has no a=crypto for tag %u", ua_tx_key.tag);
-        return;
-    }
-    int changed = pn->keysalt_len != ua_rx_key.keysalt_len ||
-                  memcmp(pn->keysalt, ua_rx_key.keysalt, pn->keysalt_len) != 0;
-    if (ua_install_rekey(changed ? pn : NULL, &reinv_key, 1, why, sizeof(why)) < 0)
-        ua_say("rekey failed: %s", why);
-}
-
+/* Responses to our INVITE (a lost ACK makes the callee resend its 2xx)
+ * and everything in the dialog: our re-offers' responses, the callee's
+ * re-offers (ua_dialog.c). */
 static int uac_on_sip(osip_message_t *m)
 {
-    if (!MSG_IS_RESPONSE(m) || !m->cseq || !m->cseq->method || !m->cseq->number ||
-        (strcmp(m->cseq->method, "INVITE") != 0 && strcmp(m->cseq->method, "UPDATE") != 0))
+    if (MSG_IS_REQUEST(m)) {
+        ua_dlg_request(m);
+        return 0;
+    }
+    if (!m->cseq || !m->cseq->method || !m->cseq->number)
         return 0;
     unsigned num = (unsigned)strtoul(m->cseq->number, NULL, 10);
-    if (num == 1 && MSG_IS_STATUS_2XX(m)) {
+    if (num == 1 && MSG_IS_STATUS_2XX(m) && !strcmp(m->cseq->method, "INVITE")) {
         /* A retransmitted 2xx: our ACK got lost, send it again (RFC 3261 §13.2.2.4). */
         ua_sip_send(&ua_sp, next_host, next_port, ack_text, strlen(ack_text));
-    } else if (num == uac_cseq && num > 1 && m->status_code >= 200) {
-        if (reinv_state == 1)
-            uac_reinvite_answered(m);
-        else if (ack2_text[0])
-            ua_sip_send(&ua_sp, next_host, next_port, ack2_text, strlen(ack2_text));
-    } else if (num == uac_cseq && num > 1 && m->status_code < 200) {
-        reinv_tries = 99; /* provisional: stop retransmitting */
+        return 0;
     }
+    ua_dlg_response(m);
     return 0;
 }
 
@@ -410,23 +274,23 @@ int ua_uac_run(void)
         return ua_finish(0, "ACK does not fit");
     ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
 
-    if (ua_o.reinvite_at)
-        plan_add(ua_o.reinvite_at, ua_o.rekey ? RI_REKEY : RI_PLAIN);
-    if (ua_o.hold_at)
-        plan_add(ua_o.hold_at, RI_HOLD);
-    if (ua_o.unhold_at)
-        plan_add(ua_o.unhold_at, RI_UNHOLD);
-    if (ua_o.update_at)
-        plan_add(ua_o.update_at, RI_UPDATE);
+    /* The dialog for in-dialog requests either way (RFC 3261 §12.1.2). */
+    snprintf(ua_dlg.target, sizeof(ua_dlg.target), "%s", remote_target);
+    snprintf(ua_dlg.routes, sizeof(ua_dlg.routes), "%s", route_hdrs);
+    snprintf(ua_dlg.next_host, sizeof(ua_dlg.next_host), "%s", next_host);
+    ua_dlg.next_port = next_port;
+    snprintf(ua_dlg.local, sizeof(ua_dlg.local), "<sip:alice@%s:%u>;tag=%s", ua_sp.host,
+             ua_sp.port, from_tag);
+    snprintf(ua_dlg.remote, sizeof(ua_dlg.remote), "%s", to_tag_hdr);
+    snprintf(ua_dlg.call_id, sizeof(ua_dlg.call_id), "%s@%s", call_id, ua_sp.host);
+    snprintf(ua_dlg.contact, sizeof(ua_dlg.contact), "<sip:alice@%s:%u>", ua_sp.host, ua_sp.port);
+    ua_dlg.cseq = 1;
+    ua_dlg_start();
     double t0 = ua_now();
-    media_t0 = t0;
-    ua_media_tick = uac_tick;
+    ua_media_tick = ua_dlg_tick;
     if (media_ready)
         ua_media_loop(ua_o.seconds, t0 + ua_o.seconds + 1.0, uac_on_sip);
     ua_media_tick = NULL;
-    if (n_plan && (plan_i + 1 < n_plan || reinv_state != 2))
-        ua_say("re-INVITE %d of %d %s", plan_i + 1, n_plan,
-               reinv_state == 0 ? "never sent" : "not answered");
 
     /* BYE (§15.1.1), retransmitted until a final response. */
     ua_sip_token(branch, sizeof(branch));
@@ -435,7 +299,7 @@ int ua_uac_run(void)
                  "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
                  "Call-ID: %s@%s\r\nCSeq: %u BYE\r\nContent-Length: 0\r\n\r\n",
                  remote_target, ua_sp.host, ua_sp.port, branch, route_hdrs, ua_sp.host, ua_sp.port,
-                 from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq + 1);
+                 from_tag, to_tag_hdr, call_id, ua_sp.host, ua_dlg.cseq + 1);
     int bye_code = 0;
     for (int i = 0; i < 8 && !bye_code; i++) {
         ua_sip_send(&ua_sp, next_host, next_port, text, (size_t)n);
@@ -459,11 +323,7 @@ int ua_uac_run(void)
     int ok = ua_media_ok(why, sizeof(why));
     if (bye_code != 200)
         return ua_finish(0, "BYE got %d", bye_code);
-    if (n_plan && (plan_failed || plan_i + 1 < n_plan || reinv_state != 2))
-        return ua_finish(0, "re-INVITEs: %d of %d not answered 200 (last %d)",
-                         plan_failed + (n_plan - plan_i - (reinv_state == 2)), n_plan,
-                         ua_reinvite_code);
-    if (ua_o.reinvite_at && ua_o.rekey && ua_o.phone && ua_rekeyed != 1)
-        return ua_finish(0, "rekey requested but not done");
+    if (ua_dlg_verdict(why, sizeof(why)) < 0)
+        return ua_finish(0, "%s", why);
     return ua_finish(ok, "%s", why);
 }
