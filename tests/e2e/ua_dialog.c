@@ -139,11 +139,13 @@ static void answered(osip_message_t *m)
         ua_sip_send(&ua_sp, ua_dlg.next_host, ua_dlg.next_port, out_ack, (size_t)n);
     out_state = 2;
     ua_say("reinvite final=%d", m->status_code);
-    if (m->status_code >= 300 || !ua_o.phone || kind != RI_REKEY)
-        return;
     int is_sdp;
     ua_sdp peer;
     const char *ans = ua_sip_body(m, &is_sdp);
+    if (m->status_code < 300 && ans && (!ua_o.phone || kind != RI_REKEY))
+        ua_say_sdp("sdp-received (re-offer answer)", ans);
+    if (m->status_code >= 300 || !ua_o.phone || kind != RI_REKEY)
+        return;
     if (!ans || !is_sdp || ua_sdp_parse(ans, &peer, why, sizeof(why)) < 0) {
         ua_say("re-INVITE answer unusable");
         return;
@@ -250,6 +252,14 @@ static void take_reoffer(osip_message_t *m, unsigned num)
     const ua_crypto *k = &ua_tx_key;
 
     in_cseq = num;
+    {
+        /* The top Via is the last hop's socket: a proxy with an inside and
+         * an outside port must send each side's requests from its own. */
+        osip_via_t *via = NULL;
+        osip_message_get_via(m, 0, &via);
+        ua_say("re-offer %s from %s:%s", MSG_IS_UPDATE(m) ? "UPDATE" : "INVITE",
+               via && via->host ? via->host : "?", via && via->port ? via->port : "5060");
+    }
     if (!offer || !is_sdp || ua_sdp_parse(offer, &peer, why, sizeof(why)) < 0) {
         respond(m, 488, "Not Acceptable Here", NULL);
         return;
