@@ -88,6 +88,13 @@ check "direct: the callee's rekey: both switched keys, zero loss" \
   bash -c "grep -q 'rekeyed=1 mki-received=.*,' '$WORK/drekey-uac.out' && grep -q 'rekeyed=1' '$WORK/drekey-uas.out'"
 check "direct: the callee's rekey: all sent arrived both ways" both_ways drekey
 
+call dlate - phone phone --reinvite-at 1.0 --late-reoffer
+check "direct: the callee's re-INVITE without SDP (offer in the 200, answer in the ACK): both ok" \
+  bash -c "grep -q 'result=ok' '$WORK/dlate-uas.out' && grep -q 'result=ok' '$WORK/dlate-uac.out'"
+check "direct: late re-offer: the caller offered in its 200, the callee answered in the ACK" \
+  bash -c "grep -q 'sdp-sent (offer in re-INVITE 200)' '$WORK/dlate-uac.out' && grep -q 'sdp-sent (ACK)' '$WORK/dlate-uas.out' && grep -q 'sdp-received (ACK)' '$WORK/dlate-uac.out'"
+check "direct: late re-offer: all sent arrived both ways" both_ways dlate
+
 # ---- legacy-pbx.cfg ---------------------------------------------------------
 INSIDE=$(free_udp_port)
 if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
@@ -156,6 +163,25 @@ if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: rejected reverse re-offer: the phone kept its old key" ua_has prej-uas "rekeyed=0"
   check "legacy-pbx: rejected reverse re-offer: media ran on, zero loss both ways" both_ways prej
   check "legacy-pbx: rejected reverse re-offer: no SRTP failures at the phone" ua_has prej-uas "srtp-failed=0"
+
+  # A re-INVITE without SDP: the offer comes in the 200, the answer in the
+  # ACK. From the PBX (caller) the phone's offer in the 200 runs from leg
+  # b's side; from the PBX as callee the phone's offer is from leg a's.
+  R0=$(log_count "re-offer from leg b's side")
+  call plate "$INSIDE" pbx phone -- --reinvite-at 1.0 --late-reoffer
+  check "legacy-pbx: PBX (caller) re-INVITE without SDP: both ok" \
+    bash -c "grep -q '^ua: result=ok' '$WORK/plate-uac.out' && grep -q '^ua: result=ok' '$WORK/plate-uas.out'"
+  check "legacy-pbx: late re-offer: the phone's offer in the 200 reached the PBX as RTP/AVP without a=crypto" \
+    bash -c "grep 'sdp-received (offer in re-INVITE 200)' '$WORK/plate-uac.out' | grep 'RTP/AVP' | grep -qv crypto"
+  check "legacy-pbx: late re-offer: the PBX's answer in the ACK reached the phone as RTP/SAVP with a=crypto" \
+    ua_has plate-uas "sdp-received (ACK): .*RTP/SAVP.*a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<masked>"
+  check "legacy-pbx: late re-offer: the 200's offer ran from leg b's side" \
+    test $(( $(log_count "re-offer from leg b's side") - R0 )) -ge 1
+  check "legacy-pbx: late re-offer: all sent arrived both ways" both_ways plate
+  call plate2 "$KAM_PORT" phone pbx --reinvite-at 1.0 --late-reoffer
+  check "legacy-pbx: PBX (callee) re-INVITE without SDP, the phone offers in the 200: both ok" \
+    bash -c "grep -q '^ua: result=ok' '$WORK/plate2-uac.out' && grep -q '^ua: result=ok' '$WORK/plate2-uas.out'"
+  check "legacy-pbx: late re-offer from the callee: all sent arrived both ways" both_ways plate2
 
   check "legacy-pbx: no answer refused, nothing replaced" \
     bash -c "! grep -qE 'answer from the side that made|replacing the context|reply 2[0-9][0-9]:' '$KAM_LOG'"

@@ -46,6 +46,7 @@ typedef struct ua_opts {
     double update_at;     /* UPDATE (RFC 3311) with the same SDP */
     int reject_reoffer;   /* refuse the peer's first re-offer with this code */
     int expect_reoffer;   /* our first re-offer must get this final code */
+    int late_reoffer;     /* the --reinvite-at re-INVITE carries no SDP */
 } ua_opts;
 
 extern ua_opts ua_o;

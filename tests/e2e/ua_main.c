@@ -47,6 +47,8 @@ static void usage(void)
           "  --update-at S        UPDATE (RFC 3311) with the same SDP\n"
           "  --reject-reoffer N   refuse the peer's first re-offer with N (e.g. 488)\n"
           "  --expect-reoffer-code N  our first re-offer must get N (others 200)\n"
+          "  --late-reoffer       the --reinvite-at re-INVITE has no SDP: the peer\n"
+          "                       offers in its 200, we answer in the ACK\n"
           "  --rekey              phone: that re-INVITE carries a new key with the\n"
           "                       next MKI (needs --mki on both sides); zero loss\n"
           "  --seq-start N        first RTP sequence number of own streams (random)\n"
@@ -68,7 +70,7 @@ int main(int argc, char **argv)
         {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'}, {"early-media", 0, 0, 'E'},
         {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'}, {"update-at", 1, 0, 'U'},
         {"seq-start", 1, 0, 'Q'}, {"reject-reoffer", 1, 0, 'J'},
-        {"expect-reoffer-code", 1, 0, 'Y'},
+        {"expect-reoffer-code", 1, 0, 'Y'}, {"late-reoffer", 0, 0, 'Z'},
         {0, 0, 0, 0},
     };
     int c;
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
             break;
         case 'J': ua_o.reject_reoffer = atoi(optarg); break;
         case 'Y': ua_o.expect_reoffer = atoi(optarg); break;
+        case 'Z': ua_o.late_reoffer = 1; break;
         case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }
