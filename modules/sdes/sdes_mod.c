@@ -333,7 +333,8 @@ static int mod_init(void)
             return -1;
     }
     if (parse_default("default_flags", p_default_flags,
-                      SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC) < 0)
+                      SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC |
+                          SDES_KAM_F_KEYS) < 0)
         return -1;
     {
         sdes_policy pol;

@@ -236,6 +236,43 @@ static void test_engine_policy_mapping(void)
     CHECK_EQ(parse("mki=5"), 0);
     CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), -1);
     CHECK(err[0] != '\0');
+    /* keys=N is the engine's gen-keys: N master keys per a=crypto line we
+     * write, so srtpd holds the next send key (sdes.rekey without a
+     * re-INVITE). Without the flag the engine keeps one. */
+    CHECK_EQ(parse("mki=1 keys=2"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.gen_keys, 2);
+    CHECK_EQ(parse("mki=1"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.gen_keys, 1);
+    /* Several keys in one line are told apart by MKI only (RFC 4568 6.1). */
+    CHECK_EQ(parse("keys=2"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), -1);
+    CHECK(strstr(err, "gen-mki") != NULL);
+}
+
+static void test_flags_keys(void)
+{
+    sdes_kam_flags d;
+    char buf[256];
+    CHECK_EQ(parse("keys=4 mki=1"), 0);
+    CHECK_EQ(f.keys, 4);
+    CHECK(f.set & SDES_KAM_F_KEYS);
+    sdes_kam_flags_format(&f, buf, sizeof(buf));
+    CHECK_STR_EQ(buf, "mki=1 keys=4");
+    CHECK_EQ(parse("keys=0"), -1);
+    CHECK_STR_EQ(err, "keys must be 1..4 per a=crypto line, not '0'");
+    CHECK_EQ(parse("keys=5"), -1);
+    CHECK_EQ(parse("keys=2 keys=3"), -1);
+    CHECK_STR_EQ(err, "flag given twice: 'keys=3'");
+    /* A default keys= from default_flags fills a call's flags that lack it. */
+    CHECK_EQ(sdes_kam_flags_parse("keys=2 mki=1", 12, &d, err, sizeof(err)), 0);
+    CHECK_EQ(parse("rekey"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.keys, 2);
+    CHECK_EQ(parse("keys=3"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.keys, 3);
 }
 
 static void test_engine_check(void)
@@ -731,6 +768,7 @@ int main(void)
     RUN(test_flags_rejections);
     RUN(test_flags_control_chars_and_nul);
     RUN(test_flags_defaults);
+    RUN(test_flags_keys);
     RUN(test_flags_format_truncates);
     RUN(test_relay_good);
     RUN(test_relay_rejections);
