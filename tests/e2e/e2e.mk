@@ -15,7 +15,7 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/sdes-module.sh" "tests/e2e/sdes-kemi.sh" \
               "tests/e2e/sdes-relays.sh" "tests/e2e/sdes-rtpengine.sh" \
               "tests/e2e/cfg-examples.sh" "tests/e2e/sdes-call.sh" \
-              "tests/e2e/sdes-robust.sh"
+              "tests/e2e/sdes-robust.sh" "tests/e2e/sdes-fork.sh"
 
 # The module glue's Kamailio-free parsers, as a unit test (also under asan).
 KAM_PARSE_TEST := $(BUILD)/tests/kam_parse_test

@@ -43,6 +43,9 @@ typedef struct ua_opts {
     double hold_at;       /* uac: re-INVITE with a=sendonly this far into the media */
     double unhold_at;     /* uac: re-INVITE with a=sendrecv again */
     double update_at;     /* uac: UPDATE (RFC 3311) with the same SDP */
+    double ring_delay;    /* uas: wait this long before the 180/183 */
+    int ignore_cancel;    /* uas: 200 to CANCEL, then 200 to the INVITE anyway */
+    double ack_delay;     /* uac: ACK the 2xx this late (2xx retransmitted) */
 } ua_opts;
 
 extern ua_opts ua_o;
