@@ -21,7 +21,8 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
 KAM_PARSE_TEST := $(BUILD)/tests/kam_parse_test
 $(KAM_PARSE_TEST): $(call objs,tests/e2e/kam_parse_test.c modules/sdes/kam_flags.c \
                      modules/sdes/kam_relayspec.c modules/sdes/kam_engine.c \
-                     modules/sdes/kam_audit.c modules/sdes/kam_ctlmsg.c) $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
+                     modules/sdes/kam_audit.c modules/sdes/kam_ctlmsg.c \
+                     modules/sdes/kam_callstate.c) $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto
 UNIT_TESTS += $(KAM_PARSE_TEST)
