@@ -80,8 +80,9 @@ int ua_finish(int ok, const char *fmt, ...)
         }
     }
     if (ua_m.fd > 0) {
-        ua_say("suite=%s mki-tx=%zu mki-rx=%zu", ua_negotiated_suite[0] ? ua_negotiated_suite : "none",
-            ua_tx_key.mki_len, ua_rx_key.mki_len);
+        ua_say("suite=%s mki-tx=%zu mki-rx=%zu rx-keys=%zu",
+            ua_negotiated_suite[0] ? ua_negotiated_suite : "none", ua_tx_key.mki_len,
+            ua_rx_key.mki_len, ua_rx_key.keysalt_len ? 1 + ua_rx_key.n_more : 0);
         ua_say("rtp sent=%u received=%u intact=%u corrupt=%u duplicate=%u srtp-failed=%u "
             "other=%u first=%d last=%d",
             ua_m.sent, ua_m.recv, ua_m.intact, ua_m.corrupt, ua_m.dup, ua_m.srtp_fail,

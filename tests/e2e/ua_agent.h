@@ -47,6 +47,9 @@ typedef struct ua_opts {
     int reject_reoffer;   /* refuse the peer's first re-offer with this code */
     int expect_reoffer;   /* our first re-offer must get this final code */
     int late_reoffer;     /* the --reinvite-at re-INVITE carries no SDP */
+    double ring_delay;    /* uas: wait this long before the 180/183 */
+    int ignore_cancel;    /* uas: 200 to CANCEL, then 200 to the INVITE anyway */
+    double ack_delay;     /* uac: ACK the 2xx this late (2xx retransmitted) */
 } ua_opts;
 
 extern ua_opts ua_o;

@@ -39,6 +39,12 @@ static void usage(void)
           "                       200 and the answer goes in the ACK\n"
           "  --ring S             uas: 180 Ringing for S seconds before answering\n"
           "  --early-media        uas: ring with 183 carrying the answer SDP\n"
+          "  --ring-delay S       uas: wait S seconds before the 180/183 (orders the\n"
+          "                       branches of a fork)\n"
+          "  --ignore-cancel      uas: a CANCEL gets 200 but the INVITE is still\n"
+          "                       answered 200 (a 2xx that crossed the CANCEL)\n"
+          "  --ack-delay S        uac: send the ACK for the 2xx S seconds late (the\n"
+          "                       callee retransmits its 2xx meanwhile)\n"
           "  --cancel-after S     uac: CANCEL S seconds after the INVITE (once ringing);\n"
           "                       success is CANCEL 200 + INVITE 487\n"
           "  --reinvite-at S      re-INVITE S seconds into the media (caller or callee)\n"
@@ -71,6 +77,8 @@ int main(int argc, char **argv)
         {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'}, {"update-at", 1, 0, 'U'},
         {"seq-start", 1, 0, 'Q'}, {"reject-reoffer", 1, 0, 'J'},
         {"expect-reoffer-code", 1, 0, 'Y'}, {"late-reoffer", 0, 0, 'Z'},
+        {"ring-delay", 1, 0, 'D'}, {"ignore-cancel", 0, 0, 'I'},
+        {"ack-delay", 1, 0, 'A'},
         {0, 0, 0, 0},
     };
     int c;
@@ -131,6 +139,9 @@ int main(int argc, char **argv)
         case 'C': ua_o.cancel_after = atof(optarg); break;
         case 'G': ua_o.ring = atof(optarg); break;
         case 'E': ua_o.early_media = 1; break;
+        case 'D': ua_o.ring_delay = atof(optarg); break;
+        case 'I': ua_o.ignore_cancel = 1; break;
+        case 'A': ua_o.ack_delay = atof(optarg); break;
         case 'h': ua_o.hold_at = atof(optarg); break;
         case 'u': ua_o.unhold_at = atof(optarg); break;
         case 'U': ua_o.update_at = atof(optarg); break;

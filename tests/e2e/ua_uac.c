@@ -21,21 +21,191 @@ static unsigned next_port;
 static char ack_text[4096];
 static char route_hdrs[1024], remote_target[256];
 
-/* Responses to our INVITE (a lost ACK makes the callee resend its 2xx)
- * and everything in the dialog: our re-offers' responses, the callee's
- * re-offers (ua_dialog.c). */
+static double ack_due; /* --ack-delay: when the held-back ACK goes */
+
+/* ---- forking: what the caller sees from several branches ---- */
+
+/* The key of the first a=crypto line of an answer, to tell whether every
+ * answer (each branch's 183, the 2xx) carried the same key toward us. */
+static uint8_t early_key[UA_MAX_KEYSALT];
+static size_t early_key_len;
+static int early_answers, early_keys_differ;
+static char final_tag[64];
+static unsigned final_repeats, final_repeats_same;
+
+static int answer_key(const char *sdp, uint8_t *key, size_t *len)
+{
+    ua_sdp peer;
+    char err[200];
+    if (!sdp || ua_sdp_parse(sdp, &peer, err, sizeof(err)) < 0 || !peer.n_crypto)
+        return -1;
+    memcpy(key, peer.crypto[0].keysalt, peer.crypto[0].keysalt_len);
+    *len = peer.crypto[0].keysalt_len;
+    memset(&peer, 0, sizeof(peer));
+    return 0;
+}
+
+/* Every answer's key against the first early answer's. */
+static void compare_answer_key(const char *sdp)
+{
+    uint8_t k[UA_MAX_KEYSALT];
+    size_t n;
+    if (answer_key(sdp, k, &n) < 0)
+        return;
+    if (!early_key_len) {
+        memcpy(early_key, k, n);
+        early_key_len = n;
+    } else if (n != early_key_len || memcmp(k, early_key, n) != 0) {
+        early_keys_differ++;
+    }
+    memset(k, 0, sizeof(k));
+}
+
+static const char *to_tag_of(osip_message_t *m)
+{
+    osip_generic_param_t *tag = NULL;
+    if (!m->to || osip_to_get_tag(m->to, &tag) != 0 || !tag || !tag->gvalue)
+        return "";
+    return tag->gvalue;
+}
+
+/* Another branch's 2xx after ours (a fork where both answered, RFC 3261
+ * §13.2.2.4): each gets its ACK, and a BYE since we keep the first. */
+static struct other_dialog {
+    char tag[64], host[64], bye[4096];
+    unsigned port;
+    size_t bye_len;
+    int bye_code, tries;
+    double retx;
+} others[4];
+static int n_others;
+
+static void other_2xx(osip_message_t *m)
+{
+    const char *tag = to_tag_of(m);
+    struct other_dialog *d = NULL;
+    for (int i = 0; i < n_others; i++)
+        if (!strcmp(others[i].tag, tag))
+            d = &others[i];
+    if (!d && n_others == (int)(sizeof(others) / sizeof(others[0])))
+        return;
+    int fresh = !d;
+    if (!d) {
+        d = &others[n_others++];
+        memset(d, 0, sizeof(*d));
+        snprintf(d->tag, sizeof(d->tag), "%s", tag);
+    }
+    char target[256] = "", routes[1024] = "", *s = NULL, to[400] = "", ack[4096], br[32];
+    osip_contact_t *ct = NULL;
+    if (osip_message_get_contact(m, 0, &ct) != 0 || !ct || !ct->url ||
+        osip_uri_to_str(ct->url, &s) != 0)
+        return;
+    snprintf(target, sizeof(target), "%s", s);
+    osip_free(s);
+    ua_sip_uri_hostport(ct->url, d->host, sizeof(d->host), &d->port);
+    int nrr = osip_list_size(&m->record_routes);
+    for (int i = nrr - 1; i >= 0; i--) {
+        osip_record_route_t *rr = NULL;
+        char *rr_s = NULL;
+        osip_message_get_record_route(m, i, &rr);
+        if (!rr || osip_record_route_to_str(rr, &rr_s) != 0)
+            continue;
+        size_t l = strlen(routes);
+        snprintf(routes + l, sizeof(routes) - l, "Route: %s\r\n", rr_s);
+        osip_free(rr_s);
+        if (i == nrr - 1)
+            ua_sip_uri_hostport(rr->url, d->host, sizeof(d->host), &d->port);
+    }
+    s = NULL;
+    osip_to_to_str(m->to, &s);
+    snprintf(to, sizeof(to), "%s", s ? s : "");
+    osip_free(s);
+    ua_sip_token(br, sizeof(br));
+    int n = snprintf(ack, sizeof(ack),
+                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                     "Call-ID: %s@%s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+                     target, ua_sp.host, ua_sp.port, br, routes, ua_sp.host, ua_sp.port, from_tag,
+                     to, call_id, ua_sp.host);
+    if (n > 0 && (size_t)n < sizeof(ack))
+        ua_sip_send(&ua_sp, d->host, d->port, ack, (size_t)n);
+    if (!fresh)
+        return;
+    ua_sip_token(br, sizeof(br));
+    n = snprintf(d->bye, sizeof(d->bye),
+                 "BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                 "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                 "Call-ID: %s@%s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                 target, ua_sp.host, ua_sp.port, br, routes, ua_sp.host, ua_sp.port, from_tag, to,
+                 call_id, ua_sp.host);
+    if (n <= 0 || (size_t)n >= sizeof(d->bye))
+        return;
+    d->bye_len = (size_t)n;
+    ua_sip_send(&ua_sp, d->host, d->port, d->bye, d->bye_len);
+    d->retx = ua_now() + 0.5;
+    ua_say("second 2xx from another branch (to-tag %d): ACK and BYE", n_others + 1);
+}
+
+/* BYEs of the other dialogs: retransmitted until answered (Timer E). */
+static void others_tick(void)
+{
+    double t = ua_now();
+    for (int i = 0; i < n_others; i++) {
+        struct other_dialog *d = &others[i];
+        if (d->bye_len && !d->bye_code && t >= d->retx && d->tries < 6) {
+            ua_sip_send(&ua_sp, d->host, d->port, d->bye, d->bye_len);
+            d->retx = t + 0.5 * (2 << d->tries++);
+        }
+    }
+}
+
+static void uac_tick(void)
+{
+    others_tick();
+    if (ack_due && ua_now() >= ack_due) {
+        ua_sip_send(&ua_sp, next_host, next_port, ack_text, strlen(ack_text));
+        ack_due = 0;
+    }
+    ua_dlg_tick(); /* re-offers in the dialog (ua_dialog.c) */
+}
+
+/* Responses to our INVITE (a lost ACK makes the callee resend its 2xx;
+ * another branch of a fork may answer too) and everything in the dialog:
+ * our re-offers' responses, the callee's re-offers (ua_dialog.c). */
 static int uac_on_sip(osip_message_t *m)
 {
     if (MSG_IS_REQUEST(m)) {
         ua_dlg_request(m);
         return 0;
     }
+    if (m->cseq && m->cseq->method && !strcmp(m->cseq->method, "BYE")) {
+        const char *tag = to_tag_of(m);
+        for (int i = 0; i < n_others; i++)
+            if (!strcmp(others[i].tag, tag) && m->status_code >= 200 && !others[i].bye_code) {
+                others[i].bye_code = m->status_code;
+                ua_say("other branch's dialog: bye=%d", m->status_code);
+            }
+        return 0;
+    }
+    if (MSG_IS_STATUS_2XX(m) && m->cseq && m->cseq->method &&
+        !strcmp(m->cseq->method, "INVITE") && m->cseq->number &&
+        strtoul(m->cseq->number, NULL, 10) == 1 && strcmp(to_tag_of(m), final_tag) != 0) {
+        other_2xx(m);
+        return 0;
+    }
     if (!m->cseq || !m->cseq->method || !m->cseq->number)
         return 0;
     unsigned num = (unsigned)strtoul(m->cseq->number, NULL, 10);
     if (num == 1 && MSG_IS_STATUS_2XX(m) && !strcmp(m->cseq->method, "INVITE")) {
-        /* A retransmitted 2xx: our ACK got lost, send it again (RFC 3261 §13.2.2.4). */
+        /* A retransmitted 2xx: our ACK got lost, send it again (RFC 3261
+         * §13.2.2.4). Its body must be the first copy's, byte for byte. */
+        int is_sdp;
+        const char *b = ua_sip_body(m, &is_sdp);
+        final_repeats++;
+        if (b && !strcmp(b, ua_sdp_recv))
+            final_repeats_same++;
         ua_sip_send(&ua_sp, next_host, next_port, ack_text, strlen(ack_text));
+        ack_due = 0;
         return 0;
     }
     ua_dlg_response(m);
@@ -61,8 +231,11 @@ static void note_early(osip_message_t *m)
 {
     int is_sdp;
     osip_generic_param_t *tag = NULL;
-    if (!ua_sip_body(m, &is_sdp) || !is_sdp || !m->to)
+    const char *body = ua_sip_body(m, &is_sdp);
+    if (!body || !is_sdp || !m->to)
         return;
+    early_answers++;
+    compare_answer_key(body);
     osip_to_get_tag(m->to, &tag);
     if (!tag || !tag->gvalue)
         return;
@@ -180,6 +353,7 @@ int ua_uac_run(void)
     }
     int code = final->status_code;
     ua_say("final=%d %s", code, final->reason_phrase ? final->reason_phrase : "");
+    snprintf(final_tag, sizeof(final_tag), "%s", to_tag_of(final));
     char *to_s = NULL;
     osip_to_to_str(final->to, &to_s);
     snprintf(to_tag_hdr, sizeof(to_tag_hdr), "%s", to_s ? to_s : "");
@@ -259,6 +433,11 @@ int ua_uac_run(void)
         }
     } else {
         media_ready = ua_take_answer(ans, is_sdp, offer_keys, ua_o.n_suites, why, sizeof(why));
+        if (early_answers) {
+            compare_answer_key(ans);
+            ua_say("early-answers=%d answer-keys=%s", early_answers,
+                   early_keys_differ ? "differ" : "same");
+        }
     }
     osip_message_free(final);
 
@@ -272,7 +451,10 @@ int ua_uac_run(void)
                  ack_body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(ack_body), ack_body);
     if (n < 0 || (size_t)n >= sizeof(ack_text))
         return ua_finish(0, "ACK does not fit");
-    ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
+    if (ua_o.ack_delay > 0)
+        ack_due = ua_now() + ua_o.ack_delay; /* the callee retransmits its 2xx */
+    else
+        ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
 
     /* The dialog for in-dialog requests either way (RFC 3261 §12.1.2). */
     snprintf(ua_dlg.target, sizeof(ua_dlg.target), "%s", remote_target);
@@ -287,7 +469,7 @@ int ua_uac_run(void)
     ua_dlg.cseq = 1;
     ua_dlg_start();
     double t0 = ua_now();
-    ua_media_tick = ua_dlg_tick;
+    ua_media_tick = uac_tick;
     if (media_ready)
         ua_media_loop(ua_o.seconds, t0 + ua_o.seconds + 1.0, uac_on_sip);
     ua_media_tick = NULL;
@@ -318,6 +500,11 @@ int ua_uac_run(void)
         }
     }
     ua_say("bye=%d", bye_code);
+    if (final_repeats)
+        ua_say("2xx-retransmissions=%u identical=%u", final_repeats, final_repeats_same);
+    for (int i = 0; i < n_others; i++)
+        if (!others[i].bye_code)
+            ua_say("other branch's dialog: BYE not answered");
     if (!media_ready)
         return ua_finish(0, "%s", why);
     int ok = ua_media_ok(why, sizeof(why));

@@ -141,6 +141,13 @@ static int ring_or_cancel(osip_message_t *inv, const char *early)
     /* With early media the ringing is a 183 carrying the answer (RFC 3960). */
     int pcode = early ? 183 : 180;
     const char *preason = early ? "Session Progress" : "Ringing";
+    /* --ring-delay: the provisional comes late, so a forking proxy's
+     * caller sees this branch's 183 after the other's. */
+    for (double t = ua_now() + ua_o.ring_delay; ua_o.ring_delay > 0 && ua_now() < t;) {
+        osip_message_t *m = NULL;
+        if (ua_sip_recv(&ua_sp, 20, &m, &ua_garbage) > 0)
+            osip_message_free(m); /* INVITE retransmissions; a CANCEL comes again */
+    }
     respond(inv, pcode, preason, early, 0);
     ua_say("ringing %.1fs", ua_o.ring);
     double until = ua_now() + ua_o.ring;
@@ -148,6 +155,14 @@ static int ring_or_cancel(osip_message_t *inv, const char *early)
         osip_message_t *m = NULL;
         if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) <= 0)
             continue;
+        if (MSG_IS_CANCEL(m) && ua_o.ignore_cancel) {
+            /* As if our 2xx had crossed the CANCEL (RFC 3261 §9.2: a
+             * CANCEL after the final response has no effect). */
+            respond(m, 200, "OK", NULL, 0);
+            osip_message_free(m);
+            ua_say("cancel ignored: answering anyway (2xx crossing the CANCEL)");
+            continue;
+        }
         if (MSG_IS_CANCEL(m)) {
             respond(m, 200, "OK", NULL, 0);
             osip_message_free(m);
@@ -282,9 +297,13 @@ int ua_uas_run(void)
                             why, sizeof(why)))
             return ua_finish(0, "late offer: %s", why);
     }
+    /* A BYE may already have come with the ACK (the caller keeps another
+     * branch of a fork and ends this one at once). */
     ua_dlg_start();
     ua_media_tick = ua_dlg_tick;
-    int stop = ua_media_loop(ua_o.seconds, ua_now() + ua_o.seconds + ua_o.timeout, uas_on_sip);
+    int stop = got_bye ? 1
+                       : ua_media_loop(ua_o.seconds, ua_now() + ua_o.seconds + ua_o.timeout,
+                                       uas_on_sip);
     ua_media_tick = NULL;
     if (stop == 1) { /* BYE: a last look at what is in flight */
         double end = ua_now() + 0.2;
