@@ -13,6 +13,10 @@
  * Answer: "state" -> the engine takes the answer against the offer state,
  *         writing leg a's local ports -> srtpd "answer" (leg a send keys,
  *         leg b address and keys, sdes-state) -> lumps.
+ * A re-offer from the first offer's answerer (srtpd's leg b side) runs the
+ * same steps on the mirrored state, engine legs mapped onto srtpd's
+ * (kam_mirror.h): its keys and address go to leg b, the offer toward the
+ * first offerer gets leg a's ports, its answer leg b's.
  */
 #ifndef SDESGATE_SDES_KAM_CALL_H
 #define SDESGATE_SDES_KAM_CALL_H

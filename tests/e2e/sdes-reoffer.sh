@@ -16,7 +16,8 @@
 #     PBX -> phone, the PBX rejects the phone's rekey re-INVITE with 488,
 #     then the phone's UPDATE goes through.
 #   rekey-edge.cfg: the callee's X-Rekey re-INVITE rekeys all four
-#     directions in place (sdes_rekey from leg b's side).
+#     directions in place (sdes_rekey from leg b's side); the callee's
+#     re-INVITE without SDP.
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-reoffer
 need "$E2E_UA" "the test user agent"
@@ -208,6 +209,14 @@ if start cfg/rekey-edge.cfg; then
   check "rekey-edge: callee rekey: zero loss both ways" both_ways rkb
   check "rekey-edge: callee rekey: four directions rekeyed in place (ROC kept), no context rebuilt" \
     bash -c "[ \$(grep -c 'rekeyed in place (ROC kept)' '$KAM_LOG') -ge 4 ] && ! grep -q 'replacing the context' '$KAM_LOG'"
+  # The callee's re-INVITE without SDP: the caller's offer in the 200 (from
+  # leg a's side, keys unchanged), the callee's answer in the ACK.
+  call rklate "$KAM_PORT" phone phone --mki 1 --reinvite-at 1.0 --late-reoffer -- --mki 1
+  check "rekey-edge: callee re-INVITE without SDP (offer in the 200, answer in the ACK): both ok" \
+    bash -c "grep -q '^ua: result=ok' '$WORK/rklate-uac.out' && grep -q '^ua: result=ok' '$WORK/rklate-uas.out'"
+  check "rekey-edge: late re-offer: the edge's offer and answer carry a=crypto both ways" \
+    bash -c "grep -q 'sdp-received (offer in re-INVITE 200): .*a=crypto:' '$WORK/rklate-uas.out' && grep -q 'sdp-received (ACK): .*a=crypto:' '$WORK/rklate-uac.out'"
+  check "rekey-edge: late re-offer: all sent arrived both ways" both_ways rklate
   check "rekey-edge: Kamailio alive" kam_alive
   kam_stop
   cp "$KAM_LOG" "$WORK/kamailio-rekey-edge.log"
