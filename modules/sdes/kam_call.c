@@ -902,31 +902,43 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
         sdes_policy pol;
         sdes_config cfg;
         c->cs.active = last;
-        /* (Not while a re-offer from leg b's side is pending: the offer
-         * state is mirrored then, and early branches do not re-offer.) */
-        if (b->in && !c->cs.offer_from_b &&
-            sdes_kam_engine_policy(f, &pol, c->err, sizeof(c->err)) == 0 &&
-            sdes_kam_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) >= 0) {
+        const char *why = NULL;
+        if (!b->in)
+            why = "its answer was not kept (state too large)";
+        else if (c->cs.offer_from_b)
+            /* The offer state is mirrored while a re-offer from leg b's
+             * side is pending (kam_mirror.h): not an answer to replay. */
+            why = "a re-offer from leg b's side is pending";
+        else if (sdes_kam_engine_policy(f, &pol, c->err, sizeof(c->err)) < 0)
+            why = c->err;
+        else if (sdes_kam_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) < 0)
+            why = "state reply without streams";
+        if (!why) {
             memset(&cfg, 0, sizeof(cfg));
             cfg.policy = &pol;
             cfg.mode = (sdes_mode)c->offer_st.mode;
             c->st = c->offer_st;
             if (sdes_answer(&cfg, (const char *)b->in, b->in_len, c->relays, SDES_MAX_MEDIA,
-                            &c->st, &c->res2) == SDES_REJ_OK) {
-                for (int i = 0; i < c->res2.n_media; i++)
-                    c->res2.media[i].a_tx.srtp = false; /* leg a keeps its keys */
-                if (pack_state(c) == 0 &&
-                    send_answer(c, relay, cid,
-                                SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER |
-                                    SDES_KAM_MSG_B_RECV | SDES_KAM_MSG_B_SEND) == 0) {
-                    LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; media back to branch %s\n",
-                              cid->len, cid->s, bt, b->tag);
-                    goto out;
-                }
-            }
+                            &c->st, &c->res2) != SDES_REJ_OK)
+                why = c->res2.reason;
+        }
+        if (!why) {
+            for (int i = 0; i < c->res2.n_media; i++)
+                c->res2.media[i].a_tx.srtp = false; /* leg a keeps its keys */
+            if (pack_state(c) < 0 ||
+                send_answer(c, relay, cid,
+                            SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
+                                SDES_KAM_MSG_B_SEND) < 0)
+                why = sdes_kam_result_reason();
+        }
+        if (!why) {
+            LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; media back to branch %s\n",
+                      cid->len, cid->s, bt, b->tag);
+            goto out;
         }
         LM_WARN("sdes: Call-ID %.*s: branch %s removed; media could not move back to branch"
-                " %s\n", cid->len, cid->s, bt, b->tag);
+                " %s: %s\n", cid->len, cid->s, bt, b->tag, why);
+        c->cs.active = -1; /* the next answer installs its branch in full */
     }
     if (pack_state(c) < 0 || send_state(c, relay, cid) < 0)
         LM_WARN("sdes: Call-ID %.*s: branch %s: %s\n", cid->len, cid->s, bt,

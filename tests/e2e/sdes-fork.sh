@@ -10,6 +10,8 @@
 #     saw the same key from the edge in every answer (our keys toward the
 #     offerer are made once per offer). The 200 is retransmitted (late
 #     ACK): the copy has the very same body.
+#   failure: the branch relayed for early media fails (486): only it goes,
+#     media moves back to the other branch, which then answers.
 #   race: both phones answer 200 (the second 2xx crossed tm's CANCEL); the
 #     caller keeps the first dialog and BYEs the other: that BYE removes
 #     only its branch, srtpd keeps the call (srtpctl) and media goes on both
@@ -75,6 +77,29 @@ check "early: sdes.so served the retransmission from the branch's state" \
 check "early: srtpd holds no call after the BYE" test "$(srtpd_calls)" = 0
 check "early: one audit line for the call" test "$(grep -c 'sdes audit: Call-ID' "$KAM_LOG")" = 1
 
+# (a2) A: 183 at once, 200 after 1.5 s. B: 183 after 0.3 s (media moves to
+# B), then 486 at 0.9 s: sdes_delete in the reply route removes only B and
+# moves media back to A, from A's answer as it came; A's 200 repeats its
+# 183 (same body) and commits A. Media then flows only if srtpd's leg b
+# really went back to A's address and keys.
+ua_uas fa phone --mki 1 --seconds 3 --ring 1.5 --early-media
+A_PORT=$UAS_PORT
+ua_uas fb phone --mki 1 --ring 0.6 --early-media --ring-delay 0.3 --fail-code 486
+B_PORT=$UAS_PORT
+ua_uac fc phone --mki 1 --to "sip:bob@127.0.0.1:$A_PORT" --proxy "127.0.0.1:$KAM_PORT" \
+  --seconds 3 --header "X-Fork-To: sip:bob@127.0.0.1:$B_PORT"
+ua_wait fa; ua_wait fb
+check "branch fails: the second branch rang with 183 and then failed with 486" \
+  bash -c "grep -q 'early media (183 Session Progress) from to-tag 2' '$WORK/fc.out' && grep -q 'result=ok failed the call with 486' '$WORK/fb.out'"
+check "branch fails: its failure removed only that branch; media back to the first" \
+  grep -q "branch .* removed; media back to branch" "$KAM_LOG"
+check "branch fails: the first branch's 200 (same body as its 183) committed it" \
+  grep -q "branch .* committed" "$KAM_LOG"
+check "branch fails: caller ok" ua_ok fc
+check "branch fails: the answering branch ok" ua_ok fa
+check "branch fails: media both ways intact with the first branch" two_ways fc fa
+check "branch fails: srtpd holds no call after the BYE" test "$(srtpd_calls)" = 0
+
 # (b) both branches answer 200: A after 0.5 s, B after 0.9 s although tm
 # CANCELled it (its 2xx crossed the CANCEL). The caller keeps A and BYEs B
 # at once; srtpd is asked about the call at 2 s into the media.
@@ -114,6 +139,8 @@ check "race: media both ways with the kept branch, zero loss" two_ways rc ra
 check "race: srtpd holds no call after the final BYE" test "$(srtpd_calls)" = 0
 check "race: the final BYE wrote the call's audit line" \
   test "$(grep -c "sdes audit: Call-ID $CID" "$KAM_LOG")" = 1
+check "three calls, three audit lines (no call deleted twice or early)" \
+  test "$(grep -c 'sdes audit: Call-ID' "$KAM_LOG")" = 3
 
 check "Kamailio alive" kam_alive
 kam_stop

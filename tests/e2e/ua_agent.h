@@ -50,6 +50,7 @@ typedef struct ua_opts {
     double ring_delay;    /* uas: wait this long before the 180/183 */
     int ignore_cancel;    /* uas: 200 to CANCEL, then 200 to the INVITE anyway */
     double ack_delay;     /* uac: ACK the 2xx this late (2xx retransmitted) */
+    int fail_code;        /* uas: end the ringing with this final code, not 200 */
 } ua_opts;
 
 extern ua_opts ua_o;

@@ -43,6 +43,7 @@ static void usage(void)
           "                       branches of a fork)\n"
           "  --ignore-cancel      uas: a CANCEL gets 200 but the INVITE is still\n"
           "                       answered 200 (a 2xx that crossed the CANCEL)\n"
+          "  --fail-code N        uas: end the ringing with N (e.g. 486) instead of 200\n"
           "  --ack-delay S        uac: send the ACK for the 2xx S seconds late (the\n"
           "                       callee retransmits its 2xx meanwhile)\n"
           "  --cancel-after S     uac: CANCEL S seconds after the INVITE (once ringing);\n"
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
         {"seq-start", 1, 0, 'Q'}, {"reject-reoffer", 1, 0, 'J'},
         {"expect-reoffer-code", 1, 0, 'Y'}, {"late-reoffer", 0, 0, 'Z'},
         {"ring-delay", 1, 0, 'D'}, {"ignore-cancel", 0, 0, 'I'},
-        {"ack-delay", 1, 0, 'A'},
+        {"ack-delay", 1, 0, 'A'}, {"fail-code", 1, 0, 'F'},
         {0, 0, 0, 0},
     };
     int c;
@@ -142,6 +143,7 @@ int main(int argc, char **argv)
         case 'D': ua_o.ring_delay = atof(optarg); break;
         case 'I': ua_o.ignore_cancel = 1; break;
         case 'A': ua_o.ack_delay = atof(optarg); break;
+        case 'F': ua_o.fail_code = atoi(optarg); break;
         case 'h': ua_o.hold_at = atof(optarg); break;
         case 'u': ua_o.unhold_at = atof(optarg); break;
         case 'U': ua_o.update_at = atof(optarg); break;

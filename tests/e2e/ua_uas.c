@@ -267,6 +267,27 @@ int ua_uas_run(void)
     }
     if (ua_o.ring > 0 && ring_or_cancel(inv, ua_o.early_media ? answer : NULL))
         return ua_finish(1, "cancelled while ringing: CANCEL 200, INVITE 487");
+    if (ua_o.fail_code) {
+        /* --fail-code: the ringing ends in a failure (a forked branch that
+         * gave early media, then 486), ACKed hop by hop (§17.1.1.3). */
+        respond(inv, ua_o.fail_code, "Busy Here", NULL, 1);
+        osip_message_free(inv);
+        ua_say("final=%d (as asked)", ua_o.fail_code);
+        double until = ua_now() + 4.0, next = ua_now() + 0.5;
+        while (!got_ack && ua_now() < until) {
+            osip_message_t *m = NULL;
+            if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) > 0) {
+                uas_on_sip(m);
+                osip_message_free(m);
+            }
+            if (!got_ack && ua_now() > next) {
+                ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
+                next = ua_now() + 0.5;
+            }
+        }
+        return ua_finish(got_ack, "failed the call with %d as asked%s", ua_o.fail_code,
+                         got_ack ? "" : ", but no ACK came");
+    }
     snprintf(ua_sdp_sent, sizeof(ua_sdp_sent), "%s", answer);
     ua_say_sdp("sdp-sent", answer);
     respond(inv, 200, "OK", answer, 1);
