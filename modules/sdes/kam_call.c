@@ -28,7 +28,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "core/dprint.h"
 #include "core/parser/msg_parser.h"
