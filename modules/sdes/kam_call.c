@@ -203,6 +203,7 @@ static int pack_state(call_ctx *c)
     }
     if (!c->out_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
+    LM_DBG("sdes-state: %zu bytes, %d branch(es)\n", c->out_len, c->cs.n_branches);
     return SDES_RC_OK;
 }
 
