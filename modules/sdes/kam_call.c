@@ -35,7 +35,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "core/dprint.h"
 #include "core/parser/msg_parser.h"
@@ -216,6 +215,7 @@ static int pack_state(call_ctx *c)
     }
     if (!c->out_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
+    LM_DBG("sdes-state: %zu bytes, %d branch(es)\n", c->out_len, c->cs.n_branches);
     return SDES_RC_OK;
 }
 
@@ -718,10 +718,12 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     *mode_out = cfg.mode;
 
     /* The same branch's answer again (a retransmitted 2xx, a 200 repeating
-     * its 183's SDP) gets the same body: RFC 3261 §13.2.2.4, later copies
-     * are not new answers. Nothing changes in srtpd unless a 2xx commits
-     * the branch it already relays. */
-    if (idx >= 0 && !moving && c->cs.br[idx].in && c->cs.br[idx].out &&
+     * its 183's SDP, a repeated 183) gets the same body: RFC 3261
+     * §13.2.2.4, later copies are not new answers, so they do not move
+     * media either. Only a 2xx changes srtpd then: it commits the branch
+     * srtpd relays, or (below, through the engine again) moves media back
+     * to its branch and commits it. */
+    if (idx >= 0 && (!moving || !commit) && c->cs.br[idx].in && c->cs.br[idx].out &&
         c->cs.br[idx].in_len == (size_t)body->len &&
         CRYPTO_memcmp(c->cs.br[idx].in, body->s, (size_t)body->len) == 0) {
         if (sdes_kam_body_replace(msg, (const char *)c->cs.br[idx].out,
@@ -729,7 +731,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
             rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
             goto out;
         }
-        if (commit && !c->cs.committed) {
+        if (commit && !c->cs.committed && idx == act) {
             c->cs.committed = true;
             if ((rc = pack_state(c)) < 0 || (rc = send_state(c, relay, cid)) < 0)
                 goto out;
