@@ -18,6 +18,7 @@
 #   rekey-edge.cfg: the callee's X-Rekey re-INVITE rekeys all four
 #     directions in place (sdes_rekey from leg b's side); the callee's
 #     re-INVITE without SDP.
+#   edge-policy.cfg: the callee's hold/unhold in passthrough mode.
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-reoffer
 need "$E2E_UA" "the test user agent"
@@ -222,6 +223,25 @@ if start cfg/rekey-edge.cfg; then
   cp "$KAM_LOG" "$WORK/kamailio-rekey-edge.log"
 else
   fail "rekey-edge.cfg starts" "$(tail -5 "$KAM_LOG")"
+fi
+
+# ---- edge-policy.cfg ---------------------------------------------------------
+if start cfg/edge-policy.cfg; then
+  pass "edge-policy.cfg starts with srtpd"
+  # Passthrough: the callee's hold/unhold re-INVITEs meet the same policy
+  # check as a first offer (sdes_check) and pass with their own keys.
+  R0=$(log_count "re-offer from leg b's side")
+  call ephold "$KAM_PORT" phone phone --suite AEAD_AES_256_GCM --hold-at 0.5 --unhold-at 1.0 \
+    --min-percent 40 -- --suite AEAD_AES_256_GCM --min-percent 40
+  check "edge-policy: callee hold/unhold (passthrough, policy checked): both ok" \
+    bash -c "grep -q '^ua: result=ok' '$WORK/ephold-uac.out' && grep -q '^ua: result=ok' '$WORK/ephold-uas.out'"
+  check "edge-policy: callee hold/unhold ran from leg b's side" \
+    test $(( $(log_count "re-offer from leg b's side") - R0 )) -ge 2
+  check "edge-policy: callee hold/unhold: all sent arrived both ways" both_ways ephold
+  check "edge-policy: Kamailio alive" kam_alive
+  kam_stop
+else
+  fail "edge-policy.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
 
 [ "$E2E_FAIL" = 0 ] || { for f in "$WORK"/*.out; do show "$(basename "$f" .out)"; done; tail -30 "$KAM_LOG"; tail -20 "$WORK/srtpd.log"; }
