@@ -11,6 +11,23 @@
  * handful of relays this costs one local round trip per relay at most and
  * needs no Record-Route/dialog trickery; the relay is the single source
  * of truth for where the call lives.
+ *
+ * Forking (RFC 3261 §16.7): answers from several branches (To-tags) are
+ * kept per branch in the sdes-state (kam_callstate.h). Our keys toward the
+ * offerer are made by the first answer to an offer and written into the
+ * offer state, so every branch's answer gives the offerer the same keys;
+ * keys toward the branches come from our offer. srtpd relays one branch:
+ * the latest answer's, until a 2xx commits one. Moving to another branch
+ * installs its keys as new contexts (its own stream, ROC 0) and its
+ * address; a delete for a branch that is not the committed one removes
+ * only that branch.
+ *
+ * Re-offers from either side (RFC 3264 §8): srtpd's legs are fixed by the
+ * first offer (leg a faces its offerer). A re-offer from the other side
+ * runs the engine on the mirrored state (kam_mirror.h) and its results are
+ * mapped back onto srtpd's legs; the pending offer state is kept in the
+ * engine's orientation with cs.offer_from_b set, branch states always in
+ * the first offer's.
  */
 #include "sdes/kam_call.h"
 
@@ -18,21 +35,24 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "core/dprint.h"
+#include "core/parser/msg_parser.h"
+#include "core/parser/parse_cseq.h"
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_to.h"
 
 #include "sdes/kam_body.h"
+#include "sdes/kam_callstate.h"
 #include "sdes/kam_ctlmsg.h"
 #include "sdes/kam_engine.h"
+#include "sdes/kam_mirror.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
 
 #include "ctl/ng.h"
 
-#define BLOB_MAX 4096 /* srtpd's sdes-state bound (PROTOCOL.md) */
+#define BLOB_MAX 16384 /* srtpd's sdes-state bound (PROTOCOL.md) */
 
 /* A direction whose keys change on a re-offer/re-answer, moved with srtpd's
  * "rekey" after the offer/answer request (kam_ctlmsg.h). */
@@ -50,14 +70,17 @@ typedef struct call_rekey {
  * so on the heap, and wiped before it is freed: it holds keys. */
 typedef struct call_ctx {
     sdes_state offer_st, answer_st, st;
+    sdes_state prev; /* answer_st as the engine sees this exchange (kam_mirror.h) */
+    bool reverse;    /* this exchange's offer came from srtpd's leg b side */
     sdes_result res1, res2;
     sdes_relay relays[SDES_MAX_MEDIA];
-    uint8_t blob[BLOB_MAX];
+    uint8_t blob[BLOB_MAX]; /* the sdes-state as read; cs points into it */
     size_t blob_len;
-    const uint8_t *cache; /* the last answer, inside blob (kam_ctlmsg.h) */
-    size_t cache_len;
-    uint8_t new_cache[BLOB_MAX];
-    char tag[256];
+    sdes_kam_callstate cs;
+    uint8_t out[BLOB_MAX];  /* the sdes-state to write */
+    size_t out_len;
+    uint8_t offer_packed[BLOB_MAX], answer_packed[BLOB_MAX];
+    char tag[SDES_KAM_TAG_MAX]; /* the offerer's tag */
     char req[CTL_MAX_MSG];
     char saved[CTL_MAX_MSG]; /* the offer, resent to the next relay on failover */
     char err[256];
@@ -100,8 +123,9 @@ static sdes_mode engine_mode(sdes_kam_mode m)
     }
 }
 
-/* The tag of the party that wrote this SDP offer: From for a request, To
- * for a reply (a late offer in a 2xx is the callee's). */
+/* The tag of the party that wrote this SDP (offer or answer): From for a
+ * request, To for a reply (a late offer in a 2xx is the callee's, so is
+ * the answer in a 2xx; the answer in an ACK is the caller's). */
 static void offerer_tag(sip_msg_t *msg, char *out, size_t cap)
 {
     str t = STR_NULL;
@@ -142,7 +166,9 @@ static int engine_fail(const sdes_result *r, sdes_rej code)
     return sdes_kam_result_set(rc, "%s", r->reason[0] ? r->reason : sdes_rej_str(code));
 }
 
-/* Reads the call's sdes-state out of a "state" reply into c. */
+/* Reads the call's sdes-state out of a "state" reply into c: the branch
+ * view (c->cs, pointing into c->blob), the offerer's tag and the offer
+ * state. */
 static int load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
 {
     const char *s;
@@ -153,10 +179,86 @@ static int load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
     }
     memcpy(c->blob, s, len);
     c->blob_len = len;
-    if (sdes_kam_blob_unpack(c->blob, len, c->tag, sizeof(c->tag), &c->offer_st,
-                             &c->answer_st, &c->cache, &c->cache_len) < 0)
+    sdes_state_init(&c->offer_st);
+    if (sdes_kam_callstate_unpack(c->blob, len, &c->cs) < 0 ||
+        (c->cs.offer_len && !sdes_state_unpack(c->cs.offer, c->cs.offer_len, &c->offer_st)))
+        return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
+    memcpy(c->tag, c->cs.offerer_tag, sizeof(c->tag));
+    c->reverse = c->cs.offer_from_b;
+    return SDES_RC_OK;
+}
+
+/* The engine state after branch i's last answer into *st (empty for -1). */
+static int load_branch(call_ctx *c, int i, sdes_state *st)
+{
+    sdes_state_init(st);
+    if (i < 0 || i >= c->cs.n_branches)
+        return SDES_RC_OK;
+    if (!sdes_state_unpack(c->cs.br[i].state, c->cs.br[i].state_len, st))
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
     return SDES_RC_OK;
+}
+
+/* Packs c->cs into c->out. When it does not fit srtpd's bound, the bodies
+ * of branches other than the active one go first (a repeat of such a
+ * branch's answer is then taken as a new answer; media cannot return to it
+ * after a delete). */
+static int pack_state(call_ctx *c)
+{
+    c->out_len = sdes_kam_callstate_pack(&c->cs, c->out, sizeof(c->out));
+    for (int i = 0; !c->out_len && i < c->cs.n_branches; i++) {
+        if (i == c->cs.active)
+            continue;
+        c->cs.br[i].in = c->cs.br[i].out = NULL;
+        c->cs.br[i].in_len = c->cs.br[i].out_len = 0;
+        c->out_len = sdes_kam_callstate_pack(&c->cs, c->out, sizeof(c->out));
+    }
+    if (!c->out_len)
+        return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
+    LM_DBG("sdes-state: %zu bytes, %d branch(es)\n", c->out_len, c->cs.n_branches);
+    return SDES_RC_OK;
+}
+
+/* The message's two dialog tags (empty when absent). */
+static void msg_tag(sip_msg_t *msg, int to, char *out, size_t cap)
+{
+    str t = STR_NULL;
+    out[0] = '\0';
+    if (to) {
+        if (parse_headers(msg, HDR_TO_F, 0) == 0 && msg->to)
+            t = get_to(msg)->tag_value;
+    } else if (parse_from_header(msg) == 0 && msg->from) {
+        t = get_from(msg)->tag_value;
+    }
+    if (t.s && t.len > 0) {
+        size_t n = (size_t)t.len < cap - 1 ? (size_t)t.len : cap - 1;
+        memcpy(out, t.s, n);
+        out[n] = '\0';
+    }
+}
+
+/* The branch a message belongs to: of its From- and To-tag, the one that
+ * is not the offerer's (a reply or the caller's request: To; the callee's
+ * request: From; RFC 3261 §12.1 dialog tags). "" when it has none. */
+static void branch_tag(sip_msg_t *msg, const char *offerer, char *out, size_t cap)
+{
+    msg_tag(msg, 0, out, cap);
+    if (strcmp(out, offerer) == 0)
+        msg_tag(msg, 1, out, cap);
+}
+
+/* Does this answer commit its branch: a 2xx to the INVITE (RFC 3261
+ * §13.2.2.4), or the ACK that carries the answer to a late offer? A 2xx to
+ * an UPDATE or PRACK does not end the INVITE transaction. */
+static int is_commit(sip_msg_t *msg)
+{
+    if (msg->first_line.type == SIP_REQUEST)
+        return msg->first_line.u.request.method_value == METHOD_ACK;
+    if (msg->first_line.u.reply.statuscode < 200 || msg->first_line.u.reply.statuscode >= 300)
+        return 0;
+    if (parse_headers(msg, HDR_CSEQ_F, 0) < 0 || !msg->cseq)
+        return 0;
+    return get_cseq(msg)->method_id == METHOD_INVITE;
 }
 
 /* Sends c->req (len bytes) to relay i; maps the outcome to an rc. */
@@ -286,25 +388,51 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
 
     relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, &doc, &root, c->err, sizeof(c->err));
     if (relay >= 0) {
+        char bt[SDES_KAM_TAG_MAX];
+        int ref;
         if ((rc = load_state(c, doc, root)) < 0)
             goto out;
+        /* The exchange this re-offer follows: the dialog's own branch
+         * (To-tag of the caller's re-INVITE/UPDATE), else the one srtpd
+         * relays. */
+        branch_tag(msg, c->tag, bt, sizeof(bt));
+        ref = sdes_kam_callstate_find(&c->cs, bt);
+        if (ref < 0)
+            ref = c->cs.active;
+        if ((rc = load_branch(c, ref, &c->answer_st)) < 0)
+            goto out;
         if (c->answer_st.phase == 2) {
-            /* A re-offer: the engine's legs are fixed by the first offer
-             * (A = offerer), so it must come from the same side. */
-            if (strcmp(c->tag, tag) != 0) {
-                rc = sdes_kam_result_set(SDES_RC_ERROR,
-                                         "re-offer from the answerer's side: not supported by"
-                                         " this sdes.so (legs are fixed by the first offer)");
-                goto out;
+            /* A re-offer, from either side. srtpd's legs are fixed by the
+             * first offer; one from its answerer runs the engine on the
+             * mirrored state (kam_mirror.h). */
+            c->reverse = sdes_kam_mirror_is_reverse(&c->answer_st, c->tag, tag);
+            if (c->reverse) {
+                sdes_mode m = sdes_kam_mirror_mode(&c->answer_st);
+                sdes_kam_mirror_state(&c->answer_st, &c->prev, m);
+                snprintf(tag, sizeof(tag), "%s", c->tag); /* leg a stays the first offerer's */
+                LM_INFO("sdes: Call-ID %.*s: re-offer from leg b's side (the first offer's"
+                        " answerer)\n", cid->len, cid->s);
+            } else {
+                c->prev = c->answer_st;
             }
             if (!mode_given)
-                cfg.mode = (sdes_mode)c->answer_st.mode;
+                cfg.mode = (sdes_mode)c->prev.mode;
             *reoffer = 1;
         } else {
-            sdes_state_init(&c->answer_st); /* no exchange completed yet */
+            /* No exchange completed yet: a new offer, answers to an
+             * earlier one do not count. */
+            sdes_state_init(&c->answer_st);
+            c->cs.n_branches = 0;
+            c->cs.active = -1;
+            c->cs.committed = false;
+            c->reverse = false;
+            c->prev = c->answer_st;
         }
     } else if (relay == -2 || sdes_kam_relay_count() > 0) {
         sdes_state_init(&c->answer_st);
+        c->prev = c->answer_st;
+        memset(&c->cs, 0, sizeof(c->cs));
+        c->cs.active = -1;
         relay = -1;
     } else {
         rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
@@ -313,7 +441,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     *mode_out = cfg.mode;
 
     /* 1. The engine reads A's offer: A's address and keys for leg a. */
-    c->st = c->answer_st;
+    c->st = c->prev;
     code = sdes_offer(&cfg, body->s, (size_t)body->len, NULL, 0, &c->st, &c->res1);
     if (code != SDES_REJ_OK) {
         rc = engine_fail(&c->res1, code);
@@ -322,12 +450,13 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
 
     /* A re-offer with a new key: A keeps sending under its old key until
      * our answer reaches it, so srtpd accepts both meanwhile. */
-    for (int i = 0; *reoffer && i < c->res1.n_media && i < c->answer_st.n_media; i++) {
+    for (int i = 0; *reoffer && i < c->res1.n_media && i < c->prev.n_media; i++) {
         sdes_keyset *k = &c->res1.media[i].a_rx;
-        if (sdes_kam_keyset_same(k, &c->answer_st.media[i].a_rx))
+        if (sdes_kam_keyset_same(k, &c->prev.media[i].a_rx))
             k->srtp = false; /* unchanged: not resent, srtpd's context (ROC) stays */
         else if (k->srtp)
-            plan_rekey(c, i, 'a', false, k, &c->answer_st.media[i].a_rx, c->res1.media[i].roc);
+            plan_rekey(c, i, sdes_kam_mirror_leg('a', c->reverse), false, k,
+                       &c->prev.media[i].a_rx, c->res1.media[i].roc);
     }
 
     /* 2. srtpd "offer": creates the call (or updates it) and allocates
@@ -337,7 +466,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "offer");
     n = sdes_kam_msg_streams(&w, &c->res1, &c->st,
-                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT);
+                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT |
+                                 (c->reverse ? SDES_KAM_MSG_SWAP : 0));
     ctl_benc_end(&w);
     if (n < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
@@ -376,7 +506,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
             goto out;
         created = 1;
     }
-    if (sdes_kam_msg_ports(doc, root, 'b', c->relays, SDES_MAX_MEDIA) < 0) {
+    if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
+                           SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",
                                  sdes_kam_relay_name(relay));
         goto out_drop;
@@ -386,7 +517,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         goto out_drop;
 
     /* 3. The engine writes the offer for B with leg b's local ports. */
-    c->st = c->answer_st;
+    c->st = c->prev;
     code = sdes_offer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st,
                       &c->res2);
     if (code != SDES_REJ_OK) {
@@ -395,19 +526,23 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     }
 
     /* 4. The state goes to srtpd with the call (state-only update). The
-     * previous answer state stays beside it: a re-offer B rejects leaves
+     * branches' answer states stay beside it: a re-offer B rejects leaves
      * the call as it was. */
-    c->blob_len = sdes_kam_blob_pack(tag, strlen(tag), &c->st, &c->answer_st, NULL, 0,
-                                     c->blob, sizeof(c->blob));
-    if (!c->blob_len) {
+    snprintf(c->cs.offerer_tag, sizeof(c->cs.offerer_tag), "%s", tag);
+    c->cs.offer_from_b = c->reverse;
+    c->cs.offer_len = sdes_state_pack(&c->st, c->offer_packed, sizeof(c->offer_packed));
+    c->cs.offer = c->offer_packed;
+    if (!c->cs.offer_len) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
         goto out_drop;
     }
+    if ((rc = pack_state(c)) < 0)
+        goto out_drop;
     ctl_benc_init(&w, c->req, sizeof(c->req));
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "update");
-    ctl_benc_kv_str(&w, "sdes-state", c->blob, c->blob_len);
+    ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w) || (rc = send_req(c, relay, w.len, &doc, &root, "the sdes state")) < 0) {
         if (ctl_benc_ok(&w) == 0)
@@ -434,6 +569,78 @@ out:
     return rc;
 }
 
+/* Sends srtpd "answer" for c->res2 (what: which parts) with the new
+ * sdes-state in c->out, then the queued rekeys. */
+static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
+{
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    ctl_benc w;
+    int rc;
+
+    ctl_benc_init(&w, c->req, sizeof(c->req));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
+    ctl_benc_kv_cstr(&w, "command", "answer");
+    ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
+    if (sdes_kam_msg_streams(&w, &c->res2, &c->st, what) < 0) {
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+        return sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI value wider than %d bytes: srtpd's control"
+                                   " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);
+    }
+    ctl_benc_end(&w);
+    if (!ctl_benc_ok(&w)) {
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+        return sdes_kam_result_set(SDES_RC_ERROR, "answer too large for a control request");
+    }
+    if ((rc = send_req(c, relay, w.len, &doc, &root, "the answer")) < 0)
+        return rc;
+    if (c->n_rekeys && (rc = send_rekeys(c, relay, cid)) < 0)
+        return rc;
+    return SDES_RC_OK;
+}
+
+/* Sends srtpd "update" with only the new sdes-state in c->out. */
+static int send_state(call_ctx *c, int relay, const str *cid)
+{
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    ctl_benc w;
+    ctl_benc_init(&w, c->req, sizeof(c->req));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
+    ctl_benc_kv_cstr(&w, "command", "update");
+    ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
+    ctl_benc_end(&w);
+    if (!ctl_benc_ok(&w)) {
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+        return sdes_kam_result_set(SDES_RC_ERROR, "sdes state too large for a request");
+    }
+    return send_req(c, relay, w.len, &doc, &root, "the sdes state");
+}
+
+/* Our keys toward the offerer, made by the first answer to this offer, go
+ * into the offer state: every later answer (another branch's, a 200 after
+ * a 183 with a different body) gives the offerer the same keys, since we
+ * are one endpoint on leg a (RFC 4568 §7.1.4: keys may be kept). */
+static int pin_a_keys(call_ctx *c)
+{
+    for (int i = 0; i < c->st.n_media && i < c->offer_st.n_media; i++) {
+        sdes_state_media *o = &c->offer_st.media[i];
+        if (!o->in_use || !c->st.media[i].a_tx.srtp)
+            continue;
+        o->a_tx = c->st.media[i].a_tx;
+        o->a_rekey = 0;
+    }
+    if (c->st.next_mki > c->offer_st.next_mki)
+        c->offer_st.next_mki = c->st.next_mki;
+    c->cs.offer_len = sdes_state_pack(&c->offer_st, c->offer_packed, sizeof(c->offer_packed));
+    c->cs.offer = c->offer_packed;
+    if (!c->cs.offer_len)
+        return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
+    return SDES_RC_OK;
+}
+
 int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
                          const str *cid, sdes_mode *mode_out, int *reanswer)
 {
@@ -442,8 +649,8 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     const ctl_be *root = NULL;
     sdes_policy pol;
     sdes_config cfg;
-    ctl_benc w;
-    int rc, relay;
+    char bt[SDES_KAM_TAG_MAX];
+    int rc, relay, idx, act, commit, may_move, moving;
     sdes_rej code;
 
     *reanswer = 0;
@@ -469,9 +676,38 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         rc = sdes_kam_result_set(SDES_RC_ERROR, "no offer pending for this call");
         goto out;
     }
-    *reanswer = c->answer_st.phase == 2;
-    /* The answer goes to A: leg a's local ports. */
-    if (sdes_kam_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) < 0) {
+    /* The answer must come from the side the pending offer went to. An
+     * answer from the offerer's own side (an ACK with SDP after a re-INVITE
+     * that had one, or a late offer that did not pass sdes_offer) would be
+     * taken against the wrong exchange. */
+    {
+        char author[SDES_KAM_TAG_MAX];
+        offerer_tag(msg, author, sizeof(author));
+        bool from_leg_a = author[0] && c->tag[0] && strcmp(author, c->tag) == 0;
+        if (author[0] && c->tag[0] && from_leg_a != c->reverse) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "answer from the side that made the pending"
+                                                    " offer (no offer pending toward it)");
+            goto out;
+        }
+    }
+    /* Which branch answers, and may it move srtpd's media? Until a 2xx
+     * commits a branch, the latest answer's branch is relayed (its early
+     * media); after that, only the committed branch's answers touch srtpd,
+     * the others are rewritten for their dialogs and kept. An answer to a
+     * re-offer from leg b's side (from the first offerer) belongs to the
+     * re-offerer's branch and never moves media to another one. */
+    branch_tag(msg, c->tag, bt, sizeof(bt));
+    idx = sdes_kam_callstate_find(&c->cs, bt);
+    act = c->cs.active;
+    if (c->reverse && idx < 0)
+        idx = act;
+    commit = is_commit(msg);
+    may_move = !c->cs.committed || (idx >= 0 && idx == act);
+    moving = may_move && (idx < 0 || idx != act) && !c->reverse;
+    *reanswer = c->cs.n_branches > 0;
+    /* The answer goes to A: leg a's local ports (leg b's when reversed). */
+    if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('a', c->reverse), c->relays,
+                           SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: state reply without streams",
                                  sdes_kam_relay_name(relay));
         goto out;
@@ -481,22 +717,38 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     cfg.mode = (sdes_mode)c->offer_st.mode;
     *mode_out = cfg.mode;
 
-    /* The same answer again (a retransmitted 2xx, a 200 repeating its
-     * 183's SDP) gets the same body: new keys toward A would replace the
-     * ones A already took from the first copy (RFC 3261 §13.2.2.4: later
-     * copies are not new answers). */
-    SHA256((const unsigned char *)body->s, (size_t)body->len, c->new_cache);
-    if (c->cache && CRYPTO_memcmp(c->cache, c->new_cache, SDES_KAM_ANSWER_HASH) == 0) {
-        *reanswer = 1;
-        if (sdes_kam_body_replace(msg, (const char *)c->cache + SDES_KAM_ANSWER_HASH,
-                                  (int)(c->cache_len - SDES_KAM_ANSWER_HASH)) < 0) {
+    /* The same branch's answer again (a retransmitted 2xx, a 200 repeating
+     * its 183's SDP, a repeated 183) gets the same body: RFC 3261
+     * §13.2.2.4, later copies are not new answers, so they do not move
+     * media either. Only a 2xx changes srtpd then: it commits the branch
+     * srtpd relays, or (below, through the engine again) moves media back
+     * to its branch and commits it. */
+    if (idx >= 0 && (!moving || !commit) && c->cs.br[idx].in && c->cs.br[idx].out &&
+        c->cs.br[idx].in_len == (size_t)body->len &&
+        CRYPTO_memcmp(c->cs.br[idx].in, body->s, (size_t)body->len) == 0) {
+        if (sdes_kam_body_replace(msg, (const char *)c->cs.br[idx].out,
+                                  (int)c->cs.br[idx].out_len) < 0) {
             rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
             goto out;
+        }
+        if (commit && !c->cs.committed && idx == act) {
+            c->cs.committed = true;
+            if ((rc = pack_state(c)) < 0 || (rc = send_state(c, relay, cid)) < 0)
+                goto out;
+            LM_INFO("sdes: Call-ID %.*s: branch %s committed\n", cid->len, cid->s, bt);
         }
         LM_INFO("sdes: Call-ID %.*s: answer repeated: same body as before\n", cid->len, cid->s);
         rc = sdes_kam_result_set(SDES_RC_OK, NULL);
         goto out;
     }
+    /* What srtpd runs now: the active branch's last answer, as the engine
+     * sees this exchange (mirrored for an offer from leg b's side). */
+    if ((rc = load_branch(c, c->reverse ? idx : act, &c->answer_st)) < 0)
+        goto out;
+    if (c->reverse)
+        sdes_kam_mirror_state(&c->answer_st, &c->prev, (sdes_mode)c->offer_st.mode);
+    else
+        c->prev = c->answer_st;
     c->st = c->offer_st;
     code = sdes_answer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st,
                        &c->res2);
@@ -504,66 +756,80 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         rc = engine_fail(&c->res2, code);
         goto out;
     }
-    /* A re-answer with a new key: B may still send under its old one
-     * for a while, so srtpd accepts both. */
-    for (int i = 0; *reanswer && i < c->res2.n_media && i < c->answer_st.n_media; i++) {
+    for (int i = 0; may_move && i < c->res2.n_media && i < c->prev.n_media; i++) {
         sdes_media_result *m = &c->res2.media[i];
-        const sdes_state_media *o = &c->answer_st.media[i];
-        /* Unchanged directions are not resent: srtpd would restart their
-         * ROC. The state keeps the full key sets; only the request skips. */
+        const sdes_state_media *o = &c->prev.media[i];
+        const char la = sdes_kam_mirror_leg('a', c->reverse);
+        const char lb = sdes_kam_mirror_leg('b', c->reverse);
+        /* Leg a's send keys are the same for every branch (pin_a_keys):
+         * not resent, so srtpd keeps that context and its ROC. */
+        if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx))
+            m->a_tx.srtp = false;
+        else if (m->a_tx.srtp && !moving)
+            plan_rekey(c, i, la, true, &m->a_tx, &o->a_tx, m->roc);
+        if (moving)
+            continue; /* another branch: its own stream, new contexts */
+        /* The same branch answers again with new keys: B may still send
+         * under its old one for a while, so srtpd accepts both. Unchanged
+         * directions are not resent: srtpd would restart their ROC. */
         if (sdes_kam_keyset_same(&m->b_rx, &o->b_rx))
             m->b_rx.srtp = false;
         else if (m->b_rx.srtp)
-            plan_rekey(c, i, 'b', false, &m->b_rx, &o->b_rx, m->roc);
+            plan_rekey(c, i, lb, false, &m->b_rx, &o->b_rx, m->roc);
         if (sdes_kam_keyset_same(&m->b_tx, &o->b_tx))
             m->b_tx.srtp = false;
         else if (m->b_tx.srtp)
-            plan_rekey(c, i, 'b', true, &m->b_tx, &o->b_tx, m->roc);
-        if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx))
-            m->a_tx.srtp = false;
-        else if (m->a_tx.srtp)
-            plan_rekey(c, i, 'a', true, &m->a_tx, &o->a_tx, m->roc);
+            plan_rekey(c, i, lb, true, &m->b_tx, &o->b_tx, m->roc);
     }
-    /* The offer state stays: a 200 after a 183, or a retransmitted 2xx,
-     * is answered against the same offer. */
+    if ((rc = pin_a_keys(c)) < 0)
+        goto out;
+    /* The branch keeps its answer state (in the first offer's orientation;
+     * c->prev is free again) and both bodies. */
+    if (c->reverse)
+        sdes_kam_mirror_state(&c->st, &c->prev,
+                              sdes_kam_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
+    else
+        c->prev = c->st;
     {
-        size_t cl = 0;
-        if (c->res2.body_len + SDES_KAM_ANSWER_HASH <= sizeof(c->new_cache)) {
-            memcpy(c->new_cache + SDES_KAM_ANSWER_HASH, c->res2.body, c->res2.body_len);
-            cl = SDES_KAM_ANSWER_HASH + c->res2.body_len;
+        size_t n = sdes_state_pack(&c->prev, c->answer_packed, sizeof(c->answer_packed));
+        if (!n) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
+            goto out;
         }
-        c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), &c->offer_st, &c->st,
-                                         c->new_cache, cl, c->blob, sizeof(c->blob));
-        if (!c->blob_len && cl) /* too large with the cache: keep the states */
-            c->blob_len = sdes_kam_blob_pack(c->tag, strlen(c->tag), &c->offer_st, &c->st,
-                                             NULL, 0, c->blob, sizeof(c->blob));
+        if (idx < 0 && (idx = sdes_kam_callstate_add(&c->cs, bt)) < 0) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "too many answering branches");
+            goto out;
+        }
+        sdes_kam_branch *b = &c->cs.br[idx];
+        b->state = c->answer_packed;
+        b->state_len = n;
+        b->in = (const uint8_t *)body->s;
+        b->in_len = (size_t)body->len;
+        b->out = (const uint8_t *)c->res2.body;
+        b->out_len = c->res2.body_len;
+        idx = sdes_kam_callstate_touch(&c->cs, idx);
     }
-    if (!c->blob_len) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
-        goto out;
+    if (may_move) {
+        c->cs.active = idx;
+        if (commit)
+            c->cs.committed = true;
     }
-    ctl_benc_init(&w, c->req, sizeof(c->req));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
-    ctl_benc_kv_cstr(&w, "command", "answer");
-    ctl_benc_kv_str(&w, "sdes-state", c->blob, c->blob_len);
-    if (sdes_kam_msg_streams(&w, &c->res2, &c->st,
-                             SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
-                                 SDES_KAM_MSG_B_SEND) < 0) {
-        OPENSSL_cleanse(c->req, sizeof(c->req));
-        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI value wider than %d bytes: srtpd's control"
-                                 " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);
+    if ((rc = pack_state(c)) < 0)
         goto out;
-    }
-    ctl_benc_end(&w);
-    if (!ctl_benc_ok(&w)) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "answer too large for a control request");
+    if (may_move)
+        rc = send_answer(c, relay, cid,
+                         SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
+                             SDES_KAM_MSG_B_SEND | (c->reverse ? SDES_KAM_MSG_SWAP : 0));
+    else
+        rc = send_state(c, relay, cid);
+    if (rc < 0)
         goto out;
-    }
-    if ((rc = send_req(c, relay, w.len, &doc, &root, "the answer")) < 0)
-        goto out;
-    if (c->n_rekeys && (rc = send_rekeys(c, relay, cid)) < 0)
-        goto out;
+    if (moving && act >= 0)
+        LM_INFO("sdes: Call-ID %.*s: media moves to branch %s%s\n", cid->len, cid->s, bt,
+                commit ? " (committed)" : "");
+    else if (!may_move)
+        LM_INFO("sdes: Call-ID %.*s: answer from branch %s kept; media stays with the committed"
+                " branch\n", cid->len, cid->s, bt);
     if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
         goto out;
@@ -572,6 +838,116 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     if (c->res2.notes[0])
         LM_INFO("Call-ID %.*s: answer: %s\n", cid->len, cid->s, c->res2.notes);
     rc = sdes_kam_result_set(SDES_RC_OK, NULL);
+out:
+    ctx_free(c);
+    return rc;
+}
+
+int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const str *cid)
+{
+    call_ctx *c;
+    const ctl_be_doc *doc = NULL;
+    const ctl_be *root = NULL;
+    char bt[SDES_KAM_TAG_MAX];
+    int relay, idx, was_active, rc = 0;
+
+    /* A CANCEL (of the INVITE, no To-tag) or the INVITE itself (failure
+     * route: the whole transaction failed) ends the call. */
+    if (msg->first_line.type == SIP_REQUEST &&
+        msg->first_line.u.request.method_value == METHOD_CANCEL)
+        return 0;
+    msg_tag(msg, 1, bt, sizeof(bt));
+    if (!bt[0])
+        return 0;
+    if (!(c = ctx_new()))
+        return 0;
+    relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, &doc, &root, c->err, sizeof(c->err));
+    if (relay < 0 || load_state(c, doc, root) < 0)
+        goto out;
+    branch_tag(msg, c->tag, bt, sizeof(bt));
+    if (!bt[0])
+        goto out;
+    idx = sdes_kam_callstate_find(&c->cs, bt);
+    if (c->cs.committed) {
+        if (idx == c->cs.active)
+            goto out; /* the call's own dialog ends */
+        rc = 1;
+        if (idx < 0) {
+            LM_INFO("sdes: Call-ID %.*s: branch %s has no answer here; the committed branch"
+                    " keeps the call\n", cid->len, cid->s, bt);
+            goto out;
+        }
+        sdes_kam_callstate_remove(&c->cs, idx);
+        if (pack_state(c) < 0 || send_state(c, relay, cid) < 0)
+            LM_WARN("sdes: Call-ID %.*s: branch %s: %s\n", cid->len, cid->s, bt,
+                    sdes_kam_result_reason());
+        LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; the call goes on with the committed"
+                  " branch\n", cid->len, cid->s, bt);
+        goto out;
+    }
+    /* Early: other branches that answered keep the call; without any, the
+     * call ends (a single branch failing, as before forking was known). */
+    if (idx < 0) {
+        rc = c->cs.n_branches > 0;
+        goto out;
+    }
+    was_active = idx == c->cs.active;
+    sdes_kam_callstate_remove(&c->cs, idx);
+    if (c->cs.n_branches == 0)
+        goto out;
+    rc = 1;
+    if (was_active) {
+        /* Media goes back to the latest branch still ringing, from its
+         * answer as it came (address and keys, new contexts). */
+        int last = c->cs.n_branches - 1;
+        sdes_kam_branch *b = &c->cs.br[last];
+        sdes_policy pol;
+        sdes_config cfg;
+        c->cs.active = last;
+        const char *why = NULL;
+        if (!b->in)
+            why = "its answer was not kept (state too large)";
+        else if (c->cs.offer_from_b)
+            /* The offer state is mirrored while a re-offer from leg b's
+             * side is pending (kam_mirror.h): not an answer to replay. */
+            why = "a re-offer from leg b's side is pending";
+        else if (sdes_kam_engine_policy(f, &pol, c->err, sizeof(c->err)) < 0)
+            why = c->err;
+        else if (sdes_kam_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) < 0)
+            why = "state reply without streams";
+        if (!why) {
+            memset(&cfg, 0, sizeof(cfg));
+            cfg.policy = &pol;
+            cfg.mode = (sdes_mode)c->offer_st.mode;
+            c->st = c->offer_st;
+            if (sdes_answer(&cfg, (const char *)b->in, b->in_len, c->relays, SDES_MAX_MEDIA,
+                            &c->st, &c->res2) != SDES_REJ_OK)
+                why = c->res2.reason;
+        }
+        if (!why) {
+            for (int i = 0; i < c->res2.n_media; i++)
+                c->res2.media[i].a_tx.srtp = false; /* leg a keeps its keys */
+            if (pack_state(c) < 0 ||
+                send_answer(c, relay, cid,
+                            SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
+                                SDES_KAM_MSG_B_SEND) < 0)
+                why = sdes_kam_result_reason();
+        }
+        if (!why) {
+            LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; media back to branch %s\n",
+                      cid->len, cid->s, bt, b->tag);
+            goto out;
+        }
+        LM_WARN("sdes: Call-ID %.*s: branch %s removed; media could not move back to branch"
+                " %s: %s\n", cid->len, cid->s, bt, b->tag, why);
+        c->cs.active = -1; /* the next answer installs its branch in full */
+    }
+    if (pack_state(c) < 0 || send_state(c, relay, cid) < 0)
+        LM_WARN("sdes: Call-ID %.*s: branch %s: %s\n", cid->len, cid->s, bt,
+                sdes_kam_result_reason());
+    else
+        LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; the call goes on for the other"
+                  " branches\n", cid->len, cid->s, bt);
 out:
     ctx_free(c);
     return rc;

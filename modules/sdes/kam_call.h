@@ -13,6 +13,10 @@
  * Answer: "state" -> the engine takes the answer against the offer state,
  *         writing leg a's local ports -> srtpd "answer" (leg a send keys,
  *         leg b address and keys, sdes-state) -> lumps.
+ * A re-offer from the first offer's answerer (srtpd's leg b side) runs the
+ * same steps on the mirrored state, engine legs mapped onto srtpd's
+ * (kam_mirror.h): its keys and address go to leg b, the offer toward the
+ * first offerer gets leg a's ports, its answer leg b's.
  */
 #ifndef SDESGATE_SDES_KAM_CALL_H
 #define SDESGATE_SDES_KAM_CALL_H
@@ -46,5 +50,15 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
  * after a 183). */
 int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
                          const str *call_id, sdes_mode *mode_out, int *reanswer);
+
+/* sdes_delete for one branch of a forked call (RFC 3261 §16.7): returns
+ * 1 when only that branch went (the call stays in srtpd), 0 when the whole
+ * call is to be deleted. The whole call: a CANCEL, a message without a
+ * To-tag (the INVITE in a failure route: the transaction failed), no state
+ * to look at, the committed branch's tag, or, before any 2xx, the last
+ * branch that answered. Otherwise the branch's answer is removed from the
+ * call's state; if srtpd was relaying it (early media), media moves back
+ * to the latest remaining branch. */
+int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const str *call_id);
 
 #endif

@@ -4,7 +4,8 @@
  * per m= line a stream with leg a (the offerer) and leg b (the answerer),
  * each with the peer's signalled address and, for SRTP, crypto dicts whose
  * keys are the RFC 4568 §6.1 key-params the engine chose (key||salt, MKI,
- * lifetime). Also the local ports from a reply and the sdes-state blob.
+ * lifetime). Also the local ports from a reply. The sdes-state blob is
+ * kam_callstate.c's.
  */
 #include "sdes/kam_ctlmsg.h"
 
@@ -132,9 +133,12 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
                               m->a_rx.srtp || m->a_tx.srtp);
         int b_sec = !pass && (m->b_rx.srtp || m->b_tx.srtp ||
                               (sm && sdes_proto_secure((sdes_proto)sm->b_proto)));
+        /* Engine legs onto srtpd legs (swapped for a re-offer from b). */
+        const char *leg_a = (what & SDES_KAM_MSG_SWAP) ? "b" : "a";
+        const char *leg_b = (what & SDES_KAM_MSG_SWAP) ? "a" : "b";
         ctl_benc_dict(w);
         ctl_benc_kv_int(w, "index", i);
-        ctl_benc_cstr(w, "a");
+        ctl_benc_cstr(w, leg_a);
         ctl_benc_dict(w);
         if (what & SDES_KAM_MSG_A_PEER) {
             ctl_benc_kv_cstr(w, "transport", transport(a_sec));
@@ -145,7 +149,7 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
         if ((what & SDES_KAM_MSG_A_SEND) && !pass && m->a_tx.srtp)
             bad |= put_crypto(w, "send", &m->a_tx, m->roc);
         ctl_benc_end(w);
-        ctl_benc_cstr(w, "b");
+        ctl_benc_cstr(w, leg_b);
         ctl_benc_dict(w);
         if (what & (SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_TRANSPORT))
             ctl_benc_kv_cstr(w, "transport", transport(b_sec));
@@ -234,102 +238,6 @@ int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old)
         added++;
     }
     return added;
-}
-
-static size_t put_state(const sdes_state *st, uint8_t *buf, size_t cap)
-{
-    size_t n = 0;
-    if (cap < 2)
-        return 0;
-    if (st && st->phase) {
-        n = sdes_state_pack(st, buf + 2, cap - 2);
-        if (!n || n > 0xffff)
-            return 0;
-    }
-    buf[0] = (uint8_t)(n >> 8);
-    buf[1] = (uint8_t)n;
-    return n + 2;
-}
-
-size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, const sdes_state *offer,
-                          const sdes_state *answer, const uint8_t *cache, size_t cache_len,
-                          uint8_t *buf, size_t cap)
-{
-    size_t off, n;
-
-    if (tag_len > 255 || cap < 4 + tag_len)
-        return 0;
-    buf[0] = 'S';
-    buf[1] = 'K';
-    buf[2] = 1;
-    buf[3] = (uint8_t)tag_len;
-    if (tag_len)
-        memcpy(buf + 4, tag, tag_len);
-    off = 4 + tag_len;
-    if (!(n = put_state(offer, buf + off, cap - off)))
-        return 0;
-    off += n;
-    if (!(n = put_state(answer, buf + off, cap - off)))
-        return 0;
-    off += n;
-    if (cache && cache_len) {
-        if (cache_len <= SDES_KAM_ANSWER_HASH || cache_len > 0xffff || cap - off < 2 + cache_len)
-            return 0;
-        buf[off] = (uint8_t)(cache_len >> 8);
-        buf[off + 1] = (uint8_t)cache_len;
-        memcpy(buf + off + 2, cache, cache_len);
-        off += 2 + cache_len;
-    }
-    return off;
-}
-
-static int get_state(const uint8_t *buf, size_t len, size_t *off, sdes_state *st)
-{
-    size_t n;
-    if (len - *off < 2)
-        return -1;
-    n = ((size_t)buf[*off] << 8) | buf[*off + 1];
-    *off += 2;
-    if (n > len - *off)
-        return -1;
-    sdes_state_init(st);
-    if (n && !sdes_state_unpack(buf + *off, n, st))
-        return -1;
-    *off += n;
-    return 0;
-}
-
-int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_cap,
-                         sdes_state *offer, sdes_state *answer, const uint8_t **cache,
-                         size_t *cache_len)
-{
-    size_t off, tl, n;
-
-    *cache = NULL;
-    *cache_len = 0;
-    if (!buf || len < 4 || buf[0] != 'S' || buf[1] != 'K' || buf[2] != 1)
-        return -1;
-    tl = buf[3];
-    if (len - 4 < tl)
-        return -1;
-    if (tag_cap) {
-        size_t c = tl < tag_cap - 1 ? tl : tag_cap - 1;
-        memcpy(tag, buf + 4, c);
-        tag[c] = '\0';
-    }
-    off = 4 + tl;
-    if (get_state(buf, len, &off, offer) < 0 || get_state(buf, len, &off, answer) < 0)
-        return -1;
-    if (off == len)
-        return 0;
-    if (len - off < 2)
-        return -1;
-    n = ((size_t)buf[off] << 8) | buf[off + 1];
-    if (n <= SDES_KAM_ANSWER_HASH || n != len - off - 2)
-        return -1;
-    *cache = buf + off + 2;
-    *cache_len = n;
-    return 0;
 }
 
 /* RFC 3711 §3.3.1: the ROC belongs to the SSRC's stream, not to a master

@@ -3,10 +3,9 @@
  * and what it keeps there (rtp/PROTOCOL.md): the "streams" list of an
  * offer/answer request made from an SDES engine result (peer addresses,
  * transports, crypto dicts with keys), the relay's local ports read back
- * from a reply, and the opaque "sdes-state" blob (Kamailio keeps no
- * per-call state; srtpd stores this with the call). Kamailio-free, so
- * kam_parse_test drives it. Nothing here logs; the blob and the requests
- * hold keys, so callers wipe their buffers.
+ * from a reply (the opaque "sdes-state" blob srtpd keeps with the call is
+ * kam_callstate.h's). Kamailio-free, so kam_parse_test drives it. Nothing
+ * here logs; the requests hold keys, so callers wipe their buffers.
  */
 #ifndef SDESGATE_SDES_KAM_CTLMSG_H
 #define SDESGATE_SDES_KAM_CTLMSG_H
@@ -25,6 +24,10 @@
 #define SDES_KAM_MSG_B_RECV 0x10u /* leg b recv = b_rx */
 #define SDES_KAM_MSG_B_SEND 0x20u /* leg b send = b_tx */
 #define SDES_KAM_MSG_B_TRANSPORT 0x40u /* leg b transport from the state */
+/* The result is an engine run on a mirrored state (a re-offer from srtpd's
+ * leg b side, kam_mirror.h): the engine's leg a is written as srtpd's leg
+ * "b" and its leg b as "a". The other bits name engine legs. */
+#define SDES_KAM_MSG_SWAP 0x80u
 
 /* srtpd's control protocol carries an MKI value as an integer beside its
  * length (PROTOCOL.md "Crypto dict"), so the VALUE must fit in 7 bytes;
@@ -95,28 +98,5 @@ int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, 
  * too long). */
 int sdes_kam_msg_replace(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
                          bool send, const sdes_keyset *k, sg_roc_policy roc);
-
-/* The sdes-state blob: the offerer's From-tag (to tell a re-offer's
- * direction), the packed engine state after the last offer, the packed
- * state after the last answer (either may be absent), and the last answer
- * as sent on (SHA-256 of the answer body received, then the body written;
- * absent after an offer), so that the same answer again (a retransmitted
- * 2xx, a 200 repeating a 183's SDP) gets the same keys.
- *   "SK" 0x01 | taglen u8 | tag | u16 len | offer state | u16 len | answer state
- *   [| u16 len | sha256(answer in) | answer out]
- * Returns bytes written, 0 when cap is too small or a part does not pack. */
-#define SDES_KAM_ANSWER_HASH 32
-size_t sdes_kam_blob_pack(const char *tag, size_t tag_len, const sdes_state *offer,
-                          const sdes_state *answer, const uint8_t *cache, size_t cache_len,
-                          uint8_t *buf, size_t cap);
-
-/* Reads a blob. offer/answer get the unpacked states (phase 0 when that part
- * is absent). tag gets the From-tag (NUL-terminated, cut to tag_cap - 1).
- * *cache and *cache_len: the answer cache inside buf (NULL/0 when absent; when
- * present it is longer than SDES_KAM_ANSWER_HASH).
- * Returns 0, or -1 when the blob is malformed. */
-int sdes_kam_blob_unpack(const uint8_t *buf, size_t len, char *tag, size_t tag_cap,
-                         sdes_state *offer, sdes_state *answer, const uint8_t **cache,
-                         size_t *cache_len);
 
 #endif

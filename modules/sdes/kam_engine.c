@@ -71,6 +71,10 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
     }
     if (f->set & SDES_KAM_F_ROC)
         over |= cat(text, sizeof(text), f->roc == SDES_KAM_ROC_RESET ? ",roc=reset" : ",roc=keep");
+    if (f->set & SDES_KAM_F_KEYS) {
+        snprintf(tmp, sizeof(tmp), ",gen-keys=%u", f->keys);
+        over |= cat(text, sizeof(text), tmp);
+    }
     if (over) {
         if (errlen)
             snprintf(err, errlen, "flags make too long a policy");

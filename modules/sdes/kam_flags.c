@@ -185,6 +185,16 @@ static int parse_item(const char *w, size_t n, sdes_kam_flags *out, char *err, s
             return -1;
         }
         out->lifetime = num;
+    } else if (word_eq(w, kn, "keys")) {
+        bit = SDES_KAM_F_KEYS;
+        if (out->set & bit)
+            goto repeated;
+        /* The engine keeps at most SDES_MAX_DIR_KEYS keys per direction. */
+        if (parse_u64(v, vn, &num) < 0 || num < 1 || num > SDES_KAM_MAX_KEYS) {
+            set_err(err, errlen, "keys must be 1..4 per a=crypto line, not", v, vn);
+            return -1;
+        }
+        out->keys = (unsigned)num;
     } else if (word_eq(w, kn, "roc")) {
         bit = SDES_KAM_F_ROC;
         if (out->set & bit)
@@ -257,6 +267,8 @@ void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *d)
         f->mki_len = d->mki_len;
     if (!(f->set & SDES_KAM_F_LIFETIME) && (d->set & SDES_KAM_F_LIFETIME))
         f->lifetime = d->lifetime;
+    if (!(f->set & SDES_KAM_F_KEYS) && (d->set & SDES_KAM_F_KEYS))
+        f->keys = d->keys;
     if (!(f->set & SDES_KAM_F_ROC) && (d->set & SDES_KAM_F_ROC))
         f->roc = d->roc;
     f->set |= d->set;
@@ -316,6 +328,10 @@ size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap)
     }
     if (f->set & SDES_KAM_F_ROC)
         put(buf, cap, &pos, f->roc == SDES_KAM_ROC_RESET ? " roc=reset" : " roc=keep");
+    if (f->set & SDES_KAM_F_KEYS) {
+        snprintf(tmp, sizeof(tmp), " keys=%u", f->keys);
+        put(buf, cap, &pos, tmp);
+    }
     if (pos > 0 && buf[0] == ' ') { /* drop the leading space */
         memmove(buf, buf + 1, pos); /* moves the NUL too */
         pos--;

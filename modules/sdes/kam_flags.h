@@ -7,12 +7,17 @@
  *   flags  = item *( WSP item )            items separated by spaces or ';'
  *   item   = "mode=" MODE | "policy=" POLICY | "suites=" SUITE *("," SUITE)
  *          | "mki=" 0..128 | "lifetime=" (N | "2^" E) | "roc=" ("keep"|"reset")
+ *          | "keys=" 1..4
  *          | MODE | POLICY                 a bare word names a mode or policy
  *   MODE   = encrypt | decrypt | rekey | passthrough | osrtp
  *   POLICY = optional | require | strong
  *   SUITE  = an RFC 4568 / 6188 / 7714 suite name (rtp/srtp/suite.h table)
  * MKI length is in bytes (RFC 4568 §6.1: 1..128; 0 means no MKI); lifetime
- * is in packets, at most 2^48 (RFC 3711 §9.2).
+ * is in packets, at most 2^48 (RFC 3711 §9.2). keys: master keys generated
+ * per a=crypto line we write (RFC 4568 §6.1 allows several inline key
+ * params, told apart by MKI), so srtpd holds the next send key before it
+ * is needed and `sdes.rekey` can switch to it without a re-INVITE; more
+ * than one needs mki >= 1 (the engine refuses otherwise).
  */
 #ifndef SDESGATE_SDES_KAM_FLAGS_H
 #define SDESGATE_SDES_KAM_FLAGS_H
@@ -51,6 +56,9 @@ typedef enum sdes_kam_roc {
 #define SDES_KAM_F_MKI      0x08u
 #define SDES_KAM_F_LIFETIME 0x10u
 #define SDES_KAM_F_ROC      0x20u
+#define SDES_KAM_F_KEYS     0x40u
+
+#define SDES_KAM_MAX_KEYS 4 /* the engine's SDES_MAX_DIR_KEYS */
 
 #define SDES_KAM_MAX_LIFETIME (UINT64_C(1) << 48)
 
@@ -63,6 +71,7 @@ typedef struct sdes_kam_flags {
     unsigned mki_len;                  /* bytes, 0 = no MKI */
     uint64_t lifetime;                 /* packets */
     sdes_kam_roc roc;
+    unsigned keys;                     /* keys per a=crypto line we generate */
 } sdes_kam_flags;
 
 /* Parse len bytes of s into *out (cleared first). Returns 0, or -1 with a
@@ -75,7 +84,7 @@ int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out,
 void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *defaults);
 
 /* A canonical text form ("mode=encrypt policy=require suites=A,B mki=1
- * lifetime=2^31 roc=keep", only the set fields) for logs and RPC.
+ * lifetime=2^31 roc=keep keys=2", only the set fields) for logs and RPC.
  * Returns the length written (truncated to cap-1), buf NUL-terminated. */
 size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap);
 

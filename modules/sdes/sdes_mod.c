@@ -333,7 +333,8 @@ static int mod_init(void)
             return -1;
     }
     if (parse_default("default_flags", p_default_flags,
-                      SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC) < 0)
+                      SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC |
+                          SDES_KAM_F_KEYS) < 0)
         return -1;
     {
         sdes_policy pol;
@@ -433,10 +434,14 @@ static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, con
 /* End of call: srtpd deletes it and returns its final statistics, which
  * become the audit line (suites, MKIs, packets, drops; never keys). A call
  * no relay holds (never anchored, or already gone) is not an error. */
-static int delete_call(sip_msg_t *msg)
+static int delete_call(sip_msg_t *msg, const sdes_kam_flags *f)
 {
     char audit[1024], err[200];
     str cid = call_id(msg);
+    /* A forked call: a BYE/failure for a branch that is not the committed
+     * one removes that branch only (kam_call.h). */
+    if (sdes_kam_call_delete_branch(msg, f, &cid) > 0)
+        return sdes_kam_result_set(SDES_RC_OK, NULL);
     int r = sdes_kam_relay_delete(cid.s, (size_t)cid.len, audit, sizeof(audit), err,
                                   sizeof(err));
     if (r > 0) {
@@ -494,7 +499,7 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
     }
 
     if (op == OP_DELETE)
-        return delete_call(msg);
+        return delete_call(msg, &f);
 
     switch (sdes_kam_body_sdp(msg, &body, &why)) {
     case SDES_KAM_BODY_OK:

@@ -25,7 +25,7 @@
 /* Largest sdes-state a call may hold (rtp/PROTOCOL.md "sdes-state"): the
  * SDES engine's packed state is < 1 KiB for ordinary calls; the bound keeps
  * a client from parking arbitrary memory in the relay. */
-#define RELAY_SDES_STATE_MAX 4096
+#define RELAY_SDES_STATE_MAX 16384
 
 /* Why a packet was dropped: one counter each, per leg (receive side). */
 #define RELAY_DROP_MAP(X)                                                  \

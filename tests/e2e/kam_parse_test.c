@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "sdes/kam_audit.h"
+#include "sdes/kam_callstate.h"
 #include "sdes/kam_ctlmsg.h"
 #include "sdes/kam_engine.h"
 #include "sdes/kam_flags.h"
@@ -236,6 +237,43 @@ static void test_engine_policy_mapping(void)
     CHECK_EQ(parse("mki=5"), 0);
     CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), -1);
     CHECK(err[0] != '\0');
+    /* keys=N is the engine's gen-keys: N master keys per a=crypto line we
+     * write, so srtpd holds the next send key (sdes.rekey without a
+     * re-INVITE). Without the flag the engine keeps one. */
+    CHECK_EQ(parse("mki=1 keys=2"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.gen_keys, 2);
+    CHECK_EQ(parse("mki=1"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.gen_keys, 1);
+    /* Several keys in one line are told apart by MKI only (RFC 4568 6.1). */
+    CHECK_EQ(parse("keys=2"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), -1);
+    CHECK(strstr(err, "gen-mki") != NULL);
+}
+
+static void test_flags_keys(void)
+{
+    sdes_kam_flags d;
+    char buf[256];
+    CHECK_EQ(parse("keys=4 mki=1"), 0);
+    CHECK_EQ(f.keys, 4);
+    CHECK(f.set & SDES_KAM_F_KEYS);
+    sdes_kam_flags_format(&f, buf, sizeof(buf));
+    CHECK_STR_EQ(buf, "mki=1 keys=4");
+    CHECK_EQ(parse("keys=0"), -1);
+    CHECK_STR_EQ(err, "keys must be 1..4 per a=crypto line, not '0'");
+    CHECK_EQ(parse("keys=5"), -1);
+    CHECK_EQ(parse("keys=2 keys=3"), -1);
+    CHECK_STR_EQ(err, "flag given twice: 'keys=3'");
+    /* A default keys= from default_flags fills a call's flags that lack it. */
+    CHECK_EQ(sdes_kam_flags_parse("keys=2 mki=1", 12, &d, err, sizeof(err)), 0);
+    CHECK_EQ(parse("rekey"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.keys, 2);
+    CHECK_EQ(parse("keys=3"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.keys, 3);
 }
 
 static void test_engine_check(void)
@@ -428,67 +466,152 @@ static void test_ctlmsg_ports(void)
     CHECK_EQ(sdes_kam_msg_ports(&doc, root, 'a', rl, 4), -1);
 }
 
-static void test_ctlmsg_blob(void)
+/* A version 1 blob as an older sdes.so wrote it (kam_callstate.h):
+ * "SK" 1 | taglen | tag | u16 offer | u16 answer [| u16 sha256 || body]. */
+static size_t v1_blob(uint8_t *b, const uint8_t *st, size_t n, int with_answer, size_t cache)
 {
-    static sdes_state st, o2, a2;
+    size_t o = 0;
+    memcpy(b, "SK\x01\x01t", 5);
+    o = 5;
+    b[o++] = (uint8_t)(n >> 8), b[o++] = (uint8_t)n;
+    memcpy(b + o, st, n), o += n;
+    b[o++] = with_answer ? (uint8_t)(n >> 8) : 0, b[o++] = with_answer ? (uint8_t)n : 0;
+    if (with_answer)
+        memcpy(b + o, st, n), o += n;
+    if (cache) {
+        b[o++] = (uint8_t)(cache >> 8), b[o++] = (uint8_t)cache;
+        memset(b + o, 0x5a, cache), o += cache;
+    }
+    return o;
+}
+
+static void test_callstate_blob(void)
+{
+    static sdes_state st, o2;
     static sdes_result res;
+    static sdes_kam_callstate cs, cs2;
     sdes_config cfg = {.mode = SDES_MODE_DECRYPT};
-    uint8_t blob[4096], st1[4096], st2[4096];
-    char tag[16];
-    size_t n, n1, n2, cache_len;
-    const uint8_t *cache;
+    static uint8_t blob[16384], st1[4096];
+    size_t n, n1;
 
     sdes_state_init(&st);
     CHECK_EQ(sdes_offer(&cfg, srtp_offer, strlen(srtp_offer), NULL, 0, &st, &res), SDES_REJ_OK);
-    n = sdes_kam_blob_pack("from-tag-1", 10, &st, NULL, NULL, 0, blob, sizeof(blob));
-    CHECK(n > 14);
-    CHECK(n < 4096); /* fits srtpd's bound */
-    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), 0);
-    CHECK_STR_EQ(tag, "from-tag-1");
-    CHECK_EQ(o2.phase, 1);
-    CHECK_EQ(a2.phase, 0);
     n1 = sdes_state_pack(&st, st1, sizeof(st1));
-    n2 = sdes_state_pack(&o2, st2, sizeof(st2));
     CHECK(n1 > 0);
-    CHECK_EQ(n1, n2);
-    CHECK_MEM_EQ(st1, st2, n1);
-    /* The tag is cut to the caller's buffer, never overflows it. */
-    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, 4, &o2, &a2, &cache, &cache_len), 0);
-    CHECK_STR_EQ(tag, "fro");
-    /* Every truncation, a trailing byte and a wrong magic are refused. */
+    /* Two branches: the first kept with its bodies, the second relayed
+     * and committed. Round trip keeps every part. */
+    memset(&cs, 0, sizeof(cs));
+    snprintf(cs.offerer_tag, sizeof(cs.offerer_tag), "from-tag-1");
+    cs.offer = st1, cs.offer_len = n1;
+    CHECK_EQ(sdes_kam_callstate_add(&cs, "to-a"), 0);
+    CHECK_EQ(sdes_kam_callstate_add(&cs, "to-b"), 1);
+    cs.br[0].state = st1, cs.br[0].state_len = n1;
+    cs.br[0].in = (const uint8_t *)"answer in", cs.br[0].in_len = 9;
+    cs.br[0].out = (const uint8_t *)"answer out", cs.br[0].out_len = 10;
+    cs.br[1].state = st1, cs.br[1].state_len = n1;
+    cs.active = 1;
+    cs.committed = true;
+    n = sdes_kam_callstate_pack(&cs, blob, sizeof(blob));
+    CHECK(n > 2 * n1);
+    CHECK(n < 4096); /* two branches of an ordinary call: far below srtpd's 16 KiB */
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), 0);
+    CHECK_STR_EQ(cs2.offerer_tag, "from-tag-1");
+    CHECK_EQ(cs2.n_branches, 2);
+    CHECK_EQ(cs2.active, 1);
+    CHECK(cs2.committed);
+    CHECK_STR_EQ(cs2.br[0].tag, "to-a");
+    CHECK_EQ(cs2.br[0].in_len, 9);
+    CHECK_MEM_EQ(cs2.br[0].out, "answer out", 10);
+    CHECK(cs2.br[1].in == NULL && cs2.br[1].out == NULL);
+    CHECK_EQ(cs2.offer_len, n1);
+    CHECK(sdes_state_unpack(cs2.br[1].state, cs2.br[1].state_len, &o2));
+    CHECK_EQ(o2.phase, 1);
+    CHECK_EQ(sdes_kam_callstate_find(&cs2, "to-b"), 1);
+    CHECK_EQ(sdes_kam_callstate_find(&cs2, "to-c"), -1);
+    CHECK(!cs2.offer_from_b);
+    /* The pending offer's direction (kam_mirror.h: a re-offer from leg b's
+     * side) round-trips in the flags byte beside `committed`. */
+    cs.offer_from_b = true;
+    n = sdes_kam_callstate_pack(&cs, blob, sizeof(blob));
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), 0);
+    CHECK(cs2.offer_from_b);
+    CHECK(cs2.committed);
+    cs.offer_from_b = false;
+    n = sdes_kam_callstate_pack(&cs, blob, sizeof(blob));
+    /* Every truncation, a trailing byte, a wrong magic or version, an
+     * active index past the branches are refused. */
     for (size_t cut = 0; cut < n; cut++)
-        CHECK_EQ(sdes_kam_blob_unpack(blob, cut, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), -1);
+        CHECK_EQ(sdes_kam_callstate_unpack(blob, cut, &cs2), -1);
     blob[n] = 0;
-    CHECK_EQ(sdes_kam_blob_unpack(blob, n + 1, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), -1);
-    blob[0] = 'X';
-    CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), -1);
-    /* Too small a buffer: 0, nothing half-written is claimed. */
-    CHECK_EQ(sdes_kam_blob_pack("t", 1, &st, NULL, NULL, 0, blob, 20), 0);
-    /* With the answer cache: round trip, and a cache no longer than the
-     * hash is refused on both sides. */
-    {
-        uint8_t ac[40];
-        memset(ac, 0x5a, sizeof(ac));
-        n = sdes_kam_blob_pack("t", 1, &st, &st, ac, sizeof(ac), blob, sizeof(blob));
-        CHECK(n > 0);
-        CHECK_EQ(sdes_kam_blob_unpack(blob, n, tag, sizeof(tag), &o2, &a2, &cache, &cache_len), 0);
-        CHECK_EQ(cache_len, sizeof(ac));
-        CHECK(cache != NULL);
-        CHECK_MEM_EQ(cache, ac, sizeof(ac));
-        CHECK_EQ(a2.phase, 1);
-        for (size_t cut = 0; cut < n; cut++)
-            CHECK_EQ(sdes_kam_blob_unpack(blob, cut, tag, sizeof(tag), &o2, &a2, &cache,
-                                          &cache_len) == 0 && cache_len != 0, 0);
-        CHECK_EQ(sdes_kam_blob_pack("t", 1, &st, &st, ac, SDES_KAM_ANSWER_HASH, blob,
-                                    sizeof(blob)), 0);
-    }
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n + 1, &cs2), -1);
+    blob[2] = 3;
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), -1);
+    blob[2] = 2;
+    cs.active = 2;
+    CHECK_EQ(sdes_kam_callstate_pack(&cs, blob, sizeof(blob)), 0);
+    cs.active = -1; /* committed needs an active branch */
+    CHECK_EQ(sdes_kam_callstate_pack(&cs, blob, sizeof(blob)), 0);
+    cs.active = 1;
+    CHECK_EQ(sdes_kam_callstate_pack(&cs, blob, 20), 0); /* too small: 0 */
+
+    /* Version 1 (one answer, no To-tag): one committed branch that stands
+     * for any tag; its answer cache is not kept. */
+    n = v1_blob(blob, st1, n1, 1, 40);
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), 0);
+    CHECK_STR_EQ(cs2.offerer_tag, "t");
+    CHECK_EQ(cs2.n_branches, 1);
+    CHECK_EQ(cs2.active, 0);
+    CHECK(cs2.committed);
+    CHECK_EQ(sdes_kam_callstate_find(&cs2, "any-to-tag"), 0);
+    CHECK(cs2.br[0].in == NULL && cs2.br[0].out == NULL);
+    n = v1_blob(blob, st1, n1, 0, 0); /* an offer, no answer yet */
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), 0);
+    CHECK_EQ(cs2.n_branches, 0);
+    CHECK_EQ(cs2.active, -1);
+    n = v1_blob(blob, st1, n1, 1, 32); /* a cache no longer than the hash */
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), -1);
+
     sdes_result_free(&res);
     sdes_state_wipe(&st);
     sdes_state_wipe(&o2);
-    sdes_state_wipe(&a2);
     OPENSSL_cleanse(blob, sizeof(blob));
     OPENSSL_cleanse(st1, sizeof(st1));
-    OPENSSL_cleanse(st2, sizeof(st2));
+}
+
+/* The branch list: the latest answer last, the active index follows moves
+ * and removals; a full list drops its oldest branch that is not relayed. */
+static void test_callstate_branches(void)
+{
+    static sdes_kam_callstate cs;
+    char t[8];
+    memset(&cs, 0, sizeof(cs));
+    cs.active = -1;
+    for (int i = 0; i < SDES_KAM_MAX_BRANCHES; i++) {
+        snprintf(t, sizeof(t), "t%d", i);
+        CHECK_EQ(sdes_kam_callstate_add(&cs, t), i);
+    }
+    cs.active = 0;
+    cs.committed = true;
+    /* Full: t0 is active, so t1 goes. */
+    CHECK_EQ(sdes_kam_callstate_add(&cs, "t8"), SDES_KAM_MAX_BRANCHES - 1);
+    CHECK_EQ(sdes_kam_callstate_find(&cs, "t1"), -1);
+    CHECK_EQ(cs.active, 0);
+    /* t0 answers again: it moves last, active with it. */
+    CHECK_EQ(sdes_kam_callstate_touch(&cs, 0), SDES_KAM_MAX_BRANCHES - 1);
+    CHECK_EQ(cs.active, SDES_KAM_MAX_BRANCHES - 1);
+    CHECK_STR_EQ(cs.br[cs.active].tag, "t0");
+    /* Removing another branch keeps the active one; removing the active
+     * one leaves none active and nothing committed. */
+    sdes_kam_callstate_remove(&cs, 0);
+    CHECK_STR_EQ(cs.br[cs.active].tag, "t0");
+    CHECK(cs.committed);
+    sdes_kam_callstate_remove(&cs, cs.active);
+    CHECK_EQ(cs.active, -1);
+    CHECK(!cs.committed);
+    CHECK_EQ(cs.n_branches, SDES_KAM_MAX_BRANCHES - 2);
+    CHECK_EQ(sdes_kam_callstate_find(&cs, "t0"), -1);
+    /* Tags are compared whole. */
+    CHECK_EQ(sdes_kam_callstate_find(&cs, "t"), -1);
 }
 
 static void mk_key(sdes_key_param *kp, uint8_t fill, uint8_t mki)
@@ -757,6 +880,7 @@ int main(void)
     RUN(test_flags_rejections);
     RUN(test_flags_control_chars_and_nul);
     RUN(test_flags_defaults);
+    RUN(test_flags_keys);
     RUN(test_flags_format_truncates);
     RUN(test_relay_good);
     RUN(test_relay_rejections);
@@ -765,7 +889,8 @@ int main(void)
     RUN(test_audit_line);
     RUN(test_ctlmsg_offer_streams);
     RUN(test_ctlmsg_ports);
-    RUN(test_ctlmsg_blob);
+    RUN(test_callstate_blob);
+    RUN(test_callstate_branches);
     RUN(test_keyset_keep_old);
     RUN(test_keyset_same);
     RUN(test_keyset_can_rekey);

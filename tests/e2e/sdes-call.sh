@@ -236,6 +236,37 @@ else
   fail "rekey-edge.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
 
+# keys=2 (module flag, srtpd's gen-keys): every a=crypto line the edge
+# writes carries two keys told apart by MKI (RFC 4568 §6.1), so srtpd holds
+# the next send key from the start and RPC sdes.rekey switches both SRTP
+# legs with no re-INVITE at all; the phones (libsrtp2) installed both keys
+# of the line, so media goes on with zero loss under the second MKI.
+if start cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 roc=keep keys=2"'; then
+  pass "rekey-edge.cfg with default_flags keys=2 starts"
+  RPC_REKEY=1 mid_call k2 "$KAM_PORT" phone phone --mki 1 -- --mki 1
+  echo "sdes.rekey with keys=2, no re-INVITE: $(tr '\n' ' ' <"$WORK/k2.rpcrekey")"
+  check "keys=2: each phone got two keys in the edge's a=crypto line" \
+    bash -c "grep -q 'rx-keys=2' '$WORK/k2-uac.out' && grep -q 'rx-keys=2' '$WORK/k2-uas.out'"
+  check "keys=2: RPC sdes.rekey with no re-INVITE: both legs switched" \
+    test "$(grep -c 'result: switched' "$WORK/k2.rpcrekey")" = 2
+  C1=$(cur_send "$WORK/k2.query"); C2=$(cur_send "$WORK/k2.query2")
+  echo "keys=2: current send MKIs (legs a b): before $C1, after $C2"
+  check "keys=2: srtpd's current send MKI moved on legs a and b" \
+    test -n "$C1" -a -n "$C2" -a "$C1" != "$C2"
+  check "keys=2: no re-INVITE was sent" \
+    bash -c "grep -q 'reinvite=0 rekeyed=0' '$WORK/k2-uac.out' && ! grep -q 'sdp-sent (re-INVITE)' '$WORK/k2-uac.out'"
+  check "keys=2: both phones received under the first and the second MKI" \
+    bash -c "grep -q 'mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* ' '$WORK/k2-uac.out' &&
+             grep -q 'mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* ' '$WORK/k2-uas.out'"
+  check "keys=2: caller ok" ua_ok k2-uac
+  check "keys=2: callee ok" ua_ok k2-uas
+  check "keys=2: zero loss both ways across the RPC switch" both_ways k2
+  check "keys=2: Kamailio alive" kam_alive
+  kam_stop
+else
+  fail "rekey-edge.cfg with keys=2 starts" "$(tail -5 "$KAM_LOG")"
+fi
+
 if start cfg/edge-policy.cfg; then
   pass "edge-policy.cfg starts with srtpd"
   call ep "$KAM_PORT" phone phone --suite AEAD_AES_256_GCM -- --suite AEAD_AES_256_GCM

@@ -80,14 +80,16 @@ int ua_finish(int ok, const char *fmt, ...)
         }
     }
     if (ua_m.fd > 0) {
-        ua_say("suite=%s mki-tx=%zu mki-rx=%zu", ua_negotiated_suite[0] ? ua_negotiated_suite : "none",
-            ua_tx_key.mki_len, ua_rx_key.mki_len);
+        ua_say("suite=%s mki-tx=%zu mki-rx=%zu rx-keys=%zu",
+            ua_negotiated_suite[0] ? ua_negotiated_suite : "none", ua_tx_key.mki_len,
+            ua_rx_key.mki_len, ua_rx_key.keysalt_len ? 1 + ua_rx_key.n_more : 0);
         ua_say("rtp sent=%u received=%u intact=%u corrupt=%u duplicate=%u srtp-failed=%u "
             "other=%u first=%d last=%d",
             ua_m.sent, ua_m.recv, ua_m.intact, ua_m.corrupt, ua_m.dup, ua_m.srtp_fail,
             ua_m.other, ua_m.first, ua_m.last);
     }
-    if (ua_o.reinvite_at || ua_o.hold_at || ua_rekeyed || ua_m.rx_mki || ua_m.held_slots) {
+    if (ua_o.reinvite_at || ua_o.hold_at || ua_o.update_at || ua_reinvite_code || ua_rekeyed ||
+        ua_m.rx_mki || ua_m.held_slots) {
         char seen[128] = "";
         for (unsigned v = 0; v < UA_MEDIA_MKI_SLOTS; v++) {
             size_t l = strlen(seen);

@@ -34,15 +34,23 @@ typedef struct ua_opts {
     const char *sdp_out;
     unsigned tamper_every;
     char extra_hdrs[512]; /* --header lines for the INVITE */
-    double reinvite_at;   /* uac: seconds into the media, 0 = never */
+    double reinvite_at;   /* re-INVITE this far into the media, 0 = never
+                           * (these re-offers work from either side) */
     int rekey;            /* the re-INVITE carries new keys (next MKI) */
     int late_offer;       /* uac: INVITE without SDP; offer in 200, answer in ACK */
     double cancel_after;  /* uac: CANCEL this long after the INVITE (once ringing) */
     double ring;          /* uas: 180 Ringing for this long before answering */
     int early_media;      /* uas: ring with 183 + the answer SDP instead of 180 */
-    double hold_at;       /* uac: re-INVITE with a=sendonly this far into the media */
-    double unhold_at;     /* uac: re-INVITE with a=sendrecv again */
-    double update_at;     /* uac: UPDATE (RFC 3311) with the same SDP */
+    double hold_at;       /* re-INVITE with a=sendonly this far into the media */
+    double unhold_at;     /* re-INVITE with a=sendrecv again */
+    double update_at;     /* UPDATE (RFC 3311) with the same SDP */
+    int reject_reoffer;   /* refuse the peer's first re-offer with this code */
+    int expect_reoffer;   /* our first re-offer must get this final code */
+    int late_reoffer;     /* the --reinvite-at re-INVITE carries no SDP */
+    double ring_delay;    /* uas: wait this long before the 180/183 */
+    int ignore_cancel;    /* uas: 200 to CANCEL, then 200 to the INVITE anyway */
+    double ack_delay;     /* uac: ACK the 2xx this late (2xx retransmitted) */
+    int fail_code;        /* uas: end the ringing with this final code, not 200 */
 } ua_opts;
 
 extern ua_opts ua_o;

@@ -39,12 +39,23 @@ static void usage(void)
           "                       200 and the answer goes in the ACK\n"
           "  --ring S             uas: 180 Ringing for S seconds before answering\n"
           "  --early-media        uas: ring with 183 carrying the answer SDP\n"
+          "  --ring-delay S       uas: wait S seconds before the 180/183 (orders the\n"
+          "                       branches of a fork)\n"
+          "  --ignore-cancel      uas: a CANCEL gets 200 but the INVITE is still\n"
+          "                       answered 200 (a 2xx that crossed the CANCEL)\n"
+          "  --fail-code N        uas: end the ringing with N (e.g. 486) instead of 200\n"
+          "  --ack-delay S        uac: send the ACK for the 2xx S seconds late (the\n"
+          "                       callee retransmits its 2xx meanwhile)\n"
           "  --cancel-after S     uac: CANCEL S seconds after the INVITE (once ringing);\n"
           "                       success is CANCEL 200 + INVITE 487\n"
-          "  --reinvite-at S      uac: re-INVITE S seconds into the media\n"
-          "  --hold-at S, --unhold-at S  uac: re-INVITE with a=sendonly, later\n"
-          "                       a=sendrecv; the callee stops sending while held\n"
-          "  --update-at S        uac: UPDATE (RFC 3311) with the same SDP\n"
+          "  --reinvite-at S      re-INVITE S seconds into the media (caller or callee)\n"
+          "  --hold-at S, --unhold-at S  re-INVITE with a=sendonly, later\n"
+          "                       a=sendrecv; the peer stops sending while held\n"
+          "  --update-at S        UPDATE (RFC 3311) with the same SDP\n"
+          "  --reject-reoffer N   refuse the peer's first re-offer with N (e.g. 488)\n"
+          "  --expect-reoffer-code N  our first re-offer must get N (others 200)\n"
+          "  --late-reoffer       the --reinvite-at re-INVITE has no SDP: the peer\n"
+          "                       offers in its 200, we answer in the ACK\n"
           "  --rekey              phone: that re-INVITE carries a new key with the\n"
           "                       next MKI (needs --mki on both sides); zero loss\n"
           "  --seq-start N        first RTP sequence number of own streams (random)\n"
@@ -65,7 +76,10 @@ int main(int argc, char **argv)
         {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {"late-offer", 0, 0, 'L'},
         {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'}, {"early-media", 0, 0, 'E'},
         {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'}, {"update-at", 1, 0, 'U'},
-        {"seq-start", 1, 0, 'Q'},
+        {"seq-start", 1, 0, 'Q'}, {"reject-reoffer", 1, 0, 'J'},
+        {"expect-reoffer-code", 1, 0, 'Y'}, {"late-reoffer", 0, 0, 'Z'},
+        {"ring-delay", 1, 0, 'D'}, {"ignore-cancel", 0, 0, 'I'},
+        {"ack-delay", 1, 0, 'A'}, {"fail-code", 1, 0, 'F'},
         {0, 0, 0, 0},
     };
     int c;
@@ -126,6 +140,10 @@ int main(int argc, char **argv)
         case 'C': ua_o.cancel_after = atof(optarg); break;
         case 'G': ua_o.ring = atof(optarg); break;
         case 'E': ua_o.early_media = 1; break;
+        case 'D': ua_o.ring_delay = atof(optarg); break;
+        case 'I': ua_o.ignore_cancel = 1; break;
+        case 'A': ua_o.ack_delay = atof(optarg); break;
+        case 'F': ua_o.fail_code = atoi(optarg); break;
         case 'h': ua_o.hold_at = atof(optarg); break;
         case 'u': ua_o.unhold_at = atof(optarg); break;
         case 'U': ua_o.update_at = atof(optarg); break;
@@ -136,6 +154,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'J': ua_o.reject_reoffer = atoi(optarg); break;
+        case 'Y': ua_o.expect_reoffer = atoi(optarg); break;
+        case 'Z': ua_o.late_reoffer = 1; break;
         case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
         default: usage(); return 2;
         }

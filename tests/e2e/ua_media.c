@@ -190,8 +190,15 @@ int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_
         }
         inited = 1;
     }
-    if (make_ctx(&m->tx, tx_key, 1, ssrc_any_outbound, 0, err, errlen) < 0 ||
-        make_ctx(&m->rx, rx_key, 1, ssrc_any_inbound, 0, err, errlen) < 0)
+    /* Every key of the peer's line is installed for receive: the peer (or
+     * an edge like srtpd with several keys per line) may switch to the next
+     * one by MKI at any time (RFC 4568 §6.1). */
+    ua_crypto rx_all[UA_MAX_KEYS];
+    size_t n_rx = ua_crypto_keys(rx_key, rx_all, UA_MAX_KEYS);
+    int r = make_ctx(&m->tx, tx_key, 1, ssrc_any_outbound, 0, err, errlen) < 0 ||
+            make_ctx(&m->rx, rx_all, n_rx, ssrc_any_inbound, 0, err, errlen) < 0;
+    memset(rx_all, 0, sizeof(rx_all));
+    if (r)
         return -1;
     m->tx_mki = tx_key->mki_len != 0;
     m->rx_mki = rx_key->mki_len != 0;

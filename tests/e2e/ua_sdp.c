@@ -57,18 +57,15 @@ static int b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t
     return 0;
 }
 
-static int parse_crypto(const char *v, ua_crypto *c)
+/* One key param "KEY||SALT[|LIFETIME][|MKI:LENGTH]" after "inline:" (RFC
+ * 4568 §9.1); *end gets where it stopped (';' before another key param). */
+static int parse_key_param(const char *v, size_t want, uint8_t *keysalt, uint8_t *mki,
+                           size_t *mki_len, char *lifetime, size_t lifetime_cap, const char **end)
 {
-    char key[128];
-    int used = 0;
-    memset(c, 0, sizeof(*c));
-    if (sscanf(v, "%u %39s inline:%127[^ |;]%n", &c->tag, c->suite, key, &used) != 3)
+    size_t klen = strcspn(v, " |;"), got = 0;
+    if (!want || klen == 0 || b64_decode(v, klen, keysalt, UA_MAX_KEYSALT, &got) < 0 || got != want)
         return -1;
-    size_t want = ua_suite_keysalt_len(c->suite);
-    if (!want || b64_decode(key, strlen(key), c->keysalt, sizeof(c->keysalt),
-                            &c->keysalt_len) < 0 || c->keysalt_len != want)
-        return -1;
-    const char *p = v + used;
+    const char *p = v + klen;
     while (*p == '|') {
         p++;
         const char *e = p + strcspn(p, "| ;");
@@ -77,15 +74,61 @@ static int parse_crypto(const char *v, ua_crypto *c)
             unsigned long val = strtoul(p, NULL, 10), len = strtoul(colon + 1, NULL, 10);
             if (len == 0 || len > UA_MAX_MKI)
                 return -1;
-            c->mki_len = len;
+            *mki_len = len;
             for (size_t i = 0; i < len; i++)
-                c->mki[len - 1 - i] = i < sizeof(val) ? (uint8_t)(val >> (8 * i)) : 0;
-        } else {
-            snprintf(c->lifetime, sizeof(c->lifetime), "%.*s", (int)(e - p), p);
+                mki[len - 1 - i] = i < sizeof(val) ? (uint8_t)(val >> (8 * i)) : 0;
+        } else if (lifetime) {
+            snprintf(lifetime, lifetime_cap, "%.*s", (int)(e - p), p);
         }
         p = e;
     }
+    *end = p;
     return 0;
+}
+
+static int parse_crypto(const char *v, ua_crypto *c)
+{
+    int used = 0;
+    memset(c, 0, sizeof(*c));
+    if (sscanf(v, "%u %39s inline:%n", &c->tag, c->suite, &used) != 2 || used == 0)
+        return -1;
+    size_t want = ua_suite_keysalt_len(c->suite);
+    const char *p;
+    if (parse_key_param(v + used, want, c->keysalt, c->mki, &c->mki_len, c->lifetime,
+                        sizeof(c->lifetime), &p) < 0)
+        return -1;
+    c->keysalt_len = want;
+    /* Further key params of the same line (RFC 4568 §9.1 key-params). */
+    while (strncmp(p, ";inline:", 8) == 0) {
+        if (c->n_more >= UA_MAX_MORE_KEYS)
+            return -1;
+        size_t k = c->n_more;
+        if (parse_key_param(p + 8, want, c->more[k].keysalt, c->more[k].mki,
+                            &c->more[k].mki_len, NULL, 0, &p) < 0)
+            return -1;
+        /* RFC 4568 §6.1: several keys need an MKI each, of one length. */
+        if (!c->mki_len || c->more[k].mki_len != c->mki_len)
+            return -1;
+        c->n_more++;
+    }
+    return 0;
+}
+
+size_t ua_crypto_keys(const ua_crypto *c, ua_crypto *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return 0;
+    out[n] = *c;
+    out[n++].n_more = 0;
+    for (size_t i = 0; i < c->n_more && n < cap; i++, n++) {
+        out[n] = *c;
+        out[n].n_more = 0;
+        memcpy(out[n].keysalt, c->more[i].keysalt, c->keysalt_len);
+        memcpy(out[n].mki, c->more[i].mki, c->more[i].mki_len);
+        out[n].mki_len = c->more[i].mki_len;
+    }
+    return n;
 }
 
 int ua_sdp_parse(const char *body, ua_sdp *out, char *err, size_t errlen)

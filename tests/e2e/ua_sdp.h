@@ -13,6 +13,7 @@
 #define UA_MAX_KEYSALT 46 /* AES-256: 32-byte key + 14-byte salt */
 #define UA_MAX_MKI 16
 #define UA_MAX_CRYPTO 8
+#define UA_MAX_MORE_KEYS 3 /* further inline keys in one a=crypto line */
 
 typedef struct ua_crypto {
     unsigned tag;
@@ -22,6 +23,16 @@ typedef struct ua_crypto {
     uint8_t mki[UA_MAX_MKI]; /* big-endian MKI value, mki_len bytes */
     size_t mki_len;          /* 0: no MKI */
     char lifetime[24];       /* as written, "" when absent */
+    /* RFC 4568 §6.1: one line may carry several inline key params, told
+     * apart by MKI ("inline:K1|..|1:1;inline:K2|..|2:1"). The first is
+     * above; the others here, so a receiver installs them all and accepts
+     * a sender that switches keys without a new SDP exchange. */
+    struct {
+        uint8_t keysalt[UA_MAX_KEYSALT];
+        uint8_t mki[UA_MAX_MKI];
+        size_t mki_len;
+    } more[UA_MAX_MORE_KEYS];
+    size_t n_more;
 } ua_crypto;
 
 typedef struct ua_sdp {
@@ -51,6 +62,11 @@ int ua_sdp_build_dir(char *buf, size_t cap, const char *addr, unsigned port, con
 
 /* Copy text with every inline: key replaced by "<masked>" (for reports). */
 void ua_sdp_mask(const char *in, char *out, size_t cap);
+
+/* The keys of one a=crypto line as single-key entries: c itself, then one
+ * per c->more[] (same tag, suite, key length). Returns the count (1 + n_more,
+ * at most cap). */
+size_t ua_crypto_keys(const ua_crypto *c, ua_crypto *out, size_t cap);
 
 /* Fill c->keysalt with fresh random bytes for c->suite (OpenSSL RAND_bytes).
  * Returns 0, -1 on an unknown suite. */

@@ -2,8 +2,8 @@
  * tests/e2e/ua_uac.c — the caller side of e2e-ua (RFC 3261 UAC): INVITE
  * with retransmission (Timer A), ACK for 2xx and non-2xx, the dialog's
  * route set from Record-Route (loose routing), the answer checked for the
- * role, media, an optional re-INVITE (with a zero-loss rekey, RFC 4568
- * §7.1.4) and BYE.
+ * role, media, re-offers in the dialog either way (ua_dialog.c: hold,
+ * a zero-loss rekey, RFC 4568 §7.1.4, UPDATE) and BYE.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ua_agent.h"
+#include "ua_dialog.h"
 
 static char call_id[64], from_tag[32], to_tag_hdr[400];
 static char next_host[64];
@@ -20,161 +21,194 @@ static unsigned next_port;
 static char ack_text[4096];
 static char route_hdrs[1024], remote_target[256];
 
-static unsigned uac_cseq = 1;
-static double media_t0;
-static int reinv_state; /* of the current re-INVITE: 0 not yet, 1 sent, 2 answered */
-/* Planned re-INVITEs, in time order: a rekey/plain one (--reinvite-at),
- * hold (--hold-at, a=sendonly) and unhold (--unhold-at, a=sendrecv). */
-enum { RI_PLAIN, RI_REKEY, RI_HOLD, RI_UNHOLD, RI_UPDATE };
-static struct {
-    double at;
-    int kind;
-} plan[4];
-static int n_plan, plan_i, plan_failed;
-static char reinv_text[8192], reinv_branch[32], ack2_text[4096];
-static size_t reinv_len;
-static double reinv_retx;
-static int reinv_tries;
-static ua_crypto reinv_key; /* the new key we offered (rekey) */
+static double ack_due; /* --ack-delay: when the held-back ACK goes */
 
-static void plan_add(double at, int kind)
+/* ---- forking: what the caller sees from several branches ---- */
+
+/* The key of the first a=crypto line of an answer, to tell whether every
+ * answer (each branch's 183, the 2xx) carried the same key toward us. */
+static uint8_t early_key[UA_MAX_KEYSALT];
+static size_t early_key_len;
+static int early_answers, early_keys_differ;
+static char final_tag[64];
+static unsigned final_repeats, final_repeats_same;
+
+static int answer_key(const char *sdp, uint8_t *key, size_t *len)
 {
-    int i = n_plan++;
-    while (i > 0 && plan[i - 1].at > at) {
-        plan[i] = plan[i - 1];
-        i--;
-    }
-    plan[i].at = at;
-    plan[i].kind = kind;
+    ua_sdp peer;
+    char err[200];
+    if (!sdp || ua_sdp_parse(sdp, &peer, err, sizeof(err)) < 0 || !peer.n_crypto)
+        return -1;
+    memcpy(key, peer.crypto[0].keysalt, peer.crypto[0].keysalt_len);
+    *len = peer.crypto[0].keysalt_len;
+    memset(&peer, 0, sizeof(peer));
+    return 0;
 }
 
-static void uac_send_reinvite(void)
+/* Every answer's key against the first early answer's. */
+static void compare_answer_key(const char *sdp)
 {
-    char body[4096];
-    const ua_crypto *k = &ua_tx_key;
-    int kind = plan[plan_i].kind;
-    if (kind == RI_REKEY && ua_o.phone) {
-        ua_next_key(&reinv_key, &ua_tx_key);
-        k = &reinv_key;
+    uint8_t k[UA_MAX_KEYSALT];
+    size_t n;
+    if (answer_key(sdp, k, &n) < 0)
+        return;
+    if (!early_key_len) {
+        memcpy(early_key, k, n);
+        early_key_len = n;
+    } else if (n != early_key_len || memcmp(k, early_key, n) != 0) {
+        early_keys_differ++;
     }
-    if (ua_build_sdp_dir(body, sizeof(body), k, 1, kind == RI_HOLD ? "sendonly" : "sendrecv") < 0)
+    memset(k, 0, sizeof(k));
+}
+
+static const char *to_tag_of(osip_message_t *m)
+{
+    osip_generic_param_t *tag = NULL;
+    if (!m->to || osip_to_get_tag(m->to, &tag) != 0 || !tag || !tag->gvalue)
+        return "";
+    return tag->gvalue;
+}
+
+/* Another branch's 2xx after ours (a fork where both answered, RFC 3261
+ * §13.2.2.4): each gets its ACK, and a BYE since we keep the first. */
+static struct other_dialog {
+    char tag[64], host[64], bye[4096];
+    unsigned port;
+    size_t bye_len;
+    int bye_code, tries;
+    double retx;
+} others[4];
+static int n_others;
+
+static void other_2xx(osip_message_t *m)
+{
+    const char *tag = to_tag_of(m);
+    struct other_dialog *d = NULL;
+    for (int i = 0; i < n_others; i++)
+        if (!strcmp(others[i].tag, tag))
+            d = &others[i];
+    if (!d && n_others == (int)(sizeof(others) / sizeof(others[0])))
         return;
-    uac_cseq++;
-    ua_sip_token(reinv_branch, sizeof(reinv_branch));
-    /* UPDATE (RFC 3311) carries the offer without a new INVITE transaction. */
-    const char *method = kind == RI_UPDATE ? "UPDATE" : "INVITE";
-    int n = snprintf(reinv_text, sizeof(reinv_text),
-                     "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+    int fresh = !d;
+    if (!d) {
+        d = &others[n_others++];
+        memset(d, 0, sizeof(*d));
+        snprintf(d->tag, sizeof(d->tag), "%s", tag);
+    }
+    char target[256] = "", routes[1024] = "", *s = NULL, to[400] = "", ack[4096], br[32];
+    osip_contact_t *ct = NULL;
+    if (osip_message_get_contact(m, 0, &ct) != 0 || !ct || !ct->url ||
+        osip_uri_to_str(ct->url, &s) != 0)
+        return;
+    snprintf(target, sizeof(target), "%s", s);
+    osip_free(s);
+    ua_sip_uri_hostport(ct->url, d->host, sizeof(d->host), &d->port);
+    int nrr = osip_list_size(&m->record_routes);
+    for (int i = nrr - 1; i >= 0; i--) {
+        osip_record_route_t *rr = NULL;
+        char *rr_s = NULL;
+        osip_message_get_record_route(m, i, &rr);
+        if (!rr || osip_record_route_to_str(rr, &rr_s) != 0)
+            continue;
+        size_t l = strlen(routes);
+        snprintf(routes + l, sizeof(routes) - l, "Route: %s\r\n", rr_s);
+        osip_free(rr_s);
+        if (i == nrr - 1)
+            ua_sip_uri_hostport(rr->url, d->host, sizeof(d->host), &d->port);
+    }
+    s = NULL;
+    osip_to_to_str(m->to, &s);
+    snprintf(to, sizeof(to), "%s", s ? s : "");
+    osip_free(s);
+    ua_sip_token(br, sizeof(br));
+    int n = snprintf(ack, sizeof(ack),
+                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
                      "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: %u %s\r\nContact: <sip:alice@%s:%u>\r\n%s"
-                     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-                     method, remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs,
-                     ua_sp.host, ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq,
-                     method, ua_sp.host, ua_sp.port,
-                     /* Tells an edge such as cfg/rekey-edge.cfg that this
-                      * re-offer is a rekey, so it rekeys the other leg too. */
-                     kind == RI_REKEY ? "X-Rekey: yes\r\n" : "", strlen(body), body);
-    if (n < 0 || (size_t)n >= sizeof(reinv_text))
+                     "Call-ID: %s@%s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+                     target, ua_sp.host, ua_sp.port, br, routes, ua_sp.host, ua_sp.port, from_tag,
+                     to, call_id, ua_sp.host);
+    if (n > 0 && (size_t)n < sizeof(ack))
+        ua_sip_send(&ua_sp, d->host, d->port, ack, (size_t)n);
+    if (!fresh)
         return;
-    reinv_len = (size_t)n;
-    ua_say_sdp(kind == RI_UPDATE ? "sdp-sent (UPDATE)" : "sdp-sent (re-INVITE)", body);
-    ua_sip_send(&ua_sp, next_host, next_port, reinv_text, reinv_len);
-    reinv_state = 1;
-    reinv_retx = ua_now() + 0.5;
+    ua_sip_token(br, sizeof(br));
+    n = snprintf(d->bye, sizeof(d->bye),
+                 "BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                 "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
+                 "Call-ID: %s@%s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                 target, ua_sp.host, ua_sp.port, br, routes, ua_sp.host, ua_sp.port, from_tag, to,
+                 call_id, ua_sp.host);
+    if (n <= 0 || (size_t)n >= sizeof(d->bye))
+        return;
+    d->bye_len = (size_t)n;
+    ua_sip_send(&ua_sp, d->host, d->port, d->bye, d->bye_len);
+    d->retx = ua_now() + 0.5;
+    ua_say("second 2xx from another branch (to-tag %d): ACK and BYE", n_others + 1);
+}
+
+/* BYEs of the other dialogs: retransmitted until answered (Timer E). */
+static void others_tick(void)
+{
+    double t = ua_now();
+    for (int i = 0; i < n_others; i++) {
+        struct other_dialog *d = &others[i];
+        if (d->bye_len && !d->bye_code && t >= d->retx && d->tries < 6) {
+            ua_sip_send(&ua_sp, d->host, d->port, d->bye, d->bye_len);
+            d->retx = t + 0.5 * (2 << d->tries++);
+        }
+    }
 }
 
 static void uac_tick(void)
 {
-    if (reinv_state == 2 && plan_i + 1 < n_plan) { /* next planned re-INVITE */
-        plan_i++;
-        reinv_state = 0;
-        reinv_tries = 0;
-        ack2_text[0] = '\0';
+    others_tick();
+    if (ack_due && ua_now() >= ack_due) {
+        ua_sip_send(&ua_sp, next_host, next_port, ack_text, strlen(ack_text));
+        ack_due = 0;
     }
-    if (plan_i >= n_plan || reinv_state == 2)
-        return;
-    double t = ua_now();
-    if (reinv_state == 0 && t >= media_t0 + plan[plan_i].at)
-        uac_send_reinvite();
-    else if (reinv_state == 1 && t >= reinv_retx && reinv_tries < 6) {
-        ua_sip_send(&ua_sp, next_host, next_port, reinv_text, reinv_len);
-        reinv_retx = t + 0.5 * (2 << reinv_tries++);
-    }
+    ua_dlg_tick(); /* re-offers in the dialog (ua_dialog.c) */
 }
 
-/* The answer to our re-INVITE: ACK it, and for a rekey take the peer's new
- * key (old kept for packets in flight) and switch ours (RFC 4568 §7.1.4). */
-static void uac_reinvite_answered(osip_message_t *m)
-{
-    char why[200];
-    int n;
-    ua_reinvite_code = m->status_code;
-    if (plan[plan_i].kind == RI_UPDATE) { /* no ACK for UPDATE */
-        n = 0;
-    } else if (m->status_code >= 300) { /* non-2xx: ACK on the same branch */
-        n = snprintf(ack2_text, sizeof(ack2_text),
-                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
-                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
-                     remote_target, ua_sp.host, ua_sp.port, reinv_branch, route_hdrs, ua_sp.host,
-                     ua_sp.port, from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq);
-    } else {
-        char b2[32];
-        ua_sip_token(b2, sizeof(b2));
-        n = snprintf(ack2_text, sizeof(ack2_text),
-                     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
-                     "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
-                     "Call-ID: %s@%s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
-                     remote_target, ua_sp.host, ua_sp.port, b2, route_hdrs, ua_sp.host, ua_sp.port,
-                     from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq);
-    }
-    if (n > 0 && (size_t)n < sizeof(ack2_text))
-        ua_sip_send(&ua_sp, next_host, next_port, ack2_text, (size_t)n);
-    reinv_state = 2;
-    ua_say("reinvite final=%d", m->status_code);
-    if (m->status_code != 200)
-        plan_failed++;
-    if (m->status_code >= 300 || !ua_o.phone || plan[plan_i].kind != RI_REKEY)
-        return;
-    int is_sdp;
-    ua_sdp peer;
-    const char *ans = ua_sip_body(m, &is_sdp);
-    if (!ans || !is_sdp || ua_sdp_parse(ans, &peer, why, sizeof(why)) < 0) {
-        ua_say("re-INVITE answer unusable");
-        return;
-    }
-    ua_say_sdp("sdp-received (re-INVITE)", ans);
-    const ua_crypto *pn = NULL;
-    for (size_t i = 0; i < peer.n_crypto && !pn; i++)
-        if (peer.crypto[i].tag == ua_tx_key.tag && !strcmp(peer.crypto[i].suite, ua_tx_key.suite))
-            pn = &peer.crypto[i];
-    if (!pn) {
-        ua_say("re-INVITE answer has no a=crypto for tag %u", ua_tx_key.tag);
-        return;
-    }
-    int changed = pn->keysalt_len != ua_rx_key.keysalt_len ||
-                  memcmp(pn->keysalt, ua_rx_key.keysalt, pn->keysalt_len) != 0;
-    if (ua_install_rekey(changed ? pn : NULL, &reinv_key, 1, why, sizeof(why)) < 0)
-        ua_say("rekey failed: %s", why);
-}
-
+/* Responses to our INVITE (a lost ACK makes the callee resend its 2xx;
+ * another branch of a fork may answer too) and everything in the dialog:
+ * our re-offers' responses, the callee's re-offers (ua_dialog.c). */
 static int uac_on_sip(osip_message_t *m)
 {
-    if (!MSG_IS_RESPONSE(m) || !m->cseq || !m->cseq->method || !m->cseq->number ||
-        (strcmp(m->cseq->method, "INVITE") != 0 && strcmp(m->cseq->method, "UPDATE") != 0))
+    if (MSG_IS_REQUEST(m)) {
+        ua_dlg_request(m);
+        return 0;
+    }
+    if (m->cseq && m->cseq->method && !strcmp(m->cseq->method, "BYE")) {
+        const char *tag = to_tag_of(m);
+        for (int i = 0; i < n_others; i++)
+            if (!strcmp(others[i].tag, tag) && m->status_code >= 200 && !others[i].bye_code) {
+                others[i].bye_code = m->status_code;
+                ua_say("other branch's dialog: bye=%d", m->status_code);
+            }
+        return 0;
+    }
+    if (MSG_IS_STATUS_2XX(m) && m->cseq && m->cseq->method &&
+        !strcmp(m->cseq->method, "INVITE") && m->cseq->number &&
+        strtoul(m->cseq->number, NULL, 10) == 1 && strcmp(to_tag_of(m), final_tag) != 0) {
+        other_2xx(m);
+        return 0;
+    }
+    if (!m->cseq || !m->cseq->method || !m->cseq->number)
         return 0;
     unsigned num = (unsigned)strtoul(m->cseq->number, NULL, 10);
-    if (num == 1 && MSG_IS_STATUS_2XX(m)) {
-        /* A retransmitted 2xx: our ACK got lost, send it again (RFC 3261 §13.2.2.4). */
+    if (num == 1 && MSG_IS_STATUS_2XX(m) && !strcmp(m->cseq->method, "INVITE")) {
+        /* A retransmitted 2xx: our ACK got lost, send it again (RFC 3261
+         * §13.2.2.4). Its body must be the first copy's, byte for byte. */
+        int is_sdp;
+        const char *b = ua_sip_body(m, &is_sdp);
+        final_repeats++;
+        if (b && !strcmp(b, ua_sdp_recv))
+            final_repeats_same++;
         ua_sip_send(&ua_sp, next_host, next_port, ack_text, strlen(ack_text));
-    } else if (num == uac_cseq && num > 1 && m->status_code >= 200) {
-        if (reinv_state == 1)
-            uac_reinvite_answered(m);
-        else if (ack2_text[0])
-            ua_sip_send(&ua_sp, next_host, next_port, ack2_text, strlen(ack2_text));
-    } else if (num == uac_cseq && num > 1 && m->status_code < 200) {
-        reinv_tries = 99; /* provisional: stop retransmitting */
+        ack_due = 0;
+        return 0;
     }
+    ua_dlg_response(m);
     return 0;
 }
 
@@ -197,8 +231,11 @@ static void note_early(osip_message_t *m)
 {
     int is_sdp;
     osip_generic_param_t *tag = NULL;
-    if (!ua_sip_body(m, &is_sdp) || !is_sdp || !m->to)
+    const char *body = ua_sip_body(m, &is_sdp);
+    if (!body || !is_sdp || !m->to)
         return;
+    early_answers++;
+    compare_answer_key(body);
     osip_to_get_tag(m->to, &tag);
     if (!tag || !tag->gvalue)
         return;
@@ -316,6 +353,7 @@ int ua_uac_run(void)
     }
     int code = final->status_code;
     ua_say("final=%d %s", code, final->reason_phrase ? final->reason_phrase : "");
+    snprintf(final_tag, sizeof(final_tag), "%s", to_tag_of(final));
     char *to_s = NULL;
     osip_to_to_str(final->to, &to_s);
     snprintf(to_tag_hdr, sizeof(to_tag_hdr), "%s", to_s ? to_s : "");
@@ -395,6 +433,11 @@ int ua_uac_run(void)
         }
     } else {
         media_ready = ua_take_answer(ans, is_sdp, offer_keys, ua_o.n_suites, why, sizeof(why));
+        if (early_answers) {
+            compare_answer_key(ans);
+            ua_say("early-answers=%d answer-keys=%s", early_answers,
+                   early_keys_differ ? "differ" : "same");
+        }
     }
     osip_message_free(final);
 
@@ -408,25 +451,28 @@ int ua_uac_run(void)
                  ack_body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(ack_body), ack_body);
     if (n < 0 || (size_t)n >= sizeof(ack_text))
         return ua_finish(0, "ACK does not fit");
-    ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
+    if (ua_o.ack_delay > 0)
+        ack_due = ua_now() + ua_o.ack_delay; /* the callee retransmits its 2xx */
+    else
+        ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
 
-    if (ua_o.reinvite_at)
-        plan_add(ua_o.reinvite_at, ua_o.rekey ? RI_REKEY : RI_PLAIN);
-    if (ua_o.hold_at)
-        plan_add(ua_o.hold_at, RI_HOLD);
-    if (ua_o.unhold_at)
-        plan_add(ua_o.unhold_at, RI_UNHOLD);
-    if (ua_o.update_at)
-        plan_add(ua_o.update_at, RI_UPDATE);
+    /* The dialog for in-dialog requests either way (RFC 3261 §12.1.2). */
+    snprintf(ua_dlg.target, sizeof(ua_dlg.target), "%s", remote_target);
+    snprintf(ua_dlg.routes, sizeof(ua_dlg.routes), "%s", route_hdrs);
+    snprintf(ua_dlg.next_host, sizeof(ua_dlg.next_host), "%s", next_host);
+    ua_dlg.next_port = next_port;
+    snprintf(ua_dlg.local, sizeof(ua_dlg.local), "<sip:alice@%s:%u>;tag=%s", ua_sp.host,
+             ua_sp.port, from_tag);
+    snprintf(ua_dlg.remote, sizeof(ua_dlg.remote), "%s", to_tag_hdr);
+    snprintf(ua_dlg.call_id, sizeof(ua_dlg.call_id), "%s@%s", call_id, ua_sp.host);
+    snprintf(ua_dlg.contact, sizeof(ua_dlg.contact), "<sip:alice@%s:%u>", ua_sp.host, ua_sp.port);
+    ua_dlg.cseq = 1;
+    ua_dlg_start();
     double t0 = ua_now();
-    media_t0 = t0;
     ua_media_tick = uac_tick;
     if (media_ready)
         ua_media_loop(ua_o.seconds, t0 + ua_o.seconds + 1.0, uac_on_sip);
     ua_media_tick = NULL;
-    if (n_plan && (plan_i + 1 < n_plan || reinv_state != 2))
-        ua_say("re-INVITE %d of %d %s", plan_i + 1, n_plan,
-               reinv_state == 0 ? "never sent" : "not answered");
 
     /* BYE (§15.1.1), retransmitted until a final response. */
     ua_sip_token(branch, sizeof(branch));
@@ -435,7 +481,7 @@ int ua_uac_run(void)
                  "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: %s\r\n"
                  "Call-ID: %s@%s\r\nCSeq: %u BYE\r\nContent-Length: 0\r\n\r\n",
                  remote_target, ua_sp.host, ua_sp.port, branch, route_hdrs, ua_sp.host, ua_sp.port,
-                 from_tag, to_tag_hdr, call_id, ua_sp.host, uac_cseq + 1);
+                 from_tag, to_tag_hdr, call_id, ua_sp.host, ua_dlg.cseq + 1);
     int bye_code = 0;
     for (int i = 0; i < 8 && !bye_code; i++) {
         ua_sip_send(&ua_sp, next_host, next_port, text, (size_t)n);
@@ -454,16 +500,17 @@ int ua_uac_run(void)
         }
     }
     ua_say("bye=%d", bye_code);
+    if (final_repeats)
+        ua_say("2xx-retransmissions=%u identical=%u", final_repeats, final_repeats_same);
+    for (int i = 0; i < n_others; i++)
+        if (!others[i].bye_code)
+            ua_say("other branch's dialog: BYE not answered");
     if (!media_ready)
         return ua_finish(0, "%s", why);
     int ok = ua_media_ok(why, sizeof(why));
     if (bye_code != 200)
         return ua_finish(0, "BYE got %d", bye_code);
-    if (n_plan && (plan_failed || plan_i + 1 < n_plan || reinv_state != 2))
-        return ua_finish(0, "re-INVITEs: %d of %d not answered 200 (last %d)",
-                         plan_failed + (n_plan - plan_i - (reinv_state == 2)), n_plan,
-                         ua_reinvite_code);
-    if (ua_o.reinvite_at && ua_o.rekey && ua_o.phone && ua_rekeyed != 1)
-        return ua_finish(0, "rekey requested but not done");
+    if (ua_dlg_verdict(why, sizeof(why)) < 0)
+        return ua_finish(0, "%s", why);
     return ua_finish(ok, "%s", why);
 }

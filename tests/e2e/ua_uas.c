@@ -2,7 +2,8 @@
  * tests/e2e/ua_uas.c — the callee side of e2e-ua (RFC 3261 UAS): the offer
  * checked for the role (the legacy PBX refuses RTP/SAVP, the phone needs an
  * acceptable a=crypto: 488 otherwise), 200 with the answer retransmitted
- * until ACK, media, re-INVITEs (taking a rekey), 200 to BYE.
+ * until ACK, media, re-offers in the dialog either way (ua_dialog.c), 200
+ * to BYE.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "ua_agent.h"
+#include "ua_dialog.h"
 
 static char last_resp[8192];
 static int last_resp_len;
@@ -58,110 +60,76 @@ static void respond(osip_message_t *req, int code, const char *reason, const cha
 
 static char ack_body[4096];
 static int ack_is_sdp;
-static char reinv_resp[8192];
-static int reinv_resp_len;
-static unsigned reinv_cseq, switch_on_ack;
-static ua_crypto uas_new_key;
-
-/* A re-INVITE (RFC 3261 §14.2): same keys -> same answer; a new peer key ->
- * learn it now (old kept) and answer with our own next key, which we start
- * using when its ACK arrives (RFC 4568 §7.1.4). */
-static void uas_reinvite(osip_message_t *m, unsigned num)
-{
-    char why[200], body[4096];
-    int is_sdp;
-    ua_sdp peer;
-    const char *offer = ua_sip_body(m, &is_sdp);
-    const ua_crypto *k = &ua_tx_key;
-
-    reinv_cseq = num;
-    if (!offer || !is_sdp || ua_sdp_parse(offer, &peer, why, sizeof(why)) < 0) {
-        respond(m, 488, "Not Acceptable Here", NULL, 0);
-        return;
-    }
-    ua_say_sdp("sdp-received (re-INVITE)", offer);
-    if (ua_o.phone) {
-        const ua_crypto *pn = NULL;
-        for (size_t i = 0; i < peer.n_crypto && !pn; i++)
-            if (peer.crypto[i].tag == ua_rx_key.tag && !strcmp(peer.crypto[i].suite, ua_rx_key.suite))
-                pn = &peer.crypto[i];
-        if (!pn) {
-            respond(m, 488, "Not Acceptable Here", NULL, 0);
-            return;
-        }
-        if (pn->keysalt_len != ua_rx_key.keysalt_len ||
-            memcmp(pn->keysalt, ua_rx_key.keysalt, pn->keysalt_len) != 0) {
-            if (!pn->mki_len || !ua_rx_key.mki_len || ua_install_rekey(pn, NULL, 0, why, sizeof(why)) < 0) {
-                respond(m, 488, "Not Acceptable Here", NULL, 0);
-                return;
-            }
-            ua_next_key(&uas_new_key, &ua_tx_key);
-            k = &uas_new_key;
-            switch_on_ack = num;
-        }
-    }
-    /* Hold (RFC 3264 §8.4): a sendonly offer gets recvonly and we stop
-     * sending; inactive gets inactive; sendrecv resumes. */
-    const char *dir = "sendrecv";
-    if (!strcmp(peer.dir, "sendonly"))
-        dir = "recvonly";
-    else if (!strcmp(peer.dir, "inactive"))
-        dir = "inactive";
-    ua_m.paused = strcmp(dir, "sendrecv") != 0 && strcmp(peer.dir, "recvonly") != 0;
-    if (ua_m.paused)
-        ua_say("on hold (peer %s)", peer.dir);
-    if (ua_build_sdp_dir(body, sizeof(body), k, 1, dir) < 0)
-        return;
-    ua_say_sdp("sdp-sent (re-INVITE)", body);
-    char contact[128];
-    snprintf(contact, sizeof(contact), "<sip:bob@%s:%u>", ua_sp.host, ua_sp.port);
-    int n = ua_sip_response(reinv_resp, sizeof(reinv_resp), m, 200, "OK", my_tag, contact,
-                            "application/sdp", body);
-    if (n < 0)
-        return;
-    reinv_resp_len = n;
-    ua_reinvite_code = 200;
-    via_target(m);
-    ua_sip_send(&ua_sp, resp_host, resp_port, reinv_resp, (size_t)n);
-    if (MSG_IS_UPDATE(m) && switch_on_ack == num) { /* no ACK will come */
-        switch_on_ack = 0;
-        if (ua_install_rekey(NULL, &uas_new_key, 1, why, sizeof(why)) < 0)
-            ua_say("rekey failed: %s", why);
-    }
-}
-
 static int uas_on_sip(osip_message_t *m)
 {
     unsigned num = m->cseq && m->cseq->number ? (unsigned)strtoul(m->cseq->number, NULL, 10) : 0;
-    if (MSG_IS_UPDATE(m) && num == reinv_cseq && reinv_resp_len)
-        ua_sip_send(&ua_sp, resp_host, resp_port, reinv_resp, (size_t)reinv_resp_len);
-    else if (MSG_IS_UPDATE(m)) /* RFC 3311: an offer in the dialog, no ACK */
-        uas_reinvite(m, num);
-    else if (MSG_IS_INVITE(m) && num > 1 && num == reinv_cseq && reinv_resp_len)
-        ua_sip_send(&ua_sp, resp_host, resp_port, reinv_resp, (size_t)reinv_resp_len);
-    else if (MSG_IS_INVITE(m) && num > 1 && num != reinv_cseq)
-        uas_reinvite(m, num);
-    else if (MSG_IS_INVITE(m) && last_resp_len) /* retransmitted INVITE */
-        ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
-    else if (MSG_IS_ACK(m) && num > 1 && switch_on_ack == num) {
-        char why[200];
-        switch_on_ack = 0;
-        if (ua_install_rekey(NULL, &uas_new_key, 1, why, sizeof(why)) < 0)
-            ua_say("rekey failed: %s", why);
+    if (MSG_IS_RESPONSE(m)) { /* to our own re-offers */
+        ua_dlg_response(m);
+        return 0;
+    }
+    if (MSG_IS_INVITE(m) && num <= 1) { /* retransmitted INVITE */
+        if (last_resp_len)
+            ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
+    } else if (ua_dlg_request(m)) {
+        /* a re-INVITE/UPDATE from the caller, or its ACK (ua_dialog.c) */
     } else if (MSG_IS_ACK(m)) {
         if (!got_ack) { /* a late offer's answer rides in this ACK */
             const char *b = ua_sip_body(m, &ack_is_sdp);
             snprintf(ack_body, sizeof(ack_body), "%s", b ? b : "");
         }
         got_ack = 1;
-    }
-    else if (MSG_IS_BYE(m)) {
+    } else if (MSG_IS_BYE(m)) {
         respond(m, 200, "OK", NULL, 0);
         got_bye = 1;
         return 1;
     } else if (MSG_IS_REQUEST(m))
         respond(m, 501, "Not Implemented", NULL, 0);
     return 0;
+}
+
+/* The dialog as the callee sees it (RFC 3261 §12.1.1): the caller's
+ * Contact is the remote target, the Record-Route list in order is the
+ * route set; our requests go From our To (with our tag) To its From. */
+static void uas_dialog(osip_message_t *inv)
+{
+    char *s = NULL;
+    osip_contact_t *ct = NULL;
+    osip_message_get_contact(inv, 0, &ct);
+    if (ct && ct->url && osip_uri_to_str(ct->url, &s) == 0) {
+        snprintf(ua_dlg.target, sizeof(ua_dlg.target), "%s", s);
+        osip_free(s);
+        ua_sip_uri_hostport(ct->url, ua_dlg.next_host, sizeof(ua_dlg.next_host),
+                            &ua_dlg.next_port);
+    }
+    ua_dlg.routes[0] = '\0';
+    int nrr = osip_list_size(&inv->record_routes);
+    for (int i = 0; i < nrr; i++) {
+        osip_record_route_t *rr = NULL;
+        char *rr_s = NULL;
+        osip_message_get_record_route(inv, i, &rr);
+        if (!rr || osip_record_route_to_str(rr, &rr_s) != 0)
+            continue;
+        size_t l = strlen(ua_dlg.routes);
+        snprintf(ua_dlg.routes + l, sizeof(ua_dlg.routes) - l, "Route: %s\r\n", rr_s);
+        osip_free(rr_s);
+        if (i == 0)
+            ua_sip_uri_hostport(rr->url, ua_dlg.next_host, sizeof(ua_dlg.next_host),
+                                &ua_dlg.next_port);
+    }
+    if (osip_to_to_str(inv->to, &s) == 0) {
+        snprintf(ua_dlg.local, sizeof(ua_dlg.local), "%s;tag=%s", s, my_tag);
+        osip_free(s);
+    }
+    if (osip_from_to_str(inv->from, &s) == 0) {
+        snprintf(ua_dlg.remote, sizeof(ua_dlg.remote), "%s", s);
+        osip_free(s);
+    }
+    if (osip_call_id_to_str(inv->call_id, &s) == 0) {
+        snprintf(ua_dlg.call_id, sizeof(ua_dlg.call_id), "%s", s);
+        osip_free(s);
+    }
+    snprintf(ua_dlg.contact, sizeof(ua_dlg.contact), "<sip:bob@%s:%u>", ua_sp.host, ua_sp.port);
+    ua_dlg.cseq = 100; /* our own CSeq space (RFC 3261 §12.2.1.1) */
 }
 
 /* 180 Ringing (183 with the answer when early is given) for ua_o.ring
@@ -173,6 +141,13 @@ static int ring_or_cancel(osip_message_t *inv, const char *early)
     /* With early media the ringing is a 183 carrying the answer (RFC 3960). */
     int pcode = early ? 183 : 180;
     const char *preason = early ? "Session Progress" : "Ringing";
+    /* --ring-delay: the provisional comes late, so a forking proxy's
+     * caller sees this branch's 183 after the other's. */
+    for (double t = ua_now() + ua_o.ring_delay; ua_o.ring_delay > 0 && ua_now() < t;) {
+        osip_message_t *m = NULL;
+        if (ua_sip_recv(&ua_sp, 20, &m, &ua_garbage) > 0)
+            osip_message_free(m); /* INVITE retransmissions; a CANCEL comes again */
+    }
     respond(inv, pcode, preason, early, 0);
     ua_say("ringing %.1fs", ua_o.ring);
     double until = ua_now() + ua_o.ring;
@@ -180,6 +155,14 @@ static int ring_or_cancel(osip_message_t *inv, const char *early)
         osip_message_t *m = NULL;
         if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) <= 0)
             continue;
+        if (MSG_IS_CANCEL(m) && ua_o.ignore_cancel) {
+            /* As if our 2xx had crossed the CANCEL (RFC 3261 §9.2: a
+             * CANCEL after the final response has no effect). */
+            respond(m, 200, "OK", NULL, 0);
+            osip_message_free(m);
+            ua_say("cancel ignored: answering anyway (2xx crossing the CANCEL)");
+            continue;
+        }
         if (MSG_IS_CANCEL(m)) {
             respond(m, 200, "OK", NULL, 0);
             osip_message_free(m);
@@ -234,6 +217,7 @@ int ua_uas_run(void)
     }
     ua_sip_token(my_tag, sizeof(my_tag));
     respond(inv, 100, "Trying", NULL, 0);
+    uas_dialog(inv);
 
     int is_sdp;
     const char *offer = ua_sip_body(inv, &is_sdp);
@@ -283,6 +267,27 @@ int ua_uas_run(void)
     }
     if (ua_o.ring > 0 && ring_or_cancel(inv, ua_o.early_media ? answer : NULL))
         return ua_finish(1, "cancelled while ringing: CANCEL 200, INVITE 487");
+    if (ua_o.fail_code) {
+        /* --fail-code: the ringing ends in a failure (a forked branch that
+         * gave early media, then 486), ACKed hop by hop (§17.1.1.3). */
+        respond(inv, ua_o.fail_code, "Busy Here", NULL, 1);
+        osip_message_free(inv);
+        ua_say("final=%d (as asked)", ua_o.fail_code);
+        double until = ua_now() + 4.0, next = ua_now() + 0.5;
+        while (!got_ack && ua_now() < until) {
+            osip_message_t *m = NULL;
+            if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) > 0) {
+                uas_on_sip(m);
+                osip_message_free(m);
+            }
+            if (!got_ack && ua_now() > next) {
+                ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
+                next = ua_now() + 0.5;
+            }
+        }
+        return ua_finish(got_ack, "failed the call with %d as asked%s", ua_o.fail_code,
+                         got_ack ? "" : ", but no ACK came");
+    }
     snprintf(ua_sdp_sent, sizeof(ua_sdp_sent), "%s", answer);
     ua_say_sdp("sdp-sent", answer);
     respond(inv, 200, "OK", answer, 1);
@@ -313,7 +318,14 @@ int ua_uas_run(void)
                             why, sizeof(why)))
             return ua_finish(0, "late offer: %s", why);
     }
-    int stop = ua_media_loop(ua_o.seconds, ua_now() + ua_o.seconds + ua_o.timeout, uas_on_sip);
+    /* A BYE may already have come with the ACK (the caller keeps another
+     * branch of a fork and ends this one at once). */
+    ua_dlg_start();
+    ua_media_tick = ua_dlg_tick;
+    int stop = got_bye ? 1
+                       : ua_media_loop(ua_o.seconds, ua_now() + ua_o.seconds + ua_o.timeout,
+                                       uas_on_sip);
+    ua_media_tick = NULL;
     if (stop == 1) { /* BYE: a last look at what is in flight */
         double end = ua_now() + 0.2;
         while (ua_now() < end)
@@ -322,5 +334,7 @@ int ua_uas_run(void)
     if (!got_bye)
         return ua_finish(0, "no BYE");
     int ok = ua_media_ok(why, sizeof(why));
+    if (ua_dlg_verdict(why, sizeof(why)) < 0)
+        return ua_finish(0, "%s", why);
     return ua_finish(ok, "%s", why);
 }

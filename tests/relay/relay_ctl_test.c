@@ -114,7 +114,7 @@ static size_t st_make(uint8_t *out, size_t len, unsigned seed)
 static const ctl_be *st_req(const char *cmd, const char *id, const uint8_t *st, size_t stlen,
                             bool with_stream)
 {
-    static char buf[16384];
+    static char buf[20480]; /* the largest sdes-state (16 KiB) and more */
     ctl_benc w;
     ctl_benc_init(&w, buf, sizeof(buf));
     ctl_benc_dict(&w);
@@ -164,7 +164,7 @@ static bool reason_is(const ctl_be *r, const char *why)
  * leaves media alone; state returns it with the local ports offer gave. */
 static void test_state_store_replace(void)
 {
-    static uint8_t s1[300], s2[4096], s3[77];
+    static uint8_t s1[300], s2[16384], s3[77]; /* s2: RELAY_SDES_STATE_MAX */
     st_make(s1, sizeof(s1), 1);
     st_make(s2, sizeof(s2), 2);
     st_make(s3, sizeof(s3), 3);
@@ -214,7 +214,7 @@ static void test_state_store_replace(void)
 /* Too large, wrong type, unknown call: clear errors, nothing changes. */
 static void test_state_errors(void)
 {
-    static uint8_t big[4097], s1[64];
+    static uint8_t big[16385], s1[64]; /* one byte over RELAY_SDES_STATE_MAX */
     st_make(big, sizeof(big), 9);
     st_make(s1, sizeof(s1), 10);
     const char *id = "state-2@test";
