@@ -427,7 +427,34 @@ typedef struct relay_rekey_job {
     size_t nretire;
     sg_status st;
     const char *step;
+    int evicted; /* receive keys retired to make room (oldest first) */
 } relay_rekey_job;
+
+/* A receive table that is full makes room for the keys being added by
+ * retiring its oldest keys (lowest gen). The peer only ever sends under
+ * its latest keys or the ones just before them (RFC 4568 §7.1.4: old keys
+ * stay valid until the new exchange completes), so a long call that
+ * rekeys again and again keeps working instead of failing once 16 keys
+ * were seen. Returns how many keys went. */
+static int relay_rx_make_room(sg_srtp_ctx *ctx, size_t nadd, uint8_t mlen)
+{
+    int evicted = 0;
+    size_t n = sg_srtp_key_count(ctx);
+    while (n && n + nadd > SG_SRTP_MAX_KEYS) {
+        sg_srtp_key_info ki, oldest;
+        bool have = false;
+        for (size_t i = 0; i < n; i++)
+            if (sg_srtp_key_info_get(ctx, i, &ki) == SG_OK && (!have || ki.gen < oldest.gen)) {
+                oldest = ki;
+                have = true;
+            }
+        if (!have || sg_srtp_retire_key(ctx, oldest.mki, mlen) != SG_OK)
+            break;
+        evicted++;
+        n--;
+    }
+    return evicted;
+}
 
 static void relay_job_rekey(relay_worker *w, void *arg)
 {
@@ -453,6 +480,8 @@ static void relay_job_rekey(relay_worker *w, void *arg)
         j->step = "suite differs from the context's";
         return;
     }
+    if (!j->send && j->nadd)
+        j->evicted += relay_rx_make_room(ctx, j->nadd, mlen);
     for (size_t i = 0; i < j->nadd; i++) {
         sg_srtp_key k = {.master_key = j->add[i].master_key, .master_salt = j->add[i].master_salt,
                          .mki = j->add[i].mki, .lifetime = j->add[i].lifetime};
@@ -595,6 +624,10 @@ static void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be
     }
     relay_log(RELAY_LOG_INFO, "call %s: rekey leg %c %s on %d stream(s)", call->id, "ab"[leg],
               send ? "send" : "recv", done);
+    if (j.evicted)
+        relay_log(RELAY_LOG_INFO, "call %s: leg %c recv key table full: %d oldest key(s) retired",
+                  call->id, "ab"[leg], j.evicted);
+    ctl_benc_kv_int(w, "evicted", j.evicted);
     ctl_benc_kv_cstr(w, "result", "ok");
     ctl_benc_kv_int(w, "streams", done);
 }

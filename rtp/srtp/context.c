@@ -265,6 +265,7 @@ sg_status sg_srtp_key_info_get(const sg_srtp_ctx *ctx, size_t i, sg_srtp_key_inf
         info->srtcp_used = k->used_srtcp;
         info->current = s == ctx->cur;
         memcpy(info->fingerprint, k->fingerprint, 4);
+        info->gen = k->gen;
         return SG_OK;
     }
     return SG_BAD_PARAM;

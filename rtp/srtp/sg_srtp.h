@@ -92,6 +92,7 @@ typedef struct sg_srtp_key_info {
     uint64_t srtcp_used;
     bool current;         /* the send key (protect contexts) */
     uint8_t fingerprint[4]; /* first bytes of SHA-256(key||salt): for logs */
+    uint32_t gen;         /* order of adding: a later key has a higher gen */
 } sg_srtp_key_info;
 
 typedef struct sg_srtp_ctx sg_srtp_ctx;

@@ -163,6 +163,50 @@ static void check_rekey(sg_suite_id id)
     call_teardown(&c);
 }
 
+/* A long call whose peer rekeys again and again: srtpd's receive table
+ * holds 16 keys, so each add past that retires the oldest key (reply
+ * "evicted") instead of failing, and media under the newest key flows. */
+static void test_rekey_many_times(void)
+{
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    tcall c;
+    CHECK(call_setup(&c, s, true, false, 2));
+    unsigned ab = seed_base;
+    srtp_dealloc(c.A.tx);
+    unsigned txs[2] = {ab + 1, ab + 520}, mk[2] = {1, 20};
+    c.A.tx = ru_libsrtp(s, txs, mk, 2, 2, true);
+    CHECK(c.A.tx != NULL);
+    CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x4646, 1, 10, 0), 10);
+    int evicted = 0;
+    for (int m = 2; m <= 20; m++) {
+        const ctl_be *r = rekey(c.id, "a", "recv", s, (int)(ab + 500 + m), m, 2, -1, -1);
+        CHECK_MSG(r && ru_ok(r), "rekey adding MKI %d", m);
+        if (r)
+            evicted += (int)ru_int(r, "evicted");
+    }
+    CHECK_EQ(evicted, 4); /* 20 keys seen, 16 kept: MKIs 1..4 went */
+    CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x4646, 11, 30, 1), 30); /* MKI 20 */
+    CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x4646, 41, 1, 0), 0);   /* MKI 1: gone */
+    const ctl_be *r = cmd_call("query", c.id);
+    CHECK(r && ru_ok(r));
+    CHECK_EQ(ru_int(r, "streams.0.a.drops.unknown-mki"), 1);
+    CHECK_EQ(ru_int(r, "streams.0.a.drops.auth"), 0);
+    int n = 0, min_mki = 99;
+    for (int i = 0; i < 20; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "streams.0.a.recv.keys.%d.mki", i);
+        if (!ru_path(r, path))
+            break;
+        n++;
+        if (ru_int(r, path) < min_mki)
+            min_mki = (int)ru_int(r, path);
+    }
+    CHECK_EQ(n, 16);
+    CHECK_EQ(min_mki, 5);
+    cmd_call("delete", c.id);
+    call_teardown(&c);
+}
+
 /* A re-offer (update) with new keys and a new suite for leg a replaces
  * both of its contexts: media continues under the new keys, the old
  * receive key no longer authenticates. */
@@ -670,6 +714,7 @@ int main(void)
     RUN(test_modes_every_suite);
     RUN(test_srtp_srtp_reencrypts);
     RUN(test_rekey_mid_stream);
+    RUN(test_rekey_many_times);
     RUN(test_reoffer_new_keys);
     RUN(test_lifetime_switch_and_events);
     RUN(test_notify_push);
