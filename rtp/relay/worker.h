@@ -10,7 +10,16 @@
  * attach and detach streams, change keys, read counters and collect events;
  * the control thread allocates and frees memory, the worker never does.
  *
- * Packet path: level-triggered epoll; per readable socket up to
+ * Packet path, when the kernel has it (Linux 6.1+: SINGLE_ISSUER,
+ * DEFER_TASKRUN, provided-buffer rings, multishot recvmsg): one io_uring per
+ * worker (worker_ring.c) with a multishot receive armed on every socket and
+ * every send queued in the same ring, so one io_uring_enter per round
+ * carries all receives and sends of all sockets; under load the worker
+ * waits up to RELAY_COALESCE_NS for completions to accumulate. Otherwise
+ * (older kernel, SRTPD_NO_MULTISHOT=1, SRTPD_NO_IO_URING=1) the epoll loop
+ * below.
+ *
+ * Epoll loop: level-triggered epoll; per readable socket up to
  * RELAY_BATCHES_PER_WAKE recvmmsg batches of RELAY_BATCH packets, then the
  * next socket (a busy socket is never disabled, only drained in turns),
  * unprotect / protect in place, one sendmmsg per batch, equal-size runs to

@@ -344,10 +344,14 @@ void relay_ring_main(relay_worker *w)
         }
         /* The round's sends complete during the submit and post their
          * completions at once: wait for that many plus what we came for.
-         * With receives still to arm (buffers being freed by those sends)
-         * do not wait for more. */
-        unsigned extra = r->nrearm ? 0 : w->coalesce ? RELAY_RING_WAIT_MAX : 1;
+         * With receives still to arm (they wait for the buffers those sends
+         * give back) wait for no more than the sends, and never long. */
+        unsigned extra = w->coalesce ? RELAY_RING_WAIT_MAX : 1;
         long timeout = w->coalesce ? RELAY_COALESCE_NS : -1;
+        if (r->nrearm) {
+            extra = r->sends ? 0 : 1;
+            timeout = RELAY_COALESCE_NS;
+        }
         unsigned wait = r->sends + extra;
         r->sends = 0;
         if (relay_uring_enter(&r->u, wait, timeout) != 0) {
