@@ -460,8 +460,12 @@ static result run_load(const relay_run *rr, int fa, int fb, long total)
                 break;
         }
         if (idle) {
+            /* Nothing to send or read: wait for the relay's packets or the
+             * next send (at most 50 us), instead of spinning on a core the
+             * relay under test may need (the box has two). */
             struct pollfd pf = {.fd = fb, .events = POLLIN};
-            poll(&pf, 1, 0);
+            struct timespec ts = {0, 50000};
+            ppoll(&pf, 1, &ts, NULL);
         }
     }
     double cpu1 = cpu_seconds(rr->pid);
