@@ -737,7 +737,7 @@ int main(void)
         /* The same srtpd with its epoll loop (SRTPD_NO_MULTISHOT=1, as on a
          * kernel without multishot io_uring), in the same run. */
         result rp = {0};
-        if (epoll_row && mode < 2) {
+        if (epoll_row) {
             setenv("SRTPD_NO_MULTISHOT", "1", 1);
             bool ok = bench_srtpd(srtp_in, total, &rp, &pbatch, &pwake);
             unsetenv("SRTPD_NO_MULTISHOT");
