@@ -430,7 +430,8 @@ void relay_rate_update(relay_worker *w, int64_t now, int pkts)
     int64_t dt = now - w->rate_t0_ns;
     if (dt < RELAY_RATE_WINDOW_NS)
         return;
-    w->coalesce = (double)w->rate_pkts * 1e9 / (double)dt >= RELAY_COALESCE_MIN_PPS;
+    w->coalesce = w->coalesce_ns > 0 &&
+                  (double)w->rate_pkts * 1e9 / (double)dt >= RELAY_COALESCE_MIN_PPS;
     w->rate_pkts = 0;
     w->rate_t0_ns = now;
 }
@@ -563,7 +564,7 @@ static void *relay_worker_main(void *arg)
     relay_worker *w = arg;
     struct epoll_event ev[64];
     /* The default 50 us timer slack would stretch every coalescing sleep;
-     * keep it small so the window is what RELAY_COALESCE_NS says. */
+     * keep it small so the window is what coalesce_ns says. */
     prctl(PR_SET_TIMERSLACK, 5000UL, 0, 0, 0);
     /* Which loop: the multishot io_uring loop (worker_ring.c) when the
      * kernel has it; else epoll with an io_uring round for quiet sockets
@@ -588,7 +589,7 @@ static void *relay_worker_main(void *arg)
     while (!w->stop) {
         int timeout = 500;
         if (w->coalesce) {
-            struct timespec ts = {.tv_sec = 0, .tv_nsec = RELAY_COALESCE_NS};
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = w->coalesce_ns};
             nanosleep(&ts, NULL);
             timeout = 0;
         }
@@ -643,6 +644,18 @@ void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg)
     sem_destroy(&job.done);
 }
 
+static void relay_coalesce_job(relay_worker *w, void *arg)
+{
+    w->coalesce_ns = *(const long *)arg;
+    if (!w->coalesce_ns)
+        w->coalesce = false;
+}
+
+void relay_worker_set_coalesce(relay_worker *w, long ns)
+{
+    relay_worker_run(w, relay_coalesce_job, &ns);
+}
+
 static void relay_stop_job(relay_worker *w, void *arg)
 {
     (void)arg;
@@ -666,6 +679,7 @@ relay_worker **relay_workers_start(int n, char *err, size_t errlen)
             return NULL;
         }
         w->idx = i;
+        w->coalesce_ns = RELAY_COALESCE_NS;
         relay_in_init(w);
         w->pipe_r = p[0];
         w->pipe_w = p[1];

@@ -62,6 +62,7 @@ struct relay_worker {
     int64_t rate_t0_ns;
     uint64_t rate_pkts;
     bool coalesce;
+    long coalesce_ns;               /* the wait under load; 0 = never coalesce */
     /* io_uring path (see relay_uring_round): one receive per quiet ready
      * socket and one send per packet, all in one io_uring_enter each. */
     relay_uring ring;

@@ -11,7 +11,7 @@
  * worker's own io_uring_enter, in one batch, instead of in the sender's
  * softirq, and the kernel wakes the worker only when the completions it
  * waits for are there (the same adaptive coalescing as the epoll loop: under
- * load it waits up to RELAY_COALESCE_NS for RELAY_RING_WAIT_MAX of them).
+ * load it waits up to coalesce-us for RELAY_RING_WAIT_MAX of them).
  *
  * Properties kept from the epoll loop: no allocation or lock per packet
  * (buffers, slots and send records are allocated when the worker starts);
@@ -40,6 +40,7 @@
 #define RELAY_RING_CQ       8192
 #define RELAY_RING_BGID     7
 #define RELAY_RING_WAIT_MAX 256    /* under load: wake early once this many are ready */
+#define RELAY_RING_REARM_NS 100000L /* longest wait while receives wait for buffers */
 /* A multishot recvmsg buffer: struct io_uring_recvmsg_out, then the name
  * area (a sockaddr_in6, 28 bytes, rounded), the control area (SO_RXQ_OVFL),
  * then the datagram with RELAY_BUF_SIZE of room (SRTP trailer in place). */
@@ -347,10 +348,10 @@ void relay_ring_main(relay_worker *w)
          * With receives still to arm (they wait for the buffers those sends
          * give back) wait for no more than the sends, and never long. */
         unsigned extra = w->coalesce ? RELAY_RING_WAIT_MAX : 1;
-        long timeout = w->coalesce ? RELAY_COALESCE_NS : -1;
+        long timeout = w->coalesce ? w->coalesce_ns : -1;
         if (r->nrearm) {
             extra = r->sends ? 0 : 1;
-            timeout = RELAY_COALESCE_NS;
+            timeout = RELAY_RING_REARM_NS;
         }
         unsigned wait = r->sends + extra;
         r->sends = 0;
