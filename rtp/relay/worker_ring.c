@@ -218,8 +218,10 @@ static int relay_ring_recv(relay_worker *w, relay_ring *r, const struct io_uring
     if (!(c->flags & IORING_CQE_F_BUFFER))
         return 0;
     unsigned bid = c->flags >> IORING_CQE_BUFFER_SHIFT;
+    if (bid >= RELAY_RING_BUFS)
+        return 0; /* not one of ours: the kernel only hands out ids we gave */
     r->held++;
-    if (!live || c->res < (int)RELAY_RING_PAYLOAD || bid >= RELAY_RING_BUFS) {
+    if (!live || c->res < (int)RELAY_RING_PAYLOAD) {
         relay_ring_recycle(r, bid);
         return 0;
     }
