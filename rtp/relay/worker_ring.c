@@ -370,7 +370,8 @@ void relay_ring_main(relay_worker *w)
             w->t.batches++;
         if (jobs) {
             /* Jobs may detach streams whose fds the control thread then
-             * closes: every queued send goes out first. */
+             * closes: every queued send goes out first (relay_ring_detach
+             * also flushes what this reap queues). */
             if (relay_uring_pending(&r->u)) {
                 if (relay_uring_enter(&r->u, 0, -1) != 0) {
                     r->failed = true;
@@ -410,21 +411,26 @@ void relay_ring_detach(relay_worker *w, relay_sock *rs)
         return;
     sl->rs = NULL;
     sl->gen++;
-    if (!sl->armed)
-        return;
-    sl->armed = false;
-    /* Cancel now: the control thread closes the fd after this job, and an
-     * armed receive would keep the socket (and its port) alive. */
-    struct io_uring_sqe *e = relay_ring_sqe(r);
-    if (!e)
-        return;
-    e->opcode = IORING_OP_ASYNC_CANCEL;
-    e->fd = rs->fd;
-    e->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
-    e->user_data = RELAY_UD_CANCEL;
-    if (relay_uring_enter(&r->u, 0, -1) != 0)
-        r->failed = true;
-    r->sends = 0;
+    if (sl->armed) {
+        sl->armed = false;
+        /* Cancel now: an armed receive would keep the socket (and its
+         * port) alive after the control thread closes the fd. */
+        struct io_uring_sqe *e = relay_ring_sqe(r);
+        if (e) {
+            e->opcode = IORING_OP_ASYNC_CANCEL;
+            e->fd = rs->fd;
+            e->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+            e->user_data = RELAY_UD_CANCEL;
+        }
+    }
+    /* Everything queued goes out before this job returns: a queued send
+     * names its socket by fd, and the control thread closes the fd (which
+     * a new socket may then reuse) right after the job. */
+    if (relay_uring_pending(&r->u)) {
+        if (relay_uring_enter(&r->u, 0, -1) != 0)
+            r->failed = true;
+        r->sends = 0;
+    }
 }
 
 bool relay_ring_start(relay_worker *w)
