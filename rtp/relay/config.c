@@ -5,6 +5,8 @@
  */
 #include "relay/config.h"
 
+#include "relay/worker.h"
+
 #include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -33,6 +35,8 @@ static const relay_opt relay_opts[] = {
     INT_OPT("port-min", port_min, "lowest media port (default 30000)"),
     INT_OPT("port-max", port_max, "highest media port (default 40000)"),
     INT_OPT("workers", workers, "media worker threads (default 0 = one per core)"),
+    INT_OPT("coalesce-us", coalesce_us, "under load, a worker waits this long for packets to gather "
+                                        "before a round (default 500, 0 = never, at most 10000)"),
     STR_OPT("secret", secret, "control shared secret (HMAC-SHA256); required off loopback"),
     STR_OPT("secret-file", secret_file, "read the secret from this file (first line)"),
     INT_OPT("media-timeout", media_timeout, "seconds without media before a call is removed (default 60, 0 = never)"),
@@ -50,6 +54,7 @@ void relay_config_defaults(relay_config *c)
     c->port_min = 30000;
     c->port_max = 40000;
     c->media_timeout = 60;
+    c->coalesce_us = (int)(RELAY_COALESCE_NS / 1000);
 }
 
 void relay_config_usage(const char *prog)

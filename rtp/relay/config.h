@@ -16,6 +16,7 @@ typedef struct relay_config {
     char interface6[64];        /* media address for IP6 legs ("" = none) */
     int port_min, port_max;
     int workers;                /* 0 = one per core */
+    int coalesce_us;            /* a loaded worker's wait for packets to gather; 0 = never */
     char secret[256];
     char secret_file[256];
     int media_timeout;          /* seconds; 0 = never */

@@ -130,6 +130,13 @@ int main(int argc, char **argv)
         return 1;
     }
     d.nworkers = nw;
+    if (d.cfg.coalesce_us > 10000) {
+        fprintf(stderr, "srtpd: --coalesce-us: at most 10000 (10 ms), got %d\n", d.cfg.coalesce_us);
+        relay_workers_stop(d.workers, nw);
+        return 2;
+    }
+    for (int i = 0; i < nw; i++)
+        relay_worker_set_coalesce(d.workers[i], (long)d.cfg.coalesce_us * 1000);
     d.start_ms = relay_now_ms();
 
     ctl_server *srv[4] = {0};

@@ -8,6 +8,7 @@
 #include "relay/worker.h"
 
 #include "relay/uring.h"
+#include "relay/worker_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,65 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct relay_job {
-    relay_job_fn fn;
-    void *arg;
-    sem_t done;
-} relay_job;
-
-typedef struct relay_out {
-    int fd;
-    relay_leg *leg;  /* counters of the leg the packet goes to */
-    bool rtcp;
-} relay_out;
-
-struct relay_worker {
-    int idx;
-    pthread_t th;
-    int epfd;
-    int pipe_r, pipe_w;
-    bool stop;
-    relay_stream *streams;
-    int64_t now_ms;             /* taken once per round, after epoll_wait */
-    relay_worker_totals t;
-    struct mmsghdr in[RELAY_BATCH], out[RELAY_BATCH];
-    struct iovec iov_in[RELAY_BATCH], iov_out[RELAY_BATCH];
-    struct sockaddr_storage src[RELAY_BATCH];
-    char cmsg[RELAY_BATCH][CMSG_SPACE(sizeof(uint32_t))];
-    relay_out outinfo[RELAY_BATCH];
-    /* UDP GSO (UDP_SEGMENT): runs of equal-size packets for the same peer
-     * leave in one message; gout/gfirst/gcount describe those messages. */
-    struct mmsghdr gout[RELAY_BATCH];
-    int gfirst[RELAY_BATCH], gcount[RELAY_BATCH];
-    char gcmsg[RELAY_BATCH][CMSG_SPACE(sizeof(uint16_t))];
-    bool no_gso;
-    int in_used;                /* in[0..in_used) were written by the last recvmmsg */
-    /* Per receiving socket (by local port; a v4/v6 clash only costs a
-     * guess) how many datagrams to ask recvmmsg for, 0 meaning 1: see
-     * relay_handle_socket. */
-    uint8_t vlen[65536];
-    /* Adaptive coalescing (see relay_worker_main): packets counted over a
-     * window of at least RELAY_RATE_WINDOW_NS give the worker's recent rate. */
-    int64_t rate_t0_ns;
-    uint64_t rate_pkts;
-    bool coalesce;
-    /* io_uring path (see relay_uring_round): one receive per quiet ready
-     * socket and one send per packet, all in one io_uring_enter each. */
-    relay_uring ring;
-    bool use_ring;
-    uint32_t round;                 /* rounds so far (wraps) */
-    uint32_t ring_round[65536];     /* per local port: round of its last ring read */
-    relay_sock *urs[RELAY_URING_MAX];
-    struct msghdr umsg[RELAY_URING_MAX], usend[RELAY_URING_MAX];
-    struct iovec uiov[RELAY_URING_MAX], usiov[RELAY_URING_MAX];
-    struct sockaddr_storage usrc[RELAY_URING_MAX];
-    char ucmsg[RELAY_URING_MAX][CMSG_SPACE(sizeof(uint32_t))];
-    relay_out uout[RELAY_URING_MAX];
-    uint8_t ubuf[RELAY_URING_MAX][RELAY_BUF_SIZE];
-    uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
-};
-
-static int64_t relay_now_ns(void)
+int64_t relay_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -197,7 +140,7 @@ static void relay_latch(relay_leg *x, bool rtcp, const struct sockaddr_storage *
 
 /* One received packet in w->buf[i]: checks, unprotect, latch, protect.
  * Returns the length to send, or 0 when dropped (counted). */
-static size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
+size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
                             int mflags, const struct sockaddr_storage *src, socklen_t srclen,
                             relay_out *o)
 {
@@ -369,7 +312,7 @@ static int relay_group(relay_worker *w, int nout)
 
 /* SO_RXQ_OVFL: the socket's cumulative kernel drop count, carried by the
  * last datagram read. */
-static void relay_kernel_drops(relay_sock *rs, relay_leg *x, struct msghdr *last)
+void relay_kernel_drops(relay_sock *rs, relay_leg *x, struct msghdr *last)
 {
     if (last->msg_controllen < sizeof(struct cmsghdr))
         return;
@@ -454,7 +397,7 @@ static int relay_handle_socket(relay_worker *w, relay_sock *rs)
     return total;
 }
 
-static void relay_run_jobs(relay_worker *w)
+void relay_run_jobs(relay_worker *w)
 {
     relay_job *jobs[64];
     for (;;) {
@@ -481,18 +424,19 @@ static void relay_run_jobs(relay_worker *w)
  * below the threshold (e.g. a few thousand packets/s) nothing changes.
  * The socket receive buffers (1 MiB each) hold a window's packets many
  * times over, so no socket is starved or overflowed by the wait. */
-static void relay_rate_update(relay_worker *w, int64_t now, int pkts)
+void relay_rate_update(relay_worker *w, int64_t now, int pkts)
 {
     w->rate_pkts += (uint64_t)pkts;
     int64_t dt = now - w->rate_t0_ns;
     if (dt < RELAY_RATE_WINDOW_NS)
         return;
-    w->coalesce = (double)w->rate_pkts * 1e9 / (double)dt >= RELAY_COALESCE_MIN_PPS;
+    w->coalesce = w->coalesce_ns > 0 &&
+                  (double)w->rate_pkts * 1e9 / (double)dt >= RELAY_COALESCE_MIN_PPS;
     w->rate_pkts = 0;
     w->rate_t0_ns = now;
 }
 
-static void relay_count_out(relay_worker *w, const relay_out *o, size_t len)
+void relay_count_out(relay_worker *w, const relay_out *o, size_t len)
 {
     relay_leg *l = o->leg;
     if (o->rtcp)
@@ -608,30 +552,44 @@ static int relay_uring_round(relay_worker *w, int k, bool *failed)
     return got;
 }
 
+/* An environment switch such as SRTPD_NO_IO_URING=1 (tests, A/B runs). */
+static bool relay_env_flag(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 static void *relay_worker_main(void *arg)
 {
     relay_worker *w = arg;
     struct epoll_event ev[64];
     /* The default 50 us timer slack would stretch every coalescing sleep;
-     * keep it small so the window is what RELAY_COALESCE_NS says. */
+     * keep it small so the window is what coalesce_ns says. */
     prctl(PR_SET_TIMERSLACK, 5000UL, 0, 0, 0);
-    /* Two entries per ready socket at most are queued at a time (receives,
-     * then sends), so RELAY_URING_MAX entries suffice. */
-    /* SRTPD_NO_IO_URING (tests): exercise the recvmmsg/sendmmsg path alone,
-     * as on a kernel without io_uring. */
-    const char *no_ring = getenv("SRTPD_NO_IO_URING");
-    if (no_ring && *no_ring && strcmp(no_ring, "0") != 0) {
-        memset(&w->ring, 0, sizeof(w->ring));
-        w->ring.fd = -1;
-        w->use_ring = false;
-    } else {
-        w->use_ring = relay_uring_init(&w->ring, RELAY_URING_MAX);
-    }
+    /* Which loop: the multishot io_uring loop (worker_ring.c) when the
+     * kernel has it; else epoll with an io_uring round for quiet sockets
+     * (two entries per ready socket at most are queued at a time, so
+     * RELAY_URING_MAX entries suffice); else epoll with recvmmsg/sendmmsg
+     * alone. SRTPD_NO_MULTISHOT=1 and SRTPD_NO_IO_URING=1 pick the latter
+     * two (tests, A/B runs), as on older kernels. */
+    memset(&w->ring, 0, sizeof(w->ring));
+    w->ring.fd = -1;
+    w->use_ring = false;
     w->rate_t0_ns = relay_now_ns();
+    if (relay_env_flag("SRTPD_NO_IO_URING")) {
+        /* the recvmmsg/sendmmsg loop alone */
+    } else if (!relay_env_flag("SRTPD_NO_MULTISHOT") && relay_ring_start(w)) {
+        /* Returns at stop, or when the ring failed and every socket went
+         * back to epoll (then the loop below takes over). */
+        relay_ring_main(w);
+    }
+    if (!w->stop)
+        w->use_ring = !relay_env_flag("SRTPD_NO_IO_URING") &&
+                      relay_uring_init(&w->ring, RELAY_URING_MAX);
     while (!w->stop) {
         int timeout = 500;
         if (w->coalesce) {
-            struct timespec ts = {.tv_sec = 0, .tv_nsec = RELAY_COALESCE_NS};
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = w->coalesce_ns};
             nanosleep(&ts, NULL);
             timeout = 0;
         }
@@ -666,6 +624,9 @@ static void *relay_worker_main(void *arg)
             relay_run_jobs(w);
         relay_rate_update(w, now_ns, pkts);
     }
+    /* The ring is released by the thread that set it up (SINGLE_ISSUER:
+     * only it may unregister the buffers). */
+    relay_ring_stop(w);
     return NULL;
 }
 
@@ -681,6 +642,18 @@ void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg)
     while (sem_wait(&job.done) != 0 && errno == EINTR) {
     }
     sem_destroy(&job.done);
+}
+
+static void relay_coalesce_job(relay_worker *w, void *arg)
+{
+    w->coalesce_ns = *(const long *)arg;
+    if (!w->coalesce_ns)
+        w->coalesce = false;
+}
+
+void relay_worker_set_coalesce(relay_worker *w, long ns)
+{
+    relay_worker_run(w, relay_coalesce_job, &ns);
 }
 
 static void relay_stop_job(relay_worker *w, void *arg)
@@ -706,6 +679,7 @@ relay_worker **relay_workers_start(int n, char *err, size_t errlen)
             return NULL;
         }
         w->idx = i;
+        w->coalesce_ns = RELAY_COALESCE_NS;
         relay_in_init(w);
         w->pipe_r = p[0];
         w->pipe_w = p[1];
@@ -753,6 +727,8 @@ static bool relay_epoll_add(relay_worker *w, relay_sock *rs)
         return true;
     int one = 1;
     setsockopt(rs->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+    if (w->ring_mode)
+        return relay_ring_attach(w, rs);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = rs};
     return epoll_ctl(w->epfd, EPOLL_CTL_ADD, rs->fd, &ev) == 0;
 }
@@ -779,10 +755,15 @@ bool relay_worker_attach(relay_worker *w, relay_stream *s)
 void relay_worker_detach(relay_worker *w, relay_stream *s)
 {
     for (int l = 0; l < 2; l++) {
-        if (s->leg[l].rtp.fd >= 0)
-            epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->leg[l].rtp.fd, NULL);
-        if (s->leg[l].rtcp.fd >= 0)
-            epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->leg[l].rtcp.fd, NULL);
+        relay_sock *socks[2] = {&s->leg[l].rtp, &s->leg[l].rtcp};
+        for (int k = 0; k < 2; k++) {
+            if (socks[k]->fd < 0)
+                continue;
+            if (w->ring_mode)
+                relay_ring_detach(w, socks[k]);
+            else
+                epoll_ctl(w->epfd, EPOLL_CTL_DEL, socks[k]->fd, NULL);
+        }
     }
     if (!s->attached)
         return;

@@ -10,14 +10,23 @@
  * attach and detach streams, change keys, read counters and collect events;
  * the control thread allocates and frees memory, the worker never does.
  *
- * Packet path: level-triggered epoll; per readable socket up to
+ * Packet path, when the kernel has it (Linux 6.1+: SINGLE_ISSUER,
+ * DEFER_TASKRUN, provided-buffer rings, multishot recvmsg): one io_uring per
+ * worker (worker_ring.c) with a multishot receive armed on every socket and
+ * every send queued in the same ring, so one io_uring_enter per round
+ * carries all receives and sends of all sockets; under load the worker
+ * waits up to coalesce-us for completions to accumulate. Otherwise
+ * (older kernel, SRTPD_NO_MULTISHOT=1, SRTPD_NO_IO_URING=1) the epoll loop
+ * below.
+ *
+ * Epoll loop: level-triggered epoll; per readable socket up to
  * RELAY_BATCHES_PER_WAKE recvmmsg batches of RELAY_BATCH packets, then the
  * next socket (a busy socket is never disabled, only drained in turns),
  * unprotect / protect in place, one sendmmsg per batch, equal-size runs to
  * one peer sent as one UDP_SEGMENT (GSO) message. SO_RXQ_OVFL reports
  * what the kernel dropped; it is added to the leg's "kernel" drop counter.
  * Under load (RELAY_COALESCE_MIN_PPS per worker) a worker sleeps
- * RELAY_COALESCE_NS between rounds and then collects every ready socket,
+ * coalesce-us (RELAY_COALESCE_NS by default) between rounds and then collects every ready socket,
  * so a wake-up carries several packets instead of about one. Quiet ready
  * sockets (about one packet per round, the usual case with one socket per
  * call and leg) are read and answered through an io_uring (uring.h): one
@@ -44,7 +53,7 @@
 #define RELAY_COALESCE_MIN_PPS 20000       /* per worker, to start sleeping between rounds */
 #endif
 #ifndef RELAY_COALESCE_NS
-#define RELAY_COALESCE_NS      200000L     /* the sleep: bounds the latency it adds */
+#define RELAY_COALESCE_NS      500000L     /* default wait (coalesce-us): bounds the latency it adds */
 #endif
 #define RELAY_RATE_WINDOW_NS   2000000LL   /* rate measured over >= 2 ms */
 #define RELAY_BUF_SIZE         (RELAY_PKT_MAX + SG_SRTP_MAX_TRAILER + 64)
@@ -61,6 +70,10 @@ typedef struct relay_worker_totals {
 relay_worker **relay_workers_start(int n, char *err, size_t errlen);
 /* Stops and joins every worker, then frees them. Streams must be detached. */
 void relay_workers_stop(relay_worker **ws, int n);
+
+/* Sets how long worker w waits for packets to gather when loaded (the
+ * coalesce-us option; 0 = never). Control thread only (runs as a job). */
+void relay_worker_set_coalesce(relay_worker *w, long ns);
 
 /* Runs fn(w, arg) on worker w and waits until it has run. Control thread
  * only. */
