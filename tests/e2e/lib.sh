@@ -169,3 +169,8 @@ srtpd_start() {
 }
 ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
 srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }
+# kam_start_relay CFG [defines]: kam_start with RELAY set to srtpd_start's.
+kam_start_relay() {
+  local cfg=$1; shift
+  kam_start "$cfg" -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\"" "$@"
+}

@@ -17,20 +17,8 @@ need "$E2E_BUILD/sdes.so" "the Kamailio module"
 need "$E2E_BUILD/srtpd" "srtpd"
 need "$E2E_BUILD/srtpctl" "srtpctl"
 
-RELAY_PORT=$(free_udp_port)
-PMIN=$((20000 + ($$ % 200) * 100))
-"$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
-  --port-min $PMIN --port-max $((PMIN + 99)) --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
-SRTPD_PID=$!
-E2E_PIDS+=($SRTPD_PID)
-sleep 0.3
-check "srtpd runs" kill -0 "$SRTPD_PID"
-ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
+check "srtpd runs" srtpd_start
 
-start() { # CFG [defines]
-  local cfg=$1; shift
-  kam_start "$cfg" -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\"" "$@"
-}
 # call NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
 call() {
   local name=$1 port=$2 a=$3 b=$4; shift 4
@@ -42,12 +30,6 @@ call() {
   ua_uac "$name-uac" "$a" --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$port" \
     --seconds 3 "${aargs[@]}"
   ua_wait "$name-uas"
-}
-both_ways() {
-  local s1 r1 s2 r2
-  s1=$(ua_field "$1-uac" sent); r2=$(ua_field "$1-uas" intact)
-  s2=$(ua_field "$1-uas" sent); r1=$(ua_field "$1-uac" intact)
-  [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" -gt 0 ] && [ "$s2" = "$r1" ]
 }
 
 # mid_call NAME: the call's srtpd query while it runs (caller in the
@@ -74,7 +56,6 @@ mid_call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
   wait $upid
   ua_wait "$name-uas"
 }
-srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }
 # fp QUERYFILE LEG DIR: the fingerprints of that leg/direction's keys.
 fp() {
   python3 -c 'import json,sys
@@ -89,7 +70,7 @@ print(" ".join(str([k["mki"] for k in s[l]["send"]["keys"] if k["current"]]) for
 }
 
 INSIDE=$(free_udp_port)
-if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
+if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   pass "legacy-pbx.cfg starts with srtpd"
   call out "$INSIDE" pbx phone
   check "legacy-pbx: PBX (RTP/AVP) -> phone (RTP/SAVP): caller ok" ua_ok out-uac
@@ -159,7 +140,7 @@ else
   fail "legacy-pbx.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
 
-if start cfg/rekey-edge.cfg; then
+if kam_start_relay cfg/rekey-edge.cfg; then
   pass "rekey-edge.cfg starts with srtpd"
   RPC_REKEY=1 mid_call rk "$KAM_PORT" phone phone --mki 1 -- --mki 1 --suite AEAD_AES_128_GCM
   echo "sdes.rekey on the live call: $(tr '\n' ' ' <"$WORK/rk.rpcrekey")"
@@ -241,7 +222,7 @@ fi
 # the next send key from the start and RPC sdes.rekey switches both SRTP
 # legs with no re-INVITE at all; the phones (libsrtp2) installed both keys
 # of the line, so media goes on with zero loss under the second MKI.
-if start cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 roc=keep keys=2"'; then
+if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 roc=keep keys=2"'; then
   pass "rekey-edge.cfg with default_flags keys=2 starts"
   RPC_REKEY=1 mid_call k2 "$KAM_PORT" phone phone --mki 1 -- --mki 1
   echo "sdes.rekey with keys=2, no re-INVITE: $(tr '\n' ' ' <"$WORK/k2.rpcrekey")"
@@ -267,7 +248,7 @@ else
   fail "rekey-edge.cfg with keys=2 starts" "$(tail -5 "$KAM_LOG")"
 fi
 
-if start cfg/edge-policy.cfg; then
+if kam_start_relay cfg/edge-policy.cfg; then
   pass "edge-policy.cfg starts with srtpd"
   call ep "$KAM_PORT" phone phone --suite AEAD_AES_256_GCM -- --suite AEAD_AES_256_GCM
   check "edge-policy: a strong SRTP offer now connects: caller ok" ua_ok ep-uac

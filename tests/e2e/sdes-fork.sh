@@ -23,16 +23,7 @@ need "$E2E_BUILD/sdes.so" "the Kamailio module"
 need "$E2E_BUILD/srtpd" "srtpd"
 need "$E2E_BUILD/srtpctl" "srtpctl"
 
-RELAY_PORT=$(free_udp_port)
-PMIN=$((30000 + ($$ % 200) * 100))
-"$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
-  --port-min $PMIN --port-max $((PMIN + 99)) --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
-SRTPD_PID=$!
-E2E_PIDS+=($SRTPD_PID)
-sleep 0.3
-check "srtpd runs" kill -0 "$SRTPD_PID"
-ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
-srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }
+check "srtpd runs" srtpd_start
 # two_ways CALLER CALLEE: all each side sent arrived intact at the other.
 two_ways() {
   local s1 r1 s2 r2

@@ -26,19 +26,7 @@ need "$E2E_BUILD/sdes.so" "the Kamailio module"
 need "$E2E_BUILD/srtpd" "srtpd"
 need "$E2E_BUILD/srtpctl" "srtpctl"
 
-RELAY_PORT=$(free_udp_port)
-PMIN=$((20000 + ($$ % 200) * 100))
-"$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
-  --port-min $PMIN --port-max $((PMIN + 99)) --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
-SRTPD_PID=$!
-E2E_PIDS+=($SRTPD_PID)
-sleep 0.3
-check "srtpd runs" kill -0 "$SRTPD_PID"
-ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
-start() { # CFG [defines]
-  local cfg=$1; shift
-  kam_start "$cfg" -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\"" "$@"
-}
+check "srtpd runs" srtpd_start
 
 # call NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]; with
 # QUERY_AT=S the call's srtpd query S seconds after the caller started goes
@@ -62,12 +50,6 @@ call() {
   wait $upid
   ua_wait "$name-uas"
 }
-both_ways() {
-  local s1 r1 s2 r2
-  s1=$(ua_field "$1-uac" sent); r2=$(ua_field "$1-uas" intact)
-  s2=$(ua_field "$1-uas" sent); r1=$(ua_field "$1-uac" intact)
-  [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" -gt 0 ] && [ "$s2" = "$r1" ]
-}
 # used QUERYFILE LEG DIR: srtp-used of that leg/direction's first key.
 used() {
   python3 -c 'import json,sys
@@ -76,7 +58,6 @@ print(s["keys"][0]["srtp-used"])' "$@" 2>/dev/null || echo 0
 }
 # log_count PATTERN: lines of Kamailio's log so far that match.
 log_count() { grep -c -- "$1" "$KAM_LOG"; }
-srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }
 
 # ---- the agents alone: the callee's re-offers -------------------------------
 call dhold - phone phone --hold-at 0.6 --unhold-at 1.4 --min-percent 40 -- --min-percent 40
@@ -99,7 +80,7 @@ check "direct: late re-offer: all sent arrived both ways" both_ways dlate
 
 # ---- legacy-pbx.cfg ---------------------------------------------------------
 INSIDE=$(free_udp_port)
-if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
+if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   pass "legacy-pbx.cfg starts with srtpd"
 
   # Phone -> PBX (decrypt require): the PBX, the callee, holds at 0.5 s and
@@ -197,7 +178,7 @@ else
 fi
 
 # ---- rekey-edge.cfg ---------------------------------------------------------
-if start cfg/rekey-edge.cfg; then
+if kam_start_relay cfg/rekey-edge.cfg; then
   pass "rekey-edge.cfg starts with srtpd"
   # The callee's X-Rekey re-INVITE at 1.2 s: sdes_rekey from leg b's side
   # gives all four directions new keys, each moved in place by srtpd.
@@ -226,7 +207,7 @@ else
 fi
 
 # ---- edge-policy.cfg ---------------------------------------------------------
-if start cfg/edge-policy.cfg; then
+if kam_start_relay cfg/edge-policy.cfg; then
   pass "edge-policy.cfg starts with srtpd"
   # Passthrough: the callee's hold/unhold re-INVITEs meet the same policy
   # check as a first offer (sdes_check) and pass with their own keys.

@@ -36,12 +36,6 @@ call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
     --seconds 2 "${aargs[@]}"
   ua_wait "$name-uas"
 }
-both_ways() {
-  local s1 r1 s2 r2
-  s1=$(ua_field "$1-uac" sent); r2=$(ua_field "$1-uas" intact)
-  s2=$(ua_field "$1-uas" sent); r1=$(ua_field "$1-uac" intact)
-  [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" -gt 0 ] && [ "$s2" = "$r1" ]
-}
 
 INSIDE=$(free_udp_port)
 if ! kam_start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE" \
