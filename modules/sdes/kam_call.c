@@ -360,6 +360,8 @@ static int send_rekeys(call_ctx *c, int i, const str *cid)
     return SDES_RC_OK;
 }
 
+static int send_state(call_ctx *c, int relay, const str *cid);
+
 int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
                         const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
 {
@@ -538,17 +540,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     }
     if ((rc = pack_state(c)) < 0)
         goto out_drop;
-    ctl_benc_init(&w, c->req, sizeof(c->req));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
-    ctl_benc_kv_cstr(&w, "command", "update");
-    ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
-    ctl_benc_end(&w);
-    if (!ctl_benc_ok(&w) || (rc = send_req(c, relay, w.len, &doc, &root, "the sdes state")) < 0) {
-        if (ctl_benc_ok(&w) == 0)
-            rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state too large for a request");
+    if ((rc = send_state(c, relay, cid)) < 0)
         goto out_drop;
-    }
 
     /* 5. The new body. */
     if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0) {

@@ -174,3 +174,32 @@ kam_start_relay() {
   local cfg=$1; shift
   kam_start "$cfg" -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\"" "$@"
 }
+
+# call NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]: one
+# call between two e2e-ua agents, 3 s of media; with QUERY_AT=S the call's
+# srtpd query S seconds after the caller started goes to $WORK/NAME.query. PROXYPORT "-" calls the callee directly.
+call() {
+  local name=$1 port=$2 a=$3 b=$4; shift 4
+  local bargs=() aargs=() proxy=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do bargs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  aargs=("$@")
+  [ "$port" != - ] && proxy=(--proxy "127.0.0.1:$port")
+  ua_uas "$name-uas" "$b" --seconds 3 "${bargs[@]}" || { fail "$name" "callee did not start"; return; }
+  ua_uac "$name-uac" "$a" --to "sip:bob@127.0.0.1:$UAS_PORT" "${proxy[@]}" \
+    --seconds 3 "${aargs[@]}" &
+  local upid=$! cid=
+  if [ -n "${QUERY_AT:-}" ]; then
+    sleep "$QUERY_AT"
+    cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
+    ctl --json query "$cid" >"$WORK/$name.query" 2>&1
+    # RPC_REKEY=1: also RPC sdes.rekey on the call (answer in
+    # $WORK/NAME.rpcrekey) and the query after it ($WORK/NAME.query2).
+    if [ "${RPC_REKEY:-0}" = 1 ]; then
+      kam_rpc sdes.rekey "$cid" >"$WORK/$name.rpcrekey" 2>&1
+      ctl --json query "$cid" >"$WORK/$name.query2" 2>&1
+    fi
+  fi
+  wait $upid
+  ua_wait "$name-uas"
+}

@@ -19,43 +19,9 @@ need "$E2E_BUILD/srtpctl" "srtpctl"
 
 check "srtpd runs" srtpd_start
 
-# call NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
-call() {
-  local name=$1 port=$2 a=$3 b=$4; shift 4
-  local bargs=() aargs=()
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do bargs+=("$1"); shift; done
-  [ $# -gt 0 ] && shift
-  aargs=("$@")
-  ua_uas "$name-uas" "$b" --seconds 3 "${bargs[@]}" || { fail "$name" "callee did not start"; return; }
-  ua_uac "$name-uac" "$a" --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$port" \
-    --seconds 3 "${aargs[@]}"
-  ua_wait "$name-uas"
-}
-
-# mid_call NAME: the call's srtpd query while it runs (caller in the
-# background), saved to $WORK/NAME.query; with RPC_REKEY=1 also the answer
-# of RPC sdes.rekey for the call, saved to $WORK/NAME.rpcrekey, and the
-# query after it in $WORK/NAME.query2.
-mid_call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
-  local name=$1 port=$2 a=$3 b=$4; shift 4
-  local bargs=() aargs=()
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do bargs+=("$1"); shift; done
-  [ $# -gt 0 ] && shift
-  aargs=("$@")
-  ua_uas "$name-uas" "$b" --seconds 3 "${bargs[@]}" || { fail "$name" "callee did not start"; return; }
-  ua_uac "$name-uac" "$a" --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$port" \
-    --seconds 3 "${aargs[@]}" &
-  local upid=$! cid=
-  sleep 1.5
-  cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
-  ctl --json query "$cid" >"$WORK/$name.query" 2>&1
-  if [ "${RPC_REKEY:-0}" = 1 ]; then
-    kam_rpc sdes.rekey "$cid" >"$WORK/$name.rpcrekey" 2>&1
-    ctl --json query "$cid" >"$WORK/$name.query2" 2>&1
-  fi
-  wait $upid
-  ua_wait "$name-uas"
-}
+# mid_call NAME ...: call with srtpd's query 1.5 s in ($WORK/NAME.query);
+# with RPC_REKEY=1 also RPC sdes.rekey and the query after it (lib.sh).
+mid_call() { QUERY_AT=1.5 call "$@"; }
 # fp QUERYFILE LEG DIR: the fingerprints of that leg/direction's keys.
 fp() {
   python3 -c 'import json,sys

@@ -28,28 +28,6 @@ need "$E2E_BUILD/srtpctl" "srtpctl"
 
 check "srtpd runs" srtpd_start
 
-# call NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]; with
-# QUERY_AT=S the call's srtpd query S seconds after the caller started goes
-# to $WORK/NAME.query. PROXYPORT "-" calls the callee directly.
-call() {
-  local name=$1 port=$2 a=$3 b=$4; shift 4
-  local bargs=() aargs=() proxy=()
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do bargs+=("$1"); shift; done
-  [ $# -gt 0 ] && shift
-  aargs=("$@")
-  [ "$port" != - ] && proxy=(--proxy "127.0.0.1:$port")
-  ua_uas "$name-uas" "$b" --seconds 3 "${bargs[@]}" || { fail "$name" "callee did not start"; return; }
-  ua_uac "$name-uac" "$a" --to "sip:bob@127.0.0.1:$UAS_PORT" "${proxy[@]}" \
-    --seconds 3 "${aargs[@]}" &
-  local upid=$! cid=
-  if [ -n "${QUERY_AT:-}" ]; then
-    sleep "$QUERY_AT"
-    cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
-    ctl --json query "$cid" >"$WORK/$name.query" 2>&1
-  fi
-  wait $upid
-  ua_wait "$name-uas"
-}
 # used QUERYFILE LEG DIR: srtp-used of that leg/direction's first key.
 used() {
   python3 -c 'import json,sys

@@ -245,22 +245,10 @@ static int in_resp_len, rejected_one;
 static unsigned resp_port, in_cseq, switch_on_ack, late_ack;
 static ua_crypto in_new_key;
 
-/* Responses go back to the top Via's sent-by, honouring rport/received. */
+/* Responses go back to the top Via's sent-by (ua_sip_via_target). */
 static void via_target(osip_message_t *req)
 {
-    osip_via_t *via = NULL;
-    osip_generic_param_t *rp = NULL, *rc = NULL;
-    osip_message_get_via(req, 0, &via);
-    if (!via)
-        return;
-    snprintf(resp_host, sizeof(resp_host), "%s", via->host);
-    resp_port = via->port ? (unsigned)atoi(via->port) : 5060;
-    osip_via_param_get_byname(via, "received", &rc);
-    osip_via_param_get_byname(via, "rport", &rp);
-    if (rc && rc->gvalue)
-        snprintf(resp_host, sizeof(resp_host), "%s", rc->gvalue);
-    if (rp && rp->gvalue)
-        resp_port = (unsigned)atoi(rp->gvalue);
+    ua_sip_via_target(req, resp_host, sizeof(resp_host), &resp_port);
 }
 
 static void respond(osip_message_t *req, int code, const char *reason, const char *body)

@@ -195,3 +195,20 @@ int ua_sip_uri_hostport(osip_uri_t *uri, char *host, size_t cap, unsigned *port)
     *port = uri->port ? (unsigned)strtoul(uri->port, NULL, 10) : 5060;
     return 0;
 }
+
+void ua_sip_via_target(osip_message_t *req, char *host, size_t cap, unsigned *port)
+{
+    osip_via_t *via = NULL;
+    osip_generic_param_t *rp = NULL, *rc = NULL;
+    osip_message_get_via(req, 0, &via);
+    if (!via)
+        return;
+    snprintf(host, cap, "%s", via->host);
+    *port = via->port ? (unsigned)atoi(via->port) : 5060;
+    osip_via_param_get_byname(via, "received", &rc);
+    osip_via_param_get_byname(via, "rport", &rp);
+    if (rc && rc->gvalue)
+        snprintf(host, cap, "%s", rc->gvalue);
+    if (rp && rp->gvalue)
+        *port = (unsigned)atoi(rp->gvalue);
+}

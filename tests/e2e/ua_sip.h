@@ -43,4 +43,9 @@ int ua_sip_response(char *buf, size_t cap, osip_message_t *req, int code, const 
 /* host:port of a URI (port 5060 when absent). */
 int ua_sip_uri_hostport(osip_uri_t *uri, char *host, size_t cap, unsigned *port);
 
+/* Where a response to req goes: the top Via's sent-by, honouring its
+ * received= and rport= (RFC 3261 §18.2.2, RFC 3581). host/port unchanged
+ * when req has no Via. */
+void ua_sip_via_target(osip_message_t *req, char *host, size_t cap, unsigned *port);
+
 #endif

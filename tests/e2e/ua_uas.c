@@ -22,22 +22,10 @@ static unsigned resp_port;
 static int got_ack, got_bye;
 static char my_tag[32];
 
-/* Responses go back to the top Via's sent-by, honouring rport/received. */
+/* Responses go back to the top Via's sent-by (ua_sip_via_target). */
 static void via_target(osip_message_t *req)
 {
-    osip_via_t *via = NULL;
-    osip_generic_param_t *rp = NULL, *rc = NULL;
-    osip_message_get_via(req, 0, &via);
-    if (!via)
-        return;
-    snprintf(resp_host, sizeof(resp_host), "%s", via->host);
-    resp_port = via->port ? (unsigned)atoi(via->port) : 5060;
-    osip_via_param_get_byname(via, "received", &rc);
-    osip_via_param_get_byname(via, "rport", &rp);
-    if (rc && rc->gvalue)
-        snprintf(resp_host, sizeof(resp_host), "%s", rc->gvalue);
-    if (rp && rp->gvalue)
-        resp_port = (unsigned)atoi(rp->gvalue);
+    ua_sip_via_target(req, resp_host, sizeof(resp_host), &resp_port);
 }
 
 static void respond(osip_message_t *req, int code, const char *reason, const char *body,
@@ -85,6 +73,25 @@ static int uas_on_sip(osip_message_t *m)
     } else if (MSG_IS_REQUEST(m))
         respond(m, 501, "Not Implemented", NULL, 0);
     return 0;
+}
+
+/* Our last final response goes out again every 0.5 s until its ACK (or a
+ * BYE) comes or secs pass (RFC 3261 §13.3.1.4 for a 2xx, Timer G §17.2.1
+ * for a failure); everything arriving meanwhile is handled. */
+static void await_ack(double secs)
+{
+    double next = ua_now() + 0.5, until = ua_now() + secs;
+    while (!got_ack && !got_bye && ua_now() < until) {
+        osip_message_t *m = NULL;
+        if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) > 0) {
+            uas_on_sip(m);
+            osip_message_free(m);
+        }
+        if (!got_ack && ua_now() > next) {
+            ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
+            next = ua_now() + 0.5;
+        }
+    }
 }
 
 /* The dialog as the callee sees it (RFC 3261 §12.1.1): the caller's
@@ -250,18 +257,7 @@ int ua_uas_run(void)
         respond(inv, code, reason, NULL, 1);
         osip_message_free(inv);
         /* Wait for the ACK of the rejection, retransmitting (Timer G). */
-        double until = ua_now() + 4.0, next = ua_now() + 0.5;
-        while (!got_ack && ua_now() < until) {
-            osip_message_t *m = NULL;
-            if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) > 0) {
-                uas_on_sip(m);
-                osip_message_free(m);
-            }
-            if (!got_ack && ua_now() > next) {
-                ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
-                next = ua_now() + 0.5;
-            }
-        }
+        await_ack(4.0);
         /* Rejecting an offer the role cannot take is correct behaviour. */
         return ua_finish(code == 488 || code == 415 || code == 400, "rejected: %s", why);
     }
@@ -273,18 +269,7 @@ int ua_uas_run(void)
         respond(inv, ua_o.fail_code, "Busy Here", NULL, 1);
         osip_message_free(inv);
         ua_say("final=%d (as asked)", ua_o.fail_code);
-        double until = ua_now() + 4.0, next = ua_now() + 0.5;
-        while (!got_ack && ua_now() < until) {
-            osip_message_t *m = NULL;
-            if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) > 0) {
-                uas_on_sip(m);
-                osip_message_free(m);
-            }
-            if (!got_ack && ua_now() > next) {
-                ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
-                next = ua_now() + 0.5;
-            }
-        }
+        await_ack(4.0);
         return ua_finish(got_ack, "failed the call with %d as asked%s", ua_o.fail_code,
                          got_ack ? "" : ", but no ACK came");
     }
@@ -295,18 +280,7 @@ int ua_uas_run(void)
     ua_say("final=200 OK");
 
     /* 2xx retransmission until ACK (§13.3.1.4). */
-    double next = ua_now() + 0.5, until = ua_now() + 8.0;
-    while (!got_ack && !got_bye && ua_now() < until) {
-        osip_message_t *m = NULL;
-        if (ua_sip_recv(&ua_sp, 50, &m, &ua_garbage) > 0) {
-            uas_on_sip(m);
-            osip_message_free(m);
-        }
-        if (!got_ack && ua_now() > next) {
-            ua_sip_send(&ua_sp, resp_host, resp_port, last_resp, (size_t)last_resp_len);
-            next = ua_now() + 0.5;
-        }
-    }
+    await_ack(8.0);
     if (!got_ack)
         return ua_finish(0, "no ACK for 200");
     if (late) {
