@@ -381,6 +381,11 @@ static void test_config_refusals(void)
     CHECK_EQ(run_srtpd_expect_fail(bad_range), 2);
     const char *bad_cfg[] = {"build/srtpd", "--config", "/nonexistent.conf", NULL};
     CHECK_EQ(run_srtpd_expect_fail(bad_cfg), 2);
+    /* coalesce-us: 0..10000 (a longer wait would add audible delay). */
+    const char *bad_wait[] = {"build/srtpd", "--coalesce-us", "10001", NULL};
+    CHECK_EQ(run_srtpd_expect_fail(bad_wait), 2);
+    const char *neg_wait[] = {"build/srtpd", "--coalesce-us", "-1", NULL};
+    CHECK_EQ(run_srtpd_expect_fail(neg_wait), 2);
     /* The shipped config file parses (and --help exits 0). */
     const char *cfg[] = {"build/srtpd", "--config", "cfg/srtpd.conf", "--help", NULL};
     CHECK_EQ(run_srtpd_expect_fail(cfg), 0);
