@@ -282,14 +282,9 @@ static void drop_call(int i, const str *cid)
     char body[512], err[200];
     const ctl_be_doc *doc;
     const ctl_be *root;
-    ctl_benc w;
-    ctl_benc_init(&w, body, sizeof(body));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
-    ctl_benc_kv_cstr(&w, "command", "delete");
-    ctl_benc_end(&w);
-    if (ctl_benc_ok(&w))
-        sdes_kam_relay_send(i, body, w.len, &doc, &root, err, sizeof(err));
+    size_t n = sdes_kam_relay_cid_request(body, sizeof(body), cid->s, (size_t)cid->len, "delete");
+    if (n)
+        sdes_kam_relay_send(i, body, n, &doc, &root, err, sizeof(err));
 }
 
 /* A changed direction of a re-offer/re-answer: when srtpd can rekey it in

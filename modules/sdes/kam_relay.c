@@ -220,11 +220,23 @@ void sdes_kam_relay_ping_all(void)
     }
 }
 
+size_t sdes_kam_relay_cid_request(char *body, size_t cap, const char *call_id, size_t len,
+                                  const char *command)
+{
+    ctl_benc w;
+    ctl_benc_init(&w, body, cap);
+    ctl_benc_dict(&w);
+    ctl_benc_kv_str(&w, "call-id", call_id, len);
+    ctl_benc_kv_cstr(&w, "command", command);
+    ctl_benc_end(&w);
+    return ctl_benc_ok(&w) ? w.len : 0;
+}
+
 int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap,
                           char *err, size_t errlen)
 {
     char body[512], e[200];
-    ctl_benc w;
+    size_t blen;
     int answered = 0;
 
     if (audit_cap)
@@ -233,12 +245,7 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
         snprintf(err, errlen, "no relay configured");
         return -1;
     }
-    ctl_benc_init(&w, body, sizeof(body));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_str(&w, "call-id", call_id, len);
-    ctl_benc_kv_cstr(&w, "command", "delete");
-    ctl_benc_end(&w);
-    if (!ctl_benc_ok(&w)) {
+    if (!(blen = sdes_kam_relay_cid_request(body, sizeof(body), call_id, len, "delete"))) {
         snprintf(err, errlen, "Call-ID too long for a control request");
         return -1;
     }
@@ -247,7 +254,7 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
         const ctl_be *root = NULL;
         if (table[i].checked && !table[i].up)
             continue; /* known down: the health pings will say when it is back */
-        if (call(i, body, w.len, &root, e, sizeof(e)) < 0) {
+        if (call(i, body, blen, &root, e, sizeof(e)) < 0) {
             snprintf(err, errlen, "relay %s: %s", table[i].spec.text, e);
             continue;
         }
@@ -321,19 +328,14 @@ int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d,
                         const ctl_be **root, char *err, size_t errlen)
 {
     char body[512], e[200];
-    ctl_benc w;
+    size_t blen;
     int answered = 0;
 
     if (n_table == 0) {
         snprintf(err, errlen, "no relay configured");
         return -1;
     }
-    ctl_benc_init(&w, body, sizeof(body));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_str(&w, "call-id", call_id, len);
-    ctl_benc_kv_cstr(&w, "command", "state");
-    ctl_benc_end(&w);
-    if (!ctl_benc_ok(&w)) {
+    if (!(blen = sdes_kam_relay_cid_request(body, sizeof(body), call_id, len, "state"))) {
         snprintf(err, errlen, "Call-ID too long for a control request");
         return -1;
     }
@@ -341,7 +343,7 @@ int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d,
     for (int i = 0; i < n_table; i++) {
         if (table[i].checked && !table[i].up)
             continue;
-        int r = sdes_kam_relay_send(i, body, w.len, d, root, e, sizeof(e));
+        int r = sdes_kam_relay_send(i, body, blen, d, root, e, sizeof(e));
         if (r < 0) {
             snprintf(err, errlen, "relay %s: %s", table[i].spec.text, e);
             continue;

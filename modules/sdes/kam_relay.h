@@ -61,6 +61,11 @@ const char *sdes_kam_relay_name(int i);
 int sdes_kam_relay_send(int i, const char *body, size_t len, const ctl_be_doc **doc,
                         const ctl_be **root, char *err, size_t errlen);
 
+/* A request naming only a call and a command ("call-id", "command") into
+ * body[0, cap). Returns its length, 0 when it does not fit. */
+size_t sdes_kam_relay_cid_request(char *body, size_t cap, const char *call_id, size_t len,
+                                  const char *command);
+
 /* Which relay holds this call: srtpd "state" on each relay in order (down
  * ones skipped). Returns the relay index with the state reply in
  * *doc and *root, -2 when the relays that answered do not know the call, -1
