@@ -203,3 +203,12 @@ call() {
   wait $upid
   ua_wait "$name-uas"
 }
+
+# dump_on_fail: after a failed check, every agent report, the tail of
+# Kamailio's and srtpd's logs (for the CI log; keys are masked there).
+dump_on_fail() {
+  [ "$E2E_FAIL" = 0 ] && return 0
+  local f
+  for f in "$WORK"/*.out; do show "$(basename "$f" .out)"; done
+  tail -30 "${KAM_LOG:-/dev/null}"; tail -20 "$WORK/srtpd.log" 2>/dev/null
+}

@@ -203,5 +203,5 @@ else
   fail "edge-policy.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
 
-[ "$E2E_FAIL" = 0 ] || { for f in "$WORK"/*.out; do show "$(basename "$f" .out)"; done; tail -30 "$KAM_LOG"; tail -20 "$WORK/srtpd.log"; }
+dump_on_fail
 summary
