@@ -72,6 +72,7 @@
 
 static int calls_n = 50, rate = 60000, seconds = 3;
 static char threads[16] = ""; /* BENCH_THREADS: srtpd --workers and rtpengine --num-threads */
+static char coalesce[16] = ""; /* BENCH_COALESCE_US: srtpd --coalesce-us */
 
 typedef struct relay_run {
     const char *name;
@@ -506,8 +507,18 @@ static bool bench_srtpd(bool srtp_in, long total, result *rs, double *per_batch,
 {
     ru_srtpd d;
     relay_run rr = {.name = "srtpd"};
-    const char *wx[] = {"--workers", threads, NULL};
-    if (!ru_srtpd_start(&d, NULL, threads[0] ? wx : NULL) || !(rr.pid = d.pid) ||
+    /* BENCH_THREADS sets --workers, BENCH_COALESCE_US --coalesce-us */
+    const char *wx[5] = {NULL};
+    int nx = 0;
+    if (threads[0]) {
+        wx[nx++] = "--workers";
+        wx[nx++] = threads;
+    }
+    if (coalesce[0]) {
+        wx[nx++] = "--coalesce-us";
+        wx[nx++] = coalesce;
+    }
+    if (!ru_srtpd_start(&d, NULL, nx ? wx : NULL) || !(rr.pid = d.pid) ||
         !srtpd_calls(&d, &rr, srtp_in, gen_pa, gen_pb)) {
         fprintf(stderr, "relay-bench: srtpd setup failed\n");
         ru_srtpd_stop(&d);
@@ -677,6 +688,8 @@ int main(void)
         rate = atoi(getenv("BENCH_RATE"));
     if (getenv("BENCH_THREADS"))
         snprintf(threads, sizeof(threads), "%d", atoi(getenv("BENCH_THREADS")));
+    if (getenv("BENCH_COALESCE_US"))
+        snprintf(coalesce, sizeof(coalesce), "%d", atoi(getenv("BENCH_COALESCE_US")));
     if (getenv("BENCH_SECONDS"))
         seconds = atoi(getenv("BENCH_SECONDS"));
     int sat = getenv("BENCH_SATURATE") ? atoi(getenv("BENCH_SATURATE")) : 1;
