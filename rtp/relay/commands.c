@@ -100,6 +100,8 @@ static void relay_stream_close(relay_stream *s)
             close(g->rtp.fd);
         if (g->rtcp.fd >= 0)
             close(g->rtcp.fd);
+        if (g->twin.fd >= 0)
+            close(g->twin.fd);
         sg_srtp_ctx_free(g->rx);
         sg_srtp_ctx_free(g->tx);
     }
@@ -119,9 +121,10 @@ static relay_stream *relay_stream_new(relay_daemon *d, relay_call *call, int ind
     s->worker = call->worker;
     for (int l = 0; l < 2; l++) {
         relay_leg *g = &s->leg[l];
-        g->rtp.fd = g->rtcp.fd = -1;
-        g->rtp.stream = g->rtcp.stream = s;
-        g->rtp.leg = g->rtcp.leg = (uint8_t)l;
+        g->rtp.fd = g->rtcp.fd = g->twin.fd = -1;
+        g->rtp.stream = g->rtcp.stream = g->twin.stream = s;
+        g->rtp.leg = g->rtcp.leg = g->twin.leg = (uint8_t)l;
+        g->twin.twin = 1;
         g->rtcp.rtcp = 1;
         g->strict_source = d->cfg.strict_source;
         g->family = u[l].family;
@@ -141,6 +144,7 @@ static relay_stream *relay_stream_new(relay_daemon *d, relay_call *call, int ind
             return NULL;
         }
         g->rtcp.port = (uint16_t)(g->rtp.port + 1);
+        g->twin.port = g->rtp.port;
     }
     return s;
 }

@@ -79,6 +79,7 @@ typedef struct relay_sock {
     struct relay_stream *stream;
     uint8_t leg;   /* 0 = a, 1 = b */
     uint8_t rtcp;  /* 0 = RTP socket, 1 = RTCP socket */
+    uint8_t twin;  /* 1 = the leg's connected send socket (worker_twin.c) */
     int fd;
     uint16_t port;
     uint32_t kernel_drops; /* last SO_RXQ_OVFL value seen */
@@ -90,6 +91,11 @@ typedef struct relay_leg {
     bool rtcp_mux;              /* RTP and RTCP on one port (RFC 5761) */
     bool strict_source;         /* accept only from the signalled address */
     relay_sock rtp, rtcp;       /* rtcp.fd == -1 with rtcp-mux */
+    /* The connected twin of the RTP socket (worker_twin.c): same local
+     * address and port, connected to twin_to; fd -1 until the worker made it. */
+    relay_sock twin;
+    struct sockaddr_storage twin_to;
+    bool twin_failed;            /* making it failed: the leg sends unconnected */
     struct sockaddr_storage peer_rtp, peer_rtcp;
     socklen_t peer_len;
     bool peer_known;            /* signalled or latched */

@@ -25,6 +25,7 @@ void relay_snap_take(const relay_stream *s, relay_stream_snap *out)
         o->strict_source = g->strict_source;
         o->peer_known = g->peer_known;
         o->latched = g->latched;
+        o->connected = g->twin.fd >= 0 && !g->twin_failed;
         o->family = g->family;
         o->port = g->rtp.port;
         o->peer_rtp = g->peer_rtp;
@@ -134,6 +135,7 @@ void relay_snap_write(ctl_benc *w, const relay_stream_snap *s)
         ctl_benc_kv_cstr(w, "family", g->family == AF_INET6 ? "IP6" : "IP4");
         ctl_benc_kv_int(w, "idle-ms", g->idle_ms);
         ctl_benc_kv_int(w, "latched", g->latched);
+        ctl_benc_kv_int(w, "connected", g->connected);
         ctl_benc_kv_int(w, "local-port", g->port);
         if (g->peer_known) {
             relay_sa_write(w, "peer-rtcp", &g->peer_rtcp);

@@ -579,6 +579,7 @@ static void *relay_worker_main(void *arg)
     if (relay_env_flag("SRTPD_NO_IO_URING")) {
         /* the recvmmsg/sendmmsg loop alone */
     } else if (!relay_env_flag("SRTPD_NO_MULTISHOT") && relay_ring_start(w)) {
+        w->twins = !relay_env_flag("SRTPD_NO_TWIN");
         /* Returns at stop, or when the ring failed and every socket went
          * back to epoll (then the loop below takes over). */
         relay_ring_main(w);
@@ -755,8 +756,8 @@ bool relay_worker_attach(relay_worker *w, relay_stream *s)
 void relay_worker_detach(relay_worker *w, relay_stream *s)
 {
     for (int l = 0; l < 2; l++) {
-        relay_sock *socks[2] = {&s->leg[l].rtp, &s->leg[l].rtcp};
-        for (int k = 0; k < 2; k++) {
+        relay_sock *socks[3] = {&s->leg[l].rtp, &s->leg[l].rtcp, &s->leg[l].twin};
+        for (int k = 0; k < 3; k++) {
             if (socks[k]->fd < 0)
                 continue;
             if (w->ring_mode)

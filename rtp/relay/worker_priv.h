@@ -81,6 +81,7 @@ struct relay_worker {
      * relay_ring_main instead of the epoll loop. */
     bool ring_mode;
     relay_ring *rg;
+    bool twins;                 /* connected send sockets (worker_twin.c) */
 };
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -108,5 +109,11 @@ void relay_ring_stop(relay_worker *w);
 bool relay_ring_attach(relay_worker *w, relay_sock *rs);
 void relay_ring_detach(relay_worker *w, relay_sock *rs);
 void relay_ring_main(relay_worker *w);
+
+/* worker_twin.c: the fd to send toward y's RTP address to (with no
+ * address: the twin is connected to it), making or reconnecting the twin;
+ * -1 when the packet must leave unconnected from y's RTP socket. */
+int relay_twin_fd(relay_worker *w, relay_leg *y, const struct sockaddr_storage *to,
+                  socklen_t tolen);
 
 #endif

@@ -49,7 +49,7 @@
 #define RELAY_RING_PAYLOAD  ((unsigned)sizeof(struct io_uring_recvmsg_out) + RELAY_RING_NAMELEN + \
                              RELAY_RING_CTLLEN)
 #define RELAY_RING_BUFSZ    ((RELAY_RING_PAYLOAD + RELAY_BUF_SIZE + 63u) & ~63u)
-#define RELAY_RING_SLOTS    (2 * 65536) /* [v6][local port] */
+#define RELAY_RING_SLOTS    (4 * 65536) /* [twin][v6][local port] */
 
 /* user_data: the kind in the low byte; a receive carries slot and
  * generation, a send its buffer id. */
@@ -93,7 +93,7 @@ struct relay_ring {
 static uint32_t relay_ring_slot_of(const relay_sock *rs)
 {
     const relay_leg *x = &rs->stream->leg[rs->leg];
-    return (x->family == AF_INET6 ? 65536u : 0u) | rs->port;
+    return (rs->twin ? 2u * 65536u : 0u) | (x->family == AF_INET6 ? 65536u : 0u) | rs->port;
 }
 
 /* A submission entry; when the ring is full, what is queued goes first. */
@@ -186,13 +186,15 @@ static bool relay_ring_send_bid(relay_ring *r, unsigned bid)
         e->opcode = IORING_OP_SEND;
         e->addr = (uint64_t)(uintptr_t)p;
         e->len = sd->len;
-        e->addr2 = (uint64_t)(uintptr_t)&sd->to;
-        e->addr_len = (uint16_t)sd->tolen;
+        if (sd->tolen) { /* 0: a connected twin, no address */
+            e->addr2 = (uint64_t)(uintptr_t)&sd->to;
+            e->addr_len = (uint16_t)sd->tolen;
+        }
     } else {
         sd->iov.iov_base = p;
         sd->iov.iov_len = sd->len;
         memset(&sd->mh, 0, sizeof(sd->mh));
-        sd->mh.msg_name = &sd->to;
+        sd->mh.msg_name = sd->tolen ? &sd->to : NULL;
         sd->mh.msg_namelen = sd->tolen;
         sd->mh.msg_iov = &sd->iov;
         sd->mh.msg_iovlen = 1;
@@ -258,6 +260,15 @@ static int relay_ring_recv(relay_worker *w, relay_ring *r, const struct io_uring
         (sd->o.rtcp && !y->rtcp_mux) ? &y->peer_rtcp : &y->peer_rtp;
     memcpy(&sd->to, to, y->peer_len <= sizeof(sd->to) ? y->peer_len : sizeof(sd->to));
     sd->tolen = y->peer_len;
+    /* RTP (and muxed RTCP) leaves from the leg's connected twin when it
+     * has one: the kernel keeps that socket's route (worker_twin.c). */
+    if (!sd->o.rtcp || y->rtcp_mux) {
+        int tfd = relay_twin_fd(w, y, to, y->peer_len);
+        if (tfd >= 0) {
+            sd->o.fd = tfd;
+            sd->tolen = 0;
+        }
+    }
     sd->slot = slot;
     sd->gen = gen;
     sd->len = (uint32_t)olen;
@@ -301,7 +312,7 @@ static int relay_ring_reap(relay_worker *w, relay_ring *r, bool *jobs)
     while (relay_uring_cqe(&r->u, &c)) {
         switch (c.user_data & 0xff) {
         case RELAY_UD_RECV:
-            pkts += relay_ring_recv(w, r, &c, (uint32_t)(c.user_data >> 8) & 0x1ffffu,
+            pkts += relay_ring_recv(w, r, &c, (uint32_t)(c.user_data >> 8) & 0x3ffffu,
                                     (uint32_t)(c.user_data >> 32));
             break;
         case RELAY_UD_SEND:

@@ -64,6 +64,7 @@
 
 #include "ctl/bencode.h"
 #include "ctl/client.h"
+#include "tests/relay/bench_floor.h"
 #include "tests/relay/relay_util.h"
 
 #define MAXCALLS 500
@@ -73,6 +74,7 @@
 static int calls_n = 50, rate = 60000, seconds = 3;
 static char threads[16] = ""; /* BENCH_THREADS: srtpd --workers and rtpengine --num-threads */
 static char coalesce[16] = ""; /* BENCH_COALESCE_US: srtpd --coalesce-us */
+static bool floor_row = true;  /* BENCH_FLOOR=0 skips the bare-forwarder rows */
 
 typedef struct relay_run {
     const char *name;
@@ -579,6 +581,23 @@ static bool bench_rtpengine(bool srtp_in, long total, result *re)
     return ok;
 }
 
+/* One run of the kernel floor (bench_floor.c): a bare forwarder with the
+ * same calls and load, coalescing as long as srtpd does. */
+static bool bench_floor(long total, result *rf)
+{
+    relay_run fr = {.name = "floor"};
+    fr.pid = bench_floor_start(calls_n, gen_pb, fr.a_port, coalesce[0] ? atoi(coalesce) : 500);
+    if (fr.pid <= 0) {
+        fprintf(stderr, "relay-bench: floor forwarder setup failed\n");
+        return false;
+    }
+    usleep(100000);
+    *rf = run_load(&fr, gen_fa, gen_fb, total);
+    kill(fr.pid, SIGKILL);
+    waitpid(fr.pid, NULL, 0);
+    return true;
+}
+
 /* Drains anything late so the next run starts clean. */
 static void drain(void)
 {
@@ -610,20 +629,21 @@ static int saturate(void)
            "alike; a relay stops at its first step with loss\n", seconds);
     printf("%-11s %-10s %8s %10s %8s %8s %8s %12s %8s %8s\n", "mode", "relay", "offered", "pkt/s",
            "loss", "gen-drop", "cores", "pkt/s/core", "p50us", "p99us");
-    double best_ppc[2][2] = {{0, 0}, {0, 0}}, both_ppc[2][2] = {{0, 0}, {0, 0}};
-    int best_rate[2][2] = {{0, 0}, {0, 0}}, both_rate[2] = {0, 0};
+    double best_ppc[2][3] = {{0, 0, 0}, {0, 0, 0}}, both_ppc[2][2] = {{0, 0}, {0, 0}};
+    int best_rate[2][3] = {{0, 0, 0}, {0, 0, 0}}, both_rate[2] = {0, 0};
+    static const char *const rname[3] = {"srtpd", "rtpengine", "floor"};
     for (int mode = 0; mode < 2; mode++) {
         bool srtp_in = mode == 1;
         const char *mname = srtp_in ? "SRTP->SRTP" : "RTP->SRTP";
-        bool alive[2] = {true, true};
+        bool alive[3] = {true, true, floor_row};
         long max_total = (long)sat_rates[SAT_STEPS - 1] * seconds + calls_n;
         build_packets(max_total, srtp_in);
-        for (int st = 0; st < SAT_STEPS && (alive[0] || alive[1]); st++) {
+        for (int st = 0; st < SAT_STEPS && (alive[0] || alive[1] || alive[2]); st++) {
             rate = sat_rates[st];
-            bool passed[2] = {false, false};
-            double ppc[2] = {0, 0};
+            bool passed[3] = {false, false, false};
+            double ppc[3] = {0, 0, 0};
             long offered = (long)rate * seconds, total = offered + calls_n;
-            for (int rel = 0; rel < 2; rel++) {
+            for (int rel = 0; rel < 3; rel++) {
                 if (!alive[rel])
                     continue;
                 result r = {0};
@@ -633,8 +653,9 @@ static int saturate(void)
                  * (a busy box) says nothing about the relay: run it again
                  * once before giving up. */
                 for (int attempt = 0; attempt < 2; attempt++) {
-                    bool ok = rel == 0 ? bench_srtpd(srtp_in, total, &r, &pbatch, &pwake)
-                                       : bench_rtpengine(srtp_in, total, &r);
+                    bool ok = rel == 0   ? bench_srtpd(srtp_in, total, &r, &pbatch, &pwake)
+                              : rel == 1 ? bench_rtpengine(srtp_in, total, &r)
+                                         : bench_floor(total, &r);
                     drain();
                     if (!ok)
                         return 1;
@@ -643,7 +664,7 @@ static int saturate(void)
                         break;
                 }
                 printf("%-11s %-10s %8d %10.0f %7.3f%% %8ld %8.2f %12.0f %8.1f %8.1f %s", mname,
-                       rel == 0 ? "srtpd" : "rtpengine", rate, r.delivered_pps, r.loss_pct,
+                       rname[rel], rate, r.delivered_pps, r.loss_pct,
                        r.gen_drops, r.cores, r.pps_per_core, r.p50, r.p99,
                        pass ? "ok" : r.sent < offered * 99 / 100 ? "generator short" : "LOSS");
                 if (rel == 0)
@@ -672,6 +693,12 @@ static int saturate(void)
                mode ? "SRTP->SRTP" : "RTP->SRTP", best_rate[mode][0], best_ppc[mode][0],
                best_rate[mode][1], best_ppc[mode][1],
                best_ppc[mode][1] > 0 ? best_ppc[mode][0] / best_ppc[mode][1] : 0);
+        if (floor_row)
+            printf("saturation %-10s kernel floor (bare forwarder): highest loss-free rate %d "
+                   "(%.0f pkt/s/core) = %.2fx RTPengine's per core; srtpd reaches %.0f%% of it\n",
+                   mode ? "SRTP->SRTP" : "RTP->SRTP", best_rate[mode][2], best_ppc[mode][2],
+                   best_ppc[mode][1] > 0 ? best_ppc[mode][2] / best_ppc[mode][1] : 0,
+                   best_ppc[mode][2] > 0 ? 100 * best_ppc[mode][0] / best_ppc[mode][2] : 0);
         printf("saturation %-10s at the highest rate both carried without loss (%d): ratio per "
                "core %.2fx\n", mode ? "SRTP->SRTP" : "RTP->SRTP", both_rate[mode],
                both_ppc[mode][1] > 0 ? both_ppc[mode][0] / both_ppc[mode][1] : 0);
@@ -729,6 +756,8 @@ int main(void)
            "gen-drop", "cores", "pkt/s/core", "p50us", "p90us", "p99us", "p99.9us");
     double ratio[3] = {0, 0, 0}, ratio_ep[3] = {0, 0, 0};
     bool epoll_row = !getenv("BENCH_EPOLL") || atoi(getenv("BENCH_EPOLL")) != 0;
+    floor_row = !getenv("BENCH_FLOOR") || atoi(getenv("BENCH_FLOOR")) != 0;
+    double floor_ppc[3] = {0, 0, 0}, rte_ppc[3] = {0, 0, 0};
     int full_rate = rate;
     int rc = 0;
     /* Modes 0 and 1 at the offered rate; mode 2 repeats RTP->SRTP at a low
@@ -763,6 +792,15 @@ int main(void)
             print_result(mname, "rtpengine", &re);
         else
             rc = 1;
+        drain();
+        result rf = {0};
+        if (floor_row) {
+            if (!bench_floor(total, &rf))
+                return 1;
+            print_result(mname, "floor", &rf);
+        }
+        floor_ppc[mode] = rf.pps_per_core;
+        rte_ppc[mode] = re.pps_per_core;
         ratio[mode] = re.pps_per_core > 0 ? rs.pps_per_core / re.pps_per_core : 0;
         ratio_ep[mode] = re.pps_per_core > 0 ? rp.pps_per_core / re.pps_per_core : 0;
         drain();
@@ -772,6 +810,12 @@ int main(void)
     if (epoll_row)
         printf("ratio srtpd(ep)/rtpengine (epoll loop):         RTP->SRTP %.2fx, SRTP->SRTP "
                "%.2fx\n", ratio_ep[0], ratio_ep[1]);
+    if (floor_row)
+        for (int mode = 0; mode < 2; mode++)
+            printf("floor %-10s: a bare kernel-UDP forwarder did %.0f pkt/s/core = %.2fx "
+                   "RTPengine; 3x RTPengine is %.0f pkt/s/core\n",
+                   mode ? "SRTP->SRTP" : "RTP->SRTP", floor_ppc[mode],
+                   rte_ppc[mode] > 0 ? floor_ppc[mode] / rte_ppc[mode] : 0, 3 * rte_ppc[mode]);
     printf("(* = 5000 packets/s: latency added by the relay without queueing)\n");
     fflush(stdout);
     if (sat && rc == 0)

@@ -486,6 +486,69 @@ static void test_latching(void)
     ep_close(&B);
 }
 
+/* The peer moves mid-call (a NAT rebinding): media toward it follows its
+ * first authenticated packet from the new address, and again when it comes
+ * back. By then srtpd sends through the leg's connected twin socket
+ * (worker_twin.c), which must be connected again each time; every packet
+ * toward the peer still leaves from the leg's own port (symmetric RTP), and
+ * a replayed capture from the old address does not pull media back. */
+static void test_latching_follows_peer(void)
+{
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    tcall c;
+    CHECK(call_setup(&c, s, true, false, 0));
+    /* Media both ways: leg a has sent toward A, so its twin exists. */
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x5151, 1, 3), 3);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x6161, 1, 3), 3);
+    uint8_t buf[2048];
+    int len = (int)ru_rtp(buf, 0x6161, 4, 160);
+    ru_send(c.B.rtp, c.b_port, buf, (size_t)len);
+    uint16_t from = 0;
+    CHECK(ru_recv(c.A.rtp, buf, sizeof(buf), 1000, &from) > 0);
+    CHECK_EQ(from, c.a_port);
+    /* A keeps its SRTP session but sends from a new port (cap is its first
+     * packet from there). */
+    uint8_t cap[2048];
+    int caplen = (int)ru_rtp(cap, 0x5151, 4, 160);
+    CHECK(srtp_protect(c.A.tx, cap, &caplen) == srtp_err_status_ok);
+    uint16_t p2;
+    int a2 = ru_udp(&p2), a1 = c.A.rtp;
+    c.A.rtp = a2;
+    ru_send(a2, c.a_port, cap, (size_t)caplen);
+    CHECK(ru_recv(c.B.rtp, buf, sizeof(buf), 1000, NULL) > 0);
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x5151, 5, 3), 3);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x6161, 5, 3), 3);
+    CHECK_EQ(ru_recv(a1, buf, sizeof(buf), 200, NULL), -1);
+    len = (int)ru_rtp(buf, 0x6161, 8, 160);
+    ru_send(c.B.rtp, c.b_port, buf, (size_t)len);
+    CHECK(ru_recv(a2, buf, sizeof(buf), 1000, &from) > 0);
+    CHECK_EQ(from, c.a_port);
+    /* A packet A sent from the new address, replayed from the old one:
+     * dropped (replay), media stays with the new address. */
+    ru_send(a1, c.a_port, cap, (size_t)caplen);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x6161, 9, 3), 3);
+    CHECK_EQ(ru_recv(a1, buf, sizeof(buf), 200, NULL), -1);
+    /* A goes back to its first port: media follows again. */
+    c.A.rtp = a1;
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x5151, 8, 3), 3);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x6161, 12, 3), 3);
+    CHECK_EQ(ru_recv(a2, buf, sizeof(buf), 200, NULL), -1);
+    const ctl_be *r = cmd_call("query", c.id);
+    CHECK(r && ru_ok(r));
+    /* The multishot loop sends through the twin; the epoll loops and
+     * SRTPD_NO_TWIN=1 do not (the same test runs under all of them). */
+    const char *nt = getenv("SRTPD_NO_TWIN"), *nm = getenv("SRTPD_NO_MULTISHOT"),
+               *nu = getenv("SRTPD_NO_IO_URING");
+    bool twins = !(nt && strcmp(nt, "1") == 0) && !(nm && strcmp(nm, "1") == 0) &&
+                 !(nu && strcmp(nu, "1") == 0);
+    CHECK_EQ(ru_int(r, "streams.0.a.connected"), twins ? 1 : 0);
+    CHECK_EQ(ru_int(r, "streams.0.a.drops.replay"), 1);
+    CHECK_EQ(ru_int(r, "streams.0.a.rtp-in"), 11); /* the replay counted in, then dropped */
+    close(a2);
+    cmd_call("delete", c.id);
+    call_teardown(&c);
+}
+
 /* rtcp-mux (RFC 5761): RTCP on the RTP port both ways. */
 static void test_rtcp_mux(void)
 {
@@ -721,6 +784,7 @@ int main(void)
     RUN(test_attacks);
     RUN(test_strict_source);
     RUN(test_latching);
+    RUN(test_latching_follows_peer);
     RUN(test_rtcp_mux);
     RUN(test_burst_never_disables_socket);
     RUN(test_ipv6_leg);
