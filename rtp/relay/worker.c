@@ -739,7 +739,8 @@ bool relay_worker_attach(relay_worker *w, relay_stream *s)
     if (s->attached)
         return true;
     for (int l = 0; l < 2; l++) {
-        if (!relay_epoll_add(w, &s->leg[l].rtp) || !relay_epoll_add(w, &s->leg[l].rtcp)) {
+        if (!relay_epoll_add(w, &s->leg[l].rtp) || !relay_epoll_add(w, &s->leg[l].rtcp) ||
+            !relay_epoll_add(w, &s->leg[l].twin)) {
             relay_worker_detach(w, s);
             return false;
         }

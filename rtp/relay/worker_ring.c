@@ -22,6 +22,11 @@
  * each datagram's control data; latching and every check stay in
  * relay_process.
  *
+ * Packets toward a peer leave through the leg's connected twin socket once
+ * it exists (worker_twin.c): the kernel then keeps the route instead of
+ * looking it up for every datagram; the twin is one more receive socket of
+ * the leg (the peer's own packets arrive on it).
+ *
  * Completions name their socket by slot (address family and local port)
  * and the slot's generation, never by pointer: a completion that arrives
  * after its stream was detached (and maybe freed) finds a newer generation

@@ -41,6 +41,13 @@
  * io_uring), so the gain of the io_uring loop is measured in the same run;
  * BENCH_EPOLL=0 skips it.
  *
+ * floor: the same load through a bare kernel-UDP forwarder (bench_floor.c:
+ * no crypto, no checks, connected sends, recvmmsg/sendmmsg, coalescing like
+ * srtpd), in both tables: what any userspace relay on this box pays per
+ * packet in the kernel, so how far the ratio to RTPengine can go at all.
+ * BENCH_FLOOR=0 skips it; BENCH_COALESCE_US sets srtpd's --coalesce-us (and
+ * the floor's wait).
+ *
  * Bounded: BENCH_SECONDS (default 3) per run, BENCH_RATE packets/s offered
  * (default 60000), BENCH_CALLS calls (default 50); everything started is
  * killed at the end.
