@@ -344,9 +344,9 @@ static int send_rekeys(call_ctx *c, int i, const str *cid)
             c->pend.sw[c->pend.n].leg = r->leg;
             c->pend.n++;
             c->pend.relay = i;
-            LM_INFO("sdes: Call-ID %.*s: stream %d leg %c send: new key added in place (ROC"
-                    " kept); switch at the re-offerer's ACK, by srtpd after %d ms at the"
-                    " latest\n", cid->len, cid->s, r->index, r->leg, after);
+            LM_INFO("sdes: Call-ID %.*s: stream %d leg %c send: rekeyed in place (ROC kept);"
+                    " the switch waits for the re-offerer's ACK (srtpd's deadline %d ms)\n",
+                    cid->len, cid->s, r->index, r->leg, after);
             continue;
         }
         if (rc == SDES_RC_OK) {
