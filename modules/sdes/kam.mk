@@ -14,11 +14,11 @@ KAM_TREE  := build/third_party/kamailio
 KAM_SO    := $(BUILD)/sdes.so
 KAM_GLUE_SRCS := modules/sdes/sdes_mod.c modules/sdes/kam_body.c \
                  modules/sdes/kam_relay.c modules/sdes/kam_result.c \
-                 modules/sdes/kam_call.c
+                 modules/sdes/kam_call.c modules/sdes/kam_ack.c
 KAM_PURE_SRCS := modules/sdes/kam_flags.c modules/sdes/kam_relayspec.c \
                  modules/sdes/kam_engine.c modules/sdes/kam_audit.c \
                  modules/sdes/kam_ctlmsg.c modules/sdes/kam_callstate.c \
-                 modules/sdes/kam_mirror.c
+                 modules/sdes/kam_mirror.c modules/sdes/kam_pending.c
 KAM_GLUE_OBJS := $(patsubst %.c,$(BUILD)/obj/kam/%.o,$(KAM_GLUE_SRCS))
 
 ifneq ($(wildcard $(KAM_TREE)/src/config.mak),)

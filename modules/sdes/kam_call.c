@@ -41,7 +41,9 @@
 #include "core/parser/parse_cseq.h"
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_to.h"
+#include "core/ut.h"
 
+#include "sdes/kam_ack.h"
 #include "sdes/kam_body.h"
 #include "sdes/kam_callstate.h"
 #include "sdes/kam_ctlmsg.h"
@@ -61,6 +63,7 @@ typedef struct call_rekey {
     char leg;
     bool send;
     sg_roc_policy roc;
+    bool defer; /* send toward a re-offerer: switch at its ACK (kam_ack.h) */
     sdes_keyset k, old;
 } call_rekey;
 
@@ -86,6 +89,7 @@ typedef struct call_ctx {
     char err[256];
     call_rekey rekeys[MAX_REKEYS];
     int n_rekeys;
+    sdes_kam_pending pend; /* the deferred switches of this answer */
 } call_ctx;
 
 static call_ctx *ctx_new(void)
@@ -293,8 +297,8 @@ static void drop_call(int i, const str *cid)
  * for send_rekeys(). Otherwise it stays in the request and replaces the
  * context; a receive direction then keeps the peer's old keys beside the
  * new ones (sdes_kam_keyset_keep_old). */
-static void plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_keyset *k,
-                       const sdes_keyset *old, sg_roc_policy roc)
+static call_rekey *plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_keyset *k,
+                              const sdes_keyset *old, sg_roc_policy roc)
 {
     if (c->n_rekeys < MAX_REKEYS && sdes_kam_keyset_can_rekey(k, old, roc)) {
         call_rekey *r = &c->rekeys[c->n_rekeys++];
@@ -302,13 +306,15 @@ static void plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_keyset 
         r->leg = leg;
         r->send = send;
         r->roc = roc;
+        r->defer = false;
         r->k = *k;
         r->old = *old;
         k->srtp = false;
-        return;
+        return r;
     }
     if (!send)
         sdes_kam_keyset_keep_old(k, old);
+    return NULL;
 }
 
 /* Sends the queued rekeys to relay i. A refused rekey (say, the key table
@@ -324,13 +330,25 @@ static int send_rekeys(call_ctx *c, int i, const str *cid)
     for (int n = 0; n < c->n_rekeys; n++) {
         call_rekey *r = &c->rekeys[n];
         const char *dir = r->send ? "send" : "recv";
+        int after = r->defer ? sdes_kam_ack_switch_after() : 0;
         ctl_benc_init(&w, c->req, sizeof(c->req));
-        if (sdes_kam_msg_rekey(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
-                               &r->old) < 0) {
+        if (sdes_kam_msg_rekey_after(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send,
+                                     &r->k, &r->old, after) < 0) {
             OPENSSL_cleanse(c->req, sizeof(c->req));
             return sdes_kam_result_set(SDES_RC_ERROR, "rekey request too large");
         }
         rc = send_req(c, i, w.len, &doc, &root, "the rekey");
+        if (rc == SDES_RC_OK && after > 0 && c->pend.n < SDES_KAM_PENDING_SW &&
+            sdes_kam_mki_value(&r->k.keys[0], &c->pend.sw[c->pend.n].mki)) {
+            c->pend.sw[c->pend.n].stream = r->index;
+            c->pend.sw[c->pend.n].leg = r->leg;
+            c->pend.n++;
+            c->pend.relay = i;
+            LM_INFO("sdes: Call-ID %.*s: stream %d leg %c send: rekeyed in place (ROC kept);"
+                    " the switch waits for the re-offerer's ACK (srtpd's deadline %d ms)\n",
+                    cid->len, cid->s, r->index, r->leg, after);
+            continue;
+        }
         if (rc == SDES_RC_OK) {
             LM_INFO("sdes: Call-ID %.*s: stream %d leg %c %s: rekeyed in place (ROC kept)\n",
                     cid->len, cid->s, r->index, r->leg, dir);
@@ -607,6 +625,27 @@ static int send_state(call_ctx *c, int relay, const str *cid)
     return send_req(c, relay, w.len, &doc, &root, "the sdes state");
 }
 
+/* Records this answer's deferred switches for the re-offerer's ACK: the
+ * Call-ID, the re-INVITE's CSeq number and the re-offerer's From-tag (a
+ * reply's From is the request's). */
+static void arm_pending(call_ctx *c, sip_msg_t *msg, const str *cid)
+{
+    unsigned int cseq = 0;
+    char tag[SDES_KAM_TAG_MAX];
+    if ((size_t)cid->len > sizeof(c->pend.cid) || parse_headers(msg, HDR_CSEQ_F, 0) < 0 ||
+        !msg->cseq || str2int(&get_cseq(msg)->number, &cseq) < 0) {
+        LM_WARN("sdes: Call-ID %.*s: cannot record the pending key switch; srtpd switches"
+                " after %d ms\n", cid->len, cid->s, sdes_kam_ack_switch_after());
+        return;
+    }
+    msg_tag(msg, 0, tag, sizeof(tag));
+    memcpy(c->pend.cid, cid->s, (size_t)cid->len);
+    c->pend.cid_len = (size_t)cid->len;
+    c->pend.cseq = cseq;
+    c->pend.tag_hash = sdes_kam_pending_hash(tag, strlen(tag));
+    sdes_kam_ack_arm(&c->pend);
+}
+
 /* Our keys toward the offerer, made by the first answer to this offer, go
  * into the offer state: every later answer (another branch's, a 200 after
  * a 183 with a different body) gives the offerer the same keys, since we
@@ -638,7 +677,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     sdes_policy pol;
     sdes_config cfg;
     char bt[SDES_KAM_TAG_MAX];
-    int rc, relay, idx, act, commit, may_move, moving;
+    int rc, relay, idx, act, commit, may_move, moving, defer_tx;
     sdes_rej code;
 
     *reanswer = 0;
@@ -690,6 +729,14 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     if (c->reverse && idx < 0)
         idx = act;
     commit = is_commit(msg);
+    /* Our new key toward the re-offerer waits for its ACK when this is a
+     * 2xx to a re-INVITE: srtpd adds it now, protects with it once the
+     * ACK shows the re-offerer has this answer (kam_ack.h). Not for an
+     * UPDATE's 2xx (no ACK follows; it reaches the re-offerer a one-way
+     * delay after passing here, far less than srtpd's fallback, so
+     * switching now costs a peer that installs our key at once less) nor
+     * for an 18x (no ACK either). */
+    defer_tx = commit && msg->first_line.type == SIP_REPLY && sdes_kam_ack_switch_after() > 0;
     may_move = !c->cs.committed || (idx >= 0 && idx == act);
     moving = may_move && (idx < 0 || idx != act) && !c->reverse;
     *reanswer = c->cs.n_branches > 0;
@@ -751,10 +798,13 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         const char lb = sdes_kam_mirror_leg('b', c->reverse);
         /* Leg a's send keys are the same for every branch (pin_a_keys):
          * not resent, so srtpd keeps that context and its ROC. */
-        if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx))
+        if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx)) {
             m->a_tx.srtp = false;
-        else if (m->a_tx.srtp && !moving)
-            plan_rekey(c, i, la, true, &m->a_tx, &o->a_tx, m->roc);
+        } else if (m->a_tx.srtp && !moving) {
+            call_rekey *r = plan_rekey(c, i, la, true, &m->a_tx, &o->a_tx, m->roc);
+            if (r)
+                r->defer = defer_tx;
+        }
         if (moving)
             continue; /* another branch: its own stream, new contexts */
         /* The same branch answers again with new keys: B may still send
@@ -812,6 +862,8 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         rc = send_state(c, relay, cid);
     if (rc < 0)
         goto out;
+    if (c->pend.n)
+        arm_pending(c, msg, cid);
     if (moving && act >= 0)
         LM_INFO("sdes: Call-ID %.*s: media moves to branch %s%s\n", cid->len, cid->s, bt,
                 commit ? " (committed)" : "");

@@ -298,6 +298,18 @@ static bool has_mki(const sdes_keyset *k, const uint8_t *mki, uint8_t ml)
 int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
                        bool send, const sdes_keyset *k, const sdes_keyset *old)
 {
+    return sdes_kam_msg_rekey_after(w, cid, cid_len, index, leg, send, k, old, 0);
+}
+
+bool sdes_kam_mki_value(const sdes_key_param *kp, int64_t *out)
+{
+    return mki_int(kp, out);
+}
+
+int sdes_kam_msg_rekey_after(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                             bool send, const sdes_keyset *k, const sdes_keyset *old,
+                             int switch_after_ms)
+{
     const char lg[2] = {leg, '\0'};
     uint8_t ml = old->keys[0].mki_len;
     int64_t v;
@@ -339,6 +351,8 @@ int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, 
         ctl_benc_end(w);
     }
     ctl_benc_kv_int(w, "stream", index);
+    if (send && switch_after_ms > 0)
+        ctl_benc_kv_int(w, "switch-after", switch_after_ms);
     if (send) {
         if (!mki_int(&k->keys[0], &v))
             return -1;

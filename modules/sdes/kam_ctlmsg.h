@@ -91,6 +91,18 @@ bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_
 int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
                        bool send, const sdes_keyset *k, const sdes_keyset *old);
 
+/* The same with "switch-after" (send direction only): srtpd adds the keys
+ * now and switches (use, retire) when a later "rekey" names the same MKI
+ * in "use" or, at the latest, after switch_after_ms (PROTOCOL.md). 0 is
+ * sdes_kam_msg_rekey(): switch at once. */
+int sdes_kam_msg_rekey_after(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                             bool send, const sdes_keyset *k, const sdes_keyset *old,
+                             int switch_after_ms);
+
+/* The MKI value of kp as srtpd's protocol carries it; false when it does
+ * not fit (sdes_kam_mki_fits). */
+bool sdes_kam_mki_value(const sdes_key_param *kp, int64_t *out);
+
 /* A whole "update" request that replaces one direction's context of stream
  * index, leg 'a'/'b' with key set *k (a new context: ROC 0, fresh replay
  * window). For directions sdes_kam_keyset_can_rekey() refuses, and as the

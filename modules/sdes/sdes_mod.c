@@ -17,7 +17,8 @@
  *
  * Return codes (Kamailio: positive = true, 0 would stop the script):
  *    1 success
- *    2 sdes_delete: no relay holds this call (nothing to do)
+ *    2 sdes_delete: no relay holds this call (nothing to do); sdes_ack: no
+ *      key switch pending for this ACK
  *   -1 SDES_RC_ERROR        bad flags at run time, internal error, call
  *                           not found for an answer, relay refused
  *   -2 SDES_RC_POLICY       policy rejected the SDP (answer 488 $sdes(reason))
@@ -38,6 +39,7 @@
 #include "core/sr_module.h"
 #include "core/timer_proc.h"
 
+#include "sdes/kam_ack.h"
 #include "sdes/kam_body.h"
 #include "sdes/kam_call.h"
 #include "sdes/kam_engine.h"
@@ -54,11 +56,13 @@ typedef enum sdes_op {
     OP_DELETE,
     OP_CHECK,
     OP_REKEY,
+    OP_ACK,
 } sdes_op;
 
 static const char *const op_names[] = {
     [OP_OFFER] = "sdes_offer", [OP_ANSWER] = "sdes_answer", [OP_DELETE] = "sdes_delete",
     [OP_CHECK] = "sdes_check", [OP_REKEY] = "sdes_rekey",
+    [OP_ACK] = "sdes_ack",
 };
 
 /* ---- parameters ---- */
@@ -70,6 +74,7 @@ static char *p_default_mode = "encrypt";
 static char *p_default_policy = "optional";
 static char *p_default_suites = "AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,AEAD_AES_128_GCM";
 static char *p_default_flags = ""; /* mki=, lifetime=, roc= defaults */
+static int p_switch_after_ms = 2000; /* srtpd's fallback for a switch waiting for an ACK */
 static sdes_kam_flags defaults;
 
 static int relay_param(modparam_t type, void *val)
@@ -101,6 +106,7 @@ static int w_sdes_answer(sip_msg_t *msg, char *flags, char *p2);
 static int w_sdes_delete(sip_msg_t *msg, char *flags, char *p2);
 static int w_sdes_check(sip_msg_t *msg, char *policy, char *p2);
 static int w_sdes_rekey(sip_msg_t *msg, char *flags, char *p2);
+static int w_sdes_ack(sip_msg_t *msg, char *p1, char *p2);
 
 static cmd_export_t cmds[] = {
     {"sdes_offer", (cmd_function)w_sdes_offer, 0, 0, 0, ANY_ROUTE},
@@ -113,6 +119,7 @@ static cmd_export_t cmds[] = {
     {"sdes_check", (cmd_function)w_sdes_check, 1, fixup_flags, fixup_free_flags, ANY_ROUTE},
     {"sdes_rekey", (cmd_function)w_sdes_rekey, 0, 0, 0, ANY_ROUTE},
     {"sdes_rekey", (cmd_function)w_sdes_rekey, 1, fixup_flags, fixup_free_flags, ANY_ROUTE},
+    {"sdes_ack", (cmd_function)w_sdes_ack, 0, 0, 0, REQUEST_ROUTE},
     {0, 0, 0, 0, 0, 0},
 };
 
@@ -126,6 +133,7 @@ static param_export_t params[] = {
     {"default_policy", PARAM_STRING, &p_default_policy},
     {"default_suites", PARAM_STRING, &p_default_suites},
     {"default_flags", PARAM_STRING, &p_default_flags},
+    {"switch_after_ms", PARAM_INT, &p_switch_after_ms},
     {0, 0, 0},
 };
 
@@ -349,6 +357,12 @@ static int mod_init(void)
         LM_ERR("timeout_ms must be 10..60000, retries 0..10, ping_interval 1..3600\n");
         return -1;
     }
+    if (p_switch_after_ms < 0 || p_switch_after_ms > 60000) {
+        LM_ERR("modparam switch_after_ms: 0..60000 (0 = switch at the 2xx)\n");
+        return -1;
+    }
+    if (sdes_kam_ack_init(p_switch_after_ms) < 0)
+        return -1;
     if (p_secret && *p_secret && strlen(p_secret) < 16) {
         /* A short shared secret is guessable offline from one datagram. */
         LM_ERR("modparam secret: at least 16 characters\n");
@@ -391,6 +405,7 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
     sdes_kam_relay_destroy();
+    sdes_kam_ack_destroy();
 }
 
 /* ---- the work ---- */
@@ -601,6 +616,24 @@ static int w_sdes_rekey(sip_msg_t *msg, char *flags, char *p2)
     return run_w(msg, OP_REKEY, flags);
 }
 
+/* The re-offerer's ACK: switches srtpd's send key toward it when a
+ * sdes_rekey() answer left one pending (kam_ack.h). */
+static int sdes_ack_run(sip_msg_t *msg)
+{
+    sdes_kam_result_begin(msg, NULL);
+    int rc = sdes_kam_ack_run(msg);
+    if (rc < 0)
+        return fail(msg, OP_ACK, rc, rc == SDES_RC_RELAY ? st_relay_errors : NULL);
+    return rc;
+}
+
+static int w_sdes_ack(sip_msg_t *msg, char *p1, char *p2)
+{
+    (void)p1;
+    (void)p2;
+    return sdes_ack_run(msg);
+}
+
 /* ---- KEMI: KSR.sdes.sdes_offer(), KSR.sdes.sdes_offer_flags("...") ... ---- */
 
 static int ki_sdes_offer(sip_msg_t *msg) { return sdes_run(msg, OP_OFFER, NULL); }
@@ -613,6 +646,7 @@ static int ki_sdes_check(sip_msg_t *msg) { return sdes_run(msg, OP_CHECK, NULL);
 static int ki_sdes_check_policy(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_CHECK, f); }
 static int ki_sdes_rekey(sip_msg_t *msg) { return sdes_run(msg, OP_REKEY, NULL); }
 static int ki_sdes_rekey_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_REKEY, f); }
+static int ki_sdes_ack(sip_msg_t *msg) { return sdes_ack_run(msg); }
 
 #define KEMI0(name, fn)                                                                        \
     {str_init("sdes"), str_init(name), SR_KEMIP_INT, fn,                                       \
@@ -634,6 +668,7 @@ static sr_kemi_t sr_kemi_sdes_exports[] = {
     KEMI1("sdes_check_policy", ki_sdes_check_policy),
     KEMI0("sdes_rekey", ki_sdes_rekey),
     KEMI1("sdes_rekey_flags", ki_sdes_rekey_flags),
+    KEMI0("sdes_ack", ki_sdes_ack),
     {{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
 };
 

@@ -26,6 +26,7 @@
 #include "relay/log.h"
 #include "relay/parse.h"
 #include "relay/snapshot.h"
+#include "relay/switch.h"
 
 /* ---- small helpers ---- */
 
@@ -270,6 +271,7 @@ void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const cha
     if (w)
         ctl_benc_end(w);
     relay_unlink(d, call);
+    relay_switch_drop_all(call);
     d->calls_deleted++;
     relay_call_set_state(call, NULL, 0); /* wipes the SIP side's state */
     free(call);
@@ -368,6 +370,14 @@ static void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be
         if (!fresh[k])
             goto fail;
     }
+    /* A new send context for a leg supersedes a switch pending there (its
+     * MKIs named keys of the context being replaced). */
+    for (size_t k = 0; k < n; k++)
+        for (int l = 0; l < 2; l++) {
+            relay_switch *sw = u[k][l].tx ? relay_switch_find(call, idx[k], l) : NULL;
+            if (sw)
+                relay_switch_drop(call, sw);
+        }
     /* Apply: new streams are set up here and attached by a job; existing
      * ones change inside a job on their worker. */
     for (size_t k = 0; k < n; k++) {
@@ -429,6 +439,8 @@ typedef struct relay_rekey_job {
     bool has_use, next;
     uint8_t (*retire)[SG_SRTP_MAX_MKI_LEN];
     size_t nretire;
+    size_t soft_from; /* retire[soft_from..]: a pending switch's, gone ones skipped */
+    bool defer;       /* switch-after: add and check only; use and retire wait */
     sg_status st;
     const char *step;
     int evicted; /* receive keys retired to make room (oldest first) */
@@ -509,6 +521,38 @@ static void relay_job_rekey(relay_worker *w, void *arg)
         memcpy(j->use, ki.mki, ki.mki_len);
         j->has_use = true;
     }
+    if (j->defer) {
+        /* The switch comes later: the key it names and the keys it will
+         * retire must be in the table now, so the later step can only fail
+         * if the table changes in between. */
+        size_t n = sg_srtp_key_count(ctx);
+        bool use_ok = false;
+        sg_srtp_key_info ki;
+        for (size_t i = 0; i < n; i++)
+            if (sg_srtp_key_info_get(ctx, i, &ki) == SG_OK && memcmp(ki.mki, j->use, mlen) == 0)
+                use_ok = true;
+        for (size_t r = 0; use_ok && r < j->nretire; r++) {
+            if (memcmp(j->retire[r], j->use, mlen) == 0) { /* the key it switches to */
+                j->st = SG_BAD_PARAM;
+                j->step = "retire";
+                return;
+            }
+            bool have = false;
+            for (size_t i = 0; i < n && !have; i++)
+                have = sg_srtp_key_info_get(ctx, i, &ki) == SG_OK &&
+                       memcmp(ki.mki, j->retire[r], mlen) == 0;
+            if (!have) {
+                j->st = SG_UNKNOWN_MKI;
+                j->step = "retire";
+                return;
+            }
+        }
+        if (!use_ok) {
+            j->st = SG_UNKNOWN_MKI;
+            j->step = "use";
+        }
+        return;
+    }
     if (j->has_use) {
         if (!j->send) {
             j->st = SG_BAD_PARAM;
@@ -521,10 +565,30 @@ static void relay_job_rekey(relay_worker *w, void *arg)
         }
     }
     for (size_t i = 0; i < j->nretire; i++) {
-        if ((j->st = sg_srtp_retire_key(ctx, j->retire[i], mlen)) != SG_OK) {
+        sg_status st = sg_srtp_retire_key(ctx, j->retire[i], mlen);
+        if (st != SG_OK && i < j->soft_from) {
+            j->st = st;
             j->step = "retire";
             return;
         }
+    }
+}
+
+/* Folds a pending switch of (stream, leg) into an explicit switch: a "use"
+ * of the pending MKI completes it (its retire list joins the request's;
+ * keys already gone are skipped), any other "use" or "next" supersedes it.
+ * Either way the record goes once the job succeeded. */
+static void relay_switch_merge(relay_rekey_job *j, const relay_switch *sw, uint8_t mlen)
+{
+    j->soft_from = j->nretire;
+    if (!j->has_use || memcmp(j->use, sw->use, mlen) != 0)
+        return;
+    for (size_t i = 0; i < sw->nretire && j->nretire < SG_SRTP_MAX_KEYS; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < j->nretire && !dup; k++)
+            dup = memcmp(j->retire[k], sw->retire[i], mlen) == 0;
+        if (!dup)
+            memcpy(j->retire[j->nretire++], sw->retire[i], mlen);
     }
 }
 
@@ -558,8 +622,20 @@ static void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be
         return;
     }
     j.next = nx == 1;
+    /* switch-after: add now, switch later (relay/switch.h). */
+    int64_t after = 0;
+    if (ctl_be_get(doc, req, "switch-after") &&
+        (!ctl_be_get_int(doc, req, "switch-after", &after) || after < 0 ||
+         after > RELAY_SWITCH_AFTER_MAX)) {
+        relay_err(w, "switch-after: want 0..60000 (ms)");
+        return;
+    }
+    if (after > 0 && (!send || j.next || !ctl_be_get(doc, req, "use"))) {
+        relay_err(w, "switch-after: needs dir send and use");
+        return;
+    }
     char why[160] = "";
-    int done = 0;
+    int done = 0, deferred = 0, completed = 0;
     for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
         relay_stream *s = call->streams[i];
         if (!s || (only >= 0 && i != only))
@@ -612,6 +688,14 @@ static void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be
             }
         }
         j.s = s;
+        j.defer = after > 0;
+        j.soft_from = j.nretire;
+        relay_switch *sw = send && (j.has_use || j.next) ? relay_switch_find(call, i, leg) : NULL;
+        if (sw && !j.defer) {
+            relay_switch_merge(&j, sw, mlen);
+            if (j.has_use && memcmp(j.use, sw->use, mlen) == 0)
+                completed++;
+        }
         relay_worker_run(d->workers[s->worker], relay_job_rekey, &j);
         OPENSSL_cleanse(add, sizeof(add));
         if (j.st != SG_OK) {
@@ -620,20 +704,82 @@ static void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be
             relay_err(w, why);
             return;
         }
+        if (j.defer) {
+            /* The key is in; the switch waits for a "use" or the deadline. */
+            relay_switch *p = relay_switch_arm(call, i, leg);
+            if (!p) {
+                relay_err(w, "out of memory");
+                return;
+            }
+            memcpy(p->use, j.use, mlen);
+            for (size_t r = 0; r < j.nretire; r++)
+                memcpy(p->retire[r], retire[r], mlen);
+            p->nretire = j.nretire;
+            p->armed_ms = relay_now_ms();
+            p->due_ms = p->armed_ms + after;
+            if (p->due_ms < d->next_switch_ms)
+                d->next_switch_ms = p->due_ms;
+            deferred++;
+        } else if (sw) {
+            relay_switch_drop(call, sw);
+        }
         done++;
     }
     if (!done) {
         relay_err(w, "no stream to rekey");
         return;
     }
-    relay_log(RELAY_LOG_INFO, "call %s: rekey leg %c %s on %d stream(s)", call->id, "ab"[leg],
-              send ? "send" : "recv", done);
+    if (deferred)
+        relay_log(RELAY_LOG_INFO, "call %s: rekey leg %c send on %d stream(s): key added, switch"
+                  " within %lld ms", call->id, "ab"[leg], done, (long long)after);
+    else
+        relay_log(RELAY_LOG_INFO, "call %s: rekey leg %c %s on %d stream(s)%s", call->id,
+                  "ab"[leg], send ? "send" : "recv", done,
+                  completed ? " (pending switch completed)" : "");
     if (j.evicted)
         relay_log(RELAY_LOG_INFO, "call %s: leg %c recv key table full: %d oldest key(s) retired",
                   call->id, "ab"[leg], j.evicted);
     ctl_benc_kv_int(w, "evicted", j.evicted);
     ctl_benc_kv_cstr(w, "result", "ok");
     ctl_benc_kv_int(w, "streams", done);
+    if (deferred)
+        ctl_benc_kv_int(w, "switch-after", after);
+}
+
+void relay_switch_run_due(relay_daemon *d)
+{
+    int64_t now = relay_now_ms();
+    if (now < d->next_switch_ms)
+        return;
+    for (relay_call *call = d->calls; call; call = call->next) {
+        relay_switch *sw = call->switches;
+        while (sw) {
+            relay_switch *next = sw->next;
+            relay_stream *s = sw->stream >= 0 && sw->stream < RELAY_MAX_STREAMS
+                                  ? call->streams[sw->stream] : NULL;
+            if (sw->due_ms > now) {
+                sw = next;
+                continue;
+            }
+            if (s) {
+                relay_rekey_job j = {.s = s, .leg = sw->leg, .send = true, .has_use = true,
+                                     .retire = sw->retire, .nretire = sw->nretire};
+                memcpy(j.use, sw->use, sizeof(j.use));
+                relay_worker_run(d->workers[s->worker], relay_job_rekey, &j);
+                if (j.st == SG_OK)
+                    relay_log(RELAY_LOG_INFO, "call %s: stream %d leg %c: no use within %lld ms:"
+                              " send key switched by srtpd (switch-after)", call->id, sw->stream,
+                              "ab"[sw->leg], (long long)(sw->due_ms - sw->armed_ms));
+                else
+                    relay_log(RELAY_LOG_WARN, "call %s: stream %d leg %c: deferred switch: %s: %s",
+                              call->id, sw->stream, "ab"[sw->leg], j.step ? j.step : "rekey",
+                              sg_status_str(j.st));
+            }
+            relay_switch_drop(call, sw);
+            sw = next;
+        }
+    }
+    d->next_switch_ms = relay_switch_next_due(d->calls);
 }
 
 static void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call)

@@ -47,6 +47,7 @@ typedef struct relay_daemon {
     int notify_fd;               /* -1 when events are only polled */
     const void *secret;
     size_t secret_len;
+    int64_t next_switch_ms;      /* earliest pending key switch (INT64_MAX: none) */
 } relay_daemon;
 
 /* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */
@@ -66,6 +67,11 @@ void relay_event_write(ctl_benc *w, const relay_event *e);
 
 /* Once a second: collect events and media timeouts from the workers. */
 void relay_housekeeping(relay_daemon *d);
+
+/* Runs the deferred send-key switches whose deadline has passed (the SIP
+ * side's "use" did not come: ACK lost, SIP side restarted) and recomputes
+ * d->next_switch_ms. Called from the control loop. */
+void relay_switch_run_due(relay_daemon *d);
 
 /* Deletes every call (at shutdown). */
 void relay_delete_all(relay_daemon *d);

@@ -130,6 +130,9 @@ struct relay_call {
      * when replaced and when the call goes. Control thread only. */
     uint8_t *sdes_state;
     size_t sdes_state_len;
+    /* Send-key switches waiting for the SIP side's "use" or their deadline
+     * (relay/switch.h). Control thread only. */
+    struct relay_switch *switches;
     relay_call *next;
 };
 

@@ -171,8 +171,12 @@ int main(int argc, char **argv)
 
     bool running = true;
     int64_t next_hk = relay_now_ms() + 1000;
+    d.next_switch_ms = INT64_MAX;
     while (running) {
-        int64_t wait = next_hk - relay_now_ms();
+        /* Deferred key switches (relay/switch.h) are due on their own
+         * deadline, not on the once-a-second housekeeping. */
+        int64_t until = d.next_switch_ms < next_hk ? d.next_switch_ms : next_hk;
+        int64_t wait = until - relay_now_ms();
         int r = poll(pfd, (nfds_t)nfd + 1, wait > 0 ? (int)wait : 0);
         if (r < 0 && errno != EINTR)
             break;
@@ -192,6 +196,7 @@ int main(int argc, char **argv)
                 }
             }
         }
+        relay_switch_run_due(&d);
         if (relay_now_ms() >= next_hk) {
             relay_housekeeping(&d);
             for (int i = 0; i < d.cfg.nlisten; i++)

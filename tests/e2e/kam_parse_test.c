@@ -19,6 +19,7 @@
 #include "sdes/kam_ctlmsg.h"
 #include "sdes/kam_engine.h"
 #include "sdes/kam_flags.h"
+#include "sdes/kam_pending.h"
 #include "sdes/kam_relayspec.h"
 #include "tests/check.h"
 
@@ -802,6 +803,26 @@ static void test_ctlmsg_rekey(void)
     /* A buffer too small: refused, never a cut request. */
     ctl_benc_init(&w, buf, 40);
     CHECK_EQ(sdes_kam_msg_rekey(&w, "cid", 3, 0, 'b', true, &k, &old), -1);
+    /* switch-after: the send rekey carries the delay beside its use; a
+     * receive rekey never does; 0 leaves it out (switch at once). */
+    ctl_benc_init(&w, buf, sizeof(buf));
+    CHECK_EQ(sdes_kam_msg_rekey_after(&w, "cid", 3, 0, 'a', true, &k, &old, 2000), 0);
+    root = ctl_be_decode(&doc, buf, w.len);
+    CHECK(root != NULL);
+    CHECK(ctl_be_get_int(&doc, root, "switch-after", &v));
+    CHECK_EQ(v, 2000);
+    CHECK(ctl_be_get_int(&doc, root, "use", &v));
+    CHECK_EQ(v, 2);
+    ctl_benc_init(&w, buf, sizeof(buf));
+    CHECK_EQ(sdes_kam_msg_rekey_after(&w, "cid", 3, 0, 'a', false, &k, &old, 2000), 0);
+    root = ctl_be_decode(&doc, buf, w.len);
+    CHECK(root != NULL && ctl_be_get(&doc, root, "switch-after") == NULL);
+    ctl_benc_init(&w, buf, sizeof(buf));
+    CHECK_EQ(sdes_kam_msg_rekey_after(&w, "cid", 3, 0, 'a', true, &k, &old, 0), 0);
+    root = ctl_be_decode(&doc, buf, w.len);
+    CHECK(root != NULL && ctl_be_get(&doc, root, "switch-after") == NULL);
+    CHECK(sdes_kam_mki_value(&k.keys[0], &v));
+    CHECK_EQ(v, 2);
     /* Replace (fallback): one stream, one leg, one direction. */
     ctl_benc_init(&w, buf, sizeof(buf));
     CHECK_EQ(sdes_kam_msg_replace(&w, "cid", 3, 2, 'a', false, &k, SG_ROC_KEEP), 0);
@@ -810,6 +831,90 @@ static void test_ctlmsg_rekey(void)
     CHECK(ctl_be_get_cstr(&doc, root, "command", str, sizeof(str)));
     CHECK_STR_EQ(str, "update");
     OPENSSL_cleanse(buf, sizeof(buf));
+}
+
+/* The set of calls whose send-key switch waits for the re-offerer's ACK
+ * (kam_pending.h): found by Call-ID, From-tag and CSeq, once; expired
+ * entries count as gone; a full set drops the entry closest to expiry. */
+static sdes_kam_pending mk_pending(const char *cid, const char *tag, uint32_t cseq,
+                                   int64_t expires)
+{
+    sdes_kam_pending p;
+    memset(&p, 0, sizeof(p));
+    p.cid_len = strlen(cid);
+    memcpy(p.cid, cid, p.cid_len);
+    p.tag_hash = sdes_kam_pending_hash(tag, strlen(tag));
+    p.cseq = cseq;
+    p.relay = 1;
+    p.expires_ms = expires;
+    p.n = 1;
+    p.sw[0].stream = 0;
+    p.sw[0].leg = 'a';
+    p.sw[0].mki = 5;
+    return p;
+}
+
+static void test_pending_set(void)
+{
+    static sdes_kam_pending_set set;
+    sdes_kam_pending p = mk_pending("c1@x", "tagA", 7, 2000), out;
+    uint32_t ta = sdes_kam_pending_hash("tagA", 4), tb = sdes_kam_pending_hash("tagB", 4);
+    memset(&set, 0, sizeof(set));
+    CHECK_EQ(sdes_kam_pending_take(&set, "c1@x", 4, ta, 7, 0, &out), 0); /* empty */
+    CHECK_EQ(sdes_kam_pending_put(&set, &p, 0), 1);
+    CHECK_EQ(set.live, 1);
+    /* The other side's ACK, an earlier exchange's ACK, another call: no. */
+    CHECK_EQ(sdes_kam_pending_take(&set, "c1@x", 4, tb, 7, 10, &out), 0);
+    CHECK_EQ(sdes_kam_pending_take(&set, "c1@x", 4, ta, 6, 10, &out), 0);
+    CHECK_EQ(sdes_kam_pending_take(&set, "c2@x", 4, ta, 7, 10, &out), 0);
+    CHECK_EQ(set.live, 1);
+    /* The re-offerer's ACK: once. */
+    CHECK_EQ(sdes_kam_pending_take(&set, "c1@x", 4, ta, 7, 10, &out), 1);
+    CHECK_EQ(out.relay, 1);
+    CHECK_EQ(out.n, 1);
+    CHECK_EQ(out.sw[0].mki, 5);
+    CHECK_EQ(out.sw[0].leg, 'a');
+    CHECK_EQ(set.live, 0);
+    CHECK_EQ(sdes_kam_pending_take(&set, "c1@x", 4, ta, 7, 10, &out), 0);
+    /* A newer rekey of the same call replaces the entry. */
+    CHECK_EQ(sdes_kam_pending_put(&set, &p, 0), 1);
+    p.cseq = 9;
+    CHECK_EQ(sdes_kam_pending_put(&set, &p, 0), 1);
+    CHECK_EQ(set.live, 1);
+    CHECK_EQ(sdes_kam_pending_take(&set, "c1@x", 4, ta, 8, 10, &out), 0);
+    CHECK_EQ(sdes_kam_pending_take(&set, "c1@x", 4, ta, 10, 10, &out), 1); /* later CSeq */
+    /* Expired: srtpd switched by itself; the ACK finds nothing. */
+    CHECK_EQ(sdes_kam_pending_put(&set, &p, 0), 1);
+    CHECK_EQ(sdes_kam_pending_take(&set, "c1@x", 4, ta, 9, 2000, &out), 0);
+    CHECK_EQ(set.live, 0);
+    /* Full: every slot taken, the next put drops the one closest to expiry. */
+    char cid[32];
+    for (int i = 0; i < SDES_KAM_PENDING_SLOTS; i++) {
+        snprintf(cid, sizeof(cid), "fill-%d", i);
+        sdes_kam_pending q = mk_pending(cid, "t", 1, 5000 + i);
+        CHECK_EQ(sdes_kam_pending_put(&set, &q, 0), 1);
+    }
+    CHECK_EQ(set.live, SDES_KAM_PENDING_SLOTS);
+    sdes_kam_pending q = mk_pending("late", "t", 1, 9000);
+    CHECK_EQ(sdes_kam_pending_put(&set, &q, 0), 2);
+    CHECK_EQ(set.live, SDES_KAM_PENDING_SLOTS);
+    uint32_t tt = sdes_kam_pending_hash("t", 1);
+    CHECK_EQ(sdes_kam_pending_take(&set, "fill-0", 6, tt, 1, 0, &out), 0); /* dropped */
+    CHECK_EQ(sdes_kam_pending_take(&set, "fill-1", 6, tt, 1, 0, &out), 1);
+    CHECK_EQ(sdes_kam_pending_take(&set, "late", 4, tt, 1, 0, &out), 1);
+    /* Expired entries make room before anything live is dropped. */
+    q = mk_pending("later", "t", 1, 99999);
+    CHECK_EQ(sdes_kam_pending_put(&set, &q, 6000), 1);
+    CHECK_EQ(sdes_kam_pending_take(&set, "fill-1001", 9, tt, 1, 6000, &out), 1);
+    CHECK_EQ(sdes_kam_pending_take(&set, "fill-999", 8, tt, 1, 6000, &out), 0); /* expired */
+    /* Bad input. */
+    q.n = 0;
+    CHECK_EQ(sdes_kam_pending_put(&set, &q, 0), -1);
+    q.n = SDES_KAM_PENDING_SW + 1;
+    CHECK_EQ(sdes_kam_pending_put(&set, &q, 0), -1);
+    CHECK_EQ(sdes_kam_pending_put(NULL, &p, 0), -1);
+    CHECK_EQ(sdes_kam_pending_take(&set, NULL, 0, tt, 1, 0, &out), 0);
+    CHECK(sdes_kam_pending_hash("", 0) != 0);
 }
 
 /* RFC 4568 §6.1 allows MKIs up to 128 bytes; srtpd's control protocol
@@ -896,5 +1001,6 @@ int main(void)
     RUN(test_keyset_can_rekey);
     RUN(test_ctlmsg_rekey);
     RUN(test_ctlmsg_long_mki);
+    RUN(test_pending_set);
     return check_summary("kam_parse");
 }

@@ -23,6 +23,7 @@ function ksr_request_route() {
     case "delete_flags": rc = KSR.sdes.sdes_delete_flags(""); break;
     case "rekey": rc = KSR.sdes.sdes_rekey(); break;
     case "rekey_flags": rc = KSR.sdes.sdes_rekey_flags("mki=1"); break;
+    case "ack": rc = KSR.sdes.sdes_ack(); break;
     default:
         KSR.sl.sl_send_reply(404, "no such function");
         return;

@@ -38,6 +38,8 @@ kemi delete pbx "rc=-3 suite= reason="
 kemi delete_flags pbx "rc=-3 suite= reason="
 kemi rekey pbx "rc=-3 suite= reason="
 kemi rekey_flags pbx "rc=-3 suite= reason="
+# sdes_ack on anything but an ACK: a clear refusal.
+kemi ack pbx "rc=-1 suite= reason=sdes_ack: not an ACK"
 printf 'not sdp\r\n' >"$WORK/junk.sdp"
 ua_uac k-junk pbx --to "sip:check@127.0.0.1:9" --proxy "127.0.0.1:$KAM_PORT" --timeout 10 \
   --expect-code 488 --offer-file "$WORK/junk.sdp"

@@ -51,6 +51,8 @@ typedef struct ua_opts {
     int ignore_cancel;    /* uas: 200 to CANCEL, then 200 to the INVITE anyway */
     double ack_delay;     /* uac: ACK the 2xx this late (2xx retransmitted) */
     int fail_code;        /* uas: end the ringing with this final code, not 200 */
+    double answer_delay;  /* our re-INVITE's 2xx is acted on this late (keys, ACK) */
+    double reack_delay;   /* our re-INVITE's 2xx: keys at once, ACK this late */
 } ua_opts;
 
 extern ua_opts ua_o;

@@ -33,6 +33,10 @@ static char out_text[8192], out_branch[32], out_ack[4096];
 static size_t out_len;
 static ua_crypto out_key; /* the new key we offered (rekey) */
 static int late_bad;      /* a late re-offer exchange that went wrong */
+/* --answer-delay: the final response held back (out_state 3) until due;
+ * --reack-delay: the ACK held back until due. */
+static osip_message_t *held;
+static double held_due, ack_due;
 static int answer_offer(const char *offer, int is_sdp, char *body, size_t cap, int *own_next,
                         ua_crypto *own_key);
 
@@ -102,9 +106,23 @@ static void send_reoffer(void)
     out_retx = ua_now() + 0.5;
 }
 
+static void answered(osip_message_t *m);
+
 void ua_dlg_tick(void)
 {
-    if (out_state == 2 && plan_i + 1 < n_plan) { /* next planned re-offer */
+    if (out_state == 3 && ua_now() >= held_due) {
+        osip_message_t *m = held;
+        held = NULL;
+        ua_say("re-INVITE final response taken now (--answer-delay)");
+        answered(m);
+        osip_message_free(m);
+    }
+    if (ack_due && ua_now() >= ack_due) {
+        ack_due = 0;
+        ua_say("ACK sent now (--reack-delay)");
+        ua_sip_send(&ua_sp, ua_dlg.next_host, ua_dlg.next_port, out_ack, strlen(out_ack));
+    }
+    if (out_state == 2 && !ack_due && plan_i + 1 < n_plan) { /* next planned re-offer */
         plan_i++;
         out_state = 0;
         out_tries = 0;
@@ -161,7 +179,9 @@ static void answered(osip_message_t *m)
                      ack_body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(ack_body),
                      ack_body);
     }
-    if (n > 0 && (size_t)n < sizeof(out_ack))
+    if (n > 0 && (size_t)n < sizeof(out_ack) && ua_o.reack_delay > 0 && m->status_code < 300)
+        ack_due = ua_now() + ua_o.reack_delay; /* keys below at once, the ACK later */
+    else if (n > 0 && (size_t)n < sizeof(out_ack))
         ua_sip_send(&ua_sp, ua_dlg.next_host, ua_dlg.next_port, out_ack, (size_t)n);
     out_state = 2;
     ua_say("reinvite final=%d", m->status_code);
@@ -202,8 +222,18 @@ int ua_dlg_response(osip_message_t *m)
         return 0;
     if (m->status_code < 200)
         out_tries = 99; /* provisional: stop retransmitting */
-    else if (out_state == 1)
+    else if (out_state == 1 && ua_o.answer_delay > 0 && m->status_code < 300 &&
+             osip_message_clone(m, &held) == 0) {
+        /* As if the 2xx were still on its way to us. */
+        out_state = 3;
+        out_tries = 99;
+        held_due = ua_now() + ua_o.answer_delay;
+        ua_say("re-INVITE final=%d held back %.3f s (--answer-delay)", m->status_code,
+               ua_o.answer_delay);
+    } else if (out_state == 1)
         answered(m);
+    else if (out_state == 3 || ack_due)
+        ; /* still "in flight": its ACK comes when due */
     else if (out_ack[0]) /* a retransmitted final response: ACK again */
         ua_sip_send(&ua_sp, ua_dlg.next_host, ua_dlg.next_port, out_ack, strlen(out_ack));
     return 1;

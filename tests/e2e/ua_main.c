@@ -58,6 +58,11 @@ static void usage(void)
           "                       offers in its 200, we answer in the ACK\n"
           "  --rekey              phone: that re-INVITE carries a new key with the\n"
           "                       next MKI (needs --mki on both sides); zero loss\n"
+          "  --answer-delay S     our re-INVITE's 2xx is acted on S seconds after it\n"
+          "                       arrived (keys installed, ACK sent): a 2xx that took\n"
+          "                       S seconds to reach us\n"
+          "  --reack-delay S      our re-INVITE's 2xx: its keys at once (the old ones\n"
+          "                       still accepted), the ACK S seconds later\n"
           "  --seq-start N        first RTP sequence number of own streams (random)\n"
           "  --tamper-every N     flip a payload bit in every Nth packet after protecting\n"
           "                       it (proves the peer really authenticates SRTP)\n",
@@ -80,6 +85,7 @@ int main(int argc, char **argv)
         {"expect-reoffer-code", 1, 0, 'Y'}, {"late-reoffer", 0, 0, 'Z'},
         {"ring-delay", 1, 0, 'D'}, {"ignore-cancel", 0, 0, 'I'},
         {"ack-delay", 1, 0, 'A'}, {"fail-code", 1, 0, 'F'},
+        {"answer-delay", 1, 0, 'W'}, {"reack-delay", 1, 0, 'k'},
         {0, 0, 0, 0},
     };
     int c;
@@ -143,6 +149,8 @@ int main(int argc, char **argv)
         case 'D': ua_o.ring_delay = atof(optarg); break;
         case 'I': ua_o.ignore_cancel = 1; break;
         case 'A': ua_o.ack_delay = atof(optarg); break;
+        case 'W': ua_o.answer_delay = atof(optarg); break;
+        case 'k': ua_o.reack_delay = atof(optarg); break;
         case 'F': ua_o.fail_code = atoi(optarg); break;
         case 'h': ua_o.hold_at = atof(optarg); break;
         case 'u': ua_o.unhold_at = atof(optarg); break;

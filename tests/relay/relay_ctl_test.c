@@ -3,7 +3,7 @@
  * command and bad input through the daemon, ng retransmission, the unix
  * control socket, srtpctl (tables, --json, rekey, delete, errors),
  * authentication with a shared secret, configuration refusals, media
- * timeout, the SIP side's sdes-state (store, replace, return, bounds,
+ * timeout, deferred send-key switches (rekey switch-after), the SIP side's sdes-state (store, replace, return, bounds,
  * gone with the call, never in other output); SIGTERM exits cleanly.
  */
 #include <signal.h>
@@ -482,6 +482,171 @@ static void test_srtpctl(void)
     call_teardown(&c);
 }
 
+/* rekey with "switch-after" (PROTOCOL.md): add now, switch on a later
+ * "use" or by srtpd itself after the delay. */
+static const ctl_be *rekey_after(const char *id, const sg_suite *s, int add_seed, int add_mki,
+                                 int use, int retire, int64_t after)
+{
+    char buf[1024];
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    if (add_seed >= 0) {
+        uint8_t mat[64];
+        ru_key(s, (unsigned)add_seed, mat);
+        ctl_benc_cstr(&w, "add");
+        ctl_benc_list(&w);
+        ctl_benc_dict(&w);
+        ctl_benc_kv_str(&w, "key", mat, (size_t)s->key_len + s->salt_len);
+        ctl_benc_kv_int(&w, "mki", add_mki);
+        ctl_benc_end(&w);
+        ctl_benc_end(&w);
+    }
+    ctl_benc_kv_cstr(&w, "call-id", id);
+    ctl_benc_kv_cstr(&w, "command", "rekey");
+    ctl_benc_kv_cstr(&w, "dir", "send");
+    ctl_benc_kv_cstr(&w, "leg", "a");
+    if (retire >= 0) {
+        ctl_benc_cstr(&w, "retire");
+        ctl_benc_list(&w);
+        ctl_benc_int(&w, retire);
+        ctl_benc_end(&w);
+    }
+    ctl_benc_kv_int(&w, "stream", 0);
+    if (after >= 0)
+        ctl_benc_kv_int(&w, "switch-after", after);
+    if (use >= 0)
+        ctl_benc_kv_int(&w, "use", use);
+    ctl_benc_end(&w);
+    return ru_call(&D, buf, w.len);
+}
+
+/* The MKI srtpd protects with toward A (1-byte MKI, HMAC suite: RTP |
+ * MKI | tag, RFC 3711 §3.1), read off one packet B -> srtpd -> A. */
+static int wire_mki(const tcall *c, uint16_t seq)
+{
+    uint8_t buf[2048];
+    int len = (int)ru_rtp(buf, 0x5151, seq, 160);
+    ru_send(c->B.rtp, c->b_port, buf, (size_t)len);
+    int n = ru_recv(c->A.rtp, buf, sizeof(buf), 1000, NULL);
+    if (n != 12 + 160 + 1 + (int)c->s->srtp_tag_len)
+        return -1;
+    return buf[n - (int)c->s->srtp_tag_len - 1];
+}
+
+/* srtpd's current send MKI toward A, and how many send keys it holds. */
+static int cur_mki(const char *id, int *nkeys)
+{
+    const ctl_be *r = cmd_call("query", id);
+    int cur = -1, n = 0;
+    for (int i = 0; i < 16; i++) {
+        char p[64];
+        snprintf(p, sizeof(p), "streams.0.a.send.keys.%d.mki", i);
+        int64_t m = ru_int(r, p);
+        if (m == -999999)
+            break;
+        n++;
+        snprintf(p, sizeof(p), "streams.0.a.send.keys.%d.current", i);
+        if (ru_int(r, p) == 1)
+            cur = (int)m;
+    }
+    if (nkeys)
+        *nkeys = n;
+    return cur;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The edge's answer gives a re-offerer our new key; srtpd must keep
+ * protecting with the old one until the re-offerer has the answer (its
+ * ACK: "use"), or switch by itself once switch-after ms passed. */
+static void test_rekey_switch_after(void)
+{
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    tcall c;
+    int nk = 0;
+    uint16_t seq = 1;
+    CHECK(call_setup(&c, s, true, false, 1));
+    CHECK_EQ(wire_mki(&c, seq++), 1);
+
+    /* 1. No "use" comes: the key is added at once, the switch (and the
+     * retirement of MKI 1) happens by itself after the delay. */
+    const ctl_be *r = rekey_after(c.id, s, (int)seed_base + 600, 2, 2, 1, 300);
+    CHECK_MSG(r && ru_ok(r), "rekey with switch-after refused");
+    CHECK_EQ(ru_int(r, "switch-after"), 300);
+    CHECK_EQ(cur_mki(c.id, &nk), 1);
+    CHECK_EQ(nk, 2);
+    CHECK_EQ(wire_mki(&c, seq++), 1); /* still the old key on the wire */
+    sleep_ms(150);
+    CHECK_EQ(wire_mki(&c, seq++), 1);
+    sleep_ms(350);
+    CHECK_EQ(cur_mki(c.id, &nk), 2);
+    CHECK_EQ(nk, 1); /* MKI 1 retired with the switch */
+    CHECK_EQ(wire_mki(&c, seq++), 2);
+
+    /* 2. "use" before the delay: switches now and completes the pending
+     * switch (its retire list too); the timer then does nothing. A later
+     * explicit switch to MKI 4 (keeping 3) shows no stale timer fires. */
+    r = rekey_after(c.id, s, (int)seed_base + 601, 3, 3, 2, 400);
+    CHECK(r && ru_ok(r));
+    CHECK_EQ(wire_mki(&c, seq++), 2);
+    r = rekey_after(c.id, s, -1, 0, 3, -1, -1);
+    CHECK_MSG(r && ru_ok(r), "use of the pending MKI refused");
+    CHECK_EQ(cur_mki(c.id, &nk), 3);
+    CHECK_EQ(nk, 1); /* MKI 2 retired by the completed pending switch */
+    CHECK_EQ(wire_mki(&c, seq++), 3);
+    r = rekey_after(c.id, s, (int)seed_base + 602, 4, 4, -1, -1);
+    CHECK(r && ru_ok(r));
+    sleep_ms(600);
+    CHECK_EQ(cur_mki(c.id, &nk), 4);
+    CHECK_EQ(nk, 2);
+    CHECK_EQ(wire_mki(&c, seq++), 4);
+
+    /* 3. A "use" of another key supersedes the pending one. */
+    r = rekey_after(c.id, s, (int)seed_base + 603, 5, 5, 3, 300);
+    CHECK(r && ru_ok(r));
+    r = rekey_after(c.id, s, -1, 0, 3, -1, -1);
+    CHECK(r && ru_ok(r));
+    sleep_ms(450);
+    CHECK_EQ(cur_mki(c.id, &nk), 3);
+    CHECK_EQ(nk, 3); /* 3, 4, 5: nothing retired */
+
+    /* 4. Refusals leave nothing pending: bad values, recv, no use, an
+     * unknown MKI, retiring the key to switch to. */
+    r = rekey_after(c.id, s, -1, 0, 4, -1, 60001);
+    CHECK(r && !ru_ok(r));
+    r = rekey_after(c.id, s, -1, 0, -1, -1, 200);
+    CHECK_MSG(r && !ru_ok(r) &&
+                  ctl_be_str_eq(ctl_be_get(&ru_doc, r, "error-reason"),
+                                "switch-after: needs dir send and use"),
+              "switch-after without use");
+    r = rekey_after(c.id, s, -1, 0, 9, -1, 200);
+    CHECK(r && !ru_ok(r));
+    r = rekey_after(c.id, s, -1, 0, 4, 4, 200);
+    CHECK(r && !ru_ok(r));
+    sleep_ms(350);
+    CHECK_EQ(cur_mki(c.id, &nk), 3);
+    /* switch-after 0 = at once (the behaviour without the field). */
+    r = rekey_after(c.id, s, -1, 0, 4, -1, 0);
+    CHECK(r && ru_ok(r) && !ru_path(r, "switch-after"));
+    CHECK_EQ(cur_mki(c.id, NULL), 4);
+
+    /* 5. Deleted before the delay: clean (the timer finds no call; ASan
+     * run: no leak, no use after free). */
+    r = rekey_after(c.id, s, (int)seed_base + 604, 6, 6, -1, 200);
+    CHECK(r && ru_ok(r));
+    r = cmd_call("delete", c.id);
+    CHECK(r && ru_ok(r));
+    sleep_ms(350);
+    r = cmd_call("ping", NULL);
+    CHECK(r && ctl_be_str_eq(ctl_be_get(&ru_doc, r, "result"), "pong"));
+    call_teardown(&c);
+}
+
 /* ng retransmission through the daemon: the same datagram twice gets the
  * same reply and the offer runs once (one call created, one port pair). */
 static void test_retransmission(void)
@@ -546,6 +711,7 @@ int main(void)
     }
     RUN(test_control_commands);
     RUN(test_srtpctl);
+    RUN(test_rekey_switch_after);
     RUN(test_retransmission);
     RUN(test_state_store_replace);
     RUN(test_state_errors);
