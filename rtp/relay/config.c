@@ -34,7 +34,7 @@ static const relay_opt relay_opts[] = {
     STR_OPT("interface6", interface6, "IPv6 media address (default none)"),
     INT_OPT("port-min", port_min, "lowest media port (default 30000)"),
     INT_OPT("port-max", port_max, "highest media port (default 40000)"),
-    INT_OPT("workers", workers, "media worker threads (default 0 = one per core)"),
+    INT_OPT("workers", workers, "media worker threads (default 0 = one per core it may run on)"),
     INT_OPT("coalesce-us", coalesce_us, "under load, a worker waits this long for packets to gather "
                                         "before a round (default 500, 0 = never, at most 10000)"),
     STR_OPT("secret", secret, "control shared secret (HMAC-SHA256); required off loopback"),

@@ -7,9 +7,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,30 @@ static bool srtpd_parse_ip(const char *s, int family, struct sockaddr_storage *o
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
     v6->sin6_family = AF_INET6;
     return inet_pton(AF_INET6, s, &v6->sin6_addr) == 1;
+}
+
+/* The kernel grows a process's file table by doubling, and once threads
+ * share it every growth waits for an RCU grace period (about 15 ms here).
+ * A worker making a twin socket (worker_twin.c) at fd 256, 512, ... would
+ * hold every call's media on that worker that long (seen as a 14 ms latency
+ * spike in relay-bench). So the table is grown now, while srtpd is one
+ * thread, to what the port range can use: a socket per port plus a twin per
+ * RTP port, within RLIMIT_NOFILE. */
+static void srtpd_grow_fd_table(const relay_config *cfg)
+{
+    long want = (long)(cfg->port_max - cfg->port_min + 1) * 3 / 2 + 64;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)want >= rl.rlim_cur)
+        want = (long)rl.rlim_cur - 1;
+    if (want < 256 || want > INT_MAX)
+        return;
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (dup2(fd, (int)want) >= 0)
+        close((int)want);
+    close(fd);
 }
 
 int main(int argc, char **argv)
@@ -94,6 +121,7 @@ int main(int argc, char **argv)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    srtpd_grow_fd_table(&d.cfg);
     if (d.cfg.notify[0]) {
         ctl_addr na;
         if (!ctl_addr_parse(d.cfg.notify, &na, err, sizeof(err))) {
@@ -121,7 +149,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
-    int nw = d.cfg.workers > 0 ? d.cfg.workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    /* One worker per core srtpd may run on: its CPU affinity (taskset, a
+     * cgroup cpuset) when it has one, else every online core. */
+    cpu_set_t cpus;
+    int ncpu = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus)
+                                                             : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int nw = d.cfg.workers > 0 ? d.cfg.workers : ncpu;
     if (nw < 1)
         nw = 1;
     d.workers = relay_workers_start(nw, err, sizeof(err));

@@ -66,6 +66,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,6 +83,19 @@ static int calls_n = 50, rate = 60000, seconds = 3;
 static char threads[16] = ""; /* BENCH_THREADS: srtpd --workers and rtpengine --num-threads */
 static char coalesce[16] = ""; /* BENCH_COALESCE_US: srtpd --coalesce-us */
 static bool floor_row = true;  /* BENCH_FLOOR=0 skips the bare-forwarder rows */
+/* BENCH_PIN (default on with 2+ cores): the generator runs on CPU 0, every
+ * relay process on CPU 1 alone (one core, so one thread each). */
+static bool pin_cpus;
+
+static void pin_self(int cpu)
+{
+    if (!pin_cpus)
+        return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
 
 typedef struct relay_run {
     const char *name;
@@ -527,7 +541,10 @@ static bool bench_srtpd(bool srtp_in, long total, result *rs, double *per_batch,
         wx[nx++] = "--coalesce-us";
         wx[nx++] = coalesce;
     }
-    if (!ru_srtpd_start(&d, NULL, nx ? wx : NULL) || !(rr.pid = d.pid) ||
+    pin_self(1); /* the relay inherits CPU 1; the generator goes back to CPU 0 */
+    bool started = ru_srtpd_start(&d, NULL, nx ? wx : NULL);
+    pin_self(0);
+    if (!started || !(rr.pid = d.pid) ||
         !srtpd_calls(&d, &rr, srtp_in, gen_pa, gen_pb)) {
         fprintf(stderr, "relay-bench: srtpd setup failed\n");
         ru_srtpd_stop(&d);
@@ -558,7 +575,9 @@ static bool bench_rtpengine(bool srtp_in, long total, result *re)
     int tmp = ru_udp(&ngp);
     close(tmp);
     relay_run er = {.name = "rtpengine"};
+    pin_self(1);
     er.pid = start_rtpengine(ngp, port_min, port_max);
+    pin_self(0);
     char addr[64], err[200];
     snprintf(addr, sizeof(addr), "udp:127.0.0.1:%u", ngp);
     ctl_client *c = ctl_client_new(addr, NULL, 0, 500, 0, err, sizeof(err));
@@ -593,7 +612,9 @@ static bool bench_rtpengine(bool srtp_in, long total, result *re)
 static bool bench_floor(long total, result *rf)
 {
     relay_run fr = {.name = "floor"};
+    pin_self(1);
     fr.pid = bench_floor_start(calls_n, gen_pb, fr.a_port, coalesce[0] ? atoi(coalesce) : 500);
+    pin_self(0);
     if (fr.pid <= 0) {
         fprintf(stderr, "relay-bench: floor forwarder setup failed\n");
         return false;
@@ -722,6 +743,11 @@ int main(void)
         rate = atoi(getenv("BENCH_RATE"));
     if (getenv("BENCH_THREADS"))
         snprintf(threads, sizeof(threads), "%d", atoi(getenv("BENCH_THREADS")));
+    pin_cpus = sysconf(_SC_NPROCESSORS_ONLN) >= 2 &&
+          (!getenv("BENCH_PIN") || atoi(getenv("BENCH_PIN")) != 0);
+    if (pin_cpus && !threads[0])
+        snprintf(threads, sizeof(threads), "1");
+    pin_self(0);
     if (getenv("BENCH_COALESCE_US"))
         snprintf(coalesce, sizeof(coalesce), "%d", atoi(getenv("BENCH_COALESCE_US")));
     if (getenv("BENCH_SECONDS"))
@@ -757,8 +783,9 @@ int main(void)
     setsockopt(gen_fb, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 
     printf("relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores, "
-           "relay threads: %s\n", calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN),
-           threads[0] ? threads : "default (one per core)");
+           "relay threads: %s%s\n", calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN),
+           threads[0] ? threads : "default (one per core)",
+           pin_cpus ? "; generator pinned to CPU 0, each relay to CPU 1 (BENCH_PIN=0: unpinned)" : "");
     printf("%-11s %-10s %10s %8s %8s %8s %12s %8s %8s %8s %8s\n", "mode", "relay", "pkt/s", "loss",
            "gen-drop", "cores", "pkt/s/core", "p50us", "p90us", "p99us", "p99.9us");
     double ratio[3] = {0, 0, 0}, ratio_ep[3] = {0, 0, 0};
