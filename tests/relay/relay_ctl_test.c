@@ -6,6 +6,7 @@
  * timeout, deferred send-key switches (rekey switch-after), the SIP side's sdes-state (store, replace, return, bounds,
  * gone with the call, never in other output); SIGTERM exits cleanly.
  */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +392,38 @@ static void test_config_refusals(void)
     CHECK_EQ(run_srtpd_expect_fail(cfg), 0);
 }
 
+/* With no --workers, srtpd runs one worker per core it may run on: started
+ * with its CPU affinity set to one core (as taskset or a cpuset would), it
+ * has one worker; started on every core, one per online core. */
+static void test_workers_follow_affinity(void)
+{
+    cpu_set_t all, one;
+    CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
+    int first = 0;
+    while (first < CPU_SETSIZE && !CPU_ISSET(first, &all))
+        first++;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    ru_srtpd T;
+    CHECK(sched_setaffinity(0, sizeof(one), &one) == 0);
+    bool up = ru_srtpd_start(&T, NULL, NULL);
+    sched_setaffinity(0, sizeof(all), &all);
+    CHECK(up);
+    if (!up)
+        return;
+    const ctl_be *r = ru_call(&T, "d7:command10:statisticse", 24);
+    int n = 0;
+    for (const ctl_be *w = ctl_be_first(&ru_doc, ru_path(r, "workers")); w; w = ctl_be_next(&ru_doc, w))
+        n++;
+    CHECK_EQ(n, 1);
+    ru_srtpd_stop(&T);
+    r = ru_call(&D, "d7:command10:statisticse", 24);
+    n = 0;
+    for (const ctl_be *w = ctl_be_first(&ru_doc, ru_path(r, "workers")); w; w = ctl_be_next(&ru_doc, w))
+        n++;
+    CHECK_EQ(n, CPU_COUNT(&all));
+}
+
 static void test_media_timeout(void)
 {
     ru_srtpd T;
@@ -721,6 +754,7 @@ int main(void)
     RUN(test_auth_daemon);
     RUN(test_config_refusals);
     RUN(test_media_timeout);
+    RUN(test_workers_follow_affinity);
     int st = ru_srtpd_stop(&D);
     if (st != 0)
         fprintf(stderr, "srtpd exit status %d after SIGTERM\n", st);
