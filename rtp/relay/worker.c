@@ -68,7 +68,7 @@ int64_t relay_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool relay_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+bool relay_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
     if (a->ss_family != b->ss_family)
         return false;

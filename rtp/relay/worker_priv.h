@@ -84,6 +84,8 @@ struct relay_worker {
     bool twins;                 /* connected send sockets (worker_twin.c) */
 };
 
+/* Same family, address and port (IPv4 or IPv6). */
+bool relay_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t relay_now_ns(void);
 /* One received packet p[0..len): checks, unprotect, latch, protect in place

@@ -36,20 +36,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool relay_twin_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-    if (a->ss_family != b->ss_family)
-        return false;
-    if (a->ss_family == AF_INET) {
-        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-    }
-    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-    return x->sin6_port == y->sin6_port &&
-           memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0 &&
-           x->sin6_scope_id == y->sin6_scope_id;
-}
-
 /* A new socket on the RTP socket's address and port, connected to to. */
 static int relay_twin_open(relay_leg *y, const struct sockaddr_storage *to, socklen_t tolen)
 {
@@ -81,7 +67,7 @@ int relay_twin_fd(relay_worker *w, relay_leg *y, const struct sockaddr_storage *
     if (!w->twins || y->twin_failed || y->rtp.fd < 0 || to->ss_family != y->family)
         return -1;
     if (y->twin.fd >= 0) {
-        if (relay_twin_same(&y->twin_to, to))
+        if (relay_same_addr(&y->twin_to, to))
             return y->twin.fd;
         /* The peer moved: the twin follows it. */
         if (connect(y->twin.fd, (const struct sockaddr *)to, tolen) == 0) {

@@ -517,41 +517,10 @@ static void test_srtpctl(void)
 
 /* rekey with "switch-after" (PROTOCOL.md): add now, switch on a later
  * "use" or by srtpd itself after the delay. */
-static const ctl_be *rekey_after(const char *id, const sg_suite *s, int add_seed, int add_mki,
-                                 int use, int retire, int64_t after)
+static const ctl_be *rekey_a(const char *id, const sg_suite *s, int add_seed, int add_mki,
+                            int use, int retire, int64_t after)
 {
-    char buf[1024];
-    ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    if (add_seed >= 0) {
-        uint8_t mat[64];
-        ru_key(s, (unsigned)add_seed, mat);
-        ctl_benc_cstr(&w, "add");
-        ctl_benc_list(&w);
-        ctl_benc_dict(&w);
-        ctl_benc_kv_str(&w, "key", mat, (size_t)s->key_len + s->salt_len);
-        ctl_benc_kv_int(&w, "mki", add_mki);
-        ctl_benc_end(&w);
-        ctl_benc_end(&w);
-    }
-    ctl_benc_kv_cstr(&w, "call-id", id);
-    ctl_benc_kv_cstr(&w, "command", "rekey");
-    ctl_benc_kv_cstr(&w, "dir", "send");
-    ctl_benc_kv_cstr(&w, "leg", "a");
-    if (retire >= 0) {
-        ctl_benc_cstr(&w, "retire");
-        ctl_benc_list(&w);
-        ctl_benc_int(&w, retire);
-        ctl_benc_end(&w);
-    }
-    ctl_benc_kv_int(&w, "stream", 0);
-    if (after >= 0)
-        ctl_benc_kv_int(&w, "switch-after", after);
-    if (use >= 0)
-        ctl_benc_kv_int(&w, "use", use);
-    ctl_benc_end(&w);
-    return ru_call(&D, buf, w.len);
+    return rekey_after(id, "a", "send", s, add_seed, add_mki, use, retire, after);
 }
 
 /* The MKI srtpd protects with toward A (1-byte MKI, HMAC suite: RTP |
@@ -608,7 +577,7 @@ static void test_rekey_switch_after(void)
 
     /* 1. No "use" comes: the key is added at once, the switch (and the
      * retirement of MKI 1) happens by itself after the delay. */
-    const ctl_be *r = rekey_after(c.id, s, (int)seed_base + 600, 2, 2, 1, 300);
+    const ctl_be *r = rekey_a(c.id, s, (int)seed_base + 600, 2, 2, 1, 300);
     CHECK_MSG(r && ru_ok(r), "rekey with switch-after refused");
     CHECK_EQ(ru_int(r, "switch-after"), 300);
     CHECK_EQ(cur_mki(c.id, &nk), 1);
@@ -624,15 +593,15 @@ static void test_rekey_switch_after(void)
     /* 2. "use" before the delay: switches now and completes the pending
      * switch (its retire list too); the timer then does nothing. A later
      * explicit switch to MKI 4 (keeping 3) shows no stale timer fires. */
-    r = rekey_after(c.id, s, (int)seed_base + 601, 3, 3, 2, 400);
+    r = rekey_a(c.id, s, (int)seed_base + 601, 3, 3, 2, 400);
     CHECK(r && ru_ok(r));
     CHECK_EQ(wire_mki(&c, seq++), 2);
-    r = rekey_after(c.id, s, -1, 0, 3, -1, -1);
+    r = rekey_a(c.id, s, -1, 0, 3, -1, -1);
     CHECK_MSG(r && ru_ok(r), "use of the pending MKI refused");
     CHECK_EQ(cur_mki(c.id, &nk), 3);
     CHECK_EQ(nk, 1); /* MKI 2 retired by the completed pending switch */
     CHECK_EQ(wire_mki(&c, seq++), 3);
-    r = rekey_after(c.id, s, (int)seed_base + 602, 4, 4, -1, -1);
+    r = rekey_a(c.id, s, (int)seed_base + 602, 4, 4, -1, -1);
     CHECK(r && ru_ok(r));
     sleep_ms(600);
     CHECK_EQ(cur_mki(c.id, &nk), 4);
@@ -640,9 +609,9 @@ static void test_rekey_switch_after(void)
     CHECK_EQ(wire_mki(&c, seq++), 4);
 
     /* 3. A "use" of another key supersedes the pending one. */
-    r = rekey_after(c.id, s, (int)seed_base + 603, 5, 5, 3, 300);
+    r = rekey_a(c.id, s, (int)seed_base + 603, 5, 5, 3, 300);
     CHECK(r && ru_ok(r));
-    r = rekey_after(c.id, s, -1, 0, 3, -1, -1);
+    r = rekey_a(c.id, s, -1, 0, 3, -1, -1);
     CHECK(r && ru_ok(r));
     sleep_ms(450);
     CHECK_EQ(cur_mki(c.id, &nk), 3);
@@ -650,27 +619,27 @@ static void test_rekey_switch_after(void)
 
     /* 4. Refusals leave nothing pending: bad values, recv, no use, an
      * unknown MKI, retiring the key to switch to. */
-    r = rekey_after(c.id, s, -1, 0, 4, -1, 60001);
+    r = rekey_a(c.id, s, -1, 0, 4, -1, 60001);
     CHECK(r && !ru_ok(r));
-    r = rekey_after(c.id, s, -1, 0, -1, -1, 200);
+    r = rekey_a(c.id, s, -1, 0, -1, -1, 200);
     CHECK_MSG(r && !ru_ok(r) &&
                   ctl_be_str_eq(ctl_be_get(&ru_doc, r, "error-reason"),
                                 "switch-after: needs dir send and use"),
               "switch-after without use");
-    r = rekey_after(c.id, s, -1, 0, 9, -1, 200);
+    r = rekey_a(c.id, s, -1, 0, 9, -1, 200);
     CHECK(r && !ru_ok(r));
-    r = rekey_after(c.id, s, -1, 0, 4, 4, 200);
+    r = rekey_a(c.id, s, -1, 0, 4, 4, 200);
     CHECK(r && !ru_ok(r));
     sleep_ms(350);
     CHECK_EQ(cur_mki(c.id, &nk), 3);
     /* switch-after 0 = at once (the behaviour without the field). */
-    r = rekey_after(c.id, s, -1, 0, 4, -1, 0);
+    r = rekey_a(c.id, s, -1, 0, 4, -1, 0);
     CHECK(r && ru_ok(r) && !ru_path(r, "switch-after"));
     CHECK_EQ(cur_mki(c.id, NULL), 4);
 
     /* 5. Deleted before the delay: clean (the timer finds no call; ASan
      * run: no leak, no use after free). */
-    r = rekey_after(c.id, s, (int)seed_base + 604, 6, 6, -1, 200);
+    r = rekey_a(c.id, s, (int)seed_base + 604, 6, 6, -1, 200);
     CHECK(r && ru_ok(r));
     r = cmd_call("delete", c.id);
     CHECK(r && ru_ok(r));

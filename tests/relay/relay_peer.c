@@ -226,6 +226,13 @@ bool rtcp_plain_to_srtp(int from_fd, uint16_t to_port, const ep *to, int to_fd, 
 const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_suite *s,
                            int add_seed, int add_mki, unsigned mki_len, int use, int retire)
 {
+    (void)mki_len;
+    return rekey_after(id, leg, dir, s, add_seed, add_mki, use, retire, -1);
+}
+
+const ctl_be *rekey_after(const char *id, const char *leg, const char *dir, const sg_suite *s,
+                          int add_seed, int add_mki, int use, int retire, int64_t after)
+{
     char buf[1024];
     ctl_benc w;
     ctl_benc_init(&w, buf, sizeof(buf));
@@ -241,7 +248,6 @@ const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_s
         ctl_benc_end(&w);
         ctl_benc_end(&w);
     }
-    (void)mki_len;
     ctl_benc_kv_cstr(&w, "call-id", id);
     ctl_benc_kv_cstr(&w, "command", "rekey");
     ctl_benc_kv_cstr(&w, "dir", dir);
@@ -252,6 +258,8 @@ const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_s
         ctl_benc_int(&w, retire);
         ctl_benc_end(&w);
     }
+    if (after >= 0)
+        ctl_benc_kv_int(&w, "switch-after", after);
     if (use >= 0)
         ctl_benc_kv_int(&w, "use", use);
     ctl_benc_end(&w);
