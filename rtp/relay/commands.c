@@ -444,6 +444,8 @@ typedef struct relay_rekey_job {
     sg_status st;
     const char *step;
     int evicted; /* receive keys retired to make room (oldest first) */
+    uint8_t prev_cur[SG_SRTP_MAX_MKI_LEN]; /* the send key before the job */
+    bool prev_cur_ok;
 } relay_rekey_job;
 
 /* A receive table that is full makes room for the keys being added by
@@ -472,6 +474,74 @@ static int relay_rx_make_room(sg_srtp_ctx *ctx, size_t nadd, uint8_t mlen)
     return evicted;
 }
 
+/* Whether MKI m is in ctx's table or among the keys the job adds. */
+static bool relay_rekey_has(const relay_rekey_job *j, const sg_srtp_ctx *ctx, const uint8_t *m,
+                            uint8_t mlen)
+{
+    for (size_t i = 0; i < j->nadd; i++)
+        if (memcmp(j->add[i].mki, m, mlen) == 0)
+            return true;
+    sg_srtp_key_info ki;
+    for (size_t i = 0, n = sg_srtp_key_count(ctx); i < n; i++)
+        if (sg_srtp_key_info_get(ctx, i, &ki) == SG_OK && memcmp(ki.mki, m, mlen) == 0)
+            return true;
+    return false;
+}
+
+/* A rekey either happens whole or not at all (PROTOCOL.md: an error reply
+ * changes nothing). What can be checked before anything changes is checked
+ * here: every key to retire (but a pending switch's, which may be gone) must
+ * be there or come with the request, and none may be the key left sending;
+ * an explicit "use" must name a key that is there or added. What fails
+ * later (an add the library refuses, "next" with no other key, an expired
+ * key to use) takes the added keys out again (relay_rekey_undo_adds); a
+ * receive table that had to make room keeps its oldest keys retired. */
+static bool relay_rekey_check(relay_rekey_job *j, const sg_srtp_ctx *ctx, uint8_t mlen)
+{
+    if (j->has_use && !j->next && !relay_rekey_has(j, ctx, j->use, mlen)) {
+        j->st = SG_UNKNOWN_MKI;
+        j->step = "use";
+        return false;
+    }
+    const uint8_t *stays = NULL; /* the send key after this job */
+    uint8_t cur[SG_SRTP_MAX_MKI_LEN];
+    if (j->send && j->has_use && !j->next) {
+        stays = j->use;
+    } else if (j->send && !j->next) {
+        sg_srtp_key_info ki;
+        for (size_t i = 0, n = sg_srtp_key_count(ctx); i < n; i++)
+            if (sg_srtp_key_info_get(ctx, i, &ki) == SG_OK && ki.current) {
+                memcpy(cur, ki.mki, mlen);
+                stays = cur;
+            }
+    }
+    for (size_t r = 0; r < j->nretire && r < j->soft_from; r++) {
+        if (!relay_rekey_has(j, ctx, j->retire[r], mlen)) {
+            j->st = SG_UNKNOWN_MKI;
+            j->step = "retire";
+            return false;
+        }
+        if (stays && memcmp(j->retire[r], stays, mlen) == 0) {
+            j->st = SG_BAD_PARAM;
+            j->step = "retire";
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Takes the first n added keys out again (an error after they went in). If
+ * the job had switched to one of them, the send key goes back first. */
+static void relay_rekey_undo_adds(relay_rekey_job *j, sg_srtp_ctx *ctx, size_t n, uint8_t mlen)
+{
+    if (j->send && j->prev_cur_ok)
+        sg_srtp_use_key(ctx, j->prev_cur, mlen);
+    for (size_t i = 0; i < n; i++)
+        sg_srtp_retire_key(ctx, j->add[i].mki, mlen);
+}
+
+static void relay_rekey_steps(relay_rekey_job *j, sg_srtp_ctx *ctx, uint8_t mlen);
+
 static void relay_job_rekey(relay_worker *w, void *arg)
 {
     (void)w;
@@ -496,6 +566,15 @@ static void relay_job_rekey(relay_worker *w, void *arg)
         j->step = "suite differs from the context's";
         return;
     }
+    if (!relay_rekey_check(j, ctx, mlen))
+        return;
+    j->prev_cur_ok = false;
+    sg_srtp_key_info ki;
+    for (size_t i = 0, n = sg_srtp_key_count(ctx); j->send && i < n; i++)
+        if (sg_srtp_key_info_get(ctx, i, &ki) == SG_OK && ki.current) {
+            memcpy(j->prev_cur, ki.mki, mlen);
+            j->prev_cur_ok = true;
+        }
     if (!j->send && j->nadd)
         j->evicted += relay_rx_make_room(ctx, j->nadd, mlen);
     for (size_t i = 0; i < j->nadd; i++) {
@@ -503,9 +582,20 @@ static void relay_job_rekey(relay_worker *w, void *arg)
                          .mki = j->add[i].mki, .lifetime = j->add[i].lifetime};
         if ((j->st = sg_srtp_add_key(ctx, &k)) != SG_OK) {
             j->step = "add";
+            relay_rekey_undo_adds(j, ctx, i, mlen);
             return;
         }
     }
+    relay_rekey_steps(j, ctx, mlen);
+    if (j->st != SG_OK)
+        relay_rekey_undo_adds(j, ctx, j->nadd, mlen);
+}
+
+/* The steps after the adds: "next", the deferred switch's check, "use",
+ * "retire". On an error j->st and j->step say which; the caller then takes
+ * the added keys out again. */
+static void relay_rekey_steps(relay_rekey_job *j, sg_srtp_ctx *ctx, uint8_t mlen)
+{
     if (j->next && j->send) {
         /* The key after the current one in table order. */
         size_t n = sg_srtp_key_count(ctx), cur = n;

@@ -157,6 +157,41 @@ static void check_rekey(sg_suite_id id)
     CHECK(r && !ru_ok(r));
     r = rekey(c.id, "b", "send", s, -1, 0, 2, 1, -1); /* leg b is plain RTP */
     CHECK(r && !ru_ok(r));
+    /* A refused rekey changes nothing (PROTOCOL.md), also when its first
+     * step was fine: add MKI 7 then use an unknown MKI; add 7 and switch to
+     * it but retire an unknown MKI; add 7 and 2 (2 is installed already).
+     * Each time srtpd's send table stays {1, 2} with 2 sending. */
+    r = rekey(c.id, "a", "send", s, (int)(ab + 107), 7, 2, 9, -1);
+    CHECK(r && !ru_ok(r));
+    r = rekey(c.id, "a", "send", s, (int)(ab + 107), 7, 2, 7, 5);
+    CHECK(r && !ru_ok(r));
+    r = rekey_after(c.id, "a", "send", s, (int)(ab + 107), 7, 7, 1, 100);
+    CHECK(r && ru_ok(r)); /* a valid deferred switch, then superseded below */
+    r = rekey(c.id, "a", "send", s, -1, 0, 2, 2, -1);
+    CHECK(r && ru_ok(r));
+    r = rekey(c.id, "a", "send", s, -1, 0, 2, -1, 7);
+    CHECK(r && ru_ok(r)); /* back to {1, 2} */
+    r = rekey(c.id, "a", "send", s, (int)(ab + 108), 8, 2, 8, 9);
+    CHECK(r && !ru_ok(r));
+    r = cmd_call("query", c.id);
+    CHECK(r && ru_ok(r));
+    int nkeys = 0;
+    for (const ctl_be *k = ctl_be_first(&ru_doc, ru_path(r, "streams.0.a.send.keys")); k;
+         k = ctl_be_next(&ru_doc, k))
+        nkeys++;
+    CHECK_EQ(nkeys, 2);
+    CHECK_EQ(ru_int(r, "streams.0.a.send.keys.0.mki"), 1);
+    CHECK_EQ(ru_int(r, "streams.0.a.send.keys.1.mki"), 2);
+    CHECK_EQ(ru_int(r, "streams.0.a.send.keys.1.current"), 1);
+    /* The receive side alike: add 7, retire an unknown MKI. */
+    r = rekey(c.id, "a", "recv", s, (int)(ab + 107), 7, 2, -1, 9);
+    CHECK(r && !ru_ok(r));
+    r = cmd_call("query", c.id);
+    nkeys = 0;
+    for (const ctl_be *k = ctl_be_first(&ru_doc, ru_path(r, "streams.0.a.recv.keys")); k;
+         k = ctl_be_next(&ru_doc, k))
+        nkeys++;
+    CHECK_EQ(nkeys, 1); /* MKI 2 only: 1 was retired above */
     /* Media still flows after the refused commands. */
     CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x4444, 67, 5, 1), 5);
     cmd_call("delete", c.id);
