@@ -27,9 +27,10 @@
  * worker makes the twin at the first packet toward a peer (a few system
  * calls once per leg, then one connect per peer move); if that fails the
  * leg keeps sending unconnected. A connected socket also learns ICMP port
- * unreachable: the next operation on it fails once (a send counted as a
- * send drop, a receive re-armed), which is what happened to that packet
- * anyway. SRTPD_NO_TWIN=1 turns twins off (A/B runs).
+ * unreachable: the next operation on it fails once — the standing receive
+ * ends with the error and is armed again, or a send meeting it first is
+ * counted as a send drop (relay_test test_peer_port_closes).
+ * SRTPD_NO_TWIN=1 turns twins off (A/B runs).
  */
 #include "relay/worker_priv.h"
 

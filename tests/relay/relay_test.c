@@ -521,6 +521,17 @@ static void test_latching(void)
     ep_close(&B);
 }
 
+/* Whether this run's srtpd sends through connected twins: the multishot
+ * loop does; the epoll loops and SRTPD_NO_TWIN=1 do not (the same tests
+ * run under all of them). */
+static bool twins_expected(void)
+{
+    const char *nt = getenv("SRTPD_NO_TWIN"), *nm = getenv("SRTPD_NO_MULTISHOT"),
+               *nu = getenv("SRTPD_NO_IO_URING");
+    return !(nt && strcmp(nt, "1") == 0) && !(nm && strcmp(nm, "1") == 0) &&
+           !(nu && strcmp(nu, "1") == 0);
+}
+
 /* The peer moves mid-call (a NAT rebinding): media toward it follows its
  * first authenticated packet from the new address, and again when it comes
  * back. By then srtpd sends through the leg's connected twin socket
@@ -570,16 +581,50 @@ static void test_latching_follows_peer(void)
     CHECK_EQ(ru_recv(a2, buf, sizeof(buf), 200, NULL), -1);
     const ctl_be *r = cmd_call("query", c.id);
     CHECK(r && ru_ok(r));
-    /* The multishot loop sends through the twin; the epoll loops and
-     * SRTPD_NO_TWIN=1 do not (the same test runs under all of them). */
-    const char *nt = getenv("SRTPD_NO_TWIN"), *nm = getenv("SRTPD_NO_MULTISHOT"),
-               *nu = getenv("SRTPD_NO_IO_URING");
-    bool twins = !(nt && strcmp(nt, "1") == 0) && !(nm && strcmp(nm, "1") == 0) &&
-                 !(nu && strcmp(nu, "1") == 0);
-    CHECK_EQ(ru_int(r, "streams.0.a.connected"), twins ? 1 : 0);
+    CHECK_EQ(ru_int(r, "streams.0.a.connected"), twins_expected() ? 1 : 0);
     CHECK_EQ(ru_int(r, "streams.0.a.drops.replay"), 1);
     CHECK_EQ(ru_int(r, "streams.0.a.rtp-in"), 11); /* the replay counted in, then dropped */
     close(a2);
+    cmd_call("delete", c.id);
+    call_teardown(&c);
+}
+
+/* The peer's port closes mid-call (the phone crashed, or its NAT binding
+ * went): srtpd's sends toward it draw ICMP port unreachable, which a
+ * connected twin socket reports on its next operation. srtpd keeps
+ * relaying the other way, and when the peer comes back from a new port its
+ * first authenticated packet brings the media back. */
+static void test_peer_port_closes(void)
+{
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    tcall c;
+    CHECK(call_setup(&c, s, true, false, 0));
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x7171, 1, 3), 3);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x8181, 1, 3), 3);
+    close(c.A.rtp);
+    uint8_t buf[2048];
+    for (int i = 0; i < 40; i++) {
+        int len = (int)ru_rtp(buf, 0x8181, (uint16_t)(4 + i), 160);
+        ru_send(c.B.rtp, c.b_port, buf, (size_t)len);
+        usleep(2000);
+    }
+    usleep(100000);
+    const ctl_be *r = cmd_call("query", c.id);
+    CHECK(r && ru_ok(r));
+    CHECK_EQ(ru_int(r, "streams.0.b.rtp-in"), 43);
+    /* Every packet toward the closed port went out or was counted. */
+    CHECK_EQ(ru_int(r, "streams.0.a.rtp-out") + ru_int(r, "streams.0.a.drops.send"), 43);
+    printf("# toward the closed port: %lld sent, %lld send drops\n",
+           (long long)ru_int(r, "streams.0.a.rtp-out"), (long long)ru_int(r, "streams.0.a.drops.send"));
+    uint16_t np;
+    c.A.rtp = ru_udp(&np);
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x7171, 4, 3), 3);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x8181, 44, 5), 5);
+    /* And A's packets, which now arrive on the reconnected twin (whose
+     * receive the ICMP error had ended), still get through. */
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x7171, 7, 5), 5);
+    r = cmd_call("query", c.id);
+    CHECK_EQ(ru_int(r, "streams.0.a.connected"), twins_expected() ? 1 : 0);
     cmd_call("delete", c.id);
     call_teardown(&c);
 }
@@ -820,6 +865,7 @@ int main(void)
     RUN(test_strict_source);
     RUN(test_latching);
     RUN(test_latching_follows_peer);
+    RUN(test_peer_port_closes);
     RUN(test_rtcp_mux);
     RUN(test_burst_never_disables_socket);
     RUN(test_ipv6_leg);
