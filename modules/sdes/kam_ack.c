@@ -71,13 +71,15 @@ int sdes_kam_ack_switch_after(void)
 void sdes_kam_ack_arm(const sdes_kam_pending *p)
 {
     sdes_kam_pending e;
+    int64_t now;
     int r;
     if (!set || !p || p->n < 1)
         return;
+    now = now_ms();
     e = *p;
-    e.expires_ms = now_ms() + switch_after;
+    e.expires_ms = now + switch_after;
     lock_get(set_lock);
-    r = sdes_kam_pending_put(set, &e, now_ms());
+    r = sdes_kam_pending_put(set, &e, now);
     lock_release(set_lock);
     if (r == 2)
         LM_NOTICE("sdes: pending key switch set full (%d calls): the one closest to its"

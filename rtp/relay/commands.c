@@ -503,18 +503,11 @@ static bool relay_rekey_check(relay_rekey_job *j, const sg_srtp_ctx *ctx, uint8_
         j->step = "use";
         return false;
     }
-    const uint8_t *stays = NULL; /* the send key after this job */
-    uint8_t cur[SG_SRTP_MAX_MKI_LEN];
-    if (j->send && j->has_use && !j->next) {
-        stays = j->use;
-    } else if (j->send && !j->next) {
-        sg_srtp_key_info ki;
-        for (size_t i = 0, n = sg_srtp_key_count(ctx); i < n; i++)
-            if (sg_srtp_key_info_get(ctx, i, &ki) == SG_OK && ki.current) {
-                memcpy(cur, ki.mki, mlen);
-                stays = cur;
-            }
-    }
+    /* The send key after this job (unknown yet with "next"). */
+    const uint8_t *stays = !j->send || j->next ? NULL
+                           : j->has_use        ? j->use
+                           : j->prev_cur_ok    ? j->prev_cur
+                                               : NULL;
     for (size_t r = 0; r < j->nretire && r < j->soft_from; r++) {
         if (!relay_rekey_has(j, ctx, j->retire[r], mlen)) {
             j->st = SG_UNKNOWN_MKI;
@@ -566,8 +559,6 @@ static void relay_job_rekey(relay_worker *w, void *arg)
         j->step = "suite differs from the context's";
         return;
     }
-    if (!relay_rekey_check(j, ctx, mlen))
-        return;
     j->prev_cur_ok = false;
     sg_srtp_key_info ki;
     for (size_t i = 0, n = sg_srtp_key_count(ctx); j->send && i < n; i++)
@@ -575,6 +566,8 @@ static void relay_job_rekey(relay_worker *w, void *arg)
             memcpy(j->prev_cur, ki.mki, mlen);
             j->prev_cur_ok = true;
         }
+    if (!relay_rekey_check(j, ctx, mlen))
+        return;
     if (!j->send && j->nadd)
         j->evicted += relay_rx_make_room(ctx, j->nadd, mlen);
     for (size_t i = 0; i < j->nadd; i++) {
@@ -611,38 +604,8 @@ static void relay_rekey_steps(relay_rekey_job *j, sg_srtp_ctx *ctx, uint8_t mlen
         memcpy(j->use, ki.mki, ki.mki_len);
         j->has_use = true;
     }
-    if (j->defer) {
-        /* The switch comes later: the key it names and the keys it will
-         * retire must be in the table now, so the later step can only fail
-         * if the table changes in between. */
-        size_t n = sg_srtp_key_count(ctx);
-        bool use_ok = false;
-        sg_srtp_key_info ki;
-        for (size_t i = 0; i < n; i++)
-            if (sg_srtp_key_info_get(ctx, i, &ki) == SG_OK && memcmp(ki.mki, j->use, mlen) == 0)
-                use_ok = true;
-        for (size_t r = 0; use_ok && r < j->nretire; r++) {
-            if (memcmp(j->retire[r], j->use, mlen) == 0) { /* the key it switches to */
-                j->st = SG_BAD_PARAM;
-                j->step = "retire";
-                return;
-            }
-            bool have = false;
-            for (size_t i = 0; i < n && !have; i++)
-                have = sg_srtp_key_info_get(ctx, i, &ki) == SG_OK &&
-                       memcmp(ki.mki, j->retire[r], mlen) == 0;
-            if (!have) {
-                j->st = SG_UNKNOWN_MKI;
-                j->step = "retire";
-                return;
-            }
-        }
-        if (!use_ok) {
-            j->st = SG_UNKNOWN_MKI;
-            j->step = "use";
-        }
-        return;
-    }
+    if (j->defer)
+        return; /* the switch comes later; relay_rekey_check vetted its MKIs */
     if (j->has_use) {
         if (!j->send) {
             j->st = SG_BAD_PARAM;

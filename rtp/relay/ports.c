@@ -17,7 +17,7 @@ void relay_ports_init(relay_ports *p, int min, int max)
     p->next = p->min;
 }
 
-static int relay_bind_one(const struct sockaddr_storage *addr, uint16_t port)
+int relay_ports_bind(const struct sockaddr_storage *addr, uint16_t port, bool reuseport)
 {
     struct sockaddr_storage a = *addr;
     socklen_t len;
@@ -35,7 +35,8 @@ static int relay_bind_one(const struct sockaddr_storage *addr, uint16_t port)
     if (a.ss_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-    if (bind(fd, (struct sockaddr *)&a, len) != 0) {
+    if ((reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
+        bind(fd, (struct sockaddr *)&a, len) != 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -55,10 +56,10 @@ int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *
             p->next = p->min;
         if (cand + 1 > p->max)
             continue;
-        int a = relay_bind_one(addr, (uint16_t)cand);
+        int a = relay_ports_bind(addr, (uint16_t)cand, false);
         if (a < 0)
             continue;
-        int b = relay_bind_one(addr, (uint16_t)(cand + 1));
+        int b = relay_ports_bind(addr, (uint16_t)(cand + 1), false);
         if (b < 0) {
             close(a);
             continue;

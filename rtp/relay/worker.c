@@ -722,7 +722,7 @@ void relay_workers_stop(relay_worker **ws, int n)
     free(ws);
 }
 
-static bool relay_epoll_add(relay_worker *w, relay_sock *rs)
+bool relay_sock_attach(relay_worker *w, relay_sock *rs)
 {
     if (rs->fd < 0)
         return true;
@@ -739,8 +739,8 @@ bool relay_worker_attach(relay_worker *w, relay_stream *s)
     if (s->attached)
         return true;
     for (int l = 0; l < 2; l++) {
-        if (!relay_epoll_add(w, &s->leg[l].rtp) || !relay_epoll_add(w, &s->leg[l].rtcp) ||
-            !relay_epoll_add(w, &s->leg[l].twin)) {
+        if (!relay_sock_attach(w, &s->leg[l].rtp) || !relay_sock_attach(w, &s->leg[l].rtcp) ||
+            !relay_sock_attach(w, &s->leg[l].twin)) {
             relay_worker_detach(w, s);
             return false;
         }

@@ -84,6 +84,9 @@ struct relay_worker {
     bool twins;                 /* connected send sockets (worker_twin.c) */
 };
 
+/* Starts receiving on rs (SO_RXQ_OVFL on; the ring or epoll); true when
+ * rs has no fd yet. */
+bool relay_sock_attach(relay_worker *w, relay_sock *rs);
 /* Same family, address and port (IPv4 or IPv6). */
 bool relay_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 /* CLOCK_MONOTONIC in nanoseconds. */

@@ -34,6 +34,8 @@
  */
 #include "relay/worker_priv.h"
 
+#include "relay/ports.h"
+
 #include <string.h>
 #include <unistd.h>
 
@@ -42,20 +44,12 @@ static int relay_twin_open(relay_leg *y, const struct sockaddr_storage *to, sock
 {
     struct sockaddr_storage me;
     socklen_t ml = sizeof(me);
-    int one = 1, rcv = 1 << 20;
+    int one = 1;
     if (getsockname(y->rtp.fd, (struct sockaddr *)&me, &ml) != 0 ||
         setsockopt(y->rtp.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
         return -1;
-    int fd = socket(me.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (me.ss_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
-        bind(fd, (struct sockaddr *)&me, ml) != 0 ||
-        connect(fd, (const struct sockaddr *)to, tolen) != 0) {
+    int fd = relay_ports_bind(&me, y->rtp.port, true);
+    if (fd >= 0 && connect(fd, (const struct sockaddr *)to, tolen) != 0) {
         close(fd);
         return -1;
     }
@@ -85,7 +79,7 @@ int relay_twin_fd(relay_worker *w, relay_leg *y, const struct sockaddr_storage *
     }
     y->twin.fd = fd;
     memcpy(&y->twin_to, to, sizeof(y->twin_to));
-    if (!relay_ring_attach(w, &y->twin)) {
+    if (!relay_sock_attach(w, &y->twin)) {
         /* Not receiving on it would lose the peer's packets: give it up. */
         close(fd);
         y->twin.fd = -1;
