@@ -1,7 +1,7 @@
 /*
- * rtp/relay/uring.h — a minimal io_uring submission/completion ring for
- * srtpd's workers, on the raw system calls (no liburing in Debian 12's
- * build dependencies), and a provided-buffer ring (IORING_REGISTER_PBUF_RING)
+ * rtp/relay/uring.h — a thin io_uring submission/completion ring for
+ * srtpd's workers on liburing (the ring setup, memory ordering and
+ * io_uring_enter flags are liburing's), and a provided-buffer ring (IORING_REGISTER_PBUF_RING)
  * that multishot receives pick their buffers from. A worker uses it to
  * receive from all its sockets and send to many sockets with one
  * io_uring_enter per round instead of one recvmmsg and one sendmmsg per
@@ -12,19 +12,14 @@
 #ifndef SDESGATE_RELAY_URING_H
 #define SDESGATE_RELAY_URING_H
 
-#include <linux/io_uring.h>
+#include <liburing.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct relay_uring {
-    int fd;
-    unsigned *sq_head, *sq_tail, *sq_mask, *sq_array;
-    unsigned *cq_head, *cq_tail, *cq_mask;
-    struct io_uring_sqe *sqes;
-    struct io_uring_cqe *cqes;
-    void *sq_ptr, *cq_ptr;
-    size_t sq_size, cq_size, sqes_size;
-    unsigned entries, queued;
+    int fd;           /* the ring's fd; -1 when not set up */
+    struct io_uring ring;
+    unsigned entries; /* at most this many queued entries (what was asked) */
 } relay_uring;
 
 /* A provided-buffer ring: n buffers of size bytes each (n a power of two),
@@ -35,7 +30,8 @@ typedef struct relay_uring_bufs {
     unsigned char *mem;
     size_t br_size, mem_size;
     unsigned n, size;
-    unsigned short bgid, tail;
+    unsigned short bgid;
+    unsigned added; /* buffers put since the last publish */
 } relay_uring_bufs;
 
 /* Sets up a ring of at least `entries` submissions. false when unavailable
