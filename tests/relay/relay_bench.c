@@ -49,6 +49,10 @@
  * BENCH_FLOOR=0 skips it; BENCH_COALESCE_US sets srtpd's --coalesce-us (and
  * the floor's wait).
  *
+ * srtpd(B): BENCH_SRTPD_B=PATH adds a row for a second srtpd binary (an
+ * A/B of two builds, e.g. before and after a packet-path change) in the
+ * fixed-rate table, run right after build/srtpd on the same packets.
+ *
  * Bounded: BENCH_SECONDS (default 3) per run, BENCH_RATE packets/s offered
  * (default 60000), BENCH_CALLS calls (default 50); everything started is
  * killed at the end.
@@ -805,7 +809,10 @@ int main(void)
            pin_cpus ? "; generator pinned to CPU 0, each relay to CPU 1 (BENCH_PIN=0: unpinned)" : "");
     printf("%-11s %-10s %10s %8s %8s %8s %12s %8s %8s %8s %8s\n", "mode", "relay", "pkt/s", "loss",
            "gen-drop", "cores", "pkt/s/core", "p50us", "p90us", "p99us", "p99.9us");
-    double ratio[3] = {0, 0, 0}, ratio_ep[3] = {0, 0, 0};
+    double ratio[3] = {0, 0, 0}, ratio_ep[3] = {0, 0, 0}, ratio_b[3] = {0, 0, 0};
+    const char *srtpd_b = getenv("BENCH_SRTPD_B");
+    if (srtpd_b && !*srtpd_b)
+        srtpd_b = NULL;
     bool epoll_row = env_on("BENCH_EPOLL", true);
     floor_row = env_on("BENCH_FLOOR", true);
     double floor_ppc[3] = {0, 0, 0}, rte_ppc[3] = {0, 0, 0};
@@ -827,6 +834,23 @@ int main(void)
         printf("%-11s %-10s %.2f packets per read (io_uring_enter or recvmmsg), %.2f per worker "
                "wake-up\n", "", "", pbatch, pwake);
         drain();
+        if (srtpd_b) {
+            result rb = {0};
+            const char *a = getenv("SRTPD");
+            char *saved = a ? strdup(a) : NULL;
+            setenv("SRTPD", srtpd_b, 1);
+            bool ok = bench_srtpd(srtp_in, total, &rb, &pbatch, &pwake);
+            if (saved)
+                setenv("SRTPD", saved, 1);
+            else
+                unsetenv("SRTPD");
+            free(saved);
+            if (!ok)
+                return 1;
+            print_result(mname, "srtpd(B)", &rb);
+            ratio_b[mode] = rs.pps_per_core > 0 ? rb.pps_per_core / rs.pps_per_core : 0;
+            drain();
+        }
         /* The same srtpd with its epoll loop (SRTPD_NO_MULTISHOT=1, as on a
          * kernel without multishot io_uring), in the same run. */
         result rp = {0};
@@ -861,6 +885,9 @@ int main(void)
     if (epoll_row)
         printf("ratio srtpd(ep)/rtpengine (epoll loop):         RTP->SRTP %.2fx, SRTP->SRTP "
                "%.2fx\n", ratio_ep[0], ratio_ep[1]);
+    if (srtpd_b)
+        printf("ratio srtpd(B)/srtpd (%s):     RTP->SRTP %.2fx, SRTP->SRTP %.2fx\n", srtpd_b,
+               ratio_b[0], ratio_b[1]);
     if (floor_row)
         for (int mode = 0; mode < 2; mode++)
             printf("floor %-10s: a bare kernel-UDP forwarder did %.0f pkt/s/core = %.2fx "
