@@ -27,7 +27,7 @@ $(KAM_PARSE_TEST): $(call objs,tests/e2e/kam_parse_test.c modules/sdes/kam_flags
                      modules/sdes/kam_relayspec.c modules/sdes/kam_engine.c \
                      modules/sdes/kam_audit.c modules/sdes/kam_ctlmsg.c \
                      modules/sdes/kam_mirror.c modules/sdes/kam_callstate.c \
-                     modules/sdes/kam_pending.c) \
+                     modules/sdes/kam_pending.c modules/sdes/kam_bind.c) \
                      $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto
