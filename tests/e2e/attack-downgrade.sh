@@ -38,7 +38,7 @@ if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   attack lp "$KAM_PORT" --a-sdp savp --b-sdp avp \
     reinvite:a:avp:a-plain clear:a-plain-clear \
     reinvite:a:savp32:a-weak reinvite:a:savp-unenc:a-unenc clear:a-clear \
-    reinvite:a:savp:a-same
+    reinvite:a:savp:a-same reinvite:b:avp:b-answered-plain:avp clear:b-clear
   check "legacy-pbx: the call is set up SRTP (outside) / RTP (PBX)" res lp invite "code=200 transports=SRTP/RTP"
   check "legacy-pbx: outside plain RTP/AVP re-offer: 488, srtpd unchanged" refused lp a-plain
   check "legacy-pbx: after it, plain RTP from outside is not relayed in clear" res lp a-plain-clear "clear=0"
@@ -46,6 +46,13 @@ if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: outside UNENCRYPTED_SRTP re-offer: 488, srtpd unchanged" refused lp a-unenc
   check "legacy-pbx: after them, still nothing relayed in clear" res lp a-clear "clear=0"
   check "legacy-pbx: a proper SRTP re-offer still works (200, SRTP/RTP)" res lp a-same "code=200 .*transports=SRTP/RTP"
+  # The PBX re-offers (runs mirrored: the outside is the answerer now) and
+  # the outside answers plain: refused (ANSWER_NO_CRYPTO), srtpd unchanged.
+  check "legacy-pbx: outside's plain answer to the PBX's re-offer: srtpd unchanged (still SRTP/RTP)" \
+    res lp b-answered-plain "unchanged=1 known=1 transports=SRTP/RTP"
+  check "legacy-pbx: sdes_answer refused it" \
+    grep -qE "sdes_answer: Call-ID .*(SRTP_REQUIRED|ANSWER_NO_CRYPTO)" "$KAM_LOG"
+  check "legacy-pbx: after it, nothing relayed in clear" res lp b-clear "clear=0"
   check "legacy-pbx: Kamailio alive" kam_alive
   kam_stop
   cp "$KAM_LOG" "$WORK/kamailio-legacy-pbx.log"

@@ -14,7 +14,9 @@
 #   KIND: savp (AES_CM_128_HMAC_SHA1_80), savp32 (only _32), savp-unenc
 #         (UNENCRYPTED_SRTP), avp (plain RTP/AVP); B's KIND is its answer
 #         style for the first INVITE (avp: plain, else auto).
-#   STEP: reinvite:SIDE:KIND:NAME  re-INVITE from a or b with that SDP;
+#   STEP: reinvite:SIDE:KIND:NAME[:ANSWER]  re-INVITE from a or b with
+#                                  that SDP (the peer answers with an SDP
+#                                  of KIND ANSWER when given);
 #                                  prints the final code, whether srtpd's
 #                                  legs (transport, ports, suites, key
 #                                  fingerprints) are unchanged, and the
@@ -108,6 +110,7 @@ class UA:
         self.ver = 1
         self.route, self.target, self.local, self.remote = [], None, "", ""
         self.remote_sdp = ""
+        self.answer_style = None  # None: answer what was offered
         self.contact = f"<sip:{user}@127.0.0.1:{self.port}>"
 
     def send(self, msg, addr):
@@ -164,7 +167,10 @@ def handle_request(ua, data, addr):
     elif method in ("INVITE", "UPDATE"):
         ua.ver += 1
         ua.remote_sdp = body or ua.remote_sdp
-        respond(ua, data, 200, "OK", answer_sdp(ua.mport, body, ua.ver) if body else "", addr, rr=False)
+        ans = answer_sdp(ua.mport, body, ua.ver) if body else ""
+        if body and ua.answer_style:  # a downgrading answer
+            ans = sdp(ua.mport, ua.answer_style, ua.ver)
+        respond(ua, data, 200, "OK", ans, addr, rr=False)
     elif method in ("BYE", "CANCEL", "OPTIONS"):
         respond(ua, data, 200, "OK", "", addr, rr=False)
     # ACK: nothing
@@ -271,7 +277,9 @@ for step in opt.steps:
     kind, _, rest = step.partition(":")
     if kind == "reinvite":
         side, k, name = rest.split(":", 2)
+        name, _, peer_answer = name.partition(":")
         ua = A if side == "a" else B
+        (B if ua is A else A).answer_style = peer_answer or None
         before = legs()
         ua.ver += 1
         code, resp = transact(ua, "INVITE", sdp(ua.mport, k, ua.ver), ua.remote, ua.target)
