@@ -224,9 +224,11 @@ static int bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's bound policy does not unpack");
     } else if (f->set & SDES_KAM_F_LOOSEN) {
         *eff = *f;
+        if (!(f->given & SDES_KAM_F_MODE))
+            eff->mode = bound.mode; /* the default mode is no request to change it */
         sdes_kam_flags_format(&bound, was, sizeof(was));
-        sdes_kam_flags_format(f, now, sizeof(now));
-        if (sdes_kam_bind_is_looser(&bound, f))
+        sdes_kam_flags_format(eff, now, sizeof(now));
+        if (sdes_kam_bind_is_looser(&bound, eff))
             LM_WARN("sdes: Call-ID %.*s: policy LOOSENED by policy-loosen: was \"%s\", now"
                     " \"%s\"\n", cid->len, cid->s, was, now);
         else

@@ -60,6 +60,41 @@ else
   fail "legacy-pbx.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
 
+# ---- legacy-pbx.cfg with the in-dialog flags from a header (test only) --
+# Later flags tighten the call's policy and cannot loosen it; policy-loosen
+# can (logged at WARN).
+sed 's|^        sdes_offer();  *# re-offer from either side.*|        if (is_present_hf("X-Sdes-Flags")) { $var(f) = $hdr(X-Sdes-Flags); sdes_offer("$var(f)"); } else { sdes_offer(); }|' \
+  cfg/legacy-pbx.cfg >"$WORK/flags-pbx.cfg"
+if grep -q 'X-Sdes-Flags' "$WORK/flags-pbx.cfg" && kam_start_relay "$WORK/flags-pbx.cfg" -A "INSIDE_PORT=$(free_udp_port)"; then
+  pass "legacy-pbx.cfg with header flags starts"
+  attack fl "$KAM_PORT" --a-sdp savp --b-sdp avp \
+    "header:X-Sdes-Flags: optional" reinvite:a:avp:opt \
+    "header:X-Sdes-Flags: encrypt optional" reinvite:a:avp:enc-opt \
+    "header:X-Sdes-Flags: suites=AES_256_CM_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32" reinvite:a:savp:tight \
+    header: reinvite:a:savp-life31:life31 \
+    "header:X-Sdes-Flags: lifetime=2^20" reinvite:a:savp:life20 \
+    header: reinvite:a:savp-life31:after-life20 \
+    "header:X-Sdes-Flags: policy-loosen optional" reinvite:a:avp:loosen \
+    header: reinvite:a:avp:after-loosen
+  check "flags: 'optional' on a require call does not loosen it: 488, srtpd unchanged" refused fl opt
+  check "flags: 'encrypt optional' neither (the call keeps mode and level): 488, srtpd unchanged" refused fl enc-opt
+  check "flags: suites= without the call's _80 tightens it: the _80 re-offer gets 488" refused fl tight
+  check "flags: a refused re-offer leaves the policy as it was (a key stating 2^31: 200)" res fl life31 "code=200"
+  check "flags: lifetime=2^20 tightens the call (re-offer 200)" res fl life20 "code=200"
+  check "flags: the tightened lifetime sticks: a key stating 2^31 with no flags gets 488" refused fl after-life20
+  check "flags: policy-loosen optional lets the plain re-offer through (200, RTP/RTP)" \
+    res fl loosen "code=200 .*transports=RTP/RTP"
+  check "flags: the loosening is logged at WARN with the policy before and after" \
+    grep -q 'WARNING: .*policy LOOSENED by policy-loosen: was "mode=decrypt policy=require.*", now ".*policy=optional' "$KAM_LOG"
+  check "flags: the loosened policy is the call's now (a plain re-offer with no flags: 200)" \
+    res fl after-loosen "code=200"
+  check "flags: Kamailio alive" kam_alive
+  kam_stop
+  cp "$KAM_LOG" "$WORK/kamailio-flags.log"
+else
+  fail "legacy-pbx.cfg with header flags starts" "$(tail -5 "$KAM_LOG")"
+fi
+
 # ---- rekey-edge.cfg: "rekey require": both legs must be SRTP --------------
 if kam_start_relay cfg/rekey-edge.cfg; then
   pass "rekey-edge.cfg starts"

@@ -12,7 +12,8 @@
 #   sip_attack.py --proxy PORT [--to-port-b N] --srtpctl PATH --relay SPEC
 #                 --a-sdp KIND --b-sdp KIND [--ruri USER] STEP...
 #   KIND: savp (AES_CM_128_HMAC_SHA1_80), savp32 (only _32), savp-unenc
-#         (UNENCRYPTED_SRTP), avp (plain RTP/AVP); B's KIND is its answer
+#         (UNENCRYPTED_SRTP), savp-life31 (a key stating lifetime 2^31),
+#         avp (plain RTP/AVP); B's KIND is its answer
 #         style for the first INVITE (avp: plain, else auto).
 #   STEP: reinvite:SIDE:KIND:NAME[:ANSWER]  re-INVITE from a or b with
 #                                  that SDP (the peer answers with an SDP
@@ -24,6 +25,8 @@
 #         clear:NAME               A sends plain RTP with a marker to its
 #                                  relay port; prints how many packets B
 #                                  received with the marker in clear
+#         header:TEXT              add the header line TEXT to the next
+#                                  re-INVITEs (header: with nothing clears)
 #         run:CMD                  a shell command (srtpd kill/restart...)
 #         sleep:S
 import argparse, base64, json, os, re, socket, subprocess, sys, time
@@ -60,6 +63,8 @@ def sdp(port, kind, ver):
         proto = "RTP/AVP"
     elif kind == "savp32":
         crypto = f"a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:{key('x')}\r\n"
+    elif kind == "savp-life31":
+        crypto = f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key('x')}|2^31\r\n"
     elif kind == "savp-unenc":
         crypto = (f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key('x')} "
                   "UNENCRYPTED_SRTP\r\n")
@@ -127,9 +132,14 @@ A, B = UA("a", "alice"), UA("b", "bob")
 retry_after = ""
 
 
+extra_header = ""
+
+
 def request(ua, method, uri, to, body="", via_branch=None, cseq=None, route=None):
     br = via_branch or "z9hG4bK" + os.urandom(6).hex()
     ct = "Content-Type: application/sdp\r\n" if body else ""
+    if method == "INVITE" and extra_header:
+        ct = extra_header + "\r\n" + ct
     rt = "".join(f"Route: {r}\r\n" for r in (ua.route if route is None else route))
     return br, (f"{method} {uri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{ua.port};branch={br};rport\r\n"
                 f"Max-Forwards: 70\r\nFrom: {ua.local}\r\nTo: {to}\r\nCall-ID: {cid}\r\n"
@@ -311,6 +321,8 @@ for step in opt.steps:
             except BlockingIOError:
                 time.sleep(0.01)
         out(f"RESULT {rest} clear={n}")
+    elif kind == "header":
+        extra_header = rest  # on the re-INVITEs from now on ("" clears it)
     elif kind == "run":
         subprocess.run(rest, shell=True, timeout=20)
     elif kind == "sleep":
