@@ -59,7 +59,8 @@ const char *sdes_kam_relay_name(int i);
 /* One request to relay i. *doc and *root: the decoded reply (valid until this
  * process's next request). Returns 0 when the result is "ok", 1 when the
  * relay answered "error" (err = its error-reason), -1 when it did not
- * answer (err says why; the relay is marked down until a ping answers). */
+ * answer (err says why; the relay is marked down until a ping or a
+ * probe answers). */
 int sdes_kam_relay_send(int i, const char *body, size_t len, const ctl_be_doc **doc,
                         const ctl_be **root, char *err, size_t errlen);
 
