@@ -44,6 +44,7 @@
 #include "core/ut.h"
 
 #include "sdes/kam_ack.h"
+#include "sdes/kam_bind.h"
 #include "sdes/kam_body.h"
 #include "sdes/kam_callstate.h"
 #include "sdes/kam_ctlmsg.h"
@@ -83,6 +84,7 @@ typedef struct call_ctx {
     uint8_t out[BLOB_MAX];  /* the sdes-state to write */
     size_t out_len;
     uint8_t offer_packed[BLOB_MAX], answer_packed[BLOB_MAX];
+    uint8_t policy_packed[SDES_KAM_BIND_MAX]; /* the bound policy to write */
     char tag[SDES_KAM_TAG_MAX]; /* the offerer's tag */
     char req[CTL_MAX_MSG];
     char saved[CTL_MAX_MSG]; /* the offer, resent to the next relay on failover */
@@ -170,6 +172,8 @@ static int engine_fail(const sdes_result *r, sdes_rej code)
     return sdes_kam_result_set(rc, "%s", r->reason[0] ? r->reason : sdes_rej_str(code));
 }
 
+static void msg_tag(sip_msg_t *msg, int to, char *out, size_t cap);
+
 /* Reads the call's sdes-state out of a "state" reply into c: the branch
  * view (c->cs, pointing into c->blob), the offerer's tag and the offer
  * state. */
@@ -201,6 +205,57 @@ static int load_branch(call_ctx *c, int i, sdes_state *st)
     if (!sdes_state_unpack(c->cs.br[i].state, c->cs.br[i].state_len, st))
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
     return SDES_RC_OK;
+}
+
+/* The flags this exchange runs with (kam_bind.h): the call's bound policy
+ * tightened by f, or f itself with policy-loosen (logged) or on a call
+ * without one (a first offer, or a call set up by an older sdes.so). The
+ * result becomes the call's bound policy with the next state write. */
+static int bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff,
+                       const str *cid)
+{
+    sdes_kam_flags bound;
+    char was[256], now[256];
+    size_t n;
+
+    if (!c->cs.policy_len) {
+        *eff = *f;
+    } else if (sdes_kam_bind_unpack(c->cs.policy, c->cs.policy_len, &bound) < 0) {
+        return sdes_kam_result_set(SDES_RC_ERROR, "the call's bound policy does not unpack");
+    } else if (f->set & SDES_KAM_F_LOOSEN) {
+        *eff = *f;
+        if (!(f->given & SDES_KAM_F_MODE))
+            eff->mode = bound.mode; /* the default mode is no request to change it */
+        sdes_kam_flags_format(&bound, was, sizeof(was));
+        sdes_kam_flags_format(eff, now, sizeof(now));
+        if (sdes_kam_bind_is_looser(&bound, eff))
+            LM_WARN("sdes: Call-ID %.*s: policy LOOSENED by policy-loosen: was \"%s\", now"
+                    " \"%s\"\n", cid->len, cid->s, was, now);
+        else
+            LM_NOTICE("sdes: Call-ID %.*s: policy replaced by policy-loosen: was \"%s\", now"
+                      " \"%s\"\n", cid->len, cid->s, was, now);
+    } else if (sdes_kam_bind_tighten(&bound, f, eff, c->err, sizeof(c->err)) < 0) {
+        return sdes_kam_result_set(SDES_RC_POLICY, "%s", c->err);
+    }
+    eff->set &= ~(SDES_KAM_F_LOOSEN | SDES_KAM_F_INDIALOG);
+    if (!(n = sdes_kam_bind_pack(eff, c->policy_packed, sizeof(c->policy_packed))))
+        return sdes_kam_result_set(SDES_RC_ERROR, "cannot pack the call's policy");
+    c->cs.policy = c->policy_packed;
+    c->cs.policy_len = n;
+    return SDES_RC_OK;
+}
+
+/* An in-dialog request (RFC 3261 §12.2: a To-tag) or an offer the script
+ * marked in-dialog (a late re-offer in a 2xx). */
+static int in_dialog(sip_msg_t *msg, const sdes_kam_flags *f)
+{
+    char t[SDES_KAM_TAG_MAX];
+    if (f->set & SDES_KAM_F_INDIALOG)
+        return 1;
+    if (msg->first_line.type != SIP_REQUEST)
+        return 0;
+    msg_tag(msg, 1, t, sizeof(t));
+    return t[0] != '\0';
 }
 
 /* Packs c->cs into c->out. When it does not fit srtpd's bound, the bodies
@@ -383,6 +438,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     const ctl_be *root = NULL;
     sdes_policy pol;
     sdes_config cfg;
+    sdes_kam_flags eff;
     char tag[256];
     ctl_benc w;
     int rc, relay, created = 0, n;
@@ -391,10 +447,6 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     *reoffer = 0;
     if (!c)
         return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
-    if (sdes_kam_engine_policy(f, &pol, c->err, sizeof(c->err)) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
-        goto out;
-    }
     offerer_tag(msg, tag, sizeof(tag));
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
@@ -430,7 +482,14 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
             } else {
                 c->prev = c->answer_st;
             }
-            if (!mode_given)
+            /* The call keeps its mode: another one is a loosening, taken
+             * only with policy-loosen. */
+            if (mode_given && cfg.mode != (sdes_mode)c->prev.mode &&
+                !(f->set & SDES_KAM_F_LOOSEN))
+                LM_NOTICE("sdes: Call-ID %.*s: the call keeps mode %s (the flags name %s;"
+                          " policy-loosen changes it)\n", cid->len, cid->s,
+                          sdes_mode_name((sdes_mode)c->prev.mode), sdes_mode_name(cfg.mode));
+            if (!mode_given || !(f->set & SDES_KAM_F_LOOSEN))
                 cfg.mode = (sdes_mode)c->prev.mode;
             *reoffer = 1;
         } else {
@@ -443,6 +502,16 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
             c->reverse = false;
             c->prev = c->answer_st;
         }
+    } else if (in_dialog(msg, f)) {
+        /* Lost state fails closed: an offer inside a dialog whose call no
+         * relay holds is never set up anew with the defaults (README). */
+        if (relay == -2)
+            rc = sdes_kam_result_set(SDES_RC_NO_CALL, "no relay knows this call: its media"
+                                     " state is gone (relay restarted, or the call timed"
+                                     " out); an in-dialog offer is not set up anew");
+        else
+            rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
+        goto out;
     } else if (relay == -2 || sdes_kam_relay_count() > 0) {
         sdes_state_init(&c->answer_st);
         c->prev = c->answer_st;
@@ -451,6 +520,13 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         relay = -1;
     } else {
         rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
+        goto out;
+    }
+    /* The policy: the call's bound one, tightened by these flags. */
+    if ((rc = bind_policy(c, f, &eff, cid)) < 0)
+        goto out;
+    if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
+        rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
         goto out;
     }
     *mode_out = cfg.mode;
@@ -676,6 +752,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     const ctl_be *root = NULL;
     sdes_policy pol;
     sdes_config cfg;
+    sdes_kam_flags eff;
     char bt[SDES_KAM_TAG_MAX];
     int rc, relay, idx, act, commit, may_move, moving, defer_tx;
     sdes_rej code;
@@ -683,14 +760,11 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     *reanswer = 0;
     if (!c)
         return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
-    if (sdes_kam_engine_policy(f, &pol, c->err, sizeof(c->err)) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
-        goto out;
-    }
     relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, &doc, &root, c->err, sizeof(c->err));
     if (relay == -2) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "no relay holds this call (no offer went"
-                                                " through sdes_offer)");
+        rc = sdes_kam_result_set(SDES_RC_NO_CALL, "no relay holds this call (no offer went"
+                                                  " through sdes_offer, or its media state"
+                                                  " is gone)");
         goto out;
     }
     if (relay < 0) {
@@ -699,6 +773,14 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     }
     if ((rc = load_state(c, doc, root)) < 0)
         goto out;
+    /* The answer is judged by the call's bound policy (tightened by f),
+     * not by the flags of the reply route alone. */
+    if ((rc = bind_policy(c, f, &eff, cid)) < 0)
+        goto out;
+    if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
+        rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
+        goto out;
+    }
     if (c->offer_st.phase != 1) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "no offer pending for this call");
         goto out;
@@ -941,6 +1023,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
          * answer as it came (address and keys, new contexts). */
         int last = c->cs.n_branches - 1;
         sdes_kam_branch *b = &c->cs.br[last];
+        sdes_kam_flags eff;
         sdes_policy pol;
         sdes_config cfg;
         c->cs.active = last;
@@ -951,7 +1034,9 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
             /* The offer state is mirrored while a re-offer from leg b's
              * side is pending (kam_mirror.h): not an answer to replay. */
             why = "a re-offer from leg b's side is pending";
-        else if (sdes_kam_engine_policy(f, &pol, c->err, sizeof(c->err)) < 0)
+        else if (bind_policy(c, f, &eff, cid) < 0)
+            why = sdes_kam_result_reason();
+        else if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0)
             why = c->err;
         else if (sdes_kam_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) < 0)
             why = "state reply without streams";

@@ -35,9 +35,15 @@
 #define SDES_RC_RELAY (-3)
 #define SDES_RC_BAD_SDP (-4)
 #define SDES_RC_UNAVAILABLE (-5)
+#define SDES_RC_NO_CALL (-6) /* in-dialog offer (or an answer) for a call no relay
+                              * knows, every relay answering: reply 481 */
 
-/* An offer (INVITE, re-INVITE, UPDATE; a late offer in a 2xx). mode_given:
- * the flags named a mode (else a re-offer keeps the call's). rekey: new
+/* An offer (INVITE, re-INVITE, UPDATE; a late offer in a 2xx). The first
+ * offer binds f (resolved) to the call (kam_bind.h); later offers and
+ * answers run under that policy tightened by f, and keep the call's mode,
+ * unless f has policy-loosen (then mode_given: the flags named a mode).
+ * An in-dialog offer for a call no relay knows: SDES_RC_NO_CALL when every
+ * relay answered, SDES_RC_RELAY when one did not. rekey: new
  * keys with the next MKI for every active stream. *mode_out: the mode the
  * call ran with; *reoffer: 1 when the call existed. Returns SDES_RC_*,
  * with $sdes(reason)/$sdes(suite) set. */
@@ -45,7 +51,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
                         const str *body, const str *call_id, sdes_mode *mode_out, int *reoffer);
 
 /* An answer (18x/2xx; the ACK of a late offer) to the call's pending offer.
- * The call's mode comes from its state; f gives the policy. *reanswer: 1
+ * The call's mode comes from its state, the policy is the call's bound one
+ * tightened by f. *reanswer: 1
  * when an exchange had completed before (a re-offer's answer, or a 200
  * after a 183). */
 int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,

@@ -63,7 +63,7 @@ int sdes_kam_callstate_unpack(const uint8_t *buf, size_t len, sdes_kam_callstate
     rd r = {buf, len, 0, false};
     memset(cs, 0, sizeof(*cs));
     cs->active = -1;
-    if (!buf || len < 4 || buf[0] != 'S' || buf[1] != 'K' || (buf[2] != 1 && buf[2] != 2))
+    if (!buf || len < 4 || buf[0] != 'S' || buf[1] != 'K' || (buf[2] < 1 || buf[2] > 3))
         return -1;
     r.off = 3;
     rd_tag(&r, cs->offerer_tag);
@@ -106,6 +106,8 @@ int sdes_kam_callstate_unpack(const uint8_t *buf, size_t len, sdes_kam_callstate
         if (!b->state_len)
             r.bad = true;
     }
+    if (buf[2] == 3)
+        rd_part(&r, &cs->policy, &cs->policy_len);
     if (r.bad || r.off != len)
         return -1;
     cs->n_branches = (int)n;
@@ -162,7 +164,7 @@ size_t sdes_kam_callstate_pack(const sdes_kam_callstate *cs, uint8_t *buf, size_
     if (!cs || !buf || cs->n_branches < 0 || cs->n_branches > SDES_KAM_MAX_BRANCHES ||
         cs->active >= cs->n_branches || (cs->committed && cs->active < 0))
         return 0;
-    wr_bytes(&w, "SK\x02", 3);
+    wr_bytes(&w, "SK\x03", 3);
     wr_tag(&w, cs->offerer_tag);
     wr_part(&w, cs->offer, cs->offer_len);
     wr_u8(&w, (cs->committed ? 1u : 0u) | (cs->offer_from_b ? 2u : 0u));
@@ -177,6 +179,7 @@ size_t sdes_kam_callstate_pack(const sdes_kam_callstate *cs, uint8_t *buf, size_
         wr_part(&w, b->in, b->in_len);
         wr_part(&w, b->out, b->out_len);
     }
+    wr_part(&w, cs->policy, cs->policy_len);
     return w.bad ? 0 : w.off;
 }
 

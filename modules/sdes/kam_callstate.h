@@ -13,13 +13,16 @@
  * srtpd relays is "active"; a 2xx makes it "committed" (later answers from
  * other branches no longer move media).
  *
- * Layout (version 2; all lengths big-endian):
- *   "SK" 0x02 | taglen u8 | offerer tag | u16 len | offer state
+ * Layout (version 3; all lengths big-endian):
+ *   "SK" 0x03 | taglen u8 | offerer tag | u16 len | offer state
  *   | flags u8 (bit 0: committed, bit 1: offer from leg b's side)
  *   | active u8 (index, 0xff: none)
  *   | n u8 | n x ( taglen u8 | to-tag | u16 len | answer state
  *                  | u16 len | answer in | u16 len | answer out )
- * States are the engine's sdes_state_pack() bytes. Version 1 (one answer,
+ *   | u16 len | the call's bound policy (kam_bind.h; 0: none)
+ * States are the engine's sdes_state_pack() bytes. Version 2 is version 3
+ * without the policy part (read as a call with no bound policy: the next
+ * offer binds one). Version 1 (one answer,
  * no To-tag: "SK" 0x01 | taglen | tag | u16 offer | u16 answer [| u16
  * cache]) is still read, as one committed branch with an empty tag that
  * stands for any tag and without bodies (its cache is dropped), so calls
@@ -60,13 +63,16 @@ typedef struct sdes_kam_callstate {
     int active;                  /* branch srtpd relays; -1 none */
     int n_branches;
     sdes_kam_branch br[SDES_KAM_MAX_BRANCHES]; /* oldest answer first */
+    const uint8_t *policy;       /* the policy bound to the call (kam_bind.h);
+                                  * NULL/0: none (set up by an older sdes.so) */
+    size_t policy_len;
 } sdes_kam_callstate;
 
-/* Reads a version 1 or 2 blob into *cs (pointers into buf). Returns 0, or
+/* Reads a version 1, 2 or 3 blob into *cs (pointers into buf). Returns 0, or
  * -1 when the blob is malformed (bad magic, lengths, an index out of range). */
 int sdes_kam_callstate_unpack(const uint8_t *buf, size_t len, sdes_kam_callstate *cs);
 
-/* Writes *cs as a version 2 blob. Returns bytes written, 0 when cap is too
+/* Writes *cs as a version 3 blob. Returns bytes written, 0 when cap is too
  * small or a part is too long for its length field. buf must not overlap
  * the buffers cs points to. */
 size_t sdes_kam_callstate_pack(const sdes_kam_callstate *cs, uint8_t *buf, size_t cap);

@@ -117,6 +117,10 @@ static int parse_item(const char *w, size_t n, sdes_kam_flags *out, char *err, s
             if (out->set & bit)
                 goto repeated;
             out->mode = (sdes_kam_mode)idx;
+        } else if (word_eq(w, n, "policy-loosen") || word_eq(w, n, "in-dialog")) {
+            bit = w[0] == 'p' ? SDES_KAM_F_LOOSEN : SDES_KAM_F_INDIALOG;
+            if (out->set & bit)
+                goto repeated;
         } else if ((idx = lookup(policy_names, N_POLICIES, w, n)) > 0) {
             bit = SDES_KAM_F_POLICY;
             if (out->set & bit)
@@ -248,6 +252,7 @@ int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out,
             return -1;
         i = j;
     }
+    out->given = out->set;
     return 0;
 }
 
@@ -332,6 +337,10 @@ size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap)
         snprintf(tmp, sizeof(tmp), " keys=%u", f->keys);
         put(buf, cap, &pos, tmp);
     }
+    if (f->set & SDES_KAM_F_LOOSEN)
+        put(buf, cap, &pos, " policy-loosen");
+    if (f->set & SDES_KAM_F_INDIALOG)
+        put(buf, cap, &pos, " in-dialog");
     if (pos > 0 && buf[0] == ' ') { /* drop the leading space */
         memmove(buf, buf + 1, pos); /* moves the NUL too */
         pos--;

@@ -9,6 +9,10 @@
  *          | "mki=" 0..128 | "lifetime=" (N | "2^" E) | "roc=" ("keep"|"reset")
  *          | "keys=" 1..4
  *          | MODE | POLICY                 a bare word names a mode or policy
+ *          | "policy-loosen"              replace the call's bound policy (kam_bind.h)
+ *          | "in-dialog"                  the offer belongs to an existing dialog
+ *                                         (a late re-offer in a 2xx): no relay
+ *                                         knowing the call is an error
  *   MODE   = encrypt | decrypt | rekey | passthrough | osrtp
  *   POLICY = optional | require | strong
  *   SUITE  = an RFC 4568 / 6188 / 7714 suite name (rtp/srtp/suite.h table)
@@ -57,6 +61,8 @@ typedef enum sdes_kam_roc {
 #define SDES_KAM_F_LIFETIME 0x10u
 #define SDES_KAM_F_ROC      0x20u
 #define SDES_KAM_F_KEYS     0x40u
+#define SDES_KAM_F_LOOSEN   0x80u  /* policy-loosen */
+#define SDES_KAM_F_INDIALOG 0x100u /* in-dialog */
 
 #define SDES_KAM_MAX_KEYS 4 /* the engine's SDES_MAX_DIR_KEYS */
 
@@ -64,6 +70,9 @@ typedef enum sdes_kam_roc {
 
 typedef struct sdes_kam_flags {
     unsigned set;                      /* SDES_KAM_F_* */
+    unsigned given;                    /* what the flag string itself set (the
+                                        * defaults do not touch it): only these
+                                        * tighten a call's bound policy */
     sdes_kam_mode mode;
     sdes_kam_policy policy;
     sg_suite_id suites[SG_SUITE_COUNT]; /* preference order, no duplicates */

@@ -30,6 +30,7 @@ typedef struct relay_entry {
     volatile int up;              /* valid when checked */
     volatile unsigned long answers, failures;
     volatile unsigned long rtt_us; /* last answered ping */
+    volatile unsigned long probe_ms; /* last probe of this relay while down */
 } relay_entry;
 
 #define RELAY_MAX 32
@@ -43,8 +44,17 @@ static int n_table;
 static char *ctl_secret;
 static int ctl_timeout_ms = 1000, ctl_retries = 2;
 
+/* A relay known to be down is probed before a request gives up on it (a
+ * restarted srtpd is used again at once, not after the next ping round):
+ * one ping, one attempt, at most PROBE_TIMEOUT_MS, at most once per
+ * PROBE_EVERY_MS per relay over all processes, so a relay that stays down
+ * costs a request at most one short wait. */
+#define PROBE_TIMEOUT_MS 250
+#define PROBE_EVERY_MS 250
+
 /* Per process. */
 static ctl_client *clients[RELAY_MAX];
+static ctl_client *probe_clients[RELAY_MAX];
 static ctl_be_doc *doc;     /* large (CTL_BE_MAX_NODES nodes): heap, once */
 static char *reply_buf;     /* CTL_MAX_MSG */
 
@@ -122,7 +132,8 @@ void sdes_kam_relay_destroy(void)
 {
     for (int i = 0; i < RELAY_MAX; i++) {
         ctl_client_free(clients[i]);
-        clients[i] = NULL;
+        ctl_client_free(probe_clients[i]);
+        clients[i] = probe_clients[i] = NULL;
     }
     free(doc);
     free(reply_buf);
@@ -179,6 +190,47 @@ static unsigned long now_us(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (unsigned long)tv.tv_sec * 1000000ul + (unsigned long)tv.tv_usec;
+}
+
+/* Is relay i worth a request: not known down, or known down but it
+ * answers a probe now (then it is marked up). */
+static int usable(int i)
+{
+    char body[64], err[200];
+    relay_entry *e = &table[i];
+    ctl_benc w;
+    const ctl_be *root = NULL;
+    unsigned long now = now_us() / 1000;
+
+    if (!e->checked || e->up)
+        return 1;
+    if (now - e->probe_ms < PROBE_EVERY_MS)
+        return 0;
+    e->probe_ms = now;
+    if (!probe_clients[i]) {
+        if (!client(i)) /* makes the shared reply buffers */
+            return 0;
+        int t = ctl_timeout_ms < PROBE_TIMEOUT_MS ? ctl_timeout_ms : PROBE_TIMEOUT_MS;
+        probe_clients[i] = ctl_client_new(e->spec.text, ctl_secret,
+                                          ctl_secret ? strlen(ctl_secret) : 0, t, 0, err,
+                                          sizeof(err));
+        if (!probe_clients[i])
+            return 0;
+    }
+    ctl_benc_init(&w, body, sizeof(body));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "command", "ping");
+    ctl_benc_end(&w);
+    if (!ctl_benc_ok(&w) || ctl_client_call(probe_clients[i], body, w.len, reply_buf,
+                                            CTL_MAX_MSG, doc, &root, err, sizeof(err)) < 0)
+        return 0;
+    const ctl_be *res = ctl_be_get(doc, root, "result");
+    if (!res || !ctl_be_str_eq(res, "pong"))
+        return 0;
+    e->answers++;
+    e->up = 1;
+    LM_NOTICE("relay %s is up (answered a probe)\n", e->spec.text);
+    return 1;
 }
 
 void sdes_kam_relay_ping_all(void)
@@ -252,8 +304,8 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
     snprintf(err, errlen, "no relay answered");
     for (int i = 0; i < n_table; i++) {
         const ctl_be *root = NULL;
-        if (table[i].checked && !table[i].up)
-            continue; /* known down: the health pings will say when it is back */
+        if (!usable(i))
+            continue; /* known down, and no answer to a probe */
         if (call(i, body, blen, &root, e, sizeof(e)) < 0) {
             snprintf(err, errlen, "relay %s: %s", table[i].spec.text, e);
             continue;
@@ -272,6 +324,14 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
 int sdes_kam_relay_pick(unsigned long tried)
 {
     unsigned long total = 0, r;
+    int any = 0;
+    for (int i = 0; i < n_table; i++)
+        if (!(tried & (1ul << i)) && !(table[i].checked && !table[i].up))
+            any = 1;
+    /* Every relay left is known down: one of them may be back already. */
+    for (int i = 0; !any && i < n_table; i++)
+        if (!(tried & (1ul << i)) && usable(i))
+            any = 1;
     for (int i = 0; i < n_table; i++)
         if (!(tried & (1ul << i)) && !(table[i].checked && !table[i].up))
             total += table[i].spec.weight;
@@ -341,8 +401,10 @@ int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d,
     }
     snprintf(err, errlen, "no relay answered");
     for (int i = 0; i < n_table; i++) {
-        if (table[i].checked && !table[i].up)
+        if (!usable(i)) {
+            snprintf(err, errlen, "relay %s is down", table[i].spec.text);
             continue;
+        }
         int r = sdes_kam_relay_send(i, body, blen, d, root, e, sizeof(e));
         if (r < 0) {
             snprintf(err, errlen, "relay %s: %s", table[i].spec.text, e);
@@ -353,7 +415,9 @@ int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d,
             return i;
         /* "unknown call-id": another relay may hold it. */
     }
-    return answered ? -2 : -1;
+    /* "Nobody has it" only when every relay said so: one that did not
+     * answer may hold the call (lost state is then not proven). */
+    return answered == n_table ? -2 : -1;
 }
 
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)

@@ -6,7 +6,9 @@
  * Health: a timer process pings every relay over the control protocol
  * (rtp/ctl client, ng "ping") every ping_interval seconds; a relay that
  * does not answer within timeout_ms (plus retries) is marked down, one that
- * answers again is up. sdes.relays shows the state ("unchecked" until the
+ * answers again is up; a relay known down is also probed (one short ping,
+ * at most every 250 ms) before a request would skip it, so a restarted
+ * srtpd is used again at once. sdes.relays shows the state ("unchecked" until the
  * first round), answers/failures and the last round-trip time. A new call
  * goes to a relay chosen by weight among those not known to be down; when
  * it does not answer, the next one is tried (failover). Later requests for
@@ -57,7 +59,8 @@ const char *sdes_kam_relay_name(int i);
 /* One request to relay i. *doc and *root: the decoded reply (valid until this
  * process's next request). Returns 0 when the result is "ok", 1 when the
  * relay answered "error" (err = its error-reason), -1 when it did not
- * answer (err says why; the relay is marked down until a ping answers). */
+ * answer (err says why; the relay is marked down until a ping or a
+ * probe answers). */
 int sdes_kam_relay_send(int i, const char *body, size_t len, const ctl_be_doc **doc,
                         const ctl_be **root, char *err, size_t errlen);
 
@@ -68,8 +71,8 @@ size_t sdes_kam_relay_cid_request(char *body, size_t cap, const char *call_id, s
 
 /* Which relay holds this call: srtpd "state" on each relay in order (down
  * ones skipped). Returns the relay index with the state reply in
- * *doc and *root, -2 when the relays that answered do not know the call, -1
- * when none answered (err says why). */
+ * *doc and *root, -2 when every relay answered and none knows the call, -1
+ * when some relay did not answer (it may hold the call; err says why). */
 int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **doc,
                         const ctl_be **root, char *err, size_t errlen);
 

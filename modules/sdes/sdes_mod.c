@@ -25,6 +25,9 @@
  *   -3 SDES_RC_RELAY        no relay answered
  *   -4 SDES_RC_BAD_SDP      no SDP, not application/sdp, or malformed SDP
  *   -5 SDES_RC_UNAVAILABLE  kept for scripts written against earlier builds
+ *   -6 SDES_RC_NO_CALL      an in-dialog offer (or an answer) for a call no
+ *                           relay knows, every relay answering: the media
+ *                           state is gone (reply 481; README "Lost state")
  */
 #include <string.h>
 

@@ -18,7 +18,8 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/cfg-examples.sh" "tests/e2e/sdes-call.sh" \
               "tests/e2e/sdes-robust.sh" "tests/e2e/sdes-fork.sh" \
               "tests/e2e/sdes-reoffer.sh" "tests/e2e/sdes-dialogs.sh" \
-              "tests/e2e/sdes-ackswitch.sh"
+              "tests/e2e/sdes-ackswitch.sh" "tests/e2e/attack-downgrade.sh" \
+              "tests/e2e/attack-lost-state.sh"
 
 # The module glue's Kamailio-free parsers, as a unit test (also under asan).
 KAM_PARSE_TEST := $(BUILD)/tests/kam_parse_test
@@ -26,7 +27,7 @@ $(KAM_PARSE_TEST): $(call objs,tests/e2e/kam_parse_test.c modules/sdes/kam_flags
                      modules/sdes/kam_relayspec.c modules/sdes/kam_engine.c \
                      modules/sdes/kam_audit.c modules/sdes/kam_ctlmsg.c \
                      modules/sdes/kam_mirror.c modules/sdes/kam_callstate.c \
-                     modules/sdes/kam_pending.c) \
+                     modules/sdes/kam_pending.c modules/sdes/kam_bind.c) \
                      $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto

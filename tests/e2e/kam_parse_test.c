@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "sdes/kam_audit.h"
+#include "sdes/kam_bind.h"
 #include "sdes/kam_callstate.h"
 #include "sdes/kam_ctlmsg.h"
 #include "sdes/kam_engine.h"
@@ -545,9 +546,27 @@ static void test_callstate_blob(void)
         CHECK_EQ(sdes_kam_callstate_unpack(blob, cut, &cs2), -1);
     blob[n] = 0;
     CHECK_EQ(sdes_kam_callstate_unpack(blob, n + 1, &cs2), -1);
-    blob[2] = 3;
+    blob[2] = 4;
     CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), -1);
+    blob[2] = 3;
+    /* Version 2 is version 3 without the trailing policy part: read as a
+     * call with no bound policy. */
+    CHECK(blob[n - 2] == 0 && blob[n - 1] == 0);
     blob[2] = 2;
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n - 2, &cs2), 0);
+    CHECK_EQ(cs2.n_branches, 2);
+    CHECK(cs2.policy == NULL && cs2.policy_len == 0);
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), -1); /* v2 has no policy part */
+    blob[2] = 3;
+    /* Version 3 carries the call's bound policy. */
+    cs.policy = (const uint8_t *)"\x01policy", cs.policy_len = 7;
+    n = sdes_kam_callstate_pack(&cs, blob, sizeof(blob));
+    CHECK_EQ(sdes_kam_callstate_unpack(blob, n, &cs2), 0);
+    CHECK_EQ(cs2.policy_len, 7);
+    CHECK_MEM_EQ(cs2.policy, "\x01policy", 7);
+    for (size_t cut = 0; cut < n; cut++)
+        CHECK_EQ(sdes_kam_callstate_unpack(blob, cut, &cs2), -1);
+    cs.policy = NULL, cs.policy_len = 0;
     cs.active = 2;
     CHECK_EQ(sdes_kam_callstate_pack(&cs, blob, sizeof(blob)), 0);
     cs.active = -1; /* committed needs an active branch */
@@ -978,6 +997,100 @@ static void test_ctlmsg_long_mki(void)
     OPENSSL_cleanse(buf, sizeof(buf));
 }
 
+/* The policy bound to a call (kam_bind.h): byte form round trip and
+ * corruption, and the tighten-only combination with a later request. */
+static void test_bind_policy(void)
+{
+    sdes_kam_flags d, b, rq, o, u;
+    uint8_t buf[SDES_KAM_BIND_MAX];
+    char why[200];
+    size_t n;
+
+    /* The first offer's resolved flags: "decrypt require" over defaults. */
+    CHECK_EQ(sdes_kam_flags_parse("suites=AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,"
+                                  "AEAD_AES_128_GCM policy=optional mode=encrypt",
+                                  strlen("suites=AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,"
+                                         "AEAD_AES_128_GCM policy=optional mode=encrypt"),
+                                  &d, err, sizeof(err)), 0);
+    CHECK_EQ(parse("decrypt require"), 0);
+    CHECK_EQ(f.given, SDES_KAM_F_MODE | SDES_KAM_F_POLICY);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.given, SDES_KAM_F_MODE | SDES_KAM_F_POLICY); /* defaults do not count */
+    b = f;
+    n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
+    CHECK_EQ(n, 16 + 3);
+    CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), 0);
+    CHECK_EQ(u.mode, SDES_KAM_MODE_DECRYPT);
+    CHECK_EQ(u.policy, SDES_KAM_POLICY_REQUIRE);
+    CHECK_EQ(u.n_suites, 3);
+    CHECK_EQ(u.suites[2], SG_SUITE_AEAD_AES_128_GCM);
+    CHECK_EQ(u.set, b.set);
+    CHECK_EQ(u.given, 0);
+    for (size_t cut = 0; cut < n; cut++)
+        CHECK_EQ(sdes_kam_bind_unpack(buf, cut, &u), -1);
+    CHECK_EQ(sdes_kam_bind_pack(&b, buf, n - 1), 0);
+    n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
+    buf[0] = 2; /* version */
+    CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
+    buf[0] = 1, buf[3] = 9; /* policy level */
+    CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
+    buf[3] = SDES_KAM_POLICY_REQUIRE, buf[5] = 200; /* suite id */
+    CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
+    buf[5] = buf[6]; /* a suite twice */
+    CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
+
+    /* A later sdes_offer() with no flags (defaults: optional, encrypt):
+     * nothing given, the bound policy stands as it was. */
+    CHECK_EQ(parse(""), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(sdes_kam_bind_tighten(&b, &f, &o, why, sizeof(why)), 0);
+    CHECK_EQ(o.policy, SDES_KAM_POLICY_REQUIRE);
+    CHECK_EQ(o.mode, SDES_KAM_MODE_DECRYPT);
+    CHECK_EQ(o.n_suites, 3);
+    CHECK(sdes_kam_bind_is_looser(&b, &f)); /* the defaults alone would loosen */
+    /* Naming a weaker level or another mode changes nothing. */
+    CHECK_EQ(parse("optional passthrough"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(sdes_kam_bind_tighten(&b, &f, &o, why, sizeof(why)), 0);
+    CHECK_EQ(o.policy, SDES_KAM_POLICY_REQUIRE);
+    CHECK_EQ(o.mode, SDES_KAM_MODE_DECRYPT);
+    /* Tightening: a stricter level, fewer suites (the bound order kept),
+     * a shorter lifetime, the key-making items taken as given. */
+    CHECK_EQ(parse("strong suites=AEAD_AES_128_GCM,AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32 "
+                   "lifetime=2^20 mki=2 keys=2 roc=reset"), 0);
+    rq = f;
+    CHECK_EQ(sdes_kam_bind_tighten(&b, &rq, &o, why, sizeof(why)), 0);
+    CHECK_EQ(o.policy, SDES_KAM_POLICY_STRONG);
+    CHECK_EQ(o.n_suites, 2);
+    CHECK_EQ(o.suites[0], SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    CHECK_EQ(o.suites[1], SG_SUITE_AEAD_AES_128_GCM);
+    CHECK_EQ(o.lifetime, UINT64_C(1) << 20);
+    CHECK_EQ(o.mki_len, 2);
+    CHECK_EQ(o.keys, 2);
+    CHECK_EQ(o.roc, SDES_KAM_ROC_RESET);
+    CHECK(!sdes_kam_bind_is_looser(&b, &o));
+    /* ... and once tightened, a longer lifetime does not loosen it back. */
+    b = o;
+    CHECK_EQ(parse("lifetime=2^31"), 0);
+    CHECK_EQ(sdes_kam_bind_tighten(&b, &f, &o, why, sizeof(why)), 0);
+    CHECK_EQ(o.lifetime, UINT64_C(1) << 20);
+    CHECK(sdes_kam_bind_is_looser(&b, &f));
+    /* No suite in common: refused with a reason. */
+    CHECK_EQ(parse("suites=AES_CM_128_HMAC_SHA1_32"), 0);
+    CHECK_EQ(sdes_kam_bind_tighten(&b, &f, &o, why, sizeof(why)), -1);
+    CHECK(strstr(why, "no suite") != NULL);
+    /* policy-loosen and in-dialog are per-request words, never stored. */
+    CHECK_EQ(parse("policy-loosen optional in-dialog"), 0);
+    CHECK(f.set & SDES_KAM_F_LOOSEN);
+    CHECK(f.set & SDES_KAM_F_INDIALOG);
+    CHECK_EQ(parse("policy-loosen policy-loosen"), -1);
+    CHECK_EQ(parse("in-dialog"), 0);
+    f.set |= SDES_KAM_F_LOOSEN;
+    n = sdes_kam_bind_pack(&f, buf, sizeof(buf));
+    CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), 0);
+    CHECK(!(u.set & (SDES_KAM_F_LOOSEN | SDES_KAM_F_INDIALOG)));
+}
+
 int main(void)
 {
     RUN(test_flags_full);
@@ -996,6 +1109,7 @@ int main(void)
     RUN(test_ctlmsg_ports);
     RUN(test_callstate_blob);
     RUN(test_callstate_branches);
+    RUN(test_bind_policy);
     RUN(test_keyset_keep_old);
     RUN(test_keyset_same);
     RUN(test_keyset_can_rekey);
