@@ -2,6 +2,7 @@
 """tests/phones/sdpcheck.py: no raw SDP reached a phone.
 
 usage: sdpcheck.py KIND TRACE SIPPORT PEERKIND PEERTRACE PEERSIPPORT PMIN PMAX KEYS
+       sdpcheck.py --refused KIND TRACE SIPPORT
 
 Reads the SIP trace of a phone (KIND baresip: `baresip -s` output; linphone:
 linphonec's -d 6 log) and of its peer, splits them into messages sent and
@@ -10,7 +11,9 @@ relay's (PMIN..PMAX, or 0 for a refused stream) and never one the peer
 offered or answered, each c= is the relay's 127.0.0.1, and with KEYS=1 no
 inline: key the peer sent is among the keys the phone received (with
 KEYS=0 keys may pass end to end: sdes_offer "passthrough"). Prints one line
-per problem and a summary; keys are never printed. Exit 0 when all hold."""
+per problem and a summary; keys are never printed. Exit 0 when all hold.
+--refused lists the final responses >= 300 to an INVITE or UPDATE the phone
+received (its call or a re-offer refused); exit 0 when there are none."""
 import re
 import sys
 
@@ -75,7 +78,25 @@ def sdps(msgs, direction):
     return res
 
 
+def refused(kind, trace, port):
+    """Final responses >= 300 to INVITE/UPDATE the phone received (a hold,
+    resume or rekey re-offer that was refused)."""
+    n = 0
+    for d, lines in messages(kind, trace, int(port)):
+        if d != "recv" or not lines or not lines[0].startswith("SIP/2.0 "):
+            continue
+        code = int(lines[0].split()[1])
+        cseq = [l for l in lines if l.lower().startswith("cseq:")]
+        if code >= 300 and cseq and cseq[0].split()[-1] in ("INVITE", "UPDATE"):
+            print(lines[0])
+            n += 1
+    print("%d refused" % n)
+    sys.exit(1 if n else 0)
+
+
 def main():
+    if sys.argv[1] == "--refused":
+        refused(*sys.argv[2:5])
     kind, trace, port, pkind, ptrace, pport, pmin, pmax, keys = sys.argv[1:10]
     port, pport, pmin, pmax = int(port), int(pport), int(pmin), int(pmax)
     mine = sdps(messages(kind, trace, port), "recv")
