@@ -27,6 +27,7 @@ phones_init() { # NAME: the work dir, and the script stops cleanly when a phone 
     }
   done
   trap phones_cleanup EXIT
+  trap '' PIPE   # a phone that died makes a command write fail, not the script
   tone_wav "$WORK/tone-baresip.wav" "$TONE_BARESIP"
   tone_wav "$WORK/tone-linphone.wav" "$TONE_LINPHONE"
 }

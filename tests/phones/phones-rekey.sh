@@ -54,6 +54,11 @@ rekey_call() {
     test "${got:-0}" -ge 200
   check "$name: no SRTP failure at the agent (${fails:-?})" test "${fails:-1}" = 0
   # The phone: the edge's new key arrived without MKI and works.
+  local nk
+  nk=$(python3 "$PHONES_DIR/sdpcheck.py" --distinct-keys "$(phone_kind "$p")" "$(phone_trace "$p")" \
+    "$(phone_port "$p")" AES_CM_128_HMAC_SHA1_80 2>/dev/null)
+  check "$name: $p got a new AES_CM_128_HMAC_SHA1_80 key from the edge in the rekey ($nk different keys received)" \
+    test "${nk:-0}" -ge 2
   check "$name: no SRTP unprotect failure at $p ($(srtp_errors "$p"))" test "$(srtp_errors "$p")" = 0
   check "$name: no MKI toward $p (it has none)" bash -c \
     "! tr '\r' '\n' <'$(phone_trace "$p")' | grep -E '^a=crypto:.*inline:[^ ]*\|[0-9]+:[0-9]+'"

@@ -3,6 +3,7 @@
 
 usage: sdpcheck.py KIND TRACE SIPPORT PEERKIND PEERTRACE PEERSIPPORT PMIN PMAX KEYS
        sdpcheck.py --refused KIND TRACE SIPPORT
+       sdpcheck.py --distinct-keys KIND TRACE SIPPORT SUITE
 
 Reads the SIP trace of a phone (KIND baresip: `baresip -s` output; linphone:
 linphonec's -d 6 log) and of its peer, splits them into messages sent and
@@ -13,7 +14,9 @@ inline: key the peer sent is among the keys the phone received (with
 KEYS=0 keys may pass end to end: sdes_offer "passthrough"). Prints one line
 per problem and a summary; keys are never printed. Exit 0 when all hold.
 --refused lists the final responses >= 300 to an INVITE or UPDATE the phone
-received (its call or a re-offer refused); exit 0 when there are none."""
+received (its call or a re-offer refused); exit 0 when there are none.
+--distinct-keys prints how many different inline: keys the phone received
+on a=crypto lines of SUITE (a rekey shows as a second one)."""
 import re
 import sys
 
@@ -97,6 +100,14 @@ def refused(kind, trace, port):
 def main():
     if sys.argv[1] == "--refused":
         refused(*sys.argv[2:5])
+    if sys.argv[1] == "--distinct-keys":
+        keys = set()
+        for d, lines in messages(sys.argv[2], sys.argv[3], int(sys.argv[4])):
+            for l in lines:
+                if d == "recv" and l.startswith("a=crypto:") and " %s " % sys.argv[5] in l:
+                    keys.update(re.findall(r"inline:([A-Za-z0-9+/=]+)", l))
+        print(len(keys))
+        sys.exit(0)
     kind, trace, port, pkind, ptrace, pport, pmin, pmax, keys = sys.argv[1:10]
     port, pport, pmin, pmax = int(port), int(pport), int(pmin), int(pmax)
     mine = sdps(messages(kind, trace, port), "recv")
