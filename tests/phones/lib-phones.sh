@@ -199,7 +199,8 @@ linphone_start() {
   exec {fd}>"$d/in"                        # keeps stdin open; commands go here
   eval "${n}_fd=$fd"
   wait_for "$d/log" "linphonec>" 100 || return 1
-  linphone_cmd "$n" "ipv6 disable"           # use_ipv6=0 alone still offers IPv6 media
+  # use_ipv6=0 alone still offers IPv6 media; PHONE_IPV6=1 keeps that default.
+  [ "${PHONE_IPV6:-0}" = 1 ] || linphone_cmd "$n" "ipv6 disable"
   linphone_cmd "$n" "soundcard use files"
   linphone_cmd "$n" "play $WORK/tone-linphone.wav"
   linphone_cmd "$n" "record $d/rec.wav"
