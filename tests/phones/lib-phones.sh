@@ -440,7 +440,11 @@ one_call() {
   local h=$c; [ "$holder" = callee ] && h=$d
   if phones_call "$name" "$c" "$d" "${d//_/-}" "$h"; then
     media_checks "$name" "$c" "$d"
-    local x y r
+    local x y r dirs
+    dirs=$(python3 "$PHONES_DIR/sdpcheck.py" --sent-directions "$(phone_kind "$h")" "$(phone_trace "$h")" \
+      "$(phone_port "$h")" 2>/dev/null)
+    check "$name: $h put the call on hold and resumed it (its offers: ${dirs:-none})" \
+      bash -c "echo '$dirs' | grep -q -E '(sendonly|inactive) (.* )?sendrecv'"
     for x in "$c" "$d"; do
       python3 "$PHONES_DIR/sdpcheck.py" --refused "$(phone_kind "$x")" "$(phone_trace "$x")" \
         "$(phone_port "$x")" >"$WORK/$x.refused" 2>&1; r=$?

@@ -4,6 +4,7 @@
 usage: sdpcheck.py KIND TRACE SIPPORT PEERKIND PEERTRACE PEERSIPPORT PMIN PMAX KEYS
        sdpcheck.py --refused KIND TRACE SIPPORT
        sdpcheck.py --distinct-keys KIND TRACE SIPPORT SUITE
+       sdpcheck.py --sent-directions KIND TRACE SIPPORT
 
 Reads the SIP trace of a phone (KIND baresip: `baresip -s` output; linphone:
 linphonec's -d 6 log) and of its peer, splits them into messages sent and
@@ -16,7 +17,9 @@ per problem and a summary; keys are never printed. Exit 0 when all hold.
 --refused lists the final responses >= 300 to an INVITE or UPDATE the phone
 received (its call or a re-offer refused); exit 0 when there are none.
 --distinct-keys prints how many different inline: keys the phone received
-on a=crypto lines of SUITE (a rekey shows as a second one)."""
+on a=crypto lines of SUITE (a rekey shows as a second one).
+--sent-directions prints the direction of each offer the phone sent in an
+INVITE or UPDATE, in order (a hold then a resume: "sendonly sendrecv")."""
 import re
 import sys
 
@@ -100,6 +103,17 @@ def refused(kind, trace, port):
 def main():
     if sys.argv[1] == "--refused":
         refused(*sys.argv[2:5])
+    if sys.argv[1] == "--sent-directions":
+        out = []
+        for d, lines in messages(sys.argv[2], sys.argv[3], int(sys.argv[4])):
+            if d != "sent" or not lines or not lines[0].split(" ")[0] in ("INVITE", "UPDATE"):
+                continue
+            if not any(l.startswith("m=") for l in lines):
+                continue
+            dirs = [l[2:] for l in lines if l in ("a=sendonly", "a=recvonly", "a=inactive", "a=sendrecv")]
+            out.append(dirs[0] if dirs else "sendrecv")
+        print(" ".join(out))
+        sys.exit(0)
     if sys.argv[1] == "--distinct-keys":
         keys = set()
         for d, lines in messages(sys.argv[2], sys.argv[3], int(sys.argv[4])):
