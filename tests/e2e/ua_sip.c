@@ -128,7 +128,7 @@ int ua_sip_response(char *buf, size_t cap, osip_message_t *req, int code, const 
     pos = (size_t)k;
     for (int i = 0;; i++) {
         osip_via_t *via = NULL;
-        if (osip_message_get_via(req, i, &via) != 0 || !via)
+        if (osip_message_get_via(req, i, &via) < 0 || !via) /* returns i on success */
             break;
         v = NULL;
         if (osip_via_to_str(via, &v) != 0 || put_hdr(buf, cap, &pos, "Via", v) < 0)
@@ -159,7 +159,7 @@ int ua_sip_response(char *buf, size_t cap, osip_message_t *req, int code, const 
     if (code >= 200 && code < 300 && MSG_IS_INVITE(req)) {
         for (int i = 0;; i++) {
             osip_record_route_t *rr = NULL;
-            if (osip_message_get_record_route(req, i, &rr) != 0 || !rr)
+            if (osip_message_get_record_route(req, i, &rr) < 0 || !rr)
                 break;
             v = NULL;
             if (osip_record_route_to_str(rr, &v) != 0 ||
