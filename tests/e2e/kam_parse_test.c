@@ -277,6 +277,33 @@ static void test_flags_keys(void)
     CHECK_EQ(f.keys, 3);
 }
 
+/* mki-use=peer|always: the engine's gen-mki-use; a default fills a call
+ * that lacks it; bad values and repeats are refused. */
+static void test_flags_mki_use(void)
+{
+    sdes_kam_flags d;
+    sdes_policy p;
+    char buf[256];
+    CHECK_EQ(parse("mki=1"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.gen_mki_use, SDES_MKI_USE_PEER);
+    CHECK_EQ(parse("mki=1 mki-use=always"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.gen_mki_use, SDES_MKI_USE_ALWAYS);
+    sdes_kam_flags_format(&f, buf, sizeof(buf));
+    CHECK_STR_EQ(buf, "mki=1 mki-use=always");
+    CHECK_EQ(parse("mki-use=sometimes"), -1);
+    CHECK_STR_EQ(err, "mki-use must be peer or always, not 'sometimes'");
+    CHECK_EQ(parse("mki-use=peer mki-use=always"), -1);
+    CHECK_EQ(sdes_kam_flags_parse("mki=1 mki-use=always", 20, &d, err, sizeof(err)), 0);
+    CHECK_EQ(parse("mki=1"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.mki_use, SDES_KAM_MKI_USE_ALWAYS);
+    CHECK_EQ(parse("mki-use=peer"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.mki_use, SDES_KAM_MKI_USE_PEER);
+}
+
 static void test_engine_check(void)
 {
     char reason[SDES_REASON_LEN], suite[48];
@@ -986,6 +1013,7 @@ int main(void)
     RUN(test_flags_control_chars_and_nul);
     RUN(test_flags_defaults);
     RUN(test_flags_keys);
+    RUN(test_flags_mki_use);
     RUN(test_flags_format_truncates);
     RUN(test_relay_good);
     RUN(test_relay_rejections);
