@@ -114,7 +114,7 @@ int ua_finish(int ok, const char *fmt, ...)
 int ua_media_ok(char *why, size_t cap)
 {
     unsigned expected = (unsigned)(ua_o.seconds * 50.0 + 0.5);
-    if (ua_m.corrupt || ua_m.srtp_fail || ua_m.dup) {
+    if (ua_m.corrupt || ua_m.srtp_fail > ua_o.max_srtp_fail || ua_m.dup) {
         snprintf(why, cap, "media damaged: %u corrupt, %u failed SRTP checks, %u duplicates",
                  ua_m.corrupt, ua_m.srtp_fail, ua_m.dup);
         return 0;

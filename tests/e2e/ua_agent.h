@@ -37,6 +37,8 @@ typedef struct ua_opts {
     double reinvite_at;   /* re-INVITE this far into the media, 0 = never
                            * (these re-offers work from either side) */
     int rekey;            /* the re-INVITE carries new keys (next MKI) */
+    unsigned max_srtp_fail; /* SRTP failures tolerated (a key change without
+                           * MKI loses the packets in flight) */
     int no_mki;           /* phone without MKI support (linphone 5.1, baresip):
                            * a peer's MKI is not understood, a new peer key
                            * replaces the old one at once */
