@@ -53,9 +53,9 @@ if kam_start_relay cfg/rekey-edge.cfg; then
   check "no-MKI caller rekey: caller ok" ua_ok rk-uac
   check "no-MKI caller rekey: callee ok" ua_ok rk-uas
   check "no-MKI caller rekey: the caller took the edge's new key (no MKI)" \
-    ua_has rk-uac "peer key replaced (no MKI)"
+    ua_has rk-uac "peer key replaced (plain key change)"
   check "no-MKI caller rekey: the callee took the edge's new key (no MKI)" \
-    ua_has rk-uas "peer key replaced (no MKI)"
+    ua_has rk-uas "peer key replaced (plain key change)"
   check "no-MKI caller rekey: still no MKI toward either phone" \
     bash -c "grep -q 'peer-mki-lines=0\$' '$WORK/rk-uac.out' && grep -q 'peer-mki-lines=0\$' '$WORK/rk-uas.out'"
   L1=$(lost rk uac); L2=$(lost rk uas)
@@ -91,7 +91,7 @@ if kam_start_relay cfg/rekey-edge.cfg; then
   check "no-MKI callee rekey: caller ok" ua_ok rkb-uac
   check "no-MKI callee rekey: callee ok" ua_ok rkb-uas
   check "no-MKI callee rekey: both phones took a new key" \
-    bash -c "grep -q 'peer key replaced (no MKI)' '$WORK/rkb-uac.out' && grep -q 'peer key replaced (no MKI)' '$WORK/rkb-uas.out'"
+    bash -c "grep -q 'peer key replaced (plain key change)' '$WORK/rkb-uac.out' && grep -q 'peer key replaced (plain key change)' '$WORK/rkb-uas.out'"
   L1=$(lost rkb uac); L2=$(lost rkb uas)
   echo "no-MKI callee rekey: lost $L1 packet(s) toward the caller, $L2 toward the callee"
   check "no-MKI callee rekey: at most $MAXLOST packets lost toward each phone" \
@@ -107,6 +107,19 @@ if kam_start_relay cfg/rekey-edge.cfg; then
   check "MKI caller: zero loss toward it" test "$(lost mix uac)" -eq 0
   check "no-MKI callee: no MKI toward it, before or after the rekey" no_edge_mki mix-uas
   check "no-MKI callee: at most $MAXLOST packets lost toward it" test "$(lost mix uas)" -le "$MAXLOST"
+
+  # An MKI-capable callee: our first offer has no MKI (it has sent no
+  # a=crypto yet), it answers with an MKI, so the rekey's new key toward it
+  # carries one: a plain key change (MKI length 0 -> 1), later ones in place.
+  call mixb "$KAM_PORT" phone phone --mki 1 --max-srtp-fail $MAXLOST -- $NOMKI --reinvite-at 1.2 --rekey
+  check "no-MKI caller, MKI callee: both ok" \
+    bash -c "grep -q '^ua: result=ok' '$WORK/mixb-uac.out' && grep -q '^ua: result=ok' '$WORK/mixb-uas.out'"
+  check "MKI callee: the first offer had no MKI, the rekey's line had one (1 of its peer lines)" \
+    ua_has mixb-uas "peer-mki-lines=1\$"
+  check "MKI callee: it took the edge's new key and received under its MKI" \
+    bash -c "grep -q 'peer key replaced (plain key change)' '$WORK/mixb-uas.out' && grep -q 'mki-received=[0-9]*:[1-9]' '$WORK/mixb-uas.out'"
+  check "MKI callee: at most $MAXLOST packets lost toward it" test "$(lost mixb uas)" -le "$MAXLOST"
+  check "no-MKI caller: at most $MAXLOST packets lost toward it" test "$(lost mixb uac)" -le "$MAXLOST"
   check "Kamailio alive" kam_alive
   kam_stop
 else

@@ -202,7 +202,7 @@ int ua_install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int sw
         if (ua_media_update_keys(&ua_m, 0, two, 1, 0, why, cap) < 0)
             return -1;
         ua_rx_key = two[0];
-        ua_say("peer key replaced (no MKI)");
+        ua_say("peer key replaced (plain key change)");
         peer_new = NULL;
     }
     if (own_new && switch_tx && !own_new->mki_len) {
