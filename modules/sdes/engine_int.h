@@ -20,11 +20,12 @@ typedef struct sdes_rand_pool {
 bool sdes_rand_take(sdes_rand_pool *pool, uint8_t *out, size_t n);
 void sdes_rand_wipe(sdes_rand_pool *pool);
 
-/* Fresh keys for one a=crypto line (RFC 4568 §6.1): n = policy gen-keys
- * master keys from RAND_bytes (through the pool), each with the next MKI
- * (policy gen-mki bytes) and the policy lifetime. false when RAND_bytes
- * fails (out wiped). */
-bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t tag,
+/* Fresh keys for one a=crypto line (RFC 4568 §6.1): with mki, n = policy
+ * gen-keys master keys from RAND_bytes (through the pool), each with the
+ * next MKI (policy gen-mki bytes); without, one key and no MKI (several
+ * keys need MKIs to be told apart). Each has the policy lifetime. false
+ * when RAND_bytes fails (out wiped). */
+bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t tag, bool mki,
                           uint32_t *next_mki, sdes_rand_pool *pool, sdes_keyset *out);
 /* Wipes the keys in use (OPENSSL_cleanse) and zeroes the rest. */
 void sdes_keyset_wipe(sdes_keyset *k);

@@ -9,11 +9,12 @@
 #include <string.h>
 
 #define BIND_VERSION 1
-#define BIND_SET_MASK 0xffu /* mode .. keys; loosen/in-dialog are per request */
+#define BIND_SET_MASK 0xffu /* mode .. keys; loosen/in-dialog are per request;
+                            * mki-use (0x200) rides in its own byte */
 
 size_t sdes_kam_bind_pack(const sdes_kam_flags *f, uint8_t *buf, size_t cap)
 {
-    size_t need = 16 + f->n_suites, o = 0;
+    size_t need = 17 + f->n_suites, o = 0;
     if (!buf || cap < need || f->n_suites > SG_SUITE_COUNT || f->mki_len > 255 || f->keys > 255)
         return 0;
     buf[o++] = BIND_VERSION;
@@ -28,6 +29,7 @@ size_t sdes_kam_bind_pack(const sdes_kam_flags *f, uint8_t *buf, size_t cap)
         buf[o++] = (uint8_t)(f->lifetime >> s);
     buf[o++] = (uint8_t)f->roc;
     buf[o++] = (uint8_t)f->keys;
+    buf[o++] = (uint8_t)((f->set & SDES_KAM_F_MKI_USE) ? f->mki_use : SDES_KAM_MKI_USE_UNSET);
     return o;
 }
 
@@ -35,10 +37,10 @@ int sdes_kam_bind_unpack(const uint8_t *buf, size_t len, sdes_kam_flags *f)
 {
     size_t o = 0, n;
     memset(f, 0, sizeof(*f));
-    if (!buf || len < 16 || buf[0] != BIND_VERSION)
+    if (!buf || len < 17 || buf[0] != BIND_VERSION)
         return -1;
     n = buf[4];
-    if (n > SG_SUITE_COUNT || len != 16 + n)
+    if (n > SG_SUITE_COUNT || len != 17 + n)
         return -1;
     f->set = buf[1] & ~SDES_KAM_F_LOOSEN;
     f->mode = (sdes_kam_mode)buf[2];
@@ -60,6 +62,11 @@ int sdes_kam_bind_unpack(const uint8_t *buf, size_t len, sdes_kam_flags *f)
         f->lifetime = (f->lifetime << 8) | buf[o++];
     f->roc = (sdes_kam_roc)buf[o++];
     f->keys = buf[o++];
+    f->mki_use = (sdes_kam_mki_use)buf[o++];
+    if (f->mki_use > SDES_KAM_MKI_USE_ALWAYS)
+        return -1;
+    if (f->mki_use != SDES_KAM_MKI_USE_UNSET)
+        f->set |= SDES_KAM_F_MKI_USE;
     if (f->roc > SDES_KAM_ROC_RESET || f->keys > SDES_KAM_MAX_KEYS || f->mki_len > 128 ||
         f->lifetime > SDES_KAM_MAX_LIFETIME)
         return -1;
@@ -121,6 +128,10 @@ int sdes_kam_bind_tighten(const sdes_kam_flags *bound, const sdes_kam_flags *req
     if (g & SDES_KAM_F_KEYS) {
         out->keys = req->keys;
         out->set |= SDES_KAM_F_KEYS;
+    }
+    if (g & SDES_KAM_F_MKI_USE) {
+        out->mki_use = req->mki_use;
+        out->set |= SDES_KAM_F_MKI_USE;
     }
     return 0;
 }

@@ -15,7 +15,7 @@
  *
  * Byte form (version 1): 0x01 | set u8 (SDES_KAM_F_* low byte) | mode u8
  * | policy u8 | n u8 | n x suite id u8 | mki u8 | lifetime u64 (big-endian)
- * | roc u8 | keys u8. Kamailio-free (unit tests).
+ * | roc u8 | keys u8 | mki-use u8 (0: not set). Kamailio-free (unit tests).
  */
 #ifndef SDESGATE_SDES_KAM_BIND_H
 #define SDESGATE_SDES_KAM_BIND_H
@@ -25,7 +25,7 @@
 
 #include "sdes/kam_flags.h"
 
-#define SDES_KAM_BIND_MAX (16 + SG_SUITE_COUNT)
+#define SDES_KAM_BIND_MAX (17 + SG_SUITE_COUNT)
 
 /* Packs the resolved flags (after defaults). Returns bytes written, 0 when
  * cap is too small. */

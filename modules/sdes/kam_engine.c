@@ -58,6 +58,10 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
         snprintf(tmp, sizeof(tmp), ",gen-mki=%u", f->mki_len);
         over |= cat(text, sizeof(text), tmp);
     }
+    if (f->set & SDES_KAM_F_MKI_USE)
+        over |= cat(text, sizeof(text),
+                    f->mki_use == SDES_KAM_MKI_USE_ALWAYS ? ",gen-mki-use=always"
+                                                          : ",gen-mki-use=peer");
     if (f->set & SDES_KAM_F_LIFETIME) {
         unsigned e = 0;
         while (e < 64 && (UINT64_C(1) << e) != f->lifetime)

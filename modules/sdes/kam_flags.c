@@ -173,6 +173,18 @@ static int parse_item(const char *w, size_t n, sdes_kam_flags *out, char *err, s
             return -1;
         }
         out->mki_len = (unsigned)num;
+    } else if (word_eq(w, kn, "mki-use")) {
+        bit = SDES_KAM_F_MKI_USE;
+        if (out->set & bit)
+            goto repeated;
+        if (word_eq(v, vn, "peer"))
+            out->mki_use = SDES_KAM_MKI_USE_PEER;
+        else if (word_eq(v, vn, "always"))
+            out->mki_use = SDES_KAM_MKI_USE_ALWAYS;
+        else {
+            set_err(err, errlen, "mki-use must be peer or always, not", v, vn);
+            return -1;
+        }
     } else if (word_eq(w, kn, "lifetime")) {
         bit = SDES_KAM_F_LIFETIME;
         if (out->set & bit)
@@ -276,6 +288,8 @@ void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *d)
         f->keys = d->keys;
     if (!(f->set & SDES_KAM_F_ROC) && (d->set & SDES_KAM_F_ROC))
         f->roc = d->roc;
+    if (!(f->set & SDES_KAM_F_MKI_USE) && (d->set & SDES_KAM_F_MKI_USE))
+        f->mki_use = d->mki_use;
     f->set |= d->set;
 }
 
@@ -337,6 +351,9 @@ size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap)
         snprintf(tmp, sizeof(tmp), " keys=%u", f->keys);
         put(buf, cap, &pos, tmp);
     }
+    if (f->set & SDES_KAM_F_MKI_USE)
+        put(buf, cap, &pos,
+            f->mki_use == SDES_KAM_MKI_USE_ALWAYS ? " mki-use=always" : " mki-use=peer");
     if (f->set & SDES_KAM_F_LOOSEN)
         put(buf, cap, &pos, " policy-loosen");
     if (f->set & SDES_KAM_F_INDIALOG)

@@ -21,7 +21,10 @@
  * per a=crypto line we write (RFC 4568 §6.1 allows several inline key
  * params, told apart by MKI), so srtpd holds the next send key before it
  * is needed and `sdes.rekey` can switch to it without a re-INVITE; more
- * than one needs mki >= 1 (the engine refuses otherwise).
+ * than one needs mki >= 1 (the engine refuses otherwise). mki-use: peer
+ * (the engine's default) writes the MKI (and several keys) only toward a
+ * peer whose own last a=crypto carried an MKI, so phones without MKI
+ * support get plain keys; always writes it toward every peer.
  */
 #ifndef SDESGATE_SDES_KAM_FLAGS_H
 #define SDESGATE_SDES_KAM_FLAGS_H
@@ -53,6 +56,12 @@ typedef enum sdes_kam_roc {
     SDES_KAM_ROC_RESET, /* a new key starts at ROC 0 */
 } sdes_kam_roc;
 
+typedef enum sdes_kam_mki_use {
+    SDES_KAM_MKI_USE_UNSET = 0,
+    SDES_KAM_MKI_USE_PEER,   /* an MKI only toward a peer whose a=crypto had one */
+    SDES_KAM_MKI_USE_ALWAYS, /* an MKI on every key we generate */
+} sdes_kam_mki_use;
+
 /* Which fields a flag string set (so defaults fill only the others). */
 #define SDES_KAM_F_MODE     0x01u
 #define SDES_KAM_F_POLICY   0x02u
@@ -63,6 +72,7 @@ typedef enum sdes_kam_roc {
 #define SDES_KAM_F_KEYS     0x40u
 #define SDES_KAM_F_LOOSEN   0x80u  /* policy-loosen */
 #define SDES_KAM_F_INDIALOG 0x100u /* in-dialog */
+#define SDES_KAM_F_MKI_USE  0x200u
 
 #define SDES_KAM_MAX_KEYS 4 /* the engine's SDES_MAX_DIR_KEYS */
 
@@ -81,6 +91,7 @@ typedef struct sdes_kam_flags {
     uint64_t lifetime;                 /* packets */
     sdes_kam_roc roc;
     unsigned keys;                     /* keys per a=crypto line we generate */
+    sdes_kam_mki_use mki_use;          /* which peers get the mki= MKI */
 } sdes_kam_flags;
 
 /* Parse len bytes of s into *out (cleared first). Returns 0, or -1 with a
@@ -93,7 +104,7 @@ int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out,
 void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *defaults);
 
 /* A canonical text form ("mode=encrypt policy=require suites=A,B mki=1
- * lifetime=2^31 roc=keep keys=2", only the set fields) for logs and RPC.
+ * lifetime=2^31 roc=keep keys=2 mki-use=peer", only the set fields) for logs and RPC.
  * Returns the length written (truncated to cap-1), buf NUL-terminated. */
 size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap);
 

@@ -98,14 +98,15 @@ void sdes_state_media_wipe(sdes_state_media *m)
     memset(m, 0, sizeof *m);
 }
 
-bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t tag,
+bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t tag, bool mki,
                           uint32_t *next_mki, sdes_rand_pool *pool, sdes_keyset *out)
 {
     memset(out, 0, sizeof *out);
     out->srtp = true;
     out->suite = suite->id;
     out->tag = tag;
-    out->n_keys = p->gen_keys ? p->gen_keys : 1;
+    mki = mki && p->gen_mki_len;
+    out->n_keys = mki && p->gen_keys ? p->gen_keys : 1;
     uint64_t life = p->gen_lifetime;
     uint8_t exp = p->gen_lifetime_exp;
     if (p->max_lifetime && (!life || life > p->max_lifetime)) {
@@ -125,7 +126,7 @@ bool sdes_keyset_generate(const sdes_policy *p, const sg_suite *suite, uint32_t 
         }
         k->lifetime = life;
         k->lifetime_exp = exp;
-        if (p->gen_mki_len) {
+        if (mki) {
             uint64_t lim = UINT64_C(1) << (8 * p->gen_mki_len);
             if (*next_mki == 0 || *next_mki >= lim)
                 *next_mki = 1; /* MKI 0 is avoided: some peers treat it as none */

@@ -207,6 +207,12 @@ static void keep_old_key(sdes_keyset *nk, const sdes_keyset *prev)
     nk->keys[nk->n_keys++] = *old;
 }
 
+/* The MKI length of a peer's own keys (0: none, or no a=crypto from it yet). */
+static uint8_t peer_mki(const sdes_keyset *peer)
+{
+    return peer && peer->srtp && peer->n_keys ? peer->keys[0].mki_len : 0;
+}
+
 /* Offer lines toward B: the previous accepted line when the stream is
  * unchanged (RFC 4568 §7.1.4: keys may be kept), new keys when rekeying is
  * asked and the stream is not on hold, else one line per preferred suite. */
@@ -219,8 +225,10 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
             sm->b_offer[0] = prev->b_tx;
         } else {
             sdes_keyset *nk = &sm->b_offer[0];
+            /* A rekey follows B's last a=crypto: an MKI only if B used one. */
+            bool mki = sdes_policy_mki_toward(c->pol, peer_mki(&prev->b_rx));
             if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag,
-                                      &c->next.next_mki, &c->rnd, nk))
+                                      mki, &c->next.next_mki, &c->rnd, nk))
                 return reject0(c, SDES_REJ_RANDOM);
             keep_old_key(nk, &prev->b_tx);
             r->rekeyed = true;
@@ -228,9 +236,11 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
         sm->n_b_offer = 1;
         return SDES_REJ_OK;
     }
+    /* B has sent no a=crypto yet: no MKI unless the policy forces one. */
+    bool mki = sdes_policy_mki_toward(c->pol, 0);
     int n = c->pol->offer_max < c->pol->n_suites ? c->pol->offer_max : c->pol->n_suites;
     for (int k = 0; k < n; k++)
-        if (!sdes_keyset_generate(c->pol, sg_suite_get(c->pol->suites[k]), (uint32_t)k + 1,
+        if (!sdes_keyset_generate(c->pol, sg_suite_get(c->pol->suites[k]), (uint32_t)k + 1, mki,
                                   &c->next.next_mki, &c->rnd, &sm->b_offer[k]))
             return reject0(c, SDES_REJ_RANDOM);
     sm->n_b_offer = (uint8_t)n;
@@ -465,7 +475,10 @@ static sdes_rej answer_media(oa_ctx *c, int i, sdes_state_media *sm)
             if (!sm->a_tx.srtp || sm->a_tx.suite != sm->a_rx.suite || sm->a_rekey) {
                 static const sdes_keyset none;
                 sdes_keyset old = sm->a_rekey ? sm->a_tx : none;
-                if (!sdes_keyset_generate(c->pol, sg_suite_get(sm->a_rx.suite), sm->a_rx.tag,
+                /* Toward A as A keys itself: an MKI only if its offer's
+                 * accepted line had one (else A could not read ours). */
+                bool mki = sdes_policy_mki_toward(c->pol, peer_mki(&sm->a_rx));
+                if (!sdes_keyset_generate(c->pol, sg_suite_get(sm->a_rx.suite), sm->a_rx.tag, mki,
                                           &c->next.next_mki, &c->rnd, &sm->a_tx)) {
                     sdes_keyset_wipe(&old);
                     return reject0(c, SDES_REJ_RANDOM);

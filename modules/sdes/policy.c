@@ -158,6 +158,13 @@ static int parse_item(const char *it, size_t n, sdes_policy *p, char *err, size_
         if (!parse_uint(v, vn, SDES_MAX_GEN_MKI, &x))
             return fail(err, errlen, "gen-mki must be 0..4 bytes", it, n);
         p->gen_mki_len = (uint8_t)x;
+    } else if (val_is(it, kn, "gen-mki-use")) {
+        if (val_is(v, vn, "peer"))
+            p->gen_mki_use = SDES_MKI_USE_PEER;
+        else if (val_is(v, vn, "always"))
+            p->gen_mki_use = SDES_MKI_USE_ALWAYS;
+        else
+            return fail(err, errlen, "gen-mki-use must be peer or always", it, n);
     } else if (val_is(it, kn, "gen-lifetime")) {
         if (!parse_lifetime(v, vn, &p->gen_lifetime, &p->gen_lifetime_exp))
             return fail(err, errlen, "gen-lifetime must be 1..2^48 (N or 2^N)", it, n);
@@ -215,13 +222,22 @@ void sdes_policy_format(const sdes_policy *p, char *buf, size_t cap)
                               sg_suite_get(p->suites[i])->name);
     snprintf(buf + n, cap > n ? cap - n : 0,
              ",min-key=%u,min-tag=%u,forbid=%s%s%s,mki=%s,max-lifetime=%llu,offer-max=%u,"
-             "gen-mki=%u,gen-lifetime=%llu,gen-keys=%u,roc=%s",
+             "gen-mki=%u,gen-mki-use=%s,gen-lifetime=%llu,gen-keys=%u,roc=%s",
              p->min_key_bits, p->min_tag_bits, p->forbid_unencrypted ? "unencrypted" : "",
              p->forbid_unencrypted && p->forbid_unauthenticated ? ":" : "",
              p->forbid_unauthenticated ? "unauthenticated" : "", mk[p->mki],
              (unsigned long long)p->max_lifetime, p->offer_max, p->gen_mki_len,
+             p->gen_mki_use == SDES_MKI_USE_ALWAYS ? "always" : "peer",
              (unsigned long long)p->gen_lifetime, p->gen_keys,
              p->roc == SG_ROC_RESET ? "reset" : "keep");
+}
+
+bool sdes_policy_mki_toward(const sdes_policy *p, uint8_t peer_mki_len)
+{
+    if (!p->gen_mki_len)
+        return false;
+    return p->gen_mki_use == SDES_MKI_USE_ALWAYS || p->mki == SDES_MKI_REQUIRE ||
+           peer_mki_len != 0;
 }
 
 int sdes_policy_rank(const sdes_policy *p, const sg_suite *suite)

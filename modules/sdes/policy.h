@@ -16,6 +16,10 @@
  *   max-lifetime=N|2^N                 strip keys with a longer stated lifetime
  *   offer-max=N                        suites offered in generated offers (1..4)
  *   gen-mki=LEN                        MKI length of generated keys, 0..4 bytes
+ *   gen-mki-use=peer|always            peer (default): an MKI only toward a
+ *                                      peer whose own a=crypto carried one
+ *                                      (most phones have no MKI support);
+ *                                      always: on every key we generate
  *   gen-lifetime=N|2^N                 lifetime written on generated keys
  *   gen-keys=N                         keys per generated a=crypto line (1..4;
  *                                      > 1 needs gen-mki >= 1)
@@ -25,7 +29,7 @@
  * AES_256_CM_HMAC_SHA1_80:AES_256_CM_HMAC_SHA1_32:AES_192_CM_HMAC_SHA1_80:
  * AES_192_CM_HMAC_SHA1_32:AEAD_AES_128_GCM:AEAD_AES_256_GCM (F8 only when
  * listed), no minimum, forbid=unencrypted:unauthenticated, mki=any, no
- * lifetime cap, offer-max=2, gen-mki=0, no gen-lifetime, gen-keys=1, roc=keep.
+ * lifetime cap, offer-max=2, gen-mki=0, gen-mki-use=peer, no gen-lifetime, gen-keys=1, roc=keep.
  */
 #ifndef SDESGATE_SDES_POLICY_H
 #define SDESGATE_SDES_POLICY_H
@@ -53,6 +57,14 @@ typedef enum sdes_mki_rule {
     SDES_MKI_FORBID,
 } sdes_mki_rule;
 
+/* Toward which peers our keys carry the gen-mki MKI (RFC 4568 §6.1: the
+ * MKI is optional, and a receiver without MKI support fails every packet
+ * that carries one). */
+typedef enum sdes_mki_use {
+    SDES_MKI_USE_PEER = 0, /* only toward a peer whose last a=crypto had one */
+    SDES_MKI_USE_ALWAYS,
+} sdes_mki_use;
+
 typedef struct sdes_policy {
     sdes_srtp_level srtp;
     uint8_t n_suites;
@@ -65,6 +77,7 @@ typedef struct sdes_policy {
     uint64_t max_lifetime;              /* 0 = no cap */
     uint8_t offer_max;                  /* 1..SDES_MAX_OFFER_LINES */
     uint8_t gen_mki_len;                /* 0..SDES_MAX_GEN_MKI */
+    sdes_mki_use gen_mki_use;
     uint64_t gen_lifetime;              /* 0 = not written */
     uint8_t gen_lifetime_exp;           /* n when gen_lifetime was 2^n */
     uint8_t gen_keys;                   /* 1..SDES_MAX_DIR_KEYS */
@@ -87,5 +100,11 @@ int sdes_policy_rank(const sdes_policy *p, const sg_suite *suite);
 /* Checks one parsed, usable attribute against the policy. Returns NULL when
  * acceptable, else a constant reason ("suite not allowed by policy", ...). */
 const char *sdes_policy_check(const sdes_policy *p, const sdes_crypto_attr *a);
+
+/* Whether keys we generate toward a peer carry an MKI: gen-mki set, and
+ * the peer's own last keys (peer_mki_len, 0 = none or not known yet) used
+ * one, unless gen-mki-use=always or mki=require (then the peer must use
+ * MKIs itself). */
+bool sdes_policy_mki_toward(const sdes_policy *p, uint8_t peer_mki_len);
 
 #endif

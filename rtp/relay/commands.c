@@ -104,6 +104,7 @@ static void relay_stream_close(relay_stream *s)
         if (g->twin.fd >= 0)
             close(g->twin.fd);
         sg_srtp_ctx_free(g->rx);
+        sg_srtp_ctx_free(g->rx_prev);
         sg_srtp_ctx_free(g->tx);
     }
     free(s);

@@ -5,6 +5,7 @@
  * addresses; every field checked, every context built before use.
  */
 #include "relay/parse.h"
+#include "relay/rxprev.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -292,7 +293,8 @@ void relay_leg_update_free(relay_leg_update *u)
 {
     sg_srtp_ctx_free(u->rx);
     sg_srtp_ctx_free(u->tx);
-    u->rx = u->tx = NULL;
+    sg_srtp_ctx_free(u->rx_gone);
+    u->rx = u->tx = u->rx_gone = NULL;
 }
 
 /* Applies an update to a leg; old contexts are swapped into the update so
@@ -315,11 +317,17 @@ void relay_leg_apply(relay_leg *leg, relay_leg_update *u)
         leg->latched = leg->latched_rtcp = false;
     }
     if (u->rx) {
-        sg_srtp_ctx *old = leg->rx;
-        leg->rx = u->rx;
+        /* The replaced context stays beside the new one until the peer
+         * has moved to its new key (relay/rxprev.h); the one it replaced
+         * before goes back to the caller to be freed. */
+        sg_srtp_ctx *gone = relay_rx_replace(leg, u->rx);
         leg->rx_suite = u->rx_suite;
         leg->rx_mki_len = u->rx_mki_len;
-        u->rx = old;
+        u->rx = gone;
+    }
+    if (u->has_transport && !u->srtp && leg->rx_prev) {
+        u->rx_gone = leg->rx_prev; /* plain RTP now: no key to fall back to */
+        leg->rx_prev = NULL;
     }
     if (u->tx) {
         sg_srtp_ctx *old = leg->tx;

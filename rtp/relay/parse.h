@@ -29,6 +29,7 @@ typedef struct relay_leg_update {
     bool has_strict, strict;
     bool has_mux, mux;
     sg_srtp_ctx *rx, *tx;      /* new contexts (built here), or NULL */
+    sg_srtp_ctx *rx_gone;      /* a leg's previous receive context, replaced */
     const sg_suite *rx_suite, *tx_suite;
     uint8_t rx_mki_len, tx_mki_len;
 } relay_leg_update;

@@ -101,6 +101,12 @@ typedef struct relay_leg {
     bool peer_known;            /* signalled or latched */
     bool latched, latched_rtcp; /* learned from a received packet */
     sg_srtp_ctx *rx, *tx;       /* SRTP only */
+    /* The receive context rx replaced, tried when rx fails (relay/rxprev.h);
+     * dropped at rx_prev_until_ms (0: rx has authenticated nothing yet). */
+    sg_srtp_ctx *rx_prev;
+    int64_t rx_prev_until_ms;
+    bool rx_prev_first;         /* it authenticated the last packet: try it first */
+    uint64_t rx_prev_used;      /* packets only it authenticated */
     const sg_suite *rx_suite, *tx_suite;
     uint8_t rx_mki_len, tx_mki_len;
     uint32_t events;            /* SG_EV_* bits seen on tx, not yet reported */

@@ -9,6 +9,7 @@
 
 #include "relay/uring.h"
 #include "relay/worker_priv.h"
+#include "relay/rxprev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -172,10 +173,17 @@ size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
     }
     if (x->srtp) {
         size_t plen;
-        sg_status st = rtcp ? sg_srtcp_unprotect(x->rx, p, len, p, RELAY_BUF_SIZE, &plen)
-                            : sg_srtp_unprotect(x->rx, p, len, p, RELAY_BUF_SIZE, &plen);
+        bool via_prev;
+        sg_status st = relay_rx_unprotect(x, rtcp, p, len, RELAY_BUF_SIZE, &plen, w->now_ms,
+                                          &via_prev);
         if (st != SG_OK) {
             x->c.drop[relay_drop_of(st)]++;
+            return 0;
+        }
+        /* Under the key the peer is leaving (relay/rxprev.h): only from
+         * where the peer is now, and it never moves the peer. */
+        if (via_prev && !from_peer) {
+            x->c.drop[RELAY_DROP_SOURCE]++;
             return 0;
         }
         len = plen;

@@ -278,6 +278,33 @@ static void test_flags_keys(void)
     CHECK_EQ(f.keys, 3);
 }
 
+/* mki-use=peer|always: the engine's gen-mki-use; a default fills a call
+ * that lacks it; bad values and repeats are refused. */
+static void test_flags_mki_use(void)
+{
+    sdes_kam_flags d;
+    sdes_policy p;
+    char buf[256];
+    CHECK_EQ(parse("mki=1"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.gen_mki_use, SDES_MKI_USE_PEER);
+    CHECK_EQ(parse("mki=1 mki-use=always"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK_EQ(p.gen_mki_use, SDES_MKI_USE_ALWAYS);
+    sdes_kam_flags_format(&f, buf, sizeof(buf));
+    CHECK_STR_EQ(buf, "mki=1 mki-use=always");
+    CHECK_EQ(parse("mki-use=sometimes"), -1);
+    CHECK_STR_EQ(err, "mki-use must be peer or always, not 'sometimes'");
+    CHECK_EQ(parse("mki-use=peer mki-use=always"), -1);
+    CHECK_EQ(sdes_kam_flags_parse("mki=1 mki-use=always", 20, &d, err, sizeof(err)), 0);
+    CHECK_EQ(parse("mki=1"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.mki_use, SDES_KAM_MKI_USE_ALWAYS);
+    CHECK_EQ(parse("mki-use=peer"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.mki_use, SDES_KAM_MKI_USE_PEER);
+}
+
 static void test_engine_check(void)
 {
     char reason[SDES_REASON_LEN], suite[48];
@@ -1018,7 +1045,7 @@ static void test_bind_policy(void)
     CHECK_EQ(f.given, SDES_KAM_F_MODE | SDES_KAM_F_POLICY); /* defaults do not count */
     b = f;
     n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
-    CHECK_EQ(n, 16 + 3);
+    CHECK_EQ(n, 17 + 3);
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), 0);
     CHECK_EQ(u.mode, SDES_KAM_MODE_DECRYPT);
     CHECK_EQ(u.policy, SDES_KAM_POLICY_REQUIRE);
@@ -1028,6 +1055,23 @@ static void test_bind_policy(void)
     CHECK_EQ(u.given, 0);
     for (size_t cut = 0; cut < n; cut++)
         CHECK_EQ(sdes_kam_bind_unpack(buf, cut, &u), -1);
+    /* mki-use is part of the bound policy: a re-offer without it keeps it. */
+    {
+        sdes_kam_flags m = b, r0, t;
+        uint8_t mb[SDES_KAM_BIND_MAX];
+        m.mki_use = SDES_KAM_MKI_USE_ALWAYS;
+        m.set |= SDES_KAM_F_MKI_USE;
+        size_t mn = sdes_kam_bind_pack(&m, mb, sizeof(mb));
+        CHECK(mn > 0);
+        CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), 0);
+        CHECK_EQ(u.mki_use, SDES_KAM_MKI_USE_ALWAYS);
+        CHECK(u.set & SDES_KAM_F_MKI_USE);
+        memset(&r0, 0, sizeof(r0));
+        CHECK_EQ(sdes_kam_bind_tighten(&u, &r0, &t, why, sizeof(why)), 0);
+        CHECK_EQ(t.mki_use, SDES_KAM_MKI_USE_ALWAYS);
+        mb[mn - 1] = 9; /* no such mki-use */
+        CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), -1);
+    }
     CHECK_EQ(sdes_kam_bind_pack(&b, buf, n - 1), 0);
     n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
     buf[0] = 2; /* version */
@@ -1099,6 +1143,7 @@ int main(void)
     RUN(test_flags_control_chars_and_nul);
     RUN(test_flags_defaults);
     RUN(test_flags_keys);
+    RUN(test_flags_mki_use);
     RUN(test_flags_format_truncates);
     RUN(test_relay_good);
     RUN(test_relay_rejections);

@@ -26,7 +26,10 @@ BOTH_MKI='rekeyed=1 mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* '
 # lost NAME: packets the re-offering caller did not get intact.
 lost() { echo $(( $(ua_field "$1-uas" sent) - $(ua_field "$1-uac" intact) )); }
 
-if kam_start_relay cfg/rekey-edge.cfg; then
+# MKI-capable phones (--mki 1): mki-use=always puts our MKI toward both from
+# the first offer, so every rekey below is in place (the shipped default
+# follows each phone's own MKI use: tests/e2e/sdes-nomki.sh).
+if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 mki-use=always roc=keep"'; then
   pass "rekey-edge.cfg starts (switch_after_ms 2000)"
   call ans "$KAM_PORT" phone phone --mki 1 -- --mki 1 --reinvite-at 1.2 --rekey --answer-delay 0.3
   check "2xx reaching the re-offerer 300 ms late: caller ok" ua_ok ans-uac
@@ -62,7 +65,7 @@ else
 fi
 
 # The safety net: the ACK comes 800 ms late, srtpd's fallback is 300 ms.
-if kam_start_relay cfg/rekey-edge.cfg -A "SWITCH_AFTER=300"; then
+if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 mki-use=always roc=keep"' -A "SWITCH_AFTER=300"; then
   pass "rekey-edge.cfg starts (switch_after_ms 300)"
   call fb "$KAM_PORT" phone phone --mki 1 -- --mki 1 --reinvite-at 1.2 --rekey --reack-delay 0.8
   check "no ACK within switch_after_ms: caller ok" ua_ok fb-uac
@@ -78,7 +81,7 @@ else
 fi
 
 # The old behaviour, same call: the switch at the 2xx loses packets.
-if kam_start_relay cfg/rekey-edge.cfg -A "SWITCH_AFTER=0"; then
+if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 mki-use=always roc=keep"' -A "SWITCH_AFTER=0"; then
   pass "rekey-edge.cfg starts (switch_after_ms 0: switch at the 2xx)"
   call old "$KAM_PORT" phone phone --mki 1 -- --mki 1 --reinvite-at 1.2 --rekey --answer-delay 0.3
   L=$(lost old)

@@ -106,7 +106,10 @@ else
   fail "legacy-pbx.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
 
-if kam_start_relay cfg/rekey-edge.cfg; then
+# MKI-capable phones (--mki 1): mki-use=always puts our MKI toward both from
+# the first offer, so every rekey below is in place (the shipped default
+# follows each phone's own MKI use: tests/e2e/sdes-nomki.sh).
+if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 mki-use=always roc=keep"'; then
   pass "rekey-edge.cfg starts with srtpd"
   RPC_REKEY=1 mid_call rk "$KAM_PORT" phone phone --mki 1 -- --mki 1 --suite AEAD_AES_128_GCM
   echo "sdes.rekey on the live call: $(tr '\n' ' ' <"$WORK/rk.rpcrekey")"
@@ -188,7 +191,7 @@ fi
 # the next send key from the start and RPC sdes.rekey switches both SRTP
 # legs with no re-INVITE at all; the phones (libsrtp2) installed both keys
 # of the line, so media goes on with zero loss under the second MKI.
-if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 roc=keep keys=2"'; then
+if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 mki-use=always roc=keep keys=2"'; then
   pass "rekey-edge.cfg with default_flags keys=2 starts"
   RPC_REKEY=1 mid_call k2 "$KAM_PORT" phone phone --mki 1 -- --mki 1
   echo "sdes.rekey with keys=2, no re-INVITE: $(tr '\n' ' ' <"$WORK/k2.rpcrekey")"

@@ -156,7 +156,10 @@ else
 fi
 
 # ---- rekey-edge.cfg ---------------------------------------------------------
-if kam_start_relay cfg/rekey-edge.cfg; then
+# MKI-capable phones (--mki 1): mki-use=always puts our MKI toward both from
+# the first offer, so every rekey below is in place (the shipped default
+# follows each phone's own MKI use: tests/e2e/sdes-nomki.sh).
+if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 mki-use=always roc=keep"'; then
   pass "rekey-edge.cfg starts with srtpd"
   # The callee's X-Rekey re-INVITE at 1.2 s: sdes_rekey from leg b's side
   # gives all four directions new keys, each moved in place by srtpd.

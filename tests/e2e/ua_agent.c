@@ -21,6 +21,7 @@ const char *ua_negotiated_suite = "";
 ua_crypto ua_tx_key, ua_rx_key;
 unsigned ua_garbage;
 unsigned ua_rekeyed;
+unsigned ua_peer_mki;
 int ua_reinvite_code;
 
 double ua_now(void)
@@ -80,9 +81,9 @@ int ua_finish(int ok, const char *fmt, ...)
         }
     }
     if (ua_m.fd > 0) {
-        ua_say("suite=%s mki-tx=%zu mki-rx=%zu rx-keys=%zu",
+        ua_say("suite=%s mki-tx=%zu mki-rx=%zu rx-keys=%zu peer-mki-lines=%u",
             ua_negotiated_suite[0] ? ua_negotiated_suite : "none", ua_tx_key.mki_len,
-            ua_rx_key.mki_len, ua_rx_key.keysalt_len ? 1 + ua_rx_key.n_more : 0);
+            ua_rx_key.mki_len, ua_rx_key.keysalt_len ? 1 + ua_rx_key.n_more : 0, ua_peer_mki);
         ua_say("rtp sent=%u received=%u intact=%u corrupt=%u duplicate=%u srtp-failed=%u "
             "other=%u first=%d last=%d",
             ua_m.sent, ua_m.recv, ua_m.intact, ua_m.corrupt, ua_m.dup, ua_m.srtp_fail,
@@ -113,7 +114,7 @@ int ua_finish(int ok, const char *fmt, ...)
 int ua_media_ok(char *why, size_t cap)
 {
     unsigned expected = (unsigned)(ua_o.seconds * 50.0 + 0.5);
-    if (ua_m.corrupt || ua_m.srtp_fail || ua_m.dup) {
+    if (ua_m.corrupt || ua_m.srtp_fail > ua_o.max_srtp_fail || ua_m.dup) {
         snprintf(why, cap, "media damaged: %u corrupt, %u failed SRTP checks, %u duplicates",
                  ua_m.corrupt, ua_m.srtp_fail, ua_m.dup);
         return 0;
@@ -173,12 +174,44 @@ void ua_next_key(ua_crypto *nk, const ua_crypto *cur)
             break;
 }
 
+/* A peer's key as this phone takes it: without MKI support (--no-mki) the
+ * MKI is dropped, as phones that ignore it do: libsrtp2 then reads the
+ * MKI bytes as part of the tag and every packet carrying one fails
+ * authentication (linphone's "srtp_unprotect() failed (7)"). */
+void ua_take_peer_key(ua_crypto *dst, const ua_crypto *src)
+{
+    *dst = *src;
+    if (src->mki_len)
+        ua_peer_mki++;
+    if (ua_o.no_mki) {
+        dst->mki_len = 0;
+        dst->n_more = 0;
+    }
+}
+
 /* Install a rekey: rx learns the peer's new key (the old one stays for
- * packets in flight); tx switches to ours when switch_tx. */
+ * packets in flight); tx switches to ours when switch_tx. Keys without an
+ * MKI cannot be told apart: the new one replaces the old at once, as a
+ * phone without MKI support does. */
 int ua_install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int switch_tx,
                          char *why, size_t cap)
 {
     ua_crypto two[2];
+    if (peer_new && (ua_o.no_mki || !peer_new->mki_len || !ua_rx_key.mki_len)) {
+        ua_take_peer_key(&two[0], peer_new);
+        if (ua_media_update_keys(&ua_m, 0, two, 1, 0, why, cap) < 0)
+            return -1;
+        ua_rx_key = two[0];
+        ua_say("peer key replaced (plain key change)");
+        peer_new = NULL;
+    }
+    if (own_new && switch_tx && !own_new->mki_len) {
+        if (ua_media_update_keys(&ua_m, 1, own_new, 1, 0, why, cap) < 0)
+            return -1;
+        ua_tx_key = *own_new;
+        ua_rekeyed++;
+        own_new = NULL;
+    }
     if (peer_new) {
         two[0] = ua_rx_key;
         two[1] = *peer_new;
@@ -267,7 +300,7 @@ int ua_take_offer(const char *offer, int is_sdp, const char **reason, char *why,
             snprintf(why, cap, "offer has %s and no acceptable a=crypto", peer.proto);
             return 488;
         }
-        ua_rx_key = *pick;
+        ua_take_peer_key(&ua_rx_key, pick);
         ua_new_key(&ua_tx_key, pick->tag, pick->suite);
         ua_negotiated_suite = ua_tx_key.suite;
     }
@@ -316,7 +349,7 @@ int ua_take_answer(const char *ans, int is_sdp, const ua_crypto *keys, size_t n,
         snprintf(why, cap, "answer has no a=crypto matching an offered tag/suite");
         return 0;
     }
-    ua_rx_key = *pick;
+    ua_take_peer_key(&ua_rx_key, pick);
     ua_negotiated_suite = ua_tx_key.suite;
     return ua_media_set_peer(&ua_m, peer.addr, peer.port) == 0 &&
            ua_media_set_srtp(&ua_m, &ua_tx_key, &ua_rx_key, why, cap) == 0;

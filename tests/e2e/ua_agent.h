@@ -37,6 +37,11 @@ typedef struct ua_opts {
     double reinvite_at;   /* re-INVITE this far into the media, 0 = never
                            * (these re-offers work from either side) */
     int rekey;            /* the re-INVITE carries new keys (next MKI) */
+    unsigned max_srtp_fail; /* SRTP failures tolerated (a key change without
+                           * MKI loses the packets in flight) */
+    int no_mki;           /* phone without MKI support (linphone 5.1, baresip):
+                           * a peer's MKI is not understood, a new peer key
+                           * replaces the old one at once */
     int late_offer;       /* uac: INVITE without SDP; offer in 200, answer in ACK */
     double cancel_after;  /* uac: CANCEL this long after the INVITE (once ringing) */
     double ring;          /* uas: 180 Ringing for this long before answering */
@@ -63,6 +68,7 @@ extern const char *ua_negotiated_suite;
 extern ua_crypto ua_tx_key, ua_rx_key; /* keys we protect with / unprotect with */
 extern unsigned ua_garbage;            /* unparsable SIP datagrams */
 extern unsigned ua_rekeyed;            /* key changes done */
+extern unsigned ua_peer_mki;           /* peer a=crypto lines taken that had an MKI */
 extern int ua_reinvite_code;           /* final response to the re-INVITE */
 extern void (*ua_media_tick)(void);    /* called every turn of the media loop */
 
@@ -82,6 +88,7 @@ void ua_new_key(ua_crypto *k, unsigned tag, const char *suite);
 /* Same tag and suite, fresh key, MKI + 1 (RFC 4568 §6.1). */
 void ua_next_key(ua_crypto *nk, const ua_crypto *cur);
 /* rx learns the peer's new key (old kept); tx switches to ours. */
+void ua_take_peer_key(ua_crypto *dst, const ua_crypto *src);
 int ua_install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int switch_tx,
                      char *why, size_t cap);
 /* Send a packet per 20 ms for secs, drain, feed SIP to on_sip until

@@ -320,14 +320,22 @@ static int answer_offer(const char *offer, int is_sdp, char *body, size_t cap, i
         }
         if (pn->keysalt_len != ua_rx_key.keysalt_len ||
             memcmp(pn->keysalt, ua_rx_key.keysalt, pn->keysalt_len) != 0) {
-            if (!pn->mki_len || !ua_rx_key.mki_len ||
-                ua_install_rekey(pn, NULL, 0, why, sizeof(why)) < 0) {
+            if (ua_o.no_mki || !pn->mki_len || !ua_rx_key.mki_len) {
+                /* No MKI on the old or the new key (or no MKI support):
+                 * the new key replaces the old at once and our own key
+                 * stays (a plain key change, RFC 4568 §7.1.4). */
+                if (ua_install_rekey(pn, NULL, 0, why, sizeof(why)) < 0) {
+                    ua_say("offer with a new key we cannot take: %s", why);
+                    return 488;
+                }
+            } else if (ua_install_rekey(pn, NULL, 0, why, sizeof(why)) < 0) {
                 ua_say("offer with a new key we cannot take");
                 return 488;
+            } else {
+                ua_next_key(own_key, &ua_tx_key);
+                k = own_key;
+                *own_next = 1;
             }
-            ua_next_key(own_key, &ua_tx_key);
-            k = own_key;
-            *own_next = 1;
         }
     } else if (strcmp(peer.proto, "RTP/AVP") != 0 || peer.n_crypto) {
         ua_say("a legacy PBX cannot take %s%s", peer.proto, peer.n_crypto ? " with a=crypto" : "");
@@ -379,7 +387,7 @@ static void take_late_answer(osip_message_t *ack)
     }
     if ((pn->keysalt_len != ua_rx_key.keysalt_len ||
          memcmp(pn->keysalt, ua_rx_key.keysalt, pn->keysalt_len) != 0) &&
-        (!pn->mki_len || ua_install_rekey(pn, NULL, 0, why, sizeof(why)) < 0)) {
+        ((!pn->mki_len && !ua_o.no_mki) || ua_install_rekey(pn, NULL, 0, why, sizeof(why)) < 0)) {
         ua_say("late re-offer: a new key we cannot take");
         late_bad = 1;
     }

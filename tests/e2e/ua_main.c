@@ -27,6 +27,11 @@ static void usage(void)
           "  --suite NAME         phone: suite to offer/accept (repeatable;\n"
           "                       default AES_CM_128_HMAC_SHA1_80)\n"
           "  --mki LEN            phone: own keys carry MKI value 1 in LEN bytes\n"
+          "  --no-mki             phone without MKI support (linphone 5.1, baresip):\n"
+          "                       a peer's MKI is ignored, so packets carrying one\n"
+          "                       fail authentication; a new peer key replaces the\n"
+          "                       old at once; --rekey offers a new key without MKI\n"
+          "  --max-srtp-fail N    SRTP failures the media verdict tolerates (0)\n"
           "  --seconds S          media seconds each way (3)\n"
           "  --min-percent P      share of expected packets that must arrive (95)\n"
           "  --expect-code N      uac: succeed when the final response is N\n"
@@ -86,6 +91,7 @@ int main(int argc, char **argv)
         {"ring-delay", 1, 0, 'D'}, {"ignore-cancel", 0, 0, 'I'},
         {"ack-delay", 1, 0, 'A'}, {"fail-code", 1, 0, 'F'},
         {"answer-delay", 1, 0, 'W'}, {"reack-delay", 1, 0, 'k'},
+        {"no-mki", 0, 0, 'N'}, {"max-srtp-fail", 1, 0, 'M'},
         {0, 0, 0, 0},
     };
     int c;
@@ -123,6 +129,8 @@ int main(int argc, char **argv)
             ua_o.suites[ua_o.n_suites++] = optarg;
             break;
         case 'm': ua_o.mki_len = (unsigned)atoi(optarg); break;
+        case 'N': ua_o.no_mki = 1; break;
+        case 'M': ua_o.max_srtp_fail = (unsigned)atoi(optarg); break;
         case 'S': ua_o.seconds = atof(optarg); break;
         case 'P': ua_o.min_percent = atof(optarg); break;
         case 'e': ua_o.expect_code = atoi(optarg); break;
@@ -178,8 +186,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "e2e-ua: uac needs --to URI\n");
         return 2;
     }
-    if (ua_o.rekey && (!ua_o.phone || !ua_o.mki_len || !ua_o.reinvite_at)) {
-        fprintf(stderr, "e2e-ua: --rekey needs --role phone, --mki and --reinvite-at\n");
+    if (ua_o.no_mki && ua_o.mki_len) {
+        fprintf(stderr, "e2e-ua: --no-mki and --mki exclude each other\n");
+        return 2;
+    }
+    if (ua_o.rekey && (!ua_o.phone || !(ua_o.mki_len || ua_o.no_mki) || !ua_o.reinvite_at)) {
+        fprintf(stderr, "e2e-ua: --rekey needs --role phone, --mki or --no-mki and --reinvite-at\n");
         return 2;
     }
     if (ua_o.mki_len > UA_MAX_MKI || ua_o.seconds < 0 || ua_o.seconds > 60) {

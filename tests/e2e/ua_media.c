@@ -174,8 +174,14 @@ int ua_media_update_keys(ua_media *m, int tx, const ua_crypto *keys, size_t n, u
     }
     if (make_ctx(ctx, keys, n, tx ? ssrc_any_outbound : ssrc_any_inbound, 1, err, errlen) < 0)
         return -1;
-    if (tx)
+    /* A key change may add or drop the MKI (a plain key change). */
+    if (tx) {
         m->tx_index = use;
+        m->tx_mki = keys[use].mki_len != 0;
+    } else {
+        m->rx_mki = keys[0].mki_len != 0;
+        m->rx_mki_len = keys[0].mki_len;
+    }
     return 0;
 }
 

@@ -22,6 +22,7 @@
 
 #include "tests/check.h"
 #include "tests/relay/relay_peer.h"
+#include "relay/rxprev.h"
 
 ru_srtpd D;
 
@@ -243,8 +244,9 @@ static void test_rekey_many_times(void)
 }
 
 /* A re-offer (update) with new keys and a new suite for leg a replaces
- * both of its contexts: media continues under the new keys, the old
- * receive key no longer authenticates. */
+ * both of its contexts: media continues under the new keys; the old
+ * receive context stays beside the new one (relay/rxprev.h), so a packet
+ * still under the old key passes. */
 static void test_reoffer_new_keys(void)
 {
     const sg_suite *s1 = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
@@ -263,8 +265,8 @@ static void test_reoffer_new_keys(void)
     const ctl_be *r = ru_req_end(&D, &w);
     CHECK(r && ru_ok(r));
     CHECK_EQ(ru_int(r, "streams.0.a.port"), c.a_port); /* same ports */
-    /* The old sender's packets now fail authentication. */
-    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x2001, 11, 1), 0);
+    /* The old sender's packets still pass: the peer has not switched yet. */
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x2001, 11, 1), 1);
     srtp_dealloc(c.A.tx);
     srtp_dealloc(c.A.rx);
     c.A.tx = ru_libsrtp1(s2, nr, true);
@@ -274,7 +276,69 @@ static void test_reoffer_new_keys(void)
     CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x2002, 11, 10), 10);
     r = cmd_call("query", c.id);
     CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.send.suite"), s2->name));
+    CHECK_EQ(ru_int(r, "streams.0.a.drops.auth"), 0);
+    cmd_call("delete", c.id);
+    call_teardown(&c);
+}
+
+/* A key change without MKI (RFC 4568 §7.1.4 re-offer, what phones without
+ * MKI support do): srtpd accepts the peer's old and new key side by side
+ * (trial decryption, two contexts), in any order, until the new key has
+ * authenticated for RELAY_RX_PREV_GRACE_MS; then the old key is gone. */
+static void test_reoffer_nomki_prev_key(void)
+{
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    tcall c;
+    CHECK(call_setup(&c, s, true, false, 0));
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x3001, 1, 5), 5);
+    unsigned nr = seed_base + 950, ns = seed_base + 951;
+    char buf[2048];
+    ctl_benc w;
+    ru_req_begin(&w, buf, sizeof(buf), "offer", c.id);
+    ru_leg_begin(&w, "a", NULL, 0);
+    ru_leg_keys(&w, s, nr, ns);
+    ctl_benc_end(&w);
+    const ctl_be *r = ru_req_end(&D, &w);
+    CHECK(r && ru_ok(r));
+    /* The phone still sends under its old key until it has the answer. */
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x3001, 6, 5), 5);
+    srtp_t old_tx = c.A.tx;
+    c.A.tx = ru_libsrtp1(s, nr, true);
+    CHECK(c.A.tx != NULL);
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x3001, 11, 5), 5);
+    /* A straggler under the old key (reordered, in flight): still good. */
+    srtp_t new_tx = c.A.tx;
+    c.A.tx = old_tx;
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x3001, 16, 1), 1);
+    c.A.tx = new_tx;
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x3001, 17, 1), 1);
+    r = cmd_call("query", c.id);
+    CHECK_EQ(ru_int(r, "streams.0.a.drops.auth"), 0);
+    /* Under the old key from another address: dropped (source), the peer
+     * does not move (srtpd's media toward leg a still reaches A). */
+    uint16_t xport;
+    int x = ru_udp(&xport);
+    uint8_t pkt[2048];
+    int plen = (int)ru_rtp(pkt, 0x3001, 40, 160);
+    CHECK_EQ(srtp_protect(old_tx, pkt, &plen), srtp_err_status_ok);
+    ru_send(x, c.a_port, pkt, (size_t)plen);
+    CHECK_EQ(ru_recv(c.B.rtp, pkt, sizeof(pkt), 300, NULL), -1);
+    srtp_dealloc(c.A.rx);
+    c.A.rx = ru_libsrtp1(s, ns, false);
+    CHECK(c.A.rx != NULL);
+    CHECK_EQ(flow_nomki(&c.B, c.b_port, &c.A, 0x3002, 1, 3), 3);
+    r = cmd_call("query", c.id);
+    CHECK_EQ(ru_int(r, "streams.0.a.drops.source"), 1);
+    close(x);
+    /* Past the grace period the old key is wiped: its packets fail. */
+    usleep((RELAY_RX_PREV_GRACE_MS + 200) * 1000);
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x3001, 18, 1), 1);
+    c.A.tx = old_tx;
+    CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x3001, 41, 1), 0);
+    c.A.tx = new_tx;
+    r = cmd_call("query", c.id);
     CHECK_EQ(ru_int(r, "streams.0.a.drops.auth"), 1);
+    srtp_dealloc(old_tx);
     cmd_call("delete", c.id);
     call_teardown(&c);
 }
@@ -859,6 +923,7 @@ int main(void)
     RUN(test_rekey_mid_stream);
     RUN(test_rekey_many_times);
     RUN(test_reoffer_new_keys);
+    RUN(test_reoffer_nomki_prev_key);
     RUN(test_lifetime_switch_and_events);
     RUN(test_notify_push);
     RUN(test_attacks);

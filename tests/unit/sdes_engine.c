@@ -280,7 +280,9 @@ static void test_reoffer(void)
     static sdes_result r;
     sdes_policy p;
     sdes_policy_default(&p);
-    CHECK_EQ(sdes_policy_parse("gen-mki=2,gen-lifetime=2^31,roc=reset", &p, NULL, 0), 0);
+    /* MKIs toward the PBX from the first offer on (it has sent no a=crypto). */
+    CHECK_EQ(sdes_policy_parse("gen-mki=2,gen-mki-use=always,gen-lifetime=2^31,roc=reset", &p,
+                               NULL, 0), 0);
     sdes_state_init(&st);
     const char *one = "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 10000 RTP/AVP 0\r\n";
     const char *ans = "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
@@ -560,10 +562,21 @@ static void test_policy_text(void)
     sdes_policy_format(&p, out, sizeof out);
     CHECK_STR_EQ(out, "srtp=require,suites=AEAD_AES_256_GCM:AES_256_CM_HMAC_SHA1_80,min-key=256,"
                       "min-tag=80,forbid=unauthenticated,mki=require,max-lifetime=2147483648,"
-                      "offer-max=1,gen-mki=4,gen-lifetime=0,gen-keys=2,roc=reset");
+                      "offer-max=1,gen-mki=4,gen-mki-use=peer,gen-lifetime=0,gen-keys=2,roc=reset");
+    sdes_policy_default(&p);
+    CHECK_EQ(p.gen_mki_use, SDES_MKI_USE_PEER);
+    CHECK(!sdes_policy_mki_toward(&p, 1)); /* gen-mki=0: never */
+    CHECK_EQ(sdes_policy_parse("gen-mki=1", &p, err, sizeof err), 0);
+    CHECK(!sdes_policy_mki_toward(&p, 0));
+    CHECK(sdes_policy_mki_toward(&p, 4));
+    CHECK_EQ(sdes_policy_parse("gen-mki-use=always", &p, err, sizeof err), 0);
+    CHECK(sdes_policy_mki_toward(&p, 0));
+    sdes_policy_default(&p);
+    CHECK_EQ(sdes_policy_parse("mki=require", &p, err, sizeof err), 0);
+    CHECK(sdes_policy_mki_toward(&p, 0)); /* the peer must use MKIs anyway */
     static const char *bad[] = {"srtp=maybe", "suites=FOO", "suites=", "min-key=x", "mki=yes",
                                 "gen-keys=2", "offer-max=9", "nonsense", "x=1", "gen-mki=5",
-                                "max-lifetime=0", "roc=up", "forbid=everything",
+                                "max-lifetime=0", "roc=up", "forbid=everything", "gen-mki-use=sometimes",
                                 "suites=AES_CM_128_HMAC_SHA1_80:AES_CM_128_HMAC_SHA1_80"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sdes_policy_default(&p);
@@ -571,14 +584,23 @@ static void test_policy_text(void)
         CHECK_MSG(sdes_policy_parse(bad[i], &p, err, sizeof err) < 0, "accepted \"%s\"", bad[i]);
         CHECK(strncmp(err, "policy: ", 8) == 0);
     }
-    /* generated keys obey the policy: gen-keys=2 -> two keys with MKIs */
+    /* generated keys obey the policy: gen-keys=2 -> two keys with MKIs
+     * (forced: the PBX we offer to has sent no a=crypto) */
     sdes_policy_default(&p);
     CHECK_EQ(sdes_policy_parse("gen-mki=1,gen-keys=2,max-lifetime=2^20", &p, NULL, 0), 0);
     static sdes_state st;
     static sdes_result r;
+    sdes_crypto_attr a;
     sdes_state_init(&st);
     CHECK_EQ(offer(SDES_MODE_ENCRYPT, &p, PBX_OFFER, &st, &r), SDES_REJ_OK);
-    sdes_crypto_attr a;
+    CHECK_EQ(nth_crypto(r.body, 0, &a), SDES_CA_OK);
+    CHECK_EQ(a.n_keys, 1); /* following the peer: one key, no MKI */
+    CHECK_EQ(a.keys[0].mki_len, 0);
+    sdes_result_free(&r);
+    sdes_crypto_attr_wipe(&a);
+    CHECK_EQ(sdes_policy_parse("gen-mki-use=always", &p, NULL, 0), 0);
+    sdes_state_init(&st);
+    CHECK_EQ(offer(SDES_MODE_ENCRYPT, &p, PBX_OFFER, &st, &r), SDES_REJ_OK);
     CHECK_EQ(nth_crypto(r.body, 0, &a), SDES_CA_OK);
     CHECK_EQ(a.n_keys, 2);
     CHECK_EQ(a.keys[0].lifetime, 1 << 20);
