@@ -10,7 +10,8 @@ stamp="$third/.deps-ok"
 
 PKGS="build-essential pkg-config libssl-dev libsrtp2-dev libosip2-dev libpcap-dev
       kamailio sip-tester rtpengine-daemon clang libclang-rt-14-dev dpkg-dev
-      python3 iproute2 procps psmisc valgrind liburing-dev"
+      python3 iproute2 procps psmisc valgrind liburing-dev libsystemd-dev
+      debhelper lintian"
 
 APT="apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
 export DEBIAN_FRONTEND=noninteractive
