@@ -123,10 +123,11 @@ run: deps
 	bash scripts/run.sh $(CFG)
 
 # `make install`: FHS paths under PREFIX, staged under DESTDIR (the Debian
-# packaging runs it with PREFIX=/usr sysconfdir=/etc). srtp-bench, sdes-bench
-# and the test programs are developer tools and are not installed. A file
-# that is missing is an error, never skipped. The config is installed only
-# where none exists (an operator's edited copy is kept).
+# packaging runs it with PREFIX=/usr unitdir=/lib/systemd/system, so
+# sysconfdir is /etc). srtp-bench, sdes-bench and the test programs are
+# developer tools and are not installed. A file that is missing is an error,
+# never skipped. The config is installed only where none exists (an
+# operator's edited copy is kept). Details: docs/install.md.
 PREFIX      ?= /usr/local
 exec_prefix ?= $(PREFIX)
 bindir      ?= $(exec_prefix)/bin
@@ -134,7 +135,6 @@ sbindir     ?= $(exec_prefix)/sbin
 libdir      ?= $(exec_prefix)/lib
 datarootdir ?= $(PREFIX)/share
 mandir      ?= $(datarootdir)/man
-docdir      ?= $(datarootdir)/doc/sdesgate
 sysconfdir  ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 unitdir     ?= $(libdir)/systemd/system
 DEB_HOST_MULTIARCH ?= $(shell $(CC) -print-multiarch)
