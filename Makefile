@@ -48,11 +48,24 @@ SRTP_LIB := $(BUILD)/lib/libsg_srtp.a
 CTL_LIB  := $(BUILD)/lib/libsg_ctl.a
 SDES_LIB := $(BUILD)/lib/libsg_sdes.a
 
-.PHONY: all deps test unit-test asan fuzz fuzz-build bench demo run clean install
+.PHONY: all deps test unit-test asan fuzz fuzz-build bench demo run clean install build-dist
 all: build-all
 
 # Objects of a list of sources, e.g. $(call objs,$(SRTP_SRCS)).
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+# The one version string: the top entry of debian/changelog, written into
+# $(BUILD)/gen/sdesgate_version.h for the programs' --version.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+VERSION_H := $(BUILD)/gen/sdesgate_version.h
+VERSION_CFLAGS = -I$(BUILD)/gen
+VERSION_OBJS := $(call objs,rtp/relay/srtpd.c rtp/tools/srtpctl.c rtp/tools/srtp_pcap.c \
+  modules/sdes/tool_sdes_sdp.c)
+$(VERSION_H): debian/changelog
+	@mkdir -p $(dir $@)
+	printf '#define SDESGATE_VERSION "%s"\n' '$(VERSION)' > $@
+$(VERSION_OBJS): $(VERSION_H)
+$(VERSION_OBJS): ALL_CFLAGS += $(VERSION_CFLAGS)
 
 FRAGMENTS := $(sort $(wildcard rtp/*/build.mk modules/*/*.mk tests/*/*.mk))
 include $(FRAGMENTS)
@@ -109,13 +122,45 @@ run: deps
 	$(MAKE) --no-print-directory build-all
 	bash scripts/run.sh $(CFG)
 
-PREFIX ?= /usr/local
-install: build-all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	for b in srtpd srtpctl srtp-pcap srtp-bench sdes-sdp; do \
-	  [ -f $(BUILD)/$$b ] && install -m 755 $(BUILD)/$$b $(DESTDIR)$(PREFIX)/bin/ || true; done
-	[ -f $(BUILD)/sdes.so ] && install -D -m 644 $(BUILD)/sdes.so \
-	  $(DESTDIR)/usr/lib/x86_64-linux-gnu/kamailio/modules/sdes.so || true
+# `make install`: FHS paths under PREFIX, staged under DESTDIR (the Debian
+# packaging runs it with PREFIX=/usr unitdir=/lib/systemd/system, so
+# sysconfdir is /etc). srtp-bench, sdes-bench and the test programs are
+# developer tools and are not installed. A file that is missing is an error,
+# never skipped. The config is installed only where none exists (an
+# operator's edited copy is kept). Details: docs/install.md.
+PREFIX      ?= /usr/local
+exec_prefix ?= $(PREFIX)
+bindir      ?= $(exec_prefix)/bin
+sbindir     ?= $(exec_prefix)/sbin
+libdir      ?= $(exec_prefix)/lib
+datarootdir ?= $(PREFIX)/share
+mandir      ?= $(datarootdir)/man
+sysconfdir  ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+unitdir     ?= $(libdir)/systemd/system
+DEB_HOST_MULTIARCH ?= $(shell $(CC) -print-multiarch)
+KAMAILIO_MODDIR ?= $(libdir)/$(DEB_HOST_MULTIARCH)/kamailio/modules
+INSTALL     ?= install
+MAN1 := docs/man/srtp-pcap.1 docs/man/sdes-sdp.1
+MAN8 := docs/man/srtpd.8 docs/man/srtpctl.8
+INSTALLED_BINS := $(BUILD)/srtpd $(BUILD)/srtpctl $(BUILD)/srtp-pcap $(BUILD)/sdes-sdp $(BUILD)/sdes.so
+
+# What the packages ship, without the tests and benchmarks of build-all.
+build-dist: $(INSTALLED_BINS)
+
+install: $(INSTALLED_BINS) $(MAN1) $(MAN8) cfg/srtpd.conf cfg/srtpd.service
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(KAMAILIO_MODDIR) \
+	  $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(sysconfdir)/sdesgate \
+	  $(DESTDIR)$(unitdir)
+	$(INSTALL) -m 755 $(BUILD)/srtpd $(DESTDIR)$(sbindir)/srtpd
+	$(INSTALL) -m 755 $(BUILD)/srtpctl $(BUILD)/srtp-pcap $(BUILD)/sdes-sdp $(DESTDIR)$(bindir)/
+	$(INSTALL) -m 644 $(BUILD)/sdes.so $(DESTDIR)$(KAMAILIO_MODDIR)/sdes.so
+	$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/
+	sed 's|/usr/sbin/srtpd|$(sbindir)/srtpd|; s|/etc/sdesgate/|$(sysconfdir)/sdesgate/|g' \
+	  cfg/srtpd.service > $(DESTDIR)$(unitdir)/srtpd.service
+	chmod 644 $(DESTDIR)$(unitdir)/srtpd.service
+	[ -e $(DESTDIR)$(sysconfdir)/sdesgate/srtpd.conf ] || \
+	  $(INSTALL) -m 644 cfg/srtpd.conf $(DESTDIR)$(sysconfdir)/sdesgate/srtpd.conf
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/fuzz $(BUILD)/tests $(BINS) $(CLEAN_EXTRA)

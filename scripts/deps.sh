@@ -8,10 +8,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 third="$here/build/third_party"
 stamp="$third/.deps-ok"
 
+# libsystemd-dev: srtpd's sd_notify. debhelper, lintian, systemd
+# (systemd-analyze) and man-db: the package test, tests/pkg/pkg-install.sh.
 PKGS="build-essential pkg-config libssl-dev libsrtp2-dev libosip2-dev libpcap-dev
       kamailio sip-tester rtpengine-daemon clang libclang-rt-14-dev dpkg-dev
-      python3 iproute2 procps psmisc valgrind liburing-dev
-      baresip-core linphone-cli"
+      python3 iproute2 procps psmisc valgrind liburing-dev libsystemd-dev
+      baresip-core linphone-cli debhelper lintian systemd man-db"
 
 APT="apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
 export DEBIAN_FRONTEND=noninteractive

@@ -18,6 +18,7 @@
  * line on stderr: the rejection code and reason); 2 usage or I/O error.
  */
 #include "sdes/sdes_engine.h"
+#include "sdesgate_version.h"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -30,7 +31,8 @@ static void usage(void)
 {
     fputs("usage: sdes-sdp --mode encrypt|decrypt|rekey|passthrough|osrtp [--policy P]\n"
           "                [--relay ADDR:PORT] [--show-keys] [--answer OFFER_FILE]\n"
-          "                [--results] [--rekey] [--state FILE] < SDP\n",
+          "                [--results] [--rekey] [--state FILE] < SDP\n"
+          "       sdes-sdp --version\n",
           stderr);
 }
 
@@ -219,6 +221,9 @@ int main(int argc, char **argv)
             rekey = true;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("sdes-sdp %s\n", SDESGATE_VERSION);
             return 0;
         } else {
             fprintf(stderr, "sdes-sdp: unknown or incomplete option \"%s\"\n", a);

@@ -3,7 +3,7 @@ RELAY_SRCS := $(filter-out rtp/relay/srtpd.c,$(wildcard rtp/relay/*.c))
 
 $(BUILD)/srtpd: $(call objs,rtp/relay/srtpd.c $(RELAY_SRCS)) $(CTL_LIB) $(SRTP_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto -lpthread -luring
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto -lpthread -luring -lsystemd
 
 $(BUILD)/srtpctl: $(call objs,rtp/tools/srtpctl.c) $(CTL_LIB)
 	@mkdir -p $(dir $@)

@@ -63,6 +63,7 @@ void relay_config_usage(const char *prog)
     for (size_t i = 0; i < NOPTS; i++)
         printf("  --%-15s %s\n", relay_opts[i].name, relay_opts[i].help);
     printf("  --%-15s %s\n", "config", "read options from FILE first");
+    printf("  --%-15s %s\n", "version", "print the version and exit");
 }
 
 static bool relay_opt_set(relay_config *c, const char *name, const char *val, char *err,

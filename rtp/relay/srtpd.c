@@ -19,12 +19,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "ctl/server.h"
 #include "ctl/sock.h"
 #include "relay/daemon.h"
 #include "relay/log.h"
+#include "sdesgate_version.h"
 
 static bool srtpd_parse_ip(const char *s, int family, struct sockaddr_storage *out)
 {
@@ -68,6 +70,11 @@ int main(int argc, char **argv)
     static relay_daemon d;
     char err[300];
     bool help;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--version")) {
+            printf("srtpd %s\n", SDESGATE_VERSION);
+            return 0;
+        }
     relay_config_defaults(&d.cfg);
     if (!relay_config_parse(&d.cfg, argc, argv, &help, err, sizeof(err))) {
         fprintf(stderr, "srtpd: %s\n", err);
@@ -201,6 +208,13 @@ int main(int argc, char **argv)
               nw, d.cfg.listen[0], d.cfg.nlisten > 1 ? " (+more)" : "", d.cfg.interface4,
               d.has_if6 ? " and " : "", d.cfg.interface6, d.cfg.port_min, d.cfg.port_max,
               d.secret ? ", control authenticated" : "");
+    /* systemd (Type=notify): ready once every control socket is bound and
+     * the workers run; a no-op without $NOTIFY_SOCKET. With WatchdogSec=
+     * the once-a-second housekeeping below pets the watchdog. */
+    uint64_t wd_usec = 0;
+    bool watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
+    sd_notifyf(0, "READY=1\nSTATUS=%d worker(s), media ports %d..%d", nw, d.cfg.port_min,
+               d.cfg.port_max);
 
     bool running = true;
     int64_t next_hk = relay_now_ms() + 1000;
@@ -225,6 +239,7 @@ int main(int argc, char **argv)
                     relay_log(RELAY_LOG_INFO, "SIGHUP: log reopened");
                 } else {
                     relay_log(RELAY_LOG_INFO, "signal %u: stopping", si.ssi_signo);
+                    sd_notify(0, "STOPPING=1");
                     running = false;
                 }
             }
@@ -234,6 +249,8 @@ int main(int argc, char **argv)
             relay_housekeeping(&d);
             for (int i = 0; i < d.cfg.nlisten; i++)
                 ctl_server_expire(srv[i]); /* cached `state` replies hold keys */
+            if (watchdog)
+                sd_notify(0, "WATCHDOG=1");
             next_hk = relay_now_ms() + 1000;
         }
     }

@@ -34,6 +34,7 @@
 #include "tools/pcap_frame.h"
 #include "tools/pcap_streams.h"
 #include "tools/srtp_pcap_keys.h"
+#include "sdesgate_version.h"
 
 #define MAX_LINES   16
 #define MAX_STREAMS 65536
@@ -72,7 +73,8 @@ static void usage_full(void)
            "  --max-roc N   decrypt: a stream first seen mid-call may have wrapped its\n"
            "                sequence number up to N times already (default 7)\n"
            "Packets failing authentication or replay are otherwise left out of OUT;\n"
-           "all other packets are copied unchanged. Summary on stderr.\n",
+           "all other packets are copied unchanged. Summary on stderr.\n"
+           "srtp-pcap --version prints the version.\n",
            usage_line);
 }
 
@@ -290,6 +292,7 @@ int main(int argc, char **argv)
         { "keep-failed", no_argument, NULL, 'k' },
         { "max-roc", required_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     int o, rc = 1;
@@ -352,6 +355,10 @@ int main(int argc, char **argv)
         }
         case 'h':
             usage_full();
+            rc = 0;
+            goto out;
+        case 'V':
+            printf("srtp-pcap %s\n", SDESGATE_VERSION);
             rc = 0;
             goto out;
         case ':':

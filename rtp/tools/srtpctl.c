@@ -21,6 +21,7 @@
 
 #include "ctl/bencode.h"
 #include "ctl/client.h"
+#include "sdesgate_version.h"
 
 #define RELAY_ID_SHOW 128
 
@@ -32,6 +33,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: srtpctl [--socket ADDR] [--secret S | --secret-file F] [--json] [--timeout MS]\n"
             "               COMMAND [ARGS]\n"
+            "       srtpctl --version\n"
             "commands:\n"
             "  ping                 is srtpd there\n"
             "  list                 calls with their legs' transport and suites\n"
@@ -269,6 +271,9 @@ int main(int argc, char **argv)
             next = true;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("srtpctl %s\n", SDESGATE_VERSION);
             return 0;
         } else if (!strcmp(a, "--socket") && has)
             sock = argv[++i];

@@ -45,11 +45,11 @@ endif
 SRTPD_ASAN_SRCS := rtp/relay/srtpd.c $(filter-out rtp/relay/srtpd.c,$(wildcard rtp/relay/*.c)) \
   $(wildcard rtp/ctl/*.c) $(wildcard rtp/srtp/*.c)
 # Headers too (e.g. a bound in rtp/relay/session.h), or a stale binary stays.
-$(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp/srtp/*.h)
+$(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp/srtp/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Irtp -Imodules \
+	clang -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Irtp -Imodules $(VERSION_CFLAGS) \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread -luring
+	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread -luring -lsystemd
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
