@@ -146,9 +146,10 @@ static int ctl_client_call_(ctl_client *c, const char *body, size_t body_len,
             }
             refused = true;
             char cerr[160];
-            if (c->addr.is_unix && ctl_client_connect(c, cerr, sizeof(cerr)) &&
-                send(c->fd, c->req, len, 0) >= 0)
-                refused = false; /* srtpd restarted: the new socket took it */
+            if (!c->addr.is_unix || !ctl_client_connect(c, cerr, sizeof(cerr)) ||
+                send(c->fd, c->req, len, 0) < 0)
+                continue; /* nobody there: no reply to wait for (fail fast, as UDP's ICMP) */
+            refused = false; /* srtpd restarted: its new socket took the request */
         }
         int64_t deadline = ctl_now_ms() + c->timeout_ms;
         for (;;) {
