@@ -279,6 +279,7 @@ bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u
             u->rx = ctx;
             u->rx_suite = sp.suite;
             u->rx_mki_len = sp.params.mki_len;
+            u->rx_unauth = sp.params.unauthenticated_srtp;
         } else {
             u->tx = ctx;
             u->tx_suite = sp.suite;
@@ -313,9 +314,13 @@ void relay_leg_apply(relay_leg *leg, relay_leg_update *u)
         leg->peer_len = u->len;
         leg->peer_known = true;
         leg->latched = leg->latched_rtcp = false;
+        /* A new offer/answer address: the relatch state starts over. */
+        leg->have_ssrc = false;
+        leg->cand_n = 0;
     }
     if (u->rx) {
         sg_srtp_ctx *old = leg->rx;
+        leg->rx_unauth = u->rx_unauth;
         leg->rx = u->rx;
         leg->rx_suite = u->rx_suite;
         leg->rx_mki_len = u->rx_mki_len;

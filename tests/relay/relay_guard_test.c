@@ -241,7 +241,7 @@ static void test_stun_counted_not_malformed(void)
     CHECK_EQ(ru_int(r, "streams.0.a.drops.malformed"), 0);
     CHECK_EQ(ru_int(r, "streams.0.b.drops.malformed"), 0);
     r = cmd_call("statistics", NULL);
-    CHECK(ru_int(r, "stun") >= 4);
+    CHECK(ru_int(r, "media.stun") >= 4);
     FILE *f = fopen(D.log, "r");
     CHECK(f);
     char line[1024], want[96];
