@@ -58,7 +58,9 @@ bool ctl_secret_read_file(const char *path, char *out, size_t cap, size_t *len, 
     }
     /* Checked on the open file (fstat), so the file cannot be swapped
      * between the check and the read. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* Symlinks are followed (secret volumes often are links); the mode
+     * checked is the target's. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         snprintf(err, errlen, "secret-file %s: %s", path, strerror(errno));
