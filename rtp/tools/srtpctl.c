@@ -213,9 +213,11 @@ static void print_stats(const ctl_be *r)
     printf("uptime %.1fs, calls %lld (created %lld, deleted %lld, timed out %lld), streams %lld\n",
            (double)geti(r, "uptime-ms") / 1000.0, geti(r, "calls"), geti(r, "calls-created"),
            geti(r, "calls-deleted"), geti(r, "calls-timed-out"), geti(r, "streams"));
-    printf("media: rtp in %lld out %lld, rtcp in %lld out %lld, bytes in %lld out %lld\n",
+    printf("media: rtp in %lld out %lld, rtcp in %lld out %lld, bytes in %lld out %lld, "
+           "stun %lld\n",
            geti(r, "media.rtp-in"), geti(r, "media.rtp-out"), geti(r, "media.rtcp-in"),
-           geti(r, "media.rtcp-out"), geti(r, "media.bytes-in"), geti(r, "media.bytes-out"));
+           geti(r, "media.rtcp-out"), geti(r, "media.bytes-in"), geti(r, "media.bytes-out"),
+           geti(r, "media.stun"));
     printf("drops:");
     for (const ctl_be *d = ctl_be_first(&doc, get(r, "media.drops")); d; d = ctl_be_next(&doc, d))
         printf(" %.*s %lld", (int)d->key_len, d->key, (long long)d->i);
