@@ -12,6 +12,7 @@
 #     and at the SRTP (phone) leg mid-call: the call's media stays intact
 #     both ways, the peers srtpd sends to stay the same, the attacker
 #     receives nothing (UNAUTHENTICATED_SRTP legs: tests/relay/relay_guard_test.c);
+#   STUN at both media ports mid-call: counted as stun, not malformed;
 #   a call-id with LF and ESC is escaped in srtpd's log.
 . "$(dirname "$0")/lib.sh"
 e2e_init attack-srtpd
@@ -126,6 +127,10 @@ for port in map(int, sys.argv[1:]):
         ssrc, seq = struct.unpack("!IH", os.urandom(6))
         pkt = struct.pack("!BBHII", 0x80, 0, seq, i * 160, ssrc) + os.urandom(160) + os.urandom(10)
         s.sendto(pkt, ("127.0.0.1", port)); time.sleep(0.002)
+# STUN binding requests (RFC 5389, as linphone's ICE sends) at both legs.
+for port in map(int, sys.argv[1:]):
+    for i in range(3):
+        s.sendto(struct.pack("!HHI", 1, 0, 0x2112A442) + os.urandom(12), ("127.0.0.1", port))
 s.settimeout(1.5); got = 0
 try:
     while True: s.recv(2048); got += 1
@@ -141,8 +146,14 @@ import json,sys
 s = json.load(open(sys.argv[1]))["streams"][0]
 print(s["a"]["drops"]["source"] + s["a"]["drops"]["auth"], s["b"]["drops"]["source"] + s["b"]["drops"]["auth"])' "$WORK/after.json")
 check "hijack: every sprayed packet dropped on both legs ($DROPS)" test "$DROPS" = "60 60"
+STUN=$(python3 -c '
+import json,sys
+s = json.load(open(sys.argv[1]))["streams"][0]
+print(s["a"]["stun"], s["b"]["stun"], s["a"]["drops"]["malformed"] + s["b"]["drops"]["malformed"])' "$WORK/after.json")
+check "STUN on the media ports counted as stun, not malformed ($STUN)" test "$STUN" = "3 3 0"
 wait $UAC
 ua_wait call-uas
+check "no malformed-drop warning in srtpd's log" bash -c "! grep -q 'dropped:.*malformed' '$WORK/srtpd.log'"
 check "the call completed" ua_ok call-uac
 check "media intact both ways despite the attacks" both_ways call
 
