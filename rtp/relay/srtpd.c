@@ -190,7 +190,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < d.cfg.nlisten; i++) {
         int fd = ctl_listen(&addrs[i], err, sizeof(err));
         if (fd < 0) {
-            fprintf(stderr, "srtpd: %s\n", err);
+            fprintf(stderr, "srtpd: %s%s\n", err,
+                    addrs[i].is_unix ? " (its directory must exist, writable by srtpd's user "
+                                       "only: systemd RuntimeDirectory=srtpd makes /run/srtpd)"
+                                     : "");
             relay_workers_stop(d.workers, d.nworkers);
             return 1;
         }
