@@ -9,6 +9,7 @@
 #include "relay/worker.h"
 
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,10 +186,12 @@ static bool relay_config_file(relay_config *c, const char *path, char *err, size
         }
         if (!relay_opt_set(c, p, v, sub, sizeof(sub))) {
             snprintf(err, errlen, "config %s:%d: %s", path, lineno, sub);
+            OPENSSL_cleanse(line, sizeof(line));
             fclose(f);
             return false;
         }
     }
+    OPENSSL_cleanse(line, sizeof(line)); /* it may have held `secret = ...` */
     fclose(f);
     return true;
 }
