@@ -5,7 +5,9 @@
 #   local user `nobody` sends `state` (keys) and `update` (move a leg) to the
 #     unix control socket (0600): refused by the kernel, the call unchanged;
 #   the same against a UDP control socket with a secret: unsigned requests
-#     get no answer and change nothing; the secret file is unreadable;
+#     get no answer and change nothing; the secret file is unreadable; a
+#     call through Kamailio (sdes.so's secret_file) over that socket works,
+#     an empty secret_file stops Kamailio;
 #   srtpd refuses to start with UDP control and no secret, or an empty
 #     secret file (it used to run unauthenticated);
 #   hijack: a third address sprays well-formed RTP at the plain (PBX) leg
@@ -190,6 +192,33 @@ if [ ${#AS_NOBODY[@]} -gt 0 ]; then
 fi
 N=$(sctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))')
 check "no call was created by the unsigned requests" test "$N" = 0
+
+# The same srtpd behind Kamailio: cfg/legacy-pbx.cfg with the relay on UDP
+# and sdes.so's secret from a file (modparam secret_file, same rules).
+sed '/^modparam("sdes", "relay", RELAY)$/a modparam("sdes", "secret_file", SECRET_FILE)' \
+  cfg/legacy-pbx.cfg >"$WORK/legacy-pbx-udp.cfg"
+printf '\n' >"$WORK/kam-empty.secret"; chmod 600 "$WORK/kam-empty.secret"
+if kam_start "$WORK/legacy-pbx-udp.cfg" -A "RELAY=\"$UDP\"" -A "SECRET_FILE=\"$WORK/kam-empty.secret\"" \
+     -A "INSIDE_PORT=$(free_udp_port)"; then
+  fail "Kamailio refuses an empty secret_file" "it started"; kam_stop
+else
+  cp "$KAM_LOG" "$WORK/kamailio-empty-secret.log"
+  check "Kamailio refuses an empty secret_file, with the reason" \
+    grep -q 'secret_file.*at least 16' "$WORK/kamailio-empty-secret.log"
+fi
+cp "$WORK/srtpd.secret" "$WORK/kam.secret"; chmod 600 "$WORK/kam.secret"
+INSIDE=$(free_udp_port)
+if kam_start "$WORK/legacy-pbx-udp.cfg" -A "RELAY=\"$UDP\"" -A "SECRET_FILE=\"$WORK/kam.secret\"" \
+     -A "INSIDE_PORT=$INSIDE"; then
+  ua_uas udp-uas phone --seconds 2 --timeout 15 || fail "udp call" "callee did not start"
+  ua_uac udp-uac pbx --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$INSIDE" \
+    --seconds 2 --timeout 15
+  ua_wait udp-uas
+  check "call through Kamailio + srtpd over UDP with the secret: media intact both ways" both_ways udp
+  kam_stop
+else
+  fail "Kamailio with secret_file starts" "$(tail -3 "$KAM_LOG")"
+fi
 check "no key material in srtpd's logs" bash -c "! grep -qi 'inline:' '$WORK/srtpd.log' '$WORK/srtpd-udp.log'"
 
 dump_on_fail
