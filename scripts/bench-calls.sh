@@ -54,17 +54,19 @@ step_stop() {
   E2E_PIDS=()
 }
 
-# relay_start A|B: srtpd or RTPengine on a free loopback port; sets
-# RELAY_PORT, RELAY_PID. Fails when it does not answer a ping.
+# relay_start A|B: srtpd (control on a unix socket, mode 0600, as shipped
+# in cfg/srtpd.conf) or RTPengine (ng on a free loopback port); sets
+# RELAY_PORT, RELAY_SOCK, RELAY_PID. Fails when it does not answer a ping.
 relay_start() {
   RELAY_PORT=$(free_udp_port)
+  RELAY_SOCK=unix:$WORK/relay-A.sock
   # 11000 ports: each call holds 8 (2 streams x 2 legs x RTP+RTCP) while it
   # lasts, ~0.3 s here; 1000 ran out at 500 calls/s (offers refused). Below
   # the ephemeral range (32768-60999) that free_udp_port draws Kamailio's and
   # SIPp's ports from: RTPengine once took Kamailio's SIP port mid-step.
   local pmin=$((10000 + (RANDOM % 2) * 11000)) i
   if [ "$1" = A ]; then
-    "$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
+    "$E2E_BUILD/srtpd" --listen "$RELAY_SOCK" --interface 127.0.0.1 \
       --port-min $pmin --port-max $((pmin + 10999)) --media-timeout 0 >"$WORK/relay-$1.log" 2>&1 &
     RELAY_PID=$!
   else
@@ -86,7 +88,7 @@ relay_start() {
 # relay_calls A|B: how many calls the relay holds now.
 relay_calls() {
   if [ "$1" = A ]; then
-    "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" --json list 2>/dev/null
+    "$E2E_BUILD/srtpctl" --socket "$RELAY_SOCK" --json list 2>/dev/null
   else
     python3 "$BENCH_DIR/ng.py" "$RELAY_PORT" '{"command":"list"}' 2>/dev/null
   fi | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'
@@ -96,7 +98,7 @@ relay_calls() {
 # session ends), so a step proves the relay really allocated every call.
 relay_created() {
   if [ "$1" = A ]; then
-    "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" --json stats 2>/dev/null |
+    "$E2E_BUILD/srtpctl" --socket "$RELAY_SOCK" --json stats 2>/dev/null |
       python3 -c 'import json,sys; print(json.load(sys.stdin)["calls-created"])'
   else
     python3 "$BENCH_DIR/ng.py" "$RELAY_PORT" '{"command":"statistics"}' 2>/dev/null |
@@ -119,7 +121,7 @@ run_step() {
   STEP_OK=0; STEP_CPS=0; STEP_DIR=$d; mkdir -p "$d"
   if ! relay_start "$s"; then STEP_MSG="relay did not start: $(tail -3 "$WORK/relay-$s.log")"; step_stop; return; fi
   if [ "$s" = A ]; then
-    kam_start cfg/bench-sdes.cfg -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\""
+    kam_start cfg/bench-sdes.cfg -A "RELAY=\"$RELAY_SOCK\""
   else
     kam_start cfg/bench-rtpengine.cfg -A "NG=\"udp:127.0.0.1:$RELAY_PORT\""
   fi || { STEP_MSG="kamailio did not start: $(tail -3 "$KAM_LOG")"; step_stop; return; }

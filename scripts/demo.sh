@@ -31,21 +31,21 @@ sdp_seen() { # NAME LABEL: the SDP an agent received, one line per SDP line
     tr '|' '\n' | sed 's/^ */      /'
 }
 
-RELAY_PORT=$(free_udp_port)
-"$E2E_BUILD/srtpd" --config cfg/srtpd.conf --listen "udp:127.0.0.1:$RELAY_PORT" \
+RELAY=unix:$WORK/srtpd.sock   # cfg/srtpd.conf's unix socket (0600), moved into the work dir
+"$E2E_BUILD/srtpd" --config cfg/srtpd.conf --listen "$RELAY" \
   --port-min 41000 --port-max 41999 --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
 SRTPD_PID=$!
-ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" --timeout 500 "$@" 2>&1; }
+ctl() { "$E2E_BUILD/srtpctl" --socket "$RELAY" --timeout 500 "$@" 2>&1; }
 relay_ok=0
 for _ in $(seq 50); do
   if ctl ping >/dev/null; then relay_ok=1; break; fi
   sleep 0.1
 done
 [ $relay_ok = 1 ] || { say "demo: srtpd does not answer (see $WORK/srtpd.log)"; exit 1; }
-say "== srtpd: control udp:127.0.0.1:$RELAY_PORT, media ports 41000-41999"
+say "== srtpd: control $RELAY (mode 0600), media ports 41000-41999"
 
 INSIDE=$(free_udp_port)
-if ! kam_start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE" -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\""; then
+if ! kam_start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE" -A "RELAY=\"$RELAY\""; then
   say "demo: Kamailio did not start:"; tail -5 "$KAM_LOG"
   exit 1
 fi

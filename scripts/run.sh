@@ -3,7 +3,7 @@
 # build/sdes.so) on loopback in the foreground, for your own tests. Ctrl-C
 # stops both. Logs go to the terminal (srtpd's lines prefixed [srtpd]).
 #
-#   SIP_PORT=5060 INSIDE_PORT=5070 RELAY_PORT=2223 bash scripts/run.sh cfg/legacy-pbx.cfg
+#   SIP_PORT=5060 INSIDE_PORT=5070 bash scripts/run.sh cfg/legacy-pbx.cfg
 #
 # Kamailio runs unprivileged with its run directory in build/run/; kamcmd
 # reaches it at unix:build/run/kamailio_ctl (e.g. kamcmd -s
@@ -15,8 +15,10 @@ cfg=${1:-cfg/legacy-pbx.cfg}
 BUILD=${BUILD:-build}
 SIP_PORT=${SIP_PORT:-5060}
 INSIDE_PORT=${INSIDE_PORT:-5070}
-RELAY_PORT=${RELAY_PORT:-2223}
 rundir=$here/$BUILD/run
+# srtpd's control: cfg/srtpd.conf's unix socket (mode 0600), in the run dir
+# instead of /run/srtpd so no root is needed; srtpctl --socket $RELAY.
+RELAY=unix:$rundir/srtpd.sock
 
 die() { echo "run: $*" >&2; exit 1; }
 [ -f "$cfg" ] || die "no such cfg: $cfg"
@@ -36,18 +38,18 @@ trap 'exit 130' INT TERM
 
 if [ -x "$BUILD/srtpd" ]; then
   # Process substitution, so $! is srtpd itself (not a pipeline's last stage).
-  "$BUILD/srtpd" --config cfg/srtpd.conf --listen "udp:127.0.0.1:$RELAY_PORT" \
+  "$BUILD/srtpd" --config cfg/srtpd.conf --listen "$RELAY" \
     --pid-file "$rundir/srtpd.pid" > >(sed -u 's/^/[srtpd] /') 2>&1 &
   pids+=($!)
   ok=0
   for _ in $(seq 50); do
-    if [ -x "$BUILD/srtpctl" ] && "$BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" --timeout 200 ping >/dev/null 2>&1; then
+    if [ -x "$BUILD/srtpctl" ] && "$BUILD/srtpctl" --socket "$RELAY" --timeout 200 ping >/dev/null 2>&1; then
       ok=1; break
     fi
     sleep 0.1
   done
-  [ $ok = 1 ] || die "srtpd did not answer ping on udp:127.0.0.1:$RELAY_PORT"
-  echo "run: srtpd answers on udp:127.0.0.1:$RELAY_PORT" >&2
+  [ $ok = 1 ] || die "srtpd did not answer ping on $RELAY"
+  echo "run: srtpd answers on $RELAY (srtpctl --socket $RELAY ...)" >&2
 else
   echo "run: $BUILD/srtpd not built: Kamailio runs without a relay (calls needing media fail)" >&2
 fi
@@ -57,7 +59,7 @@ echo "run: sdes.so today: flags, SDP checks, the no-a=crypto policy decision, RP
      "are live; offer/answer/rekey/delete answer -5 (not wired to the engine and srtpd yet)" >&2
 kamailio -DD -E -f "$cfg" -Y "$rundir" -P "$rundir/kamailio.pid" \
   -A "SIP_PORT=$SIP_PORT" -A "INSIDE_PORT=$INSIDE_PORT" \
-  -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\"" -A "CTL_SOCK=\"unix:$rundir/kamailio_ctl\"" &
+  -A "RELAY=\"$RELAY\"" -A "CTL_SOCK=\"unix:$rundir/kamailio_ctl\"" &
 # (Kamailio's log is not piped through a prefixer: its main process waits
 # for every child, and a process-substitution filter would be one of them.)
 pids+=($!)

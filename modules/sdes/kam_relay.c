@@ -107,6 +107,11 @@ int sdes_kam_relay_init(const char *secret, int timeout_ms, int retries)
                    pending[i].text);
             return -1;
         }
+        if (!secret_set && pending[i].proto != SDES_KAM_RELAY_UNIX)
+            /* srtpd itself refuses this unless started with
+             * control-insecure: every local user could use the socket. */
+            LM_WARN("relay %s: UDP control without a secret; srtpd needs control-insecure "
+                    "for that (use unix:/run/srtpd/srtpd.sock or a secret)\n", pending[i].text);
     }
     ctl_secret = secret_set ? (char *)secret : NULL;
     ctl_timeout_ms = timeout_ms;

@@ -42,6 +42,8 @@
 #include "core/sr_module.h"
 #include "core/timer_proc.h"
 
+#include "ctl/secret.h"
+
 #include "sdes/kam_ack.h"
 #include "sdes/kam_body.h"
 #include "sdes/kam_call.h"
@@ -70,6 +72,8 @@ static const char *const op_names[] = {
 
 /* ---- parameters ---- */
 static char *p_secret = NULL;  /* control secret; never logged */
+static char *p_secret_file = NULL; /* or read from this file (rtp/ctl/secret.h rules) */
+static char secret_buf[CTL_SECRET_MAX + 1];
 static int p_timeout_ms = 1000; /* per control request */
 static int p_retries = 2;       /* retransmissions before a relay counts as down */
 static int p_ping_interval = 10; /* seconds between health pings */
@@ -129,6 +133,7 @@ static cmd_export_t cmds[] = {
 static param_export_t params[] = {
     {"relay", PARAM_STRING | PARAM_USE_FUNC, (void *)relay_param},
     {"secret", PARAM_STRING, &p_secret},
+    {"secret_file", PARAM_STRING, &p_secret_file},
     {"timeout_ms", PARAM_INT, &p_timeout_ms},
     {"retries", PARAM_INT, &p_retries},
     {"ping_interval", PARAM_INT, &p_ping_interval},
@@ -366,6 +371,24 @@ static int mod_init(void)
     }
     if (sdes_kam_ack_init(p_switch_after_ms) < 0)
         return -1;
+    if (p_secret_file && *p_secret_file) {
+        /* kamailio.cfg is often readable by every local user; a file only
+         * Kamailio's user reads keeps the relay secret out of it. */
+        char why[400], warn[400];
+        size_t n;
+        if (p_secret && *p_secret) {
+            LM_ERR("modparam secret and secret_file: set only one\n");
+            return -1;
+        }
+        if (!ctl_secret_read_file(p_secret_file, secret_buf, sizeof(secret_buf), &n, why,
+                                  sizeof(why), warn, sizeof(warn))) {
+            LM_ERR("modparam secret_file: %s\n", why);
+            return -1;
+        }
+        if (warn[0])
+            LM_WARN("modparam secret_file: %s\n", warn);
+        p_secret = secret_buf;
+    }
     if (p_secret && *p_secret && strlen(p_secret) < 16) {
         /* A short shared secret is guessable offline from one datagram. */
         LM_ERR("modparam secret: at least 16 characters\n");

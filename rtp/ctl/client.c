@@ -26,6 +26,37 @@ struct ctl_client {
     char *req;          /* CTL_MAX_MSG */
 };
 
+/* A fresh socket connected to c->addr. A unix datagram socket stays
+ * connected to the server's socket *inode*: after srtpd restarts (a new
+ * socket file at the same path) every send fails with ECONNREFUSED until the
+ * client connects again, so a call reconnects on that (unlike UDP, where
+ * connect() only filters addresses). */
+static bool ctl_client_connect(ctl_client *c, char *err, size_t errlen)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = socket(c->addr.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return false;
+    }
+    if (c->addr.is_unix) {
+        /* Linux autobind: an abstract name so the server can reply. */
+        sa_family_t fam = AF_UNIX;
+        if (bind(c->fd, (struct sockaddr *)&fam, sizeof(fam)) != 0) {
+            snprintf(err, errlen, "bind(unix autobind): %s", strerror(errno));
+            return false;
+        }
+    }
+    if (connect(c->fd, (struct sockaddr *)&c->addr.ss, c->addr.len) != 0) {
+        char name[128];
+        ctl_addr_str((const struct sockaddr *)&c->addr.ss, c->addr.len, name, sizeof(name));
+        snprintf(err, errlen, "connect(%s): %s", name, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 ctl_client *ctl_client_new(const char *addr, const void *secret, size_t secret_len,
                            int timeout_ms, int retries, char *err, size_t errlen)
 {
@@ -51,23 +82,8 @@ ctl_client *ctl_client_new(const char *addr, const void *secret, size_t secret_l
         memcpy(c->secret, secret, secret_len);
         c->secret_len = secret_len;
     }
-    c->fd = socket(c->addr.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (c->fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
+    if (!ctl_client_connect(c, err, errlen))
         goto fail;
-    }
-    if (c->addr.is_unix) {
-        /* Linux autobind: an abstract name so the server can reply. */
-        sa_family_t fam = AF_UNIX;
-        if (bind(c->fd, (struct sockaddr *)&fam, sizeof(fam)) != 0) {
-            snprintf(err, errlen, "bind(unix autobind): %s", strerror(errno));
-            goto fail;
-        }
-    }
-    if (connect(c->fd, (struct sockaddr *)&c->addr.ss, c->addr.len) != 0) {
-        snprintf(err, errlen, "connect(%s): %s", addr, strerror(errno));
-        goto fail;
-    }
     c->timeout_ms = timeout_ms > 0 ? timeout_ms : 1000;
     c->retries = retries >= 0 ? retries : 0;
     return c;
@@ -124,11 +140,16 @@ static int ctl_client_call_(ctl_client *c, const char *body, size_t body_len,
     bool refused = false;
     for (int attempt = 0; attempt <= c->retries; attempt++) {
         if (send(c->fd, c->req, len, 0) < 0) {
-            if (errno != ECONNREFUSED && errno != ENOENT) {
+            if (errno != ECONNREFUSED && errno != ENOENT && errno != ENOTCONN) {
                 snprintf(err, errlen, "send: %s", strerror(errno));
                 return -1;
             }
             refused = true;
+            char cerr[160];
+            if (!c->addr.is_unix || !ctl_client_connect(c, cerr, sizeof(cerr)) ||
+                send(c->fd, c->req, len, 0) < 0)
+                continue; /* nobody there: no reply to wait for (fail fast, as UDP's ICMP) */
+            refused = false; /* srtpd restarted: its new socket took the request */
         }
         int64_t deadline = ctl_now_ms() + c->timeout_ms;
         for (;;) {

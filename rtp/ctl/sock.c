@@ -134,11 +134,18 @@ int ctl_listen(const ctl_addr *a, char *err, size_t errlen)
          * socket is removed, never a regular file someone pointed us at. */
         if (lstat(un->sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
             unlink(un->sun_path);
-        mode_t old = umask(0177);
-        int r = bind(fd, (const struct sockaddr *)&a->ss, a->len);
-        umask(old);
-        if (r != 0 || chmod(un->sun_path, 0600) != 0) {
+        /* Born 0600: Linux gives the socket file the socket inode's mode
+         * (less the umask) at bind, so fchmod before bind leaves no moment
+         * at which another user could connect; umask() is process-wide and
+         * racy once threads run, and chmod after bind comes too late. */
+        if (fchmod(fd, 0600) != 0 || bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
             snprintf(err, errlen, "bind(%s): %s", name, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (lstat(un->sun_path, &st) != 0 || (st.st_mode & 077)) {
+            snprintf(err, errlen, "bind(%s): socket not created with mode 0600", name);
+            unlink(un->sun_path);
             close(fd);
             return -1;
         }

@@ -28,7 +28,8 @@ bool ctl_addr_is_local(const ctl_addr *a);
 void ctl_addr_str(const struct sockaddr *sa, socklen_t len, char *out, size_t cap);
 
 /* A bound, non-blocking, close-on-exec datagram socket. A unix socket path
- * is removed first if it exists and is a socket, then chmod 0600.
+ * is removed first if it exists and is a socket; the new one is created
+ * with mode 0600 (no window with a wider mode).
  * Returns the fd or -1 with a reason ("bind(ADDR): errno text"). */
 int ctl_listen(const ctl_addr *a, char *err, size_t errlen);
 

@@ -5,13 +5,16 @@
  */
 #include "relay/config.h"
 
+#include "ctl/secret.h"
 #include "relay/worker.h"
 
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_LISTEN } relay_opt_kind;
 
@@ -29,7 +32,7 @@ typedef struct relay_opt {
 
 static const relay_opt relay_opts[] = {
     {"listen", OPT_LISTEN, 0, 0,
-     "control address, repeatable: udp:IP:PORT, [V6]:PORT, unix:/path (default udp:127.0.0.1:2223)"},
+     "control address, repeatable: unix:/path, udp:IP:PORT, [V6]:PORT (default " RELAY_DEFAULT_LISTEN ")"},
     STR_OPT("interface", interface4, "IPv4 media address (default 127.0.0.1)"),
     STR_OPT("interface6", interface6, "IPv6 media address (default none)"),
     INT_OPT("port-min", port_min, "lowest media port (default 30000)"),
@@ -37,8 +40,10 @@ static const relay_opt relay_opts[] = {
     INT_OPT("workers", workers, "media worker threads (default 0 = one per core it may run on)"),
     INT_OPT("coalesce-us", coalesce_us, "under load, a worker waits this long for packets to gather "
                                         "before a round (default 500, 0 = never, at most 10000)"),
-    STR_OPT("secret", secret, "control shared secret (HMAC-SHA256); required off loopback"),
-    STR_OPT("secret-file", secret_file, "read the secret from this file (first line)"),
+    STR_OPT("secret", secret, "control shared secret (HMAC-SHA256), config file only (mode 0600)"),
+    STR_OPT("secret-file", secret_file, "read the secret (>= 16 bytes) from this file's first line (mode 0600)"),
+    BOOL_OPT("control-insecure", control_insecure, "lab only: allow UDP control on loopback without a "
+                                                   "secret (any local user can then read keys)"),
     INT_OPT("media-timeout", media_timeout, "seconds without media before a call is removed (default 60, 0 = never)"),
     BOOL_OPT("strict-source", strict_source, "drop packets not from the signalled address (default no)"),
     STR_OPT("log-file", log_file, "log file, reopened on SIGHUP (default stderr)"),
@@ -123,11 +128,23 @@ static bool relay_opt_is_bool(const char *name)
     return false;
 }
 
+static void relay_config_warn(relay_config *c, const char *w)
+{
+    if (w[0] && c->nwarn < 2)
+        snprintf(c->warn[c->nwarn++], sizeof(c->warn[0]), "%s", w);
+}
+
 static bool relay_config_file(relay_config *c, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "config %s: cannot open", path);
+        return false;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        snprintf(err, errlen, "config %s: cannot stat", path);
+        fclose(f);
         return false;
     }
     char line[600];
@@ -156,12 +173,26 @@ static bool relay_config_file(relay_config *c, const char *path, char *err, size
         while (isspace((unsigned char)*v))
             v++;
         char sub[256];
+        if (!strcmp(p, "secret")) {
+            /* A secret in the config file: the file must be as private as
+             * a secret file. */
+            char w[320];
+            if (!ctl_secret_mode_ok("config", path, st.st_mode, sub, sizeof(sub), w, sizeof(w))) {
+                snprintf(err, errlen, "%s (it holds `secret`; or use secret-file)", sub);
+                fclose(f);
+                return false;
+            }
+            relay_config_warn(c, w);
+            c->secret_given = true;
+        }
         if (!relay_opt_set(c, p, v, sub, sizeof(sub))) {
             snprintf(err, errlen, "config %s:%d: %s", path, lineno, sub);
+            OPENSSL_cleanse(line, sizeof(line));
             fclose(f);
             return false;
         }
     }
+    OPENSSL_cleanse(line, sizeof(line)); /* it may have held `secret = ...` */
     fclose(f);
     return true;
 }
@@ -216,6 +247,13 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
             snprintf(err, errlen, "--%s needs a value", name);
             return false;
         }
+        if (!strcmp(name, "secret")) {
+            /* Refused rather than wiped from argv: until a wipe, and in any
+             * `ps` taken before it, every local user reads it. */
+            snprintf(err, errlen, "--secret on the command line is readable by every local user "
+                                  "(/proc/PID/cmdline, ps): use --secret-file FILE (mode 0600)");
+            return false;
+        }
         if (!strcmp(name, "listen") && !cli_listen) {
             c->nlisten = 0; /* command-line listen addresses replace the file's */
             cli_listen = true;
@@ -224,7 +262,7 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
             return false;
     }
     if (c->nlisten == 0) {
-        strcpy(c->listen[0], "udp:127.0.0.1:2223");
+        strcpy(c->listen[0], RELAY_DEFAULT_LISTEN);
         c->nlisten = 1;
     }
     if (c->port_min < 1024 || c->port_max > 65535 || c->port_max - c->port_min < 3) {
@@ -233,15 +271,14 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
         return false;
     }
     if (c->secret_file[0]) {
-        FILE *f = fopen(c->secret_file, "r");
-        if (!f || !fgets(c->secret, sizeof(c->secret), f)) {
-            snprintf(err, errlen, "secret-file %s: cannot read", c->secret_file);
-            if (f)
-                fclose(f);
+        size_t n;
+        char w[320];
+        if (!ctl_secret_read_file(c->secret_file, c->secret, sizeof(c->secret), &n, err, errlen,
+                                  w, sizeof(w)))
             return false;
-        }
-        fclose(f);
-        c->secret[strcspn(c->secret, "\r\n")] = 0;
+        relay_config_warn(c, w);
+    } else if (c->secret_given && !ctl_secret_len_ok(strlen(c->secret), err, errlen)) {
+        return false;
     }
     return true;
 }

@@ -9,6 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The shipped control socket: a unix socket (mode 0600) in the directory
+ * the service manager creates (systemd RuntimeDirectory=srtpd). */
+#define RELAY_DEFAULT_LISTEN "unix:/run/srtpd/srtpd.sock"
+
 typedef struct relay_config {
     char listen[4][256];        /* up to 4 control addresses (ctl/sock.h syntax) */
     int nlisten;
@@ -19,11 +23,15 @@ typedef struct relay_config {
     int coalesce_us;            /* a loaded worker's wait for packets to gather; 0 = never */
     char secret[256];
     char secret_file[256];
+    bool secret_given;          /* `secret =` in the config file (even empty) */
+    bool control_insecure;      /* lab opt-in: UDP control on loopback without a secret */
     int media_timeout;          /* seconds; 0 = never */
     bool strict_source;         /* default for legs that do not say */
     char log_file[256];         /* "" = stderr */
     char notify[256];           /* push events here (ctl/sock.h syntax); "" = poll only */
     char pid_file[256];
+    char warn[2][320];          /* warnings found while parsing, logged at start */
+    int nwarn;
 } relay_config;
 
 void relay_config_defaults(relay_config *c);

@@ -1,10 +1,12 @@
 /*
- * rtp/relay/log.c — timestamped log lines, SIGHUP reopen (for logrotate),
- * per-call-site rate limiting (see log.h).
+ * rtp/relay/log.c — timestamped log lines with peer-supplied bytes
+ * escaped, SIGHUP reopen (for logrotate), per-call-site rate limiting (see
+ * log.h).
  */
 #include "relay/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,6 +45,87 @@ int relay_log_reopen(void)
     return 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (2..4 bytes, RFC 3629:
+ * no overlong forms, no surrogates, <= U+10FFFF), 0 when there is none. */
+static size_t relay_utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+/* Characters that are valid UTF-8 but still move or hide text in a viewer:
+ * C1 controls (U+0080..U+009F, e.g. CSI), the line and paragraph separators
+ * and the bidi overrides/isolates (U+2028..U+202E, U+2066..U+2069). */
+static bool relay_utf8_unsafe(const unsigned char *p, size_t len)
+{
+    if (len == 2)
+        return p[0] == 0xC2 && p[1] <= 0x9F;
+    if (len == 3 && p[0] == 0xE2)
+        return (p[1] == 0x80 && p[2] >= 0xA8 && p[2] <= 0xAE) ||
+               (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9);
+    return false;
+}
+
+size_t relay_log_escape(const char *in, size_t n, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+    for (size_t i = 0; i < n && cap && o + 1 < cap;) {
+        unsigned c = p[i];
+        size_t len = c >= 0x80 ? relay_utf8_len(p + i, n - i) : 1;
+        bool esc = c < 0x20 || c == 0x7f || c == '\\' || len == 0 ||
+                   (len > 1 && relay_utf8_unsafe(p + i, len));
+        if (len == 0)
+            len = 1;
+        if (!esc) {
+            if (o + len >= cap)
+                break;
+            memcpy(out + o, p + i, len);
+            o += len;
+            i += len;
+            continue;
+        }
+        /* Every byte of the character as \xNN: nothing a peer sends can end
+         * the line, start a forged one or reach the terminal. */
+        if (o + 4 * len >= cap)
+            break;
+        for (size_t k = 0; k < len; k++) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[p[i + k] >> 4];
+            out[o++] = hex[p[i + k] & 15];
+        }
+        i += len;
+    }
+    if (cap)
+        out[o] = 0;
+    return o;
+}
+
 void relay_log(relay_log_level lvl, const char *fmt, ...)
 {
     static const char *names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
@@ -51,14 +134,21 @@ void relay_log(relay_log_level lvl, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    char line[1024];
+    char msg[1024], line[4 * sizeof(msg) + 64];
+    va_list ap;
+    va_start(ap, fmt);
+    int mn = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (mn < 0)
+        mn = 0;
+    if ((size_t)mn >= sizeof(msg))
+        mn = (int)sizeof(msg) - 1;
     int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ srtpd %s: ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                      tm.tm_sec, ts.tv_nsec / 1000000, names[lvl]);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-    va_end(ap);
+    /* Call-ids, reasons and addresses come from peers: escaped here, once,
+     * for every line (rather than at each call site). */
+    relay_log_escape(msg, (size_t)mn, line + n, sizeof(line) - (size_t)n);
     fprintf(f, "%s\n", line);
     fflush(f);
 }

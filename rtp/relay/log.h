@@ -7,9 +7,18 @@
 #ifndef SDESGATE_RELAY_LOG_H
 #define SDESGATE_RELAY_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum { RELAY_LOG_ERR, RELAY_LOG_WARN, RELAY_LOG_INFO, RELAY_LOG_DEBUG } relay_log_level;
+
+/* Every line's message is escaped (relay_log_escape): call-ids and other
+ * peer-supplied strings cannot forge lines or drive a terminal. */
+/* in[0..n) into out (NUL-terminated, cut short to fit cap): control bytes
+ * (< 0x20, 0x7f), backslash, bytes of invalid UTF-8, C1 controls, line
+ * separators and bidi overrides become \xNN per byte; valid UTF-8 text
+ * stays. Returns the length written. */
+size_t relay_log_escape(const char *in, size_t n, char *out, size_t cap);
 
 /* path NULL or "" = stderr. 0 on success. */
 int relay_log_open(const char *path);

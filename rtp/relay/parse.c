@@ -280,6 +280,7 @@ bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u
             u->rx = ctx;
             u->rx_suite = sp.suite;
             u->rx_mki_len = sp.params.mki_len;
+            u->rx_unauth = sp.params.unauthenticated_srtp;
         } else {
             u->tx = ctx;
             u->tx_suite = sp.suite;
@@ -315,8 +316,12 @@ void relay_leg_apply(relay_leg *leg, relay_leg_update *u)
         leg->peer_len = u->len;
         leg->peer_known = true;
         leg->latched = leg->latched_rtcp = false;
+        /* A new offer/answer address: the relatch state starts over. */
+        leg->have_ssrc = false;
+        leg->cand_n = 0;
     }
     if (u->rx) {
+        leg->rx_unauth = u->rx_unauth;
         /* The replaced context stays beside the new one until the peer
          * has moved to its new key (relay/rxprev.h); the one it replaced
          * before goes back to the caller to be freed. */

@@ -52,6 +52,9 @@ typedef struct relay_counters {
     uint64_t rtp_in, rtcp_in, bytes_in;
     uint64_t rtp_out, rtcp_out, bytes_out; /* sent toward this leg's peer */
     uint64_t drop[RELAY_DROP_COUNT];
+    /* RFC 5389 STUN on a media port (ICE checks, NAT keep-alives): dropped
+     * unanswered, counted here rather than as a "malformed" drop. */
+    uint64_t stun;
 } relay_counters;
 
 /* One key as it arrives over the control protocol. */
@@ -100,6 +103,18 @@ typedef struct relay_leg {
     socklen_t peer_len;
     bool peer_known;            /* signalled or latched */
     bool latched, latched_rtcp; /* learned from a received packet */
+    /* Unauthenticated legs (plain RTP, or SRTP with UNAUTHENTICATED_SRTP
+     * on receive) move only by the relatch rule in worker.c: the RTP
+     * source's SSRC and last sequence number, when it last sent, and the
+     * candidate new source with its run of in-sequence packets. */
+    bool rx_unauth;             /* the receive context has no SRTP auth tag */
+    bool have_ssrc;
+    uint32_t ssrc;
+    uint16_t seq;
+    int64_t src_ms;
+    struct sockaddr_storage cand;
+    uint16_t cand_seq;
+    uint8_t cand_n;
     sg_srtp_ctx *rx, *tx;       /* SRTP only */
     /* The receive context rx replaced, tried when rx fails (relay/rxprev.h);
      * dropped at rx_prev_until_ms (0: rx has authenticated nothing yet). */

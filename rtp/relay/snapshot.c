@@ -57,6 +57,7 @@ void relay_counters_add(relay_counters *t, const relay_counters *c)
     t->bytes_out += c->bytes_out;
     for (int i = 0; i < RELAY_DROP_COUNT; i++)
         t->drop[i] += c->drop[i];
+    t->stun += c->stun;
 }
 
 void relay_counters_write(ctl_benc *w, const relay_counters *c)
@@ -72,6 +73,7 @@ void relay_counters_write(ctl_benc *w, const relay_counters *c)
     ctl_benc_kv_int(w, "rtcp-out", (int64_t)c->rtcp_out);
     ctl_benc_kv_int(w, "rtp-in", (int64_t)c->rtp_in);
     ctl_benc_kv_int(w, "rtp-out", (int64_t)c->rtp_out);
+    ctl_benc_kv_int(w, "stun", (int64_t)c->stun);
 }
 
 static void relay_keys_write(ctl_benc *w, const char *dir, const sg_suite *suite,

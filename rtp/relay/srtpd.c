@@ -1,6 +1,6 @@
 /*
- * rtp/relay/srtpd.c — srtpd's main: configuration, the refusal to listen
- * off loopback without a shared secret, media workers, the control loop
+ * rtp/relay/srtpd.c — srtpd's main: configuration, the refusal of UDP
+ * control without a shared secret (unix sockets are the safe default), media workers, the control loop
  * (ng control sockets, once-a-second housekeeping) and signals: SIGTERM or
  * SIGINT stop cleanly (every call deleted and its keys wiped), SIGHUP
  * reopens the log file.
@@ -93,20 +93,32 @@ int main(int argc, char **argv)
     d.notify_fd = -1;
 
     ctl_addr addrs[4];
+    bool insecure = false;
     for (int i = 0; i < d.cfg.nlisten; i++) {
         if (!ctl_addr_parse(d.cfg.listen[i], &addrs[i], err, sizeof(err))) {
             fprintf(stderr, "srtpd: --listen: %s\n", err);
             return 2;
         }
-        /* Keys travel on this channel: off loopback only when every
-         * message is authenticated. */
-        if (!d.secret && !ctl_addr_is_local(&addrs[i])) {
-            fprintf(stderr, "srtpd: refusing to listen on %s without a secret "
-                            "(use loopback, a unix socket, or --secret/--secret-file)\n",
-                    d.cfg.listen[i]);
+        /* Keys travel on this channel and `update` moves media. A unix
+         * socket (0600) admits only srtpd's own user; a UDP socket, even
+         * on loopback, admits every local user: only with every message
+         * authenticated, or by an explicit lab opt-in (loopback only). */
+        if (!d.secret && !addrs[i].is_unix &&
+            (!d.cfg.control_insecure || !ctl_addr_is_local(&addrs[i]))) {
+            fprintf(stderr, "srtpd: refusing UDP control on %s without a secret: any %s could "
+                            "read keys and move media (use listen = unix:/PATH, or secret-file%s)\n",
+                    d.cfg.listen[i], ctl_addr_is_local(&addrs[i]) ? "local user" : "host",
+                    ctl_addr_is_local(&addrs[i]) ? ", or control-insecure = yes in a lab" : "");
             return 2;
         }
+        if (!d.secret && !addrs[i].is_unix)
+            insecure = true;
     }
+    for (int i = 0; i < d.cfg.nwarn; i++)
+        relay_log(RELAY_LOG_WARN, "%s", d.cfg.warn[i]);
+    if (insecure)
+        relay_log(RELAY_LOG_WARN, "control-insecure: UDP control without a secret; every local "
+                                  "user can read keys (state) and move media (update)");
     if (d.cfg.interface4[0]) {
         if (!srtpd_parse_ip(d.cfg.interface4, AF_INET, &d.if4)) {
             fprintf(stderr, "srtpd: --interface: not an IPv4 address: %s\n", d.cfg.interface4);
@@ -185,7 +197,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < d.cfg.nlisten; i++) {
         int fd = ctl_listen(&addrs[i], err, sizeof(err));
         if (fd < 0) {
-            fprintf(stderr, "srtpd: %s\n", err);
+            fprintf(stderr, "srtpd: %s%s\n", err,
+                    addrs[i].is_unix ? " (its directory must exist, writable by srtpd's user "
+                                       "only: systemd RuntimeDirectory=srtpd makes /run/srtpd)"
+                                     : "");
             relay_workers_stop(d.workers, d.nworkers);
             return 1;
         }

@@ -2,7 +2,8 @@
  * rtp/relay/worker.c — the media packet path of srtpd (see worker.h):
  * epoll + recvmmsg/sendmmsg per worker thread, SRTP unprotect on the
  * receiving leg and protect on the sending leg (RFC 3711 §3.3, §3.4), each
- * leg with its own keys, symmetric latching only from authenticated packets,
+ * leg with its own keys, symmetric latching (from authenticated packets, or
+ * by a strict relatch rule on unauthenticated legs), STUN counted,
  * per-leg drop counters. No locks, no allocation, no logging per packet.
  */
 #include "relay/worker.h"
@@ -139,6 +140,100 @@ static void relay_latch(relay_leg *x, bool rtcp, const struct sockaddr_storage *
         x->latched = true;
 }
 
+/* RFC 5389 §6: a STUN message starts with two zero bits, carries the magic
+ * cookie at offset 4 and a length (multiple of 4) that covers the rest of
+ * the datagram after the 20-byte header. RTP/RTCP start with version 2. */
+static bool relay_is_stun(const uint8_t *p, size_t len)
+{
+    return len >= 20 && (p[0] & 0xC0) == 0 && p[4] == 0x21 && p[5] == 0x12 && p[6] == 0xA4 &&
+           p[7] == 0x42 && (size_t)((p[2] << 8) | p[3]) + 20 == len && (p[3] & 3) == 0;
+}
+
+static uint32_t relay_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool relay_same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                  &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+/*
+ * Latching of a leg whose packets cannot be authenticated (plain RTP, or
+ * SRTP with UNAUTHENTICATED_SRTP): anyone can make a packet that passes, so
+ * the first packet latches (as for symmetric RTP) and after that the leg
+ * moves only to a source that shows it carries the same stream, once the
+ * current source has stopped (NAT rebinding, README "Latching"):
+ *   - the current RTP source has sent nothing for RELAY_RELATCH_SILENCE_MS;
+ *   - the new source sends RELAY_RELATCH_PACKETS consecutive RTP packets
+ *     with the leg's current SSRC, the first within RELAY_RELATCH_SEQ_AHEAD
+ *     after the last sequence number accepted, each 1..RELAY_RELATCH_SEQ_STEP
+ *     after the one before; the last of them moves the leg and is relayed.
+ * Packets before that are dropped (counted "source"), untouched: for
+ * UNAUTHENTICATED_SRTP they never reach the SRTP context, so they cannot
+ * move its replay window or ROC either. A packet from the current source
+ * resets the candidate. A blind attacker does not know the SSRC and
+ * sequence; one who sees the stream cannot move it while the peer talks.
+ * RTCP (plain RTP legs only; SRTCP is always authenticated) latches first
+ * only from the RTP source's IP address with the leg's SSRC as sender,
+ * and moves only with RTP. A new address from the signalling (offer,
+ * answer, update) starts over.
+ */
+#define RELAY_RELATCH_SILENCE_MS 1000
+#define RELAY_RELATCH_PACKETS 5
+#define RELAY_RELATCH_SEQ_AHEAD 3000
+#define RELAY_RELATCH_SEQ_STEP 10
+
+/* May a packet from src (not the leg's current peer) latch or move the
+ * unauthenticated leg x? *move: it moves an already latched RTP source. */
+static bool relay_unauth_admit(relay_worker *w, relay_leg *x, const relay_sock *rs, bool rtcp,
+                               const uint8_t *p, const struct sockaddr_storage *src, bool *move)
+{
+    *move = false;
+    if (rtcp) {
+        if (!rs->rtcp) /* rtcp-mux: RTCP goes with the RTP source */
+            return !x->latched;
+        if (x->latched_rtcp)
+            return false;
+        return !x->latched ||
+               (relay_same_ip(src, &x->peer_rtp) && x->have_ssrc && relay_be32(p + 4) == x->ssrc);
+    }
+    if (!x->latched)
+        return true; /* the first packet latches (symmetric RTP) */
+    if (!x->have_ssrc || w->now_ms - x->src_ms < RELAY_RELATCH_SILENCE_MS ||
+        relay_be32(p + 8) != x->ssrc) {
+        return false;
+    }
+    uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
+    if (x->cand_n && relay_same_addr(src, &x->cand)) {
+        uint16_t d = (uint16_t)(seq - x->cand_seq);
+        if (d == 0 || d > RELAY_RELATCH_SEQ_STEP) {
+            x->cand_n = 0;
+            return false;
+        }
+        x->cand_seq = seq;
+        if (++x->cand_n < RELAY_RELATCH_PACKETS)
+            return false;
+        x->cand_n = 0;
+        *move = true;
+        return true;
+    }
+    uint16_t d = (uint16_t)(seq - x->seq);
+    if (d == 0 || d > RELAY_RELATCH_SEQ_AHEAD)
+        return false;
+    x->cand = *src;
+    x->cand_seq = seq;
+    x->cand_n = 1;
+    return false;
+}
+
 /* One received packet in w->buf[i]: checks, unprotect, latch, protect.
  * Returns the length to send, or 0 when dropped (counted). */
 size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
@@ -149,6 +244,12 @@ size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
     relay_leg *x = &s->leg[rs->leg], *y = &s->leg[!rs->leg];
     bool rtcp = rs->rtcp || (x->rtcp_mux && relay_is_rtcp(p, len));
 
+    if (!(mflags & MSG_TRUNC) && relay_is_stun(p, len)) {
+        /* Dropped without an answer: srtpd is no ICE agent, and a reply
+         * would make it a reflector for spoofed requests. */
+        x->c.stun++;
+        return 0;
+    }
     if (rtcp)
         x->c.rtcp_in++;
     else
@@ -171,6 +272,17 @@ size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
         x->c.drop[RELAY_DROP_KEY]++; /* SRTP leg whose receive keys are not set yet */
         return 0;
     }
+    /* Unauthenticated: plain RTP/RTCP, or RTP under UNAUTHENTICATED_SRTP
+     * (SRTCP keeps its tag, RFC 4568 §6.3.2). Checked on the clear header,
+     * before the SRTP context sees the packet. */
+    bool unauth = !x->srtp || (x->rx_unauth && !rtcp);
+    bool move = false;
+    if (unauth && !from_peer && !relay_unauth_admit(w, x, rs, rtcp, p, src, &move)) {
+        x->c.drop[RELAY_DROP_SOURCE]++;
+        return 0;
+    }
+    uint32_t hdr_ssrc = rtcp ? 0 : relay_be32(p + 8);
+    uint16_t hdr_seq = rtcp ? 0 : (uint16_t)(p[2] << 8 | p[3]);
     if (x->srtp) {
         size_t plen;
         bool via_prev;
@@ -187,17 +299,13 @@ size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
             return 0;
         }
         len = plen;
-        /* Authenticated: the only kind of packet allowed to move the peer
-         * (a spoofed, replayed or forged one never reaches this line). */
-        if (!from_peer)
-            relay_latch(x, rtcp, src, srclen);
-    } else if (!from_peer) {
-        /* Plain RTP cannot be authenticated: latch once, on the first
-         * packet, then hold that address for the rest of the call. */
-        if (rtcp ? x->latched_rtcp : x->latched) {
-            x->c.drop[RELAY_DROP_SOURCE]++;
-            return 0;
-        }
+    }
+    if (!from_peer) {
+        /* Authenticated SRTP: the packet is the only proof needed (a
+         * spoofed, replayed or forged one never reaches this line).
+         * Unauthenticated: admitted above by the relatch rule. */
+        if (move && !x->rtcp_mux)
+            x->latched_rtcp = false; /* RTCP follows RTP to its new address */
         relay_latch(x, rtcp, src, srclen);
     } else if (rtcp ? !x->latched_rtcp : !x->latched) {
         /* First packet from the signalled address: hold it from now on. */
@@ -205,6 +313,14 @@ size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
             x->latched_rtcp = true;
         else
             x->latched = true;
+    }
+    if (unauth && !rtcp) {
+        /* The current source's stream, for the relatch rule. */
+        x->have_ssrc = true;
+        x->ssrc = hdr_ssrc;
+        x->seq = hdr_seq;
+        x->src_ms = w->now_ms;
+        x->cand_n = 0;
     }
     /* Only accepted packets keep a call alive: garbage sprayed at its
      * ports must not defeat the media timeout. */

@@ -4,7 +4,7 @@
  * dropped and why; rekey and delete by Call-ID. Speaks the control protocol
  * (rtp/PROTOCOL.md) through the shared client (rtp/ctl/client.h).
  *
- *   srtpctl [--socket ADDR] [--secret S | --secret-file F] [--json]
+ *   srtpctl [--socket ADDR] [--secret-file F] [--json]
  *           [--timeout MS] COMMAND [ARGS]
  *   COMMAND: ping | list | query CALLID | stats | events
  *            | rekey CALLID [--leg a|b] [--dir send|recv] [--stream N]
@@ -14,6 +14,7 @@
  * Output: a table by default, the reply as JSON with --json. Never prints
  * key material (srtpd never sends any back: MKI and fingerprints only).
  */
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,10 @@
 #include "ctl/bencode.h"
 #include "ctl/client.h"
 #include "sdesgate_version.h"
+#include "ctl/secret.h"
+
+/* srtpd's shipped control socket (cfg/srtpd.conf). */
+#define SRTPCTL_DEFAULT_SOCKET "unix:/run/srtpd/srtpd.sock"
 
 #define RELAY_ID_SHOW 128
 
@@ -31,7 +36,7 @@ static char reply[CTL_MAX_MSG];
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: srtpctl [--socket ADDR] [--secret S | --secret-file F] [--json] [--timeout MS]\n"
+            "usage: srtpctl [--socket ADDR] [--secret-file F] [--json] [--timeout MS]\n"
             "               COMMAND [ARGS]\n"
             "       srtpctl --version\n"
             "commands:\n"
@@ -46,7 +51,9 @@ static void usage(FILE *f)
             "                       switch keys by MKI; default: --next on the send side of\n"
             "                       every SRTP leg (the next installed key takes over)\n"
             "  delete CALLID        remove a call; prints its final statistics\n"
-            "ADDR: udp:IP:PORT, [V6]:PORT, unix:/path (default udp:127.0.0.1:2223 or $SRTPCTL_SOCKET)\n");
+            "ADDR: unix:/path, udp:IP:PORT, [V6]:PORT (default " SRTPCTL_DEFAULT_SOCKET "\n"
+            "      or $SRTPCTL_SOCKET)\n"
+            "F: the control secret, first line, >= 16 bytes, mode 0600 (or 0640: warned)\n");
 }
 
 /* ---- JSON output of any reply ---- */
@@ -208,9 +215,11 @@ static void print_stats(const ctl_be *r)
     printf("uptime %.1fs, calls %lld (created %lld, deleted %lld, timed out %lld), streams %lld\n",
            (double)geti(r, "uptime-ms") / 1000.0, geti(r, "calls"), geti(r, "calls-created"),
            geti(r, "calls-deleted"), geti(r, "calls-timed-out"), geti(r, "streams"));
-    printf("media: rtp in %lld out %lld, rtcp in %lld out %lld, bytes in %lld out %lld\n",
+    printf("media: rtp in %lld out %lld, rtcp in %lld out %lld, bytes in %lld out %lld, "
+           "stun %lld\n",
            geti(r, "media.rtp-in"), geti(r, "media.rtp-out"), geti(r, "media.rtcp-in"),
-           geti(r, "media.rtcp-out"), geti(r, "media.bytes-in"), geti(r, "media.bytes-out"));
+           geti(r, "media.rtcp-out"), geti(r, "media.bytes-in"), geti(r, "media.bytes-out"),
+           geti(r, "media.stun"));
     printf("drops:");
     for (const ctl_be *d = ctl_be_first(&doc, get(r, "media.drops")); d; d = ctl_be_next(&doc, d))
         printf(" %.*s %lld", (int)d->key_len, d->key, (long long)d->i);
@@ -277,8 +286,12 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--socket") && has)
             sock = argv[++i];
-        else if (!strcmp(a, "--secret") && has)
-            secret = argv[++i];
+        else if (!strcmp(a, "--secret") || !strncmp(a, "--secret=", 9)) {
+            /* Every local user reads a secret on the command line. */
+            fprintf(stderr, "srtpctl: --secret on the command line is readable by every local "
+                            "user (/proc/PID/cmdline): use --secret-file FILE (mode 0600)\n");
+            return 2;
+        }
         else if (!strcmp(a, "--secret-file") && has)
             secret_file = argv[++i];
         else if (!strcmp(a, "--timeout") && has)
@@ -305,18 +318,18 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!sock)
-        sock = "udp:127.0.0.1:2223";
-    char secbuf[256];
+        sock = SRTPCTL_DEFAULT_SOCKET;
+    static char secbuf[CTL_SECRET_MAX + 1];
     if (secret_file) {
-        FILE *f = fopen(secret_file, "r");
-        if (!f || !fgets(secbuf, sizeof(secbuf), f)) {
-            fprintf(stderr, "srtpctl: cannot read %s\n", secret_file);
-            if (f)
-                fclose(f);
+        char why[400], warn[400];
+        size_t sl;
+        if (!ctl_secret_read_file(secret_file, secbuf, sizeof(secbuf), &sl, why, sizeof(why),
+                                  warn, sizeof(warn))) {
+            fprintf(stderr, "srtpctl: %s\n", why);
             return 2;
         }
-        fclose(f);
-        secbuf[strcspn(secbuf, "\r\n")] = 0;
+        if (warn[0])
+            fprintf(stderr, "srtpctl: warning: %s\n", warn);
         secret = secbuf;
     }
     const char *cmd = pos[0], *id = pos[1];
@@ -347,6 +360,7 @@ int main(int argc, char **argv)
     char err[256];
     ctl_client *c = ctl_client_new(sock, secret, secret ? strlen(secret) : 0, timeout, 2, err,
                                    sizeof(err));
+    OPENSSL_cleanse(secbuf, sizeof(secbuf)); /* the client holds its own copy */
     if (!c) {
         fprintf(stderr, "srtpctl: %s\n", err);
         return 1;

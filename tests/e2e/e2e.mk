@@ -19,7 +19,8 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/sdes-robust.sh" "tests/e2e/sdes-fork.sh" \
               "tests/e2e/sdes-reoffer.sh" "tests/e2e/sdes-dialogs.sh" \
               "tests/e2e/sdes-ackswitch.sh" "tests/e2e/attack-downgrade.sh" \
-              "tests/e2e/attack-lost-state.sh" "tests/e2e/sdes-nomki.sh"
+              "tests/e2e/attack-lost-state.sh" "tests/e2e/sdes-nomki.sh" \
+              "tests/e2e/attack-srtpd.sh"
 
 # The module glue's Kamailio-free parsers, as a unit test (also under asan).
 KAM_PARSE_TEST := $(BUILD)/tests/kam_parse_test

@@ -154,25 +154,32 @@ both_ways() {
   [ -n "$s1" ] && [ "$s1" -gt 0 ] && [ "$s1" = "$r2" ] && [ -n "$s2" ] && [ "$s2" -gt 0 ] && [ "$s2" = "$r1" ]
 }
 
-# srtpd_start: one srtpd on loopback with its own 100-port range and no
-# media timeout; sets RELAY_PORT, logs to $WORK/srtpd.log. ctl runs
-# srtpctl against it; srtpd_calls prints how many calls it holds.
+# srtpd_start: one srtpd with its control on a unix socket in $WORK (mode
+# 0600, as cfg/srtpd.conf ships it), its own 100-port media range on
+# loopback and no media timeout; sets RELAY_SPEC (the socket, for sdes.so's
+# "relay" modparam and srtpctl), logs to $WORK/srtpd.log. ctl runs srtpctl
+# against it; srtpd_calls prints how many calls it holds.
 srtpd_start() {
-  RELAY_PORT=$(free_udp_port)
+  RELAY_SPEC=unix:$WORK/srtpd.sock
   local pmin=$((20000 + ($$ % 200) * 100))
-  "$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
+  "$E2E_BUILD/srtpd" --listen "$RELAY_SPEC" --interface 127.0.0.1 \
     --port-min $pmin --port-max $((pmin + 99)) --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
   SRTPD_PID=$!
   E2E_PIDS+=($SRTPD_PID)
-  sleep 0.3
+  local i
+  for i in $(seq 30); do
+    [ -S "$WORK/srtpd.sock" ] && break
+    sleep 0.05
+  done
+  sleep 0.1
   kill -0 "$SRTPD_PID" 2>/dev/null
 }
-ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
+ctl() { "$E2E_BUILD/srtpctl" --socket "$RELAY_SPEC" "$@" 2>&1; }
 srtpd_calls() { ctl --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))'; }
 # kam_start_relay CFG [defines]: kam_start with RELAY set to srtpd_start's.
 kam_start_relay() {
   local cfg=$1; shift
-  kam_start "$cfg" -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\"" "$@"
+  kam_start "$cfg" -A "RELAY=\"$RELAY_SPEC\"" "$@"
 }
 
 # call NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]: one

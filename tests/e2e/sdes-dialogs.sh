@@ -18,7 +18,7 @@ check "srtpd runs" srtpd_start
 
 INSIDE=$(free_udp_port)
 KAM_FIXED_PORT=$(free_udp_port)
-start() { kam_start cfg/legacy-pbx.cfg -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\"" -A "INSIDE_PORT=$INSIDE"; }
+start() { kam_start cfg/legacy-pbx.cfg -A "RELAY=\"$RELAY_SPEC\"" -A "INSIDE_PORT=$INSIDE"; }
 
 if start; then
   pass "legacy-pbx.cfg starts with srtpd"

@@ -33,7 +33,7 @@ two_ways() {
 }
 
 check "kamailio -c accepts sdes-fork.cfg" kam_check tests/e2e/sdes-fork.cfg
-if ! kam_start tests/e2e/sdes-fork.cfg -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\""; then
+if ! kam_start tests/e2e/sdes-fork.cfg -A "RELAY=\"$RELAY_SPEC\""; then
   fail "sdes-fork.cfg starts" "$(tail -5 "$KAM_LOG")"; summary; exit 1
 fi
 pass "sdes-fork.cfg starts with srtpd"

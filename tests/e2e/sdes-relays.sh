@@ -11,17 +11,18 @@ need "$E2E_BUILD/sdes.so" "the Kamailio module"
 need "$E2E_BUILD/srtpd" "srtpd"
 need "$E2E_BUILD/srtpctl" "srtpctl"
 CFG=tests/e2e/sdes-relays.cfg
-A_PORT=$(free_udp_port)
-B_PORT=$(free_udp_port)
+# Relay A: srtpd's unix control socket (mode 0600, as shipped); relay B: a
+# path nothing listens on.
+A="unix:$WORK/relay-a.sock"; B="unix:$WORK/relay-b.sock"
 PMIN=$(( (RANDOM % 200) * 100 + 42000 ))
 SRTPD_PID=
 srtpd_start() {
-  "$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$A_PORT" --port-min $PMIN --port-max $((PMIN + 99)) \
+  "$E2E_BUILD/srtpd" --listen "$A" --port-min $PMIN --port-max $((PMIN + 99)) \
     >>"$WORK/srtpd.log" 2>&1 &
   SRTPD_PID=$!
   E2E_PIDS+=($SRTPD_PID)
   for _ in $(seq 50); do
-    "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$A_PORT" --timeout 100 ping >/dev/null 2>&1 && return 0
+    "$E2E_BUILD/srtpctl" --socket "$A" --timeout 100 ping >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   return 1
@@ -42,7 +43,6 @@ wait_state() {
   return 1
 }
 
-A="udp:127.0.0.1:$A_PORT"; B="udp:127.0.0.1:$B_PORT"
 check "srtpd starts and answers srtpctl ping" srtpd_start
 if ! kam_start $CFG -A "RELAY_A=\"$A\"" -A "RELAY_B=\"$B\""; then
   fail "kamailio starts" "$(tail -5 "$KAM_LOG")"; summary; exit 1
@@ -55,11 +55,12 @@ check "state change logged: B down" grep -q "relay $B is down" "$KAM_LOG"
 check "sdes.relays shows answers and rtt for A" bash -c "kamcmd -s 'unix:$WORK/run/kamailio_ctl' sdes.relays | grep -A8 '$A' | grep -qE 'answers: [1-9]'"
 
 # A call in srtpd, made with a raw ng offer (cookie SP bencoded dict).
-python3 - "$A_PORT" >"$WORK/offer.out" 2>&1 <<'PY'
+python3 - "${A#unix:}" >"$WORK/offer.out" 2>&1 <<'PY'
 import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.settimeout(2)
+s.bind("")  # autobind: srtpd replies to this address
 body = b"d7:call-id12:e2e-list-1237:command5:offer7:streamsld5:indexi0e1:ad9:transport3:RTPe1:bd9:transport3:RTPeeee"
-s.sendto(b"c0ffee01 " + body, ("127.0.0.1", int(sys.argv[1])))
+s.sendto(b"c0ffee01 " + body, sys.argv[1])
 print(s.recv(65535).decode("latin-1"))
 PY
 check "srtpd accepted the raw offer" grep -q "6:result2:ok" "$WORK/offer.out"

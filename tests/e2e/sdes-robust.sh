@@ -12,16 +12,16 @@ need "$E2E_UA" "the test user agent"
 need "$E2E_BUILD/sdes.so" "the Kamailio module"
 need "$E2E_BUILD/srtpd" "srtpd"
 
-srtpd_run() { # NAME PORT PMIN
-  "$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$2" --port-min "$3" --port-max $(($3 + 99)) \
+srtpd_run() { # NAME SOCKET PMIN
+  "$E2E_BUILD/srtpd" --listen "$2" --port-min "$3" --port-max $(($3 + 99)) \
     --media-timeout 0 >"$WORK/$1.log" 2>&1 &
   E2E_PIDS+=($!)
   eval "${1}_PID=$!"
 }
-A_PORT=$(free_udp_port); B_PORT=$(free_udp_port)
+A_SOCK=unix:$WORK/relay-a.sock; B_SOCK=unix:$WORK/relay-b.sock
 PMIN=$((20000 + ($$ % 150) * 200))
-srtpd_run relayA "$A_PORT" "$PMIN"
-srtpd_run relayB "$B_PORT" $((PMIN + 100))
+srtpd_run relayA "$A_SOCK" "$PMIN"
+srtpd_run relayB "$B_SOCK" $((PMIN + 100))
 sleep 0.3
 check "two srtpd run" kill -0 "$relayA_PID" "$relayB_PID"
 
@@ -39,7 +39,7 @@ call() { # NAME PROXYPORT CALLER CALLEE [callee args] -- [caller args]
 
 INSIDE=$(free_udp_port)
 if ! kam_start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE" \
-     -A "RELAY=\"udp:127.0.0.1:$A_PORT=1 udp:127.0.0.1:$B_PORT=1\""; then
+     -A "RELAY=\"$A_SOCK=1 $B_SOCK=1\""; then
   fail "legacy-pbx.cfg starts with two relays" "$(tail -5 "$KAM_LOG")"; summary; exit 1
 fi
 pass "legacy-pbx.cfg starts with two relays"
@@ -59,7 +59,7 @@ for i in 1 2 3; do
 done
 check "relay B carried the calls after A stopped" \
   test "$(grep -c 'offer, 1 stream' "$WORK/relayB.log")" -ge 3
-check "Kamailio logged relay A down" grep -q "relay udp:127.0.0.1:$A_PORT is down" "$KAM_LOG"
+check "Kamailio logged relay A down" grep -q "relay $A_SOCK is down" "$KAM_LOG"
 
 # Bad input while a call runs.
 ua_uas run-uas phone --seconds 4 || fail "running call" "callee did not start"

@@ -72,18 +72,18 @@ ng '{"command":"delete","call-id":"e2e-rtpe-1","from-tag":"ft1","delete-delay":0
 
 # ---- RTPengine as the SRTP peer of a whole call through the edge ----
 need "$E2E_BUILD/srtpd" "srtpd"
-RELAY_PORT=$(free_udp_port)
-"$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --port-min $((PMIN - 1000)) \
+RELAY_SPEC=unix:$WORK/srtpd.sock
+"$E2E_BUILD/srtpd" --listen "$RELAY_SPEC" --port-min $((PMIN - 1000)) \
   --port-max $((PMIN - 901)) --media-timeout 0 >"$WORK/srtpd.log" 2>&1 &
 E2E_PIDS+=($!)
-ctl() { "$E2E_BUILD/srtpctl" --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
+ctl() { "$E2E_BUILD/srtpctl" --socket "$RELAY_SPEC" "$@" 2>&1; }
 PSRC=$(free_udp_port)
 PLAIN2=$'v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio '"$PSRC"$' RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n'
 REQ=$(python3 -c 'import json,sys; print(json.dumps({"command":"offer","call-id":"e2e-rtpe-2","from-tag":"ft2","sdp":sys.argv[1],"transport-protocol":"RTP/SAVP","DTLS":"off"}))' "$PLAIN2")
 ng "$REQ" | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin).get("sdp",""))' >"$WORK/rtpe2.sdp"
 check "rtpengine made a second SDES offer (our RTP on 127.0.0.1:$PSRC)" grep -q "RTP/SAVP" "$WORK/rtpe2.sdp"
 INSIDE=$(free_udp_port)
-if kam_start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE" -A "RELAY=\"udp:127.0.0.1:$RELAY_PORT\""; then
+if kam_start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE" -A "RELAY=\"$RELAY_SPEC\""; then
   ua_uas pbx-callee pbx --seconds 4 --timeout 20 --min-percent 0
   python3 "$E2E_ROOT/tests/e2e/sip_uac.py" "$KAM_PORT" "sip:bob@127.0.0.1:$UAS_PORT" \
     "$WORK/rtpe2.sdp" "$WORK/answer.sdp" "$WORK/bye.flag" >"$WORK/sip_uac.log" 2>&1 &

@@ -12,9 +12,21 @@ $(BUILD)/tests/relay_ctl_test: $(call objs,tests/relay/relay_ctl_test.c $(RELAY_
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+# A third party on the media and in the log (hijack per leg type, STUN,
+# call-id escaping), and the control plane's safe defaults.
+$(BUILD)/tests/relay_guard_test: $(call objs,tests/relay/relay_guard_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+$(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@
+
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 SLOW_TESTS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
+BINS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
+SLOW_TESTS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 # The same media tests through the epoll loop (what srtpd runs on a kernel
 # without multishot io_uring, and where it has no connected twin sockets).
 SLOW_TESTS += "SRTPD_NO_MULTISHOT=1 $(BUILD)/tests/relay_test"
@@ -53,5 +65,6 @@ $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
-SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh
+SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
+              tests/relay/asan_relay_guard_test.sh
 endif

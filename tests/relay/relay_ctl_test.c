@@ -314,7 +314,7 @@ static void test_auth_daemon(void)
     char notify[64];
     snprintf(notify, sizeof(notify), "udp:127.0.0.1:%u", np);
     const char *extra[] = {"--notify", notify, "--media-timeout", "1", NULL};
-    CHECK(ru_srtpd_start(&A, "s3cret-for-test", extra));
+    CHECK(ru_srtpd_start(&A, "s3cret-for-the-test", extra));
     char err[200], reply[4096];
     ctl_client *plain = ctl_client_new(A.ctl, NULL, 0, 200, 0, err, sizeof(err));
     CHECK(plain);
@@ -343,7 +343,7 @@ static void test_auth_daemon(void)
     static ctl_be_doc ed;
     const ctl_be *e = ctl_be_decode(&ed, bd, bdl);
     CHECK(e);
-    CHECK(ctl_auth_verify("s3cret-for-test", 15, (const char *)ev, (size_t)n, &ed, e, time(NULL),
+    CHECK(ctl_auth_verify("s3cret-for-the-test", 19, (const char *)ev, (size_t)n, &ed, e, time(NULL),
                           30, NULL) == NULL);
     CHECK(ctl_auth_verify("other", 5, (const char *)ev, (size_t)n, &ed, e, time(NULL), 30, NULL) != NULL);
     CHECK(ctl_be_str_eq(ctl_be_get(&ed, ctl_be_get(&ed, e, "event"), "type"), "media-timeout"));

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -67,9 +68,24 @@ bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
     const char *argv[40] = {bin, "--listen", d->ctl, "--port-min", pmin,
                             "--port-max", pmax, "--log-file", d->log};
     int n = 9;
+    /* A secret goes in a 0600 file (srtpd refuses one on the command line,
+     * where /proc shows it); without one, the UDP control socket needs the
+     * explicit lab opt-in. */
     if (secret) {
-        argv[n++] = "--secret";
-        argv[n++] = secret;
+        snprintf(d->secret_file, sizeof(d->secret_file), "%s.secret", d->log);
+        unlink(d->secret_file);
+        FILE *sf = NULL;
+        int sfd = open(d->secret_file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (sfd >= 0)
+            sf = fdopen(sfd, "w");
+        if (!sf)
+            return false;
+        fprintf(sf, "%s\n", secret);
+        fclose(sf);
+        argv[n++] = "--secret-file";
+        argv[n++] = d->secret_file;
+    } else {
+        argv[n++] = "--control-insecure";
     }
     for (int i = 0; extra && extra[i] && n < 38; i++)
         argv[n++] = extra[i];
@@ -113,6 +129,8 @@ int ru_srtpd_stop(ru_srtpd *d)
         if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
             d->pid = 0;
             unlink(d->log);
+            if (d->secret_file[0])
+                unlink(d->secret_file);
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         }
         usleep(50000);

@@ -25,10 +25,12 @@ typedef struct ru_srtpd {
     int port_min, port_max;
     ctl_client *cli;
     char log[128];
+    char secret_file[160]; /* "" = none */
 } ru_srtpd;
 
 /* Starts srtpd with extra arguments (NULL-terminated), waits for "pong".
- * secret may be NULL. false when it did not come up within 5 s. */
+ * secret (>= 16 bytes) goes to srtpd in a 0600 --secret-file; NULL starts
+ * it with --control-insecure (its UDP control socket unauthenticated). false when it did not come up within 5 s. */
 bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra);
 /* SIGTERM, wait up to 5 s (then SIGKILL); returns the exit status or -1. */
 int ru_srtpd_stop(ru_srtpd *d);

@@ -3,3 +3,9 @@ $(BUILD)/tests/ctl_test: $(call objs,tests/unit/ctl_test.c) $(CTL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto -lpthread
 UNIT_TESTS += $(BUILD)/tests/ctl_test
+
+# srtpd's log escaping (rtp/relay/log.c alone).
+$(BUILD)/tests/relay_log_test: $(call objs,tests/unit/relay_log_test.c rtp/relay/log.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@
+UNIT_TESTS += $(BUILD)/tests/relay_log_test
