@@ -23,7 +23,7 @@ check "srtpd runs" srtpd_start
 attack() {
   local name=$1 port=$2; shift 2
   timeout 60 python3 "$E2E_ROOT/tests/e2e/sip_attack.py" --proxy "$port" \
-    --srtpctl "$E2E_BUILD/srtpctl" --relay "udp:127.0.0.1:$RELAY_PORT" "$@" \
+    --srtpctl "$E2E_BUILD/srtpctl" --relay "$RELAY_SPEC" "$@" \
     >"$WORK/$name.res" 2>"$WORK/$name.err"
 }
 res() { grep -q -- "^RESULT $2 .*$3" "$WORK/$1.res"; } # FILE STEP PATTERN

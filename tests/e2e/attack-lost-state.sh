@@ -16,12 +16,12 @@ need "$E2E_BUILD/sdes.so" "the Kamailio module"
 need "$E2E_BUILD/srtpd" "srtpd"
 need "$E2E_BUILD/srtpctl" "srtpctl"
 
-RELAY_PORT=$(free_udp_port)
+RELAY_SPEC=unix:$WORK/srtpd.sock
 PMIN=$((20000 + ($$ % 200) * 100))
 # The srtpd commands the scripted calls run between their steps.
 cat >"$WORK/srtpd-start" <<EOS
 #!/bin/bash
-"$E2E_BUILD/srtpd" --listen "udp:127.0.0.1:$RELAY_PORT" --interface 127.0.0.1 \
+"$E2E_BUILD/srtpd" --listen "$RELAY_SPEC" --interface 127.0.0.1 \
   --port-min $PMIN --port-max $((PMIN + 99)) --media-timeout \${1:-0} >>"$WORK/srtpd.log" 2>&1 &
 echo \$! >"$WORK/srtpd.pid"
 sleep 0.3
@@ -37,7 +37,7 @@ trap '"$WORK/srtpd-kill"; e2e_cleanup' EXIT
 attack() {
   local name=$1 port=$2; shift 2
   timeout 90 python3 "$E2E_ROOT/tests/e2e/sip_attack.py" --proxy "$port" \
-    --srtpctl "$E2E_BUILD/srtpctl" --relay "udp:127.0.0.1:$RELAY_PORT" "$@" \
+    --srtpctl "$E2E_BUILD/srtpctl" --relay "$RELAY_SPEC" "$@" \
     >"$WORK/$name.res" 2>"$WORK/$name.err"
 }
 res() { grep -q -- "^RESULT $2 .*$3" "$WORK/$1.res"; }
