@@ -36,9 +36,9 @@ rekey_call() {
     pass "$name: call connects"
     sleep 1.5
     cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
-    ctl --json query "$cid" >"$WORK/$name.q1" 2>&1
+    ctl --json query -- "$cid" >"$WORK/$name.q1" 2>&1
     sleep 4
-    ctl --json query "$cid" >"$WORK/$name.q2" 2>&1
+    ctl --json query -- "$cid" >"$WORK/$name.q2" 2>&1
   fi
   [ "$role" = uas ] && sleep 1 && phone_hangup "$p"
   ua_wait "$name-ua"
