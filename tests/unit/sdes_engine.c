@@ -562,7 +562,8 @@ static void test_policy_text(void)
     sdes_policy_format(&p, out, sizeof out);
     CHECK_STR_EQ(out, "srtp=require,suites=AEAD_AES_256_GCM:AES_256_CM_HMAC_SHA1_80,min-key=256,"
                       "min-tag=80,forbid=unauthenticated,mki=require,max-lifetime=2147483648,"
-                      "offer-max=1,gen-mki=4,gen-mki-use=peer,gen-lifetime=0,gen-keys=2,roc=reset");
+                      "offer-max=1,gen-mki=4,gen-mki-use=peer,gen-lifetime=0,gen-keys=2,roc=reset,"
+                      "nomki=change");
     sdes_policy_default(&p);
     CHECK_EQ(p.gen_mki_use, SDES_MKI_USE_PEER);
     CHECK(!sdes_policy_mki_toward(&p, 1)); /* gen-mki=0: never */
@@ -571,6 +572,15 @@ static void test_policy_text(void)
     CHECK(sdes_policy_mki_toward(&p, 4));
     CHECK_EQ(sdes_policy_parse("gen-mki-use=always", &p, err, sizeof err), 0);
     CHECK(sdes_policy_mki_toward(&p, 0));
+    /* nomki=keep: no new key toward a peer our keys carry no MKI to. */
+    sdes_policy_default(&p);
+    CHECK(sdes_policy_rekey_toward(&p, 0)); /* change: the default */
+    CHECK_EQ(sdes_policy_parse("gen-mki=1,nomki=keep", &p, err, sizeof err), 0);
+    CHECK(!sdes_policy_rekey_toward(&p, 0));
+    CHECK(sdes_policy_rekey_toward(&p, 1));
+    CHECK_EQ(sdes_policy_parse("gen-mki-use=always", &p, err, sizeof err), 0);
+    CHECK(sdes_policy_rekey_toward(&p, 0));
+    CHECK(sdes_policy_parse("nomki=maybe", &p, err, sizeof err) < 0);
     sdes_policy_default(&p);
     CHECK_EQ(sdes_policy_parse("mki=require", &p, err, sizeof err), 0);
     CHECK(sdes_policy_mki_toward(&p, 0)); /* the peer must use MKIs anyway */
