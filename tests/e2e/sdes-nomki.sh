@@ -168,6 +168,10 @@ if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 roc=keep nomki=keep"
     test "$(lost kb uac)" -le "$MAXLOST"
   check "nomki=keep, the no-MKI phone re-offers: no SRTP failure at it" \
     bash -c "grep -q 'srtp-failed=0 ' '$WORK/kb-uas.out'"
+  check "nomki=keep: Kamailio logged the kept key on the no-MKI phone's leg (b), in both rekeys" \
+    test "$(grep -c 'stream 0 leg b: key kept in the rekey (nomki=keep' "$KAM_LOG")" -eq 2
+  check "nomki=keep: and no kept key on the MKI caller's leg (a)" \
+    bash -c "! grep -q 'leg a: key kept in the rekey' '$KAM_LOG'"
   check "nomki=keep: Kamailio alive" kam_alive
   kam_stop
 else

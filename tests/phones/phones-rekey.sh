@@ -80,6 +80,9 @@ rekey_call() {
     check "$name: nomki=keep: the edge's AES_CM_128_HMAC_SHA1_80 key toward $p unchanged ($nk different keys received)" \
       test "${nk:-0}" -eq 1
     check "$name: no SRTP unprotect failure at $p ($(srtp_errors "$p"))" test "$(srtp_errors "$p")" = 0
+    local pl=b; [ "$role" = uas ] && pl=a
+    check "$name: Kamailio logged the key kept on $p's leg $pl" \
+      grep -q -F "leg $pl: key kept in the rekey (nomki=keep" "$KAM_LOG"
   else
     check "$name: nomki=change: $p got a new AES_CM_128_HMAC_SHA1_80 key from the edge in the rekey ($nk different keys received)" \
       test "${nk:-0}" -ge 2
