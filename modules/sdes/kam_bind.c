@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BIND_VERSION 1
+#define BIND_VERSION 2
+#define BIND_V1_FIXED 17 /* version 1: no nomki byte */
+#define BIND_FIXED 18
 #define BIND_SET_MASK 0xffu /* mode .. keys; loosen/in-dialog are per request;
-                            * mki-use (0x200) rides in its own byte */
+                            * mki-use (0x200) and nomki (0x400) ride in
+                            * their own bytes */
 
 size_t sdes_kam_bind_pack(const sdes_kam_flags *f, uint8_t *buf, size_t cap)
 {
-    size_t need = 17 + f->n_suites, o = 0;
+    size_t need = BIND_FIXED + f->n_suites, o = 0;
     if (!buf || cap < need || f->n_suites > SG_SUITE_COUNT || f->mki_len > 255 || f->keys > 255)
         return 0;
     buf[o++] = BIND_VERSION;
@@ -30,17 +33,19 @@ size_t sdes_kam_bind_pack(const sdes_kam_flags *f, uint8_t *buf, size_t cap)
     buf[o++] = (uint8_t)f->roc;
     buf[o++] = (uint8_t)f->keys;
     buf[o++] = (uint8_t)((f->set & SDES_KAM_F_MKI_USE) ? f->mki_use : SDES_KAM_MKI_USE_UNSET);
+    buf[o++] = (uint8_t)((f->set & SDES_KAM_F_NOMKI) ? f->nomki : SDES_KAM_NOMKI_UNSET);
     return o;
 }
 
 int sdes_kam_bind_unpack(const uint8_t *buf, size_t len, sdes_kam_flags *f)
 {
-    size_t o = 0, n;
+    size_t o = 0, n, fixed;
     memset(f, 0, sizeof(*f));
-    if (!buf || len < 17 || buf[0] != BIND_VERSION)
+    if (!buf || len < BIND_V1_FIXED || (buf[0] != BIND_VERSION && buf[0] != 1))
         return -1;
+    fixed = buf[0] == 1 ? BIND_V1_FIXED : BIND_FIXED;
     n = buf[4];
-    if (n > SG_SUITE_COUNT || len != 17 + n)
+    if (n > SG_SUITE_COUNT || len != fixed + n)
         return -1;
     f->set = buf[1] & ~SDES_KAM_F_LOOSEN;
     f->mode = (sdes_kam_mode)buf[2];
@@ -67,6 +72,13 @@ int sdes_kam_bind_unpack(const uint8_t *buf, size_t len, sdes_kam_flags *f)
         return -1;
     if (f->mki_use != SDES_KAM_MKI_USE_UNSET)
         f->set |= SDES_KAM_F_MKI_USE;
+    if (fixed == BIND_FIXED) {
+        f->nomki = (sdes_kam_nomki)buf[o++];
+        if (f->nomki > SDES_KAM_NOMKI_KEEP)
+            return -1;
+        if (f->nomki != SDES_KAM_NOMKI_UNSET)
+            f->set |= SDES_KAM_F_NOMKI;
+    }
     if (f->roc > SDES_KAM_ROC_RESET || f->keys > SDES_KAM_MAX_KEYS || f->mki_len > 128 ||
         f->lifetime > SDES_KAM_MAX_LIFETIME)
         return -1;
@@ -132,6 +144,10 @@ int sdes_kam_bind_tighten(const sdes_kam_flags *bound, const sdes_kam_flags *req
     if (g & SDES_KAM_F_MKI_USE) {
         out->mki_use = req->mki_use;
         out->set |= SDES_KAM_F_MKI_USE;
+    }
+    if (g & SDES_KAM_F_NOMKI) {
+        out->nomki = req->nomki;
+        out->set |= SDES_KAM_F_NOMKI;
     }
     return 0;
 }

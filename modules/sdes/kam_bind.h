@@ -13,9 +13,12 @@
  * from leg b's side runs in the mirrored mode (kam_mirror.h), whose secure
  * leg is the same party, so the stored policy needs no per-side copy.
  *
- * Byte form (version 1): 0x01 | set u8 (SDES_KAM_F_* low byte) | mode u8
+ * Byte form (version 2): 0x02 | set u8 (SDES_KAM_F_* low byte) | mode u8
  * | policy u8 | n u8 | n x suite id u8 | mki u8 | lifetime u64 (big-endian)
- * | roc u8 | keys u8 | mki-use u8 (0: not set). Kamailio-free (unit tests).
+ * | roc u8 | keys u8 | mki-use u8 (0: not set) | nomki u8 (0: not set).
+ * Version 1 (no nomki byte, written by the previous sdes.so) still
+ * unpacks, so calls up across an upgrade keep their policy.
+ * Kamailio-free (unit tests).
  */
 #ifndef SDESGATE_SDES_KAM_BIND_H
 #define SDESGATE_SDES_KAM_BIND_H
@@ -25,7 +28,7 @@
 
 #include "sdes/kam_flags.h"
 
-#define SDES_KAM_BIND_MAX (17 + SG_SUITE_COUNT)
+#define SDES_KAM_BIND_MAX (18 + SG_SUITE_COUNT)
 
 /* Packs the resolved flags (after defaults). Returns bytes written, 0 when
  * cap is too small. */
@@ -40,8 +43,8 @@ int sdes_kam_bind_unpack(const uint8_t *buf, size_t len, sdes_kam_flags *f);
  *   policy level  the stricter one (optional < require < strong);
  *   suites        the bound ones (in their order) that req also lists;
  *   lifetime      the shorter one (a bound without one takes req's);
- *   mki, roc, keys  req's when given (how keys are made, not what is
- *                 accepted), else the bound ones;
+ *   mki, roc, keys, mki-use, nomki  req's when given (how keys are
+ *                 made, not what is accepted), else the bound ones;
  *   mode          always the bound one (a mode change is a loosening).
  * Returns 0, or -1 with a reason in why when nothing is left (no suite in
  * both lists). out may not alias bound or req. */

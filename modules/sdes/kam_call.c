@@ -430,6 +430,33 @@ static int send_rekeys(call_ctx *c, int i, const str *cid)
 
 static int send_state(call_ctx *c, int relay, const str *cid);
 
+/* The MKI length of a side's own keys (0: none, or no SRTP from it). */
+static unsigned own_mki(const sdes_keyset *k)
+{
+    return k->srtp && k->n_keys ? k->keys[0].mki_len : 0;
+}
+
+/* nomki=keep in a rekey: says which legs kept their key (so an operator
+ * sees the rekey did not reach a phone keyed without MKI). */
+static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
+{
+    for (int i = 0; i < c->res1.n_media && i < c->prev.n_media; i++) {
+        const sdes_media_result *m = &c->res1.media[i];
+        const sdes_state_media *o = &c->prev.media[i];
+        if (m->state != SDES_MEDIA_SRTP || m->hold)
+            continue;
+        if (o->b_tx.srtp && !sdes_policy_rekey_toward(pol, (uint8_t)own_mki(&o->b_rx)))
+            LM_INFO("sdes: Call-ID %.*s: stream %d leg %c: key kept in the rekey (nomki=keep,"
+                    " no MKI toward that phone)\n", cid->len, cid->s, i,
+                    sdes_kam_mirror_leg('b', c->reverse));
+        if (o->a_tx.srtp && o->a_tx.suite == m->a_rx.suite &&
+            !sdes_policy_rekey_toward(pol, (uint8_t)own_mki(&m->a_rx)))
+            LM_INFO("sdes: Call-ID %.*s: stream %d leg %c: key kept in the rekey (nomki=keep,"
+                    " no MKI toward that phone)\n", cid->len, cid->s, i,
+                    sdes_kam_mirror_leg('a', c->reverse));
+    }
+}
+
 int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
                         const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
 {
@@ -538,6 +565,9 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         rc = engine_fail(&c->res1, code);
         goto out;
     }
+
+    if (cfg.rekey && *reoffer && pol.nomki_keep)
+        log_nomki_kept(c, &pol, cid);
 
     /* A re-offer with a new key: A keeps sending under its old key until
      * our answer reaches it, so srtpd accepts both meanwhile. */

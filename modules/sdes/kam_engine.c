@@ -62,6 +62,9 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
         over |= cat(text, sizeof(text),
                     f->mki_use == SDES_KAM_MKI_USE_ALWAYS ? ",gen-mki-use=always"
                                                           : ",gen-mki-use=peer");
+    if (f->set & SDES_KAM_F_NOMKI)
+        over |= cat(text, sizeof(text),
+                    f->nomki == SDES_KAM_NOMKI_KEEP ? ",nomki=keep" : ",nomki=change");
     if (f->set & SDES_KAM_F_LIFETIME) {
         unsigned e = 0;
         while (e < 64 && (UINT64_C(1) << e) != f->lifetime)

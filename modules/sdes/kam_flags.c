@@ -185,6 +185,18 @@ static int parse_item(const char *w, size_t n, sdes_kam_flags *out, char *err, s
             set_err(err, errlen, "mki-use must be peer or always, not", v, vn);
             return -1;
         }
+    } else if (word_eq(w, kn, "nomki")) {
+        bit = SDES_KAM_F_NOMKI;
+        if (out->set & bit)
+            goto repeated;
+        if (word_eq(v, vn, "change"))
+            out->nomki = SDES_KAM_NOMKI_CHANGE;
+        else if (word_eq(v, vn, "keep"))
+            out->nomki = SDES_KAM_NOMKI_KEEP;
+        else {
+            set_err(err, errlen, "nomki must be change or keep, not", v, vn);
+            return -1;
+        }
     } else if (word_eq(w, kn, "lifetime")) {
         bit = SDES_KAM_F_LIFETIME;
         if (out->set & bit)
@@ -290,6 +302,8 @@ void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *d)
         f->roc = d->roc;
     if (!(f->set & SDES_KAM_F_MKI_USE) && (d->set & SDES_KAM_F_MKI_USE))
         f->mki_use = d->mki_use;
+    if (!(f->set & SDES_KAM_F_NOMKI) && (d->set & SDES_KAM_F_NOMKI))
+        f->nomki = d->nomki;
     f->set |= d->set;
 }
 
@@ -354,6 +368,8 @@ size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap)
     if (f->set & SDES_KAM_F_MKI_USE)
         put(buf, cap, &pos,
             f->mki_use == SDES_KAM_MKI_USE_ALWAYS ? " mki-use=always" : " mki-use=peer");
+    if (f->set & SDES_KAM_F_NOMKI)
+        put(buf, cap, &pos, f->nomki == SDES_KAM_NOMKI_KEEP ? " nomki=keep" : " nomki=change");
     if (f->set & SDES_KAM_F_LOOSEN)
         put(buf, cap, &pos, " policy-loosen");
     if (f->set & SDES_KAM_F_INDIALOG)

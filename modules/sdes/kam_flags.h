@@ -24,7 +24,14 @@
  * than one needs mki >= 1 (the engine refuses otherwise). mki-use: peer
  * (the engine's default) writes the MKI (and several keys) only toward a
  * peer whose own last a=crypto carried an MKI, so phones without MKI
- * support get plain keys; always writes it toward every peer.
+ * support get plain keys; always writes it toward every peer. nomki:
+ * what a rekey (sdes_rekey) does toward a peer our keys carry no MKI to:
+ * change (the engine's default) gives it a new key, a plain key change in
+ * the re-offer/answer; keep leaves its key as it is (a phone that never
+ * re-keys, as baresip 1.0: a new key would fail every later packet). A
+ * peer keyed with an MKI gets its new key either way. A call property:
+ * it is bound with the call's policy (kam_bind.h).
+ *   item  =/ "mki-use=" ("peer"|"always") | "nomki=" ("change"|"keep")
  */
 #ifndef SDESGATE_SDES_KAM_FLAGS_H
 #define SDESGATE_SDES_KAM_FLAGS_H
@@ -56,6 +63,12 @@ typedef enum sdes_kam_roc {
     SDES_KAM_ROC_RESET, /* a new key starts at ROC 0 */
 } sdes_kam_roc;
 
+typedef enum sdes_kam_nomki {
+    SDES_KAM_NOMKI_UNSET = 0,
+    SDES_KAM_NOMKI_CHANGE, /* a rekey gives a no-MKI peer a new key (plain change) */
+    SDES_KAM_NOMKI_KEEP,   /* ... keeps its key (peers that never re-key) */
+} sdes_kam_nomki;
+
 typedef enum sdes_kam_mki_use {
     SDES_KAM_MKI_USE_UNSET = 0,
     SDES_KAM_MKI_USE_PEER,   /* an MKI only toward a peer whose a=crypto had one */
@@ -73,6 +86,7 @@ typedef enum sdes_kam_mki_use {
 #define SDES_KAM_F_LOOSEN   0x80u  /* policy-loosen */
 #define SDES_KAM_F_INDIALOG 0x100u /* in-dialog */
 #define SDES_KAM_F_MKI_USE  0x200u
+#define SDES_KAM_F_NOMKI    0x400u
 
 #define SDES_KAM_MAX_KEYS 4 /* the engine's SDES_MAX_DIR_KEYS */
 
@@ -92,6 +106,7 @@ typedef struct sdes_kam_flags {
     sdes_kam_roc roc;
     unsigned keys;                     /* keys per a=crypto line we generate */
     sdes_kam_mki_use mki_use;          /* which peers get the mki= MKI */
+    sdes_kam_nomki nomki;              /* a rekey toward a peer without MKI */
 } sdes_kam_flags;
 
 /* Parse len bytes of s into *out (cleared first). Returns 0, or -1 with a
@@ -104,7 +119,7 @@ int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out,
 void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *defaults);
 
 /* A canonical text form ("mode=encrypt policy=require suites=A,B mki=1
- * lifetime=2^31 roc=keep keys=2 mki-use=peer", only the set fields) for logs and RPC.
+ * lifetime=2^31 roc=keep keys=2 mki-use=peer nomki=keep", only the set fields) for logs and RPC.
  * Returns the length written (truncated to cap-1), buf NUL-terminated. */
 size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap);
 

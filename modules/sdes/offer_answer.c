@@ -221,7 +221,9 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
     sdes_state_media *sm = &c->next.media[i];
     sdes_media_result *r = &c->res->media[i];
     if (prev && prev->b_tx.srtp) {
-        if (!c->cfg->rekey || hold) {
+        /* nomki=keep: B would get a plain key change (no MKI) and may be a
+         * phone that never re-keys: it keeps the key it has. */
+        if (!c->cfg->rekey || hold || !sdes_policy_rekey_toward(c->pol, peer_mki(&prev->b_rx))) {
             sm->b_offer[0] = prev->b_tx;
         } else {
             sdes_keyset *nk = &sm->b_offer[0];
@@ -367,7 +369,9 @@ static sdes_rej offer_media(oa_ctx *c, int i, const sdes_state_media *prev)
      * at the answer, keeping it second in the line for a hitless switch. */
     if (prev && prev->a_tx.srtp && prev->a_tx.suite == sm->a_rx.suite) {
         sm->a_tx = prev->a_tx;
-        sm->a_rekey = c->cfg->rekey && !r->hold;
+        /* nomki=keep: no new key toward an A we key without MKI. */
+        sm->a_rekey = c->cfg->rekey && !r->hold &&
+                      sdes_policy_rekey_toward(c->pol, peer_mki(&sm->a_rx));
     }
     sm->state = SDES_MEDIA_SRTP;
     if (mode == SDES_MODE_DECRYPT) {

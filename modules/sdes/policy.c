@@ -172,6 +172,13 @@ static int parse_item(const char *it, size_t n, sdes_policy *p, char *err, size_
         if (!parse_uint(v, vn, SDES_MAX_DIR_KEYS, &x) || x == 0)
             return fail(err, errlen, "gen-keys must be 1..4", it, n);
         p->gen_keys = (uint8_t)x;
+    } else if (val_is(it, kn, "nomki")) {
+        if (val_is(v, vn, "keep"))
+            p->nomki_keep = true;
+        else if (val_is(v, vn, "change"))
+            p->nomki_keep = false;
+        else
+            return fail(err, errlen, "nomki must be change or keep", it, n);
     } else if (val_is(it, kn, "roc")) {
         if (val_is(v, vn, "keep"))
             p->roc = SG_ROC_KEEP;
@@ -222,14 +229,14 @@ void sdes_policy_format(const sdes_policy *p, char *buf, size_t cap)
                               sg_suite_get(p->suites[i])->name);
     snprintf(buf + n, cap > n ? cap - n : 0,
              ",min-key=%u,min-tag=%u,forbid=%s%s%s,mki=%s,max-lifetime=%llu,offer-max=%u,"
-             "gen-mki=%u,gen-mki-use=%s,gen-lifetime=%llu,gen-keys=%u,roc=%s",
+             "gen-mki=%u,gen-mki-use=%s,gen-lifetime=%llu,gen-keys=%u,roc=%s,nomki=%s",
              p->min_key_bits, p->min_tag_bits, p->forbid_unencrypted ? "unencrypted" : "",
              p->forbid_unencrypted && p->forbid_unauthenticated ? ":" : "",
              p->forbid_unauthenticated ? "unauthenticated" : "", mk[p->mki],
              (unsigned long long)p->max_lifetime, p->offer_max, p->gen_mki_len,
              p->gen_mki_use == SDES_MKI_USE_ALWAYS ? "always" : "peer",
              (unsigned long long)p->gen_lifetime, p->gen_keys,
-             p->roc == SG_ROC_RESET ? "reset" : "keep");
+             p->roc == SG_ROC_RESET ? "reset" : "keep", p->nomki_keep ? "keep" : "change");
 }
 
 bool sdes_policy_mki_toward(const sdes_policy *p, uint8_t peer_mki_len)
@@ -238,6 +245,11 @@ bool sdes_policy_mki_toward(const sdes_policy *p, uint8_t peer_mki_len)
         return false;
     return p->gen_mki_use == SDES_MKI_USE_ALWAYS || p->mki == SDES_MKI_REQUIRE ||
            peer_mki_len != 0;
+}
+
+bool sdes_policy_rekey_toward(const sdes_policy *p, uint8_t peer_mki_len)
+{
+    return !p->nomki_keep || sdes_policy_mki_toward(p, peer_mki_len);
 }
 
 int sdes_policy_rank(const sdes_policy *p, const sg_suite *suite)

@@ -24,12 +24,18 @@
  *   gen-keys=N                         keys per generated a=crypto line (1..4;
  *                                      > 1 needs gen-mki >= 1)
  *   roc=keep|reset                     ROC on rekey (relay setting)
+ *   nomki=change|keep                  a rekey toward a peer our keys carry
+ *                                      no MKI to: change (default) gives it a
+ *                                      new key, a plain key change (RFC 4568
+ *                                      §7.1.4); keep leaves its key as it is
+ *                                      (phones that never re-key, baresip 1.0)
  *
  * Defaults: srtp=optional, suites=AES_CM_128_HMAC_SHA1_80:AES_CM_128_HMAC_SHA1_32:
  * AES_256_CM_HMAC_SHA1_80:AES_256_CM_HMAC_SHA1_32:AES_192_CM_HMAC_SHA1_80:
  * AES_192_CM_HMAC_SHA1_32:AEAD_AES_128_GCM:AEAD_AES_256_GCM (F8 only when
  * listed), no minimum, forbid=unencrypted:unauthenticated, mki=any, no
- * lifetime cap, offer-max=2, gen-mki=0, gen-mki-use=peer, no gen-lifetime, gen-keys=1, roc=keep.
+ * lifetime cap, offer-max=2, gen-mki=0, gen-mki-use=peer, no gen-lifetime, gen-keys=1, roc=keep,
+ * nomki=change.
  */
 #ifndef SDESGATE_SDES_POLICY_H
 #define SDESGATE_SDES_POLICY_H
@@ -82,6 +88,7 @@ typedef struct sdes_policy {
     uint8_t gen_lifetime_exp;           /* n when gen_lifetime was 2^n */
     uint8_t gen_keys;                   /* 1..SDES_MAX_DIR_KEYS */
     sg_roc_policy roc;
+    bool nomki_keep;                    /* nomki=keep */
 } sdes_policy;
 
 void sdes_policy_default(sdes_policy *p);
@@ -106,5 +113,10 @@ const char *sdes_policy_check(const sdes_policy *p, const sdes_crypto_attr *a);
  * one, unless gen-mki-use=always or mki=require (then the peer must use
  * MKIs itself). */
 bool sdes_policy_mki_toward(const sdes_policy *p, uint8_t peer_mki_len);
+
+/* Whether a rekey gives a peer a new key: always when our keys toward it
+ * carry an MKI (the switch can be hitless), else unless nomki=keep (a
+ * plain key change, which a peer that never re-keys cannot follow). */
+bool sdes_policy_rekey_toward(const sdes_policy *p, uint8_t peer_mki_len);
 
 #endif

@@ -350,7 +350,7 @@ static int mod_init(void)
     }
     if (parse_default("default_flags", p_default_flags,
                       SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC |
-                          SDES_KAM_F_KEYS | SDES_KAM_F_MKI_USE) < 0)
+                          SDES_KAM_F_KEYS | SDES_KAM_F_MKI_USE | SDES_KAM_F_NOMKI) < 0)
         return -1;
     {
         sdes_policy pol;

@@ -5,7 +5,8 @@
  * (rtp/PROTOCOL.md) through the shared client (rtp/ctl/client.h).
  *
  *   srtpctl [--socket ADDR] [--secret-file F] [--json]
- *           [--timeout MS] COMMAND [ARGS]
+ *           [--timeout MS] COMMAND [--] [ARGS]
+ *   "--" ends the options: a Call-ID may begin with '-' (RFC 3261 word).
  *   COMMAND: ping | list | query CALLID | stats | events
  *            | rekey CALLID [--leg a|b] [--dir send|recv] [--stream N]
  *                           [--use MKI | --retire MKI | --next]
@@ -37,7 +38,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: srtpctl [--socket ADDR] [--secret-file F] [--json] [--timeout MS]\n"
-            "               COMMAND [ARGS]\n"
+            "               COMMAND [--] [ARGS]\n"
             "       srtpctl --version\n"
             "commands:\n"
             "  ping                 is srtpd there\n"
@@ -51,6 +52,7 @@ static void usage(FILE *f)
             "                       switch keys by MKI; default: --next on the send side of\n"
             "                       every SRTP leg (the next installed key takes over)\n"
             "  delete CALLID        remove a call; prints its final statistics\n"
+            "--: what follows is no option (a Call-ID that begins with '-')\n"
             "ADDR: unix:/path, udp:IP:PORT, [V6]:PORT (default " SRTPCTL_DEFAULT_SOCKET "\n"
             "      or $SRTPCTL_SOCKET)\n"
             "F: the control secret, first line, >= 16 bytes, mode 0600 (or 0640: warned)\n");
@@ -271,10 +273,20 @@ int main(int argc, char **argv)
     int timeout = 1000;
     const char *pos[3] = {0};
     int npos = 0;
+    bool opts = true; /* until "--": a Call-ID may begin with '-' (RFC 3261 word) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
-        if (!strcmp(a, "--json"))
+        if (!opts || a[0] != '-') {
+            if (npos >= 3) {
+                fprintf(stderr, "srtpctl: unexpected argument: %s\n", a);
+                usage(stderr);
+                return 2;
+            }
+            pos[npos++] = a;
+        } else if (!strcmp(a, "--"))
+            opts = false;
+        else if (!strcmp(a, "--json"))
             as_json = true;
         else if (!strcmp(a, "--next"))
             next = true;
@@ -306,12 +318,12 @@ int main(int argc, char **argv)
             retire = atoll(argv[++i]);
         else if (!strcmp(a, "--stream") && has)
             stream = atoll(argv[++i]);
-        else if (a[0] == '-' || npos >= 3) {
-            fprintf(stderr, "srtpctl: unexpected argument: %s\n", a);
+        else {
+            fprintf(stderr, "srtpctl: unexpected argument: %s (a Call-ID that begins with"
+                            " '-' goes after --)\n", a);
             usage(stderr);
             return 2;
-        } else
-            pos[npos++] = a;
+        }
     }
     if (!npos) {
         usage(stderr);

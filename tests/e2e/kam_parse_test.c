@@ -305,6 +305,37 @@ static void test_flags_mki_use(void)
     CHECK_EQ(f.mki_use, SDES_KAM_MKI_USE_PEER);
 }
 
+/* nomki=change|keep: the engine's nomki; default and bad values. */
+static void test_flags_nomki(void)
+{
+    sdes_kam_flags d;
+    sdes_policy p;
+    char buf[256];
+    CHECK_EQ(parse("mki=1"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK(!p.nomki_keep); /* change: the default */
+    CHECK_EQ(parse("mki=1 nomki=keep"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK(p.nomki_keep);
+    CHECK(!sdes_policy_rekey_toward(&p, 0)); /* no MKI toward it: key kept */
+    CHECK(sdes_policy_rekey_toward(&p, 1));  /* an MKI peer is rekeyed */
+    sdes_kam_flags_format(&f, buf, sizeof(buf));
+    CHECK_STR_EQ(buf, "mki=1 nomki=keep");
+    CHECK_EQ(parse("nomki=change"), 0);
+    CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
+    CHECK(!p.nomki_keep);
+    CHECK_EQ(parse("nomki=sometimes"), -1);
+    CHECK_STR_EQ(err, "nomki must be change or keep, not 'sometimes'");
+    CHECK_EQ(parse("nomki=keep nomki=change"), -1);
+    CHECK_EQ(sdes_kam_flags_parse("nomki=keep", 10, &d, err, sizeof(err)), 0);
+    CHECK_EQ(parse("mki=1"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.nomki, SDES_KAM_NOMKI_KEEP);
+    CHECK_EQ(parse("nomki=change"), 0);
+    sdes_kam_flags_apply_defaults(&f, &d);
+    CHECK_EQ(f.nomki, SDES_KAM_NOMKI_CHANGE);
+}
+
 static void test_engine_check(void)
 {
     char reason[SDES_REASON_LEN], suite[48];
@@ -1045,7 +1076,7 @@ static void test_bind_policy(void)
     CHECK_EQ(f.given, SDES_KAM_F_MODE | SDES_KAM_F_POLICY); /* defaults do not count */
     b = f;
     n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
-    CHECK_EQ(n, 17 + 3);
+    CHECK_EQ(n, 18 + 3);
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), 0);
     CHECK_EQ(u.mode, SDES_KAM_MODE_DECRYPT);
     CHECK_EQ(u.policy, SDES_KAM_POLICY_REQUIRE);
@@ -1069,14 +1100,43 @@ static void test_bind_policy(void)
         memset(&r0, 0, sizeof(r0));
         CHECK_EQ(sdes_kam_bind_tighten(&u, &r0, &t, why, sizeof(why)), 0);
         CHECK_EQ(t.mki_use, SDES_KAM_MKI_USE_ALWAYS);
-        mb[mn - 1] = 9; /* no such mki-use */
+        mb[mn - 2] = 9; /* no such mki-use */
+        CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), -1);
+    }
+    /* nomki is a call property too: bound, kept by a request without it,
+     * replaced by one that gives it; version 1 (no nomki byte) unpacks. */
+    {
+        sdes_kam_flags m = b, r0, t;
+        uint8_t mb[SDES_KAM_BIND_MAX];
+        m.nomki = SDES_KAM_NOMKI_KEEP;
+        m.set |= SDES_KAM_F_NOMKI;
+        size_t mn = sdes_kam_bind_pack(&m, mb, sizeof(mb));
+        CHECK(mn > 0);
+        CHECK_EQ(mb[mn - 1], SDES_KAM_NOMKI_KEEP);
+        CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), 0);
+        CHECK_EQ(u.nomki, SDES_KAM_NOMKI_KEEP);
+        CHECK(u.set & SDES_KAM_F_NOMKI);
+        memset(&r0, 0, sizeof(r0));
+        CHECK_EQ(sdes_kam_bind_tighten(&u, &r0, &t, why, sizeof(why)), 0);
+        CHECK_EQ(t.nomki, SDES_KAM_NOMKI_KEEP);
+        CHECK_EQ(sdes_kam_flags_parse("mki=1", 5, &r0, err, sizeof(err)), 0);
+        CHECK_EQ(sdes_kam_bind_tighten(&u, &r0, &t, why, sizeof(why)), 0);
+        CHECK_EQ(t.nomki, SDES_KAM_NOMKI_KEEP); /* sdes_rekey("mki=1") keeps it */
+        CHECK_EQ(sdes_kam_flags_parse("nomki=change", 12, &r0, err, sizeof(err)), 0);
+        CHECK_EQ(sdes_kam_bind_tighten(&u, &r0, &t, why, sizeof(why)), 0);
+        CHECK_EQ(t.nomki, SDES_KAM_NOMKI_CHANGE);
+        mb[mn - 1] = 3; /* no such nomki */
+        CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), -1);
+        mb[0] = 1; /* version 1: one byte shorter, no nomki */
+        CHECK_EQ(sdes_kam_bind_unpack(mb, mn - 1, &u), 0);
+        CHECK(!(u.set & SDES_KAM_F_NOMKI));
         CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), -1);
     }
     CHECK_EQ(sdes_kam_bind_pack(&b, buf, n - 1), 0);
     n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
-    buf[0] = 2; /* version */
+    buf[0] = 3; /* version */
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
-    buf[0] = 1, buf[3] = 9; /* policy level */
+    buf[0] = 2, buf[3] = 9; /* policy level */
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
     buf[3] = SDES_KAM_POLICY_REQUIRE, buf[5] = 200; /* suite id */
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
@@ -1144,6 +1204,7 @@ int main(void)
     RUN(test_flags_defaults);
     RUN(test_flags_keys);
     RUN(test_flags_mki_use);
+    RUN(test_flags_nomki);
     RUN(test_flags_format_truncates);
     RUN(test_relay_good);
     RUN(test_relay_rejections);

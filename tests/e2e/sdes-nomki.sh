@@ -14,6 +14,9 @@
 #     media still both ways; the packets lost in the switch are counted and
 #     bounded (README "Rekey without MKI").
 #  3. An MKI-capable caller and a no-MKI callee: each gets what it used.
+#  4. A phone that never re-keys (baresip 1.0; e2e-ua --keep-rx-key):
+#     nomki=change (the default) fails it after the rekey, nomki=keep
+#     keeps the edge's key toward it while the MKI side gets a new one.
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-nomki
 need "$E2E_UA" "the test user agent"
@@ -120,10 +123,59 @@ if kam_start_relay cfg/rekey-edge.cfg; then
     bash -c "grep -q 'peer key replaced (plain key change)' '$WORK/mixb-uas.out' && grep -q 'mki-received=[0-9]*:[1-9]' '$WORK/mixb-uas.out'"
   check "MKI callee: at most $MAXLOST packets lost toward it" test "$(lost mixb uas)" -le "$MAXLOST"
   check "no-MKI caller: at most $MAXLOST packets lost toward it" test "$(lost mixb uac)" -le "$MAXLOST"
+  # A phone that never re-keys (baresip 1.0: it keeps the receive context
+  # of the first key, whatever a re-offer says): the shipped default
+  # (nomki=change) gives it a plain key change it ignores, so it fails
+  # every packet after the rekey. What nomki=keep (below) is for.
+  call qk "$KAM_PORT" phone phone --no-mki --keep-rx-key --max-srtp-fail 1000 --min-percent 0 \
+    -- --mki 1 --reinvite-at 1.2 --rekey
+  check "nomki=change (default), a phone that never re-keys: it got a new key and ignored it" \
+    ua_has qk-uas "peer key change ignored"
+  check "nomki=change (default), a phone that never re-keys: it fails the edge's packets after the rekey (srtp-failed $(ua_field qk-uas srtp-failed))" \
+    test "$(ua_field qk-uas srtp-failed)" -ge 50
   check "Kamailio alive" kam_alive
   kam_stop
 else
   fail "rekey-edge.cfg starts" "$(tail -5 "$KAM_LOG")"
+fi
+
+# nomki=keep (here for every call, by default_flags; cfg/rekey-edge.cfg
+# sets it per call by the User-Agent/Server of phones known not to
+# re-key): a rekey gives new keys toward an MKI peer only; toward a peer
+# without MKI the edge's key stays as it is (the peer's own new key is
+# still taken).
+if kam_start_relay cfg/rekey-edge.cfg -A 'SDES_FLAGS="mki=1 roc=keep nomki=keep"'; then
+  pass "rekey-edge.cfg starts with nomki=keep"
+  # The MKI caller re-INVITEs with X-Rekey toward a callee that never re-keys.
+  call kp "$KAM_PORT" phone phone --no-mki --keep-rx-key -- --mki 1 --reinvite-at 1.2 --rekey
+  check "nomki=keep: both ok" \
+    bash -c "grep -q '^ua: result=ok' '$WORK/kp-uac.out' && grep -q '^ua: result=ok' '$WORK/kp-uas.out'"
+  check "nomki=keep: the callee (no MKI) got the same key in the re-offer" \
+    bash -c "! grep -q 'peer key change ignored\\|peer key replaced' '$WORK/kp-uas.out'"
+  check "nomki=keep: no SRTP failure, nothing lost at the callee (lost $(lost kp uas))" \
+    bash -c "grep -q 'srtp-failed=0 ' '$WORK/kp-uas.out' && test $(lost kp uas) -eq 0"
+  check "nomki=keep: the MKI caller was rekeyed, hitless (old and new MKI received)" \
+    ua_has kp-uac "rekeyed=1 mki-received=[0-9]*:[1-9][0-9]*,[0-9]*:[1-9][0-9]* "
+  check "nomki=keep: zero loss toward the MKI caller" test "$(lost kp uac)" -eq 0
+  # The callee that never re-keys re-INVITEs with X-Rekey and a new key of
+  # its own: the edge takes it, and answers with its key unchanged.
+  call kb "$KAM_PORT" phone phone --no-mki --keep-rx-key --reinvite-at 1.2 --rekey -- --mki 1
+  check "nomki=keep, the no-MKI phone re-offers: both ok" \
+    bash -c "grep -q '^ua: result=ok' '$WORK/kb-uac.out' && grep -q '^ua: result=ok' '$WORK/kb-uas.out'"
+  check "nomki=keep, the no-MKI phone re-offers: the answer kept the edge's key toward it" \
+    bash -c "! grep -q 'peer key change ignored\\|peer key replaced' '$WORK/kb-uas.out'"
+  check "nomki=keep, the no-MKI phone re-offers: its new key was taken (nothing lost toward the caller: $(lost kb uac))" \
+    test "$(lost kb uac)" -le "$MAXLOST"
+  check "nomki=keep, the no-MKI phone re-offers: no SRTP failure at it" \
+    bash -c "grep -q 'srtp-failed=0 ' '$WORK/kb-uas.out'"
+  check "nomki=keep: Kamailio logged the kept key on the no-MKI phone's leg (b), in both rekeys" \
+    test "$(grep -c 'stream 0 leg b: key kept in the rekey (nomki=keep' "$KAM_LOG")" -eq 2
+  check "nomki=keep: and no kept key on the MKI caller's leg (a)" \
+    bash -c "! grep -q 'leg a: key kept in the rekey' '$KAM_LOG'"
+  check "nomki=keep: Kamailio alive" kam_alive
+  kam_stop
+else
+  fail "rekey-edge.cfg with nomki=keep starts" "$(tail -5 "$KAM_LOG")"
 fi
 
 # The behaviour before: an MKI on every key we write. A phone without MKI

@@ -197,6 +197,12 @@ int ua_install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int sw
                          char *why, size_t cap)
 {
     ua_crypto two[2];
+    if (peer_new && ua_o.keep_rx_key) {
+        /* baresip 1.0: its srtp module sets the receive context up once
+         * and never looks at a later a=crypto of the peer. */
+        ua_say("peer key change ignored (keeps its first receive key)");
+        peer_new = NULL;
+    }
     if (peer_new && (ua_o.no_mki || !peer_new->mki_len || !ua_rx_key.mki_len)) {
         ua_take_peer_key(&two[0], peer_new);
         if (ua_media_update_keys(&ua_m, 0, two, 1, 0, why, cap) < 0)

@@ -42,6 +42,8 @@ typedef struct ua_opts {
     int no_mki;           /* phone without MKI support (linphone 5.1, baresip):
                            * a peer's MKI is not understood, a new peer key
                            * replaces the old one at once */
+    int keep_rx_key;      /* never re-keys (baresip 1.0's srtp module): a new
+                           * peer key is ignored, the first one stays */
     int late_offer;       /* uac: INVITE without SDP; offer in 200, answer in ACK */
     double cancel_after;  /* uac: CANCEL this long after the INVITE (once ringing) */
     double ring;          /* uas: 180 Ringing for this long before answering */

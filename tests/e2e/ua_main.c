@@ -31,6 +31,9 @@ static void usage(void)
           "                       a peer's MKI is ignored, so packets carrying one\n"
           "                       fail authentication; a new peer key replaces the\n"
           "                       old at once; --rekey offers a new key without MKI\n"
+          "  --keep-rx-key        a phone that never re-keys (baresip 1.0): a new\n"
+          "                       peer key in a re-offer or answer is ignored, it\n"
+          "                       keeps decrypting with the first one\n"
           "  --max-srtp-fail N    SRTP failures the media verdict tolerates (0)\n"
           "  --seconds S          media seconds each way (3)\n"
           "  --min-percent P      share of expected packets that must arrive (95)\n"
@@ -92,6 +95,7 @@ int main(int argc, char **argv)
         {"ack-delay", 1, 0, 'A'}, {"fail-code", 1, 0, 'F'},
         {"answer-delay", 1, 0, 'W'}, {"reack-delay", 1, 0, 'k'},
         {"no-mki", 0, 0, 'N'}, {"max-srtp-fail", 1, 0, 'M'},
+        {"keep-rx-key", 0, 0, 'j'},
         {0, 0, 0, 0},
     };
     int c;
@@ -130,6 +134,7 @@ int main(int argc, char **argv)
             break;
         case 'm': ua_o.mki_len = (unsigned)atoi(optarg); break;
         case 'N': ua_o.no_mki = 1; break;
+        case 'j': ua_o.keep_rx_key = 1; break;
         case 'M': ua_o.max_srtp_fail = (unsigned)atoi(optarg); break;
         case 'S': ua_o.seconds = atof(optarg); break;
         case 'P': ua_o.min_percent = atof(optarg); break;

@@ -352,10 +352,10 @@ phones_call() {
   pass "$name: call connects"
   sleep 2.5
   cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
-  ctl --json query "$cid" >"$WORK/$name.q1" 2>&1
+  ctl --json query -- "$cid" >"$WORK/$name.q1" 2>&1
   phone_hold "$holder"; sleep 1.5
   phone_resume "$holder"; sleep 3
-  ctl --json query "$cid" >"$WORK/$name.q2" 2>&1
+  ctl --json query -- "$cid" >"$WORK/$name.q2" 2>&1
   phone_hangup "$a"
   poll 30 phone_ended "$b"
   return 0
@@ -390,6 +390,11 @@ media_checks() {
       check "$name: after hold/resume $x still hears $y (${heard} s of the last 2.5 s)" ge "$heard" 1.5
     fi
     check "$name: no SRTP unprotect failure at $x ($(srtp_errors "$x"))" test "$(srtp_errors "$x")" = 0
+  done
+  # A query that failed would read as 0 packets: say so instead.
+  for x in q1 q2; do
+    check "$name: srtpd answered the $x query ($(tr '\n' ' ' <"$WORK/$name.$x" | cut -c1-80))" \
+      grep -q '"result": "ok"' "$WORK/$name.$x"
   done
   for leg in a b; do
     o1=$(leg_out "$WORK/$name.q1" $leg); o2=$(leg_out "$WORK/$name.q2" $leg)

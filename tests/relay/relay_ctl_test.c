@@ -507,6 +507,10 @@ static void test_srtpctl(void)
     CHECK_EQ(srtpctl(out, sizeof(out), "query no-such-call"), 1);
     CHECK(strstr(out, "unknown call-id"));
     CHECK_EQ(srtpctl(out, sizeof(out), "query"), 2);
+    /* A Call-ID may begin with '-' (RFC 3261 word; linphone makes such
+     * ids): after "--" it is the Call-ID, not an option. */
+    CHECK_EQ(srtpctl(out, sizeof(out), "--json query -- -no-such-call"), 1);
+    CHECK_MSG(strstr(out, "unknown call-id"), "%s", out);
     CHECK_EQ(srtpctl(out, sizeof(out), "frob"), 2);
     snprintf(args, sizeof(args), "delete %s", c.id);
     CHECK_EQ(srtpctl(out, sizeof(out), args), 0);

@@ -5,6 +5,7 @@
  * policy decisions, answer errors, SDP errors, fail-closed results, state
  * packing, and the policy text form.
  */
+#include "sdes/engine_int.h"
 #include "sdes/multipart.h"
 #include "sdes/sdes_engine.h"
 #include "tests/check.h"
@@ -230,6 +231,51 @@ static void test_rekey_flow(void)
     CHECK_EQ(m->a_tx.tag, 2);
     sdes_result_free(&r);
     sdes_crypto_attr_wipe(&a);
+}
+
+/* nomki=keep: a rekey gives no new key toward a side we key without an
+ * MKI (B answered without one), and still a new one toward the side we
+ * key with an MKI (A offered one); nomki=change rekeys both. */
+static void rekey_nomki(const char *pol, bool keep)
+{
+    static sdes_state st;
+    static sdes_result r;
+    sdes_policy p;
+    sdes_crypto_attr a;
+    char ans[512];
+    sdes_policy_default(&p);
+    CHECK_EQ(sdes_policy_parse(pol, &p, NULL, 0), 0);
+    snprintf(ans, sizeof ans, "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
+             "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n", KEY30);
+    sdes_state_init(&st);
+    CHECK_EQ(offer(SDES_MODE_REKEY, &p, SRTP_OFFER, &st, &r), SDES_REJ_OK);
+    sdes_result_free(&r);
+    CHECK_EQ(answer(SDES_MODE_REKEY, &p, ans, &st, &r), SDES_REJ_OK);
+    sdes_keyset to_b = r.media[0].b_tx, to_a = r.media[0].a_tx;
+    CHECK_EQ(to_b.keys[0].mki_len, 0); /* B used none */
+    CHECK_EQ(to_a.keys[0].mki_len, 1); /* A's accepted line had one */
+    sdes_result_free(&r);
+    sdes_config cfg = {.mode = SDES_MODE_REKEY, .policy = &p, .rekey = true};
+    CHECK_EQ(sdes_offer(&cfg, SRTP_OFFER, strlen(SRTP_OFFER), relays, 1, &st, &r), SDES_REJ_OK);
+    CHECK_EQ(nth_crypto(r.body, 0, &a), SDES_CA_OK);
+    CHECK_EQ(a.keys[0].mki_len, 0);
+    CHECK_EQ(memcmp(a.keys[0].key_salt, to_b.keys[0].key_salt, 30) == 0, keep);
+    CHECK_EQ(r.media[0].rekeyed, !keep);
+    sdes_crypto_attr_wipe(&a);
+    sdes_result_free(&r);
+    CHECK_EQ(answer(SDES_MODE_REKEY, &p, ans, &st, &r), SDES_REJ_OK);
+    CHECK(r.media[0].rekeyed); /* toward A: a new key with the next MKI */
+    CHECK(memcmp(r.media[0].a_tx.keys[0].key_salt, to_a.keys[0].key_salt, 30) != 0);
+    CHECK(r.media[0].a_tx.keys[0].mki[0] != to_a.keys[0].mki[0]);
+    sdes_result_free(&r);
+    sdes_keyset_wipe(&to_a);
+    sdes_keyset_wipe(&to_b);
+}
+
+static void test_rekey_nomki(void)
+{
+    rekey_nomki("gen-mki=1,nomki=keep", true);
+    rekey_nomki("gen-mki=1", false);
 }
 
 /* PASSTHROUGH and OSRTP (RFC 8643). */
@@ -562,7 +608,8 @@ static void test_policy_text(void)
     sdes_policy_format(&p, out, sizeof out);
     CHECK_STR_EQ(out, "srtp=require,suites=AEAD_AES_256_GCM:AES_256_CM_HMAC_SHA1_80,min-key=256,"
                       "min-tag=80,forbid=unauthenticated,mki=require,max-lifetime=2147483648,"
-                      "offer-max=1,gen-mki=4,gen-mki-use=peer,gen-lifetime=0,gen-keys=2,roc=reset");
+                      "offer-max=1,gen-mki=4,gen-mki-use=peer,gen-lifetime=0,gen-keys=2,roc=reset,"
+                      "nomki=change");
     sdes_policy_default(&p);
     CHECK_EQ(p.gen_mki_use, SDES_MKI_USE_PEER);
     CHECK(!sdes_policy_mki_toward(&p, 1)); /* gen-mki=0: never */
@@ -571,6 +618,15 @@ static void test_policy_text(void)
     CHECK(sdes_policy_mki_toward(&p, 4));
     CHECK_EQ(sdes_policy_parse("gen-mki-use=always", &p, err, sizeof err), 0);
     CHECK(sdes_policy_mki_toward(&p, 0));
+    /* nomki=keep: no new key toward a peer our keys carry no MKI to. */
+    sdes_policy_default(&p);
+    CHECK(sdes_policy_rekey_toward(&p, 0)); /* change: the default */
+    CHECK_EQ(sdes_policy_parse("gen-mki=1,nomki=keep", &p, err, sizeof err), 0);
+    CHECK(!sdes_policy_rekey_toward(&p, 0));
+    CHECK(sdes_policy_rekey_toward(&p, 1));
+    CHECK_EQ(sdes_policy_parse("gen-mki-use=always", &p, err, sizeof err), 0);
+    CHECK(sdes_policy_rekey_toward(&p, 0));
+    CHECK(sdes_policy_parse("nomki=maybe", &p, err, sizeof err) < 0);
     sdes_policy_default(&p);
     CHECK_EQ(sdes_policy_parse("mki=require", &p, err, sizeof err), 0);
     CHECK(sdes_policy_mki_toward(&p, 0)); /* the peer must use MKIs anyway */
@@ -742,6 +798,7 @@ int main(void)
     RUN(test_encrypt_flow);
     RUN(test_decrypt_flow);
     RUN(test_rekey_flow);
+    RUN(test_rekey_nomki);
     RUN(test_passthrough_osrtp);
     RUN(test_reoffer);
     RUN(test_answer_errors);
