@@ -1,8 +1,8 @@
 /*
  * modules/sdes/kam_audit.c — formats srtpd's final per-call statistics
  * (reply to "delete") as sdes.so's audit line: which legs were encrypted,
- * suites and MKIs, packets, drops (DESIGN.md: logs show suites, MKIs and
- * counters, never keys).
+ * suites and MKIs, packets, drops (the security rule: logs show suites, MKIs
+ * and counters, never keys).
  */
 #include "sdes/kam_audit.h"
 

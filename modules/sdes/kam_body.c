@@ -1,8 +1,8 @@
 /*
  * modules/sdes/kam_body.c — SDP body access for sdes.so: check Content-Type,
  * parse with Kamailio's SDP parser, count a=crypto lines per stream, and
- * replace the body with a delete lump plus an insert lump (KAMAILIO.md).
- * Never logs body text: a=crypto lines carry keys (STYLE.md crypto hygiene).
+ * replace the body with a delete lump plus an insert lump (core/data_lump.h).
+ * Never logs body text: a=crypto lines carry keys (keys are never logged).
  */
 #include "sdes/kam_body.h"
 

@@ -1,7 +1,7 @@
 /*
  * modules/sdes/kam_body.h — the SDP body of a SIP message in Kamailio:
  * find and check it, parse it with Kamailio's own SDP parser (core/parser/
- * sdp), and replace it with lumps (KAMAILIO.md "SDP in Kamailio 5.6").
+ * sdp), and replace it with lumps (Kamailio 5.6's core/data_lump.h).
  */
 #ifndef SDESGATE_SDES_KAM_BODY_H
 #define SDESGATE_SDES_KAM_BODY_H

@@ -262,7 +262,7 @@ static void plan_emit_offer(oa_ctx *c, int i)
 /* A stream the engine leaves alone (port 0, or not RTP it handles) is
  * copied as it is, except its a=crypto lines outside passthrough mode: they
  * carry the peer's keys (often the same key as its live streams), which must
- * not cross the edge (DESIGN.md use case 3). */
+ * not cross the edge (use case 3, cfg/rekey-edge.cfg). */
 static void strip_untouched_crypto(oa_ctx *c, int i)
 {
     if (c->cfg->mode == SDES_MODE_PASSTHROUGH || c->sdp.media[i].n_crypto == 0)

@@ -1,6 +1,6 @@
 /*
  * modules/sdes/policy.c — parse, print and apply the encryption policy
- * (DESIGN.md use case 2). The checks follow RFC 4568: suite strength from
+ * (use case 2, cfg/edge-policy.cfg). The checks follow RFC 4568: suite strength from
  * §6.2 / RFC 6188 / RFC 7714 lengths, session parameters from §6.3
  * (UNENCRYPTED_*, UNAUTHENTICATED_SRTP weaken the stream), lifetimes §6.1.
  */

@@ -1,6 +1,6 @@
 /*
  * modules/sdes/policy.h — the encryption policy the edge enforces per call
- * or per route (DESIGN.md use case 2), and how new keys are generated.
+ * or per route (use case 2, cfg/edge-policy.cfg), and how new keys are generated.
  *
  * Text form (sdes-sdp --policy, Kamailio module parameters): items separated
  * by ',' (no spaces), lists inside an item by ':':

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/e2e/lib.sh — helpers shared by the end-to-end test scripts: a work
 # directory under build/, free loopback ports, starting and stopping a
-# Kamailio without root (KAMAILIO.md), running the e2e-ua agents, and
+# Kamailio without root (kamailio -DD -E -Y RUNDIR), running the e2e-ua agents, and
 # pass/fail counting that ends with "NAME: N passed, M failed" for
 # scripts/run-tests.sh. Everything a script starts is stopped on exit.
 set -u

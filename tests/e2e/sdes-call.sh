@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/e2e/sdes-call.sh — real calls through Kamailio + sdes.so + srtpd on
-# loopback, with the cfg/ examples as shipped (DESIGN.md use cases):
+# loopback, with the cfg/ examples as shipped (the README's use cases):
 #   legacy-pbx.cfg: the plain-RTP "PBX" calls an SRTP "phone" (encrypt) and
 #     the phone calls the PBX (decrypt require); media both ways, what each
 #     side receives is what the other sent, the SRTP leg is checked by

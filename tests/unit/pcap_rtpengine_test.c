@@ -17,8 +17,8 @@
  *     the answer's a=crypto line and sent; RTPengine must decrypt every
  *     packet and hand the caller the original RTP.
  *
- * A SLOW_TEST: it starts rtpengine (empty config file, loopback only, as
- * DESIGN.md describes) and stops it by its pid.
+ * A SLOW_TEST: it starts rtpengine (empty config file, loopback only, so the
+ * packaged config with its public listeners is not read) and stops it by its pid.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
