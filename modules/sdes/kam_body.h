@@ -28,4 +28,11 @@ sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reaso
  * not make the lumps. The core fixes Content-Length when it sends. */
 int sdes_kam_body_replace(sip_msg_t *msg, const char *text, int len);
 
+/* Makes a message whose SDP sdes.so refused safe to relay: its body is
+ * replaced by an SDP that rejects every stream (kam_sdpsafe.h; nothing of
+ * the original's addresses, ports or keys) and Content-Type becomes
+ * application/sdp. Returns 1 (replaced; *streams m= lines), 0 (no body:
+ * nothing to do) or -1 (Kamailio could not make the lumps; logged). */
+int sdes_kam_body_neuter(sip_msg_t *msg, int *streams);
+
 #endif
