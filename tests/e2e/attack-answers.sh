@@ -6,8 +6,9 @@
 #     module refuses, the body the other party receives holds none of the
 #     sender's address, port or key (the module itself made it safe), and
 #     Kamailio logged the refusal (so the failure path was taken);
-#   shipped script (cfg/legacy-pbx.cfg): a refused answer in a 2xx ends the
-#     call with a BYE toward both parties; an offer whose c= srtpd cannot
+#   shipped scripts (cfg/legacy-pbx.cfg; edge-policy and rekey-edge for the
+#     2xx case): a refused answer in a 2xx ends the call with a BYE toward
+#     both parties, one in a 183 is not relayed; an offer whose c= srtpd cannot
 #     serve gets 488 with the cause; a multipart offer (SDP + ISUP) passes
 #     with only its SDP part rewritten.
 # The parties are tests/e2e/sip_pair.py (exact bodies, no media).
@@ -199,6 +200,20 @@ if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
 else
   fail "legacy-pbx.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
+
+# The other two shipped cfgs end a call whose 2xx answer was refused the same way.
+for c in edge-policy rekey-edge; do
+  if kam_start_relay "cfg/$c.cfg"; then
+    pair "$c-two" "$KAM_PORT" --offer "$WORK/offer-srtp.sdp" --answer "$WORK/ans-two-srtp.sdp" --wait 2.5
+    check "$c: refused answer in the 200: BYE to the caller and the callee" \
+      bash -c "grep -q 'caller bye' '$WORK/$c-two/events.txt' && grep -q 'callee bye' '$WORK/$c-two/events.txt'"
+    check "$c: refused answer in the 200: nothing raw at the caller" \
+      raw_free "$c-two" caller $B_ADDR $B_PORT $B_KEY
+    kam_stop
+  else
+    fail "$c.cfg starts" "$(tail -5 "$KAM_LOG")"
+  fi
+done
 
 if [ "$E2E_FAIL" != 0 ]; then
   for d in "$WORK"/*/events.txt; do echo "---- $d"; cat "$d"; done
