@@ -9,7 +9,8 @@ third="$here/build/third_party"
 stamp="$third/.deps-ok"
 
 PKGS="build-essential pkg-config libssl-dev libsrtp2-dev libosip2-dev libpcap-dev
-      kamailio sip-tester rtpengine-daemon clang libclang-rt-14-dev dpkg-dev
+      kamailio kamailio-tls-modules openssl sip-tester rtpengine-daemon clang
+      libclang-rt-14-dev dpkg-dev
       python3 iproute2 procps psmisc valgrind"
 
 APT="apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
