@@ -13,7 +13,7 @@
 typedef enum sdes_kam_body_rc {
     SDES_KAM_BODY_OK = 0,
     SDES_KAM_BODY_NONE = 1,    /* no body at all (late offer, BYE, ...) */
-    SDES_KAM_BODY_NOT_SDP = 2, /* a body, but Content-Type is not application/sdp */
+    SDES_KAM_BODY_NOT_SDP = 2, /* a body, neither application/sdp nor multipart/mixed */
     SDES_KAM_BODY_BAD = 3,     /* application/sdp that Kamailio's parser rejects */
 } sdes_kam_body_rc;
 
