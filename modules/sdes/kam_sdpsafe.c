@@ -191,7 +191,9 @@ size_t sdes_kam_neuter(const char *body, size_t len, char *out, size_t cap, int 
     if (cap)
         out[0] = '\0';
     is_sdp = body && find_sdp(body, len, &sdp, &sdp_len);
-    line_iter it = {sdp, sdp + sdp_len};
+    line_iter it = {NULL, NULL};
+    if (is_sdp)
+        it = (line_iter){sdp, sdp + sdp_len};
     while (is_sdp && next_line(&it, &s, &n)) {
         if (n < 2 || s[1] != '=')
             continue;
@@ -215,8 +217,8 @@ size_t sdes_kam_neuter(const char *body, size_t len, char *out, size_t cap, int 
     puts_(&o, "\r\ns=-\r\nc=");
     puts_(&o, null_addr);
     puts_(&o, "\r\nt=0 0\r\n");
-    it.p = sdp;
-    it.end = sdp + sdp_len;
+    if (is_sdp)
+        it = (line_iter){sdp, sdp + sdp_len};
     while (is_sdp && m < SDES_NEUTER_MAX_M && next_line(&it, &s, &n)) {
         if (n < 2 || s[0] != 'm' || s[1] != '=')
             continue;
