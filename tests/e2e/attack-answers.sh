@@ -180,6 +180,12 @@ if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
     bash -c "! grep -q '^SIP/2.0 183' '$WORK'/lp-183/caller-*.msg"
   check "legacy-pbx: ... and the 200 with it ends the call on both sides" \
     bash -c "grep -q 'caller bye' '$WORK/lp-183/events.txt' && grep -q 'callee bye' '$WORK/lp-183/events.txt'"
+  pair lp-late "$INSIDE" --late --answer "$WORK/offer-badcrypto.sdp" --ack-body "$WORK/ans-plain.sdp" \
+    --wait 2.5
+  check "legacy-pbx: refused late offer in the 200: BYE to the caller and the callee" \
+    bash -c "grep -q 'caller bye' '$WORK/lp-late/events.txt' && grep -q 'callee bye' '$WORK/lp-late/events.txt'"
+  check "legacy-pbx: refused late offer in the 200: nothing raw at either party" \
+    bash -c "$(declare -f raw_free); WORK='$WORK'; raw_free lp-late caller $A_ADDR $A_PORT $A_KEY && raw_free lp-late callee $B_ADDR $B_PORT $B_KEY"
   pair lp-fqdn "$KAM_PORT" --offer "$WORK/offer-fqdn.sdp"
   check "legacy-pbx: offer with c= an FQDN -> 488 naming the address" \
     ev lp-fqdn "caller final 488 .*sbc.example.com"
