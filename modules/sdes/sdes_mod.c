@@ -582,8 +582,8 @@ static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
     if (op == OP_ANSWER)
         rc = sdes_kam_call_answer(msg, &f, &body, &cid, &mode, &reoffer);
     else
-        rc = unservable(sdes_kam_call_offer(msg, &f, mode_given, op == OP_REKEY, &body,
-                                                     &cid, &mode, &reoffer));
+        rc = unservable(sdes_kam_call_offer(msg, &f, mode_given, op == OP_REKEY, &body, &cid,
+                                            &mode, &reoffer));
     sdes_kam_result_mode(sdes_mode_name(mode));
     if (rc < 0)
         return fail(msg, op, rc,
