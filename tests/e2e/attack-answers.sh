@@ -167,7 +167,7 @@ check "debug=2: no such warning" debug_quiet
 INSIDE=$(free_udp_port)
 if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   pass "legacy-pbx.cfg starts"
-  pair lp-two "$INSIDE" --offer "$WORK/offer-plain.sdp" --answer "$WORK/ans-two-srtp.sdp" --wait 2.5
+  pair lp-two "$INSIDE" --offer "$WORK/offer-plain.sdp" --answer "$WORK/ans-two-srtp.sdp" --wait 4
   check "legacy-pbx: refused answer in the 200: the caller's call ends (BYE)" ev lp-two "caller bye"
   check "legacy-pbx: refused answer in the 200: the callee's call ends (BYE)" ev lp-two "callee bye"
   check "legacy-pbx: refused answer in the 200: nothing raw at the caller" \
@@ -175,13 +175,13 @@ if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: refused answer in the 200: srtpd no longer holds the call" \
     bash -c "$(declare -f ctl); E2E_BUILD='$E2E_BUILD' RELAY_PORT=$RELAY_PORT; ctl query '$(cid_of lp-two)' | grep -q 'unknown call-id'"
   pair lp-183 "$INSIDE" --offer "$WORK/offer-plain.sdp" --answer "$WORK/ans-two-srtp.sdp" \
-    --answer-in both --wait 2.5
+    --answer-in both --wait 4
   check "legacy-pbx: refused answer in a 183 is not relayed" \
     bash -c "! grep -q '^SIP/2.0 183' '$WORK'/lp-183/caller-*.msg"
   check "legacy-pbx: ... and the 200 with it ends the call on both sides" \
     bash -c "grep -q 'caller bye' '$WORK/lp-183/events.txt' && grep -q 'callee bye' '$WORK/lp-183/events.txt'"
   pair lp-late "$INSIDE" --late --answer "$WORK/offer-badcrypto.sdp" --ack-body "$WORK/ans-plain.sdp" \
-    --wait 2.5
+    --wait 4
   check "legacy-pbx: refused late offer in the 200: BYE to the caller and the callee" \
     bash -c "grep -q 'caller bye' '$WORK/lp-late/events.txt' && grep -q 'callee bye' '$WORK/lp-late/events.txt'"
   check "legacy-pbx: refused late offer in the 200: nothing raw at either party" \
@@ -203,6 +203,7 @@ if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
     bash -c "grep -q '^m=audio [0-9]* RTP/AVP' '$WORK'/lp-mp/callee-001.msg && ! grep -v '^o=' '$WORK'/lp-mp/callee-001.msg | grep -qE 'a=crypto|$A_ADDR'"
   check "legacy-pbx: Kamailio alive" kam_alive
   kam_stop
+  cp "$KAM_LOG" "$WORK/legacy-pbx-kamailio.log"
 else
   fail "legacy-pbx.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
@@ -210,12 +211,13 @@ fi
 # The other two shipped cfgs end a call whose 2xx answer was refused the same way.
 for c in edge-policy rekey-edge; do
   if kam_start_relay "cfg/$c.cfg"; then
-    pair "$c-two" "$KAM_PORT" --offer "$WORK/offer-srtp.sdp" --answer "$WORK/ans-two-srtp.sdp" --wait 2.5
+    pair "$c-two" "$KAM_PORT" --offer "$WORK/offer-srtp.sdp" --answer "$WORK/ans-two-srtp.sdp" --wait 4
     check "$c: refused answer in the 200: BYE to the caller and the callee" \
       bash -c "grep -q 'caller bye' '$WORK/$c-two/events.txt' && grep -q 'callee bye' '$WORK/$c-two/events.txt'"
     check "$c: refused answer in the 200: nothing raw at the caller" \
       raw_free "$c-two" caller $B_ADDR $B_PORT $B_KEY
     kam_stop
+    cp "$KAM_LOG" "$WORK/$c-kamailio.log"
   else
     fail "$c.cfg starts" "$(tail -5 "$KAM_LOG")"
   fi
