@@ -19,7 +19,7 @@ KAM_PURE_SRCS := modules/sdes/kam_flags.c modules/sdes/kam_relayspec.c \
                  modules/sdes/kam_engine.c modules/sdes/kam_audit.c \
                  modules/sdes/kam_ctlmsg.c modules/sdes/kam_callstate.c \
                  modules/sdes/kam_mirror.c modules/sdes/kam_pending.c \
-                 modules/sdes/kam_bind.c
+                 modules/sdes/kam_bind.c modules/sdes/kam_sdpsafe.c
 KAM_GLUE_OBJS := $(patsubst %.c,$(BUILD)/obj/kam/%.o,$(KAM_GLUE_SRCS))
 
 ifneq ($(wildcard $(KAM_TREE)/src/config.mak),)

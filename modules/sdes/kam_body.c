@@ -14,6 +14,8 @@
 #include "core/parser/parse_content.h"
 #include "core/parser/sdp/sdp.h"
 
+#include "sdes/kam_sdpsafe.h"
+
 sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reason)
 {
     int mime;
@@ -29,16 +31,20 @@ sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reaso
         *reason = "unparsable Content-Type";
         return SDES_KAM_BODY_NOT_SDP;
     }
-    if (mime != 0 && mime != MIMETYPE(APPLICATION, SDP)) {
-        /* multipart bodies (e.g. SDP + ISUP) are not handled yet: say so. */
+    /* A multipart/mixed body (RFC 5621, e.g. SIP-I's SDP + ISUP) goes to
+     * the engine whole: it rewrites the one SDP part and keeps every other
+     * byte (multipart.c). Kamailio's parser checks the SDP part first. */
+    int multi = mime == MIMETYPE(MULTIPART, MIXED);
+    if (mime != 0 && mime != MIMETYPE(APPLICATION, SDP) && !multi) {
         *reason = ((unsigned)mime >> 16) == TYPE_MULTIPART
-                      ? "multipart body not supported (application/sdp only)"
+                      ? "multipart body other than multipart/mixed"
                       : "body is not application/sdp";
         return SDES_KAM_BODY_NOT_SDP;
     }
     int rc = parse_sdp(msg);
     if (rc != 0 || !msg->body) {
-        *reason = rc == 1 ? "no SDP body" : "malformed SDP";
+        *reason = rc == 1 ? "no SDP body" : multi ? "malformed multipart body or SDP part"
+                                                  : "malformed SDP";
         return rc == 1 ? SDES_KAM_BODY_NONE : SDES_KAM_BODY_BAD;
     }
     if (get_sdp_stream_num(msg) <= 0) {
@@ -79,4 +85,65 @@ int sdes_kam_body_replace(sip_msg_t *msg, const char *text, int len)
         return -1;
     }
     return 0;
+}
+
+/* The Content-Type header becomes application/sdp (the neutral body is
+ * SDP whatever the refused one was). Skipped when a lump already removes
+ * the header (a second refusal of the same message): lumps must not
+ * overlap. */
+static int fix_content_type(sip_msg_t *msg)
+{
+    static const char ct[] = "Content-Type: application/sdp\r\n";
+    struct hdr_field *h = msg->content_type;
+    if (!h || parse_content_type_hdr(msg) == (int)MIMETYPE(APPLICATION, SDP))
+        return 0;
+    int off = (int)(h->name.s - msg->buf);
+    for (struct lump *l = msg->add_rm; l; l = l->next)
+        if (l->op == LUMP_DEL && l->u.offset == off)
+            return 0;
+    struct lump *anchor = del_lump(msg, off, h->len, HDR_CONTENTTYPE_T);
+    char *buf = anchor ? pkg_malloc(sizeof(ct) - 1) : NULL;
+    if (!buf) {
+        LM_ERR("cannot replace Content-Type\n");
+        return -1;
+    }
+    memcpy(buf, ct, sizeof(ct) - 1);
+    if (!insert_new_lump_after(anchor, buf, sizeof(ct) - 1, HDR_CONTENTTYPE_T)) {
+        LM_ERR("insert_new_lump_after failed\n");
+        pkg_free(buf);
+        return -1;
+    }
+    return 0;
+}
+
+int sdes_kam_body_neuter(sip_msg_t *msg, int *streams)
+{
+    /* The last resort when even the builder fails: nothing but a session. */
+    static const char minimal[] = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\n"
+                                  "c=IN IP4 0.0.0.0\r\nt=0 0\r\n";
+    char *b = get_body(msg);
+    int blen = b ? msg->len - (int)(b - msg->buf) : 0;
+    *streams = 0;
+    if (!b || blen <= 0)
+        return 0; /* no body: nothing can leak */
+    char *text = pkg_malloc(SDES_NEUTER_CAP);
+    if (!text) {
+        PKG_MEM_ERROR;
+        return -1;
+    }
+    size_t n = sdes_kam_neuter(b, (size_t)blen, text, SDES_NEUTER_CAP, streams);
+    if (!n) {
+        memcpy(text, minimal, sizeof(minimal) - 1);
+        n = sizeof(minimal) - 1;
+        *streams = 0;
+    }
+    /* An earlier rewrite of this body (a step that failed after the new
+     * body was in place, or a second call on the same message) goes: ours
+     * is the only body lump left. */
+    del_nonshm_lump(&msg->body_lumps);
+    int rc = sdes_kam_body_replace(msg, text, (int)n);
+    pkg_free(text); /* sdes_kam_body_replace copied it */
+    if (rc < 0)
+        return -1;
+    return fix_content_type(msg) < 0 ? -1 : 1;
 }

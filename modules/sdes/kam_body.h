@@ -13,7 +13,7 @@
 typedef enum sdes_kam_body_rc {
     SDES_KAM_BODY_OK = 0,
     SDES_KAM_BODY_NONE = 1,    /* no body at all (late offer, BYE, ...) */
-    SDES_KAM_BODY_NOT_SDP = 2, /* a body, but Content-Type is not application/sdp */
+    SDES_KAM_BODY_NOT_SDP = 2, /* a body, neither application/sdp nor multipart/mixed */
     SDES_KAM_BODY_BAD = 3,     /* application/sdp that Kamailio's parser rejects */
 } sdes_kam_body_rc;
 
@@ -27,5 +27,12 @@ sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reaso
  * the lump owns the copy). Returns 0, or -1 (logged) when Kamailio could
  * not make the lumps. The core fixes Content-Length when it sends. */
 int sdes_kam_body_replace(sip_msg_t *msg, const char *text, int len);
+
+/* Makes a message whose SDP sdes.so refused safe to relay: its body is
+ * replaced by an SDP that rejects every stream (kam_sdpsafe.h; nothing of
+ * the original's addresses, ports or keys) and Content-Type becomes
+ * application/sdp. Returns 1 (replaced; *streams m= lines), 0 (no body:
+ * nothing to do) or -1 (Kamailio could not make the lumps; logged). */
+int sdes_kam_body_neuter(sip_msg_t *msg, int *streams);
 
 #endif

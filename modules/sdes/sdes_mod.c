@@ -28,9 +28,16 @@
  *   -6 SDES_RC_NO_CALL      an in-dialog offer (or an answer) for a call no
  *                           relay knows, every relay answering: the media
  *                           state is gone (reply 481; README "Lost state")
+ *
+ * Fail closed: whenever sdes_offer, sdes_answer or sdes_rekey (cfg or KEMI)
+ * returns a negative code, the message's body has already been replaced
+ * by one that rejects every stream (make_safe below, the one exit of every
+ * body-rewriting entry point), so a script that relays it anyway sends
+ * none of the refused SDP's addresses, ports or keys.
  */
 #include <string.h>
 
+#include "core/cfg_core.h"
 #include "core/counters.h"
 #include "core/dprint.h"
 #include "core/kemi.h"
@@ -51,6 +58,7 @@
 #include "sdes/kam_flags.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
+#include "sdes/kam_sdpsafe.h"
 
 MODULE_VERSION
 
@@ -92,7 +100,7 @@ static int relay_param(modparam_t type, void *val)
 
 /* ---- statistics (kamcmd stats.get_statistics sdes:) ---- */
 static stat_var *st_encrypted, *st_decrypted, *st_rekeyed, *st_rejected, *st_relay_errors,
-    *st_bad_sdp, *st_unavailable;
+    *st_bad_sdp, *st_unavailable, *st_neutered;
 
 static stat_export_t mod_stats[] = {
     {"calls_encrypted", 0, &st_encrypted},
@@ -102,6 +110,7 @@ static stat_export_t mod_stats[] = {
     {"relay_errors", 0, &st_relay_errors},
     {"bad_sdp", 0, &st_bad_sdp},
     {"not_available", 0, &st_unavailable},
+    {"sdp_neutered", 0, &st_neutered},
     {0, 0, 0},
 };
 
@@ -334,9 +343,32 @@ static int parse_default(const char *name, const char *value, unsigned expect)
     return 0;
 }
 
+/* At L_DBG Kamailio's core logs every message it relays in full
+ * (core/forward.c "Sending:"), our answers with their fresh inline: keys
+ * included. Said at start-up, and once per process when the level is
+ * raised at run time (kamcmd cfg.set_now_int core debug 3). */
+#define DEBUG_LOG_WARNING                                                                      \
+    "sdes: Kamailio's log level (debug=%d) writes whole SIP messages, SDP a=crypto keys"     \
+    " included, to the log: keep debug at 2 or lower in production\n"
+
+static void warn_debug_level(void)
+{
+    static int warned;
+    int level = cfg_get(core, core_cfg, debug);
+    if (level >= L_DBG && !warned) {
+        warned = 1;
+        LM_WARN(DEBUG_LOG_WARNING, level);
+    } else if (level < L_DBG) {
+        warned = 0;
+    }
+}
+
 static int mod_init(void)
 {
     char buf[256];
+
+    if (default_core_cfg.debug >= L_DBG)
+        LM_WARN(DEBUG_LOG_WARNING, default_core_cfg.debug);
 
     memset(&defaults, 0, sizeof(defaults));
     if (parse_default("default_mode", p_default_mode, SDES_KAM_F_MODE) < 0 ||
@@ -512,7 +544,21 @@ static void count_call(sdes_op op, sdes_mode mode, int reoffer)
         update_stat(st_encrypted, 1);
 }
 
-static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
+/* An offer whose c= srtpd cannot serve is the SDP's fault, not ours: 488
+ * with the cause (rc -2), not a 500. srtpd names a missing address family
+ * in its refusal (rtp/relay/commands.c). */
+static int unservable(int rc)
+{
+    if (rc != SDES_RC_ERROR || !strstr(sdes_kam_result_reason(), "media interface configured"))
+        return rc;
+    char why[200];
+    snprintf(why, sizeof(why), "%s", sdes_kam_result_reason());
+    sdes_kam_result_set(SDES_RC_POLICY, "c= address family not served by the media relay: %s",
+                        why);
+    return SDES_RC_POLICY;
+}
+
+static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
 {
     sdes_kam_flags f;
     char err[200];
@@ -551,13 +597,19 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
     }
     if (op == OP_CHECK)
         return engine_check(msg, op, &f, &body);
+    /* srtpd relays to IP literals only: a DNS name or a malformed address
+     * in c= is refused here, with the value in the reason. */
+    if (sdes_kam_sdp_addr_check(body.s, (size_t)body.len, err, sizeof(err)) < 0) {
+        sdes_kam_result_set(SDES_RC_POLICY, "%s", err);
+        return fail(msg, op, SDES_RC_POLICY, st_rejected);
+    }
 
     str cid = call_id(msg);
     if (op == OP_ANSWER)
         rc = sdes_kam_call_answer(msg, &f, &body, &cid, &mode, &reoffer);
     else
-        rc = sdes_kam_call_offer(msg, &f, mode_given, op == OP_REKEY, &body, &cid, &mode,
-                                 &reoffer);
+        rc = unservable(sdes_kam_call_offer(msg, &f, mode_given, op == OP_REKEY, &body, &cid,
+                                            &mode, &reoffer));
     sdes_kam_result_mode(sdes_mode_name(mode));
     if (rc < 0)
         return fail(msg, op, rc,
@@ -567,6 +619,36 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
                                             : NULL);
     count_call(op, mode, reoffer);
     return rc;
+}
+
+/* The one exit of every body-rewriting entry point (cfg functions and
+ * KEMI): a refused offer or answer never leaves with its own body. The
+ * body becomes an SDP rejecting every stream (kam_body_neuter), whatever
+ * the script does next; $sdes(rc) and $sdes(reason) keep the refusal. */
+static int make_safe(sip_msg_t *msg, sdes_op op, int rc)
+{
+    int streams = 0, r;
+    if (rc >= 0 || (op != OP_OFFER && op != OP_ANSWER && op != OP_REKEY))
+        return rc;
+    r = sdes_kam_body_neuter(msg, &streams);
+    if (r == 0)
+        return rc; /* no body */
+    str cid = call_id(msg);
+    if (r < 0) {
+        LM_ERR("%s: Call-ID %.*s: the refused body could not be replaced: do not relay this"
+               " message\n", op_names[op], cid.len, cid.s);
+        return rc;
+    }
+    update_stat(st_neutered, 1);
+    LM_NOTICE("%s: Call-ID %.*s: body replaced by an SDP rejecting all %d stream(s)\n",
+              op_names[op], cid.len, cid.s, streams);
+    return rc;
+}
+
+static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
+{
+    warn_debug_level();
+    return make_safe(msg, op, sdes_run_op(msg, op, flags_s));
 }
 
 /* ---- cfg wrappers: unpack the fixed-up parameter, call sdes_run ---- */
@@ -607,7 +689,7 @@ static int run_w(sip_msg_t *msg, sdes_op op, char *p)
     if (p && fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
         sdes_kam_result_begin(msg, NULL);
         sdes_kam_result_set(SDES_RC_ERROR, "cannot evaluate flags");
-        return fail(msg, op, SDES_RC_ERROR, NULL);
+        return make_safe(msg, op, fail(msg, op, SDES_RC_ERROR, NULL));
     }
     return sdes_run(msg, op, p ? &s : NULL);
 }

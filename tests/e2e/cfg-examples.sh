@@ -1,8 +1,8 @@
 #!/bin/bash
 # tests/e2e/cfg-examples.sh — the cfg/ examples as shipped: `kamailio -c`
 # accepts each, each starts on loopback (module fix-ups run, so flag typos
-# would fail here), answers real INVITEs from the e2e-ua agents, and stops
-# cleanly.
+# would fail here), answers real INVITEs from the e2e-ua agents (tls-edge:
+# one INVITE over TLS from openssl s_client), and stops cleanly.
 # No srtpd runs here (the relay address has nothing behind it): policy
 # decisions are checked for real (the SDES engine judges every offer against
 # the cfg's policy: 488 + the engine's reason; late offers refused by the
@@ -24,7 +24,7 @@ start() { # CFG [defines]
   kam_start "$cfg" -A "RELAY=\"unix:$WORK/no-relay.sock\"" "$@"
 }
 
-for c in legacy-pbx edge-policy rekey-edge; do
+for c in legacy-pbx edge-policy rekey-edge tls-edge; do
   check "kamailio -c accepts cfg/$c.cfg" kam_check "cfg/$c.cfg"
 done
 
@@ -82,6 +82,28 @@ if start cfg/rekey-edge.cfg; then
   kam_stop
 else
   fail "rekey-edge.cfg starts" "$(tail -5 "$KAM_LOG")"
+fi
+
+# --- TLS edge: SIP over TLS outside (tls.so), plain UDP toward the PBX ---
+# A throw-away self-signed certificate; an SRTP INVITE over TLS passes the
+# policy and ends in 503 (no relay answers): TLS and the route work.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=sdesgate-test \
+  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1
+TLSP=$(free_udp_port); INSIDE=$(free_udp_port)
+if KAM_FIXED_PORT=$INSIDE start cfg/tls-edge.cfg -A "INSIDE_PORT=$INSIDE" -A "TLS_PORT=$TLSP" \
+     -A "TLS_CERT=\"$WORK/cert.pem\"" -A "TLS_KEY=\"$WORK/key.pem\""; then
+  pass "tls-edge.cfg starts (TLS $TLSP, inside $INSIDE)"
+  sdp=$'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk\r\n'
+  printf 'INVITE sip:bob@127.0.0.1:9 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bKtls1;rport\r\nMax-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=t1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: tls-edge-1\r\nCSeq: 1 INVITE\r\nContact: <sip:a@127.0.0.1:5999;transport=tls>\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s' \
+    "${#sdp}" "$sdp" >"$WORK/tls-invite.txt"
+  timeout 4 openssl s_client -connect "127.0.0.1:$TLSP" -quiet <"$WORK/tls-invite.txt" \
+    >"$WORK/tls-reply.txt" 2>"$WORK/tls-client.err"
+  check "tls-edge: INVITE over TLS reaches sdes.so (503: no relay answers)" \
+    grep -q "^SIP/2.0 503 Media Relay Unreachable" "$WORK/tls-reply.txt"
+  check "tls-edge: Kamailio alive" kam_alive
+  kam_stop
+else
+  fail "tls-edge.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
 
 if [ "$E2E_FAIL" != 0 ]; then

@@ -2,10 +2,20 @@
 // Request-URI user names the sdes.so KEMI function to call; the INVITE is
 // answered 488 with "kemi FN rc=N suite=S reason=R" so the test agent can
 // read what the function returned (KSR.sdes.* return codes as in cfg).
+// With "X-Careless: FLAGS" the INVITE runs sdes_offer_flags(FLAGS), ignores
+// the result and is relayed (the refused body must not pass raw).
 
 function ksr_request_route() {
     if (KSR.pv.get("$rm") != "INVITE") {
         KSR.sl.sl_send_reply(405, "Method Not Allowed");
+        return;
+    }
+    var careless = KSR.pv.gete("$hdr(X-Careless)");
+    if (careless != "") {
+        // A careless script: sdes_offer's failure ignored, relayed anyway;
+        // sdes.so must have made the body safe itself.
+        KSR.sdes.sdes_offer_flags(careless);
+        KSR.tm.t_relay();
         return;
     }
     var fn = KSR.pv.get("$rU");

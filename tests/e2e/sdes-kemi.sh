@@ -44,6 +44,16 @@ printf 'not sdp\r\n' >"$WORK/junk.sdp"
 ua_uac k-junk pbx --to "sip:check@127.0.0.1:9" --proxy "127.0.0.1:$KAM_PORT" --timeout 10 \
   --expect-code 488 --offer-file "$WORK/junk.sdp"
 check "KSR.sdes check on garbage SDP: rc=-4" ua_has k-junk "final=488 kemi check rc=-4 suite= reason=malformed SDP"
+# A KEMI script that ignores a refused offer and relays it: the callee
+# gets sdes.so's neutral body, none of the caller's address, port or key.
+printf 'v=0\r\no=- 1 1 IN IP4 192.0.2.11\r\ns=-\r\nc=IN IP4 192.0.2.11\r\nt=0 0\r\nm=audio 41110 RTP/AVP 0\r\n' >"$WORK/plain.sdp"
+timeout 20 python3 "$E2E_ROOT/tests/e2e/sip_pair.py" --proxy "$KAM_PORT" --out "$WORK/careless" \
+  --header "X-Careless: decrypt require" --offer "$WORK/plain.sdp" --answer "$WORK/plain.sdp" \
+  --wait 0.5 >"$WORK/careless.log" 2>&1
+check "KSR.sdes offer refused and relayed anyway: the callee got every stream rejected" \
+  grep -q '^m=audio 0 RTP/AVP 0' "$WORK/careless/callee-001.msg"
+check "KSR.sdes offer refused and relayed anyway: nothing of the caller's SDP at the callee" \
+  bash -c "! grep -qE '192.0.2.11|41110' '$WORK/careless/callee-001.msg'"
 check "Kamailio still running" kam_alive
 kam_stop
 if [ "$E2E_FAIL" != 0 ]; then

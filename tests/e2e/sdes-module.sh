@@ -134,7 +134,11 @@ check "bad runtime flags -> -1 with the reason" ua_has badflags "final=500 sdes 
 
 call answer answer pbx pbx
 ua_wait answer-uas
-check "call with sdes_answer in onreply_route completes" ua_ok answer-uac
+# sdes_answer fails here (no relay): the script ignores it, so the 200
+# reaches the caller with sdes.so's neutral body: every stream rejected,
+# none of the callee's SDP (fail closed, README "Refused SDP").
+check "sdes_answer failing in onreply_route: the 200 reaches the caller with every stream rejected" \
+  ua_has answer-uac "sdp-received: v=0 | o=- [0-9]* 1 IN IP4 0.0.0.0 | s=- | c=IN IP4 0.0.0.0 | t=0 0 | m=audio 0 RTP/AVP 0$"
 check "sdes_answer ran on the 200 and said -3 (no relay holds the call)" grep -q "test: sdes_answer on 200 rc=-3 reason=" "$KAM_LOG"
 check "sdes_delete ran on BYE: no relay answers here -> -3 with the reason" grep -q "test: sdes_delete rc=-3 reason=no relay answered" "$KAM_LOG"
 

@@ -370,6 +370,17 @@ int ua_uac_run(void)
         ua_sip_send(&ua_sp, next_host, next_port, ack_text, (size_t)n);
         osip_message_free(final);
         if (cancelled) {
+            /* A proxy sends the CANCEL on before it answers it (Kamailio's
+             * tm), so the 487 may overtake the CANCEL's 200: no order is
+             * promised between two transactions. Wait a little for it. */
+            for (double until = ua_now() + 2; !cancel_code && ua_now() < until;) {
+                osip_message_t *c = NULL;
+                if (ua_sip_recv(&ua_sp, 50, &c, &ua_garbage) <= 0)
+                    continue;
+                if (MSG_IS_RESPONSE(c) && c->cseq->method && !strcmp(c->cseq->method, "CANCEL"))
+                    cancel_code = c->status_code;
+                osip_message_free(c);
+            }
             ua_say("cancel=%d", cancel_code);
             if (code == 487 && cancel_code == 200)
                 return ua_finish(1, "cancelled: CANCEL 200, INVITE 487");
