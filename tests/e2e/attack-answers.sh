@@ -188,7 +188,7 @@ if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: refused answer in the 200: nothing raw at the caller" \
     raw_free lp-two caller $B_ADDR $B_PORT $B_KEY
   check "legacy-pbx: refused answer in the 200: srtpd no longer holds the call" \
-    bash -c "$(declare -f ctl); E2E_BUILD='$E2E_BUILD' RELAY_PORT=$RELAY_PORT; ctl query '$(cid_of lp-two)' | grep -q 'unknown call-id'"
+    bash -c "$(declare -f ctl); E2E_BUILD='$E2E_BUILD' RELAY_SPEC='$RELAY_SPEC'; ctl query '$(cid_of lp-two)' | grep -q 'unknown call-id'"
   pair lp-183 "$INSIDE" --offer "$WORK/offer-plain.sdp" --answer "$WORK/ans-two-srtp.sdp" \
     --answer-in both --wait 4
   check "legacy-pbx: refused answer in a 183 is not relayed" \

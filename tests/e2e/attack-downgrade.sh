@@ -47,9 +47,11 @@ if kam_start_relay cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
   check "legacy-pbx: after them, still nothing relayed in clear" res lp a-clear "clear=0"
   check "legacy-pbx: a proper SRTP re-offer still works (200, SRTP/RTP)" res lp a-same "code=200 .*transports=SRTP/RTP"
   # The PBX re-offers (runs mirrored: the outside is the answerer now) and
-  # the outside answers plain: refused (ANSWER_NO_CRYPTO), srtpd unchanged.
-  check "legacy-pbx: outside's plain answer to the PBX's re-offer: srtpd unchanged (still SRTP/RTP)" \
-    res lp b-answered-plain "unchanged=1 known=1 transports=SRTP/RTP"
+  # the outside answers plain: refused (ANSWER_NO_CRYPTO); the 2xx leaves
+  # neutered and the shipped cfg ends the call at the ACK (docs "Refused
+  # SDP"): srtpd holds no call, nothing was ever relayed in clear.
+  check "legacy-pbx: outside's plain answer to the PBX's re-offer: the call ends (srtpd holds none)" \
+    res lp b-answered-plain "code=200 .*transports=none"
   check "legacy-pbx: sdes_answer refused it" \
     grep -qE "sdes_answer: Call-ID .*(SRTP_REQUIRED|ANSWER_NO_CRYPTO)" "$KAM_LOG"
   check "legacy-pbx: after it, nothing relayed in clear" res lp b-clear "clear=0"
