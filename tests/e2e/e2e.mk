@@ -22,33 +22,3 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/attack-lost-state.sh" "tests/e2e/sdes-nomki.sh" \
               "tests/e2e/attack-srtpd.sh" \
               "tests/e2e/attack-answers.sh"
-
-# The module glue's Kamailio-free parsers, as a unit test (also under asan).
-KAM_PARSE_TEST := $(BUILD)/tests/kam_parse_test
-$(KAM_PARSE_TEST): $(call objs,tests/e2e/kam_parse_test.c modules/sdes/kam_flags.c \
-                     modules/sdes/kam_relayspec.c modules/sdes/kam_engine.c \
-                     modules/sdes/kam_audit.c modules/sdes/kam_ctlmsg.c \
-                     modules/sdes/kam_mirror.c modules/sdes/kam_callstate.c \
-                     modules/sdes/kam_pending.c modules/sdes/kam_bind.c) \
-                     $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto
-UNIT_TESTS += $(KAM_PARSE_TEST)
-
-# Re-offers from the answerer's side (modules/sdes/kam_mirror.c) through the
-# SDES engine, as sdes.so runs them.
-KAM_MIRROR_TEST := $(BUILD)/tests/kam_mirror_test
-$(KAM_MIRROR_TEST): $(call objs,tests/e2e/kam_mirror_test.c modules/sdes/kam_ctlmsg.c \
-                      modules/sdes/kam_mirror.c) $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto
-UNIT_TESTS += $(KAM_MIRROR_TEST)
-
-# What sdes.so leaves of a body it refused, and the c= addresses it refuses
-# up front (modules/sdes/kam_sdpsafe.c).
-KAM_SDPSAFE_TEST := $(BUILD)/tests/kam_sdpsafe_test
-$(KAM_SDPSAFE_TEST): $(call objs,tests/e2e/kam_sdpsafe_test.c modules/sdes/kam_sdpsafe.c) \
-                       $(SDES_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ -lcrypto
-UNIT_TESTS += $(KAM_SDPSAFE_TEST)
