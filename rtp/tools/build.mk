@@ -8,8 +8,7 @@
 # own flags (not the pattern rule) because the two builds differ only in
 # which libsrtp2 header/library they see.
 
-SRTP_PCAP_SRCS := rtp/tools/srtp_pcap.c rtp/tools/srtp_pcap_keys.c rtp/tools/pcap_frame.c \
-  rtp/tools/pcap_streams.c
+SRTP_PCAP_SRCS := $(wildcard rtp/tools/srtp_pcap*.c rtp/tools/pcap_*.c)
 SRTP_BENCH_SRCS := rtp/tools/srtp_bench.c rtp/tools/bench_ours.c
 
 $(BUILD)/srtp-pcap: $(call objs,$(SRTP_PCAP_SRCS)) $(CATTR_LIB) $(SRTP_LIB)

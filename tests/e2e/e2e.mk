@@ -1,9 +1,7 @@
 # tests/e2e — end-to-end tests: the test user agents (e2e-ua: libosip2 +
 # libsrtp2, nothing of ours) and scripts that run them directly, through a
 # plain Kamailio, and through Kamailio with build/sdes.so.
-E2E_UA_SRCS := tests/e2e/ua_main.c tests/e2e/ua_agent.c tests/e2e/ua_uac.c tests/e2e/ua_uas.c \
-               tests/e2e/ua_sip.c tests/e2e/ua_sdp.c tests/e2e/ua_media.c \
-               tests/e2e/ua_dialog.c
+E2E_UA_SRCS := $(wildcard tests/e2e/ua_*.c)
 E2E_UA := $(BUILD)/e2e-ua
 
 $(E2E_UA): $(call objs,$(E2E_UA_SRCS))

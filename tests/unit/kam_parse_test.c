@@ -4,9 +4,8 @@
  * the "relay" module parameter (modules/sdes/call/relayspec.c), and the
  * flags-to-engine bridge (modules/sdes/call/bridge.c) and the audit line
  * (modules/sdes/call/audit.c), and the control messages made from engine
- * results with the sdes-state blob (modules/sdes/call/ctlmsg.c). Lives with
- * the e2e tests because it belongs to the module glue; runs as a unit test
- * (and under ASan/UBSan with `make asan`).
+ * results with the sdes-state blob (modules/sdes/call/ctlmsg.c). A unit
+ * test (tests/unit/call.mk), also under ASan/UBSan with `make asan`.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
