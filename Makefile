@@ -31,7 +31,7 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2
 CFLAGS   ?= $(OPT) -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -fPIC -MMD -MP -I. -Irtp -Imodules
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -fPIC -MMD -MP $(INC)
 LDFLAGS  ?=
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
@@ -47,6 +47,8 @@ CLEAN_EXTRA :=
 SRTP_LIB := $(BUILD)/lib/libsg_srtp.a
 CTL_LIB  := $(BUILD)/lib/libsg_ctl.a
 SDES_LIB := $(BUILD)/lib/libsg_sdes.a
+CATTR_LIB := $(BUILD)/lib/libsg_crypto_attr.a
+CALL_LIB := $(BUILD)/lib/libsg_sdes_call.a
 
 .PHONY: all deps test unit-test asan fuzz fuzz-build bench demo run clean install build-dist
 all: build-all
@@ -60,12 +62,21 @@ VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 VERSION_H := $(BUILD)/gen/sdesgate_version.h
 VERSION_CFLAGS = -I$(BUILD)/gen
 VERSION_OBJS := $(call objs,rtp/relay/srtpd.c rtp/tools/srtpctl.c rtp/tools/srtp_pcap.c \
-  modules/sdes/tool_sdes_sdp.c)
+  modules/sdes/tools/sdes_sdp.c)
 $(VERSION_H): debian/changelog
 	@mkdir -p $(dir $@)
 	printf '#define SDESGATE_VERSION "%s"\n' '$(VERSION)' > $@
 $(VERSION_OBJS): $(VERSION_H)
 $(VERSION_OBJS): ALL_CFLAGS += $(VERSION_CFLAGS)
+
+# Include paths by layer (the layering check, scripts/check-layering.sh,
+# holds what one folder may include of another): rtp/ sees only rtp/;
+# modules/ sees rtp/ and modules/ (Kamailio's headers only for the glue,
+# modules/sdes/kam.mk); tests see the tree from its root.
+INC =
+$(BUILD)/obj/rtp/%.o: INC = -Irtp
+$(BUILD)/obj/modules/%.o: INC = -Irtp -Imodules
+$(BUILD)/obj/tests/%.o: INC = -I. -Irtp -Imodules
 
 FRAGMENTS := $(sort $(wildcard rtp/*/build.mk modules/*/*.mk tests/*/*.mk))
 include $(FRAGMENTS)

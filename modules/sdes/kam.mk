@@ -1,6 +1,7 @@
-# modules/sdes/kam.mk — build/sdes.so, the Kamailio module (glue files
-# sdes_mod.c and kam_*.c). The SDES engine's own library is built by
-# modules/sdes/build.mk.
+# modules/sdes/kam.mk — build/sdes.so, the Kamailio module: the glue
+# (modules/sdes/*.c, the only files that include Kamailio headers) and the
+# Kamailio-free call logic (modules/sdes/call/*.c). The SDES engine's own
+# library is built by modules/sdes/build.mk.
 #
 # Kamailio compatibility: every define comes from scripts/kamailio-flags.sh,
 # the one place that reads the unpacked tree's src/config.mak (Debian's
@@ -8,34 +9,28 @@
 # installed `kamailio -V`. Kamailio's headers do not pass our warnings, so
 # they are included with -isystem (our own code keeps -Wall -Wextra -Werror
 # -Wshadow -Wformat=2); the glue is -std=gnu11 because Kamailio's atomic
-# headers use the GNU `asm` keyword. Kamailio-free helpers (kam_flags.c,
-# kam_relayspec.c) compile with the normal -std=c11 rule.
+# headers use the GNU `asm` keyword. The call logic (modules/sdes/call/)
+# compiles with the normal -std=c11 rule and never sees Kamailio's headers.
 KAM_TREE  := build/third_party/kamailio
 KAM_SO    := $(BUILD)/sdes.so
-KAM_GLUE_SRCS := modules/sdes/sdes_mod.c modules/sdes/kam_body.c \
-                 modules/sdes/kam_relay.c modules/sdes/kam_result.c \
-                 modules/sdes/kam_call.c modules/sdes/kam_ack.c
-KAM_PURE_SRCS := modules/sdes/kam_flags.c modules/sdes/kam_relayspec.c \
-                 modules/sdes/kam_engine.c modules/sdes/kam_audit.c \
-                 modules/sdes/kam_ctlmsg.c modules/sdes/kam_callstate.c \
-                 modules/sdes/kam_mirror.c modules/sdes/kam_pending.c \
-                 modules/sdes/kam_bind.c modules/sdes/kam_sdpsafe.c
+KAM_GLUE_SRCS := $(wildcard modules/sdes/*.c)
 KAM_GLUE_OBJS := $(patsubst %.c,$(BUILD)/obj/kam/%.o,$(KAM_GLUE_SRCS))
 
 ifneq ($(wildcard $(KAM_TREE)/src/config.mak),)
 KAM_DEFS := $(shell bash scripts/kamailio-flags.sh $(abspath $(KAM_TREE)))
 KAM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -MMD -MP \
-  -I. -Irtp -Imodules -isystem $(KAM_TREE)/src $(KAM_DEFS)
+  -Irtp -Imodules -isystem $(KAM_TREE)/src $(KAM_DEFS)
 
 $(BUILD)/obj/kam/%.o: %.c $(KAM_TREE)/src/config.mak
 	@mkdir -p $(dir $@)
 	$(CC) $(KAM_CFLAGS) -c $< -o $@
 
-# The SDES engine (SDES_LIB), the control-protocol client (CTL_LIB) and,
+# The call logic's objects (CALL_SRCS, modules/sdes/build.mk), the SDES
+# engine with its a=crypto codec (SDES_LIBS), the control-protocol client (CTL_LIB) and,
 # for the suite table, the SRTP library; all built -fPIC by the common rule.
-$(KAM_SO): $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS)) $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB)
-	$(CC) -shared -pthread $(LDFLAGS) -o $@ $(KAM_GLUE_OBJS) $(call objs,$(KAM_PURE_SRCS)) \
-	  $(SDES_LIB) $(CTL_LIB) $(SRTP_LIB) -lcrypto
+$(KAM_SO): $(KAM_GLUE_OBJS) $(call objs,$(CALL_SRCS)) $(SDES_LIBS) $(CTL_LIB) $(SRTP_LIB)
+	$(CC) -shared -pthread $(LDFLAGS) -o $@ $(KAM_GLUE_OBJS) $(call objs,$(CALL_SRCS)) \
+	  $(SDES_LIBS) $(CTL_LIB) $(SRTP_LIB) -lcrypto
 BINS += $(KAM_SO)
 else
 $(info sdes.so skipped: $(KAM_TREE) is not unpacked yet; run `make deps`)

@@ -1,6 +1,6 @@
 /*
  * modules/sdes/kam_ack.c — sdes_ack() and the shared set of pending
- * send-key switches (see kam_ack.h; the set itself is kam_pending.c).
+ * send-key switches (see kam_ack.h; the set itself is call/pending.c).
  * Shared memory and the lock are made in mod_init, before Kamailio forks,
  * so every SIP worker sees the switches the 2xx recorded in another.
  */

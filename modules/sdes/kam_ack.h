@@ -5,7 +5,7 @@
  * srtpd ("rekey" with "switch-after"); the switch waits until the
  * re-offerer has the answer, which its ACK for the 2xx proves (RFC 3261
  * §13.2.2.4, RFC 4568 §7.1.4). The pending switches sit in a bounded set
- * in shared memory (kam_pending.h) so an ACK of any other call costs one
+ * in shared memory (call/pending.h) so an ACK of any other call costs one
  * lookup and no control round trip; srtpd switches by itself after
  * switch_after_ms when no ACK comes (lost, Kamailio restarted).
  */
@@ -14,7 +14,7 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "sdes/kam_pending.h"
+#include "sdes/call/pending.h"
 
 /* mod_init: the shared set and its lock. switch_after_ms 0 disables the
  * deferral (the switch happens at the 2xx, as before). Returns 0 or -1. */

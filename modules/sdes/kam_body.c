@@ -14,7 +14,7 @@
 #include "core/parser/parse_content.h"
 #include "core/parser/sdp/sdp.h"
 
-#include "sdes/kam_sdpsafe.h"
+#include "sdes/call/sdpsafe.h"
 
 sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reason)
 {

@@ -29,7 +29,7 @@ sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reaso
 int sdes_kam_body_replace(sip_msg_t *msg, const char *text, int len);
 
 /* Makes a message whose SDP sdes.so refused safe to relay: its body is
- * replaced by an SDP that rejects every stream (kam_sdpsafe.h; nothing of
+ * replaced by an SDP that rejects every stream (call/sdpsafe.h; nothing of
  * the original's addresses, ports or keys) and Content-Type becomes
  * application/sdp. Returns 1 (replaced; *streams m= lines), 0 (no body:
  * nothing to do) or -1 (Kamailio could not make the lumps; logged). */

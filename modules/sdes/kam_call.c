@@ -13,7 +13,7 @@
  * of truth for where the call lives.
  *
  * Forking (RFC 3261 §16.7): answers from several branches (To-tags) are
- * kept per branch in the sdes-state (kam_callstate.h). Our keys toward the
+ * kept per branch in the sdes-state (call/callstate.h). Our keys toward the
  * offerer are made by the first answer to an offer and written into the
  * offer state, so every branch's answer gives the offerer the same keys;
  * keys toward the branches come from our offer. srtpd relays one branch:
@@ -24,7 +24,7 @@
  *
  * Re-offers from either side (RFC 3264 §8): srtpd's legs are fixed by the
  * first offer (leg a faces its offerer). A re-offer from the other side
- * runs the engine on the mirrored state (kam_mirror.h) and its results are
+ * runs the engine on the mirrored state (call/mirror.h) and its results are
  * mapped back onto srtpd's legs; the pending offer state is kept in the
  * engine's orientation with cs.offer_from_b set, branch states always in
  * the first offer's.
@@ -44,12 +44,12 @@
 #include "core/ut.h"
 
 #include "sdes/kam_ack.h"
-#include "sdes/kam_bind.h"
+#include "sdes/call/bind.h"
 #include "sdes/kam_body.h"
-#include "sdes/kam_callstate.h"
-#include "sdes/kam_ctlmsg.h"
-#include "sdes/kam_engine.h"
-#include "sdes/kam_mirror.h"
+#include "sdes/call/callstate.h"
+#include "sdes/call/ctlmsg.h"
+#include "sdes/call/bridge.h"
+#include "sdes/call/mirror.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
 
@@ -58,7 +58,7 @@
 #define BLOB_MAX 16384 /* srtpd's sdes-state bound (PROTOCOL.md) */
 
 /* A direction whose keys change on a re-offer/re-answer, moved with srtpd's
- * "rekey" after the offer/answer request (kam_ctlmsg.h). */
+ * "rekey" after the offer/answer request (call/ctlmsg.h). */
 typedef struct call_rekey {
     int index;
     char leg;
@@ -74,7 +74,7 @@ typedef struct call_rekey {
  * so on the heap, and wiped before it is freed: it holds keys. */
 typedef struct call_ctx {
     sdes_state offer_st, answer_st, st;
-    sdes_state prev; /* answer_st as the engine sees this exchange (kam_mirror.h) */
+    sdes_state prev; /* answer_st as the engine sees this exchange (call/mirror.h) */
     bool reverse;    /* this exchange's offer came from srtpd's leg b side */
     sdes_result res1, res2;
     sdes_relay relays[SDES_MAX_MEDIA];
@@ -207,7 +207,7 @@ static int load_branch(call_ctx *c, int i, sdes_state *st)
     return SDES_RC_OK;
 }
 
-/* The flags this exchange runs with (kam_bind.h): the call's bound policy
+/* The flags this exchange runs with (call/bind.h): the call's bound policy
  * tightened by f, or f itself with policy-loosen (logged) or on a call
  * without one (a first offer, or a call set up by an older sdes.so). The
  * result becomes the call's bound policy with the next state write. */
@@ -498,7 +498,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         if (c->answer_st.phase == 2) {
             /* A re-offer, from either side. srtpd's legs are fixed by the
              * first offer; one from its answerer runs the engine on the
-             * mirrored state (kam_mirror.h). */
+             * mirrored state (call/mirror.h). */
             c->reverse = sdes_kam_mirror_is_reverse(&c->answer_st, c->tag, tag);
             if (c->reverse) {
                 sdes_mode m = sdes_kam_mirror_mode(&c->answer_st);
@@ -1062,7 +1062,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
             why = "its answer was not kept (state too large)";
         else if (c->cs.offer_from_b)
             /* The offer state is mirrored while a re-offer from leg b's
-             * side is pending (kam_mirror.h): not an answer to replay. */
+             * side is pending (call/mirror.h): not an answer to replay. */
             why = "a re-offer from leg b's side is pending";
         else if (bind_policy(c, f, &eff, cid) < 0)
             why = sdes_kam_result_reason();

@@ -15,7 +15,7 @@
  *         leg b address and keys, sdes-state) -> lumps.
  * A re-offer from the first offer's answerer (srtpd's leg b side) runs the
  * same steps on the mirrored state, engine legs mapped onto srtpd's
- * (kam_mirror.h): its keys and address go to leg b, the offer toward the
+ * (call/mirror.h): its keys and address go to leg b, the offer toward the
  * first offerer gets leg a's ports, its answer leg b's.
  */
 #ifndef SDESGATE_SDES_KAM_CALL_H
@@ -24,8 +24,8 @@
 #include "core/parser/msg_parser.h"
 #include "core/str.h"
 
-#include "sdes/kam_flags.h"
-#include "sdes/sdes_engine.h"
+#include "sdes/call/flags.h"
+#include "sdes/engine/sdes_engine.h"
 
 /* Return codes of every sdes_* cfg function (README "Functions"). */
 #define SDES_RC_OK 1
@@ -39,7 +39,7 @@
                               * knows, every relay answering: reply 481 */
 
 /* An offer (INVITE, re-INVITE, UPDATE; a late offer in a 2xx). The first
- * offer binds f (resolved) to the call (kam_bind.h); later offers and
+ * offer binds f (resolved) to the call (call/bind.h); later offers and
  * answers run under that policy tightened by f, and keep the call's mode,
  * unless f has policy-loosen (then mode_given: the flags named a mode).
  * An in-dialog offer for a call no relay knows: SDES_RC_NO_CALL when every

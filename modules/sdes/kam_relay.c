@@ -18,7 +18,7 @@
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
-#include "sdes/kam_audit.h"
+#include "sdes/call/audit.h"
 
 #include "ctl/bencode.h"
 #include "ctl/client.h"

@@ -20,7 +20,7 @@
 
 #include "core/rpc.h"
 #include "ctl/bencode.h"
-#include "sdes/kam_relayspec.h"
+#include "sdes/call/relayspec.h"
 
 /* Module-parameter callback for "relay": one or more specs separated by
  * spaces or commas. Runs before mod_init (pkg memory). */
@@ -42,7 +42,7 @@ void sdes_kam_relay_destroy(void);
 int sdes_kam_relay_count(void);
 
 /* srtpd "delete" for a call on whichever relay holds it (relays known to
- * be down are skipped); audit gets the call's audit line (kam_audit.h).
+ * be down are skipped); audit gets the call's audit line (call/audit.h).
  * Returns 1 deleted, 0 no relay holds the call, -1 no relay answered (err
  * says why). */
 int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap,

@@ -54,11 +54,11 @@
 #include "sdes/kam_ack.h"
 #include "sdes/kam_body.h"
 #include "sdes/kam_call.h"
-#include "sdes/kam_engine.h"
-#include "sdes/kam_flags.h"
+#include "sdes/call/bridge.h"
+#include "sdes/call/flags.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
-#include "sdes/kam_sdpsafe.h"
+#include "sdes/call/sdpsafe.h"
 
 MODULE_VERSION
 
@@ -487,7 +487,7 @@ static int fail(sip_msg_t *msg, sdes_op op, int rc, stat_var *counter)
 }
 
 /* The offer against the call's policy, judged by the SDES engine
- * (kam_engine.c): suites, tag and key lengths, session parameters and
+ * (call/bridge.c): suites, tag and key lengths, session parameters and
  * lifetimes of every a=crypto, SRTP required or not (RFC 4568 §7.1).
  * Returns 1, or the negative code after recording the engine's reason. */
 static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, const str *body)

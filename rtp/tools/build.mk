@@ -8,19 +8,18 @@
 # own flags (not the pattern rule) because the two builds differ only in
 # which libsrtp2 header/library they see.
 
-SRTP_PCAP_SRCS := rtp/tools/srtp_pcap.c rtp/tools/srtp_pcap_keys.c rtp/tools/pcap_frame.c \
-  rtp/tools/pcap_streams.c
+SRTP_PCAP_SRCS := $(wildcard rtp/tools/srtp_pcap*.c rtp/tools/pcap_*.c)
 SRTP_BENCH_SRCS := rtp/tools/srtp_bench.c rtp/tools/bench_ours.c
 
-$(BUILD)/srtp-pcap: $(call objs,$(SRTP_PCAP_SRCS)) $(SDES_LIB) $(SRTP_LIB)
+$(BUILD)/srtp-pcap: $(call objs,$(SRTP_PCAP_SRCS)) $(CATTR_LIB) $(SRTP_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $(call objs,$(SRTP_PCAP_SRCS)) -o $@ $(SDES_LIB) $(SRTP_LIB) -lpcap -lcrypto
+	$(CC) $(ALL_LDFLAGS) $(call objs,$(SRTP_PCAP_SRCS)) -o $@ $(CATTR_LIB) $(SRTP_LIB) -lpcap -lcrypto
 
 $(BUILD)/srtp-bench: $(call objs,$(SRTP_BENCH_SRCS)) $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -rdynamic $(call objs,$(SRTP_BENCH_SRCS)) -o $@ $(SRTP_LIB) -lcrypto -ldl
 
-BENCH_DRV_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -fvisibility=hidden -I. -Irtp
+BENCH_DRV_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -fvisibility=hidden -Irtp
 LIBSRTP_OSSL_DIR := build/third_party/libsrtp2-openssl
 LIBSRTP_OSSL_A   := $(LIBSRTP_OSSL_DIR)/lib/libsrtp2.a
 

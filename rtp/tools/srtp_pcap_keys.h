@@ -1,8 +1,8 @@
 /*
  * rtp/tools/srtp_pcap_keys.h — turn an srtp-pcap --crypto LINE (an SDP
  * a=crypto attribute, RFC 4568 §9.2, with or without "a=crypto:" and tag)
- * into SRTP context parameters and master keys, through the SDES engine's
- * codec (modules/sdes/crypto_attr.h): there is one a=crypto parser in the
+ * into SRTP context parameters and master keys, through the a=crypto codec
+ * the SDES engine uses (rtp/crypto_attr/crypto_attr.h): there is one a=crypto parser in the
  * project, and this tool uses it.
  */
 #ifndef SDESGATE_TOOLS_SRTP_PCAP_KEYS_H
@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "sdes/crypto_attr.h"
+#include "crypto_attr/crypto_attr.h"
 #include "srtp/sg_srtp.h"
 
 typedef struct srtp_pcap_line {

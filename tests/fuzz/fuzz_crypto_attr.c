@@ -1,12 +1,12 @@
 /*
  * tests/fuzz/fuzz_crypto_attr.c — libFuzzer target for the a=crypto codec
- * (modules/sdes/crypto_attr.c, RFC 4568 §9.2). Any input must give a status
+ * (rtp/crypto_attr/crypto_attr.c, RFC 4568 §9.2). Any input must give a status
  * without a crash or sanitizer report; an accepted attribute must format and
  * parse back to the same meaning (tag, suite, keys, lifetimes, MKIs, session
  * parameters), and the masked form must not contain the base64 key.
  * Byte 0 selects the parse flags; the rest is the attribute text.
  */
-#include "sdes/crypto_attr.h"
+#include "crypto_attr/crypto_attr.h"
 
 #include <stdio.h>
 #include <stdlib.h>

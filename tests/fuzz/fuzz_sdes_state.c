@@ -1,11 +1,11 @@
 /*
  * tests/fuzz/fuzz_sdes_state.c — libFuzzer target for sdes_state_unpack()
  * on hostile bytes (the packed state travels through shared memory or the
- * relay's call record, modules/sdes/sdes_engine.h). Every state it accepts
+ * relay's call record, modules/sdes/engine/sdes_engine.h). Every state it accepts
  * must then drive an answer and a re-offer to a defined result (no crash,
  * no out-of-bounds access under ASan+UBSan) and pack again.
  */
-#include "sdes/sdes_engine.h"
+#include "sdes/engine/sdes_engine.h"
 
 #include <string.h>
 

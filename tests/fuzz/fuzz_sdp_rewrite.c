@@ -7,8 +7,8 @@
  * m= lines, ends every line in CRLF, and feeding it back as the answer gives
  * a defined result; the state survives pack/unpack.
  */
-#include "sdes/multipart.h"
-#include "sdes/sdes_engine.h"
+#include "sdes/engine/multipart.h"
+#include "sdes/engine/sdes_engine.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_sdpsafe.c — libFuzzer target for sdes.so's refused-SDP
- * builder and c= check (modules/sdes/kam_sdpsafe.c). Whatever the bytes,
+ * builder and c= check (modules/sdes/call/sdpsafe.c). Whatever the bytes,
  * the neutral SDP always fits, has only the lines it may have (v= o= s= c=
  * t= m=), every m= line on port 0, and only plain token characters: no
  * room for an address, key or control character of the input.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdes/kam_sdpsafe.h"
+#include "sdes/call/sdpsafe.h"
 
 static void check_line(const char *s, size_t n)
 {

@@ -2,7 +2,7 @@
 # codec and the whole offer/answer + rewrite. Seeds in tests/fuzz/corpus/NAME
 # (a=crypto lines of real devices; the golden SDPs with a mode byte), and
 # the packed offer/answer state.
-SDES_FUZZ_LIB_SRCS := $(SDES_SRCS) rtp/srtp/suite.c
+SDES_FUZZ_LIB_SRCS := $(SDES_SRCS) $(CATTR_SRCS) rtp/srtp/suite.c
 FUZZERS += fuzz_crypto_attr fuzz_sdp_rewrite
 fuzz_crypto_attr_SRCS := tests/fuzz/fuzz_crypto_attr.c $(SDES_FUZZ_LIB_SRCS)
 fuzz_crypto_attr_LIBS := -lcrypto

@@ -8,8 +8,8 @@
  *
  * Usage: osip_sdp_check [GOLDEN_DIR]   (default tests/golden)
  */
-#include "sdes/multipart.h"
-#include "sdes/sdes_engine.h"
+#include "sdes/engine/multipart.h"
+#include "sdes/engine/sdes_engine.h"
 #include "tests/check.h"
 
 #include <dirent.h>

@@ -17,19 +17,3 @@ endef
 $(foreach t,$(PCAP_TOOL_TESTS),$(eval $(call pcap_tool_rule,$(t))))
 
 UNIT_TESTS += $(BUILD)/tests/pcap_frame_test $(foreach t,$(PCAP_TOOL_TESTS),$(BUILD)/tests/$(t))
-
-# libFuzzer target (ASan+UBSan): `make fuzz` runs it FUZZ_SECONDS, `make test`
-# briefly; no checked-in corpus (it starts from nothing and finds its way into
-# IPv4/IPv6 UDP quickly).
-FUZZERS += fuzz_pcap_frame
-fuzz_pcap_frame_SRCS := tests/unit/pcap_fuzz_frame.c rtp/tools/pcap_frame.c
-fuzz_pcap_frame_LIBS :=
-
-# srtp-pcap against RTPengine's SRTP (every suite both have, F8 and AES-192
-# included): starts rtpengine on loopback, so a SLOW_TEST (make test only).
-$(BUILD)/tests/pcap_rtpengine_test: $(call objs,tests/unit/pcap_rtpengine_test.c) $(CTL_LIB) $(SRTP_LIB) $(BUILD)/srtp-pcap
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $(call objs,tests/unit/pcap_rtpengine_test.c) $(CTL_LIB) $(SRTP_LIB) -o $@ \
-	  -lpcap $(LIBSRTP2_LIBS) -lcrypto
-BINS += $(BUILD)/tests/pcap_rtpengine_test
-SLOW_TESTS += $(BUILD)/tests/pcap_rtpengine_test

@@ -1,9 +1,9 @@
 /*
- * tests/unit/sdes_crypto_attr.c — the a=crypto codec (modules/sdes/crypto_attr.c)
+ * tests/unit/sdes_crypto_attr.c — the a=crypto codec (rtp/crypto_attr/crypto_attr.c)
  * against RFC 4568 §9.2: the RFC's own examples, real-world device styles,
  * every rejection reason, and parse/format round trips.
  */
-#include "sdes/crypto_attr.h"
+#include "crypto_attr/crypto_attr.h"
 #include "tests/check.h"
 
 #include <stdlib.h>

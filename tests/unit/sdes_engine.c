@@ -5,9 +5,9 @@
  * policy decisions, answer errors, SDP errors, fail-closed results, state
  * packing, and the policy text form.
  */
-#include "sdes/engine_int.h"
-#include "sdes/multipart.h"
-#include "sdes/sdes_engine.h"
+#include "sdes/engine/engine_int.h"
+#include "sdes/engine/multipart.h"
+#include "sdes/engine/sdes_engine.h"
 #include "tests/check.h"
 
 #include <stdlib.h>
