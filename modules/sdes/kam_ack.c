@@ -90,7 +90,7 @@ void sdes_kam_ack_arm(const sdes_kam_pending *p)
 }
 
 /* srtpd "rekey" with only "use": completes the switch srtpd holds for
- * (stream, leg), its retirements included (PROTOCOL.md "switch-after"). */
+ * (stream, leg), its retirements included (docs/protocol.md "switch-after"). */
 static int send_use(const sdes_kam_pending *p, const sdes_kam_pswitch *sw)
 {
     char req[CTL_MAX_MSG], err[200];

@@ -1,8 +1,8 @@
 /*
  * modules/sdes/kam_ack.h — sdes_ack(): the re-offerer's ACK completes an
- * edge-initiated rekey (README "Re-offers"). When sdes_rekey()'s answer
- * gives the re-offerer a new key from us, the 2xx only adds that key in
- * srtpd ("rekey" with "switch-after"); the switch waits until the
+ * edge-initiated rekey (docs/sdes-module.md "Edge-initiated rekey"). When
+ * sdes_rekey()'s answer gives the re-offerer a new key from us, the 2xx
+ * only adds that key in srtpd ("rekey" with "switch-after"); the switch waits until the
  * re-offerer has the answer, which its ACK for the 2xx proves (RFC 3261
  * §13.2.2.4, RFC 4568 §7.1.4). The pending switches sit in a bounded set
  * in shared memory (call/pending.h) so an ACK of any other call costs one

@@ -55,7 +55,7 @@
 
 #include "ctl/ng.h"
 
-#define BLOB_MAX 16384 /* srtpd's sdes-state bound (PROTOCOL.md) */
+#define BLOB_MAX 16384 /* srtpd's sdes-state bound (docs/protocol.md) */
 
 /* A direction whose keys change on a re-offer/re-answer, moved with srtpd's
  * "rekey" after the offer/answer request (call/ctlmsg.h). */
@@ -531,7 +531,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         }
     } else if (in_dialog(msg, f)) {
         /* Lost state fails closed: an offer inside a dialog whose call no
-         * relay holds is never set up anew with the defaults (README). */
+         * relay holds is never set up anew with the defaults (docs/sdes-module.md). */
         if (relay == -2)
             rc = sdes_kam_result_set(SDES_RC_NO_CALL, "no relay knows this call: its media"
                                      " state is gone (relay restarted, or the call timed"

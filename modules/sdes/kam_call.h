@@ -3,7 +3,7 @@
  * answer in a SIP message goes through the SDES engine and srtpd, and the
  * message leaves with the rewritten body (lumps). Kamailio keeps nothing:
  * the engine state travels to srtpd as the call's opaque "sdes-state" and
- * comes back with the "state" command (rtp/PROTOCOL.md).
+ * comes back with the "state" command (docs/protocol.md).
  *
  * Offer:  find the call's relay ("state"; a new call: a relay by weight,
  *         the next one when it does not answer) -> engine reads the offer
@@ -27,7 +27,7 @@
 #include "sdes/call/flags.h"
 #include "sdes/engine/sdes_engine.h"
 
-/* Return codes of every sdes_* cfg function (README "Functions"). */
+/* Return codes of every sdes_* cfg function (docs/sdes-module.md "Functions"). */
 #define SDES_RC_OK 1
 #define SDES_RC_NOTHING 2 /* sdes_delete: no relay holds this call */
 #define SDES_RC_ERROR (-1)

@@ -102,7 +102,7 @@ int sdes_kam_relay_init(const char *secret, int timeout_ms, int retries)
     for (int i = 0; i < n_pending; i++) {
         if (pending[i].remote && !secret_set) {
             /* Keys travel over this channel: off loopback it must be
-             * authenticated (README, "Security"). */
+             * authenticated (docs/sdes-module.md "Parameters"). */
             LM_ERR("relay %s is not on loopback: set modparam(\"sdes\", \"secret\", ...)\n",
                    pending[i].text);
             return -1;

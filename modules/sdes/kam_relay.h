@@ -27,8 +27,8 @@
 int sdes_kam_relay_param(const char *value);
 
 /* mod_init: copy the list to shared memory. secret (may be NULL) is the
- * control secret; remote relays without one are refused (README
- * "Security"). Returns 0 or -1 (logged). */
+ * control secret; remote relays without one are refused (docs/sdes-module.md
+ * "Parameters"). Returns 0 or -1 (logged). */
 int sdes_kam_relay_init(const char *secret, int timeout_ms, int retries);
 
 /* One ping round over every relay (timer process; any process may call it:

@@ -1,7 +1,7 @@
 /*
  * modules/sdes/kam_result.h — what the last sdes_* call decided for the
  * message being handled, read by the script through $sdes(NAME):
- *   $sdes(rc)      the return code (see SDES_RC_* in sdes_mod.c / README)
+ *   $sdes(rc)      the return code (see SDES_RC_* in sdes_mod.c / docs/sdes-module.md)
  *   $sdes(reason)  one sentence for a reply reason or a log ("" on success)
  *   $sdes(suite)   the negotiated suite name ("" until negotiated)
  *   $sdes(mode)    the mode the call ran with

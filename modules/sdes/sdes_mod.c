@@ -5,7 +5,7 @@
  * calls. It negotiates SDES (RFC 4568) keys through the SDES engine and
  * pushes them to srtpd over the control protocol.
  *
- * State of this build (see README "Kamailio module (sdes.so)"): the call
+ * State of this build (see docs/sdes-module.md "Overview"): the call
  * path is wired (kam_call.c): sdes_offer/sdes_rekey run the SDES engine on
  * the offer, create or update the call in srtpd (relay chosen by weight,
  * failover to the next one), store the engine state there and rewrite the
@@ -27,7 +27,8 @@
  *   -5 SDES_RC_UNAVAILABLE  kept for scripts written against earlier builds
  *   -6 SDES_RC_NO_CALL      an in-dialog offer (or an answer) for a call no
  *                           relay knows, every relay answering: the media
- *                           state is gone (reply 481; README "Lost state")
+ *                           state is gone (reply 481; docs/sdes-module.md
+ *                           "Lost state fails closed")
  *
  * Fail closed: whenever sdes_offer, sdes_answer or sdes_rekey (cfg or KEMI)
  * returns a negative code, the message's body has already been replaced
@@ -176,7 +177,7 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
  * per a=crypto line, RFC 4568 §6.1, or the old keys a sdes_rekey()
  * re-INVITE left installed: it never retires them), so each SRTP
  * leg's send side moves to the next installed key with srtpd's "rekey"
- * "next" (rtp/PROTOCOL.md; the peer already knows that key and picks it by
+ * "next" (docs/protocol.md; the peer already knows that key and picks it by
  * MKI, RFC 3711 §8.1: zero loss). New keys need a re-offer: sdes_rekey()
  * on a re-INVITE. No key ever appears in the reply or the log. */
 #define RPC_REKEY_NO_NEXT "no other key installed" /* srtpd's reason (commands.c) */

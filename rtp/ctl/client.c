@@ -1,7 +1,7 @@
 /*
  * rtp/ctl/client.c — control-protocol client: cookie, optional HMAC
  * authentication, send with timeout and retransmission of identical bytes,
- * cookie match, reply verification (see client.h, rtp/PROTOCOL.md).
+ * cookie match, reply verification (see client.h, docs/protocol.md).
  */
 #include "ctl/client.h"
 

@@ -1,7 +1,7 @@
 /*
  * rtp/ctl/ng.c — ng framing ("COOKIE SPACE DICT", the framing of RTPengine's
  * ng protocol) and the HMAC-SHA256 authentication of control messages
- * (format in ng.h and rtp/PROTOCOL.md). Crypto from OpenSSL only: EVP_MAC
+ * (format in ng.h and docs/protocol.md). Crypto from OpenSSL only: EVP_MAC
  * for HMAC, RAND_bytes for nonces and cookies, CRYPTO_memcmp for the tag.
  */
 #include "ctl/ng.h"

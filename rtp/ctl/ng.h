@@ -1,7 +1,7 @@
 /*
  * rtp/ctl/ng.h — the ng message framing ("COOKIE SPACE BENCODED-DICT"), the
  * shared-secret authentication of requests and replies, the reply cache and
- * the replay (nonce) set. See rtp/PROTOCOL.md for the wire format.
+ * the replay (nonce) set. See docs/protocol.md for the wire format.
  *
  * Authentication (when a secret is configured on both sides): the dict
  * carries three extra keys

@@ -1,6 +1,6 @@
 /*
  * rtp/ctl/secret.h — the control channel's shared secret as srtpd and
- * srtpctl load it (rtp/PROTOCOL.md "Authentication"): from a file only
+ * srtpctl load it (docs/protocol.md "Authentication"): from a file only
  * srtpd's user may read, at least CTL_SECRET_MIN bytes. Both programs refuse
  * a secret on the command line (every local user reads /proc/PID/cmdline).
  */

@@ -4,7 +4,7 @@
  * replay, answer a retransmitted cookie from the reply cache, otherwise run
  * the command handler once and send (and cache) its signed reply.
  *
- * Outcomes (rtp/PROTOCOL.md "Errors"):
+ * Outcomes (docs/protocol.md "Errors"):
  *   - not an ng frame (no cookie): dropped silently (nothing to answer to);
  *   - with a secret: missing/bad HMAC, stale timestamp: dropped silently
  *     and counted (answering would help an attacker probe);

@@ -1,5 +1,5 @@
 /*
- * rtp/relay/commands.c — srtpd's control commands (rtp/PROTOCOL.md): ping,
+ * rtp/relay/commands.c — srtpd's control commands (docs/protocol.md): ping,
  * offer / answer / update (allocate ports, set addresses and keys per leg
  * and direction), rekey (add a key with its MKI, switch the send key,
  * retire a key), delete, query, list, statistics, events, and state (the
@@ -489,7 +489,7 @@ static bool relay_rekey_has(const relay_rekey_job *j, const sg_srtp_ctx *ctx, co
     return false;
 }
 
-/* A rekey either happens whole or not at all (PROTOCOL.md: an error reply
+/* A rekey either happens whole or not at all (docs/protocol.md: an error reply
  * changes nothing). What can be checked before anything changes is checked
  * here: every key to retire (but a pending switch's, which may be gone) must
  * be there or come with the request, and none may be the key left sending;
@@ -863,7 +863,7 @@ static void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call)
 /* state: what a restarted SIP side needs to continue the call — its own
  * sdes-state (absent when none was stored) and the local side of every
  * stream, as offer/answer return it. Only over the control channel, which
- * is local or authenticated (rtp/PROTOCOL.md "Authentication"). */
+ * is local or authenticated (docs/protocol.md "Authentication"). */
 static void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call)
 {
     ctl_benc_kv_cstr(w, "call-id", call->id);

@@ -3,7 +3,7 @@
  * queue polled with the `events` command, the optional push to --notify,
  * and the once-a-second job on every worker that collects key events
  * (soft limit, automatic switch, exhaustion), per-leg drop counts for the
- * log, and calls whose media timed out (rtp/PROTOCOL.md "Events").
+ * log, and calls whose media timed out (docs/protocol.md "Events").
  */
 #include "relay/daemon.h"
 

@@ -1,6 +1,6 @@
 /*
  * rtp/relay/parse.h — reading the leg and crypto dictionaries of srtpd's
- * control commands (rtp/PROTOCOL.md "Leg fields", "Crypto dict") into
+ * control commands (docs/protocol.md "Leg fields", "Crypto dict") into
  * checked values, with SRTP contexts already built, before anything in a
  * call changes.
  */

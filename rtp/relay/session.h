@@ -22,7 +22,7 @@
 
 #define RELAY_MAX_STREAMS  16
 #define RELAY_CALLID_MAX   256
-/* Largest sdes-state a call may hold (rtp/PROTOCOL.md "sdes-state"): the
+/* Largest sdes-state a call may hold (docs/protocol.md "sdes-state"): the
  * SDES engine's packed state is < 1 KiB for ordinary calls; the bound keeps
  * a client from parking arbitrary memory in the relay. */
 #define RELAY_SDES_STATE_MAX 16384

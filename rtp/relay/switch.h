@@ -1,6 +1,6 @@
 /*
  * rtp/relay/switch.h — deferred send-key switches ("rekey" with
- * "switch-after", rtp/PROTOCOL.md). A SIP edge that gives a re-offerer a
+ * "switch-after", docs/protocol.md). A SIP edge that gives a re-offerer a
  * new key in its answer must not protect with that key before the
  * re-offerer has the answer (RFC 4568 §7.1.4; with MKIs the receiver tells
  * the keys apart, RFC 3711 §3.2.1): the key is added at once, the switch

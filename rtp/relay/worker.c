@@ -170,7 +170,7 @@ static bool relay_same_ip(const struct sockaddr_storage *a, const struct sockadd
  * SRTP with UNAUTHENTICATED_SRTP): anyone can make a packet that passes, so
  * the first packet latches (as for symmetric RTP) and after that the leg
  * moves only to a source that shows it carries the same stream, once the
- * current source has stopped (NAT rebinding, README "Latching"):
+ * current source has stopped (NAT rebinding, docs/srtpd.md "Latching"):
  *   - the current RTP source has sent nothing for RELAY_RELATCH_SILENCE_MS;
  *   - the new source sends RELAY_RELATCH_PACKETS consecutive RTP packets
  *     with the leg's current SSRC, the first within RELAY_RELATCH_SEQ_AHEAD

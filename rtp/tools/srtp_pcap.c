@@ -6,7 +6,7 @@
  *   srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...]
  *             [--port N] [--keep-failed] IN.pcap OUT.pcap
  *
- * Contract (README "srtp-pcap"): RTP and RTCP in UDP over IPv4/IPv6, on Ethernet,
+ * Contract (docs/srtp-pcap.md): RTP and RTCP in UDP over IPv4/IPv6, on Ethernet,
  * Linux cooked (v1, v2), raw IP and loopback captures. RTCP is told from RTP
  * by the second byte (RFC 5761 §4: RTCP packet types 192-223, i.e. RTP
  * payload types 64-95 with the marker bit, are never RTP), so rtcp-mux

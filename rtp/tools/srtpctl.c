@@ -2,7 +2,7 @@
  * rtp/tools/srtpctl.c — the operator's tool for srtpd: which calls are up,
  * which legs are encrypted with which suite and MKI, how many packets were
  * dropped and why; rekey and delete by Call-ID. Speaks the control protocol
- * (rtp/PROTOCOL.md) through the shared client (rtp/ctl/client.h).
+ * (docs/protocol.md) through the shared client (rtp/ctl/client.h).
  *
  *   srtpctl [--socket ADDR] [--secret-file F] [--json]
  *           [--timeout MS] COMMAND [--] [ARGS]

@@ -84,7 +84,7 @@ got_body() { # NAME SIDE: at least one message SIDE received had a body
 # dlg_bye("all") sends the callee's BYE only while the dialog still
 # exists; when the caller's 200 to the first BYE was already processed by
 # another worker (a heavily loaded host), the dialog module logs
-# "terminating non-confirmed dialogs not supported" and sends none (README
+# "terminating non-confirmed dialogs not supported" and sends none (docs/sdes-module.md
 # "Refused SDP", known limit). That case is reported, not hidden.
 both_byes() {
   ev "$1" "caller bye" || return 1

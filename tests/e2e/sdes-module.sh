@@ -136,7 +136,7 @@ call answer answer pbx pbx
 ua_wait answer-uas
 # sdes_answer fails here (no relay): the script ignores it, so the 200
 # reaches the caller with sdes.so's neutral body: every stream rejected,
-# none of the callee's SDP (fail closed, README "Refused SDP").
+# none of the callee's SDP (fail closed, docs/sdes-module.md "Refused SDP").
 check "sdes_answer failing in onreply_route: the 200 reaches the caller with every stream rejected" \
   ua_has answer-uac "sdp-received: v=0 | o=- [0-9]* 1 IN IP4 0.0.0.0 | s=- | c=IN IP4 0.0.0.0 | t=0 0 | m=audio 0 RTP/AVP 0$"
 check "sdes_answer ran on the 200 and said -3 (no relay holds the call)" grep -q "test: sdes_answer on 200 rc=-3 reason=" "$KAM_LOG"

@@ -12,7 +12,7 @@
 #  2. An edge-initiated rekey (X-Rekey re-INVITE -> sdes_rekey) from the
 #     caller and from the callee: a plain key change toward each phone,
 #     media still both ways; the packets lost in the switch are counted and
-#     bounded (README "Rekey without MKI").
+#     bounded (docs/sdes-module.md "Keying follows the peer").
 #  3. An MKI-capable caller and a no-MKI callee: each gets what it used.
 #  4. A phone that never re-keys (baresip 1.0; e2e-ua --keep-rx-key):
 #     nomki=change (the default) fails it after the rekey, nomki=keep

@@ -87,7 +87,7 @@ rekey_call() {
     check "$name: nomki=change: $p got a new AES_CM_128_HMAC_SHA1_80 key from the edge in the rekey ($nk different keys received)" \
       test "${nk:-0}" -ge 2
     # A plain key change costs the packets srtpd sends under the old key
-    # after the phone took the new one (README "Keying follows the peer":
+    # after the phone took the new one (docs/sdes-module.md "Keying follows the peer":
     # 0 or 1 on loopback); a key the phone could not use fails them all.
     check "$name: at most 2 SRTP unprotect failures at $p in the key change ($(srtp_errors "$p"))" \
       test "$(srtp_errors "$p")" -le 2

@@ -90,7 +90,7 @@ static void test_control_commands(void)
     call_teardown(&c);
 }
 
-/* ---- sdes-state (rtp/PROTOCOL.md "state") ---- */
+/* ---- sdes-state (docs/protocol.md "state") ---- */
 
 /* A binary state: a printable marker (to look for in other output), then
  * every byte value bencode or C strings could trip on (NUL, 'e', ':'). */
@@ -519,7 +519,7 @@ static void test_srtpctl(void)
     call_teardown(&c);
 }
 
-/* rekey with "switch-after" (PROTOCOL.md): add now, switch on a later
+/* rekey with "switch-after" (docs/protocol.md): add now, switch on a later
  * "use" or by srtpd itself after the delay. */
 static const ctl_be *rekey_a(const char *id, const sg_suite *s, int add_seed, int add_mki,
                             int use, int retire, int64_t after)

@@ -1,6 +1,6 @@
 /*
  * tests/relay/relay_ctlsafe_test.c — srtpd's control plane is safe by
- * default (README "Control channel"): no UDP control socket without a
+ * default (docs/srtpd.md "Control channel"): no UDP control socket without a
  * secret (loopback included) unless `control-insecure` is given and
  * warned about; an empty, short, over-long or group/other-accessible
  * secret is refused at start with one clear line; a secret on the command

@@ -21,7 +21,7 @@
 
 ru_srtpd D;
 
-/* The rule srtpd documents (README "Latching"); kept in step by hand. */
+/* The rule srtpd documents (docs/srtpd.md "Latching"); kept in step by hand. */
 #define SILENCE_MS 1000
 #define RELATCH_PACKETS 5
 

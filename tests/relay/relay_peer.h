@@ -57,7 +57,7 @@ bool rtcp_plain_to_srtp(int from_fd, uint16_t to_port, const ep *to, int to_fd, 
  * retire (>= 0 each). */
 const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_suite *s,
                     int add_seed, int add_mki, unsigned mki_len, int use, int retire);
-/* The same with "switch-after" ms (PROTOCOL.md; after < 0: none): the add is
+/* The same with "switch-after" ms (docs/protocol.md; after < 0: none): the add is
  * switched to on a later "use", or by srtpd itself after the delay. */
 const ctl_be *rekey_after(const char *id, const char *leg, const char *dir, const sg_suite *s,
                           int add_seed, int add_mki, int use, int retire, int64_t after);

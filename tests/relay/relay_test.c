@@ -158,7 +158,7 @@ static void check_rekey(sg_suite_id id)
     CHECK(r && !ru_ok(r));
     r = rekey(c.id, "b", "send", s, -1, 0, 2, 1, -1); /* leg b is plain RTP */
     CHECK(r && !ru_ok(r));
-    /* A refused rekey changes nothing (PROTOCOL.md), also when its first
+    /* A refused rekey changes nothing (docs/protocol.md), also when its first
      * step was fine: add MKI 7 then use an unknown MKI; add 7 and switch to
      * it but retire an unknown MKI; add 7 and 2 (2 is installed already).
      * Each time srtpd's send table stays {1, 2} with 2 sending. */

@@ -373,7 +373,7 @@ static void test_engine_check(void)
              SDES_REJ_BAD_PARAM);
 }
 
-/* srtpd's reply to "delete" (rtp/PROTOCOL.md), bencoded: an SRTP leg with
+/* srtpd's reply to "delete" (docs/protocol.md), bencoded: an SRTP leg with
  * two MKIs received and drops, a plain leg. */
 static const char delete_reply[] =
     "d7:call-id2:c16:result2:ok7:streamsld1:ad5:dropsd4:authi2e6:replayi0e11:unknown-mkii1ee4:recvd4:keysld11:fingerprint8:276fadfc3:mkii1e7:mki-leni1eed11:fingerprint8:0badf00d3:mkii2e7:mki-leni1eee5:suite23:AES_CM_128_HMAC_SHA1_80e6:rtp-ini150e7:rtp-outi148e4:sendd4:keysld11:fingerprint8:111111113:mkii0e7:mki-leni0eee5:suite16:AEAD_AES_256_GCMe9:transport4:SRTPe1:bd5:dropsd4:authi0ee6:rtp-ini148e7:rtp-outi147e9:transport3:RTPe5:indexi0eeee";

@@ -1,6 +1,6 @@
 /*
  * modules/sdes/call/audit.h — the per-call audit line of sdes.so, made from
- * srtpd's final statistics (the reply to "delete", rtp/PROTOCOL.md): per
+ * srtpd's final statistics (the reply to "delete", docs/protocol.md): per
  * stream and leg, transport, suites and MKIs in each direction, packets in
  * and out, drops by reason. Never a key: srtpd's reply carries none, and
  * only suites, MKIs and counters are copied out. Kamailio-free.

@@ -1,6 +1,6 @@
 /*
  * modules/sdes/call/callstate.h — the call's "sdes-state" as srtpd keeps it
- * (rtp/PROTOCOL.md): Kamailio holds nothing per call, so everything the
+ * (docs/protocol.md): Kamailio holds nothing per call, so everything the
  * module needs to go on with a call rides in this opaque blob.
  *
  * A forked INVITE (RFC 3261 §16.7) can draw answers from several branches,

@@ -1,6 +1,6 @@
 /*
  * modules/sdes/call/ctlmsg.c — control-protocol messages of sdes.so made from
- * SDES engine results (rtp/PROTOCOL.md "offer", "answer", "sdes-state"):
+ * SDES engine results (docs/protocol.md "offer", "answer", "sdes-state"):
  * per m= line a stream with leg a (the offerer) and leg b (the answerer),
  * each with the peer's signalled address and, for SRTP, crypto dicts whose
  * keys are the RFC 4568 §6.1 key-params the engine chose (key||salt, MKI,
@@ -22,7 +22,7 @@ static int relayed(const sdes_media_result *m)
 }
 
 /* An MKI value (big-endian bytes) as the integer srtpd's control protocol
- * carries (PROTOCOL.md "Crypto dict": an integer written big-endian in
+ * carries (docs/protocol.md "Crypto dict": an integer written big-endian in
  * mki-len bytes). RFC 4568 §6.1 allows MKIs up to 128 bytes, but an int64
  * holds 7 bytes without its sign, so a longer MKI is refused (false) and
  * the request is not sent: never a wrong or negative MKI on the wire. */
@@ -49,7 +49,7 @@ bool sdes_kam_mki_fits(const sdes_key_param *kp)
     return true;
 }
 
-/* One direction's crypto dict (PROTOCOL.md "Crypto dict"). The MKI travels
+/* One direction's crypto dict (docs/protocol.md "Crypto dict"). The MKI travels
  * as an integer, written big-endian in mki-len bytes (RFC 3711 §3.1);
  * keys[0] is the key to protect with (the engine lists a rekey's new key
  * first, the previous one after it, so the switch is hitless). */
@@ -337,7 +337,7 @@ int sdes_kam_msg_rekey_after(ctl_benc *w, const char *cid, size_t cid_len, int i
     ctl_benc_kv_cstr(w, "leg", lg);
     if (send) {
         /* keys[0] protects (the engine lists a rekey's new key first); the
-         * switch happens before the retirement (PROTOCOL.md "rekey" order),
+         * switch happens before the retirement (docs/protocol.md "rekey" order),
          * and only keys the new set no longer lists are retired. */
         ctl_benc_cstr(w, "retire");
         ctl_benc_list(w);

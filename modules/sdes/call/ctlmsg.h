@@ -1,6 +1,6 @@
 /*
  * modules/sdes/call/ctlmsg.h — what sdes.so says to srtpd about one call,
- * and what it keeps there (rtp/PROTOCOL.md): the "streams" list of an
+ * and what it keeps there (docs/protocol.md): the "streams" list of an
  * offer/answer request made from an SDES engine result (peer addresses,
  * transports, crypto dicts with keys), the relay's local ports read back
  * from a reply (the opaque "sdes-state" blob srtpd keeps with the call is
@@ -30,7 +30,7 @@
 #define SDES_KAM_MSG_SWAP 0x80u
 
 /* srtpd's control protocol carries an MKI value as an integer beside its
- * length (PROTOCOL.md "Crypto dict"), so the VALUE must fit in 7 bytes;
+ * length (docs/protocol.md "Crypto dict"), so the VALUE must fit in 7 bytes;
  * the length may be anything RFC 4568 §6.1 allows (1..128): devices pad
  * small values (|1:4). An MKI whose value does not fit makes the message
  * builders below fail (no request). */
@@ -81,7 +81,7 @@ bool sdes_kam_keyset_same(const sdes_keyset *a, const sdes_keyset *b);
  * brings at least one new MKI. Otherwise the direction is replaced. */
 bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_roc_policy roc);
 
-/* A whole "rekey" request (PROTOCOL.md) for stream index, leg 'a'/'b',
+/* A whole "rekey" request (docs/protocol.md) for stream index, leg 'a'/'b',
  * one direction: add the keys of *k whose MKI *old does not hold; for the
  * send direction also switch to k->keys[0] ("use") and retire the MKIs of
  * *old that *k no longer lists. The receive direction keeps *old's keys:
@@ -93,7 +93,7 @@ int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, 
 
 /* The same with "switch-after" (send direction only): srtpd adds the keys
  * now and switches (use, retire) when a later "rekey" names the same MKI
- * in "use" or, at the latest, after switch_after_ms (PROTOCOL.md). 0 is
+ * in "use" or, at the latest, after switch_after_ms (docs/protocol.md). 0 is
  * sdes_kam_msg_rekey(): switch at once. */
 int sdes_kam_msg_rekey_after(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
                              bool send, const sdes_keyset *k, const sdes_keyset *old,

@@ -3,7 +3,7 @@
  * (sdes_offer/answer/delete/check/rekey) and of the default_* module
  * parameters, parsed into one struct. Kamailio-free, so tests drive it.
  *
- * Syntax (documented in README "Kamailio module (sdes.so)"):
+ * Syntax (documented in docs/sdes-module.md "Flags"):
  *   flags  = item *( WSP item )            items separated by spaces or ';'
  *   item   = "mode=" MODE | "policy=" POLICY | "suites=" SUITE *("," SUITE)
  *          | "mki=" 0..128 | "lifetime=" (N | "2^" E) | "roc=" ("keep"|"reset")

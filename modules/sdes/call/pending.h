@@ -1,9 +1,9 @@
 /*
  * modules/sdes/call/pending.h — the set of calls with a deferred send-key
- * switch toward a re-offerer (README "Re-offers"): sdes_rekey()'s answer
- * gives the re-offerer a new key from us, srtpd adds it at the 2xx but
- * switches only when the re-offerer's ACK shows it has the answer (RFC
- * 4568 §7.1.4; srtpd "rekey" "switch-after", rtp/PROTOCOL.md). The set
+ * switch toward a re-offerer (docs/sdes-module.md "Edge-initiated rekey"):
+ * sdes_rekey()'s answer gives the re-offerer a new key from us, srtpd adds
+ * it at the 2xx but switches only when the re-offerer's ACK shows it has the answer (RFC
+ * 4568 §7.1.4; srtpd "rekey" "switch-after", docs/protocol.md). The set
  * answers "does this ACK complete a pending switch?" without a control
  * round trip, so ACKs of every other call cost one lookup here.
  *

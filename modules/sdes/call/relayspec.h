@@ -7,8 +7,8 @@
  * Addresses are numeric (no DNS at start-up or on the call path). WEIGHT is
  * 1..1000 (default 1): new calls are spread over healthy relays in
  * proportion to it. A udp relay off loopback is "remote": the
- * security rule (README) allows it only with a control secret, which sdes_mod.c
- * enforces at start-up.
+ * security rule (docs/sdes-module.md "Parameters") allows it only with a
+ * control secret, which sdes_mod.c enforces at start-up.
  */
 #ifndef SDESGATE_SDES_KAM_RELAYSPEC_H
 #define SDESGATE_SDES_KAM_RELAYSPEC_H
