@@ -180,7 +180,7 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
  * "next" (docs/protocol.md; the peer already knows that key and picks it by
  * MKI, RFC 3711 §8.1: zero loss). New keys need a re-offer: sdes_rekey()
  * on a re-INVITE. No key ever appears in the reply or the log. */
-#define RPC_REKEY_NO_NEXT "no other key installed" /* srtpd's reason (commands.c) */
+#define RPC_REKEY_NO_NEXT "no other key installed" /* srtpd's reason (cmd_rekey.c) */
 
 static void rpc_rekey(rpc_t *rpc, void *ctx)
 {
@@ -547,7 +547,7 @@ static void count_call(sdes_op op, sdes_mode mode, int reoffer)
 
 /* An offer whose c= srtpd cannot serve is the SDP's fault, not ours: 488
  * with the cause (rc -2), not a 500. srtpd names a missing address family
- * in its refusal (rtp/relay/commands.c). */
+ * in its refusal (rtp/relay/calltable.c). */
 static int unservable(int rc)
 {
     if (rc != SDES_RC_ERROR || !strstr(sdes_kam_result_reason(), "media interface configured"))

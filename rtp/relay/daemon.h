@@ -14,7 +14,7 @@
 #include "ctl/bencode.h"
 #include "relay/config.h"
 #include "relay/ports.h"
-#include "relay/session.h"
+#include "relay/call.h"
 #include "relay/worker.h"
 
 #define RELAY_EVENTS_MAX 1024
@@ -53,11 +53,6 @@ typedef struct relay_daemon {
 /* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */
 void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
 
-/* Deletes a call: detaches its streams (a job per stream), wipes keys,
- * frees ports; with w, writes the final per-stream statistics as the
- * "streams" list of a reply. why goes to the log. */
-void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const char *why);
-
 /* Queues an event (dropping the oldest when full), logs it and pushes it to
  * --notify. stream/leg -1 for call-level events. */
 void relay_event_push(relay_daemon *d, const char *type, const char *call_id, int stream,
@@ -72,8 +67,5 @@ void relay_housekeeping(relay_daemon *d);
  * side's "use" did not come: ACK lost, SIP side restarted) and recomputes
  * d->next_switch_ms. Called from the control loop. */
 void relay_switch_run_due(relay_daemon *d);
-
-/* Deletes every call (at shutdown). */
-void relay_delete_all(relay_daemon *d);
 
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "ctl/ng.h"
+#include "relay/calltable.h"
 #include "relay/log.h"
 
 /* Push one event to --notify as an ng request {"command": "event", ...}
@@ -182,10 +183,4 @@ void relay_housekeeping(relay_daemon *d)
         }
     }
     free(j);
-}
-
-void relay_delete_all(relay_daemon *d)
-{
-    while (d->calls)
-        relay_delete_call(d, d->calls, NULL, "shutdown");
 }

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "ctl/bencode.h"
-#include "relay/session.h"
+#include "relay/call.h"
 
 /* A leg's requested changes; contexts are built here, swapped in by
  * relay_leg_apply() (on the worker), and the replaced ones freed by

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay/session.h"
+#include "relay/call.h"
 
 /* Reordered packets under the old key still arrive this long after the
  * peer's first packet under the new one. */

@@ -9,7 +9,7 @@
 #define SDESGATE_RELAY_SNAPSHOT_H
 
 #include "ctl/bencode.h"
-#include "relay/session.h"
+#include "relay/call.h"
 
 typedef struct relay_leg_snap {
     bool srtp, rtcp_mux, strict_source, peer_known, latched;

@@ -24,6 +24,7 @@
 
 #include "ctl/server.h"
 #include "ctl/sock.h"
+#include "relay/calltable.h"
 #include "relay/daemon.h"
 #include "relay/log.h"
 #include "sdesgate_version.h"

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay/session.h"
+#include "relay/call.h"
 
 #define RELAY_SWITCH_AFTER_MAX 60000 /* ms: longest deferral a request may ask */
 

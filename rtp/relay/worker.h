@@ -42,7 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "relay/session.h"
+#include "relay/call.h"
 
 #define RELAY_BATCH            32
 #define RELAY_BATCHES_PER_WAKE 4

@@ -1,7 +1,7 @@
 /*
  * tests/fuzz/fuzz_ctl_cmd.c — libFuzzer target for srtpd's command decoder:
  * each input is one control datagram handed to the real command handler
- * (rtp/relay/commands.c) of an in-process daemon with one worker thread,
+ * (rtp/relay/dispatch.c) of an in-process daemon with one worker thread,
  * through the real ctl server (framing, bencode, reply cache). An input
  * may hold up to 8 datagrams separated by FZ_SEP, so a sequence (offer,
  * then update / state / rekey / delete on that call) is reachable. Offers
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ctl/server.h"
+#include "relay/calltable.h"
 #include "relay/daemon.h"
 #include "relay/log.h"
 

@@ -56,7 +56,7 @@ endif
 # (SIGTERM path) and undefined behaviour in the relay and its libraries.
 SRTPD_ASAN_SRCS := rtp/relay/srtpd.c $(filter-out rtp/relay/srtpd.c,$(wildcard rtp/relay/*.c)) \
   $(wildcard rtp/ctl/*.c) $(wildcard rtp/srtp/*.c)
-# Headers too (e.g. a bound in rtp/relay/session.h), or a stale binary stays.
+# Headers too (e.g. a bound in rtp/relay/call.h), or a stale binary stays.
 $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp/srtp/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Irtp -Imodules $(VERSION_CFLAGS) \

@@ -1,10 +1,10 @@
 /*
- * rtp/relay/session.c — building a leg's SRTP contexts from the key specs
+ * rtp/relay/call.c — building a leg's SRTP contexts from the key specs
  * that arrive over the control protocol (suite, MKI length, session
  * parameters of RFC 4568 §6.3, master keys with MKI and lifetime), the
  * call's opaque sdes-state, and the names of the drop counters.
  */
-#include "relay/session.h"
+#include "relay/call.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * rtp/relay/session.h — srtpd's per-call state: a call has media streams,
+ * rtp/relay/call.h — srtpd's per-call state: a call has media streams,
  * a stream has two legs ("a" = offer side, "b" = answer side), a leg has its
  * local RTP/RTCP sockets, the peer's address, its transport (plain RTP or
  * SRTP) and, for SRTP, one receive context (unprotect what the peer sends)
@@ -11,8 +11,8 @@
  * legs, contexts and counters; the control thread reaches them only through
  * a job that runs on the worker. No field is shared concurrently.
  */
-#ifndef SDESGATE_RELAY_SESSION_H
-#define SDESGATE_RELAY_SESSION_H
+#ifndef SDESGATE_RELAY_CALL_H
+#define SDESGATE_RELAY_CALL_H
 
 #include <stdbool.h>
 #include <stdint.h>

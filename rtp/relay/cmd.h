@@ -1,0 +1,35 @@
+/*
+ * rtp/relay/cmd.h — srtpd's control commands (docs/protocol.md), internal
+ * to rtp/relay: the handlers dispatch.c calls (relay_cmd_handle in
+ * daemon.h is the entry) and the reply pieces they share. Every command
+ * is validated completely before anything changes, so a bad request
+ * leaves every call as it was.
+ */
+#ifndef SDESGATE_RELAY_CMD_H
+#define SDESGATE_RELAY_CMD_H
+
+#include "ctl/bencode.h"
+#include "relay/daemon.h"
+
+/* cmd_reply.c: "error-reason" and "result": "error". */
+void relay_err(ctl_benc *w, const char *why);
+/* cmd_reply.c: "streams", the local side of every stream of the call. */
+void relay_write_streams(relay_daemon *d, ctl_benc *w, const relay_call *call);
+
+/* cmd_apply.c: offer / answer / update; creates the call (offer only). */
+void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
+                     ctl_benc *w, const char *cmd, const char *call_id);
+
+/* cmd_rekey.c: rekey of one leg and direction. */
+void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
+                     ctl_benc *w, relay_call *call);
+
+/* cmd_query.c: the read-only commands. */
+void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call);
+void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call);
+void relay_cmd_list(relay_daemon *d, ctl_benc *w);
+void relay_cmd_statistics(relay_daemon *d, ctl_benc *w);
+void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
+                      ctl_benc *w);
+
+#endif

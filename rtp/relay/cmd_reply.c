@@ -1,0 +1,56 @@
+/*
+ * rtp/relay/cmd_reply.c — the pieces of srtpd's replies that several
+ * commands share: the error reply and the local side of a call's streams
+ * (what goes into the SDP).
+ */
+#include "relay/cmd.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+void relay_err(ctl_benc *w, const char *why)
+{
+    ctl_benc_kv_cstr(w, "error-reason", why);
+    ctl_benc_kv_cstr(w, "result", "error");
+}
+
+static void relay_write_addr(ctl_benc *w, const char *key, const struct sockaddr_storage *a)
+{
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (a->ss_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip, sizeof(ip));
+    else if (a->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, ip, sizeof(ip));
+    ctl_benc_kv_cstr(w, key, ip);
+}
+
+/* The local side of a stream (what goes into the SDP). */
+static void relay_write_local(relay_daemon *d, ctl_benc *w, const relay_stream *s)
+{
+    ctl_benc_dict(w);
+    ctl_benc_kv_int(w, "index", s->index);
+    static const char *names[2] = {"a", "b"};
+    for (int l = 0; l < 2; l++) {
+        const relay_leg *g = &s->leg[l];
+        ctl_benc_cstr(w, names[l]);
+        ctl_benc_dict(w);
+        relay_write_addr(w, "address", g->family == AF_INET6 ? &d->if6 : &d->if4);
+        ctl_benc_kv_cstr(w, "family", g->family == AF_INET6 ? "IP6" : "IP4");
+        ctl_benc_kv_int(w, "port", g->rtp.port);
+        ctl_benc_kv_int(w, "rtcp-port", g->rtcp_mux ? g->rtp.port : g->rtcp.port);
+        ctl_benc_kv_cstr(w, "transport", g->srtp ? "SRTP" : "RTP");
+        ctl_benc_end(w);
+    }
+    ctl_benc_end(w);
+}
+
+/* "streams": the local side of every stream (offer/answer/update, state). */
+void relay_write_streams(relay_daemon *d, ctl_benc *w, const relay_call *call)
+{
+    ctl_benc_cstr(w, "streams");
+    ctl_benc_list(w);
+    for (int i = 0; i < RELAY_MAX_STREAMS; i++)
+        if (call->streams[i])
+            relay_write_local(d, w, call->streams[i]);
+    ctl_benc_end(w);
+}
