@@ -1,0 +1,372 @@
+/*
+ * modules/sdes/kam_call_ctx.c — the steps of sdes.so's call path that
+ * offers (kam_call.c) and answers (kam_call_answer.c) share
+ * (kam_call_ctx.h): the call context, the call's sdes-state and bound
+ * policy, the SIP message's dialog tags, and the requests to srtpd.
+ */
+#include "sdes/kam_call_ctx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/dprint.h"
+#include "core/parser/msg_parser.h"
+#include "core/parser/parse_cseq.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_to.h"
+#include "core/ut.h"
+
+call_ctx *kcall_ctx_new(void)
+{
+    call_ctx *c = calloc(1, sizeof(*c));
+    if (!c)
+        LM_ERR("out of memory for an SDES call context\n");
+    return c;
+}
+
+void kcall_ctx_free(call_ctx *c)
+{
+    if (!c)
+        return;
+    sdes_result_free(&c->res1);
+    sdes_result_free(&c->res2);
+    OPENSSL_cleanse(c, sizeof(*c));
+    free(c);
+    sdes_kam_relay_wipe_reply(); /* the last reply may have been a state reply */
+}
+
+sdes_mode kcall_engine_mode(sdes_kam_mode m)
+{
+    switch (m) {
+    case SDES_KAM_MODE_DECRYPT:
+        return SDES_MODE_DECRYPT;
+    case SDES_KAM_MODE_REKEY:
+        return SDES_MODE_REKEY;
+    case SDES_KAM_MODE_PASSTHROUGH:
+        return SDES_MODE_PASSTHROUGH;
+    case SDES_KAM_MODE_OSRTP:
+        return SDES_MODE_OSRTP;
+    default:
+        return SDES_MODE_ENCRYPT;
+    }
+}
+
+/* The tag of the party that wrote this SDP (offer or answer): From for a
+ * request, To for a reply (a late offer in a 2xx is the callee's, so is
+ * the answer in a 2xx; the answer in an ACK is the caller's). */
+void kcall_offerer_tag(sip_msg_t *msg, char *out, size_t cap)
+{
+    str t = STR_NULL;
+    out[0] = '\0';
+    if (msg->first_line.type == SIP_REQUEST) {
+        if (parse_from_header(msg) == 0 && msg->from)
+            t = get_from(msg)->tag_value;
+    } else if (parse_headers(msg, HDR_TO_F, 0) == 0 && msg->to) {
+        t = get_to(msg)->tag_value;
+    }
+    if (t.s && t.len > 0) {
+        size_t n = (size_t)t.len < cap - 1 ? (size_t)t.len : cap - 1;
+        memcpy(out, t.s, n);
+        out[n] = '\0';
+    }
+}
+
+/* The first negotiated (or offered) suite, for $sdes(suite). */
+void kcall_note_suite(const sdes_result *r)
+{
+    for (int i = 0; i < r->n_media; i++) {
+        const sdes_media_result *m = &r->media[i];
+        const sdes_keyset *k = m->a_rx.srtp ? &m->a_rx : m->b_rx.srtp ? &m->b_rx
+                               : m->b_tx.srtp ? &m->b_tx : m->a_tx.srtp ? &m->a_tx : NULL;
+        const sg_suite *s = k ? sg_suite_get(k->suite) : NULL;
+        if (s) {
+            sdes_kam_result_suite(s->name);
+            return;
+        }
+    }
+}
+
+int kcall_engine_fail(const sdes_result *r, sdes_rej code)
+{
+    int rc = sdes_kam_engine_rc(code);
+    if (rc > 0)
+        rc = SDES_RC_ERROR;
+    return sdes_kam_result_set(rc, "%s", r->reason[0] ? r->reason : sdes_rej_str(code));
+}
+
+
+/* Reads the call's sdes-state out of a "state" reply into c: the branch
+ * view (c->cs, pointing into c->blob), the offerer's tag and the offer
+ * state. */
+int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
+{
+    const char *s;
+    size_t len;
+    if (!ctl_be_get_str(doc, root, "sdes-state", &s, &len) || len > sizeof(c->blob)) {
+        return sdes_kam_result_set(SDES_RC_ERROR, "the relay holds this call without"
+                                                  " sdes state (not set up by sdes_offer)");
+    }
+    memcpy(c->blob, s, len);
+    c->blob_len = len;
+    sdes_state_init(&c->offer_st);
+    if (sdes_kam_callstate_unpack(c->blob, len, &c->cs) < 0 ||
+        (c->cs.offer_len && !sdes_state_unpack(c->cs.offer, c->cs.offer_len, &c->offer_st)))
+        return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
+    memcpy(c->tag, c->cs.offerer_tag, sizeof(c->tag));
+    c->reverse = c->cs.offer_from_b;
+    return SDES_RC_OK;
+}
+
+/* The engine state after branch i's last answer into *st (empty for -1). */
+int kcall_load_branch(call_ctx *c, int i, sdes_state *st)
+{
+    sdes_state_init(st);
+    if (i < 0 || i >= c->cs.n_branches)
+        return SDES_RC_OK;
+    if (!sdes_state_unpack(c->cs.br[i].state, c->cs.br[i].state_len, st))
+        return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
+    return SDES_RC_OK;
+}
+
+/* The flags this exchange runs with (call/bind.h): the call's bound policy
+ * tightened by f, or f itself with policy-loosen (logged) or on a call
+ * without one (a first offer, or a call set up by an older sdes.so). The
+ * result becomes the call's bound policy with the next state write. */
+int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff,
+                      const str *cid)
+{
+    sdes_kam_flags bound;
+    char was[256], now[256];
+    size_t n;
+
+    if (!c->cs.policy_len) {
+        *eff = *f;
+    } else if (sdes_kam_bind_unpack(c->cs.policy, c->cs.policy_len, &bound) < 0) {
+        return sdes_kam_result_set(SDES_RC_ERROR, "the call's bound policy does not unpack");
+    } else if (f->set & SDES_KAM_F_LOOSEN) {
+        *eff = *f;
+        if (!(f->given & SDES_KAM_F_MODE))
+            eff->mode = bound.mode; /* the default mode is no request to change it */
+        sdes_kam_flags_format(&bound, was, sizeof(was));
+        sdes_kam_flags_format(eff, now, sizeof(now));
+        if (sdes_kam_bind_is_looser(&bound, eff))
+            LM_WARN("sdes: Call-ID %.*s: policy LOOSENED by policy-loosen: was \"%s\", now"
+                    " \"%s\"\n", cid->len, cid->s, was, now);
+        else
+            LM_NOTICE("sdes: Call-ID %.*s: policy replaced by policy-loosen: was \"%s\", now"
+                      " \"%s\"\n", cid->len, cid->s, was, now);
+    } else if (sdes_kam_bind_tighten(&bound, f, eff, c->err, sizeof(c->err)) < 0) {
+        return sdes_kam_result_set(SDES_RC_POLICY, "%s", c->err);
+    }
+    eff->set &= ~(SDES_KAM_F_LOOSEN | SDES_KAM_F_INDIALOG);
+    if (!(n = sdes_kam_bind_pack(eff, c->policy_packed, sizeof(c->policy_packed))))
+        return sdes_kam_result_set(SDES_RC_ERROR, "cannot pack the call's policy");
+    c->cs.policy = c->policy_packed;
+    c->cs.policy_len = n;
+    return SDES_RC_OK;
+}
+
+/* An in-dialog request (RFC 3261 §12.2: a To-tag) or an offer the script
+ * marked in-dialog (a late re-offer in a 2xx). */
+int kcall_in_dialog(sip_msg_t *msg, const sdes_kam_flags *f)
+{
+    char t[SDES_KAM_TAG_MAX];
+    if (f->set & SDES_KAM_F_INDIALOG)
+        return 1;
+    if (msg->first_line.type != SIP_REQUEST)
+        return 0;
+    kcall_msg_tag(msg, 1, t, sizeof(t));
+    return t[0] != '\0';
+}
+
+/* Packs c->cs into c->out. When it does not fit srtpd's bound, the bodies
+ * of branches other than the active one go first (a repeat of such a
+ * branch's answer is then taken as a new answer; media cannot return to it
+ * after a delete). */
+int kcall_pack_state(call_ctx *c)
+{
+    c->out_len = sdes_kam_callstate_pack(&c->cs, c->out, sizeof(c->out));
+    for (int i = 0; !c->out_len && i < c->cs.n_branches; i++) {
+        if (i == c->cs.active)
+            continue;
+        c->cs.br[i].in = c->cs.br[i].out = NULL;
+        c->cs.br[i].in_len = c->cs.br[i].out_len = 0;
+        c->out_len = sdes_kam_callstate_pack(&c->cs, c->out, sizeof(c->out));
+    }
+    if (!c->out_len)
+        return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
+    LM_DBG("sdes-state: %zu bytes, %d branch(es)\n", c->out_len, c->cs.n_branches);
+    return SDES_RC_OK;
+}
+
+/* The message's two dialog tags (empty when absent). */
+void kcall_msg_tag(sip_msg_t *msg, int to, char *out, size_t cap)
+{
+    str t = STR_NULL;
+    out[0] = '\0';
+    if (to) {
+        if (parse_headers(msg, HDR_TO_F, 0) == 0 && msg->to)
+            t = get_to(msg)->tag_value;
+    } else if (parse_from_header(msg) == 0 && msg->from) {
+        t = get_from(msg)->tag_value;
+    }
+    if (t.s && t.len > 0) {
+        size_t n = (size_t)t.len < cap - 1 ? (size_t)t.len : cap - 1;
+        memcpy(out, t.s, n);
+        out[n] = '\0';
+    }
+}
+
+/* The branch a message belongs to: of its From- and To-tag, the one that
+ * is not the offerer's (a reply or the caller's request: To; the callee's
+ * request: From; RFC 3261 §12.1 dialog tags). "" when it has none. */
+void kcall_branch_tag(sip_msg_t *msg, const char *offerer, char *out, size_t cap)
+{
+    kcall_msg_tag(msg, 0, out, cap);
+    if (strcmp(out, offerer) == 0)
+        kcall_msg_tag(msg, 1, out, cap);
+}
+
+/* Does this answer commit its branch: a 2xx to the INVITE (RFC 3261
+ * §13.2.2.4), or the ACK that carries the answer to a late offer? A 2xx to
+ * an UPDATE or PRACK does not end the INVITE transaction. */
+int kcall_is_commit(sip_msg_t *msg)
+{
+    if (msg->first_line.type == SIP_REQUEST)
+        return msg->first_line.u.request.method_value == METHOD_ACK;
+    if (msg->first_line.u.reply.statuscode < 200 || msg->first_line.u.reply.statuscode >= 300)
+        return 0;
+    if (parse_headers(msg, HDR_CSEQ_F, 0) < 0 || !msg->cseq)
+        return 0;
+    return get_cseq(msg)->method_id == METHOD_INVITE;
+}
+
+/* Sends c->req (len bytes) to relay i; maps the outcome to an rc. */
+int kcall_send_req(call_ctx *c, int i, size_t len, const ctl_be_doc **doc, const ctl_be **root,
+                   const char *what)
+{
+    int r = sdes_kam_relay_send(i, c->req, len, doc, root, c->err, sizeof(c->err));
+    OPENSSL_cleanse(c->req, len); /* the request carried keys */
+    if (r == 0)
+        return SDES_RC_OK;
+    if (r < 0)
+        return sdes_kam_result_set(SDES_RC_RELAY, "relay %s did not answer %s: %s",
+                                   sdes_kam_relay_name(i), what, c->err);
+    return sdes_kam_result_set(SDES_RC_ERROR, "relay %s refused %s: %s", sdes_kam_relay_name(i),
+                               what, c->err);
+}
+
+/* Best effort: a call created for an offer that then failed goes away. */
+void kcall_drop_call(int i, const str *cid)
+{
+    char body[512], err[200];
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    size_t n = sdes_kam_relay_cid_request(body, sizeof(body), cid->s, (size_t)cid->len, "delete");
+    if (n)
+        sdes_kam_relay_send(i, body, n, &doc, &root, err, sizeof(err));
+}
+
+/* A changed direction of a re-offer/re-answer: when srtpd can rekey it in
+ * place (same context, so the stream's ROC continues, RFC 3711 §3.3.1),
+ * it leaves the offer/answer request (k->srtp cleared there) and is queued
+ * for kcall_send_rekeys(). Otherwise it stays in the request and replaces the
+ * context; a receive direction then keeps the peer's old keys beside the
+ * new ones (sdes_kam_keyset_keep_old). */
+call_rekey *kcall_plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_keyset *k,
+                             const sdes_keyset *old, sg_roc_policy roc)
+{
+    if (c->n_rekeys < MAX_REKEYS && sdes_kam_keyset_can_rekey(k, old, roc)) {
+        call_rekey *r = &c->rekeys[c->n_rekeys++];
+        r->index = index;
+        r->leg = leg;
+        r->send = send;
+        r->roc = roc;
+        r->defer = false;
+        r->k = *k;
+        r->old = *old;
+        k->srtp = false;
+        return r;
+    }
+    if (!send)
+        sdes_kam_keyset_keep_old(k, old);
+    return NULL;
+}
+
+/* Sends the queued rekeys to relay i. A refused rekey (say, the key table
+ * is full after many rekeys) falls back to replacing the context, as a
+ * plain re-offer would: the call keeps working, the ROC restarts (logged). */
+int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
+{
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    ctl_benc w;
+    int rc;
+
+    for (int n = 0; n < c->n_rekeys; n++) {
+        call_rekey *r = &c->rekeys[n];
+        const char *dir = r->send ? "send" : "recv";
+        int after = r->defer ? sdes_kam_ack_switch_after() : 0;
+        ctl_benc_init(&w, c->req, sizeof(c->req));
+        if (sdes_kam_msg_rekey_after(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send,
+                                     &r->k, &r->old, after) < 0) {
+            OPENSSL_cleanse(c->req, sizeof(c->req));
+            return sdes_kam_result_set(SDES_RC_ERROR, "rekey request too large");
+        }
+        rc = kcall_send_req(c, i, w.len, &doc, &root, "the rekey");
+        if (rc == SDES_RC_OK && after > 0 && c->pend.n < SDES_KAM_PENDING_SW &&
+            sdes_kam_mki_value(&r->k.keys[0], &c->pend.sw[c->pend.n].mki)) {
+            c->pend.sw[c->pend.n].stream = r->index;
+            c->pend.sw[c->pend.n].leg = r->leg;
+            c->pend.n++;
+            c->pend.relay = i;
+            LM_INFO("sdes: Call-ID %.*s: stream %d leg %c send: rekeyed in place (ROC kept);"
+                    " the switch waits for the re-offerer's ACK (srtpd's deadline %d ms)\n",
+                    cid->len, cid->s, r->index, r->leg, after);
+            continue;
+        }
+        if (rc == SDES_RC_OK) {
+            LM_INFO("sdes: Call-ID %.*s: stream %d leg %c %s: rekeyed in place (ROC kept)\n",
+                    cid->len, cid->s, r->index, r->leg, dir);
+            continue;
+        }
+        if (rc == SDES_RC_RELAY)
+            return rc;
+        LM_WARN("sdes: Call-ID %.*s: stream %d leg %c %s: %s; replacing the context"
+                " (its ROC restarts at 0)\n",
+                cid->len, cid->s, r->index, r->leg, dir, sdes_kam_result_reason());
+        if (!r->send)
+            sdes_kam_keyset_keep_old(&r->k, &r->old);
+        ctl_benc_init(&w, c->req, sizeof(c->req));
+        if (sdes_kam_msg_replace(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
+                                 r->roc) < 0) {
+            OPENSSL_cleanse(c->req, sizeof(c->req));
+            return sdes_kam_result_set(SDES_RC_ERROR, "key update too large");
+        }
+        if ((rc = kcall_send_req(c, i, w.len, &doc, &root, "the key update")) < 0)
+            return rc;
+    }
+    return SDES_RC_OK;
+}
+
+
+/* Sends srtpd "update" with only the new sdes-state in c->out. */
+int kcall_send_state(call_ctx *c, int relay, const str *cid)
+{
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    ctl_benc w;
+    ctl_benc_init(&w, c->req, sizeof(c->req));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
+    ctl_benc_kv_cstr(&w, "command", "update");
+    ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
+    ctl_benc_end(&w);
+    if (!ctl_benc_ok(&w)) {
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+        return sdes_kam_result_set(SDES_RC_ERROR, "sdes state too large for a request");
+    }
+    return kcall_send_req(c, relay, w.len, &doc, &root, "the sdes state");
+}
