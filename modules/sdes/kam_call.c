@@ -76,35 +76,21 @@ static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
     }
 }
 
-int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
-                        const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
+/* Step 0: which call this offer belongs to. A call a relay holds gives
+ * its state (c->cs, c->answer_st, c->prev; *reoffer for a re-offer, whose
+ * mode is the call's unless policy-loosen); an offer no relay knows is a
+ * new call (*relay -1), except inside a dialog (lost state fails closed). */
+static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
+                           const str *cid, sdes_config *cfg, char *tag, size_t tagcap,
+                           const ctl_be_doc **doc, const ctl_be **root, int *relay, int *reoffer)
 {
-    call_ctx *c = kcall_ctx_new();
-    const ctl_be_doc *doc = NULL;
-    const ctl_be *root = NULL;
-    sdes_policy pol;
-    sdes_config cfg;
-    sdes_kam_flags eff;
-    char tag[256];
-    ctl_benc w;
-    int rc, relay, created = 0, n;
-    sdes_rej code;
-
-    *reoffer = 0;
-    if (!c)
-        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
-    kcall_offerer_tag(msg, tag, sizeof(tag));
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.policy = &pol;
-    cfg.mode = kcall_engine_mode(f->mode);
-    cfg.rekey = rekey != 0;
-
-    relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, &doc, &root, c->err, sizeof(c->err));
-    if (relay >= 0) {
+    int rc;
+    *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    if (*relay >= 0) {
         char bt[SDES_KAM_TAG_MAX];
         int ref;
-        if ((rc = kcall_load_state(c, doc, root)) < 0)
-            goto out;
+        if ((rc = kcall_load_state(c, *doc, *root)) < 0)
+            return rc;
         /* The exchange this re-offer follows: the dialog's own branch
          * (To-tag of the caller's re-INVITE/UPDATE), else the one srtpd
          * relays. */
@@ -113,7 +99,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         if (ref < 0)
             ref = c->cs.active;
         if ((rc = kcall_load_branch(c, ref, &c->answer_st)) < 0)
-            goto out;
+            return rc;
         if (c->answer_st.phase == 2) {
             /* A re-offer, from either side. srtpd's legs are fixed by the
              * first offer; one from its answerer runs the engine on the
@@ -122,7 +108,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
             if (c->reverse) {
                 sdes_mode m = sdes_kam_mirror_mode(&c->answer_st);
                 sdes_kam_mirror_state(&c->answer_st, &c->prev, m);
-                snprintf(tag, sizeof(tag), "%s", c->tag); /* leg a stays the first offerer's */
+                snprintf(tag, tagcap, "%s", c->tag); /* leg a stays the first offerer's */
                 LM_INFO("sdes: Call-ID %.*s: re-offer from leg b's side (the first offer's"
                         " answerer)\n", cid->len, cid->s);
             } else {
@@ -130,13 +116,13 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
             }
             /* The call keeps its mode: another one is a loosening, taken
              * only with policy-loosen. */
-            if (mode_given && cfg.mode != (sdes_mode)c->prev.mode &&
+            if (mode_given && cfg->mode != (sdes_mode)c->prev.mode &&
                 !(f->set & SDES_KAM_F_LOOSEN))
                 LM_NOTICE("sdes: Call-ID %.*s: the call keeps mode %s (the flags name %s;"
                           " policy-loosen changes it)\n", cid->len, cid->s,
-                          sdes_mode_name((sdes_mode)c->prev.mode), sdes_mode_name(cfg.mode));
+                          sdes_mode_name((sdes_mode)c->prev.mode), sdes_mode_name(cfg->mode));
             if (!mode_given || !(f->set & SDES_KAM_F_LOOSEN))
-                cfg.mode = (sdes_mode)c->prev.mode;
+                cfg->mode = (sdes_mode)c->prev.mode;
             *reoffer = 1;
         } else {
             /* No exchange completed yet: a new offer, answers to an
@@ -151,23 +137,135 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     } else if (kcall_in_dialog(msg, f)) {
         /* Lost state fails closed: an offer inside a dialog whose call no
          * relay holds is never set up anew with the defaults (docs/sdes-module.md). */
-        if (relay == -2)
-            rc = sdes_kam_result_set(SDES_RC_NO_CALL, "no relay knows this call: its media"
-                                     " state is gone (relay restarted, or the call timed"
-                                     " out); an in-dialog offer is not set up anew");
-        else
-            rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
-        goto out;
-    } else if (relay == -2 || sdes_kam_relay_count() > 0) {
+        if (*relay == -2)
+            return sdes_kam_result_set(SDES_RC_NO_CALL, "no relay knows this call: its media"
+                                       " state is gone (relay restarted, or the call timed"
+                                       " out); an in-dialog offer is not set up anew");
+        return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
+    } else if (*relay == -2 || sdes_kam_relay_count() > 0) {
         sdes_state_init(&c->answer_st);
         c->prev = c->answer_st;
         memset(&c->cs, 0, sizeof(c->cs));
         c->cs.active = -1;
-        relay = -1;
+        *relay = -1;
     } else {
-        rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
-        goto out;
+        return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
     }
+    return SDES_RC_OK;
+}
+
+/* A re-offer with a new key: A keeps sending under its old key until
+ * our answer reaches it, so srtpd accepts both meanwhile. */
+static void offer_plan_rekeys(call_ctx *c, int reoffer)
+{
+    for (int i = 0; reoffer && i < c->res1.n_media && i < c->prev.n_media; i++) {
+        sdes_keyset *k = &c->res1.media[i].a_rx;
+        if (sdes_kam_keyset_same(k, &c->prev.media[i].a_rx))
+            k->srtp = false; /* unchanged: not resent, srtpd's context (ROC) stays */
+        else if (k->srtp)
+            kcall_plan_rekey(c, i, sdes_kam_mirror_leg('a', c->reverse), false, k,
+                             &c->prev.media[i].a_rx, c->res1.media[i].roc);
+    }
+}
+
+/* Step 2a: srtpd's "offer" request into c->req (*len bytes). */
+static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
+{
+    ctl_benc w;
+    int n;
+    ctl_benc_init(&w, c->req, sizeof(c->req));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
+    ctl_benc_kv_cstr(&w, "command", "offer");
+    n = sdes_kam_msg_streams(&w, &c->res1, &c->st,
+                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT |
+                                 (c->reverse ? SDES_KAM_MSG_SWAP : 0));
+    ctl_benc_end(&w);
+    if (n < 0) {
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+        return sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI value wider than %d bytes: srtpd's"
+                                   " control protocol carries MKIs as integers",
+                                   SDES_KAM_MAX_MKI_LEN);
+    }
+    if (!ctl_benc_ok(&w))
+        return sdes_kam_result_set(SDES_RC_ERROR, "offer too large for a control request");
+    if (n == 0 && relay < 0)
+        return sdes_kam_result_set(SDES_RC_BAD_SDP, "no RTP stream to relay in the offer");
+    *len = w.len;
+    return SDES_RC_OK;
+}
+
+/* Step 2b: sends the offer to the call's relay, or for a new call to a
+ * relay by weight; one that does not answer is marked down and the next
+ * is tried (failover). *created when a relay took a new call. */
+static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay,
+                      const ctl_be_doc **doc, const ctl_be **root, int *created)
+{
+    int rc;
+    if (*relay >= 0)
+        return kcall_send_req(c, *relay, len, doc, root, "the offer");
+    unsigned long tried = 0;
+    rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err[0] ? c->err : "no relay answered");
+    memcpy(c->saved, c->req, len);
+    while ((*relay = sdes_kam_relay_pick(tried)) >= 0) {
+        tried |= 1ul << *relay;
+        memcpy(c->req, c->saved, len);
+        rc = kcall_send_req(c, *relay, len, doc, root, "the offer");
+        if (rc != SDES_RC_RELAY)
+            break;
+        LM_WARN("Call-ID %.*s: relay %s did not answer, trying the next\n", cid->len,
+                cid->s, sdes_kam_relay_name(*relay));
+    }
+    OPENSSL_cleanse(c->saved, len);
+    if (rc < 0)
+        return rc;
+    *created = 1;
+    return rc;
+}
+
+/* Step 4: the state goes to srtpd with the call (state-only update). The
+ * branches' answer states stay beside it: a re-offer B rejects leaves the
+ * call as it was. */
+static int offer_store_state(call_ctx *c, const char *tag, int relay, const str *cid)
+{
+    int rc;
+    snprintf(c->cs.offerer_tag, sizeof(c->cs.offerer_tag), "%s", tag);
+    c->cs.offer_from_b = c->reverse;
+    c->cs.offer_len = sdes_state_pack(&c->st, c->offer_packed, sizeof(c->offer_packed));
+    c->cs.offer = c->offer_packed;
+    if (!c->cs.offer_len)
+        return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
+    if ((rc = kcall_pack_state(c)) < 0)
+        return rc;
+    return kcall_send_state(c, relay, cid);
+}
+
+int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
+                        const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
+{
+    call_ctx *c = kcall_ctx_new();
+    const ctl_be_doc *doc = NULL;
+    const ctl_be *root = NULL;
+    sdes_policy pol;
+    sdes_config cfg;
+    sdes_kam_flags eff;
+    char tag[256];
+    size_t len = 0;
+    int rc, relay, created = 0;
+    sdes_rej code;
+
+    *reoffer = 0;
+    if (!c)
+        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
+    kcall_offerer_tag(msg, tag, sizeof(tag));
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.policy = &pol;
+    cfg.mode = kcall_engine_mode(f->mode);
+    cfg.rekey = rekey != 0;
+
+    if ((rc = offer_find_call(c, msg, f, mode_given, cid, &cfg, tag, sizeof(tag), &doc, &root,
+                              &relay, reoffer)) < 0)
+        goto out;
     /* The policy: the call's bound one, tightened by these flags. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
         goto out;
@@ -184,68 +282,16 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         rc = kcall_engine_fail(&c->res1, code);
         goto out;
     }
-
     if (cfg.rekey && *reoffer && pol.nomki_keep)
         log_nomki_kept(c, &pol, cid);
-
-    /* A re-offer with a new key: A keeps sending under its old key until
-     * our answer reaches it, so srtpd accepts both meanwhile. */
-    for (int i = 0; *reoffer && i < c->res1.n_media && i < c->prev.n_media; i++) {
-        sdes_keyset *k = &c->res1.media[i].a_rx;
-        if (sdes_kam_keyset_same(k, &c->prev.media[i].a_rx))
-            k->srtp = false; /* unchanged: not resent, srtpd's context (ROC) stays */
-        else if (k->srtp)
-            kcall_plan_rekey(c, i, sdes_kam_mirror_leg('a', c->reverse), false, k,
-                       &c->prev.media[i].a_rx, c->res1.media[i].roc);
-    }
+    offer_plan_rekeys(c, *reoffer);
 
     /* 2. srtpd "offer": creates the call (or updates it) and allocates
      * the ports. */
-    ctl_benc_init(&w, c->req, sizeof(c->req));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
-    ctl_benc_kv_cstr(&w, "command", "offer");
-    n = sdes_kam_msg_streams(&w, &c->res1, &c->st,
-                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT |
-                                 (c->reverse ? SDES_KAM_MSG_SWAP : 0));
-    ctl_benc_end(&w);
-    if (n < 0) {
-        OPENSSL_cleanse(c->req, sizeof(c->req));
-        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI value wider than %d bytes: srtpd's control"
-                                 " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);
+    if ((rc = offer_request(c, cid, relay, &len)) < 0)
         goto out;
-    }
-    if (!ctl_benc_ok(&w)) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "offer too large for a control request");
+    if ((rc = offer_send(c, cid, len, &relay, &doc, &root, &created)) < 0)
         goto out;
-    }
-    if (n == 0 && relay < 0) {
-        rc = sdes_kam_result_set(SDES_RC_BAD_SDP, "no RTP stream to relay in the offer");
-        goto out;
-    }
-    if (relay >= 0) {
-        if ((rc = kcall_send_req(c, relay, w.len, &doc, &root, "the offer")) < 0)
-            goto out;
-    } else {
-        /* A new call: a relay by weight; one that does not answer is
-         * marked down and the next is tried (failover). */
-        unsigned long tried = 0;
-        rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err[0] ? c->err : "no relay answered");
-        memcpy(c->saved, c->req, w.len);
-        while ((relay = sdes_kam_relay_pick(tried)) >= 0) {
-            tried |= 1ul << relay;
-            memcpy(c->req, c->saved, w.len);
-            rc = kcall_send_req(c, relay, w.len, &doc, &root, "the offer");
-            if (rc != SDES_RC_RELAY)
-                break;
-            LM_WARN("Call-ID %.*s: relay %s did not answer, trying the next\n", cid->len,
-                    cid->s, sdes_kam_relay_name(relay));
-        }
-        OPENSSL_cleanse(c->saved, w.len);
-        if (rc < 0)
-            goto out;
-        created = 1;
-    }
     if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
                            SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",
@@ -265,20 +311,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         goto out_drop;
     }
 
-    /* 4. The state goes to srtpd with the call (state-only update). The
-     * branches' answer states stay beside it: a re-offer B rejects leaves
-     * the call as it was. */
-    snprintf(c->cs.offerer_tag, sizeof(c->cs.offerer_tag), "%s", tag);
-    c->cs.offer_from_b = c->reverse;
-    c->cs.offer_len = sdes_state_pack(&c->st, c->offer_packed, sizeof(c->offer_packed));
-    c->cs.offer = c->offer_packed;
-    if (!c->cs.offer_len) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
-        goto out_drop;
-    }
-    if ((rc = kcall_pack_state(c)) < 0)
-        goto out_drop;
-    if ((rc = kcall_send_state(c, relay, cid)) < 0)
+    /* 4. The state goes to srtpd with the call. */
+    if ((rc = offer_store_state(c, tag, relay, cid)) < 0)
         goto out_drop;
 
     /* 5. The new body. */

@@ -95,6 +95,137 @@ static int pin_a_keys(call_ctx *c)
     return SDES_RC_OK;
 }
 
+/* Step 0: the call this answer belongs to, its state and bound policy
+ * (tightened by f, not the reply route's flags alone); refused when no
+ * offer is pending or the answer comes from the offerer's own side. */
+static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
+                            const str *cid, sdes_policy *pol, const ctl_be_doc **doc,
+                            const ctl_be **root, int *relay)
+{
+    sdes_kam_flags eff;
+    int rc;
+    *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    if (*relay == -2)
+        return sdes_kam_result_set(SDES_RC_NO_CALL, "no relay holds this call (no offer went"
+                                                    " through sdes_offer, or its media state"
+                                                    " is gone)");
+    if (*relay < 0)
+        return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
+    if ((rc = kcall_load_state(c, *doc, *root)) < 0)
+        return rc;
+    /* The answer is judged by the call's bound policy (tightened by f),
+     * not by the flags of the reply route alone. */
+    if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
+        return rc;
+    if (sdes_kam_engine_policy(&eff, pol, c->err, sizeof(c->err)) < 0)
+        return sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
+    if (c->offer_st.phase != 1)
+        return sdes_kam_result_set(SDES_RC_ERROR, "no offer pending for this call");
+    /* The answer must come from the side the pending offer went to. An
+     * answer from the offerer's own side (an ACK with SDP after a re-INVITE
+     * that had one, or a late offer that did not pass sdes_offer) would be
+     * taken against the wrong exchange. */
+    char author[SDES_KAM_TAG_MAX];
+    kcall_offerer_tag(msg, author, sizeof(author));
+    bool from_leg_a = author[0] && c->tag[0] && strcmp(author, c->tag) == 0;
+    if (author[0] && c->tag[0] && from_leg_a != c->reverse)
+        return sdes_kam_result_set(SDES_RC_ERROR, "answer from the side that made the pending"
+                                                  " offer (no offer pending toward it)");
+    return SDES_RC_OK;
+}
+
+/* The same branch's answer again (a retransmitted 2xx, a 200 repeating
+ * its 183's SDP, a repeated 183) gets the same body: RFC 3261
+ * §13.2.2.4, later copies are not new answers, so they do not move
+ * media either. Only a 2xx changes srtpd then: it commits the branch
+ * srtpd relays, or (in the caller, through the engine again) moves media
+ * back to its branch and commits it. Returns 1 (rc in *rc) when this
+ * answer was such a repeat. */
+static int answer_repeated(call_ctx *c, sip_msg_t *msg, const str *body, const str *cid,
+                           int relay, int idx, int act, int commit, int moving, const char *bt,
+                           int *rc)
+{
+    if (!(idx >= 0 && (!moving || !commit) && c->cs.br[idx].in && c->cs.br[idx].out &&
+          c->cs.br[idx].in_len == (size_t)body->len &&
+          CRYPTO_memcmp(c->cs.br[idx].in, body->s, (size_t)body->len) == 0))
+        return 0;
+    if (sdes_kam_body_replace(msg, (const char *)c->cs.br[idx].out,
+                              (int)c->cs.br[idx].out_len) < 0) {
+        *rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
+        return 1;
+    }
+    if (commit && !c->cs.committed && idx == act) {
+        c->cs.committed = true;
+        if ((*rc = kcall_pack_state(c)) < 0 || (*rc = kcall_send_state(c, relay, cid)) < 0)
+            return 1;
+        LM_INFO("sdes: Call-ID %.*s: branch %s committed\n", cid->len, cid->s, bt);
+    }
+    LM_INFO("sdes: Call-ID %.*s: answer repeated: same body as before\n", cid->len, cid->s);
+    *rc = sdes_kam_result_set(SDES_RC_OK, NULL);
+    return 1;
+}
+
+/* Of the directions this answer keys: which srtpd rekeys in place
+ * (kcall_plan_rekey) and which are not resent (unchanged: their context
+ * and ROC stay). */
+static void answer_plan_rekeys(call_ctx *c, int may_move, int moving, int defer_tx)
+{
+    for (int i = 0; may_move && i < c->res2.n_media && i < c->prev.n_media; i++) {
+        sdes_media_result *m = &c->res2.media[i];
+        const sdes_state_media *o = &c->prev.media[i];
+        const char la = sdes_kam_mirror_leg('a', c->reverse);
+        const char lb = sdes_kam_mirror_leg('b', c->reverse);
+        /* Leg a's send keys are the same for every branch (pin_a_keys):
+         * not resent, so srtpd keeps that context and its ROC. */
+        if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx)) {
+            m->a_tx.srtp = false;
+        } else if (m->a_tx.srtp && !moving) {
+            call_rekey *r = kcall_plan_rekey(c, i, la, true, &m->a_tx, &o->a_tx, m->roc);
+            if (r)
+                r->defer = defer_tx;
+        }
+        if (moving)
+            continue; /* another branch: its own stream, new contexts */
+        /* The same branch answers again with new keys: B may still send
+         * under its old one for a while, so srtpd accepts both. Unchanged
+         * directions are not resent: srtpd would restart their ROC. */
+        if (sdes_kam_keyset_same(&m->b_rx, &o->b_rx))
+            m->b_rx.srtp = false;
+        else if (m->b_rx.srtp)
+            kcall_plan_rekey(c, i, lb, false, &m->b_rx, &o->b_rx, m->roc);
+        if (sdes_kam_keyset_same(&m->b_tx, &o->b_tx))
+            m->b_tx.srtp = false;
+        else if (m->b_tx.srtp)
+            kcall_plan_rekey(c, i, lb, true, &m->b_tx, &o->b_tx, m->roc);
+    }
+}
+
+/* The branch keeps its answer state (in the first offer's orientation;
+ * c->prev is free again) and both bodies; *idx is its slot (new when
+ * the branch answers for the first time). */
+static int answer_keep_branch(call_ctx *c, const str *body, const char *bt, int *idx)
+{
+    if (c->reverse)
+        sdes_kam_mirror_state(&c->st, &c->prev,
+                              sdes_kam_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
+    else
+        c->prev = c->st;
+    size_t n = sdes_state_pack(&c->prev, c->answer_packed, sizeof(c->answer_packed));
+    if (!n)
+        return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
+    if (*idx < 0 && (*idx = sdes_kam_callstate_add(&c->cs, bt)) < 0)
+        return sdes_kam_result_set(SDES_RC_ERROR, "too many answering branches");
+    sdes_kam_branch *b = &c->cs.br[*idx];
+    b->state = c->answer_packed;
+    b->state_len = n;
+    b->in = (const uint8_t *)body->s;
+    b->in_len = (size_t)body->len;
+    b->out = (const uint8_t *)c->res2.body;
+    b->out_len = c->res2.body_len;
+    *idx = sdes_kam_callstate_touch(&c->cs, *idx);
+    return SDES_RC_OK;
+}
+
 int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
                          const str *cid, sdes_mode *mode_out, int *reanswer)
 {
@@ -103,7 +234,6 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     const ctl_be *root = NULL;
     sdes_policy pol;
     sdes_config cfg;
-    sdes_kam_flags eff;
     char bt[SDES_KAM_TAG_MAX];
     int rc, relay, idx, act, commit, may_move, moving, defer_tx;
     sdes_rej code;
@@ -111,45 +241,8 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     *reanswer = 0;
     if (!c)
         return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
-    relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, &doc, &root, c->err, sizeof(c->err));
-    if (relay == -2) {
-        rc = sdes_kam_result_set(SDES_RC_NO_CALL, "no relay holds this call (no offer went"
-                                                  " through sdes_offer, or its media state"
-                                                  " is gone)");
+    if ((rc = answer_find_call(c, msg, f, cid, &pol, &doc, &root, &relay)) < 0)
         goto out;
-    }
-    if (relay < 0) {
-        rc = sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
-        goto out;
-    }
-    if ((rc = kcall_load_state(c, doc, root)) < 0)
-        goto out;
-    /* The answer is judged by the call's bound policy (tightened by f),
-     * not by the flags of the reply route alone. */
-    if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
-        goto out;
-    if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
-        goto out;
-    }
-    if (c->offer_st.phase != 1) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "no offer pending for this call");
-        goto out;
-    }
-    /* The answer must come from the side the pending offer went to. An
-     * answer from the offerer's own side (an ACK with SDP after a re-INVITE
-     * that had one, or a late offer that did not pass sdes_offer) would be
-     * taken against the wrong exchange. */
-    {
-        char author[SDES_KAM_TAG_MAX];
-        kcall_offerer_tag(msg, author, sizeof(author));
-        bool from_leg_a = author[0] && c->tag[0] && strcmp(author, c->tag) == 0;
-        if (author[0] && c->tag[0] && from_leg_a != c->reverse) {
-            rc = sdes_kam_result_set(SDES_RC_ERROR, "answer from the side that made the pending"
-                                                    " offer (no offer pending toward it)");
-            goto out;
-        }
-    }
     /* Which branch answers, and may it move srtpd's media? Until a 2xx
      * commits a branch, the latest answer's branch is relayed (its early
      * media); after that, only the committed branch's answers touch srtpd,
@@ -185,30 +278,8 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     cfg.mode = (sdes_mode)c->offer_st.mode;
     *mode_out = cfg.mode;
 
-    /* The same branch's answer again (a retransmitted 2xx, a 200 repeating
-     * its 183's SDP, a repeated 183) gets the same body: RFC 3261
-     * §13.2.2.4, later copies are not new answers, so they do not move
-     * media either. Only a 2xx changes srtpd then: it commits the branch
-     * srtpd relays, or (below, through the engine again) moves media back
-     * to its branch and commits it. */
-    if (idx >= 0 && (!moving || !commit) && c->cs.br[idx].in && c->cs.br[idx].out &&
-        c->cs.br[idx].in_len == (size_t)body->len &&
-        CRYPTO_memcmp(c->cs.br[idx].in, body->s, (size_t)body->len) == 0) {
-        if (sdes_kam_body_replace(msg, (const char *)c->cs.br[idx].out,
-                                  (int)c->cs.br[idx].out_len) < 0) {
-            rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
-            goto out;
-        }
-        if (commit && !c->cs.committed && idx == act) {
-            c->cs.committed = true;
-            if ((rc = kcall_pack_state(c)) < 0 || (rc = kcall_send_state(c, relay, cid)) < 0)
-                goto out;
-            LM_INFO("sdes: Call-ID %.*s: branch %s committed\n", cid->len, cid->s, bt);
-        }
-        LM_INFO("sdes: Call-ID %.*s: answer repeated: same body as before\n", cid->len, cid->s);
-        rc = sdes_kam_result_set(SDES_RC_OK, NULL);
+    if (answer_repeated(c, msg, body, cid, relay, idx, act, commit, moving, bt, &rc))
         goto out;
-    }
     /* What srtpd runs now: the active branch's last answer, as the engine
      * sees this exchange (mirrored for an offer from leg b's side). */
     if ((rc = kcall_load_branch(c, c->reverse ? idx : act, &c->answer_st)) < 0)
@@ -224,62 +295,11 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         rc = kcall_engine_fail(&c->res2, code);
         goto out;
     }
-    for (int i = 0; may_move && i < c->res2.n_media && i < c->prev.n_media; i++) {
-        sdes_media_result *m = &c->res2.media[i];
-        const sdes_state_media *o = &c->prev.media[i];
-        const char la = sdes_kam_mirror_leg('a', c->reverse);
-        const char lb = sdes_kam_mirror_leg('b', c->reverse);
-        /* Leg a's send keys are the same for every branch (pin_a_keys):
-         * not resent, so srtpd keeps that context and its ROC. */
-        if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx)) {
-            m->a_tx.srtp = false;
-        } else if (m->a_tx.srtp && !moving) {
-            call_rekey *r = kcall_plan_rekey(c, i, la, true, &m->a_tx, &o->a_tx, m->roc);
-            if (r)
-                r->defer = defer_tx;
-        }
-        if (moving)
-            continue; /* another branch: its own stream, new contexts */
-        /* The same branch answers again with new keys: B may still send
-         * under its old one for a while, so srtpd accepts both. Unchanged
-         * directions are not resent: srtpd would restart their ROC. */
-        if (sdes_kam_keyset_same(&m->b_rx, &o->b_rx))
-            m->b_rx.srtp = false;
-        else if (m->b_rx.srtp)
-            kcall_plan_rekey(c, i, lb, false, &m->b_rx, &o->b_rx, m->roc);
-        if (sdes_kam_keyset_same(&m->b_tx, &o->b_tx))
-            m->b_tx.srtp = false;
-        else if (m->b_tx.srtp)
-            kcall_plan_rekey(c, i, lb, true, &m->b_tx, &o->b_tx, m->roc);
-    }
+    answer_plan_rekeys(c, may_move, moving, defer_tx);
     if ((rc = pin_a_keys(c)) < 0)
         goto out;
-    /* The branch keeps its answer state (in the first offer's orientation;
-     * c->prev is free again) and both bodies. */
-    if (c->reverse)
-        sdes_kam_mirror_state(&c->st, &c->prev,
-                              sdes_kam_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
-    else
-        c->prev = c->st;
-    {
-        size_t n = sdes_state_pack(&c->prev, c->answer_packed, sizeof(c->answer_packed));
-        if (!n) {
-            rc = sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
-            goto out;
-        }
-        if (idx < 0 && (idx = sdes_kam_callstate_add(&c->cs, bt)) < 0) {
-            rc = sdes_kam_result_set(SDES_RC_ERROR, "too many answering branches");
-            goto out;
-        }
-        sdes_kam_branch *b = &c->cs.br[idx];
-        b->state = c->answer_packed;
-        b->state_len = n;
-        b->in = (const uint8_t *)body->s;
-        b->in_len = (size_t)body->len;
-        b->out = (const uint8_t *)c->res2.body;
-        b->out_len = c->res2.body_len;
-        idx = sdes_kam_callstate_touch(&c->cs, idx);
-    }
+    if ((rc = answer_keep_branch(c, body, bt, &idx)) < 0)
+        goto out;
     if (may_move) {
         c->cs.active = idx;
         if (commit)
