@@ -11,7 +11,7 @@ stamp="$third/.deps-ok"
 # libsystemd-dev: srtpd's sd_notify. debhelper, lintian, systemd
 # (systemd-analyze) and man-db: the package test, tests/pkg/pkg-install.sh.
 PKGS="build-essential pkg-config libssl-dev libsrtp2-dev libosip2-dev libpcap-dev
-      kamailio kamailio-tls-modules openssl sip-tester rtpengine-daemon clang
+      kamailio kamailio-tls-modules openssl sip-tester rtpengine-daemon clang clang-format
       libclang-rt-14-dev dpkg-dev
       python3 iproute2 procps psmisc valgrind liburing-dev libsystemd-dev
       baresip-core linphone-cli debhelper lintian systemd man-db"

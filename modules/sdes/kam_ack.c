@@ -83,10 +83,12 @@ void sdes_kam_ack_arm(const sdes_kam_pending *p)
     lock_release(set_lock);
     if (r == 2)
         LM_NOTICE("sdes: pending key switch set full (%d calls): the one closest to its"
-                  " deadline is left to srtpd\n", SDES_KAM_PENDING_SLOTS);
+                  " deadline is left to srtpd\n",
+                  SDES_KAM_PENDING_SLOTS);
     else if (r < 0)
         LM_WARN("sdes: Call-ID %.*s: pending key switch not recorded; srtpd switches after"
-                " %d ms\n", (int)p->cid_len, p->cid, switch_after);
+                " %d ms\n",
+                (int)p->cid_len, p->cid, switch_after);
 }
 
 /* srtpd "rekey" with only "use": completes the switch srtpd holds for
@@ -126,8 +128,7 @@ int sdes_kam_ack_run(sip_msg_t *msg)
     unsigned int cseq = 0;
     int found, rc = SDES_RC_OK;
 
-    if (msg->first_line.type != SIP_REQUEST ||
-        msg->first_line.u.request.method_value != METHOD_ACK)
+    if (msg->first_line.type != SIP_REQUEST || msg->first_line.u.request.method_value != METHOD_ACK)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes_ack: not an ACK");
     /* The common case, an ACK of a call with nothing pending: no lock. */
     if (!set || set->live <= 0)
@@ -140,8 +141,8 @@ int sdes_kam_ack_run(sip_msg_t *msg)
         return sdes_kam_result_set(SDES_RC_ERROR, "ACK with a bad CSeq number");
     lock_get(set_lock);
     found = sdes_kam_pending_take(set, msg->callid->body.s, (size_t)msg->callid->body.len,
-                                  sdes_kam_pending_hash(tag.s ? tag.s : "", (size_t)tag.len),
-                                  cseq, now_ms(), &p);
+                                  sdes_kam_pending_hash(tag.s ? tag.s : "", (size_t)tag.len), cseq,
+                                  now_ms(), &p);
     lock_release(set_lock);
     if (!found)
         return sdes_kam_result_set(SDES_RC_NOTHING, "no key switch pending");
@@ -149,8 +150,8 @@ int sdes_kam_ack_run(sip_msg_t *msg)
         int r = send_use(&p, &p.sw[i]);
         if (r == SDES_RC_OK) {
             LM_INFO("sdes: Call-ID %.*s: stream %d leg %c send: switched to MKI %lld at the"
-                    " re-offerer's ACK\n", (int)p.cid_len, p.cid, p.sw[i].stream, p.sw[i].leg,
-                    (long long)p.sw[i].mki);
+                    " re-offerer's ACK\n",
+                    (int)p.cid_len, p.cid, p.sw[i].stream, p.sw[i].leg, (long long)p.sw[i].mki);
             continue;
         }
         /* srtpd's deadline still switches this one. */

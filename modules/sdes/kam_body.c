@@ -43,8 +43,9 @@ sdes_kam_body_rc sdes_kam_body_sdp(sip_msg_t *msg, str *body, const char **reaso
     }
     int rc = parse_sdp(msg);
     if (rc != 0 || !msg->body) {
-        *reason = rc == 1 ? "no SDP body" : multi ? "malformed multipart body or SDP part"
-                                                  : "malformed SDP";
+        *reason = rc == 1 ? "no SDP body"
+                  : multi ? "malformed multipart body or SDP part"
+                          : "malformed SDP";
         return rc == 1 ? SDES_KAM_BODY_NONE : SDES_KAM_BODY_BAD;
     }
     if (get_sdp_stream_num(msg) <= 0) {

@@ -66,13 +66,13 @@ static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
             continue;
         if (o->b_tx.srtp && !sdes_policy_rekey_toward(pol, (uint8_t)own_mki(&o->b_rx)))
             LM_INFO("sdes: Call-ID %.*s: stream %d leg %c: key kept in the rekey (nomki=keep,"
-                    " no MKI toward that phone)\n", cid->len, cid->s, i,
-                    sdes_kam_mirror_leg('b', c->reverse));
+                    " no MKI toward that phone)\n",
+                    cid->len, cid->s, i, sdes_kam_mirror_leg('b', c->reverse));
         if (o->a_tx.srtp && o->a_tx.suite == m->a_rx.suite &&
             !sdes_policy_rekey_toward(pol, (uint8_t)own_mki(&m->a_rx)))
             LM_INFO("sdes: Call-ID %.*s: stream %d leg %c: key kept in the rekey (nomki=keep,"
-                    " no MKI toward that phone)\n", cid->len, cid->s, i,
-                    sdes_kam_mirror_leg('a', c->reverse));
+                    " no MKI toward that phone)\n",
+                    cid->len, cid->s, i, sdes_kam_mirror_leg('a', c->reverse));
     }
 }
 
@@ -110,17 +110,18 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
                 sdes_kam_mirror_state(&c->answer_st, &c->prev, m);
                 snprintf(tag, tagcap, "%s", c->tag); /* leg a stays the first offerer's */
                 LM_INFO("sdes: Call-ID %.*s: re-offer from leg b's side (the first offer's"
-                        " answerer)\n", cid->len, cid->s);
+                        " answerer)\n",
+                        cid->len, cid->s);
             } else {
                 c->prev = c->answer_st;
             }
             /* The call keeps its mode: another one is a loosening, taken
              * only with policy-loosen. */
-            if (mode_given && cfg->mode != (sdes_mode)c->prev.mode &&
-                !(f->set & SDES_KAM_F_LOOSEN))
+            if (mode_given && cfg->mode != (sdes_mode)c->prev.mode && !(f->set & SDES_KAM_F_LOOSEN))
                 LM_NOTICE("sdes: Call-ID %.*s: the call keeps mode %s (the flags name %s;"
-                          " policy-loosen changes it)\n", cid->len, cid->s,
-                          sdes_mode_name((sdes_mode)c->prev.mode), sdes_mode_name(cfg->mode));
+                          " policy-loosen changes it)\n",
+                          cid->len, cid->s, sdes_mode_name((sdes_mode)c->prev.mode),
+                          sdes_mode_name(cfg->mode));
             if (!mode_given || !(f->set & SDES_KAM_F_LOOSEN))
                 cfg->mode = (sdes_mode)c->prev.mode;
             *reoffer = 1;
@@ -138,7 +139,8 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
         /* Lost state fails closed: an offer inside a dialog whose call no
          * relay holds is never set up anew with the defaults (docs/sdes-module.md). */
         if (*relay == -2)
-            return sdes_kam_result_set(SDES_RC_NO_CALL, "no relay knows this call: its media"
+            return sdes_kam_result_set(SDES_RC_NO_CALL,
+                                       "no relay knows this call: its media"
                                        " state is gone (relay restarted, or the call timed"
                                        " out); an in-dialog offer is not set up anew");
         return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
@@ -183,7 +185,8 @@ static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
     ctl_benc_end(&w);
     if (n < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
-        return sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI value wider than %d bytes: srtpd's"
+        return sdes_kam_result_set(SDES_RC_BAD_SDP,
+                                   "an MKI value wider than %d bytes: srtpd's"
                                    " control protocol carries MKIs as integers",
                                    SDES_KAM_MAX_MKI_LEN);
     }
@@ -198,8 +201,8 @@ static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
 /* Step 2b: sends the offer to the call's relay, or for a new call to a
  * relay by weight; one that does not answer is marked down and the next
  * is tried (failover). *created when a relay took a new call. */
-static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay,
-                      const ctl_be_doc **doc, const ctl_be **root, int *created)
+static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const ctl_be_doc **doc,
+                      const ctl_be **root, int *created)
 {
     int rc;
     if (*relay >= 0)
@@ -213,8 +216,8 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay,
         rc = kcall_send_req(c, *relay, len, doc, root, "the offer");
         if (rc != SDES_RC_RELAY)
             break;
-        LM_WARN("Call-ID %.*s: relay %s did not answer, trying the next\n", cid->len,
-                cid->s, sdes_kam_relay_name(*relay));
+        LM_WARN("Call-ID %.*s: relay %s did not answer, trying the next\n", cid->len, cid->s,
+                sdes_kam_relay_name(*relay));
     }
     OPENSSL_cleanse(c->saved, len);
     if (rc < 0)
@@ -304,8 +307,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
 
     /* 3. The engine writes the offer for B with leg b's local ports. */
     c->st = c->prev;
-    code = sdes_offer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st,
-                      &c->res2);
+    code =
+        sdes_offer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st, &c->res2);
     if (code != SDES_REJ_OK) {
         rc = kcall_engine_fail(&c->res2, code);
         goto out_drop;

@@ -28,14 +28,15 @@
 #include "sdes/engine/sdes_engine.h"
 
 /* Return codes of every sdes_* cfg function (docs/sdes-module.md "Functions"). */
-#define SDES_RC_OK 1
-#define SDES_RC_NOTHING 2 /* sdes_delete: no relay holds this call */
-#define SDES_RC_ERROR (-1)
-#define SDES_RC_POLICY (-2)
-#define SDES_RC_RELAY (-3)
-#define SDES_RC_BAD_SDP (-4)
+#define SDES_RC_OK          1
+#define SDES_RC_NOTHING     2 /* sdes_delete: no relay holds this call */
+#define SDES_RC_ERROR       (-1)
+#define SDES_RC_POLICY      (-2)
+#define SDES_RC_RELAY       (-3)
+#define SDES_RC_BAD_SDP     (-4)
 #define SDES_RC_UNAVAILABLE (-5)
-#define SDES_RC_NO_CALL (-6) /* in-dialog offer (or an answer) for a call no relay
+#define SDES_RC_NO_CALL \
+    (-6) /* in-dialog offer (or an answer) for a call no relay
                               * knows, every relay answering: reply 481 */
 
 /* An offer (INVITE, re-INVITE, UPDATE; a late offer in a 2xx). The first

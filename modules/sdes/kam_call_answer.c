@@ -37,8 +37,10 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
     if (sdes_kam_msg_streams(&w, &c->res2, &c->st, what) < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
-        return sdes_kam_result_set(SDES_RC_BAD_SDP, "an MKI value wider than %d bytes: srtpd's control"
-                                   " protocol carries MKIs as integers", SDES_KAM_MAX_MKI_LEN);
+        return sdes_kam_result_set(SDES_RC_BAD_SDP,
+                                   "an MKI value wider than %d bytes: srtpd's control"
+                                   " protocol carries MKIs as integers",
+                                   SDES_KAM_MAX_MKI_LEN);
     }
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
@@ -62,7 +64,8 @@ static void arm_pending(call_ctx *c, sip_msg_t *msg, const str *cid)
     if ((size_t)cid->len > sizeof(c->pend.cid) || parse_headers(msg, HDR_CSEQ_F, 0) < 0 ||
         !msg->cseq || str2int(&get_cseq(msg)->number, &cseq) < 0) {
         LM_WARN("sdes: Call-ID %.*s: cannot record the pending key switch; srtpd switches"
-                " after %d ms\n", cid->len, cid->s, sdes_kam_ack_switch_after());
+                " after %d ms\n",
+                cid->len, cid->s, sdes_kam_ack_switch_after());
         return;
     }
     kcall_msg_tag(msg, 0, tag, sizeof(tag));
@@ -98,9 +101,9 @@ static int pin_a_keys(call_ctx *c)
 /* Step 0: the call this answer belongs to, its state and bound policy
  * (tightened by f, not the reply route's flags alone); refused when no
  * offer is pending or the answer comes from the offerer's own side. */
-static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
-                            const str *cid, sdes_policy *pol, const ctl_be_doc **doc,
-                            const ctl_be **root, int *relay)
+static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, const str *cid,
+                            sdes_policy *pol, const ctl_be_doc **doc, const ctl_be **root,
+                            int *relay)
 {
     sdes_kam_flags eff;
     int rc;
@@ -141,16 +144,15 @@ static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f
  * srtpd relays, or (in the caller, through the engine again) moves media
  * back to its branch and commits it. Returns 1 (rc in *rc) when this
  * answer was such a repeat. */
-static int answer_repeated(call_ctx *c, sip_msg_t *msg, const str *body, const str *cid,
-                           int relay, int idx, int act, int commit, int moving, const char *bt,
-                           int *rc)
+static int answer_repeated(call_ctx *c, sip_msg_t *msg, const str *body, const str *cid, int relay,
+                           int idx, int act, int commit, int moving, const char *bt, int *rc)
 {
     if (!(idx >= 0 && (!moving || !commit) && c->cs.br[idx].in && c->cs.br[idx].out &&
           c->cs.br[idx].in_len == (size_t)body->len &&
           CRYPTO_memcmp(c->cs.br[idx].in, body->s, (size_t)body->len) == 0))
         return 0;
-    if (sdes_kam_body_replace(msg, (const char *)c->cs.br[idx].out,
-                              (int)c->cs.br[idx].out_len) < 0) {
+    if (sdes_kam_body_replace(msg, (const char *)c->cs.br[idx].out, (int)c->cs.br[idx].out_len) <
+        0) {
         *rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
         return 1;
     }
@@ -226,8 +228,8 @@ static int answer_keep_branch(call_ctx *c, const str *body, const char *bt, int 
     return SDES_RC_OK;
 }
 
-int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
-                         const str *cid, sdes_mode *mode_out, int *reanswer)
+int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body, const str *cid,
+                         sdes_mode *mode_out, int *reanswer)
 {
     call_ctx *c = kcall_ctx_new();
     const ctl_be_doc *doc = NULL;
@@ -289,8 +291,8 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     else
         c->prev = c->answer_st;
     c->st = c->offer_st;
-    code = sdes_answer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st,
-                       &c->res2);
+    code =
+        sdes_answer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st, &c->res2);
     if (code != SDES_REJ_OK) {
         rc = kcall_engine_fail(&c->res2, code);
         goto out;
@@ -322,7 +324,8 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
                 commit ? " (committed)" : "");
     else if (!may_move)
         LM_INFO("sdes: Call-ID %.*s: answer from branch %s kept; media stays with the committed"
-                " branch\n", cid->len, cid->s, bt);
+                " branch\n",
+                cid->len, cid->s, bt);
     if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
         goto out;
@@ -367,7 +370,8 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
         rc = 1;
         if (idx < 0) {
             LM_INFO("sdes: Call-ID %.*s: branch %s has no answer here; the committed branch"
-                    " keeps the call\n", cid->len, cid->s, bt);
+                    " keeps the call\n",
+                    cid->len, cid->s, bt);
             goto out;
         }
         sdes_kam_callstate_remove(&c->cs, idx);
@@ -375,7 +379,8 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
             LM_WARN("sdes: Call-ID %.*s: branch %s: %s\n", cid->len, cid->s, bt,
                     sdes_kam_result_reason());
         LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; the call goes on with the committed"
-                  " branch\n", cid->len, cid->s, bt);
+                  " branch\n",
+                  cid->len, cid->s, bt);
         goto out;
     }
     /* Early: other branches that answered keep the call; without any, the
@@ -416,8 +421,8 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
             cfg.policy = &pol;
             cfg.mode = (sdes_mode)c->offer_st.mode;
             c->st = c->offer_st;
-            if (sdes_answer(&cfg, (const char *)b->in, b->in_len, c->relays, SDES_MAX_MEDIA,
-                            &c->st, &c->res2) != SDES_REJ_OK)
+            if (sdes_answer(&cfg, (const char *)b->in, b->in_len, c->relays, SDES_MAX_MEDIA, &c->st,
+                            &c->res2) != SDES_REJ_OK)
                 why = c->res2.reason;
         }
         if (!why) {
@@ -430,12 +435,13 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
                 why = sdes_kam_result_reason();
         }
         if (!why) {
-            LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; media back to branch %s\n",
-                      cid->len, cid->s, bt, b->tag);
+            LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; media back to branch %s\n", cid->len,
+                      cid->s, bt, b->tag);
             goto out;
         }
         LM_WARN("sdes: Call-ID %.*s: branch %s removed; media could not move back to branch"
-                " %s: %s\n", cid->len, cid->s, bt, b->tag, why);
+                " %s: %s\n",
+                cid->len, cid->s, bt, b->tag, why);
         c->cs.active = -1; /* the next answer installs its branch in full */
     }
     if (kcall_pack_state(c) < 0 || kcall_send_state(c, relay, cid) < 0)
@@ -443,7 +449,8 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
                 sdes_kam_result_reason());
     else
         LM_NOTICE("sdes: Call-ID %.*s: branch %s removed; the call goes on for the other"
-                  " branches\n", cid->len, cid->s, bt);
+                  " branches\n",
+                  cid->len, cid->s, bt);
 out:
     kcall_ctx_free(c);
     return rc;

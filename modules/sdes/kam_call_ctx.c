@@ -78,8 +78,11 @@ void kcall_note_suite(const sdes_result *r)
 {
     for (int i = 0; i < r->n_media; i++) {
         const sdes_media_result *m = &r->media[i];
-        const sdes_keyset *k = m->a_rx.srtp ? &m->a_rx : m->b_rx.srtp ? &m->b_rx
-                               : m->b_tx.srtp ? &m->b_tx : m->a_tx.srtp ? &m->a_tx : NULL;
+        const sdes_keyset *k = m->a_rx.srtp   ? &m->a_rx
+                               : m->b_rx.srtp ? &m->b_rx
+                               : m->b_tx.srtp ? &m->b_tx
+                               : m->a_tx.srtp ? &m->a_tx
+                                              : NULL;
         const sg_suite *s = k ? sg_suite_get(k->suite) : NULL;
         if (s) {
             sdes_kam_result_suite(s->name);
@@ -95,7 +98,6 @@ int kcall_engine_fail(const sdes_result *r, sdes_rej code)
         rc = SDES_RC_ERROR;
     return sdes_kam_result_set(rc, "%s", r->reason[0] ? r->reason : sdes_rej_str(code));
 }
-
 
 /* Reads the call's sdes-state out of a "state" reply into c: the branch
  * view (c->cs, pointing into c->blob), the offerer's tag and the offer
@@ -134,8 +136,7 @@ int kcall_load_branch(call_ctx *c, int i, sdes_state *st)
  * tightened by f, or f itself with policy-loosen (logged) or on a call
  * without one (a first offer, or a call set up by an older sdes.so). The
  * result becomes the call's bound policy with the next state write. */
-int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff,
-                      const str *cid)
+int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff, const str *cid)
 {
     sdes_kam_flags bound;
     char was[256], now[256];
@@ -153,10 +154,12 @@ int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff,
         sdes_kam_flags_format(eff, now, sizeof(now));
         if (sdes_kam_bind_is_looser(&bound, eff))
             LM_WARN("sdes: Call-ID %.*s: policy LOOSENED by policy-loosen: was \"%s\", now"
-                    " \"%s\"\n", cid->len, cid->s, was, now);
+                    " \"%s\"\n",
+                    cid->len, cid->s, was, now);
         else
             LM_NOTICE("sdes: Call-ID %.*s: policy replaced by policy-loosen: was \"%s\", now"
-                      " \"%s\"\n", cid->len, cid->s, was, now);
+                      " \"%s\"\n",
+                      cid->len, cid->s, was, now);
     } else if (sdes_kam_bind_tighten(&bound, f, eff, c->err, sizeof(c->err)) < 0) {
         return sdes_kam_result_set(SDES_RC_POLICY, "%s", c->err);
     }
@@ -310,8 +313,8 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
         const char *dir = r->send ? "send" : "recv";
         int after = r->defer ? sdes_kam_ack_switch_after() : 0;
         ctl_benc_init(&w, c->req, sizeof(c->req));
-        if (sdes_kam_msg_rekey_after(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send,
-                                     &r->k, &r->old, after) < 0) {
+        if (sdes_kam_msg_rekey_after(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
+                                     &r->old, after) < 0) {
             OPENSSL_cleanse(c->req, sizeof(c->req));
             return sdes_kam_result_set(SDES_RC_ERROR, "rekey request too large");
         }
@@ -350,7 +353,6 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
     }
     return SDES_RC_OK;
 }
-
 
 /* Sends srtpd "update" with only the new sdes-state in c->out. */
 int kcall_send_state(call_ctx *c, int relay, const str *cid)

@@ -61,11 +61,11 @@ typedef struct call_ctx {
     uint8_t blob[BLOB_MAX]; /* the sdes-state as read; cs points into it */
     size_t blob_len;
     sdes_kam_callstate cs;
-    uint8_t out[BLOB_MAX];  /* the sdes-state to write */
+    uint8_t out[BLOB_MAX]; /* the sdes-state to write */
     size_t out_len;
     uint8_t offer_packed[BLOB_MAX], answer_packed[BLOB_MAX];
     uint8_t policy_packed[SDES_KAM_BIND_MAX]; /* the bound policy to write */
-    char tag[SDES_KAM_TAG_MAX]; /* the offerer's tag */
+    char tag[SDES_KAM_TAG_MAX];               /* the offerer's tag */
     char req[CTL_MAX_MSG];
     char saved[CTL_MAX_MSG]; /* the offer, resent to the next relay on failover */
     char err[256];
@@ -95,8 +95,7 @@ int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root);
 int kcall_load_branch(call_ctx *c, int i, sdes_state *st);
 /* The flags this exchange runs with: the call's bound policy tightened by
  * f (call/bind.h); becomes the bound policy with the next state write. */
-int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff,
-                      const str *cid);
+int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff, const str *cid);
 /* An in-dialog request (a To-tag) or an offer the script marked so. */
 int kcall_in_dialog(sip_msg_t *msg, const sdes_kam_flags *f);
 /* Packs c->cs into c->out (other branches' bodies dropped if too large). */
@@ -111,8 +110,8 @@ void kcall_branch_tag(sip_msg_t *msg, const char *offerer, char *out, size_t cap
 int kcall_is_commit(sip_msg_t *msg);
 
 /* Sends c->req (len bytes) to relay i; maps the outcome to an rc. */
-int kcall_send_req(call_ctx *c, int i, size_t len, const ctl_be_doc **doc,
-                   const ctl_be **root, const char *what);
+int kcall_send_req(call_ctx *c, int i, size_t len, const ctl_be_doc **doc, const ctl_be **root,
+                   const char *what);
 /* Best effort: deletes a call created for an offer that then failed. */
 void kcall_drop_call(int i, const str *cid);
 /* Queues a changed direction for an in-place rekey when srtpd can do one

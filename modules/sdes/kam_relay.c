@@ -26,10 +26,10 @@
 
 typedef struct relay_entry {
     sdes_kam_relay_spec spec;
-    volatile int checked;         /* a ping round has reached it */
-    volatile int up;              /* valid when checked */
+    volatile int checked; /* a ping round has reached it */
+    volatile int up;      /* valid when checked */
     volatile unsigned long answers, failures;
-    volatile unsigned long rtt_us; /* last answered ping */
+    volatile unsigned long rtt_us;   /* last answered ping */
     volatile unsigned long probe_ms; /* last probe of this relay while down */
 } relay_entry;
 
@@ -50,13 +50,13 @@ static int ctl_timeout_ms = 1000, ctl_retries = 2;
  * PROBE_EVERY_MS per relay over all processes, so a relay that stays down
  * costs a request at most one short wait. */
 #define PROBE_TIMEOUT_MS 250
-#define PROBE_EVERY_MS 250
+#define PROBE_EVERY_MS   250
 
 /* Per process. */
 static ctl_client *clients[RELAY_MAX];
 static ctl_client *probe_clients[RELAY_MAX];
-static ctl_be_doc *doc;     /* large (CTL_BE_MAX_NODES nodes): heap, once */
-static char *reply_buf;     /* CTL_MAX_MSG */
+static ctl_be_doc *doc; /* large (CTL_BE_MAX_NODES nodes): heap, once */
+static char *reply_buf; /* CTL_MAX_MSG */
 
 int sdes_kam_relay_param(const char *value)
 {
@@ -79,8 +79,8 @@ int sdes_kam_relay_param(const char *value)
             LM_ERR("relay: at most %d relays\n", RELAY_MAX);
             return -1;
         }
-        if (sdes_kam_relay_spec_parse(p, (size_t)(q - p), &pending[n_pending], err,
-                                      sizeof(err)) < 0) {
+        if (sdes_kam_relay_spec_parse(p, (size_t)(q - p), &pending[n_pending], err, sizeof(err)) <
+            0) {
             LM_ERR("%s\n", err);
             return -1;
         }
@@ -111,7 +111,8 @@ int sdes_kam_relay_init(const char *secret, int timeout_ms, int retries)
             /* srtpd itself refuses this unless started with
              * control-insecure: every local user could use the socket. */
             LM_WARN("relay %s: UDP control without a secret; srtpd needs control-insecure "
-                    "for that (use unix:/run/srtpd/srtpd.sock or a secret)\n", pending[i].text);
+                    "for that (use unix:/run/srtpd/srtpd.sock or a secret)\n",
+                    pending[i].text);
     }
     ctl_secret = secret_set ? (char *)secret : NULL;
     ctl_timeout_ms = timeout_ms;
@@ -169,9 +170,8 @@ static ctl_client *client(int i)
         LM_ERR("out of memory for control replies\n");
         return NULL;
     }
-    clients[i] = ctl_client_new(table[i].spec.text, ctl_secret,
-                                ctl_secret ? strlen(ctl_secret) : 0, ctl_timeout_ms,
-                                ctl_retries, err, sizeof(err));
+    clients[i] = ctl_client_new(table[i].spec.text, ctl_secret, ctl_secret ? strlen(ctl_secret) : 0,
+                                ctl_timeout_ms, ctl_retries, err, sizeof(err));
     if (!clients[i])
         LM_ERR("relay %s: %s\n", table[i].spec.text, err);
     return clients[i];
@@ -179,8 +179,7 @@ static ctl_client *client(int i)
 
 /* One request to relay i; *root is the reply dict. Returns 0, or -1 with
  * err set (timeout, transport, unauthenticated or malformed reply). */
-static int call(int i, const char *body, size_t len, const ctl_be **root, char *err,
-                size_t errlen)
+static int call(int i, const char *body, size_t len, const ctl_be **root, char *err, size_t errlen)
 {
     ctl_client *c = client(i);
     if (!c) {
@@ -216,9 +215,8 @@ static int usable(int i)
         if (!client(i)) /* makes the shared reply buffers */
             return 0;
         int t = ctl_timeout_ms < PROBE_TIMEOUT_MS ? ctl_timeout_ms : PROBE_TIMEOUT_MS;
-        probe_clients[i] = ctl_client_new(e->spec.text, ctl_secret,
-                                          ctl_secret ? strlen(ctl_secret) : 0, t, 0, err,
-                                          sizeof(err));
+        probe_clients[i] = ctl_client_new(
+            e->spec.text, ctl_secret, ctl_secret ? strlen(ctl_secret) : 0, t, 0, err, sizeof(err));
         if (!probe_clients[i])
             return 0;
     }
@@ -226,8 +224,8 @@ static int usable(int i)
     ctl_benc_dict(&w);
     ctl_benc_kv_cstr(&w, "command", "ping");
     ctl_benc_end(&w);
-    if (!ctl_benc_ok(&w) || ctl_client_call(probe_clients[i], body, w.len, reply_buf,
-                                            CTL_MAX_MSG, doc, &root, err, sizeof(err)) < 0)
+    if (!ctl_benc_ok(&w) || ctl_client_call(probe_clients[i], body, w.len, reply_buf, CTL_MAX_MSG,
+                                            doc, &root, err, sizeof(err)) < 0)
         return 0;
     const ctl_be *res = ctl_be_get(doc, root, "result");
     if (!res || !ctl_be_str_eq(res, "pong"))
@@ -289,8 +287,8 @@ size_t sdes_kam_relay_cid_request(char *body, size_t cap, const char *call_id, s
     return ctl_benc_ok(&w) ? w.len : 0;
 }
 
-int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap,
-                          char *err, size_t errlen)
+int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap, char *err,
+                          size_t errlen)
 {
     char body[512], e[200];
     size_t blen;
@@ -389,8 +387,8 @@ void sdes_kam_relay_wipe_reply(void)
         OPENSSL_cleanse(reply_buf, CTL_MAX_MSG);
 }
 
-int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d,
-                        const ctl_be **root, char *err, size_t errlen)
+int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d, const ctl_be **root,
+                        char *err, size_t errlen)
 {
     char body[512], e[200];
     size_t blen;
@@ -441,10 +439,12 @@ void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)
         }
         rpc->struct_add(th, "sdsssddd", "relay", e->spec.text, "weight", (int)e->spec.weight,
                         "transport", e->spec.proto == SDES_KAM_RELAY_UNIX ? "unix" : "udp",
-                        "authenticated", e->spec.remote || ctl_secret ? "secret" : "local",
-                        "state", !e->checked ? "unchecked" : e->up ? "up" : "down",
-                        "answers", (int)e->answers, "failures", (int)e->failures,
-                        "rtt_us", (int)e->rtt_us);
+                        "authenticated", e->spec.remote || ctl_secret ? "secret" : "local", "state",
+                        !e->checked ? "unchecked"
+                        : e->up     ? "up"
+                                    : "down",
+                        "answers", (int)e->answers, "failures", (int)e->failures, "rtt_us",
+                        (int)e->rtt_us);
     }
 }
 

@@ -45,8 +45,8 @@ int sdes_kam_relay_count(void);
  * be down are skipped); audit gets the call's audit line (call/audit.h).
  * Returns 1 deleted, 0 no relay holds the call, -1 no relay answered (err
  * says why). */
-int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap,
-                          char *err, size_t errlen);
+int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t audit_cap, char *err,
+                          size_t errlen);
 
 /* A relay for a new call: random in proportion to the weights among the
  * relays not known to be down and not in the tried bit set (bit i = relay

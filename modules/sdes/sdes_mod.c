@@ -63,7 +63,6 @@
 
 MODULE_VERSION
 
-
 typedef enum sdes_op {
     OP_OFFER,
     OP_ANSWER,
@@ -75,21 +74,20 @@ typedef enum sdes_op {
 
 static const char *const op_names[] = {
     [OP_OFFER] = "sdes_offer", [OP_ANSWER] = "sdes_answer", [OP_DELETE] = "sdes_delete",
-    [OP_CHECK] = "sdes_check", [OP_REKEY] = "sdes_rekey",
-    [OP_ACK] = "sdes_ack",
+    [OP_CHECK] = "sdes_check", [OP_REKEY] = "sdes_rekey",   [OP_ACK] = "sdes_ack",
 };
 
 /* ---- parameters ---- */
-static char *p_secret = NULL;  /* control secret; never logged */
+static char *p_secret = NULL;      /* control secret; never logged */
 static char *p_secret_file = NULL; /* or read from this file (rtp/ctl/secret.h rules) */
 static char secret_buf[CTL_SECRET_MAX + 1];
-static int p_timeout_ms = 1000; /* per control request */
-static int p_retries = 2;       /* retransmissions before a relay counts as down */
+static int p_timeout_ms = 1000;  /* per control request */
+static int p_retries = 2;        /* retransmissions before a relay counts as down */
 static int p_ping_interval = 10; /* seconds between health pings */
 static char *p_default_mode = "encrypt";
 static char *p_default_policy = "optional";
 static char *p_default_suites = "AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,AEAD_AES_128_GCM";
-static char *p_default_flags = ""; /* mki=, lifetime=, roc= defaults */
+static char *p_default_flags = "";   /* mki=, lifetime=, roc= defaults */
 static int p_switch_after_ms = 2000; /* srtpd's fallback for a switch waiting for an ACK */
 static sdes_kam_flags defaults;
 
@@ -301,8 +299,7 @@ static rpc_export_t rpc_cmds[] = {
 };
 
 static pv_export_t mod_pvs[] = {
-    {{"sdes", sizeof("sdes") - 1}, PVT_OTHER, sdes_kam_pv_get, 0, sdes_kam_pv_parse_name, 0, 0,
-     0},
+    {{"sdes", sizeof("sdes") - 1}, PVT_OTHER, sdes_kam_pv_get, 0, sdes_kam_pv_parse_name, 0, 0, 0},
     {{0, 0}, 0, 0, 0, 0, 0, 0, 0},
 };
 
@@ -348,8 +345,8 @@ static int parse_default(const char *name, const char *value, unsigned expect)
  * (core/forward.c "Sending:"), our answers with their fresh inline: keys
  * included. Said at start-up, and once per process when the level is
  * raised at run time (kamcmd cfg.set_now_int core debug 3). */
-#define DEBUG_LOG_WARNING                                                                      \
-    "sdes: Kamailio's log level (debug=%d) writes whole SIP messages, SDP a=crypto keys"     \
+#define DEBUG_LOG_WARNING \
+    "sdes: Kamailio's log level (debug=%d) writes whole SIP messages, SDP a=crypto keys" \
     " included, to the log: keep debug at 2 or lower in production\n"
 
 static void warn_debug_level(void)
@@ -382,8 +379,8 @@ static int mod_init(void)
             return -1;
     }
     if (parse_default("default_flags", p_default_flags,
-                      SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC |
-                          SDES_KAM_F_KEYS | SDES_KAM_F_MKI_USE | SDES_KAM_F_NOMKI) < 0)
+                      SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC | SDES_KAM_F_KEYS |
+                          SDES_KAM_F_MKI_USE | SDES_KAM_F_NOMKI) < 0)
         return -1;
     {
         sdes_policy pol;
@@ -436,8 +433,8 @@ static int mod_init(void)
         return -1;
     }
     sdes_kam_flags_format(&defaults, buf, sizeof(buf));
-    LM_INFO("sdes: defaults %s; %d relay(s), pinged every %ds\n", buf,
-            sdes_kam_relay_count(), p_ping_interval);
+    LM_INFO("sdes: defaults %s; %d relay(s), pinged every %ds\n", buf, sdes_kam_relay_count(),
+            p_ping_interval);
     return 0;
 }
 
@@ -494,15 +491,17 @@ static int fail(sip_msg_t *msg, sdes_op op, int rc, stat_var *counter)
 static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, const str *body)
 {
     char reason[SDES_REASON_LEN], suite[48];
-    sdes_rej code = sdes_kam_engine_check(f, body->s, (size_t)body->len, reason,
-                                          sizeof(reason), suite, sizeof(suite));
+    sdes_rej code = sdes_kam_engine_check(f, body->s, (size_t)body->len, reason, sizeof(reason),
+                                          suite, sizeof(suite));
     int rc = sdes_kam_engine_rc(code);
     sdes_kam_result_suite(suite);
     if (rc > 0)
         return sdes_kam_result_set(SDES_RC_OK, NULL);
     sdes_kam_result_set(rc, "%s", reason);
     return fail(msg, op, rc,
-                rc == SDES_RC_POLICY ? st_rejected : rc == SDES_RC_BAD_SDP ? st_bad_sdp : NULL);
+                rc == SDES_RC_POLICY    ? st_rejected
+                : rc == SDES_RC_BAD_SDP ? st_bad_sdp
+                                        : NULL);
 }
 
 /* End of call: srtpd deletes it and returns its final statistics, which
@@ -516,8 +515,7 @@ static int delete_call(sip_msg_t *msg, const sdes_kam_flags *f)
      * one removes that branch only (kam_call.h). */
     if (sdes_kam_call_delete_branch(msg, f, &cid) > 0)
         return sdes_kam_result_set(SDES_RC_OK, NULL);
-    int r = sdes_kam_relay_delete(cid.s, (size_t)cid.len, audit, sizeof(audit), err,
-                                  sizeof(err));
+    int r = sdes_kam_relay_delete(cid.s, (size_t)cid.len, audit, sizeof(audit), err, sizeof(err));
     if (r > 0) {
         LM_NOTICE("sdes audit: Call-ID %.*s: %s\n", cid.len, cid.s, audit);
         return sdes_kam_result_set(SDES_RC_OK, NULL);
@@ -554,8 +552,7 @@ static int unservable(int rc)
         return rc;
     char why[200];
     snprintf(why, sizeof(why), "%s", sdes_kam_result_reason());
-    sdes_kam_result_set(SDES_RC_POLICY, "c= address family not served by the media relay: %s",
-                        why);
+    sdes_kam_result_set(SDES_RC_POLICY, "c= address family not served by the media relay: %s", why);
     return SDES_RC_POLICY;
 }
 
@@ -609,8 +606,8 @@ static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
     if (op == OP_ANSWER)
         rc = sdes_kam_call_answer(msg, &f, &body, &cid, &mode, &reoffer);
     else
-        rc = unservable(sdes_kam_call_offer(msg, &f, mode_given, op == OP_REKEY, &body, &cid,
-                                            &mode, &reoffer));
+        rc = unservable(
+            sdes_kam_call_offer(msg, &f, mode_given, op == OP_REKEY, &body, &cid, &mode, &reoffer));
     sdes_kam_result_mode(sdes_mode_name(mode));
     if (rc < 0)
         return fail(msg, op, rc,
@@ -637,7 +634,8 @@ static int make_safe(sip_msg_t *msg, sdes_op op, int rc)
     str cid = call_id(msg);
     if (r < 0) {
         LM_ERR("%s: Call-ID %.*s: the refused body could not be replaced: do not relay this"
-               " message\n", op_names[op], cid.len, cid.s);
+               " message\n",
+               op_names[op], cid.len, cid.s);
         return rc;
     }
     update_stat(st_neutered, 1);
@@ -745,40 +743,75 @@ static int w_sdes_ack(sip_msg_t *msg, char *p1, char *p2)
 
 /* ---- KEMI: KSR.sdes.sdes_offer(), KSR.sdes.sdes_offer_flags("...") ... ---- */
 
-static int ki_sdes_offer(sip_msg_t *msg) { return sdes_run(msg, OP_OFFER, NULL); }
-static int ki_sdes_offer_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_OFFER, f); }
-static int ki_sdes_answer(sip_msg_t *msg) { return sdes_run(msg, OP_ANSWER, NULL); }
-static int ki_sdes_answer_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_ANSWER, f); }
-static int ki_sdes_delete(sip_msg_t *msg) { return sdes_run(msg, OP_DELETE, NULL); }
-static int ki_sdes_delete_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_DELETE, f); }
-static int ki_sdes_check(sip_msg_t *msg) { return sdes_run(msg, OP_CHECK, NULL); }
-static int ki_sdes_check_policy(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_CHECK, f); }
-static int ki_sdes_rekey(sip_msg_t *msg) { return sdes_run(msg, OP_REKEY, NULL); }
-static int ki_sdes_rekey_flags(sip_msg_t *msg, str *f) { return sdes_run(msg, OP_REKEY, f); }
-static int ki_sdes_ack(sip_msg_t *msg) { return sdes_ack_run(msg); }
+static int ki_sdes_offer(sip_msg_t *msg)
+{
+    return sdes_run(msg, OP_OFFER, NULL);
+}
+static int ki_sdes_offer_flags(sip_msg_t *msg, str *f)
+{
+    return sdes_run(msg, OP_OFFER, f);
+}
+static int ki_sdes_answer(sip_msg_t *msg)
+{
+    return sdes_run(msg, OP_ANSWER, NULL);
+}
+static int ki_sdes_answer_flags(sip_msg_t *msg, str *f)
+{
+    return sdes_run(msg, OP_ANSWER, f);
+}
+static int ki_sdes_delete(sip_msg_t *msg)
+{
+    return sdes_run(msg, OP_DELETE, NULL);
+}
+static int ki_sdes_delete_flags(sip_msg_t *msg, str *f)
+{
+    return sdes_run(msg, OP_DELETE, f);
+}
+static int ki_sdes_check(sip_msg_t *msg)
+{
+    return sdes_run(msg, OP_CHECK, NULL);
+}
+static int ki_sdes_check_policy(sip_msg_t *msg, str *f)
+{
+    return sdes_run(msg, OP_CHECK, f);
+}
+static int ki_sdes_rekey(sip_msg_t *msg)
+{
+    return sdes_run(msg, OP_REKEY, NULL);
+}
+static int ki_sdes_rekey_flags(sip_msg_t *msg, str *f)
+{
+    return sdes_run(msg, OP_REKEY, f);
+}
+static int ki_sdes_ack(sip_msg_t *msg)
+{
+    return sdes_ack_run(msg);
+}
 
-#define KEMI0(name, fn)                                                                        \
-    {str_init("sdes"), str_init(name), SR_KEMIP_INT, fn,                                       \
-     {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,              \
-      SR_KEMIP_NONE}}
-#define KEMI1(name, fn)                                                                        \
-    {str_init("sdes"), str_init(name), SR_KEMIP_INT, fn,                                       \
-     {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,               \
-      SR_KEMIP_NONE}}
+#define KEMI0(name, fn) \
+    { \
+        str_init("sdes"), str_init(name), SR_KEMIP_INT, fn, \
+        { \
+            SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, \
+                SR_KEMIP_NONE \
+        } \
+    }
+#define KEMI1(name, fn) \
+    { \
+        str_init("sdes"), str_init(name), SR_KEMIP_INT, fn, \
+        { \
+            SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, \
+                SR_KEMIP_NONE \
+        } \
+    }
 
 static sr_kemi_t sr_kemi_sdes_exports[] = {
-    KEMI0("sdes_offer", ki_sdes_offer),
-    KEMI1("sdes_offer_flags", ki_sdes_offer_flags),
-    KEMI0("sdes_answer", ki_sdes_answer),
-    KEMI1("sdes_answer_flags", ki_sdes_answer_flags),
-    KEMI0("sdes_delete", ki_sdes_delete),
-    KEMI1("sdes_delete_flags", ki_sdes_delete_flags),
-    KEMI0("sdes_check", ki_sdes_check),
-    KEMI1("sdes_check_policy", ki_sdes_check_policy),
-    KEMI0("sdes_rekey", ki_sdes_rekey),
-    KEMI1("sdes_rekey_flags", ki_sdes_rekey_flags),
-    KEMI0("sdes_ack", ki_sdes_ack),
-    {{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
+    KEMI0("sdes_offer", ki_sdes_offer),   KEMI1("sdes_offer_flags", ki_sdes_offer_flags),
+    KEMI0("sdes_answer", ki_sdes_answer), KEMI1("sdes_answer_flags", ki_sdes_answer_flags),
+    KEMI0("sdes_delete", ki_sdes_delete), KEMI1("sdes_delete_flags", ki_sdes_delete_flags),
+    KEMI0("sdes_check", ki_sdes_check),   KEMI1("sdes_check_policy", ki_sdes_check_policy),
+    KEMI0("sdes_rekey", ki_sdes_rekey),   KEMI1("sdes_rekey_flags", ki_sdes_rekey_flags),
+    KEMI0("sdes_ack", ki_sdes_ack),       {{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
 };
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)

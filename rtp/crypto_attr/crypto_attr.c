@@ -28,16 +28,14 @@ static const struct {
 
 const char *sdes_ca_status_str(sdes_ca_status st)
 {
-    if ((unsigned)st >= sizeof ca_status_tab / sizeof ca_status_tab[0] ||
-        !ca_status_tab[st].text)
+    if ((unsigned)st >= sizeof ca_status_tab / sizeof ca_status_tab[0] || !ca_status_tab[st].text)
         return "unknown status";
     return ca_status_tab[st].text;
 }
 
 const char *sdes_ca_status_name(sdes_ca_status st)
 {
-    if ((unsigned)st >= sizeof ca_status_tab / sizeof ca_status_tab[0] ||
-        !ca_status_tab[st].name)
+    if ((unsigned)st >= sizeof ca_status_tab / sizeof ca_status_tab[0] || !ca_status_tab[st].name)
         return "UNKNOWN";
     return ca_status_tab[st].name;
 }
@@ -68,8 +66,7 @@ void sdes_crypto_attr_wipe(sdes_crypto_attr *a)
 
 /* ---- base64 (RFC 4648 §4) ---------------------------------------------- */
 
-static const char b64_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static int b64_val(unsigned char c)
 {
@@ -89,8 +86,7 @@ static int b64_val(unsigned char c)
 /* Devices differ: some pad, some (rtpengine, several phones) do not. Both
  * are accepted; '=' is allowed only as the last one or two characters of a
  * padded (multiple of 4) string. */
-bool sdes_base64_decode(const char *s, size_t len, uint8_t *out, size_t cap,
-                        size_t *out_len)
+bool sdes_base64_decode(const char *s, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
     size_t pad = 0;
     while (pad < len && pad < 2 && s[len - 1 - pad] == '=')
@@ -232,8 +228,7 @@ static bool next_token(span *s, span *t)
 /* ---- key-params (RFC 4568 §6.1) ---------------------------------------- */
 
 /* lifetime = ["2^"] 1*(DIGIT) */
-static sdes_ca_status parse_lifetime(span f, const sg_suite *suite,
-                                     sdes_key_param *k)
+static sdes_ca_status parse_lifetime(span f, const sg_suite *suite, sdes_key_param *k)
 {
     span d;
     if (span_iprefix(f, "2^", &d)) {
@@ -287,8 +282,7 @@ static sdes_ca_status parse_mki(span f, sdes_key_param *k)
     return SDES_CA_OK;
 }
 
-static sdes_ca_status parse_key_param(span f, const sg_suite *suite,
-                                      sdes_key_param *k)
+static sdes_ca_status parse_key_param(span f, const sg_suite *suite, sdes_key_param *k)
 {
     span rest, part;
     if (!span_iprefix(f, "inline:", &rest))
@@ -336,8 +330,8 @@ out:
 
 /* key-params = key-param *(";" key-param); several keys need distinct MKIs of
  * one length (RFC 4568 §6.1: the MKI selects the key). */
-static sdes_ca_status parse_key_params(span s, const sg_suite *suite,
-                                       sdes_key_param *keys, uint8_t *n_keys)
+static sdes_ca_status parse_key_params(span s, const sg_suite *suite, sdes_key_param *keys,
+                                       uint8_t *n_keys)
 {
     span f;
     size_t n = 0;
@@ -368,11 +362,17 @@ static sdes_ca_status parse_key_params(span s, const sg_suite *suite,
 
 /* ---- session parameters (RFC 4568 §6.3) -------------------------------- */
 
-enum { SP_KDR = 1, SP_UE_SRTP = 2, SP_UE_SRTCP = 4, SP_UA_SRTP = 8,
-       SP_FEC_ORDER = 16, SP_FEC_KEY = 32, SP_WSH = 64 };
+enum {
+    SP_KDR = 1,
+    SP_UE_SRTP = 2,
+    SP_UE_SRTCP = 4,
+    SP_UA_SRTP = 8,
+    SP_FEC_ORDER = 16,
+    SP_FEC_KEY = 32,
+    SP_WSH = 64
+};
 
-static sdes_ca_status parse_session_param(span t, sdes_crypto_attr *a,
-                                          unsigned *seen)
+static sdes_ca_status parse_session_param(span t, sdes_crypto_attr *a, unsigned *seen)
 {
     span v;
     unsigned bit;
@@ -385,8 +385,8 @@ static sdes_ca_status parse_session_param(span t, sdes_crypto_attr *a,
          * zeroes. We take the text: "KDR=0" would mean re-deriving for every
          * packet (2^0) to a peer reading the ABNF and "never" to one reading
          * RFC 3711's rate 0, so accepting it risks a silent mismatch. */
-        if (!all_digits(v) || v.n > 2 || (v.n == 2 && v.p[0] == '0') ||
-            !dec_u64(v, &x) || x < 1 || x > 24)
+        if (!all_digits(v) || v.n > 2 || (v.n == 2 && v.p[0] == '0') || !dec_u64(v, &x) || x < 1 ||
+            x > 24)
             return SDES_CA_BAD_KDR;
         a->has_kdr = true;
         a->kdr = (uint8_t)x;
@@ -473,8 +473,8 @@ static sdes_ca_status parse_inner(span s, unsigned flags, sdes_crypto_attr *a)
     /* crypto-suite = 1*(ALPHA / DIGIT / "_") */
     for (size_t i = 0; i < t.n; i++) {
         char c = t.p[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              (c >= '0' && c <= '9') || c == '_'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_'))
             return SDES_CA_BAD_SUITE;
     }
     size_t nn = t.n < SDES_CA_MAX_SUITE_NAME - 1 ? t.n : SDES_CA_MAX_SUITE_NAME - 1;
@@ -484,8 +484,9 @@ static sdes_ca_status parse_inner(span s, unsigned flags, sdes_crypto_attr *a)
     if (!a->suite && t.n == nn) {
         char up[SDES_CA_MAX_SUITE_NAME];
         for (size_t i = 0; i <= nn; i++)
-            up[i] = (char)((a->suite_name[i] >= 'a' && a->suite_name[i] <= 'z')
-                               ? a->suite_name[i] - 32 : a->suite_name[i]);
+            up[i] =
+                (char)((a->suite_name[i] >= 'a' && a->suite_name[i] <= 'z') ? a->suite_name[i] - 32
+                                                                            : a->suite_name[i]);
         a->suite = sg_suite_by_name(up, nn);
         if (a->suite)
             memcpy(a->suite_name, up, nn + 1);
@@ -602,8 +603,7 @@ static void put_mki(outbuf *o, const uint8_t *mki, size_t len)
     put(o, dig, nd);
 }
 
-static void put_keys(outbuf *o, const sdes_key_param *keys, size_t n,
-                     unsigned flags)
+static void put_keys(outbuf *o, const sdes_key_param *keys, size_t n, unsigned flags)
 {
     char b64[SDES_CA_MAX_KEY_SALT / 3 * 4 + 8];
     for (size_t i = 0; i < n; i++) {
@@ -634,8 +634,8 @@ static void put_keys(outbuf *o, const sdes_key_param *keys, size_t n,
     OPENSSL_cleanse(b64, sizeof b64);
 }
 
-sdes_ca_status sdes_crypto_attr_format(const sdes_crypto_attr *a, unsigned flags,
-                                       char *buf, size_t cap, size_t *out_len)
+sdes_ca_status sdes_crypto_attr_format(const sdes_crypto_attr *a, unsigned flags, char *buf,
+                                       size_t cap, size_t *out_len)
 {
     if (!a || !buf || cap == 0)
         return SDES_CA_BAD_PARAM;
@@ -648,8 +648,7 @@ sdes_ca_status sdes_crypto_attr_format(const sdes_crypto_attr *a, unsigned flags
         if (a->keys[i].key_salt_len != want || a->keys[i].mki_len > SDES_CA_MAX_MKI_LEN)
             return SDES_CA_BAD_PARAM;
     for (size_t i = 0; i < a->n_fec_keys; i++)
-        if (a->fec_keys[i].key_salt_len != want ||
-            a->fec_keys[i].mki_len > SDES_CA_MAX_MKI_LEN)
+        if (a->fec_keys[i].key_salt_len != want || a->fec_keys[i].mki_len > SDES_CA_MAX_MKI_LEN)
             return SDES_CA_BAD_PARAM;
     outbuf o = {buf, cap, 0, false};
     if (flags & SDES_CA_FMT_PREFIX)

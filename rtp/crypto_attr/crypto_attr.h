@@ -52,6 +52,7 @@
  * session parameter makes the attribute unusable; every field is kept).
  * sdes_ca_status_soft() tells them apart from syntax errors.
  */
+/* clang-format off */ /* a table: one aligned row per entry */
 #define SDES_CA_STATUS_MAP(X)                                                   \
     X(OK,               0, "ok")                                                \
     X(BAD_PARAM,        1, "bad parameter")                                     \
@@ -84,6 +85,7 @@
     X(BAD_CHAR,        28, "control character or NUL in attribute")             \
     X(TOO_LONG,        29, "attribute too long")                                \
     X(BUFFER_SMALL,    30, "output buffer too small")
+/* clang-format on */
 
 typedef enum sdes_ca_status {
 #define SDES_CA_ENUM_(name, num, text) SDES_CA_##name = num,
@@ -101,48 +103,49 @@ bool sdes_ca_status_soft(sdes_ca_status st);
 /* One key-param (RFC 4568 §6.1): inline:<key||salt>[|lifetime][|MKI:len]. */
 typedef struct sdes_key_param {
     uint8_t key_salt[SDES_CA_MAX_KEY_SALT]; /* master_key || master_salt */
-    uint8_t key_salt_len;     /* suite->key_len + suite->salt_len */
-    uint64_t lifetime;        /* packets; 0 = not given (suite maximum) */
-    uint8_t lifetime_exp;     /* n when written as 2^n with n >= 1 (kept for
+    uint8_t key_salt_len;                   /* suite->key_len + suite->salt_len */
+    uint64_t lifetime;                      /* packets; 0 = not given (suite maximum) */
+    uint8_t lifetime_exp;                   /* n when written as 2^n with n >= 1 (kept for
                                * output), else 0 */
-    uint8_t mki[SDES_CA_MAX_MKI_LEN]; /* MKI value, big-endian, mki_len bytes */
-    uint8_t mki_len;          /* 0 = no MKI; else 1..128 */
+    uint8_t mki[SDES_CA_MAX_MKI_LEN];       /* MKI value, big-endian, mki_len bytes */
+    uint8_t mki_len;                        /* 0 = no MKI; else 1..128 */
 } sdes_key_param;
 
 typedef enum sdes_fec_order {
-    SDES_FEC_NONE = 0,     /* not given (RFC 4568 default is FEC_SRTP) */
-    SDES_FEC_SRTP_FEC,     /* "SRTP_FEC": SRTP before FEC */
-    SDES_FEC_FEC_SRTP,     /* "FEC_SRTP": FEC before SRTP */
+    SDES_FEC_NONE = 0, /* not given (RFC 4568 default is FEC_SRTP) */
+    SDES_FEC_SRTP_FEC, /* "SRTP_FEC": SRTP before FEC */
+    SDES_FEC_FEC_SRTP, /* "FEC_SRTP": FEC before SRTP */
 } sdes_fec_order;
 
 /* A parsed a=crypto attribute. Plain data (no pointers except suite, which
  * points into the constant suite table), so it can be copied and stored. */
 typedef struct sdes_crypto_attr {
-    uint32_t tag;             /* 1..999999999 (0 only when parsed with
+    uint32_t tag; /* 1..999999999 (0 only when parsed with
                                * SDES_CA_PARSE_TAG_OPTIONAL and absent) */
     bool has_tag;
-    const sg_suite *suite;    /* NULL when unknown */
+    const sg_suite *suite;                   /* NULL when unknown */
     char suite_name[SDES_CA_MAX_SUITE_NAME]; /* always filled (truncated if
                                * an unknown name is longer) */
-    uint8_t n_keys;           /* 1..SDES_CA_MAX_KEYS */
+    uint8_t n_keys;                          /* 1..SDES_CA_MAX_KEYS */
     sdes_key_param keys[SDES_CA_MAX_KEYS];
     /* Session parameters (RFC 4568 §6.3). */
     bool has_kdr;
-    uint8_t kdr;              /* KDR=n: key derivation rate 2^n (0..24) */
-    bool unencrypted_srtp;    /* UNENCRYPTED_SRTP */
-    bool unencrypted_srtcp;   /* UNENCRYPTED_SRTCP */
-    bool unauthenticated_srtp;/* UNAUTHENTICATED_SRTP */
-    sdes_fec_order fec_order; /* FEC_ORDER= */
-    uint8_t n_fec_keys;       /* FEC_KEY= key-params (0 = not given) */
+    uint8_t kdr;               /* KDR=n: key derivation rate 2^n (0..24) */
+    bool unencrypted_srtp;     /* UNENCRYPTED_SRTP */
+    bool unencrypted_srtcp;    /* UNENCRYPTED_SRTCP */
+    bool unauthenticated_srtp; /* UNAUTHENTICATED_SRTP */
+    sdes_fec_order fec_order;  /* FEC_ORDER= */
+    uint8_t n_fec_keys;        /* FEC_KEY= key-params (0 = not given) */
     sdes_key_param fec_keys[SDES_CA_MAX_KEYS];
-    uint32_t wsh;             /* WSH= window size hint; 0 = not given */
+    uint32_t wsh; /* WSH= window size hint; 0 = not given */
     /* Unknown session parameters: names only (up to '=' ), for the reason. */
     uint8_t n_unknown;
     char unknown[SDES_CA_MAX_UNKNOWN][SDES_CA_MAX_UNKNOWN_LEN];
 } sdes_crypto_attr;
 
 /* Parse flags. */
-#define SDES_CA_PARSE_TAG_OPTIONAL 0x1u /* accept "SUITE inline:..." without a
+#define SDES_CA_PARSE_TAG_OPTIONAL \
+    0x1u /* accept "SUITE inline:..." without a
                                          * tag (srtp-pcap --crypto lines) */
 
 /*
@@ -167,8 +170,9 @@ sdes_ca_status sdes_crypto_attr_parse(const char *s, size_t len, unsigned flags,
                                       sdes_crypto_attr *out);
 
 /* Format flags. */
-#define SDES_CA_FMT_PREFIX    0x1u /* start with "a=crypto:" */
-#define SDES_CA_FMT_MASK_KEYS 0x2u /* write '*' in place of every base64
+#define SDES_CA_FMT_PREFIX 0x1u /* start with "a=crypto:" */
+#define SDES_CA_FMT_MASK_KEYS \
+    0x2u /* write '*' in place of every base64
                                     * character of a key (same length) */
 
 /*
@@ -183,8 +187,8 @@ sdes_ca_status sdes_crypto_attr_parse(const char *s, size_t len, unsigned flags,
  * BUFFER_SMALL (buf then holds ""). 1024 bytes suffice for any attribute
  * with at most 4 keys of MKI length <= 4.
  */
-sdes_ca_status sdes_crypto_attr_format(const sdes_crypto_attr *a, unsigned flags,
-                                       char *buf, size_t cap, size_t *out_len);
+sdes_ca_status sdes_crypto_attr_format(const sdes_crypto_attr *a, unsigned flags, char *buf,
+                                       size_t cap, size_t *out_len);
 
 /* Wipes every key byte (OPENSSL_cleanse) and zeroes the struct. */
 void sdes_crypto_attr_wipe(sdes_crypto_attr *a);
@@ -194,8 +198,7 @@ static inline const uint8_t *sdes_key_master_key(const sdes_key_param *k)
 {
     return k->key_salt;
 }
-static inline const uint8_t *sdes_key_master_salt(const sdes_key_param *k,
-                                                  const sg_suite *suite)
+static inline const uint8_t *sdes_key_master_salt(const sdes_key_param *k, const sg_suite *suite)
 {
     return k->key_salt + suite->key_len;
 }
@@ -205,8 +208,7 @@ static inline const uint8_t *sdes_key_master_salt(const sdes_key_param *k,
  * returns false on bad input or when more than cap bytes would result.
  * Encoding always pads; returns the length written (out needs
  * 4*ceil(n/3)+1 bytes, NUL-terminated). */
-bool sdes_base64_decode(const char *s, size_t len, uint8_t *out, size_t cap,
-                        size_t *out_len);
+bool sdes_base64_decode(const char *s, size_t len, uint8_t *out, size_t cap, size_t *out_len);
 size_t sdes_base64_encode(const uint8_t *in, size_t n, char *out);
 
 #endif

@@ -11,8 +11,8 @@
 
 typedef struct be_frame {
     int32_t node;
-    int32_t last;          /* last child index, -1 when none */
-    bool want_key;         /* dict: the next item is a key */
+    int32_t last;  /* last child index, -1 when none */
+    bool want_key; /* dict: the next item is a key */
     const char *key;
     size_t key_len;
 } be_frame;
@@ -26,8 +26,8 @@ static const ctl_be *be_fail(ctl_be_doc *doc, const char *why, size_t off)
 
 /* Parses "<digits>:" at *pos and returns the string bytes; the length must
  * have no leading zero (bencode is canonical) and fit in the buffer. */
-static bool be_parse_str(const char *buf, size_t len, size_t *pos,
-                         const char **s, size_t *slen, const char **why)
+static bool be_parse_str(const char *buf, size_t len, size_t *pos, const char **s, size_t *slen,
+                         const char **why)
 {
     size_t p = *pos, n = 0, digits = 0;
     while (p < len && buf[p] >= '0' && buf[p] <= '9') {
@@ -62,8 +62,7 @@ static bool be_parse_str(const char *buf, size_t len, size_t *pos,
 }
 
 /* Parses "i<int>e" at *pos (buf[*pos] == 'i'). */
-static bool be_parse_int(const char *buf, size_t len, size_t *pos, int64_t *out,
-                         const char **why)
+static bool be_parse_int(const char *buf, size_t len, size_t *pos, int64_t *out, const char **why)
 {
     size_t p = *pos + 1;
     bool neg = false;
@@ -234,8 +233,8 @@ bool ctl_be_get_int(const ctl_be_doc *doc, const ctl_be *d, const char *key, int
     return true;
 }
 
-bool ctl_be_get_str(const ctl_be_doc *doc, const ctl_be *d, const char *key,
-                    const char **s, size_t *len)
+bool ctl_be_get_str(const ctl_be_doc *doc, const ctl_be *d, const char *key, const char **s,
+                    size_t *len)
 {
     const ctl_be *v = ctl_be_get(doc, d, key);
     if (!v || v->type != CTL_BE_STR)
@@ -245,13 +244,11 @@ bool ctl_be_get_str(const ctl_be_doc *doc, const ctl_be *d, const char *key,
     return true;
 }
 
-bool ctl_be_get_cstr(const ctl_be_doc *doc, const ctl_be *d, const char *key,
-                     char *out, size_t cap)
+bool ctl_be_get_cstr(const ctl_be_doc *doc, const ctl_be *d, const char *key, char *out, size_t cap)
 {
     const char *s;
     size_t len;
-    if (cap == 0 || !ctl_be_get_str(doc, d, key, &s, &len) || len >= cap ||
-        memchr(s, 0, len))
+    if (cap == 0 || !ctl_be_get_str(doc, d, key, &s, &len) || len >= cap || memchr(s, 0, len))
         return false;
     memcpy(out, s, len);
     out[len] = 0;

@@ -67,16 +67,14 @@ void ctl_cache_free(ctl_cache *c)
     free(c);
 }
 
-int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len,
-                     const uint8_t digest[32], int64_t now_ms, const char **reply,
-                     size_t *reply_len)
+int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len, const uint8_t digest[32],
+                     int64_t now_ms, const char **reply, size_t *reply_len)
 {
     for (size_t i = 0; i < c->capacity; i++) {
         ctl_cache_ent *e = &c->ents[i];
         if (e->reply && e->expires_ms <= now_ms)
             ctl_cache_drop(c, e); /* the scan doubles as expiry */
-        if (!e->reply || e->cookie_len != cookie_len ||
-            memcmp(e->cookie, cookie, cookie_len) != 0)
+        if (!e->reply || e->cookie_len != cookie_len || memcmp(e->cookie, cookie, cookie_len) != 0)
             continue;
         if (memcmp(e->digest, digest, 32) != 0)
             return -1;
@@ -87,9 +85,8 @@ int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len,
     return 0;
 }
 
-bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len,
-                     const uint8_t digest[32], const char *reply, size_t reply_len,
-                     int64_t now_ms)
+bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len, const uint8_t digest[32],
+                     const char *reply, size_t reply_len, int64_t now_ms)
 {
     if (cookie_len > CTL_MAX_COOKIE)
         return false;

@@ -23,7 +23,7 @@ struct ctl_client {
     size_t secret_len;
     int timeout_ms;
     int retries;
-    char *req;          /* CTL_MAX_MSG */
+    char *req; /* CTL_MAX_MSG */
 };
 
 /* A fresh socket connected to c->addr. A unix datagram socket stays
@@ -57,8 +57,8 @@ static bool ctl_client_connect(ctl_client *c, char *err, size_t errlen)
     return true;
 }
 
-ctl_client *ctl_client_new(const char *addr, const void *secret, size_t secret_len,
-                           int timeout_ms, int retries, char *err, size_t errlen)
+ctl_client *ctl_client_new(const char *addr, const void *secret, size_t secret_len, int timeout_ms,
+                           int retries, char *err, size_t errlen)
 {
     ctl_client *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -113,9 +113,9 @@ static int64_t ctl_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int ctl_client_call_(ctl_client *c, const char *body, size_t body_len,
-                            char *reply_buf, size_t reply_cap, ctl_be_doc *doc,
-                            const ctl_be **root, char *err, size_t errlen, size_t *sent)
+static int ctl_client_call_(ctl_client *c, const char *body, size_t body_len, char *reply_buf,
+                            size_t reply_cap, ctl_be_doc *doc, const ctl_be **root, char *err,
+                            size_t errlen, size_t *sent)
 {
     char cookie[17], nonce[CTL_NONCE_HEX + 1];
     if (!body || body_len < 2 || body[0] != 'd' ||
@@ -148,7 +148,7 @@ static int ctl_client_call_(ctl_client *c, const char *body, size_t body_len,
             char cerr[160];
             if (!c->addr.is_unix || !ctl_client_connect(c, cerr, sizeof(cerr)) ||
                 send(c->fd, c->req, len, 0) < 0)
-                continue; /* nobody there: no reply to wait for (fail fast, as UDP's ICMP) */
+                continue;    /* nobody there: no reply to wait for (fail fast, as UDP's ICMP) */
             refused = false; /* srtpd restarted: its new socket took the request */
         }
         int64_t deadline = ctl_now_ms() + c->timeout_ms;
@@ -184,9 +184,9 @@ static int ctl_client_call_(ctl_client *c, const char *body, size_t body_len,
             }
             if (c->secret) {
                 char rn[CTL_NONCE_HEX + 1];
-                const char *why = ctl_auth_verify(c->secret, c->secret_len, reply_buf,
-                                                  (size_t)n, doc, r0, (int64_t)time(NULL),
-                                                  CTL_AUTH_SKEW_S, rn);
+                const char *why =
+                    ctl_auth_verify(c->secret, c->secret_len, reply_buf, (size_t)n, doc, r0,
+                                    (int64_t)time(NULL), CTL_AUTH_SKEW_S, rn);
                 if (why) {
                     snprintf(err, errlen, "reply not authenticated: %s", why);
                     return -1;
@@ -214,8 +214,8 @@ int ctl_client_call(ctl_client *c, const char *body, size_t body_len, char *repl
 {
     size_t sent = 0;
     err[0] = 0;
-    int r = ctl_client_call_(c, body, body_len, reply_buf, reply_cap, doc, root, err, errlen,
-                             &sent);
+    int r =
+        ctl_client_call_(c, body, body_len, reply_buf, reply_cap, doc, root, err, errlen, &sent);
     /* The request may carry master keys: wipe our copy. */
     OPENSSL_cleanse(c->req, sent);
     return r;

@@ -21,8 +21,8 @@ typedef struct ctl_client ctl_client;
 
 /* addr: see ctl/sock.h. secret may be NULL (no authentication).
  * timeout_ms per attempt, retries extra attempts. NULL with err set. */
-ctl_client *ctl_client_new(const char *addr, const void *secret, size_t secret_len,
-                           int timeout_ms, int retries, char *err, size_t errlen);
+ctl_client *ctl_client_new(const char *addr, const void *secret, size_t secret_len, int timeout_ms,
+                           int retries, char *err, size_t errlen);
 void ctl_client_free(ctl_client *c);
 
 /* Sends one request (body: a bencoded dict, e.g. built with ctl_benc) and

@@ -51,8 +51,8 @@ bool ctl_random_hex(char *out, size_t n)
 
 /* HMAC-SHA256 over three pieces (prefix, the zeroed tag field, suffix) so
  * the message need not be copied to blank its own tag. Hex into out[65]. */
-static bool ctl_hmac3(const void *key, size_t key_len, const char *a, size_t alen,
-                      const char *b, size_t blen, const char *c, size_t clen, char *out)
+static bool ctl_hmac3(const void *key, size_t key_len, const char *a, size_t alen, const char *b,
+                      size_t blen, const char *c, size_t clen, char *out)
 {
     bool ok = false;
     unsigned char mac[32];
@@ -85,18 +85,25 @@ out:
 static const char ctl_zero_tag[CTL_HMAC_HEX + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-bool ctl_auth_sign(const void *secret, size_t secret_len, char *msg, size_t *len,
-                   size_t cap, int64_t ts, const char *nonce)
+bool ctl_auth_sign(const void *secret, size_t secret_len, char *msg, size_t *len, size_t cap,
+                   int64_t ts, const char *nonce)
 {
     const char *cookie, *body;
     size_t cookie_len, body_len;
     if (!secret || !nonce || strlen(nonce) != CTL_NONCE_HEX ||
-        !ctl_ng_split(msg, *len, &cookie, &cookie_len, &body, &body_len) ||
-        body[0] != 'd' || msg[*len - 1] != 'e' || *len + CTL_AUTH_OVERHEAD > cap)
+        !ctl_ng_split(msg, *len, &cookie, &cookie_len, &body, &body_len) || body[0] != 'd' ||
+        msg[*len - 1] != 'e' || *len + CTL_AUTH_OVERHEAD > cap)
         return false;
     size_t n = *len - 1; /* drop the dict's closing 'e' */
-    int w = snprintf(msg + n, cap - n, "7:auth-ts" "i%llde" "10:auth-nonce" "32:%s"
-                     "9:auth-hmac" "64:%s" "e", (long long)ts, nonce, ctl_zero_tag);
+    int w = snprintf(msg + n, cap - n,
+                     "7:auth-ts"
+                     "i%llde"
+                     "10:auth-nonce"
+                     "32:%s"
+                     "9:auth-hmac"
+                     "64:%s"
+                     "e",
+                     (long long)ts, nonce, ctl_zero_tag);
     if (w < 0 || (size_t)w >= cap - n)
         return false;
     n += (size_t)w;
@@ -117,9 +124,9 @@ static bool ctl_is_hex(const char *s, size_t n)
     return true;
 }
 
-const char *ctl_auth_verify(const void *secret, size_t secret_len, const char *msg,
-                            size_t len, const ctl_be_doc *doc, const ctl_be *root,
-                            int64_t now, int64_t skew, char *nonce_out)
+const char *ctl_auth_verify(const void *secret, size_t secret_len, const char *msg, size_t len,
+                            const ctl_be_doc *doc, const ctl_be *root, int64_t now, int64_t skew,
+                            char *nonce_out)
 {
     const ctl_be *tag = ctl_be_get(doc, root, "auth-hmac");
     const ctl_be *nonce = ctl_be_get(doc, root, "auth-nonce");

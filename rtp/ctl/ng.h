@@ -24,12 +24,12 @@
 
 #include "ctl/bencode.h"
 
-#define CTL_MAX_MSG        65535  /* largest datagram we accept or send */
-#define CTL_MAX_COOKIE     64
-#define CTL_NONCE_HEX      32
-#define CTL_HMAC_HEX       64
-#define CTL_AUTH_SKEW_S    30     /* default allowed clock difference */
-#define CTL_AUTH_OVERHEAD  160    /* bytes ctl_auth_sign() appends at most */
+#define CTL_MAX_MSG       65535 /* largest datagram we accept or send */
+#define CTL_MAX_COOKIE    64
+#define CTL_NONCE_HEX     32
+#define CTL_HMAC_HEX      64
+#define CTL_AUTH_SKEW_S   30  /* default allowed clock difference */
+#define CTL_AUTH_OVERHEAD 160 /* bytes ctl_auth_sign() appends at most */
 
 /* Splits "COOKIE SPACE BODY". The cookie is 1..CTL_MAX_COOKIE printable
  * non-space bytes. Returns false when the frame is malformed. */
@@ -44,15 +44,15 @@ bool ctl_random_hex(char *out, size_t n);
  * frame whose body is a dict), in place; cap is the buffer size (needs
  * *len + CTL_AUTH_OVERHEAD). nonce is CTL_NONCE_HEX hex digits. Returns
  * false when the frame is not "cookie d...e" or does not fit. */
-bool ctl_auth_sign(const void *secret, size_t secret_len, char *msg, size_t *len,
-                   size_t cap, int64_t ts, const char *nonce);
+bool ctl_auth_sign(const void *secret, size_t secret_len, char *msg, size_t *len, size_t cap,
+                   int64_t ts, const char *nonce);
 
 /* Checks the HMAC and timestamp of a decoded frame (root is its dict,
  * decoded from msg). On success copies the nonce (CTL_NONCE_HEX + NUL) into
  * nonce_out when not NULL and returns NULL; else returns the reason. */
-const char *ctl_auth_verify(const void *secret, size_t secret_len, const char *msg,
-                            size_t len, const ctl_be_doc *doc, const ctl_be *root,
-                            int64_t now, int64_t skew, char *nonce_out);
+const char *ctl_auth_verify(const void *secret, size_t secret_len, const char *msg, size_t len,
+                            const ctl_be_doc *doc, const ctl_be *root, int64_t now, int64_t skew,
+                            char *nonce_out);
 
 /* The SHA-256 of a message (the reply cache compares retransmissions). */
 void ctl_digest(const void *msg, size_t len, uint8_t out[32]);
@@ -65,13 +65,11 @@ ctl_cache *ctl_cache_new(size_t capacity, int64_t ttl_ms);
 void ctl_cache_free(ctl_cache *c);
 /* 1: hit, *reply and *reply_len point into the cache (valid until the next
  * store); -1: the cookie is cached for a different request; 0: miss. */
-int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len,
-                     const uint8_t digest[32], int64_t now_ms, const char **reply,
-                     size_t *reply_len);
+int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len, const uint8_t digest[32],
+                     int64_t now_ms, const char **reply, size_t *reply_len);
 /* Stores a copy; false when out of memory (the reply is still sent). */
-bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len,
-                     const uint8_t digest[32], const char *reply, size_t reply_len,
-                     int64_t now_ms);
+bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len, const uint8_t digest[32],
+                     const char *reply, size_t reply_len, int64_t now_ms);
 /* Wipes and frees every expired reply (lookups also expire what they scan;
  * this is for a server with no traffic). */
 void ctl_cache_expire(ctl_cache *c, int64_t now_ms);

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool ctl_secret_mode_ok(const char *what, const char *path, mode_t mode, char *err,
-                        size_t errlen, char *warn, size_t warnlen)
+bool ctl_secret_mode_ok(const char *what, const char *path, mode_t mode, char *err, size_t errlen,
+                        char *warn, size_t warnlen)
 {
     if (warnlen)
         warn[0] = 0;
@@ -22,21 +22,27 @@ bool ctl_secret_mode_ok(const char *what, const char *path, mode_t mode, char *e
         return false;
     }
     if (mode & (S_IRWXO | S_IWGRP | S_IXGRP)) {
-        snprintf(err, errlen, "%s %s: mode %03o lets other users read or change the secret "
-                              "(chmod 600 %s)", what, path, (unsigned)(mode & 0777), path);
+        snprintf(err, errlen,
+                 "%s %s: mode %03o lets other users read or change the secret "
+                 "(chmod 600 %s)",
+                 what, path, (unsigned)(mode & 0777), path);
         return false;
     }
     if ((mode & S_IRGRP) && warnlen)
-        snprintf(warn, warnlen, "%s %s: readable by its group: every member can read keys "
-                                "and move media through srtpd", what, path);
+        snprintf(warn, warnlen,
+                 "%s %s: readable by its group: every member can read keys "
+                 "and move media through srtpd",
+                 what, path);
     return true;
 }
 
 bool ctl_secret_len_ok(size_t len, char *err, size_t errlen)
 {
     if (len < CTL_SECRET_MIN) {
-        snprintf(err, errlen, "secret: %zu bytes, at least %d needed (e.g. "
-                              "head -c 24 /dev/urandom | base64)", len, CTL_SECRET_MIN);
+        snprintf(err, errlen,
+                 "secret: %zu bytes, at least %d needed (e.g. "
+                 "head -c 24 /dev/urandom | base64)",
+                 len, CTL_SECRET_MIN);
         return false;
     }
     if (len > CTL_SECRET_MAX) {

@@ -32,8 +32,8 @@ bool ctl_secret_read_file(const char *path, char *out, size_t cap, size_t *len, 
 /* The access rule above for a file holding a secret (a secret file, or a
  * config file with a `secret =` line): false with the reason in err;
  * warn set for a group-readable one. `what` names the file in messages. */
-bool ctl_secret_mode_ok(const char *what, const char *path, mode_t mode, char *err,
-                        size_t errlen, char *warn, size_t warnlen);
+bool ctl_secret_mode_ok(const char *what, const char *path, mode_t mode, char *err, size_t errlen,
+                        char *warn, size_t warnlen);
 
 /* The length rule: false with the reason in err. */
 bool ctl_secret_len_ok(size_t len, char *err, size_t errlen);

@@ -31,8 +31,8 @@ struct ctl_server {
     ctl_server_stats st;
 };
 
-ctl_server *ctl_server_new(int fd, const void *secret, size_t secret_len,
-                           ctl_handler_fn fn, void *arg)
+ctl_server *ctl_server_new(int fd, const void *secret, size_t secret_len, ctl_handler_fn fn,
+                           void *arg)
 {
     ctl_server *s = calloc(1, sizeof(*s));
     if (!s)
@@ -132,8 +132,8 @@ void ctl_server_handle(ctl_server *s, const char *msg, size_t len, const char **
     }
     if (s->secret) {
         /* Nothing that fails authentication gets an answer. */
-        if (bad || ctl_auth_verify(s->secret, s->secret_len, msg, len, s->doc, root, now_s,
-                                   s->skew, nonce)) {
+        if (bad || ctl_auth_verify(s->secret, s->secret_len, msg, len, s->doc, root, now_s, s->skew,
+                                   nonce)) {
             s->st.auth_failed++;
             return;
         }
@@ -142,8 +142,7 @@ void ctl_server_handle(ctl_server *s, const char *msg, size_t len, const char **
     ctl_digest(msg, len, digest);
     const char *cached;
     size_t cached_len;
-    int hit = ctl_cache_lookup(s->cache, cookie, cookie_len, digest, now_ms, &cached,
-                               &cached_len);
+    int hit = ctl_cache_lookup(s->cache, cookie, cookie_len, digest, now_ms, &cached, &cached_len);
     if (hit == 1) {
         s->st.retransmits++;
         *reply = cached;
@@ -182,8 +181,8 @@ void ctl_server_handle(ctl_server *s, const char *msg, size_t len, const char **
         ctl_benc_end(&w);
     }
     size_t n = w.len;
-    if (s->secret && !ctl_auth_sign(s->secret, s->secret_len, s->out, &n, CTL_MAX_MSG,
-                                    now_s, nonce))
+    if (s->secret &&
+        !ctl_auth_sign(s->secret, s->secret_len, s->out, &n, CTL_MAX_MSG, now_s, nonce))
         return;
     ctl_cache_store(s->cache, cookie, cookie_len, digest, s->out, n, now_ms);
     *reply = s->out;
@@ -195,8 +194,8 @@ void ctl_server_poll(ctl_server *s)
     for (int i = 0; i < 256; i++) {
         struct sockaddr_storage from;
         socklen_t flen = sizeof(from);
-        ssize_t n = recvfrom(s->fd, s->in, CTL_MAX_MSG + 1, MSG_DONTWAIT,
-                             (struct sockaddr *)&from, &flen);
+        ssize_t n =
+            recvfrom(s->fd, s->in, CTL_MAX_MSG + 1, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

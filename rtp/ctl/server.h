@@ -25,8 +25,7 @@
 /* The handler writes the reply dict's entries (key, value pairs) into w,
  * between the "d" and "e" the server adds; it must include "result". Its
  * return value is ignored; the reply is cached either way. */
-typedef void (*ctl_handler_fn)(void *arg, const ctl_be_doc *doc, const ctl_be *req,
-                               ctl_benc *w);
+typedef void (*ctl_handler_fn)(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
 
 typedef struct ctl_server_stats {
     uint64_t received, executed, retransmits, malformed, auth_failed, replayed;
@@ -35,8 +34,8 @@ typedef struct ctl_server_stats {
 typedef struct ctl_server ctl_server;
 
 /* fd: a bound datagram socket (ctl_listen). secret may be NULL. */
-ctl_server *ctl_server_new(int fd, const void *secret, size_t secret_len,
-                           ctl_handler_fn fn, void *arg);
+ctl_server *ctl_server_new(int fd, const void *secret, size_t secret_len, ctl_handler_fn fn,
+                           void *arg);
 void ctl_server_free(ctl_server *s);
 /* Reads and answers every datagram waiting on the socket (non-blocking). */
 void ctl_server_poll(ctl_server *s);

@@ -13,7 +13,9 @@
 const char *relay_drop_name(relay_drop d)
 {
     switch (d) {
-#define RELAY_DROP_NAME_(n, s) case RELAY_DROP_##n: return s;
+#define RELAY_DROP_NAME_(n, s) \
+    case RELAY_DROP_##n: \
+        return s;
         RELAY_DROP_MAP(RELAY_DROP_NAME_)
 #undef RELAY_DROP_NAME_
     case RELAY_DROP_COUNT:
@@ -22,8 +24,8 @@ const char *relay_drop_name(relay_drop d)
     return "?";
 }
 
-sg_status relay_crypto_build(const relay_crypto_spec *spec, sg_srtp_dir dir,
-                             sg_srtp_ctx **out, const char **why)
+sg_status relay_crypto_build(const relay_crypto_spec *spec, sg_srtp_dir dir, sg_srtp_ctx **out,
+                             const char **why)
 {
     *out = NULL;
     sg_srtp_params p = spec->params;

@@ -20,14 +20,15 @@
 
 #include "srtp/sg_srtp.h"
 
-#define RELAY_MAX_STREAMS  16
-#define RELAY_CALLID_MAX   256
+#define RELAY_MAX_STREAMS 16
+#define RELAY_CALLID_MAX  256
 /* Largest sdes-state a call may hold (docs/protocol.md "sdes-state"): the
  * SDES engine's packed state is < 1 KiB for ordinary calls; the bound keeps
  * a client from parking arbitrary memory in the relay. */
 #define RELAY_SDES_STATE_MAX 16384
 
 /* Why a packet was dropped: one counter each, per leg (receive side). */
+/* clang-format off */ /* a table: one aligned row per entry */
 #define RELAY_DROP_MAP(X)                                                  \
     X(AUTH,        "auth")        /* SRTP/SRTCP authentication failed */    \
     X(REPLAY,      "replay")      /* replayed or older than the window */   \
@@ -38,12 +39,13 @@
     X(KEY,         "key")         /* expired/exhausted key, too many SSRC */ \
     X(SEND,        "send")        /* sendmmsg failed */                     \
     X(KERNEL,      "kernel")      /* socket receive queue overflow */
+/* clang-format on */
 
 typedef enum relay_drop {
 #define RELAY_DROP_ENUM_(n, s) RELAY_DROP_##n,
     RELAY_DROP_MAP(RELAY_DROP_ENUM_)
 #undef RELAY_DROP_ENUM_
-    RELAY_DROP_COUNT
+        RELAY_DROP_COUNT
 } relay_drop;
 
 const char *relay_drop_name(relay_drop d);
@@ -80,25 +82,25 @@ struct relay_stream;
 /* epoll's data.ptr: which socket of which leg. */
 typedef struct relay_sock {
     struct relay_stream *stream;
-    uint8_t leg;   /* 0 = a, 1 = b */
-    uint8_t rtcp;  /* 0 = RTP socket, 1 = RTCP socket */
-    uint8_t twin;  /* 1 = the leg's connected send socket (worker_twin.c) */
+    uint8_t leg;  /* 0 = a, 1 = b */
+    uint8_t rtcp; /* 0 = RTP socket, 1 = RTCP socket */
+    uint8_t twin; /* 1 = the leg's connected send socket (worker_twin.c) */
     int fd;
     uint16_t port;
     uint32_t kernel_drops; /* last SO_RXQ_OVFL value seen */
 } relay_sock;
 
 typedef struct relay_leg {
-    int family;                 /* AF_INET or AF_INET6 */
-    bool srtp;                  /* SRTP toward/from this peer, else plain RTP */
-    bool rtcp_mux;              /* RTP and RTCP on one port (RFC 5761) */
-    bool strict_source;         /* accept only from the signalled address */
-    relay_sock rtp, rtcp;       /* rtcp.fd == -1 with rtcp-mux */
+    int family;           /* AF_INET or AF_INET6 */
+    bool srtp;            /* SRTP toward/from this peer, else plain RTP */
+    bool rtcp_mux;        /* RTP and RTCP on one port (RFC 5761) */
+    bool strict_source;   /* accept only from the signalled address */
+    relay_sock rtp, rtcp; /* rtcp.fd == -1 with rtcp-mux */
     /* The connected twin of the RTP socket (worker_twin.c): same local
      * address and port, connected to twin_to; fd -1 until the worker made it. */
     relay_sock twin;
     struct sockaddr_storage twin_to;
-    bool twin_failed;            /* making it failed: the leg sends unconnected */
+    bool twin_failed; /* making it failed: the leg sends unconnected */
     struct sockaddr_storage peer_rtp, peer_rtcp;
     socklen_t peer_len;
     bool peer_known;            /* signalled or latched */
@@ -107,7 +109,7 @@ typedef struct relay_leg {
      * on receive) move only by the relatch rule in worker.c: the RTP
      * source's SSRC and last sequence number, when it last sent, and the
      * candidate new source with its run of in-sequence packets. */
-    bool rx_unauth;             /* the receive context has no SRTP auth tag */
+    bool rx_unauth; /* the receive context has no SRTP auth tag */
     bool have_ssrc;
     uint32_t ssrc;
     uint16_t seq;
@@ -115,16 +117,16 @@ typedef struct relay_leg {
     struct sockaddr_storage cand;
     uint16_t cand_seq;
     uint8_t cand_n;
-    sg_srtp_ctx *rx, *tx;       /* SRTP only */
+    sg_srtp_ctx *rx, *tx; /* SRTP only */
     /* The receive context rx replaced, tried when rx fails (relay/rxprev.h);
      * dropped at rx_prev_until_ms (0: rx has authenticated nothing yet). */
     sg_srtp_ctx *rx_prev;
     int64_t rx_prev_until_ms;
-    bool rx_prev_first;         /* it authenticated the last packet: try it first */
-    uint64_t rx_prev_used;      /* packets only it authenticated */
+    bool rx_prev_first;    /* it authenticated the last packet: try it first */
+    uint64_t rx_prev_used; /* packets only it authenticated */
     const sg_suite *rx_suite, *tx_suite;
     uint8_t rx_mki_len, tx_mki_len;
-    uint32_t events;            /* SG_EV_* bits seen on tx, not yet reported */
+    uint32_t events; /* SG_EV_* bits seen on tx, not yet reported */
     int64_t last_rx_ms;
     relay_counters c;
     uint64_t drop_logged[RELAY_DROP_COUNT]; /* drops already reported in the log */
@@ -134,9 +136,9 @@ typedef struct relay_call relay_call;
 
 typedef struct relay_stream {
     relay_call *call;
-    int index;                  /* media index (m= line) */
+    int index; /* media index (m= line) */
     relay_leg leg[2];
-    int worker;                 /* owning worker */
+    int worker;                         /* owning worker */
     struct relay_stream *wprev, *wnext; /* the worker's list */
     bool attached;
 } relay_stream;
@@ -159,8 +161,8 @@ struct relay_call {
 
 /* A context for one direction from a spec. Errors from sg_srtp_*; on error
  * *out is NULL and *why names the failing step. */
-sg_status relay_crypto_build(const relay_crypto_spec *spec, sg_srtp_dir dir,
-                             sg_srtp_ctx **out, const char **why);
+sg_status relay_crypto_build(const relay_crypto_spec *spec, sg_srtp_dir dir, sg_srtp_ctx **out,
+                             const char **why);
 
 /* Replaces the call's sdes-state with buf (the call takes ownership of a
  * malloc'd buffer; NULL = none); the old one is wiped and freed. */

@@ -131,8 +131,7 @@ void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const cha
                       (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_AUTH],
                       (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_REPLAY],
                       (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_UNKNOWN_MKI],
-                      snap->leg[1].srtp ? "SRTP" : "RTP",
-                      (unsigned long long)snap->leg[1].c.rtp_in,
+                      snap->leg[1].srtp ? "SRTP" : "RTP", (unsigned long long)snap->leg[1].c.rtp_in,
                       (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_AUTH],
                       (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_REPLAY],
                       (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_UNKNOWN_MKI]);

@@ -17,19 +17,18 @@ void relay_err(ctl_benc *w, const char *why);
 void relay_write_streams(relay_daemon *d, ctl_benc *w, const relay_call *call);
 
 /* cmd_apply.c: offer / answer / update; creates the call (offer only). */
-void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
-                     ctl_benc *w, const char *cmd, const char *call_id);
+void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
+                     const char *cmd, const char *call_id);
 
 /* cmd_rekey.c: rekey of one leg and direction. */
-void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
-                     ctl_benc *w, relay_call *call);
+void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
+                     relay_call *call);
 
 /* cmd_query.c: the read-only commands. */
 void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call);
 void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call);
 void relay_cmd_list(relay_daemon *d, ctl_benc *w);
 void relay_cmd_statistics(relay_daemon *d, ctl_benc *w);
-void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
-                      ctl_benc *w);
+void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
 
 #endif

@@ -56,7 +56,7 @@ static void relay_state_drop(uint8_t *b, size_t len)
 
 typedef struct relay_apply_job {
     relay_stream *s;
-    relay_leg_update *u;   /* two */
+    relay_leg_update *u; /* two */
     bool attach;
     bool ok;
 } relay_apply_job;
@@ -72,8 +72,8 @@ static void relay_job_apply(relay_worker *w, void *arg)
 }
 
 /* offer / answer / update: create (offer only) or change a call. */
-void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
-                     ctl_benc *w, const char *cmd, const char *call_id)
+void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
+                     const char *cmd, const char *call_id)
 {
     char why[160] = "";
     relay_call *call = relay_find(d, call_id);
@@ -105,7 +105,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
         return;
     }
     /* Parse everything first: nothing changes unless all of it is valid. */
-    relay_leg_update (*u)[2] = calloc(RELAY_MAX_STREAMS, sizeof(*u));
+    relay_leg_update(*u)[2] = calloc(RELAY_MAX_STREAMS, sizeof(*u));
     int idx[RELAY_MAX_STREAMS];
     relay_stream *fresh[RELAY_MAX_STREAMS] = {0};
     size_t n = 0;

@@ -144,11 +144,11 @@ void relay_cmd_statistics(relay_daemon *d, ctl_benc *w)
     ctl_benc_kv_int(w, "uptime-ms", relay_now_ms() - d->start_ms);
 }
 
-void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
-                      ctl_benc *w)
+void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w)
 {
     int64_t max = 100;
-    if (ctl_be_get(doc, req, "max") && (!ctl_be_get_int(doc, req, "max", &max) || max < 1 || max > 500)) {
+    if (ctl_be_get(doc, req, "max") &&
+        (!ctl_be_get_int(doc, req, "max", &max) || max < 1 || max > 500)) {
         relay_err(w, "max: want 1..500");
         return;
     }

@@ -34,7 +34,7 @@ typedef struct relay_rekey_job {
     bool defer;       /* switch-after: add and check only; use and retire wait */
     sg_status st;
     const char *step;
-    int evicted; /* receive keys retired to make room (oldest first) */
+    int evicted;                           /* receive keys retired to make room (oldest first) */
     uint8_t prev_cur[SG_SRTP_MAX_MKI_LEN]; /* the send key before the job */
     bool prev_cur_ok;
 } relay_rekey_job;
@@ -162,8 +162,10 @@ static void relay_job_rekey(relay_worker *w, void *arg)
     if (!j->send && j->nadd)
         j->evicted += relay_rx_make_room(ctx, j->nadd, mlen);
     for (size_t i = 0; i < j->nadd; i++) {
-        sg_srtp_key k = {.master_key = j->add[i].master_key, .master_salt = j->add[i].master_salt,
-                         .mki = j->add[i].mki, .lifetime = j->add[i].lifetime};
+        sg_srtp_key k = {.master_key = j->add[i].master_key,
+                         .master_salt = j->add[i].master_salt,
+                         .mki = j->add[i].mki,
+                         .lifetime = j->add[i].lifetime};
         if ((j->st = sg_srtp_add_key(ctx, &k)) != SG_OK) {
             j->step = "add";
             relay_rekey_undo_adds(j, ctx, i, mlen);
@@ -236,8 +238,8 @@ static void relay_switch_merge(relay_rekey_job *j, const relay_switch *sw, uint8
     }
 }
 
-void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
-                     ctl_benc *w, relay_call *call)
+void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
+                     relay_call *call)
 {
     int64_t v;
     const ctl_be *legn = ctl_be_get(doc, req, "leg");
@@ -261,7 +263,8 @@ void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
     uint8_t retire[SG_SRTP_MAX_KEYS][SG_SRTP_MAX_MKI_LEN];
     relay_rekey_job j = {.leg = leg, .send = send, .add = add, .retire = retire};
     int64_t nx = 0;
-    if (ctl_be_get(doc, req, "next") && (!ctl_be_get_int(doc, req, "next", &nx) || nx < 0 || nx > 1)) {
+    if (ctl_be_get(doc, req, "next") &&
+        (!ctl_be_get_int(doc, req, "next", &nx) || nx < 0 || nx > 1)) {
         relay_err(w, "next: want 0 or 1");
         return;
     }
@@ -374,12 +377,13 @@ void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
         return;
     }
     if (deferred)
-        relay_log(RELAY_LOG_INFO, "call %s: rekey leg %c send on %d stream(s): key added, switch"
-                  " within %lld ms", call->id, "ab"[leg], done, (long long)after);
+        relay_log(RELAY_LOG_INFO,
+                  "call %s: rekey leg %c send on %d stream(s): key added, switch"
+                  " within %lld ms",
+                  call->id, "ab"[leg], done, (long long)after);
     else
-        relay_log(RELAY_LOG_INFO, "call %s: rekey leg %c %s on %d stream(s)%s", call->id,
-                  "ab"[leg], send ? "send" : "recv", done,
-                  completed ? " (pending switch completed)" : "");
+        relay_log(RELAY_LOG_INFO, "call %s: rekey leg %c %s on %d stream(s)%s", call->id, "ab"[leg],
+                  send ? "send" : "recv", done, completed ? " (pending switch completed)" : "");
     if (j.evicted)
         relay_log(RELAY_LOG_INFO, "call %s: leg %c recv key table full: %d oldest key(s) retired",
                   call->id, "ab"[leg], j.evicted);
@@ -400,20 +404,27 @@ void relay_switch_run_due(relay_daemon *d)
         while (sw) {
             relay_switch *next = sw->next;
             relay_stream *s = sw->stream >= 0 && sw->stream < RELAY_MAX_STREAMS
-                                  ? call->streams[sw->stream] : NULL;
+                                  ? call->streams[sw->stream]
+                                  : NULL;
             if (sw->due_ms > now) {
                 sw = next;
                 continue;
             }
             if (s) {
-                relay_rekey_job j = {.s = s, .leg = sw->leg, .send = true, .has_use = true,
-                                     .retire = sw->retire, .nretire = sw->nretire};
+                relay_rekey_job j = {.s = s,
+                                     .leg = sw->leg,
+                                     .send = true,
+                                     .has_use = true,
+                                     .retire = sw->retire,
+                                     .nretire = sw->nretire};
                 memcpy(j.use, sw->use, sizeof(j.use));
                 relay_worker_run(d->workers[s->worker], relay_job_rekey, &j);
                 if (j.st == SG_OK)
-                    relay_log(RELAY_LOG_INFO, "call %s: stream %d leg %c: no use within %lld ms:"
-                              " send key switched by srtpd (switch-after)", call->id, sw->stream,
-                              "ab"[sw->leg], (long long)(sw->due_ms - sw->armed_ms));
+                    relay_log(RELAY_LOG_INFO,
+                              "call %s: stream %d leg %c: no use within %lld ms:"
+                              " send key switched by srtpd (switch-after)",
+                              call->id, sw->stream, "ab"[sw->leg],
+                              (long long)(sw->due_ms - sw->armed_ms));
                 else
                     relay_log(RELAY_LOG_WARN, "call %s: stream %d leg %c: deferred switch: %s: %s",
                               call->id, sw->stream, "ab"[sw->leg], j.step ? j.step : "rekey",

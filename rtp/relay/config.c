@@ -26,26 +26,41 @@ typedef struct relay_opt {
     const char *help;
 } relay_opt;
 
-#define STR_OPT(n, f, h) {n, OPT_STR, offsetof(relay_config, f), sizeof(((relay_config *)0)->f), h}
-#define INT_OPT(n, f, h) {n, OPT_INT, offsetof(relay_config, f), 0, h}
-#define BOOL_OPT(n, f, h) {n, OPT_BOOL, offsetof(relay_config, f), 0, h}
+#define STR_OPT(n, f, h) \
+    { \
+        n, OPT_STR, offsetof(relay_config, f), sizeof(((relay_config *)0)->f), h \
+    }
+#define INT_OPT(n, f, h) \
+    { \
+        n, OPT_INT, offsetof(relay_config, f), 0, h \
+    }
+#define BOOL_OPT(n, f, h) \
+    { \
+        n, OPT_BOOL, offsetof(relay_config, f), 0, h \
+    }
 
 static const relay_opt relay_opts[] = {
     {"listen", OPT_LISTEN, 0, 0,
-     "control address, repeatable: unix:/path, udp:IP:PORT, [V6]:PORT (default " RELAY_DEFAULT_LISTEN ")"},
+     "control address, repeatable: unix:/path, udp:IP:PORT, [V6]:PORT "
+     "(default " RELAY_DEFAULT_LISTEN ")"},
     STR_OPT("interface", interface4, "IPv4 media address (default 127.0.0.1)"),
     STR_OPT("interface6", interface6, "IPv6 media address (default none)"),
     INT_OPT("port-min", port_min, "lowest media port (default 30000)"),
     INT_OPT("port-max", port_max, "highest media port (default 40000)"),
     INT_OPT("workers", workers, "media worker threads (default 0 = one per core it may run on)"),
-    INT_OPT("coalesce-us", coalesce_us, "under load, a worker waits this long for packets to gather "
-                                        "before a round (default 500, 0 = never, at most 10000)"),
+    INT_OPT("coalesce-us", coalesce_us,
+            "under load, a worker waits this long for packets to gather "
+            "before a round (default 500, 0 = never, at most 10000)"),
     STR_OPT("secret", secret, "control shared secret (HMAC-SHA256), config file only (mode 0600)"),
-    STR_OPT("secret-file", secret_file, "read the secret (>= 16 bytes) from this file's first line (mode 0600)"),
-    BOOL_OPT("control-insecure", control_insecure, "lab only: allow UDP control on loopback without a "
-                                                   "secret (any local user can then read keys)"),
-    INT_OPT("media-timeout", media_timeout, "seconds without media before a call is removed (default 60, 0 = never)"),
-    BOOL_OPT("strict-source", strict_source, "drop packets not from the signalled address (default no)"),
+    STR_OPT("secret-file", secret_file,
+            "read the secret (>= 16 bytes) from this file's first line (mode 0600)"),
+    BOOL_OPT("control-insecure", control_insecure,
+             "lab only: allow UDP control on loopback without a "
+             "secret (any local user can then read keys)"),
+    INT_OPT("media-timeout", media_timeout,
+            "seconds without media before a call is removed (default 60, 0 = never)"),
+    BOOL_OPT("strict-source", strict_source,
+             "drop packets not from the signalled address (default no)"),
     STR_OPT("log-file", log_file, "log file, reopened on SIGHUP (default stderr)"),
     STR_OPT("notify", notify, "push events to this control address (default: poll with `events`)"),
     STR_OPT("pid-file", pid_file, "write the pid here"),
@@ -64,7 +79,9 @@ void relay_config_defaults(relay_config *c)
 
 void relay_config_usage(const char *prog)
 {
-    printf("usage: %s [--config FILE] [--OPTION VALUE]...\n\noptions (also \"name = value\" lines in the config file):\n", prog);
+    printf("usage: %s [--config FILE] [--OPTION VALUE]...\n\noptions (also \"name = value\" lines "
+           "in the config file):\n",
+           prog);
     for (size_t i = 0; i < NOPTS; i++)
         printf("  --%-15s %s\n", relay_opts[i].name, relay_opts[i].help);
     printf("  --%-15s %s\n", "config", "read options from FILE first");
@@ -250,8 +267,9 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
         if (!strcmp(name, "secret")) {
             /* Refused rather than wiped from argv: until a wipe, and in any
              * `ps` taken before it, every local user reads it. */
-            snprintf(err, errlen, "--secret on the command line is readable by every local user "
-                                  "(/proc/PID/cmdline, ps): use --secret-file FILE (mode 0600)");
+            snprintf(err, errlen,
+                     "--secret on the command line is readable by every local user "
+                     "(/proc/PID/cmdline, ps): use --secret-file FILE (mode 0600)");
             return false;
         }
         if (!strcmp(name, "listen") && !cli_listen) {
@@ -266,15 +284,16 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
         c->nlisten = 1;
     }
     if (c->port_min < 1024 || c->port_max > 65535 || c->port_max - c->port_min < 3) {
-        snprintf(err, errlen, "port range %d..%d: want 1024 <= min < max <= 65535 with room for 2 pairs",
+        snprintf(err, errlen,
+                 "port range %d..%d: want 1024 <= min < max <= 65535 with room for 2 pairs",
                  c->port_min, c->port_max);
         return false;
     }
     if (c->secret_file[0]) {
         size_t n;
         char w[320];
-        if (!ctl_secret_read_file(c->secret_file, c->secret, sizeof(c->secret), &n, err, errlen,
-                                  w, sizeof(w)))
+        if (!ctl_secret_read_file(c->secret_file, c->secret, sizeof(c->secret), &n, err, errlen, w,
+                                  sizeof(w)))
             return false;
         relay_config_warn(c, w);
     } else if (c->secret_given && !ctl_secret_len_ok(strlen(c->secret), err, errlen)) {

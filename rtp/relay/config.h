@@ -14,23 +14,23 @@
 #define RELAY_DEFAULT_LISTEN "unix:/run/srtpd/srtpd.sock"
 
 typedef struct relay_config {
-    char listen[4][256];        /* up to 4 control addresses (ctl/sock.h syntax) */
+    char listen[4][256]; /* up to 4 control addresses (ctl/sock.h syntax) */
     int nlisten;
-    char interface4[64];        /* media address for IP4 legs */
-    char interface6[64];        /* media address for IP6 legs ("" = none) */
+    char interface4[64]; /* media address for IP4 legs */
+    char interface6[64]; /* media address for IP6 legs ("" = none) */
     int port_min, port_max;
-    int workers;                /* 0 = one per core */
-    int coalesce_us;            /* a loaded worker's wait for packets to gather; 0 = never */
+    int workers;     /* 0 = one per core */
+    int coalesce_us; /* a loaded worker's wait for packets to gather; 0 = never */
     char secret[256];
     char secret_file[256];
-    bool secret_given;          /* `secret =` in the config file (even empty) */
-    bool control_insecure;      /* lab opt-in: UDP control on loopback without a secret */
-    int media_timeout;          /* seconds; 0 = never */
-    bool strict_source;         /* default for legs that do not say */
-    char log_file[256];         /* "" = stderr */
-    char notify[256];           /* push events here (ctl/sock.h syntax); "" = poll only */
+    bool secret_given;     /* `secret =` in the config file (even empty) */
+    bool control_insecure; /* lab opt-in: UDP control on loopback without a secret */
+    int media_timeout;     /* seconds; 0 = never */
+    bool strict_source;    /* default for legs that do not say */
+    char log_file[256];    /* "" = stderr */
+    char notify[256];      /* push events here (ctl/sock.h syntax); "" = poll only */
     char pid_file[256];
-    char warn[2][320];          /* warnings found while parsing, logged at start */
+    char warn[2][320]; /* warnings found while parsing, logged at start */
     int nwarn;
 } relay_config;
 

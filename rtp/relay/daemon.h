@@ -20,10 +20,10 @@
 #define RELAY_EVENTS_MAX 1024
 
 typedef struct relay_event {
-    char type[24];               /* soft-limit, key-switched, key-exhausted, media-timeout */
+    char type[24]; /* soft-limit, key-switched, key-exhausted, media-timeout */
     char call_id[RELAY_CALLID_MAX];
-    int stream;                  /* -1 for call-level events */
-    int leg;                     /* 0 = a, 1 = b, -1 */
+    int stream; /* -1 for call-level events */
+    int leg;    /* 0 = a, 1 = b, -1 */
     int64_t unix_time;
     uint64_t seq;
 } relay_event;
@@ -41,13 +41,13 @@ typedef struct relay_daemon {
     relay_event events[RELAY_EVENTS_MAX];
     size_t ev_head, ev_count;
     uint64_t ev_seq, events_lost;
-    relay_counters closed;       /* totals of deleted calls */
+    relay_counters closed; /* totals of deleted calls */
     uint64_t calls_created, calls_deleted, calls_timed_out;
     int64_t start_ms;
-    int notify_fd;               /* -1 when events are only polled */
+    int notify_fd; /* -1 when events are only polled */
     const void *secret;
     size_t secret_len;
-    int64_t next_switch_ms;      /* earliest pending key switch (INT64_MAX: none) */
+    int64_t next_switch_ms; /* earliest pending key switch (INT64_MAX: none) */
 } relay_daemon;
 
 /* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */
@@ -55,8 +55,7 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
 
 /* Queues an event (dropping the oldest when full), logs it and pushes it to
  * --notify. stream/leg -1 for call-level events. */
-void relay_event_push(relay_daemon *d, const char *type, const char *call_id, int stream,
-                      int leg);
+void relay_event_push(relay_daemon *d, const char *type, const char *call_id, int stream, int leg);
 /* One event as a bencoded dict. */
 void relay_event_write(ctl_benc *w, const relay_event *e);
 

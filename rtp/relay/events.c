@@ -40,16 +40,14 @@ static void relay_notify(relay_daemon *d, const relay_event *e)
     if (!ctl_benc_ok(&w))
         return;
     size_t n = w.len;
-    if (d->secret && !ctl_auth_sign(d->secret, d->secret_len, msg, &n, sizeof(msg),
-                                    (int64_t)time(NULL), nonce))
+    if (d->secret &&
+        !ctl_auth_sign(d->secret, d->secret_len, msg, &n, sizeof(msg), (int64_t)time(NULL), nonce))
         return;
     if (send(d->notify_fd, msg, n, MSG_DONTWAIT) < 0)
         RELAY_LOG_LIMITED(RELAY_LOG_WARN, 5, "notify: send: %s", strerror(errno));
 }
 
-
-void relay_event_push(relay_daemon *d, const char *type, const char *call_id, int stream,
-                             int leg)
+void relay_event_push(relay_daemon *d, const char *type, const char *call_id, int stream, int leg)
 {
     if (d->ev_count == RELAY_EVENTS_MAX) {
         d->ev_head = (d->ev_head + 1) % RELAY_EVENTS_MAX;

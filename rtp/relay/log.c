@@ -143,9 +143,10 @@ void relay_log(relay_log_level lvl, const char *fmt, ...)
         mn = 0;
     if ((size_t)mn >= sizeof(msg))
         mn = (int)sizeof(msg) - 1;
-    int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ srtpd %s: ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, names[lvl]);
+    int n = snprintf(line, sizeof(line),
+                     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ srtpd %s: ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, names[lvl]);
     /* Call-ids, reasons and addresses come from peers: escaped here, once,
      * for every line (rather than at each call site). */
     relay_log_escape(msg, (size_t)mn, line + n, sizeof(line) - (size_t)n);

@@ -32,11 +32,11 @@ typedef struct relay_log_limit {
     int count;
     uint64_t suppressed;
 } relay_log_limit;
-#define RELAY_LOG_LIMITED(lvl, per_sec, ...)                                   \
-    do {                                                                       \
-        static relay_log_limit relay_ll_;                                      \
-        if (relay_log_allow(&relay_ll_, per_sec))                              \
-            relay_log(lvl, __VA_ARGS__);                                       \
+#define RELAY_LOG_LIMITED(lvl, per_sec, ...) \
+    do { \
+        static relay_log_limit relay_ll_; \
+        if (relay_log_allow(&relay_ll_, per_sec)) \
+            relay_log(lvl, __VA_ARGS__); \
     } while (0)
 int relay_log_allow(relay_log_limit *l, int per_sec);
 

@@ -40,7 +40,7 @@ bool relay_flag(const ctl_be_doc *doc, const ctl_be *d, const char *key, bool *o
 /* ---- parsing a direction's crypto ---- */
 
 bool relay_parse_key(const ctl_be_doc *doc, const ctl_be *k, const relay_crypto_spec *sp,
-                            relay_key *out, const char **why)
+                     relay_key *out, const char **why)
 {
     const char *key, *salt;
     size_t klen, slen;
@@ -93,7 +93,7 @@ bool relay_parse_key(const ctl_be_doc *doc, const ctl_be *k, const relay_crypto_
 }
 
 bool relay_parse_crypto(const ctl_be_doc *doc, const ctl_be *c, relay_crypto_spec *sp,
-                               const char **why)
+                        const char **why)
 {
     memset(sp, 0, sizeof(*sp));
     const char *name;
@@ -103,7 +103,8 @@ bool relay_parse_crypto(const ctl_be_doc *doc, const ctl_be *c, relay_crypto_spe
         *why = "send/recv must be a dictionary";
         return false;
     }
-    if (!ctl_be_get_str(doc, c, "suite", &name, &nlen) || !(sp->suite = sg_suite_by_name(name, nlen))) {
+    if (!ctl_be_get_str(doc, c, "suite", &name, &nlen) ||
+        !(sp->suite = sg_suite_by_name(name, nlen))) {
         *why = "suite: missing or unknown";
         return false;
     }
@@ -165,10 +166,8 @@ bool relay_parse_crypto(const ctl_be_doc *doc, const ctl_be *c, relay_crypto_spe
 
 /* ---- parsing a leg ---- */
 
-
-
-bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u,
-                            char *why, size_t whylen)
+bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u, char *why,
+                     size_t whylen)
 {
     memset(u, 0, sizeof(*u));
     /* A leg a request leaves out is still created on the IPv4 interface
@@ -270,7 +269,8 @@ bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u
             return false;
         }
         sg_srtp_ctx *ctx;
-        sg_status st = relay_crypto_build(&sp, k == 0 ? SG_SRTP_UNPROTECT : SG_SRTP_PROTECT, &ctx, &w2);
+        sg_status st =
+            relay_crypto_build(&sp, k == 0 ? SG_SRTP_UNPROTECT : SG_SRTP_PROTECT, &ctx, &w2);
         relay_crypto_spec_wipe(&sp);
         if (st != SG_OK) {
             snprintf(why, whylen, "%s: %s: %s", dirs[k], w2, sg_status_str(st));
@@ -342,4 +342,3 @@ void relay_leg_apply(relay_leg *leg, relay_leg_update *u)
         u->tx = old;
     }
 }
-

@@ -28,11 +28,11 @@ typedef struct relay_leg_update {
     socklen_t len;
     bool has_strict, strict;
     bool has_mux, mux;
-    sg_srtp_ctx *rx, *tx;      /* new contexts (built here), or NULL */
-    sg_srtp_ctx *rx_gone;      /* a leg's previous receive context, replaced */
+    sg_srtp_ctx *rx, *tx; /* new contexts (built here), or NULL */
+    sg_srtp_ctx *rx_gone; /* a leg's previous receive context, replaced */
     const sg_suite *rx_suite, *tx_suite;
     uint8_t rx_mki_len, tx_mki_len;
-    bool rx_unauth;            /* the new rx context is UNAUTHENTICATED_SRTP */
+    bool rx_unauth; /* the new rx context is UNAUTHENTICATED_SRTP */
 } relay_leg_update;
 
 /* MKI value v as len bytes, big-endian (RFC 4568 §6.1 "MKI:length");

@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 
 typedef struct relay_ports {
-    int min, max;   /* inclusive range; min rounded up to even */
-    int next;       /* where the next search starts */
+    int min, max; /* inclusive range; min rounded up to even */
+    int next;     /* where the next search starts */
 } relay_ports;
 
 void relay_ports_init(relay_ports *p, int min, int max);

@@ -8,8 +8,8 @@
 
 #include "relay/worker.h"
 
-static sg_status unprotect(sg_srtp_ctx *c, bool rtcp, const uint8_t *in, size_t len,
-                           uint8_t *out, size_t cap, size_t *plen)
+static sg_status unprotect(sg_srtp_ctx *c, bool rtcp, const uint8_t *in, size_t len, uint8_t *out,
+                           size_t cap, size_t *plen)
 {
     return rtcp ? sg_srtcp_unprotect(c, in, len, out, cap, plen)
                 : sg_srtp_unprotect(c, in, len, out, cap, plen);

@@ -13,7 +13,7 @@
 
 typedef struct relay_leg_snap {
     bool srtp, rtcp_mux, strict_source, peer_known, latched;
-    bool connected;  /* sends through its connected twin socket */
+    bool connected; /* sends through its connected twin socket */
     int family;
     uint16_t port;
     struct sockaddr_storage peer_rtp, peer_rtcp;

@@ -106,8 +106,9 @@ int main(int argc, char **argv)
          * authenticated, or by an explicit lab opt-in (loopback only). */
         if (!d.secret && !addrs[i].is_unix &&
             (!d.cfg.control_insecure || !ctl_addr_is_local(&addrs[i]))) {
-            fprintf(stderr, "srtpd: refusing UDP control on %s without a secret: any %s could "
-                            "read keys and move media (use listen = unix:/PATH, or secret-file%s)\n",
+            fprintf(stderr,
+                    "srtpd: refusing UDP control on %s without a secret: any %s could "
+                    "read keys and move media (use listen = unix:/PATH, or secret-file%s)\n",
                     d.cfg.listen[i], ctl_addr_is_local(&addrs[i]) ? "local user" : "host",
                     ctl_addr_is_local(&addrs[i]) ? ", or control-insecure = yes in a lab" : "");
             return 2;
@@ -173,7 +174,7 @@ int main(int argc, char **argv)
      * cgroup cpuset) when it has one, else every online core. */
     cpu_set_t cpus;
     int ncpu = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus)
-                                                             : (int)sysconf(_SC_NPROCESSORS_ONLN);
+                                                              : (int)sysconf(_SC_NPROCESSORS_ONLN);
     int nw = d.cfg.workers > 0 ? d.cfg.workers : ncpu;
     if (nw < 1)
         nw = 1;

@@ -22,7 +22,7 @@
 /* One pending switch of (stream, leg)'s send key. */
 typedef struct relay_switch {
     int stream, leg;
-    uint8_t use[SG_SRTP_MAX_MKI_LEN];                     /* MKI to switch to */
+    uint8_t use[SG_SRTP_MAX_MKI_LEN];                      /* MKI to switch to */
     uint8_t retire[SG_SRTP_MAX_KEYS][SG_SRTP_MAX_MKI_LEN]; /* retired after it */
     size_t nretire;
     int64_t due_ms;   /* relay_now_ms() when srtpd switches by itself */

@@ -18,8 +18,7 @@ bool relay_uring_init(relay_uring *u, unsigned entries)
     return relay_uring_init_flags(u, entries, 0, 0);
 }
 
-bool relay_uring_init_flags(relay_uring *u, unsigned entries, unsigned cq_entries,
-                            unsigned flags)
+bool relay_uring_init_flags(relay_uring *u, unsigned entries, unsigned cq_entries, unsigned flags)
 {
     struct io_uring_params p;
     memset(u, 0, sizeof(*u));
@@ -135,8 +134,7 @@ bool relay_uring_bufs_init(relay_uring *u, relay_uring_bufs *b, unsigned n, unsi
     /* The ring must be page-aligned (io_uring_register(2)); mmap gives
      * pages, and the buffers are allocated once here, never per packet. */
     void *br = mmap(NULL, b->br_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    void *mem = mmap(NULL, b->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                     0);
+    void *mem = mmap(NULL, b->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (br == MAP_FAILED || mem == MAP_FAILED) {
         if (br != MAP_FAILED)
             munmap(br, b->br_size);

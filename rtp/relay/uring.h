@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 typedef struct relay_uring {
-    int fd;           /* the ring's fd; -1 when not set up */
+    int fd; /* the ring's fd; -1 when not set up */
     struct io_uring ring;
     unsigned entries; /* at most this many queued entries (what was asked) */
 } relay_uring;
@@ -40,8 +40,7 @@ bool relay_uring_init(relay_uring *u, unsigned entries);
 /* The same with io_uring_setup flags (IORING_SETUP_*) and, when cq_entries
  * is not 0, that many completion entries (IORING_SETUP_CQSIZE). false (errno
  * set) when the kernel refuses the flags. */
-bool relay_uring_init_flags(relay_uring *u, unsigned entries, unsigned cq_entries,
-                            unsigned flags);
+bool relay_uring_init_flags(relay_uring *u, unsigned entries, unsigned cq_entries, unsigned flags);
 void relay_uring_free(relay_uring *u);
 /* A zeroed submission entry, or NULL when `entries` are already queued. */
 struct io_uring_sqe *relay_uring_sqe(relay_uring *u);

@@ -113,8 +113,7 @@ static bool relay_is_rtcp(const uint8_t *p, size_t len)
 /* A peer address learned from a packet: RTP and RTCP are latched
  * separately; before RTCP has been seen its address follows RTP (+1 unless
  * rtcp-mux). */
-static void relay_latch(relay_leg *x, bool rtcp, const struct sockaddr_storage *src,
-                        socklen_t len)
+static void relay_latch(relay_leg *x, bool rtcp, const struct sockaddr_storage *src, socklen_t len)
 {
     if (rtcp) {
         x->peer_rtcp = *src;
@@ -187,9 +186,9 @@ static bool relay_same_ip(const struct sockaddr_storage *a, const struct sockadd
  * answer, update) starts over.
  */
 #define RELAY_RELATCH_SILENCE_MS 1000
-#define RELAY_RELATCH_PACKETS 5
-#define RELAY_RELATCH_SEQ_AHEAD 3000
-#define RELAY_RELATCH_SEQ_STEP 10
+#define RELAY_RELATCH_PACKETS    5
+#define RELAY_RELATCH_SEQ_AHEAD  3000
+#define RELAY_RELATCH_SEQ_STEP   10
 
 /* May a packet from src (not the leg's current peer) latch or move the
  * unauthenticated leg x? *move: it moves an already latched RTP source. */
@@ -236,9 +235,8 @@ static bool relay_unauth_admit(relay_worker *w, relay_leg *x, const relay_sock *
 
 /* One received packet in w->buf[i]: checks, unprotect, latch, protect.
  * Returns the length to send, or 0 when dropped (counted). */
-size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
-                            int mflags, const struct sockaddr_storage *src, socklen_t srclen,
-                            relay_out *o)
+size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len, int mflags,
+                     const struct sockaddr_storage *src, socklen_t srclen, relay_out *o)
 {
     relay_stream *s = rs->stream;
     relay_leg *x = &s->leg[rs->leg], *y = &s->leg[!rs->leg];
@@ -255,8 +253,8 @@ size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
     else
         x->c.rtp_in++;
     x->c.bytes_in += len;
-    if ((mflags & MSG_TRUNC) || len < (rtcp ? 8u : 12u) ||
-        (p[0] >> 6) != 2 || len > RELAY_PKT_MAX) {
+    if ((mflags & MSG_TRUNC) || len < (rtcp ? 8u : 12u) || (p[0] >> 6) != 2 ||
+        len > RELAY_PKT_MAX) {
         x->c.drop[RELAY_DROP_MALFORMED]++;
         return 0;
     }
@@ -286,8 +284,8 @@ size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len,
     if (x->srtp) {
         size_t plen;
         bool via_prev;
-        sg_status st = relay_rx_unprotect(x, rtcp, p, len, RELAY_BUF_SIZE, &plen, w->now_ms,
-                                          &via_prev);
+        sg_status st =
+            relay_rx_unprotect(x, rtcp, p, len, RELAY_BUF_SIZE, &plen, w->now_ms, &via_prev);
         if (st != SG_OK) {
             x->c.drop[relay_drop_of(st)]++;
             return 0;
@@ -486,9 +484,9 @@ static int relay_handle_socket(relay_worker *w, relay_sock *rs)
         int nout = 0;
         for (int i = 0; i < n; i++) {
             relay_out o;
-            size_t olen = relay_process(w, rs, w->buf[i], w->in[i].msg_len,
-                                        w->in[i].msg_hdr.msg_flags, &w->src[i],
-                                        w->in[i].msg_hdr.msg_namelen, &o);
+            size_t olen =
+                relay_process(w, rs, w->buf[i], w->in[i].msg_len, w->in[i].msg_hdr.msg_flags,
+                              &w->src[i], w->in[i].msg_hdr.msg_namelen, &o);
             if (!olen) {
                 w->t.drops++;
                 continue;
@@ -554,8 +552,8 @@ void relay_rate_update(relay_worker *w, int64_t now, int pkts)
     int64_t dt = now - w->rate_t0_ns;
     if (dt < RELAY_RATE_WINDOW_NS)
         return;
-    w->coalesce = w->coalesce_ns > 0 &&
-                  (double)w->rate_pkts * 1e9 / (double)dt >= RELAY_COALESCE_MIN_PPS;
+    w->coalesce =
+        w->coalesce_ns > 0 && (double)w->rate_pkts * 1e9 / (double)dt >= RELAY_COALESCE_MIN_PPS;
     w->rate_pkts = 0;
     w->rate_t0_ns = now;
 }
@@ -709,8 +707,8 @@ static void *relay_worker_main(void *arg)
         relay_ring_main(w);
     }
     if (!w->stop)
-        w->use_ring = !relay_env_flag("SRTPD_NO_IO_URING") &&
-                      relay_uring_init(&w->ring, RELAY_URING_MAX);
+        w->use_ring =
+            !relay_env_flag("SRTPD_NO_IO_URING") && relay_uring_init(&w->ring, RELAY_URING_MAX);
     while (!w->stop) {
         int timeout = 500;
         if (w->coalesce) {

@@ -46,17 +46,17 @@
 
 #define RELAY_BATCH            32
 #define RELAY_BATCHES_PER_WAKE 4
-#define RELAY_URING_MAX        64     /* quiet sockets read per io_uring round */
-#define RELAY_PKT_MAX          2048   /* largest media datagram relayed */
+#define RELAY_URING_MAX        64   /* quiet sockets read per io_uring round */
+#define RELAY_PKT_MAX          2048 /* largest media datagram relayed */
 /* Adaptive coalescing under load (worker.c, relay_worker_main). */
 #ifndef RELAY_COALESCE_MIN_PPS
-#define RELAY_COALESCE_MIN_PPS 20000       /* per worker, to start sleeping between rounds */
+#define RELAY_COALESCE_MIN_PPS 20000 /* per worker, to start sleeping between rounds */
 #endif
 #ifndef RELAY_COALESCE_NS
-#define RELAY_COALESCE_NS      500000L     /* default wait (coalesce-us): bounds the latency it adds */
+#define RELAY_COALESCE_NS 500000L /* default wait (coalesce-us): bounds the latency it adds */
 #endif
-#define RELAY_RATE_WINDOW_NS   2000000LL   /* rate measured over >= 2 ms */
-#define RELAY_BUF_SIZE         (RELAY_PKT_MAX + SG_SRTP_MAX_TRAILER + 64)
+#define RELAY_RATE_WINDOW_NS 2000000LL /* rate measured over >= 2 ms */
+#define RELAY_BUF_SIZE       (RELAY_PKT_MAX + SG_SRTP_MAX_TRAILER + 64)
 
 typedef struct relay_worker relay_worker;
 typedef void (*relay_job_fn)(relay_worker *w, void *arg);
@@ -80,9 +80,9 @@ void relay_worker_set_coalesce(relay_worker *w, long ns);
 void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg);
 
 /* Jobs' helpers, to be called from inside a job (on the worker). */
-bool relay_worker_attach(relay_worker *w, relay_stream *s);  /* adds fds to epoll */
-void relay_worker_detach(relay_worker *w, relay_stream *s);  /* removes them */
-relay_stream *relay_worker_streams(relay_worker *w);         /* list head */
+bool relay_worker_attach(relay_worker *w, relay_stream *s); /* adds fds to epoll */
+void relay_worker_detach(relay_worker *w, relay_stream *s); /* removes them */
+relay_stream *relay_worker_streams(relay_worker *w);        /* list head */
 const relay_worker_totals *relay_worker_get_totals(const relay_worker *w);
 int relay_worker_index(const relay_worker *w);
 

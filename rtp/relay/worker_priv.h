@@ -28,7 +28,7 @@ typedef struct relay_job {
 
 typedef struct relay_out {
     int fd;
-    relay_leg *leg;  /* counters of the leg the packet goes to */
+    relay_leg *leg; /* counters of the leg the packet goes to */
     bool rtcp;
 } relay_out;
 
@@ -39,7 +39,7 @@ struct relay_worker {
     int pipe_r, pipe_w;
     bool stop;
     relay_stream *streams;
-    int64_t now_ms;             /* taken once per round, after epoll_wait */
+    int64_t now_ms; /* taken once per round, after epoll_wait */
     relay_worker_totals t;
     struct mmsghdr in[RELAY_BATCH], out[RELAY_BATCH];
     struct iovec iov_in[RELAY_BATCH], iov_out[RELAY_BATCH];
@@ -52,7 +52,7 @@ struct relay_worker {
     int gfirst[RELAY_BATCH], gcount[RELAY_BATCH];
     char gcmsg[RELAY_BATCH][CMSG_SPACE(sizeof(uint16_t))];
     bool no_gso;
-    int in_used;                /* in[0..in_used) were written by the last recvmmsg */
+    int in_used; /* in[0..in_used) were written by the last recvmmsg */
     /* Per receiving socket (by local port; a v4/v6 clash only costs a
      * guess) how many datagrams to ask recvmmsg for, 0 meaning 1: see
      * relay_handle_socket. */
@@ -62,13 +62,13 @@ struct relay_worker {
     int64_t rate_t0_ns;
     uint64_t rate_pkts;
     bool coalesce;
-    long coalesce_ns;               /* the wait under load; 0 = never coalesce */
+    long coalesce_ns; /* the wait under load; 0 = never coalesce */
     /* io_uring path (see relay_uring_round): one receive per quiet ready
      * socket and one send per packet, all in one io_uring_enter each. */
     relay_uring ring;
     bool use_ring;
-    uint32_t round;                 /* rounds so far (wraps) */
-    uint32_t ring_round[65536];     /* per local port: round of its last ring read */
+    uint32_t round;             /* rounds so far (wraps) */
+    uint32_t ring_round[65536]; /* per local port: round of its last ring read */
     relay_sock *urs[RELAY_URING_MAX];
     struct msghdr umsg[RELAY_URING_MAX], usend[RELAY_URING_MAX];
     struct iovec uiov[RELAY_URING_MAX], usiov[RELAY_URING_MAX];
@@ -81,7 +81,7 @@ struct relay_worker {
      * relay_ring_main instead of the epoll loop. */
     bool ring_mode;
     relay_ring *rg;
-    bool twins;                 /* connected send sockets (worker_twin.c) */
+    bool twins; /* connected send sockets (worker_twin.c) */
 };
 
 /* Starts receiving on rs (SO_RXQ_OVFL on; the ring or epoll); true when

@@ -40,59 +40,59 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#define RELAY_RING_BUFS     1024   /* receive buffers per worker (power of two) */
+#define RELAY_RING_BUFS     1024 /* receive buffers per worker (power of two) */
 #define RELAY_RING_SQ       1024
 #define RELAY_RING_CQ       8192
 #define RELAY_RING_BGID     7
-#define RELAY_RING_WAIT_MAX 256    /* under load: wake early once this many are ready */
+#define RELAY_RING_WAIT_MAX 256     /* under load: wake early once this many are ready */
 #define RELAY_RING_REARM_NS 100000L /* longest wait while receives wait for buffers */
 /* A multishot recvmsg buffer: struct io_uring_recvmsg_out, then the name
  * area (a sockaddr_in6, 28 bytes, rounded), the control area (SO_RXQ_OVFL),
  * then the datagram with RELAY_BUF_SIZE of room (SRTP trailer in place). */
-#define RELAY_RING_NAMELEN  32u
-#define RELAY_RING_CTLLEN   ((unsigned)CMSG_SPACE(sizeof(uint32_t)))
-#define RELAY_RING_PAYLOAD  ((unsigned)sizeof(struct io_uring_recvmsg_out) + RELAY_RING_NAMELEN + \
-                             RELAY_RING_CTLLEN)
-#define RELAY_RING_BUFSZ    ((RELAY_RING_PAYLOAD + RELAY_BUF_SIZE + 63u) & ~63u)
-#define RELAY_RING_SLOTS    (4 * 65536) /* [twin][v6][local port] */
+#define RELAY_RING_NAMELEN 32u
+#define RELAY_RING_CTLLEN  ((unsigned)CMSG_SPACE(sizeof(uint32_t)))
+#define RELAY_RING_PAYLOAD \
+    ((unsigned)sizeof(struct io_uring_recvmsg_out) + RELAY_RING_NAMELEN + RELAY_RING_CTLLEN)
+#define RELAY_RING_BUFSZ ((RELAY_RING_PAYLOAD + RELAY_BUF_SIZE + 63u) & ~63u)
+#define RELAY_RING_SLOTS (4 * 65536) /* [twin][v6][local port] */
 
 /* user_data: the kind in the low byte; a receive carries slot and
  * generation, a send its buffer id. */
 enum { RELAY_UD_RECV = 1, RELAY_UD_SEND, RELAY_UD_POLL, RELAY_UD_CANCEL };
 
 typedef struct relay_ring_slot {
-    relay_sock *rs;   /* NULL when free */
-    uint32_t gen;     /* bumped at every attach and detach */
-    bool armed;       /* a multishot receive is in flight */
-    bool queued;      /* in the re-arm list */
+    relay_sock *rs; /* NULL when free */
+    uint32_t gen;   /* bumped at every attach and detach */
+    bool armed;     /* a multishot receive is in flight */
+    bool queued;    /* in the re-arm list */
 } relay_ring_slot;
 
 /* A buffer whose packet is being sent: what the send's completion needs. */
 typedef struct relay_ring_send {
-    uint32_t slot, gen;   /* the receiving socket: its stream holds both legs */
+    uint32_t slot, gen; /* the receiving socket: its stream holds both legs */
     relay_out o;
     uint32_t len;
     struct sockaddr_storage to;
     socklen_t tolen;
-    struct msghdr mh;     /* IORING_OP_SENDMSG, on kernels whose SEND takes no address */
+    struct msghdr mh; /* IORING_OP_SENDMSG, on kernels whose SEND takes no address */
     struct iovec iov;
 } relay_ring_send;
 
 struct relay_ring {
     relay_uring u;
     relay_uring_bufs b;
-    struct msghdr tmpl;           /* the multishot template: name and control sizes */
-    relay_ring_slot *slots;       /* [RELAY_RING_SLOTS] */
-    uint32_t *rearm;              /* slots to arm, [RELAY_RING_SLOTS] */
+    struct msghdr tmpl;     /* the multishot template: name and control sizes */
+    relay_ring_slot *slots; /* [RELAY_RING_SLOTS] */
+    uint32_t *rearm;        /* slots to arm, [RELAY_RING_SLOTS] */
     unsigned nrearm;
     relay_ring_send snd[RELAY_RING_BUFS];
-    unsigned held;                /* buffers out of the kernel's ring, with us */
-    unsigned sends;               /* sends queued since the last io_uring_enter */
-    bool dirty;                   /* buffers given back, not yet published */
+    unsigned held;  /* buffers out of the kernel's ring, with us */
+    unsigned sends; /* sends queued since the last io_uring_enter */
+    bool dirty;     /* buffers given back, not yet published */
     bool use_sendmsg;
     bool poll_armed;
     bool failed;
-    struct sockaddr_storage src;  /* the current datagram's source */
+    struct sockaddr_storage src; /* the current datagram's source */
 };
 
 static uint32_t relay_ring_slot_of(const relay_sock *rs)
@@ -261,8 +261,7 @@ static int relay_ring_recv(relay_worker *w, relay_ring *r, const struct io_uring
     /* With rtcp-mux, RTCP goes to the peer's RTP address (RFC 5761 §4).
      * The address is copied: the send may be submitted after a job has
      * moved or freed the leg. */
-    const struct sockaddr_storage *to =
-        (sd->o.rtcp && !y->rtcp_mux) ? &y->peer_rtcp : &y->peer_rtp;
+    const struct sockaddr_storage *to = (sd->o.rtcp && !y->rtcp_mux) ? &y->peer_rtcp : &y->peer_rtp;
     memcpy(&sd->to, to, y->peer_len <= sizeof(sd->to) ? y->peer_len : sizeof(sd->to));
     sd->tolen = y->peer_len;
     /* RTP (and muxed RTCP) leaves from the leg's connected twin when it
@@ -463,8 +462,7 @@ bool relay_ring_start(relay_worker *w)
     if (!r->slots || !r->rearm ||
         !relay_uring_init_flags(&r->u, RELAY_RING_SQ, RELAY_RING_CQ,
                                 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN) ||
-        !relay_uring_bufs_init(&r->u, &r->b, RELAY_RING_BUFS, RELAY_RING_BUFSZ,
-                               RELAY_RING_BGID)) {
+        !relay_uring_bufs_init(&r->u, &r->b, RELAY_RING_BUFS, RELAY_RING_BUFSZ, RELAY_RING_BGID)) {
         relay_uring_free(&r->u);
         free(r->slots);
         free(r->rearm);

@@ -56,8 +56,7 @@ static int relay_twin_open(relay_leg *y, const struct sockaddr_storage *to, sock
     return fd;
 }
 
-int relay_twin_fd(relay_worker *w, relay_leg *y, const struct sockaddr_storage *to,
-                  socklen_t tolen)
+int relay_twin_fd(relay_worker *w, relay_leg *y, const struct sockaddr_storage *to, socklen_t tolen)
 {
     if (!w->twins || y->twin_failed || y->rtp.fd < 0 || to->ss_family != y->family)
         return -1;

@@ -35,8 +35,8 @@ void sg_hmac_init(sg_hmac *h, const uint8_t *k_a, size_t len)
     OPENSSL_cleanse(kh, sizeof kh);
 }
 
-void sg_hmac_tag(const sg_hmac *h, const uint8_t *a, size_t a_len,
-                 const uint8_t *b, size_t b_len, uint8_t tag[20])
+void sg_hmac_tag(const sg_hmac *h, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                 uint8_t tag[20])
 {
     SHA_CTX c;
     uint8_t inner[20];

@@ -44,8 +44,8 @@ static inline void xor_bytes(uint8_t *out, const uint8_t *in, const uint8_t *ks,
         out[i] = in[i] ^ ks[i];
 }
 
-bool sg_cm_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], const uint8_t *in,
-               uint8_t *out, size_t len)
+bool sg_cm_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], const uint8_t *in, uint8_t *out,
+               size_t len)
 {
     uint8_t ks[CM_CHUNK_BLOCKS * 16];
     uint32_t j = 0; /* block counter: IV low 16 bits are zero, so j < 2^16
@@ -56,8 +56,9 @@ bool sg_cm_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], const uint8_t *in,
         for (size_t b = 0; b < nblk; b++, j++) {
             uint8_t *blk = ks + 16 * b;
             memcpy(blk, iv, 16);
-            uint32_t lo = ((uint32_t)iv[12] << 24 | (uint32_t)iv[13] << 16 |
-                           (uint32_t)iv[14] << 8 | iv[15]) + j;
+            uint32_t lo =
+                ((uint32_t)iv[12] << 24 | (uint32_t)iv[13] << 16 | (uint32_t)iv[14] << 8 | iv[15]) +
+                j;
             blk[12] = (uint8_t)(lo >> 24);
             blk[13] = (uint8_t)(lo >> 16);
             blk[14] = (uint8_t)(lo >> 8);

@@ -7,16 +7,16 @@
 
 #include <string.h>
 
-void sg_f8_mask_key(uint8_t *out, const uint8_t *k_e, size_t key_len,
-                    const uint8_t *k_s, size_t salt_len)
+void sg_f8_mask_key(uint8_t *out, const uint8_t *k_e, size_t key_len, const uint8_t *k_s,
+                    size_t salt_len)
 {
     /* m = k_s || 0x555..5, as long as the key (§4.1.2.1). */
     for (size_t i = 0; i < key_len; i++)
         out[i] = k_e[i] ^ (i < salt_len ? k_s[i] : 0x55);
 }
 
-bool sg_f8_xor(EVP_CIPHER_CTX *ecb, EVP_CIPHER_CTX *ecb_m, const uint8_t iv[16],
-               const uint8_t *in, uint8_t *out, size_t len)
+bool sg_f8_xor(EVP_CIPHER_CTX *ecb, EVP_CIPHER_CTX *ecb_m, const uint8_t iv[16], const uint8_t *in,
+               uint8_t *out, size_t len)
 {
     uint8_t ivp[16], s[16] = {0}, blk[16];
     int outl = 0;

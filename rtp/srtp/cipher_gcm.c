@@ -25,8 +25,8 @@ static bool gcm_set_iv(EVP_CIPHER_CTX *gcm, const uint8_t iv[12])
     return EVP_CipherInit_ex(gcm, NULL, NULL, NULL, iv, -1) == 1;
 }
 
-static bool gcm_start(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
-                      size_t aad_len, const uint8_t *aad2, size_t aad2_len)
+static bool gcm_start(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+                      const uint8_t *aad2, size_t aad2_len)
 {
     int outl = 0;
     if (!gcm_set_iv(gcm, iv))
@@ -38,9 +38,9 @@ static bool gcm_start(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *
     return true;
 }
 
-bool sg_gcm_seal(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
-                 size_t aad_len, const uint8_t *aad2, size_t aad2_len,
-                 const uint8_t *in, uint8_t *out, size_t len, uint8_t tag[16])
+bool sg_gcm_seal(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+                 const uint8_t *aad2, size_t aad2_len, const uint8_t *in, uint8_t *out, size_t len,
+                 uint8_t tag[16])
 {
     int outl = 0;
     if (!gcm_start(gcm, iv, aad, aad_len, aad2, aad2_len))
@@ -56,18 +56,18 @@ bool sg_gcm_seal(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
     return EVP_CIPHER_CTX_get_params(gcm, prm) == 1;
 }
 
-int sg_gcm_open(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
-                size_t aad_len, const uint8_t *aad2, size_t aad2_len,
-                const uint8_t *in, uint8_t *out, size_t len, const uint8_t tag[16])
+int sg_gcm_open(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+                const uint8_t *aad2, size_t aad2_len, const uint8_t *in, uint8_t *out, size_t len,
+                const uint8_t tag[16])
 {
     int outl = 0;
     if (!gcm_start(gcm, iv, aad, aad_len, aad2, aad2_len))
         return -1;
     if (len && EVP_DecryptUpdate(gcm, out, &outl, in, (int)len) != 1)
         return -1;
-    OSSL_PARAM prm[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-                                                           (void *)tag, 16),
-                         OSSL_PARAM_construct_end()};
+    OSSL_PARAM prm[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, (void *)tag, 16),
+        OSSL_PARAM_construct_end()};
     if (EVP_CIPHER_CTX_set_params(gcm, prm) != 1)
         return -1;
     /* OpenSSL compares the tag in constant time (CRYPTO_memcmp). */

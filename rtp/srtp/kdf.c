@@ -13,9 +13,10 @@
 
 EVP_CIPHER_CTX *sg_kdf_prf_new(const uint8_t *master_key, size_t key_len)
 {
-    const EVP_CIPHER *c = key_len == 16 ? EVP_aes_128_ecb()
-                        : key_len == 24 ? EVP_aes_192_ecb()
-                        : key_len == 32 ? EVP_aes_256_ecb() : NULL;
+    const EVP_CIPHER *c = key_len == 16   ? EVP_aes_128_ecb()
+                          : key_len == 24 ? EVP_aes_192_ecb()
+                          : key_len == 32 ? EVP_aes_256_ecb()
+                                          : NULL;
     if (!c)
         return NULL;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -29,8 +30,8 @@ EVP_CIPHER_CTX *sg_kdf_prf_new(const uint8_t *master_key, size_t key_len)
     return ctx;
 }
 
-bool sg_kdf(EVP_CIPHER_CTX *prf, const uint8_t *master_salt, size_t salt_len,
-            unsigned label, uint64_t r, uint8_t *out, size_t len)
+bool sg_kdf(EVP_CIPHER_CTX *prf, const uint8_t *master_salt, size_t salt_len, unsigned label,
+            uint64_t r, uint8_t *out, size_t len)
 {
     uint8_t x[16] = {0};
     uint8_t blocks[64];

@@ -25,8 +25,7 @@ static inline void bit_put(uint64_t *bits, uint32_t words, uint64_t idx, bool v)
         bits[pos >> 6] &= ~m;
 }
 
-sg_status sg_replay_check(const sg_replay *r, uint32_t window, uint32_t words,
-                          uint64_t idx)
+sg_status sg_replay_check(const sg_replay *r, uint32_t window, uint32_t words, uint64_t idx)
 {
     if (!r->init || idx > r->hi)
         return SG_OK;

@@ -13,8 +13,9 @@
 
 static const EVP_CIPHER *ecb_cipher(size_t key_len)
 {
-    return key_len == 16 ? EVP_aes_128_ecb() : key_len == 24 ? EVP_aes_192_ecb()
-                                                             : EVP_aes_256_ecb();
+    return key_len == 16   ? EVP_aes_128_ecb()
+           : key_len == 24 ? EVP_aes_192_ecb()
+                           : EVP_aes_256_ecb();
 }
 
 static EVP_CIPHER_CTX *new_ecb(size_t key_len)
@@ -46,15 +47,14 @@ bool sg_sess_alloc(sg_sess *s, const sg_suite *suite, sg_srtp_dir dir)
         s->gcm = EVP_CIPHER_CTX_new();
         if (!s->gcm)
             return false;
-        return EVP_CipherInit_ex(s->gcm, c, NULL, NULL, NULL,
-                                 dir == SG_SRTP_PROTECT ? 1 : 0) == 1;
+        return EVP_CipherInit_ex(s->gcm, c, NULL, NULL, NULL, dir == SG_SRTP_PROTECT ? 1 : 0) == 1;
     }
     }
     return false;
 }
 
-bool sg_sess_set(sg_sess *s, const sg_suite *suite, const uint8_t *k_e,
-                 const uint8_t *k_a, const uint8_t *k_s)
+bool sg_sess_set(sg_sess *s, const sg_suite *suite, const uint8_t *k_e, const uint8_t *k_a,
+                 const uint8_t *k_s)
 {
     bool ok = true;
     memcpy(s->k_s, k_s, suite->salt_len);

@@ -27,7 +27,10 @@
 #define SG_MAX_PACKET 65536u
 
 /* Big-endian packet fields (RTP and RTCP headers, SRTCP E||index). */
-static inline uint16_t sg_rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t sg_rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 static inline uint32_t sg_rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -55,9 +58,9 @@ static inline bool sg_partial_overlap(const uint8_t *in, size_t in_len, const ui
 
 /* KDF labels, RFC 3711 §4.3.1 and §4.3.2. */
 enum {
-    SG_LABEL_RTP_ENC = 0,   /* k_e */
-    SG_LABEL_RTP_AUTH = 1,  /* k_a */
-    SG_LABEL_RTP_SALT = 2,  /* k_s */
+    SG_LABEL_RTP_ENC = 0,  /* k_e */
+    SG_LABEL_RTP_AUTH = 1, /* k_a */
+    SG_LABEL_RTP_SALT = 2, /* k_s */
     SG_LABEL_RTCP_ENC = 3,
     SG_LABEL_RTCP_AUTH = 4,
     SG_LABEL_RTCP_SALT = 5,
@@ -73,8 +76,8 @@ EVP_CIPHER_CTX *sg_kdf_prf_new(const uint8_t *master_key, size_t key_len);
  * The salt is 14 bytes, or 12 (GCM, RFC 7714 §11: zero-padded on the
  * right to 112 bits, as libsrtp). len <= 64. Returns false on an OpenSSL
  * failure. */
-bool sg_kdf(EVP_CIPHER_CTX *prf, const uint8_t *master_salt, size_t salt_len,
-            unsigned label, uint64_t r, uint8_t *out, size_t len);
+bool sg_kdf(EVP_CIPHER_CTX *prf, const uint8_t *master_salt, size_t salt_len, unsigned label,
+            uint64_t r, uint8_t *out, size_t len);
 
 /* ---- cipher_ctr.c: AES in counter mode, RFC 3711 §4.1.1 */
 
@@ -83,32 +86,32 @@ void sg_cm_iv(uint8_t iv[16], const uint8_t *k_s, uint32_t ssrc, uint64_t index)
 
 /* out = in XOR keystream(iv); ecb is an AES-ECB context keyed with k_e.
  * in == out allowed; len < 2^20. */
-bool sg_cm_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], const uint8_t *in,
-               uint8_t *out, size_t len);
+bool sg_cm_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], const uint8_t *in, uint8_t *out,
+               size_t len);
 
 /* ---- cipher_f8.c: AES in f8 mode, RFC 3711 §4.1.2 */
 
 /* ecb_m is keyed with k_e XOR m (m = k_s || 0x55..., §4.1.2.1), ecb with
  * k_e. out = in XOR f8 keystream(iv). in == out allowed. */
-bool sg_f8_xor(EVP_CIPHER_CTX *ecb, EVP_CIPHER_CTX *ecb_m, const uint8_t iv[16],
-               const uint8_t *in, uint8_t *out, size_t len);
+bool sg_f8_xor(EVP_CIPHER_CTX *ecb, EVP_CIPHER_CTX *ecb_m, const uint8_t iv[16], const uint8_t *in,
+               uint8_t *out, size_t len);
 
 /* k_e XOR m for the f8 IV encryption; m = k_s || 0x5555... to key_len. */
-void sg_f8_mask_key(uint8_t *out, const uint8_t *k_e, size_t key_len,
-                    const uint8_t *k_s, size_t salt_len);
+void sg_f8_mask_key(uint8_t *out, const uint8_t *k_e, size_t key_len, const uint8_t *k_s,
+                    size_t salt_len);
 
 /* ---- cipher_gcm.c: AES-GCM for SRTP, RFC 7714 §8-§10 */
 
 /* Seal: out = GCM-encrypt(in), tag written to tag[16]. gcm is an AES-GCM
  * context initialised for encryption with k_e. */
-bool sg_gcm_seal(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
-                 size_t aad_len, const uint8_t *aad2, size_t aad2_len,
-                 const uint8_t *in, uint8_t *out, size_t len, uint8_t tag[16]);
+bool sg_gcm_seal(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+                 const uint8_t *aad2, size_t aad2_len, const uint8_t *in, uint8_t *out, size_t len,
+                 uint8_t tag[16]);
 /* Open: out = GCM-decrypt(in); returns 1 when the tag verifies, 0 when it
  * does not, -1 on an OpenSSL failure. */
-int sg_gcm_open(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad,
-                size_t aad_len, const uint8_t *aad2, size_t aad2_len,
-                const uint8_t *in, uint8_t *out, size_t len, const uint8_t tag[16]);
+int sg_gcm_open(EVP_CIPHER_CTX *gcm, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+                const uint8_t *aad2, size_t aad2_len, const uint8_t *in, uint8_t *out, size_t len,
+                const uint8_t tag[16]);
 
 /* ---- auth_hmac.c: HMAC-SHA1 from precomputed pads, RFC 3711 §4.2.1 */
 
@@ -119,8 +122,8 @@ typedef struct sg_hmac {
 
 void sg_hmac_init(sg_hmac *h, const uint8_t *k_a, size_t len);
 /* tag = HMAC-SHA1(k_a, a || b) (20 bytes). */
-void sg_hmac_tag(const sg_hmac *h, const uint8_t *a, size_t a_len,
-                 const uint8_t *b, size_t b_len, uint8_t tag[20]);
+void sg_hmac_tag(const sg_hmac *h, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                 uint8_t tag[20]);
 void sg_hmac_wipe(sg_hmac *h);
 
 /* ---- session.c: one set of session keys (SRTP or SRTCP half) */
@@ -140,8 +143,8 @@ typedef struct sg_sess {
 /* Allocates the cipher contexts the suite needs (no key yet). */
 bool sg_sess_alloc(sg_sess *s, const sg_suite *suite, sg_srtp_dir dir);
 /* Keys the session from raw session keys (k_a may be NULL for GCM). */
-bool sg_sess_set(sg_sess *s, const sg_suite *suite, const uint8_t *k_e,
-                 const uint8_t *k_a, const uint8_t *k_s);
+bool sg_sess_set(sg_sess *s, const sg_suite *suite, const uint8_t *k_e, const uint8_t *k_a,
+                 const uint8_t *k_s);
 /* Derives and sets the session keys for SRTP (rtcp false, labels 0-2) or
  * SRTCP (labels 3-5) with this r (RFC 3711 §4.3.1). Stack copies wiped. */
 bool sg_sess_derive(sg_sess *s, const sg_suite *suite, EVP_CIPHER_CTX *prf,
@@ -152,14 +155,13 @@ void sg_sess_free(sg_sess *s);
 /* ---- replay.c: sliding replay window, RFC 3711 §3.3.2 */
 
 typedef struct sg_replay {
-    uint64_t hi;     /* highest index accepted */
-    uint64_t *bits;  /* ring of `words` 64-bit words: bit (i mod 64*words) */
-    bool init;       /* hi is valid */
+    uint64_t hi;    /* highest index accepted */
+    uint64_t *bits; /* ring of `words` 64-bit words: bit (i mod 64*words) */
+    bool init;      /* hi is valid */
 } sg_replay;
 
 /* SG_OK, SG_REPLAY or SG_REPLAY_OLD for index idx; never changes r. */
-sg_status sg_replay_check(const sg_replay *r, uint32_t window, uint32_t words,
-                          uint64_t idx);
+sg_status sg_replay_check(const sg_replay *r, uint32_t window, uint32_t words, uint64_t idx);
 /* Records idx as received (call only after authentication). */
 void sg_replay_commit(sg_replay *r, uint32_t words, uint64_t idx);
 
@@ -167,59 +169,58 @@ void sg_replay_commit(sg_replay *r, uint32_t words, uint64_t idx);
 
 typedef struct sg_mkey {
     bool used;
-    uint32_t gen;                        /* order of adding; 0 = empty */
+    uint32_t gen; /* order of adding; 0 = empty */
     uint8_t mki[SG_SRTP_MAX_MKI_LEN];
     uint8_t master_salt[SG_SRTP_MAX_SALT_LEN];
     uint8_t fingerprint[4];
-    EVP_CIPHER_CTX *prf;                 /* keyed with master_key */
-    uint64_t lifetime;                   /* as configured (capped) */
-    uint64_t life_srtp, life_srtcp;      /* caps per protocol, §9.2 */
+    EVP_CIPHER_CTX *prf;            /* keyed with master_key */
+    uint64_t lifetime;              /* as configured (capped) */
+    uint64_t life_srtp, life_srtcp; /* caps per protocol, §9.2 */
     uint64_t used_srtp, used_srtcp;
     bool soft_sent;
-    sg_sess rtp, rtcp;                   /* session keys when kdr == 0 */
+    sg_sess rtp, rtcp; /* session keys when kdr == 0 */
 } sg_mkey;
 
 typedef struct sg_stream {
     bool used;
     uint32_t ssrc;
-    uint64_t last_use;      /* ctx->clock at the last good packet (LRU) */
-    uint32_t roc_start;     /* ROC for the first packet (sg_srtp_set_roc) */
-    uint32_t rtp_gen;       /* master key of the last SRTP packet (ROC policy) */
-    sg_replay rtp;          /* SRTP: hi = highest index, ROC = hi >> 16 */
-    sg_replay rtcp;         /* SRTCP receive: replay; send: hi = next index */
-    sg_sess *kdr_rtp;       /* per-stream session keys when kdr > 0 */
+    uint64_t last_use;  /* ctx->clock at the last good packet (LRU) */
+    uint32_t roc_start; /* ROC for the first packet (sg_srtp_set_roc) */
+    uint32_t rtp_gen;   /* master key of the last SRTP packet (ROC policy) */
+    sg_replay rtp;      /* SRTP: hi = highest index, ROC = hi >> 16 */
+    sg_replay rtcp;     /* SRTCP receive: replay; send: hi = next index */
+    sg_sess *kdr_rtp;   /* per-stream session keys when kdr > 0 */
     sg_sess *kdr_rtcp;
 } sg_stream;
 
 struct sg_srtp_ctx {
     sg_srtp_params p;
     const sg_suite *suite;
-    uint32_t window;         /* replay window, packets */
-    uint32_t words;          /* 64-bit words per window ring */
+    uint32_t window; /* replay window, packets */
+    uint32_t words;  /* 64-bit words per window ring */
     uint32_t next_gen;
-    int cur;                 /* send key slot, -1 = none */
+    int cur; /* send key slot, -1 = none */
     uint32_t events;
-    uint64_t clock;          /* counts good packets: stream LRU order */
+    uint64_t clock; /* counts good packets: stream LRU order */
     sg_mkey keys[SG_SRTP_MAX_KEYS];
     uint16_t nstreams;
-    uint16_t last_stream;    /* lookup hint */
+    uint16_t last_stream; /* lookup hint */
     sg_stream *streams;
-    uint64_t *bits;          /* all replay rings */
-    sg_sess *kdr_sess;       /* 2 * nstreams sessions when kdr > 0 */
+    uint64_t *bits;    /* all replay rings */
+    sg_sess *kdr_sess; /* 2 * nstreams sessions when kdr > 0 */
 };
 
 /* srtp.c: the cipher and tag of one SRTP packet with session keys s, once
  * header length, payload length and index are known: enc encrypts in ->
  * out and writes the tag (full 20 / 16 bytes) to tag_out; !enc checks
  * tag_in (AUTH_FAIL) and decrypts. Tests drive it with RFC session keys. */
-sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
-                            const uint8_t *in, uint8_t *out, size_t hdr_len,
-                            size_t pay_len, uint64_t index, const uint8_t *tag_in,
-                            uint8_t *tag_out);
+sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc, const uint8_t *in,
+                            uint8_t *out, size_t hdr_len, size_t pay_len, uint64_t index,
+                            const uint8_t *tag_in, uint8_t *tag_out);
 /* srtcp.c: the same for SRTCP: len bytes of RTCP, E flag and 31-bit index. */
-sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
-                             const uint8_t *in, uint8_t *out, size_t len, bool e_flag,
-                             uint32_t index, const uint8_t *tag_in, uint8_t *tag_out);
+sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc, const uint8_t *in,
+                             uint8_t *out, size_t len, bool e_flag, uint32_t index,
+                             const uint8_t *tag_in, uint8_t *tag_out);
 
 /* keys.c */
 int sg_key_by_mki(const sg_srtp_ctx *ctx, const uint8_t *mki);
@@ -286,11 +287,10 @@ static inline void sg_stream_settle(sg_srtp_ctx *ctx, sg_stream *st, bool fresh,
 }
 /* RFC 3711 Appendix A: the index of seq given the stream's s_l and ROC.
  * false when the estimate would need ROC - 1 < 0. */
-bool sg_stream_estimate(const sg_replay *r, uint32_t roc_start, uint16_t seq,
-                        uint64_t *index);
+bool sg_stream_estimate(const sg_replay *r, uint32_t roc_start, uint16_t seq, uint64_t *index);
 /* The session keys for a packet: the key's own (kdr == 0) or the stream's,
  * re-derived when r = index DIV 2^kdr changed (RFC 3711 §4.3.1). */
-sg_sess *sg_stream_session(sg_srtp_ctx *ctx, sg_stream *st, int slot, bool rtcp,
-                           uint64_t index, sg_status *err);
+sg_sess *sg_stream_session(sg_srtp_ctx *ctx, sg_stream *st, int slot, bool rtcp, uint64_t index,
+                           sg_status *err);
 
 #endif

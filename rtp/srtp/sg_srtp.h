@@ -27,8 +27,8 @@
 #include "srtp/status.h"
 #include "srtp/suite.h"
 
-#define SG_SRTP_MAX_KEYS       16   /* master keys per context */
-#define SG_SRTP_MAX_MKI_LEN    128  /* RFC 4568 §6.1: MKI length 1..128 bytes */
+#define SG_SRTP_MAX_KEYS       16  /* master keys per context */
+#define SG_SRTP_MAX_MKI_LEN    128 /* RFC 4568 §6.1: MKI length 1..128 bytes */
 #define SG_SRTP_MAX_KEY_LEN    32
 #define SG_SRTP_MAX_SALT_LEN   14
 #define SG_SRTP_DEFAULT_WINDOW 128
@@ -54,23 +54,23 @@ typedef enum sg_roc_policy {
 } sg_roc_policy;
 
 typedef struct sg_srtp_params {
-    const sg_suite *suite;      /* required */
-    sg_srtp_dir dir;            /* required */
-    uint8_t kdr;                /* key derivation rate exponent: 0 = derive once;
+    const sg_suite *suite; /* required */
+    sg_srtp_dir dir;       /* required */
+    uint8_t kdr;           /* key derivation rate exponent: 0 = derive once;
                                  * n in 1..24 = re-derive every 2^n packets
                                  * (RFC 3711 §4.3.1; RFC 4568 KDR=n) */
-    bool unencrypted_srtp;      /* RFC 4568 §6.3.2 session parameters */
+    bool unencrypted_srtp; /* RFC 4568 §6.3.2 session parameters */
     bool unencrypted_srtcp;
     bool unauthenticated_srtp;
-    uint16_t replay_window;     /* packets; 0 = SG_SRTP_DEFAULT_WINDOW; <= MAX */
-    uint8_t mki_len;            /* MKI length on the wire; 0 = no MKI. Every key
+    uint16_t replay_window; /* packets; 0 = SG_SRTP_DEFAULT_WINDOW; <= MAX */
+    uint8_t mki_len;        /* MKI length on the wire; 0 = no MKI. Every key
                                  * of the context has this length. */
-    uint16_t max_ssrcs;         /* streams kept; 0 = SG_SRTP_DEFAULT_SSRCS */
-    uint64_t soft_limit;        /* raise SG_EV_SOFT_LIMIT when the send key has
+    uint16_t max_ssrcs;     /* streams kept; 0 = SG_SRTP_DEFAULT_SSRCS */
+    uint64_t soft_limit;    /* raise SG_EV_SOFT_LIMIT when the send key has
                                  * this many packets left; 0 = 1/16 of its
                                  * lifetime */
     sg_roc_policy roc_policy;
-    bool evict_lru;             /* all max_ssrcs slots taken: false = a new SSRC
+    bool evict_lru; /* all max_ssrcs slots taken: false = a new SSRC
                                  * is TOO_MANY_SSRC; true = its first good
                                  * packet replaces the least recently used
                                  * stream (for peers that change SSRC often) */
@@ -88,11 +88,11 @@ typedef struct sg_srtp_key_info {
     uint8_t mki[SG_SRTP_MAX_MKI_LEN];
     uint8_t mki_len;
     uint64_t lifetime;
-    uint64_t srtp_used;   /* SRTP packets protected/unprotected with it */
+    uint64_t srtp_used; /* SRTP packets protected/unprotected with it */
     uint64_t srtcp_used;
-    bool current;         /* the send key (protect contexts) */
+    bool current;           /* the send key (protect contexts) */
     uint8_t fingerprint[4]; /* first bytes of SHA-256(key||salt): for logs */
-    uint32_t gen;         /* order of adding: a later key has a higher gen */
+    uint32_t gen;           /* order of adding: a later key has a higher gen */
 } sg_srtp_key_info;
 
 typedef struct sg_srtp_ctx sg_srtp_ctx;
@@ -128,15 +128,15 @@ sg_status sg_srtp_retire_key(sg_srtp_ctx *ctx, const uint8_t *mki, size_t mki_le
  * the receiver's estimate so a relay may forward reordered packets).
  * Layout: header | payload | MKI | tag; AEAD (GCM): header | payload | tag |
  * MKI (RFC 7714 §8, as libsrtp2). */
-sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
-                          uint8_t *out, size_t out_cap, size_t *out_len);
+sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out,
+                          size_t out_cap, size_t *out_len);
 
 /* Unprotects an SRTP packet into out (RTP, at most in_len bytes). Errors:
  * BAD_PARAM, MALFORMED, BUFFER_SMALL, UNKNOWN_MKI, AUTH_FAIL, REPLAY,
  * REPLAY_OLD, KEY_EXPIRED, NO_KEY, TOO_MANY_SSRC, CRYPTO. On any error the
  * context is unchanged and out's content is unspecified. */
-sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
-                            uint8_t *out, size_t out_cap, size_t *out_len);
+sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out,
+                            size_t out_cap, size_t *out_len);
 
 /* SRTCP (RFC 3711 §3.4): E flag + 31-bit SRTCP index, optional MKI, tag.
  * Same errors as the SRTP calls. The index is kept per SSRC (the sender
@@ -146,10 +146,10 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
  * follows the packet's E flag.
  * Layout: RTCP | E+index | MKI | tag; AEAD (GCM): RTCP | tag | E+index |
  * MKI (RFC 7714 §9). */
-sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
-                           uint8_t *out, size_t out_cap, size_t *out_len);
-sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
-                             uint8_t *out, size_t out_cap, size_t *out_len);
+sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out,
+                           size_t out_cap, size_t *out_len);
+sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out,
+                             size_t out_cap, size_t *out_len);
 
 /* Sets the rollover counter (and, for protect contexts, the next sequence
  * expectation is taken from the next packet) for an SSRC, creating its stream

@@ -17,9 +17,9 @@
 
 #define SRTCP_INDEX_MASK 0x7fffffffu
 
-sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
-                             const uint8_t *in, uint8_t *out, size_t len, bool e_flag,
-                             uint32_t index, const uint8_t *tag_in, uint8_t *tag_out)
+sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc, const uint8_t *in,
+                             uint8_t *out, size_t len, bool e_flag, uint32_t index,
+                             const uint8_t *tag_in, uint8_t *tag_out)
 {
     const sg_suite *su = ctx->suite;
     uint32_t ssrc = sg_rd32(in + 4);
@@ -38,7 +38,9 @@ sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
             memcpy(out, in, aad);
         if (enc)
             return sg_gcm_seal(s->gcm, iv, in, aad, eidx, 4, in + aad, out + aad, len - aad,
-                               tag_out) ? SG_OK : SG_CRYPTO;
+                               tag_out)
+                       ? SG_OK
+                       : SG_CRYPTO;
         int r = sg_gcm_open(s->gcm, iv, in, aad, eidx, 4, in + aad, out + aad, len - aad, tag_in);
         return r > 0 ? SG_OK : r == 0 ? SG_AUTH_FAIL : SG_CRYPTO;
     }
@@ -76,8 +78,8 @@ sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
     return SG_OK;
 }
 
-sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
-                           uint8_t *out, size_t out_cap, size_t *out_len)
+sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out,
+                           size_t out_cap, size_t *out_len)
 {
     if (!ctx || !in || !out || !out_len || ctx->p.dir != SG_SRTP_PROTECT)
         return SG_BAD_PARAM;
@@ -131,8 +133,8 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     return SG_OK;
 }
 
-sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
-                             uint8_t *out, size_t out_cap, size_t *out_len)
+sg_status sg_srtcp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out,
+                             size_t out_cap, size_t *out_len)
 {
     if (!ctx || !in || !out || !out_len || ctx->p.dir != SG_SRTP_UNPROTECT)
         return SG_BAD_PARAM;

@@ -50,10 +50,9 @@ static void f8_rtp_iv(uint8_t iv[16], const uint8_t *hdr, uint32_t roc)
     sg_wr32(iv + 12, roc);
 }
 
-sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
-                            const uint8_t *in, uint8_t *out, size_t hdr_len,
-                            size_t pay_len, uint64_t index, const uint8_t *tag_in,
-                            uint8_t *tag_out)
+sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc, const uint8_t *in,
+                            uint8_t *out, size_t hdr_len, size_t pay_len, uint64_t index,
+                            const uint8_t *tag_in, uint8_t *tag_out)
 {
     const sg_suite *su = ctx->suite;
     uint32_t ssrc = sg_rd32(in + 8);
@@ -74,7 +73,8 @@ sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
         size_t ct = encrypt ? pay_len : 0;
         if (enc)
             return sg_gcm_seal(s->gcm, iv, in, aad, NULL, 0, in + aad, out + aad, ct, tag_out)
-                       ? SG_OK : SG_CRYPTO;
+                       ? SG_OK
+                       : SG_CRYPTO;
         int r = sg_gcm_open(s->gcm, iv, in, aad, NULL, 0, in + aad, out + aad, ct, tag_in);
         return r > 0 ? SG_OK : r == 0 ? SG_AUTH_FAIL : SG_CRYPTO;
     }
@@ -116,7 +116,7 @@ sg_status sg_srtp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc,
  * the sender uses is the one the receiver finds. Checks only: nothing is
  * committed. */
 SG_PACKET_STEP sg_status srtp_index(const sg_srtp_ctx *ctx, const sg_stream *sm, bool fresh,
-                            const sg_mkey *k, uint16_t seq, uint64_t *index, bool *reset)
+                                    const sg_mkey *k, uint16_t seq, uint64_t *index, bool *reset)
 {
     bool roc_reset = !fresh && ctx->p.roc_policy == SG_ROC_RESET && sm->rtp.init;
     /* SG_ROC_RESET: a packet under a master key newer than the stream's
@@ -143,12 +143,12 @@ SG_PACKET_STEP sg_status srtp_index(const sg_srtp_ctx *ctx, const sg_stream *sm,
 /* What protect and unprotect learn about a packet before its transform. */
 typedef struct srtp_pkt {
     uint32_t ssrc;
-    int slot;          /* master key */
+    int slot; /* master key */
     sg_stream *sm;
-    bool fresh;        /* sm is the slot a new stream would take */
-    bool reset;        /* the index restarts at ROC 0 (SG_ROC_RESET) */
+    bool fresh; /* sm is the slot a new stream would take */
+    bool reset; /* the index restarts at ROC 0 (SG_ROC_RESET) */
     uint64_t index;
-    sg_sess *s;        /* session keys for index */
+    sg_sess *s; /* session keys for index */
 } srtp_pkt;
 
 /* The stream, index and session keys of the packet in (key slot known):
@@ -180,8 +180,8 @@ SG_PACKET_STEP void srtp_commit(sg_srtp_ctx *ctx, const srtp_pkt *pk)
     sg_key_count(ctx, pk->slot, false);
 }
 
-sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
-                          uint8_t *out, size_t out_cap, size_t *out_len)
+sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out,
+                          size_t out_cap, size_t *out_len)
 {
     if (!ctx || !in || !out || !out_len || ctx->p.dir != SG_SRTP_PROTECT)
         return SG_BAD_PARAM;
@@ -226,8 +226,8 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
     return SG_OK;
 }
 
-sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len,
-                            uint8_t *out, size_t out_cap, size_t *out_len)
+sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out,
+                            size_t out_cap, size_t *out_len)
 {
     if (!ctx || !in || !out || !out_len || ctx->p.dir != SG_SRTP_UNPROTECT)
         return SG_BAD_PARAM;

@@ -4,7 +4,9 @@
 const char *sg_status_str(sg_status st)
 {
     switch (st) {
-#define SG_STATUS_STR_(name, num, text) case SG_##name: return text;
+#define SG_STATUS_STR_(name, num, text) \
+    case SG_##name: \
+        return text;
         SG_STATUS_MAP(SG_STATUS_STR_)
 #undef SG_STATUS_STR_
     }
@@ -14,7 +16,9 @@ const char *sg_status_str(sg_status st)
 const char *sg_status_name(sg_status st)
 {
     switch (st) {
-#define SG_STATUS_NAME_(name, num, text) case SG_##name: return #name;
+#define SG_STATUS_NAME_(name, num, text) \
+    case SG_##name: \
+        return #name;
         SG_STATUS_MAP(SG_STATUS_NAME_)
 #undef SG_STATUS_NAME_
     }

@@ -7,6 +7,7 @@
 #ifndef SDESGATE_SRTP_STATUS_H
 #define SDESGATE_SRTP_STATUS_H
 
+/* clang-format off */ /* a table: one aligned row per entry */
 #define SG_STATUS_MAP(X)                                                       \
     X(OK,              0, "success")                                           \
     X(BAD_PARAM,       1, "bad parameter")                                     \
@@ -25,6 +26,7 @@
     X(CRYPTO,         14, "crypto library failure")                            \
     X(UNSUPPORTED,    15, "unsupported suite or parameter")                    \
     X(BAD_KEY,        16, "key or salt has the wrong length")
+/* clang-format on */
 
 typedef enum sg_status {
 #define SG_STATUS_ENUM_(name, num, text) SG_##name = num,

@@ -51,8 +51,7 @@ void sg_stream_claim(sg_srtp_ctx *ctx, sg_stream *st, uint32_t ssrc)
     ctx->last_stream = (uint16_t)(st - ctx->streams);
 }
 
-bool sg_stream_estimate(const sg_replay *r, uint32_t roc_start, uint16_t seq,
-                        uint64_t *index)
+bool sg_stream_estimate(const sg_replay *r, uint32_t roc_start, uint16_t seq, uint64_t *index)
 {
     if (!r->init) {
         *index = (uint64_t)roc_start << 16 | seq;
@@ -75,8 +74,8 @@ bool sg_stream_estimate(const sg_replay *r, uint32_t roc_start, uint16_t seq,
     return true;
 }
 
-sg_sess *sg_stream_session(sg_srtp_ctx *ctx, sg_stream *st, int slot, bool rtcp,
-                           uint64_t index, sg_status *err)
+sg_sess *sg_stream_session(sg_srtp_ctx *ctx, sg_stream *st, int slot, bool rtcp, uint64_t index,
+                           sg_status *err)
 {
     sg_mkey *k = &ctx->keys[slot];
     if (ctx->p.kdr == 0)

@@ -31,13 +31,13 @@ typedef enum sg_cipher_kind {
 
 typedef struct sg_suite {
     sg_suite_id id;
-    const char *name;          /* RFC 4568 name, e.g. "AES_CM_128_HMAC_SHA1_80" */
+    const char *name; /* RFC 4568 name, e.g. "AES_CM_128_HMAC_SHA1_80" */
     sg_cipher_kind cipher;
-    uint8_t key_len;           /* master key, bytes (16, 24, 32) */
-    uint8_t salt_len;          /* master salt, bytes (14; 12 for GCM) */
-    uint8_t srtp_tag_len;      /* SRTP auth tag, bytes (10, 4; 16 for GCM) */
-    uint8_t srtcp_tag_len;     /* SRTCP auth tag, bytes (10 even for _32) */
-    uint8_t auth_key_len;      /* k_a, bytes (20 for HMAC-SHA1, 0 for GCM) */
+    uint8_t key_len;             /* master key, bytes (16, 24, 32) */
+    uint8_t salt_len;            /* master salt, bytes (14; 12 for GCM) */
+    uint8_t srtp_tag_len;        /* SRTP auth tag, bytes (10, 4; 16 for GCM) */
+    uint8_t srtcp_tag_len;       /* SRTCP auth tag, bytes (10 even for _32) */
+    uint8_t auth_key_len;        /* k_a, bytes (20 for HMAC-SHA1, 0 for GCM) */
     uint64_t max_lifetime_srtp;  /* packets per master key (2^48) */
     uint64_t max_lifetime_srtcp; /* packets per master key (2^31) */
 } sg_suite;

@@ -22,12 +22,12 @@
 #include <stdint.h>
 
 #define BENCH_LIBSRTP_SYMBOL "bench_libsrtp_api_v1"
-#define BENCH_API_ABI 1
+#define BENCH_API_ABI        1
 
 typedef struct bench_libsrtp_api {
-    int abi;                       /* BENCH_API_ABI */
-    const char *(*version)(void);  /* libsrtp2's version string */
-    const char *backend;           /* "nss" or "openssl" */
+    int abi;                      /* BENCH_API_ABI */
+    const char *(*version)(void); /* libsrtp2's version string */
+    const char *backend;          /* "nss" or "openssl" */
     /* A session for the suite (sg_suite_id numbering, rtp/srtp/suite.h) and
      * master key/salt; outbound for protect, inbound for unprotect; NULL
      * when libsrtp2 lacks the suite (F8) or fails. */
@@ -36,8 +36,7 @@ typedef struct bench_libsrtp_api {
     /* Protects n RTP packets in place, each rtp_len bytes before the call;
      * writes sequence number seq0 + i into packet i first (a 2-byte store)
      * so every packet has a new index. Returns the number of failures. */
-    size_t (*protect_burst)(void *h, uint8_t *const *pkts, size_t n, size_t rtp_len,
-                            uint16_t seq0);
+    size_t (*protect_burst)(void *h, uint8_t *const *pkts, size_t n, size_t rtp_len, uint16_t seq0);
     /* Unprotects n SRTP packets (srtp_len bytes each) in place. Returns the
      * number of failures. */
     size_t (*unprotect_burst)(void *h, uint8_t *const *pkts, size_t n, size_t srtp_len);

@@ -19,15 +19,32 @@
 static int set_rtp_policy(int id, srtp_crypto_policy_t *p)
 {
     switch (id) {
-    case SG_SUITE_AES_CM_128_HMAC_SHA1_80: srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(p); break;
-    case SG_SUITE_AES_CM_128_HMAC_SHA1_32: srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(p); break;
-    case SG_SUITE_AES_192_CM_HMAC_SHA1_80: srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(p); break;
-    case SG_SUITE_AES_192_CM_HMAC_SHA1_32: srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(p); break;
-    case SG_SUITE_AES_256_CM_HMAC_SHA1_80: srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(p); break;
-    case SG_SUITE_AES_256_CM_HMAC_SHA1_32: srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(p); break;
-    case SG_SUITE_AEAD_AES_128_GCM: srtp_crypto_policy_set_aes_gcm_128_16_auth(p); break;
-    case SG_SUITE_AEAD_AES_256_GCM: srtp_crypto_policy_set_aes_gcm_256_16_auth(p); break;
-    default: return -1; /* F8: not in libsrtp2's public API */
+    case SG_SUITE_AES_CM_128_HMAC_SHA1_80:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(p);
+        break;
+    case SG_SUITE_AES_CM_128_HMAC_SHA1_32:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(p);
+        break;
+    case SG_SUITE_AES_192_CM_HMAC_SHA1_80:
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(p);
+        break;
+    case SG_SUITE_AES_192_CM_HMAC_SHA1_32:
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(p);
+        break;
+    case SG_SUITE_AES_256_CM_HMAC_SHA1_80:
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(p);
+        break;
+    case SG_SUITE_AES_256_CM_HMAC_SHA1_32:
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(p);
+        break;
+    case SG_SUITE_AEAD_AES_128_GCM:
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(p);
+        break;
+    case SG_SUITE_AEAD_AES_256_GCM:
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(p);
+        break;
+    default:
+        return -1; /* F8: not in libsrtp2's public API */
     }
     return 0;
 }

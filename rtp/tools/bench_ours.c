@@ -32,7 +32,7 @@ static void *ours_open(int suite_id, const uint8_t *key, size_t key_len, const u
     sg_srtp_ctx *ctx = NULL;
     if (sg_srtp_ctx_new(&p, &ctx) != SG_OK)
         return NULL;
-    sg_srtp_key k = { .master_key = key, .master_salt = salt };
+    sg_srtp_key k = {.master_key = key, .master_salt = salt};
     if (sg_srtp_add_key(ctx, &k) != SG_OK) {
         sg_srtp_ctx_free(ctx);
         return NULL;

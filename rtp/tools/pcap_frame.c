@@ -9,11 +9,11 @@
 
 #include <pcap/dlt.h>
 
-#define ETH_VLAN    0x8100
-#define ETH_QINQ    0x88a8
+#define ETH_VLAN     0x8100
+#define ETH_QINQ     0x88a8
 #define ETH_QINQ_OLD 0x9100
-#define ETH_IPV4    0x0800
-#define ETH_IPV6    0x86dd
+#define ETH_IPV4     0x0800
+#define ETH_IPV6     0x86dd
 #define IPPROTO_UDP_ 17
 
 static uint16_t rd16(const uint8_t *p)

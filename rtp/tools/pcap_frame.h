@@ -20,18 +20,18 @@
 #include <stdint.h>
 
 typedef enum pcap_frame_result {
-    PCAP_FRAME_UDP = 0,   /* a whole UDP datagram was found */
-    PCAP_FRAME_SKIP,      /* not UDP, a fragment, or truncated: pass through */
+    PCAP_FRAME_UDP = 0, /* a whole UDP datagram was found */
+    PCAP_FRAME_SKIP,    /* not UDP, a fragment, or truncated: pass through */
 } pcap_frame_result;
 
 typedef struct pcap_frame {
-    int ip_version;       /* 4 or 6 */
-    size_t ip_off;        /* offset of the IP header in the frame */
-    size_t udp_off;       /* offset of the UDP header */
-    size_t payload_off;   /* offset of the UDP payload */
-    size_t payload_len;   /* UDP payload length (from the UDP length field) */
+    int ip_version;     /* 4 or 6 */
+    size_t ip_off;      /* offset of the IP header in the frame */
+    size_t udp_off;     /* offset of the UDP header */
+    size_t payload_off; /* offset of the UDP payload */
+    size_t payload_len; /* UDP payload length (from the UDP length field) */
     uint16_t sport, dport;
-    bool udp_csum_zero;   /* IPv4 datagram sent without a UDP checksum */
+    bool udp_csum_zero; /* IPv4 datagram sent without a UDP checksum */
 } pcap_frame;
 
 /* True when this pcap link type (DLT_*) is one of the supported ones. */
@@ -39,8 +39,8 @@ bool pcap_frame_linktype_ok(int dlt);
 
 /* Finds the UDP payload of a frame of link type dlt; caplen bytes were
  * captured of wirelen. Never reads outside data[0..caplen). */
-pcap_frame_result pcap_frame_parse(int dlt, const uint8_t *data, size_t caplen,
-                                   size_t wirelen, pcap_frame *f);
+pcap_frame_result pcap_frame_parse(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
+                                   pcap_frame *f);
 
 /*
  * Writes into out (cap bytes) the frame's headers from `data` followed by

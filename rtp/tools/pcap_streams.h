@@ -17,7 +17,7 @@
 #include "srtp/sg_srtp.h"
 
 typedef struct pcap_flow {
-    uint8_t ipv;           /* 4 or 6; 0 in an SSRC-only key */
+    uint8_t ipv; /* 4 or 6; 0 in an SSRC-only key */
     uint8_t src[16], dst[16];
     uint16_t sport, dport;
 } pcap_flow;
@@ -25,16 +25,16 @@ typedef struct pcap_flow {
 typedef struct pcap_stream {
     uint32_t ssrc;
     pcap_flow flow;
-    int line;              /* index of the bound --crypto line */
-    sg_srtp_ctx *ctx;      /* owned; NULL in an SSRC-only table */
+    int line;         /* index of the bound --crypto line */
+    sg_srtp_ctx *ctx; /* owned; NULL in an SSRC-only table */
 } pcap_stream;
 
 typedef struct pcap_streams {
     pcap_stream *v;
     size_t n, cap;
-    uint32_t *idx;         /* open addressing: 0 empty, else position + 1 */
-    size_t idx_cap;        /* power of two, >= 2 * cap */
-    size_t max;            /* refuse to grow beyond this many entries */
+    uint32_t *idx;  /* open addressing: 0 empty, else position + 1 */
+    size_t idx_cap; /* power of two, >= 2 * cap */
+    size_t max;     /* refuse to grow beyond this many entries */
 } pcap_streams;
 
 /* An empty table holding at most max entries. */

@@ -38,9 +38,9 @@
 #include "tools/bench_api.h"
 #include "tools/bench_ours.h"
 
-#define POOL      512   /* packets per round */
+#define POOL       512 /* packets per round */
 #define MAX_ROUNDS 16384
-#define MAX_IMPLS 3
+#define MAX_IMPLS  3
 
 typedef struct impl {
     const char *name;
@@ -49,7 +49,7 @@ typedef struct impl {
 } impl;
 
 typedef struct cell_result {
-    double pps[MAX_IMPLS];   /* 0 when the implementation lacks the suite */
+    double pps[MAX_IMPLS]; /* 0 when the implementation lacks the suite */
     size_t failures[MAX_IMPLS];
 } cell_result;
 
@@ -129,8 +129,8 @@ static size_t pool_fill_srtp(const bench_libsrtp_api *api, void *sender, size_t 
  * its own sender (same RTP packets, its own keystream). */
 static int own_sender(const bench_libsrtp_api *api, int suite)
 {
-    return api != &bench_ours_api && (suite == SG_SUITE_AES_192_CM_HMAC_SHA1_80 ||
-                                      suite == SG_SUITE_AES_192_CM_HMAC_SHA1_32);
+    return api != &bench_ours_api &&
+           (suite == SG_SUITE_AES_192_CM_HMAC_SHA1_80 || suite == SG_SUITE_AES_192_CM_HMAC_SHA1_32);
 }
 
 static size_t srtp_len_of(int suite, size_t payload)
@@ -139,8 +139,8 @@ static size_t srtp_len_of(int suite, size_t payload)
 }
 
 /* The measured region: callgrind counts instructions inside it only. */
-__attribute__((noinline)) size_t bench_cg_region(const bench_libsrtp_api *api, void *h,
-                                                 int protect, size_t len, uint16_t seq0)
+__attribute__((noinline)) size_t bench_cg_region(const bench_libsrtp_api *api, void *h, int protect,
+                                                 size_t len, uint16_t seq0)
 {
     return protect ? api->protect_burst(h, pool, POOL, len, seq0)
                    : api->unprotect_burst(h, pool, POOL, len);
@@ -148,13 +148,13 @@ __attribute__((noinline)) size_t bench_cg_region(const bench_libsrtp_api *api, v
 
 typedef struct runner {
     const bench_libsrtp_api *api;
-    void *ctx;      /* protect: outbound; unprotect: inbound */
-    void *sender;   /* unprotect: an sdesgate sender making the packets */
+    void *ctx;    /* protect: outbound; unprotect: inbound */
+    void *sender; /* unprotect: an sdesgate sender making the packets */
     const bench_libsrtp_api *sender_api;
     uint16_t seq;
     double secs;
     size_t packets, failures;
-    double *round_secs;  /* each timed round, for the median */
+    double *round_secs; /* each timed round, for the median */
     size_t rounds;
 } runner;
 
@@ -171,8 +171,7 @@ static int runner_open(runner *r, const bench_libsrtp_api *api, int suite, int p
         return -1;
     if (!protect) {
         r->sender_api = own_sender(api, suite) ? api : &bench_ours_api;
-        r->sender = r->sender_api->open(suite, bench_key, su->key_len, bench_salt,
-                                        su->salt_len, 1);
+        r->sender = r->sender_api->open(suite, bench_key, su->key_len, bench_salt, su->salt_len, 1);
         if (!r->sender)
             return -1;
     }
@@ -265,8 +264,7 @@ static void run_cell(impl *impls, int n_impls, int suite, int protect, size_t pa
 }
 
 /* The libsrtp2 drivers live in BUILD/lib beside this program's BUILD. */
-static void *load_driver(const char *file, const bench_libsrtp_api **api, char *why,
-                         size_t why_len)
+static void *load_driver(const char *file, const bench_libsrtp_api **api, char *why, size_t why_len)
 {
     char self[PATH_MAX], path[PATH_MAX + 64];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -300,10 +298,12 @@ static void *load_driver(const char *file, const bench_libsrtp_api **api, char *
 static int load_impls(impl *impls, int want_nss, int want_ossl, int quiet)
 {
     int n = 0;
-    impls[n++] = (impl){ .name = "ours", .api = &bench_ours_api };
-    static const struct { const char *name, *file; } drv[] = {
-        { "libsrtp2-nss", "bench_libsrtp_nss.so" },
-        { "libsrtp2-openssl", "bench_libsrtp_ossl.so" },
+    impls[n++] = (impl){.name = "ours", .api = &bench_ours_api};
+    static const struct {
+        const char *name, *file;
+    } drv[] = {
+        {"libsrtp2-nss", "bench_libsrtp_nss.so"},
+        {"libsrtp2-openssl", "bench_libsrtp_ossl.so"},
     };
     for (int d = 0; d < 2; d++) {
         if ((d == 0 && !want_nss) || (d == 1 && !want_ossl))
@@ -319,7 +319,7 @@ static int load_impls(impl *impls, int want_nss, int want_ossl, int quiet)
         }
         if (!quiet)
             printf("# %s: %s (%s backend)\n", drv[d].name, api->version(), api->backend);
-        impls[n++] = (impl){ .name = drv[d].name, .api = api, .dl = dl };
+        impls[n++] = (impl){.name = drv[d].name, .api = api, .dl = dl};
     }
     return n;
 }
@@ -454,7 +454,8 @@ int main(int argc, char **argv)
     int n_impls = load_impls(impls, 1, 1, 0);
     printf("# packets/s (ns/packet) of the median round of %d packets; ratio = ours packets/s /"
            " libsrtp2 packets/s;\n# rounds alternate between implementations until each ran"
-           " >= %.2fs; in place, contexts reused\n", POOL, seconds);
+           " >= %.2fs; in place, contexts reused\n",
+           POOL, seconds);
     printf("%-24s %5s %-9s %-17s", "suite", "bytes", "op", "ours");
     for (int i = 1; i < n_impls; i++)
         printf(" %-17s %7s", impls[i].name, "ratio");
@@ -489,7 +490,8 @@ int main(int argc, char **argv)
                     }
                 }
                 int g = suites[s] == SG_SUITE_AES_CM_128_HMAC_SHA1_80 ? 0
-                        : suites[s] == SG_SUITE_AEAD_AES_128_GCM    ? 1 : -1;
+                        : suites[s] == SG_SUITE_AEAD_AES_128_GCM      ? 1
+                                                                      : -1;
                 if (g >= 0 && sizes[z] == 160)
                     for (int i = 0; i < n_impls; i++)
                         goal_pps[g][op][i] = res.pps[i];
@@ -497,8 +499,8 @@ int main(int argc, char **argv)
         }
     }
     /* The goals, stated next to what this run measured. */
-    static const double goal[2][MAX_IMPLS] = { { 0, 7.0, 1.6 }, { 0, 3.0, 1.4 } };
-    static const char *gname[2] = { "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM" };
+    static const double goal[2][MAX_IMPLS] = {{0, 7.0, 1.6}, {0, 3.0, 1.4}};
+    static const char *gname[2] = {"AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"};
     printf("# AES_192 unprotect: each libsrtp2 build decrypts its own packets (its AES-192 key\n"
            "#   derivation is not RFC 6188's, so it rejects ours; see tests/interop)\n");
     printf("# goals at 160 B (ours/baseline):\n");

@@ -47,12 +47,12 @@ typedef struct counters {
 typedef struct run {
     bool encrypt;
     bool keep_failed;
-    long port;         /* -1: every port */
-    uint32_t max_roc;  /* decrypt: a new SSRC may start at ROC 0..max_roc */
+    long port;        /* -1: every port */
+    uint32_t max_roc; /* decrypt: a new SSRC may start at ROC 0..max_roc */
     srtp_pcap_line lines[MAX_LINES];
     int n_lines;
-    pcap_streams streams;   /* (SSRC, flow) -> line, context */
-    pcap_streams ssrcs;     /* SSRC -> line (encrypt: the n-th SSRC, line n) */
+    pcap_streams streams; /* (SSRC, flow) -> line, context */
+    pcap_streams ssrcs;   /* SSRC -> line (encrypt: the n-th SSRC, line n) */
     counters c;
 } run;
 
@@ -115,9 +115,8 @@ static sg_status transform(run *r, sg_srtp_ctx *ctx, bool rtcp, const uint8_t *i
  * binding a new one to a line first. Returns the status of the transform
  * (SG_OK with *out_len set), or SG_TOO_MANY_SSRC when the table is full.
  */
-static sg_status process(run *r, bool rtcp, uint32_t ssrc, const pcap_flow *flow,
-                         const uint8_t *in, size_t len, uint8_t *out, size_t cap,
-                         size_t *out_len)
+static sg_status process(run *r, bool rtcp, uint32_t ssrc, const pcap_flow *flow, const uint8_t *in,
+                         size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
     pcap_stream *s = pcap_streams_find(&r->streams, ssrc, flow);
     if (s)
@@ -126,8 +125,9 @@ static sg_status process(run *r, bool rtcp, uint32_t ssrc, const pcap_flow *flow
     if (r->encrypt) {
         /* The SSRC's line if it was seen in another flow, else the next. */
         pcap_stream *known = pcap_streams_find(&r->ssrcs, ssrc, NULL);
-        int line = known ? known->line
-                 : r->ssrcs.n < (size_t)r->n_lines ? (int)r->ssrcs.n : r->n_lines - 1;
+        int line = known                             ? known->line
+                   : r->ssrcs.n < (size_t)r->n_lines ? (int)r->ssrcs.n
+                                                     : r->n_lines - 1;
         if (!known && !pcap_streams_add(&r->ssrcs, ssrc, NULL, line, NULL))
             return SG_TOO_MANY_SSRC;
         sg_srtp_ctx *ctx = NULL;
@@ -251,7 +251,7 @@ static int frame(run *r, int dlt, const struct pcap_pkthdr *h, const uint8_t *da
  * microseconds. */
 static int file_precision(const char *path)
 {
-    unsigned char m[4] = { 0 };
+    unsigned char m[4] = {0};
     FILE *f = fopen(path, "rb");
     if (f) {
         if (fread(m, 1, 4, f) != 4)
@@ -286,14 +286,10 @@ int main(int argc, char **argv)
     pcap_streams_init(&r.streams, MAX_STREAMS);
     pcap_streams_init(&r.ssrcs, MAX_STREAMS);
     static const struct option opts[] = {
-        { "crypto", required_argument, NULL, 'c' },
-        { "crypto-file", required_argument, NULL, 'f' },
-        { "port", required_argument, NULL, 'p' },
-        { "keep-failed", no_argument, NULL, 'k' },
-        { "max-roc", required_argument, NULL, 'r' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
+        {"crypto", required_argument, NULL, 'c'},  {"crypto-file", required_argument, NULL, 'f'},
+        {"port", required_argument, NULL, 'p'},    {"keep-failed", no_argument, NULL, 'k'},
+        {"max-roc", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     int o, rc = 1;
     opterr = 0;

@@ -20,8 +20,8 @@
 int srtp_pcap_line_parse(srtp_pcap_line *l, const char *text, const char **why)
 {
     memset(l, 0, sizeof *l);
-    sdes_ca_status st = sdes_crypto_attr_parse(text, strlen(text), SDES_CA_PARSE_TAG_OPTIONAL,
-                                               &l->attr);
+    sdes_ca_status st =
+        sdes_crypto_attr_parse(text, strlen(text), SDES_CA_PARSE_TAG_OPTIONAL, &l->attr);
     if (st != SDES_CA_OK) {
         *why = sdes_ca_status_str(st);
         srtp_pcap_line_wipe(l);
@@ -108,8 +108,8 @@ static bool crypto_line(const char *l)
     return !(islower((unsigned char)l[0]) && l[1] == '=');
 }
 
-int srtp_pcap_lines_from_file(const char *path, srtp_pcap_line *lines, int *n, int max,
-                              char *why, size_t why_len)
+int srtp_pcap_lines_from_file(const char *path, srtp_pcap_line *lines, int *n, int max, char *why,
+                              size_t why_len)
 {
     FILE *f = fopen(path, "r");
     if (!f) {

@@ -32,8 +32,8 @@ sg_status srtp_pcap_line_ctx(const srtp_pcap_line *l, sg_srtp_dir dir, sg_srtp_c
  * lines[*n..max). On failure returns -1 and writes a one-line reason naming
  * the file and line (never key material) into why.
  */
-int srtp_pcap_lines_from_file(const char *path, srtp_pcap_line *lines, int *n, int max,
-                              char *why, size_t why_len);
+int srtp_pcap_lines_from_file(const char *path, srtp_pcap_line *lines, int *n, int max, char *why,
+                              size_t why_len);
 
 /* Wipes the key material. */
 void srtp_pcap_line_wipe(srtp_pcap_line *l);

@@ -202,7 +202,8 @@ static void print_streams(const ctl_be *r)
             char tr[8], peer[64], send[96], recv[96];
             key_summary(get(g, "send"), send, sizeof(send));
             key_summary(get(g, "recv"), recv, sizeof(recv));
-            printf("%-3lld %-3s %-5s %6lld %-22s %-44s %-44s %9lld %9lld %6lld %6lld %6lld %6lld %6lld\n",
+            printf("%-3lld %-3s %-5s %6lld %-22s %-44s %-44s %9lld %9lld %6lld %6lld %6lld %6lld "
+                   "%6lld\n",
                    geti(s, "index"), l ? "b" : "a", gets_(g, "transport", tr, sizeof(tr)),
                    geti(g, "local-port"), gets_(g, "peer-rtp", peer, sizeof(peer)), send, recv,
                    geti(g, "rtp-in"), geti(g, "rtp-out"), geti(g, "drops.auth"),
@@ -303,8 +304,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "srtpctl: --secret on the command line is readable by every local "
                             "user (/proc/PID/cmdline): use --secret-file FILE (mode 0600)\n");
             return 2;
-        }
-        else if (!strcmp(a, "--secret-file") && has)
+        } else if (!strcmp(a, "--secret-file") && has)
             secret_file = argv[++i];
         else if (!strcmp(a, "--timeout") && has)
             timeout = atoi(argv[++i]);
@@ -319,8 +319,10 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--stream") && has)
             stream = atoll(argv[++i]);
         else {
-            fprintf(stderr, "srtpctl: unexpected argument: %s (a Call-ID that begins with"
-                            " '-' goes after --)\n", a);
+            fprintf(stderr,
+                    "srtpctl: unexpected argument: %s (a Call-ID that begins with"
+                    " '-' goes after --)\n",
+                    a);
             usage(stderr);
             return 2;
         }
@@ -335,8 +337,8 @@ int main(int argc, char **argv)
     if (secret_file) {
         char why[400], warn[400];
         size_t sl;
-        if (!ctl_secret_read_file(secret_file, secbuf, sizeof(secbuf), &sl, why, sizeof(why),
-                                  warn, sizeof(warn))) {
+        if (!ctl_secret_read_file(secret_file, secbuf, sizeof(secbuf), &sl, why, sizeof(why), warn,
+                                  sizeof(warn))) {
             fprintf(stderr, "srtpctl: %s\n", why);
             return 2;
         }
@@ -349,7 +351,7 @@ int main(int argc, char **argv)
         const char *name, *wire;
         bool needs_id;
     } cmds[] = {
-        {"ping", "ping", false},   {"list", "list", false},     {"stats", "statistics", false},
+        {"ping", "ping", false},     {"list", "list", false},  {"stats", "statistics", false},
         {"events", "events", false}, {"query", "query", true}, {"rekey", "rekey", true},
         {"delete", "delete", true},
     };
@@ -370,8 +372,8 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[256];
-    ctl_client *c = ctl_client_new(sock, secret, secret ? strlen(secret) : 0, timeout, 2, err,
-                                   sizeof(err));
+    ctl_client *c =
+        ctl_client_new(sock, secret, secret ? strlen(secret) : 0, timeout, 2, err, sizeof(err));
     OPENSSL_cleanse(secbuf, sizeof(secbuf)); /* the client holds its own copy */
     if (!c) {
         fprintf(stderr, "srtpctl: %s\n", err);

@@ -82,12 +82,12 @@ int ua_finish(int ok, const char *fmt, ...)
     }
     if (ua_m.fd > 0) {
         ua_say("suite=%s mki-tx=%zu mki-rx=%zu rx-keys=%zu peer-mki-lines=%u",
-            ua_negotiated_suite[0] ? ua_negotiated_suite : "none", ua_tx_key.mki_len,
-            ua_rx_key.mki_len, ua_rx_key.keysalt_len ? 1 + ua_rx_key.n_more : 0, ua_peer_mki);
+               ua_negotiated_suite[0] ? ua_negotiated_suite : "none", ua_tx_key.mki_len,
+               ua_rx_key.mki_len, ua_rx_key.keysalt_len ? 1 + ua_rx_key.n_more : 0, ua_peer_mki);
         ua_say("rtp sent=%u received=%u intact=%u corrupt=%u duplicate=%u srtp-failed=%u "
-            "other=%u first=%d last=%d",
-            ua_m.sent, ua_m.recv, ua_m.intact, ua_m.corrupt, ua_m.dup, ua_m.srtp_fail,
-            ua_m.other, ua_m.first, ua_m.last);
+               "other=%u first=%d last=%d",
+               ua_m.sent, ua_m.recv, ua_m.intact, ua_m.corrupt, ua_m.dup, ua_m.srtp_fail,
+               ua_m.other, ua_m.first, ua_m.last);
     }
     if (ua_o.reinvite_at || ua_o.hold_at || ua_o.update_at || ua_reinvite_code || ua_rekeyed ||
         ua_m.rx_mki || ua_m.held_slots) {
@@ -120,8 +120,8 @@ int ua_media_ok(char *why, size_t cap)
         return 0;
     }
     if ((double)ua_m.intact * 100.0 < ua_o.min_percent * (double)expected) {
-        snprintf(why, cap, "received %u of %u expected packets (< %.0f%%)", ua_m.intact,
-                 expected, ua_o.min_percent);
+        snprintf(why, cap, "received %u of %u expected packets (< %.0f%%)", ua_m.intact, expected,
+                 ua_o.min_percent);
         return 0;
     }
     snprintf(why, cap, "%u/%u packets intact", ua_m.intact, expected);
@@ -138,8 +138,8 @@ int ua_build_sdp_dir(char *buf, size_t cap, const ua_crypto *keys, size_t n, con
 
 int ua_build_sdp(char *buf, size_t cap, const ua_crypto *keys, size_t n)
 {
-    return ua_sdp_build(buf, cap, ua_o.bind, ua_media_port(&ua_m), ua_o.phone ? "RTP/SAVP" : "RTP/AVP",
-                        keys, ua_o.phone ? n : 0);
+    return ua_sdp_build(buf, cap, ua_o.bind, ua_media_port(&ua_m),
+                        ua_o.phone ? "RTP/SAVP" : "RTP/AVP", keys, ua_o.phone ? n : 0);
 }
 
 int ua_suite_wanted(const char *s)
@@ -193,8 +193,8 @@ void ua_take_peer_key(ua_crypto *dst, const ua_crypto *src)
  * packets in flight); tx switches to ours when switch_tx. Keys without an
  * MKI cannot be told apart: the new one replaces the old at once, as a
  * phone without MKI support does. */
-int ua_install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int switch_tx,
-                         char *why, size_t cap)
+int ua_install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int switch_tx, char *why,
+                     size_t cap)
 {
     ua_crypto two[2];
     if (peer_new && ua_o.keep_rx_key) {
@@ -274,7 +274,6 @@ int ua_media_loop(double secs, double until, ua_sip_handler on_sip)
     }
 }
 
-
 int ua_take_offer(const char *offer, int is_sdp, const char **reason, char *why, size_t cap)
 {
     ua_sdp peer;
@@ -329,7 +328,9 @@ int ua_take_answer(const char *ans, int is_sdp, const ua_crypto *keys, size_t n,
 
     if (!ans || !is_sdp || ua_sdp_parse(ans, &peer, err, sizeof(err)) < 0) {
         snprintf(why, cap, "answer SDP unusable: %.150s",
-                 !ans ? "no body" : !is_sdp ? "not application/sdp" : err);
+                 !ans      ? "no body"
+                 : !is_sdp ? "not application/sdp"
+                           : err);
         return 0;
     }
     if (!ua_o.phone) {

@@ -33,33 +33,33 @@ typedef struct ua_opts {
     double timeout;
     const char *sdp_out;
     unsigned tamper_every;
-    char extra_hdrs[512]; /* --header lines for the INVITE */
-    double reinvite_at;   /* re-INVITE this far into the media, 0 = never
+    char extra_hdrs[512];   /* --header lines for the INVITE */
+    double reinvite_at;     /* re-INVITE this far into the media, 0 = never
                            * (these re-offers work from either side) */
-    int rekey;            /* the re-INVITE carries new keys (next MKI) */
+    int rekey;              /* the re-INVITE carries new keys (next MKI) */
     unsigned max_srtp_fail; /* SRTP failures tolerated (a key change without
                            * MKI loses the packets in flight) */
-    int no_mki;           /* phone without MKI support (linphone 5.1, baresip):
+    int no_mki;             /* phone without MKI support (linphone 5.1, baresip):
                            * a peer's MKI is not understood, a new peer key
                            * replaces the old one at once */
-    int keep_rx_key;      /* never re-keys (baresip 1.0's srtp module): a new
+    int keep_rx_key;        /* never re-keys (baresip 1.0's srtp module): a new
                            * peer key is ignored, the first one stays */
-    int late_offer;       /* uac: INVITE without SDP; offer in 200, answer in ACK */
-    double cancel_after;  /* uac: CANCEL this long after the INVITE (once ringing) */
-    double ring;          /* uas: 180 Ringing for this long before answering */
-    int early_media;      /* uas: ring with 183 + the answer SDP instead of 180 */
-    double hold_at;       /* re-INVITE with a=sendonly this far into the media */
-    double unhold_at;     /* re-INVITE with a=sendrecv again */
-    double update_at;     /* UPDATE (RFC 3311) with the same SDP */
-    int reject_reoffer;   /* refuse the peer's first re-offer with this code */
-    int expect_reoffer;   /* our first re-offer must get this final code */
-    int late_reoffer;     /* the --reinvite-at re-INVITE carries no SDP */
-    double ring_delay;    /* uas: wait this long before the 180/183 */
-    int ignore_cancel;    /* uas: 200 to CANCEL, then 200 to the INVITE anyway */
-    double ack_delay;     /* uac: ACK the 2xx this late (2xx retransmitted) */
-    int fail_code;        /* uas: end the ringing with this final code, not 200 */
-    double answer_delay;  /* our re-INVITE's 2xx is acted on this late (keys, ACK) */
-    double reack_delay;   /* our re-INVITE's 2xx: keys at once, ACK this late */
+    int late_offer;         /* uac: INVITE without SDP; offer in 200, answer in ACK */
+    double cancel_after;    /* uac: CANCEL this long after the INVITE (once ringing) */
+    double ring;            /* uas: 180 Ringing for this long before answering */
+    int early_media;        /* uas: ring with 183 + the answer SDP instead of 180 */
+    double hold_at;         /* re-INVITE with a=sendonly this far into the media */
+    double unhold_at;       /* re-INVITE with a=sendrecv again */
+    double update_at;       /* UPDATE (RFC 3311) with the same SDP */
+    int reject_reoffer;     /* refuse the peer's first re-offer with this code */
+    int expect_reoffer;     /* our first re-offer must get this final code */
+    int late_reoffer;       /* the --reinvite-at re-INVITE carries no SDP */
+    double ring_delay;      /* uas: wait this long before the 180/183 */
+    int ignore_cancel;      /* uas: 200 to CANCEL, then 200 to the INVITE anyway */
+    double ack_delay;       /* uac: ACK the 2xx this late (2xx retransmitted) */
+    int fail_code;          /* uas: end the ringing with this final code, not 200 */
+    double answer_delay;    /* our re-INVITE's 2xx is acted on this late (keys, ACK) */
+    double reack_delay;     /* our re-INVITE's 2xx: keys at once, ACK this late */
 } ua_opts;
 
 extern ua_opts ua_o;
@@ -91,8 +91,8 @@ void ua_new_key(ua_crypto *k, unsigned tag, const char *suite);
 void ua_next_key(ua_crypto *nk, const ua_crypto *cur);
 /* rx learns the peer's new key (old kept); tx switches to ours. */
 void ua_take_peer_key(ua_crypto *dst, const ua_crypto *src);
-int ua_install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int switch_tx,
-                     char *why, size_t cap);
+int ua_install_rekey(const ua_crypto *peer_new, const ua_crypto *own_new, int switch_tx, char *why,
+                     size_t cap);
 /* Send a packet per 20 ms for secs, drain, feed SIP to on_sip until
  * `until` or on_sip returns non-zero. */
 typedef int (*ua_sip_handler)(osip_message_t *m);

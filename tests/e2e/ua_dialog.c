@@ -76,24 +76,25 @@ static void send_reoffer(void)
     }
     if (kind == RI_LATE) /* RFC 3261 §14.1: the peer offers in its 2xx, we answer in the ACK */
         body[0] = '\0';
-    else if (ua_build_sdp_dir(body, sizeof(body), k, 1, kind == RI_HOLD ? "sendonly" : "sendrecv") < 0)
+    else if (ua_build_sdp_dir(body, sizeof(body), k, 1, kind == RI_HOLD ? "sendonly" : "sendrecv") <
+             0)
         return;
     ua_dlg.cseq++;
     ua_sip_token(out_branch, sizeof(out_branch));
     /* UPDATE (RFC 3311) carries the offer without a new INVITE transaction. */
     const char *method = kind == RI_UPDATE ? "UPDATE" : "INVITE";
-    int n = snprintf(out_text, sizeof(out_text),
-                     "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
-                     "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\n"
-                     "Call-ID: %s\r\nCSeq: %u %s\r\nContact: %s\r\n%s"
-                     "%sContent-Length: %zu\r\n\r\n%s",
-                     method, ua_dlg.target, ua_sp.host, ua_sp.port, out_branch, ua_dlg.routes,
-                     ua_dlg.local, ua_dlg.remote, ua_dlg.call_id, ua_dlg.cseq, method,
-                     ua_dlg.contact,
-                     /* Tells an edge such as cfg/rekey-edge.cfg that this
+    int n =
+        snprintf(out_text, sizeof(out_text),
+                 "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n%s"
+                 "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\n"
+                 "Call-ID: %s\r\nCSeq: %u %s\r\nContact: %s\r\n%s"
+                 "%sContent-Length: %zu\r\n\r\n%s",
+                 method, ua_dlg.target, ua_sp.host, ua_sp.port, out_branch, ua_dlg.routes,
+                 ua_dlg.local, ua_dlg.remote, ua_dlg.call_id, ua_dlg.cseq, method, ua_dlg.contact,
+                 /* Tells an edge such as cfg/rekey-edge.cfg that this
                       * re-offer is a rekey, so it rekeys the other leg too. */
-                     kind == RI_REKEY ? "X-Rekey: yes\r\n" : "",
-                     body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(body), body);
+                 kind == RI_REKEY ? "X-Rekey: yes\r\n" : "",
+                 body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(body), body);
     if (n < 0 || (size_t)n >= sizeof(out_text))
         return;
     out_len = (size_t)n;
@@ -157,7 +158,8 @@ static void answered(osip_message_t *m)
         /* The 2xx carries the peer's offer; our answer rides in the ACK. */
         if (ans)
             ua_say_sdp("sdp-received (offer in re-INVITE 200)", ans);
-        if (!ans || answer_offer(ans, is_sdp, ack_body, sizeof(ack_body), &own_next, &out_key) != 200) {
+        if (!ans ||
+            answer_offer(ans, is_sdp, ack_body, sizeof(ack_body), &own_next, &out_key) != 200) {
             ua_say("late re-offer: the 200's offer is unusable");
             late_bad = 1;
             ack_body[0] = '\0';
@@ -233,7 +235,7 @@ int ua_dlg_response(osip_message_t *m)
     } else if (out_state == 1)
         answered(m);
     else if (out_state == 3 || ack_due)
-        ; /* still "in flight": its ACK comes when due */
+        ;                /* still "in flight": its ACK comes when due */
     else if (out_ack[0]) /* a retransmitted final response: ACK again */
         ua_sip_send(&ua_sp, ua_dlg.next_host, ua_dlg.next_port, out_ack, strlen(out_ack));
     return 1;
@@ -255,8 +257,9 @@ int ua_dlg_verdict(char *why, size_t cap)
         return -1;
     }
     if (late_bad) {
-        snprintf(why, cap, "a re-INVITE without SDP: the offer in the 200 or the answer in the"
-                           " ACK was unusable");
+        snprintf(why, cap,
+                 "a re-INVITE without SDP: the offer in the 200 or the answer in the"
+                 " ACK was unusable");
         return -1;
     }
     for (int i = 0; i < n_plan; i++)
@@ -312,7 +315,8 @@ static int answer_offer(const char *offer, int is_sdp, char *body, size_t cap, i
     if (ua_o.phone) {
         const ua_crypto *pn = NULL;
         for (size_t i = 0; i < peer.n_crypto && !pn; i++)
-            if (peer.crypto[i].tag == ua_rx_key.tag && !strcmp(peer.crypto[i].suite, ua_rx_key.suite))
+            if (peer.crypto[i].tag == ua_rx_key.tag &&
+                !strcmp(peer.crypto[i].suite, ua_rx_key.suite))
                 pn = &peer.crypto[i];
         if (!pn) {
             ua_say("offer has no a=crypto for tag %u %s", ua_rx_key.tag, ua_rx_key.suite);

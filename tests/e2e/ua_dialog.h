@@ -16,15 +16,15 @@
 #include <osipparser2/osip_parser.h>
 
 typedef struct ua_dialog {
-    char target[256];      /* remote target (Request-URI) */
-    char routes[1024];     /* "Route: ...\r\n" lines */
-    char next_host[64];    /* first hop */
+    char target[256];   /* remote target (Request-URI) */
+    char routes[1024];  /* "Route: ...\r\n" lines */
+    char next_host[64]; /* first hop */
     unsigned next_port;
-    char local[400];       /* From of our requests, with our tag */
-    char remote[400];      /* To of our requests, with the peer's tag */
+    char local[400];  /* From of our requests, with our tag */
+    char remote[400]; /* To of our requests, with the peer's tag */
     char call_id[128];
-    char contact[128];     /* <sip:user@host:port> */
-    unsigned cseq;         /* our last CSeq number */
+    char contact[128]; /* <sip:user@host:port> */
+    unsigned cseq;     /* our last CSeq number */
 } ua_dialog;
 
 extern ua_dialog ua_dlg;

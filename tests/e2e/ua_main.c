@@ -80,21 +80,44 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"role", 1, 0, 'r'},       {"bind", 1, 0, 'b'},         {"sip-port", 1, 0, 'p'},
-        {"port-file", 1, 0, 'f'},  {"to", 1, 0, 't'},           {"proxy", 1, 0, 'x'},
-        {"suite", 1, 0, 's'},      {"mki", 1, 0, 'm'},          {"seconds", 1, 0, 'S'},
-        {"min-percent", 1, 0, 'P'}, {"expect-code", 1, 0, 'e'}, {"offer-file", 1, 0, 'o'},
-        {"content-type", 1, 0, 'c'}, {"timeout", 1, 0, 'T'},    {"sdp-out", 1, 0, 'O'},
-        {"tamper-every", 1, 0, 'X'}, {"header", 1, 0, 'H'},
-        {"reinvite-at", 1, 0, 'R'}, {"rekey", 0, 0, 'K'}, {"late-offer", 0, 0, 'L'},
-        {"cancel-after", 1, 0, 'C'}, {"ring", 1, 0, 'G'}, {"early-media", 0, 0, 'E'},
-        {"hold-at", 1, 0, 'h'}, {"unhold-at", 1, 0, 'u'}, {"update-at", 1, 0, 'U'},
-        {"seq-start", 1, 0, 'Q'}, {"reject-reoffer", 1, 0, 'J'},
-        {"expect-reoffer-code", 1, 0, 'Y'}, {"late-reoffer", 0, 0, 'Z'},
-        {"ring-delay", 1, 0, 'D'}, {"ignore-cancel", 0, 0, 'I'},
-        {"ack-delay", 1, 0, 'A'}, {"fail-code", 1, 0, 'F'},
-        {"answer-delay", 1, 0, 'W'}, {"reack-delay", 1, 0, 'k'},
-        {"no-mki", 0, 0, 'N'}, {"max-srtp-fail", 1, 0, 'M'},
+        {"role", 1, 0, 'r'},
+        {"bind", 1, 0, 'b'},
+        {"sip-port", 1, 0, 'p'},
+        {"port-file", 1, 0, 'f'},
+        {"to", 1, 0, 't'},
+        {"proxy", 1, 0, 'x'},
+        {"suite", 1, 0, 's'},
+        {"mki", 1, 0, 'm'},
+        {"seconds", 1, 0, 'S'},
+        {"min-percent", 1, 0, 'P'},
+        {"expect-code", 1, 0, 'e'},
+        {"offer-file", 1, 0, 'o'},
+        {"content-type", 1, 0, 'c'},
+        {"timeout", 1, 0, 'T'},
+        {"sdp-out", 1, 0, 'O'},
+        {"tamper-every", 1, 0, 'X'},
+        {"header", 1, 0, 'H'},
+        {"reinvite-at", 1, 0, 'R'},
+        {"rekey", 0, 0, 'K'},
+        {"late-offer", 0, 0, 'L'},
+        {"cancel-after", 1, 0, 'C'},
+        {"ring", 1, 0, 'G'},
+        {"early-media", 0, 0, 'E'},
+        {"hold-at", 1, 0, 'h'},
+        {"unhold-at", 1, 0, 'u'},
+        {"update-at", 1, 0, 'U'},
+        {"seq-start", 1, 0, 'Q'},
+        {"reject-reoffer", 1, 0, 'J'},
+        {"expect-reoffer-code", 1, 0, 'Y'},
+        {"late-reoffer", 0, 0, 'Z'},
+        {"ring-delay", 1, 0, 'D'},
+        {"ignore-cancel", 0, 0, 'I'},
+        {"ack-delay", 1, 0, 'A'},
+        {"fail-code", 1, 0, 'F'},
+        {"answer-delay", 1, 0, 'W'},
+        {"reack-delay", 1, 0, 'k'},
+        {"no-mki", 0, 0, 'N'},
+        {"max-srtp-fail", 1, 0, 'M'},
         {"keep-rx-key", 0, 0, 'j'},
         {0, 0, 0, 0},
     };
@@ -114,11 +137,21 @@ int main(int argc, char **argv)
     optind = 2;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
-        case 'r': role = optarg; break;
-        case 'b': ua_o.bind = optarg; break;
-        case 'p': ua_o.sip_port = (unsigned)atoi(optarg); break;
-        case 'f': ua_o.port_file = optarg; break;
-        case 't': ua_o.to = optarg; break;
+        case 'r':
+            role = optarg;
+            break;
+        case 'b':
+            ua_o.bind = optarg;
+            break;
+        case 'p':
+            ua_o.sip_port = (unsigned)atoi(optarg);
+            break;
+        case 'f':
+            ua_o.port_file = optarg;
+            break;
+        case 't':
+            ua_o.to = optarg;
+            break;
         case 'x':
             if (sscanf(optarg, "%63[^:]:%u", ua_o.proxy_host, &ua_o.proxy_port) != 2) {
                 fprintf(stderr, "e2e-ua: --proxy wants HOST:PORT\n");
@@ -132,17 +165,39 @@ int main(int argc, char **argv)
             }
             ua_o.suites[ua_o.n_suites++] = optarg;
             break;
-        case 'm': ua_o.mki_len = (unsigned)atoi(optarg); break;
-        case 'N': ua_o.no_mki = 1; break;
-        case 'j': ua_o.keep_rx_key = 1; break;
-        case 'M': ua_o.max_srtp_fail = (unsigned)atoi(optarg); break;
-        case 'S': ua_o.seconds = atof(optarg); break;
-        case 'P': ua_o.min_percent = atof(optarg); break;
-        case 'e': ua_o.expect_code = atoi(optarg); break;
-        case 'o': ua_o.offer_file = optarg; break;
-        case 'c': ua_o.content_type = optarg; break;
-        case 'T': ua_o.timeout = atof(optarg); break;
-        case 'O': ua_o.sdp_out = optarg; break;
+        case 'm':
+            ua_o.mki_len = (unsigned)atoi(optarg);
+            break;
+        case 'N':
+            ua_o.no_mki = 1;
+            break;
+        case 'j':
+            ua_o.keep_rx_key = 1;
+            break;
+        case 'M':
+            ua_o.max_srtp_fail = (unsigned)atoi(optarg);
+            break;
+        case 'S':
+            ua_o.seconds = atof(optarg);
+            break;
+        case 'P':
+            ua_o.min_percent = atof(optarg);
+            break;
+        case 'e':
+            ua_o.expect_code = atoi(optarg);
+            break;
+        case 'o':
+            ua_o.offer_file = optarg;
+            break;
+        case 'c':
+            ua_o.content_type = optarg;
+            break;
+        case 'T':
+            ua_o.timeout = atof(optarg);
+            break;
+        case 'O':
+            ua_o.sdp_out = optarg;
+            break;
         case 'H': {
             size_t l = strlen(ua_o.extra_hdrs);
             if (strchr(optarg, '\r') || strchr(optarg, '\n') ||
@@ -153,21 +208,51 @@ int main(int argc, char **argv)
             snprintf(ua_o.extra_hdrs + l, sizeof(ua_o.extra_hdrs) - l, "%s\r\n", optarg);
             break;
         }
-        case 'R': ua_o.reinvite_at = atof(optarg); break;
-        case 'K': ua_o.rekey = 1; break;
-        case 'L': ua_o.late_offer = 1; break;
-        case 'C': ua_o.cancel_after = atof(optarg); break;
-        case 'G': ua_o.ring = atof(optarg); break;
-        case 'E': ua_o.early_media = 1; break;
-        case 'D': ua_o.ring_delay = atof(optarg); break;
-        case 'I': ua_o.ignore_cancel = 1; break;
-        case 'A': ua_o.ack_delay = atof(optarg); break;
-        case 'W': ua_o.answer_delay = atof(optarg); break;
-        case 'k': ua_o.reack_delay = atof(optarg); break;
-        case 'F': ua_o.fail_code = atoi(optarg); break;
-        case 'h': ua_o.hold_at = atof(optarg); break;
-        case 'u': ua_o.unhold_at = atof(optarg); break;
-        case 'U': ua_o.update_at = atof(optarg); break;
+        case 'R':
+            ua_o.reinvite_at = atof(optarg);
+            break;
+        case 'K':
+            ua_o.rekey = 1;
+            break;
+        case 'L':
+            ua_o.late_offer = 1;
+            break;
+        case 'C':
+            ua_o.cancel_after = atof(optarg);
+            break;
+        case 'G':
+            ua_o.ring = atof(optarg);
+            break;
+        case 'E':
+            ua_o.early_media = 1;
+            break;
+        case 'D':
+            ua_o.ring_delay = atof(optarg);
+            break;
+        case 'I':
+            ua_o.ignore_cancel = 1;
+            break;
+        case 'A':
+            ua_o.ack_delay = atof(optarg);
+            break;
+        case 'W':
+            ua_o.answer_delay = atof(optarg);
+            break;
+        case 'k':
+            ua_o.reack_delay = atof(optarg);
+            break;
+        case 'F':
+            ua_o.fail_code = atoi(optarg);
+            break;
+        case 'h':
+            ua_o.hold_at = atof(optarg);
+            break;
+        case 'u':
+            ua_o.unhold_at = atof(optarg);
+            break;
+        case 'U':
+            ua_o.update_at = atof(optarg);
+            break;
         case 'Q':
             ua_media_seq_start = atol(optarg);
             if (ua_media_seq_start < 0 || ua_media_seq_start > 65535) {
@@ -175,11 +260,21 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'J': ua_o.reject_reoffer = atoi(optarg); break;
-        case 'Y': ua_o.expect_reoffer = atoi(optarg); break;
-        case 'Z': ua_o.late_reoffer = 1; break;
-        case 'X': ua_o.tamper_every = (unsigned)atoi(optarg); break;
-        default: usage(); return 2;
+        case 'J':
+            ua_o.reject_reoffer = atoi(optarg);
+            break;
+        case 'Y':
+            ua_o.expect_reoffer = atoi(optarg);
+            break;
+        case 'Z':
+            ua_o.late_reoffer = 1;
+            break;
+        case 'X':
+            ua_o.tamper_every = (unsigned)atoi(optarg);
+            break;
+        default:
+            usage();
+            return 2;
         }
     }
     if (!role || (strcmp(role, "pbx") && strcmp(role, "phone"))) {
@@ -196,7 +291,8 @@ int main(int argc, char **argv)
         return 2;
     }
     if (ua_o.rekey && (!ua_o.phone || !(ua_o.mki_len || ua_o.no_mki) || !ua_o.reinvite_at)) {
-        fprintf(stderr, "e2e-ua: --rekey needs --role phone, --mki or --no-mki and --reinvite-at\n");
+        fprintf(stderr,
+                "e2e-ua: --rekey needs --role phone, --mki or --no-mki and --reinvite-at\n");
         return 2;
     }
     if (ua_o.mki_len > UA_MAX_MKI || ua_o.seconds < 0 || ua_o.seconds > 60) {
@@ -206,7 +302,8 @@ int main(int argc, char **argv)
     if (ua_o.n_suites == 0)
         ua_o.suites[ua_o.n_suites++] = "AES_CM_128_HMAC_SHA1_80";
     if (ua_sip_open(&ua_sp, ua_o.bind, ua_o.sip_port) < 0) {
-        fprintf(stderr, "e2e-ua: SIP socket %s:%u: %s\n", ua_o.bind, ua_o.sip_port, strerror(errno));
+        fprintf(stderr, "e2e-ua: SIP socket %s:%u: %s\n", ua_o.bind, ua_o.sip_port,
+                strerror(errno));
         return 1;
     }
     if (ua_media_open(&ua_m, ua_o.bind, 0) < 0) {
@@ -216,4 +313,3 @@ int main(int argc, char **argv)
     ua_m.tamper_every = ua_o.tamper_every;
     return ua_o.uac ? ua_uac_run() : ua_uas_run();
 }
-

@@ -185,8 +185,8 @@ int ua_media_update_keys(ua_media *m, int tx, const ua_crypto *keys, size_t n, u
     return 0;
 }
 
-int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_key,
-                      char *err, size_t errlen)
+int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_key, char *err,
+                      size_t errlen)
 {
     static int inited;
     if (!inited) {
@@ -298,8 +298,7 @@ void ua_media_drain(ua_media *m)
         if (n < 0)
             return;
         int len = (int)n;
-        if (m->rx && m->rx_mki && m->rx_tag_len &&
-            len > 12 + m->rx_tag_len + (int)m->rx_mki_len) {
+        if (m->rx && m->rx_mki && m->rx_tag_len && len > 12 + m->rx_tag_len + (int)m->rx_mki_len) {
             /* Count packets per MKI value (big-endian, before the tag). */
             unsigned v = 0;
             const uint8_t *q = pkt + len - m->rx_tag_len - (int)m->rx_mki_len;

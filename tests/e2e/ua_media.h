@@ -15,22 +15,22 @@
 #include "ua_sdp.h"
 
 #define UA_MEDIA_MAX_PACKETS 8192
-#define UA_MEDIA_PAYLOAD 160
-#define UA_MEDIA_MKI_SLOTS 8
+#define UA_MEDIA_PAYLOAD     160
+#define UA_MEDIA_MKI_SLOTS   8
 
 typedef struct ua_media {
     int fd;
     struct sockaddr_in peer;
     int have_peer;
-    srtp_t tx, rx;       /* NULL for plain RTP */
-    int tx_mki, rx_mki;  /* keys carry an MKI (RFC 3711 §3.1) */
-    unsigned tx_index;   /* which of the tx keys protects (libsrtp2 mki_index) */
+    srtp_t tx, rx;      /* NULL for plain RTP */
+    int tx_mki, rx_mki; /* keys carry an MKI (RFC 3711 §3.1) */
+    unsigned tx_index;  /* which of the tx keys protects (libsrtp2 mki_index) */
     size_t rx_mki_len;
-    int rx_tag_len;      /* AES-CM suites: where the MKI sits; 0 = do not count */
+    int rx_tag_len;                        /* AES-CM suites: where the MKI sits; 0 = do not count */
     unsigned mki_seen[UA_MEDIA_MKI_SLOTS]; /* received packets per MKI value */
-    unsigned tamper_every; /* test hook: corrupt every Nth packet after protect */
-    int paused;            /* on hold: the peer asked us not to send */
-    unsigned held_slots;   /* 20 ms slots skipped while paused */
+    unsigned tamper_every;                 /* test hook: corrupt every Nth packet after protect */
+    int paused;                            /* on hold: the peer asked us not to send */
+    unsigned held_slots;                   /* 20 ms slots skipped while paused */
     uint32_t ssrc;
     uint16_t seq;
     uint32_t ts;
@@ -51,8 +51,8 @@ int ua_media_set_peer(ua_media *m, const char *addr, unsigned port);
 
 /* SRTP with libsrtp2: protect with tx_key, unprotect with rx_key (same
  * suite, each side's own key, RFC 4568 §6.1). Returns 0 or -1 with err. */
-int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_key,
-                      char *err, size_t errlen);
+int ua_media_set_srtp(ua_media *m, const ua_crypto *tx_key, const ua_crypto *rx_key, char *err,
+                      size_t errlen);
 
 /* Rekeying (RFC 4568 §7.1.4 re-offer with a new MKI): replace one
  * direction's key table with n keys (all with MKIs) keeping the ROC; for tx,

@@ -103,8 +103,8 @@ static int parse_crypto(const char *v, ua_crypto *c)
         if (c->n_more >= UA_MAX_MORE_KEYS)
             return -1;
         size_t k = c->n_more;
-        if (parse_key_param(p + 8, want, c->more[k].keysalt, c->more[k].mki,
-                            &c->more[k].mki_len, NULL, 0, &p) < 0)
+        if (parse_key_param(p + 8, want, c->more[k].keysalt, c->more[k].mki, &c->more[k].mki_len,
+                            NULL, 0, &p) < 0)
             return -1;
         /* RFC 4568 §6.1: several keys need an MKI each, of one length. */
         if (!c->mki_len || c->more[k].mki_len != c->mki_len)

@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UA_MAX_KEYSALT 46 /* AES-256: 32-byte key + 14-byte salt */
-#define UA_MAX_MKI 16
-#define UA_MAX_CRYPTO 8
+#define UA_MAX_KEYSALT   46 /* AES-256: 32-byte key + 14-byte salt */
+#define UA_MAX_MKI       16
+#define UA_MAX_CRYPTO    8
 #define UA_MAX_MORE_KEYS 3 /* further inline keys in one a=crypto line */
 
 typedef struct ua_crypto {
@@ -36,9 +36,9 @@ typedef struct ua_crypto {
 } ua_crypto;
 
 typedef struct ua_sdp {
-    char addr[64];     /* connection address (media level or session) */
-    unsigned port;     /* first audio stream */
-    char proto[24];    /* RTP/AVP, RTP/SAVP ... */
+    char addr[64];  /* connection address (media level or session) */
+    unsigned port;  /* first audio stream */
+    char proto[24]; /* RTP/AVP, RTP/SAVP ... */
     ua_crypto crypto[UA_MAX_CRYPTO];
     size_t n_crypto;
     size_t n_bad_crypto; /* a=crypto lines this agent could not read */

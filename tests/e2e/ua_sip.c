@@ -87,8 +87,8 @@ void ua_sip_token(char *buf, size_t cap)
 {
     unsigned char r[8];
     RAND_bytes(r, sizeof(r));
-    snprintf(buf, cap, "%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
-             r[6], r[7]);
+    snprintf(buf, cap, "%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+             r[7]);
 }
 
 const char *ua_sip_body(osip_message_t *msg, int *is_sdp)
@@ -117,8 +117,7 @@ static int put_hdr(char *buf, size_t cap, size_t *pos, const char *name, char *v
 }
 
 int ua_sip_response(char *buf, size_t cap, osip_message_t *req, int code, const char *reason,
-                    const char *to_tag, const char *contact, const char *ctype,
-                    const char *body)
+                    const char *to_tag, const char *contact, const char *ctype, const char *body)
 {
     size_t pos = 0;
     char *v;
@@ -180,8 +179,7 @@ int ua_sip_response(char *buf, size_t cap, osip_message_t *req, int code, const 
             return -1;
         pos += (size_t)k;
     }
-    k = snprintf(buf + pos, cap - pos, "Content-Length: %zu\r\n\r\n%s", blen,
-                 body ? body : "");
+    k = snprintf(buf + pos, cap - pos, "Content-Length: %zu\r\n\r\n%s", blen, body ? body : "");
     if (k < 0 || (size_t)k >= cap - pos)
         return -1;
     return (int)(pos + (size_t)k);

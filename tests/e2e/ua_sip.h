@@ -37,8 +37,7 @@ const char *ua_sip_body(osip_message_t *msg, int *is_sdp);
  * From, To (+ to_tag when the request has none), Call-ID, CSeq, and
  * Record-Route for 2xx to INVITE (§12.1.1). Returns length or -1. */
 int ua_sip_response(char *buf, size_t cap, osip_message_t *req, int code, const char *reason,
-                    const char *to_tag, const char *contact, const char *ctype,
-                    const char *body);
+                    const char *to_tag, const char *contact, const char *ctype, const char *body);
 
 /* host:port of a URI (port 5060 when absent). */
 int ua_sip_uri_hostport(osip_uri_t *uri, char *host, size_t cap, unsigned *port);

@@ -187,9 +187,9 @@ static int uac_on_sip(osip_message_t *m)
             }
         return 0;
     }
-    if (MSG_IS_STATUS_2XX(m) && m->cseq && m->cseq->method &&
-        !strcmp(m->cseq->method, "INVITE") && m->cseq->number &&
-        strtoul(m->cseq->number, NULL, 10) == 1 && strcmp(to_tag_of(m), final_tag) != 0) {
+    if (MSG_IS_STATUS_2XX(m) && m->cseq && m->cseq->method && !strcmp(m->cseq->method, "INVITE") &&
+        m->cseq->number && strtoul(m->cseq->number, NULL, 10) == 1 &&
+        strcmp(to_tag_of(m), final_tag) != 0) {
         other_2xx(m);
         return 0;
     }
@@ -283,7 +283,7 @@ int ua_uac_run(void)
     }
     snprintf(ua_sdp_sent, sizeof(ua_sdp_sent), "%s", body);
     ua_say("role=%s side=uac to=%s via=%s:%u", ua_o.phone ? "phone" : "pbx", ua_o.to, next_host,
-        next_port);
+           next_port);
     ua_say_sdp("sdp-sent", body);
 
     ua_sip_token(call_id, sizeof(call_id));
@@ -294,11 +294,10 @@ int ua_uac_run(void)
                      "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: <%s>\r\n"
                      "Call-ID: %s@%s\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@%s:%u>\r\n%s"
                      "%s%s%sContent-Length: %zu\r\n\r\n%s",
-                     ua_o.to, ua_sp.host, ua_sp.port, branch, ua_sp.host, ua_sp.port, from_tag, ua_o.to,
-                     call_id, ua_sp.host, ua_sp.host, ua_sp.port, ua_o.extra_hdrs,
+                     ua_o.to, ua_sp.host, ua_sp.port, branch, ua_sp.host, ua_sp.port, from_tag,
+                     ua_o.to, call_id, ua_sp.host, ua_sp.host, ua_sp.port, ua_o.extra_hdrs,
                      ua_o.late_offer ? "" : "Content-Type: ", ua_o.late_offer ? "" : ctype,
-                     ua_o.late_offer ? "" : "\r\n", strlen(body),
-                     body);
+                     ua_o.late_offer ? "" : "\r\n", strlen(body), body);
     if (n < 0 || (size_t)n >= sizeof(text))
         return ua_finish(0, "INVITE does not fit");
     const char *invite_ruri = ua_o.to;
@@ -316,12 +315,13 @@ int ua_uac_run(void)
         /* CANCEL (RFC 3261 §9.1): same Request-URI, Via branch, Call-ID,
          * From, To and CSeq number; only once a provisional response came. */
         if (cancel_at && !cancelled && got_prov && ua_now() >= cancel_at) {
-            int cn = snprintf(cancel_text, sizeof(cancel_text),
-                              "CANCEL %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n"
-                              "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: <%s>\r\n"
-                              "Call-ID: %s@%s\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
-                              invite_ruri, ua_sp.host, ua_sp.port, branch, ua_sp.host, ua_sp.port,
-                              from_tag, ua_o.to, call_id, ua_sp.host);
+            int cn =
+                snprintf(cancel_text, sizeof(cancel_text),
+                         "CANCEL %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n"
+                         "Max-Forwards: 70\r\nFrom: <sip:alice@%s:%u>;tag=%s\r\nTo: <%s>\r\n"
+                         "Call-ID: %s@%s\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
+                         invite_ruri, ua_sp.host, ua_sp.port, branch, ua_sp.host, ua_sp.port,
+                         from_tag, ua_o.to, call_id, ua_sp.host);
             if (cn > 0 && (size_t)cn < sizeof(cancel_text))
                 ua_sip_send(&ua_sp, next_host, next_port, cancel_text, (size_t)cn);
             cancelled = 1;
@@ -459,7 +459,8 @@ int ua_uac_run(void)
                  "Call-ID: %s@%s\r\nCSeq: 1 ACK\r\n%sContent-Length: %zu\r\n\r\n%s",
                  remote_target, ua_sp.host, ua_sp.port, branch, route_hdrs, ua_sp.host, ua_sp.port,
                  from_tag, to_tag_hdr, call_id, ua_sp.host,
-                 ack_body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(ack_body), ack_body);
+                 ack_body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(ack_body),
+                 ack_body);
     if (n < 0 || (size_t)n >= sizeof(ack_text))
         return ua_finish(0, "ACK does not fit");
     if (ua_o.ack_delay > 0)
@@ -472,8 +473,8 @@ int ua_uac_run(void)
     snprintf(ua_dlg.routes, sizeof(ua_dlg.routes), "%s", route_hdrs);
     snprintf(ua_dlg.next_host, sizeof(ua_dlg.next_host), "%s", next_host);
     ua_dlg.next_port = next_port;
-    snprintf(ua_dlg.local, sizeof(ua_dlg.local), "<sip:alice@%s:%u>;tag=%s", ua_sp.host,
-             ua_sp.port, from_tag);
+    snprintf(ua_dlg.local, sizeof(ua_dlg.local), "<sip:alice@%s:%u>;tag=%s", ua_sp.host, ua_sp.port,
+             from_tag);
     snprintf(ua_dlg.remote, sizeof(ua_dlg.remote), "%s", to_tag_hdr);
     snprintf(ua_dlg.call_id, sizeof(ua_dlg.call_id), "%s@%s", call_id, ua_sp.host);
     snprintf(ua_dlg.contact, sizeof(ua_dlg.contact), "<sip:alice@%s:%u>", ua_sp.host, ua_sp.port);

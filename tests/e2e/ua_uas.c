@@ -105,8 +105,7 @@ static void uas_dialog(osip_message_t *inv)
     if (ct && ct->url && osip_uri_to_str(ct->url, &s) == 0) {
         snprintf(ua_dlg.target, sizeof(ua_dlg.target), "%s", s);
         osip_free(s);
-        ua_sip_uri_hostport(ct->url, ua_dlg.next_host, sizeof(ua_dlg.next_host),
-                            &ua_dlg.next_port);
+        ua_sip_uri_hostport(ct->url, ua_dlg.next_host, sizeof(ua_dlg.next_host), &ua_dlg.next_port);
     }
     ua_dlg.routes[0] = '\0';
     int nrr = osip_list_size(&inv->record_routes);
@@ -296,9 +295,9 @@ int ua_uas_run(void)
      * branch of a fork and ends this one at once). */
     ua_dlg_start();
     ua_media_tick = ua_dlg_tick;
-    int stop = got_bye ? 1
-                       : ua_media_loop(ua_o.seconds, ua_now() + ua_o.seconds + ua_o.timeout,
-                                       uas_on_sip);
+    int stop =
+        got_bye ? 1
+                : ua_media_loop(ua_o.seconds, ua_now() + ua_o.seconds + ua_o.timeout, uas_on_sip);
     ua_media_tick = NULL;
     if (stop == 1) { /* BYE: a last look at what is in flight */
         double end = ua_now() + 0.2;

@@ -20,7 +20,7 @@
 #include "relay/daemon.h"
 #include "relay/log.h"
 
-#define FZ_SEP "\n--\n"
+#define FZ_SEP      "\n--\n"
 #define FZ_MAX_MSGS 8
 
 static relay_daemon d;

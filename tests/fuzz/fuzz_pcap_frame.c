@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const int dlts[] = { DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
-                                DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP };
+    static const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
+                               DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP};
     static uint8_t out[65536 + 512], payload[65536];
     if (size < 2)
         return 0;

@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         relays[i].port = (uint16_t)(30000 + 2 * i);
         relays[i].rtcp_port = (data[1] >> 6) & 1 ? (uint16_t)(40000 + i) : 0;
     }
-    sdes_config cfg = {.mode = (sdes_mode)(data[0] % 5), .policy = &pol,
-                       .rekey = (data[0] >> 3) & 1};
+    sdes_config cfg = {
+        .mode = (sdes_mode)(data[0] % 5), .policy = &pol, .rekey = (data[0] >> 3) & 1};
     static sdes_state st;
     static sdes_result res, res2;
     sdes_state_init(&st);
@@ -79,8 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!pn || !sdes_state_unpack(packed, pn, &back))
         abort();
     /* The rewritten offer played back as the answer: any defined outcome. */
-    rj = sdes_answer(&cfg, res.body, res.body_len, n_relays ? relays : NULL, n_relays, &back,
-                     &res2);
+    rj =
+        sdes_answer(&cfg, res.body, res.body_len, n_relays ? relays : NULL, n_relays, &back, &res2);
     if (rj != SDES_REJ_OK && res2.body)
         abort();
     sdes_result_free(&res2);

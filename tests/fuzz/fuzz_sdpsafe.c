@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char why[200];
     int streams;
     size_t n = sdes_kam_neuter((const char *)data, size, out, sizeof(out), &streams);
-    if (n == 0 || n != strlen(out) || strncmp(out, "v=0\r\no=- ", 9) != 0 ||
-        streams < 0 || streams > SDES_NEUTER_MAX_M)
+    if (n == 0 || n != strlen(out) || strncmp(out, "v=0\r\no=- ", 9) != 0 || streams < 0 ||
+        streams > SDES_NEUTER_MAX_M)
         abort();
     for (const char *p = out; *p;) {
         const char *e = strstr(p, "\r\n");

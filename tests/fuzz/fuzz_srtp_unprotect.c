@@ -175,12 +175,23 @@ int main(int argc, char **argv)
                 size_t n = 0, ol = 0;
                 /* RTP: V=2, X/CC on the second, seq 65535 then 0 (wrap) */
                 if (cfg & 0x20) {
-                    uint8_t rtcp[] = {0x80, 200, 0, 6, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6,
-                                      7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+                    uint8_t rtcp[] = {0x80, 200, 0,  6,  0xde, 0xad, 0xbe, 0xef, 1,  2,
+                                      3,    4,   5,  6,  7,    8,    9,    10,   11, 12,
+                                      13,   14,  15, 16, 17,   18,   19,   20};
                     memcpy(pkt, rtcp, n = sizeof rtcp);
                 } else {
-                    uint8_t rtp[] = {(uint8_t)(k ? 0x91 : 0x80), 0, (uint8_t)(k ? 0 : 0xff),
-                                     (uint8_t)(k ? 0 : 0xff), 0, 0, 1, 0x40, 0xde, 0xad, 0xbe, 0xef};
+                    uint8_t rtp[] = {(uint8_t)(k ? 0x91 : 0x80),
+                                     0,
+                                     (uint8_t)(k ? 0 : 0xff),
+                                     (uint8_t)(k ? 0 : 0xff),
+                                     0,
+                                     0,
+                                     1,
+                                     0x40,
+                                     0xde,
+                                     0xad,
+                                     0xbe,
+                                     0xef};
                     memcpy(pkt, rtp, n = sizeof rtp);
                     if (k) {
                         memset(pkt + n, 0xcc, 4); /* CSRC */
@@ -227,8 +238,8 @@ int main(int argc, char **argv)
         for (unsigned i = 0; i < 9; i++) {
             uint32_t ssrc = 0x100 + i % 3;
             uint16_t seq = (uint16_t)(65533 + i / 3 + (i % 3) * 2);
-            uint8_t pkt[64] = {0x80, 0, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0, (uint8_t)i,
-                               0, 0, (uint8_t)(ssrc >> 8), (uint8_t)ssrc};
+            uint8_t pkt[64] = {0x80, 0, (uint8_t)(seq >> 8),  (uint8_t)seq, 0, 0, 0, (uint8_t)i,
+                               0,    0, (uint8_t)(ssrc >> 8), (uint8_t)ssrc};
             size_t len = 12 + 20, ol = 0;
             for (unsigned b = 12; b < len; b++)
                 pkt[b] = (uint8_t)(b + i);

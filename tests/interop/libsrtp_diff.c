@@ -64,8 +64,7 @@ static size_t random_rtp(uint8_t *b, uint32_t ssrc, uint16_t seq, int *shape)
 
 static void run_suite(sg_suite_id id, uint8_t mki_len, unsigned iterations)
 {
-    lsp_setup s = { .suite = id, .ssrc = 0x0d1ff00d, .mki_len = mki_len,
-                    .nkeys = 1, .window = 1024 };
+    lsp_setup s = {.suite = id, .ssrc = 0x0d1ff00d, .mki_len = mki_len, .nkeys = 1, .window = 1024};
     lsp_peers p;
     CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     sg_srtp_ctx *otx = p.ours_tx, *orx = p.ours_rx;
@@ -155,8 +154,7 @@ static void test_random_shapes_gcm256_mki(void)
  */
 static void run_rtcp(sg_suite_id id, uint8_t mki_len)
 {
-    lsp_setup s = { .suite = id, .ssrc = 0x7e57c0de, .mki_len = mki_len, .nkeys = 1,
-                    .window = 128 };
+    lsp_setup s = {.suite = id, .ssrc = 0x7e57c0de, .mki_len = mki_len, .nkeys = 1, .window = 128};
     lsp_peers p;
     CHECK(lsp_peers_open(&p, &s, NULL) == 0);
     sg_srtp_ctx *otx = p.ours_tx, *orx = p.ours_rx;

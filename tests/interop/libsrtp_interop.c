@@ -27,8 +27,8 @@
 #include "tests/interop/libsrtp_peer.h"
 
 /* libsrtp2 protect of rtp into out with send key `key` (MKI index). */
-static int ls_protect(lsp_peers *p, const uint8_t *rtp, size_t len, unsigned key,
-                      uint8_t *out, size_t *out_len)
+static int ls_protect(lsp_peers *p, const uint8_t *rtp, size_t len, unsigned key, uint8_t *out,
+                      size_t *out_len)
 {
     memcpy(out, rtp, len);
     int l = (int)len;
@@ -47,7 +47,7 @@ static int ls_unprotect(lsp_peers *p, const uint8_t *srtp, size_t len, uint8_t *
     return st;
 }
 
-static const size_t sizes[] = { 160, 0, 1, 17, 1200, 20, 333 };
+static const size_t sizes[] = {160, 0, 1, 17, 1200, 20, 333};
 
 /*
  * Sends n packets from seq0 on, with send key `key`, through both senders;
@@ -101,8 +101,7 @@ static int exchange(lsp_peers *p, uint16_t seq0, unsigned n, unsigned key, const
 
 static lsp_setup base(sg_suite_id id)
 {
-    lsp_setup s = { .suite = id, .ssrc = 0x5eedf00d, .mki_len = 0, .nkeys = 1,
-                    .window = 128 };
+    lsp_setup s = {.suite = id, .ssrc = 0x5eedf00d, .mki_len = 0, .nkeys = 1, .window = 128};
     return s;
 }
 
@@ -138,7 +137,7 @@ static void test_all_suites_mki_switch(void)
         lsp_peers p;
         const char *why = "";
         unsigned at = 0;
-        static const unsigned order[] = { 0, 2, 1, 0 };
+        static const unsigned order[] = {0, 2, 1, 0};
         int rc = lsp_peers_open(&p, &s, &why);
         for (unsigned k = 0; rc == 0 && k < 4; k++) {
             if (lsp_ours_use(&s, p.ours_tx, order[k]) != SG_OK) {
@@ -156,9 +155,8 @@ static void test_all_suites_mki_switch(void)
 /* MKI lengths 1, 2, 16 and 128 (RFC 4568 allows 1..128 bytes). */
 static void test_mki_lengths(void)
 {
-    static const uint8_t lens[] = { 1, 2, 16, 128 };
-    static const sg_suite_id ids[] = { SG_SUITE_AES_CM_128_HMAC_SHA1_32,
-                                       SG_SUITE_AEAD_AES_128_GCM };
+    static const uint8_t lens[] = {1, 2, 16, 128};
+    static const sg_suite_id ids[] = {SG_SUITE_AES_CM_128_HMAC_SHA1_32, SG_SUITE_AEAD_AES_128_GCM};
     for (unsigned j = 0; j < 2; j++) {
         for (unsigned l = 0; l < sizeof lens; l++) {
             lsp_setup s = base(ids[j]);
@@ -177,8 +175,8 @@ static void test_mki_lengths(void)
             if (rc == 0)
                 rc = exchange(&p, 50, 40, 1, &why, &at);
             lsp_peers_close(&p);
-            CHECK_MSG(rc == 0, "%s MKI %u bytes, seq %u: %s", sg_suite_get(ids[j])->name,
-                      lens[l], at, why);
+            CHECK_MSG(rc == 0, "%s MKI %u bytes, seq %u: %s", sg_suite_get(ids[j])->name, lens[l],
+                      at, why);
         }
     }
 }
@@ -207,8 +205,8 @@ static void test_roc_wrap(void)
                 srtp_get_stream_roc(p.ls_rx, s.ssrc, &r_lrx);
             }
             lsp_peers_close(&p);
-            CHECK_MSG(rc == 0, "%s mki %u seq %u: %s", sg_suite_get((sg_suite_id)id)->name,
-                      mki, at, why);
+            CHECK_MSG(rc == 0, "%s mki %u seq %u: %s", sg_suite_get((sg_suite_id)id)->name, mki, at,
+                      why);
             CHECK_EQ(r_ltx, 1);
             CHECK_EQ(r_lrx, 1);
             CHECK_EQ(r_otx, 1);
@@ -221,9 +219,8 @@ static void test_roc_wrap(void)
  * part of the packet index: both must agree on ROC 7 -> 8. */
 static void test_roc_preset(void)
 {
-    static const sg_suite_id ids[] = { SG_SUITE_AES_CM_128_HMAC_SHA1_80,
-                                       SG_SUITE_AES_256_CM_HMAC_SHA1_32,
-                                       SG_SUITE_AEAD_AES_256_GCM };
+    static const sg_suite_id ids[] = {SG_SUITE_AES_CM_128_HMAC_SHA1_80,
+                                      SG_SUITE_AES_256_CM_HMAC_SHA1_32, SG_SUITE_AEAD_AES_256_GCM};
     for (unsigned j = 0; j < 3; j++) {
         lsp_setup s = base(ids[j]);
         lsp_peers p;
@@ -280,8 +277,8 @@ static int loss_reorder(sg_suite_id id, uint8_t mki_len, uint16_t window, const 
     for (unsigned i = 0; i < N; i++) {
         *at = (uint16_t)(seq0 + i);
         len_rtp[i] = lsp_rtp(rtp[i], s.ssrc, (uint16_t)(seq0 + i), 160u * i, 160, i % 4);
-        if (sg_srtp_protect(p.ours_tx, rtp[i], len_rtp[i], pkt_o[i], sizeof pkt_o[i],
-                            &len_o[i]) != SG_OK) {
+        if (sg_srtp_protect(p.ours_tx, rtp[i], len_rtp[i], pkt_o[i], sizeof pkt_o[i], &len_o[i]) !=
+            SG_OK) {
             *why = "sg_srtp_protect failed";
             goto out;
         }
@@ -409,10 +406,9 @@ static void test_large_window(void)
  */
 static void test_several_ssrcs(void)
 {
-    static const sg_suite_id ids[] = { SG_SUITE_AES_CM_128_HMAC_SHA1_80,
-                                       SG_SUITE_AEAD_AES_128_GCM };
-    static const uint32_t ssrc[3] = { 0x11111111, 0x22222222, 0x33333333 };
-    static const uint16_t seq0[3] = { 65500, 0, 30000 };
+    static const sg_suite_id ids[] = {SG_SUITE_AES_CM_128_HMAC_SHA1_80, SG_SUITE_AEAD_AES_128_GCM};
+    static const uint32_t ssrc[3] = {0x11111111, 0x22222222, 0x33333333};
+    static const uint16_t seq0[3] = {65500, 0, 30000};
     for (unsigned j = 0; j < 2; j++) {
         lsp_setup s = base(ids[j]);
         s.any_ssrc = true;
@@ -508,9 +504,8 @@ static void test_mki_switch_reordered(void)
  * stream is undisturbed: the genuine packet still passes afterwards. */
 static void test_forged_libsrtp_packets(void)
 {
-    static const sg_suite_id ids[] = { SG_SUITE_AES_CM_128_HMAC_SHA1_80,
-                                       SG_SUITE_AES_CM_128_HMAC_SHA1_32,
-                                       SG_SUITE_AEAD_AES_128_GCM };
+    static const sg_suite_id ids[] = {SG_SUITE_AES_CM_128_HMAC_SHA1_80,
+                                      SG_SUITE_AES_CM_128_HMAC_SHA1_32, SG_SUITE_AEAD_AES_128_GCM};
     for (unsigned j = 0; j < 3; j++) {
         lsp_setup s = base(ids[j]);
         s.mki_len = 2;
@@ -530,7 +525,8 @@ static void test_forged_libsrtp_packets(void)
              * srtp_protect_aead; RFC 7714 §8 keeps the tag in the
              * ciphertext). */
             size_t mki_at = len + (sg_suite_get(ids[j])->cipher == SG_CIPHER_AES_GCM
-                                       ? sg_suite_get(ids[j])->srtp_tag_len : 0);
+                                       ? sg_suite_get(ids[j])->srtp_tag_len
+                                       : 0);
             bool in_mki = flip >= mki_at && flip < mki_at + s.mki_len;
             if (in_mki ? (st != SG_UNKNOWN_MKI && st != SG_AUTH_FAIL) : st != SG_AUTH_FAIL)
                 break;
@@ -538,8 +534,8 @@ static void test_forged_libsrtp_packets(void)
         sg_status good = sg_srtp_unprotect(p.ours_rx, srtp, slen, out, sizeof out, &olen);
         lsp_peers_close(&p);
         CHECK_EQ(lst, 0);
-        CHECK_MSG(flip == slen, "%s: byte %zu flipped gave %s", sg_suite_get(ids[j])->name,
-                  flip, sg_status_name(st));
+        CHECK_MSG(flip == slen, "%s: byte %zu flipped gave %s", sg_suite_get(ids[j])->name, flip,
+                  sg_status_name(st));
         CHECK_EQ(good, SG_OK);
         CHECK_EQ(olen, len);
         CHECK_MEM_EQ(out, rtp, len);
@@ -559,10 +555,10 @@ static int ctr(const EVP_CIPHER *c, const uint8_t *key, const uint8_t iv[16], ui
 
 /* RFC 3711 §4.3.1/§4.3.3 key derivation at index 0: the PRF keystream for
  * IV = (master_salt XOR label<<48) * 2^16, under prf (a cipher and key). */
-static int kdf(const EVP_CIPHER *prf, const uint8_t *prf_key, const uint8_t salt[14],
-               uint8_t label, uint8_t *out, size_t n)
+static int kdf(const EVP_CIPHER *prf, const uint8_t *prf_key, const uint8_t salt[14], uint8_t label,
+               uint8_t *out, size_t n)
 {
-    uint8_t iv[16] = { 0 };
+    uint8_t iv[16] = {0};
     memcpy(iv, salt, 14);
     iv[7] ^= label;
     memset(out, 0, n);
@@ -577,15 +573,15 @@ static size_t aes192_packet(const EVP_CIPHER *prf, const uint8_t *prf_key,
                             const uint8_t prf_salt[14], const uint8_t *rtp, size_t len,
                             uint8_t *out)
 {
-    uint8_t k_e[24], k_a[20], k_s[14], iv[16] = { 0 };
+    uint8_t k_e[24], k_a[20], k_s[14], iv[16] = {0};
     if (kdf(prf, prf_key, prf_salt, 0x00, k_e, 24) || kdf(prf, prf_key, prf_salt, 0x01, k_a, 20) ||
         kdf(prf, prf_key, prf_salt, 0x02, k_s, 14))
         return 0;
     memcpy(out, rtp, len);
     memcpy(iv, k_s, 14);
     for (int i = 0; i < 4; i++)
-        iv[4 + i] ^= rtp[8 + i];      /* SSRC * 2^64 */
-    iv[12] ^= rtp[2];                 /* (ROC 0 || SEQ) * 2^16 */
+        iv[4 + i] ^= rtp[8 + i]; /* SSRC * 2^64 */
+    iv[12] ^= rtp[2];            /* (ROC 0 || SEQ) * 2^16 */
     iv[13] ^= rtp[3];
     if (ctr(EVP_aes_192_ctr(), k_e, iv, out + 12, len - 12))
         return 0;
@@ -624,7 +620,7 @@ static void test_aes192_libsrtp_kdf_defect(void)
     /* RFC 6188 §5.2: AES_192_CM_PRF keyed with the master key. */
     size_t rlen = aes192_packet(EVP_aes_192_ctr(), key, salt, rtp, len, ref_rfc);
     /* libsrtp2: tmp = key(24)||salt(14)||0(8) read as AES-256 key||salt. */
-    uint8_t tmp[46] = { 0 }, lib_salt[14];
+    uint8_t tmp[46] = {0}, lib_salt[14];
     memcpy(tmp, key, 24);
     memcpy(tmp + 24, salt, 14);
     memcpy(lib_salt, tmp + 32, 14);

@@ -21,7 +21,7 @@
 
 static lsp_setup base(sg_suite_id id)
 {
-    lsp_setup s = { .suite = id, .ssrc = 0x0badcafe, .nkeys = 1, .window = 128 };
+    lsp_setup s = {.suite = id, .ssrc = 0x0badcafe, .nkeys = 1, .window = 128};
     return s;
 }
 
@@ -33,8 +33,8 @@ static uint32_t srtcp_word(const lsp_setup *s, const uint8_t *pkt, size_t len)
     const sg_suite *su = sg_suite_get(s->suite);
     size_t tag_after = su->cipher == SG_CIPHER_AES_GCM ? 0 : su->srtcp_tag_len;
     size_t off = len - tag_after - s->mki_len - 4;
-    return (uint32_t)pkt[off] << 24 | (uint32_t)pkt[off + 1] << 16 |
-           (uint32_t)pkt[off + 2] << 8 | pkt[off + 3];
+    return (uint32_t)pkt[off] << 24 | (uint32_t)pkt[off + 1] << 16 | (uint32_t)pkt[off + 2] << 8 |
+           pkt[off + 3];
 }
 
 /*
@@ -75,8 +75,7 @@ static int rtcp_exchange(lsp_peers *p, unsigned n, unsigned key, const char **wh
             *why = "E flag wrong";
             return -1;
         }
-        if (i > 0 && ((wo & 0x7fffffff) != prev_idx_o + 1 ||
-                      (wl & 0x7fffffff) != prev_idx_l + 1)) {
+        if (i > 0 && ((wo & 0x7fffffff) != prev_idx_o + 1 || (wl & 0x7fffffff) != prev_idx_l + 1)) {
             *why = "SRTCP index does not count up by one";
             return -1;
         }
@@ -107,7 +106,7 @@ static int rtcp_exchange(lsp_peers *p, unsigned n, unsigned key, const char **wh
     memcpy(out, a, alen);
     int l = (int)alen;
     if (!ls_gap && srtp_unprotect_rtcp_mki(p->ls_rx, out, &l, s->mki_len ? 1 : 0) !=
-        srtp_err_status_replay_fail) {
+                       srtp_err_status_replay_fail) {
         *why = "libsrtp2 accepted a replayed SRTCP packet of ours";
         return -1;
     }
@@ -162,8 +161,8 @@ static void test_srtcp_all_suites(void)
                     rc = rtcp_exchange(&p, 20, 1, &why, &at);
             }
             lsp_peers_close(&p);
-            CHECK_MSG(rc == 0, "%s MKI %u, packet %u: %s", sg_suite_get((sg_suite_id)id)->name,
-                      mki, at, why);
+            CHECK_MSG(rc == 0, "%s MKI %u, packet %u: %s", sg_suite_get((sg_suite_id)id)->name, mki,
+                      at, why);
         }
     }
 }
@@ -224,12 +223,15 @@ static int sess_exchange(lsp_peers *p, const char **why, unsigned *at)
 
 static void test_session_params(void)
 {
-    static const struct { bool ue_srtp, ue_srtcp, ua_srtp; const char *name; } combos[] = {
-        { true, false, false, "UNENCRYPTED_SRTP" },
-        { false, true, false, "UNENCRYPTED_SRTCP" },
-        { false, false, true, "UNAUTHENTICATED_SRTP" },
-        { true, true, false, "UNENCRYPTED_SRTP UNENCRYPTED_SRTCP" },
-        { false, true, true, "UNENCRYPTED_SRTCP UNAUTHENTICATED_SRTP" },
+    static const struct {
+        bool ue_srtp, ue_srtcp, ua_srtp;
+        const char *name;
+    } combos[] = {
+        {true, false, false, "UNENCRYPTED_SRTP"},
+        {false, true, false, "UNENCRYPTED_SRTCP"},
+        {false, false, true, "UNAUTHENTICATED_SRTP"},
+        {true, true, false, "UNENCRYPTED_SRTP UNENCRYPTED_SRTCP"},
+        {false, true, true, "UNENCRYPTED_SRTCP UNAUTHENTICATED_SRTP"},
     };
     for (int id = 0; id < SG_SUITE_COUNT; id++) {
         if (!lsp_interop_suite((sg_suite_id)id) ||

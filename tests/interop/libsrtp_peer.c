@@ -179,8 +179,8 @@ sg_status lsp_ours_new(const lsp_setup *s, sg_srtp_dir dir, sg_srtp_ctx **out)
     for (unsigned i = 0; i < s->nkeys; i++) {
         uint8_t key[32], salt[14], mki[SG_SRTP_MAX_MKI_LEN];
         lsp_key(s, i, key, salt, mki);
-        sg_srtp_key k = { .master_key = key, .master_salt = salt,
-                          .mki = s->mki_len ? mki : NULL, .lifetime = 0 };
+        sg_srtp_key k = {
+            .master_key = key, .master_salt = salt, .mki = s->mki_len ? mki : NULL, .lifetime = 0};
         st = sg_srtp_add_key(ctx, &k);
         memset(key, 0, sizeof key);
         if (st != SG_OK) {
@@ -206,8 +206,7 @@ int lsp_peers_open(lsp_peers *p, const lsp_setup *s, const char **why)
     p->s = *s;
     if (lsp_ours_new(s, SG_SRTP_PROTECT, &p->ours_tx) != SG_OK ||
         lsp_ours_new(s, SG_SRTP_UNPROTECT, &p->ours_rx) != SG_OK ||
-        lsp_libsrtp_new(s, true, &p->ls_tx) != 0 ||
-        lsp_libsrtp_new(s, false, &p->ls_rx) != 0) {
+        lsp_libsrtp_new(s, true, &p->ls_tx) != 0 || lsp_libsrtp_new(s, false, &p->ls_rx) != 0) {
         if (why)
             *why = "setting up the contexts failed";
         return -1;
@@ -240,8 +239,8 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-size_t lsp_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts,
-               size_t payload_len, unsigned variant)
+size_t lsp_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts, size_t payload_len,
+               unsigned variant)
 {
     unsigned cc = (variant & 1) ? 2 : 0;
     bool x = (variant & 2) != 0;
@@ -279,11 +278,11 @@ size_t lsp_rtcp(uint8_t *buf, uint32_t ssrc, unsigned n)
     buf[1] = 200;
     put16(buf + 2, 6);
     put32(buf + 4, ssrc);
-    put32(buf + 8, 0xe0000000u + n);  /* NTP MSW */
-    put32(buf + 12, n * 1000u);       /* NTP LSW */
-    put32(buf + 16, n * 160u);        /* RTP timestamp */
-    put32(buf + 20, n);               /* packet count */
-    put32(buf + 24, n * 160u);        /* octet count */
+    put32(buf + 8, 0xe0000000u + n); /* NTP MSW */
+    put32(buf + 12, n * 1000u);      /* NTP LSW */
+    put32(buf + 16, n * 160u);       /* RTP timestamp */
+    put32(buf + 20, n);              /* packet count */
+    put32(buf + 24, n * 160u);       /* octet count */
     /* SDES with one chunk: SSRC, CNAME "sdesgate@test", END, pad (§6.5). */
     static const char cname[] = "sdesgate@test";
     uint8_t *d = buf + 28;

@@ -19,18 +19,18 @@
 #include "srtp/sg_srtp.h"
 
 #define LSP_MAX_KEYS 4
-#define LSP_BUF 2048
+#define LSP_BUF      2048
 
 typedef struct lsp_setup {
     sg_suite_id suite;
     uint32_t ssrc;
-    uint8_t mki_len;        /* 0 = no MKI (then nkeys must be 1) */
-    unsigned nkeys;         /* master keys in both tables, 1..LSP_MAX_KEYS */
-    bool unencrypted_srtp;  /* RFC 4568 §6.3.2 session parameters */
+    uint8_t mki_len;       /* 0 = no MKI (then nkeys must be 1) */
+    unsigned nkeys;        /* master keys in both tables, 1..LSP_MAX_KEYS */
+    bool unencrypted_srtp; /* RFC 4568 §6.3.2 session parameters */
     bool unencrypted_srtcp;
     bool unauthenticated_srtp;
-    uint16_t window;        /* replay window, both sides (libsrtp2: >= 64) */
-    bool any_ssrc;          /* libsrtp2 template (ssrc_any_outbound/inbound)
+    uint16_t window; /* replay window, both sides (libsrtp2: >= 64) */
+    bool any_ssrc;   /* libsrtp2 template (ssrc_any_outbound/inbound)
                              * instead of one ssrc_specific stream */
 } lsp_setup;
 
@@ -114,8 +114,8 @@ void lsp_peers_close(lsp_peers *p);
 
 /* An RTP packet into buf (LSP_BUF bytes); variant adds CSRCs (bit 0), a
  * header extension (bit 1), padding (bit 2). Returns the length. */
-size_t lsp_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts,
-               size_t payload_len, unsigned variant);
+size_t lsp_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts, size_t payload_len,
+               unsigned variant);
 
 /* A compound RTCP packet (SR + SDES CNAME) numbered n. Returns the length. */
 size_t lsp_rtcp(uint8_t *buf, uint32_t ssrc, unsigned n);

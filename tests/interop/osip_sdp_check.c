@@ -119,9 +119,8 @@ static bool keyset_eq_attr(const sdes_keyset *k, const sdes_crypto_attr *a)
     for (size_t j = 0; j < k->n_keys; j++) {
         const sdes_key_param *x = &k->keys[j], *y = &a->keys[j];
         if (x->key_salt_len != y->key_salt_len ||
-            memcmp(x->key_salt, y->key_salt, x->key_salt_len) != 0 ||
-            x->lifetime != y->lifetime || x->mki_len != y->mki_len ||
-            memcmp(x->mki, y->mki, x->mki_len) != 0)
+            memcmp(x->key_salt, y->key_salt, x->key_salt_len) != 0 || x->lifetime != y->lifetime ||
+            x->mki_len != y->mki_len || memcmp(x->mki, y->mki, x->mki_len) != 0)
             return false;
     }
     return true;
@@ -206,8 +205,8 @@ static void check_sdp(const gcase *g, bool answer, const char *in_whole, const s
         }
         bool hold_addr = !strcmp(r->peer_addr, "0.0.0.0") || !strcmp(r->peer_addr, "::");
         if (relayed && !hold_addr) {
-            CHECK_MSG(addr && !strcmp(addr, relays[i].addr), "%s m=%d c= %s, relay %s", cur_case,
-                      i, addr ? addr : "(none)", relays[i].addr);
+            CHECK_MSG(addr && !strcmp(addr, relays[i].addr), "%s m=%d c= %s, relay %s", cur_case, i,
+                      addr ? addr : "(none)", relays[i].addr);
             CHECK_STR_EQ(atype, strchr(relays[i].addr, ':') ? "IP6" : "IP4");
         } else if (r->state != SDES_MEDIA_DISABLED && r->peer_addr[0]) {
             CHECK_MSG(addr && !strcmp(addr, r->peer_addr), "%s m=%d c= %s, kept %s", cur_case, i,
@@ -239,8 +238,8 @@ static void check_sdp(const gcase *g, bool answer, const char *in_whole, const s
                 int hit = 0;
                 for (int j = 0; j < sm->n_b_offer; j++)
                     hit += sm->b_offer[j].tag == a.tag && sm->b_offer[j].suite == a.suite->id;
-                CHECK_MSG(hit == 1, "%s m=%d tag %u not in the engine's forwarded set", cur_case,
-                          i, a.tag);
+                CHECK_MSG(hit == 1, "%s m=%d tag %u not in the engine's forwarded set", cur_case, i,
+                          a.tag);
                 sdes_crypto_attr_wipe(&a);
             }
         }
@@ -250,8 +249,10 @@ static void check_sdp(const gcase *g, bool answer, const char *in_whole, const s
             for (int k = 0; k < n; k++) {
                 sdes_crypto_attr a;
                 CHECK_EQ(sdes_crypto_attr_parse(vals[k], strlen(vals[k]), 0, &a), SDES_CA_OK);
-                CHECK_MSG(keyset_eq_attr(want[k], &a), "%s m=%d a=crypto #%d differs from the "
-                          "engine's keys", cur_case, i, k);
+                CHECK_MSG(keyset_eq_attr(want[k], &a),
+                          "%s m=%d a=crypto #%d differs from the "
+                          "engine's keys",
+                          cur_case, i, k);
                 sdes_crypto_attr_wipe(&a);
             }
         } else if (in_ok && r->state != SDES_MEDIA_PASSTHROUGH) {

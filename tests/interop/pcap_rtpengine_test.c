@@ -43,12 +43,12 @@ static ctl_be_doc doc;
 static int udp_socket(uint16_t *port)
 {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t l = sizeof a;
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
         getsockname(fd, (struct sockaddr *)&a, &l) != 0)
         return -1;
-    struct timeval tv = { .tv_sec = 0, .tv_usec = 300000 };
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 300000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     *port = ntohs(a.sin_port);
     return fd;
@@ -221,7 +221,8 @@ static int one_suite(const sg_suite *su, const char **why)
     snprintf(sdp, sizeof sdp,
              "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
              "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n%s\r\na=rtcp-mux\r\n"
-             "a=sendrecv\r\n", pb, ourline);
+             "a=sendrecv\r\n",
+             pb, ourline);
     ctl_benc_init(&w, body, sizeof body);
     ctl_benc_dict(&w);
     ctl_benc_kv_cstr(&w, "command", "answer");
@@ -239,8 +240,7 @@ static int one_suite(const sg_suite *su, const char **why)
         *why = "no media ports in RTPengine's SDP";
         goto out;
     }
-    struct sockaddr_in to = { .sin_family = AF_INET,
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 
     /* RTPengine -> callee: decrypt what arrives with RTPengine's line. */
     static cap plain, enc;
@@ -272,7 +272,7 @@ static int one_suite(const sg_suite *su, const char **why)
         *why = "writing pcaps";
         goto out;
     }
-    const char *d[] = { "decrypt", "--crypto", rline, penc, pdec, NULL };
+    const char *d[] = {"decrypt", "--crypto", rline, penc, pdec, NULL};
     if (run(d) != 0 || !strstr(err_text, " 0 failed authentication")) {
         *why = "srtp-pcap could not decrypt RTPengine's SRTP";
         fprintf(stderr, "    srtp-pcap: %s", err_text);
@@ -295,7 +295,7 @@ static int one_suite(const sg_suite *su, const char **why)
         *why = "writing pcaps";
         goto out;
     }
-    const char *e[] = { "encrypt", "--crypto", ourline, pin, penc, NULL };
+    const char *e[] = {"encrypt", "--crypto", ourline, pin, penc, NULL};
     if (run(e) != 0 || read_cap(&enc, penc) != 0 || enc.n != NPKT) {
         *why = "srtp-pcap encrypt failed";
         goto out;
@@ -318,7 +318,8 @@ static int one_suite(const sg_suite *su, const char **why)
         goto out;
     }
     printf("# %-24s %u packets (%u SRTCP) RTPengine -> srtp-pcap decrypt, the same "
-           "srtp-pcap encrypt -> RTPengine\n", su->name, NPKT, NPKT / 5);
+           "srtp-pcap encrypt -> RTPengine\n",
+           su->name, NPKT, NPKT / 5);
     rc = 0;
 out:
     /* delete with delete-delay 0, else RTPengine keeps the call 30 s */
@@ -365,8 +366,8 @@ int main(void)
     RUN(test_rtpengine_suites);
     stop_rtpengine();
     char p[256];
-    static const char *files[] = { "empty.conf", "rtpengine.log", "rtpe-plain.pcap",
-                                   "rtpe-srtp.pcap", "rtpe-dec.pcap" };
+    static const char *files[] = {"empty.conf", "rtpengine.log", "rtpe-plain.pcap",
+                                  "rtpe-srtp.pcap", "rtpe-dec.pcap"};
     if (check_failed_) {
         path(p, "rtpengine.log");
         fprintf(stderr, "rtpengine log kept: %s\n", p);

@@ -99,15 +99,15 @@ pid_t bench_floor_start(int calls, uint16_t dst_port, uint16_t *rx_ports, int co
         free(tx);
         return -1;
     }
-    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(dst_port),
+    struct sockaddr_in dst = {.sin_family = AF_INET,
+                              .sin_port = htons(dst_port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     bool ok = true;
     for (int i = 0; i < calls && ok; i++) {
         uint16_t txp;
         rx[i] = floor_socket(&rx_ports[i]);
         tx[i] = floor_socket(&txp);
-        ok = rx[i] >= 0 && tx[i] >= 0 &&
-             connect(tx[i], (struct sockaddr *)&dst, sizeof(dst)) == 0;
+        ok = rx[i] >= 0 && tx[i] >= 0 && connect(tx[i], (struct sockaddr *)&dst, sizeof(dst)) == 0;
     }
     pid_t pid = ok ? fork() : -1;
     if (pid == 0) {

@@ -85,7 +85,7 @@
 #define BATCH    64
 
 static int calls_n = 50, rate = 60000, seconds = 3;
-static char threads[16] = ""; /* BENCH_THREADS: srtpd --workers and rtpengine --num-threads */
+static char threads[16] = "";  /* BENCH_THREADS: srtpd --workers and rtpengine --num-threads */
 static char coalesce[16] = ""; /* BENCH_COALESCE_US: srtpd --coalesce-us */
 static bool floor_row = true;  /* BENCH_FLOOR=0 skips the bare-forwarder rows */
 /* BENCH_PIN (default on with 2+ cores): the generator runs on CPU 0, every
@@ -232,11 +232,13 @@ static bool rtpengine_calls(ctl_client *c, relay_run *rr, bool srtp_in, uint16_t
             n = snprintf(sdp, sizeof(sdp),
                          "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                          "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-                         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\na=sendrecv\r\n", pa, kb);
+                         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\na=sendrecv\r\n",
+                         pa, kb);
         } else {
             n = snprintf(sdp, sizeof(sdp),
                          "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                         "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", pa);
+                         "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n",
+                         pa);
         }
         ctl_benc w;
         ctl_benc_init(&w, body, sizeof(body));
@@ -264,7 +266,8 @@ static bool rtpengine_calls(ctl_client *c, relay_run *rr, bool srtp_in, uint16_t
         n = snprintf(sdp, sizeof(sdp),
                      "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                      "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-                     "a=crypto:%d %s inline:%s\r\na=sendrecv\r\n", pb, tag, bs, kb);
+                     "a=crypto:%d %s inline:%s\r\na=sendrecv\r\n",
+                     pb, tag, bs, kb);
         ctl_benc_init(&w, body, sizeof(body));
         ctl_benc_dict(&w);
         ctl_benc_kv_cstr(&w, "DTLS", "off");
@@ -353,7 +356,10 @@ static void srtpd_delete(ru_srtpd *d)
     for (int i = 0; i < calls_n; i++) {
         char body[128];
         int n = snprintf(body, sizeof(body), "d7:call-id%d:bench-%d7:command6:deletee",
-                         (int)strlen("bench-") + (i >= 100 ? 3 : i >= 10 ? 2 : 1), i);
+                         (int)strlen("bench-") + (i >= 100  ? 3
+                                                  : i >= 10 ? 2
+                                                            : 1),
+                         i);
         ru_call(d, body, (size_t)n);
     }
 }
@@ -373,7 +379,7 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static uint8_t *pkts;        /* pre-built packets: [k] = call k % calls_n, seq k / calls_n */
+static uint8_t *pkts; /* pre-built packets: [k] = call k % calls_n, seq k / calls_n */
 static uint16_t *pkt_len;
 static int64_t *sent_at, *lat;
 static uint8_t *seen;
@@ -476,7 +482,8 @@ static result run_load(const relay_run *rr, int fa, int fb, long total)
                 const uint8_t *p = rbuf[j];
                 if (in[j].msg_len < 12)
                     continue;
-                uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+                uint32_t ssrc =
+                    (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
                 uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
                 long id = (long)seq * calls_n + (long)(ssrc - 0x5000u);
                 if (ssrc - 0x5000u >= (unsigned)calls_n || id >= k || seen[id])
@@ -549,8 +556,7 @@ static bool bench_srtpd(bool srtp_in, long total, result *rs, double *per_batch,
     pin_self(1); /* the relay inherits CPU 1; the generator goes back to CPU 0 */
     bool started = ru_srtpd_start(&d, NULL, nx ? wx : NULL);
     pin_self(0);
-    if (!started || !(rr.pid = d.pid) ||
-        !srtpd_calls(&d, &rr, srtp_in, gen_pa, gen_pb)) {
+    if (!started || !(rr.pid = d.pid) || !srtpd_calls(&d, &rr, srtp_in, gen_pa, gen_pb)) {
         fprintf(stderr, "relay-bench: srtpd setup failed\n");
         ru_srtpd_stop(&d);
         return false;
@@ -658,15 +664,15 @@ static bool step_ok(const result *r, long offered)
  * anew); a relay leaves the search at its first failed step (step_ok). Reported per
  * relay: the highest passing rate and packets/s per core at that rate,
  * then the ratio of those per-core figures. */
-static const int sat_rates[] = {60000, 80000, 100000, 150000, 200000, 250000, 300000, 400000, 500000,
-                                600000};
+static const int sat_rates[] = {60000,  80000,  100000, 150000, 200000,
+                                250000, 300000, 400000, 500000, 600000};
 #define SAT_STEPS ((int)(sizeof(sat_rates) / sizeof(sat_rates[0])))
 
 static int saturate(void)
 {
     printf("\nsaturation: offered rate in steps (%d s each, fresh relay per step), both relays "
-           "alike; a relay stops at its first step with loss or p99 above %.0f ms\n", seconds,
-           SAT_MAX_P99_US / 1000);
+           "alike; a relay stops at its first step with loss or p99 above %.0f ms\n",
+           seconds, SAT_MAX_P99_US / 1000);
     printf("%-11s %-10s %8s %10s %8s %8s %8s %12s %8s %8s\n", "mode", "relay", "offered", "pkt/s",
            "loss", "gen-drop", "cores", "pkt/s/core", "p50us", "p99us");
     double best_ppc[2][3] = {{0, 0, 0}, {0, 0, 0}}, both_ppc[2][2] = {{0, 0}, {0, 0}};
@@ -704,12 +710,12 @@ static int saturate(void)
                         break;
                 }
                 printf("%-11s %-10s %8d %10.0f %7.3f%% %8ld %8.2f %12.0f %8.1f %8.1f %s", mname,
-                       rname[rel], rate, r.delivered_pps, r.loss_pct,
-                       r.gen_drops, r.cores, r.pps_per_core, r.p50, r.p99,
-                       pass                                         ? "ok"
-                       : r.sent < offered * 99 / 100                ? "generator short"
+                       rname[rel], rate, r.delivered_pps, r.loss_pct, r.gen_drops, r.cores,
+                       r.pps_per_core, r.p50, r.p99,
+                       pass                                       ? "ok"
+                       : r.sent < offered * 99 / 100              ? "generator short"
                        : r.received != r.sent || r.gen_drops != 0 ? "LOSS"
-                                                                    : "LATENCY");
+                                                                  : "LATENCY");
                 if (rel == 0)
                     printf("  (%.1f/batch, %.1f/wake-up)", pbatch, pwake);
                 printf("\n");
@@ -743,7 +749,8 @@ static int saturate(void)
                    best_ppc[mode][1] > 0 ? best_ppc[mode][2] / best_ppc[mode][1] : 0,
                    best_ppc[mode][2] > 0 ? 100 * best_ppc[mode][0] / best_ppc[mode][2] : 0);
         printf("saturation %-10s at the highest rate both carried without loss (%d): ratio per "
-               "core %.2fx\n", mode ? "SRTP->SRTP" : "RTP->SRTP", both_rate[mode],
+               "core %.2fx\n",
+               mode ? "SRTP->SRTP" : "RTP->SRTP", both_rate[mode],
                both_ppc[mode][1] > 0 ? both_ppc[mode][0] / both_ppc[mode][1] : 0);
     }
     return 0;
@@ -776,7 +783,8 @@ int main(void)
     bool sat = env_on("BENCH_SATURATE", true);
     if (calls_n < 1 || calls_n > MAXCALLS || rate < 1000 || rate > 2000000 || seconds < 1 ||
         seconds > 60) {
-        fprintf(stderr, "relay-bench: BENCH_CALLS 1..500, BENCH_RATE 1000..2000000, BENCH_SECONDS 1..60\n");
+        fprintf(stderr,
+                "relay-bench: BENCH_CALLS 1..500, BENCH_RATE 1000..2000000, BENCH_SECONDS 1..60\n");
         return 2;
     }
     long total = (long)rate * seconds + calls_n;
@@ -803,10 +811,12 @@ int main(void)
     setsockopt(gen_fb, SOL_SOCKET, SO_RCVBUFFORCE, &sb, sizeof(sb));
     setsockopt(gen_fb, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 
-    printf("relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores, "
-           "relay threads: %s%s\n", calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN),
-           threads[0] ? threads : "default (one per core)",
-           pin_cpus ? "; generator pinned to CPU 0, each relay to CPU 1 (BENCH_PIN=0: unpinned)" : "");
+    printf(
+        "relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores, "
+        "relay threads: %s%s\n",
+        calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN),
+        threads[0] ? threads : "default (one per core)",
+        pin_cpus ? "; generator pinned to CPU 0, each relay to CPU 1 (BENCH_PIN=0: unpinned)" : "");
     printf("%-11s %-10s %10s %8s %8s %8s %12s %8s %8s %8s %8s\n", "mode", "relay", "pkt/s", "loss",
            "gen-drop", "cores", "pkt/s/core", "p50us", "p90us", "p99us", "p99.9us");
     double ratio[3] = {0, 0, 0}, ratio_ep[3] = {0, 0, 0}, ratio_b[3] = {0, 0, 0};
@@ -832,7 +842,8 @@ int main(void)
             return 1;
         print_result(mname, "srtpd", &rs);
         printf("%-11s %-10s %.2f packets per read (io_uring_enter or recvmmsg), %.2f per worker "
-               "wake-up\n", "", "", pbatch, pwake);
+               "wake-up\n",
+               "", "", pbatch, pwake);
         drain();
         if (srtpd_b) {
             result rb = {0};
@@ -884,7 +895,8 @@ int main(void)
            ratio[0], ratio[1]);
     if (epoll_row)
         printf("ratio srtpd(ep)/rtpengine (epoll loop):         RTP->SRTP %.2fx, SRTP->SRTP "
-               "%.2fx\n", ratio_ep[0], ratio_ep[1]);
+               "%.2fx\n",
+               ratio_ep[0], ratio_ep[1]);
     if (srtpd_b)
         printf("ratio srtpd(B)/srtpd (%s):     RTP->SRTP %.2fx, SRTP->SRTP %.2fx\n", srtpd_b,
                ratio_b[0], ratio_b[1]);

@@ -36,7 +36,8 @@ static void test_control_commands(void)
     r = cmd_call("list", NULL);
     CHECK(r && ru_ok(r));
     bool found = false;
-    for (const ctl_be *e = ctl_be_first(&ru_doc, ru_path(r, "calls")); e; e = ctl_be_next(&ru_doc, e))
+    for (const ctl_be *e = ctl_be_first(&ru_doc, ru_path(r, "calls")); e;
+         e = ctl_be_next(&ru_doc, e))
         found |= ctl_be_str_eq(ctl_be_get(&ru_doc, e, "call-id"), c.id) &&
                  ctl_be_str_eq(ru_path(e, "streams.0.a.send-suite"), s->name);
     CHECK(found);
@@ -47,16 +48,20 @@ static void test_control_commands(void)
     /* Bad inputs: each gets an error with a reason, the call survives. */
     static const char *bad[] = {
         "d7:command5:bogose",
-        "d7:command5:querye",                              /* no call-id */
-        "d7:call-id7:nonexis7:command5:querye",            /* unknown call */
+        "d7:command5:querye",                                     /* no call-id */
+        "d7:call-id7:nonexis7:command5:querye",                   /* unknown call */
         "d7:call-id1:x7:command6:answer7:streamsld5:indexi0eeee", /* answer for unknown */
-        "d7:call-id1:x7:command5:offer7:streamslee",       /* empty streams */
+        "d7:call-id1:x7:command5:offer7:streamslee",              /* empty streams */
         "d7:call-id1:x7:command5:offer7:streamsld5:indexi99eeee",
         "d7:call-id1:x7:command5:offer7:streamsld1:ad9:transport4:SRTXe5:indexi0eeee",
-        "d7:call-id1:x7:command5:offer7:streamsld1:ad4:sendd5:suite3:FOOee5:indexi0eeee",
-        "d7:call-id1:x7:command5:offer7:streamsld1:ad4:sendd5:suite23:AES_CM_128_HMAC_SHA1_804:keysld3:key3:abceeee5:indexi0eeee",
-        "d7:call-id1:x7:command5:offer7:streamsld1:ad7:address9:127.0.0.1e5:indexi0eeee", /* no port */
-        "d7:call-id1:x7:command5:offer7:streamsld1:ad7:address3:foo4:porti5ee5:indexi0eeee",
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad4:sendd5:suite3:FOOee5:"
+        "indexi0eeee",
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad4:sendd5:suite23:AES_CM_128_HMAC_"
+        "SHA1_804:keysld3:key3:abceeee5:indexi0eeee",
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad7:address9:127.0.0.1e5:"
+        "indexi0eeee", /* no port */
+        "d7:call-id1:x7:command5:offer7:streamsld1:ad7:address3:foo4:porti5ee5:"
+        "indexi0eeee",
         "d7:commandi5ee",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -284,8 +289,7 @@ static void test_state_not_elsewhere(void)
         CHECK_MSG(!memmem(r->raw, r->raw_len, ST_MARK, ml), "state in the %s reply", cmds[i]);
     }
     char args[160];
-    const char *tools[] = {"list", "--json list", "stats", "--json stats", "query",
-                           "--json query"};
+    const char *tools[] = {"list", "--json list", "stats", "--json stats", "query", "--json query"};
     for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
         bool with_id = strstr(tools[i], "query") != NULL;
         snprintf(args, sizeof(args), "%s %s", tools[i], with_id ? c.id : "");
@@ -319,11 +323,13 @@ static void test_auth_daemon(void)
     ctl_client *plain = ctl_client_new(A.ctl, NULL, 0, 200, 0, err, sizeof(err));
     CHECK(plain);
     const ctl_be *r;
-    CHECK_EQ(ctl_client_call(plain, "d7:command4:pinge", 17, reply, sizeof(reply), &ru_doc, &r,
-                             err, sizeof(err)), -1);
+    CHECK_EQ(ctl_client_call(plain, "d7:command4:pinge", 17, reply, sizeof(reply), &ru_doc, &r, err,
+                             sizeof(err)),
+             -1);
     ctl_client *wrong = ctl_client_new(A.ctl, "nope", 4, 200, 0, err, sizeof(err));
-    CHECK_EQ(ctl_client_call(wrong, "d7:command4:pinge", 17, reply, sizeof(reply), &ru_doc, &r,
-                             err, sizeof(err)), -1);
+    CHECK_EQ(ctl_client_call(wrong, "d7:command4:pinge", 17, reply, sizeof(reply), &ru_doc, &r, err,
+                             sizeof(err)),
+             -1);
     ctl_client_free(plain);
     ctl_client_free(wrong);
     CHECK(ru_ok(ru_call(&A, "d7:command4:pinge", 17)));
@@ -343,9 +349,10 @@ static void test_auth_daemon(void)
     static ctl_be_doc ed;
     const ctl_be *e = ctl_be_decode(&ed, bd, bdl);
     CHECK(e);
-    CHECK(ctl_auth_verify("s3cret-for-the-test", 19, (const char *)ev, (size_t)n, &ed, e, time(NULL),
-                          30, NULL) == NULL);
-    CHECK(ctl_auth_verify("other", 5, (const char *)ev, (size_t)n, &ed, e, time(NULL), 30, NULL) != NULL);
+    CHECK(ctl_auth_verify("s3cret-for-the-test", 19, (const char *)ev, (size_t)n, &ed, e,
+                          time(NULL), 30, NULL) == NULL);
+    CHECK(ctl_auth_verify("other", 5, (const char *)ev, (size_t)n, &ed, e, time(NULL), 30, NULL) !=
+          NULL);
     CHECK(ctl_be_str_eq(ctl_be_get(&ed, ctl_be_get(&ed, e, "event"), "type"), "media-timeout"));
     close(nfd);
     CHECK_EQ(ru_srtpd_stop(&A), 0);
@@ -413,13 +420,15 @@ static void test_workers_follow_affinity(void)
         return;
     const ctl_be *r = ru_call(&T, "d7:command10:statisticse", 24);
     int n = 0;
-    for (const ctl_be *w = ctl_be_first(&ru_doc, ru_path(r, "workers")); w; w = ctl_be_next(&ru_doc, w))
+    for (const ctl_be *w = ctl_be_first(&ru_doc, ru_path(r, "workers")); w;
+         w = ctl_be_next(&ru_doc, w))
         n++;
     CHECK_EQ(n, 1);
     ru_srtpd_stop(&T);
     r = ru_call(&D, "d7:command10:statisticse", 24);
     n = 0;
-    for (const ctl_be *w = ctl_be_first(&ru_doc, ru_path(r, "workers")); w; w = ctl_be_next(&ru_doc, w))
+    for (const ctl_be *w = ctl_be_first(&ru_doc, ru_path(r, "workers")); w;
+         w = ctl_be_next(&ru_doc, w))
         n++;
     CHECK_EQ(n, CPU_COUNT(&all));
 }
@@ -448,7 +457,8 @@ static void test_media_timeout(void)
     bool gone = r && !ru_ok(r) && reason_is(cmd_call("state", c.id), "unknown call-id");
     bool event = false;
     r = cmd_call("events", NULL);
-    for (const ctl_be *e = ctl_be_first(&ru_doc, ru_path(r, "events")); e; e = ctl_be_next(&ru_doc, e))
+    for (const ctl_be *e = ctl_be_first(&ru_doc, ru_path(r, "events")); e;
+         e = ctl_be_next(&ru_doc, e))
         event |= ctl_be_str_eq(ctl_be_get(&ru_doc, e, "type"), "media-timeout") &&
                  ctl_be_str_eq(ctl_be_get(&ru_doc, e, "call-id"), c.id);
     D = saved;
@@ -521,8 +531,8 @@ static void test_srtpctl(void)
 
 /* rekey with "switch-after" (docs/protocol.md): add now, switch on a later
  * "use" or by srtpd itself after the delay. */
-static const ctl_be *rekey_a(const char *id, const sg_suite *s, int add_seed, int add_mki,
-                            int use, int retire, int64_t after)
+static const ctl_be *rekey_a(const char *id, const sg_suite *s, int add_seed, int add_mki, int use,
+                             int retire, int64_t after)
 {
     return rekey_after(id, "a", "send", s, add_seed, add_mki, use, retire, after);
 }

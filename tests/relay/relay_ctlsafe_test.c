@@ -94,8 +94,9 @@ static void test_udp_needs_secret(void)
     const char *any[] = {"build/srtpd", "--listen", "udp:0.0.0.0:0", NULL};
     CHECK_EQ(run(any, out, sizeof(out), 3000, 022), 2);
     /* The explicit opt-in, for a lab: runs, with a warning in the log. */
-    const char *ins[] = {"build/srtpd", "--listen", "udp:127.0.0.1:0", "--control-insecure",
-                         "--port-min", "47000", "--port-max", "47099", NULL};
+    const char *ins[] = {"build/srtpd",        "--listen",   "udp:127.0.0.1:0",
+                         "--control-insecure", "--port-min", "47000",
+                         "--port-max",         "47099",      NULL};
     CHECK_EQ(run(ins, out, sizeof(out), 800, 022), -1);
     CHECK_MSG(strstr(out, "WARN") && strstr(out, "control-insecure"), "%s", out);
     /* ... but never off loopback. */
@@ -110,7 +111,7 @@ static void test_secret_rules(void)
     char out[2048], sf[96];
     snprintf(sf, sizeof(sf), "%s/secret", dir);
     const char *args[] = {"build/srtpd", "--listen", "udp:127.0.0.1:0", "--secret-file", sf,
-                          "--port-min", "47100", "--port-max", "47199", NULL};
+                          "--port-min",  "47100",    "--port-max",      "47199",         NULL};
     write_file(sf, "\n", 1, 0600); /* issue 10: this turned authentication off */
     CHECK_EQ(run(args, out, sizeof(out), 3000, 022), 2);
     CHECK_MSG(strstr(out, "secret") && strstr(out, "16"), "%s", out);
@@ -138,7 +139,7 @@ static void test_secret_rules(void)
     CHECK_EQ(run(args, out, sizeof(out), 800, 022), -1);
     CHECK_MSG(strstr(out, "WARN") && strstr(out, "group"), "%s", out);
     /* On the command line: /proc/PID/cmdline shows it to every local user. */
-    const char *cli[] = {"build/srtpd", "--listen", "udp:127.0.0.1:0", "--secret",
+    const char *cli[] = {"build/srtpd",          "--listen", "udp:127.0.0.1:0", "--secret",
                          "0123456789abcdef0123", NULL};
     CHECK_EQ(run(cli, out, sizeof(out), 3000, 022), 2);
     CHECK_MSG(strstr(out, "secret-file") && !strstr(out, "0123456789abcdef0123"), "%s", out);
@@ -169,8 +170,8 @@ static void test_unix_socket_mode(void)
         umask(0);
         int fd = open("/dev/null", O_WRONLY);
         dup2(fd, 2);
-        execl("build/srtpd", "build/srtpd", "--listen", lst, "--port-min", "47200",
-              "--port-max", "47299", (char *)NULL);
+        execl("build/srtpd", "build/srtpd", "--listen", lst, "--port-min", "47200", "--port-max",
+              "47299", (char *)NULL);
         _exit(127);
     }
     struct stat st;
@@ -218,13 +219,14 @@ static void test_srtpctl_secret(void)
     snprintf(sf, sizeof(sf), "%s/csecret", dir);
     write_file(sf, "\n", 1, 0600);
     const char *a1[] = {"build/srtpctl", "--socket", "udp:127.0.0.1:9", "--secret-file", sf,
-                        "ping", NULL};
+                        "ping",          NULL};
     CHECK_EQ(run(a1, out, sizeof(out), 3000, 022), 2);
     CHECK_MSG(strstr(out, "16"), "%s", out);
     write_file(sf, "0123456789abcdef\n", 17, 0644);
     CHECK_EQ(run(a1, out, sizeof(out), 3000, 022), 2);
-    const char *a2[] = {"build/srtpctl", "--socket", "udp:127.0.0.1:9", "--secret",
-                        "0123456789abcdef", "ping", NULL};
+    const char *a2[] = {
+        "build/srtpctl", "--socket", "udp:127.0.0.1:9", "--secret", "0123456789abcdef",
+        "ping",          NULL};
     CHECK_EQ(run(a2, out, sizeof(out), 3000, 022), 2);
     unlink(sf);
 }

@@ -22,13 +22,16 @@
 ru_srtpd D;
 
 /* The rule srtpd documents (docs/srtpd.md "Latching"); kept in step by hand. */
-#define SILENCE_MS 1000
+#define SILENCE_MS      1000
 #define RELATCH_PACKETS 5
 
 enum leg_kind { LEG_RTP, LEG_SRTP, LEG_UNAUTH };
 static const char *kind_name[] = {"RTP", "SRTP", "UNAUTHENTICATED_SRTP"};
 
-static void sleep_ms(int ms) { usleep((useconds_t)ms * 1000); }
+static void sleep_ms(int ms)
+{
+    usleep((useconds_t)ms * 1000);
+}
 
 /* A libsrtp2 session without authentication (UNAUTHENTICATED_SRTP). */
 static srtp_t unauth_session(const sg_suite *s, unsigned seed, bool outbound)
@@ -187,9 +190,18 @@ static void hijack(enum leg_kind k)
     call_teardown(&c);
 }
 
-static void test_hijack_srtp(void) { hijack(LEG_SRTP); }
-static void test_hijack_unauthenticated_srtp(void) { hijack(LEG_UNAUTH); }
-static void test_hijack_plain_rtp(void) { hijack(LEG_RTP); }
+static void test_hijack_srtp(void)
+{
+    hijack(LEG_SRTP);
+}
+static void test_hijack_unauthenticated_srtp(void)
+{
+    hijack(LEG_UNAUTH);
+}
+static void test_hijack_plain_rtp(void)
+{
+    hijack(LEG_RTP);
+}
 
 /* An unauthenticated leg does not move while its peer talks, even to a
  * source that sends the peer's SSRC in perfect sequence. */
@@ -226,8 +238,14 @@ static void test_stun_counted_not_malformed(void)
     uint8_t stun[20 + 8] = {0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xA4, 0x42};
     for (int i = 8; i < 20; i++)
         stun[i] = (uint8_t)(i * 17); /* transaction id */
-    stun[20] = 0x00; stun[21] = 0x24; stun[22] = 0x00; stun[23] = 0x04; /* PRIORITY */
-    stun[24] = 0x6e; stun[25] = 0x7f; stun[26] = 0x1e; stun[27] = 0xff;
+    stun[20] = 0x00;
+    stun[21] = 0x24;
+    stun[22] = 0x00;
+    stun[23] = 0x04; /* PRIORITY */
+    stun[24] = 0x6e;
+    stun[25] = 0x7f;
+    stun[26] = 0x1e;
+    stun[27] = 0xff;
     for (int i = 0; i < 3; i++)
         ru_send(c.A.rtp, c.a_port, stun, sizeof(stun));
     ru_send(c.B.rtp, c.b_port, stun, sizeof(stun));

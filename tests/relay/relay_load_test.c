@@ -22,7 +22,7 @@ static ru_srtpd D;
 
 typedef struct lcall {
     uint16_t a_port, b_port;
-    srtp_t tx, rx;     /* the SRTP endpoint's sender and receiver */
+    srtp_t tx, rx;           /* the SRTP endpoint's sender and receiver */
     uint16_t next_a, next_b; /* next expected seq at A (from B) and at B (from A) */
     int got_a, got_b;
     int disorder;
@@ -91,7 +91,8 @@ static void test_thousand_calls(void)
                 lcall *c = &calls[port_to_call[from]];
                 int i = (int)(c - calls);
                 if (srtp_unprotect(c->rx, p, &n) != srtp_err_status_ok ||
-                    !ru_rtp_check(p, (size_t)n, 0x10000u + (unsigned)i, (uint16_t)(c->got_a + 1), 160))
+                    !ru_rtp_check(p, (size_t)n, 0x10000u + (unsigned)i, (uint16_t)(c->got_a + 1),
+                                  160))
                     bad++;
                 else
                     c->got_a++;
@@ -101,7 +102,8 @@ static void test_thousand_calls(void)
             if (n > 0) {
                 lcall *c = &calls[port_to_call[from]];
                 int i = (int)(c - calls);
-                if (!ru_rtp_check(p, (size_t)n, 0x20000u + (unsigned)i, (uint16_t)(c->got_b + 1), 160))
+                if (!ru_rtp_check(p, (size_t)n, 0x20000u + (unsigned)i, (uint16_t)(c->got_b + 1),
+                                  160))
                     bad++;
                 else
                     c->got_b++;

@@ -111,17 +111,16 @@ const ctl_be *cmd_call(const char *cmd, const char *id)
 /* Sends n RTP packets from one endpoint through srtpd to the other, one at
  * a time, and counts those that arrive intact and in order. With mki_index
  * >= 0 the sender uses that libsrtp2 key (MKI). */
-int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0,
-                int n, int mki_index)
+int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0, int n,
+         int mki_index)
 {
     int good = 0;
     for (int i = 0; i < n; i++) {
         uint8_t buf[2048];
         int len = (int)ru_rtp(buf, ssrc, (uint16_t)(seq0 + i), 160);
         if (from->srtp) {
-            int st = mki_index >= 0
-                         ? srtp_protect_mki(from->tx, buf, &len, 1, (unsigned)mki_index)
-                         : srtp_protect(from->tx, buf, &len);
+            int st = mki_index >= 0 ? srtp_protect_mki(from->tx, buf, &len, 1, (unsigned)mki_index)
+                                    : srtp_protect(from->tx, buf, &len);
             if (st != srtp_err_status_ok) {
                 fprintf(stderr, "  libsrtp2 protect: %d\n", st);
                 return -1;
@@ -147,8 +146,7 @@ int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t
     return good;
 }
 
-int flow_nomki(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc,
-                      uint16_t seq0, int n)
+int flow_nomki(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0, int n)
 {
     int good = 0;
     for (int i = 0; i < n; i++) {
@@ -197,9 +195,8 @@ bool rtcp_srtp_to_plain(const ep *from, int from_fd, uint16_t to_port, int to_fd
     int len = (int)ru_rtcp(buf, ssrc, n);
     memcpy(want, buf, (size_t)len);
     int wl = len;
-    int st = mki_index >= 0
-                 ? srtp_protect_rtcp_mki(from->tx, buf, &len, 1, (unsigned)mki_index)
-                 : srtp_protect_rtcp(from->tx, buf, &len);
+    int st = mki_index >= 0 ? srtp_protect_rtcp_mki(from->tx, buf, &len, 1, (unsigned)mki_index)
+                            : srtp_protect_rtcp(from->tx, buf, &len);
     if (st != srtp_err_status_ok)
         return false;
     ru_send(from_fd, to_port, buf, (size_t)len);
@@ -218,13 +215,13 @@ bool rtcp_plain_to_srtp(int from_fd, uint16_t to_port, const ep *to, int to_fd, 
     int r = ru_recv(to_fd, buf, sizeof(buf), 1000, NULL);
     if (r <= wl) /* SRTCP adds at least the E||index word and a tag */
         return false;
-    int st = mki ? srtp_unprotect_rtcp_mki(to->rx, buf, &r, 1)
-                 : srtp_unprotect_rtcp(to->rx, buf, &r);
+    int st =
+        mki ? srtp_unprotect_rtcp_mki(to->rx, buf, &r, 1) : srtp_unprotect_rtcp(to->rx, buf, &r);
     return st == srtp_err_status_ok && r == wl && memcmp(buf, want, (size_t)wl) == 0;
 }
 
 const ctl_be *rekey(const char *id, const char *leg, const char *dir, const sg_suite *s,
-                           int add_seed, int add_mki, unsigned mki_len, int use, int retire)
+                    int add_seed, int add_mki, unsigned mki_len, int use, int retire)
 {
     (void)mki_len;
     return rekey_after(id, leg, dir, s, add_seed, add_mki, use, retire, -1);

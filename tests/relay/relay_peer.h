@@ -40,8 +40,7 @@ const ctl_be *cmd_call(const char *cmd, const char *id);
  * intact and in order (mki_index >= 0: libsrtp2 sends with that key). */
 int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0, int n,
          int mki_index);
-int flow_nomki(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0,
-               int n);
+int flow_nomki(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0, int n);
 int flow_rtcp(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, int n);
 /* One RTCP SR (ssrc, number n) through srtpd, checked byte for byte: from
  * SRTP endpoint `from` (sent on from_fd to srtpd's port to_port; mki_index

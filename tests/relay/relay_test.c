@@ -62,13 +62,13 @@ static void test_modes_every_suite(void)
 {
     for (size_t i = 0; i < sizeof(interop_suites) / sizeof(interop_suites[0]); i++) {
         const sg_suite *s = sg_suite_get(interop_suites[i]);
-        check_mode(s, true, false);  /* SRTP->RTP and RTP->SRTP */
+        check_mode(s, true, false); /* SRTP->RTP and RTP->SRTP */
         if (check_cur_failed_)
             return;
-        check_mode(s, false, true);  /* the same with the legs swapped */
+        check_mode(s, false, true); /* the same with the legs swapped */
         if (check_cur_failed_)
             return;
-        check_mode(s, true, true);   /* SRTP->SRTP, re-encrypted per leg */
+        check_mode(s, true, true); /* SRTP->SRTP, re-encrypted per leg */
         if (check_cur_failed_)
             return;
     }
@@ -95,7 +95,6 @@ static void test_srtp_srtp_reencrypts(void)
     cmd_call("delete", c.id);
     call_teardown(&c);
 }
-
 
 /* RFC 3711 §8.1 / RFC 4568 §6.1: a new master key announced by MKI takes
  * over mid-stream with no packet lost, in both directions. */
@@ -137,9 +136,9 @@ static void check_rekey(sg_suite_id id)
      * current send key (MKI 2), both verified by libsrtp2. */
     CHECK_MSG(rtcp_srtp_to_plain(&c.A, c.A.rtcp, (uint16_t)(c.a_port + 1), c.B.rtcp, 0x4444, 9, 1),
               "SRTCP A -> B with MKI 2");
-    CHECK_MSG(rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtcp, 0x5555, 10,
-                                 true),
-              "RTCP B -> A as SRTCP with MKI 2");
+    CHECK_MSG(
+        rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtcp, 0x5555, 10, true),
+        "RTCP B -> A as SRTCP with MKI 2");
     /* Retire A's old key: a late packet with MKI 1 is an unknown MKI. */
     r = rekey(c.id, "a", "recv", s, -1, 0, 2, -1, 1);
     CHECK(r && ru_ok(r));
@@ -348,8 +347,8 @@ static void test_reoffer_nomki_prev_key(void)
 static void test_rekey_mid_stream(void)
 {
     static const sg_suite_id ids[] = {SG_SUITE_AES_CM_128_HMAC_SHA1_80,
-                                      SG_SUITE_AES_256_CM_HMAC_SHA1_80,
-                                      SG_SUITE_AEAD_AES_128_GCM, SG_SUITE_AEAD_AES_256_GCM};
+                                      SG_SUITE_AES_256_CM_HMAC_SHA1_80, SG_SUITE_AEAD_AES_128_GCM,
+                                      SG_SUITE_AEAD_AES_256_GCM};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]) && !check_cur_failed_; i++) {
         check_rekey(ids[i]);
         if (check_cur_failed_)
@@ -563,7 +562,8 @@ static void test_latching(void)
     ctl_benc_end(&w);
     const ctl_be *r = ru_req_end(&D, &w);
     CHECK(r && ru_ok(r));
-    uint16_t ap = (uint16_t)ru_int(r, "streams.0.a.port"), bp = (uint16_t)ru_int(r, "streams.0.b.port");
+    uint16_t ap = (uint16_t)ru_int(r, "streams.0.a.port"),
+             bp = (uint16_t)ru_int(r, "streams.0.b.port");
     /* Before A sent anything, B's packets have nowhere to go (no-peer). */
     CHECK_EQ(flow_nomki(&B, bp, &A, 0x1212, 1, 1), 0);
     /* A garbage packet from a spoofer does not latch. */
@@ -679,7 +679,8 @@ static void test_peer_port_closes(void)
     /* Every packet toward the closed port went out or was counted. */
     CHECK_EQ(ru_int(r, "streams.0.a.rtp-out") + ru_int(r, "streams.0.a.drops.send"), 43);
     printf("# toward the closed port: %lld sent, %lld send drops\n",
-           (long long)ru_int(r, "streams.0.a.rtp-out"), (long long)ru_int(r, "streams.0.a.drops.send"));
+           (long long)ru_int(r, "streams.0.a.rtp-out"),
+           (long long)ru_int(r, "streams.0.a.drops.send"));
     uint16_t np;
     c.A.rtp = ru_udp(&np);
     CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x7171, 4, 3), 3);
@@ -706,14 +707,14 @@ static void test_rtcp_mux(void)
     CHECK_MSG(rtcp_srtp_to_plain(&c.A, c.A.rtp, c.a_port, c.B.rtcp, 0x5656, 1, -1),
               "muxed SRTCP A -> B");
     /* And RTCP from B comes back to A's RTP port, as SRTCP. */
-    CHECK_MSG(rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtp, 0x6767, 2, false),
-              "RTCP B -> A's RTP port as SRTCP");
+    CHECK_MSG(
+        rtcp_plain_to_srtp(c.B.rtcp, (uint16_t)(c.b_port + 1), &c.A, c.A.rtp, 0x6767, 2, false),
+        "RTCP B -> A's RTP port as SRTCP");
     /* RTP still works on the same port. */
     CHECK_EQ(flow_nomki(&c.A, c.a_port, &c.B, 0x5656, 1, 5), 5);
     cmd_call("delete", c.id);
     call_teardown(&c);
 }
-
 
 /* Only error lines and fingerprints may appear in the log, never key bytes:
  * look for every test key's hex form in the log file. */
@@ -755,12 +756,6 @@ static void test_sighup_reopens_log(void)
     CHECK(seen);
 }
 
-
-
-
-
-
-
 /* An IPv6 SRTP leg (::1) relayed to an IPv4 plain leg and back. */
 static void test_ipv6_leg(void)
 {
@@ -790,7 +785,8 @@ static void test_ipv6_leg(void)
     CHECK(r && ru_ok(r));
     CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.address"), "::1"));
     CHECK(ctl_be_str_eq(ru_path(r, "streams.0.a.family"), "IP6"));
-    uint16_t ap = (uint16_t)ru_int(r, "streams.0.a.port"), bp = (uint16_t)ru_int(r, "streams.0.b.port");
+    uint16_t ap = (uint16_t)ru_int(r, "streams.0.a.port"),
+             bp = (uint16_t)ru_int(r, "streams.0.b.port");
     int good = 0;
     for (int i = 0; i < 10; i++) {
         uint8_t p[2048];
@@ -829,7 +825,8 @@ static void test_notify_push(void)
         const char *sp = memchr(buf, ' ', (size_t)n);
         CHECK(sp);
         static ctl_be_doc nd;
-        const ctl_be *r = ctl_be_decode(&nd, sp + 1, (size_t)n - (size_t)((const uint8_t *)sp + 1 - buf));
+        const ctl_be *r =
+            ctl_be_decode(&nd, sp + 1, (size_t)n - (size_t)((const uint8_t *)sp + 1 - buf));
         CHECK_MSG(r, "notify message does not decode: %s", nd.err);
         CHECK(ctl_be_str_eq(ctl_be_get(&nd, r, "command"), "event"));
         const ctl_be *e = ctl_be_get(&nd, r, "event");
@@ -863,9 +860,10 @@ static void test_burst_never_disables_socket(void)
     CHECK(r && ru_ok(r));
     int64_t in = ru_int(r, "streams.0.a.rtp-in"), kern = ru_int(r, "streams.0.a.drops.kernel");
     int64_t out = ru_int(r, "streams.0.b.rtp-out"), sendfail = ru_int(r, "streams.0.b.drops.send");
-    printf("# burst of %d: srtpd read %lld, kernel drops counted %lld, sent %lld, send failures %lld;"
-           " the test's receiver got %d\n", burst, (long long)in, (long long)kern, (long long)out,
-           (long long)sendfail, got);
+    printf(
+        "# burst of %d: srtpd read %lld, kernel drops counted %lld, sent %lld, send failures %lld;"
+        " the test's receiver got %d\n",
+        burst, (long long)in, (long long)kern, (long long)out, (long long)sendfail, got);
     /* Every packet of the burst is accounted for: read or counted as
      * dropped by the kernel; everything read was sent on (the test's own
      * receive queue may overflow: that loss is outside srtpd). */
@@ -877,7 +875,8 @@ static void test_burst_never_disables_socket(void)
      * out separately, intact and in order. */
     int64_t gso0 = 0, gso1 = 0;
     r = cmd_call("statistics", NULL);
-    for (const ctl_be *wk = ctl_be_first(&ru_doc, ru_path(r, "workers")); wk; wk = ctl_be_next(&ru_doc, wk))
+    for (const ctl_be *wk = ctl_be_first(&ru_doc, ru_path(r, "workers")); wk;
+         wk = ctl_be_next(&ru_doc, wk))
         gso0 += ru_int(wk, "gso-sends");
     for (int i = 0; i < 300; i++) {
         size_t len = ru_rtp(p, 0xb0b2, (uint16_t)i, 160);
@@ -890,14 +889,13 @@ static void test_burst_never_disables_socket(void)
     }
     CHECK_EQ(ok, 300);
     r = cmd_call("statistics", NULL);
-    for (const ctl_be *wk = ctl_be_first(&ru_doc, ru_path(r, "workers")); wk; wk = ctl_be_next(&ru_doc, wk))
+    for (const ctl_be *wk = ctl_be_first(&ru_doc, ru_path(r, "workers")); wk;
+         wk = ctl_be_next(&ru_doc, wk))
         gso1 += ru_int(wk, "gso-sends");
     printf("# 300-packet burst: %lld GSO messages\n", (long long)(gso1 - gso0));
     cmd_call("delete", c.id);
     call_teardown(&c);
 }
-
-
 
 static int stop_status = -1;
 static void test_sigterm_clean_exit(void)

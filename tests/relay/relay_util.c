@@ -65,8 +65,8 @@ bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
     snprintf(pmin, sizeof(pmin), "%d", d->port_min);
     snprintf(pmax, sizeof(pmax), "%d", d->port_max);
     const char *bin = getenv("SRTPD") ? getenv("SRTPD") : "build/srtpd";
-    const char *argv[40] = {bin, "--listen", d->ctl, "--port-min", pmin,
-                            "--port-max", pmax, "--log-file", d->log};
+    const char *argv[40] = {bin,          "--listen", d->ctl,       "--port-min", pmin,
+                            "--port-max", pmax,       "--log-file", d->log};
     int n = 9;
     /* A secret goes in a 0600 file (srtpd refuses one on the command line,
      * where /proc shows it); without one, the UDP control socket needs the
@@ -104,8 +104,9 @@ bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
     for (int i = 0; i < 50; i++) {
         const char body[] = "d7:command4:pinge";
         const ctl_be *r;
-        if (ctl_client_call(d->cli, body, sizeof(body) - 1, ru_reply, sizeof(ru_reply), &ru_doc,
-                            &r, err, sizeof(err)) == 0 && ru_ok(r))
+        if (ctl_client_call(d->cli, body, sizeof(body) - 1, ru_reply, sizeof(ru_reply), &ru_doc, &r,
+                            err, sizeof(err)) == 0 &&
+            ru_ok(r))
             return true;
         int st;
         if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
@@ -241,8 +242,8 @@ int ru_udp6(uint16_t *port)
 
 void ru_send6(int fd, uint16_t port, const void *p, size_t len)
 {
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT,
-                             .sin6_port = htons(port)};
+    struct sockaddr_in6 a = {
+        .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
     sendto(fd, p, len, 0, (struct sockaddr *)&a, sizeof(a));
 }
 

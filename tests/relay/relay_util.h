@@ -21,7 +21,7 @@
 
 typedef struct ru_srtpd {
     pid_t pid;
-    char ctl[64];          /* control address */
+    char ctl[64]; /* control address */
     int port_min, port_max;
     ctl_client *cli;
     char log[128];

@@ -192,10 +192,12 @@ static void test_ng_split(void)
     CHECK_EQ(cl, 3);
     CHECK_MEM_EQ(c, "abc", 3);
     CHECK_EQ(bl, 11);
-    CHECK(!ctl_ng_split("abc", 3, &c, &cl, &b, &bl));        /* no space */
-    CHECK(!ctl_ng_split(" de", 3, &c, &cl, &b, &bl));        /* empty cookie */
-    CHECK(!ctl_ng_split("abc ", 4, &c, &cl, &b, &bl));       /* empty body */
-    CHECK(!ctl_ng_split("a\x01" "c de", 6, &c, &cl, &b, &bl)); /* control byte */
+    CHECK(!ctl_ng_split("abc", 3, &c, &cl, &b, &bl));  /* no space */
+    CHECK(!ctl_ng_split(" de", 3, &c, &cl, &b, &bl));  /* empty cookie */
+    CHECK(!ctl_ng_split("abc ", 4, &c, &cl, &b, &bl)); /* empty body */
+    CHECK(!ctl_ng_split("a\x01"
+                        "c de",
+                        6, &c, &cl, &b, &bl)); /* control byte */
     char longc[CTL_MAX_COOKIE + 8];
     memset(longc, 'x', sizeof(longc));
     longc[CTL_MAX_COOKIE + 1] = ' ';
@@ -216,7 +218,7 @@ static void test_cache(void)
     CHECK_EQ(ctl_cache_lookup(c, "a", 1, d1, 10, &r, &rl), 1);
     CHECK_EQ(rl, 7);
     CHECK_MEM_EQ(r, "reply-a", 7);
-    CHECK_EQ(ctl_cache_lookup(c, "a", 1, d2, 10, &r, &rl), -1); /* other request */
+    CHECK_EQ(ctl_cache_lookup(c, "a", 1, d2, 10, &r, &rl), -1);  /* other request */
     CHECK_EQ(ctl_cache_lookup(c, "a", 1, d1, 1000, &r, &rl), 0); /* expired */
     CHECK(ctl_cache_store(c, "b", 1, d2, "rb", 2, 0));
     CHECK(ctl_cache_store(c, "c", 1, d3, "rc", 2, 0)); /* evicts a (bounded) */
@@ -265,7 +267,8 @@ static void test_nonce_set_model(void)
         if (reuse >= 0)
             memcpy(seen[i], seen[reuse], sizeof(seen[i]));
         else
-            snprintf(seen[i], sizeof(seen[i]), "%08x%08x%08x%08x", x, x * 3u, (unsigned)i, x ^ 0x5a5a5a5au);
+            snprintf(seen[i], sizeof(seen[i]), "%08x%08x%08x%08x", x, x * 3u, (unsigned)i,
+                     x ^ 0x5a5a5a5au);
         /* Model: a replay when an earlier, still-remembered, accepted entry
          * has the same nonce. */
         int expect = 0;
@@ -501,8 +504,7 @@ static void client_roundtrip(const char *addr_str, const char *sec)
     stop_server = 0;
     pthread_t th;
     pthread_create(&th, NULL, server_thread, s);
-    ctl_client *c = ctl_client_new(addr_str, sec, sec ? strlen(sec) : 0, 500, 2, err,
-                                   sizeof(err));
+    ctl_client *c = ctl_client_new(addr_str, sec, sec ? strlen(sec) : 0, 500, 2, err, sizeof(err));
     CHECK_MSG(c, "%s", err);
     char body[64], reply[CTL_MAX_MSG];
     ctl_benc w;

@@ -17,12 +17,16 @@
 static const char a_offer[] = HEAD_A "m=audio 4000 RTP/AVP 0\r\n";
 static const char a_answer[] = HEAD_A "m=audio 4000 RTP/AVP 0\r\n";
 /* B's key: RFC 4568 §9.1's example, MKI 1 (4 bytes); its next key MKI 2. */
-static const char b_answer[] = HEAD_B "m=audio 5000 RTP/SAVP 0\r\n"
-    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n";
+static const char b_answer[] =
+    HEAD_B "m=audio 5000 RTP/SAVP 0\r\n"
+           "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+           "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n";
 static const char b_hold[] = HEAD_B "m=audio 5000 RTP/SAVP 0\r\na=sendonly\r\n"
-    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n";
+                                    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                                    "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n";
 static const char b_rekey[] = HEAD_B "m=audio 5000 RTP/SAVP 0\r\n"
-    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk|2^20|2:4\r\n";
+                                     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                                     "inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk|2^20|2:4\r\n";
 
 static sdes_state canon, prev, st;
 static sdes_result res;

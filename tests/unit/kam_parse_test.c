@@ -87,7 +87,8 @@ static void test_flags_rejections(void)
         {"lifetime=2^0", "lifetime exponent must be 1..48, not '2^0'"},
         {"lifetime=0", "lifetime must be 1..2^48 packets, not '0'"},
         {"lifetime=281474976710657", "lifetime must be 1..2^48 packets, not '281474976710657'"},
-        {"lifetime=99999999999999999999999", "lifetime must be 1..2^48 packets, not '99999999999999999999999'"},
+        {"lifetime=99999999999999999999999",
+         "lifetime must be 1..2^48 packets, not '99999999999999999999999'"},
         {"roc=maybe", "roc must be keep or reset, not 'maybe'"},
         {"encrypt decrypt", "flag given twice: 'decrypt'"},
         {"mki=1 mki=2", "flag given twice: 'mki=2'"},
@@ -197,8 +198,8 @@ static void test_relay_rejections(void)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK_MSG(relay(bad[i].in) == -1, "accepted \"%s\"", bad[i].in);
-        CHECK_MSG(strstr(err, bad[i].reason) != NULL, "\"%s\": got \"%s\", want \"%s\"",
-                  bad[i].in, err, bad[i].reason);
+        CHECK_MSG(strstr(err, bad[i].reason) != NULL, "\"%s\": got \"%s\", want \"%s\"", bad[i].in,
+                  err, bad[i].reason);
     }
     char longpath[200] = "unix:/";
     memset(longpath + 6, 'a', 150);
@@ -210,15 +211,20 @@ static void test_relay_rejections(void)
 /* Offers with RFC 5737 addresses; the key is 30 bytes of base64 text. */
 #define SDP_HEAD "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
 static const char sdp_plain[] = SDP_HEAD "m=audio 4000 RTP/AVP 0\r\n";
-static const char sdp_80[] = SDP_HEAD "m=audio 4000 RTP/SAVP 0\r\n"
+static const char sdp_80[] = SDP_HEAD
+    "m=audio 4000 RTP/SAVP 0\r\n"
     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
-static const char sdp_32[] = SDP_HEAD "m=audio 4000 RTP/SAVP 0\r\n"
+static const char sdp_32[] = SDP_HEAD
+    "m=audio 4000 RTP/SAVP 0\r\n"
     "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
 
 static void test_engine_policy_mapping(void)
 {
     sdes_policy p;
-    CHECK_EQ(parse("strong suites=AEAD_AES_256_GCM,AES_CM_128_HMAC_SHA1_80 mki=2 lifetime=2^31 roc=reset"), 0);
+    CHECK_EQ(
+        parse(
+            "strong suites=AEAD_AES_256_GCM,AES_CM_128_HMAC_SHA1_80 mki=2 lifetime=2^31 roc=reset"),
+        0);
     CHECK_EQ(sdes_kam_engine_policy(&f, &p, err, sizeof(err)), 0);
     CHECK_EQ(p.srtp, SDES_SRTP_REQUIRE);
     CHECK_EQ(p.min_tag_bits, 80);
@@ -339,8 +345,8 @@ static void test_engine_check(void)
 {
     char reason[SDES_REASON_LEN], suite[48];
     CHECK_EQ(parse("require"), 0);
-    CHECK_EQ(sdes_kam_engine_check(&f, sdp_plain, strlen(sdp_plain), reason, sizeof(reason),
-                                   suite, sizeof(suite)),
+    CHECK_EQ(sdes_kam_engine_check(&f, sdp_plain, strlen(sdp_plain), reason, sizeof(reason), suite,
+                                   sizeof(suite)),
              SDES_REJ_SRTP_REQUIRED);
     CHECK_EQ(sdes_kam_engine_rc(SDES_REJ_SRTP_REQUIRED), -2);
     CHECK(strncmp(reason, "SRTP_REQUIRED", 13) == 0);
@@ -359,14 +365,14 @@ static void test_engine_check(void)
     CHECK(strstr(reason, "min-tag") != NULL);
 
     CHECK_EQ(parse("optional"), 0);
-    CHECK_EQ(sdes_kam_engine_check(&f, sdp_plain, strlen(sdp_plain), reason, sizeof(reason),
-                                   suite, sizeof(suite)),
+    CHECK_EQ(sdes_kam_engine_check(&f, sdp_plain, strlen(sdp_plain), reason, sizeof(reason), suite,
+                                   sizeof(suite)),
              SDES_REJ_OK);
     CHECK_STR_EQ(suite, "");
 
     static const char junk[] = "this is not SDP\r\n";
-    sdes_rej code = sdes_kam_engine_check(&f, junk, strlen(junk), reason, sizeof(reason), suite,
-                                       sizeof(suite));
+    sdes_rej code =
+        sdes_kam_engine_check(&f, junk, strlen(junk), reason, sizeof(reason), suite, sizeof(suite));
     CHECK_EQ(sdes_kam_engine_rc(code), -4);
     CHECK(reason[0] != '\0');
     CHECK_EQ(sdes_kam_engine_check(NULL, junk, 1, reason, sizeof(reason), suite, sizeof(suite)),
@@ -376,7 +382,11 @@ static void test_engine_check(void)
 /* srtpd's reply to "delete" (docs/protocol.md), bencoded: an SRTP leg with
  * two MKIs received and drops, a plain leg. */
 static const char delete_reply[] =
-    "d7:call-id2:c16:result2:ok7:streamsld1:ad5:dropsd4:authi2e6:replayi0e11:unknown-mkii1ee4:recvd4:keysld11:fingerprint8:276fadfc3:mkii1e7:mki-leni1eed11:fingerprint8:0badf00d3:mkii2e7:mki-leni1eee5:suite23:AES_CM_128_HMAC_SHA1_80e6:rtp-ini150e7:rtp-outi148e4:sendd4:keysld11:fingerprint8:111111113:mkii0e7:mki-leni0eee5:suite16:AEAD_AES_256_GCMe9:transport4:SRTPe1:bd5:dropsd4:authi0ee6:rtp-ini148e7:rtp-outi147e9:transport3:RTPe5:indexi0eeee";
+    "d7:call-id2:c16:result2:ok7:streamsld1:ad5:dropsd4:authi2e6:replayi0e11:unknown-mkii1ee4:"
+    "recvd4:keysld11:fingerprint8:276fadfc3:mkii1e7:mki-leni1eed11:fingerprint8:0badf00d3:mkii2e7:"
+    "mki-leni1eee5:suite23:AES_CM_128_HMAC_SHA1_80e6:rtp-ini150e7:rtp-outi148e4:sendd4:keysld11:"
+    "fingerprint8:111111113:mkii0e7:mki-leni0eee5:suite16:AEAD_AES_256_GCMe9:transport4:SRTPe1:bd5:"
+    "dropsd4:authi0ee6:rtp-ini148e7:rtp-outi147e9:transport3:RTPe5:indexi0eeee";
 
 static void test_audit_line(void)
 {
@@ -405,7 +415,8 @@ static void test_audit_line(void)
 static const char srtp_offer[] =
     "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
     "m=audio 49170 RTP/SAVP 0\r\n"
-    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n";
+    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+    "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n";
 
 static void test_ctlmsg_offer_streams(void)
 {
@@ -420,18 +431,18 @@ static void test_ctlmsg_offer_streams(void)
     size_t klen;
     int64_t v;
     /* base64 "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz" */
-    static const uint8_t want_key[30] = {'Y', 'S', '_', '_', '_', 's', 'e', 'm', 'c', 't',
-                                         'l', ' ', '(', ')', ' ', '{', '\t', '2', '2', '0',
-                                         ';', '}', '\n', '}', '\n', 'u', 'n', 'l', 'e', 's'};
+    static const uint8_t want_key[30] = {'Y', 'S', '_',  '_', '_',  's', 'e',  'm', 'c', 't',
+                                         'l', ' ', '(',  ')', ' ',  '{', '\t', '2', '2', '0',
+                                         ';', '}', '\n', '}', '\n', 'u', 'n',  'l', 'e', 's'};
 
     sdes_state_init(&st);
     CHECK_EQ(sdes_offer(&cfg, srtp_offer, strlen(srtp_offer), NULL, 0, &st, &res), SDES_REJ_OK);
     ctl_benc_init(&w, buf, sizeof(buf));
     ctl_benc_dict(&w);
-    CHECK_EQ(sdes_kam_msg_streams(&w, &res, &st,
-                                  SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV |
-                                      SDES_KAM_MSG_B_TRANSPORT),
-             1);
+    CHECK_EQ(
+        sdes_kam_msg_streams(&w, &res, &st,
+                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT),
+        1);
     ctl_benc_end(&w);
     CHECK(ctl_benc_ok(&w));
     root = ctl_be_decode(&doc, buf, w.len);
@@ -446,7 +457,7 @@ static void test_ctlmsg_offer_streams(void)
     CHECK(ctl_be_str_eq(ctl_be_get(&doc, a, "address"), "192.0.2.10"));
     CHECK(ctl_be_get_int(&doc, a, "port", &v) && v == 49170);
     CHECK(ctl_be_str_eq(ctl_be_get(&doc, b, "transport"), "RTP")); /* decrypt: B plain */
-    CHECK(ctl_be_get(&doc, a, "send") == NULL); /* not asked for */
+    CHECK(ctl_be_get(&doc, a, "send") == NULL);                    /* not asked for */
     recv = ctl_be_get(&doc, a, "recv");
     CHECK(ctl_be_str_eq(ctl_be_get(&doc, recv, "suite"), "AES_CM_128_HMAC_SHA1_80"));
     CHECK(ctl_be_get_int(&doc, recv, "mki-len", &v) && v == 4);
@@ -912,8 +923,7 @@ static void test_ctlmsg_rekey(void)
 /* The set of calls whose send-key switch waits for the re-offerer's ACK
  * (call/pending.h): found by Call-ID, From-tag and CSeq, once; expired
  * entries count as gone; a full set drops the entry closest to expiry. */
-static sdes_kam_pending mk_pending(const char *cid, const char *tag, uint32_t cseq,
-                                   int64_t expires)
+static sdes_kam_pending mk_pending(const char *cid, const char *tag, uint32_t cseq, int64_t expires)
 {
     sdes_kam_pending p;
     memset(&p, 0, sizeof(p));
@@ -1068,7 +1078,8 @@ static void test_bind_policy(void)
                                   "AEAD_AES_128_GCM policy=optional mode=encrypt",
                                   strlen("suites=AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,"
                                          "AEAD_AES_128_GCM policy=optional mode=encrypt"),
-                                  &d, err, sizeof(err)), 0);
+                                  &d, err, sizeof(err)),
+             0);
     CHECK_EQ(parse("decrypt require"), 0);
     CHECK_EQ(f.given, SDES_KAM_F_MODE | SDES_KAM_F_POLICY);
     sdes_kam_flags_apply_defaults(&f, &d);
@@ -1160,7 +1171,8 @@ static void test_bind_policy(void)
     /* Tightening: a stricter level, fewer suites (the bound order kept),
      * a shorter lifetime, the key-making items taken as given. */
     CHECK_EQ(parse("strong suites=AEAD_AES_128_GCM,AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32 "
-                   "lifetime=2^20 mki=2 keys=2 roc=reset"), 0);
+                   "lifetime=2^20 mki=2 keys=2 roc=reset"),
+             0);
     rq = f;
     CHECK_EQ(sdes_kam_bind_tighten(&b, &rq, &o, why, sizeof(why)), 0);
     CHECK_EQ(o.policy, SDES_KAM_POLICY_STRONG);

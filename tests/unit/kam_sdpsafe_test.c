@@ -18,8 +18,8 @@ static size_t neuter(const char *s)
     return sdes_kam_neuter(s, strlen(s), out, sizeof(out), &streams);
 }
 
-static const char *const leaks[] = {"192.0.2.11", "41110", "41111", "inline:", "candidate",
-                                    "a=", "b=AS", "alice", "2001:db8::11", NULL};
+static const char *const leaks[] = {"192.0.2.11", "41110", "41111", "inline:",      "candidate",
+                                    "a=",         "b=AS",  "alice", "2001:db8::11", NULL};
 
 static int leaked(void)
 {
@@ -31,13 +31,14 @@ static int leaked(void)
 
 static void test_neuter_keeps_streams_drops_the_rest(void)
 {
-    const char *sdp = "v=0\r\no=alice 2890844526 2890844527 IN IP4 192.0.2.11\r\ns=call\r\n"
-                      "c=IN IP4 192.0.2.11\r\nb=AS:64\r\nt=0 0\r\n"
-                      "m=audio 41110 RTP/SAVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"
-                      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk\r\n"
-                      "a=candidate:1 1 UDP 2130706431 192.0.2.11 41110 typ host\r\n"
-                      "a=rtcp:41111 IN IP4 192.0.2.11\r\n"
-                      "m=video 41112 RTP/AVP 96\r\nc=IN IP4 192.0.2.11\r\n";
+    const char *sdp =
+        "v=0\r\no=alice 2890844526 2890844527 IN IP4 192.0.2.11\r\ns=call\r\n"
+        "c=IN IP4 192.0.2.11\r\nb=AS:64\r\nt=0 0\r\n"
+        "m=audio 41110 RTP/SAVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk\r\n"
+        "a=candidate:1 1 UDP 2130706431 192.0.2.11 41110 typ host\r\n"
+        "a=rtcp:41111 IN IP4 192.0.2.11\r\n"
+        "m=video 41112 RTP/AVP 96\r\nc=IN IP4 192.0.2.11\r\n";
     size_t n = neuter(sdp);
     CHECK(n > 0);
     CHECK_EQ(n, strlen(out));
@@ -90,19 +91,21 @@ static void test_neuter_not_sdp(void)
 
 static void test_neuter_multipart(void)
 {
-    const char *mp = "--XyZ\r\nContent-Type: application/sdp\r\n\r\n"
-                     "v=0\r\no=- 5 6 IN IP4 192.0.2.11\r\ns=-\r\nc=IN IP4 192.0.2.11\r\nt=0 0\r\n"
-                     "m=audio 41110 RTP/AVP 0\r\n"
-                     "--XyZ\r\nContent-Type: application/ISUP\r\n\r\nm=video 41111 x y\r\n--XyZ--\r\n";
+    const char *mp =
+        "--XyZ\r\nContent-Type: application/sdp\r\n\r\n"
+        "v=0\r\no=- 5 6 IN IP4 192.0.2.11\r\ns=-\r\nc=IN IP4 192.0.2.11\r\nt=0 0\r\n"
+        "m=audio 41110 RTP/AVP 0\r\n"
+        "--XyZ\r\nContent-Type: application/ISUP\r\n\r\nm=video 41111 x y\r\n--XyZ--\r\n";
     CHECK(neuter(mp) > 0);
     CHECK(!leaked());
     CHECK_EQ(streams, 1);
     CHECK(strstr(out, "m=audio 0 RTP/AVP 0\r\n"));
     CHECK(!strstr(out, "XyZ"));
     /* Garbage multipart (two SDP parts): no SDP taken from it. */
-    const char *two = "--XyZ\r\nContent-Type: application/sdp\r\n\r\nv=0\r\nm=audio 41110 RTP/AVP 0\r\n"
-                      "--XyZ\r\nContent-Type: application/sdp\r\n\r\nv=0\r\nm=audio 41110 RTP/AVP 0\r\n"
-                      "--XyZ--\r\n";
+    const char *two =
+        "--XyZ\r\nContent-Type: application/sdp\r\n\r\nv=0\r\nm=audio 41110 RTP/AVP 0\r\n"
+        "--XyZ\r\nContent-Type: application/sdp\r\n\r\nv=0\r\nm=audio 41110 RTP/AVP 0\r\n"
+        "--XyZ--\r\n";
     CHECK(neuter(two) > 0);
     CHECK(!leaked());
     CHECK_EQ(streams, 0);
@@ -121,17 +124,18 @@ static void test_neuter_bounds(void)
     CHECK_EQ(streams, SDES_NEUTER_MAX_M);
     CHECK(!leaked());
     char small[40];
-    CHECK_EQ(sdes_kam_neuter("v=0\r\nm=audio 1 RTP/AVP 0\r\n", 24, small, sizeof(small), &streams), 0);
+    CHECK_EQ(sdes_kam_neuter("v=0\r\nm=audio 1 RTP/AVP 0\r\n", 24, small, sizeof(small), &streams),
+             0);
 }
 
 static void test_addr_check(void)
 {
     char why[200];
 #define OK_ADDR(s) CHECK_EQ(sdes_kam_sdp_addr_check(s, strlen(s), why, sizeof(why)), 0)
-#define BAD_ADDR(s, part)                                                                      \
-    do {                                                                                       \
-        CHECK_EQ(sdes_kam_sdp_addr_check(s, strlen(s), why, sizeof(why)), -1);                 \
-        CHECK(strstr(why, part));                                                              \
+#define BAD_ADDR(s, part) \
+    do { \
+        CHECK_EQ(sdes_kam_sdp_addr_check(s, strlen(s), why, sizeof(why)), -1); \
+        CHECK(strstr(why, part)); \
     } while (0)
     OK_ADDR("v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 1 RTP/AVP 0\r\nc=IN IP6 2001:db8::1\r\n");
     OK_ADDR("v=0\r\nc=IN IP4 224.2.1.1/127\r\n");

@@ -25,10 +25,12 @@ static size_t put_ipv4_udp(uint8_t *p, size_t payload, uint16_t frag)
     p[7] = (uint8_t)frag;
     p[8] = 64;
     p[9] = 17;
-    static const uint8_t a[8] = { 192, 0, 2, 1, 198, 51, 100, 2 }; /* RFC 5737 */
+    static const uint8_t a[8] = {192, 0, 2, 1, 198, 51, 100, 2}; /* RFC 5737 */
     memcpy(p + 12, a, 8);
-    p[20] = 0x13; p[21] = 0x88; /* 5000 */
-    p[22] = 0x17; p[23] = 0x70; /* 6000 */
+    p[20] = 0x13;
+    p[21] = 0x88; /* 5000 */
+    p[22] = 0x17;
+    p[23] = 0x70; /* 6000 */
     p[24] = (uint8_t)((8 + payload) >> 8);
     p[25] = (uint8_t)(8 + payload);
     p[26] = 0xab; /* some checksum: a rewrite must replace it */
@@ -48,16 +50,26 @@ static size_t put_ipv6_udp(uint8_t *p, size_t payload, uint8_t ext)
     p[5] = (uint8_t)plen;
     p[6] = ext ? ext : 17;
     p[7] = 64;
-    p[8] = 0x20; p[9] = 0x01; p[10] = 0x0d; p[11] = 0xb8; p[23] = 1; /* 2001:db8::1 */
-    p[24] = 0x20; p[25] = 0x01; p[26] = 0x0d; p[27] = 0xb8; p[39] = 2;
+    p[8] = 0x20;
+    p[9] = 0x01;
+    p[10] = 0x0d;
+    p[11] = 0xb8;
+    p[23] = 1; /* 2001:db8::1 */
+    p[24] = 0x20;
+    p[25] = 0x01;
+    p[26] = 0x0d;
+    p[27] = 0xb8;
+    p[39] = 2;
     size_t u = 40;
     if (ext) { /* one 8-byte extension header, then UDP */
         p[40] = 17;
         p[41] = 0;
         u = 48;
     }
-    p[u] = 0x13; p[u + 1] = 0x88;
-    p[u + 2] = 0x17; p[u + 3] = 0x70;
+    p[u] = 0x13;
+    p[u + 1] = 0x88;
+    p[u + 2] = 0x17;
+    p[u + 3] = 0x70;
     p[u + 4] = (uint8_t)((8 + payload) >> 8);
     p[u + 5] = (uint8_t)(8 + payload);
     for (size_t i = 0; i < payload; i++)
@@ -97,10 +109,15 @@ static int ipv4_csum_ok(const uint8_t *ip)
  * a longer and a shorter payload gives valid lengths and checksums. */
 static void test_link_types_and_rewrite(void)
 {
-    static const struct { int dlt; size_t l2; uint16_t type_at; int vlan; } lt[] = {
-        { DLT_EN10MB, 14, 12, 0 },  { DLT_EN10MB, 18, 12, 1 }, { DLT_LINUX_SLL, 16, 14, 0 },
-        { DLT_LINUX_SLL2, 20, 0, 0 }, { DLT_RAW, 0, 0, 0 },    { DLT_IPV4, 0, 0, 0 },
-        { DLT_NULL, 4, 0, 0 },
+    static const struct {
+        int dlt;
+        size_t l2;
+        uint16_t type_at;
+        int vlan;
+    } lt[] = {
+        {DLT_EN10MB, 14, 12, 0},    {DLT_EN10MB, 18, 12, 1}, {DLT_LINUX_SLL, 16, 14, 0},
+        {DLT_LINUX_SLL2, 20, 0, 0}, {DLT_RAW, 0, 0, 0},      {DLT_IPV4, 0, 0, 0},
+        {DLT_NULL, 4, 0, 0},
     };
     for (unsigned v = 4; v <= 6; v += 2) {
         for (unsigned t = 0; t < sizeof lt / sizeof lt[0]; t++) {
@@ -113,7 +130,10 @@ static void test_link_types_and_rewrite(void)
             if (lt[t].dlt == DLT_EN10MB) {
                 size_t o = 12;
                 if (lt[t].vlan) {
-                    f[12] = 0x81; f[13] = 0x00; f[14] = 0x00; f[15] = 0x05;
+                    f[12] = 0x81;
+                    f[13] = 0x00;
+                    f[14] = 0x00;
+                    f[15] = 0x05;
                     o = 16;
                 }
                 f[o] = (uint8_t)(et >> 8);
@@ -124,8 +144,8 @@ static void test_link_types_and_rewrite(void)
             } else if (lt[t].dlt == DLT_NULL) {
                 f[0] = v == 4 ? 2 : 30;
             }
-            size_t n = l2 + (v == 4 ? put_ipv4_udp(f + l2, 100, 0x4000)
-                                    : put_ipv6_udp(f + l2, 100, 60));
+            size_t n =
+                l2 + (v == 4 ? put_ipv4_udp(f + l2, 100, 0x4000) : put_ipv6_udp(f + l2, 100, 60));
             pcap_frame pf;
             CHECK_EQ(pcap_frame_parse(lt[t].dlt, f, n, n, &pf), PCAP_FRAME_UDP);
             CHECK_EQ(pf.ip_version, (int)v);
@@ -224,26 +244,40 @@ static void test_rewrite_too_big(void)
  * header so the deeper checks are reached. */
 static void test_random_frames(void)
 {
-    static const int dlts[] = { DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
-                                DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP };
+    static const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
+                               DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP};
     uint32_t r = 0x9e3779b9;
     static uint8_t out[70000];
     unsigned udp_found = 0;
     for (unsigned it = 0; it < 40000; it++) {
         uint8_t tmpl[160];
         for (size_t i = 0; i < sizeof tmpl; i++) {
-            r ^= r << 13; r ^= r >> 17; r ^= r << 5;
+            r ^= r << 13;
+            r ^= r >> 17;
+            r ^= r << 5;
             tmpl[i] = (uint8_t)r;
         }
         int dlt = dlts[r % 8];
         size_t len = (r >> 8) % sizeof tmpl;
         if (it & 1) { /* a plausible IP/UDP start after the link header */
-            size_t l2 = dlt == DLT_EN10MB ? 14 : dlt == DLT_LINUX_SLL ? 16
-                      : dlt == DLT_LINUX_SLL2 ? 20 : (dlt == DLT_NULL || dlt == DLT_LOOP) ? 4 : 0;
+            size_t l2 = dlt == DLT_EN10MB                      ? 14
+                        : dlt == DLT_LINUX_SLL                 ? 16
+                        : dlt == DLT_LINUX_SLL2                ? 20
+                        : (dlt == DLT_NULL || dlt == DLT_LOOP) ? 4
+                                                               : 0;
             int v6 = (r >> 3) & 1;
-            if (dlt == DLT_EN10MB) { tmpl[12] = v6 ? 0x86 : 0x08; tmpl[13] = v6 ? 0xdd : 0x00; }
-            if (dlt == DLT_LINUX_SLL) { tmpl[14] = v6 ? 0x86 : 0x08; tmpl[15] = v6 ? 0xdd : 0x00; }
-            if (dlt == DLT_LINUX_SLL2) { tmpl[0] = v6 ? 0x86 : 0x08; tmpl[1] = v6 ? 0xdd : 0x00; }
+            if (dlt == DLT_EN10MB) {
+                tmpl[12] = v6 ? 0x86 : 0x08;
+                tmpl[13] = v6 ? 0xdd : 0x00;
+            }
+            if (dlt == DLT_LINUX_SLL) {
+                tmpl[14] = v6 ? 0x86 : 0x08;
+                tmpl[15] = v6 ? 0xdd : 0x00;
+            }
+            if (dlt == DLT_LINUX_SLL2) {
+                tmpl[0] = v6 ? 0x86 : 0x08;
+                tmpl[1] = v6 ? 0xdd : 0x00;
+            }
             uint8_t *ip = tmpl + l2;
             ip[0] = v6 ? 0x60 : 0x45;
             size_t avail = len > l2 ? len - l2 : 0;
@@ -274,8 +308,8 @@ static void test_random_frames(void)
         if (pcap_frame_parse(dlt, c, len, len, &pf) == PCAP_FRAME_UDP) {
             udp_found++;
             CHECK(pf.payload_off + pf.payload_len <= len);
-            size_t m = pcap_frame_rewrite(c, &pf, c + pf.payload_off, pf.payload_len, out,
-                                          sizeof out);
+            size_t m =
+                pcap_frame_rewrite(c, &pf, c + pf.payload_off, pf.payload_len, out, sizeof out);
             CHECK_EQ(m, pf.payload_off + pf.payload_len);
         }
         free(c);

@@ -36,10 +36,10 @@ typedef struct pkt {
     uint8_t d[FR];
     /* What the test put there (input captures only). */
     enum kind kind;
-    int stream;        /* 0..2, -1 for others */
+    int stream; /* 0..2, -1 for others */
     int ipv;
     size_t ip_off, udp_off, pay_off, pay_len;
-    uint16_t sport, dport;  /* to rebuild the frame with another payload */
+    uint16_t sport, dport; /* to rebuild the frame with another payload */
     int vlan, no_csum;
 } pkt;
 
@@ -54,16 +54,23 @@ static PT_UNUSED char line_text[3][256];
 static PT_UNUSED char b64[3][80];
 static PT_UNUSED uint8_t keysalt[3][46];
 
-static PT_UNUSED const uint32_t ssrcs[3] = { 0xa1a1a1a1, 0xb2b2b2b2, 0xc3c3c3c3 };
-static PT_UNUSED const sg_suite_id stream_suite[3] = { SG_SUITE_AES_CM_128_HMAC_SHA1_80,
-                                             SG_SUITE_AEAD_AES_256_GCM,
-                                             SG_SUITE_AES_CM_128_HMAC_SHA1_32 };
-static PT_UNUSED const uint8_t mki_b[4] = { 0, 0, 0, 1 }; /* "|1:4" */
+static PT_UNUSED const uint32_t ssrcs[3] = {0xa1a1a1a1, 0xb2b2b2b2, 0xc3c3c3c3};
+static PT_UNUSED const sg_suite_id stream_suite[3] = {
+    SG_SUITE_AES_CM_128_HMAC_SHA1_80, SG_SUITE_AEAD_AES_256_GCM, SG_SUITE_AES_CM_128_HMAC_SHA1_32};
+static PT_UNUSED const uint8_t mki_b[4] = {0, 0, 0, 1}; /* "|1:4" */
 
 /* ---- capture building ------------------------------------------------- */
 
-static inline void w16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static inline void w32(uint8_t *p, uint32_t v) { w16(p, v >> 16); w16(p + 2, v & 0xffff); }
+static inline void w16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static inline void w32(uint8_t *p, uint32_t v)
+{
+    w16(p, v >> 16);
+    w16(p + 2, v & 0xffff);
+}
 
 static inline uint16_t csum_fold(uint32_t s)
 {
@@ -91,7 +98,7 @@ static inline uint16_t udp_csum(const uint8_t *ip, int ipv, const uint8_t *udp, 
 
 /* A frame: link header for dlt, IPv4/IPv6, UDP (or TCP when tcp), payload. */
 static inline void frame(cap *c, int ipv, uint16_t sport, uint16_t dport, const uint8_t *pl,
-                  size_t len, enum kind kind, int stream, int vlan, int no_csum, int tcp)
+                         size_t len, enum kind kind, int stream, int vlan, int no_csum, int tcp)
 {
     pkt *p = &c->p[c->n++];
     memset(p, 0, sizeof *p);
@@ -111,7 +118,7 @@ static inline void frame(cap *c, int ipv, uint16_t sport, uint16_t dport, const 
         l2 += 2;
         break;
     case DLT_LINUX_SLL:
-        w16(d, 4);  /* sent by us */
+        w16(d, 4); /* sent by us */
         w16(d + 2, 1);
         w16(d + 4, 6);
         w16(d + 14, et);
@@ -223,7 +230,7 @@ static inline void build(cap *c, int dlt)
             frame(c, v6, 40002, 50002, b, n, K_RTCP, 1, 0, 0, 0); /* rtcp-mux */
         }
         if (i == 7) {
-            static const uint8_t stun[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
+            static const uint8_t stun[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
             frame(c, 4, 40000, 3478, stun, sizeof stun, K_OTHER, -1, 0, 0, 0);
             frame(c, 4, 40000, 50000, b, 40, K_OTHER, -1, 0, 0, 1); /* TCP */
         }
@@ -364,9 +371,9 @@ static inline srtp_t ls_session_ssrc(int stream, uint32_t ssrc)
 {
     srtp_policy_t p;
     memset(&p, 0, sizeof p);
-    srtp_master_key_t mk = { .key = keysalt[stream], .mki_id = (unsigned char *)mki_b,
-                             .mki_size = 4 };
-    srtp_master_key_t *mkp[1] = { &mk };
+    srtp_master_key_t mk = {
+        .key = keysalt[stream], .mki_id = (unsigned char *)mki_b, .mki_size = 4};
+    srtp_master_key_t *mkp[1] = {&mk};
     switch (stream) {
     case 0:
         srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
@@ -400,7 +407,7 @@ static inline size_t overhead(int stream, enum kind k)
     return k == K_RTP ? su->srtp_tag_len + mki : su->srtcp_tag_len + mki + 4;
 }
 
-static PT_UNUSED const int dlts[] = { DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW };
+static PT_UNUSED const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW};
 
 static inline int setup(void)
 {
@@ -421,7 +428,7 @@ static inline int setup(void)
     snprintf(dir, sizeof dir, "/tmp/pcap_tool_test.XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    static const size_t kl[3] = { 30, 44, 30 };
+    static const size_t kl[3] = {30, 44, 30};
     for (int i = 0; i < 3; i++) {
         for (size_t b = 0; b < kl[i]; b++)
             keysalt[i][b] = (uint8_t)(0x31 * (i + 1) + b * 7);
@@ -436,9 +443,8 @@ static inline int setup(void)
 
 static inline void teardown(void)
 {
-    static const char *files[] = { "in.pcap", "enc.pcap", "dec.pcap", "bad.pcap", "out.pcap",
-                                   "text.pcap", "wifi.pcap", "trunc.pcap", "enc.pcapng",
-                                   "stderr" };
+    static const char *files[] = {"in.pcap",   "enc.pcap",  "dec.pcap",   "bad.pcap",   "out.pcap",
+                                  "text.pcap", "wifi.pcap", "trunc.pcap", "enc.pcapng", "stderr"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char p[256];
         path(p, files[i]);

@@ -21,17 +21,18 @@ static void test_crypto_file(void)
     path(psdp, "keys.sdp");
     build(&in, DLT_LINUX_SLL2);
     CHECK(write_cap(&in, pin) == 0);
-    const char *e[] = { "encrypt", "--crypto", line_text[0], "--crypto", line_text[1],
-                        "--crypto", line_text[2], pin, penc, NULL };
+    const char *e[] = {"encrypt",  "--crypto",   line_text[0], "--crypto", line_text[1],
+                       "--crypto", line_text[2], pin,          penc,       NULL};
     CHECK_EQ(run(e), 0);
     FILE *f = fopen(psdp, "w");
     CHECK(f != NULL);
-    fprintf(f, "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-               "m=audio 50000 RTP/SAVP 0\r\n%s\r\na=crypto:%s\r\na=rtpmap:0 PCMU/8000\r\n"
-               "# the third key, as a bare line\r\n  %s\r\n",
+    fprintf(f,
+            "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+            "m=audio 50000 RTP/SAVP 0\r\n%s\r\na=crypto:%s\r\na=rtpmap:0 PCMU/8000\r\n"
+            "# the third key, as a bare line\r\n  %s\r\n",
             line_text[0], line_text[1], line_text[2]);
     fclose(f);
-    const char *d[] = { "decrypt", "--crypto-file", psdp, penc, pdec, NULL };
+    const char *d[] = {"decrypt", "--crypto-file", psdp, penc, pdec, NULL};
     int rc = run(d);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
     CHECK(same_bytes(pin, pdec));
@@ -60,7 +61,7 @@ static void test_crypto_file(void)
     fclose(f);
     CHECK_EQ(run(d), 1);
     CHECK_MSG(strstr(err_text, "no crypto line") != NULL, "%s", err_text);
-    const char *m[] = { "decrypt", "--crypto-file", "/nonexistent/keys", penc, pdec, NULL };
+    const char *m[] = {"decrypt", "--crypto-file", "/nonexistent/keys", penc, pdec, NULL};
     CHECK_EQ(run(m), 1);
     CHECK_EQ(lines_in(err_text), 1);
     unlink(psdp);
@@ -78,8 +79,8 @@ static void test_forged_and_replayed(void)
     path(pout, "out.pcap");
     build(&in, DLT_RAW);
     CHECK(write_cap(&in, pin) == 0);
-    const char *e[] = { "encrypt", "--crypto", line_text[0], "--crypto", line_text[1],
-                        "--crypto", line_text[2], pin, penc, NULL };
+    const char *e[] = {"encrypt",  "--crypto",   line_text[0], "--crypto", line_text[1],
+                       "--crypto", line_text[2], pin,          penc,       NULL};
     CHECK_EQ(run(e), 0);
     CHECK(read_cap(&enc, penc) == 0);
     /* bad = enc with packet 5 (RTP) replayed right after itself and one
@@ -96,18 +97,19 @@ static void test_forged_and_replayed(void)
     pkt *f = &bad.p[forged + 1];
     f->d[in.p[forged].pay_off + 20] ^= 0x08; /* UDP checksum now wrong too: not our business */
     CHECK(write_cap(&bad, pbad) == 0);
-    const char *d[] = { "decrypt", "--crypto", line_text[0], "--crypto", line_text[1],
-                        "--crypto", line_text[2], pbad, pout, NULL };
+    const char *d[] = {"decrypt",  "--crypto",   line_text[0], "--crypto", line_text[1],
+                       "--crypto", line_text[2], pbad,         pout,       NULL};
     CHECK_EQ(run(d), 0);
     CHECK_MSG(strstr(err_text, " 1 failed authentication, 1 replayed") != NULL, "%s", err_text);
     CHECK(read_cap(&out, pout) == 0);
     CHECK_EQ(out.n, in.n - 1);
-    const char *k[] = { "decrypt", "--keep-failed", "--crypto", line_text[0], "--crypto",
-                        line_text[1], "--crypto", line_text[2], pbad, pout, NULL };
+    const char *k[] = {"decrypt",    "--keep-failed", "--crypto",   line_text[0], "--crypto",
+                       line_text[1], "--crypto",      line_text[2], pbad,         pout,
+                       NULL};
     CHECK_EQ(run(k), 0);
     CHECK(read_cap(&out, pout) == 0);
     CHECK_EQ(out.n, bad.n);
-    CHECK_MEM_EQ(out.p[forged + 1].d, f->d, f->h.caplen);           /* unchanged */
+    CHECK_MEM_EQ(out.p[forged + 1].d, f->d, f->h.caplen); /* unchanged */
     CHECK_MEM_EQ(out.p[replayed + 1].d, enc.p[replayed].d, enc.p[replayed].h.caplen);
     CHECK_MEM_EQ(out.p[replayed].d, in.p[replayed].d, in.p[replayed].h.caplen); /* decrypted */
 }
@@ -123,12 +125,11 @@ static void test_port_and_wrong_key(void)
     path(pout, "out.pcap");
     build(&in, DLT_LINUX_SLL);
     CHECK(write_cap(&in, pin) == 0);
-    const char *e[] = { "encrypt", "--crypto", line_text[0], "--crypto", line_text[1],
-                        "--crypto", line_text[2], pin, penc, NULL };
+    const char *e[] = {"encrypt",  "--crypto",   line_text[0], "--crypto", line_text[1],
+                       "--crypto", line_text[2], pin,          penc,       NULL};
     CHECK_EQ(run(e), 0);
     CHECK(read_cap(&enc, penc) == 0);
-    const char *d[] = { "decrypt", "--port", "50000", "--crypto", line_text[0], penc, pout,
-                        NULL };
+    const char *d[] = {"decrypt", "--port", "50000", "--crypto", line_text[0], penc, pout, NULL};
     CHECK_EQ(run(d), 0);
     CHECK(strstr(err_text, " 0 failed authentication") != NULL);
     CHECK(read_cap(&out, pout) == 0);
@@ -139,7 +140,7 @@ static void test_port_and_wrong_key(void)
         CHECK_MEM_EQ(out.p[i].d, want->d, want->h.caplen);
     }
     /* Line 3's key for everything: only stream C authenticates. */
-    const char *w[] = { "decrypt", "--crypto", line_text[2], penc, pout, NULL };
+    const char *w[] = {"decrypt", "--crypto", line_text[2], penc, pout, NULL};
     CHECK_EQ(run(w), 0);
     CHECK(read_cap(&out, pout) == 0);
     size_t expect = 0, failed = 0;
@@ -193,28 +194,33 @@ static void test_bad_inputs(void)
     snprintf(badlen, sizeof badlen, "AES_256_CM_HMAC_SHA1_80 inline:%s", b64[0]);
     snprintf(unknown, sizeof unknown, "1 AES_CM_999_HMAC inline:%s", b64[0]);
     snprintf(badmki, sizeof badmki, "AES_CM_128_HMAC_SHA1_80 inline:%s|1:0", b64[0]);
-    static const struct { int rc; const char *why; const char *args[10]; } cases[] = {
-        { 1, "missing file", { "decrypt", "--crypto", NULL, "/nonexistent/in.pcap", "OUT" } },
-        { 1, "not a pcap", { "decrypt", "--crypto", NULL, "TXT", "OUT" } },
-        { 1, "802.11 link type", { "decrypt", "--crypto", NULL, "WIFI", "OUT" } },
-        { 1, "same file", { "decrypt", "--crypto", NULL, "IN", "IN" } },
-        { 1, "bad base64", { "decrypt", "--crypto", "BAD64", "IN", "OUT" } },
-        { 1, "key length", { "decrypt", "--crypto", "BADLEN", "IN", "OUT" } },
-        { 1, "unknown suite", { "decrypt", "--crypto", "UNKNOWN", "IN", "OUT" } },
-        { 1, "MKI length 0", { "decrypt", "--crypto", "BADMKI", "IN", "OUT" } },
-        { 1, "truncated capture", { "decrypt", "--crypto", NULL, "TRUNC", "OUT" } },
-        { 2, "no --crypto", { "decrypt", "IN", "OUT" } },
-        { 2, "bad mode", { "scramble", "--crypto", NULL, "IN", "OUT" } },
-        { 2, "port 0", { "decrypt", "--port", "0", "--crypto", NULL, "IN", "OUT" } },
-        { 2, "max-roc -1", { "decrypt", "--max-roc", "-1", "--crypto", NULL, "IN", "OUT" } },
-        { 2, "missing OUT", { "decrypt", "--crypto", NULL, "IN" } },
-        { 2, "unknown option", { "decrypt", "--frobnicate", "--crypto", NULL, "IN", "OUT" } },
+    static const struct {
+        int rc;
+        const char *why;
+        const char *args[10];
+    } cases[] = {
+        {1, "missing file", {"decrypt", "--crypto", NULL, "/nonexistent/in.pcap", "OUT"}},
+        {1, "not a pcap", {"decrypt", "--crypto", NULL, "TXT", "OUT"}},
+        {1, "802.11 link type", {"decrypt", "--crypto", NULL, "WIFI", "OUT"}},
+        {1, "same file", {"decrypt", "--crypto", NULL, "IN", "IN"}},
+        {1, "bad base64", {"decrypt", "--crypto", "BAD64", "IN", "OUT"}},
+        {1, "key length", {"decrypt", "--crypto", "BADLEN", "IN", "OUT"}},
+        {1, "unknown suite", {"decrypt", "--crypto", "UNKNOWN", "IN", "OUT"}},
+        {1, "MKI length 0", {"decrypt", "--crypto", "BADMKI", "IN", "OUT"}},
+        {1, "truncated capture", {"decrypt", "--crypto", NULL, "TRUNC", "OUT"}},
+        {2, "no --crypto", {"decrypt", "IN", "OUT"}},
+        {2, "bad mode", {"scramble", "--crypto", NULL, "IN", "OUT"}},
+        {2, "port 0", {"decrypt", "--port", "0", "--crypto", NULL, "IN", "OUT"}},
+        {2, "max-roc -1", {"decrypt", "--max-roc", "-1", "--crypto", NULL, "IN", "OUT"}},
+        {2, "missing OUT", {"decrypt", "--crypto", NULL, "IN"}},
+        {2, "unknown option", {"decrypt", "--frobnicate", "--crypto", NULL, "IN", "OUT"}},
     };
     for (unsigned c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const char *args[12];
         int n = 0;
-        for (int i = 0; i < 10 && (cases[c].args[i] || (i > 0 && cases[c].args[i - 1] &&
-                                                        strcmp(cases[c].args[i - 1], "--crypto") == 0));
+        for (int i = 0;
+             i < 10 && (cases[c].args[i] || (i > 0 && cases[c].args[i - 1] &&
+                                             strcmp(cases[c].args[i - 1], "--crypto") == 0));
              i++) {
             const char *a = cases[c].args[i];
             if (!a)
@@ -244,8 +250,8 @@ static void test_bad_inputs(void)
         int nl = lines_in(err_text);
         /* A truncated capture still gets its summary line after the error. */
         int want_lines = strcmp(cases[c].why, "truncated capture") == 0 ? 2 : 1;
-        CHECK_MSG(rc == cases[c].rc, "%s: exit %d, expected %d (%s)", cases[c].why, rc,
-                  cases[c].rc, err_text);
+        CHECK_MSG(rc == cases[c].rc, "%s: exit %d, expected %d (%s)", cases[c].why, rc, cases[c].rc,
+                  err_text);
         CHECK_MSG(nl == want_lines, "%s: %d stderr lines: %s", cases[c].why, nl, err_text);
         CHECK_MSG(strncmp(err_text, "srtp-pcap: ", 11) == 0, "%s: %s", cases[c].why, err_text);
         CHECK_MSG(!leaks_key(err_text), "%s: key text on stderr", cases[c].why);

@@ -28,8 +28,8 @@ static void test_round_trip_and_libsrtp(void)
         path(pdec, "dec.pcap");
         build(&in, dlts[t]);
         CHECK(write_cap(&in, pin) == 0);
-        const char *e[] = { "encrypt", "--crypto", line_text[0], "--crypto", line_text[1],
-                            "--crypto", line_text[2], pin, penc, NULL };
+        const char *e[] = {"encrypt",  "--crypto",   line_text[0], "--crypto", line_text[1],
+                           "--crypto", line_text[2], pin,          penc,       NULL};
         int rc = run(e);
         CHECK_MSG(rc == 0, "dlt %d: encrypt exit %d: %s", dlts[t], rc, err_text);
         CHECK_EQ(lines_in(err_text), 1);
@@ -80,8 +80,8 @@ static void test_round_trip_and_libsrtp(void)
             int use_mki = a->stream == 1;
             int st = a->kind == K_RTP ? srtp_unprotect_mki(ls[a->stream], buf, &len, use_mki)
                                       : srtp_unprotect_rtcp_mki(ls[a->stream], buf, &len, use_mki);
-            CHECK_MSG(st == 0, "dlt %d packet %zu (stream %d %s): libsrtp2 status %d", dlts[t],
-                      i, a->stream, a->kind == K_RTP ? "RTP" : "RTCP", st);
+            CHECK_MSG(st == 0, "dlt %d packet %zu (stream %d %s): libsrtp2 status %d", dlts[t], i,
+                      a->stream, a->kind == K_RTP ? "RTP" : "RTCP", st);
             CHECK_EQ((size_t)len, a->pay_len);
             CHECK_MEM_EQ(buf, a->d + a->pay_off, a->pay_len);
             checked++;
@@ -90,8 +90,8 @@ static void test_round_trip_and_libsrtp(void)
             srtp_dealloc(ls[s]);
         CHECK(checked > 80);
         /* Decrypt with the lines in another order: each SSRC finds its own. */
-        const char *d[] = { "decrypt", "--crypto", line_text[2], "--crypto",
-                            line_text[0], "--crypto", line_text[1], penc, pdec, NULL };
+        const char *d[] = {"decrypt",  "--crypto",   line_text[2], "--crypto", line_text[0],
+                           "--crypto", line_text[1], penc,         pdec,       NULL};
         rc = run(d);
         CHECK_MSG(rc == 0, "dlt %d: decrypt exit %d: %s", dlts[t], rc, err_text);
         CHECK(strstr(err_text, " 0 failed authentication, 0 replayed") != NULL);
@@ -106,8 +106,7 @@ static void test_round_trip_and_libsrtp(void)
         }
         /* And the files themselves: same header (link type, microsecond
          * magic, snaplen), same records. */
-        CHECK_MSG(same_bytes(pin, pdec), "dlt %d: decrypted file differs from the input",
-                  dlts[t]);
+        CHECK_MSG(same_bytes(pin, pdec), "dlt %d: decrypted file differs from the input", dlts[t]);
     }
 }
 
@@ -122,17 +121,16 @@ static void test_nanosecond_capture(void)
     build(&in, DLT_RAW);
     for (size_t i = 0; i < in.n; i++)
         in.p[i].h.ts.tv_usec = (long)(123456789 - i); /* nanoseconds here */
-    pcap_t *dead = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535,
-                                                        PCAP_TSTAMP_PRECISION_NANO);
+    pcap_t *dead = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
     pcap_dumper_t *dm = pcap_dump_open(dead, pin);
     CHECK(dm != NULL);
     for (size_t i = 0; i < in.n; i++)
         pcap_dump((u_char *)dm, &in.p[i].h, in.p[i].d);
     pcap_dump_close(dm);
     pcap_close(dead);
-    const char *e[] = { "encrypt", "--crypto", line_text[1], pin, penc, NULL };
+    const char *e[] = {"encrypt", "--crypto", line_text[1], pin, penc, NULL};
     CHECK_EQ(run(e), 0);
-    const char *d[] = { "decrypt", "--crypto", line_text[1], penc, pdec, NULL };
+    const char *d[] = {"decrypt", "--crypto", line_text[1], penc, pdec, NULL};
     CHECK_EQ(run(d), 0);
     CHECK(same_bytes(pin, pdec));
     char err[PCAP_ERRBUF_SIZE];
@@ -185,8 +183,8 @@ static void test_libsrtp_encrypted_capture(void)
         srtp_dealloc(ls[s]);
     CHECK_EQ(bad, 0);
     CHECK(write_cap(&lenc, penc) == 0);
-    const char *d[] = { "decrypt", "--crypto", line_text[1], "--crypto", line_text[2],
-                        "--crypto", line_text[0], penc, pdec, NULL };
+    const char *d[] = {"decrypt",  "--crypto",   line_text[1], "--crypto", line_text[2],
+                       "--crypto", line_text[0], penc,         pdec,       NULL};
     int rc = run(d);
     CHECK_MSG(rc == 0, "decrypt exit %d: %s", rc, err_text);
     CHECK_MSG(strstr(err_text, " 0 failed authentication, 0 replayed") != NULL, "%s", err_text);
@@ -226,8 +224,8 @@ static void test_same_ssrc_two_legs(void)
     CHECK_EQ(bad, 0);
     CHECK(write_cap(&plain, pin) == 0);
     CHECK(write_cap(&enc, penc) == 0);
-    const char *d[] = { "decrypt", "--crypto", line_text[0], "--crypto", line_text[2], penc,
-                        pdec, NULL };
+    const char *d[] = {"decrypt",    "--crypto", line_text[0], "--crypto",
+                       line_text[2], penc,       pdec,         NULL};
     int rc = run(d);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
     CHECK_MSG(strstr(err_text, "40 decrypted, 0 failed authentication") != NULL, "%s", err_text);
@@ -243,7 +241,7 @@ static void test_same_ssrc_two_legs(void)
  */
 static void put_le32(FILE *f, uint32_t v)
 {
-    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
     fwrite(b, 1, 4, f);
 }
 
@@ -257,8 +255,8 @@ static void test_pcapng_input(void)
     path(pdec, "dec.pcap");
     build(&in, DLT_RAW);
     CHECK(write_cap(&in, pin) == 0);
-    const char *e[] = { "encrypt", "--crypto", line_text[0], "--crypto", line_text[1],
-                        "--crypto", line_text[2], pin, penc, NULL };
+    const char *e[] = {"encrypt",  "--crypto",   line_text[0], "--crypto", line_text[1],
+                       "--crypto", line_text[2], pin,          penc,       NULL};
     CHECK_EQ(run(e), 0);
     CHECK(read_cap(&enc, penc) == 0);
     FILE *f = fopen(png, "wb");
@@ -270,17 +268,17 @@ static void test_pcapng_input(void)
     put_le32(f, 0xffffffff); /* section length unknown */
     put_le32(f, 0xffffffff);
     put_le32(f, 28);
-    put_le32(f, 1);          /* IDB */
+    put_le32(f, 1); /* IDB */
     put_le32(f, 20);
-    put_le32(f, 101);        /* LINKTYPE_RAW, reserved 0 */
-    put_le32(f, 0);          /* snaplen: none */
+    put_le32(f, 101); /* LINKTYPE_RAW, reserved 0 */
+    put_le32(f, 0);   /* snaplen: none */
     put_le32(f, 20);
     for (size_t i = 0; i < enc.n; i++) {
         uint32_t cl = enc.p[i].h.caplen, padded = (cl + 3) & ~3u;
         uint64_t us = (uint64_t)enc.p[i].h.ts.tv_sec * 1000000u + (uint64_t)enc.p[i].h.ts.tv_usec;
-        put_le32(f, 6);      /* EPB */
+        put_le32(f, 6); /* EPB */
         put_le32(f, 32 + padded);
-        put_le32(f, 0);      /* interface 0 */
+        put_le32(f, 0); /* interface 0 */
         put_le32(f, (uint32_t)(us >> 32));
         put_le32(f, (uint32_t)us);
         put_le32(f, cl);
@@ -291,8 +289,8 @@ static void test_pcapng_input(void)
         put_le32(f, 32 + padded);
     }
     fclose(f);
-    const char *d[] = { "decrypt", "--crypto", line_text[0], "--crypto", line_text[1],
-                        "--crypto", line_text[2], png, pdec, NULL };
+    const char *d[] = {"decrypt",  "--crypto",   line_text[0], "--crypto", line_text[1],
+                       "--crypto", line_text[2], png,          pdec,       NULL};
     int rc = run(d);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
     CHECK(read_cap(&dec, pdec) == 0);
@@ -338,17 +336,16 @@ static void test_capture_starts_mid_call(void)
     CHECK_EQ(bad, 0);
     CHECK(write_cap(&plain, pin) == 0);
     CHECK(write_cap(&enc, penc) == 0);
-    const char *d[] = { "decrypt", "--crypto", line_text[0], "--crypto", line_text[1], penc,
-                        pdec, NULL };
+    const char *d[] = {"decrypt",    "--crypto", line_text[0], "--crypto",
+                       line_text[1], penc,       pdec,         NULL};
     int rc = run(d);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
     CHECK_MSG(strstr(err_text, "60 decrypted, 0 failed") != NULL, "%s", err_text);
     CHECK(same_bytes(pin, pdec));
-    const char *l[] = { "decrypt", "--max-roc", "4", "--crypto", line_text[0], "--crypto",
-                        line_text[1], penc, pdec, NULL };
+    const char *l[] = {"decrypt",  "--max-roc",  "4",  "--crypto", line_text[0],
+                       "--crypto", line_text[1], penc, pdec,       NULL};
     CHECK_EQ(run(l), 0);
-    CHECK_MSG(strstr(err_text, "0 decrypted, 60 failed authentication") != NULL, "%s",
-              err_text);
+    CHECK_MSG(strstr(err_text, "0 decrypted, 60 failed authentication") != NULL, "%s", err_text);
 }
 
 /*
@@ -375,16 +372,16 @@ static void test_lifetime_mki_switch(void)
         frame(&in, 4, 40000, 50000, b, n, K_RTP, 0, 0, 0, 0);
     }
     CHECK(write_cap(&in, pin) == 0);
-    const char *e[] = { "encrypt", "--crypto", line, pin, penc, NULL };
+    const char *e[] = {"encrypt", "--crypto", line, pin, penc, NULL};
     int rc = run(e);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err_text);
     CHECK(read_cap(&enc, penc) == 0);
     CHECK_EQ(enc.n, 40);
     /* libsrtp2 with both keys by MKI. */
-    static const uint8_t mki1[4] = { 0, 0, 0, 1 }, mki2[4] = { 0, 0, 0, 2 };
-    srtp_master_key_t k1 = { .key = keysalt[0], .mki_id = (unsigned char *)mki1, .mki_size = 4 };
-    srtp_master_key_t k2 = { .key = keysalt[2], .mki_id = (unsigned char *)mki2, .mki_size = 4 };
-    srtp_master_key_t *ks[2] = { &k1, &k2 };
+    static const uint8_t mki1[4] = {0, 0, 0, 1}, mki2[4] = {0, 0, 0, 2};
+    srtp_master_key_t k1 = {.key = keysalt[0], .mki_id = (unsigned char *)mki1, .mki_size = 4};
+    srtp_master_key_t k2 = {.key = keysalt[2], .mki_id = (unsigned char *)mki2, .mki_size = 4};
+    srtp_master_key_t *ks[2] = {&k1, &k2};
     srtp_policy_t p;
     memset(&p, 0, sizeof p);
     srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
@@ -416,13 +413,13 @@ static void test_lifetime_mki_switch(void)
     srtp_dealloc(ls);
     CHECK_EQ(bad, 0);
     CHECK_EQ(with_key2, 24);
-    const char *d[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
+    const char *d[] = {"decrypt", "--crypto", line, penc, pdec, NULL};
     CHECK_EQ(run(d), 0);
     CHECK(same_bytes(pin, pdec));
     /* One key of 2^4 packets and no next key: after 16 packets protect
      * refuses (RFC 3711 §9.2); the rest is counted and left out. */
     snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s|2^4", b64[0]);
-    const char *x[] = { "encrypt", "--crypto", line, pin, penc, NULL };
+    const char *x[] = {"encrypt", "--crypto", line, pin, penc, NULL};
     CHECK_EQ(run(x), 0);
     CHECK_MSG(strstr(err_text, "16 encrypted, 24 failed") != NULL, "%s", err_text);
     CHECK(read_cap(&enc, penc) == 0);
@@ -449,20 +446,24 @@ static void test_session_parameters(void)
     in.dlt = DLT_RAW;
     for (unsigned i = 0; i < 40; i++) {
         uint8_t b[FR];
-        size_t n = i % 10 == 9 ? rtcp_sr(b, ssrcs[0], i) : rtp(b, ssrcs[0], (uint16_t)(300 + i), 50);
+        size_t n =
+            i % 10 == 9 ? rtcp_sr(b, ssrcs[0], i) : rtp(b, ssrcs[0], (uint16_t)(300 + i), 50);
         frame(&in, 4, 40000, 50000, b, n, i % 10 == 9 ? K_RTCP : K_RTP, 0, 0, 0, 0);
     }
     CHECK(write_cap(&in, pin) == 0);
-    static const struct { const char *params; int clear_rtp, tag, clear_rtcp; } cases[] = {
-        { "UNENCRYPTED_SRTP", 1, 10, 0 },
-        { "UNAUTHENTICATED_SRTP", 0, 0, 0 },
-        { "UNENCRYPTED_SRTCP", 0, 10, 1 },
-        { "UNENCRYPTED_SRTP UNENCRYPTED_SRTCP WSH=64", 1, 10, 1 },
+    static const struct {
+        const char *params;
+        int clear_rtp, tag, clear_rtcp;
+    } cases[] = {
+        {"UNENCRYPTED_SRTP", 1, 10, 0},
+        {"UNAUTHENTICATED_SRTP", 0, 0, 0},
+        {"UNENCRYPTED_SRTCP", 0, 10, 1},
+        {"UNENCRYPTED_SRTP UNENCRYPTED_SRTCP WSH=64", 1, 10, 1},
     };
     for (unsigned c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s %s", b64[0],
                  cases[c].params);
-        const char *e[] = { "encrypt", "--crypto", line, pin, penc, NULL };
+        const char *e[] = {"encrypt", "--crypto", line, pin, penc, NULL};
         CHECK_MSG(run(e) == 0, "%s: %s", cases[c].params, err_text);
         CHECK(read_cap(&enc, penc) == 0);
         CHECK_EQ(enc.n, in.n);
@@ -482,7 +483,7 @@ static void test_session_parameters(void)
                          cases[c].clear_rtcp);
             }
         }
-        const char *d[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
+        const char *d[] = {"decrypt", "--crypto", line, penc, pdec, NULL};
         CHECK_EQ(run(d), 0);
         CHECK_MSG(same_bytes(pin, pdec), "%s: decrypt differs", cases[c].params);
     }
@@ -498,20 +499,20 @@ static void test_session_parameters(void)
         frame(&in, 4, 40000, 50000, b, n, K_RTP, 0, 0, 0, 0);
     }
     CHECK(write_cap(&in, pin) == 0);
-    const char *k1[] = { "encrypt", "--crypto", line, pin, penc, NULL };
-    const char *k2[] = { "encrypt", "--crypto", line2, pin, pref, NULL };
+    const char *k1[] = {"encrypt", "--crypto", line, pin, penc, NULL};
+    const char *k2[] = {"encrypt", "--crypto", line2, pin, pref, NULL};
     CHECK_EQ(run(k1), 0);
     CHECK_EQ(run(k2), 0);
     CHECK(read_cap(&enc, penc) == 0 && read_cap(&ref, pref) == 0);
     for (size_t i = 0; i < 40; i++)
         CHECK_MSG((memcmp(enc.p[i].d, ref.p[i].d, enc.p[i].h.caplen) == 0) == (i < 16),
                   "KDR=4: packet %zu", i);
-    const char *kd[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
+    const char *kd[] = {"decrypt", "--crypto", line, penc, pdec, NULL};
     CHECK_EQ(run(kd), 0);
     CHECK(same_bytes(pin, pdec));
     /* Refused parameters. */
     snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s FEC_ORDER=FEC_SRTP", b64[0]);
-    const char *f1[] = { "decrypt", "--crypto", line, penc, pdec, NULL };
+    const char *f1[] = {"decrypt", "--crypto", line, penc, pdec, NULL};
     CHECK_EQ(run(f1), 1);
     CHECK(strstr(err_text, "FEC") != NULL);
     snprintf(line, sizeof line, "AES_CM_128_HMAC_SHA1_80 inline:%s WSH=8192", b64[0]);

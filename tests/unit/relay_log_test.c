@@ -27,16 +27,21 @@ static void test_controls(void)
 
 static void test_utf8(void)
 {
-    CHECK_STR_EQ(ESC("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-    CHECK_STR_EQ(ESC("\xc0\xaf"), "\\xc0\\xaf");                 /* overlong '/' */
-    CHECK_STR_EQ(ESC("\xed\xa0\x80"), "\\xed\\xa0\\x80");         /* surrogate */
+    CHECK_STR_EQ(ESC("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+                 "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    CHECK_STR_EQ(ESC("\xc0\xaf"), "\\xc0\\xaf");                   /* overlong '/' */
+    CHECK_STR_EQ(ESC("\xed\xa0\x80"), "\\xed\\xa0\\x80");          /* surrogate */
     CHECK_STR_EQ(ESC("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
-    CHECK_STR_EQ(ESC("\xe2\x82"), "\\xe2\\x82");                  /* cut short */
+    CHECK_STR_EQ(ESC("\xe2\x82"), "\\xe2\\x82");                   /* cut short */
     CHECK_STR_EQ(ESC("\xff\xfe"), "\\xff\\xfe");
-    CHECK_STR_EQ(ESC("\xc2\x9b" "2J"), "\\xc2\\x9b2J");           /* C1 CSI */
-    CHECK_STR_EQ(ESC("\xe2\x80\xa8"), "\\xe2\\x80\\xa8");         /* line separator */
-    CHECK_STR_EQ(ESC("\xe2\x80\xae" "cba"), "\\xe2\\x80\\xaecba"); /* RLO */
-    CHECK_STR_EQ(ESC("\xe2\x81\xa6"), "\\xe2\\x81\\xa6");         /* LRI */
+    CHECK_STR_EQ(ESC("\xc2\x9b"
+                     "2J"),
+                 "\\xc2\\x9b2J");                         /* C1 CSI */
+    CHECK_STR_EQ(ESC("\xe2\x80\xa8"), "\\xe2\\x80\\xa8"); /* line separator */
+    CHECK_STR_EQ(ESC("\xe2\x80\xae"
+                     "cba"),
+                 "\\xe2\\x80\\xaecba");                   /* RLO */
+    CHECK_STR_EQ(ESC("\xe2\x81\xa6"), "\\xe2\\x81\\xa6"); /* LRI */
 }
 
 static void test_cut(void)

@@ -26,7 +26,10 @@ static void test_rfc4568_example(void)
     CHECK(a.suite && a.suite->id == SG_SUITE_AES_CM_128_HMAC_SHA1_80);
     CHECK_EQ(a.n_keys, 1);
     uint8_t want[30];
-    CHECK_EQ(check_unhex("3d2d6e40255e7821426a7566723929" "3f2c2335685c603d265d7b71695051", want, 30), 30);
+    CHECK_EQ(check_unhex("3d2d6e40255e7821426a7566723929"
+                         "3f2c2335685c603d265d7b71695051",
+                         want, 30),
+             30);
     CHECK_MEM_EQ(a.keys[0].key_salt, want, 30);
     CHECK_EQ(a.keys[0].lifetime, 1 << 20);
     CHECK_EQ(a.keys[0].mki_len, 4);
@@ -43,10 +46,11 @@ static void test_rfc4568_example(void)
 static void test_session_params(void)
 {
     sdes_crypto_attr a;
-    const char *in = "2 F8_128_HMAC_SHA1_80 inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm|2^20|1:4;"
-                     "inline:QUJjZGVmMTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5|2^20|2:4 "
-                     "KDR=23 UNENCRYPTED_SRTP UNENCRYPTED_SRTCP UNAUTHENTICATED_SRTP "
-                     "FEC_ORDER=FEC_SRTP FEC_KEY=inline:" RFC_KEY " WSH=128";
+    const char *in =
+        "2 F8_128_HMAC_SHA1_80 inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm|2^20|1:4;"
+        "inline:QUJjZGVmMTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5|2^20|2:4 "
+        "KDR=23 UNENCRYPTED_SRTP UNENCRYPTED_SRTCP UNAUTHENTICATED_SRTP "
+        "FEC_ORDER=FEC_SRTP FEC_KEY=inline:" RFC_KEY " WSH=128";
     CHECK_EQ(parse(in, &a), SDES_CA_OK);
     CHECK_EQ(a.tag, 2);
     CHECK_EQ(a.n_keys, 2);
@@ -71,12 +75,12 @@ static void test_device_styles(void)
     char buf[512];
     /* 46 bytes: unpadded 62 chars, padded 64. */
     const char *unpadded = "1 AES_256_CM_HMAC_SHA1_80 inline:"
-        "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY3ODkwQUJDREVGR0hJSg";
+                           "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY3ODkwQUJDREVGR0hJSg";
     CHECK_EQ(parse(unpadded, &a), SDES_CA_OK);
     CHECK_EQ(a.keys[0].key_salt_len, 46);
     CHECK_EQ(sdes_crypto_attr_format(&a, 0, buf, sizeof buf, NULL), SDES_CA_OK);
     CHECK_STR_EQ(buf, "1 AES_256_CM_HMAC_SHA1_80 inline:"
-        "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY3ODkwQUJDREVGR0hJSg==");
+                      "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY3ODkwQUJDREVGR0hJSg==");
     CHECK_EQ(parse(buf, &a), SDES_CA_OK); /* padded form parses too */
     CHECK_EQ(parse("a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|2^31|1:1", &a),
              SDES_CA_OK);
@@ -89,8 +93,10 @@ static void test_device_styles(void)
     /* GCM: 28 and 44 bytes. */
     CHECK_EQ(parse("4 AEAD_AES_128_GCM inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3OA", &a),
              SDES_CA_OK);
-    CHECK_EQ(parse("5 AEAD_AES_256_GCM inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ=",
-                   &a), SDES_CA_OK);
+    CHECK_EQ(parse("5 AEAD_AES_256_GCM "
+                   "inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ=",
+                   &a),
+             SDES_CA_OK);
     /* Decimal lifetime, tabs and several blanks between fields. */
     CHECK_EQ(parse("6\tAES_CM_128_HMAC_SHA1_80   inline:" RFC_KEY "|1048576  ", &a), SDES_CA_OK);
     CHECK_EQ(a.keys[0].lifetime, 1048576);
@@ -98,7 +104,8 @@ static void test_device_styles(void)
     CHECK_STR_EQ(buf, "6 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|1048576");
     /* Tag optional (srtp-pcap --crypto). */
     CHECK_EQ(sdes_crypto_attr_parse("AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY, 71,
-                                    SDES_CA_PARSE_TAG_OPTIONAL, &a), SDES_CA_OK);
+                                    SDES_CA_PARSE_TAG_OPTIONAL, &a),
+             SDES_CA_OK);
     CHECK(!a.has_tag);
     CHECK_EQ(sdes_crypto_attr_format(&a, 0, buf, sizeof buf, NULL), SDES_CA_OK);
     CHECK_STR_EQ(buf, "AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY);
@@ -149,10 +156,13 @@ static const struct {
     {"1 AES_CM_128_HMAC_SHA1_80", SDES_CA_NO_KEY_PARAMS},
     {"1 AES_CM_128_HMAC_SHA1_80 uri:http://x", SDES_CA_BAD_KEY_METHOD},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY ";", SDES_CA_BAD_KEY_METHOD},
-    {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkp#ywjNWhcYD0mXXtxaVBR", SDES_CA_BAD_BASE64},
+    {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkp#ywjNWhcYD0mXXtxaVBR",
+     SDES_CA_BAD_BASE64},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxa", SDES_CA_BAD_BASE64},
-    {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVB", SDES_CA_KEY_LENGTH},
-    {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1=QCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR", SDES_CA_BAD_BASE64},
+    {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVB",
+     SDES_CA_KEY_LENGTH},
+    {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1=QCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR",
+     SDES_CA_BAD_BASE64},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:", SDES_CA_BAD_BASE64},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtx", SDES_CA_KEY_LENGTH},
     {"1 AES_256_CM_HMAC_SHA1_80 inline:" RFC_KEY, SDES_CA_KEY_LENGTH},
@@ -168,8 +178,10 @@ static const struct {
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|1:0004", SDES_CA_MKI_LENGTH},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|300:1", SDES_CA_MKI_VALUE},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|1:1;inline:" RFC_KEY, SDES_CA_MKI_MISSING},
-    {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|1:1;inline:" RFC_KEY "|2:2", SDES_CA_MKI_LEN_MISMATCH},
-    {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|2^20|7:2;inline:" RFC_KEY "|7:2", SDES_CA_DUPLICATE_MKI},
+    {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|1:1;inline:" RFC_KEY "|2:2",
+     SDES_CA_MKI_LEN_MISMATCH},
+    {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|2^20|7:2;inline:" RFC_KEY "|7:2",
+     SDES_CA_DUPLICATE_MKI},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=25", SDES_CA_BAD_KDR},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=0", SDES_CA_BAD_KDR},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=05", SDES_CA_BAD_KDR},
@@ -180,7 +192,8 @@ static const struct {
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " WSH=63", SDES_CA_BAD_WSH},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " WSH=9", SDES_CA_BAD_WSH},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " KDR=1 KDR=2", SDES_CA_DUPLICATE_PARAM},
-    {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " UNENCRYPTED_SRTP UNENCRYPTED_SRTP", SDES_CA_DUPLICATE_PARAM},
+    {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " UNENCRYPTED_SRTP UNENCRYPTED_SRTP",
+     SDES_CA_DUPLICATE_PARAM},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY " FOO=1", SDES_CA_UNKNOWN_PARAM},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|2^20|1:1|junk", SDES_CA_TRAILING},
     {"1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|2^20|2^20", SDES_CA_TRAILING},
@@ -251,7 +264,8 @@ static void test_format_mask_and_small(void)
     char buf[256];
     CHECK_EQ(parse("1 AES_CM_128_HMAC_SHA1_80 inline:" RFC_KEY "|2^20|1:4", &a), SDES_CA_OK);
     CHECK_EQ(sdes_crypto_attr_format(&a, SDES_CA_FMT_PREFIX | SDES_CA_FMT_MASK_KEYS, buf,
-                                     sizeof buf, NULL), SDES_CA_OK);
+                                     sizeof buf, NULL),
+             SDES_CA_OK);
     CHECK_STR_EQ(buf, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
                       "****************************************|2^20|1:4");
     for (size_t cap = 1; cap < 70; cap++) {
@@ -323,9 +337,9 @@ static void test_roundtrip_random(void)
 /* RFC 4648 §10 test vectors. */
 static void test_base64(void)
 {
-    static const char *vec[][2] = {{"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-                                   {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-                                   {"foobar", "Zm9vYmFy"}};
+    static const char *vec[][2] = {{"f", "Zg=="},         {"fo", "Zm8="},
+                                   {"foo", "Zm9v"},       {"foob", "Zm9vYg=="},
+                                   {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
     for (size_t i = 0; i < 6; i++) {
         char out[16];
         uint8_t dec[16];

@@ -196,7 +196,9 @@ static void test_decrypt_flow(void)
     /* Preference follows the policy: with _32 first, tag 1 is chosen. */
     sdes_policy p;
     sdes_policy_default(&p);
-    CHECK_EQ(sdes_policy_parse("suites=AES_CM_128_HMAC_SHA1_32:AES_CM_128_HMAC_SHA1_80", &p, NULL, 0), 0);
+    CHECK_EQ(
+        sdes_policy_parse("suites=AES_CM_128_HMAC_SHA1_32:AES_CM_128_HMAC_SHA1_80", &p, NULL, 0),
+        0);
     sdes_state_init(&st);
     CHECK_EQ(offer(SDES_MODE_DECRYPT, &p, SRTP_OFFER, &st, &r), SDES_REJ_OK);
     CHECK_EQ(r.media[0].a_rx.tag, 1);
@@ -219,8 +221,10 @@ static void test_rekey_flow(void)
     char ans[512];
     char b64[80];
     sdes_base64_encode(a.keys[0].key_salt, 30, b64);
-    snprintf(ans, sizeof ans, "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
-             "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n", KEY30);
+    snprintf(ans, sizeof ans,
+             "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
+             "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n",
+             KEY30);
     sdes_result_free(&r);
     CHECK_EQ(answer(SDES_MODE_REKEY, NULL, ans, &st, &r), SDES_REJ_OK);
     CHECK(!strstr(r.body, KEY30));
@@ -245,8 +249,10 @@ static void rekey_nomki(const char *pol, bool keep)
     char ans[512];
     sdes_policy_default(&p);
     CHECK_EQ(sdes_policy_parse(pol, &p, NULL, 0), 0);
-    snprintf(ans, sizeof ans, "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
-             "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n", KEY30);
+    snprintf(ans, sizeof ans,
+             "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
+             "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n",
+             KEY30);
     sdes_state_init(&st);
     CHECK_EQ(offer(SDES_MODE_REKEY, &p, SRTP_OFFER, &st, &r), SDES_REJ_OK);
     sdes_result_free(&r);
@@ -294,12 +300,14 @@ static void test_passthrough_osrtp(void)
     sdes_result_free(&r);
     CHECK_EQ(answer(SDES_MODE_PASSTHROUGH, &p,
                     "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
-                    "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "\r\n", &st, &r),
+                    "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "\r\n",
+                    &st, &r),
              SDES_REJ_ANSWER_UNOFFERED_TAG);
     CHECK(r.body == NULL);
     CHECK_EQ(answer(SDES_MODE_PASSTHROUGH, &p,
                     "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
-                    "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n", &st, &r),
+                    "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n",
+                    &st, &r),
              SDES_REJ_OK);
     CHECK_EQ(r.media[0].state, SDES_MEDIA_PASSTHROUGH);
     sdes_result_free(&r);
@@ -311,7 +319,9 @@ static void test_passthrough_osrtp(void)
     sdes_result_free(&r);
     CHECK_EQ(answer(SDES_MODE_OSRTP, NULL,
                     "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/AVP 0\r\n"
-                    "m=video 7002 RTP/AVPF 96\r\n", &st, &r), SDES_REJ_OK);
+                    "m=video 7002 RTP/AVPF 96\r\n",
+                    &st, &r),
+             SDES_REJ_OK);
     CHECK(!r.media[0].b_rx.srtp);
     CHECK(strstr(r.notes, "declined OSRTP"));
     sdes_result_free(&r);
@@ -327,8 +337,9 @@ static void test_reoffer(void)
     sdes_policy p;
     sdes_policy_default(&p);
     /* MKIs toward the PBX from the first offer on (it has sent no a=crypto). */
-    CHECK_EQ(sdes_policy_parse("gen-mki=2,gen-mki-use=always,gen-lifetime=2^31,roc=reset", &p,
-                               NULL, 0), 0);
+    CHECK_EQ(
+        sdes_policy_parse("gen-mki=2,gen-mki-use=always,gen-lifetime=2^31,roc=reset", &p, NULL, 0),
+        0);
     sdes_state_init(&st);
     const char *one = "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 10000 RTP/AVP 0\r\n";
     const char *ans = "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
@@ -402,8 +413,9 @@ static void expect_answer_rej(const char *ans, sdes_rej want)
     static sdes_state st;
     static sdes_result r;
     sdes_state_init(&st);
-    CHECK_EQ(offer(SDES_MODE_ENCRYPT, NULL, "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 1000 RTP/AVP 0\r\n",
-                   &st, &r), SDES_REJ_OK);
+    CHECK_EQ(offer(SDES_MODE_ENCRYPT, NULL,
+                   "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 1000 RTP/AVP 0\r\n", &st, &r),
+             SDES_REJ_OK);
     sdes_result_free(&r);
     static sdes_state before;
     before = st;
@@ -430,7 +442,8 @@ static void test_answer_errors(void)
                       SDES_REJ_ANSWER_SUITE);
     expect_answer_rej(A_HDR "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "|0\r\n",
                       SDES_REJ_ANSWER_BAD_CRYPTO);
-    expect_answer_rej(A_HDR "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 " UNENCRYPTED_SRTP\r\n",
+    expect_answer_rej(A_HDR "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30
+                            " UNENCRYPTED_SRTP\r\n",
                       SDES_REJ_ANSWER_POLICY);
     expect_answer_rej(A_HDR "m=video 7002 RTP/SAVP 0\r\n", SDES_REJ_ANSWER_MEDIA);
     expect_answer_rej("v=0\r\nc=IN IP4 198.51.100.9\r\nm=video 7000 RTP/SAVP 0\r\n"
@@ -497,7 +510,8 @@ static void test_policy_rejections(void)
     expect_offer_rej(SDES_MODE_ENCRYPT, "", "<xml/>", SDES_REJ_NOT_SDP);
     expect_offer_rej(SDES_MODE_ENCRYPT, "", "v=0\r\nthis is not sdp\r\n", SDES_REJ_MALFORMED);
     expect_offer_rej(SDES_MODE_ENCRYPT, "", "v=0\r\nm=audio x RTP/AVP 0\r\n", SDES_REJ_MALFORMED);
-    expect_offer_rej(SDES_MODE_ENCRYPT, "", "v=0\r\n\r\nm=audio 1 RTP/AVP 0\r\n", SDES_REJ_MALFORMED);
+    expect_offer_rej(SDES_MODE_ENCRYPT, "", "v=0\r\n\r\nm=audio 1 RTP/AVP 0\r\n",
+                     SDES_REJ_MALFORMED);
     char *big = malloc(70000);
     memset(big, 'a', 69999);
     big[69999] = '\0';
@@ -581,12 +595,14 @@ static void test_state_pack(void)
     CHECK(sdes_state_unpack(buf, n, &back));
     CHECK_EQ(back.phase, 1);
     CHECK_EQ(back.media[0].n_b_offer, st.media[0].n_b_offer);
-    CHECK_MEM_EQ(back.media[0].b_offer[1].keys[0].key_salt, st.media[0].b_offer[1].keys[0].key_salt, 30);
+    CHECK_MEM_EQ(back.media[0].b_offer[1].keys[0].key_salt, st.media[0].b_offer[1].keys[0].key_salt,
+                 30);
     CHECK_MEM_EQ(back.media[0].a_rx.keys[0].key_salt, st.media[0].a_rx.keys[0].key_salt, 30);
     /* the unpacked state answers like the original */
     CHECK_EQ(answer(SDES_MODE_REKEY, NULL,
                     "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
-                    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "\r\n", &back, &r),
+                    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "\r\n",
+                    &back, &r),
              SDES_REJ_OK);
     sdes_result_free(&r);
     for (size_t cut = 0; cut < n; cut += 7)
@@ -604,7 +620,8 @@ static void test_policy_text(void)
     CHECK_EQ(sdes_policy_parse("srtp=require,suites=AEAD_AES_256_GCM:AES_256_CM_HMAC_SHA1_80,"
                                "min-key=256,min-tag=80,allow=unencrypted,mki=require,"
                                "max-lifetime=2^31,offer-max=1,gen-mki=4,gen-keys=2,roc=reset",
-                               &p, err, sizeof err), 0);
+                               &p, err, sizeof err),
+             0);
     sdes_policy_format(&p, out, sizeof out);
     CHECK_STR_EQ(out, "srtp=require,suites=AEAD_AES_256_GCM:AES_256_CM_HMAC_SHA1_80,min-key=256,"
                       "min-tag=80,forbid=unauthenticated,mki=require,max-lifetime=2147483648,"
@@ -630,9 +647,20 @@ static void test_policy_text(void)
     sdes_policy_default(&p);
     CHECK_EQ(sdes_policy_parse("mki=require", &p, err, sizeof err), 0);
     CHECK(sdes_policy_mki_toward(&p, 0)); /* the peer must use MKIs anyway */
-    static const char *bad[] = {"srtp=maybe", "suites=FOO", "suites=", "min-key=x", "mki=yes",
-                                "gen-keys=2", "offer-max=9", "nonsense", "x=1", "gen-mki=5",
-                                "max-lifetime=0", "roc=up", "forbid=everything", "gen-mki-use=sometimes",
+    static const char *bad[] = {"srtp=maybe",
+                                "suites=FOO",
+                                "suites=",
+                                "min-key=x",
+                                "mki=yes",
+                                "gen-keys=2",
+                                "offer-max=9",
+                                "nonsense",
+                                "x=1",
+                                "gen-mki=5",
+                                "max-lifetime=0",
+                                "roc=up",
+                                "forbid=everything",
+                                "gen-mki-use=sometimes",
                                 "suites=AES_CM_128_HMAC_SHA1_80:AES_CM_128_HMAC_SHA1_80"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sdes_policy_default(&p);
@@ -721,9 +749,8 @@ static void test_crypto_name_case(void)
         sdes_result_free(&r);
     }
     /* ENCRYPT: the offerer's (odd-case) line is removed like any other. */
-    static const char plain[] =
-        "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 5000 RTP/AVP 0\r\n"
-        "a=CRYPTO:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n";
+    static const char plain[] = "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 5000 RTP/AVP 0\r\n"
+                                "a=CRYPTO:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n";
     sdes_state_init(&st);
     CHECK_EQ(offer(SDES_MODE_ENCRYPT, NULL, plain, &st, &r), SDES_REJ_OK);
     CHECK(!strstr(r.body, KEY30));
@@ -759,9 +786,8 @@ static void test_wsh_capped(void)
 {
     static sdes_state st;
     static sdes_result r;
-    static const char sdp[] =
-        "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 5000 RTP/SAVP 0\r\n"
-        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 " WSH=1000000\r\n";
+    static const char sdp[] = "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 5000 RTP/SAVP 0\r\n"
+                              "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 " WSH=1000000\r\n";
     setup_relays("192.0.2.1", 20000);
     sdes_state_init(&st);
     CHECK_EQ(offer(SDES_MODE_DECRYPT, NULL, sdp, &st, &r), SDES_REJ_OK);
@@ -781,10 +807,13 @@ static void test_gcm_unauthenticated_unusable(void)
     sdes_policy p;
     sdes_policy_default(&p);
     CHECK_EQ(sdes_policy_parse("allow=unauthenticated,suites=AEAD_AES_128_GCM:"
-                               "AES_CM_128_HMAC_SHA1_80", &p, NULL, 0), 0);
+                               "AES_CM_128_HMAC_SHA1_80",
+                               &p, NULL, 0),
+             0);
     static const char sdp[] =
         "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 5000 RTP/SAVP 0\r\n"
-        "a=crypto:1 AEAD_AES_128_GCM inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHA== UNAUTHENTICATED_SRTP\r\n"
+        "a=crypto:1 AEAD_AES_128_GCM inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHA== "
+        "UNAUTHENTICATED_SRTP\r\n"
         "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n";
     setup_relays("192.0.2.1", 20000);
     sdes_state_init(&st);

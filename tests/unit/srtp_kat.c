@@ -11,7 +11,6 @@
 #include "srtp/sg_internal.h"
 #include "tests/check.h"
 
-
 /* ---- Key derivation (RFC 3711 §4.3). */
 struct kdf_case {
     const char *key, *salt;
@@ -42,12 +41,12 @@ static const struct kdf_case kdf_6188[] = {
      "3b04803de51ee7c96423ab5b78d2", 0, 0, 2, "fa31791685ca444a9e07c6c64e93"},
     {"f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6",
      "3b04803de51ee7c96423ab5b78d2", 0, 0, 1, "fd9c32d39ed5fbb5a9dc96b30818454d1313dc05"},
-    {"73edc66c4fa15776fb57f9505c17136550ffda71f3e8e5f1", "c8522f3acd4ce86d5add78edbb11",
-     0, 0, 0, "31874736a8f1143870c26e4857d8a5b2c4a354407faadabb"},
-    {"73edc66c4fa15776fb57f9505c17136550ffda71f3e8e5f1", "c8522f3acd4ce86d5add78edbb11",
-     0, 0, 2, "2372b82d639b6d8503a47adc0a6c"},
-    {"73edc66c4fa15776fb57f9505c17136550ffda71f3e8e5f1", "c8522f3acd4ce86d5add78edbb11",
-     0, 0, 1, "355b10973cd95b9eacf4061c7e1a7151e7cfbfcb"},
+    {"73edc66c4fa15776fb57f9505c17136550ffda71f3e8e5f1", "c8522f3acd4ce86d5add78edbb11", 0, 0, 0,
+     "31874736a8f1143870c26e4857d8a5b2c4a354407faadabb"},
+    {"73edc66c4fa15776fb57f9505c17136550ffda71f3e8e5f1", "c8522f3acd4ce86d5add78edbb11", 0, 0, 2,
+     "2372b82d639b6d8503a47adc0a6c"},
+    {"73edc66c4fa15776fb57f9505c17136550ffda71f3e8e5f1", "c8522f3acd4ce86d5add78edbb11", 0, 0, 1,
+     "355b10973cd95b9eacf4061c7e1a7151e7cfbfcb"},
 };
 
 /* NIST ACVP kdf-components-srtp-1.0 (tcId 21, 31, 51), as in OpenSSL's
@@ -65,24 +64,24 @@ struct kdr_case {
     const char *out;
 };
 static const struct kdr_case kdf_acvp[] = {
-    {"8C307F105F79D5D2C26B1A933AE22CD5", "563B4C15458D977B68080242CEE1", 0,
-     0x08284B49F520, 0, "A920DF50EAA111D03FBE9B203121C07D"},
-    {"8C307F105F79D5D2C26B1A933AE22CD5", "563B4C15458D977B68080242CEE1", 0,
-     0x08284B49F520, 1, "A337DC070C0DAFA942F1E3A27ACD3C9917CE4B4D"},
-    {"8C307F105F79D5D2C26B1A933AE22CD5", "563B4C15458D977B68080242CEE1", 0,
-     0x08284B49F520, 2, "9E2BC99C86037F2AD98D72927428"},
-    {"127A535F66D5D43135E5DB87F04AF2DB", "82D0D04DC693E29E0FE7FECBF041", 1,
-     0x3D6FECDCE1BE, 0, "A2F4D858CCDF585D9C5CA787C5A3031F"},
-    {"127A535F66D5D43135E5DB87F04AF2DB", "82D0D04DC693E29E0FE7FECBF041", 1,
-     0x3D6FECDCE1BE, 1, "C140C97CAC05B2ED338AD353014A90012F37B45C"},
-    {"127A535F66D5D43135E5DB87F04AF2DB", "82D0D04DC693E29E0FE7FECBF041", 1,
-     0x3D6FECDCE1BE, 2, "AA6DE94B3BCB5108EFD350AD6936"},
-    {"CF08F8159FCF18DA8108A3FE3B707C2B", "4AF8352708E0A164C6645A63E5BB", 3,
-     0xF4EE616415B9, 0, "B46322B06F6E4B189F27744EAD8C5173"},
-    {"CF08F8159FCF18DA8108A3FE3B707C2B", "4AF8352708E0A164C6645A63E5BB", 3,
-     0xF4EE616415B9, 1, "F9F246054B3D4AA2520CE2612192749AA6970BB0"},
-    {"CF08F8159FCF18DA8108A3FE3B707C2B", "4AF8352708E0A164C6645A63E5BB", 3,
-     0xF4EE616415B9, 2, "18EA8EA36A90617224FBFBCB849A"},
+    {"8C307F105F79D5D2C26B1A933AE22CD5", "563B4C15458D977B68080242CEE1", 0, 0x08284B49F520, 0,
+     "A920DF50EAA111D03FBE9B203121C07D"},
+    {"8C307F105F79D5D2C26B1A933AE22CD5", "563B4C15458D977B68080242CEE1", 0, 0x08284B49F520, 1,
+     "A337DC070C0DAFA942F1E3A27ACD3C9917CE4B4D"},
+    {"8C307F105F79D5D2C26B1A933AE22CD5", "563B4C15458D977B68080242CEE1", 0, 0x08284B49F520, 2,
+     "9E2BC99C86037F2AD98D72927428"},
+    {"127A535F66D5D43135E5DB87F04AF2DB", "82D0D04DC693E29E0FE7FECBF041", 1, 0x3D6FECDCE1BE, 0,
+     "A2F4D858CCDF585D9C5CA787C5A3031F"},
+    {"127A535F66D5D43135E5DB87F04AF2DB", "82D0D04DC693E29E0FE7FECBF041", 1, 0x3D6FECDCE1BE, 1,
+     "C140C97CAC05B2ED338AD353014A90012F37B45C"},
+    {"127A535F66D5D43135E5DB87F04AF2DB", "82D0D04DC693E29E0FE7FECBF041", 1, 0x3D6FECDCE1BE, 2,
+     "AA6DE94B3BCB5108EFD350AD6936"},
+    {"CF08F8159FCF18DA8108A3FE3B707C2B", "4AF8352708E0A164C6645A63E5BB", 3, 0xF4EE616415B9, 0,
+     "B46322B06F6E4B189F27744EAD8C5173"},
+    {"CF08F8159FCF18DA8108A3FE3B707C2B", "4AF8352708E0A164C6645A63E5BB", 3, 0xF4EE616415B9, 1,
+     "F9F246054B3D4AA2520CE2612192749AA6970BB0"},
+    {"CF08F8159FCF18DA8108A3FE3B707C2B", "4AF8352708E0A164C6645A63E5BB", 3, 0xF4EE616415B9, 2,
+     "18EA8EA36A90617224FBFBCB849A"},
 };
 
 static void run_kdf(const char *key, const char *salt, uint64_t r, unsigned label,
@@ -139,14 +138,20 @@ struct ks_case {
 };
 static const struct ks_case keystreams[] = {
     {"2B7E151628AED2A6ABF7158809CF4F3C",
-     "E03EAD0935C95E80E166B16DD92B4EB4D23513162B02D0F72A43A2FE4A5F97AB41E95B3BB0A2E8DD477901E4FCA894C0",
-     "EC8CDF7398607CB0F2D21675EA9EA1E4362B7C3C6773516318A077D7FC5073AE6A2CC3787889374FBEB4C81B17BA6C44"},
+     "E03EAD0935C95E80E166B16DD92B4EB4D23513162B02D0F72A43A2FE4A5F97AB41E95B3BB0A2E8DD477901E4FCA89"
+     "4C0",
+     "EC8CDF7398607CB0F2D21675EA9EA1E4362B7C3C6773516318A077D7FC5073AE6A2CC3787889374FBEB4C81B17BA6"
+     "C44"},
     {"57f82fe3613fd170a85ec93c40b1f0922ec4cb0dc025b58272147cc438944a98",
-     "92bdd28a93c3f52511c677d08b5515a49da71b2378a854f67050756ded165bac63c4868b7096d88421b563b8c94c9a31",
-     "cea518c90fd91ced9cbb18c078a547113dbc4814f4da5f00a08772b63c6a046d6eb246913062a16891433e97dd01a57f"},
+     "92bdd28a93c3f52511c677d08b5515a49da71b2378a854f67050756ded165bac63c4868b7096d88421b563b8c94c9"
+     "a31",
+     "cea518c90fd91ced9cbb18c078a547113dbc4814f4da5f00a08772b63c6a046d6eb246913062a16891433e97dd01a"
+     "57f"},
     {"eab234764e517b2d3d160d587d8c86219740f65f99b6bcf7",
-     "35096cba4610028dc1b57503804ce37c5de986291dcce161d5165ec4568f5c9a474a40c77894bc17180202272a4c264d",
-     "d108d1a31a00bad6367ec23eb044b415c8f57129fdeb970b59f917b257662d4ca5dab625811034e8cebdfeb6dc158dd3"},
+     "35096cba4610028dc1b57503804ce37c5de986291dcce161d5165ec4568f5c9a474a40c77894bc17180202272a4c2"
+     "64d",
+     "d108d1a31a00bad6367ec23eb044b415c8f57129fdeb970b59f917b257662d4ca5dab625811034e8cebdfeb6dc158"
+     "dd3"},
 };
 
 static void test_cm_keystream_b2_6188(void)
@@ -219,11 +224,13 @@ static void test_f8_rfc3711_b1_packet(void)
                 "019ce7a26e7854014a6366aa95d4eefd1ad4172a14f9faf455b7f1d4b62bd08f562c0eef7c4802",
                 want, sizeof want);
     sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_F8_128_HMAC_SHA1_80),
-                        .dir = SG_SRTP_PROTECT, .unauthenticated_srtp = true};
+                        .dir = SG_SRTP_PROTECT,
+                        .unauthenticated_srtp = true};
     sg_srtp_ctx *ctx = NULL;
     CHECK_EQ(sg_srtp_ctx_new(&p, &ctx), SG_OK);
     sg_sess s;
-    bool ok = sg_sess_alloc(&s, p.suite, SG_SRTP_PROTECT) && sg_sess_set(&s, p.suite, k_e, NULL, k_s);
+    bool ok =
+        sg_sess_alloc(&s, p.suite, SG_SRTP_PROTECT) && sg_sess_set(&s, p.suite, k_e, NULL, k_s);
     uint64_t index = (uint64_t)0xd462564a << 16 | 0x5cba;
     sg_status st = sg_srtp_transform(ctx, &s, true, pkt, out, 12, 39, index, NULL, NULL);
     sg_sess_free(&s);
@@ -253,26 +260,35 @@ struct gcm_case {
     uint32_t index;
 };
 #define GCM_SALT "517569642070726f2071756f"
-#define RTP_PLAIN "8040f17b8041f8d35501a0b247616c6c696120657374206f6d6e69732064697669736120696e207061727465732074726573"
+#define RTP_PLAIN \
+    "8040f17b8041f8d35501a0b247616c6c696120657374206f6d6e69732064697669736120696e2070617274657320" \
+    "74726573"
 /* RFC 7714 §17.1-§17.3: SRTCP, SSRC "Mars", index 0x5d4. */
-#define RTCP_PLAIN "81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61deadbeefdeadbeefdeadbeefdeadbeefdeadbeef"
+#define RTCP_PLAIN \
+    "81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61deadbeefdeadbeefdeadbeefdead" \
+    "beefdeadbeef"
 static const struct gcm_case gcm_cases[] = {
     {SG_SUITE_AEAD_AES_128_GCM, "000102030405060708090a0b0c0d0e0f", RTP_PLAIN,
-     "8040f17b8041f8d35501a0b2f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a51c7d19b36de3adf8833899d7f27beb16a9152cf765ee4390cce",
+     "8040f17b8041f8d35501a0b2f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a51c7d19b36de3"
+     "adf8833899d7f27beb16a9152cf765ee4390cce",
      false, true, 0xf17b},
     {SG_SUITE_AEAD_AES_256_GCM, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
      RTP_PLAIN,
-     "8040f17b8041f8d35501a0b232b1de78a822fe12ef9f78fa332e33aab18012389a58e2f3b50b2a0276ffae0f1ba63799b87b7aa3db36dfffd6b0f9bb7878d7a76c13",
+     "8040f17b8041f8d35501a0b232b1de78a822fe12ef9f78fa332e33aab18012389a58e2f3b50b2a0276ffae0f1ba63"
+     "799b87b7aa3db36dfffd6b0f9bb7878d7a76c13",
      false, true, 0xf17b},
     {SG_SUITE_AEAD_AES_128_GCM, "000102030405060708090a0b0c0d0e0f", RTCP_PLAIN,
-     "81c8000d4d61727363e94885dcdab67ca727d7662f6b7e997ff5c0f76c06f32dc676a5f1730d6fda4ce09b4686303ded0bb9275bc84aa45896cf4d2fc5abf87245d9eade800005d4",
+     "81c8000d4d61727363e94885dcdab67ca727d7662f6b7e997ff5c0f76c06f32dc676a5f1730d6fda4ce09b4686303"
+     "ded0bb9275bc84aa45896cf4d2fc5abf87245d9eade800005d4",
      true, true, 0x5d4},
     {SG_SUITE_AEAD_AES_256_GCM, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
      RTCP_PLAIN,
-     "81c8000d4d617273d50ae4d1f5ce5d304ba297e47d470c282c3ece5dbffe0a50a2eaa5c1110555be8415f658c61de0476f1b6fad1d1eb30c4446839f57ff6f6cb26ac3be800005d4",
+     "81c8000d4d617273d50ae4d1f5ce5d304ba297e47d470c282c3ece5dbffe0a50a2eaa5c1110555be8415f658c61de"
+     "0476f1b6fad1d1eb30c4446839f57ff6f6cb26ac3be800005d4",
      true, true, 0x5d4},
     {SG_SUITE_AEAD_AES_128_GCM, "000102030405060708090a0b0c0d0e0f", RTCP_PLAIN,
-     "81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61deadbeefdeadbeefdeadbeefdeadbeefdeadbeef841dd9683dd78ec92ae58790125f62b3000005d4",
+     "81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61deadbeefdeadbeefdeadbeefdeadb"
+     "eefdeadbeef841dd9683dd78ec92ae58790125f62b3000005d4",
      true, false, 0x5d4},
 };
 
@@ -296,14 +312,14 @@ static void test_gcm_rfc7714_16_17(void)
             if (dir == SG_SRTP_PROTECT) {
                 st = c->rtcp ? sg_srtcp_transform(ctx, &s, true, plain, out, pl, c->e_flag,
                                                   c->index, NULL, tag)
-                             : sg_srtp_transform(ctx, &s, true, plain, out, 12, pl - 12,
-                                                 c->index, NULL, tag);
+                             : sg_srtp_transform(ctx, &s, true, plain, out, 12, pl - 12, c->index,
+                                                 NULL, tag);
                 memcpy(out + pl, tag, 16);
             } else {
                 st = c->rtcp ? sg_srtcp_transform(ctx, &s, false, prot, out, pl, c->e_flag,
                                                   c->index, prot + pl, NULL)
-                             : sg_srtp_transform(ctx, &s, false, prot, out, 12, pl - 12,
-                                                 c->index, prot + pl, NULL);
+                             : sg_srtp_transform(ctx, &s, false, prot, out, 12, pl - 12, c->index,
+                                                 prot + pl, NULL);
             }
             sg_sess_free(&s);
             sg_srtp_ctx_free(ctx);
@@ -429,8 +445,8 @@ static void test_kdr_per_packet_model(void)
     for (unsigned n = 0; n < 24; n++) {
         uint16_t seq = (uint16_t)(65524 + n);
         uint64_t idx = n < 12 ? seq : (UINT64_C(1) << 16 | seq); /* ROC 1 after the wrap */
-        uint8_t pkt[60] = {0x80, 0, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0, 0,
-                           0x11, 0x22, 0x33, 0x44};
+        uint8_t pkt[60] = {0x80, 0,   (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0, 0, 0x11, 0x22,
+                           0x33, 0x44};
         for (int b = 12; b < 60; b++)
             pkt[b] = (uint8_t)(b * n);
         uint8_t prot[80], k_e[16], k_s[14], iv[16], ks_out[48];

@@ -12,8 +12,8 @@
 
 static const sg_suite_id some_suites[] = {
     SG_SUITE_AES_CM_128_HMAC_SHA1_80, SG_SUITE_AES_CM_128_HMAC_SHA1_32,
-    SG_SUITE_F8_128_HMAC_SHA1_80, SG_SUITE_AES_256_CM_HMAC_SHA1_80,
-    SG_SUITE_AEAD_AES_128_GCM, SG_SUITE_AEAD_AES_256_GCM,
+    SG_SUITE_F8_128_HMAC_SHA1_80,     SG_SUITE_AES_256_CM_HMAC_SHA1_80,
+    SG_SUITE_AEAD_AES_128_GCM,        SG_SUITE_AEAD_AES_256_GCM,
 };
 #define NSUITES (sizeof some_suites / sizeof some_suites[0])
 
@@ -257,8 +257,10 @@ static void test_unknown_mki(void)
  * lifetime too. */
 static void test_lifetime_and_soft_limit(void)
 {
-    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), .mki_len = 4,
-                        .soft_limit = 3, .dir = SG_SRTP_PROTECT};
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80),
+                        .mki_len = 4,
+                        .soft_limit = 3,
+                        .dir = SG_SRTP_PROTECT};
     sg_srtp_ctx *tx = NULL, *rx = NULL;
     CHECK_EQ(sg_srtp_ctx_new(&p, &tx), SG_OK);
     p.dir = SG_SRTP_UNPROTECT;
@@ -271,7 +273,9 @@ static void test_lifetime_and_soft_limit(void)
         size_t len = tu_rtp(pkt, 1, (uint16_t)i, 20, 0, 0);
         CHECK_EQ(sg_srtp_protect(tx, pkt, len, prot, sizeof prot, &pl), SG_OK);
         uint32_t ev = sg_srtp_take_events(tx);
-        CHECK_MSG(ev == (i == 6 ? SG_EV_SOFT_LIMIT : i == 9 ? SG_EV_EXHAUSTED : 0u),
+        CHECK_MSG(ev == (i == 6   ? SG_EV_SOFT_LIMIT
+                         : i == 9 ? SG_EV_EXHAUSTED
+                                  : 0u),
                   "packet %u events %#x", i, ev);
         sg_status st = sg_srtp_unprotect(rx, prot, pl, out, sizeof out, &ol);
         CHECK_EQ(st, i < 8 ? SG_OK : SG_KEY_EXPIRED);
@@ -301,8 +305,10 @@ static void test_lifetime_and_soft_limit(void)
  * receiver with both keys decodes all ten, selecting by MKI. */
 static void test_auto_switch(void)
 {
-    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AEAD_AES_128_GCM), .mki_len = 4,
-                        .soft_limit = 1, .dir = SG_SRTP_PROTECT};
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AEAD_AES_128_GCM),
+                        .mki_len = 4,
+                        .soft_limit = 1,
+                        .dir = SG_SRTP_PROTECT};
     sg_srtp_ctx *tx = NULL, *rx = NULL;
     CHECK_EQ(sg_srtp_ctx_new(&p, &tx), SG_OK);
     p.dir = SG_SRTP_UNPROTECT;
@@ -361,13 +367,15 @@ static void test_hitless_switch_and_retire(void)
             size_t len = tu_rtp(pkt, 4, (uint16_t)(65520 + i), 30, 0, 0);
             CHECK_EQ(sg_srtp_protect(t.tx, pkt, len, prot[i], 200, &pl[i]), SG_OK);
         }
-        static const unsigned order[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                         20, 17, 21, 18, 22, 19, 23, 25, 24, 26, 27, 28, 29};
+        static const unsigned order[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,
+                                         10, 11, 12, 13, 14, 15, 16, 20, 17, 21,
+                                         18, 22, 19, 23, 25, 24, 26, 27, 28, 29};
         for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
             size_t ol;
-            sg_status st = sg_srtp_unprotect(t.rx, prot[order[i]], pl[order[i]], out, sizeof out, &ol);
-            CHECK_MSG(st == SG_OK, "%s packet %u: %s", sg_suite_get(some_suites[s])->name,
-                      order[i], sg_status_name(st));
+            sg_status st =
+                sg_srtp_unprotect(t.rx, prot[order[i]], pl[order[i]], out, sizeof out, &ol);
+            CHECK_MSG(st == SG_OK, "%s packet %u: %s", sg_suite_get(some_suites[s])->name, order[i],
+                      sg_status_name(st));
         }
         CHECK_EQ(sg_srtp_retire_key(t.tx, m1, 4), SG_BAD_PARAM); /* the send key */
         CHECK_EQ(sg_srtp_retire_key(t.tx, m0, 4), SG_OK);
@@ -397,7 +405,8 @@ static void test_hitless_switch_and_retire(void)
  * both sides. */
 static void test_roc_reset_policy(void)
 {
-    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), .mki_len = 1,
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80),
+                        .mki_len = 1,
                         .roc_policy = SG_ROC_RESET};
     tu_pair t;
     CHECK_EQ(tu_open(&t, &p, 2), 0);
@@ -439,7 +448,8 @@ static void test_roc_reset_policy(void)
  * (RFC 3711 §3.3.2: the receiver never accepts a packet twice). */
 static void test_roc_reset_no_replay_of_old_key(void)
 {
-    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), .mki_len = 1,
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80),
+                        .mki_len = 1,
                         .roc_policy = SG_ROC_RESET};
     tu_pair t;
     CHECK_EQ(tu_open(&t, &p, 2), 0);
@@ -459,7 +469,8 @@ static void test_roc_reset_no_replay_of_old_key(void)
     }
     for (unsigned i = 0; i < 10; i++) {
         sg_status st = sg_srtp_unprotect(t.rx, saved[i], saved_len[i], out, sizeof out, &ol);
-        CHECK_MSG(st != SG_OK, "old-key packet seq %u replayed after a ROC reset: accepted", 100 + i);
+        CHECK_MSG(st != SG_OK, "old-key packet seq %u replayed after a ROC reset: accepted",
+                  100 + i);
     }
     /* The new key's stream is unharmed. */
     size_t len = tu_rtp(pkt, 1, 115, 20, 0, 0);
@@ -474,7 +485,8 @@ static void test_roc_reset_no_replay_of_old_key(void)
  * keystream twice (RFC 3711 §9.1). The sender must refuse. */
 static void test_roc_reset_no_keystream_reuse(void)
 {
-    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80), .mki_len = 1,
+    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80),
+                        .mki_len = 1,
                         .roc_policy = SG_ROC_RESET};
     tu_pair t;
     CHECK_EQ(tu_open(&t, &p, 2), 0);
@@ -527,8 +539,8 @@ static void test_srtcp_index_exhaustion(void)
  * evicts nothing; without evict_lru it is TOO_MANY_SSRC (test_bad_params). */
 static void test_evict_lru(void)
 {
-    sg_srtp_params p = {.suite = sg_suite_get(SG_SUITE_AEAD_AES_128_GCM), .max_ssrcs = 2,
-                        .evict_lru = true};
+    sg_srtp_params p = {
+        .suite = sg_suite_get(SG_SUITE_AEAD_AES_128_GCM), .max_ssrcs = 2, .evict_lru = true};
     tu_pair t;
     CHECK_EQ(tu_open(&t, &p, 1), 0);
     uint8_t pkt[100], a1[150], prot[150], out[150];
@@ -655,7 +667,8 @@ static void test_bad_params(void)
     CHECK_EQ(sg_srtp_add_key(ctx, &k), SG_OK);
     for (uint32_t s = 1; s <= 3; s++) {
         len = tu_rtp(pkt, s, 1, 20, 0, 0);
-        CHECK_EQ(sg_srtp_protect(ctx, pkt, len, out, sizeof out, &ol), s <= 2 ? SG_OK : SG_TOO_MANY_SSRC);
+        CHECK_EQ(sg_srtp_protect(ctx, pkt, len, out, sizeof out, &ol),
+                 s <= 2 ? SG_OK : SG_TOO_MANY_SSRC);
     }
     CHECK_EQ(sg_srtp_set_roc(ctx, 3, 1), SG_TOO_MANY_SSRC);
     len = tu_rtp(pkt, 2, 2, 20, 0, 0);

@@ -32,8 +32,11 @@ static int run_case(sg_suite_id id, const struct combo *c, uint8_t mki_len, cons
     const sg_suite *su = sg_suite_get(id);
     if (su->cipher == SG_CIPHER_AES_GCM && c->ua_srtp)
         return 0; /* GCM always authenticates: ctx_new says UNSUPPORTED (tested elsewhere) */
-    sg_srtp_params p = {.suite = su, .mki_len = mki_len, .unencrypted_srtp = c->ue_srtp,
-                        .unencrypted_srtcp = c->ue_srtcp, .unauthenticated_srtp = c->ua_srtp,
+    sg_srtp_params p = {.suite = su,
+                        .mki_len = mki_len,
+                        .unencrypted_srtp = c->ue_srtp,
+                        .unencrypted_srtcp = c->ue_srtcp,
+                        .unauthenticated_srtp = c->ua_srtp,
                         .kdr = c->kdr};
     tu_pair t;
     if (tu_open(&t, &p, mki_len ? 2 : 1) != 0) {
@@ -67,7 +70,8 @@ static int run_case(sg_suite_id id, const struct combo *c, uint8_t mki_len, cons
         size_t hdr = 12 + 4 * (i % 3) + (i % 2 ? 12 : 0);
         bool same = memcmp(prot + hdr, rtp + hdr, len - hdr) == 0;
         if (same != c->ue_srtp || memcmp(prot, rtp, hdr) != 0) {
-            *why = c->ue_srtp ? "UNENCRYPTED_SRTP changed the payload" : "payload in clear or header changed";
+            *why = c->ue_srtp ? "UNENCRYPTED_SRTP changed the payload"
+                              : "payload in clear or header changed";
             goto out;
         }
         if (sg_srtp_unprotect(t.rx, prot, plen, out, sizeof out, &olen) != SG_OK || olen != len ||
@@ -210,8 +214,10 @@ static void test_loss_reorder_in_window(void)
                 continue;
             }
             size_t olen = 0;
-            sg_status st = sg_srtp_unprotect(t.rx, prot[order[k]], plen[order[k]], out, sizeof out, &olen);
-            CHECK_MSG(st == SG_OK, "window %u packet %u: %s", windows[w], order[k], sg_status_name(st));
+            sg_status st =
+                sg_srtp_unprotect(t.rx, prot[order[k]], plen[order[k]], out, sizeof out, &olen);
+            CHECK_MSG(st == SG_OK, "window %u packet %u: %s", windows[w], order[k],
+                      sg_status_name(st));
             st = sg_srtp_unprotect(t.rx, prot[order[k]], plen[order[k]], out, sizeof out, &olen);
             CHECK_MSG(st == SG_REPLAY, "window %u packet %u again: %s", windows[w], order[k],
                       sg_status_name(st));
@@ -364,7 +370,8 @@ static void test_mki_128_bytes(void)
             CHECK_EQ(sg_srtp_add_key(tx, &kk), SG_OK);
             CHECK_EQ(sg_srtp_add_key(rx, &kk), SG_OK);
         }
-        CHECK_EQ(sg_srtp_overhead(tx), SG_SRTP_MAX_MKI_LEN + sg_suite_get((sg_suite_id)id)->srtp_tag_len);
+        CHECK_EQ(sg_srtp_overhead(tx),
+                 SG_SRTP_MAX_MKI_LEN + sg_suite_get((sg_suite_id)id)->srtp_tag_len);
         uint8_t pkt[400], prot[400], out[400];
         for (unsigned i = 0; i < 6; i++) {
             if (i == 3)

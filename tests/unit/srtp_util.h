@@ -15,8 +15,8 @@
 
 /* An RTP packet: V=2, PT 0, optional CSRCs and a header extension, payload
  * bytes derived from seq so every packet differs. Returns its length. */
-static inline size_t tu_rtp(uint8_t *b, uint32_t ssrc, uint16_t seq, size_t pay,
-                            unsigned ncsrc, unsigned ext_words)
+static inline size_t tu_rtp(uint8_t *b, uint32_t ssrc, uint16_t seq, size_t pay, unsigned ncsrc,
+                            unsigned ext_words)
 {
     size_t n = 0;
     b[n++] = (uint8_t)(0x80 | (ext_words ? 0x10 : 0) | ncsrc);

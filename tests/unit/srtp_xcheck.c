@@ -101,7 +101,8 @@ static void test_same_bytes_as_libsrtp2(void)
             int bl = (int)len;
             CHECK_EQ(srtp_protect_rtcp(ls_tx, b, &bl), srtp_err_status_ok);
             CHECK_EQ((size_t)bl, al);
-            CHECK_MSG(memcmp(a, b, al) == 0, "%s SRTCP %u: bytes differ from libsrtp2", su->name, i);
+            CHECK_MSG(memcmp(a, b, al) == 0, "%s SRTCP %u: bytes differ from libsrtp2", su->name,
+                      i);
             CHECK_EQ(sg_srtcp_unprotect(t.rx, b, al, out, sizeof out, &ol), SG_OK);
             CHECK_MEM_EQ(out, pkt, len);
         }

@@ -8,10 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BIND_VERSION 2
+#define BIND_VERSION  2
 #define BIND_V1_FIXED 17 /* version 1: no nomki byte */
-#define BIND_FIXED 18
-#define BIND_SET_MASK 0xffu /* mode .. keys; loosen/in-dialog are per request;
+#define BIND_FIXED    18
+#define BIND_SET_MASK \
+    0xffu /* mode .. keys; loosen/in-dialog are per request;
                             * mki-use (0x200) and nomki (0x400) ride in
                             * their own bytes */
 
@@ -119,8 +120,9 @@ int sdes_kam_bind_tighten(const sdes_kam_flags *bound, const sdes_kam_flags *req
         out->set |= SDES_KAM_F_SUITES;
         if (out->n_suites == 0) {
             if (whylen)
-                snprintf(why, whylen, "no suite allowed by both the call's policy and this"
-                                      " request's suites=");
+                snprintf(why, whylen,
+                         "no suite allowed by both the call's policy and this"
+                         " request's suites=");
             return -1;
         }
     }

@@ -112,8 +112,8 @@ int sdes_kam_engine_rc(sdes_rej code)
     }
 }
 
-sdes_rej sdes_kam_engine_check(const sdes_kam_flags *f, const char *body, size_t len,
-                               char *reason, size_t reason_len, char *suite, size_t suite_len)
+sdes_rej sdes_kam_engine_check(const sdes_kam_flags *f, const char *body, size_t len, char *reason,
+                               size_t reason_len, char *suite, size_t suite_len)
 {
     sdes_policy pol;
     sdes_config cfg;

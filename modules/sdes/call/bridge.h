@@ -28,8 +28,8 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
  * are wiped before return. Returns the engine's code; reason gets its
  * one-line reason ("" when OK), suite the first accepted suite name ("" when
  * none: plain RTP allowed by the policy). */
-sdes_rej sdes_kam_engine_check(const sdes_kam_flags *f, const char *body, size_t len,
-                               char *reason, size_t reason_len, char *suite, size_t suite_len);
+sdes_rej sdes_kam_engine_check(const sdes_kam_flags *f, const char *body, size_t len, char *reason,
+                               size_t reason_len, char *suite, size_t suite_len);
 
 /* How sdes.so reports an engine code: 1 OK, -2 policy, -4 bad SDP, -1 other. */
 int sdes_kam_engine_rc(sdes_rej code);

@@ -38,32 +38,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SDES_KAM_MAX_BRANCHES 8 /* answering branches kept per call */
-#define SDES_KAM_TAG_MAX 256     /* tags are cut to 255 bytes */
+#define SDES_KAM_MAX_BRANCHES 8   /* answering branches kept per call */
+#define SDES_KAM_TAG_MAX      256 /* tags are cut to 255 bytes */
 
 typedef struct sdes_kam_branch {
-    char tag[SDES_KAM_TAG_MAX];  /* the branch's tag, NUL-terminated; "" = any */
-    const uint8_t *state;        /* packed engine state after its answer */
+    char tag[SDES_KAM_TAG_MAX]; /* the branch's tag, NUL-terminated; "" = any */
+    const uint8_t *state;       /* packed engine state after its answer */
     size_t state_len;
-    const uint8_t *in;           /* the answer body it sent; NULL when not kept */
+    const uint8_t *in; /* the answer body it sent; NULL when not kept */
     size_t in_len;
-    const uint8_t *out;          /* the body we passed on for it; NULL: none */
+    const uint8_t *out; /* the body we passed on for it; NULL: none */
     size_t out_len;
 } sdes_kam_branch;
 
 typedef struct sdes_kam_callstate {
     char offerer_tag[SDES_KAM_TAG_MAX]; /* From-tag of the first offer */
-    const uint8_t *offer;        /* packed engine state after the last offer */
-    size_t offer_len;            /* 0: none */
-    bool committed;              /* a 2xx (or late-offer ACK) fixed `active` */
-    bool offer_from_b;           /* the pending offer came from leg b's side:
+    const uint8_t *offer;               /* packed engine state after the last offer */
+    size_t offer_len;                   /* 0: none */
+    bool committed;                     /* a 2xx (or late-offer ACK) fixed `active` */
+    bool offer_from_b;                  /* the pending offer came from leg b's side:
                                   * `offer` is in the engine's mirrored
                                   * orientation (call/mirror.h); branch
                                   * states are always in the first offer's */
-    int active;                  /* branch srtpd relays; -1 none */
+    int active;                         /* branch srtpd relays; -1 none */
     int n_branches;
     sdes_kam_branch br[SDES_KAM_MAX_BRANCHES]; /* oldest answer first */
-    const uint8_t *policy;       /* the policy bound to the call (call/bind.h);
+    const uint8_t *policy;                     /* the policy bound to the call (call/bind.h);
                                   * NULL/0: none (set up by an older sdes.so) */
     size_t policy_len;
 } sdes_kam_callstate;

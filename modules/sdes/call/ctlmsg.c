@@ -114,8 +114,7 @@ static const char *transport(int secure)
     return secure ? "SRTP" : "RTP";
 }
 
-int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st,
-                         unsigned what)
+int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what)
 {
     int n = 0, bad = 0;
 
@@ -129,8 +128,8 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
         /* Passthrough: SRTP crosses the relay as it is, so both legs are
          * plain RTP to srtpd (it never holds those keys). */
         int pass = m->state == SDES_MEDIA_PASSTHROUGH;
-        int a_sec = !pass && ((sm && sdes_proto_secure((sdes_proto)sm->a_proto)) ||
-                              m->a_rx.srtp || m->a_tx.srtp);
+        int a_sec = !pass && ((sm && sdes_proto_secure((sdes_proto)sm->a_proto)) || m->a_rx.srtp ||
+                              m->a_tx.srtp);
         int b_sec = !pass && (m->b_rx.srtp || m->b_tx.srtp ||
                               (sm && sdes_proto_secure((sdes_proto)sm->b_proto)));
         /* Engine legs onto srtpd legs (swapped for a re-offer from b). */
@@ -252,10 +251,9 @@ int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old)
 bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_roc_policy roc)
 {
     int fresh = 0;
-    if (roc == SG_ROC_RESET || !k->srtp || !old->srtp || k->suite != old->suite ||
-        !k->n_keys || !old->n_keys || k->n_keys > SDES_MAX_DIR_KEYS ||
-        old->n_keys > SDES_MAX_DIR_KEYS || k->kdr != old->kdr || k->wsh != old->wsh ||
-        k->unencrypted_srtp != old->unencrypted_srtp ||
+    if (roc == SG_ROC_RESET || !k->srtp || !old->srtp || k->suite != old->suite || !k->n_keys ||
+        !old->n_keys || k->n_keys > SDES_MAX_DIR_KEYS || old->n_keys > SDES_MAX_DIR_KEYS ||
+        k->kdr != old->kdr || k->wsh != old->wsh || k->unencrypted_srtp != old->unencrypted_srtp ||
         k->unencrypted_srtcp != old->unencrypted_srtcp ||
         k->unauthenticated_srtp != old->unauthenticated_srtp)
         return false;
@@ -295,8 +293,8 @@ static bool has_mki(const sdes_keyset *k, const uint8_t *mki, uint8_t ml)
     return false;
 }
 
-int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
-                       bool send, const sdes_keyset *k, const sdes_keyset *old)
+int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg, bool send,
+                       const sdes_keyset *k, const sdes_keyset *old)
 {
     return sdes_kam_msg_rekey_after(w, cid, cid_len, index, leg, send, k, old, 0);
 }

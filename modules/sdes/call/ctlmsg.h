@@ -17,12 +17,12 @@
 #include "sdes/engine/sdes_engine.h"
 
 /* Which parts of a result go into a request (bit set). */
-#define SDES_KAM_MSG_A_PEER 0x01u /* leg a: the offerer's address, transport */
-#define SDES_KAM_MSG_A_RECV 0x02u /* leg a recv = a_rx (the offerer's keys) */
-#define SDES_KAM_MSG_A_SEND 0x04u /* leg a send = a_tx (our keys toward A) */
-#define SDES_KAM_MSG_B_PEER 0x08u /* leg b: the answerer's address */
-#define SDES_KAM_MSG_B_RECV 0x10u /* leg b recv = b_rx */
-#define SDES_KAM_MSG_B_SEND 0x20u /* leg b send = b_tx */
+#define SDES_KAM_MSG_A_PEER      0x01u /* leg a: the offerer's address, transport */
+#define SDES_KAM_MSG_A_RECV      0x02u /* leg a recv = a_rx (the offerer's keys) */
+#define SDES_KAM_MSG_A_SEND      0x04u /* leg a send = a_tx (our keys toward A) */
+#define SDES_KAM_MSG_B_PEER      0x08u /* leg b: the answerer's address */
+#define SDES_KAM_MSG_B_RECV      0x10u /* leg b recv = b_rx */
+#define SDES_KAM_MSG_B_SEND      0x20u /* leg b send = b_tx */
 #define SDES_KAM_MSG_B_TRANSPORT 0x40u /* leg b transport from the state */
 /* The result is an engine run on a mirrored state (a re-offer from srtpd's
  * leg b side, call/mirror.h): the engine's leg a is written as srtpd's leg
@@ -46,8 +46,7 @@ bool sdes_kam_mki_fits(const sdes_key_param *kp);
  * of streams written (0: nothing relayed; the key is still written), or -1
  * when a key's MKI value does not fit (sdes_kam_mki_fits; the request must
  * not be sent). */
-int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st,
-                         unsigned what);
+int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what);
 
 /* From a reply's "streams", leg 'a' or 'b': the local address and ports per
  * stream index into relays[0, cap). Streams the reply does not list keep
@@ -88,8 +87,8 @@ bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_
  * the peer may still send under them (RFC 4568 §7.1.4). Call only when
  * sdes_kam_keyset_can_rekey() said yes. Returns 0, or -1 when w overflowed
  * or an MKI does not fit. */
-int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
-                       bool send, const sdes_keyset *k, const sdes_keyset *old);
+int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg, bool send,
+                       const sdes_keyset *k, const sdes_keyset *old);
 
 /* The same with "switch-after" (send direction only): srtpd adds the keys
  * now and switches (use, retire) when a later "rekey" names the same MKI

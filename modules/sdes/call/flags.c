@@ -11,10 +11,8 @@
 #include <string.h>
 
 static const char *const mode_names[] = {
-    [SDES_KAM_MODE_ENCRYPT] = "encrypt",
-    [SDES_KAM_MODE_DECRYPT] = "decrypt",
-    [SDES_KAM_MODE_REKEY] = "rekey",
-    [SDES_KAM_MODE_PASSTHROUGH] = "passthrough",
+    [SDES_KAM_MODE_ENCRYPT] = "encrypt", [SDES_KAM_MODE_DECRYPT] = "decrypt",
+    [SDES_KAM_MODE_REKEY] = "rekey",     [SDES_KAM_MODE_PASSTHROUGH] = "passthrough",
     [SDES_KAM_MODE_OSRTP] = "osrtp",
 };
 
@@ -24,7 +22,7 @@ static const char *const policy_names[] = {
     [SDES_KAM_POLICY_STRONG] = "strong",
 };
 
-#define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
+#define N_MODES    (sizeof(mode_names) / sizeof(mode_names[0]))
 #define N_POLICIES (sizeof(policy_names) / sizeof(policy_names[0]))
 
 const char *sdes_kam_mode_name(sdes_kam_mode m)
@@ -247,8 +245,7 @@ repeated:
     return -1;
 }
 
-int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out,
-                         char *err, size_t errlen)
+int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out, char *err, size_t errlen)
 {
     size_t i = 0;
 

@@ -93,27 +93,26 @@ typedef enum sdes_kam_mki_use {
 #define SDES_KAM_MAX_LIFETIME (UINT64_C(1) << 48)
 
 typedef struct sdes_kam_flags {
-    unsigned set;                      /* SDES_KAM_F_* */
-    unsigned given;                    /* what the flag string itself set (the
+    unsigned set;   /* SDES_KAM_F_* */
+    unsigned given; /* what the flag string itself set (the
                                         * defaults do not touch it): only these
                                         * tighten a call's bound policy */
     sdes_kam_mode mode;
     sdes_kam_policy policy;
     sg_suite_id suites[SG_SUITE_COUNT]; /* preference order, no duplicates */
     size_t n_suites;
-    unsigned mki_len;                  /* bytes, 0 = no MKI */
-    uint64_t lifetime;                 /* packets */
+    unsigned mki_len;  /* bytes, 0 = no MKI */
+    uint64_t lifetime; /* packets */
     sdes_kam_roc roc;
-    unsigned keys;                     /* keys per a=crypto line we generate */
-    sdes_kam_mki_use mki_use;          /* which peers get the mki= MKI */
-    sdes_kam_nomki nomki;              /* a rekey toward a peer without MKI */
+    unsigned keys;            /* keys per a=crypto line we generate */
+    sdes_kam_mki_use mki_use; /* which peers get the mki= MKI */
+    sdes_kam_nomki nomki;     /* a rekey toward a peer without MKI */
 } sdes_kam_flags;
 
 /* Parse len bytes of s into *out (cleared first). Returns 0, or -1 with a
  * one-line reason in err (always NUL-terminated when errlen > 0): unknown
  * word, bad value, unknown or repeated suite, out-of-range number. */
-int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out,
-                         char *err, size_t errlen);
+int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out, char *err, size_t errlen);
 
 /* Fill every field not set in *f from *defaults. */
 void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *defaults);

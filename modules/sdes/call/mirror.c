@@ -85,8 +85,7 @@ void sdes_kam_mirror_state(const sdes_state *in, sdes_state *out, sdes_mode mode
     }
 }
 
-bool sdes_kam_mirror_is_reverse(const sdes_state *answer_st, const char *first,
-                                const char *author)
+bool sdes_kam_mirror_is_reverse(const sdes_state *answer_st, const char *first, const char *author)
 {
     return answer_st->phase == 2 && first && author && first[0] && author[0] &&
            strcmp(first, author) != 0;

@@ -51,7 +51,6 @@ static inline char sdes_kam_mirror_leg(char engine_leg, bool reverse)
 /* Whether an offer written by the party with tag `author` runs reversed
  * on a call whose first offerer had tag `first`: only once an exchange has
  * completed (phase 2), and only when both tags are known and differ. */
-bool sdes_kam_mirror_is_reverse(const sdes_state *answer_st, const char *first,
-                                const char *author);
+bool sdes_kam_mirror_is_reverse(const sdes_state *answer_st, const char *first, const char *author);
 
 #endif

@@ -60,8 +60,7 @@ int sdes_kam_pending_put(sdes_kam_pending_set *s, const sdes_kam_pending *p, int
 }
 
 int sdes_kam_pending_take(sdes_kam_pending_set *s, const char *cid, size_t cid_len,
-                          uint32_t tag_hash, uint32_t cseq, int64_t now_ms,
-                          sdes_kam_pending *out)
+                          uint32_t tag_hash, uint32_t cseq, int64_t now_ms, sdes_kam_pending *out)
 {
     if (!s || !cid || !cid_len || s->live <= 0)
         return 0;

@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #define SDES_KAM_PENDING_SLOTS 1024 /* calls between a rekey's 2xx and its ACK */
-#define SDES_KAM_PENDING_SW 16      /* switches per call (one per m= line) */
-#define SDES_KAM_CID_MAX 255
+#define SDES_KAM_PENDING_SW    16   /* switches per call (one per m= line) */
+#define SDES_KAM_CID_MAX       255
 
 /* One deferred switch: srtpd "rekey" leg, stream, use. */
 typedef struct sdes_kam_pswitch {
@@ -63,7 +63,6 @@ int sdes_kam_pending_put(sdes_kam_pending_set *s, const sdes_kam_pending *p, int
  * too). Found and not expired: copied to *out and removed, returns 1.
  * Otherwise 0 (an expired entry is removed as well). */
 int sdes_kam_pending_take(sdes_kam_pending_set *s, const char *cid, size_t cid_len,
-                          uint32_t tag_hash, uint32_t cseq, int64_t now_ms,
-                          sdes_kam_pending *out);
+                          uint32_t tag_hash, uint32_t cseq, int64_t now_ms, sdes_kam_pending *out);
 
 #endif

@@ -34,8 +34,8 @@ static int parse_uint(const char *s, size_t n, unsigned max, unsigned *out)
     return 0;
 }
 
-int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *out,
-                              char *err, size_t errlen)
+int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *out, char *err,
+                              size_t errlen)
 {
     char host[64];
     const char *rest, *end;
@@ -59,8 +59,7 @@ int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *ou
     end = s + len;
     const char *eq = memrchr(s, '=', len);
     if (eq) {
-        if (parse_uint(eq + 1, (size_t)(end - eq - 1), SDES_KAM_RELAY_MAX_WEIGHT,
-                       &out->weight) < 0)
+        if (parse_uint(eq + 1, (size_t)(end - eq - 1), SDES_KAM_RELAY_MAX_WEIGHT, &out->weight) < 0)
             return fail(err, errlen, "weight must be 1..1000", s, len);
         end = eq;
     }

@@ -37,7 +37,7 @@ typedef struct sdes_kam_relay_spec {
 /* Parse one relay. Returns 0, or -1 with a one-line reason in err:
  * unknown protocol, bad address, port not 1..65535, path not absolute or
  * too long, weight not 1..1000. */
-int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *out,
-                              char *err, size_t errlen);
+int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *out, char *err,
+                              size_t errlen);
 
 #endif

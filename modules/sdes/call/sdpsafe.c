@@ -21,9 +21,9 @@
 
 #include "sdes/engine/multipart.h"
 
-#define MAX_FMTS 16
+#define MAX_FMTS  16
 #define MAX_TOKEN 24
-#define MAX_NUM 20 /* digits of an o= session id or version (64-bit) */
+#define MAX_NUM   20 /* digits of an o= session id or version (64-bit) */
 
 typedef struct line_iter {
     const char *p, *end;
@@ -288,8 +288,10 @@ int sdes_kam_sdp_addr_check(const char *body, size_t len, char *why, size_t cap)
         }
         if (!good) {
             show(v, sizeof(v), f, an);
-            snprintf(why, cap, "c= address %s is not an %s address: the media relay needs an IP"
-                     " literal (no DNS names)", v, six ? "IPv6" : "IPv4");
+            snprintf(why, cap,
+                     "c= address %s is not an %s address: the media relay needs an IP"
+                     " literal (no DNS names)",
+                     v, six ? "IPv6" : "IPv4");
             return -1;
         }
     }

@@ -13,7 +13,7 @@
 /* At most SDES_NEUTER_MAX_M m= lines of at most 16 formats each fit
  * SDES_NEUTER_CAP bytes. */
 #define SDES_NEUTER_MAX_M 32
-#define SDES_NEUTER_CAP 16384
+#define SDES_NEUTER_CAP   16384
 
 /* Writes into out (cap bytes, NUL-terminated) an SDP that rejects every
  * stream of body (len bytes; a plain SDP or a multipart body with one SDP

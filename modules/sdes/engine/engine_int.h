@@ -44,20 +44,19 @@ typedef enum plan_crypto {
 } plan_crypto;
 
 typedef struct plan_media {
-    bool touch;             /* the engine owns m=/c=/a=rtcp/a=crypto here */
-    bool strip_crypto;      /* untouched stream: copy all but its a=crypto */
+    bool touch;        /* the engine owns m=/c=/a=rtcp/a=crypto here */
+    bool strip_crypto; /* untouched stream: copy all but its a=crypto */
     sdes_proto out_proto;
-    bool rewrite_port;      /* m= port and a=rtcp port to the relay */
-    bool rewrite_addr;      /* c= (and a=rtcp address) to the relay */
+    bool rewrite_port; /* m= port and a=rtcp port to the relay */
+    bool rewrite_addr; /* c= (and a=rtcp address) to the relay */
     plan_crypto crypto;
-    uint32_t keep_mask;     /* bit j: keep the media's j-th a=crypto line */
+    uint32_t keep_mask; /* bit j: keep the media's j-th a=crypto line */
     int n_emit;
     const sdes_keyset *emit[SDES_MAX_OFFER_LINES];
 } plan_media;
 
 /* Writes the rewritten body (CRLF) into a malloc'd buffer. */
-sdes_rej sdes_rewrite(const sdes_sdp *sdp, const plan_media *plan,
-                      const sdes_relay *relays, size_t n_relays, char **out,
-                      size_t *out_len);
+sdes_rej sdes_rewrite(const sdes_sdp *sdp, const plan_media *plan, const sdes_relay *relays,
+                      size_t n_relays, char **out, size_t *out_len);
 
 #endif

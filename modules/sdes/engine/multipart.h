@@ -11,10 +11,10 @@
 
 typedef enum sdes_mp_status {
     SDES_MP_OK = 0,
-    SDES_MP_NOT_MULTIPART,  /* the body does not start with "--boundary" */
-    SDES_MP_MALFORMED,      /* no closing delimiter, bad boundary, header overrun */
-    SDES_MP_NO_SDP,         /* no part with Content-Type application/sdp */
-    SDES_MP_SEVERAL_SDP,    /* more than one SDP part: which one is meant? */
+    SDES_MP_NOT_MULTIPART, /* the body does not start with "--boundary" */
+    SDES_MP_MALFORMED,     /* no closing delimiter, bad boundary, header overrun */
+    SDES_MP_NO_SDP,        /* no part with Content-Type application/sdp */
+    SDES_MP_SEVERAL_SDP,   /* more than one SDP part: which one is meant? */
 } sdes_mp_status;
 
 /* On SDES_MP_OK, body[*off, *off + *n) is the SDP part's content (without

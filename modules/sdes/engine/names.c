@@ -63,8 +63,8 @@ char *sdes_mask_keys(const char *body, size_t len)
         if (strncasecmp(o + i, "inline:", 7) != 0)
             continue;
         size_t j = i + 7;
-        while (j < len && (isalnum((unsigned char)o[j]) || o[j] == '+' || o[j] == '/' ||
-                           o[j] == '='))
+        while (j < len &&
+               (isalnum((unsigned char)o[j]) || o[j] == '+' || o[j] == '/' || o[j] == '='))
             o[j++] = '*';
         i = j - 1;
     }

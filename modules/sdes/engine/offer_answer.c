@@ -23,14 +23,13 @@ typedef struct oa_ctx {
     sdes_policy def_pol;
     sdes_sdp sdp;
     sdes_result *res;
-    sdes_state next;          /* becomes *state on success */
+    sdes_state next; /* becomes *state on success */
     plan_media plan[SDES_MAX_MEDIA];
-    sdes_crypto_attr attr;    /* scratch */
-    sdes_rand_pool rnd;       /* key material for this call */
+    sdes_crypto_attr attr; /* scratch */
+    sdes_rand_pool rnd;    /* key material for this call */
 } oa_ctx;
 
-__attribute__((format(printf, 2, 3)))
-static void note(oa_ctx *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void note(oa_ctx *c, const char *fmt, ...)
 {
     size_t n = strlen(c->res->notes);
     if (n + 3 >= sizeof c->res->notes)
@@ -45,8 +44,8 @@ static void note(oa_ctx *c, const char *fmt, ...)
     va_end(ap);
 }
 
-__attribute__((format(printf, 3, 4)))
-static sdes_rej reject(oa_ctx *c, sdes_rej code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static sdes_rej reject(oa_ctx *c, sdes_rej code,
+                                                             const char *fmt, ...)
 {
     int n = snprintf(c->res->reason, sizeof c->res->reason, "%s: %s", sdes_rej_name(code),
                      sdes_rej_str(code));
@@ -79,10 +78,14 @@ static sdes_rej reject0(oa_ctx *c, sdes_rej code)
 static sdes_rej sdp_status_rej(oa_ctx *c, sdes_sdp_status st, int line)
 {
     switch (st) {
-    case SDES_SDP_OK: return SDES_REJ_OK;
-    case SDES_SDP_TOO_LARGE: return reject0(c, SDES_REJ_TOO_LARGE);
-    case SDES_SDP_MULTIPART: return reject0(c, SDES_REJ_MULTIPART);
-    case SDES_SDP_NOT_SDP: return reject(c, SDES_REJ_NOT_SDP, "%s", "first line is not v=0");
+    case SDES_SDP_OK:
+        return SDES_REJ_OK;
+    case SDES_SDP_TOO_LARGE:
+        return reject0(c, SDES_REJ_TOO_LARGE);
+    case SDES_SDP_MULTIPART:
+        return reject0(c, SDES_REJ_MULTIPART);
+    case SDES_SDP_NOT_SDP:
+        return reject(c, SDES_REJ_NOT_SDP, "%s", "first line is not v=0");
     case SDES_SDP_MALFORMED:
         return line ? reject(c, SDES_REJ_MALFORMED, "line %d", line)
                     : reject(c, SDES_REJ_MALFORMED, "NUL byte in body");
@@ -90,7 +93,8 @@ static sdes_rej sdp_status_rej(oa_ctx *c, sdes_sdp_status st, int line)
         return reject(c, SDES_REJ_TOO_MANY_MEDIA, "more than %d", SDES_MAX_MEDIA);
     case SDES_SDP_TOO_MANY_CRYPTO:
         return reject(c, SDES_REJ_TOO_MANY_CRYPTO, "line %d", line);
-    case SDES_SDP_ALLOC: return reject0(c, SDES_REJ_ALLOC);
+    case SDES_SDP_ALLOC:
+        return reject0(c, SDES_REJ_ALLOC);
     }
     return reject0(c, SDES_REJ_MALFORMED);
 }
@@ -161,8 +165,8 @@ static int acceptable(oa_ctx *c, int i, int *idx, const char **first_reason)
         }
         if (why) {
             if (st == SDES_CA_OK || sdes_ca_status_soft(st))
-                note(c, "m=%d a=crypto tag %u %s stripped: %s", i, c->attr.tag,
-                     c->attr.suite_name, why);
+                note(c, "m=%d a=crypto tag %u %s stripped: %s", i, c->attr.tag, c->attr.suite_name,
+                     why);
             else
                 note(c, "m=%d a=crypto #%d stripped: %s", i, j + 1, why);
             if (!*first_reason)
@@ -229,8 +233,8 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
             sdes_keyset *nk = &sm->b_offer[0];
             /* A rekey follows B's last a=crypto: an MKI only if B used one. */
             bool mki = sdes_policy_mki_toward(c->pol, peer_mki(&prev->b_rx));
-            if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag,
-                                      mki, &c->next.next_mki, &c->rnd, nk))
+            if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag, mki,
+                                      &c->next.next_mki, &c->rnd, nk))
                 return reject0(c, SDES_REJ_RANDOM);
             keep_old_key(nk, &prev->b_tx);
             r->rekeyed = true;
@@ -370,8 +374,8 @@ static sdes_rej offer_media(oa_ctx *c, int i, const sdes_state_media *prev)
     if (prev && prev->a_tx.srtp && prev->a_tx.suite == sm->a_rx.suite) {
         sm->a_tx = prev->a_tx;
         /* nomki=keep: no new key toward an A we key without MKI. */
-        sm->a_rekey = c->cfg->rekey && !r->hold &&
-                      sdes_policy_rekey_toward(c->pol, peer_mki(&sm->a_rx));
+        sm->a_rekey =
+            c->cfg->rekey && !r->hold && sdes_policy_rekey_toward(c->pol, peer_mki(&sm->a_rx));
     }
     sm->state = SDES_MEDIA_SRTP;
     if (mode == SDES_MODE_DECRYPT) {
@@ -422,9 +426,8 @@ static sdes_rej answer_crypto_b(oa_ctx *c, int i, sdes_state_media *sm, bool pas
     if (k == sm->n_b_offer)
         rj = reject(c, SDES_REJ_ANSWER_UNOFFERED_TAG, "m=%d tag %u", i, c->attr.tag);
     else if (sm->b_offer[k].suite != c->attr.suite->id)
-        rj = reject(c, SDES_REJ_ANSWER_SUITE, "m=%d tag %u offered %s, answered %s", i,
-                    c->attr.tag, sg_suite_get(sm->b_offer[k].suite)->name,
-                    c->attr.suite->name);
+        rj = reject(c, SDES_REJ_ANSWER_SUITE, "m=%d tag %u offered %s, answered %s", i, c->attr.tag,
+                    sg_suite_get(sm->b_offer[k].suite)->name, c->attr.suite->name);
     else if ((why = sdes_policy_check(c->pol, &c->attr)))
         rj = reject(c, SDES_REJ_ANSWER_POLICY, "m=%d: %s", i, why);
     if (rj == SDES_REJ_OK && !passthrough) {
@@ -549,15 +552,15 @@ static sdes_rej splice_part(sdes_result *res, const char *whole, size_t whole_le
 typedef enum { OA_OFFER, OA_ANSWER } oa_kind;
 
 static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size_t len,
-                    const sdes_relay *relays, size_t n_relays, sdes_state *state,
-                    sdes_result *res)
+                    const sdes_relay *relays, size_t n_relays, sdes_state *state, sdes_result *res)
 {
     if (!res)
         return SDES_REJ_BAD_PARAM;
     memset(res, 0, offsetof(sdes_result, media));
     if (!cfg || !state || (unsigned)cfg->mode > SDES_MODE_OSRTP || (!relays && n_relays)) {
         res->code = SDES_REJ_BAD_PARAM;
-        snprintf(res->reason, sizeof res->reason, "BAD_PARAM: %s", sdes_rej_str(SDES_REJ_BAD_PARAM));
+        snprintf(res->reason, sizeof res->reason, "BAD_PARAM: %s",
+                 sdes_rej_str(SDES_REJ_BAD_PARAM));
         return SDES_REJ_BAD_PARAM;
     }
     /* Only the parts of the (large) context that this SDP uses are
@@ -600,7 +603,8 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
             len = n;
             break;
         case SDES_MP_NO_SDP:
-            rj = reject(c, SDES_REJ_NOT_SDP, "%s", "multipart body without an application/sdp part");
+            rj =
+                reject(c, SDES_REJ_NOT_SDP, "%s", "multipart body without an application/sdp part");
             goto out;
         case SDES_MP_SEVERAL_SDP:
             rj = reject(c, SDES_REJ_MULTIPART, "%s", "several application/sdp parts");
@@ -634,15 +638,14 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
         c->next.n_media = (uint8_t)c->sdp.n_media;
         bool reoffer = state->phase == 2 && state->mode == cfg->mode;
         for (int i = 0; i < c->sdp.n_media && !rj; i++) {
-            const sdes_state_media *prev =
-                reoffer && i < state->n_media ? &state->media[i] : NULL;
+            const sdes_state_media *prev = reoffer && i < state->n_media ? &state->media[i] : NULL;
             rj = offer_media(c, i, prev);
         }
         c->next.phase = 1;
     } else {
         if (state->phase != 1 || state->mode != cfg->mode) {
-            rj = reject(c, SDES_REJ_NO_STATE, state->phase != 1 ? "no offer pending"
-                                                              : "mode differs from the offer's");
+            rj = reject(c, SDES_REJ_NO_STATE,
+                        state->phase != 1 ? "no offer pending" : "mode differs from the offer's");
             goto out;
         }
         if (c->sdp.n_media != state->n_media) {
@@ -700,16 +703,14 @@ out:
     return rj;
 }
 
-sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len,
-                    const sdes_relay *relays, size_t n_relays, sdes_state *state,
-                    sdes_result *res)
+sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len, const sdes_relay *relays,
+                    size_t n_relays, sdes_state *state, sdes_result *res)
 {
     return run(OA_OFFER, cfg, body, len, relays, n_relays, state, res);
 }
 
-sdes_rej sdes_answer(const sdes_config *cfg, const char *body, size_t len,
-                     const sdes_relay *relays, size_t n_relays, sdes_state *state,
-                     sdes_result *res)
+sdes_rej sdes_answer(const sdes_config *cfg, const char *body, size_t len, const sdes_relay *relays,
+                     size_t n_relays, sdes_state *state, sdes_result *res)
 {
     return run(OA_ANSWER, cfg, body, len, relays, n_relays, state, res);
 }

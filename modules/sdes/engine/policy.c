@@ -243,8 +243,7 @@ bool sdes_policy_mki_toward(const sdes_policy *p, uint8_t peer_mki_len)
 {
     if (!p->gen_mki_len)
         return false;
-    return p->gen_mki_use == SDES_MKI_USE_ALWAYS || p->mki == SDES_MKI_REQUIRE ||
-           peer_mki_len != 0;
+    return p->gen_mki_use == SDES_MKI_USE_ALWAYS || p->mki == SDES_MKI_REQUIRE || peer_mki_len != 0;
 }
 
 bool sdes_policy_rekey_toward(const sdes_policy *p, uint8_t peer_mki_len)

@@ -77,18 +77,18 @@ typedef struct sdes_policy {
     sg_suite_id suites[SG_SUITE_COUNT]; /* allowed, in preference order */
     uint16_t min_key_bits;
     uint16_t min_tag_bits;
-    bool forbid_unencrypted;            /* UNENCRYPTED_SRTP / UNENCRYPTED_SRTCP */
-    bool forbid_unauthenticated;        /* UNAUTHENTICATED_SRTP */
+    bool forbid_unencrypted;     /* UNENCRYPTED_SRTP / UNENCRYPTED_SRTCP */
+    bool forbid_unauthenticated; /* UNAUTHENTICATED_SRTP */
     sdes_mki_rule mki;
-    uint64_t max_lifetime;              /* 0 = no cap */
-    uint8_t offer_max;                  /* 1..SDES_MAX_OFFER_LINES */
-    uint8_t gen_mki_len;                /* 0..SDES_MAX_GEN_MKI */
+    uint64_t max_lifetime; /* 0 = no cap */
+    uint8_t offer_max;     /* 1..SDES_MAX_OFFER_LINES */
+    uint8_t gen_mki_len;   /* 0..SDES_MAX_GEN_MKI */
     sdes_mki_use gen_mki_use;
-    uint64_t gen_lifetime;              /* 0 = not written */
-    uint8_t gen_lifetime_exp;           /* n when gen_lifetime was 2^n */
-    uint8_t gen_keys;                   /* 1..SDES_MAX_DIR_KEYS */
+    uint64_t gen_lifetime;    /* 0 = not written */
+    uint8_t gen_lifetime_exp; /* n when gen_lifetime was 2^n */
+    uint8_t gen_keys;         /* 1..SDES_MAX_DIR_KEYS */
     sg_roc_policy roc;
-    bool nomki_keep;                    /* nomki=keep */
+    bool nomki_keep; /* nomki=keep */
 } sdes_policy;
 
 void sdes_policy_default(sdes_policy *p);

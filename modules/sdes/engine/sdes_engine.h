@@ -79,6 +79,7 @@ const char *sdes_mode_name(sdes_mode m);
 
 /* Rejection codes: one X-macro list for the enum, names and reasons.
  * Stable numbers; the Kamailio glue maps them to negative return codes. */
+/* clang-format off */ /* a table: one aligned row per entry */
 #define SDES_REJ_MAP(X)                                                            \
     X(OK,                   0, "ok")                                               \
     X(BAD_PARAM,            1, "bad parameter")                                    \
@@ -103,6 +104,7 @@ const char *sdes_mode_name(sdes_mode m);
     X(ANSWER_POLICY,       20, "answer a=crypto not acceptable by policy")         \
     X(RANDOM,              21, "random number generator failed")                  \
     X(ALLOC,               22, "out of memory")
+/* clang-format on */
 
 typedef enum sdes_rej {
 #define SDES_REJ_ENUM_(n, num, t) SDES_REJ_##n = num,
@@ -110,8 +112,8 @@ typedef enum sdes_rej {
 #undef SDES_REJ_ENUM_
 } sdes_rej;
 
-const char *sdes_rej_str(sdes_rej r);   /* reason text */
-const char *sdes_rej_name(sdes_rej r);  /* "NO_ACCEPTABLE_CRYPTO" */
+const char *sdes_rej_str(sdes_rej r);  /* reason text */
+const char *sdes_rej_name(sdes_rej r); /* "NO_ACCEPTABLE_CRYPTO" */
 
 /* Where the relay listens, per m= line of the SDP being written. */
 typedef struct sdes_relay {
@@ -125,16 +127,16 @@ typedef struct sdes_relay {
 typedef struct sdes_keyset {
     bool srtp;
     sg_suite_id suite;
-    uint32_t tag;                 /* the a=crypto tag the keys came from */
+    uint32_t tag; /* the a=crypto tag the keys came from */
     uint8_t n_keys;
     sdes_key_param keys[SDES_MAX_DIR_KEYS]; /* key||salt, lifetime, MKI.
                                    * keys[0] is the key to protect with; the
                                    * others are accepted by MKI on receive. A
                                    * rekey with MKIs lists the new key first and
                                    * the previous one after it (hitless). */
-    uint8_t kdr;                  /* 0 = no KDR */
+    uint8_t kdr;                            /* 0 = no KDR */
     bool unencrypted_srtp, unencrypted_srtcp, unauthenticated_srtp;
-    uint32_t wsh;                 /* 0 = default window */
+    uint32_t wsh; /* 0 = default window */
 } sdes_keyset;
 
 typedef enum sdes_media_state {
@@ -151,14 +153,14 @@ typedef enum sdes_media_state {
  * is not known yet (srtp false). */
 typedef struct sdes_media_result {
     sdes_media_state state;
-    char media[16];               /* "audio", "video", ... */
-    sdes_relay relay;             /* written into this SDP */
-    char peer_addr[46];           /* the SDP author's media address */
+    char media[16];     /* "audio", "video", ... */
+    sdes_relay relay;   /* written into this SDP */
+    char peer_addr[46]; /* the SDP author's media address */
     uint16_t peer_port, peer_rtcp_port;
     bool rtcp_mux;
     bool hold;
-    bool rekeyed;                 /* new keys on a re-offer */
-    sg_roc_policy roc;            /* policy roc=, for rekeys */
+    bool rekeyed;      /* new keys on a re-offer */
+    sg_roc_policy roc; /* policy roc=, for rekeys */
     sdes_keyset a_rx, a_tx, b_rx, b_tx;
 } sdes_media_result;
 
@@ -170,7 +172,7 @@ typedef struct sdes_result {
     char reason[SDES_REASON_LEN]; /* "NO_ACCEPTABLE_CRYPTO: m=0 ..." one line */
     char *body;                   /* malloc'd CRLF SDP; NULL when rejected */
     size_t body_len;
-    char notes[SDES_NOTES_LEN];   /* "; "-separated: stripped lines and why */
+    char notes[SDES_NOTES_LEN]; /* "; "-separated: stripped lines and why */
     int n_media;
     sdes_media_result media[SDES_MAX_MEDIA]; /* [0, n_media) are written;
                                   * later entries are left as they were */
@@ -191,23 +193,23 @@ void sdes_result_free(sdes_result *r);
 #define SDES_STATE_VERSION 0x53440001u
 
 typedef struct sdes_state_media {
-    uint8_t in_use;               /* the engine handled this m= line */
-    uint8_t state;                /* sdes_media_state */
-    uint8_t a_proto, b_proto;     /* sdes_proto on each leg */
+    uint8_t in_use;           /* the engine handled this m= line */
+    uint8_t state;            /* sdes_media_state */
+    uint8_t a_proto, b_proto; /* sdes_proto on each leg */
     uint8_t hold;
-    uint8_t a_rekey;              /* re-offer asked for new keys toward A:
+    uint8_t a_rekey; /* re-offer asked for new keys toward A:
                                    * made at the answer (A's suite known) */
     char media[16];
-    uint8_t n_b_offer;            /* a=crypto lines written toward B */
+    uint8_t n_b_offer; /* a=crypto lines written toward B */
     sdes_keyset b_offer[SDES_MAX_OFFER_LINES];
     sdes_keyset a_rx, a_tx, b_rx, b_tx;
 } sdes_state_media;
 
 typedef struct sdes_state {
-    uint32_t version;             /* SDES_STATE_VERSION once used */
-    uint8_t mode;                 /* sdes_mode of the last offer */
-    uint8_t phase;                /* 0 empty, 1 offer done, 2 answer done */
-    uint32_t next_mki;            /* next MKI value to generate (>= 1) */
+    uint32_t version;  /* SDES_STATE_VERSION once used */
+    uint8_t mode;      /* sdes_mode of the last offer */
+    uint8_t phase;     /* 0 empty, 1 offer done, 2 answer done */
+    uint32_t next_mki; /* next MKI value to generate (>= 1) */
     uint8_t n_media;
     sdes_state_media media[SDES_MAX_MEDIA];
 } sdes_state;
@@ -223,8 +225,8 @@ bool sdes_state_unpack(const uint8_t *buf, size_t len, sdes_state *st);
 
 typedef struct sdes_config {
     sdes_mode mode;
-    const sdes_policy *policy;    /* NULL = sdes_policy_default() */
-    bool rekey;                   /* re-offer: new keys for active streams */
+    const sdes_policy *policy; /* NULL = sdes_policy_default() */
+    bool rekey;                /* re-offer: new keys for active streams */
 } sdes_config;
 
 /*
@@ -238,9 +240,8 @@ typedef struct sdes_config {
  * NO_ACCEPTABLE_CRYPTO, SRTP_REQUIRED, SRTP_FORBIDDEN, MODE_MISMATCH, NO_STATE
  * (state not initialised), RANDOM, ALLOC. res->body is NULL on every error.
  */
-sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len,
-                    const sdes_relay *relays, size_t n_relays, sdes_state *state,
-                    sdes_result *res);
+sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len, const sdes_relay *relays,
+                    size_t n_relays, sdes_state *state, sdes_result *res);
 
 /* Processes B's answer to the offer that produced *state; cfg->mode must be
  * the offer's mode. Errors: those of sdes_offer() except MODE_MISMATCH and
@@ -248,9 +249,8 @@ sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len,
  * ANSWER_MEDIA, ANSWER_NO_CRYPTO, ANSWER_MULTI_CRYPTO, ANSWER_UNOFFERED_TAG,
  * ANSWER_SUITE, ANSWER_BAD_CRYPTO, ANSWER_UNEXPECTED, ANSWER_POLICY. On
  * rejection *state is unchanged (the offer stays pending). */
-sdes_rej sdes_answer(const sdes_config *cfg, const char *body, size_t len,
-                     const sdes_relay *relays, size_t n_relays, sdes_state *state,
-                     sdes_result *res);
+sdes_rej sdes_answer(const sdes_config *cfg, const char *body, size_t len, const sdes_relay *relays,
+                     size_t n_relays, sdes_state *state, sdes_result *res);
 
 /* Copy of an SDP body with every inline: key replaced by '*' of the same
  * length (MKI and lifetime kept), CRLF kept. malloc'd; NULL on failure. */

@@ -125,8 +125,7 @@ void sdes_sdp_free(sdes_sdp *sdp)
     sdp->n_lines = 0;
 }
 
-sdes_sdp_status sdes_sdp_parse(const char *body, size_t len, sdes_sdp *s,
-                               int *err_line)
+sdes_sdp_status sdes_sdp_parse(const char *body, size_t len, sdes_sdp *s, int *err_line)
 {
     int dummy;
     if (!err_line)
@@ -140,8 +139,7 @@ sdes_sdp_status sdes_sdp_parse(const char *body, size_t len, sdes_sdp *s,
         return SDES_SDP_TOO_LARGE;
     if (len >= 2 && body[0] == '-' && body[1] == '-')
         return SDES_SDP_MULTIPART;
-    if (len < 3 || memcmp(body, "v=0", 3) != 0 ||
-        (len > 3 && body[3] != '\r' && body[3] != '\n'))
+    if (len < 3 || memcmp(body, "v=0", 3) != 0 || (len > 3 && body[3] != '\r' && body[3] != '\n'))
         return SDES_SDP_NOT_SDP;
     if (memchr(body, '\0', len)) {
         return SDES_SDP_MALFORMED;

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SDES_SDP_MAX_BODY    (64 * 1024)
-#define SDES_MAX_MEDIA       16
-#define SDES_SDP_MAX_CRYPTO  32 /* a=crypto lines per media section */
+#define SDES_SDP_MAX_BODY   (64 * 1024)
+#define SDES_MAX_MEDIA      16
+#define SDES_SDP_MAX_CRYPTO 32 /* a=crypto lines per media section */
 
 typedef struct sdes_span {
     uint32_t off; /* offset into the body */
@@ -41,21 +41,21 @@ typedef enum sdes_dir {
 
 /* A c= line: "c=IN IP4 192.0.2.1" (RFC 4566 §5.7). */
 typedef struct sdes_sdp_conn {
-    int line;        /* line index, -1 when absent */
+    int line; /* line index, -1 when absent */
     bool ip6;
-    sdes_span addr;  /* the address (without /ttl) */
-    bool hold;       /* 0.0.0.0 or :: (RFC 3264 §8.4 old-style hold) */
+    sdes_span addr; /* the address (without /ttl) */
+    bool hold;      /* 0.0.0.0 or :: (RFC 3264 §8.4 old-style hold) */
 } sdes_sdp_conn;
 
 typedef struct sdes_sdp_media {
-    int m_line;            /* index of the m= line */
-    int end;               /* one past the last line of the section */
-    sdes_span media;       /* "audio" */
-    sdes_span port_span;   /* the port digits */
+    int m_line;          /* index of the m= line */
+    int end;             /* one past the last line of the section */
+    sdes_span media;     /* "audio" */
+    sdes_span port_span; /* the port digits */
     uint32_t port;
-    sdes_span proto;       /* "RTP/AVP" */
-    sdes_sdp_conn conn;    /* media-level c= */
-    int rtcp_line;         /* a=rtcp, -1 when absent */
+    sdes_span proto;    /* "RTP/AVP" */
+    sdes_sdp_conn conn; /* media-level c= */
+    int rtcp_line;      /* a=rtcp, -1 when absent */
     bool rtcp_mux;
     sdes_dir dir;
     int n_crypto;
@@ -65,11 +65,11 @@ typedef struct sdes_sdp_media {
 typedef struct sdes_sdp {
     const char *body;
     size_t len;
-    sdes_sdp_line *lines;  /* malloc'd */
+    sdes_sdp_line *lines; /* malloc'd */
     int n_lines;
-    sdes_sdp_conn conn;    /* session-level c= */
-    sdes_dir dir;          /* session-level direction */
-    int n_sess_crypto;     /* a=crypto above the first m= (invalid: RFC 4568
+    sdes_sdp_conn conn; /* session-level c= */
+    sdes_dir dir;       /* session-level direction */
+    int n_sess_crypto;  /* a=crypto above the first m= (invalid: RFC 4568
                             * §9.1 makes it media level); the rewriter drops
                             * them so no key crosses the edge that way */
     int sess_crypto_lines[SDES_SDP_MAX_CRYPTO];
@@ -90,8 +90,7 @@ typedef enum sdes_sdp_status {
 
 /* Indexes body[0..len). On error *err_line is the 1-based line number (0 when
  * not about one line). The sdp must be released with sdes_sdp_free(). */
-sdes_sdp_status sdes_sdp_parse(const char *body, size_t len, sdes_sdp *sdp,
-                               int *err_line);
+sdes_sdp_status sdes_sdp_parse(const char *body, size_t len, sdes_sdp *sdp, int *err_line);
 void sdes_sdp_free(sdes_sdp *sdp);
 
 /* Line text pointer and length. */
@@ -102,7 +101,7 @@ static inline const char *sdes_sdp_line_ptr(const sdes_sdp *s, int i)
 
 /* Proto classes of RFC 3551 / RFC 3711 / RFC 5124 m= lines. */
 typedef enum sdes_proto {
-    SDES_PROTO_OTHER = 0,  /* not RTP we handle (UDP/TLS/RTP/SAVPF, udptl...) */
+    SDES_PROTO_OTHER = 0, /* not RTP we handle (UDP/TLS/RTP/SAVPF, udptl...) */
     SDES_PROTO_AVP,
     SDES_PROTO_SAVP,
     SDES_PROTO_AVPF,

@@ -78,8 +78,7 @@ static void put_line(obuf *o, const sdes_sdp *s, int li)
 }
 
 /* c= line for the relay, keeping anything after the address (/ttl). */
-static void put_conn_rewritten(obuf *o, const sdes_sdp *s, const sdes_sdp_conn *c,
-                               const char *addr)
+static void put_conn_rewritten(obuf *o, const sdes_sdp *s, const sdes_sdp_conn *c, const char *addr)
 {
     const char *p = sdes_sdp_line_ptr(s, c->line);
     size_t a = c->addr.off - s->lines[c->line].off;
@@ -97,8 +96,7 @@ static unsigned rtcp_port(const sdes_relay *r, bool mux)
 }
 
 /* a=rtcp:<port> [IN IP4 <addr>] (RFC 3605 §2.1). */
-static void put_rtcp(obuf *o, const sdes_sdp *s, int li, const sdes_relay *r, bool mux,
-                     bool addr)
+static void put_rtcp(obuf *o, const sdes_sdp *s, int li, const sdes_relay *r, bool mux, bool addr)
 {
     const char *p = sdes_sdp_line_ptr(s, li);
     size_t n = s->lines[li].len;
@@ -142,8 +140,8 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
      * for a relayed stream. */
     const char *sess_addr = NULL;
     for (int i = 0; i < s->n_media; i++) {
-        if (plan[i].touch && plan[i].rewrite_addr && (size_t)i < n_relays &&
-            relays[i].addr[0] && s->conn.line >= 0 && !s->conn.hold) {
+        if (plan[i].touch && plan[i].rewrite_addr && (size_t)i < n_relays && relays[i].addr[0] &&
+            s->conn.line >= 0 && !s->conn.hold) {
             sess_addr = relays[i].addr;
             break;
         }
@@ -173,7 +171,8 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
             /* The line after which a kept session c= goes: i= if there is
              * one (RFC 4566 §5 order m, i, c), else m=. */
             int c_after = m->m_line + 1 < m->end && sdes_sdp_line_ptr(s, m->m_line + 1)[0] == 'i'
-                              ? m->m_line + 1 : m->m_line;
+                              ? m->m_line + 1
+                              : m->m_line;
             for (int li = m->m_line; li < m->end; li++) {
                 if (cj < m->n_crypto && li == m->crypto_lines[cj]) {
                     cj++;

@@ -76,8 +76,8 @@ static void w_keyset(wr *w, const sdes_keyset *k)
         w_bytes(w, kp->mki, kp->mki_len);
     }
     w_u8(w, k->kdr);
-    w_u8(w, (uint8_t)(k->unencrypted_srtp | k->unencrypted_srtcp << 1 |
-                      k->unauthenticated_srtp << 2));
+    w_u8(w,
+         (uint8_t)(k->unencrypted_srtp | k->unencrypted_srtcp << 1 | k->unauthenticated_srtp << 2));
     w_u32(w, k->wsh);
 }
 

@@ -26,7 +26,8 @@ static const char SRTP[] =
     "m=audio 12000 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
     "a=rtpmap:101 telephone-event/8000\r\n"
     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
-    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^31|1:1\r\n"
+    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 "
+    "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^31|1:1\r\n"
     "a=sendrecv\r\nm=video 12002 RTP/SAVPF 96\r\na=rtpmap:96 H264/90000\r\n"
     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
 

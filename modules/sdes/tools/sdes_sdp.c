@@ -112,8 +112,7 @@ static void print_keyset(const char *name, const sdes_keyset *k, bool show)
         fprintf(stderr, " %s=plain", name);
         return;
     }
-    fprintf(stderr, " %s=%s/tag%u/keys%u", name, sg_suite_get(k->suite)->name, k->tag,
-            k->n_keys);
+    fprintf(stderr, " %s=%s/tag%u/keys%u", name, sg_suite_get(k->suite)->name, k->tag, k->n_keys);
     for (size_t i = 0; i < k->n_keys; i++) {
         const sdes_key_param *kp = &k->keys[i];
         fputc(i ? ',' : '[', stderr);
@@ -302,8 +301,8 @@ int main(int argc, char **argv)
     }
     fill_relays(relays, addr, port, 0);
     sdes_rej rj = answer_f
-        ? sdes_answer(&cfg, body, len, n_relays ? relays : NULL, n_relays, state, res)
-        : sdes_offer(&cfg, body, len, n_relays ? relays : NULL, n_relays, state, res);
+                      ? sdes_answer(&cfg, body, len, n_relays ? relays : NULL, n_relays, state, res)
+                      : sdes_offer(&cfg, body, len, n_relays ? relays : NULL, n_relays, state, res);
     free(body);
     if (rj) {
         fprintf(stderr, "sdes-sdp: %s\n", res->reason);
