@@ -14,7 +14,9 @@ PKGS="build-essential pkg-config libssl-dev libsrtp2-dev libosip2-dev libpcap-de
       kamailio kamailio-tls-modules openssl sip-tester rtpengine-daemon clang clang-format
       libclang-rt-14-dev dpkg-dev
       python3 iproute2 procps psmisc valgrind liburing-dev libsystemd-dev
-      baresip-core linphone-cli debhelper lintian systemd man-db"
+      baresip-core linphone-cli debhelper lintian systemd man-db
+      libmicrohttpd-dev libhiredis-dev redis-server prometheus nftables
+      kamailio-lua-modules kamailio-python3-modules"
 
 APT="apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
 export DEBIAN_FRONTEND=noninteractive
