@@ -11,8 +11,10 @@
 #include "ctl/bencode.h"
 #include "relay/daemon.h"
 
-/* cmd_reply.c: "error-reason" and "result": "error". */
+/* cmd_reply.c: "error-reason" and "result": "error". Counted in
+ * relay_err_count (dispatch.c tells ok from error by it). */
 void relay_err(ctl_benc *w, const char *why);
+extern uint64_t relay_err_count;
 /* cmd_reply.c: "streams", the local side of every stream of the call. */
 void relay_write_streams(relay_daemon *d, ctl_benc *w, const relay_call *call);
 
@@ -30,5 +32,8 @@ void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call);
 void relay_cmd_list(relay_daemon *d, ctl_benc *w);
 void relay_cmd_statistics(relay_daemon *d, ctl_benc *w);
 void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
+
+/* cmd_log.c: log-level, read or set srtpd's log level at run time. */
+void relay_cmd_log_level(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
 
 #endif

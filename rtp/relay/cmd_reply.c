@@ -8,8 +8,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+uint64_t relay_err_count;
+
 void relay_err(ctl_benc *w, const char *why)
 {
+    relay_err_count++;
     ctl_benc_kv_cstr(w, "error-reason", why);
     ctl_benc_kv_cstr(w, "result", "error");
 }

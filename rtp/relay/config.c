@@ -62,6 +62,9 @@ static const relay_opt relay_opts[] = {
     BOOL_OPT("strict-source", strict_source,
              "drop packets not from the signalled address (default no)"),
     STR_OPT("log-file", log_file, "log file, reopened on SIGHUP (default stderr)"),
+    STR_OPT("log-level", log_level, "error, warn, info or debug (default info)"),
+    BOOL_OPT("log-syslog", log_syslog, "log to syslog(3), facility daemon (default no)"),
+    STR_OPT("metrics", metrics, "serve Prometheus GET /metrics on IP:PORT (default off)"),
     STR_OPT("notify", notify, "push events to this control address (default: poll with `events`)"),
     STR_OPT("pid-file", pid_file, "write the pid here"),
 };

@@ -28,6 +28,9 @@ typedef struct relay_config {
     int media_timeout;     /* seconds; 0 = never */
     bool strict_source;    /* default for legs that do not say */
     char log_file[256];    /* "" = stderr */
+    char log_level[16];    /* error, warn, info (default), debug */
+    bool log_syslog;       /* syslog(3), LOG_DAEMON, instead of stderr/log_file */
+    char metrics[128];     /* Prometheus GET /metrics on ADDR:PORT; "" = off */
     char notify[256];      /* push events here (ctl/sock.h syntax); "" = poll only */
     char pid_file[256];
     char warn[2][320]; /* warnings found while parsing, logged at start */

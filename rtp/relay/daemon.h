@@ -12,9 +12,11 @@
 #include <sys/socket.h>
 
 #include "ctl/bencode.h"
+#include "ctl/server.h"
 #include "relay/config.h"
 #include "relay/ports.h"
 #include "relay/call.h"
+#include "relay/opstats.h"
 #include "relay/worker.h"
 
 #define RELAY_EVENTS_MAX 1024
@@ -48,6 +50,9 @@ typedef struct relay_daemon {
     const void *secret;
     size_t secret_len;
     int64_t next_switch_ms; /* earliest pending key switch (INT64_MAX: none) */
+    relay_opstats ops;      /* requests, events, rekeys, switches (metrics) */
+    ctl_server *srv[4];     /* the control servers, for their counters */
+    int nsrv;
 } relay_daemon;
 
 /* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */

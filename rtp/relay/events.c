@@ -62,6 +62,9 @@ void relay_event_push(relay_daemon *d, const char *type, const char *call_id, in
     e->unix_time = (int64_t)time(NULL);
     e->seq = ++d->ev_seq;
     d->ev_count++;
+    d->ops.events[relay_ops_event_index(type)]++;
+    if (!strcmp(type, "key-switched"))
+        d->ops.switches[RELAY_OPS_SW_LIFETIME]++;
     relay_log(RELAY_LOG_INFO, "event %s call %s stream %d leg %c", type, call_id, stream,
               leg < 0 ? '-' : "ab"[leg]);
     relay_notify(d, e);

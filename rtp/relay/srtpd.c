@@ -3,7 +3,7 @@
  * control without a shared secret (unix sockets are the safe default), media workers, the control loop
  * (ng control sockets, once-a-second housekeeping) and signals: SIGTERM or
  * SIGINT stop cleanly (every call deleted and its keys wiped), SIGHUP
- * reopens the log file.
+ * reopens the log file; the optional Prometheus endpoint (relay/metrics.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +27,7 @@
 #include "relay/calltable.h"
 #include "relay/daemon.h"
 #include "relay/log.h"
+#include "relay/metrics.h"
 #include "sdesgate_version.h"
 
 static bool srtpd_parse_ip(const char *s, int family, struct sockaddr_storage *out)
@@ -85,7 +86,20 @@ int main(int argc, char **argv)
         relay_config_usage(argv[0]);
         return 0;
     }
-    if (relay_log_open(d.cfg.log_file) != 0) {
+    relay_log_level lvl = RELAY_LOG_INFO;
+    if (d.cfg.log_level[0] && !relay_log_level_parse(d.cfg.log_level, &lvl)) {
+        fprintf(stderr, "srtpd: --log-level: want error, warn, info or debug: %s\n",
+                d.cfg.log_level);
+        return 2;
+    }
+    if (d.cfg.log_syslog && d.cfg.log_file[0]) {
+        fprintf(stderr, "srtpd: log-syslog and log-file: choose one\n");
+        return 2;
+    }
+    relay_log_set_level(lvl);
+    if (d.cfg.log_syslog)
+        relay_log_open_syslog();
+    else if (relay_log_open(d.cfg.log_file) != 0) {
         fprintf(stderr, "srtpd: log-file %s: %s\n", d.cfg.log_file, strerror(errno));
         return 1;
     }
@@ -193,8 +207,8 @@ int main(int argc, char **argv)
         relay_worker_set_coalesce(d.workers[i], (long)d.cfg.coalesce_us * 1000);
     d.start_ms = relay_now_ms();
 
-    ctl_server *srv[4] = {0};
-    struct pollfd pfd[5];
+    ctl_server **srv = d.srv;
+    struct pollfd pfd[6];
     int nfd = 0;
     for (int i = 0; i < d.cfg.nlisten; i++) {
         int fd = ctl_listen(&addrs[i], err, sizeof(err));
@@ -212,8 +226,22 @@ int main(int argc, char **argv)
             return 1;
         }
         pfd[nfd++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        d.nsrv = nfd;
     }
     pfd[nfd] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    /* Prometheus (relay/metrics.h): polled here, served on this thread. */
+    relay_metrics *metrics = NULL;
+    if (d.cfg.metrics[0]) {
+        metrics = relay_metrics_start(&d, d.cfg.metrics, SDESGATE_VERSION, err, sizeof(err));
+        if (!metrics) {
+            fprintf(stderr, "srtpd: %s\n", err);
+            relay_workers_stop(d.workers, d.nworkers);
+            return 1;
+        }
+        relay_log(RELAY_LOG_INFO, "metrics on http://%s/metrics", d.cfg.metrics);
+    }
+    pfd[nfd + 1] =
+        (struct pollfd){.fd = metrics ? relay_metrics_fd(metrics) : -1, .events = POLLIN};
     if (d.cfg.pid_file[0]) {
         FILE *f = fopen(d.cfg.pid_file, "w");
         if (f) {
@@ -241,7 +269,7 @@ int main(int argc, char **argv)
          * deadline, not on the once-a-second housekeeping. */
         int64_t until = d.next_switch_ms < next_hk ? d.next_switch_ms : next_hk;
         int64_t wait = until - relay_now_ms();
-        int r = poll(pfd, (nfds_t)nfd + 1, wait > 0 ? (int)wait : 0);
+        int r = poll(pfd, (nfds_t)nfd + 2, wait > 0 ? (int)wait : 0);
         if (r < 0 && errno != EINTR)
             break;
         for (int i = 0; i < nfd; i++)
@@ -262,6 +290,8 @@ int main(int argc, char **argv)
             }
         }
         relay_switch_run_due(&d);
+        if (metrics && (pfd[nfd + 1].revents || relay_now_ms() >= next_hk))
+            relay_metrics_run(metrics); /* answers, and expires idle clients */
         if (relay_now_ms() >= next_hk) {
             relay_housekeeping(&d);
             for (int i = 0; i < d.cfg.nlisten; i++)
@@ -271,6 +301,7 @@ int main(int argc, char **argv)
             next_hk = relay_now_ms() + 1000;
         }
     }
+    relay_metrics_stop(metrics);
     relay_delete_all(&d);
     relay_workers_stop(d.workers, d.nworkers);
     for (int i = 0; i < d.cfg.nlisten; i++) {

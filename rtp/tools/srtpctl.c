@@ -10,7 +10,7 @@
  *   COMMAND: ping | list | query CALLID | stats | events
  *            | rekey CALLID [--leg a|b] [--dir send|recv] [--stream N]
  *                           [--use MKI | --retire MKI | --next]
- *            | delete CALLID
+ *            | delete CALLID | log-level [error|warn|info|debug]
  *
  * Output: a table by default, the reply as JSON with --json. Never prints
  * key material (srtpd never sends any back: MKI and fingerprints only).
@@ -52,6 +52,8 @@ static void usage(FILE *f)
             "                       switch keys by MKI; default: --next on the send side of\n"
             "                       every SRTP leg (the next installed key takes over)\n"
             "  delete CALLID        remove a call; prints its final statistics\n"
+            "  log-level [LEVEL]    print srtpd's log level, or set it (error, warn, info,\n"
+            "                       debug) until the next change or restart\n"
             "--: what follows is no option (a Call-ID that begins with '-')\n"
             "ADDR: unix:/path, udp:IP:PORT, [V6]:PORT (default " SRTPCTL_DEFAULT_SOCKET "\n"
             "      or $SRTPCTL_SOCKET)\n"
@@ -351,9 +353,10 @@ int main(int argc, char **argv)
         const char *name, *wire;
         bool needs_id;
     } cmds[] = {
-        {"ping", "ping", false},     {"list", "list", false},  {"stats", "statistics", false},
-        {"events", "events", false}, {"query", "query", true}, {"rekey", "rekey", true},
-        {"delete", "delete", true},
+        {"ping", "ping", false},        {"list", "list", false},
+        {"stats", "statistics", false}, {"events", "events", false},
+        {"query", "query", true},       {"rekey", "rekey", true},
+        {"delete", "delete", true},     {"log-level", "log-level", false},
     };
     const char *wire = NULL;
     bool needs_id = false;
@@ -367,7 +370,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (needs_id != (id != NULL)) {
+    bool is_level = !strcmp(cmd, "log-level"); /* its argument is optional */
+    if (needs_id != (id != NULL) && !is_level) {
         fprintf(stderr, "srtpctl: %s %s\n", cmd, needs_id ? "needs a CALLID" : "takes no CALLID");
         return 2;
     }
@@ -443,9 +447,11 @@ int main(int argc, char **argv)
     }
     ctl_benc_init(&w, body, sizeof(body));
     ctl_benc_dict(&w);
-    if (id)
+    if (id && !is_level)
         ctl_benc_kv_cstr(&w, "call-id", id);
     ctl_benc_kv_cstr(&w, "command", wire);
+    if (id && is_level)
+        ctl_benc_kv_cstr(&w, "level", id);
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
         fprintf(stderr, "srtpctl: CALLID too long\n");
@@ -465,6 +471,15 @@ int main(int argc, char **argv)
         print_stats(r);
     } else if (!strcmp(cmd, "events")) {
         print_events(r);
+    } else if (is_level) {
+        char lv[16], prev[16], tg[16];
+        gets_(r, "log-level", lv, sizeof(lv));
+        gets_(r, "previous", prev, sizeof(prev));
+        gets_(r, "target", tg, sizeof(tg));
+        if (id && strcmp(lv, prev))
+            printf("log-level %s (was %s), logging to %s\n", lv, prev, tg);
+        else
+            printf("log-level %s, logging to %s\n", lv, tg);
     } else {
         char cid[RELAY_ID_SHOW];
         printf("call %s%s\n", gets_(r, "call-id", cid, sizeof(cid)),
