@@ -207,6 +207,17 @@ int main(int argc, char **argv)
         relay_worker_set_coalesce(d.workers[i], (long)d.cfg.coalesce_us * 1000);
     d.start_ms = relay_now_ms();
 
+    /* Prometheus (relay/metrics.h): polled here, served on this thread. */
+    relay_metrics *metrics = NULL;
+    if (d.cfg.metrics[0]) {
+        metrics = relay_metrics_start(&d, d.cfg.metrics, SDESGATE_VERSION, err, sizeof(err));
+        if (!metrics) {
+            fprintf(stderr, "srtpd: %s\n", err);
+            relay_workers_stop(d.workers, d.nworkers);
+            return 1;
+        }
+        relay_log(RELAY_LOG_INFO, "metrics on http://%s/metrics", d.cfg.metrics);
+    }
     ctl_server **srv = d.srv;
     struct pollfd pfd[6];
     int nfd = 0;
@@ -217,6 +228,7 @@ int main(int argc, char **argv)
                     addrs[i].is_unix ? " (its directory must exist, writable by srtpd's user "
                                        "only: systemd RuntimeDirectory=srtpd makes /run/srtpd)"
                                      : "");
+            relay_metrics_stop(metrics);
             relay_workers_stop(d.workers, d.nworkers);
             return 1;
         }
@@ -229,17 +241,6 @@ int main(int argc, char **argv)
         d.nsrv = nfd;
     }
     pfd[nfd] = (struct pollfd){.fd = sfd, .events = POLLIN};
-    /* Prometheus (relay/metrics.h): polled here, served on this thread. */
-    relay_metrics *metrics = NULL;
-    if (d.cfg.metrics[0]) {
-        metrics = relay_metrics_start(&d, d.cfg.metrics, SDESGATE_VERSION, err, sizeof(err));
-        if (!metrics) {
-            fprintf(stderr, "srtpd: %s\n", err);
-            relay_workers_stop(d.workers, d.nworkers);
-            return 1;
-        }
-        relay_log(RELAY_LOG_INFO, "metrics on http://%s/metrics", d.cfg.metrics);
-    }
     pfd[nfd + 1] =
         (struct pollfd){.fd = metrics ? relay_metrics_fd(metrics) : -1, .events = POLLIN};
     if (d.cfg.pid_file[0]) {

@@ -18,6 +18,11 @@ $(BUILD)/tests/relay_guard_test: $(call objs,tests/relay/relay_guard_test.c $(RE
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+# The operations side: log level, metrics (promtool on scrapes of a call).
+$(BUILD)/tests/relay_ops_test: $(call objs,tests/relay/relay_ops_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 $(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c) | $(BUILD)/srtpd $(BUILD)/srtpctl
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@
@@ -27,6 +32,8 @@ BINS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 SLOW_TESTS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 BINS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 SLOW_TESTS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
+BINS += $(BUILD)/tests/relay_ops_test
+SLOW_TESTS += $(BUILD)/tests/relay_ops_test
 # The same media tests through the epoll loop (what srtpd runs on a kernel
 # without multishot io_uring, and where it has no connected twin sockets).
 SLOW_TESTS += "SRTPD_NO_MULTISHOT=1 $(BUILD)/tests/relay_test"
@@ -67,4 +74,5 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
               tests/relay/asan_relay_guard_test.sh
+SLOW_TESTS += tests/relay/asan_relay_ops_test.sh tests/relay/srtpd-syslog.sh
 endif
