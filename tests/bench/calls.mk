@@ -5,3 +5,6 @@
 # through both setups, correctness only).
 BENCHES    += scripts/bench-calls.sh
 SLOW_TESTS += "scripts/bench-calls.sh --smoke"
+
+# What a call costs srtpd: memory, descriptors, ports (operator guide, "Sizing").
+BENCHES += tests/bench/footprint-bench.sh
