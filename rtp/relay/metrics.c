@@ -65,6 +65,7 @@ typedef struct relay_scrape_job {
     relay_counters c;
     relay_worker_totals t;
     uint64_t streams;
+    double cpu_s; /* read by the control thread, not in the job */
 } relay_scrape_job;
 
 /* On the worker: its totals and the counters of its live legs. */
@@ -117,6 +118,10 @@ static void relay_render_workers(relay_out_buf *o, const relay_scrape_job *j, in
         {"srtpd_worker_batches_total", "counter", "Receive batches a worker handled."},
         {"srtpd_worker_streams", "gauge", "Media streams a worker owns."},
     };
+    relay_head(o, "srtpd_worker_cpu_seconds_total", "counter",
+               "CPU time a worker thread used (its load: rate() of it is the share of a core).");
+    for (int i = 0; i < n; i++)
+        relay_put(o, "srtpd_worker_cpu_seconds_total{worker=\"%d\"} %.6f\n", i, j[i].cpu_s);
     for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
         relay_head(o, m[k].name, m[k].type, m[k].help);
         for (int i = 0; i < n; i++) {
@@ -198,6 +203,7 @@ size_t relay_metrics_render(relay_daemon *d, const char *version, char *buf, siz
     uint64_t streams = 0;
     for (int i = 0; i < d->nworkers; i++) {
         relay_worker_run(d->workers[i], relay_job_scrape, &j[i]);
+        j[i].cpu_s = relay_worker_cpu_seconds(d->workers[i]);
         relay_counters_add(&all, &j[i].c);
         streams += j[i].streams;
     }

@@ -915,3 +915,12 @@ int relay_worker_index(const relay_worker *w)
 {
     return w->idx;
 }
+
+double relay_worker_cpu_seconds(const relay_worker *w)
+{
+    clockid_t cid;
+    struct timespec ts;
+    if (pthread_getcpuclockid(w->th, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -85,6 +85,9 @@ void relay_worker_detach(relay_worker *w, relay_stream *s); /* removes them */
 relay_stream *relay_worker_streams(relay_worker *w);        /* list head */
 const relay_worker_totals *relay_worker_get_totals(const relay_worker *w);
 int relay_worker_index(const relay_worker *w);
+/* CPU time worker w's thread has used (the kernel's per-thread clock):
+ * its load, read from any thread without touching the packet path. */
+double relay_worker_cpu_seconds(const relay_worker *w);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t relay_now_ms(void);

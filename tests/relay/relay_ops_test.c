@@ -375,6 +375,14 @@ static void test_metrics_follow_a_call(void)
         wsum += v;
     }
     CHECK_MSG(wsum >= 41, "worker packets in: %lld", wsum);
+    /* Worker load: CPU seconds per worker thread, a number, and above 0
+     * somewhere after the call's packets. */
+    const char *cpu = strstr(m, "\nsrtpd_worker_cpu_seconds_total{worker=\"0\"} ");
+    CHECK(cpu);
+    double cpu_sum = 0;
+    for (const char *p = cpu; (p = strstr(p, "\nsrtpd_worker_cpu_seconds_total{")); p++)
+        cpu_sum += atof(strchr(p, '}') + 2);
+    CHECK_MSG(cpu_sum > 0, "worker cpu seconds: %f", cpu_sum);
 
     CHECK(ru_ok(cmd_call("delete", c.id)));
     m = scrape();
