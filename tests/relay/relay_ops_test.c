@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -303,6 +304,43 @@ static void test_log_refusals(void)
     CHECK_MSG(strstr(refusal, "log-syslog and log-file"), "%s", refusal);
 }
 
+/* At debug, every request shows in the log by command and Call-ID, but no
+ * key: a call's setup, a rekey with an added key and the delete leave no
+ * key bytes in the log, raw, as hex or as SDES base64 (key||salt). */
+static void test_debug_never_logs_keys(void)
+{
+    const ctl_be *r = log_level("debug");
+    CHECK(r && ru_ok(r));
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    tcall c;
+    CHECK(call_setup(&c, s, true, true, 1));
+    CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x71, 1, 5, 0), 5);
+    r = rekey(c.id, "a", "send", s, (int)seed_base + 500, 2, 1, 2, -1);
+    CHECK(r && ru_ok(r));
+    CHECK(ru_ok(cmd_call("delete", c.id)));
+    call_teardown(&c);
+    CHECK(ru_ok(log_level("info")));
+    size_t n = read_log(logbuf, sizeof(logbuf));
+    CHECK_MSG(strstr(logbuf, " DEBUG: control: offer call ") &&
+                  strstr(logbuf, " DEBUG: control: rekey call "),
+              "%s", logbuf);
+    /* call_setup's keys: seed_base + 1..4 (relay_peer.h), the rekey's
+     * seed_base + 500. */
+    unsigned seeds[5] = {seed_base + 1, seed_base + 2, seed_base + 3, seed_base + 4, 0}, ns = 4;
+    seeds[ns++] = seed_base + 500;
+    for (unsigned i = 0; i < ns; i++) {
+        uint8_t k[64];
+        char hex[20], b64[64];
+        ru_key(s, seeds[i], k);
+        snprintf(hex, sizeof(hex), "%02x%02x%02x%02x%02x%02x", k[0], k[1], k[2], k[3], k[4], k[5]);
+        EVP_EncodeBlock((unsigned char *)b64, k, 30);
+        b64[12] = 0;
+        CHECK_MSG(!strstr(logbuf, hex), "key of seed %u in the log as hex", seeds[i]);
+        CHECK_MSG(!strstr(logbuf, b64), "key of seed %u in the log as base64", seeds[i]);
+        CHECK_MSG(!memmem(logbuf, n, k, 8), "key of seed %u in the log raw", seeds[i]);
+    }
+}
+
 /* ---- metrics ---- */
 
 /* A call's life in the counters: promtool accepts every scrape. */
@@ -492,6 +530,7 @@ int main(void)
     RUN(test_log_level_from_command_line);
     RUN(test_log_level_at_run_time);
     RUN(test_log_refusals);
+    RUN(test_debug_never_logs_keys);
     RUN(test_metrics_follow_a_call);
     RUN(test_metrics_http);
     RUN(test_metrics_bounds);
