@@ -74,11 +74,17 @@ static bool relay_stderr_is_journal(void)
     return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
-void relay_log_open_syslog(void)
+int relay_log_open_syslog(void)
 {
+    /* syslog(3) drops every line silently when nothing listens at
+     * _PATH_LOG: refuse rather than run without a log. */
+    struct stat st;
+    if (stat("/dev/log", &st) != 0 || !S_ISSOCK(st.st_mode))
+        return -1;
     openlog("srtpd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
     relay_log_dest = RELAY_TO_SYSLOG;
     relay_log_path[0] = 0;
+    return 0;
 }
 
 int relay_log_open(const char *path)

@@ -46,8 +46,9 @@ size_t relay_log_escape(const char *in, size_t n, char *out, size_t cap);
 /* path NULL or "" = stderr (the journal's format when stderr is the
  * journal's stream). 0 on success. */
 int relay_log_open(const char *path);
-/* syslog(3), LOG_DAEMON, ident "srtpd", with the pid. */
-void relay_log_open_syslog(void);
+/* syslog(3), LOG_DAEMON, ident "srtpd", with the pid. -1 when there is
+ * no syslog socket (/dev/log). */
+int relay_log_open_syslog(void);
 /* What the log goes to: "journal", "stderr", "file" or "syslog". */
 const char *relay_log_target(void);
 int relay_log_reopen(void);

@@ -97,9 +97,13 @@ int main(int argc, char **argv)
         return 2;
     }
     relay_log_set_level(lvl);
-    if (d.cfg.log_syslog)
-        relay_log_open_syslog();
-    else if (relay_log_open(d.cfg.log_file) != 0) {
+    if (d.cfg.log_syslog) {
+        if (relay_log_open_syslog() != 0) {
+            fprintf(stderr, "srtpd: log-syslog: no syslog socket at /dev/log (no syslog "
+                            "daemon?): use the journal (stderr) or log-file\n");
+            return 1;
+        }
+    } else if (relay_log_open(d.cfg.log_file) != 0) {
         fprintf(stderr, "srtpd: log-file %s: %s\n", d.cfg.log_file, strerror(errno));
         return 1;
     }

@@ -45,6 +45,9 @@ mount -t tmpfs -o mode=755 tmpfs /dev
 for n in null zero urandom random; do
     touch "/dev/$n" && mount --bind "$T/realdev/$n" "/dev/$n"
 done
+# No syslog socket yet: srtpd refuses to run without a log.
+"$BUILD/srtpd" --log-syslog --listen "unix:$T/ctl0.sock" --port-min 46000 --port-max 46100 \
+    2>"$T/nosyslog.err"; echo $? > "$T/nosyslog.rc"
 "$PY" "$T/listen.py" /dev/log "$T/syslog.txt" &
 LP=$!
 for _ in $(seq 50); do [ -e "$T/syslog.txt.ready" ] && break; sleep 0.1; done
@@ -77,6 +80,8 @@ has() { grep -qE -- "$1" "$T/syslog.txt" 2>/dev/null; }
 lacks() { ! has "$1"; }
 PID=$(cat "$T/srtpd.pid" 2>/dev/null || echo none)
 echo "--- syslog (as received):"; sed 's/^/  /' "$T/syslog.txt" 2>/dev/null | head -20
+check "no /dev/log: srtpd refuses (exit 1) with the reason" \
+    bash -c "[ \"\$(cat '$T/nosyslog.rc')\" = 1 ] && grep -q 'log-syslog: no syslog socket at /dev/log' '$T/nosyslog.err'"
 check "srtpd exit 0" test "$(cat "$T/srtpd.rc" 2>/dev/null)" = 0
 check "nothing on stderr" test ! -s "$T/stderr"
 check "warning at <28>" has "^<28>.* srtpd\\[$PID\\]: control-insecure: "
