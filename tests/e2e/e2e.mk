@@ -20,3 +20,5 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/attack-lost-state.sh" "tests/e2e/sdes-nomki.sh" \
               "tests/e2e/attack-srtpd.sh" \
               "tests/e2e/attack-answers.sh"
+# srtpd's metrics and run-time log level in a call through Kamailio.
+SLOW_TESTS += "tests/e2e/srtpd-metrics.sh"
