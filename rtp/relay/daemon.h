@@ -22,8 +22,9 @@
 typedef struct relay_event {
     char type[24]; /* soft-limit, key-switched, key-exhausted, media-timeout */
     char call_id[RELAY_CALLID_MAX];
-    int stream; /* -1 for call-level events */
-    int leg;    /* 0 = a, 1 = b, -1 */
+    char from_tag[RELAY_TAG_MAX], to_tag[RELAY_TAG_MAX]; /* the call's, "" = unknown */
+    int stream;                                          /* -1 for call-level events */
+    int leg;                                             /* 0 = a, 1 = b, -1 */
     int64_t unix_time;
     uint64_t seq;
 } relay_event;
@@ -48,6 +49,9 @@ typedef struct relay_daemon {
     const void *secret;
     size_t secret_len;
     int64_t next_switch_ms; /* earliest pending key switch (INT64_MAX: none) */
+    bool draining;          /* `drain`: new calls refused (relay/ops.h) */
+    int argc;               /* the command line, re-read by a reload (relay/ops.h) */
+    char **argv;
 } relay_daemon;
 
 /* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */

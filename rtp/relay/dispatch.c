@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "relay/calltable.h"
+#include "relay/ops.h"
 
 void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w)
 {
@@ -20,7 +21,17 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
         return;
     }
     if (!strcmp(cmd, "ping")) {
+        if (d->draining) /* so the SIP side's health pings see it */
+            ctl_benc_kv_int(w, "draining", 1);
         ctl_benc_kv_cstr(w, "result", "pong");
+        return;
+    }
+    if (!strcmp(cmd, "drain")) {
+        relay_cmd_drain(d, doc, req, w);
+        return;
+    }
+    if (!strcmp(cmd, "reload")) {
+        relay_cmd_reload(d, w);
         return;
     }
     if (!strcmp(cmd, "list")) {
@@ -47,6 +58,10 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
         return;
     }
     if (!strcmp(cmd, "offer") || !strcmp(cmd, "answer") || !strcmp(cmd, "update")) {
+        if (d->draining && !strcmp(cmd, "offer") && !relay_find(d, call_id)) {
+            relay_err(w, RELAY_DRAINING_REASON);
+            return;
+        }
         relay_cmd_apply(d, doc, req, w, cmd, call_id);
         return;
     }

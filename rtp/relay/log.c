@@ -16,17 +16,22 @@ static char relay_log_path[256];
 
 int relay_log_open(const char *path)
 {
+    /* Also a reload's switch to another file: the old one is closed once
+     * the new one is open (a failed open keeps the old file). */
+    FILE *old = relay_log_fp;
     if (!path || !*path) {
         relay_log_fp = stderr;
         relay_log_path[0] = 0;
-        return 0;
+    } else {
+        FILE *f = fopen(path, "a");
+        if (!f)
+            return -1;
+        setvbuf(f, NULL, _IOLBF, 0);
+        snprintf(relay_log_path, sizeof(relay_log_path), "%s", path);
+        relay_log_fp = f;
     }
-    snprintf(relay_log_path, sizeof(relay_log_path), "%s", path);
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return -1;
-    setvbuf(f, NULL, _IOLBF, 0);
-    relay_log_fp = f;
+    if (old && old != stderr && old != relay_log_fp)
+        fclose(old);
     return 0;
 }
 

@@ -52,6 +52,9 @@ static void usage(FILE *f)
             "                       switch keys by MKI; default: --next on the send side of\n"
             "                       every SRTP leg (the next installed key takes over)\n"
             "  delete CALLID        remove a call; prints its final statistics\n"
+            "  drain [on|off]       refuse new calls (existing ones continue); off: take them\n"
+            "  reload               re-read the configuration (as SIGHUP): live options apply,\n"
+            "                       changed restart-only ones are named and ignored\n"
             "--: what follows is no option (a Call-ID that begins with '-')\n"
             "ADDR: unix:/path, udp:IP:PORT, [V6]:PORT (default " SRTPCTL_DEFAULT_SOCKET "\n"
             "      or $SRTPCTL_SOCKET)\n"
@@ -351,9 +354,9 @@ int main(int argc, char **argv)
         const char *name, *wire;
         bool needs_id;
     } cmds[] = {
-        {"ping", "ping", false},     {"list", "list", false},  {"stats", "statistics", false},
-        {"events", "events", false}, {"query", "query", true}, {"rekey", "rekey", true},
-        {"delete", "delete", true},
+        {"ping", "ping", false},     {"list", "list", false},     {"stats", "statistics", false},
+        {"events", "events", false}, {"query", "query", true},    {"rekey", "rekey", true},
+        {"delete", "delete", true},  {"reload", "reload", false},
     };
     const char *wire = NULL;
     bool needs_id = false;
@@ -362,6 +365,17 @@ int main(int argc, char **argv)
             wire = cmds[i].wire;
             needs_id = cmds[i].needs_id;
         }
+    /* drain [on|off]: the argument is a switch, not a Call-ID. */
+    int drain = -1;
+    if (!strcmp(cmd, "drain")) {
+        wire = "drain";
+        drain = !id || !strcmp(id, "on") ? 1 : !strcmp(id, "off") ? 0 : -1;
+        if (drain < 0) {
+            fprintf(stderr, "srtpctl: drain takes on or off\n");
+            return 2;
+        }
+        id = NULL;
+    }
     if (!wire) {
         fprintf(stderr, "srtpctl: unknown command: %s\n", cmd);
         usage(stderr);
@@ -446,6 +460,8 @@ int main(int argc, char **argv)
     if (id)
         ctl_benc_kv_cstr(&w, "call-id", id);
     ctl_benc_kv_cstr(&w, "command", wire);
+    if (drain >= 0)
+        ctl_benc_kv_int(&w, "drain", drain);
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
         fprintf(stderr, "srtpctl: CALLID too long\n");
@@ -465,6 +481,14 @@ int main(int argc, char **argv)
         print_stats(r);
     } else if (!strcmp(cmd, "events")) {
         print_events(r);
+    } else if (!strcmp(cmd, "drain")) {
+        printf("draining %s; %lld call(s) continue\n", geti(r, "draining") ? "on" : "off",
+               geti(r, "calls"));
+    } else if (!strcmp(cmd, "reload")) {
+        char a[512], o[512];
+        printf("reloaded; applied: %s; restart-only, ignored: %s\n",
+               gets_(r, "applied", a, sizeof(a))[0] ? a : "-",
+               gets_(r, "restart-only", o, sizeof(o))[0] ? o : "-");
     } else {
         char cid[RELAY_ID_SHOW];
         printf("call %s%s\n", gets_(r, "call-id", cid, sizeof(cid)),

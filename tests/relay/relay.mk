@@ -68,3 +68,9 @@ BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
               tests/relay/asan_relay_guard_test.sh
 endif
+
+# srtpd's operator commands: drain, reload (srtpctl and SIGHUP), dialog tags
+# in events.
+ifneq ($(wildcard rtp/srtp/context.c),)
+SLOW_TESTS += "tests/relay/relay-ops.sh"
+endif
