@@ -61,12 +61,14 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         if (!d->argv)
             snprintf(err, errlen, "no command line to re-read");
         OPENSSL_cleanse(n.secret, sizeof(n.secret));
+        relay_log_reopen(); /* a rotated log is still let go (logrotate's SIGHUP) */
         relay_log(RELAY_LOG_ERR, "reload refused, nothing changed: %s", err);
         return false;
     }
     if (n.coalesce_us < 0 || n.coalesce_us > 10000 || n.media_timeout < 0) {
         snprintf(err, errlen, "coalesce-us 0..10000, media-timeout >= 0");
         OPENSSL_cleanse(n.secret, sizeof(n.secret));
+        relay_log_reopen();
         relay_log(RELAY_LOG_ERR, "reload refused, nothing changed: %s", err);
         return false;
     }

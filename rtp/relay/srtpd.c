@@ -257,8 +257,10 @@ int main(int argc, char **argv)
                     /* Reopens the log and re-reads what can change live
                      * (relay/ops.h); logs what it applied and ignored. */
                     char ap[512], ig[512], why[300];
-                    relay_log(RELAY_LOG_INFO, "SIGHUP: reload");
-                    relay_reload(&d, ap, sizeof(ap), ig, sizeof(ig), why, sizeof(why));
+                    bool ok = relay_reload(&d, ap, sizeof(ap), ig, sizeof(ig), why, sizeof(why));
+                    /* After the reopen: this line is the new file's first. */
+                    relay_log(RELAY_LOG_INFO, "SIGHUP: log reopened, reload %s",
+                              ok ? "done" : "refused");
                 } else {
                     relay_log(RELAY_LOG_INFO, "signal %u: stopping", si.ssi_signo);
                     sd_notify(0, "STOPPING=1");

@@ -8,6 +8,7 @@
 #   2. srtpd: the same with `srtpctl drain` on the relay of a long call
 #      (its refusal "draining" sends the offer to the other relay, the
 #      health ping shows it), then `srtpctl drain off`.
+#   3. both relays draining: a new call gets 503 (the cfg's answer to -3).
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-drain
 need "$E2E_BUILD/sdes.so" "the Kamailio module"
@@ -28,6 +29,12 @@ where() { # the relay holding a call now (A or B)
   local n
   n=$(rctl "$A" --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))')
   [ "$n" -gt 0 ] && echo "$A" || echo "$B"
+}
+ncalls_all() {
+  local a b
+  a=$(rctl "$A" --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))')
+  b=$(rctl "$B" --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))')
+  echo $((a + b))
 }
 other() { [ "$1" = "$A" ] && echo "$B" || echo "$A"; }
 admin() { # RELAY: its admin field in sdes.relay_list
@@ -94,5 +101,14 @@ check "the long call on the draining srtpd finished with media both ways" both_w
 check "srtpctl drain off" grep -q "draining off" <<<"$(rctl "$X" drain off)"
 sleep 1.5 # a ping round sees it
 check "sdes.so saw the drain end" grep -q "relay $X no longer drains" "$KAM_LOG"
+
+# ---- 3. every relay draining: a new call gets 503 (retry later), not 500
+nref=$(grep -c "refused a new call" "$KAM_LOG")
+rctl "$A" drain >/dev/null; rctl "$B" drain >/dev/null
+ua_uac all-uac phone --to "sip:bob@127.0.0.1:9" --proxy "127.0.0.1:$KAM_PORT" --expect-code 503 --timeout 5
+check "every relay draining: 503" ua_ok all-uac
+check "no relay created a call" [ "$(ncalls_all)" = 0 ]
+check "the offer met srtpd's refusal (before a ping saw the drain)" \
+  [ "$(grep -c "refused a new call" "$KAM_LOG")" -gt "$nref" ]
 dump_on_fail
 summary

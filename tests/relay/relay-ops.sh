@@ -79,6 +79,8 @@ check "media-timeout 0 after SIGHUP: idle calls stay" [ "$(srtpd_calls)" = 2 ]
 echo "no-such-option = 1" >>"$WORK/srtpd.conf"
 check "broken config: reload refused" grep -q "unknown\|no-such-option" <<<"$(ctl reload)"
 check "srtpd still running, calls kept" [ "$(srtpd_calls)" = 2 ]
+mv "$WORK/b.log" "$WORK/b.log.1"; kill -HUP $SRTPD_PID; sleep 0.3
+check "broken config: SIGHUP still reopens the log" grep -q "SIGHUP: log reopened, reload refused" "$WORK/b.log"
 check "no key material in the logs" bash -c "! grep -qi 'inline\|key=' '$WORK/a.log' '$WORK/b.log'"
 [ "$E2E_FAIL" = 0 ] || { tail -20 "$WORK/a.log" "$WORK/b.log" "$WORK/srtpd.out"; }
 summary
