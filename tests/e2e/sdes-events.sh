@@ -7,6 +7,9 @@
 #      dlg_bye("all") sends a BYE to both sides; the audit line says lost.
 #   2. a call whose relay restarts without it (SIGKILL, start again): the
 #      caller's BYE finds it on no relay and writes the "lost" audit line.
+#   3. a key that lives 100 packets: event_route[sdes:soft-limit] and
+#      [sdes:key-exhausted] run with the stream and leg; the example ends
+#      the call.
 # The parties are tests/e2e/sip_pair.py (no media) and e2e-ua.
 . "$(dirname "$0")/lib.sh"
 e2e_init sdes-events
@@ -67,5 +70,24 @@ check "BYE writes the lost audit line" \
   grep -qF "sdes audit: Call-ID $LCID: lost: no relay holds the call at BYE" "$KAM_LOG"
 check "no final-statistics audit line for it" bash -c "! grep -F 'sdes audit: Call-ID $LCID: m=' '$KAM_LOG'"
 check "no key in Kamailio's log" bash -c "! grep -q 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk' '$KAM_LOG'"
+# ---- 3. key events: our key toward the phone lives 100 packets
+# (default_flags lifetime=100): soft-limit, then key-exhausted, whose
+# route in the example ends the call.
+kam_stop
+if kam_start cfg/relay-events.cfg -A "RELAY=\"$RELAY_SPEC\"" -A 'DEFAULT_FLAGS="lifetime=100"'; then
+  ua_uas key-uas pbx --seconds 4 --min-percent 0 || fail "callee starts" "no port"
+  ua_uac key-uac phone --to "sip:bob@127.0.0.1:$UAS_PORT" --proxy "127.0.0.1:$KAM_PORT" \
+    --seconds 4 --min-percent 0 --max-srtp-fail 100000
+  ua_wait key-uas
+  KCID=$(grep -o 'Call-ID [^ ]* stream 0 leg a: a re-INVITE' "$KAM_LOG" | head -1 | cut -d' ' -f2)
+  check "event_route[sdes:soft-limit] ran with stream 0, leg a" [ -n "$KCID" ]
+  check "event_route[sdes:key-exhausted] ran and ended the call" \
+    grep -qF "key exhausted: Call-ID $KCID stream 0 leg a: ending the call" "$KAM_LOG"
+  check "the callee got the BYE (stopped sending early)" [ "$(ua_field key-uas sent)" -lt 200 ]
+  check "one audit line for the call, none of them 'lost'" \
+    [ "$(grep -cF "sdes audit: Call-ID $KCID:" "$KAM_LOG")" = 1 -a "$(grep -cF "sdes audit: Call-ID $KCID: lost" "$KAM_LOG")" = 0 ]
+else
+  fail "cfg/relay-events.cfg starts with default_flags" "$(tail -5 "$KAM_LOG")"
+fi
 [ "$E2E_FAIL" = 0 ] || { cat "$WORK/mt.log"; cat "$WORK/mt/events.txt"; tail -40 "$KAM_LOG"; tail -20 "$WORK/srtpd.log"; }
 summary
