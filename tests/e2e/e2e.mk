@@ -21,4 +21,4 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/attack-srtpd.sh" \
               "tests/e2e/attack-answers.sh" \
               "tests/e2e/sdes-events.sh" "tests/e2e/sdes-drain.sh" \
-              "tests/e2e/sdes-relocate.sh"
+              "tests/e2e/sdes-relocate.sh" "tests/e2e/sdes-events-kemi.sh"
