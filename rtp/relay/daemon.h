@@ -17,7 +17,8 @@
 #include "relay/call.h"
 #include "relay/worker.h"
 
-#define RELAY_EVENTS_MAX 1024
+#define RELAY_EVENTS_MAX     1024
+#define RELAY_EVENT_WIRE_MAX 1024 /* one bencoded event, tags and Call-ID at their longest */
 
 typedef struct relay_event {
     char type[24]; /* soft-limit, key-switched, key-exhausted, media-timeout */
