@@ -214,6 +214,15 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const
         tried |= 1ul << *relay;
         memcpy(c->req, c->saved, len);
         rc = kcall_send_req(c, *relay, len, doc, root, "the offer");
+        if (rc == SDES_RC_ERROR && sdes_kam_relay_refused_draining(*relay, c->err)) {
+            /* A draining relay takes no new call: the next one may. */
+            LM_INFO("Call-ID %.*s: relay %s is draining, trying the next\n", cid->len, cid->s,
+                    sdes_kam_relay_name(*relay));
+            /* When none is left this is "no relay" (-3, retry later). */
+            rc = sdes_kam_result_set(SDES_RC_RELAY, "relay %s is draining: no new calls",
+                                     sdes_kam_relay_name(*relay));
+            continue;
+        }
         if (rc != SDES_RC_RELAY)
             break;
         LM_WARN("Call-ID %.*s: relay %s did not answer, trying the next\n", cid->len, cid->s,

@@ -35,6 +35,7 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "answer");
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
+    kcall_put_tags(c, &w);
     if (sdes_kam_msg_streams(&w, &c->res2, &c->st, what) < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_BAD_SDP,

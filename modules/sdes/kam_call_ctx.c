@@ -355,6 +355,18 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
 }
 
 /* Sends srtpd "update" with only the new sdes-state in c->out. */
+void kcall_put_tags(const call_ctx *c, ctl_benc *w)
+{
+    /* The dialog's tags ride along so srtpd's events name the dialog
+     * (kam_events.h); srtpd keeps tags below 128 bytes, longer ones are
+     * left out rather than refused (dict keys may come in any order). */
+    if (c->cs.offerer_tag[0] && strlen(c->cs.offerer_tag) < 128)
+        ctl_benc_kv_cstr(w, "from-tag", c->cs.offerer_tag);
+    if (c->cs.active >= 0 && c->cs.active < c->cs.n_branches && c->cs.br[c->cs.active].tag[0] &&
+        strlen(c->cs.br[c->cs.active].tag) < 128)
+        ctl_benc_kv_cstr(w, "to-tag", c->cs.br[c->cs.active].tag);
+}
+
 int kcall_send_state(call_ctx *c, int relay, const str *cid)
 {
     const ctl_be_doc *doc;
@@ -365,6 +377,7 @@ int kcall_send_state(call_ctx *c, int relay, const str *cid)
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "update");
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
+    kcall_put_tags(c, &w);
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
         OPENSSL_cleanse(c->req, sizeof(c->req));

@@ -120,6 +120,9 @@ call_rekey *kcall_plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_k
                              const sdes_keyset *old, sg_roc_policy roc);
 /* Sends the queued rekeys to relay i (a refused one replaces the context). */
 int kcall_send_rekeys(call_ctx *c, int i, const str *cid);
+/* The dialog's from-tag/to-tag for srtpd's events (kam_events.h) into a
+ * request dict being written. */
+void kcall_put_tags(const call_ctx *c, ctl_benc *w);
 /* Sends srtpd "update" with only the new sdes-state in c->out. */
 int kcall_send_state(call_ctx *c, int relay, const str *cid);
 

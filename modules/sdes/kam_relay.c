@@ -31,6 +31,8 @@ typedef struct relay_entry {
     volatile unsigned long answers, failures;
     volatile unsigned long rtt_us;   /* last answered ping */
     volatile unsigned long probe_ms; /* last probe of this relay while down */
+    volatile int disabled;           /* sdes.relay_disable: no new calls (kam_drain.c) */
+    volatile int draining;           /* srtpd said so (ping, or an offer refused) */
 } relay_entry;
 
 #define RELAY_MAX 32
@@ -258,6 +260,15 @@ void sdes_kam_relay_ping_all(void)
             if (!ok)
                 snprintf(err, sizeof(err), "answered without pong");
         }
+        if (ok) {
+            int64_t dr = 0;
+            ctl_be_get_int(doc, root, "draining", &dr);
+            if (!!dr != !!e->draining)
+                LM_NOTICE("relay %s %s\n", e->spec.text,
+                          dr ? "is draining (srtpctl drain): no new calls"
+                             : "no longer drains: takes new calls");
+            e->draining = dr != 0;
+        }
         int was_up = e->checked && e->up;
         int was_checked = e->checked;
         if (ok) {
@@ -328,6 +339,10 @@ int sdes_kam_relay_pick(unsigned long tried)
 {
     unsigned long total = 0, r;
     int any = 0;
+    /* A disabled or draining relay takes no new call (its calls go on). */
+    for (int i = 0; i < n_table; i++)
+        if (table[i].disabled || table[i].draining)
+            tried |= 1ul << i;
     for (int i = 0; i < n_table; i++)
         if (!(tried & (1ul << i)) && !(table[i].checked && !table[i].up))
             any = 1;
@@ -445,6 +460,8 @@ void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)
                                     : "down",
                         "answers", (int)e->answers, "failures", (int)e->failures, "rtt_us",
                         (int)e->rtt_us);
+        rpc->struct_add(th, "ss", "admin", e->disabled ? "disabled" : "enabled", "draining",
+                        e->draining ? "yes" : "no");
     }
 }
 
@@ -495,4 +512,36 @@ void sdes_kam_relay_rpc_calls(rpc_t *rpc, void *ctx)
     }
     if (!answered)
         rpc->fault(ctx, 503, "No relay answered");
+}
+
+int sdes_kam_relay_lookup(const char *name, size_t len)
+{
+    for (int i = 0; i < n_table; i++)
+        if (strlen(table[i].spec.text) == len && memcmp(table[i].spec.text, name, len) == 0)
+            return i;
+    return -1;
+}
+
+int sdes_kam_relay_set_disabled(int i, int on)
+{
+    if (i < 0 || i >= n_table)
+        return -1;
+    int was = table[i].disabled;
+    table[i].disabled = on != 0;
+    return was;
+}
+
+int sdes_kam_relay_is_up(int i)
+{
+    return i >= 0 && i < n_table && (!table[i].checked || table[i].up);
+}
+
+int sdes_kam_relay_refused_draining(int i, const char *reason)
+{
+    if (i < 0 || i >= n_table || strncmp(reason, "draining", 8) != 0)
+        return 0;
+    if (!table[i].draining)
+        LM_NOTICE("relay %s is draining (refused a new call): no new calls\n", table[i].spec.text);
+    table[i].draining = 1; /* until a ping says otherwise */
+    return 1;
 }

@@ -80,6 +80,19 @@ int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **doc,
  * sdes-state, which holds keys. */
 void sdes_kam_relay_wipe_reply(void);
 
+/* Drain (kam_drain.h): the index of the relay whose canonical text is
+ * name[0, len), or -1. */
+int sdes_kam_relay_lookup(const char *name, size_t len);
+/* sdes.relay_disable/enable: on = 1 takes relay i out of the choice for new
+ * calls (its calls go on: finding a call still asks it). Returns the
+ * previous setting, -1 for no such relay. */
+int sdes_kam_relay_set_disabled(int i, int on);
+/* Not known to be down. */
+int sdes_kam_relay_is_up(int i);
+/* reason is relay i's refusal of a new call: 1 when srtpd is draining
+ * (the relay is then skipped for new calls until a ping says otherwise). */
+int sdes_kam_relay_refused_draining(int i, const char *reason);
+
 /* RPC sdes.relays. */
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx);
 

@@ -55,6 +55,9 @@
 #include "sdes/kam_ack.h"
 #include "sdes/kam_body.h"
 #include "sdes/kam_call.h"
+#include "sdes/kam_drain.h"
+#include "sdes/kam_events.h"
+#include "sdes/kam_lost.h"
 #include "sdes/call/bridge.h"
 #include "sdes/call/flags.h"
 #include "sdes/kam_relay.h"
@@ -150,6 +153,8 @@ static param_export_t params[] = {
     {"default_suites", PARAM_STRING, &p_default_suites},
     {"default_flags", PARAM_STRING, &p_default_flags},
     {"switch_after_ms", PARAM_INT, &p_switch_after_ms},
+    {"event_interval_ms", PARAM_INT, &sdes_kam_event_interval_ms},
+    {"event_callback", PARAM_STRING, &sdes_kam_event_callback},
     {0, 0, 0},
 };
 
@@ -295,6 +300,9 @@ static rpc_export_t rpc_cmds[] = {
     {"sdes.stats", rpc_stats, rpc_stats_doc, 0},
     {"sdes.rekey", rpc_rekey, rpc_rekey_doc, 0},
     {"sdes.list", rpc_list, rpc_list_doc, RET_ARRAY},
+    {"sdes.relay_disable", sdes_kam_rpc_relay_disable, sdes_kam_rpc_relay_disable_doc, 0},
+    {"sdes.relay_enable", sdes_kam_rpc_relay_enable, sdes_kam_rpc_relay_enable_doc, 0},
+    {"sdes.relay_list", sdes_kam_rpc_relay_list, sdes_kam_rpc_relay_list_doc, RET_ARRAY},
     {0, 0, 0, 0},
 };
 
@@ -427,7 +435,9 @@ static int mod_init(void)
     if (sdes_kam_relay_init(p_secret, p_timeout_ms, p_retries) < 0)
         return -1;
     if (sdes_kam_relay_count() > 0)
-        register_basic_timers(1); /* the relay ping process */
+        register_basic_timers(1);   /* the relay ping process */
+    if (sdes_kam_events_init() < 0) /* event_route[sdes:...] (kam_events.h) */
+        return -1;
     if (register_module_stats(exports.name, mod_stats) != 0) {
         LM_ERR("cannot register statistics\n");
         return -1;
@@ -449,6 +459,8 @@ static int child_init(int rank)
 {
     /* Control clients are made per process on first use; the main process
      * forks the one that pings relays (health for sdes.relays, failover). */
+    if (sdes_kam_events_child_init(rank) < 0) /* the events process (kam_events.h) */
+        return -1;
     if (rank != PROC_MAIN || sdes_kam_relay_count() == 0)
         return 0;
     if (fork_basic_timer(PROC_TIMER, "SDES RELAY PING", 1, ping_timer, NULL, p_ping_interval) < 0) {
@@ -520,6 +532,7 @@ static int delete_call(sip_msg_t *msg, const sdes_kam_flags *f)
         LM_NOTICE("sdes audit: Call-ID %.*s: %s\n", cid.len, cid.s, audit);
         return sdes_kam_result_set(SDES_RC_OK, NULL);
     }
+    sdes_kam_lost_audit(msg, &cid, r == 0); /* r <= 0 here: lost at BYE? (kam_lost.h) */
     if (r == 0)
         return sdes_kam_result_set(SDES_RC_NOTHING, "no relay holds this call");
     sdes_kam_result_set(SDES_RC_RELAY, "%s", err);

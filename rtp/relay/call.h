@@ -26,6 +26,9 @@
  * SDES engine's packed state is < 1 KiB for ordinary calls; the bound keeps
  * a client from parking arbitrary memory in the relay. */
 #define RELAY_SDES_STATE_MAX 16384
+/* The dialog's tags the SIP side names (from-tag, to-tag), echoed in events
+ * so a script can find the dialog; longer ones are refused. */
+#define RELAY_TAG_MAX 128
 
 /* Why a packet was dropped: one counter each, per leg (receive side). */
 /* clang-format off */ /* a table: one aligned row per entry */
@@ -156,6 +159,7 @@ struct relay_call {
     /* Send-key switches waiting for the SIP side's "use" or their deadline
      * (relay/switch.h). Control thread only. */
     struct relay_switch *switches;
+    char from_tag[RELAY_TAG_MAX], to_tag[RELAY_TAG_MAX]; /* "" = not given (cmd_ops.c) */
     relay_call *next;
 };
 

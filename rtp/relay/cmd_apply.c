@@ -15,6 +15,7 @@
 
 #include "relay/calltable.h"
 #include "relay/log.h"
+#include "relay/ops.h"
 #include "relay/parse.h"
 #include "relay/switch.h"
 
@@ -84,6 +85,8 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     }
     /* The SIP side's state is checked first and stored only when the rest
      * of the request succeeded. */
+    if (!relay_tags_check(doc, req, w))
+        return;
     uint8_t *state = NULL;
     size_t state_len = 0;
     const ctl_be *stn = ctl_be_get(doc, req, "sdes-state");
@@ -93,6 +96,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     if (!streams && stn && call) {
         /* Only the state changes; media stays as it is. */
         relay_call_set_state(call, state, state_len);
+        relay_tags_store(call, doc, req);
         relay_log(RELAY_LOG_INFO, "call %s: %s, sdes-state only", call->id, cmd);
         ctl_benc_kv_cstr(w, "result", "ok");
         relay_write_streams(d, w, call);
@@ -199,6 +203,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     }
     if (stn)
         relay_call_set_state(call, state, state_len);
+    relay_tags_store(call, doc, req);
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
     relay_write_streams(d, w, call);

@@ -155,6 +155,12 @@ void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
     ctl_benc_cstr(w, "events");
     ctl_benc_list(w);
     for (int64_t i = 0; i < max && d->ev_count; i++) {
+        /* Only what surely fits one datagram leaves the queue (a Call-ID
+         * of 255 bytes and two tags of 127 make an event ~600 bytes); the
+         * rest stays "pending" for the next poll instead of being lost in
+         * a reply too large to send. */
+        if (w->cap - w->len < RELAY_EVENT_WIRE_MAX + 256)
+            break;
         relay_event_write(w, &d->events[d->ev_head]);
         d->ev_head = (d->ev_head + 1) % RELAY_EVENTS_MAX;
         d->ev_count--;

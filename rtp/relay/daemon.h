@@ -19,13 +19,15 @@
 #include "relay/opstats.h"
 #include "relay/worker.h"
 
-#define RELAY_EVENTS_MAX 1024
+#define RELAY_EVENTS_MAX     1024
+#define RELAY_EVENT_WIRE_MAX 1024 /* one bencoded event, tags and Call-ID at their longest */
 
 typedef struct relay_event {
     char type[24]; /* soft-limit, key-switched, key-exhausted, media-timeout */
     char call_id[RELAY_CALLID_MAX];
-    int stream; /* -1 for call-level events */
-    int leg;    /* 0 = a, 1 = b, -1 */
+    char from_tag[RELAY_TAG_MAX], to_tag[RELAY_TAG_MAX]; /* the call's, "" = unknown */
+    int stream;                                          /* -1 for call-level events */
+    int leg;                                             /* 0 = a, 1 = b, -1 */
     int64_t unix_time;
     uint64_t seq;
 } relay_event;
@@ -53,6 +55,9 @@ typedef struct relay_daemon {
     relay_opstats ops;      /* requests, events, rekeys, switches (metrics) */
     ctl_server *srv[4];     /* the control servers, for their counters */
     int nsrv;
+    bool draining; /* `drain`: new calls refused (relay/ops.h) */
+    int argc;      /* the command line, re-read by a reload (relay/ops.h) */
+    char **argv;
 } relay_daemon;
 
 /* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */

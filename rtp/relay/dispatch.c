@@ -12,13 +12,24 @@
 
 #include "relay/calltable.h"
 #include "relay/log.h"
+#include "relay/ops.h"
 
 static void relay_dispatch(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
                            const char *cmd)
 {
     char call_id[RELAY_CALLID_MAX];
     if (!strcmp(cmd, "ping")) {
+        if (d->draining) /* so the SIP side's health pings see it */
+            ctl_benc_kv_int(w, "draining", 1);
         ctl_benc_kv_cstr(w, "result", "pong");
+        return;
+    }
+    if (!strcmp(cmd, "drain")) {
+        relay_cmd_drain(d, doc, req, w);
+        return;
+    }
+    if (!strcmp(cmd, "reload")) {
+        relay_cmd_reload(d, w);
         return;
     }
     if (!strcmp(cmd, "list")) {
@@ -49,6 +60,10 @@ static void relay_dispatch(relay_daemon *d, const ctl_be_doc *doc, const ctl_be 
         return;
     }
     if (!strcmp(cmd, "offer") || !strcmp(cmd, "answer") || !strcmp(cmd, "update")) {
+        if (d->draining && !strcmp(cmd, "offer") && !relay_find(d, call_id)) {
+            relay_err(w, RELAY_DRAINING_REASON);
+            return;
+        }
         relay_cmd_apply(d, doc, req, w, cmd, call_id);
         return;
     }

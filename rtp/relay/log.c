@@ -89,19 +89,24 @@ int relay_log_open_syslog(void)
 
 int relay_log_open(const char *path)
 {
+    /* Also a reload's switch to another file: the old one is closed once
+     * the new one is open (a failed open keeps the old file). */
+    FILE *old = relay_log_fp;
     if (!path || !*path) {
         relay_log_fp = stderr;
         relay_log_path[0] = 0;
         relay_log_dest = relay_stderr_is_journal() ? RELAY_TO_JOURNAL : RELAY_TO_STDERR;
-        return 0;
+    } else {
+        FILE *f = fopen(path, "a");
+        if (!f)
+            return -1;
+        setvbuf(f, NULL, _IOLBF, 0);
+        snprintf(relay_log_path, sizeof(relay_log_path), "%s", path);
+        relay_log_fp = f;
+        relay_log_dest = RELAY_TO_FILE;
     }
-    snprintf(relay_log_path, sizeof(relay_log_path), "%s", path);
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return -1;
-    setvbuf(f, NULL, _IOLBF, 0);
-    relay_log_fp = f;
-    relay_log_dest = RELAY_TO_FILE;
+    if (old && old != stderr && old != relay_log_fp)
+        fclose(old);
     return 0;
 }
 

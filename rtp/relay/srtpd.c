@@ -3,7 +3,8 @@
  * control without a shared secret (unix sockets are the safe default), media workers, the control loop
  * (ng control sockets, once-a-second housekeeping) and signals: SIGTERM or
  * SIGINT stop cleanly (every call deleted and its keys wiped), SIGHUP
- * reopens the log file; the optional Prometheus endpoint (relay/metrics.h).
+ * reloads (reopens the log, re-reads the live options: relay/ops.h); the
+ * optional Prometheus endpoint (relay/metrics.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include "relay/daemon.h"
 #include "relay/log.h"
 #include "relay/metrics.h"
+#include "relay/ops.h"
 #include "sdesgate_version.h"
 
 static bool srtpd_parse_ip(const char *s, int family, struct sockaddr_storage *out)
@@ -110,6 +112,8 @@ int main(int argc, char **argv)
     d.secret = d.cfg.secret[0] ? d.cfg.secret : NULL;
     d.secret_len = strlen(d.cfg.secret);
     d.notify_fd = -1;
+    d.argc = argc; /* re-read by a reload (relay/ops.h) */
+    d.argv = argv;
 
     ctl_addr addrs[4];
     bool insecure = false;
@@ -284,9 +288,13 @@ int main(int argc, char **argv)
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 if (si.ssi_signo == SIGHUP) {
-                    if (relay_log_reopen() != 0)
-                        fprintf(stderr, "srtpd: cannot reopen %s\n", d.cfg.log_file);
-                    relay_log(RELAY_LOG_INFO, "SIGHUP: log reopened");
+                    /* Reopens the log and re-reads what can change live
+                     * (relay/ops.h); logs what it applied and ignored. */
+                    char ap[512], ig[512], why[300];
+                    bool ok = relay_reload(&d, ap, sizeof(ap), ig, sizeof(ig), why, sizeof(why));
+                    /* After the reopen: this line is the new file's first. */
+                    relay_log(RELAY_LOG_INFO, "SIGHUP: log reopened, reload %s",
+                              ok ? "done" : "refused");
                 } else {
                     relay_log(RELAY_LOG_INFO, "signal %u: stopping", si.ssi_signo);
                     sd_notify(0, "STOPPING=1");

@@ -54,6 +54,9 @@ static void usage(FILE *f)
             "  delete CALLID        remove a call; prints its final statistics\n"
             "  log-level [LEVEL]    print srtpd's log level, or set it (error, warn, info,\n"
             "                       debug) until the next change or restart\n"
+            "  drain [on|off]       refuse new calls (existing ones continue); off: take them\n"
+            "  reload               re-read the configuration (as SIGHUP): live options apply,\n"
+            "                       changed restart-only ones are named and ignored\n"
             "--: what follows is no option (a Call-ID that begins with '-')\n"
             "ADDR: unix:/path, udp:IP:PORT, [V6]:PORT (default " SRTPCTL_DEFAULT_SOCKET "\n"
             "      or $SRTPCTL_SOCKET)\n"
@@ -357,6 +360,7 @@ int main(int argc, char **argv)
         {"stats", "statistics", false}, {"events", "events", false},
         {"query", "query", true},       {"rekey", "rekey", true},
         {"delete", "delete", true},     {"log-level", "log-level", false},
+        {"reload", "reload", false},
     };
     const char *wire = NULL;
     bool needs_id = false;
@@ -365,6 +369,17 @@ int main(int argc, char **argv)
             wire = cmds[i].wire;
             needs_id = cmds[i].needs_id;
         }
+    /* drain [on|off]: the argument is a switch, not a Call-ID. */
+    int drain = -1;
+    if (!strcmp(cmd, "drain")) {
+        wire = "drain";
+        drain = !id || !strcmp(id, "on") ? 1 : !strcmp(id, "off") ? 0 : -1;
+        if (drain < 0) {
+            fprintf(stderr, "srtpctl: drain takes on or off\n");
+            return 2;
+        }
+        id = NULL;
+    }
     if (!wire) {
         fprintf(stderr, "srtpctl: unknown command: %s\n", cmd);
         usage(stderr);
@@ -452,6 +467,8 @@ int main(int argc, char **argv)
     ctl_benc_kv_cstr(&w, "command", wire);
     if (id && is_level)
         ctl_benc_kv_cstr(&w, "level", id);
+    if (drain >= 0)
+        ctl_benc_kv_int(&w, "drain", drain);
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
         fprintf(stderr, "srtpctl: CALLID too long\n");
@@ -480,6 +497,14 @@ int main(int argc, char **argv)
             printf("log-level %s (was %s), logging to %s\n", lv, prev, tg);
         else
             printf("log-level %s, logging to %s\n", lv, tg);
+    } else if (!strcmp(cmd, "drain")) {
+        printf("draining %s; %lld call(s) continue\n", geti(r, "draining") ? "on" : "off",
+               geti(r, "calls"));
+    } else if (!strcmp(cmd, "reload")) {
+        char a[512], o[512];
+        printf("reloaded; applied: %s; restart-only, ignored: %s\n",
+               gets_(r, "applied", a, sizeof(a))[0] ? a : "-",
+               gets_(r, "restart-only", o, sizeof(o))[0] ? o : "-");
     } else {
         char cid[RELAY_ID_SHOW];
         printf("call %s%s\n", gets_(r, "call-id", cid, sizeof(cid)),

@@ -76,3 +76,9 @@ SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh 
               tests/relay/asan_relay_guard_test.sh
 SLOW_TESTS += tests/relay/asan_relay_ops_test.sh tests/relay/srtpd-syslog.sh
 endif
+
+# srtpd's operator commands: drain, reload (srtpctl and SIGHUP), dialog tags
+# in events.
+ifneq ($(wildcard rtp/srtp/context.c),)
+SLOW_TESTS += "tests/relay/relay-ops.sh"
+endif

@@ -174,6 +174,11 @@ static void test_relay_good(void)
     CHECK_EQ(r.remote, 0);
     const struct sockaddr_un *un = (const struct sockaddr_un *)&r.sa;
     CHECK_STR_EQ(un->sun_path, "/run/srtpd/ctl.sock");
+
+    /* A standby: never picked for a new call (weight 0), asked for calls. */
+    CHECK_EQ(relay("unix:/run/srtpd/b.sock=standby"), 0);
+    CHECK_EQ(r.weight, 0);
+    CHECK_STR_EQ(r.text, "unix:/run/srtpd/b.sock");
 }
 
 static void test_relay_rejections(void)
@@ -190,9 +195,10 @@ static void test_relay_rejections(void)
         {"udp:::1:2223", "not a numeric IPv4 address"},
         {"udp:[::1:2223", "IPv6 form is udp:[ADDR]:PORT"},
         {"udp:[::g]:2223", "not a numeric IPv6 address"},
-        {"udp:127.0.0.1:2223=0", "weight must be 1..1000"},
-        {"udp:127.0.0.1:2223=1001", "weight must be 1..1000"},
-        {"udp:127.0.0.1:2223=", "weight must be 1..1000"},
+        {"udp:127.0.0.1:2223=0", "weight must be 1..1000 or standby"},
+        {"udp:127.0.0.1:2223=1001", "weight must be 1..1000 or standby"},
+        {"udp:127.0.0.1:2223=", "weight must be 1..1000 or standby"},
+        {"udp:127.0.0.1:2223=standbyx", "weight must be 1..1000 or standby"},
         {"unix:relative.sock", "unix socket path must be absolute"},
         {"unix:", "must start with udp: or unix:"},
     };

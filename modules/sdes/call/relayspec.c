@@ -59,8 +59,11 @@ int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *ou
     end = s + len;
     const char *eq = memrchr(s, '=', len);
     if (eq) {
-        if (parse_uint(eq + 1, (size_t)(end - eq - 1), SDES_KAM_RELAY_MAX_WEIGHT, &out->weight) < 0)
-            return fail(err, errlen, "weight must be 1..1000", s, len);
+        size_t wn = (size_t)(end - eq - 1);
+        if (wn == 7 && memcmp(eq + 1, "standby", 7) == 0)
+            out->weight = 0; /* asked for its calls, never given a new one */
+        else if (parse_uint(eq + 1, wn, SDES_KAM_RELAY_MAX_WEIGHT, &out->weight) < 0)
+            return fail(err, errlen, "weight must be 1..1000 or standby", s, len);
         end = eq;
     }
 

@@ -6,7 +6,10 @@
  *
  * Addresses are numeric (no DNS at start-up or on the call path). WEIGHT is
  * 1..1000 (default 1): new calls are spread over healthy relays in
- * proportion to it. A udp relay off loopback is "remote": the
+ * proportion to it. WEIGHT "standby" (weight 0): a relay that takes no new
+ * call but is asked, like every relay, for the calls it holds: where a
+ * standby srtpd has taken calls over (docs/sdes-module.md "Finding a
+ * call"). A udp relay off loopback is "remote": the
  * security rule (docs/sdes-module.md "Parameters") allows it only with a
  * control secret, which sdes_mod.c enforces at start-up.
  */
