@@ -68,3 +68,19 @@ BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
               tests/relay/asan_relay_guard_test.sh
 endif
+
+# `make bench-control` (and `make bench`): srtpd's control plane against
+# RTPengine's at 100..10,000 calls (query rate, offer+answer pairs/s, RSS
+# per call, SIGTERM shutdown), side by side.
+$(BUILD)/control-bench: $(call objs,tests/relay/control_bench.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/control-bench
+BENCHES += $(BUILD)/control-bench
+endif
+
+.PHONY: bench-control
+bench-control: $(BUILD)/control-bench $(BUILD)/srtpd
+	$(BUILD)/control-bench
