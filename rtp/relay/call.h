@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ctl/htab.h"
 #include "srtp/sg_srtp.h"
 
 #define RELAY_MAX_STREAMS 16
@@ -156,7 +157,10 @@ struct relay_call {
     /* Send-key switches waiting for the SIP side's "use" or their deadline
      * (relay/switch.h). Control thread only. */
     struct relay_switch *switches;
-    relay_call *next;
+    /* The call table (calltable.h): the hash index by id and the list of
+     * all calls, newest first (prev/next, so unlinking is O(1)). */
+    ctl_hnode hnode;
+    relay_call *prev, *next;
 };
 
 /* A context for one direction from a spec. Errors from sg_srtp_*; on error

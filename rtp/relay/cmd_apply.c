@@ -192,9 +192,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_leg_update_free(&u[k][1]);
     }
     if (created) {
-        call->next = d->calls;
-        d->calls = call;
-        d->ncalls++;
+        relay_link(d, call);
         d->calls_created++;
     }
     if (stn)

@@ -136,6 +136,10 @@ int main(int argc, char **argv)
         d.has_if6 = true;
     }
     relay_ports_init(&d.ports, d.cfg.port_min, d.cfg.port_max);
+    if (!relay_calls_init(&d)) {
+        fprintf(stderr, "srtpd: cannot set up the call table (out of memory or no randomness)\n");
+        return 1;
+    }
     /* Four sockets per stream: 1000 calls need more than the usual 1024. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -272,6 +276,7 @@ int main(int argc, char **argv)
         }
     }
     relay_delete_all(&d);
+    relay_calls_free(&d);
     relay_workers_stop(d.workers, d.nworkers);
     for (int i = 0; i < d.cfg.nlisten; i++) {
         close(pfd[i].fd);
