@@ -152,6 +152,11 @@ sg_status sg_srtp_add_key(sg_srtp_ctx *ctx, const sg_srtp_key *key)
             !sg_sess_derive(&k->rtp, su, k->prf, k->master_salt, false, 0) ||
             !sg_sess_derive(&k->rtcp, su, k->prf, k->master_salt, true, 0))
             goto fail;
+        /* Never derived from again (kdr 0): drop the PRF, which holds
+         * the master key's AES schedule (~600 bytes per key, and one
+         * copy of the master key fewer in memory). */
+        EVP_CIPHER_CTX_free(k->prf);
+        k->prf = NULL;
     }
     k->gen = ctx->next_gen++;
     k->used = true;

@@ -173,7 +173,7 @@ typedef struct sg_mkey {
     uint8_t mki[SG_SRTP_MAX_MKI_LEN];
     uint8_t master_salt[SG_SRTP_MAX_SALT_LEN];
     uint8_t fingerprint[4];
-    EVP_CIPHER_CTX *prf;            /* keyed with master_key */
+    EVP_CIPHER_CTX *prf;            /* keyed with master_key; kdr > 0 only */
     uint64_t lifetime;              /* as configured (capped) */
     uint64_t life_srtp, life_srtcp; /* caps per protocol, §9.2 */
     uint64_t used_srtp, used_srtcp;
