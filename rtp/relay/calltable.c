@@ -118,15 +118,20 @@ relay_stream *relay_stream_new(relay_daemon *d, relay_call *call, int index,
             relay_stream_close(s);
             return NULL;
         }
-        if (relay_ports_alloc(&d->ports, bind_addr, &g->rtp.fd, &g->rtcp.fd, &g->rtp.port) != 0) {
-            snprintf(why, whylen, "no free media port pair in %d..%d", d->cfg.port_min,
-                     d->cfg.port_max);
+        /* A leg that starts with rtcp-mux takes one port (RFC 5761); one
+         * that leaves it later gets its RTCP port then (cmd_apply.c). */
+        bool mux = u[l].has_mux && u[l].mux;
+        if (mux ? relay_ports_alloc_one(&d->ports, bind_addr, &g->rtp.fd, &g->rtp.port) != 0
+                : relay_ports_alloc(&d->ports, bind_addr, &g->rtp.fd, &g->rtcp.fd, &g->rtp.port) !=
+                      0) {
+            snprintf(why, whylen, "no free media port%s in %d..%d", mux ? "" : " pair",
+                     d->cfg.port_min, d->cfg.port_max);
             relay_log(RELAY_LOG_ERR, "call %s: port allocation failed: %s", call->id,
                       strerror(errno));
             relay_stream_close(s);
             return NULL;
         }
-        g->rtcp.port = (uint16_t)(g->rtp.port + 1);
+        g->rtcp.port = mux ? g->rtp.port : (uint16_t)(g->rtp.port + 1);
         g->twin.port = g->rtp.port;
     }
     return s;

@@ -1,7 +1,8 @@
 /*
- * rtp/relay/ports.c — even/odd media port pairs from a range (ports.h).
- * The search starts where the last one ended so a just-freed pair is not
- * reused at once (late packets of an old call would land in a new one).
+ * rtp/relay/ports.c — even/odd media port pairs and single ports from a
+ * range (ports.h). The search starts where the last one ended so a
+ * just-freed port is not reused at once (late packets of an old call would
+ * land in a new one).
  */
 #include "relay/ports.h"
 
@@ -50,8 +51,8 @@ int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *
 {
     int span = (p->max - p->min + 1) / 2;
     for (int k = 0; k < span; k++) {
-        int cand = p->next;
-        p->next += 2;
+        int cand = p->next & ~1; /* single ports may leave it odd */
+        p->next = cand + 2;
         if (p->next + 1 > p->max)
             p->next = p->min;
         if (cand + 1 > p->max)
@@ -71,4 +72,36 @@ int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *
     }
     errno = EADDRINUSE;
     return -1;
+}
+
+int relay_ports_alloc_one(relay_ports *p, const struct sockaddr_storage *addr, int *fd,
+                          uint16_t *port)
+{
+    int span = p->max - p->min + 1;
+    for (int k = 0; k < span; k++) {
+        int cand = p->next;
+        p->next = p->next + 1 > p->max ? p->min : p->next + 1;
+        int a = relay_ports_bind(addr, (uint16_t)cand, false);
+        if (a < 0)
+            continue;
+        *fd = a;
+        *port = (uint16_t)cand;
+        return 0;
+    }
+    errno = EADDRINUSE;
+    return -1;
+}
+
+int relay_ports_alloc_rtcp(relay_ports *p, const struct sockaddr_storage *addr, uint16_t rtp_port,
+                           int *fd, uint16_t *port)
+{
+    if (rtp_port + 1 <= p->max) {
+        int a = relay_ports_bind(addr, (uint16_t)(rtp_port + 1), false);
+        if (a >= 0) {
+            *fd = a;
+            *port = (uint16_t)(rtp_port + 1);
+            return 0;
+        }
+    }
+    return relay_ports_alloc_one(p, addr, fd, port);
 }

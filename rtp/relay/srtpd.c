@@ -140,7 +140,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "srtpd: cannot set up the call table (out of memory or no randomness)\n");
         return 1;
     }
-    /* Four sockets per stream: 1000 calls need more than the usual 1024. */
+    /* Two to four sockets per stream (docs/srtpd.md "Ports"), plus twins:
+     * 1000 calls need more than the usual 1024. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;

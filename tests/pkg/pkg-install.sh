@@ -140,10 +140,14 @@ RELAY_PORT=$(free_udp_port)
 # The installed config as it is; only the control port is a free one (other
 # tests or a developer's srtpd may hold 2223 on this machine).
 read -r -a EXEC <<<"$(unit ExecStart)"
+# The unit's LimitNOFILE, or the hard limit this test runs under when that
+# is lower (a container may cap it; systemd itself may raise it).
+NOFILE=$(unit LimitNOFILE); HARD=$(ulimit -Hn)
+[ "$HARD" != unlimited ] && [ "$HARD" -lt "$NOFILE" ] && NOFILE=$HARD
 mkdir -p /run/sdesgate && chown srtpd:srtpd /run/sdesgate   # RuntimeDirectory=
 setpriv --reuid="$(unit User)" --regid="$(unit Group)" --init-groups --no-new-privs \
   --inh-caps=-all --bounding-set=-all \
-  prlimit --nofile="$(unit LimitNOFILE)" -- \
+  prlimit --nofile="$NOFILE" -- \
   "${EXEC[@]}" --listen "udp:127.0.0.1:$RELAY_PORT" >"$WORK/srtpd.log" 2>&1 &
 PKG_SRTPD=$!
 for _ in $(seq 50); do

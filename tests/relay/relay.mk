@@ -84,3 +84,14 @@ endif
 .PHONY: bench-control
 bench-control: $(BUILD)/control-bench $(BUILD)/srtpd
 	$(BUILD)/control-bench
+
+# The call table and ports at scale: one-port rtcp-mux legs and their
+# fallback, 2,000 calls, shutdown audit lines (correctness, not speed).
+$(BUILD)/tests/relay_scale_test: $(call objs,tests/relay/relay_scale_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_scale_test
+SLOW_TESTS += $(BUILD)/tests/relay_scale_test
+endif
