@@ -461,10 +461,13 @@ int main(void)
         for (int k = 0; k < nsizes; k++) {
             if (!rs[k].ran || !re[k].ran)
                 continue;
-            printf("  %5d calls: query %.2fx, pairs %.2fx, RSS %.2fx, shutdown %.2fx\n", sizes[k],
+            printf("  %5d calls: query %.2fx, pairs %.2fx, RSS %.2fx, shutdown %.2fx", sizes[k],
                    rs[k].query_s / re[k].query_s, rs[k].pairs_s / re[k].pairs_s,
                    re[k].rss_kib > 0 ? rs[k].rss_kib / re[k].rss_kib : 0,
                    re[k].stop_s > 0 && rs[k].stop_s > 0 ? rs[k].stop_s / re[k].stop_s : 0);
+            if (rs[k].calls != re[k].calls) /* a relay capped by the fd limit */
+                printf(" (srtpd at %d calls, rtpengine at %d)", rs[k].calls, re[k].calls);
+            printf("\n");
         }
     }
     int bad = 0;
