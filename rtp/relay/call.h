@@ -145,7 +145,6 @@ typedef struct relay_stream {
 } relay_stream;
 
 struct relay_call {
-    char id[RELAY_CALLID_MAX];
     relay_stream *streams[RELAY_MAX_STREAMS];
     int worker;
     int64_t created_ms;
@@ -161,6 +160,7 @@ struct relay_call {
      * all calls, newest first (prev/next, so unlinking is O(1)). */
     ctl_hnode hnode;
     relay_call *prev, *next;
+    char id[]; /* NUL-terminated, < RELAY_CALLID_MAX bytes, allocated with the call */
 };
 
 /* A context for one direction from a spec. Errors from sg_srtp_*; on error

@@ -206,14 +206,13 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         }
     }
     if (!call) {
-        call = calloc(1, sizeof(*call));
-        if (!call || strlen(call_id) >= sizeof(call->id)) {
-            free(call);
-            call = NULL;
+        size_t idlen = strlen(call_id); /* < RELAY_CALLID_MAX (dispatch.c) */
+        call = idlen < RELAY_CALLID_MAX ? calloc(1, sizeof(*call) + idlen + 1) : NULL;
+        if (!call) {
             snprintf(why, sizeof(why), "out of memory");
             goto fail;
         }
-        strcpy(call->id, call_id);
+        memcpy(call->id, call_id, idlen + 1);
         call->worker = d->next_worker;
         d->next_worker = (d->next_worker + 1) % d->nworkers;
         call->created_ms = relay_now_ms();

@@ -119,7 +119,7 @@ sg_status sg_srtp_add_key(sg_srtp_ctx *ctx, const sg_srtp_key *key)
 
     /* Allocated here, not per packet: adding a key is control-plane work
      * (a rekey job on srtpd's worker, as the OpenSSL contexts below). */
-    sg_mkey *k = calloc(1, sizeof *k);
+    sg_mkey *k = calloc(1, sizeof *k + ctx->p.mki_len);
     if (!k)
         return SG_ALLOC;
     ctx->keys[slot] = k;

@@ -24,19 +24,19 @@ int sg_key_by_mki(const sg_srtp_ctx *ctx, const uint8_t *mki)
     return -1;
 }
 
-void sg_key_wipe(sg_mkey *k)
+void sg_key_wipe(sg_mkey *k, size_t mki_len)
 {
     EVP_CIPHER_CTX_free(k->prf);
     sg_sess_free(&k->rtp);
     sg_sess_free(&k->rtcp);
-    OPENSSL_cleanse(k, sizeof *k);
+    OPENSSL_cleanse(k, sizeof *k + mki_len);
 }
 
 void sg_key_free(sg_srtp_ctx *ctx, int i)
 {
     if (!ctx->keys[i])
         return;
-    sg_key_wipe(ctx->keys[i]);
+    sg_key_wipe(ctx->keys[i], ctx->p.mki_len);
     free(ctx->keys[i]);
     ctx->keys[i] = NULL;
 }

@@ -170,7 +170,6 @@ void sg_replay_commit(sg_replay *r, uint32_t words, uint64_t idx);
 typedef struct sg_mkey {
     bool used;
     uint32_t gen; /* order of adding; 0 = empty */
-    uint8_t mki[SG_SRTP_MAX_MKI_LEN];
     uint8_t master_salt[SG_SRTP_MAX_SALT_LEN];
     uint8_t fingerprint[4];
     EVP_CIPHER_CTX *prf;            /* keyed with master_key; kdr > 0 only */
@@ -179,6 +178,7 @@ typedef struct sg_mkey {
     uint64_t used_srtp, used_srtcp;
     bool soft_sent;
     sg_sess rtp, rtcp; /* session keys when kdr == 0 */
+    uint8_t mki[];     /* the context's mki_len bytes, allocated with the key */
 } sg_mkey;
 
 typedef struct sg_stream {
@@ -228,7 +228,7 @@ sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc, const
 
 /* keys.c */
 int sg_key_by_mki(const sg_srtp_ctx *ctx, const uint8_t *mki);
-void sg_key_wipe(sg_mkey *k);
+void sg_key_wipe(sg_mkey *k, size_t mki_len);
 /* Wipes and frees key slot i (NULL afterwards). */
 void sg_key_free(sg_srtp_ctx *ctx, int i);
 /* The send key for a protect of SRTP or SRTCP (rtcp): the current key, or

@@ -29,7 +29,9 @@
  * whatever else runs on the box), shutdown
  * waits at most 60 s (then SIGKILL, reported as ">60"), everything started
  * is killed at the end. BENCH_CONTROL_SIZES="100 1000" overrides the sizes;
- * BENCH_CONTROL_RTPENGINE=0 skips RTPengine; SRTPD=PATH picks the binary.
+ * BENCH_CONTROL_RTPENGINE=0 skips RTPengine; BENCH_CONTROL_SRTP_A=1 makes
+ * srtpd's leg a SRTP too (four SRTP contexts per call: the rekey-edge
+ * case); SRTPD=PATH picks the binary.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -64,6 +66,7 @@ typedef struct cb_row {
 } cb_row;
 
 static int queries = 5000;
+static bool srtp_a; /* BENCH_CONTROL_SRTP_A=1: srtpd's leg a is SRTP too */
 static char reply[CTL_MAX_MSG];
 static ctl_be_doc doc;
 static uint8_t sdes_state[1000];
@@ -173,8 +176,12 @@ static bool srtpd_pair(ctl_client *c, int i)
     ctl_benc_dict(&w);
     ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
     ctl_benc_kv_int(&w, "port", 4000 + 2 * (i % 20000));
+    if (srtp_a) {
+        unsigned ka = 70000 + (unsigned)i;
+        ru_crypto(&w, "recv", s80, &ka, &one, NULL, 1, 0, 0);
+    }
     ctl_benc_kv_int(&w, "rtcp-mux", 1);
-    ctl_benc_kv_cstr(&w, "transport", "RTP");
+    ctl_benc_kv_cstr(&w, "transport", srtp_a ? "SRTP" : "RTP");
     ctl_benc_end(&w);
     ctl_benc_cstr(&w, "b");
     ctl_benc_dict(&w);
@@ -197,6 +204,13 @@ static bool srtpd_pair(ctl_client *c, int i)
     ctl_benc_cstr(&w, "streams");
     ctl_benc_list(&w);
     ctl_benc_dict(&w);
+    if (srtp_a) {
+        unsigned ka = 80000 + (unsigned)i;
+        ctl_benc_cstr(&w, "a");
+        ctl_benc_dict(&w);
+        ru_crypto(&w, "send", s80, &ka, &one, NULL, 1, 0, 0);
+        ctl_benc_end(&w);
+    }
     ctl_benc_cstr(&w, "b");
     ctl_benc_dict(&w);
     ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
@@ -438,11 +452,13 @@ int main(void)
     if (queries < 100)
         queries = 100;
     bool rte = !getenv("BENCH_CONTROL_RTPENGINE") || atoi(getenv("BENCH_CONTROL_RTPENGINE"));
+    srtp_a = getenv("BENCH_CONTROL_SRTP_A") && atoi(getenv("BENCH_CONTROL_SRTP_A"));
     for (size_t i = 0; i < sizeof(sdes_state); i++)
         sdes_state[i] = (uint8_t)(i * 7 + 1);
-    printf("control-bench: one-stream calls (RTP -> SRTP, rtcp-mux), ng over UDP loopback, one "
+    printf("control-bench: one-stream calls (%s, rtcp-mux), ng over UDP loopback, one "
            "client; %d queries per size; fd hard limit %ld\n",
-           queries, fd_limit());
+           srtp_a ? "srtpd SRTP -> SRTP, RTPengine RTP -> SRTP" : "RTP -> SRTP", queries,
+           fd_limit());
     printf("  %-10s %7s %9s %9s %10s %8s %8s %6s\n", "relay", "calls", "query/s", "vs-100",
            "pairs/s", "KiB/call", "stop-s", "fd/call");
     cb_row rs[MAX_SIZES], re[MAX_SIZES];
