@@ -16,6 +16,7 @@ void relay_ports_init(relay_ports *p, int min, int max)
     p->min = (min + 1) & ~1;
     p->max = max;
     p->next = p->min;
+    p->next_odd = p->min + 1;
 }
 
 int relay_ports_bind(const struct sockaddr_storage *addr, uint16_t port, bool reuseport)
@@ -74,13 +75,15 @@ int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *
     return -1;
 }
 
-int relay_ports_alloc_one(relay_ports *p, const struct sockaddr_storage *addr, int *fd,
-                          uint16_t *port)
+/* One port of the parity of *cursor (min is even), searched from there. */
+static int relay_ports_scan(relay_ports *p, int *cursor, const struct sockaddr_storage *addr,
+                            int *fd, uint16_t *port)
 {
-    int span = p->max - p->min + 1;
-    for (int k = 0; k < span; k++) {
-        int cand = p->next;
-        p->next = p->next + 1 > p->max ? p->min : p->next + 1;
+    int first = *cursor & 1 ? p->min + 1 : p->min;
+    int span = (p->max - first) / 2 + 1;
+    for (int k = 0; k < span && first <= p->max; k++) {
+        int cand = *cursor;
+        *cursor = cand + 2 > p->max ? first : cand + 2;
         int a = relay_ports_bind(addr, (uint16_t)cand, false);
         if (a < 0)
             continue;
@@ -90,6 +93,15 @@ int relay_ports_alloc_one(relay_ports *p, const struct sockaddr_storage *addr, i
     }
     errno = EADDRINUSE;
     return -1;
+}
+
+int relay_ports_alloc_one(relay_ports *p, const struct sockaddr_storage *addr, int *fd,
+                          uint16_t *port)
+{
+    p->next &= ~1; /* the even cursor pairs share */
+    if (relay_ports_scan(p, &p->next, addr, fd, port) == 0)
+        return 0;
+    return relay_ports_scan(p, &p->next_odd, addr, fd, port);
 }
 
 int relay_ports_alloc_rtcp(relay_ports *p, const struct sockaddr_storage *addr, uint16_t rtp_port,

@@ -15,6 +15,7 @@
 typedef struct relay_ports {
     int min, max; /* inclusive range; min rounded up to even */
     int next;     /* where the next search starts */
+    int next_odd; /* the same for single ports once no even one is free */
 } relay_ports;
 
 void relay_ports_init(relay_ports *p, int min, int max);
@@ -26,8 +27,11 @@ int relay_ports_bind(const struct sockaddr_storage *addr, uint16_t port, bool re
  * (errno set; EADDRINUSE when the range is exhausted). */
 int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *fd_rtp,
                       int *fd_rtcp, uint16_t *port);
-/* Binds one port on addr (an rtcp-mux leg). 0 with the fd and port, or -1
- * (errno set; EADDRINUSE when the range is exhausted). */
+/* Binds one port on addr (an rtcp-mux leg): an even one while there is
+ * one free, so the odd port above stays free for the RTCP port the leg
+ * needs if it ever leaves rtcp-mux (relay_ports_alloc_rtcp); else an odd
+ * one, so rtcp-mux legs can use the whole range. 0 with the fd and port,
+ * or -1 (errno set; EADDRINUSE when the range is exhausted). */
 int relay_ports_alloc_one(relay_ports *p, const struct sockaddr_storage *addr, int *fd,
                           uint16_t *port);
 /* The RTCP port of a leg that leaves rtcp-mux (RFC 5761 §5.1.3): rtp_port +

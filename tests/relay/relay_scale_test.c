@@ -3,7 +3,8 @@
  * as a process (correctness only: speed is measured by build/control-bench
  * in `make bench`, never here):
  *   - rtcp-mux legs take one port; a leg that leaves rtcp-mux (a re-offer,
- *     or an answer without it: RFC 5761 §5.1.1) gets an RTCP port back,
+ *     or an answer without it: RFC 5761 §5.1.1) gets an RTCP port (the one
+ *     above its RTP port, or another when that one is taken),
  *     carries RTCP on it both ways, and gives it back when it returns to
  *     rtcp-mux; a leg that starts with a pair gives its RTCP port back when
  *     it takes rtcp-mux;
@@ -123,7 +124,7 @@ static void test_mux_one_port_and_fallback(void)
     r = leg_req("update", "mux-1", 0, A.prtp, A.prtcp, -1, 0);
     CHECK(r && ru_ok(r));
     int a_rtcp = (int)ru_int(r, "streams.0.a.rtcp-port");
-    CHECK(a_rtcp > 0 && a_rtcp != a_port);
+    CHECK_EQ(a_rtcp, a_port + 1);                    /* kept free by the even-first single ports */
     CHECK_EQ(ru_int(r, "streams.0.a.port"), a_port); /* RTP stays where it was */
     CHECK_EQ(fds_of(D.pid) - f1, 1);
     CHECK(!port_free(a_rtcp));
@@ -141,6 +142,31 @@ static void test_mux_one_port_and_fallback(void)
     CHECK_EQ(fds_of(D.pid), f1);
     CHECK_MSG(port_free(a_rtcp), "RTCP port %d not given back", a_rtcp);
     CHECK_MSG(rtcp_through(A.rtp, (uint16_t)a_port, B.rtp, 0x1001, 3), "muxed again a -> b");
+
+    /* Leaving rtcp-mux again while someone else holds port + 1: another
+     * port, named in the reply, carries leg a's RTCP. */
+    uint16_t taken;
+    int blocker = -1;
+    for (int i = 0; i < 50 && blocker < 0; i++) {
+        blocker = socket(AF_INET, SOCK_DGRAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(a_port + 1))};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(blocker, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+            close(blocker);
+            blocker = -1;
+            usleep(20000);
+        }
+    }
+    taken = (uint16_t)(a_port + 1);
+    CHECK(blocker >= 0);
+    r = leg_req("update", "mux-1", 0, A.prtp, A.prtcp, -1, 0);
+    CHECK(r && ru_ok(r));
+    a_rtcp = (int)ru_int(r, "streams.0.a.rtcp-port");
+    CHECK(a_rtcp > 0 && a_rtcp != a_port && a_rtcp != taken);
+    CHECK_MSG(rtcp_through(A.rtcp, (uint16_t)a_rtcp, B.rtp, 0x1001, 4), "RTCP a (other port) -> b");
+    CHECK_MSG(rtcp_through(B.rtp, (uint16_t)b_port, A.rtcp, 0x2002, 4), "RTCP b -> a's RTCP (2)");
+    if (blocker >= 0)
+        close(blocker);
     CHECK(ru_ok(cmd_call("delete", "mux-1")));
     ep_close(&A);
     ep_close(&B);
