@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ctl/htab.h"
 #include "srtp/sg_srtp.h"
 
 #define RELAY_MAX_STREAMS 16
@@ -147,7 +148,6 @@ typedef struct relay_stream {
 } relay_stream;
 
 struct relay_call {
-    char id[RELAY_CALLID_MAX];
     relay_stream *streams[RELAY_MAX_STREAMS];
     int worker;
     int64_t created_ms;
@@ -160,7 +160,11 @@ struct relay_call {
      * (relay/switch.h). Control thread only. */
     struct relay_switch *switches;
     char from_tag[RELAY_TAG_MAX], to_tag[RELAY_TAG_MAX]; /* "" = not given (cmd_ops.c) */
-    relay_call *next;
+    /* The call table (calltable.h): the hash index by id and the list of
+     * all calls, newest first (prev/next, so unlinking is O(1)). */
+    ctl_hnode hnode;
+    relay_call *prev, *next;
+    char id[]; /* NUL-terminated, < RELAY_CALLID_MAX bytes, allocated with the call */
 };
 
 /* A context for one direction from a spec. Errors from sg_srtp_*; on error

@@ -5,7 +5,6 @@
  */
 #include "relay/cmd.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "relay/calltable.h"
@@ -13,26 +12,10 @@
 
 void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call)
 {
-    relay_stream_snap *snap = malloc(sizeof(*snap));
-    if (!snap) {
-        relay_err(w, "out of memory");
-        return;
-    }
     ctl_benc_kv_cstr(w, "call-id", call->id);
     ctl_benc_kv_int(w, "created-ms-ago", relay_now_ms() - call->created_ms);
     ctl_benc_kv_cstr(w, "result", "ok");
-    ctl_benc_cstr(w, "streams");
-    ctl_benc_list(w);
-    for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
-        relay_stream *s = call->streams[i];
-        if (!s)
-            continue;
-        relay_snap_job j = {.s = s, .snap = snap};
-        relay_worker_run(d->workers[s->worker], relay_job_snap, &j);
-        relay_snap_write(w, snap);
-    }
-    ctl_benc_end(w);
-    free(snap);
+    relay_call_snaps(d, call, false, w, NULL, NULL);
 }
 
 /* state: what a restarted SIP side needs to continue the call — its own

@@ -37,7 +37,9 @@ typedef struct relay_daemon {
     relay_worker **workers;
     int nworkers;
     int next_worker;
-    relay_call *calls;
+    relay_call *calls;              /* every call, newest first (calltable.h) */
+    ctl_htab calltab;               /* the same calls by id */
+    struct relay_stream_snap *snap; /* query/delete's buffer (calltable.h) */
     size_t ncalls;
     relay_ports ports;
     struct sockaddr_storage if4, if6;

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* MKI value as an integer, big-endian into len bytes (RFC 4568 §6.1
  * "MKI:length"). */
@@ -296,6 +297,11 @@ void relay_leg_update_free(relay_leg_update *u)
     sg_srtp_ctx_free(u->tx);
     sg_srtp_ctx_free(u->rx_gone);
     u->rx = u->tx = u->rx_gone = NULL;
+    if (u->has_new_rtcp)
+        close(u->new_rtcp_fd);
+    if (u->has_old_rtcp)
+        close(u->old_rtcp_fd);
+    u->has_new_rtcp = u->has_old_rtcp = false;
 }
 
 /* Applies an update to a leg; old contexts are swapped into the update so

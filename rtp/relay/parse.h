@@ -33,6 +33,13 @@ typedef struct relay_leg_update {
     const sg_suite *rx_suite, *tx_suite;
     uint8_t rx_mki_len, tx_mki_len;
     bool rx_unauth; /* the new rx context is UNAUTHENTICATED_SRTP */
+    /* rtcp-mux changes on an existing leg (cmd_apply.c): the RTCP socket
+     * bound for a leg that leaves rtcp-mux (moved into the leg on the
+     * worker), and the one a leg that takes rtcp-mux gives back (closed
+     * with the update). */
+    bool has_new_rtcp, has_old_rtcp;
+    int new_rtcp_fd, old_rtcp_fd;
+    uint16_t new_rtcp_port;
 } relay_leg_update;
 
 /* MKI value v as len bytes, big-endian (RFC 4568 §6.1 "MKI:length");
@@ -50,6 +57,8 @@ bool relay_parse_crypto(const ctl_be_doc *doc, const ctl_be *c, relay_crypto_spe
 /* A leg dict (NULL = no change); builds the SRTP contexts it names. */
 bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u, char *why,
                      size_t whylen);
+/* Frees the replaced contexts and closes an RTCP socket not taken over or
+ * given back (control thread). */
 void relay_leg_update_free(relay_leg_update *u);
 /* On the worker: applies u to leg, swapping the replaced contexts into u. */
 void relay_leg_apply(relay_leg *leg, relay_leg_update *u);

@@ -158,7 +158,12 @@ int main(int argc, char **argv)
         d.has_if6 = true;
     }
     relay_ports_init(&d.ports, d.cfg.port_min, d.cfg.port_max);
-    /* Four sockets per stream: 1000 calls need more than the usual 1024. */
+    if (!relay_calls_init(&d)) {
+        fprintf(stderr, "srtpd: cannot set up the call table (out of memory or no randomness)\n");
+        return 1;
+    }
+    /* Two to four sockets per stream (docs/srtpd.md "Ports"), plus twins:
+     * 1000 calls need more than the usual 1024. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
@@ -316,6 +321,7 @@ int main(int argc, char **argv)
     }
     relay_metrics_stop(metrics);
     relay_delete_all(&d);
+    relay_calls_free(&d);
     relay_workers_stop(d.workers, d.nworkers);
     for (int i = 0; i < d.cfg.nlisten; i++) {
         close(pfd[i].fd);

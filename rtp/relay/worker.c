@@ -901,6 +901,21 @@ void relay_worker_detach(relay_worker *w, relay_stream *s)
     s->attached = false;
 }
 
+bool relay_worker_sock_attach(relay_worker *w, relay_sock *rs)
+{
+    return relay_sock_attach(w, rs);
+}
+
+void relay_worker_sock_detach(relay_worker *w, relay_sock *rs)
+{
+    if (rs->fd < 0)
+        return;
+    if (w->ring_mode)
+        relay_ring_detach(w, rs);
+    else
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, rs->fd, NULL);
+}
+
 relay_stream *relay_worker_streams(relay_worker *w)
 {
     return w->streams;

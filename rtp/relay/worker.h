@@ -82,7 +82,11 @@ void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg);
 /* Jobs' helpers, to be called from inside a job (on the worker). */
 bool relay_worker_attach(relay_worker *w, relay_stream *s); /* adds fds to epoll */
 void relay_worker_detach(relay_worker *w, relay_stream *s); /* removes them */
-relay_stream *relay_worker_streams(relay_worker *w);        /* list head */
+/* One socket of an attached stream: a leg's RTCP socket, made or dropped
+ * when the leg's rtcp-mux changes (cmd_apply.c). */
+bool relay_worker_sock_attach(relay_worker *w, relay_sock *rs);
+void relay_worker_sock_detach(relay_worker *w, relay_sock *rs);
+relay_stream *relay_worker_streams(relay_worker *w); /* list head */
 const relay_worker_totals *relay_worker_get_totals(const relay_worker *w);
 int relay_worker_index(const relay_worker *w);
 /* CPU time worker w's thread has used (the kernel's per-thread clock):

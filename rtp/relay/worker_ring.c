@@ -424,17 +424,23 @@ void relay_ring_detach(relay_worker *w, relay_sock *rs)
     relay_ring_slot *sl = &r->slots[slot];
     if (sl->rs != rs)
         return;
+    /* The armed receive's user_data (relay_ring_queue_arm) before the
+     * generation moves on. */
+    uint64_t armed_ud = RELAY_UD_RECV | (uint64_t)slot << 8 | (uint64_t)sl->gen << 32;
     sl->rs = NULL;
     sl->gen++;
     if (sl->armed) {
         sl->armed = false;
         /* Cancel now: an armed receive would keep the socket (and its
-         * port) alive after the control thread closes the fd. */
+         * port) alive after the control thread closes the fd. By its
+         * user_data, a hash lookup in the kernel: cancelling by fd walks
+         * every armed receive of the ring, which made deleting N calls
+         * O(N^2) (1.2 s at 3,500 calls). */
         struct io_uring_sqe *e = relay_ring_sqe(r);
         if (e) {
             e->opcode = IORING_OP_ASYNC_CANCEL;
-            e->fd = rs->fd;
-            e->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+            e->addr = armed_ud;
+            e->cancel_flags = IORING_ASYNC_CANCEL_ALL;
             e->user_data = RELAY_UD_CANCEL;
         }
     }

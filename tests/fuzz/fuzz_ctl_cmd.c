@@ -34,6 +34,8 @@ static void fz_init(void)
     d.cfg.port_max = 47999;
     d.cfg.media_timeout = 0;
     relay_ports_init(&d.ports, d.cfg.port_min, d.cfg.port_max);
+    if (!relay_calls_init(&d))
+        abort();
     struct sockaddr_in *v4 = (struct sockaddr_in *)&d.if4;
     v4->sin_family = AF_INET;
     v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);

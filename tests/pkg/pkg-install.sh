@@ -147,6 +147,10 @@ RELAY_PORT=$(free_udp_port)
 # The installed config as it is; only the control port is a free one (other
 # tests or a developer's srtpd may hold 2223 on this machine).
 read -r -a EXEC <<<"$(unit ExecStart)"
+# The unit's LimitNOFILE, or the hard limit this test runs under when that
+# is lower (a container may cap it; systemd itself may raise it).
+NOFILE=$(unit LimitNOFILE); HARD=$(ulimit -Hn)
+[ "$HARD" != unlimited ] && [ "$HARD" -lt "$NOFILE" ] && NOFILE=$HARD
 mkdir -p /run/sdesgate && chown srtpd:srtpd /run/sdesgate   # RuntimeDirectory=
 # The metrics line the installed config ships commented out, uncommented
 # (with a free port) into a copy srtpd reads after the installed one.
@@ -165,7 +169,7 @@ chmod 644 "$MTMP/metrics.conf"
 JS=$(stat -c '%d:%i' "$WORK/srtpd.log")
 JOURNAL_STREAM=$JS setpriv --reuid="$(unit User)" --regid="$(unit Group)" --init-groups \
   --no-new-privs --inh-caps=-all --bounding-set=-all \
-  prlimit --nofile="$(unit LimitNOFILE)" -- \
+  prlimit --nofile="$NOFILE" -- \
   "${EXEC[@]}" --config "$MTMP/metrics.conf" --listen "udp:127.0.0.1:$RELAY_PORT" \
   >>"$WORK/srtpd.log" 2>&1 &
 PKG_SRTPD=$!

@@ -82,3 +82,30 @@ endif
 ifneq ($(wildcard rtp/srtp/context.c),)
 SLOW_TESTS += "tests/relay/relay-ops.sh"
 endif
+
+# `make bench-control` (and `make bench`): srtpd's control plane against
+# RTPengine's at 100..10,000 calls (query rate, offer+answer pairs/s, RSS
+# per call, SIGTERM shutdown), side by side.
+$(BUILD)/control-bench: $(call objs,tests/relay/control_bench.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/control-bench
+BENCHES += $(BUILD)/control-bench
+endif
+
+.PHONY: bench-control
+bench-control: $(BUILD)/control-bench $(BUILD)/srtpd
+	$(BUILD)/control-bench
+
+# The call table and ports at scale: one-port rtcp-mux legs and their
+# fallback, 2,000 calls, shutdown audit lines (correctness, not speed).
+$(BUILD)/tests/relay_scale_test: $(call objs,tests/relay/relay_scale_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_scale_test
+SLOW_TESTS += $(BUILD)/tests/relay_scale_test
+endif

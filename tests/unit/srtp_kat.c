@@ -352,7 +352,7 @@ static void test_gcm_rfc7714_public_api(void)
         CHECK(rx != NULL);
         sg_srtp_key k = {.master_key = mk, .master_salt = ms};
         CHECK_EQ(sg_srtp_add_key(rx, &k), SG_OK);
-        sg_mkey *m = &rx->keys[rx->cur];
+        sg_mkey *m = rx->keys[rx->cur];
         sg_sess *s = c->rtcp ? &m->rtcp : &m->rtp;
         CHECK(sg_sess_set(s, sg_suite_get(c->suite), key, NULL, salt));
         size_t ol = 0;
