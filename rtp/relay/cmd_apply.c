@@ -75,7 +75,7 @@ static void relay_job_apply(relay_worker *w, void *arg)
 void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
                      const char *cmd, const char *call_id)
 {
-    char why[160] = "";
+    char why[320] = "";
     relay_call *call = relay_find(d, call_id);
     bool created = false;
     if (!call && strcmp(cmd, "offer") != 0) {
@@ -139,6 +139,15 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
             if (old && u[n][l].has_family && u[n][l].family != old->leg[l].family) {
                 snprintf(why, sizeof(why), "stream %d leg %s: family cannot change", idx[n],
                          names[l]);
+                goto fail;
+            }
+        }
+        {
+            char w2[240];
+            int bad;
+            if (!relay_legs_iface(d, u[n], call ? call->streams[idx[n]] : NULL, w2, sizeof(w2),
+                                  &bad)) {
+                snprintf(why, sizeof(why), "stream %d leg %s: %s", idx[n], names[bad], w2);
                 goto fail;
             }
         }

@@ -13,6 +13,7 @@
 
 #include "ctl/bencode.h"
 #include "relay/config.h"
+#include "relay/iface.h"
 #include "relay/ports.h"
 #include "relay/call.h"
 #include "relay/worker.h"
@@ -36,8 +37,7 @@ typedef struct relay_daemon {
     relay_call *calls;
     size_t ncalls;
     relay_ports ports;
-    struct sockaddr_storage if4, if6;
-    bool has_if4, has_if6;
+    relay_ifaces ifaces; /* named media interfaces (relay/iface.h) */
     relay_event events[RELAY_EVENTS_MAX];
     size_t ev_head, ev_count;
     uint64_t ev_seq, events_lost;
