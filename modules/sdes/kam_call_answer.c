@@ -278,6 +278,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
     cfg.mode = (sdes_mode)c->offer_st.mode;
+    cfg.keep_ice = f->keep_ice;
     *mode_out = cfg.mode;
 
     if (answer_repeated(c, msg, body, cid, relay, idx, act, commit, moving, bt, &rc))

@@ -57,6 +57,7 @@
 #include "sdes/kam_call.h"
 #include "sdes/call/bridge.h"
 #include "sdes/call/flags.h"
+#include "sdes/kam_iface.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
 #include "sdes/call/sdpsafe.h"
@@ -150,6 +151,7 @@ static param_export_t params[] = {
     {"default_suites", PARAM_STRING, &p_default_suites},
     {"default_flags", PARAM_STRING, &p_default_flags},
     {"switch_after_ms", PARAM_INT, &p_switch_after_ms},
+    {"default_directions", PARAM_STRING | PARAM_USE_FUNC, (void *)sdes_kam_iface_param},
     {0, 0, 0},
 };
 

@@ -661,7 +661,8 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
     }
     if (rj)
         goto out;
-    rj = sdes_rewrite(&c->sdp, c->plan, relays, n_relays, &res->body, &res->body_len);
+    rj =
+        sdes_rewrite(&c->sdp, c->plan, relays, n_relays, cfg->keep_ice, &res->body, &res->body_len);
     if (rj) {
         reject0(c, rj);
         goto out;
