@@ -240,8 +240,11 @@ static int offer_iface_refused(int rc)
     const char *why = sdes_kam_result_reason();
     if (rc != SDES_RC_ERROR || !why || !strstr(why, "no such media interface configured"))
         return rc;
+    /* Without "relay X refused the offer: ": the reason goes into a SIP
+     * reason phrase, srtpd's own words are what the caller needs. */
+    const char *own = strstr(why, "stream ");
     char copy[256];
-    snprintf(copy, sizeof(copy), "%s", why);
+    snprintf(copy, sizeof(copy), "%s", own ? own : why);
     return sdes_kam_result_set(SDES_RC_POLICY, "media interface not available: %s", copy);
 }
 
