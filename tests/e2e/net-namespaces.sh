@@ -26,8 +26,11 @@
 #   2. IPv6 outside, IPv4 inside, both ways.
 #   3. IPv6 inside, IPv4 outside (through the NAT), both ways.
 #   4. Bad configuration: srtpd refuses, in one line, a public address
-#      not on the host and an advertised 0.0.0.0; a call whose flags name
-#      an interface srtpd lacks gets 488 with the reason and leaves no call.
+#      not on the host and an advertised 0.0.0.0; Kamailio refuses a bad
+#      default_directions; a call whose flags name an interface srtpd
+#      lacks gets 488 with the reason and leaves no call.
+#   5. A real phone, baresip (SRTP mandatory), in the wan namespace behind
+#      the NAT, called by the PBX agent (a counted SKIP without baresip).
 # Namespaces are named per run (sg<PID>-...), removed on exit.
 . "$(dirname "$0")/lib.sh"
 e2e_init net-namespaces
@@ -52,8 +55,8 @@ net_cleanup() {
 trap net_cleanup EXIT
 
 skip_all() {
-  SKIPPED=4
-  echo "SKIP net-namespaces: $1 (4 scenarios skipped)"
+  SKIPPED=5
+  echo "SKIP net-namespaces: $1 (5 scenarios skipped)"
   net_summary
   exit 0
 }
@@ -273,6 +276,84 @@ if srtpd_net --interface internal/fd00:77::1 --interface 'external/172.16.5.1!20
   check "3: IPv4 phone -> IPv6 PBX: no LAN address at the phone" none_of r6-in-uac "$LAN_ADDRS"
 else
   fail "3: srtpd and Kamailio up (IPv6 inside)" "$(tail -3 "$WORK/srtpd.log" "$WORK/kamailio.log" 2>/dev/null)"
+fi
+
+# ---- 5. A real phone (baresip 1.0, SRTP mandatory) in the wan namespace ----
+# The PBX agent calls it through the NAT; baresip answers and plays its
+# tone. Measured at srtpd (the agent's payload check does not apply to a
+# phone's audio): both legs relayed, no SRTP packet of the phone refused;
+# at baresip: no SRTP failure, and its SIP trace holds no LAN address in
+# any SDP line.
+q_leg() { # Q LEG FIELD: a counter of that leg in srtpd's query ("bad": auth+replay drops)
+  python3 -c 'import json,sys
+l=json.load(open(sys.argv[1]))["streams"][0][sys.argv[2]]
+f=sys.argv[3]
+print(l["drops"]["auth"]+l["drops"]["replay"] if f=="bad" else l[f])' "$1" "$2" "$3" 2>/dev/null || echo -1
+}
+ge() { [ "$1" -ge "$2" ] 2>/dev/null; }
+srtp_in_ok() { ge "$(q_leg "$1" b rtp-in)" 50 && [ "$(q_leg "$1" b bad)" = 0 ]; }
+baresip_no_srtp_err() { ! tr '\r' '\n' <"$1" | grep -qiE 'srtp.*(unprotect|decrypt) (RTP|failed)|srtp: recv'; }
+no_lan_in() { ! grep -qE "$LAN_ADDRS" "$1"; }
+write_tone() {
+  python3 - "$1" <<'PYEOF'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * 1000 * i / 8000)))
+                       for i in range(8000 * 20)))
+w.close()
+PYEOF
+}
+if ! command -v baresip >/dev/null; then
+  SKIPPED=$((SKIPPED + 1))
+  echo "SKIP 5: baresip not installed (scripts/deps.sh installs baresip-core)"
+elif srtpd_net --interface internal/10.77.0.1 --interface 'external/172.16.5.1!203.0.113.5' &&
+   kam_net -A INSIDE_IP=10.77.0.1 -A OUTSIDE_IP=172.16.5.1 -A OUTSIDE_PUBLIC=203.0.113.5 \
+     -A 'MEDIA_INSIDE="internal"' -A 'MEDIA_OUTSIDE="external"'; then
+  B=$WORK/baresip
+  mkdir -p "$B"
+  write_tone "$B/tone.wav"
+  {
+    echo "module_path /usr/lib/baresip/modules"
+    echo "sip_listen 198.51.100.20:5062"
+    echo "net_interface wnat"
+    echo "rtp_ports 40000-40019"
+    echo "audio_source aufile,$B/tone.wav"
+    echo "audio_player alsa,null"
+    for m in cons g711 aufile alsa srtp; do echo "module $m.so"; done
+    echo "module_app account.so"
+    echo "module_app menu.so"
+    echo "cons_listen 198.51.100.20:5064"
+  } >"$B/config"
+  echo '<sip:phone@198.51.100.20:5062>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:203.0.113.5:5060";mediaenc=srtp-mand' >"$B/accounts"
+  ip netns exec "$WAN" baresip -f "$B" -s >"$B/log" 2>&1 </dev/null &
+  E2E_PIDS+=($!)
+  for i in $(seq 100); do grep -q "baresip is ready" "$B/log" 2>/dev/null && break; sleep 0.1; done
+  timeout 30 ip netns exec "$LAN" "$E2E_UA" uac --role pbx --bind 10.77.0.10 \
+    --to sip:phone@198.51.100.20:5062 --proxy 10.77.0.1:5070 --seconds 4 --min-percent 0 \
+    >"$WORK/bs-uac.out" 2>&1 &
+  upid=$!
+  sleep 3
+  cid=$(ctl --json list | python3 -c 'import json,sys; c=json.load(sys.stdin)["calls"]; print(c[-1]["call-id"] if c else "")' 2>/dev/null)
+  ctl --json query -- "$cid" >"$WORK/bs.q" 2>&1
+  wait $upid
+  check "5: baresip in wan answers the PBX through the NAT" grep -q 'final=200' "$WORK/bs-uac.out"
+  check "5: srtpd relayed the PBX's RTP to baresip as SRTP ($(q_leg "$WORK/bs.q" b rtp-out) packets)" \
+    ge "$(q_leg "$WORK/bs.q" b rtp-out)" 50
+  check "5: baresip's SRTP reached srtpd and authenticated ($(q_leg "$WORK/bs.q" b rtp-in) in, $(q_leg "$WORK/bs.q" b bad) refused)" \
+    srtp_in_ok "$WORK/bs.q"
+  # baresip's audio is no numbered test payload: the agent counts it as
+  # "corrupt"; what matters is that it arrived, as plain RTP.
+  got=$(( $(ua_field bs-uac corrupt) + $(ua_field bs-uac intact) ))
+  check "5: the PBX received baresip's audio as plain RTP ($got packets; srtpd sent $(q_leg "$WORK/bs.q" a rtp-out))" \
+    ge "$got" 50
+  check "5: no SRTP failure at baresip" baresip_no_srtp_err "$B/log"
+  tr '\r' '\n' <"$B/log" | grep -E '^(v|o|s|c|t|m|a)=' >"$WORK/bs.sdp"
+  check "5: baresip's SIP trace: the SDP it got says c=IN IP4 203.0.113.5" \
+    grep -q '^c=IN IP4 203.0.113.5' "$WORK/bs.sdp"
+  check "5: no LAN or private address in any SDP line of baresip's trace" no_lan_in "$WORK/bs.sdp"
+  nx "$WAN" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"/quit\n", ("198.51.100.20", 5064))' 2>/dev/null
+else
+  fail "5: srtpd and Kamailio up (baresip)" "$(tail -3 "$WORK/kamailio.log" 2>/dev/null)"
 fi
 
 # ---- 4. Bad configuration ----
