@@ -181,12 +181,26 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
         }
     }
     /* The relay address of the first relayed stream (on hold too) goes
-     * into o=; with one, the session's ICE lines go unless kept. */
+     * into o=, else the first relay address given at all (an answer that
+     * rejects every stream still leaves through the edge: the author's
+     * address must not); with a relayed stream the session's ICE lines go
+     * unless kept. */
     const char *o_addr = NULL;
-    for (int i = 0; i < s->n_media && !o_addr; i++)
-        if (plan[i].touch && plan[i].rewrite_port && (size_t)i < n_relays && relays[i].addr[0])
+    bool relayed = false;
+    for (int i = 0; i < s->n_media && !relayed; i++)
+        if (plan[i].touch && plan[i].rewrite_port && (size_t)i < n_relays && relays[i].addr[0]) {
             o_addr = relays[i].addr;
-    bool strip_sess_ice = o_addr && !keep_ice;
+            relayed = true;
+        }
+    for (int i = 0; i < s->n_media && !o_addr; i++)
+        if ((size_t)i < n_relays && relays[i].addr[0])
+            o_addr = relays[i].addr;
+    bool strip_sess_ice = relayed && !keep_ice;
+    /* Nothing relayed (every stream rejected, or none we handle): the
+     * session c= still names the author, so it follows o=; active streams
+     * left alone keep their old address below. */
+    if (!sess_addr && o_addr && s->conn.line >= 0 && !s->conn.hold)
+        sess_addr = o_addr;
     bool origin_done = false;
     size_t cap = s->len + (size_t)s->n_lines + 4096;
     o.p = malloc(cap);
