@@ -298,6 +298,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     /* The policy: the call's bound one, tightened by these flags. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
         goto out;
+    cfg.isolate = sdes_kam_bind_two_networks(&eff); /* the call's bound interfaces */
     if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
         goto out;

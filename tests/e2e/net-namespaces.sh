@@ -236,6 +236,15 @@ if srtpd_net --interface internal/10.77.0.1 --interface 'external/172.16.5.1!203
     grep -q 'sdp-received (re-INVITE)' "$WORK/v4-in-uac.out"
   check "1: no LAN or private address in any SDP line the phone got" \
     none_of v4-in-uac "$LAN_ADDRS"
+  # A fax (T.38 udptl) stream srtpd does not relay: between two networks it
+  # reaches the phone disabled, without the PBX's address.
+  printf 'v=0\r\no=pbx 1 1 IN IP4 10.77.0.10\r\ns=-\r\nc=IN IP4 10.77.0.10\r\nt=0 0\r\nm=audio 40100 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp:40101 IN IP4 10.77.0.10\r\na=candidate:1 1 UDP 2130706431 10.77.0.10 40100 typ host\r\nm=image 40102 udptl t38\r\nc=IN IP4 10.77.0.10\r\na=T38FaxVersion:0\r\n' >"$WORK/t38-offer.sdp"
+  ncall t38 "$LAN" pbx 10.77.0.10 10.77.0.1:5070 "$WAN" phone 198.51.100.20 --min-percent 0 -- \
+    --offer-file "$WORK/t38-offer.sdp" --min-percent 0
+  check "1: a PBX offer with T.38 and ICE reaches the phone with the fax stream disabled (m=image 0)" \
+    grep -q '^m=image 0 udptl' "$WORK/t38-uas.sdp"
+  check "1: ... and no LAN address in any line of it (c=, o=, a=rtcp, a=candidate)" \
+    none_of t38-uas "$LAN_ADDRS"
 else
   fail "1: srtpd and Kamailio up in the edge namespace" "$(tail -3 "$WORK/srtpd.log" "$WORK/kamailio.log" 2>/dev/null)"
 fi

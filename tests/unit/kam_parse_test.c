@@ -1255,6 +1255,15 @@ static void test_directions(void)
     CHECK(u.set & SDES_KAM_F_DIRECTION);
     CHECK_STR_EQ(u.direction[0], "external");
     CHECK_STR_EQ(u.direction[1], "internal");
+    CHECK(sdes_kam_bind_two_networks(&u));
+    {
+        sdes_kam_flags same;
+        CHECK_EQ(sdes_kam_flags_parse("direction=ext direction=ext", 27, &same, err, sizeof(err)),
+                 0);
+        CHECK(!sdes_kam_bind_two_networks(&same)); /* one network: streams pass as before */
+        CHECK_EQ(sdes_kam_flags_parse("", 0, &same, err, sizeof(err)), 0);
+        CHECK(!sdes_kam_bind_two_networks(&same));
+    }
     CHECK_EQ(
         sdes_kam_flags_parse("direction=internal direction=external", 37, &r0, err, sizeof(err)),
         0);

@@ -206,3 +206,9 @@ void sdes_kam_bind_keep_directions(sdes_kam_flags *eff, const sdes_kam_flags *bo
     eff->n_direction = bound->n_direction;
     eff->set = (eff->set & ~SDES_KAM_F_DIRECTION) | (bound->set & SDES_KAM_F_DIRECTION);
 }
+
+bool sdes_kam_bind_two_networks(const sdes_kam_flags *f)
+{
+    return (f->set & SDES_KAM_F_DIRECTION) && f->direction[0][0] && f->direction[1][0] &&
+           strcmp(f->direction[0], f->direction[1]) != 0;
+}

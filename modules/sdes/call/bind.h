@@ -62,6 +62,11 @@ int sdes_kam_bind_tighten(const sdes_kam_flags *bound, const sdes_kam_flags *req
  * bound's direction names (or their absence) into *eff. */
 void sdes_kam_bind_keep_directions(sdes_kam_flags *eff, const sdes_kam_flags *bound);
 
+/* Are the call's two legs on different srtpd interfaces (direction=
+ * with two different names)? Then a stream srtpd does not relay cannot
+ * work across and is disabled (the engine's sdes_config.isolate). */
+bool sdes_kam_bind_two_networks(const sdes_kam_flags *f);
+
 /* Does req (resolved) allow something the bound policy does not: a lower
  * level, a suite outside the bound list, a longer or no lifetime, another
  * mode? For the policy-loosen log line. */

@@ -36,7 +36,9 @@
  * twice, the first names the interface toward the party that sent the
  * offer, the second toward the party it goes to (docs/srtpd.md "Media
  * interfaces"). Bound to the call with its first offer (call/bind.h):
- * re-offers from either side keep each leg on its interface. ice: what
+ * re-offers from either side keep each leg on its interface. Two
+ * different names make the call one between two networks: streams srtpd
+ * does not relay leave disabled (sdes_config.isolate). ice: what
  * happens to ICE attributes (a=candidate, a=ice-*, a=end-of-candidates,
  * a=remote-candidates) of the streams srtpd relays: strip (default) or
  * keep (the peers' candidates pass, for setups that want them end to end).

@@ -58,7 +58,11 @@
  * RFC 6947's a=altc alternative addresses are removed at session level and
  * in relayed m= sections (the relay answers no ICE check, and peers must
  * not try to reach each other around it). Streams the engine does not
- * relay keep their lines.
+ * relay keep their lines, unless cfg->isolate says the two legs are on
+ * different networks (srtpd interfaces): then such a stream could not
+ * work across and would show its author's address, so it leaves disabled,
+ * its m= line with port 0 and nothing else of its section (RFC 3264
+ * §8.2), and the peer answers it with port 0.
  *
  * Keys: from RAND_bytes; every struct holding keys is wiped with
  * OPENSSL_cleanse by sdes_result_free() / sdes_state_wipe(). Nothing here
@@ -239,6 +243,7 @@ typedef struct sdes_config {
     const sdes_policy *policy; /* NULL = sdes_policy_default() */
     bool rekey;                /* re-offer: new keys for active streams */
     bool keep_ice;             /* keep ICE attributes (below); default: strip */
+    bool isolate;              /* the legs are on two networks (below) */
 } sdes_config;
 
 /*

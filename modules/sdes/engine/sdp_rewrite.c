@@ -165,7 +165,7 @@ static void put_origin(obuf *o, const sdes_sdp *s, int li, const char *addr)
 }
 
 sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_relay *relays,
-                      size_t n_relays, bool keep_ice, char **out, size_t *out_len)
+                      size_t n_relays, bool keep_ice, bool isolate, char **out, size_t *out_len)
 {
     obuf o = {NULL, 0, 0, false};
     /* The session c= moves to the relay address of the first relayed media
@@ -228,6 +228,17 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
         const sdes_sdp_media *m = &s->media[i];
         const plan_media *pm = &plan[i];
         const sdes_relay *r = (size_t)i < n_relays ? &relays[i] : NULL;
+        if (!pm->touch && isolate) {
+            /* Two networks: a stream the relay does not carry leaves
+             * disabled, its m= line with port 0 and nothing more. */
+            const char *p = sdes_sdp_line_ptr(s, m->m_line);
+            size_t a = m->port_span.off - s->lines[m->m_line].off;
+            put(&o, p, a);
+            puts_(&o, "0");
+            put(&o, p + a + m->port_span.len, s->lines[m->m_line].len - a - m->port_span.len);
+            crlf(&o);
+            continue;
+        }
         if (!pm->touch) {
             int cj = 0;
             /* The line after which a kept session c= goes: i= if there is
