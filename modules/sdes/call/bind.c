@@ -19,8 +19,10 @@
 size_t sdes_kam_bind_pack(const sdes_kam_flags *f, uint8_t *buf, size_t cap)
 {
     bool dir = (f->set & SDES_KAM_F_DIRECTION) != 0;
-    size_t la = dir ? strnlen(f->direction[0], SDES_KAM_IFNAME_MAX) : 0;
-    size_t lb = dir ? strnlen(f->direction[1], SDES_KAM_IFNAME_MAX) : 0;
+    const char *za = memchr(f->direction[0], 0, SDES_KAM_IFNAME_MAX);
+    const char *zb = memchr(f->direction[1], 0, SDES_KAM_IFNAME_MAX);
+    size_t la = !dir ? 0 : za ? (size_t)(za - f->direction[0]) : SDES_KAM_IFNAME_MAX;
+    size_t lb = !dir ? 0 : zb ? (size_t)(zb - f->direction[1]) : SDES_KAM_IFNAME_MAX;
     size_t need = BIND_FIXED + f->n_suites + 2 + la + lb, o = 0;
     if (!buf || cap < need || f->n_suites > SG_SUITE_COUNT || f->mki_len > 255 || f->keys > 255 ||
         la >= SDES_KAM_IFNAME_MAX || lb >= SDES_KAM_IFNAME_MAX)
