@@ -233,6 +233,13 @@ static void test_two_interfaces(void)
     /* ... naming the same one is fine. */
     r = offer2(&d, "two-1", "internal", NULL, 0, "external", NULL, 0);
     CHECK(r && ru_ok(r));
+    /* `list` names each leg's interface (the operator's view). */
+    {
+        static const char lq[] = "d7:command4:liste";
+        const ctl_be *l = ru_call(&d, lq, sizeof(lq) - 1);
+        CHECK(l && str_at(l, "calls.0.streams.0.a.interface", "internal") &&
+              str_at(l, "calls.0.streams.0.b.interface", "external"));
+    }
     /* A leg that names none: the first interface configured (no "default"). */
     r = offer2(&d, "two-2", NULL, "127.0.0.1", pa, NULL, NULL, 0);
     CHECK(r && ru_ok(r) && str_at(r, "streams.0.b.interface", "internal"));
