@@ -48,6 +48,7 @@
 #include "core/ut.h"
 
 #include "sdes/kam_call_ctx.h"
+#include "sdes/kam_iface.h"
 
 /* The MKI length of a side's own keys (0: none, or no SRTP from it). */
 static unsigned own_mki(const sdes_keyset *k)
@@ -170,8 +171,10 @@ static void offer_plan_rekeys(call_ctx *c, int reoffer)
     }
 }
 
-/* Step 2a: srtpd's "offer" request into c->req (*len bytes). */
-static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
+/* Step 2a: srtpd's "offer" request into c->req (*len bytes), each leg on
+ * the call's interface (eff: bound per srtpd leg, call/bind.h). */
+static int offer_request(call_ctx *c, const sdes_kam_flags *eff, const str *cid, int relay,
+                         size_t *len)
 {
     ctl_benc w;
     int n;
@@ -179,9 +182,11 @@ static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "offer");
-    n = sdes_kam_msg_streams(&w, &c->res1, &c->st,
-                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT |
-                                 (c->reverse ? SDES_KAM_MSG_SWAP : 0));
+    n = sdes_kam_msg_streams_if(&w, &c->res1, &c->st,
+                                SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV |
+                                    SDES_KAM_MSG_B_TRANSPORT | (c->reverse ? SDES_KAM_MSG_SWAP : 0),
+                                (eff->set & SDES_KAM_F_DIRECTION) ? eff->direction[0] : NULL,
+                                (eff->set & SDES_KAM_F_DIRECTION) ? eff->direction[1] : NULL);
     ctl_benc_end(&w);
     if (n < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
@@ -235,6 +240,23 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const
     return rc;
 }
 
+/* srtpd refused the offer's interface (direction=: a name it does not
+ * have, or one without the peer's address family): the SDP's or the
+ * script's fault, not the relay's, so -2 and a 488 with the reason; the
+ * call is not set up on another network. */
+static int offer_iface_refused(int rc)
+{
+    const char *why = sdes_kam_result_reason();
+    if (rc != SDES_RC_ERROR || !why || !strstr(why, "no such media interface configured"))
+        return rc;
+    /* Without "relay X refused the offer: ": the reason goes into a SIP
+     * reason phrase, srtpd's own words are what the caller needs. */
+    const char *own = strstr(why, "stream ");
+    char copy[256];
+    snprintf(copy, sizeof(copy), "%s", own ? own : why);
+    return sdes_kam_result_set(SDES_RC_POLICY, "media interface not available: %s", copy);
+}
+
 /* Step 4: the state goes to srtpd with the call (state-only update). The
  * branches' answer states stay beside it: a re-offer B rejects leaves the
  * call as it was. */
@@ -266,6 +288,9 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     int rc, relay, created = 0;
     sdes_rej code;
 
+    sdes_kam_flags fd = *f;
+    sdes_kam_iface_defaults(&fd); /* default_directions when the flags name none */
+    f = &fd;
     *reoffer = 0;
     if (!c)
         return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
@@ -274,6 +299,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     cfg.policy = &pol;
     cfg.mode = kcall_engine_mode(f->mode);
     cfg.rekey = rekey != 0;
+    cfg.keep_ice = f->keep_ice; /* per request, not bound: how the SDP is written */
 
     if ((rc = offer_find_call(c, msg, f, mode_given, cid, &cfg, tag, sizeof(tag), &doc, &root,
                               &relay, reoffer)) < 0)
@@ -281,6 +307,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     /* The policy: the call's bound one, tightened by these flags. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
         goto out;
+    cfg.isolate = sdes_kam_bind_two_networks(&eff); /* the call's bound interfaces */
     if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
         goto out;
@@ -300,10 +327,12 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
 
     /* 2. srtpd "offer": creates the call (or updates it) and allocates
      * the ports. */
-    if ((rc = offer_request(c, cid, relay, &len)) < 0)
+    if ((rc = offer_request(c, &eff, cid, relay, &len)) < 0)
         goto out;
-    if ((rc = offer_send(c, cid, len, &relay, &doc, &root, &created)) < 0)
+    if ((rc = offer_send(c, cid, len, &relay, &doc, &root, &created)) < 0) {
+        rc = offer_iface_refused(rc);
         goto out;
+    }
     if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
                            SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",

@@ -279,6 +279,13 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
     cfg.mode = (sdes_mode)c->offer_st.mode;
+    cfg.keep_ice = f->keep_ice;
+    {
+        sdes_kam_flags bound; /* kcall_bind_policy() packed the call's policy */
+        cfg.isolate = c->cs.policy_len &&
+                      sdes_kam_bind_unpack(c->cs.policy, c->cs.policy_len, &bound) == 0 &&
+                      sdes_kam_bind_two_networks(&bound);
+    }
     *mode_out = cfg.mode;
 
     if (answer_repeated(c, msg, body, cid, relay, idx, act, commit, moving, bt, &rc))

@@ -148,6 +148,7 @@ int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff,
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's bound policy does not unpack");
     } else if (f->set & SDES_KAM_F_LOOSEN) {
         *eff = *f;
+        sdes_kam_bind_keep_directions(eff, &bound); /* legs never move */
         if (!(f->given & SDES_KAM_F_MODE))
             eff->mode = bound.mode; /* the default mode is no request to change it */
         sdes_kam_flags_format(&bound, was, sizeof(was));

@@ -60,6 +60,7 @@
 #include "sdes/kam_lost.h"
 #include "sdes/call/bridge.h"
 #include "sdes/call/flags.h"
+#include "sdes/kam_iface.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
 #include "sdes/call/sdpsafe.h"
@@ -155,6 +156,7 @@ static param_export_t params[] = {
     {"switch_after_ms", PARAM_INT, &p_switch_after_ms},
     {"event_interval_ms", PARAM_INT, &sdes_kam_event_interval_ms},
     {"event_callback", PARAM_STRING, &sdes_kam_event_callback},
+    {"default_directions", PARAM_STRING | PARAM_USE_FUNC, (void *)sdes_kam_iface_param},
     {0, 0, 0},
 };
 

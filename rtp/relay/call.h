@@ -96,6 +96,7 @@ typedef struct relay_sock {
 
 typedef struct relay_leg {
     int family;           /* AF_INET or AF_INET6 */
+    int iface;            /* index of its media interface (relay/iface.h); fixed */
     bool srtp;            /* SRTP toward/from this peer, else plain RTP */
     bool rtcp_mux;        /* RTP and RTCP on one port (RFC 5761) */
     bool strict_source;   /* accept only from the signalled address */

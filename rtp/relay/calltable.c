@@ -111,8 +111,10 @@ relay_stream *relay_stream_new(relay_daemon *d, relay_call *call, int index,
         g->rtcp.rtcp = 1;
         g->strict_source = d->cfg.strict_source;
         g->family = u[l].family;
-        const struct sockaddr_storage *bind_addr = g->family == AF_INET6 ? &d->if6 : &d->if4;
-        if ((g->family == AF_INET6 && !d->has_if6) || (g->family == AF_INET && !d->has_if4)) {
+        g->iface = u[l].iface; /* checked by relay_legs_iface() */
+        const relay_iface_addr *ia = &d->ifaces.list[g->iface].fam[relay_fam_idx(g->family)];
+        const struct sockaddr_storage *bind_addr = &ia->bind;
+        if (!ia->set) {
             snprintf(why, whylen, "no %s media interface configured",
                      g->family == AF_INET6 ? "IPv6 (--interface6)" : "IPv4");
             relay_stream_close(s);

@@ -122,8 +122,9 @@ static bool relay_rtcp_prepare(relay_daemon *d, const relay_stream *s, relay_leg
         const relay_leg *g = &s->leg[l];
         if (!u[l].present || !u[l].has_mux || u[l].mux || g->rtcp.fd >= 0)
             continue;
-        const struct sockaddr_storage *a = g->family == AF_INET6 ? &d->if6 : &d->if4;
-        if (relay_ports_alloc_rtcp(&d->ports, a, g->rtp.port, &u[l].new_rtcp_fd,
+        /* The leg's own interface and family, as its RTP port (relay_call_new). */
+        const relay_iface_addr *ia = &d->ifaces.list[g->iface].fam[relay_fam_idx(g->family)];
+        if (relay_ports_alloc_rtcp(&d->ports, &ia->bind, g->rtp.port, &u[l].new_rtcp_fd,
                                    &u[l].new_rtcp_port) != 0) {
             snprintf(why, whylen, "stream %d leg %c: no free RTCP port in %d..%d to leave rtcp-mux",
                      s->index, "ab"[l], d -> cfg.port_min, d->cfg.port_max);
@@ -138,7 +139,7 @@ static bool relay_rtcp_prepare(relay_daemon *d, const relay_stream *s, relay_leg
 void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
                      const char *cmd, const char *call_id)
 {
-    char why[160] = "";
+    char why[320] = "";
     relay_call *call = relay_find(d, call_id);
     bool created = false;
     if (!call && strcmp(cmd, "offer") != 0) {
@@ -205,6 +206,15 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
             if (old && u[n][l].has_family && u[n][l].family != old->leg[l].family) {
                 snprintf(why, sizeof(why), "stream %d leg %s: family cannot change", idx[n],
                          names[l]);
+                goto fail;
+            }
+        }
+        {
+            char w2[240];
+            int bad;
+            if (!relay_legs_iface(d, u[n], call ? call->streams[idx[n]] : NULL, w2, sizeof(w2),
+                                  &bad)) {
+                snprintf(why, sizeof(why), "stream %d leg %s: %s", idx[n], names[bad], w2);
                 goto fail;
             }
         }

@@ -54,6 +54,7 @@ void relay_cmd_list(relay_daemon *d, ctl_benc *w)
                 const relay_leg *g = &s->leg[l];
                 ctl_benc_cstr(w, l ? "b" : "a");
                 ctl_benc_dict(w);
+                ctl_benc_kv_cstr(w, "interface", d->ifaces.list[g->iface].name);
                 ctl_benc_kv_int(w, "port", g->rtp.port);
                 if (g->rx)
                     ctl_benc_kv_cstr(w, "recv-suite", g->rx_suite->name);

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_LISTEN } relay_opt_kind;
+typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_LISTEN, OPT_IFACE } relay_opt_kind;
 
 typedef struct relay_opt {
     const char *name;
@@ -43,8 +43,11 @@ static const relay_opt relay_opts[] = {
     {"listen", OPT_LISTEN, 0, 0,
      "control address, repeatable: unix:/path, udp:IP:PORT, [V6]:PORT "
      "(default " RELAY_DEFAULT_LISTEN ")"},
-    STR_OPT("interface", interface4, "IPv4 media address (default 127.0.0.1)"),
-    STR_OPT("interface6", interface6, "IPv6 media address (default none)"),
+    {"interface", OPT_IFACE, 0, 0,
+     "media interface, repeatable: [NAME/]BIND-ADDRESS[!ADVERTISED-ADDRESS], IPv4 or IPv6 "
+     "(default 127.0.0.1; no NAME: the interface \"default\")"},
+    STR_OPT("interface6", interface6,
+            "IPv6 address of the default interface: ADDRESS[!ADVERTISED] (default none)"),
     INT_OPT("port-min", port_min, "lowest media port (default 30000)"),
     INT_OPT("port-max", port_max, "highest media port (default 40000)"),
     INT_OPT("workers", workers, "media worker threads (default 0 = one per core it may run on)"),
@@ -73,7 +76,6 @@ static const relay_opt relay_opts[] = {
 void relay_config_defaults(relay_config *c)
 {
     memset(c, 0, sizeof(*c));
-    strcpy(c->interface4, "127.0.0.1");
     c->port_min = 30000;
     c->port_max = 40000;
     c->media_timeout = 60;
@@ -108,6 +110,15 @@ static bool relay_opt_set(relay_config *c, const char *name, const char *val, ch
                 return false;
             }
             strcpy(c->listen[c->nlisten++], val);
+            return true;
+        case OPT_IFACE:
+            if (c->niface >= 8 || strlen(val) >= sizeof(c->iface[0])) {
+                snprintf(err, errlen,
+                         "--interface: at most 8 values of < 256 bytes (several "
+                         "interfaces fit in one: a;b)");
+                return false;
+            }
+            strcpy(c->iface[c->niface++], val);
             return true;
         case OPT_STR:
             if (strlen(val) >= o->size) {
@@ -232,7 +243,7 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
                 return false;
         }
     }
-    bool cli_listen = false;
+    bool cli_listen = false, cli_iface = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -278,6 +289,10 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
         if (!strcmp(name, "listen") && !cli_listen) {
             c->nlisten = 0; /* command-line listen addresses replace the file's */
             cli_listen = true;
+        }
+        if (!strcmp(name, "interface") && !cli_iface) {
+            c->niface = 0; /* command-line interfaces replace the file's */
+            cli_iface = true;
         }
         if (!relay_opt_set(c, name, val, err, errlen))
             return false;

@@ -16,8 +16,9 @@
 typedef struct relay_config {
     char listen[4][256]; /* up to 4 control addresses (ctl/sock.h syntax) */
     int nlisten;
-    char interface4[64]; /* media address for IP4 legs */
-    char interface6[64]; /* media address for IP6 legs ("" = none) */
+    char iface[8][256]; /* `interface` values (relay/iface.h syntax), repeatable */
+    int niface;
+    char interface6[128]; /* IPv6 address of the "default" interface ("" = none) */
     int port_min, port_max;
     int workers;     /* 0 = one per core */
     int coalesce_us; /* a loaded worker's wait for packets to gather; 0 = never */

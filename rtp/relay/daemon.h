@@ -14,6 +14,7 @@
 #include "ctl/bencode.h"
 #include "ctl/server.h"
 #include "relay/config.h"
+#include "relay/iface.h"
 #include "relay/ports.h"
 #include "relay/call.h"
 #include "relay/opstats.h"
@@ -42,8 +43,7 @@ typedef struct relay_daemon {
     struct relay_stream_snap *snap; /* query/delete's buffer (calltable.h) */
     size_t ncalls;
     relay_ports ports;
-    struct sockaddr_storage if4, if6;
-    bool has_if4, has_if6;
+    relay_ifaces ifaces; /* named media interfaces (relay/iface.h) */
     relay_event events[RELAY_EVENTS_MAX];
     size_t ev_head, ev_count;
     uint64_t ev_seq, events_lost;

@@ -202,6 +202,14 @@ bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u
             return false;
         }
     }
+    if (ctl_be_get(doc, l, "interface")) {
+        if (!ctl_be_get_cstr(doc, l, "interface", u->ifname, sizeof(u->ifname)) || !u->ifname[0]) {
+            snprintf(why, whylen, "interface: want a name of 1..%d bytes",
+                     RELAY_IFACE_NAME_MAX - 1);
+            return false;
+        }
+        u->has_iface = true;
+    }
     char ip[64];
     int64_t port, rport;
     if (ctl_be_get(doc, l, "address")) {

@@ -14,6 +14,7 @@
 
 #include "ctl/bencode.h"
 #include "relay/call.h"
+#include "relay/iface.h"
 
 /* A leg's requested changes; contexts are built here, swapped in by
  * relay_leg_apply() (on the worker), and the replaced ones freed by
@@ -23,6 +24,9 @@ typedef struct relay_leg_update {
     bool has_transport, srtp;
     bool has_family;
     int family;
+    bool has_iface; /* "interface" given: ifname, resolved to iface (cmd_iface.c) */
+    char ifname[RELAY_IFACE_NAME_MAX];
+    int iface;
     bool has_addr;
     struct sockaddr_storage rtp, rtcp;
     socklen_t len;

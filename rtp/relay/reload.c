@@ -65,8 +65,12 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         relay_log(RELAY_LOG_ERR, "reload refused, nothing changed: %s", err);
         return false;
     }
-    if (n.coalesce_us < 0 || n.coalesce_us > 10000 || n.media_timeout < 0) {
-        snprintf(err, errlen, "coalesce-us 0..10000, media-timeout >= 0");
+    relay_log_level new_level = RELAY_LOG_INFO; /* "" = the default, as at start */
+    if (n.coalesce_us < 0 || n.coalesce_us > 10000 || n.media_timeout < 0 ||
+        (n.log_level[0] && !relay_log_level_parse(n.log_level, &new_level))) {
+        snprintf(err, errlen,
+                 "coalesce-us 0..10000, media-timeout >= 0, log-level error, warn, "
+                 "info or debug");
         OPENSSL_cleanse(n.secret, sizeof(n.secret));
         relay_log_reopen();
         relay_log(RELAY_LOG_ERR, "reload refused, nothing changed: %s", err);
@@ -79,7 +83,10 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         listen_changed = strcmp(n.listen[i], c->listen[i]) != 0;
     if (listen_changed)
         add_name(ignored, icap, "listen");
-    if (strcmp(n.interface4, c->interface4))
+    bool iface_changed = n.niface != c->niface;
+    for (int i = 0; !iface_changed && i < n.niface; i++)
+        iface_changed = strcmp(n.iface[i], c->iface[i]) != 0;
+    if (iface_changed)
         add_name(ignored, icap, "interface");
     if (strcmp(n.interface6, c->interface6))
         add_name(ignored, icap, "interface6");
@@ -97,6 +104,10 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         add_name(ignored, icap, "control-insecure");
     if (strcmp(n.pid_file, c->pid_file))
         add_name(ignored, icap, "pid-file");
+    if (n.log_syslog != c->log_syslog)
+        add_name(ignored, icap, "log-syslog");
+    if (strcmp(n.metrics, c->metrics))
+        add_name(ignored, icap, "metrics");
     OPENSSL_cleanse(n.secret, sizeof(n.secret));
     /* Live. */
     if (strcmp(n.log_file, c->log_file)) {
@@ -109,6 +120,13 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         }
     } else if (relay_log_reopen() != 0) {
         relay_log(RELAY_LOG_ERR, "reload: cannot reopen %s", c->log_file);
+    }
+    if (strcmp(n.log_level, c->log_level)) {
+        /* Parsed by relay_config_parse already; a run-time `log-level`
+         * change stays until a reload that changes the configured level. */
+        relay_log_set_level(new_level);
+        snprintf(c->log_level, sizeof(c->log_level), "%s", n.log_level);
+        add_name(applied, acap, "log-level");
     }
     if (n.media_timeout != c->media_timeout) {
         c->media_timeout = n.media_timeout;

@@ -32,19 +32,6 @@
 #include "relay/ops.h"
 #include "sdesgate_version.h"
 
-static bool srtpd_parse_ip(const char *s, int family, struct sockaddr_storage *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (family == AF_INET) {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)out;
-        v4->sin_family = AF_INET;
-        return inet_pton(AF_INET, s, &v4->sin_addr) == 1;
-    }
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
-    v6->sin6_family = AF_INET6;
-    return inet_pton(AF_INET6, s, &v6->sin6_addr) == 1;
-}
-
 /* The kernel grows a process's file table by doubling, and once threads
  * share it every growth waits for an RCU grace period (about 15 ms here).
  * A worker making a twin socket (worker_twin.c) at fd 256, 512, ... would
@@ -143,19 +130,12 @@ int main(int argc, char **argv)
     if (insecure)
         relay_log(RELAY_LOG_WARN, "control-insecure: UDP control without a secret; every local "
                                   "user can read keys (state) and move media (update)");
-    if (d.cfg.interface4[0]) {
-        if (!srtpd_parse_ip(d.cfg.interface4, AF_INET, &d.if4)) {
-            fprintf(stderr, "srtpd: --interface: not an IPv4 address: %s\n", d.cfg.interface4);
-            return 2;
-        }
-        d.has_if4 = true;
-    }
-    if (d.cfg.interface6[0]) {
-        if (!srtpd_parse_ip(d.cfg.interface6, AF_INET6, &d.if6)) {
-            fprintf(stderr, "srtpd: --interface6: not an IPv6 address: %s\n", d.cfg.interface6);
-            return 2;
-        }
-        d.has_if6 = true;
+    /* Every media address is bound once now: a wrong one stops srtpd here
+     * with its cause, instead of failing every call later. */
+    if (!relay_ifaces_parse(&d.cfg, &d.ifaces, err, sizeof(err)) ||
+        !relay_ifaces_probe(&d.ifaces, err, sizeof(err))) {
+        fprintf(stderr, "srtpd: %s\n", err);
+        return 2;
     }
     relay_ports_init(&d.ports, d.cfg.port_min, d.cfg.port_max);
     if (!relay_calls_init(&d)) {
@@ -263,10 +243,11 @@ int main(int argc, char **argv)
             fclose(f);
         }
     }
-    relay_log(RELAY_LOG_INFO, "started: %d worker(s), control %s%s, media %s%s%s ports %d..%d%s",
-              nw, d.cfg.listen[0], d.cfg.nlisten > 1 ? " (+more)" : "", d.cfg.interface4,
-              d.has_if6 ? " and " : "", d.cfg.interface6, d.cfg.port_min, d.cfg.port_max,
-              d.secret ? ", control authenticated" : "");
+    char ifdesc[1024];
+    relay_ifaces_describe(&d.ifaces, ifdesc, sizeof(ifdesc));
+    relay_log(RELAY_LOG_INFO, "started: %d worker(s), control %s%s, media %s ports %d..%d%s", nw,
+              d.cfg.listen[0], d.cfg.nlisten > 1 ? " (+more)" : "", ifdesc, d.cfg.port_min,
+              d.cfg.port_max, d.secret ? ", control authenticated" : "");
     /* systemd (Type=notify): ready once every control socket is bound and
      * the workers run; a no-op without $NOTIFY_SOCKET. With WatchdogSec=
      * the once-a-second housekeeping below pets the watchdog. */

@@ -42,7 +42,7 @@ static void usage(FILE *f)
             "       srtpctl --version\n"
             "commands:\n"
             "  ping                 is srtpd there\n"
-            "  list                 calls with their legs' transport and suites\n"
+            "  list                 calls with their legs' interface, transport and suites\n"
             "  query CALLID         one call: per stream and leg, peer, suites, keys (MKI,\n"
             "                       fingerprint, use), packets and drops by reason\n"
             "  stats                daemon totals and per-worker counters\n"
@@ -180,13 +180,22 @@ static void print_list(const ctl_be *r)
            "LEG B (send suite)");
     int n = 0;
     for (const ctl_be *c = ctl_be_first(&doc, get(r, "calls")); c; c = ctl_be_next(&doc, c)) {
-        char id[RELAY_ID_SHOW], a[64], b[64], ta[8], tb[8];
+        char id[RELAY_ID_SHOW], a[96], b[96], ta[8], tb[8], ia[40] = "", ib[40] = "";
         const ctl_be *s0 = ctl_be_first(&doc, get(c, "streams"));
         gets_(c, "call-id", id, sizeof(id));
-        snprintf(a, sizeof(a), "%s ", gets_(s0, "a.transport", ta, sizeof(ta)));
+        /* The media interface, when srtpd has named ones (not "default"). */
+        if (get(s0, "a.interface") && strcmp(gets_(s0, "a.interface", ia, 32), "default") != 0)
+            strcat(ia, ":");
+        else
+            ia[0] = 0;
+        if (get(s0, "b.interface") && strcmp(gets_(s0, "b.interface", ib, 32), "default") != 0)
+            strcat(ib, ":");
+        else
+            ib[0] = 0;
+        snprintf(a, sizeof(a), "%s%s ", ia, gets_(s0, "a.transport", ta, sizeof(ta)));
         if (get(s0, "a.send-suite"))
             gets_(s0, "a.send-suite", a + strlen(a), sizeof(a) - strlen(a));
-        snprintf(b, sizeof(b), "%s ", gets_(s0, "b.transport", tb, sizeof(tb)));
+        snprintf(b, sizeof(b), "%s%s ", ib, gets_(s0, "b.transport", tb, sizeof(tb)));
         if (get(s0, "b.send-suite"))
             gets_(s0, "b.send-suite", b + strlen(b), sizeof(b) - strlen(b));
         printf("%-36s %3zu %7.1fs  %-34s %-34s\n", id, get(c, "streams")->len,

@@ -21,6 +21,7 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/attack-srtpd.sh" \
               "tests/e2e/attack-answers.sh" \
               "tests/e2e/sdes-events.sh" "tests/e2e/sdes-drain.sh" \
-              "tests/e2e/sdes-relocate.sh" "tests/e2e/sdes-events-kemi.sh"
+              "tests/e2e/sdes-relocate.sh" "tests/e2e/sdes-events-kemi.sh" \
+              "tests/e2e/net-namespaces.sh"
 # srtpd's metrics and run-time log level in a call through Kamailio.
 SLOW_TESTS += "tests/e2e/srtpd-metrics.sh"

@@ -43,6 +43,7 @@ typedef struct gcase {
     bool seq;        /* a step of NAME.1..9 sharing one state ("@STATE") */
     bool seq_answer; /* "--answer -": answer against the shared state */
     bool rekey;
+    bool keep_ice, isolate; /* --keep-ice, --isolate */
 } gcase;
 
 static bool load_case(const char *name, gcase *g)
@@ -68,6 +69,10 @@ static bool load_case(const char *name, gcase *g)
             g->seq = true;
         else if (!strcmp(t, "--rekey"))
             g->rekey = true;
+        else if (!strcmp(t, "--keep-ice"))
+            g->keep_ice = true;
+        else if (!strcmp(t, "--isolate"))
+            g->isolate = true;
         else if (!strcmp(t, "--answer")) {
             char *v = strtok_r(NULL, " \n", &save);
             g->seq_answer = v && !strcmp(v, "-");
@@ -187,12 +192,20 @@ static void check_sdp(const gcase *g, bool answer, const char *in_whole, const s
         bool relayed = r->state >= SDES_MEDIA_PLAIN && relays[i].addr[0];
         if (relayed)
             CHECK_EQ(atoi(port), relays[i].port);
+        else if (g->isolate && relays[i].addr[0])
+            CHECK_STR_EQ(port, "0"); /* two networks: not relayed, disabled */
         else if (in_port)
             CHECK_STR_EQ(port, in_port);
         if (in_proto) {
             const char *wp = want_proto(g, answer, st, i, in_proto, r);
-            if (r->state == SDES_MEDIA_DISABLED && answer)
+            if (r->state == SDES_MEDIA_DISABLED && answer) {
                 wp = wp ? wp : in_proto;
+                /* A rejected stream (port 0) echoes the proto of the offer
+                 * it answers (RFC 3264 §6): toward the other side that may
+                 * be the plain or secure twin of what its author wrote. */
+                if (strcmp(proto, wp) != 0 && strstr(proto, "RTP/") && strstr(wp, "RTP/"))
+                    wp = proto;
+            }
             CHECK_MSG(wp && !strcmp(proto, wp), "%s m=%d proto %s, engine meant %s", cur_case, i,
                       proto, wp ? wp : "?");
         }
@@ -208,6 +221,10 @@ static void check_sdp(const gcase *g, bool answer, const char *in_whole, const s
             CHECK_MSG(addr && !strcmp(addr, relays[i].addr), "%s m=%d c= %s, relay %s", cur_case, i,
                       addr ? addr : "(none)", relays[i].addr);
             CHECK_STR_EQ(atype, strchr(relays[i].addr, ':') ? "IP6" : "IP4");
+        } else if (g->isolate && relays[i].addr[0]) {
+            /* Disabled toward the other network: never the author's address. */
+            CHECK_MSG(!addr || strcmp(addr, r->peer_addr) != 0, "%s m=%d c= %s leaked", cur_case, i,
+                      addr);
         } else if (r->state != SDES_MEDIA_DISABLED && r->peer_addr[0]) {
             CHECK_MSG(addr && !strcmp(addr, r->peer_addr), "%s m=%d c= %s, kept %s", cur_case, i,
                       addr ? addr : "(none)", r->peer_addr);
@@ -279,7 +296,11 @@ static void run_case(const char *name)
     static sdes_result res;
     static char seq_prefix[256];
     sdes_relay relays[SDES_MAX_MEDIA];
-    sdes_config cfg = {.mode = g.mode, .policy = &g.pol, .rekey = g.rekey};
+    sdes_config cfg = {.mode = g.mode,
+                       .policy = &g.pol,
+                       .rekey = g.rekey,
+                       .keep_ice = g.keep_ice,
+                       .isolate = g.isolate};
     /* Steps of one sequence keep the state, like sdes-sdp --state. */
     size_t plen = strcspn(name, ".");
     if (!g.seq || strlen(seq_prefix) != plen || strncmp(seq_prefix, name, plen) != 0) {

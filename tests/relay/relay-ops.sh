@@ -105,6 +105,19 @@ print(len(seen), rounds)
 ' "$SOCK" "$E2E_ROOT/tests/relay")
 check "every media-timeout event delivered over several replies ($got)" [ "${got% *}" = 120 -a "${got#* }" -gt 1 ]
 
+# ---- log-level is live, metrics restart-only
+conf 0 "$WORK/b.log" $((PMIN + 1000)) "log-level = debug
+metrics = 127.0.0.1:1"
+out=$(ctl reload)
+check "reload applies log-level" grep -q "applied: log-level[,;]" <<<"$out"
+check "reload names metrics restart-only" grep -q "ignored: port-min,port-max,metrics" <<<"$out"
+check "log level now debug" grep -q "log-level debug" <<<"$(ctl log-level)"
+conf 0 "$WORK/b.log" $((PMIN + 1000)) "log-level = loud"
+check "bad log-level: reload refused" grep -q "log-level error, warn" <<<"$(ctl reload)"
+check "bad log-level: level unchanged" grep -q "log-level debug" <<<"$(ctl log-level)"
+conf 0 "$WORK/b.log" $((PMIN + 1000))
+ctl reload >/dev/null
+
 # ---- a broken config: refused, nothing changed
 echo "no-such-option = 1" >>"$WORK/srtpd.conf"
 check "broken config: reload refused" grep -q "unknown\|no-such-option" <<<"$(ctl reload)"

@@ -27,7 +27,14 @@ $(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@
 
+# Named media interfaces: start-up refusals, bind/advertise, legs per interface.
+$(BUILD)/tests/relay_iface_test: $(call objs,tests/relay/relay_iface_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_iface_test
+SLOW_TESTS += $(BUILD)/tests/relay_iface_test
 BINS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 SLOW_TESTS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 BINS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
@@ -73,7 +80,7 @@ $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
-              tests/relay/asan_relay_guard_test.sh
+              tests/relay/asan_relay_guard_test.sh tests/relay/asan_relay_iface_test.sh
 SLOW_TESTS += tests/relay/asan_relay_ops_test.sh tests/relay/srtpd-syslog.sh
 endif
 

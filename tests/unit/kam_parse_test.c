@@ -1092,7 +1092,7 @@ static void test_bind_policy(void)
     CHECK_EQ(f.given, SDES_KAM_F_MODE | SDES_KAM_F_POLICY); /* defaults do not count */
     b = f;
     n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
-    CHECK_EQ(n, 18 + 3);
+    CHECK_EQ(n, 20 + 3); /* version 3: two empty interface names at the end */
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), 0);
     CHECK_EQ(u.mode, SDES_KAM_MODE_DECRYPT);
     CHECK_EQ(u.policy, SDES_KAM_POLICY_REQUIRE);
@@ -1116,7 +1116,7 @@ static void test_bind_policy(void)
         memset(&r0, 0, sizeof(r0));
         CHECK_EQ(sdes_kam_bind_tighten(&u, &r0, &t, why, sizeof(why)), 0);
         CHECK_EQ(t.mki_use, SDES_KAM_MKI_USE_ALWAYS);
-        mb[mn - 2] = 9; /* no such mki-use */
+        mb[mn - 4] = 9; /* no such mki-use */
         CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), -1);
     }
     /* nomki is a call property too: bound, kept by a request without it,
@@ -1128,7 +1128,7 @@ static void test_bind_policy(void)
         m.set |= SDES_KAM_F_NOMKI;
         size_t mn = sdes_kam_bind_pack(&m, mb, sizeof(mb));
         CHECK(mn > 0);
-        CHECK_EQ(mb[mn - 1], SDES_KAM_NOMKI_KEEP);
+        CHECK_EQ(mb[mn - 3], SDES_KAM_NOMKI_KEEP);
         CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), 0);
         CHECK_EQ(u.nomki, SDES_KAM_NOMKI_KEEP);
         CHECK(u.set & SDES_KAM_F_NOMKI);
@@ -1141,18 +1141,23 @@ static void test_bind_policy(void)
         CHECK_EQ(sdes_kam_flags_parse("nomki=change", 12, &r0, err, sizeof(err)), 0);
         CHECK_EQ(sdes_kam_bind_tighten(&u, &r0, &t, why, sizeof(why)), 0);
         CHECK_EQ(t.nomki, SDES_KAM_NOMKI_CHANGE);
-        mb[mn - 1] = 3; /* no such nomki */
+        mb[mn - 3] = 3; /* no such nomki */
         CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), -1);
-        mb[0] = 1; /* version 1: one byte shorter, no nomki */
-        CHECK_EQ(sdes_kam_bind_unpack(mb, mn - 1, &u), 0);
+        mb[mn - 3] = SDES_KAM_NOMKI_KEEP;
+        mb[0] = 2; /* version 2: no interfaces */
+        CHECK_EQ(sdes_kam_bind_unpack(mb, mn - 2, &u), 0);
+        CHECK_EQ(u.nomki, SDES_KAM_NOMKI_KEEP);
+        CHECK(!(u.set & SDES_KAM_F_DIRECTION));
+        mb[0] = 1; /* version 1: three bytes shorter, no nomki */
+        CHECK_EQ(sdes_kam_bind_unpack(mb, mn - 3, &u), 0);
         CHECK(!(u.set & SDES_KAM_F_NOMKI));
         CHECK_EQ(sdes_kam_bind_unpack(mb, mn, &u), -1);
     }
     CHECK_EQ(sdes_kam_bind_pack(&b, buf, n - 1), 0);
     n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
-    buf[0] = 3; /* version */
+    buf[0] = 4; /* version */
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
-    buf[0] = 2, buf[3] = 9; /* policy level */
+    buf[0] = 3, buf[3] = 9; /* policy level */
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
     buf[3] = SDES_KAM_POLICY_REQUIRE, buf[5] = 200; /* suite id */
     CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
@@ -1212,6 +1217,121 @@ static void test_bind_policy(void)
     CHECK(!(u.set & (SDES_KAM_F_LOOSEN | SDES_KAM_F_INDIALOG)));
 }
 
+/* direction=: two names (the offerer's side first), bound per srtpd leg
+ * with the call's policy (version 3), kept by every later request and by
+ * policy-loosen; sent per leg in the offer request. */
+static void test_directions(void)
+{
+    sdes_kam_flags b, r0, t, u;
+    uint8_t buf[SDES_KAM_BIND_MAX];
+    char why[200], fmt[256];
+
+    CHECK_EQ(parse("direction=internal direction=external encrypt"), 0);
+    CHECK(f.set & SDES_KAM_F_DIRECTION);
+    CHECK_STR_EQ(f.direction[0], "internal");
+    CHECK_STR_EQ(f.direction[1], "external");
+    sdes_kam_flags_format(&f, fmt, sizeof(fmt));
+    CHECK_MSG(strstr(fmt, "direction=internal direction=external"), "%s", fmt);
+    CHECK_EQ(parse("direction=internal"), -1);
+    CHECK_MSG(strstr(err, "two names"), "%s", err);
+    CHECK_EQ(parse("direction=a direction=b direction=c"), -1);
+    CHECK_EQ(parse("direction="), -1);
+    CHECK_EQ(parse("direction=in/ternal direction=x"), -1);
+    CHECK_EQ(parse("direction=0123456789012345678901234567890123 direction=x"), -1);
+    CHECK_EQ(parse("ice=keep ice=strip"), -1);
+    CHECK_EQ(parse("ice=maybe"), -1);
+    CHECK_EQ(parse("ice=keep"), 0);
+    CHECK(f.keep_ice && (f.set & SDES_KAM_F_ICE));
+    /* Defaults (the default_directions modparam) fill a string without. */
+    CHECK_EQ(sdes_kam_flags_parse("direction=lan direction=wan", 27, &u, err, sizeof(err)), 0);
+    CHECK_EQ(parse("encrypt"), 0);
+    sdes_kam_flags_apply_defaults(&f, &u);
+    CHECK_STR_EQ(f.direction[0], "lan");
+    CHECK_STR_EQ(f.direction[1], "wan");
+    CHECK(!(f.given & SDES_KAM_F_DIRECTION));
+    CHECK_EQ(parse("direction=x direction=y"), 0);
+    sdes_kam_flags_apply_defaults(&f, &u);
+    CHECK_STR_EQ(f.direction[0], "x");
+    /* Bound: packed and unpacked, kept by a request naming others. */
+    CHECK_EQ(parse("decrypt direction=external direction=internal"), 0);
+    b = f;
+    size_t n = sdes_kam_bind_pack(&b, buf, sizeof(buf));
+    CHECK(n > 0);
+    CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), 0);
+    CHECK(u.set & SDES_KAM_F_DIRECTION);
+    CHECK_STR_EQ(u.direction[0], "external");
+    CHECK_STR_EQ(u.direction[1], "internal");
+    CHECK(sdes_kam_bind_two_networks(&u));
+    {
+        sdes_kam_flags same;
+        CHECK_EQ(sdes_kam_flags_parse("direction=ext direction=ext", 27, &same, err, sizeof(err)),
+                 0);
+        CHECK(!sdes_kam_bind_two_networks(&same)); /* one network: streams pass as before */
+        CHECK_EQ(sdes_kam_flags_parse("", 0, &same, err, sizeof(err)), 0);
+        CHECK(!sdes_kam_bind_two_networks(&same));
+    }
+    CHECK_EQ(
+        sdes_kam_flags_parse("direction=internal direction=external", 37, &r0, err, sizeof(err)),
+        0);
+    CHECK_EQ(sdes_kam_bind_tighten(&u, &r0, &t, why, sizeof(why)), 0);
+    CHECK_STR_EQ(t.direction[0], "external"); /* a re-offer never moves a leg */
+    CHECK_STR_EQ(t.direction[1], "internal");
+    t = r0;
+    sdes_kam_bind_keep_directions(&t, &u); /* policy-loosen */
+    CHECK_STR_EQ(t.direction[0], "external");
+    /* A bound call without interfaces stays without. */
+    sdes_kam_flags none = u;
+    memset(none.direction, 0, sizeof(none.direction));
+    none.set &= ~SDES_KAM_F_DIRECTION;
+    t = r0;
+    sdes_kam_bind_keep_directions(&t, &none);
+    CHECK(!(t.set & SDES_KAM_F_DIRECTION) && !t.direction[0][0]);
+    /* Malformed interface bytes are refused. */
+    for (size_t cut = 1; cut < n; cut++)
+        CHECK_EQ(sdes_kam_bind_unpack(buf, cut, &u), -1);
+    buf[n - 1] = ' '; /* a name byte that is not allowed */
+    CHECK_EQ(sdes_kam_bind_unpack(buf, n, &u), -1);
+    /* The offer request names each srtpd leg's interface; swapped for a
+     * re-offer from leg b's side, the names stay on their srtpd legs. */
+    {
+        static sdes_state st;
+        static sdes_result res;
+        static ctl_be_doc doc;
+        sdes_config cfg = {.mode = SDES_MODE_DECRYPT};
+        char req[4096];
+        ctl_benc w;
+        sdes_state_init(&st);
+        CHECK_EQ(sdes_offer(&cfg, srtp_offer, strlen(srtp_offer), NULL, 0, &st, &res), SDES_REJ_OK);
+        for (int swap = 0; swap < 2; swap++) {
+            ctl_benc_init(&w, req, sizeof(req));
+            ctl_benc_dict(&w);
+            CHECK_EQ(sdes_kam_msg_streams_if(&w, &res, &st,
+                                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_B_TRANSPORT |
+                                                 (swap ? SDES_KAM_MSG_SWAP : 0),
+                                             "external", "internal"),
+                     1);
+            ctl_benc_end(&w);
+            const ctl_be *root = ctl_be_decode(&doc, req, w.len);
+            CHECK(root);
+            const ctl_be *s0 = ctl_be_first(&doc, ctl_be_get(&doc, root, "streams"));
+            const ctl_be *a = ctl_be_get(&doc, s0, "a"), *bb = ctl_be_get(&doc, s0, "b");
+            CHECK(ctl_be_str_eq(ctl_be_get(&doc, a, "interface"), "external"));
+            CHECK(ctl_be_str_eq(ctl_be_get(&doc, bb, "interface"), "internal"));
+            /* the offerer's address goes to its srtpd leg */
+            CHECK(ctl_be_get(&doc, swap ? bb : a, "address") != NULL);
+        }
+        ctl_benc_init(&w, req, sizeof(req));
+        ctl_benc_dict(&w);
+        CHECK_EQ(sdes_kam_msg_streams(&w, &res, &st, SDES_KAM_MSG_A_PEER), 1);
+        ctl_benc_end(&w);
+        const ctl_be *root = ctl_be_decode(&doc, req, w.len);
+        const ctl_be *s0 = ctl_be_first(&doc, ctl_be_get(&doc, root, "streams"));
+        CHECK(ctl_be_get(&doc, ctl_be_get(&doc, s0, "a"), "interface") == NULL);
+        sdes_result_free(&res);
+        sdes_state_wipe(&st);
+    }
+}
+
 int main(void)
 {
     RUN(test_flags_full);
@@ -1233,6 +1353,7 @@ int main(void)
     RUN(test_callstate_blob);
     RUN(test_callstate_branches);
     RUN(test_bind_policy);
+    RUN(test_directions);
     RUN(test_keyset_keep_old);
     RUN(test_keyset_same);
     RUN(test_keyset_can_rekey);

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BIND_VERSION  2
+#define BIND_VERSION  3
 #define BIND_V1_FIXED 17 /* version 1: no nomki byte */
-#define BIND_FIXED    18
+#define BIND_FIXED    18 /* versions 2 and 3; 3 adds the interfaces after it */
 #define BIND_SET_MASK \
     0xffu /* mode .. keys; loosen/in-dialog are per request;
                             * mki-use (0x200) and nomki (0x400) ride in
@@ -18,8 +18,14 @@
 
 size_t sdes_kam_bind_pack(const sdes_kam_flags *f, uint8_t *buf, size_t cap)
 {
-    size_t need = BIND_FIXED + f->n_suites, o = 0;
-    if (!buf || cap < need || f->n_suites > SG_SUITE_COUNT || f->mki_len > 255 || f->keys > 255)
+    bool dir = (f->set & SDES_KAM_F_DIRECTION) != 0;
+    const char *za = memchr(f->direction[0], 0, SDES_KAM_IFNAME_MAX);
+    const char *zb = memchr(f->direction[1], 0, SDES_KAM_IFNAME_MAX);
+    size_t la = !dir ? 0 : za ? (size_t)(za - f->direction[0]) : SDES_KAM_IFNAME_MAX;
+    size_t lb = !dir ? 0 : zb ? (size_t)(zb - f->direction[1]) : SDES_KAM_IFNAME_MAX;
+    size_t need = BIND_FIXED + f->n_suites + 2 + la + lb, o = 0;
+    if (!buf || cap < need || f->n_suites > SG_SUITE_COUNT || f->mki_len > 255 || f->keys > 255 ||
+        la >= SDES_KAM_IFNAME_MAX || lb >= SDES_KAM_IFNAME_MAX)
         return 0;
     buf[o++] = BIND_VERSION;
     buf[o++] = (uint8_t)(f->set & BIND_SET_MASK & ~SDES_KAM_F_LOOSEN);
@@ -35,6 +41,12 @@ size_t sdes_kam_bind_pack(const sdes_kam_flags *f, uint8_t *buf, size_t cap)
     buf[o++] = (uint8_t)f->keys;
     buf[o++] = (uint8_t)((f->set & SDES_KAM_F_MKI_USE) ? f->mki_use : SDES_KAM_MKI_USE_UNSET);
     buf[o++] = (uint8_t)((f->set & SDES_KAM_F_NOMKI) ? f->nomki : SDES_KAM_NOMKI_UNSET);
+    buf[o++] = (uint8_t)la;
+    memcpy(buf + o, f->direction[0], la);
+    o += la;
+    buf[o++] = (uint8_t)lb;
+    memcpy(buf + o, f->direction[1], lb);
+    o += lb;
     return o;
 }
 
@@ -42,11 +54,12 @@ int sdes_kam_bind_unpack(const uint8_t *buf, size_t len, sdes_kam_flags *f)
 {
     size_t o = 0, n, fixed;
     memset(f, 0, sizeof(*f));
-    if (!buf || len < BIND_V1_FIXED || (buf[0] != BIND_VERSION && buf[0] != 1))
+    if (!buf || len < BIND_V1_FIXED || buf[0] < 1 || buf[0] > BIND_VERSION)
         return -1;
     fixed = buf[0] == 1 ? BIND_V1_FIXED : BIND_FIXED;
     n = buf[4];
-    if (n > SG_SUITE_COUNT || len != fixed + n)
+    if (n > SG_SUITE_COUNT || (buf[0] < 3 && len != fixed + n) ||
+        (buf[0] == 3 && len < fixed + n + 2))
         return -1;
     f->set = buf[1] & ~SDES_KAM_F_LOOSEN;
     f->mode = (sdes_kam_mode)buf[2];
@@ -79,6 +92,24 @@ int sdes_kam_bind_unpack(const uint8_t *buf, size_t len, sdes_kam_flags *f)
             return -1;
         if (f->nomki != SDES_KAM_NOMKI_UNSET)
             f->set |= SDES_KAM_F_NOMKI;
+    }
+    if (buf[0] == 3) {
+        /* The interfaces: two length-prefixed names, both or neither. */
+        for (int k = 0; k < 2; k++) {
+            size_t l = buf[o++];
+            if (l >= SDES_KAM_IFNAME_MAX || o + l + (k == 0 ? 1 : 0) > len ||
+                (l && !sdes_kam_ifname_ok((const char *)buf + o, l)))
+                return -1;
+            memcpy(f->direction[k], buf + o, l);
+            f->direction[k][l] = '\0';
+            o += l;
+        }
+        if (o != len || (!f->direction[0][0]) != (!f->direction[1][0]))
+            return -1;
+        if (f->direction[0][0]) {
+            f->n_direction = 2;
+            f->set |= SDES_KAM_F_DIRECTION;
+        }
     }
     if (f->roc > SDES_KAM_ROC_RESET || f->keys > SDES_KAM_MAX_KEYS || f->mki_len > 128 ||
         f->lifetime > SDES_KAM_MAX_LIFETIME)
@@ -169,4 +200,17 @@ int sdes_kam_bind_is_looser(const sdes_kam_flags *bound, const sdes_kam_flags *r
         (!(req->set & SDES_KAM_F_LIFETIME) || req->lifetime > bound->lifetime))
         return 1;
     return 0;
+}
+
+void sdes_kam_bind_keep_directions(sdes_kam_flags *eff, const sdes_kam_flags *bound)
+{
+    memcpy(eff->direction, bound->direction, sizeof(eff->direction));
+    eff->n_direction = bound->n_direction;
+    eff->set = (eff->set & ~SDES_KAM_F_DIRECTION) | (bound->set & SDES_KAM_F_DIRECTION);
+}
+
+bool sdes_kam_bind_two_networks(const sdes_kam_flags *f)
+{
+    return (f->set & SDES_KAM_F_DIRECTION) && f->direction[0][0] && f->direction[1][0] &&
+           strcmp(f->direction[0], f->direction[1]) != 0;
 }

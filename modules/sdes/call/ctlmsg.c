@@ -116,6 +116,18 @@ static const char *transport(int secure)
 
 int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what)
 {
+    return sdes_kam_msg_streams_if(w, res, st, what, NULL, NULL);
+}
+
+static void put_iface(ctl_benc *w, const char *name)
+{
+    if (name && name[0])
+        ctl_benc_kv_cstr(w, "interface", name);
+}
+
+int sdes_kam_msg_streams_if(ctl_benc *w, const sdes_result *res, const sdes_state *st,
+                            unsigned what, const char *if_a, const char *if_b)
+{
     int n = 0, bad = 0;
 
     ctl_benc_cstr(w, "streams");
@@ -139,6 +151,7 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
         ctl_benc_kv_int(w, "index", i);
         ctl_benc_cstr(w, leg_a);
         ctl_benc_dict(w);
+        put_iface(w, (what & SDES_KAM_MSG_SWAP) ? if_b : if_a);
         if (what & SDES_KAM_MSG_A_PEER) {
             ctl_benc_kv_cstr(w, "transport", transport(a_sec));
             put_peer(w, m);
@@ -150,6 +163,7 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
         ctl_benc_end(w);
         ctl_benc_cstr(w, leg_b);
         ctl_benc_dict(w);
+        put_iface(w, (what & SDES_KAM_MSG_SWAP) ? if_a : if_b);
         if (what & (SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_TRANSPORT))
             ctl_benc_kv_cstr(w, "transport", transport(b_sec));
         if (what & SDES_KAM_MSG_B_PEER)

@@ -48,6 +48,12 @@ bool sdes_kam_mki_fits(const sdes_key_param *kp);
  * not be sent). */
 int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what);
 
+/* The same, with srtpd's media interface per srtpd leg (if_a for "a",
+ * if_b for "b"; NULL or "" leaves it out: srtpd's default for a new leg,
+ * unchanged for an existing one). docs/protocol.md "Leg fields". */
+int sdes_kam_msg_streams_if(ctl_benc *w, const sdes_result *res, const sdes_state *st,
+                            unsigned what, const char *if_a, const char *if_b);
+
 /* From a reply's "streams", leg 'a' or 'b': the local address and ports per
  * stream index into relays[0, cap). Streams the reply does not list keep
  * an empty address. Returns the highest index + 1 found, or -1 when the

@@ -221,6 +221,34 @@ static int parse_item(const char *w, size_t n, sdes_kam_flags *out, char *err, s
             return -1;
         }
         out->keys = (unsigned)num;
+    } else if (word_eq(w, kn, "direction")) {
+        /* Given twice (the offerer's side, then the other), so "repeated"
+         * counts the names, not the bit. */
+        if (out->n_direction >= 2) {
+            set_err(err, errlen, "direction= given more than twice:", w, n);
+            return -1;
+        }
+        if (!sdes_kam_ifname_ok(v, vn)) {
+            set_err(err, errlen,
+                    "direction= wants an interface name (1..31 of A-Z a-z 0-9 _ . -), not", v, vn);
+            return -1;
+        }
+        memcpy(out->direction[out->n_direction], v, vn);
+        out->direction[out->n_direction][vn] = '\0';
+        out->n_direction++;
+        return 0; /* the bit is set when both are there (sdes_kam_flags_parse) */
+    } else if (word_eq(w, kn, "ice")) {
+        bit = SDES_KAM_F_ICE;
+        if (out->set & bit)
+            goto repeated;
+        if (word_eq(v, vn, "strip"))
+            out->keep_ice = false;
+        else if (word_eq(v, vn, "keep"))
+            out->keep_ice = true;
+        else {
+            set_err(err, errlen, "ice must be strip or keep, not", v, vn);
+            return -1;
+        }
     } else if (word_eq(w, kn, "roc")) {
         bit = SDES_KAM_F_ROC;
         if (out->set & bit)
@@ -273,14 +301,41 @@ int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out, char *e
             return -1;
         i = j;
     }
+    if (out->n_direction == 1) {
+        if (errlen)
+            snprintf(err, errlen,
+                     "direction= needs two names: the offerer's side, then the other side's");
+        return -1;
+    }
+    if (out->n_direction == 2)
+        out->set |= SDES_KAM_F_DIRECTION;
     out->given = out->set;
     return 0;
+}
+
+bool sdes_kam_ifname_ok(const char *s, size_t n)
+{
+    if (n == 0 || n >= SDES_KAM_IFNAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
 }
 
 void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *d)
 {
     if (!f || !d)
         return;
+    if (!(f->set & SDES_KAM_F_DIRECTION) && (d->set & SDES_KAM_F_DIRECTION)) {
+        memcpy(f->direction, d->direction, sizeof(f->direction));
+        f->n_direction = d->n_direction;
+    }
+    if (!(f->set & SDES_KAM_F_ICE) && (d->set & SDES_KAM_F_ICE))
+        f->keep_ice = d->keep_ice;
     if (!(f->set & SDES_KAM_F_MODE) && (d->set & SDES_KAM_F_MODE))
         f->mode = d->mode;
     if (!(f->set & SDES_KAM_F_POLICY) && (d->set & SDES_KAM_F_POLICY))
@@ -367,6 +422,12 @@ size_t sdes_kam_flags_format(const sdes_kam_flags *f, char *buf, size_t cap)
             f->mki_use == SDES_KAM_MKI_USE_ALWAYS ? " mki-use=always" : " mki-use=peer");
     if (f->set & SDES_KAM_F_NOMKI)
         put(buf, cap, &pos, f->nomki == SDES_KAM_NOMKI_KEEP ? " nomki=keep" : " nomki=change");
+    if (f->set & SDES_KAM_F_DIRECTION) {
+        snprintf(tmp, sizeof(tmp), " direction=%s direction=%s", f->direction[0], f->direction[1]);
+        put(buf, cap, &pos, tmp);
+    }
+    if (f->set & SDES_KAM_F_ICE)
+        put(buf, cap, &pos, f->keep_ice ? " ice=keep" : " ice=strip");
     if (f->set & SDES_KAM_F_LOOSEN)
         put(buf, cap, &pos, " policy-loosen");
     if (f->set & SDES_KAM_F_INDIALOG)

@@ -32,10 +32,23 @@
  * peer keyed with an MKI gets its new key either way. A call property:
  * it is bound with the call's policy (call/bind.h).
  *   item  =/ "mki-use=" ("peer"|"always") | "nomki=" ("change"|"keep")
+ * direction: srtpd's media interface per side, in RTPengine's way: given
+ * twice, the first names the interface toward the party that sent the
+ * offer, the second toward the party it goes to (docs/srtpd.md "Media
+ * interfaces"). Bound to the call with its first offer (call/bind.h):
+ * re-offers from either side keep each leg on its interface. Two
+ * different names make the call one between two networks: streams srtpd
+ * does not relay leave disabled (sdes_config.isolate). ice: what
+ * happens to ICE attributes (a=candidate, a=ice-*, a=end-of-candidates,
+ * a=remote-candidates) of the streams srtpd relays: strip (default) or
+ * keep (the peers' candidates pass, for setups that want them end to end).
+ *   item  =/ "direction=" NAME | "ice=" ("strip"|"keep")
+ *   NAME   = 1..31 of A-Z a-z 0-9 _ . -
  */
 #ifndef SDESGATE_SDES_KAM_FLAGS_H
 #define SDESGATE_SDES_KAM_FLAGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,17 +89,21 @@ typedef enum sdes_kam_mki_use {
 } sdes_kam_mki_use;
 
 /* Which fields a flag string set (so defaults fill only the others). */
-#define SDES_KAM_F_MODE     0x01u
-#define SDES_KAM_F_POLICY   0x02u
-#define SDES_KAM_F_SUITES   0x04u
-#define SDES_KAM_F_MKI      0x08u
-#define SDES_KAM_F_LIFETIME 0x10u
-#define SDES_KAM_F_ROC      0x20u
-#define SDES_KAM_F_KEYS     0x40u
-#define SDES_KAM_F_LOOSEN   0x80u  /* policy-loosen */
-#define SDES_KAM_F_INDIALOG 0x100u /* in-dialog */
-#define SDES_KAM_F_MKI_USE  0x200u
-#define SDES_KAM_F_NOMKI    0x400u
+#define SDES_KAM_F_MODE      0x01u
+#define SDES_KAM_F_POLICY    0x02u
+#define SDES_KAM_F_SUITES    0x04u
+#define SDES_KAM_F_MKI       0x08u
+#define SDES_KAM_F_LIFETIME  0x10u
+#define SDES_KAM_F_ROC       0x20u
+#define SDES_KAM_F_KEYS      0x40u
+#define SDES_KAM_F_LOOSEN    0x80u  /* policy-loosen */
+#define SDES_KAM_F_INDIALOG  0x100u /* in-dialog */
+#define SDES_KAM_F_MKI_USE   0x200u
+#define SDES_KAM_F_NOMKI     0x400u
+#define SDES_KAM_F_DIRECTION 0x800u  /* both direction= names */
+#define SDES_KAM_F_ICE       0x1000u /* ice= */
+
+#define SDES_KAM_IFNAME_MAX 32 /* srtpd's RELAY_IFACE_NAME_MAX */
 
 #define SDES_KAM_MAX_KEYS 4 /* the engine's SDES_MAX_DIR_KEYS */
 
@@ -107,12 +124,22 @@ typedef struct sdes_kam_flags {
     unsigned keys;            /* keys per a=crypto line we generate */
     sdes_kam_mki_use mki_use; /* which peers get the mki= MKI */
     sdes_kam_nomki nomki;     /* a rekey toward a peer without MKI */
+    /* srtpd interfaces: [0] toward the offerer, [1] toward the party the
+     * offer goes to; "" none (srtpd's default). After binding (call/bind.h)
+     * they are per srtpd leg: [0] leg a, [1] leg b. */
+    char direction[2][SDES_KAM_IFNAME_MAX];
+    int n_direction; /* how many direction= the string gave (0 or 2 once parsed) */
+    bool keep_ice;   /* ice=keep */
 } sdes_kam_flags;
 
 /* Parse len bytes of s into *out (cleared first). Returns 0, or -1 with a
  * one-line reason in err (always NUL-terminated when errlen > 0): unknown
- * word, bad value, unknown or repeated suite, out-of-range number. */
+ * word, bad value, unknown or repeated suite, out-of-range number, a
+ * direction= given once or more than twice, or a bad interface name. */
 int sdes_kam_flags_parse(const char *s, size_t len, sdes_kam_flags *out, char *err, size_t errlen);
+
+/* True when s[0, n) is a valid interface name (1..31 of A-Z a-z 0-9 _ . -). */
+bool sdes_kam_ifname_ok(const char *s, size_t n);
 
 /* Fill every field not set in *f from *defaults. */
 void sdes_kam_flags_apply_defaults(sdes_kam_flags *f, const sdes_kam_flags *defaults);

@@ -57,6 +57,6 @@ typedef struct plan_media {
 
 /* Writes the rewritten body (CRLF) into a malloc'd buffer. */
 sdes_rej sdes_rewrite(const sdes_sdp *sdp, const plan_media *plan, const sdes_relay *relays,
-                      size_t n_relays, char **out, size_t *out_len);
+                      size_t n_relays, bool keep_ice, bool isolate, char **out, size_t *out_len);
 
 #endif

@@ -661,7 +661,12 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
     }
     if (rj)
         goto out;
-    rj = sdes_rewrite(&c->sdp, c->plan, relays, n_relays, &res->body, &res->body_len);
+    for (int i = 0; cfg->isolate && i < c->sdp.n_media; i++)
+        if (!c->plan[i].touch && c->sdp.media[i].port != 0)
+            note(c, "m=%d %.*s disabled: not relayed, and the call joins two networks", i,
+                 (int)c->sdp.media[i].media.len, c->sdp.body + c->sdp.media[i].media.off);
+    rj = sdes_rewrite(&c->sdp, c->plan, relays, n_relays, cfg->keep_ice, cfg->isolate, &res->body,
+                      &res->body_len);
     if (rj) {
         reject0(c, rj);
         goto out;

@@ -47,7 +47,22 @@
  *
  * Addresses: the caller passes, per m= line, the relay address and port to
  * write into this SDP (the relay allocates them; an empty address means
- * "leave this m= line's address and port alone").
+ * "leave this m= line's address and port alone"). When a stream is
+ * relayed, no address of the SDP's author is left for the streams the
+ * relay carries (the author may sit on another network, docs/sdes-module.md
+ * "What is stripped"): c=, the m= port, a=rtcp (port and any address, on
+ * hold too) and the o= origin address with its address type (IN IP4 / IN
+ * IP6) get the relay's; unless cfg->keep_ice, the ICE attributes
+ * (a=candidate, a=ice-* such as ice-ufrag/-pwd/-options/-lite/-mismatch/
+ * -pacing, a=end-of-candidates, a=remote-candidates, RFC 8839) and
+ * RFC 6947's a=altc alternative addresses are removed at session level and
+ * in relayed m= sections (the relay answers no ICE check, and peers must
+ * not try to reach each other around it). Streams the engine does not
+ * relay keep their lines, unless cfg->isolate says the two legs are on
+ * different networks (srtpd interfaces): then such a stream could not
+ * work across and would show its author's address, so it leaves disabled,
+ * its m= line with port 0 and nothing else of its section (RFC 3264
+ * §8.2), and the peer answers it with port 0.
  *
  * Keys: from RAND_bytes; every struct holding keys is wiped with
  * OPENSSL_cleanse by sdes_result_free() / sdes_state_wipe(). Nothing here
@@ -227,6 +242,8 @@ typedef struct sdes_config {
     sdes_mode mode;
     const sdes_policy *policy; /* NULL = sdes_policy_default() */
     bool rekey;                /* re-offer: new keys for active streams */
+    bool keep_ice;             /* keep ICE attributes (below); default: strip */
+    bool isolate;              /* the legs are on two networks (below) */
 } sdes_config;
 
 /*
