@@ -31,11 +31,27 @@ extern sdes_kam_params sdes_kam_p;
  * sdes_kam_params_init. */
 extern sdes_kam_flags sdes_kam_defaults;
 
-/* Setter of modparam "relay" (PARAM_STRING | PARAM_USE_FUNC). */
+/* The setters (PARAM_USE_FUNC), one per parameter: each checks its own
+ * value and fails the config with one line naming it. */
 int sdes_kam_params_relay(modparam_t type, void *val);
+int sdes_kam_params_secret_set(modparam_t type, void *val);
+int sdes_kam_params_secret_file_set(modparam_t type, void *val);
+int sdes_kam_params_timeout_ms_set(modparam_t type, void *val);
+int sdes_kam_params_retries_set(modparam_t type, void *val);
+int sdes_kam_params_ping_interval_set(modparam_t type, void *val);
+int sdes_kam_params_switch_after_ms_set(modparam_t type, void *val);
+int sdes_kam_params_default_mode_set(modparam_t type, void *val);
+int sdes_kam_params_default_policy_set(modparam_t type, void *val);
+int sdes_kam_params_default_suites_set(modparam_t type, void *val);
+int sdes_kam_params_default_flags_set(modparam_t type, void *val);
 
-/* mod_init: checks every parameter, builds sdes_kam_defaults, reads
- * secret_file. Returns 0, or -1 after one log line naming the parameter. */
+/* mod_register: under `kamailio -c`, run the checks that need several
+ * parameters when the check exits (it runs no mod_init). */
+void sdes_kam_params_check_at_exit(void);
+
+/* mod_init: the checks that need several parameters (an off-loopback
+ * relay needs a secret; the default_* together); builds sdes_kam_defaults.
+ * Returns 0, or -1 after one log line naming the parameter. */
 int sdes_kam_params_init(void);
 
 /* The control secret after sdes_kam_params_init (NULL or "" when none). */

@@ -98,18 +98,20 @@ static cmd_export_t cmds[] = {
 };
 
 /* ---- parameters (kam_params.c) ---- */
+#define PSTR (PARAM_STRING | PARAM_USE_FUNC)
+#define PINT (PARAM_INT | PARAM_USE_FUNC)
 static param_export_t params[] = {
-    {"relay", PARAM_STRING | PARAM_USE_FUNC, (void *)sdes_kam_params_relay},
-    {"secret", PARAM_STRING, &sdes_kam_p.secret},
-    {"secret_file", PARAM_STRING, &sdes_kam_p.secret_file},
-    {"timeout_ms", PARAM_INT, &sdes_kam_p.timeout_ms},
-    {"retries", PARAM_INT, &sdes_kam_p.retries},
-    {"ping_interval", PARAM_INT, &sdes_kam_p.ping_interval},
-    {"default_mode", PARAM_STRING, &sdes_kam_p.default_mode},
-    {"default_policy", PARAM_STRING, &sdes_kam_p.default_policy},
-    {"default_suites", PARAM_STRING, &sdes_kam_p.default_suites},
-    {"default_flags", PARAM_STRING, &sdes_kam_p.default_flags},
-    {"switch_after_ms", PARAM_INT, &sdes_kam_p.switch_after_ms},
+    {"relay", PSTR, (void *)sdes_kam_params_relay},
+    {"secret", PSTR, (void *)sdes_kam_params_secret_set},
+    {"secret_file", PSTR, (void *)sdes_kam_params_secret_file_set},
+    {"timeout_ms", PINT, (void *)sdes_kam_params_timeout_ms_set},
+    {"retries", PINT, (void *)sdes_kam_params_retries_set},
+    {"ping_interval", PINT, (void *)sdes_kam_params_ping_interval_set},
+    {"default_mode", PSTR, (void *)sdes_kam_params_default_mode_set},
+    {"default_policy", PSTR, (void *)sdes_kam_params_default_policy_set},
+    {"default_suites", PSTR, (void *)sdes_kam_params_default_suites_set},
+    {"default_flags", PSTR, (void *)sdes_kam_params_default_flags_set},
+    {"switch_after_ms", PINT, (void *)sdes_kam_params_switch_after_ms_set},
     {0, 0, 0},
 };
 
@@ -340,5 +342,6 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
     (void)p1;
     (void)p2;
     sr_kemi_modules_add(sr_kemi_sdes_exports);
+    sdes_kam_params_check_at_exit();
     return 0;
 }
