@@ -109,6 +109,7 @@ static int delete_call(sip_msg_t *msg, const sdes_kam_flags *f)
         return sdes_kam_result_set(SDES_RC_OK, NULL);
     int r = sdes_kam_relay_delete(cid.s, (size_t)cid.len, audit, sizeof(audit), err, sizeof(err));
     if (r > 0) {
+        sdes_kam_stats_call_closed();
         LM_NOTICE("sdes audit: Call-ID %.*s: %s\n", cid.len, cid.s, audit);
         return sdes_kam_result_set(SDES_RC_OK, NULL);
     }

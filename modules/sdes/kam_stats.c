@@ -11,6 +11,21 @@ void sdes_kam_stat_inc(stat_var *counter)
         update_stat(counter, 1);
 }
 
+void sdes_kam_stats_call_opened(void)
+{
+    update_stat(sdes_kam_st.active, 1);
+}
+
+void sdes_kam_stats_call_closed(void)
+{
+    update_stat(sdes_kam_st.active, -1);
+}
+
+void sdes_kam_stats_not_available(void)
+{
+    update_stat(sdes_kam_st.unavailable, 1);
+}
+
 void sdes_kam_stats_rpc(rpc_t *rpc, void *ctx, const stat_export_t *table)
 {
     void *th;

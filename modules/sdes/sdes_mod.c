@@ -70,6 +70,7 @@ static stat_export_t mod_stats[] = {
     {"bad_sdp", 0, &sdes_kam_st.bad_sdp},
     {"not_available", 0, &sdes_kam_st.unavailable},
     {"sdp_neutered", 0, &sdes_kam_st.neutered},
+    {"active_calls", STAT_NO_RESET, &sdes_kam_st.active},
     {0, 0, 0},
 };
 
