@@ -21,4 +21,4 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/attack-srtpd.sh" \
               "tests/e2e/attack-answers.sh" \
               "tests/e2e/kam-params.sh" "tests/e2e/sdes-stats.sh" \
-              "tests/e2e/kemi-legacy-pbx.sh"
+              "tests/e2e/kemi-legacy-pbx.sh" "tests/e2e/sdes-debug.sh"
