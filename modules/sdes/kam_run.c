@@ -253,8 +253,9 @@ int sdes_kam_fixup_flags(void **param, int param_no)
 
     if (fixup_spve_null(param, param_no) < 0)
         return -1;
-    /* A constant flag string is checked now, so `kamailio -c` catches a
-     * typo; one holding variables is checked per call. */
+    /* A constant flag string is checked now, so a typo stops start-up
+     * (`kamailio -c` runs no fixups in 5.6); one holding variables is
+     * checked per call. */
     gparam_t *gp = (gparam_t *)*param;
     if (gp->type != GPARAM_TYPE_STR)
         return 0;

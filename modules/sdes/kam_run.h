@@ -33,7 +33,8 @@ int sdes_kam_run_w(sip_msg_t *msg, sdes_op op, char *flags);
 int sdes_kam_run_ack(sip_msg_t *msg);
 
 /* Fixup of the flags parameter: a constant string is checked at start-up
- * (so `kamailio -c` catches a typo), one with variables per call. */
+ * (a typo stops Kamailio; `kamailio -c` in 5.6 runs no fixup, so it does
+ * not see it), one with variables per call. */
 int sdes_kam_fixup_flags(void **param, int param_no);
 int sdes_kam_fixup_free_flags(void **param, int param_no);
 
