@@ -49,6 +49,7 @@
 
 #include "sdes/kam_call_ctx.h"
 #include "sdes/kam_iface.h"
+#include "sdes/kam_stats.h"
 
 /* The MKI length of a side's own keys (0: none, or no SRTP from it). */
 static unsigned own_mki(const sdes_keyset *k)
@@ -152,6 +153,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
         c->cs.active = -1;
         *relay = -1;
     } else {
+        sdes_kam_stats_not_available(); /* no relay configured */
         return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
     }
     return SDES_RC_OK;
@@ -234,6 +236,8 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const
                 sdes_kam_relay_name(*relay));
     }
     OPENSSL_cleanse(c->saved, len);
+    if (rc == SDES_RC_RELAY)
+        sdes_kam_stats_not_available(); /* every relay down or silent */
     if (rc < 0)
         return rc;
     *created = 1;
@@ -365,6 +369,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     if (c->res2.notes[0])
         LM_INFO("Call-ID %.*s: offer: %s\n", cid->len, cid->s, c->res2.notes);
     rc = sdes_kam_result_set(SDES_RC_OK, NULL);
+    if (created)
+        sdes_kam_stats_call_opened();
     goto out;
 
 out_drop:

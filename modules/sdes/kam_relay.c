@@ -65,8 +65,8 @@ int sdes_kam_relay_param(const char *value)
     char err[200];
     const char *p = value;
 
-    if (!value) {
-        LM_ERR("relay: empty value\n");
+    if (!value || !value[strspn(value, " ,\t")]) {
+        LM_ERR("modparam relay \"%s\": no relay in the value\n", value ? value : "");
         return -1;
     }
     while (*p) {
@@ -78,17 +78,17 @@ int sdes_kam_relay_param(const char *value)
         if (q == p)
             break;
         if (n_pending >= RELAY_MAX) {
-            LM_ERR("relay: at most %d relays\n", RELAY_MAX);
+            LM_ERR("modparam relay \"%s\": at most %d relays\n", value, RELAY_MAX);
             return -1;
         }
         if (sdes_kam_relay_spec_parse(p, (size_t)(q - p), &pending[n_pending], err, sizeof(err)) <
             0) {
-            LM_ERR("%s\n", err);
+            LM_ERR("modparam relay \"%s\": %s\n", value, err);
             return -1;
         }
         for (int i = 0; i < n_pending; i++) {
             if (strcmp(pending[i].text, pending[n_pending].text) == 0) {
-                LM_ERR("relay %s listed twice\n", pending[i].text);
+                LM_ERR("modparam relay \"%s\": %s listed twice\n", value, pending[i].text);
                 return -1;
             }
         }
@@ -98,17 +98,27 @@ int sdes_kam_relay_param(const char *value)
     return 0;
 }
 
+const char *sdes_kam_relay_remote_unsigned(int secret_set)
+{
+    for (int i = 0; i < n_pending; i++)
+        if (pending[i].remote && !secret_set)
+            return pending[i].text;
+    return NULL;
+}
+
 int sdes_kam_relay_init(const char *secret, int timeout_ms, int retries)
 {
     int secret_set = secret && *secret;
+    const char *remote = sdes_kam_relay_remote_unsigned(secret_set);
+    if (remote) {
+        /* Keys travel over this channel: off loopback it must be
+         * authenticated (docs/sdes-module.md "Parameters"). */
+        LM_ERR("modparam relay \"%s\": not on loopback and no secret: set modparam secret or"
+               " secret_file\n",
+               remote);
+        return -1;
+    }
     for (int i = 0; i < n_pending; i++) {
-        if (pending[i].remote && !secret_set) {
-            /* Keys travel over this channel: off loopback it must be
-             * authenticated (docs/sdes-module.md "Parameters"). */
-            LM_ERR("relay %s is not on loopback: set modparam(\"sdes\", \"secret\", ...)\n",
-                   pending[i].text);
-            return -1;
-        }
         if (!secret_set && pending[i].proto != SDES_KAM_RELAY_UNIX)
             /* srtpd itself refuses this unless started with
              * control-insecure: every local user could use the socket. */

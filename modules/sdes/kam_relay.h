@@ -26,6 +26,10 @@
  * spaces or commas. Runs before mod_init (pkg memory). */
 int sdes_kam_relay_param(const char *value);
 
+/* The first relay that is off loopback over UDP when no secret is set
+ * (secret_set 0), or NULL: keys would cross the network unauthenticated. */
+const char *sdes_kam_relay_remote_unsigned(int secret_set);
+
 /* mod_init: copy the list to shared memory. secret (may be NULL) is the
  * control secret; remote relays without one are refused (docs/sdes-module.md
  * "Parameters"). Returns 0 or -1 (logged). */
