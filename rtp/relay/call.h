@@ -156,6 +156,9 @@ struct relay_call {
     /* Send-key switches waiting for the SIP side's "use" or their deadline
      * (relay/switch.h). Control thread only. */
     struct relay_switch *switches;
+    /* What the store keeps of the call (relay/store_rec.h); NULL without
+     * a store. Control thread only. */
+    struct relay_rec *rec;
     relay_call *next;
 };
 

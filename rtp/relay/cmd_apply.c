@@ -16,6 +16,8 @@
 #include "relay/calltable.h"
 #include "relay/log.h"
 #include "relay/parse.h"
+#include "relay/store.h"
+#include "relay/store_rec.h"
 #include "relay/switch.h"
 
 /* The optional sdes-state of offer/answer/update, copied out of the request
@@ -93,6 +95,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     if (!streams && stn && call) {
         /* Only the state changes; media stays as it is. */
         relay_call_set_state(call, state, state_len);
+        relay_store_put(d, call);
         relay_log(RELAY_LOG_INFO, "call %s: %s, sdes-state only", call->id, cmd);
         ctl_benc_kv_cstr(w, "result", "ok");
         relay_write_streams(d, w, call);
@@ -188,6 +191,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
             call->streams[idx[k]] = fresh[k];
             fresh[k] = NULL;
         }
+        relay_rec_apply(call, idx[k], u[k]);
         relay_leg_update_free(&u[k][0]); /* the contexts it replaced */
         relay_leg_update_free(&u[k][1]);
     }
@@ -199,6 +203,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     }
     if (stn)
         relay_call_set_state(call, state, state_len);
+    relay_store_put(d, call);
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
     relay_write_streams(d, w, call);

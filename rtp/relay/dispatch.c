@@ -31,6 +31,10 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
         relay_cmd_statistics(d, w);
         return;
     }
+    if (!strcmp(cmd, "takeover")) {
+        relay_cmd_takeover(d, w);
+        return;
+    }
     if (!strcmp(cmd, "events")) {
         relay_cmd_events(d, doc, req, w);
         return;

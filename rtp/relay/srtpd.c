@@ -27,6 +27,7 @@
 #include "relay/calltable.h"
 #include "relay/daemon.h"
 #include "relay/log.h"
+#include "relay/store.h"
 #include "sdesgate_version.h"
 
 static bool srtpd_parse_ip(const char *s, int family, struct sockaddr_storage *out)
@@ -192,6 +193,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < nw; i++)
         relay_worker_set_coalesce(d.workers[i], (long)d.cfg.coalesce_us * 1000);
     d.start_ms = relay_now_ms();
+    /* The store: its calls come back before the control sockets open, so
+     * no request sees a half-recovered relay. */
+    if (!relay_store_start(&d, err, sizeof(err))) {
+        fprintf(stderr, "srtpd: %s\n", err);
+        relay_workers_stop(d.workers, d.nworkers);
+        return 2;
+    }
+    relay_store_recover(&d);
 
     ctl_server *srv[4] = {0};
     struct pollfd pfd[5];
@@ -264,6 +273,7 @@ int main(int argc, char **argv)
         relay_switch_run_due(&d);
         if (relay_now_ms() >= next_hk) {
             relay_housekeeping(&d);
+            relay_store_tick(&d);
             for (int i = 0; i < d.cfg.nlisten; i++)
                 ctl_server_expire(srv[i]); /* cached `state` replies hold keys */
             if (watchdog)
@@ -272,6 +282,7 @@ int main(int argc, char **argv)
         }
     }
     relay_delete_all(&d);
+    relay_store_stop(&d);
     relay_workers_stop(d.workers, d.nworkers);
     for (int i = 0; i < d.cfg.nlisten; i++) {
         close(pfd[i].fd);

@@ -61,7 +61,7 @@ $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Irtp -Imodules $(VERSION_CFLAGS) \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread -luring -lsystemd
+	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread -luring -lsystemd $(HIREDIS_LIBS)
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
@@ -78,4 +78,5 @@ $(BUILD)/tests/relay_ha_test: $(call objs,tests/relay/relay_ha_test.c $(RELAY_HA
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_ha_test
+SLOW_TESTS += $(BUILD)/tests/relay_ha_test
 endif

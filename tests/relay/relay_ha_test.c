@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/check.h"
@@ -22,13 +23,29 @@ static int ncalls = 20;
 static char ctl[64], log_path[160];
 static int pmin, pmax;
 
+static char secret_file[200];
+
+/* The store options: the test's Redis and the group secret. */
 static const char *const *store_args(void)
 {
-    static char url[256];
-    snprintf(url, sizeof(url), "%s", R.sock);
     static const char *args[8];
-    args[0] = NULL;
+    args[0] = "--redis";
+    args[1] = R.sock;
+    args[2] = "--redis-secret-file";
+    args[3] = secret_file;
+    args[4] = NULL;
     return args;
+}
+
+static bool write_secret(void)
+{
+    snprintf(secret_file, sizeof(secret_file), "%s/group.secret", R.dir);
+    FILE *f = fopen(secret_file, "w");
+    if (!f)
+        return false;
+    fprintf(f, "relay-group-secret-for-tests-0123456789\n");
+    fclose(f);
+    return chmod(secret_file, 0600) == 0;
 }
 
 /* Restart without a standby: SIGKILL, start again, every call continues. */
@@ -83,6 +100,10 @@ int main(void)
         ncalls = 20;
     if (!ha_redis_start(&R)) {
         fprintf(stderr, "redis-server did not start\n");
+        printf("relay-ha: 0 passed, 1 failed\n");
+        return 1;
+    }
+    if (!write_secret()) {
         printf("relay-ha: 0 passed, 1 failed\n");
         return 1;
     }
