@@ -27,16 +27,21 @@
 #include "relay/log.h"
 #include "relay/parse.h"
 #include "relay/ports.h"
+#include "relay/store.h"
 #include "relay/store_rec.h"
 
 /* A context from a stored spec, resumed past its marks. */
 static sg_status relay_recover_ctx(const relay_rec_dir *rd, bool send, bool src_unauth,
-                                   sg_srtp_ctx **out, const char **why)
+                                   uint32_t epoch, sg_srtp_ctx **out, const char **why)
 {
     sg_status st =
         relay_crypto_build(&rd->spec, send ? SG_SRTP_PROTECT : SG_SRTP_UNPROTECT, out, why);
     if (st != SG_OK)
         return st;
+    /* Streams without a mark (they began less than a mark write before
+     * the loss) start SRTCP past anything an earlier life could reach. */
+    if (send)
+        sg_srtp_set_srtcp_floor(*out, epoch << 20);
     for (int q = 0; q < RELAY_REC_SSRCS; q++) {
         const relay_rec_mark *m = &rd->marks[q];
         if (!m->used)
@@ -54,6 +59,21 @@ static sg_status relay_recover_ctx(const relay_rec_dir *rd, bool send, bool src_
         }
     }
     return SG_OK;
+}
+
+/* Until when a port still in use is waited for: a relay killed a moment
+ * ago releases its sockets only once the kernel has torn down its
+ * io_uring (asynchronously, after the process is gone). */
+static int64_t relay_recover_wait_until;
+
+static int relay_recover_bind(const struct sockaddr_storage *a, uint16_t port)
+{
+    for (;;) {
+        int fd = relay_ports_bind(a, port, false);
+        if (fd >= 0 || errno != EADDRINUSE || relay_now_ms() >= relay_recover_wait_until)
+            return fd;
+        usleep(10000);
+    }
 }
 
 typedef struct relay_recover_job {
@@ -98,8 +118,8 @@ static relay_stream *relay_recover_stream(relay_daemon *d, relay_call *call, rel
             snprintf(why, whylen, "stream %d: no interface for its family", i);
             goto fail;
         }
-        g->rtp.fd = relay_ports_bind(ba, il->port, false);
-        g->rtcp.fd = g->rtp.fd >= 0 ? relay_ports_bind(ba, (uint16_t)(il->port + 1), false) : -1;
+        g->rtp.fd = relay_recover_bind(ba, il->port);
+        g->rtcp.fd = g->rtp.fd >= 0 ? relay_recover_bind(ba, (uint16_t)(il->port + 1)) : -1;
         if (g->rtcp.fd < 0) {
             snprintf(why, whylen, "stream %d: port %u: %s", i, il->port, strerror(errno));
             goto fail;
@@ -137,7 +157,7 @@ static relay_stream *relay_recover_stream(relay_daemon *d, relay_call *call, rel
                 continue;
             sg_srtp_ctx *ctx;
             const char *w2 = "";
-            sg_status st = relay_recover_ctx(rd, k == 1, src_unauth, &ctx, &w2);
+            sg_status st = relay_recover_ctx(rd, k == 1, src_unauth, img->rec.epoch, &ctx, &w2);
             if (st != SG_OK) {
                 snprintf(why, whylen, "stream %d leg %c: %s: %s", i, "ab"[l], w2,
                          sg_status_str(st));
@@ -184,6 +204,13 @@ bool relay_recover_call(relay_daemon *d, relay_call_img *img, char *why, size_t 
         return false;
     }
     strcpy(call->id, img->id);
+    /* A new life of the call: its epoch goes up before any context is
+     * built (the SRTCP floor) and is written with the first record. */
+    if (img->rec.epoch < RELAY_STORE_EPOCH_MAX)
+        img->rec.epoch++;
+    else
+        relay_log(RELAY_LOG_WARN, "call %s: recovered %d times: SRTCP floor stays", img->id,
+                  RELAY_STORE_EPOCH_MAX);
     call->worker = d->next_worker;
     d->next_worker = (d->next_worker + 1) % d->nworkers;
     struct timespec ts;
@@ -212,6 +239,7 @@ bool relay_recover_call(relay_daemon *d, relay_call_img *img, char *why, size_t 
         memcpy(call->rec->st, img->rec.st, sizeof(img->rec.st));
         memset(img->rec.st, 0, sizeof(img->rec.st));
         call->rec->version = img->version;
+        call->rec->epoch = img->rec.epoch;
     }
     relay_call_set_state(call, img->state, img->state_len);
     img->state = NULL;
@@ -219,6 +247,7 @@ bool relay_recover_call(relay_daemon *d, relay_call_img *img, char *why, size_t 
     call->next = d->calls;
     d->calls = call;
     d->ncalls++;
+    relay_store_put(d, call); /* the new epoch, at once */
     return true;
 }
 
@@ -227,6 +256,7 @@ int relay_recover_all(relay_daemon *d, redisContext *c, const char *prefix,
 {
     char cursor[32] = "0";
     int n = 0, bad = 0;
+    relay_recover_wait_until = relay_now_ms() + RELAY_RECOVER_PORT_WAIT_MS;
     relay_call_img *img = malloc(sizeof(*img));
     if (!img)
         return 0;

@@ -14,6 +14,9 @@
 
 struct relay_daemon;
 
+/* How long a rebuild waits for ports the dead relay still holds. */
+#define RELAY_RECOVER_PORT_WAIT_MS 3000
+
 /* The number of calls rebuilt; a record that does not open or whose ports
  * cannot be bound is skipped with a log line (never a key). */
 int relay_recover_all(struct relay_daemon *d, redisContext *c, const char *prefix,

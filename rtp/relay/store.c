@@ -13,6 +13,7 @@
  */
 #include "relay/store.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,6 +54,7 @@ static struct {
     store_item *bucket[STORE_BUCKETS];
     size_t queued;
     bool sweep; /* after a resync batch: delete records of ended calls */
+    bool hold;  /* a resync is being queued: the writer waits for all of it */
     atomic_bool resync_wanted, connected, active_alive;
     atomic_uint_fast64_t writes, deletes, errors, outages, dropped, resyncs;
     int64_t hb_missing_since;
@@ -230,15 +232,20 @@ static void *store_writer(void *arg)
     int64_t next_hb = 0;
     pthread_mutex_lock(&S.mu);
     for (;;) {
-        if (!S.head && !S.stop) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 250 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&S.cv, &S.mu, &ts);
+        /* Wait for records (or 250 ms: the heartbeat), never taking a
+         * resync that is still being queued. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        while (!S.stop && (S.hold || !S.head)) {
+            if (S.hold)
+                pthread_cond_wait(&S.cv, &S.mu);
+            else if (pthread_cond_timedwait(&S.cv, &S.mu, &ts) == ETIMEDOUT && !S.hold)
+                break;
         }
         store_item *batch = S.head;
         bool sweep = S.sweep;
@@ -434,14 +441,22 @@ void relay_store_tick(relay_daemon *d)
         return;
     }
     bool resync = atomic_exchange(&S.resync_wanted, false);
-    if (resync)
+    if (resync) {
+        /* Every live call goes in one batch, with the sweep: what the
+         * sweep keeps is exactly that batch's calls. */
         atomic_fetch_add(&S.resyncs, 1);
+        pthread_mutex_lock(&S.mu);
+        S.hold = true;
+        pthread_mutex_unlock(&S.mu);
+    }
     for (relay_call *c = d->calls; c; c = c->next)
         if (relay_rec_marks_update(d, c) || resync)
             relay_store_put(d, c);
     if (resync) {
         pthread_mutex_lock(&S.mu);
         S.sweep = true;
+        S.hold = false;
+        pthread_cond_signal(&S.cv);
         pthread_mutex_unlock(&S.mu);
     }
 }

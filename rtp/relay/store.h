@@ -21,7 +21,7 @@
 struct relay_daemon;
 
 /* Send marks are set this many indices ahead (store_rec.c, docs/ha.md). */
-#define RELAY_STORE_SRTP_STEP  128
+#define RELAY_STORE_SRTP_STEP  64
 #define RELAY_STORE_SRTCP_STEP 16
 /* The active relay's heartbeat: written every RELAY_STORE_HEARTBEAT_MS,
  * expiring after three; a standby takes over once it is gone. */

@@ -112,7 +112,7 @@ static void relay_enc_addr(ctl_benc *w, const struct sockaddr_storage *rtp,
     ctl_benc_kv_int(w, "peer-rtcp-port", p2);
 }
 
-static void relay_enc_dir(ctl_benc *w, const char *name, const relay_rec_dir *rd)
+static void relay_enc_dir(ctl_benc *w, const char *name, const relay_rec_dir *rd, bool send)
 {
     const relay_crypto_spec *sp = &rd->spec;
     const sg_srtp_params *p = &sp->params;
@@ -133,11 +133,13 @@ static void relay_enc_dir(ctl_benc *w, const char *name, const relay_rec_dir *rd
             ctl_benc_kv_str(w, "key-mki", m->now.key_mki, p->mki_len);
         if (m->now.has_srtcp) {
             ctl_benc_kv_int(w, "srtcp", m->now.srtcp_index);
-            ctl_benc_kv_int(w, "srtcp-mark", m->srtcp_mark);
+            if (send)
+                ctl_benc_kv_int(w, "srtcp-mark", m->srtcp_mark);
         }
         if (m->now.has_srtp) {
             ctl_benc_kv_int(w, "srtp", (int64_t)m->now.srtp_index);
-            ctl_benc_kv_int(w, "srtp-mark", (int64_t)m->srtp_mark);
+            if (send)
+                ctl_benc_kv_int(w, "srtp-mark", (int64_t)m->srtp_mark);
         }
         ctl_benc_kv_int(w, "ssrc", m->now.ssrc);
         ctl_benc_end(w);
@@ -159,6 +161,7 @@ static void relay_enc_clear(ctl_benc *w, const relay_call *call, int64_t created
     static const char *dn[2] = {"recv", "send"};
     ctl_benc_dict(w);
     ctl_benc_kv_int(w, "created", created);
+    ctl_benc_kv_int(w, "epoch", call->rec ? call->rec->epoch : 0);
     ctl_benc_kv_cstr(w, "id", call->id);
     ctl_benc_cstr(w, "streams");
     ctl_benc_list(w);
@@ -180,7 +183,7 @@ static void relay_enc_clear(ctl_benc *w, const relay_call *call, int64_t created
             ctl_benc_kv_int(w, "port", g->rtp.port);
             for (int k = 0; k < 2; k++)
                 if (rl && rl->dir[k].present)
-                    relay_enc_dir(w, dn[k], &rl->dir[k]);
+                    relay_enc_dir(w, dn[k], &rl->dir[k], k == 1);
             ctl_benc_kv_int(w, "srtp", g->srtp);
             ctl_benc_kv_int(w, "strict", g->strict_source);
             ctl_benc_end(w);

@@ -18,8 +18,9 @@
 #include "relay/call.h"
 #include "relay/store_rec.h"
 
-#define RELAY_STORE_FORMAT  1
-#define RELAY_STORE_REC_MAX (256 * 1024) /* largest record written or read */
+#define RELAY_STORE_FORMAT    1
+#define RELAY_STORE_EPOCH_MAX 2047         /* epoch << 20 stays a 31-bit SRTCP index */
+#define RELAY_STORE_REC_MAX   (256 * 1024) /* largest record written or read */
 
 /* The sealing keys: the current one (writes and reads) and optionally the
  * previous one (reads only, during a rotation). An id names each (the

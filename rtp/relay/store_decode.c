@@ -121,8 +121,12 @@ static bool relay_dec_dir(const ctl_be_doc *doc, const ctl_be *c, relay_rec_dir 
         mk->now.ssrc = (uint32_t)v;
         if (ctl_be_get(doc, m, "srtp")) {
             int64_t mark;
-            if (!relay_get_u(doc, m, "srtp", ((int64_t)1 << 48) - 1, &v) ||
-                !relay_get_u(doc, m, "srtp-mark", ((int64_t)1 << 48) - 1, &mark) || mark < v)
+            if (!relay_get_u(doc, m, "srtp", ((int64_t)1 << 48) - 1, &v))
+                return false;
+            /* A send direction's mark; a receive direction has none. */
+            if (!ctl_be_get(doc, m, "srtp-mark"))
+                mark = v;
+            else if (!relay_get_u(doc, m, "srtp-mark", ((int64_t)1 << 48) - 1, &mark) || mark < v)
                 return false;
             mk->now.has_srtp = true;
             mk->now.srtp_index = (uint64_t)v;
@@ -130,8 +134,11 @@ static bool relay_dec_dir(const ctl_be_doc *doc, const ctl_be *c, relay_rec_dir 
         }
         if (ctl_be_get(doc, m, "srtcp")) {
             int64_t mark;
-            if (!relay_get_u(doc, m, "srtcp", 0x7fffffff, &v) ||
-                !relay_get_u(doc, m, "srtcp-mark", INT64_MAX, &mark) || mark < v)
+            if (!relay_get_u(doc, m, "srtcp", 0x7fffffff, &v))
+                return false;
+            if (!ctl_be_get(doc, m, "srtcp-mark"))
+                mark = v;
+            else if (!relay_get_u(doc, m, "srtcp-mark", INT64_MAX, &mark) || mark < v)
                 return false;
             mk->now.has_srtcp = true;
             mk->now.srtcp_index = (uint32_t)v;
@@ -157,6 +164,9 @@ static bool relay_dec_clear(const ctl_be_doc *doc, const ctl_be *c, relay_call_i
         !relay_get_u(doc, c, "version", INT64_MAX, &v))
         return false;
     img->version = (uint64_t)v;
+    if (!relay_get_u(doc, c, "epoch", RELAY_STORE_EPOCH_MAX, &v))
+        return false;
+    img->rec.epoch = (uint32_t)v;
     if (!relay_get_u(doc, c, "created", INT64_MAX, &img->created_unix_ms))
         return false;
     const ctl_be *sl = ctl_be_get(doc, c, "streams");

@@ -170,11 +170,29 @@ static void relay_job_marks(relay_worker *w, void *arg)
         }
 }
 
-/* One SSRC's new state: true when the record must be written. Send marks
- * are set a step ahead and moved once the index is half-way there, so the
- * write has half a step of packets to land before the mark could be
- * passed; receive state is written every step. */
-static bool relay_mark_advance(relay_rec_mark *m, const sg_srtp_stream_info *now, bool send)
+/* A send counter's mark (every index srtpd may have used is at or below
+ * it): set 3 ticks of the counter's rate plus a floor ahead, and moved
+ * once less than 2 ticks' worth is left. The write then has a whole tick
+ * to land before the counter could reach the mark at the rate it has
+ * (docs/ha.md "Index marks"). true when the mark moved. */
+static bool relay_mark_send(bool had, uint64_t prev, uint64_t now, uint64_t *mark, uint64_t floor,
+                            uint64_t max)
+{
+    /* A counter seen for the first time began within the last tick: from
+     * prev (where it started) to now is one tick's worth. */
+    uint64_t delta = now > prev ? now - prev : 0;
+    if (had && *mark >= now && now + 2 * delta + floor / 2 < *mark)
+        return false;
+    uint64_t m = now + 3 * delta + floor;
+    *mark = m > max ? max : m;
+    return true;
+}
+
+/* One SSRC's new state: true when the record must be written. Receive
+ * state is written every step; between writes it lags (docs/ha.md: what a
+ * stale receive state allows). */
+static bool relay_mark_advance(relay_rec_mark *m, const sg_srtp_stream_info *now, bool send,
+                               uint32_t epoch)
 {
     bool fresh = !m->used || m->now.ssrc != now->ssrc;
     bool moved = fresh;
@@ -182,29 +200,37 @@ static bool relay_mark_advance(relay_rec_mark *m, const sg_srtp_stream_info *now
         memset(m, 0, sizeof(*m));
         m->used = true;
     }
-    if (now->has_srtp) {
-        if (send && (fresh || !m->now.has_srtp ||
-                     now->srtp_index + RELAY_STORE_SRTP_STEP / 2 >= m->srtp_mark)) {
-            m->srtp_mark = now->srtp_index + RELAY_STORE_SRTP_STEP;
+    if (send) {
+        /* Where a new stream's counters began: SRTP at a sequence number
+         * the source picked (taken as one step back), SRTCP at srtpd's
+         * floor for this life of the call (recover.c). */
+        uint64_t base = (uint64_t)epoch << 20;
+        uint64_t srtp_from = m->now.has_srtp ? m->now.srtp_index
+                             : now->srtp_index > RELAY_STORE_SRTP_STEP
+                                 ? now->srtp_index - RELAY_STORE_SRTP_STEP
+                                 : 0;
+        uint64_t srtcp_from = m->now.has_srtcp           ? m->now.srtcp_index
+                              : now->srtcp_index >= base ? base
+                                                         : 0;
+        if (now->has_srtp &&
+            relay_mark_send(m->now.has_srtp, srtp_from, now->srtp_index, &m->srtp_mark,
+                            RELAY_STORE_SRTP_STEP, ((uint64_t)1 << 48) - 1))
             moved = true;
-        } else if (!send && (!m->now.has_srtp ||
-                             now->srtp_index >= m->now.srtp_index + RELAY_STORE_SRTP_STEP)) {
+        uint64_t rm = m->srtcp_mark;
+        if (now->has_srtcp && relay_mark_send(m->now.has_srtcp, srtcp_from, now->srtcp_index, &rm,
+                                              RELAY_STORE_SRTCP_STEP, 0x7fffffffu))
             moved = true;
-        }
+        m->srtcp_mark = (uint32_t)rm;
+        m->now = *now; /* the rate is measured tick to tick */
+        return moved;
     }
-    if (now->has_srtcp) {
-        if (send && (fresh || !m->now.has_srtcp ||
-                     now->srtcp_index + RELAY_STORE_SRTCP_STEP / 2 >= m->srtcp_mark)) {
-            m->srtcp_mark = now->srtcp_index + RELAY_STORE_SRTCP_STEP;
-            moved = true;
-        } else if (!send && (!m->now.has_srtcp ||
-                             now->srtcp_index >= m->now.srtcp_index + RELAY_STORE_SRTCP_STEP)) {
-            moved = true;
-        }
-    }
-    /* The receive state written is the one read now; between writes it
-     * lags (docs/ha.md: what a stale receive state allows). */
-    if (moved || send)
+    if (now->has_srtp &&
+        (!m->now.has_srtp || now->srtp_index >= m->now.srtp_index + RELAY_STORE_SRTP_STEP))
+        moved = true;
+    if (now->has_srtcp &&
+        (!m->now.has_srtcp || now->srtcp_index >= m->now.srtcp_index + RELAY_STORE_SRTCP_STEP))
+        moved = true;
+    if (moved)
         m->now = *now;
     return moved;
 }
@@ -232,7 +258,7 @@ bool relay_rec_marks_update(relay_daemon *d, relay_call *call)
                     for (int q = 0; q < RELAY_REC_SSRCS && !m; q++)
                         if (!rd->marks[q].used)
                             m = &rd->marks[q];
-                    if (m && relay_mark_advance(m, &j.info[l][k][n], k == 1))
+                    if (m && relay_mark_advance(m, &j.info[l][k][n], k == 1, call->rec->epoch))
                         moved = true;
                 }
             }

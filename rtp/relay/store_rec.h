@@ -50,6 +50,9 @@ typedef struct relay_rec_stream {
 typedef struct relay_rec {
     relay_rec_stream *st[RELAY_MAX_STREAMS];
     uint64_t version; /* bumped on every change written */
+    /* Times the call was rebuilt from the store: a rebuilt send context
+     * starts SRTCP of streams it has no mark for at epoch << 20. */
+    uint32_t epoch;
 } relay_rec;
 
 /* A heap copy of a parsed spec (parse.c keeps it in the leg update until

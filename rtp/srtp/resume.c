@@ -77,3 +77,11 @@ sg_status sg_srtp_stream_resume(sg_srtp_ctx *ctx, const sg_srtp_stream_info *in)
     }
     return SG_OK;
 }
+
+sg_status sg_srtp_set_srtcp_floor(sg_srtp_ctx *ctx, uint32_t floor)
+{
+    if (!ctx || floor > 0x7fffffffu)
+        return SG_BAD_PARAM;
+    ctx->srtcp_floor = floor;
+    return SG_OK;
+}

@@ -180,6 +180,11 @@ bool sg_srtp_stream_info_get(const sg_srtp_ctx *ctx, size_t slot, sg_srtp_stream
  * last index gives a higher one (a forward jump: docs/ha.md). Errors:
  * BAD_PARAM, TOO_MANY_SSRC. */
 sg_status sg_srtp_stream_resume(sg_srtp_ctx *ctx, const sg_srtp_stream_info *in);
+/* A protect context's first SRTCP index for a stream it has no state of
+ * (default 0): a rebuilt context starts streams it has no mark for above
+ * every index the lost one could have used (docs/ha.md). BAD_PARAM past
+ * 2^31 - 1. */
+sg_status sg_srtp_set_srtcp_floor(sg_srtp_ctx *ctx, uint32_t floor);
 
 /* Returns the pending SG_EV_* bits and clears them. */
 uint32_t sg_srtp_take_events(sg_srtp_ctx *ctx);

@@ -93,6 +93,8 @@ bool ha_redis_start(ha_redis *r)
                           "",
                           "--appendonly",
                           "no",
+                          "--rdbcompression",
+                          "no",
                           "--notify-keyspace-events",
                           "Kg$x",
                           NULL};
@@ -219,7 +221,82 @@ int ha_count_calls(ru_srtpd *d)
     return l && l->type == CTL_BE_LIST ? (int)l->len : -1;
 }
 
-/* Direction k of call i: 0 = A->B (sent to leg a's port), 1 = B->A. */
+/* Every SRTP/SRTCP packet the endpoints received from srtpd, by
+ * (direction, RTP or RTCP, SSRC, index) with a hash of the whole packet. */
+typedef struct ha_seen {
+    uint32_t dir;
+    uint32_t rtcp;
+    uint32_t ssrc;
+    uint64_t index;
+    uint64_t hash;
+} ha_seen;
+static ha_seen *ledger;
+static size_t nledger, capledger;
+static unsigned rtcp_n;
+
+void ha_ledger_reset(void)
+{
+    free(ledger);
+    ledger = NULL;
+    nledger = capledger = 0;
+}
+
+void ha_ledger_add(uint32_t dir, bool rtcp, uint32_t ssrc, uint64_t index, const uint8_t *p,
+                   size_t len)
+{
+    if (nledger == capledger) {
+        capledger = capledger ? capledger * 2 : 4096;
+        ha_seen *n = realloc(ledger, capledger * sizeof(*n));
+        if (!n)
+            return;
+        ledger = n;
+    }
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    ledger[nledger++] = (ha_seen){dir, rtcp, ssrc, index, h};
+}
+
+static int ha_seen_cmp(const void *a, const void *b)
+{
+    const ha_seen *x = a, *y = b;
+    if (x->dir != y->dir)
+        return x->dir < y->dir ? -1 : 1;
+    if (x->rtcp != y->rtcp)
+        return x->rtcp < y->rtcp ? -1 : 1;
+    if (x->ssrc != y->ssrc)
+        return x->ssrc < y->ssrc ? -1 : 1;
+    if (x->index != y->index)
+        return x->index < y->index ? -1 : 1;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+size_t ha_ledger_reuse(size_t *packets, size_t *srtcp)
+{
+    qsort(ledger, nledger, sizeof(*ledger), ha_seen_cmp);
+    size_t bad = 0, nrtcp = 0;
+    for (size_t i = 0; i < nledger; i++) {
+        nrtcp += ledger[i].rtcp;
+        if (i && ledger[i].dir == ledger[i - 1].dir && ledger[i].rtcp == ledger[i - 1].rtcp &&
+            ledger[i].ssrc == ledger[i - 1].ssrc && ledger[i].index == ledger[i - 1].index &&
+            ledger[i].hash != ledger[i - 1].hash)
+            bad++;
+    }
+    *packets = nledger;
+    *srtcp = nrtcp;
+    if (bad && getenv("HA_VERBOSE"))
+        for (size_t i = 1; i < nledger; i++)
+            if (ledger[i].dir == ledger[i - 1].dir && ledger[i].rtcp == ledger[i - 1].rtcp &&
+                ledger[i].ssrc == ledger[i - 1].ssrc && ledger[i].index == ledger[i - 1].index &&
+                ledger[i].hash != ledger[i - 1].hash)
+                fprintf(stderr, "  reuse: direction %u %s ssrc %08x index %llu\n", ledger[i].dir,
+                        ledger[i].rtcp ? "SRTCP" : "SRTP", ledger[i].ssrc,
+                        (unsigned long long)ledger[i].index);
+    return bad;
+}
+
+/* Direction k of call i: 0 = A->B (sent to leg a's port), 1 = B->A. An
+ * RTCP sender report goes along with every packet. */
 static void ha_send(tcall *c, int k, uint32_t ssrc, uint16_t seq)
 {
     ep *from = k ? &c->B : &c->A;
@@ -228,20 +305,51 @@ static void ha_send(tcall *c, int k, uint32_t ssrc, uint16_t seq)
     if (from->srtp && srtp_protect(from->tx, buf, &len) != srtp_err_status_ok)
         return;
     ru_send(from->rtp, k ? c->b_port : c->a_port, buf, (size_t)len);
+    len = (int)ru_rtcp(buf, ssrc, rtcp_n++);
+    if (from->srtp && srtp_protect_rtcp(from->tx, buf, &len) != srtp_err_status_ok)
+        return;
+    ru_send(from->rtcp, (uint16_t)((k ? c->b_port : c->a_port) + 1), buf, (size_t)len);
+}
+
+/* What srtpd sent to an SRTP endpoint over RTCP goes into the ledger
+ * (SRTCP index from the E||index word: HMAC suites, no MKI). */
+static void ha_drain_rtcp(tcall *c, int k, uint32_t dir)
+{
+    ep *to = k ? &c->A : &c->B;
+    for (;;) {
+        uint8_t buf[2048];
+        ssize_t r = recv(to->rtcp, buf, sizeof(buf), MSG_DONTWAIT);
+        if (r < 0)
+            break;
+        if (to->srtp && r >= 8 + 4 + 10) {
+            size_t w = (size_t)r - 10 - 4;
+            uint32_t idx =
+                (uint32_t)(buf[w] << 24 | buf[w + 1] << 16 | buf[w + 2] << 8 | buf[w + 3]) &
+                0x7fffffffu;
+            uint32_t ssrc = (uint32_t)(buf[4] << 24 | buf[5] << 16 | buf[6] << 8 | buf[7]);
+            ha_ledger_add(dir, true, ssrc, idx, buf, (size_t)r);
+        }
+    }
 }
 
 /* Drains the receiving socket of direction k; true when a packet of ssrc
  * authenticated there. */
-static bool ha_drain(tcall *c, int k, uint32_t ssrc)
+static bool ha_drain(tcall *c, int k, uint32_t ssrc, uint32_t dir)
 {
     ep *to = k ? &c->A : &c->B;
     bool got = false;
+    ha_drain_rtcp(c, k, dir);
     for (;;) {
         uint8_t buf[2048];
         ssize_t r = recv(to->rtp, buf, sizeof(buf), MSG_DONTWAIT);
         if (r < 0)
             break;
         int len = (int)r;
+        /* The test's sequence numbers never wrap: index = SEQ. */
+        if (to->srtp && r >= 12)
+            ha_ledger_add(dir, false,
+                          (uint32_t)(buf[8] << 24 | buf[9] << 16 | buf[10] << 8 | buf[11]),
+                          (uint32_t)(buf[2] << 8 | buf[3]), buf, (size_t)r);
         if (to->srtp && srtp_unprotect(to->rx, buf, &len) != srtp_err_status_ok)
             continue;
         if (len >= 12 && (uint32_t)(buf[8] << 24 | buf[9] << 16 | buf[10] << 8 | buf[11]) == ssrc)
@@ -268,7 +376,8 @@ int ha_media_round(tcall *calls, int n, uint16_t *seq, int wait_ms, bool *got)
         usleep(2000);
         for (int i = 0; i < n; i++)
             for (int k = 0; k < 2; k++)
-                if (!got[2 * i + k] && ha_drain(&calls[i], k, ha_ssrc(i, k))) {
+                if (!got[2 * i + k] &&
+                    ha_drain(&calls[i], k, ha_ssrc(i, k), (uint32_t)(2 * i + k))) {
                     got[2 * i + k] = true;
                     ok++;
                 }
@@ -293,7 +402,8 @@ void ha_media_resume(tcall *calls, int n, uint16_t *seq, int64_t t0_ms, int time
             usleep(2000);
             for (int i = 0; i < n; i++)
                 for (int k = 0; k < 2; k++)
-                    if (gap_ms[2 * i + k] < 0 && ha_drain(&calls[i], k, ha_ssrc(i, k))) {
+                    if (gap_ms[2 * i + k] < 0 &&
+                        ha_drain(&calls[i], k, ha_ssrc(i, k), (uint32_t)(2 * i + k))) {
                         gap_ms[2 * i + k] = ha_now_ms() - t0_ms;
                         left--;
                     }

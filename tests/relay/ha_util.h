@@ -59,6 +59,15 @@ int ha_media_round(tcall *calls, int n, uint16_t *seq, int wait_ms, bool *got);
 void ha_media_resume(tcall *calls, int n, uint16_t *seq, int64_t t0_ms, int timeout_ms,
                      int64_t *gap_ms);
 
+/* The ledger of what the SRTP endpoints received from srtpd (every packet
+ * of ha_media_round / ha_media_resume, SRTP and SRTCP): reset it, add to
+ * it, and count (SSRC, index) pairs seen with two different packets in one
+ * direction — keystream reuse under that direction's one key. */
+void ha_ledger_reset(void);
+void ha_ledger_add(uint32_t dir, bool rtcp, uint32_t ssrc, uint64_t index, const uint8_t *p,
+                   size_t len);
+size_t ha_ledger_reuse(size_t *packets, size_t *srtcp);
+
 int64_t ha_now_ms(void);
 /* Median and maximum of the non-negative values; how many there were. */
 int ha_gap_stats(const int64_t *v, int n, int64_t *median, int64_t *max);
