@@ -9,7 +9,8 @@
  * once a second writes the active relay's heartbeat. When Redis fails the
  * writer drops its batch, logs once, counts, and retries every second; when
  * it is back it asks the control thread (relay_store_tick) to queue every
- * live call again and then removes records of calls that ended meanwhile.
+ * live call again; deletes lost meanwhile are kept and sent first. A
+ * record srtpd cannot read (another group secret) is never deleted by it.
  */
 #include "relay/store.h"
 
@@ -53,8 +54,7 @@ static struct {
     store_item *head, *tail;
     store_item *bucket[STORE_BUCKETS];
     size_t queued;
-    bool sweep; /* after a resync batch: delete records of ended calls */
-    bool hold;  /* a resync is being queued: the writer waits for all of it */
+    bool hold; /* a resync is being queued: the writer waits for all of it */
     atomic_bool resync_wanted, connected, active_alive;
     atomic_uint_fast64_t writes, deletes, errors, outages, dropped, resyncs;
     int64_t hb_missing_since;
@@ -105,7 +105,7 @@ static void store_enqueue(const char *id, char *val, size_t len)
         }
         it->val = val;
         it->len = len;
-    } else if (S.queued >= RELAY_STORE_QUEUE_MAX || !(it = calloc(1, sizeof(*it)))) {
+    } else if ((val && S.queued >= RELAY_STORE_QUEUE_MAX) || !(it = calloc(1, sizeof(*it)))) {
         /* Full: the record is lost now, the next resync writes it. */
         atomic_fetch_add(&S.dropped, 1);
         atomic_store(&S.resync_wanted, true);
@@ -156,36 +156,7 @@ void relay_store_gone(relay_daemon *d, relay_call *call, const char *why)
     relay_rec_free(call);
 }
 
-/* Deletes every record whose call is not in the set just written (the
- * calls that ended while Redis was away). */
-static void store_sweep(redisContext *c, char **live, size_t nlive)
-{
-    char cursor[32] = "0";
-    do {
-        redisReply *r = redisCommand(c, "SCAN %s MATCH %s:call:* COUNT 1000", cursor, S.prefix);
-        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-            if (r)
-                freeReplyObject(r);
-            return;
-        }
-        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-        size_t plen = strlen(S.prefix) + 6;
-        for (size_t i = 0; i < r->element[1]->elements; i++) {
-            const char *key = r->element[1]->element[i]->str;
-            bool alive = false;
-            for (size_t k = 0; k < nlive && !alive; k++)
-                alive = !strcmp(live[k], key + plen);
-            if (!alive) {
-                redisReply *x = redisCommand(c, "DEL %s", key);
-                if (x)
-                    freeReplyObject(x);
-            }
-        }
-        freeReplyObject(r);
-    } while (strcmp(cursor, "0") != 0);
-}
-
-static bool store_write_batch(redisContext *c, store_item *batch, bool sweep)
+static bool store_write_batch(redisContext *c, store_item *batch)
 {
     size_t n = 0;
     for (store_item *it = batch; it; it = it->next, n++) {
@@ -210,16 +181,6 @@ static bool store_write_batch(redisContext *c, store_item *batch, bool sweep)
         }
         freeReplyObject(r);
     }
-    if (ok && sweep) {
-        char **live = malloc(sizeof(char *) * (n ? n : 1));
-        size_t nl = 0;
-        for (store_item *it = batch; it && live; it = it->next)
-            if (it->val)
-                live[nl++] = it->id;
-        if (live)
-            store_sweep(c, live, nl);
-        free(live);
-    }
     return ok && !c->err;
 }
 
@@ -229,6 +190,7 @@ static void *store_writer(void *arg)
     redisContext *c = NULL;
     bool down_logged = false;
     uint64_t lost = 0;
+    store_item *retry = NULL; /* deletes lost in an outage */
     int64_t next_hb = 0;
     pthread_mutex_lock(&S.mu);
     for (;;) {
@@ -248,10 +210,8 @@ static void *store_writer(void *arg)
                 break;
         }
         store_item *batch = S.head;
-        bool sweep = S.sweep;
         S.head = S.tail = NULL;
         S.queued = 0;
-        S.sweep = false;
         memset(S.bucket, 0, sizeof(S.bucket));
         /* At stop the last records still go out (a SIGTERM restart keeps
          * its calls), then the thread ends. */
@@ -285,16 +245,36 @@ static void *store_writer(void *arg)
                 atomic_store(&S.resync_wanted, true);
             }
         }
+        if (c && retry) {
+            store_item *last = retry;
+            while (last->next)
+                last = last->next;
+            last->next = batch;
+            batch = retry;
+            retry = NULL;
+        }
         bool wrote = false;
         if (c && batch) {
-            wrote = store_write_batch(c, batch, sweep);
+            wrote = store_write_batch(c, batch);
             if (!wrote) {
                 redisFree(c);
                 c = NULL;
             }
         }
-        for (store_item *it = batch; it && !wrote; it = it->next)
+        /* A lost record is written again by the resync after the
+         * reconnect; a lost delete is not (the call is gone): it is kept
+         * and goes first in the next batch. */
+        for (store_item **pp = &batch; *pp && !wrote;) {
+            store_item *it = *pp;
             lost++;
+            if (!it->val) {
+                *pp = it->next;
+                it->next = retry;
+                retry = it;
+            } else {
+                pp = &it->next;
+            }
+        }
         int64_t now = store_unix_ms();
         if (c && now >= next_hb) {
             redisReply *r = S.standby ? redisCommand(c, "PTTL %s:hb", S.prefix)
@@ -320,6 +300,11 @@ static void *store_writer(void *arg)
             break;
     }
     pthread_mutex_unlock(&S.mu);
+    while (retry) {
+        store_item *n = retry->next;
+        store_item_free(retry);
+        retry = n;
+    }
     if (c)
         redisFree(c);
     return NULL;
@@ -442,8 +427,8 @@ void relay_store_tick(relay_daemon *d)
     }
     bool resync = atomic_exchange(&S.resync_wanted, false);
     if (resync) {
-        /* Every live call goes in one batch, with the sweep: what the
-         * sweep keeps is exactly that batch's calls. */
+        /* Every live call goes in one batch (after the deletes kept
+         * from the outage: store_writer). */
         atomic_fetch_add(&S.resyncs, 1);
         pthread_mutex_lock(&S.mu);
         S.hold = true;
@@ -454,7 +439,6 @@ void relay_store_tick(relay_daemon *d)
             relay_store_put(d, c);
     if (resync) {
         pthread_mutex_lock(&S.mu);
-        S.sweep = true;
         S.hold = false;
         pthread_cond_signal(&S.cv);
         pthread_mutex_unlock(&S.mu);

@@ -130,6 +130,8 @@ void ha_redis_clean(ha_redis *r)
     }
 }
 
+size_t ha_cli_len;
+
 int ha_redis_cli(const ha_redis *r, char *out, size_t cap, const char *const *args)
 {
     const char *argv[32] = {"redis-cli", "-s", r->sock};
@@ -153,6 +155,7 @@ int ha_redis_cli(const ha_redis *r, char *out, size_t cap, const char *const *ar
     while (read(p[0], junk, sizeof(junk)) > 0)
         ;
     out[len] = 0;
+    ha_cli_len = len;
     close(p[0]);
     int st;
     waitpid(pid, &st, 0);

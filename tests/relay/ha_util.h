@@ -30,6 +30,7 @@ void ha_redis_clean(ha_redis *r);
 /* Runs redis-cli -s SOCK ARGS... with its stdout into out (NUL-terminated,
  * truncated at cap); its exit status. */
 int ha_redis_cli(const ha_redis *r, char *out, size_t cap, const char *const *args);
+extern size_t ha_cli_len; /* bytes the last ha_redis_cli wrote into out */
 
 /* Starts srtpd with fixed control address ctl ("udp:127.0.0.1:P") and port
  * range and the extra arguments; waits for "pong" (5 s). The ru_srtpd
