@@ -434,9 +434,7 @@ void relay_store_tick(relay_daemon *d)
         S.hold = true;
         pthread_mutex_unlock(&S.mu);
     }
-    for (relay_call *c = d->calls; c; c = c->next)
-        if (relay_rec_marks_update(d, c) || resync)
-            relay_store_put(d, c);
+    relay_rec_marks_tick(d, resync, relay_store_put);
     if (resync) {
         pthread_mutex_lock(&S.mu);
         S.hold = false;

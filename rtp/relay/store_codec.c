@@ -239,37 +239,39 @@ static void relay_enc_secret(ctl_benc *w, const relay_call *call)
 size_t relay_store_encode(const relay_store_keys *k, const relay_call *call, int64_t created,
                           char *out, size_t cap)
 {
+    /* Working buffers, allocated once: encoding runs on the control
+     * thread only, and a fresh 128 KiB allocation per record (an mmap
+     * each) cost more than the whole encoding. */
+    static char *clear, *secret;
+    static uint8_t *sealed;
     size_t half = RELAY_STORE_REC_MAX / 2;
-    char *clear = malloc(half), *secret = malloc(half);
-    uint8_t *sealed = malloc(half + 16);
+    if (!clear && !(clear = malloc(half)))
+        return 0;
+    if (!secret && !(secret = malloc(half)))
+        return 0;
+    if (!sealed && !(sealed = malloc(half + 16)))
+        return 0;
     size_t len = 0;
-    if (!clear || !secret || !sealed)
-        goto done;
     ctl_benc wc, ws, w;
     ctl_benc_init(&wc, clear, half);
     relay_enc_clear(&wc, call, created);
     ctl_benc_init(&ws, secret, half);
     relay_enc_secret(&ws, call);
     uint8_t nonce[12];
-    if (!ctl_benc_ok(&wc) || !ctl_benc_ok(&ws) || RAND_bytes(nonce, sizeof(nonce)) != 1 ||
-        !relay_seal(k->cur, nonce, clear, wc.len, (uint8_t *)secret, ws.len, sealed))
-        goto done;
-    ctl_benc_init(&w, out, cap);
-    ctl_benc_dict(&w);
-    ctl_benc_kv_str(&w, "clear", clear, wc.len);
-    ctl_benc_kv_int(&w, "kid", k->cur_id);
-    ctl_benc_kv_str(&w, "nonce", nonce, sizeof(nonce));
-    ctl_benc_kv_str(&w, "sealed", sealed, ws.len + 16);
-    ctl_benc_kv_int(&w, "v", RELAY_STORE_FORMAT);
-    ctl_benc_end(&w);
-    if (ctl_benc_ok(&w))
-        len = w.len;
-done:
-    if (secret)
-        OPENSSL_cleanse(secret, half);
-    free(clear);
-    free(secret);
-    free(sealed);
+    if (ctl_benc_ok(&wc) && ctl_benc_ok(&ws) && RAND_bytes(nonce, sizeof(nonce)) == 1 &&
+        relay_seal(k->cur, nonce, clear, wc.len, (uint8_t *)secret, ws.len, sealed)) {
+        ctl_benc_init(&w, out, cap);
+        ctl_benc_dict(&w);
+        ctl_benc_kv_str(&w, "clear", clear, wc.len);
+        ctl_benc_kv_int(&w, "kid", k->cur_id);
+        ctl_benc_kv_str(&w, "nonce", nonce, sizeof(nonce));
+        ctl_benc_kv_str(&w, "sealed", sealed, ws.len + 16);
+        ctl_benc_kv_int(&w, "v", RELAY_STORE_FORMAT);
+        ctl_benc_end(&w);
+        if (ctl_benc_ok(&w))
+            len = w.len;
+    }
+    OPENSSL_cleanse(secret, ws.len < half ? ws.len : half); /* keys in clear */
     return len;
 }
 

@@ -148,26 +148,41 @@ void relay_rec_rekey(relay_daemon *d, relay_call *call, int stream, int leg, boo
     relay_store_put(d, call);
 }
 
-/* Index state of a stream's four contexts (on the worker). */
-typedef struct relay_marks_job {
+/* Index state of a stream's four contexts, read on its worker. */
+typedef struct relay_marks_item {
     const relay_stream *s;
+    relay_call *call;
+    int index;
     size_t n[2][2];
     sg_srtp_stream_info info[2][2][RELAY_REC_SSRCS];
+} relay_marks_item;
+
+/* One job per worker reads every stream it owns (one round trip per
+ * worker and tick, not one per stream: the control thread stays free). */
+typedef struct relay_marks_job {
+    relay_marks_item *items;
+    size_t n;
+    int worker;
 } relay_marks_job;
 
 static void relay_job_marks(relay_worker *w, void *arg)
 {
     (void)w;
     relay_marks_job *j = arg;
-    for (int l = 0; l < 2; l++)
-        for (int k = 0; k < 2; k++) {
-            const sg_srtp_ctx *ctx = k ? j->s->leg[l].tx : j->s->leg[l].rx;
-            j->n[l][k] = 0;
-            for (size_t i = 0, n = sg_srtp_stream_slots(ctx); i < n && j->n[l][k] < RELAY_REC_SSRCS;
-                 i++)
-                if (sg_srtp_stream_info_get(ctx, i, &j->info[l][k][j->n[l][k]]))
-                    j->n[l][k]++;
-        }
+    for (size_t x = 0; x < j->n; x++) {
+        relay_marks_item *it = &j->items[x];
+        if (it->s->worker != j->worker)
+            continue;
+        for (int l = 0; l < 2; l++)
+            for (int k = 0; k < 2; k++) {
+                const sg_srtp_ctx *ctx = k ? it->s->leg[l].tx : it->s->leg[l].rx;
+                it->n[l][k] = 0;
+                for (size_t i = 0, n = sg_srtp_stream_slots(ctx);
+                     i < n && it->n[l][k] < RELAY_REC_SSRCS; i++)
+                    if (sg_srtp_stream_info_get(ctx, i, &it->info[l][k][it->n[l][k]]))
+                        it->n[l][k]++;
+            }
+    }
 }
 
 /* A send counter's mark (every index srtpd may have used is at or below
@@ -235,35 +250,65 @@ static bool relay_mark_advance(relay_rec_mark *m, const sg_srtp_stream_info *now
     return moved;
 }
 
-bool relay_rec_marks_update(relay_daemon *d, relay_call *call)
+/* One stream's new index state into its record; true when a mark moved. */
+static bool relay_marks_apply(const relay_marks_item *it)
 {
-    if (!call->rec)
-        return false;
+    relay_rec_stream *rs = it->call->rec ? it->call->rec->st[it->index] : NULL;
     bool moved = false;
-    for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
-        relay_stream *s = call->streams[i];
-        relay_rec_stream *rs = call->rec->st[i];
-        if (!s || !rs)
-            continue;
-        relay_marks_job j = {.s = s};
-        relay_worker_run(d->workers[s->worker], relay_job_marks, &j);
-        for (int l = 0; l < 2; l++)
-            for (int k = 0; k < 2; k++) {
-                relay_rec_dir *rd = &rs->leg[l].dir[k];
-                for (size_t n = 0; n < j.n[l][k]; n++) {
-                    relay_rec_mark *m = NULL;
-                    for (int q = 0; q < RELAY_REC_SSRCS && !m; q++)
-                        if (rd->marks[q].used && rd->marks[q].now.ssrc == j.info[l][k][n].ssrc)
-                            m = &rd->marks[q];
-                    for (int q = 0; q < RELAY_REC_SSRCS && !m; q++)
-                        if (!rd->marks[q].used)
-                            m = &rd->marks[q];
-                    if (m && relay_mark_advance(m, &j.info[l][k][n], k == 1, call->rec->epoch))
-                        moved = true;
-                }
+    for (int l = 0; rs && l < 2; l++)
+        for (int k = 0; k < 2; k++) {
+            relay_rec_dir *rd = &rs->leg[l].dir[k];
+            for (size_t n = 0; n < it->n[l][k]; n++) {
+                relay_rec_mark *m = NULL;
+                for (int q = 0; q < RELAY_REC_SSRCS && !m; q++)
+                    if (rd->marks[q].used && rd->marks[q].now.ssrc == it->info[l][k][n].ssrc)
+                        m = &rd->marks[q];
+                for (int q = 0; q < RELAY_REC_SSRCS && !m; q++)
+                    if (!rd->marks[q].used)
+                        m = &rd->marks[q];
+                if (m && relay_mark_advance(m, &it->info[l][k][n], k == 1, it->call->rec->epoch))
+                    moved = true;
             }
-    }
+        }
     return moved;
+}
+
+void relay_rec_marks_tick(relay_daemon *d, bool all, void (*put)(relay_daemon *, relay_call *))
+{
+    static relay_marks_item *items;
+    static size_t cap;
+    size_t n = 0;
+    for (relay_call *c = d->calls; c; c = c->next)
+        for (int i = 0; i < RELAY_MAX_STREAMS; i++)
+            n += c->rec && c->rec->st[i] && c->streams[i];
+    if (n > cap) {
+        relay_marks_item *g = realloc(items, n * sizeof(*items));
+        if (!g)
+            return;
+        items = g;
+        cap = n;
+    }
+    n = 0;
+    for (relay_call *c = d->calls; c; c = c->next)
+        for (int i = 0; i < RELAY_MAX_STREAMS; i++)
+            if (c->rec && c->rec->st[i] && c->streams[i])
+                items[n++] = (relay_marks_item){.s = c->streams[i], .call = c, .index = i};
+    for (int w = 0; w < d->nworkers && n; w++) {
+        relay_marks_job j = {.items = items, .n = n, .worker = w};
+        relay_worker_run(d->workers[w], relay_job_marks, &j);
+    }
+    /* Streams of one call are next to each other: one write per call. */
+    for (size_t x = 0; x < n;) {
+        relay_call *c = items[x].call;
+        bool moved = false;
+        for (; x < n && items[x].call == c; x++)
+            moved |= relay_marks_apply(&items[x]);
+        if (moved && !all)
+            put(d, c);
+    }
+    if (all)
+        for (relay_call *c = d->calls; c; c = c->next)
+            put(d, c);
 }
 
 void relay_rec_free(relay_call *call)

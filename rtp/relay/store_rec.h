@@ -71,9 +71,11 @@ void relay_rec_apply(relay_call *call, int idx, relay_leg_update *u);
 void relay_rec_rekey(struct relay_daemon *d, relay_call *call, int stream, int leg, bool send,
                      const relay_key *add, size_t nadd);
 
-/* Reads every stream's index state from the workers and advances the
- * marks; true when a mark moved (the record must be written). */
-bool relay_rec_marks_update(struct relay_daemon *d, relay_call *call);
+/* Reads every stream's index state from the workers (one job per worker)
+ * and advances the marks; put(d, call) for each call whose mark moved, or
+ * for every call when all is set (a resync). */
+void relay_rec_marks_tick(struct relay_daemon *d, bool all,
+                          void (*put)(struct relay_daemon *, relay_call *));
 
 /* Frees the record, wiping its keys. */
 void relay_rec_free(relay_call *call);

@@ -52,6 +52,8 @@ static void usage(FILE *f)
             "                       switch keys by MKI; default: --next on the send side of\n"
             "                       every SRTP leg (the next installed key takes over)\n"
             "  delete CALLID        remove a call; prints its final statistics\n"
+            "  takeover             a standby srtpd takes every call of the store over\n"
+            "                       (keepalived's notify script; docs/ha.md)\n"
             "--: what follows is no option (a Call-ID that begins with '-')\n"
             "ADDR: unix:/path, udp:IP:PORT, [V6]:PORT (default " SRTPCTL_DEFAULT_SOCKET "\n"
             "      or $SRTPCTL_SOCKET)\n"
@@ -351,9 +353,10 @@ int main(int argc, char **argv)
         const char *name, *wire;
         bool needs_id;
     } cmds[] = {
-        {"ping", "ping", false},     {"list", "list", false},  {"stats", "statistics", false},
-        {"events", "events", false}, {"query", "query", true}, {"rekey", "rekey", true},
-        {"delete", "delete", true},
+        {"ping", "ping", false},        {"list", "list", false},
+        {"stats", "statistics", false}, {"events", "events", false},
+        {"query", "query", true},       {"rekey", "rekey", true},
+        {"delete", "delete", true},     {"takeover", "takeover", false},
     };
     const char *wire = NULL;
     bool needs_id = false;
@@ -465,6 +468,14 @@ int main(int argc, char **argv)
         print_stats(r);
     } else if (!strcmp(cmd, "events")) {
         print_events(r);
+    } else if (!strcmp(cmd, "takeover")) {
+        int64_t n = 0, got = 0;
+        ctl_be_get_int(&doc, r, "calls", &n);
+        bool took = ctl_be_get_int(&doc, r, "recovered", &got);
+        if (took)
+            printf("active: took over %lld call(s), %lld in all\n", (long long)got, (long long)n);
+        else
+            printf("active already: %lld call(s)\n", (long long)n);
     } else {
         char cid[RELAY_ID_SHOW];
         printf("call %s%s\n", gets_(r, "call-id", cid, sizeof(cid)),

@@ -187,7 +187,7 @@ bool ha_srtpd_start(ru_srtpd *d, const char *ctl, int pmin, int pmax, const char
         _exit(127);
     }
     char err[200];
-    d->cli = ctl_client_new(d->ctl, NULL, 0, 300, 0, err, sizeof(err));
+    d->cli = ctl_client_new(d->ctl, NULL, 0, 2000, 0, err, sizeof(err));
     if (!d->cli)
         return false;
     for (int i = 0; i < 50; i++) {

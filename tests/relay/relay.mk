@@ -80,3 +80,13 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_ha_test
 SLOW_TESTS += $(BUILD)/tests/relay_ha_test
 endif
+
+# `make bench`: call set-up rate without and with the Redis store.
+$(BUILD)/relay-store-bench: $(call objs,tests/relay/relay_store_bench.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/relay-store-bench
+BENCHES += $(BUILD)/relay-store-bench
+endif
