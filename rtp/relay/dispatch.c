@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "relay/calltable.h"
+#include "relay/store.h"
 
 void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w)
 {
@@ -48,6 +49,10 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
     }
     if (!ctl_be_get_cstr(doc, req, "call-id", call_id, sizeof(call_id)) || !call_id[0]) {
         relay_err(w, "call-id: missing, empty, too long or not a string");
+        return;
+    }
+    if (relay_store_refuses(cmd)) {
+        relay_err(w, "standby relay: no calls until takeover");
         return;
     }
     if (!strcmp(cmd, "offer") || !strcmp(cmd, "answer") || !strcmp(cmd, "update")) {

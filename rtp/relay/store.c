@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,7 +43,12 @@ typedef struct store_item {
 #define STORE_BUCKETS 4096
 
 static struct {
-    bool on, standby;
+    bool on;
+    atomic_bool standby; /* read by the writer, changed by a takeover */
+    /* Another relay wrote the heartbeat: it took the calls over (this one
+     * was thought dead). From then on this relay writes nothing. */
+    atomic_bool fenced, claim;
+    char self[17]; /* this process's heartbeat value, random hex */
     relay_redis_addr addr;
     relay_store_keys keys;
     char prefix[64];
@@ -64,6 +70,11 @@ static struct {
 bool relay_store_enabled(void)
 {
     return S.on;
+}
+
+bool relay_store_standby(void)
+{
+    return S.on && atomic_load(&S.standby);
 }
 
 static int64_t store_unix_ms(void)
@@ -129,7 +140,7 @@ static void store_enqueue(const char *id, char *val, size_t len)
 
 void relay_store_put(relay_daemon *d, relay_call *call)
 {
-    if (!S.on || S.standby)
+    if (!S.on || atomic_load(&S.standby) || atomic_load(&S.fenced))
         return;
     if (!call->rec && !(call->rec = calloc(1, sizeof(*call->rec))))
         return;
@@ -151,7 +162,7 @@ void relay_store_put(relay_daemon *d, relay_call *call)
 void relay_store_gone(relay_daemon *d, relay_call *call, const char *why)
 {
     (void)d;
-    if (S.on && !S.standby && strcmp(why, "shutdown") != 0)
+    if (S.on && !atomic_load(&S.standby) && !atomic_load(&S.fenced) && strcmp(why, "shutdown") != 0)
         store_enqueue(call->id, NULL, 0);
     relay_rec_free(call);
 }
@@ -253,6 +264,13 @@ static void *store_writer(void *arg)
             batch = retry;
             retry = NULL;
         }
+        if (atomic_load(&S.fenced)) {
+            store_item *n;
+            for (; batch; batch = n) {
+                n = batch->next;
+                store_item_free(batch);
+            }
+        }
         bool wrote = false;
         if (c && batch) {
             wrote = store_write_batch(c, batch);
@@ -276,16 +294,31 @@ static void *store_writer(void *arg)
             }
         }
         int64_t now = store_unix_ms();
-        if (c && now >= next_hb) {
-            redisReply *r = S.standby ? redisCommand(c, "PTTL %s:hb", S.prefix)
-                                      : redisCommand(c, "SET %s:hb %lld PX %d", S.prefix,
-                                                     (long long)now, S.hb_ms * 3);
+        if (c && now >= next_hb && !atomic_load(&S.fenced)) {
+            /* The active relay's heartbeat holds its own random value: the
+             * first write after start or takeover claims the key, every
+             * later one (SET ... GET) checks nobody else claimed it since. */
+            bool standby = atomic_load(&S.standby), claim = atomic_exchange(&S.claim, false);
+            redisReply *r =
+                standby ? redisCommand(c, "PTTL %s:hb", S.prefix)
+                : claim ? redisCommand(c, "SET %s:hb %s PX %d", S.prefix, S.self, S.hb_ms * 3)
+                        : redisCommand(c, "SET %s:hb %s PX %d GET", S.prefix, S.self, S.hb_ms * 3);
             if (!r) {
                 redisFree(c);
                 c = NULL;
+                if (claim)
+                    atomic_store(&S.claim, true);
             } else {
-                if (S.standby)
+                if (standby)
                     atomic_store(&S.active_alive, r->type == REDIS_REPLY_INTEGER && r->integer > 0);
+                else if (r->type == REDIS_REPLY_STRING && strcmp(r->str, S.self) != 0) {
+                    atomic_store(&S.fenced, true);
+                    relay_log(RELAY_LOG_ERR,
+                              "store: another relay took the calls of prefix %s over: this "
+                              "relay writes nothing more (its calls keep relaying here until "
+                              "it stops; restart it as standby)",
+                              S.prefix);
+                }
                 freeReplyObject(r);
             }
             next_hb = now + S.hb_ms;
@@ -358,7 +391,15 @@ bool relay_store_start(relay_daemon *d, char *err, size_t errlen)
         snprintf(err, errlen, "redis-role: want active or standby");
         return false;
     }
-    S.standby = !strcmp(cfg->redis_role, "standby");
+    atomic_store(&S.standby, !strcmp(cfg->redis_role, "standby"));
+    atomic_store(&S.claim, !atomic_load(&S.standby));
+    uint8_t rnd[8];
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        snprintf(err, errlen, "no random bytes for the heartbeat");
+        return false;
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(S.self + 2 * i, 3, "%02x", rnd[i]);
     snprintf(S.prefix, sizeof(S.prefix), "%s", cfg->redis_prefix);
     S.hb_ms = RELAY_STORE_HEARTBEAT_MS;
     S.buf = malloc(RELAY_STORE_REC_MAX);
@@ -376,13 +417,13 @@ bool relay_store_start(relay_daemon *d, char *err, size_t errlen)
     }
     relay_log(RELAY_LOG_INFO, "store: Redis %s%s, prefix %s, %s",
               S.addr.host[0] ? S.addr.host : S.addr.path, S.addr.pass[0] ? " (AUTH)" : "", S.prefix,
-              S.standby ? "standby" : "active");
+              atomic_load(&S.standby) ? "standby" : "active");
     return true;
 }
 
 int relay_store_recover(relay_daemon *d)
 {
-    if (!S.on || S.standby)
+    if (!S.on || atomic_load(&S.standby))
         return 0;
     char why[200];
     redisContext *c = relay_redis_connect(&S.addr, 2000, why, sizeof(why));
@@ -399,10 +440,11 @@ int relay_store_recover(relay_daemon *d)
  * the active relay's heartbeat expired). */
 bool relay_store_takeover(relay_daemon *d, const char *why)
 {
-    if (!S.on || !S.standby)
+    if (!S.on || !atomic_load(&S.standby))
         return false;
     relay_log(RELAY_LOG_WARN, "store: taking over the calls of prefix %s (%s)", S.prefix, why);
-    S.standby = false;
+    atomic_store(&S.claim, true);
+    atomic_store(&S.standby, false);
     int n = relay_store_recover(d);
     relay_log(RELAY_LOG_INFO, "store: took over %d call(s); now active", n);
     atomic_store(&S.resync_wanted, true);
@@ -413,7 +455,7 @@ void relay_store_tick(relay_daemon *d)
 {
     if (!S.on)
         return;
-    if (S.standby) {
+    if (atomic_load(&S.standby)) {
         /* The active relay's heartbeat: missing for 3 beats = dead. */
         if (atomic_load(&S.connected) && !atomic_load(&S.active_alive)) {
             if (!S.hb_missing_since)
@@ -454,7 +496,11 @@ void relay_store_stats(ctl_benc *w)
     ctl_benc_kv_int(w, "errors", (int64_t)atomic_load(&S.errors));
     ctl_benc_kv_int(w, "outages", (int64_t)atomic_load(&S.outages));
     ctl_benc_kv_int(w, "resyncs", (int64_t)atomic_load(&S.resyncs));
-    ctl_benc_kv_cstr(w, "role", !S.on ? "none" : S.standby ? "standby" : "active");
+    ctl_benc_kv_cstr(w, "role",
+                     !S.on                     ? "none"
+                     : atomic_load(&S.fenced)  ? "fenced"
+                     : atomic_load(&S.standby) ? "standby"
+                                               : "active");
     ctl_benc_kv_int(w, "writes", (int64_t)atomic_load(&S.writes));
     ctl_benc_end(w);
 }

@@ -42,6 +42,8 @@ void relay_store_stop(struct relay_daemon *d);
  * relay is not a standby. */
 bool relay_store_takeover(struct relay_daemon *d, const char *why);
 bool relay_store_enabled(void);
+/* A store in the standby role (not taken over yet). */
+bool relay_store_standby(void);
 
 /* The call changed: its record is queued (latest wins). */
 void relay_store_put(struct relay_daemon *d, relay_call *call);
@@ -51,6 +53,9 @@ void relay_store_gone(struct relay_daemon *d, relay_call *call, const char *why)
 /* Once a second from the control loop: index marks, resync after an
  * outage, the heartbeat, the standby's watch. */
 void relay_store_tick(struct relay_daemon *d);
+/* A standby holds no call: offer, answer, update and rekey are refused
+ * (the SIP side then finds the active relay); true for those. */
+bool relay_store_refuses(const char *cmd);
 /* The "store" dict of `statistics`. */
 void relay_store_stats(ctl_benc *w);
 

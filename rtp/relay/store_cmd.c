@@ -5,6 +5,9 @@
  * operator with `srtpctl takeover`) sends once the floating address is here.
  */
 #include "relay/cmd.h"
+
+#include <string.h>
+
 #include "relay/store.h"
 
 void relay_cmd_takeover(relay_daemon *d, ctl_benc *w)
@@ -26,4 +29,10 @@ void relay_cmd_takeover(relay_daemon *d, ctl_benc *w)
     ctl_benc_kv_int(w, "recovered", (int64_t)(d->ncalls - before));
     ctl_benc_kv_cstr(w, "result", "ok");
     ctl_benc_kv_cstr(w, "role", "active");
+}
+
+bool relay_store_refuses(const char *cmd)
+{
+    return relay_store_standby() && (!strcmp(cmd, "offer") || !strcmp(cmd, "answer") ||
+                                     !strcmp(cmd, "update") || !strcmp(cmd, "rekey"));
 }

@@ -71,7 +71,7 @@ endif
 
 # High availability (docs/ha.md): a private redis-server, srtpd killed and
 # started again (or a standby taking over), every call's media continuing.
-RELAY_HA_UTIL := tests/relay/ha_util.c
+RELAY_HA_UTIL := tests/relay/ha_util.c tests/relay/ha_leak.c
 $(BUILD)/tests/relay_ha_test: $(call objs,tests/relay/relay_ha_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto

@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 
 #include "tests/check.h"
+#include "tests/relay/ha_leak.h"
 #include "tests/relay/ha_util.h"
 
 ru_srtpd D;
@@ -325,69 +326,6 @@ static void test_redis_outage(void)
     ru_srtpd_stop(&D);
 }
 
-static bool has(const uint8_t *hay, size_t n, const void *needle, size_t m)
-{
-    return m && n >= m && memmem(hay, n, needle, m) != NULL;
-}
-
-/* base64 of b at each of the 3 alignments, keeping only the characters
- * that depend on b alone: found whatever bytes surround it. */
-static bool has_b64(const uint8_t *hay, size_t n, const uint8_t *b, size_t m)
-{
-    for (int a = 0; a < 3; a++) {
-        uint8_t in[64] = {0};
-        char out[128];
-        memcpy(in + a, b, m);
-        int len = EVP_EncodeBlock((unsigned char *)out, in, (int)(m + (size_t)a));
-        int skip = a ? (a * 8 + 5) / 6 + 1 : 0;
-        int keep = len - skip - 4;
-        if (keep < 12)
-            continue;
-        if (has(hay, n, out + skip, (size_t)keep))
-            return true;
-        for (int i = 0; i < len; i++) /* base64url */
-            out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-        if (has(hay, n, out + skip, (size_t)keep))
-            return true;
-    }
-    return false;
-}
-
-static bool has_hex(const uint8_t *hay, size_t n, const uint8_t *b, size_t m)
-{
-    char lo[128], up[128];
-    for (size_t i = 0; i < m; i++) {
-        snprintf(lo + 2 * i, 3, "%02x", b[i]);
-        snprintf(up + 2 * i, 3, "%02X", b[i]);
-    }
-    return has(hay, n, lo, 2 * m) || has(hay, n, up, 2 * m);
-}
-
-/* Any of the key material of seed in the dump, in any encoding. */
-static bool leaks(const uint8_t *d, size_t n, unsigned seed)
-{
-    uint8_t km[64];
-    ru_key(suite, seed, km);
-    const uint8_t *parts[3] = {km, km, km + suite->key_len};
-    size_t lens[3] = {(size_t)suite->key_len + suite->salt_len, suite->key_len, suite->salt_len};
-    for (int i = 0; i < 3; i++)
-        if (has(d, n, parts[i], lens[i]) || has_hex(d, n, parts[i], lens[i]) ||
-            has_b64(d, n, parts[i], lens[i]))
-            return true;
-    return false;
-}
-
-static uint8_t *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *b = malloc(1 << 24);
-    *n = b ? fread(b, 1, 1 << 24, f) : 0;
-    fclose(f);
-    return b;
-}
-
 /* The Redis dump holds the calls but none of their keys. The check is
  * shown to work on a canary record holding a key in hex and base64. */
 static void test_dump_has_no_key(void)
@@ -418,19 +356,19 @@ static void test_dump_has_no_key(void)
     const char *dump[] = {"--rdb", rdb, NULL};
     CHECK_EQ(ha_redis_cli(&R, out, sizeof(out), dump), 0);
     size_t n;
-    uint8_t *d = read_file(rdb, &n);
+    uint8_t *d = ha_read_file(rdb, &n);
     CHECK(d != NULL);
     int calls_in = 0;
     for (int i = 0; i < cs.n; i++)
-        calls_in += has(d, n, cs.c[i].id, strlen(cs.c[i].id));
+        calls_in += ha_has(d, n, cs.c[i].id, strlen(cs.c[i].id));
     int leaked = 0;
     unsigned searched = 0;
     for (unsigned s = first; s <= last; s++)
         if (s % 10 >= 1 && s % 10 <= 4) { /* call_setup's seeds: base + 1..4 */
-            leaked += leaks(d, n, s);
+            leaked += ha_leaks(suite, d, n, s);
             searched++;
         }
-    bool canary_found = leaks(d, n, canary);
+    bool canary_found = ha_leaks(suite, d, n, canary);
     printf("  dump: %zu bytes, %d/%d calls in it, %u master keys + salts searched (raw, hex, "
            "base64): %d found; canary found: %s\n",
            n, calls_in, cs.n, searched, leaked, canary_found ? "yes" : "no");
@@ -451,7 +389,7 @@ static void test_dump_has_no_key(void)
             got_total++;
             for (unsigned s = first; s <= last; s++)
                 if (s % 10 >= 1 && s % 10 <= 4) /* call_setup's seeds: base + 1..4 */
-                    leaked2 += leaks((uint8_t *)val, ha_cli_len, s);
+                    leaked2 += ha_leaks(suite, (uint8_t *)val, ha_cli_len, s);
         }
     }
     free(all);
@@ -644,6 +582,51 @@ static void test_secret_rotation(void)
     CHECK_EQ(ru_srtpd_stop(&D), 0); /* clean exit (ASan: no leak) */
 }
 
+/* The store's role, from statistics. */
+static bool role_is(ru_srtpd *d, const char *want)
+{
+    const char body[] = "d7:command10:statisticse";
+    const ctl_be *r = ru_call(d, body, sizeof(body) - 1);
+    const ctl_be *v = r ? ru_path(r, "store.role") : NULL;
+    return v && ctl_be_str_eq(v, want);
+}
+
+/* A standby refuses calls; a takeover while the active relay still runs
+ * (a split brain) fences the old one: it writes nothing more. */
+static void test_standby_refuses_and_fencing(void)
+{
+    reset_relays();
+    CHECK(ha_srtpd_start(&D, ctl, pmin, pmax, log_path, store_args(false)));
+    CHECK(
+        ha_srtpd_start(&standby, ctl2, pmin + 2 * ncalls + 32, pmax, log2_path, store_args(true)));
+    ru_srtpd active = D;
+    D = standby; /* call_setup talks to D */
+    tcall c;
+    CHECK(!call_setup(&c, suite, true, true, 0)); /* "standby relay" */
+    call_teardown(&c);
+    CHECK(role_is(&standby, "standby"));
+    const char body[] = "d7:command8:takeovere";
+    CHECK(ru_ok(ru_call(&standby, body, sizeof(body) - 1)));
+    CHECK(role_is(&standby, "active"));
+    int64_t t = ha_now_ms();
+    while (!role_is(&active, "fenced") && ha_now_ms() - t < 3000)
+        usleep(100000);
+    bool fenced = role_is(&active, "fenced");
+    D = active;
+    CHECK(call_setup(&c, suite, true, true, 0)); /* it still serves, writes nothing */
+    usleep(500000);
+    int recs = store_records();
+    printf("  split brain: old active %s, its new call in the store: %d record(s)\n",
+           fenced ? "fenced" : "NOT fenced", recs);
+    CHECK(fenced);
+    CHECK_EQ(recs, 0);
+    call_teardown(&c);
+    ru_srtpd_stop(&D);
+    memset(&D, 0, sizeof(D));
+    ru_srtpd_stop(&standby);
+    memset(&standby, 0, sizeof(standby));
+}
+
 int main(void)
 {
     alarm(240);
@@ -683,6 +666,8 @@ int main(void)
         RUN(test_rekey_and_state_survive);
     if (!getenv("HA_ONLY") || strstr("secret_rotation", getenv("HA_ONLY")))
         RUN(test_secret_rotation);
+    if (!getenv("HA_ONLY") || strstr("standby_refuses_and_fencing", getenv("HA_ONLY")))
+        RUN(test_standby_refuses_and_fencing);
     if (getenv("HA_KEEP"))
         fprintf(stderr, "kept %s\n", R.dir);
     else
