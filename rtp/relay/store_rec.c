@@ -48,6 +48,8 @@ static relay_rec_stream *relay_rec_stream_get(relay_call *call, int idx)
 
 void relay_rec_apply(relay_call *call, int idx, relay_leg_update *u)
 {
+    if (!relay_store_enabled())
+        return; /* no store: no record, no copy (u holds no spec either) */
     relay_rec_stream *rs = relay_rec_stream_get(call, idx);
     for (int l = 0; l < 2; l++) {
         if (!rs) {
@@ -109,6 +111,8 @@ static void relay_job_keys(relay_worker *w, void *arg)
 void relay_rec_rekey(relay_daemon *d, relay_call *call, int stream, int leg, bool send,
                      const relay_key *add, size_t nadd)
 {
+    if (!relay_store_enabled() || relay_store_standby())
+        return;
     relay_rec_stream *rs = relay_rec_stream_get(call, stream);
     relay_stream *s = stream >= 0 && stream < RELAY_MAX_STREAMS ? call->streams[stream] : NULL;
     if (!rs || !s)
