@@ -76,9 +76,13 @@ $(BUILD)/tests/relay_ha_test: $(call objs,tests/relay/relay_ha_test.c $(RELAY_HA
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+$(BUILD)/tests/relay_ha_config_test: $(call objs,tests/relay/relay_ha_config_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 ifneq ($(wildcard rtp/srtp/context.c),)
-BINS += $(BUILD)/tests/relay_ha_test
-SLOW_TESTS += $(BUILD)/tests/relay_ha_test
+BINS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
+SLOW_TESTS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
 endif
 
 # `make bench`: call set-up rate without and with the Redis store.
