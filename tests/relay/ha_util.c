@@ -64,8 +64,7 @@ static pid_t ha_spawn(const char *const *argv, int out_fd)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         int nul = open("/dev/null", O_RDWR);
         dup2(out_fd >= 0 ? out_fd : nul, 1);
-        if (out_fd < 0)
-            dup2(nul, 2);
+        dup2(nul, 2); /* redis-cli's "Could not connect" while redis starts */
         execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -191,9 +190,14 @@ bool ha_srtpd_start(ru_srtpd *d, const char *ctl, int pmin, int pmax, const char
     if (!d->cli)
         return false;
     for (int i = 0; i < 50; i++) {
+        /* Quietly: refused until srtpd has its socket. */
+        static char reply[512];
+        static ctl_be_doc doc;
         const char body[] = "d7:command4:pinge";
-        const ctl_be *r = ru_call(d, body, sizeof(body) - 1);
-        if (r && ru_ok(r))
+        const ctl_be *r;
+        if (ctl_client_call(d->cli, body, sizeof(body) - 1, reply, sizeof(reply), &doc, &r, err,
+                            sizeof(err)) == 0 &&
+            ctl_be_str_eq(ctl_be_get(&doc, r, "result"), "pong"))
             return true;
         int st;
         if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
