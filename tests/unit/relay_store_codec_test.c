@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "relay/store_codec.h"
+#include "relay/store_redis.h"
 #include "tests/check.h"
 
 static relay_call call;
@@ -187,6 +188,32 @@ static void test_other_version_refused(void)
     CHECK(strstr(why, "format") != NULL);
 }
 
+/* The redis option's address forms (store_redis.c). */
+static void test_redis_address(void)
+{
+    relay_redis_addr a;
+    char err[200];
+    CHECK(relay_redis_parse("redis://10.0.0.20:7000/3", &a, err, sizeof(err)));
+    CHECK(!strcmp(a.host, "10.0.0.20") && a.port == 7000 && a.db == 3 && !a.path[0]);
+    CHECK(relay_redis_parse("redis://relay@[2001:db8::7]:6380/1", &a, err, sizeof(err)));
+    CHECK(!strcmp(a.host, "2001:db8::7") && a.port == 6380 && a.db == 1);
+    CHECK(!strcmp(a.user, "relay"));
+    CHECK(relay_redis_parse("redis://cache", &a, err, sizeof(err)));
+    CHECK(a.port == 6379 && a.db == 0);
+    CHECK(relay_redis_parse("/run/redis/redis.sock?db=2", &a, err, sizeof(err)));
+    CHECK(!strcmp(a.path, "/run/redis/redis.sock") && a.db == 2 && !a.host[0]);
+    CHECK(relay_redis_parse("unix:/tmp/r.sock", &a, err, sizeof(err)));
+    CHECK(!strcmp(a.path, "/tmp/r.sock"));
+    CHECK(!relay_redis_parse("redis://u:secret@h:1/0", &a, err, sizeof(err)));
+    CHECK(strstr(err, "redis-auth-file") != NULL);
+    CHECK(!strstr(err, "secret@")); /* the password is not echoed */
+    CHECK(!relay_redis_parse("http://h", &a, err, sizeof(err)));
+    CHECK(!relay_redis_parse("redis://h:99999/0", &a, err, sizeof(err)));
+    CHECK(!relay_redis_parse("redis://h:1/16", &a, err, sizeof(err)));
+    CHECK(!relay_redis_parse("redis://:1/0", &a, err, sizeof(err)));
+    CHECK(!relay_redis_parse("/x?user=a", &a, err, sizeof(err)));
+}
+
 int main(void)
 {
     setup();
@@ -195,6 +222,7 @@ int main(void)
     RUN(test_tamper_refused);
     RUN(test_secrets);
     RUN(test_other_version_refused);
+    RUN(test_redis_address);
     relay_store_keys_wipe(&keys);
     return check_summary("relay_store_codec");
 }
