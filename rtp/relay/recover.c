@@ -114,6 +114,15 @@ static relay_stream *relay_recover_stream(relay_daemon *d, relay_call *call, rel
         g->rtcp.rtcp = 1;
         g->family = il->family;
         const struct sockaddr_storage *ba = il->family == AF_INET6 ? &d->if6 : &d->if4;
+        const char *now_if = il->family == AF_INET6 ? d->cfg.interface6 : d->cfg.interface4;
+        /* Another media address than the call was set up on: its peers
+         * still send to the old one (docs/ha.md "The floating media
+         * address": every relay of a group advertises the same). */
+        if (il->iface[0] && strcmp(il->iface, now_if) != 0)
+            RELAY_LOG_LIMITED(RELAY_LOG_WARN, 5,
+                              "call %s: set up on media address %s, rebuilt on %s: its peers "
+                              "may not reach it",
+                              call->id, il->iface, now_if);
         if ((il->family == AF_INET6 && !d->has_if6) || (il->family == AF_INET && !d->has_if4)) {
             snprintf(why, whylen, "stream %d: no interface for its family", i);
             goto fail;

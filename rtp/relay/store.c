@@ -402,6 +402,7 @@ bool relay_store_start(relay_daemon *d, char *err, size_t errlen)
         snprintf(S.self + 2 * i, 3, "%02x", rnd[i]);
     snprintf(S.prefix, sizeof(S.prefix), "%s", cfg->redis_prefix);
     S.hb_ms = RELAY_STORE_HEARTBEAT_MS;
+    relay_store_codec_interfaces(cfg->interface4, cfg->interface6);
     S.buf = malloc(RELAY_STORE_REC_MAX);
     if (!S.buf) {
         snprintf(err, errlen, "out of memory");

@@ -93,6 +93,14 @@ static bool relay_seal(const uint8_t key[32], const uint8_t nonce[12], const voi
     return ok;
 }
 
+static char relay_if[2][64]; /* IP4, IP6 media address */
+
+void relay_store_codec_interfaces(const char *if4, const char *if6)
+{
+    snprintf(relay_if[0], sizeof(relay_if[0]), "%s", if4 ? if4 : "");
+    snprintf(relay_if[1], sizeof(relay_if[1]), "%s", if6 ? if6 : "");
+}
+
 static void relay_enc_addr(ctl_benc *w, const struct sockaddr_storage *rtp,
                            const struct sockaddr_storage *rtcp)
 {
@@ -176,6 +184,7 @@ static void relay_enc_clear(ctl_benc *w, const relay_call *call, int64_t created
             ctl_benc_cstr(w, l ? "b" : "a");
             ctl_benc_dict(w);
             ctl_benc_kv_int(w, "family", g->family == AF_INET6 ? 6 : 4);
+            ctl_benc_kv_cstr(w, "interface", relay_if[g->family == AF_INET6]);
             ctl_benc_kv_int(w, "mux", g->rtcp_mux);
             const relay_rec_leg *rl = rs ? &rs->leg[l] : NULL;
             if (rl && rl->has_peer)

@@ -38,8 +38,13 @@ bool relay_store_keys_init(relay_store_keys *k, const char *cur, size_t cur_len,
                            size_t prev_len);
 void relay_store_keys_wipe(relay_store_keys *k);
 
+/* The media interfaces (--interface, --interface6) written with each leg
+ * (set once at start; "" = none). */
+void relay_store_codec_interfaces(const char *if4, const char *if6);
+
 /* One leg as the record has it (the rest is in relay_rec). */
 typedef struct relay_img_leg {
+    char iface[64]; /* the media address it was bound on ("" = not recorded) */
     int family;
     uint16_t port;
     bool srtp, mux, strict;

@@ -190,6 +190,9 @@ static bool relay_dec_clear(const ctl_be_doc *doc, const ctl_be *c, relay_call_i
                 !relay_get_u(doc, lg, "strict", 1, &strict))
                 return false;
             il->family = fam == 6 ? AF_INET6 : AF_INET;
+            if (ctl_be_get(doc, lg, "interface") &&
+                !ctl_be_get_cstr(doc, lg, "interface", il->iface, sizeof(il->iface)))
+                return false;
             il->port = (uint16_t)port;
             il->srtp = srtp;
             il->mux = mux;

@@ -82,6 +82,7 @@ static void setup(void)
 static void test_round_trip(void)
 {
     CHECK(relay_store_keys_init(&keys, "group-secret-0123456789", 23, NULL, 0));
+    relay_store_codec_interfaces("203.0.113.5", "");
     len = relay_store_encode(&keys, &call, 1795000000000, buf, sizeof(buf));
     CHECK(len > 0);
     relay_call_img img;
@@ -94,6 +95,7 @@ static void test_round_trip(void)
     CHECK(img.present[0] && !img.present[1]);
     CHECK_EQ(img.leg[0][1].port, 30002);
     CHECK_EQ(img.leg[0][1].mux, 1);
+    CHECK(!strcmp(img.leg[0][0].iface, "203.0.113.5"));
     CHECK_EQ(img.state_len, sizeof(state));
     CHECK(memcmp(img.state, state, sizeof(state)) == 0);
     for (int l = 0; l < 2; l++)
