@@ -40,7 +40,9 @@ typedef struct store_item {
     struct store_item *next, *hnext;
 } store_item;
 
-#define STORE_BUCKETS 4096
+#define STORE_BUCKETS    4096
+#define STORE_GATHER_US  2000 /* a batch gathers this long: the write's delay */
+#define STORE_GATHER_MAX 1024 /* or until this many records wait */
 
 static struct {
     bool on;
@@ -105,6 +107,7 @@ static void store_item_free(store_item *it)
 static void store_enqueue(const char *id, char *val, size_t len)
 {
     pthread_mutex_lock(&S.mu);
+    bool was_empty = !S.head;
     unsigned h = store_hash(id);
     store_item *it = S.bucket[h];
     while (it && strcmp(it->id, id))
@@ -134,7 +137,10 @@ static void store_enqueue(const char *id, char *val, size_t len)
         S.tail = it;
         S.queued++;
     }
-    pthread_cond_signal(&S.cv);
+    /* The writer is woken by the first record of a batch (it then gathers
+     * for STORE_GATHER_US) or by a large queue; not once per record. */
+    if (was_empty || S.queued >= STORE_GATHER_MAX)
+        pthread_cond_signal(&S.cv);
     pthread_mutex_unlock(&S.mu);
 }
 
@@ -219,6 +225,15 @@ static void *store_writer(void *arg)
                 pthread_cond_wait(&S.cv, &S.mu);
             else if (pthread_cond_timedwait(&S.cv, &S.mu, &ts) == ETIMEDOUT && !S.hold)
                 break;
+        }
+        /* Records came: let a burst of call set-ups gather into one
+         * pipelined batch (one wake-up and round trip, not one each). */
+        if (S.head && !S.stop && !S.hold && S.queued < STORE_GATHER_MAX) {
+            pthread_mutex_unlock(&S.mu);
+            usleep(STORE_GATHER_US);
+            pthread_mutex_lock(&S.mu);
+            while (S.hold && !S.stop)
+                pthread_cond_wait(&S.cv, &S.mu);
         }
         store_item *batch = S.head;
         S.head = S.tail = NULL;
