@@ -186,6 +186,8 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
                 relay_log(RELAY_LOG_ERR, "call %s: epoll add failed", call->id);
                 relay_stream_close(fresh[k]);
                 fresh[k] = NULL;
+                relay_leg_update_free(&u[k][0]); /* the store's spec copies (keys) */
+                relay_leg_update_free(&u[k][1]);
                 continue;
             }
             call->streams[idx[k]] = fresh[k];
