@@ -161,6 +161,9 @@ struct relay_call {
      * (relay/switch.h). Control thread only. */
     struct relay_switch *switches;
     char from_tag[RELAY_TAG_MAX], to_tag[RELAY_TAG_MAX]; /* "" = not given (cmd_ops.c) */
+    /* What the store keeps of the call (relay/store_rec.h); NULL without
+     * a store. Control thread only. */
+    struct relay_rec *rec;
     /* The call table (calltable.h): the hash index by id and the list of
      * all calls, newest first (prev/next, so unlinking is O(1)). */
     ctl_hnode hnode;

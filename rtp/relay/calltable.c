@@ -16,6 +16,7 @@
 
 #include "relay/log.h"
 #include "relay/snapshot.h"
+#include "relay/store.h"
 #include "relay/switch.h"
 
 bool relay_calls_init(relay_daemon *d)
@@ -203,6 +204,7 @@ void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const cha
     relay_switch_drop_all(call);
     d->calls_deleted++;
     relay_call_set_state(call, NULL, 0); /* wipes the SIP side's state */
+    relay_store_gone(d, call, why);
     free(call);
 }
 

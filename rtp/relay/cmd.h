@@ -38,6 +38,8 @@ void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call);
 void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call);
 void relay_cmd_list(relay_daemon *d, ctl_benc *w);
 void relay_cmd_statistics(relay_daemon *d, ctl_benc *w);
+/* store_cmd.c: takeover (a standby takes the active relay's calls). */
+void relay_cmd_takeover(relay_daemon *d, ctl_benc *w);
 void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
 
 /* cmd_log.c: log-level, read or set srtpd's log level at run time. */

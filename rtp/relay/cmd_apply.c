@@ -17,6 +17,8 @@
 #include "relay/log.h"
 #include "relay/ops.h"
 #include "relay/parse.h"
+#include "relay/store.h"
+#include "relay/store_rec.h"
 #include "relay/switch.h"
 
 /* The optional sdes-state of offer/answer/update, copied out of the request
@@ -160,6 +162,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         /* Only the state changes; media stays as it is. */
         relay_call_set_state(call, state, state_len);
         relay_tags_store(call, doc, req);
+        relay_store_put(d, call);
         relay_log(RELAY_LOG_INFO, "call %s: %s, sdes-state only", call->id, cmd);
         ctl_benc_kv_cstr(w, "result", "ok");
         relay_write_streams(d, w, call);
@@ -266,11 +269,14 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
                 relay_log(RELAY_LOG_ERR, "call %s: epoll add failed", call->id);
                 relay_stream_close(fresh[k]);
                 fresh[k] = NULL;
+                relay_leg_update_free(&u[k][0]); /* the store's spec copies (keys) */
+                relay_leg_update_free(&u[k][1]);
                 continue;
             }
             call->streams[idx[k]] = fresh[k];
             fresh[k] = NULL;
         }
+        relay_rec_apply(call, idx[k], u[k]);
         relay_leg_update_free(&u[k][0]); /* the contexts it replaced */
         relay_leg_update_free(&u[k][1]);
     }
@@ -281,6 +287,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     if (stn)
         relay_call_set_state(call, state, state_len);
     relay_tags_store(call, doc, req);
+    relay_store_put(d, call);
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
     relay_write_streams(d, w, call);

@@ -3,6 +3,7 @@
  * query (one call's per-stream statistics), state (what a restarted SIP
  * side needs), list, statistics and events (the queue events.c fills).
  */
+#include "relay/store.h"
 #include "relay/cmd.h"
 
 #include <string.h>
@@ -124,6 +125,7 @@ void relay_cmd_statistics(relay_daemon *d, ctl_benc *w)
     relay_counters_write(w, &all);
     ctl_benc_end(w);
     ctl_benc_kv_cstr(w, "result", "ok");
+    relay_store_stats(w);
     ctl_benc_kv_int(w, "streams", (int64_t)streams);
     ctl_benc_kv_int(w, "uptime-ms", relay_now_ms() - d->start_ms);
 }

@@ -70,6 +70,19 @@ static const relay_opt relay_opts[] = {
     STR_OPT("metrics", metrics, "serve Prometheus GET /metrics on IP:PORT (default off)"),
     STR_OPT("notify", notify, "push events to this control address (default: poll with `events`)"),
     STR_OPT("pid-file", pid_file, "write the pid here"),
+    STR_OPT("redis", redis,
+            "keep calls in Redis: redis://[USER@]HOST:PORT/DB or a unix socket path "
+            "(default none; docs/ha.md)"),
+    STR_OPT("redis-auth-file", redis_auth_file,
+            "Redis AUTH: \"PASSWORD\" or \"USER PASSWORD\" on its first line (mode 0600)"),
+    STR_OPT("redis-secret-file", redis_secret_file,
+            "relay group secret (>= 16 bytes, mode 0600) sealing keys in Redis"),
+    STR_OPT("redis-secret-file-previous", redis_secret_prev_file,
+            "the previous group secret, still read during a rotation"),
+    STR_OPT("redis-role", redis_role,
+            "active (default) or standby (takes over on "
+            "`srtpctl takeover` or when the active's heartbeat expires)"),
+    STR_OPT("redis-prefix", redis_prefix, "Redis key prefix of the relay group (default srtpd)"),
 };
 #define NOPTS (sizeof(relay_opts) / sizeof(relay_opts[0]))
 
@@ -79,6 +92,8 @@ void relay_config_defaults(relay_config *c)
     c->port_min = 30000;
     c->port_max = 40000;
     c->media_timeout = 60;
+    strcpy(c->redis_role, "active");
+    strcpy(c->redis_prefix, "srtpd");
     c->coalesce_us = (int)(RELAY_COALESCE_NS / 1000);
 }
 

@@ -34,7 +34,14 @@ typedef struct relay_config {
     char metrics[128];     /* Prometheus GET /metrics on ADDR:PORT; "" = off */
     char notify[256];      /* push events here (ctl/sock.h syntax); "" = poll only */
     char pid_file[256];
-    char warn[2][320]; /* warnings found while parsing, logged at start */
+    /* The call store (docs/ha.md); redis "" = none. */
+    char redis[300];
+    char redis_auth_file[256];
+    char redis_secret_file[256];
+    char redis_secret_prev_file[256];
+    char redis_role[16];   /* active or standby */
+    char redis_prefix[64]; /* keys PREFIX:call:ID and PREFIX:hb */
+    char warn[2][320];     /* warnings found while parsing, logged at start */
     int nwarn;
 } relay_config;
 

@@ -13,6 +13,7 @@
 #include "relay/calltable.h"
 #include "relay/log.h"
 #include "relay/ops.h"
+#include "relay/store.h"
 
 static void relay_dispatch(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
                            const char *cmd)
@@ -40,6 +41,10 @@ static void relay_dispatch(relay_daemon *d, const ctl_be_doc *doc, const ctl_be 
         relay_cmd_statistics(d, w);
         return;
     }
+    if (!strcmp(cmd, "takeover")) {
+        relay_cmd_takeover(d, w);
+        return;
+    }
     if (!strcmp(cmd, "events")) {
         relay_cmd_events(d, doc, req, w);
         return;
@@ -57,6 +62,10 @@ static void relay_dispatch(relay_daemon *d, const ctl_be_doc *doc, const ctl_be 
     }
     if (!ctl_be_get_cstr(doc, req, "call-id", call_id, sizeof(call_id)) || !call_id[0]) {
         relay_err(w, "call-id: missing, empty, too long or not a string");
+        return;
+    }
+    if (relay_store_refuses(cmd)) {
+        relay_err(w, "standby relay: no calls until takeover");
         return;
     }
     if (!strcmp(cmd, "offer") || !strcmp(cmd, "answer") || !strcmp(cmd, "update")) {

@@ -5,6 +5,7 @@
  * addresses; every field checked, every context built before use.
  */
 #include "relay/parse.h"
+#include "relay/store_rec.h"
 #include "relay/rxprev.h"
 
 #include <arpa/inet.h>
@@ -280,6 +281,7 @@ bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u
         sg_srtp_ctx *ctx;
         sg_status st =
             relay_crypto_build(&sp, k == 0 ? SG_SRTP_UNPROTECT : SG_SRTP_PROTECT, &ctx, &w2);
+        u->spec[k] = st == SG_OK ? relay_rec_spec_dup(&sp) : NULL;
         relay_crypto_spec_wipe(&sp);
         if (st != SG_OK) {
             snprintf(why, whylen, "%s: %s: %s", dirs[k], w2, sg_status_str(st));
@@ -310,6 +312,8 @@ void relay_leg_update_free(relay_leg_update *u)
     if (u->has_old_rtcp)
         close(u->old_rtcp_fd);
     u->has_new_rtcp = u->has_old_rtcp = false;
+    relay_rec_spec_free(&u->spec[0]);
+    relay_rec_spec_free(&u->spec[1]);
 }
 
 /* Applies an update to a leg; old contexts are swapped into the update so

@@ -36,7 +36,8 @@ typedef struct relay_leg_update {
     sg_srtp_ctx *rx_gone; /* a leg's previous receive context, replaced */
     const sg_suite *rx_suite, *tx_suite;
     uint8_t rx_mki_len, tx_mki_len;
-    bool rx_unauth; /* the new rx context is UNAUTHENTICATED_SRTP */
+    bool rx_unauth;             /* the new rx context is UNAUTHENTICATED_SRTP */
+    relay_crypto_spec *spec[2]; /* recv, send: copies for the store (store_rec.h) */
     /* rtcp-mux changes on an existing leg (cmd_apply.c): the RTCP socket
      * bound for a leg that leaves rtcp-mux (moved into the leg on the
      * worker), and the one a leg that takes rtcp-mux gives back (closed

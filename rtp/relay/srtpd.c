@@ -30,6 +30,7 @@
 #include "relay/log.h"
 #include "relay/metrics.h"
 #include "relay/ops.h"
+#include "relay/store.h"
 #include "sdesgate_version.h"
 
 /* The kernel grows a process's file table by doubling, and once threads
@@ -199,6 +200,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < nw; i++)
         relay_worker_set_coalesce(d.workers[i], (long)d.cfg.coalesce_us * 1000);
     d.start_ms = relay_now_ms();
+    /* The store: its calls come back before the control sockets open, so
+     * no request sees a half-recovered relay. */
+    if (!relay_store_start(&d, err, sizeof(err))) {
+        fprintf(stderr, "srtpd: %s\n", err);
+        relay_workers_stop(d.workers, d.nworkers);
+        return 2;
+    }
+    relay_store_recover(&d);
 
     /* Prometheus (relay/metrics.h): polled here, served on this thread. */
     relay_metrics *metrics = NULL;
@@ -293,6 +302,7 @@ int main(int argc, char **argv)
             relay_metrics_run(metrics); /* answers, and expires idle clients */
         if (relay_now_ms() >= next_hk) {
             relay_housekeeping(&d);
+            relay_store_tick(&d);
             for (int i = 0; i < d.cfg.nlisten; i++)
                 ctl_server_expire(srv[i]); /* cached `state` replies hold keys */
             if (watchdog)
@@ -302,6 +312,7 @@ int main(int argc, char **argv)
     }
     relay_metrics_stop(metrics);
     relay_delete_all(&d);
+    relay_store_stop(&d);
     relay_calls_free(&d);
     relay_workers_stop(d.workers, d.nworkers);
     for (int i = 0; i < d.cfg.nlisten; i++) {

@@ -210,8 +210,9 @@ struct sg_srtp_ctx {
     uint16_t nstreams;
     uint16_t last_stream; /* lookup hint */
     sg_stream *streams;
-    uint64_t *bits;    /* all replay rings */
-    sg_sess *kdr_sess; /* 2 * nstreams sessions when kdr > 0 */
+    uint64_t *bits;       /* all replay rings */
+    sg_sess *kdr_sess;    /* 2 * nstreams sessions when kdr > 0 */
+    uint32_t srtcp_floor; /* first SRTCP index of a new stream (resume.c) */
 };
 
 /* srtp.c: the cipher and tag of one SRTP packet with session keys s, once

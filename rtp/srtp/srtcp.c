@@ -105,7 +105,7 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, u
     bool started = !fresh && sm->rtcp.init;
     if (started && sm->rtcp.hi >= SRTCP_INDEX_MASK)
         return SG_KEY_EXPIRED;
-    uint32_t index = started ? (uint32_t)(sm->rtcp.hi + 1) : 0;
+    uint32_t index = started ? (uint32_t)(sm->rtcp.hi + 1) : ctx->srtcp_floor;
     sg_sess *s = sg_stream_session(ctx, sm, slot, true, index, &st);
     if (!s)
         return st;

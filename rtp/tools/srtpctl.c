@@ -57,6 +57,8 @@ static void usage(FILE *f)
             "  drain [on|off]       refuse new calls (existing ones continue); off: take them\n"
             "  reload               re-read the configuration (as SIGHUP): live options apply,\n"
             "                       changed restart-only ones are named and ignored\n"
+            "  takeover             a standby srtpd takes every call of the store over\n"
+            "                       (keepalived's notify script; docs/ha.md)\n"
             "--: what follows is no option (a Call-ID that begins with '-')\n"
             "ADDR: unix:/path, udp:IP:PORT, [V6]:PORT (default " SRTPCTL_DEFAULT_SOCKET "\n"
             "      or $SRTPCTL_SOCKET)\n"
@@ -369,7 +371,7 @@ int main(int argc, char **argv)
         {"stats", "statistics", false}, {"events", "events", false},
         {"query", "query", true},       {"rekey", "rekey", true},
         {"delete", "delete", true},     {"log-level", "log-level", false},
-        {"reload", "reload", false},
+        {"reload", "reload", false},    {"takeover", "takeover", false},
     };
     const char *wire = NULL;
     bool needs_id = false;
@@ -514,6 +516,14 @@ int main(int argc, char **argv)
         printf("reloaded; applied: %s; restart-only, ignored: %s\n",
                gets_(r, "applied", a, sizeof(a))[0] ? a : "-",
                gets_(r, "restart-only", o, sizeof(o))[0] ? o : "-");
+    } else if (!strcmp(cmd, "takeover")) {
+        int64_t n = 0, got = 0;
+        ctl_be_get_int(&doc, r, "calls", &n);
+        bool took = ctl_be_get_int(&doc, r, "recovered", &got);
+        if (took)
+            printf("active: took over %lld call(s), %lld in all\n", (long long)got, (long long)n);
+        else
+            printf("active already: %lld call(s)\n", (long long)n);
     } else {
         char cid[RELAY_ID_SHOW];
         printf("call %s%s\n", gets_(r, "call-id", cid, sizeof(cid)),

@@ -75,12 +75,13 @@ $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Irtp -Imodules $(VERSION_CFLAGS) \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread -luring -lsystemd $(MHD_LIBS)
+	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread -luring -lsystemd $(MHD_LIBS) $(HIREDIS_LIBS)
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
-              tests/relay/asan_relay_guard_test.sh tests/relay/asan_relay_iface_test.sh
+              tests/relay/asan_relay_guard_test.sh tests/relay/asan_relay_iface_test.sh \
+              tests/relay/asan-relay-ha.sh
 SLOW_TESTS += tests/relay/asan_relay_ops_test.sh tests/relay/srtpd-syslog.sh
 endif
 
@@ -115,4 +116,30 @@ $(BUILD)/tests/relay_scale_test: $(call objs,tests/relay/relay_scale_test.c $(RE
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_scale_test
 SLOW_TESTS += $(BUILD)/tests/relay_scale_test
+endif
+
+# High availability (docs/ha.md): a private redis-server, srtpd killed and
+# started again (or a standby taking over), every call's media continuing.
+RELAY_HA_UTIL := tests/relay/ha_util.c tests/relay/ha_leak.c
+$(BUILD)/tests/relay_ha_test: $(call objs,tests/relay/relay_ha_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+$(BUILD)/tests/relay_ha_config_test: $(call objs,tests/relay/relay_ha_config_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
+SLOW_TESTS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
+endif
+
+# `make bench`: call set-up rate without and with the Redis store.
+$(BUILD)/relay-store-bench: $(call objs,tests/relay/relay_store_bench.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/relay-store-bench
+BENCHES += $(BUILD)/relay-store-bench
 endif
