@@ -16,7 +16,7 @@
     X(PING, "ping") X(LIST, "list") X(STATISTICS, "statistics") X(EVENTS, "events") \
     X(OFFER, "offer") X(ANSWER, "answer") X(UPDATE, "update") X(REKEY, "rekey") \
     X(DELETE, "delete") X(QUERY, "query") X(STATE, "state") X(LOG_LEVEL, "log-level") \
-    X(DRAIN, "drain") X(RELOAD, "reload") X(OTHER, "other")
+    X(DRAIN, "drain") X(RELOAD, "reload") X(TAKEOVER, "takeover") X(OTHER, "other")
 #define RELAY_OPS_EVENT_MAP(X) \
     X(SOFT_LIMIT, "soft-limit") X(KEY_SWITCHED, "key-switched") \
     X(KEY_EXHAUSTED, "key-exhausted") X(MEDIA_TIMEOUT, "media-timeout") X(OTHER, "other")

@@ -108,6 +108,13 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         add_name(ignored, icap, "log-syslog");
     if (strcmp(n.metrics, c->metrics))
         add_name(ignored, icap, "metrics");
+    /* The call store (docs/ha.md): its connection, secrets and role are
+     * bound at start; a role change is `srtpctl takeover`. */
+    if (strcmp(n.redis, c->redis) || strcmp(n.redis_auth_file, c->redis_auth_file) ||
+        strcmp(n.redis_secret_file, c->redis_secret_file) ||
+        strcmp(n.redis_secret_prev_file, c->redis_secret_prev_file) ||
+        strcmp(n.redis_role, c->redis_role) || strcmp(n.redis_prefix, c->redis_prefix))
+        add_name(ignored, icap, "redis");
     OPENSSL_cleanse(n.secret, sizeof(n.secret));
     /* Live. */
     if (strcmp(n.log_file, c->log_file)) {

@@ -107,10 +107,11 @@ check "every media-timeout event delivered over several replies ($got)" [ "${got
 
 # ---- log-level is live, metrics restart-only
 conf 0 "$WORK/b.log" $((PMIN + 1000)) "log-level = debug
-metrics = 127.0.0.1:1"
+metrics = 127.0.0.1:1
+redis-prefix = other"
 out=$(ctl reload)
 check "reload applies log-level" grep -q "applied: log-level[,;]" <<<"$out"
-check "reload names metrics restart-only" grep -q "ignored: port-min,port-max,metrics" <<<"$out"
+check "reload names metrics and redis restart-only" grep -q "ignored: port-min,port-max,metrics,redis" <<<"$out"
 check "log level now debug" grep -q "log-level debug" <<<"$(ctl log-level)"
 conf 0 "$WORK/b.log" $((PMIN + 1000)) "log-level = loud"
 check "bad log-level: reload refused" grep -q "log-level error, warn" <<<"$(ctl reload)"
