@@ -3,7 +3,7 @@
  * completion use liburing's calls, so the ring's memory ordering is
  * liburing's, not ours. What stays here is the behaviour srtpd's loops
  * rely on: a cap on queued entries, a submit that waits for every
- * completion of a round (worker.c), and one enter that submits and waits
+ * completion of a round (worker_epoll.c), and one enter that submits and waits
  * with a timeout or only runs deferred task work (worker_ring.c).
  */
 #include "relay/uring.h"

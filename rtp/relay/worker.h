@@ -48,7 +48,7 @@
 #define RELAY_BATCHES_PER_WAKE 4
 #define RELAY_URING_MAX        64   /* quiet sockets read per io_uring round */
 #define RELAY_PKT_MAX          2048 /* largest media datagram relayed */
-/* Adaptive coalescing under load (worker.c, relay_worker_main). */
+/* Adaptive coalescing under load (worker.c, relay_rate_update). */
 #ifndef RELAY_COALESCE_MIN_PPS
 #define RELAY_COALESCE_MIN_PPS 20000 /* per worker, to start sleeping between rounds */
 #endif

@@ -38,7 +38,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 #define RELAY_RING_BUFS     1024 /* receive buffers per worker (power of two) */
 #define RELAY_RING_SQ       1024
@@ -92,6 +91,7 @@ struct relay_ring {
     bool use_sendmsg;
     bool poll_armed;
     bool failed;
+    bool twins;                  /* send through connected twins (worker_twin.c) */
     struct sockaddr_storage src; /* the current datagram's source */
 };
 
@@ -266,7 +266,7 @@ static int relay_ring_recv(relay_worker *w, relay_ring *r, const struct io_uring
     sd->tolen = y->peer_len;
     /* RTP (and muxed RTCP) leaves from the leg's connected twin when it
      * has one: the kernel keeps that socket's route (worker_twin.c). */
-    if (!sd->o.rtcp || y->rtcp_mux) {
+    if (r->twins && (!sd->o.rtcp || y->rtcp_mux)) {
         int tfd = relay_twin_fd(w, y, to, y->peer_len);
         if (tfd >= 0) {
             sd->o.fd = tfd;
@@ -342,8 +342,7 @@ static void relay_ring_abandon(relay_worker *w, relay_ring *r)
         relay_sock *rs = r->slots[i].rs;
         if (!rs)
             continue;
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = rs};
-        epoll_ctl(w->epfd, EPOLL_CTL_ADD, rs->fd, &ev);
+        relay_epoll_add(w->ep, rs);
         r->slots[i].rs = NULL;
     }
     w->ring_mode = false;
@@ -448,7 +447,7 @@ void relay_ring_detach(relay_worker *w, relay_sock *rs)
     }
 }
 
-bool relay_ring_start(relay_worker *w)
+bool relay_ring_start(relay_worker *w, bool twins)
 {
     relay_ring *r = calloc(1, sizeof(*r));
     if (!r)
@@ -471,6 +470,7 @@ bool relay_ring_start(relay_worker *w)
     }
     r->tmpl.msg_namelen = RELAY_RING_NAMELEN;
     r->tmpl.msg_controllen = RELAY_RING_CTLLEN;
+    r->twins = twins;
     w->rg = r;
     w->ring_mode = true;
     return true;
