@@ -86,20 +86,18 @@ static void *relay_worker_main(void *arg)
      * keep it small so the window is what coalesce_ns says. */
     prctl(PR_SET_TIMERSLACK, 5000UL, 0, 0, 0);
     /* Which loop: the multishot io_uring loop (worker_ring.c) when the
-     * kernel has it; else epoll with an io_uring round for quiet sockets;
-     * else epoll with recvmmsg/sendmmsg alone. SRTPD_NO_MULTISHOT=1 and
-     * SRTPD_NO_IO_URING=1 pick the latter two (tests, A/B runs), as on
-     * older kernels. */
+     * kernel has it (Linux 6.1: SINGLE_ISSUER, DEFER_TASKRUN, multishot
+     * recvmsg, provided-buffer rings); else, or with SRTPD_NO_MULTISHOT=1
+     * or SRTPD_NO_IO_URING=1 (tests, A/B runs), the epoll loop. */
     w->rate_t0_ns = relay_now_ns();
-    bool no_uring = relay_env_flag("SRTPD_NO_IO_URING");
-    if (!no_uring && !relay_env_flag("SRTPD_NO_MULTISHOT") &&
+    if (!relay_env_flag("SRTPD_NO_IO_URING") && !relay_env_flag("SRTPD_NO_MULTISHOT") &&
         relay_ring_start(w, !relay_env_flag("SRTPD_NO_TWIN"))) {
         /* Returns at stop, or when the ring failed and every socket went
          * back to epoll (then the epoll loop takes over). */
         relay_ring_main(w);
     }
     if (!w->stop)
-        relay_epoll_main(w, !no_uring);
+        relay_epoll_main(w);
     /* The ring is released by the thread that set it up (SINGLE_ISSUER:
      * only it may unregister the buffers). */
     relay_ring_stop(w);

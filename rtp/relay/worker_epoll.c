@@ -3,10 +3,17 @@
  * srtpd runs on a kernel without multishot io_uring (or with
  * SRTPD_NO_MULTISHOT=1), and where the multishot loop falls back to if its
  * ring fails. Level-triggered epoll over the worker's sockets and its job
- * pipe; recvmmsg batches sized per socket, sendmmsg with UDP GSO runs, and
- * an io_uring round for the quiet ready sockets (one io_uring_enter for all
- * their receives, one for all their sends). Its state (relay_epoll) is its
- * own: batch headers and buffers, per-port receive sizes, the round's ring.
+ * pipe; recvmmsg batches sized per socket, sendmmsg with UDP GSO runs. Its
+ * state (relay_epoll) is its own: batch headers and buffers, per-port
+ * receive sizes.
+ *
+ * It uses no io_uring at all: it is the loop of a kernel or a sandbox
+ * without it (seccomp, io_uring_disabled). An io_uring round for quiet
+ * sockets (one RECVMSG each, one io_uring_enter for all) was dropped: it
+ * could only run on a kernel with io_uring but without multishot receives
+ * (5.1 to 6.0), which no supported system has (Debian 12: 6.1), and it
+ * measured within the noise of plain recvmmsg (docs/benchmarks.md,
+ * "Which loops").
  */
 #include "relay/worker_priv.h"
 
@@ -38,19 +45,6 @@ struct relay_epoll {
      * guess) how many datagrams to ask recvmmsg for, 0 meaning 1: see
      * relay_handle_socket. */
     uint8_t vlen[65536];
-    /* io_uring round (see relay_uring_round): one receive per quiet ready
-     * socket and one send per packet, all in one io_uring_enter each. */
-    relay_uring ring;
-    bool use_ring;
-    uint32_t round;             /* rounds so far (wraps) */
-    uint32_t ring_round[65536]; /* per local port: round of its last ring read */
-    relay_sock *urs[RELAY_URING_MAX];
-    struct msghdr umsg[RELAY_URING_MAX], usend[RELAY_URING_MAX];
-    struct iovec uiov[RELAY_URING_MAX], usiov[RELAY_URING_MAX];
-    struct sockaddr_storage usrc[RELAY_URING_MAX];
-    char ucmsg[RELAY_URING_MAX][CMSG_SPACE(sizeof(uint32_t))];
-    relay_out uout[RELAY_URING_MAX];
-    uint8_t ubuf[RELAY_URING_MAX][RELAY_BUF_SIZE];
     uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
 };
 
@@ -240,117 +234,11 @@ static int relay_handle_socket(relay_worker *w, relay_epoll *e, relay_sock *rs)
     return total;
 }
 
-/* The io_uring round for the quiet ready sockets urs[0..k): one RECVMSG
- * each (MSG_DONTWAIT, so a socket that turned out empty completes with
- * -EAGAIN instead of waiting), one io_uring_enter; then the packets are
- * relayed as on the recvmmsg path and every output is one SENDMSG, all in a
- * second io_uring_enter. Two system calls for the whole round instead of a
- * recvmmsg and a sendmmsg per socket, which is what a packet costs when a
- * round finds about one packet per socket (one socket per call and leg).
- * A socket read here in two consecutive rounds is busier than one packet a
- * round: it goes back to recvmmsg batches (vlen 2, then ramping). Returns
- * the number of packets read; false in *failed when the ring itself failed
- * (the worker then falls back to recvmmsg/sendmmsg for good). */
-static int relay_uring_round(relay_worker *w, relay_epoll *e, int k, bool *failed)
-{
-    for (int j = 0; j < k; j++) {
-        relay_sock *rs = e->urs[j];
-        e->uiov[j].iov_base = e->ubuf[j];
-        e->uiov[j].iov_len = RELAY_PKT_MAX + 1;
-        struct msghdr *h = &e->umsg[j];
-        memset(h, 0, sizeof(*h));
-        h->msg_name = &e->usrc[j];
-        h->msg_namelen = sizeof(e->usrc[j]);
-        h->msg_iov = &e->uiov[j];
-        h->msg_iovlen = 1;
-        h->msg_control = e->ucmsg[j];
-        h->msg_controllen = sizeof(e->ucmsg[j]);
-        struct io_uring_sqe *sqe = relay_uring_sqe(&e->ring);
-        sqe->opcode = IORING_OP_RECVMSG;
-        sqe->fd = rs->fd;
-        sqe->addr = (uint64_t)(uintptr_t)h;
-        sqe->len = 1;
-        sqe->msg_flags = MSG_DONTWAIT;
-        sqe->user_data = (uint64_t)j;
-    }
-    if (relay_uring_submit_wait(&e->ring) < 0) {
-        *failed = true;
-        return 0;
-    }
-    int got = 0, nout = 0;
-    int32_t res[RELAY_URING_MAX];
-    for (int j = 0; j < k; j++)
-        res[j] = -EAGAIN;
-    struct io_uring_cqe c;
-    while (relay_uring_cqe(&e->ring, &c))
-        if (c.user_data < (uint64_t)k)
-            res[c.user_data] = c.res;
-    for (int j = 0; j < k; j++) {
-        relay_sock *rs = e->urs[j];
-        uint16_t port = rs->port;
-        e->vlen[port] = e->ring_round[port] == e->round - 1 ? 2 : 1;
-        e->ring_round[port] = e->round;
-        if (res[j] < 0)
-            continue;
-        got++;
-        w->t.batches++;
-        w->t.packets_in++;
-        relay_leg *x = &rs->stream->leg[rs->leg];
-        relay_kernel_drops(rs, x, &e->umsg[j]);
-        relay_out o;
-        size_t olen = relay_process(w, rs, e->ubuf[j], (size_t)res[j], e->umsg[j].msg_flags,
-                                    &e->usrc[j], e->umsg[j].msg_namelen, &o);
-        if (!olen) {
-            w->t.drops++;
-            continue;
-        }
-        relay_leg *y = o.leg;
-        e->usiov[nout].iov_base = e->ubuf[j];
-        e->usiov[nout].iov_len = olen;
-        struct msghdr *h = &e->usend[nout];
-        memset(h, 0, sizeof(*h));
-        /* With rtcp-mux, RTCP goes to the peer's RTP address (RFC 5761 §4). */
-        h->msg_name = (o.rtcp && !y->rtcp_mux) ? &y->peer_rtcp : &y->peer_rtp;
-        h->msg_namelen = y->peer_len;
-        h->msg_iov = &e->usiov[nout];
-        h->msg_iovlen = 1;
-        e->uout[nout] = o;
-        struct io_uring_sqe *sqe = relay_uring_sqe(&e->ring);
-        sqe->opcode = IORING_OP_SENDMSG;
-        sqe->fd = o.fd;
-        sqe->addr = (uint64_t)(uintptr_t)h;
-        sqe->len = 1;
-        sqe->msg_flags = MSG_DONTWAIT;
-        sqe->user_data = (uint64_t)nout;
-        nout++;
-    }
-    if (!nout)
-        return got;
-    int32_t sres[RELAY_URING_MAX];
-    for (int j = 0; j < nout; j++)
-        sres[j] = -EIO;
-    if (relay_uring_submit_wait(&e->ring) < 0) {
-        *failed = true;
-    } else {
-        while (relay_uring_cqe(&e->ring, &c))
-            if (c.user_data < (uint64_t)nout)
-                sres[c.user_data] = c.res;
-    }
-    for (int j = 0; j < nout; j++) {
-        if (sres[j] >= 0)
-            relay_count_out(w, &e->uout[j], e->usiov[j].iov_len);
-        else
-            e->uout[j].leg->c.drop[RELAY_DROP_SEND]++;
-    }
-    return got;
-}
-
 relay_epoll *relay_epoll_new(int pipe_r)
 {
     relay_epoll *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
-    e->ring.fd = -1;
     relay_in_init(e);
     e->epfd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
@@ -367,7 +255,6 @@ void relay_epoll_free(relay_epoll *e)
 {
     if (!e)
         return;
-    relay_uring_free(&e->ring);
     close(e->epfd);
     free(e);
 }
@@ -383,13 +270,10 @@ void relay_epoll_del(relay_epoll *e, relay_sock *rs)
     epoll_ctl(e->epfd, EPOLL_CTL_DEL, rs->fd, NULL);
 }
 
-void relay_epoll_main(relay_worker *w, bool use_ring)
+void relay_epoll_main(relay_worker *w)
 {
     relay_epoll *e = w->ep;
     struct epoll_event ev[64];
-    /* Two entries per ready socket at most are queued at a time, so
-     * RELAY_URING_MAX entries suffice. */
-    e->use_ring = use_ring && relay_uring_init(&e->ring, RELAY_URING_MAX);
     while (!w->stop) {
         int timeout = 500;
         if (w->coalesce) {
@@ -404,22 +288,13 @@ void relay_epoll_main(relay_worker *w, bool use_ring)
         int64_t now_ns = relay_now_ns();
         w->now_ms = now_ns / 1000000;
         bool jobs = false;
-        int pkts = 0, k = 0;
-        e->round++;
+        int pkts = 0;
         for (int i = 0; i < n; i++) {
             relay_sock *rs = ev[i].data.ptr;
             if (!rs)
                 jobs = true;
-            else if (e->use_ring && e->vlen[rs->port] <= 1 && k < RELAY_URING_MAX)
-                e->urs[k++] = rs; /* quiet socket: one read in the round's ring batch */
             else
                 pkts += relay_handle_socket(w, e, rs);
-        }
-        if (k) {
-            bool failed = false;
-            pkts += relay_uring_round(w, e, k, &failed);
-            if (failed)
-                e->use_ring = false;
         }
         /* Jobs run after the socket events of this round: a job may detach
          * (and the control thread then free) a stream whose event is still

@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "relay/uring.h"
 #include "relay/worker.h"
 
 typedef struct relay_ring relay_ring;   /* worker_ring.c */
@@ -83,14 +82,12 @@ void relay_rate_update(relay_worker *w, int64_t now, int pkts);
 
 /* worker_epoll.c: the epoll loop. relay_epoll_new (control thread) makes
  * its state with the job pipe registered, NULL on failure; _add/_del are
- * its halves of attach/detach; relay_epoll_main runs it until stop (with
- * the io_uring round for quiet sockets when use_ring and the kernel has
- * io_uring). */
+ * its halves of attach/detach; relay_epoll_main runs it until stop. */
 relay_epoll *relay_epoll_new(int pipe_r);
 void relay_epoll_free(relay_epoll *e);
 bool relay_epoll_add(relay_epoll *e, relay_sock *rs);
 void relay_epoll_del(relay_epoll *e, relay_sock *rs);
-void relay_epoll_main(relay_worker *w, bool use_ring);
+void relay_epoll_main(relay_worker *w);
 
 /* worker_ring.c: the multishot io_uring loop. relay_ring_start sets it up
  * (false: not available, the worker keeps the epoll loop; twins: send

@@ -32,6 +32,7 @@
  * after its stream was detached (and maybe freed) finds a newer generation
  * and only gives its buffer back.
  */
+#include "relay/uring.h"
 #include "relay/worker_priv.h"
 
 #include <errno.h>
