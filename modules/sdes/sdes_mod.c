@@ -89,7 +89,7 @@ static char *p_default_policy = "optional";
 static char *p_default_suites = "AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,AEAD_AES_128_GCM";
 static char *p_default_flags = "";   /* mki=, lifetime=, roc= defaults */
 static int p_switch_after_ms = 2000; /* srtpd's fallback for a switch waiting for an ACK */
-static sdes_kam_flags defaults;
+static sdes_call_flags defaults;
 
 static int relay_param(modparam_t type, void *val)
 {
@@ -325,11 +325,11 @@ struct module_exports exports = {
 /* A default_* parameter must hold exactly the item it names. */
 static int parse_default(const char *name, const char *value, unsigned expect)
 {
-    sdes_kam_flags f;
+    sdes_call_flags f;
     char err[200];
     if (!value)
         return 0;
-    if (sdes_kam_flags_parse(value, strlen(value), &f, err, sizeof(err)) < 0) {
+    if (sdes_call_flags_parse(value, strlen(value), &f, err, sizeof(err)) < 0) {
         LM_ERR("modparam %s: %s\n", name, err);
         return -1;
     }
@@ -337,7 +337,7 @@ static int parse_default(const char *name, const char *value, unsigned expect)
         LM_ERR("modparam %s holds other flags than its own\n", name);
         return -1;
     }
-    sdes_kam_flags_apply_defaults(&defaults, &f);
+    sdes_call_flags_apply_defaults(&defaults, &f);
     return 0;
 }
 
@@ -369,23 +369,23 @@ static int mod_init(void)
         LM_WARN(DEBUG_LOG_WARNING, default_core_cfg.debug);
 
     memset(&defaults, 0, sizeof(defaults));
-    if (parse_default("default_mode", p_default_mode, SDES_KAM_F_MODE) < 0 ||
-        parse_default("default_policy", p_default_policy, SDES_KAM_F_POLICY) < 0)
+    if (parse_default("default_mode", p_default_mode, SDES_CALL_F_MODE) < 0 ||
+        parse_default("default_policy", p_default_policy, SDES_CALL_F_POLICY) < 0)
         return -1;
     if (p_default_suites && *p_default_suites) {
         char tmp[512];
         snprintf(tmp, sizeof(tmp), "suites=%s", p_default_suites);
-        if (parse_default("default_suites", tmp, SDES_KAM_F_SUITES) < 0)
+        if (parse_default("default_suites", tmp, SDES_CALL_F_SUITES) < 0)
             return -1;
     }
     if (parse_default("default_flags", p_default_flags,
-                      SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC | SDES_KAM_F_KEYS |
-                          SDES_KAM_F_MKI_USE | SDES_KAM_F_NOMKI) < 0)
+                      SDES_CALL_F_MKI | SDES_CALL_F_LIFETIME | SDES_CALL_F_ROC | SDES_CALL_F_KEYS |
+                          SDES_CALL_F_MKI_USE | SDES_CALL_F_NOMKI) < 0)
         return -1;
     {
         sdes_policy pol;
         char err[200];
-        if (sdes_kam_engine_policy(&defaults, &pol, err, sizeof(err)) < 0) {
+        if (sdes_call_engine_policy(&defaults, &pol, err, sizeof(err)) < 0) {
             LM_ERR("default_* parameters: %s\n", err);
             return -1;
         }
@@ -432,7 +432,7 @@ static int mod_init(void)
         LM_ERR("cannot register statistics\n");
         return -1;
     }
-    sdes_kam_flags_format(&defaults, buf, sizeof(buf));
+    sdes_call_flags_format(&defaults, buf, sizeof(buf));
     LM_INFO("sdes: defaults %s; %d relay(s), pinged every %ds\n", buf, sdes_kam_relay_count(),
             p_ping_interval);
     return 0;
@@ -488,12 +488,12 @@ static int fail(sip_msg_t *msg, sdes_op op, int rc, stat_var *counter)
  * (call/bridge.c): suites, tag and key lengths, session parameters and
  * lifetimes of every a=crypto, SRTP required or not (RFC 4568 §7.1).
  * Returns 1, or the negative code after recording the engine's reason. */
-static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, const str *body)
+static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_call_flags *f, const str *body)
 {
     char reason[SDES_REASON_LEN], suite[48];
-    sdes_rej code = sdes_kam_engine_check(f, body->s, (size_t)body->len, reason, sizeof(reason),
-                                          suite, sizeof(suite));
-    int rc = sdes_kam_engine_rc(code);
+    sdes_rej code = sdes_call_engine_check(f, body->s, (size_t)body->len, reason, sizeof(reason),
+                                           suite, sizeof(suite));
+    int rc = sdes_call_engine_rc(code);
     sdes_kam_result_suite(suite);
     if (rc > 0)
         return sdes_kam_result_set(SDES_RC_OK, NULL);
@@ -507,7 +507,7 @@ static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, con
 /* End of call: srtpd deletes it and returns its final statistics, which
  * become the audit line (suites, MKIs, packets, drops; never keys). A call
  * no relay holds (never anchored, or already gone) is not an error. */
-static int delete_call(sip_msg_t *msg, const sdes_kam_flags *f)
+static int delete_call(sip_msg_t *msg, const sdes_call_flags *f)
 {
     char audit[1024], err[200];
     str cid = call_id(msg);
@@ -558,7 +558,7 @@ static int unservable(int rc)
 
 static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
 {
-    sdes_kam_flags f;
+    sdes_call_flags f;
     char err[200];
     str body;
     const char *why;
@@ -568,16 +568,16 @@ static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
     memset(&f, 0, sizeof(f));
     sdes_kam_result_begin(msg, NULL);
     if (flags_s && flags_s->len > 0 &&
-        sdes_kam_flags_parse(flags_s->s, (size_t)flags_s->len, &f, err, sizeof(err)) < 0) {
+        sdes_call_flags_parse(flags_s->s, (size_t)flags_s->len, &f, err, sizeof(err)) < 0) {
         sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", err);
         return fail(msg, op, SDES_RC_ERROR, NULL);
     }
-    mode_given = (f.set & SDES_KAM_F_MODE) != 0;
-    sdes_kam_flags_apply_defaults(&f, &defaults);
-    sdes_kam_result_begin(msg, sdes_kam_mode_name(f.mode));
+    mode_given = (f.set & SDES_CALL_F_MODE) != 0;
+    sdes_call_flags_apply_defaults(&f, &defaults);
+    sdes_kam_result_begin(msg, sdes_call_mode_name(f.mode));
     {
         sdes_policy pol;
-        if (sdes_kam_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
+        if (sdes_call_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
             sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", err);
             return fail(msg, op, SDES_RC_ERROR, NULL);
         }
@@ -597,7 +597,7 @@ static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
         return engine_check(msg, op, &f, &body);
     /* srtpd relays to IP literals only: a DNS name or a malformed address
      * in c= is refused here, with the value in the reason. */
-    if (sdes_kam_sdp_addr_check(body.s, (size_t)body.len, err, sizeof(err)) < 0) {
+    if (sdes_call_sdp_addr_check(body.s, (size_t)body.len, err, sizeof(err)) < 0) {
         sdes_kam_result_set(SDES_RC_POLICY, "%s", err);
         return fail(msg, op, SDES_RC_POLICY, st_rejected);
     }
@@ -655,7 +655,7 @@ static int sdes_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
 static int fixup_flags(void **param, int param_no)
 {
     char err[200];
-    sdes_kam_flags f;
+    sdes_call_flags f;
     sdes_policy pol;
 
     if (fixup_spve_null(param, param_no) < 0)
@@ -665,12 +665,12 @@ static int fixup_flags(void **param, int param_no)
     gparam_t *gp = (gparam_t *)*param;
     if (gp->type != GPARAM_TYPE_STR)
         return 0;
-    if (sdes_kam_flags_parse(gp->v.str.s, (size_t)gp->v.str.len, &f, err, sizeof(err)) < 0) {
+    if (sdes_call_flags_parse(gp->v.str.s, (size_t)gp->v.str.len, &f, err, sizeof(err)) < 0) {
         LM_ERR("sdes flags \"%.*s\": %s\n", gp->v.str.len, gp->v.str.s, err);
         return -1;
     }
-    sdes_kam_flags_apply_defaults(&f, &defaults);
-    if (sdes_kam_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
+    sdes_call_flags_apply_defaults(&f, &defaults);
+    if (sdes_call_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
         LM_ERR("sdes flags \"%.*s\": %s\n", gp->v.str.len, gp->v.str.s, err);
         return -1;
     }
