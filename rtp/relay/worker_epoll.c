@@ -276,9 +276,12 @@ void relay_epoll_main(relay_worker *w)
     struct epoll_event ev[64];
     while (!w->stop) {
         int timeout = 500;
-        if (w->coalesce) {
-            struct timespec ts = {.tv_sec = 0, .tv_nsec = w->coalesce_ns};
-            nanosleep(&ts, NULL);
+        long left = relay_coalesce_left(w);
+        if (left >= 0) {
+            if (left > 0) {
+                struct timespec ts = {.tv_sec = 0, .tv_nsec = left};
+                nanosleep(&ts, NULL);
+            }
             timeout = 0;
         }
         int n = epoll_wait(e->epfd, ev, 64, timeout);
@@ -286,6 +289,7 @@ void relay_epoll_main(relay_worker *w)
         /* One clock read per round: it stamps last_rx_ms (media timeout,
          * seconds) and the rate window; a round lasts well under 1 ms. */
         int64_t now_ns = relay_now_ns();
+        w->round_ns = now_ns;
         w->now_ms = now_ns / 1000000;
         bool jobs = false;
         int pkts = 0;

@@ -42,7 +42,8 @@ struct relay_worker {
     int pipe_r, pipe_w; /* jobs (relay_job pointers) from the control thread */
     bool stop;
     relay_stream *streams;
-    int64_t now_ms; /* taken once per round, after the loop's wait */
+    int64_t now_ms;   /* taken once per round, after the loop's wait */
+    int64_t round_ns; /* the same clock reading, in ns: the round's wake-up */
     relay_worker_totals t;
     /* Adaptive coalescing (see relay_rate_update): packets counted over a
      * window of at least RELAY_RATE_WINDOW_NS give the worker's recent rate. */
@@ -79,6 +80,10 @@ void relay_count_out(relay_worker *w, const relay_out *o, size_t len);
 void relay_run_jobs(relay_worker *w);
 /* Feeds the adaptive-coalescing rate window (see worker.c). */
 void relay_rate_update(relay_worker *w, int64_t now, int pkts);
+/* Under load, how many ns the loop may still wait for packets to gather
+ * (0: the window is over, collect without waiting); -1: not coalescing,
+ * block until a packet comes. */
+long relay_coalesce_left(const relay_worker *w);
 
 /* worker_epoll.c: the epoll loop. relay_epoll_new (control thread) makes
  * its state with the job pipe registered, NULL on failure; _add/_del are
