@@ -65,6 +65,6 @@ $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
-SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
-              tests/relay/asan_relay_guard_test.sh
+SLOW_TESTS += tests/relay/relay-asan.sh tests/relay/relay-ctl-asan.sh \
+              tests/relay/relay-guard-asan.sh
 endif
