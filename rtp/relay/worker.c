@@ -72,13 +72,15 @@ void relay_rate_update(relay_worker *w, int64_t now, int pkts)
     w->rate_t0_ns = now;
 }
 
-/* The coalescing window runs from the previous round's wake-up
- * (w->round_ns), not from the end of its work: the time spent relaying the
- * last round's packets counts against it. Timed from the end, a packet
- * that arrived just after a wake-up waited for that round's work, then the
- * whole window, then its own round's work (at 60k packets/s and 500 us:
- * about 730 us a round, p50 about 500 us added); timed from the wake-up it
- * is picked up at most coalesce_ns after it arrived, whatever the load. */
+/* The epoll loop's coalescing window runs from the previous round's
+ * wake-up (w->round_ns), not from the end of its work: the time spent
+ * relaying the last round's packets (all of it outside the sleep: recvmmsg,
+ * SRTP, sendmmsg) counts against it. Timed from the end, a packet that
+ * arrived just after a wake-up waited for that round's work, then the whole
+ * window, then its own round's work; timed from the wake-up it is picked up
+ * at most coalesce_ns after it arrived. (The multishot loop does most of
+ * its work inside io_uring_enter and steers its timeout instead:
+ * relay_ring_timeout.) */
 long relay_coalesce_left(const relay_worker *w)
 {
     if (!w->coalesce)

@@ -10,8 +10,8 @@
  * with SINGLE_ISSUER + DEFER_TASKRUN, so the receives themselves run in the
  * worker's own io_uring_enter, in one batch, instead of in the sender's
  * softirq, and the kernel wakes the worker only when the completions it
- * waits for are there (the same adaptive coalescing as the epoll loop: under
- * load it waits until coalesce-us after its last wake-up, or until
+ * waits for are there (adaptive coalescing as in the epoll loop: under load
+ * its rounds start coalesce-us apart, relay_ring_timeout, or sooner once
  * RELAY_RING_WAIT_MAX packets are there).
  *
  * Properties kept from the epoll loop: no allocation or lock per packet
@@ -100,7 +100,41 @@ struct relay_ring {
     bool failed;
     bool twins;                  /* send through connected twins (worker_twin.c) */
     struct sockaddr_storage src; /* the current datagram's source */
+    /* Coalescing (relay_ring_timeout): when the last io_uring_enter was
+     * called, and the wait timeout that holds the rounds coalesce-us apart. */
+    int64_t enter_ns;
+    long tmo_ns;
 };
+
+/*
+ * Under load, how long this round's io_uring_enter may wait (0: do not
+ * wait; -1: not coalescing). A round is one io_uring_enter plus srtpd's
+ * work on what it returned, and most of the round's kernel work happens
+ * inside that call, around the wait: first the sends of the last round
+ * (with their loopback delivery), after the wait the receives' deferred
+ * task work. Measured at 60k packets/s: the wait timed out at 500 us but
+ * the call took 650-750 us, the work outside it 30-60 us; a window timed
+ * from the call's return (relay_coalesce_left) still made 700 us rounds.
+ * So the timeout is steered by the period between the calls themselves:
+ * each round it changes by how far the last period missed coalesce-us,
+ * within [0, coalesce-us]; rounds start coalesce-us apart once the
+ * kernel's share is steady, and a packet waits at most about coalesce-us
+ * plus one round's work.
+ */
+static long relay_ring_timeout(relay_worker *w, relay_ring *r)
+{
+    int64_t now = relay_now_ns(), period = now - r->enter_ns;
+    r->enter_ns = now;
+    if (!w->coalesce) {
+        r->tmo_ns = w->coalesce_ns;
+        return -1;
+    }
+    long t = r->tmo_ns + (long)(w->coalesce_ns - period);
+    if (period > 10 * (int64_t)w->coalesce_ns) /* the first round under load */
+        t = w->coalesce_ns;
+    r->tmo_ns = t < 0 ? 0 : t > w->coalesce_ns ? w->coalesce_ns : t;
+    return r->tmo_ns;
+}
 
 static uint32_t relay_ring_slot_of(const relay_sock *rs)
 {
@@ -370,7 +404,7 @@ void relay_ring_main(relay_worker *w)
          * completions at once: wait for that many plus what we came for.
          * With receives still to arm (they wait for the buffers those sends
          * give back) wait for no more than the sends, and never long. */
-        long left = relay_coalesce_left(w);
+        long left = relay_ring_timeout(w, r);
         unsigned extra = left > 0 ? RELAY_RING_WAIT_MAX : left == 0 ? 0 : 1;
         long timeout = left > 0 ? left : -1;
         if (r->nrearm) {

@@ -767,7 +767,9 @@ static int saturate(void)
         printf("saturation %-10s srtpd latency goal, p99 <= %.0f us at every passing step: worst "
                "%.0f us at %d: %s\n",
                mode ? "SRTP->SRTP" : "RTP->SRTP", GOAL_P99_US, worst_p99[mode], worst_rate[mode],
-               worst_p99[mode] <= GOAL_P99_US ? "met" : "MISSED");
+               !worst_rate[mode]                ? "no passing step"
+               : worst_p99[mode] <= GOAL_P99_US ? "met"
+                                                : "MISSED");
     }
     return 0;
 }
