@@ -69,12 +69,12 @@ static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
         if (o->b_tx.srtp && !sdes_policy_rekey_toward(pol, (uint8_t)own_mki(&o->b_rx)))
             LM_INFO("sdes: Call-ID %.*s: stream %d leg %c: key kept in the rekey (nomki=keep,"
                     " no MKI toward that phone)\n",
-                    cid->len, cid->s, i, sdes_kam_mirror_leg('b', c->reverse));
+                    cid->len, cid->s, i, sdes_call_mirror_leg('b', c->reverse));
         if (o->a_tx.srtp && o->a_tx.suite == m->a_rx.suite &&
             !sdes_policy_rekey_toward(pol, (uint8_t)own_mki(&m->a_rx)))
             LM_INFO("sdes: Call-ID %.*s: stream %d leg %c: key kept in the rekey (nomki=keep,"
                     " no MKI toward that phone)\n",
-                    cid->len, cid->s, i, sdes_kam_mirror_leg('a', c->reverse));
+                    cid->len, cid->s, i, sdes_call_mirror_leg('a', c->reverse));
     }
 }
 
@@ -82,14 +82,14 @@ static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
  * its state (c->cs, c->answer_st, c->prev; *reoffer for a re-offer, whose
  * mode is the call's unless policy-loosen); an offer no relay knows is a
  * new call (*relay -1), except inside a dialog (lost state fails closed). */
-static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
+static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, int mode_given,
                            const str *cid, sdes_config *cfg, char *tag, size_t tagcap,
                            const ctl_be_doc **doc, const ctl_be **root, int *relay, int *reoffer)
 {
     int rc;
     *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
     if (*relay >= 0) {
-        char bt[SDES_KAM_TAG_MAX];
+        char bt[SDES_CALL_TAG_MAX];
         int ref;
         if ((rc = kcall_load_state(c, *doc, *root)) < 0)
             return rc;
@@ -97,7 +97,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
          * (To-tag of the caller's re-INVITE/UPDATE), else the one srtpd
          * relays. */
         kcall_branch_tag(msg, c->tag, bt, sizeof(bt));
-        ref = sdes_kam_callstate_find(&c->cs, bt);
+        ref = sdes_callstate_find(&c->cs, bt);
         if (ref < 0)
             ref = c->cs.active;
         if ((rc = kcall_load_branch(c, ref, &c->answer_st)) < 0)
@@ -106,10 +106,10 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
             /* A re-offer, from either side. srtpd's legs are fixed by the
              * first offer; one from its answerer runs the engine on the
              * mirrored state (call/mirror.h). */
-            c->reverse = sdes_kam_mirror_is_reverse(&c->answer_st, c->tag, tag);
+            c->reverse = sdes_call_mirror_is_reverse(&c->answer_st, c->tag, tag);
             if (c->reverse) {
-                sdes_mode m = sdes_kam_mirror_mode(&c->answer_st);
-                sdes_kam_mirror_state(&c->answer_st, &c->prev, m);
+                sdes_mode m = sdes_call_mirror_mode(&c->answer_st);
+                sdes_call_mirror_state(&c->answer_st, &c->prev, m);
                 snprintf(tag, tagcap, "%s", c->tag); /* leg a stays the first offerer's */
                 LM_INFO("sdes: Call-ID %.*s: re-offer from leg b's side (the first offer's"
                         " answerer)\n",
@@ -119,12 +119,13 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
             }
             /* The call keeps its mode: another one is a loosening, taken
              * only with policy-loosen. */
-            if (mode_given && cfg->mode != (sdes_mode)c->prev.mode && !(f->set & SDES_KAM_F_LOOSEN))
+            if (mode_given && cfg->mode != (sdes_mode)c->prev.mode &&
+                !(f->set & SDES_CALL_F_LOOSEN))
                 LM_NOTICE("sdes: Call-ID %.*s: the call keeps mode %s (the flags name %s;"
                           " policy-loosen changes it)\n",
                           cid->len, cid->s, sdes_mode_name((sdes_mode)c->prev.mode),
                           sdes_mode_name(cfg->mode));
-            if (!mode_given || !(f->set & SDES_KAM_F_LOOSEN))
+            if (!mode_given || !(f->set & SDES_CALL_F_LOOSEN))
                 cfg->mode = (sdes_mode)c->prev.mode;
             *reoffer = 1;
         } else {
@@ -165,17 +166,17 @@ static void offer_plan_rekeys(call_ctx *c, int reoffer)
 {
     for (int i = 0; reoffer && i < c->res1.n_media && i < c->prev.n_media; i++) {
         sdes_keyset *k = &c->res1.media[i].a_rx;
-        if (sdes_kam_keyset_same(k, &c->prev.media[i].a_rx))
+        if (sdes_call_keyset_same(k, &c->prev.media[i].a_rx))
             k->srtp = false; /* unchanged: not resent, srtpd's context (ROC) stays */
         else if (k->srtp)
-            kcall_plan_rekey(c, i, sdes_kam_mirror_leg('a', c->reverse), false, k,
+            kcall_plan_rekey(c, i, sdes_call_mirror_leg('a', c->reverse), false, k,
                              &c->prev.media[i].a_rx, c->res1.media[i].roc);
     }
 }
 
 /* Step 2a: srtpd's "offer" request into c->req (*len bytes), each leg on
  * the call's interface (eff: bound per srtpd leg, call/bind.h). */
-static int offer_request(call_ctx *c, const sdes_kam_flags *eff, const str *cid, int relay,
+static int offer_request(call_ctx *c, const sdes_call_flags *eff, const str *cid, int relay,
                          size_t *len)
 {
     ctl_benc w;
@@ -184,18 +185,19 @@ static int offer_request(call_ctx *c, const sdes_kam_flags *eff, const str *cid,
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "offer");
-    n = sdes_kam_msg_streams_if(&w, &c->res1, &c->st,
-                                SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV |
-                                    SDES_KAM_MSG_B_TRANSPORT | (c->reverse ? SDES_KAM_MSG_SWAP : 0),
-                                (eff->set & SDES_KAM_F_DIRECTION) ? eff->direction[0] : NULL,
-                                (eff->set & SDES_KAM_F_DIRECTION) ? eff->direction[1] : NULL);
+    n = sdes_call_msg_streams_if(&w, &c->res1, &c->st,
+                                 SDES_CALL_MSG_A_PEER | SDES_CALL_MSG_A_RECV |
+                                     SDES_CALL_MSG_B_TRANSPORT |
+                                     (c->reverse ? SDES_CALL_MSG_SWAP : 0),
+                                 (eff->set & SDES_CALL_F_DIRECTION) ? eff->direction[0] : NULL,
+                                 (eff->set & SDES_CALL_F_DIRECTION) ? eff->direction[1] : NULL);
     ctl_benc_end(&w);
     if (n < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_BAD_SDP,
                                    "an MKI value wider than %d bytes: srtpd's"
                                    " control protocol carries MKIs as integers",
-                                   SDES_KAM_MAX_MKI_LEN);
+                                   SDES_CALL_MAX_MKI_LEN);
     }
     if (!ctl_benc_ok(&w))
         return sdes_kam_result_set(SDES_RC_ERROR, "offer too large for a control request");
@@ -278,7 +280,7 @@ static int offer_store_state(call_ctx *c, const char *tag, int relay, const str 
     return kcall_send_state(c, relay, cid);
 }
 
-int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
+int sdes_kam_call_offer(sip_msg_t *msg, const sdes_call_flags *f, int mode_given, int rekey,
                         const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
 {
     call_ctx *c = kcall_ctx_new();
@@ -286,13 +288,13 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     const ctl_be *root = NULL;
     sdes_policy pol;
     sdes_config cfg;
-    sdes_kam_flags eff;
+    sdes_call_flags eff;
     char tag[256];
     size_t len = 0;
     int rc, relay, created = 0;
     sdes_rej code;
 
-    sdes_kam_flags fd = *f;
+    sdes_call_flags fd = *f;
     sdes_kam_iface_defaults(&fd); /* default_directions when the flags name none */
     f = &fd;
     *reoffer = 0;
@@ -311,8 +313,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     /* The policy: the call's bound one, tightened by these flags. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
         goto out;
-    cfg.isolate = sdes_kam_bind_two_networks(&eff); /* the call's bound interfaces */
-    if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
+    cfg.isolate = sdes_call_bind_two_networks(&eff); /* the call's bound interfaces */
+    if (sdes_call_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
         goto out;
     }
@@ -337,8 +339,8 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         rc = offer_iface_refused(rc);
         goto out;
     }
-    if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
-                           SDES_MAX_MEDIA) < 0) {
+    if (sdes_call_msg_ports(doc, root, sdes_call_mirror_leg('b', c->reverse), c->relays,
+                            SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",
                                  sdes_kam_relay_name(relay));
         goto out_drop;

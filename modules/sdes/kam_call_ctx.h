@@ -60,18 +60,18 @@ typedef struct call_ctx {
     sdes_relay relays[SDES_MAX_MEDIA];
     uint8_t blob[BLOB_MAX]; /* the sdes-state as read; cs points into it */
     size_t blob_len;
-    sdes_kam_callstate cs;
+    sdes_callstate cs;
     uint8_t out[BLOB_MAX]; /* the sdes-state to write */
     size_t out_len;
     uint8_t offer_packed[BLOB_MAX], answer_packed[BLOB_MAX];
-    uint8_t policy_packed[SDES_KAM_BIND_MAX]; /* the bound policy to write */
-    char tag[SDES_KAM_TAG_MAX];               /* the offerer's tag */
+    uint8_t policy_packed[SDES_CALL_BIND_MAX]; /* the bound policy to write */
+    char tag[SDES_CALL_TAG_MAX];               /* the offerer's tag */
     char req[CTL_MAX_MSG];
     char saved[CTL_MAX_MSG]; /* the offer, resent to the next relay on failover */
     char err[256];
     call_rekey rekeys[MAX_REKEYS];
     int n_rekeys;
-    sdes_kam_pending pend; /* the deferred switches of this answer */
+    sdes_call_pending pend; /* the deferred switches of this answer */
 } call_ctx;
 
 /* A context on the heap (NULL, logged, when out of memory); freed wiped. */
@@ -79,7 +79,7 @@ call_ctx *kcall_ctx_new(void);
 void kcall_ctx_free(call_ctx *c);
 
 /* The engine's mode for the module's. */
-sdes_mode kcall_engine_mode(sdes_kam_mode m);
+sdes_mode kcall_engine_mode(sdes_call_mode m);
 /* The tag of the party that wrote this SDP: From for a request, To for a
  * reply. */
 void kcall_offerer_tag(sip_msg_t *msg, char *out, size_t cap);
@@ -95,9 +95,9 @@ int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root);
 int kcall_load_branch(call_ctx *c, int i, sdes_state *st);
 /* The flags this exchange runs with: the call's bound policy tightened by
  * f (call/bind.h); becomes the bound policy with the next state write. */
-int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff, const str *cid);
+int kcall_bind_policy(call_ctx *c, const sdes_call_flags *f, sdes_call_flags *eff, const str *cid);
 /* An in-dialog request (a To-tag) or an offer the script marked so. */
-int kcall_in_dialog(sip_msg_t *msg, const sdes_kam_flags *f);
+int kcall_in_dialog(sip_msg_t *msg, const sdes_call_flags *f);
 /* Packs c->cs into c->out (other branches' bodies dropped if too large). */
 int kcall_pack_state(call_ctx *c);
 

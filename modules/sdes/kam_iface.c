@@ -10,12 +10,12 @@
 
 #include "core/dprint.h"
 
-static sdes_kam_flags dirs; /* set at start-up, read-only in the workers */
+static sdes_call_flags dirs; /* set at start-up, read-only in the workers */
 
 int sdes_kam_iface_param(modparam_t type, void *val)
 {
     const char *v = (const char *)val;
-    char names[2][SDES_KAM_IFNAME_MAX + 8], flags[160], err[200];
+    char names[2][SDES_CALL_IFNAME_MAX + 8], flags[160], err[200];
     int n = 0;
     (void)type;
     if (!v)
@@ -38,18 +38,18 @@ int sdes_kam_iface_param(modparam_t type, void *val)
         return -1;
     }
     snprintf(flags, sizeof(flags), "direction=%s direction=%s", names[0], names[1]);
-    if (sdes_kam_flags_parse(flags, strlen(flags), &dirs, err, sizeof(err)) < 0) {
+    if (sdes_call_flags_parse(flags, strlen(flags), &dirs, err, sizeof(err)) < 0) {
         LM_ERR("modparam default_directions: %s\n", err);
         return -1;
     }
     return 0;
 }
 
-void sdes_kam_iface_defaults(sdes_kam_flags *f)
+void sdes_kam_iface_defaults(sdes_call_flags *f)
 {
-    if (!(f->set & SDES_KAM_F_DIRECTION) && (dirs.set & SDES_KAM_F_DIRECTION)) {
+    if (!(f->set & SDES_CALL_F_DIRECTION) && (dirs.set & SDES_CALL_F_DIRECTION)) {
         memcpy(f->direction, dirs.direction, sizeof(f->direction));
         f->n_direction = 2;
-        f->set |= SDES_KAM_F_DIRECTION;
+        f->set |= SDES_CALL_F_DIRECTION;
     }
 }

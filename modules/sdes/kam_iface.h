@@ -17,6 +17,6 @@
 int sdes_kam_iface_param(modparam_t type, void *val);
 
 /* Fills f's direction names from default_directions when f has none. */
-void sdes_kam_iface_defaults(sdes_kam_flags *f);
+void sdes_kam_iface_defaults(sdes_call_flags *f);
 
 #endif

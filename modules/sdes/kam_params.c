@@ -42,7 +42,7 @@ sdes_kam_params sdes_kam_p = {
     .switch_after_ms = 2000,
 };
 
-sdes_kam_flags sdes_kam_defaults;
+sdes_call_flags sdes_kam_defaults;
 static char secret_buf[CTL_SECRET_MAX + 1];
 static int setter_failed; /* a setter already said what is wrong */
 /* Appended to a joint check's line when it comes after Kamailio's own
@@ -51,8 +51,8 @@ static const char *at_exit_note = "";
 
 /* What each default_* parameter may hold. */
 #define MASK_FLAGS \
-    (SDES_KAM_F_MKI | SDES_KAM_F_LIFETIME | SDES_KAM_F_ROC | SDES_KAM_F_KEYS | \
-     SDES_KAM_F_MKI_USE | SDES_KAM_F_NOMKI)
+    (SDES_CALL_F_MKI | SDES_CALL_F_LIFETIME | SDES_CALL_F_ROC | SDES_CALL_F_KEYS | \
+     SDES_CALL_F_MKI_USE | SDES_CALL_F_NOMKI)
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad(const char *fmt, ...)
@@ -200,10 +200,10 @@ int sdes_kam_params_event_callback_set(modparam_t type, void *val)
  * the items it names. text is what is parsed (default_suites gets
  * "suites=" in front), shown is what the operator wrote. */
 static int default_check(const char *name, const char *text, const char *shown, unsigned expect,
-                         sdes_kam_flags *out)
+                         sdes_call_flags *out)
 {
     char err[200];
-    if (sdes_kam_flags_parse(text, strlen(text), out, err, sizeof(err)) < 0)
+    if (sdes_call_flags_parse(text, strlen(text), out, err, sizeof(err)) < 0)
         return bad("modparam %s \"%s\": %s", name, shown, err);
     if (out->set & ~expect)
         return bad("modparam %s \"%s\": holds other flags than its own", name, shown);
@@ -221,10 +221,10 @@ static const char *suites_text(const char *v, char *tmp, size_t cap)
 
 static int set_default(const char *name, const char *v, unsigned expect, char **dst)
 {
-    sdes_kam_flags f;
+    sdes_call_flags f;
     char tmp[512];
     const char *text = v;
-    if (expect == SDES_KAM_F_SUITES && !(text = suites_text(v, tmp, sizeof(tmp))))
+    if (expect == SDES_CALL_F_SUITES && !(text = suites_text(v, tmp, sizeof(tmp))))
         return bad("modparam %s: %zu characters, at most %zu", name, strlen(v), sizeof(tmp) - 8);
     if (default_check(name, text, v, expect, &f) < 0)
         return -1;
@@ -234,21 +234,21 @@ static int set_default(const char *name, const char *v, unsigned expect, char **
 int sdes_kam_params_default_mode_set(modparam_t type, void *val)
 {
     (void)type;
-    return set_default("default_mode", (const char *)val, SDES_KAM_F_MODE,
+    return set_default("default_mode", (const char *)val, SDES_CALL_F_MODE,
                        &sdes_kam_p.default_mode);
 }
 
 int sdes_kam_params_default_policy_set(modparam_t type, void *val)
 {
     (void)type;
-    return set_default("default_policy", (const char *)val, SDES_KAM_F_POLICY,
+    return set_default("default_policy", (const char *)val, SDES_CALL_F_POLICY,
                        &sdes_kam_p.default_policy);
 }
 
 int sdes_kam_params_default_suites_set(modparam_t type, void *val)
 {
     (void)type;
-    return set_default("default_suites", (const char *)val, SDES_KAM_F_SUITES,
+    return set_default("default_suites", (const char *)val, SDES_CALL_F_SUITES,
                        &sdes_kam_p.default_suites);
 }
 
@@ -271,9 +271,9 @@ static int cross_check(void)
         const char *name, *value;
         unsigned expect;
     } d[] = {
-        {"default_mode", p->default_mode, SDES_KAM_F_MODE},
-        {"default_policy", p->default_policy, SDES_KAM_F_POLICY},
-        {"default_suites", p->default_suites, SDES_KAM_F_SUITES},
+        {"default_mode", p->default_mode, SDES_CALL_F_MODE},
+        {"default_policy", p->default_policy, SDES_CALL_F_POLICY},
+        {"default_suites", p->default_suites, SDES_CALL_F_SUITES},
         {"default_flags", p->default_flags, MASK_FLAGS},
     };
     char tmp[512], err[200];
@@ -281,16 +281,16 @@ static int cross_check(void)
 
     memset(&sdes_kam_defaults, 0, sizeof(sdes_kam_defaults));
     for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-        sdes_kam_flags f;
+        sdes_call_flags f;
         const char *text = d[i].value ? d[i].value : "";
-        if (d[i].expect == SDES_KAM_F_SUITES && !(text = suites_text(text, tmp, sizeof(tmp))))
+        if (d[i].expect == SDES_CALL_F_SUITES && !(text = suites_text(text, tmp, sizeof(tmp))))
             return bad("modparam %s: too long", d[i].name);
         if (default_check(d[i].name, text, d[i].value ? d[i].value : "", d[i].expect, &f) < 0)
             return -1;
         /* Each default_* holds its own items only, so the order is free. */
-        sdes_kam_flags_apply_defaults(&sdes_kam_defaults, &f);
+        sdes_call_flags_apply_defaults(&sdes_kam_defaults, &f);
     }
-    if (sdes_kam_engine_policy(&sdes_kam_defaults, &pol, err, sizeof(err)) < 0)
+    if (sdes_call_engine_policy(&sdes_kam_defaults, &pol, err, sizeof(err)) < 0)
         return bad("modparam default_flags \"%s\" (default_policy \"%s\"): %s%s",
                    p->default_flags ? p->default_flags : "",
                    p->default_policy ? p->default_policy : "", err, at_exit_note);

@@ -29,7 +29,7 @@ extern sdes_kam_params sdes_kam_p;
 
 /* The flags every call starts from (default_* parameters), set by
  * sdes_kam_params_init. */
-extern sdes_kam_flags sdes_kam_defaults;
+extern sdes_call_flags sdes_kam_defaults;
 
 /* The setters (PARAM_USE_FUNC), one per parameter: each checks its own
  * value and fails the config with one line naming it. */

@@ -25,7 +25,7 @@
 #include "ctl/ng.h"
 
 typedef struct relay_entry {
-    sdes_kam_relay_spec spec;
+    sdes_call_relay_spec spec;
     volatile int checked; /* a ping round has reached it */
     volatile int up;      /* valid when checked */
     volatile unsigned long answers, failures;
@@ -37,7 +37,7 @@ typedef struct relay_entry {
 
 #define RELAY_MAX 32
 
-static sdes_kam_relay_spec pending[RELAY_MAX]; /* before mod_init, per process */
+static sdes_call_relay_spec pending[RELAY_MAX]; /* before mod_init, per process */
 static int n_pending;
 static relay_entry *table; /* shm after mod_init */
 static int n_table;
@@ -81,7 +81,7 @@ int sdes_kam_relay_param(const char *value)
             LM_ERR("modparam relay \"%s\": at most %d relays\n", value, RELAY_MAX);
             return -1;
         }
-        if (sdes_kam_relay_spec_parse(p, (size_t)(q - p), &pending[n_pending], err, sizeof(err)) <
+        if (sdes_call_relay_spec_parse(p, (size_t)(q - p), &pending[n_pending], err, sizeof(err)) <
             0) {
             LM_ERR("modparam relay \"%s\": %s\n", value, err);
             return -1;
@@ -119,7 +119,7 @@ int sdes_kam_relay_init(const char *secret, int timeout_ms, int retries)
         return -1;
     }
     for (int i = 0; i < n_pending; i++) {
-        if (!secret_set && pending[i].proto != SDES_KAM_RELAY_UNIX)
+        if (!secret_set && pending[i].proto != SDES_CALL_RELAY_UNIX)
             /* srtpd itself refuses this unless started with
              * control-insecure: every local user could use the socket. */
             LM_WARN("relay %s: UDP control without a secret; srtpd needs control-insecure "
@@ -337,7 +337,7 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
         answered++;
         const ctl_be *res = ctl_be_get(doc, root, "result");
         if (res && ctl_be_str_eq(res, "ok")) {
-            sdes_kam_audit_format(doc, root, audit, audit_cap);
+            sdes_call_audit_format(doc, root, audit, audit_cap);
             return 1;
         }
         /* "unknown call-id": another relay may hold it. */
@@ -463,7 +463,7 @@ void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)
             return;
         }
         rpc->struct_add(th, "sdsssddd", "relay", e->spec.text, "weight", (int)e->spec.weight,
-                        "transport", e->spec.proto == SDES_KAM_RELAY_UNIX ? "unix" : "udp",
+                        "transport", e->spec.proto == SDES_CALL_RELAY_UNIX ? "unix" : "udp",
                         "authenticated", e->spec.remote || ctl_secret ? "secret" : "local", "state",
                         !e->checked ? "unchecked"
                         : e->up     ? "up"

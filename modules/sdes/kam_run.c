@@ -81,12 +81,12 @@ static int fail(sip_msg_t *msg, sdes_op op, int rc, stat_var *counter)
  * (call/bridge.c): suites, tag and key lengths, session parameters and
  * lifetimes of every a=crypto, SRTP required or not (RFC 4568 §7.1).
  * Returns 1, or the negative code after recording the engine's reason. */
-static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, const str *body)
+static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_call_flags *f, const str *body)
 {
     char reason[SDES_REASON_LEN], suite[48];
-    sdes_rej code = sdes_kam_engine_check(f, body->s, (size_t)body->len, reason, sizeof(reason),
-                                          suite, sizeof(suite));
-    int rc = sdes_kam_engine_rc(code);
+    sdes_rej code = sdes_call_engine_check(f, body->s, (size_t)body->len, reason, sizeof(reason),
+                                           suite, sizeof(suite));
+    int rc = sdes_call_engine_rc(code);
     sdes_kam_result_suite(suite);
     if (rc > 0)
         return sdes_kam_result_set(SDES_RC_OK, NULL);
@@ -100,7 +100,7 @@ static int engine_check(sip_msg_t *msg, sdes_op op, const sdes_kam_flags *f, con
 /* End of call: srtpd deletes it and returns its final statistics, which
  * become the audit line (suites, MKIs, packets, drops; never keys). A call
  * no relay holds (never anchored, or already gone) is not an error. */
-static int delete_call(sip_msg_t *msg, const sdes_kam_flags *f)
+static int delete_call(sip_msg_t *msg, const sdes_call_flags *f)
 {
     char audit[1024], err[200];
     str cid = call_id(msg);
@@ -153,7 +153,7 @@ static int unservable(int rc)
 
 static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
 {
-    sdes_kam_flags f;
+    sdes_call_flags f;
     char err[200];
     str body;
     const char *why;
@@ -163,16 +163,16 @@ static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
     memset(&f, 0, sizeof(f));
     sdes_kam_result_begin(msg, NULL);
     if (flags_s && flags_s->len > 0 &&
-        sdes_kam_flags_parse(flags_s->s, (size_t)flags_s->len, &f, err, sizeof(err)) < 0) {
+        sdes_call_flags_parse(flags_s->s, (size_t)flags_s->len, &f, err, sizeof(err)) < 0) {
         sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", err);
         return fail(msg, op, SDES_RC_ERROR, NULL);
     }
-    mode_given = (f.set & SDES_KAM_F_MODE) != 0;
-    sdes_kam_flags_apply_defaults(&f, &sdes_kam_defaults);
-    sdes_kam_result_begin(msg, sdes_kam_mode_name(f.mode));
+    mode_given = (f.set & SDES_CALL_F_MODE) != 0;
+    sdes_call_flags_apply_defaults(&f, &sdes_kam_defaults);
+    sdes_kam_result_begin(msg, sdes_call_mode_name(f.mode));
     {
         sdes_policy pol;
-        if (sdes_kam_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
+        if (sdes_call_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
             sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", err);
             return fail(msg, op, SDES_RC_ERROR, NULL);
         }
@@ -192,7 +192,7 @@ static int sdes_run_op(sip_msg_t *msg, sdes_op op, const str *flags_s)
         return engine_check(msg, op, &f, &body);
     /* srtpd relays to IP literals only: a DNS name or a malformed address
      * in c= is refused here, with the value in the reason. */
-    if (sdes_kam_sdp_addr_check(body.s, (size_t)body.len, err, sizeof(err)) < 0) {
+    if (sdes_call_sdp_addr_check(body.s, (size_t)body.len, err, sizeof(err)) < 0) {
         sdes_kam_result_set(SDES_RC_POLICY, "%s", err);
         return fail(msg, op, SDES_RC_POLICY, sdes_kam_st.rejected);
     }
@@ -250,7 +250,7 @@ int sdes_kam_run(sip_msg_t *msg, sdes_op op, const str *flags_s)
 int sdes_kam_fixup_flags(void **param, int param_no)
 {
     char err[200];
-    sdes_kam_flags f;
+    sdes_call_flags f;
     sdes_policy pol;
 
     if (fixup_spve_null(param, param_no) < 0)
@@ -261,12 +261,12 @@ int sdes_kam_fixup_flags(void **param, int param_no)
     gparam_t *gp = (gparam_t *)*param;
     if (gp->type != GPARAM_TYPE_STR)
         return 0;
-    if (sdes_kam_flags_parse(gp->v.str.s, (size_t)gp->v.str.len, &f, err, sizeof(err)) < 0) {
+    if (sdes_call_flags_parse(gp->v.str.s, (size_t)gp->v.str.len, &f, err, sizeof(err)) < 0) {
         LM_ERR("sdes flags \"%.*s\": %s\n", gp->v.str.len, gp->v.str.s, err);
         return -1;
     }
-    sdes_kam_flags_apply_defaults(&f, &sdes_kam_defaults);
-    if (sdes_kam_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
+    sdes_call_flags_apply_defaults(&f, &sdes_kam_defaults);
+    if (sdes_call_engine_policy(&f, &pol, err, sizeof(err)) < 0) {
         LM_ERR("sdes flags \"%.*s\": %s\n", gp->v.str.len, gp->v.str.s, err);
         return -1;
     }

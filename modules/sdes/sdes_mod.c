@@ -202,7 +202,7 @@ static int mod_init(void)
         LM_ERR("cannot register statistics\n");
         return -1;
     }
-    sdes_kam_flags_format(&sdes_kam_defaults, buf, sizeof(buf));
+    sdes_call_flags_format(&sdes_kam_defaults, buf, sizeof(buf));
     LM_INFO("sdes: defaults %s; %d relay(s), pinged every %ds\n", buf, sdes_kam_relay_count(),
             sdes_kam_p.ping_interval);
     return 0;

@@ -111,7 +111,7 @@ typedef struct relay_leg {
     bool peer_known;            /* signalled or latched */
     bool latched, latched_rtcp; /* learned from a received packet */
     /* Unauthenticated legs (plain RTP, or SRTP with UNAUTHENTICATED_SRTP
-     * on receive) move only by the relatch rule in worker.c: the RTP
+     * on receive) move only by the relatch rule in worker_packet.c: the RTP
      * source's SSRC and last sequence number, when it last sent, and the
      * candidate new source with its run of in-sequence packets. */
     bool rx_unauth; /* the receive context has no SRTP auth tag */

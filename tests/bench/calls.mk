@@ -3,8 +3,8 @@
 # scenario (tests/bench/uac.xml, uas.xml), calls/s at 0 failed and the ratio.
 # `make bench` runs the rate search; `make test` runs --smoke (a few calls
 # through both setups, correctness only).
-BENCHES    += scripts/bench-calls.sh
-SLOW_TESTS += "scripts/bench-calls.sh --smoke"
+BENCHES    += scripts/calls-bench.sh
+SLOW_TESTS += "scripts/calls-bench.sh --smoke"
 
 # What a call costs srtpd: memory, descriptors, ports (operator guide, "Sizing").
 BENCHES += tests/bench/footprint-bench.sh

@@ -15,30 +15,30 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    sdes_kam_flags f, g, t;
-    uint8_t buf[SDES_KAM_BIND_MAX];
+    sdes_call_flags f, g, t;
+    uint8_t buf[SDES_CALL_BIND_MAX];
     char err[200], fmt[512];
-    if (sdes_kam_bind_unpack(data, size, &f) == 0) {
-        size_t n = sdes_kam_bind_pack(&f, buf, sizeof(buf));
-        if (!n || sdes_kam_bind_unpack(buf, n, &g) != 0)
+    if (sdes_call_bind_unpack(data, size, &f) == 0) {
+        size_t n = sdes_call_bind_pack(&f, buf, sizeof(buf));
+        if (!n || sdes_call_bind_unpack(buf, n, &g) != 0)
             __builtin_trap();
         if (g.mode != f.mode || g.policy != f.policy || g.n_suites != f.n_suites ||
-            (g.set & SDES_KAM_F_DIRECTION) != (f.set & SDES_KAM_F_DIRECTION) ||
+            (g.set & SDES_CALL_F_DIRECTION) != (f.set & SDES_CALL_F_DIRECTION) ||
             memcmp(g.direction, f.direction, sizeof(g.direction)) != 0)
             __builtin_trap();
-        sdes_kam_flags_format(&f, fmt, sizeof(fmt));
-        (void)sdes_kam_bind_two_networks(&f);
+        sdes_call_flags_format(&f, fmt, sizeof(fmt));
+        (void)sdes_call_bind_two_networks(&f);
     }
-    if (sdes_kam_flags_parse((const char *)data, size, &f, err, sizeof(err)) == 0) {
-        sdes_kam_flags_format(&f, fmt, sizeof(fmt));
+    if (sdes_call_flags_parse((const char *)data, size, &f, err, sizeof(err)) == 0) {
+        sdes_call_flags_format(&f, fmt, sizeof(fmt));
         memset(&g, 0, sizeof(g));
-        if (sdes_kam_bind_tighten(&g, &f, &t, err, sizeof(err)) == 0) {
-            sdes_kam_bind_keep_directions(&t, &g);
-            (void)sdes_kam_bind_pack(&t, buf, sizeof(buf));
+        if (sdes_call_bind_tighten(&g, &f, &t, err, sizeof(err)) == 0) {
+            sdes_call_bind_keep_directions(&t, &g);
+            (void)sdes_call_bind_pack(&t, buf, sizeof(buf));
         }
         /* Whatever a script may bind must come back from the sdes-state. */
-        size_t n = sdes_kam_bind_pack(&f, buf, sizeof(buf));
-        if (n && sdes_kam_bind_unpack(buf, n, &g) != 0)
+        size_t n = sdes_call_bind_pack(&f, buf, sizeof(buf));
+        if (n && sdes_call_bind_unpack(buf, n, &g) != 0)
             __builtin_trap();
     }
     return 0;

@@ -79,10 +79,10 @@ $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
-SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
-              tests/relay/asan_relay_guard_test.sh tests/relay/asan_relay_iface_test.sh \
-              tests/relay/asan-relay-ha.sh
-SLOW_TESTS += tests/relay/asan_relay_ops_test.sh tests/relay/srtpd-syslog.sh
+SLOW_TESTS += tests/relay/relay-asan.sh tests/relay/relay-ctl-asan.sh \
+              tests/relay/relay-guard-asan.sh tests/relay/relay-iface-asan.sh \
+              tests/relay/relay-ha-asan.sh
+SLOW_TESTS += tests/relay/relay-ops-asan.sh tests/relay/srtpd-syslog.sh
 endif
 
 # srtpd's operator commands: drain, reload (srtpctl and SIGHUP), dialog tags

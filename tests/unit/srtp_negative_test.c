@@ -1,5 +1,5 @@
 /*
- * tests/unit/srtp_negative.c — what the SRTP library must refuse, and that
+ * tests/unit/srtp_negative_test.c — what the SRTP library must refuse, and that
  * refusing leaves the context undisturbed: replays and too-old packets
  * (RFC 3711 §3.3.2), forgeries (every byte flipped, §3.3 step 5), every
  * truncation, unknown MKI (§3.1), key lifetimes, soft limit and automatic

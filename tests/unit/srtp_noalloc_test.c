@@ -1,5 +1,5 @@
 /*
- * tests/unit/srtp_noalloc.c — the packet path allocates nothing: with
+ * tests/unit/srtp_noalloc_test.c — the packet path allocates nothing: with
  * OpenSSL's allocator replaced by a counting one (CRYPTO_set_mem_functions,
  * set before any OpenSSL call), protect/unprotect of SRTP and SRTCP for
  * every suite, with MKI, KDR re-derivation (kdr 2: new session keys every 4

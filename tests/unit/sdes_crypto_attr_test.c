@@ -1,5 +1,5 @@
 /*
- * tests/unit/sdes_crypto_attr.c — the a=crypto codec (rtp/crypto_attr/crypto_attr.c)
+ * tests/unit/sdes_crypto_attr_test.c — the a=crypto codec (rtp/crypto_attr/crypto_attr.c)
  * against RFC 4568 §9.2: the RFC's own examples, real-world device styles,
  * every rejection reason, and parse/format round trips.
  */

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/golden/run-golden.sh [SDES_SDP] — golden tests of the SDES engine
+# tests/golden/golden-sdes-sdp.sh [SDES_SDP] — golden tests of the SDES engine
 # through build/sdes-sdp. Each case is a set of files side by side:
 #   NAME.args       the command-line options (one line)
 #   NAME.in.sdp     the SDP on stdin (offer, or the answer when NAME.offer.sdp

@@ -1,5 +1,5 @@
 /*
- * tests/interop/libsrtp_interop.c — SRTP interop with Debian's libsrtp2 2.5
+ * tests/interop/libsrtp_interop_test.c — SRTP interop with Debian's libsrtp2 2.5
  * (RFC 3711 §3.3, RFC 6188, RFC 7714) in both directions, for every suite
  * libsrtp2 has: sdesgate protects -> libsrtp2 unprotects and the reverse,
  * payload equal; both sides protecting the same RTP packet must produce the

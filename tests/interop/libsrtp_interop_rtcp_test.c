@@ -1,5 +1,5 @@
 /*
- * tests/interop/libsrtp_interop_rtcp.c — SRTCP interop with Debian's
+ * tests/interop/libsrtp_interop_rtcp_test.c — SRTCP interop with Debian's
  * libsrtp2 2.5 (RFC 3711 §3.4: E flag, 31-bit SRTCP index, MKI, tag) in both
  * directions for every suite libsrtp2 has, with and without MKI; and the
  * RFC 4568 §6.3.2 session parameters UNENCRYPTED_SRTP, UNENCRYPTED_SRTCP and

@@ -1,5 +1,5 @@
 /*
- * tests/unit/srtp_kat.c — known answers for the SRTP library's building
+ * tests/unit/srtp_kat_test.c — known answers for the SRTP library's building
  * blocks and packet transforms, table-driven, each table citing the RFC
  * section its vectors come from: RFC 3711 Appendix B (f8, AES-CM keystream,
  * key derivation), RFC 6188 §7 (AES-192/256 keystream and key derivation),

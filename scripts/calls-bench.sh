@@ -1,5 +1,5 @@
 #!/bin/bash
-# scripts/bench-calls.sh — call-load benchmark (issue 5, `make bench`):
+# scripts/calls-bench.sh — call-load benchmark (issue 5, `make bench`):
 # the same SIPp scenario (tests/bench/uac.xml -> uas.xml: INVITE with a
 # 2-stream RTP/AVP SDP, 200 with SDP, ACK, BYE) through
 #   A) Kamailio + sdes.so + srtpd          (cfg/bench-sdes.cfg)
@@ -11,15 +11,15 @@
 # the callee counted every call ok (its offer checks passed), the relay created one call per SIPp call and holds none after the BYEs. Reports the highest passing rate per setup and
 # the ratio A/B (goal >= 1.0). No media flows: signalling + relay control.
 #
-#   scripts/bench-calls.sh           the bench (< 3 minutes)
-#   scripts/bench-calls.sh --smoke   a few calls at one low rate through both
+#   scripts/calls-bench.sh           the bench (< 3 minutes)
+#   scripts/calls-bench.sh --smoke   a few calls at one low rate through both
 #                                    setups; correctness only (make test)
 # Env: BENCH_RATES="50 100 ..." BENCH_SECONDS=3 override the steps.
 set -u
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/e2e/lib.sh"
 SMOKE=0
 [ "${1:-}" = --smoke ] && SMOKE=1
-NAME=bench-calls; [ $SMOKE = 1 ] && NAME=bench-calls-smoke
+NAME=calls-bench; [ $SMOKE = 1 ] && NAME=calls-bench-smoke
 e2e_init "$NAME"
 BENCH_DIR=$E2E_ROOT/tests/bench
 need "$E2E_BUILD/sdes.so" "the Kamailio module"

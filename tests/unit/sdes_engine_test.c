@@ -1,5 +1,5 @@
 /*
- * tests/unit/sdes_engine.c — the SDES offer/answer engine (modules/sdes):
+ * tests/unit/sdes_engine_test.c — the SDES offer/answer engine (modules/sdes):
  * every mode end to end through offer and answer (RFC 4568 §7, RFC 3264),
  * re-offers (keys kept, rekey with a new MKI, hold, added/removed m= lines),
  * policy decisions, answer errors, SDP errors, fail-closed results, state

@@ -1,5 +1,5 @@
 /*
- * tests/interop/osip_sdp_check.c — an independent parser checks ours: every
+ * tests/interop/osip_sdp_check_test.c — an independent parser checks ours: every
  * SDP the engine writes for the golden cases (tests/golden, one per .args file) is parsed
  * again by libosip2's sdp_message_parse(), and its m= (media, port, proto),
  * c= (address and address type, media or session level) and a=crypto lines

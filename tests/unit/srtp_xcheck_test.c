@@ -1,5 +1,5 @@
 /*
- * tests/unit/srtp_xcheck.c — byte-for-byte cross-check against libsrtp2
+ * tests/unit/srtp_xcheck_test.c — byte-for-byte cross-check against libsrtp2
  * (Debian's libsrtp2-dev) where no RFC gives a whole-packet vector from a
  * master key: above all the GCM key derivation (RFC 7714 §11, 96-bit salt
  * padded as libsrtp does) and SRTCP keys (labels 3-5 at the SRTP label

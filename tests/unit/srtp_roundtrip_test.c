@@ -1,5 +1,5 @@
 /*
- * tests/unit/srtp_roundtrip.c — protect then unprotect through the public
+ * tests/unit/srtp_roundtrip_test.c — protect then unprotect through the public
  * API for every suite and session-parameter combination, with and without
  * MKI: sequence wrap (ROC 0 -> 1, RFC 3711 Appendix A), CSRCs and header
  * extensions, in-place operation, loss and reordering inside the replay

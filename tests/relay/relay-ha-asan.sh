@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/relay/asan-relay-ha.sh — the high-availability tests (store,
+# tests/relay/relay-ha-asan.sh — the high-availability tests (store,
 # recovery, takeover, sealing) against srtpd built with ASan+UBSan
 # (build/asan-srtpd), 20 calls: memory errors and leaks at exit in the
 # store's writer thread, the codec and the recovery path.

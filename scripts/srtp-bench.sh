@@ -1,5 +1,5 @@
 #!/bin/bash
-# scripts/bench-srtp.sh — the SRTP benchmark of `make bench`:
+# scripts/srtp-bench.sh — the SRTP benchmark of `make bench`:
 #  1. build/srtp-bench: ours vs libsrtp2 (Debian's NSS build and the same
 #     2.5.0 source built with --enable-openssl) in one run, packets/s and
 #     ratios per suite, 160 and 1200 byte payloads, protect and unprotect;
@@ -16,7 +16,7 @@ ossl_a=build/third_party/libsrtp2-openssl/lib/libsrtp2.a
 if [ -f build/third_party/libsrtp2/configure ]; then
   bash scripts/build-libsrtp-openssl.sh
 else
-  echo "bench-srtp: no libsrtp2 source (SDESGATE_WITH_LIBSRTP_SRC=1 scripts/deps.sh): OpenSSL baseline skipped" >&2
+  echo "srtp-bench.sh: no libsrtp2 source (SDESGATE_WITH_LIBSRTP_SRC=1 scripts/deps.sh): OpenSSL baseline skipped" >&2
 fi
 targets="$B/srtp-bench $B/lib/bench_libsrtp_nss.so"
 [ -f "$ossl_a" ] && targets="$targets $B/lib/bench_libsrtp_ossl.so"
@@ -26,7 +26,7 @@ make --no-print-directory -s BUILD="$B" $targets
 "$B/srtp-bench" ${SRTP_BENCH_ARGS:-}
 
 if ! command -v valgrind >/dev/null; then
-  echo "bench-srtp: valgrind not installed: no instruction counts" >&2
+  echo "srtp-bench.sh: valgrind not installed: no instruction counts" >&2
   exit 0
 fi
 n=${CG_PACKETS:-5120}
@@ -38,7 +38,7 @@ ir_per_packet() { # suite op impl
   local out="$tmp/cg.$1.$2.$3"
   valgrind --tool=callgrind --callgrind-out-file="$out" --collect-atstart=no \
     --toggle-collect=bench_cg_region "$B/srtp-bench" --callgrind-one "$1" 160 "$3" "$2" \
-    --packets "$n" >"$tmp/log" 2>&1 || { echo "bench-srtp: callgrind run failed: $1 $2 $3" >&2; tail -3 "$tmp/log" >&2; echo 0; return; }
+    --packets "$n" >"$tmp/log" 2>&1 || { echo "srtp-bench.sh: callgrind run failed: $1 $2 $3" >&2; tail -3 "$tmp/log" >&2; echo 0; return; }
   local ir
   ir=$(awk '/^(summary|totals):/ {print $2; exit}' "$out")
   # The packets actually run (whole pools of 512).

@@ -1,4 +1,4 @@
 #!/bin/bash
-# tests/relay/asan_relay_iface_test.sh — the media interface tests (start-up
+# tests/relay/relay-iface-asan.sh — the media interface tests (start-up
 # refusals, legs per interface) against srtpd built with ASan+UBSan.
 exec env SRTPD="${BUILD:-build}/asan-srtpd" "${BUILD:-build}/tests/relay_iface_test"

@@ -1,5 +1,5 @@
 /*
- * tests/interop/libsrtp_diff.c — differential test against libsrtp2 on
+ * tests/interop/libsrtp_diff_test.c — differential test against libsrtp2 on
  * RTP packets of every shape (RFC 3550 §5.1, §5.3.1): random CSRC counts,
  * header extensions (consistent or with a length that overruns the packet),
  * padding (sane or not), marker, payload type and payload length 0..300.
