@@ -186,7 +186,8 @@ static int offer_request(call_ctx *c, const sdes_kam_flags *eff, const str *cid,
     ctl_benc_kv_cstr(&w, "command", "offer");
     n = sdes_kam_msg_streams_if(&w, &c->res1, &c->st,
                                 SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV |
-                                    SDES_KAM_MSG_B_TRANSPORT | (c->reverse ? SDES_KAM_MSG_SWAP : 0),
+                                    SDES_KAM_MSG_B_TRANSPORT | SDES_KAM_MSG_B_MUX_OFF |
+                                    (c->reverse ? SDES_KAM_MSG_SWAP : 0),
                                 (eff->set & SDES_KAM_F_DIRECTION) ? eff->direction[0] : NULL,
                                 (eff->set & SDES_KAM_F_DIRECTION) ? eff->direction[1] : NULL);
     ctl_benc_end(&w);
