@@ -59,6 +59,14 @@ static void test_offer_other_port(void)
     CHECK_EQ(count(r.body, "a=rtcp:"), 1);
     CHECK(!strstr(r.body, "1001") && !strstr(r.body, "30001"));
     sdes_result_free(&r);
+    /* Two a=rtcp lines (invalid): one leaves, with srtpd's port; the
+     * other's port and address do not. */
+    CHECK_EQ(offer(HDR "m=audio 1000 RTP/AVP 0\r\na=rtcp:1001 IN IP4 10.1.1.1\r\na=rtcp:1003\r\n",
+                   &st, &r),
+             SDES_REJ_OK);
+    CHECK_EQ(count(r.body, "a=rtcp:"), 1);
+    CHECK(strstr(r.body, "\r\na=rtcp:30011\r\n") && !strstr(r.body, "10.1.1.1"));
+    sdes_result_free(&r);
     /* port + 1 (or no rtcp-port): no line added, as before. */
     set_relay("203.0.113.5", 30000, 30001);
     CHECK_EQ(offer(HDR "m=audio 1000 RTP/AVP 0\r\n", &st, &r), SDES_REJ_OK);

@@ -324,6 +324,9 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
                 /* Its address, if any, is the relay's even on hold (c=
                  * 0.0.0.0 stays): RTCP goes on through the relay. */
                 put_rtcp(&o, s, li, r, m->rtcp_mux, true);
+            } else if (port && s->lines[li].len >= 7 &&
+                       memcmp(sdes_sdp_line_ptr(s, li), "a=rtcp:", 7) == 0) {
+                continue; /* a second a=rtcp: its author's port and address */
             } else if (strip_ice && is_ice_line(sdes_sdp_line_ptr(s, li), s->lines[li].len)) {
                 continue;
             } else if (crypto_idx < m->n_crypto && li == m->crypto_lines[crypto_idx]) {
