@@ -187,7 +187,7 @@ static int offer_request(call_ctx *c, const sdes_call_flags *eff, const str *cid
     ctl_benc_kv_cstr(&w, "command", "offer");
     n = sdes_call_msg_streams_if(&w, &c->res1, &c->st,
                                  SDES_CALL_MSG_A_PEER | SDES_CALL_MSG_A_RECV |
-                                     SDES_CALL_MSG_B_TRANSPORT |
+                                     SDES_CALL_MSG_B_TRANSPORT | SDES_CALL_MSG_B_MUX_OFF |
                                      (c->reverse ? SDES_CALL_MSG_SWAP : 0),
                                  (eff->set & SDES_CALL_F_DIRECTION) ? eff->direction[0] : NULL,
                                  (eff->set & SDES_CALL_F_DIRECTION) ? eff->direction[1] : NULL);

@@ -22,8 +22,11 @@
 #include "sdes/kam_call_ctx.h"
 
 /* Sends srtpd "answer" for c->res2 (what: which parts) with the new
- * sdes-state in c->out, then the queued rekeys. */
-static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
+ * sdes-state in c->out, then the queued rekeys. Leg a's rtcp-mux is said
+ * (from c->relays, its local side before the answer); *a_ports (when not
+ * NULL) gets its local side from the reply: a leg leaving rtcp-mux has a
+ * new RTCP port there. */
+static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what, sdes_relay *a_ports)
 {
     const ctl_be_doc *doc;
     const ctl_be *root;
@@ -36,7 +39,8 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
     ctl_benc_kv_cstr(&w, "command", "answer");
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
     kcall_put_tags(c, &w);
-    if (sdes_call_msg_streams(&w, &c->res2, &c->st, what) < 0) {
+    if (sdes_call_msg_streams_mux(&w, &c->res2, &c->st, what | SDES_CALL_MSG_A_MUX, c->relays,
+                                  SDES_MAX_MEDIA) < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_BAD_SDP,
                                    "an MKI value wider than %d bytes: srtpd's control"
@@ -50,9 +54,42 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
     }
     if ((rc = kcall_send_req(c, relay, w.len, &doc, &root, "the answer")) < 0)
         return rc;
+    /* Before the rekeys: their replies replace this one. */
+    if (a_ports && sdes_call_msg_ports(doc, root, sdes_call_mirror_leg('a', c->reverse), a_ports,
+                                       SDES_MAX_MEDIA) < 0)
+        memcpy(a_ports, c->relays, sizeof(c->relays)); /* no streams: nothing learnt */
     if (c->n_rekeys && (rc = kcall_send_rekeys(c, relay, cid)) < 0)
         return rc;
     return SDES_RC_OK;
+}
+
+/* The answer toward A names leg a's RTCP port: when leg a left rtcp-mux
+ * with this answer (B refused it), srtpd named the port only in its
+ * reply, port + 1 when it was free (what the engine wrote), else another
+ * one. Then the body is renamed (sdes_result_rtcp) and the branch keeps
+ * that body, in the state sent again. A body that cannot be renamed is
+ * sent as it is, with a warning: RTCP toward A is lost, media is not. */
+static int answer_rtcp_ports(call_ctx *c, int relay, const str *cid, int idx,
+                             const sdes_relay *a_ports)
+{
+    bool changed = false;
+    sdes_rej rj = sdes_result_rtcp(&c->res2, a_ports, SDES_MAX_MEDIA, &changed);
+    if (rj != SDES_REJ_OK) {
+        LM_WARN("sdes: Call-ID %.*s: cannot write srtpd's RTCP port into the answer: %s\n",
+                cid->len, cid->s, sdes_rej_str(rj));
+        return SDES_RC_OK;
+    }
+    if (!changed)
+        return SDES_RC_OK;
+    LM_INFO("sdes: Call-ID %.*s: leg a left rtcp-mux; its RTCP port is not the one above its RTP"
+            " port: a=rtcp names it\n",
+            cid->len, cid->s);
+    if (idx >= 0) {
+        c->cs.br[idx].out = (const uint8_t *)c->res2.body;
+        c->cs.br[idx].out_len = c->res2.body_len;
+    }
+    int rc = kcall_pack_state(c);
+    return rc < 0 ? rc : kcall_send_state(c, relay, cid);
 }
 
 /* Records this answer's deferred switches for the re-offerer's ACK: the
@@ -317,12 +354,17 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *bo
     }
     if ((rc = kcall_pack_state(c)) < 0)
         goto out;
-    if (may_move)
+    if (may_move) {
+        sdes_relay a_ports[SDES_MAX_MEDIA];
         rc = send_answer(c, relay, cid,
                          SDES_CALL_MSG_A_SEND | SDES_CALL_MSG_B_PEER | SDES_CALL_MSG_B_RECV |
-                             SDES_CALL_MSG_B_SEND | (c->reverse ? SDES_CALL_MSG_SWAP : 0));
-    else
+                             SDES_CALL_MSG_B_SEND | (c->reverse ? SDES_CALL_MSG_SWAP : 0),
+                         a_ports);
+        if (rc >= 0)
+            rc = answer_rtcp_ports(c, relay, cid, idx, a_ports);
+    } else {
         rc = kcall_send_state(c, relay, cid);
+    }
     if (rc < 0)
         goto out;
     if (c->pend.n)
@@ -439,7 +481,8 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_call_flags *f, const 
             if (kcall_pack_state(c) < 0 ||
                 send_answer(c, relay, cid,
                             SDES_CALL_MSG_A_SEND | SDES_CALL_MSG_B_PEER | SDES_CALL_MSG_B_RECV |
-                                SDES_CALL_MSG_B_SEND) < 0)
+                                SDES_CALL_MSG_B_SEND,
+                            NULL) < 0)
                 why = sdes_kam_result_reason();
         }
         if (!why) {

@@ -114,9 +114,31 @@ static const char *transport(int secure)
     return secure ? "SRTP" : "RTP";
 }
 
+static int msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what,
+                       const char *if_a, const char *if_b, const sdes_relay *a_now, size_t n_a);
+
 int sdes_call_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what)
 {
-    return sdes_call_msg_streams_if(w, res, st, what, NULL, NULL);
+    return msg_streams(w, res, st, what, NULL, NULL, NULL, 0);
+}
+
+int sdes_call_msg_streams_mux(ctl_benc *w, const sdes_result *res, const sdes_state *st,
+                              unsigned what, const sdes_relay *a_now, size_t n_a)
+{
+    return msg_streams(w, res, st, what, NULL, NULL, a_now, n_a);
+}
+
+/* Leg a's rtcp-mux after this answer: it multiplexes now and the answer
+ * accepts it (RFC 5761 §5.1.1: the offerer must not multiplex when the
+ * answer has no a=rtcp-mux). */
+static void put_a_mux(ctl_benc *w, const sdes_media_result *m, int i, const sdes_relay *a_now,
+                      size_t n_a)
+{
+    if (!a_now || (size_t)i >= n_a)
+        return;
+    const sdes_relay *r = &a_now[i];
+    bool now = r->port && r->rtcp_port == r->port;
+    ctl_benc_kv_int(w, "rtcp-mux", now && m->rtcp_mux ? 1 : 0);
 }
 
 static void put_iface(ctl_benc *w, const char *name)
@@ -127,6 +149,12 @@ static void put_iface(ctl_benc *w, const char *name)
 
 int sdes_call_msg_streams_if(ctl_benc *w, const sdes_result *res, const sdes_state *st,
                              unsigned what, const char *if_a, const char *if_b)
+{
+    return msg_streams(w, res, st, what, if_a, if_b, NULL, 0);
+}
+
+static int msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what,
+                       const char *if_a, const char *if_b, const sdes_relay *a_now, size_t n_a)
 {
     int n = 0, bad = 0;
 
@@ -155,6 +183,8 @@ int sdes_call_msg_streams_if(ctl_benc *w, const sdes_result *res, const sdes_sta
         if (what & SDES_CALL_MSG_A_PEER) {
             ctl_benc_kv_cstr(w, "transport", transport(a_sec));
             put_peer(w, m);
+        } else if (what & SDES_CALL_MSG_A_MUX) {
+            put_a_mux(w, m, i, a_now, n_a);
         }
         if ((what & SDES_CALL_MSG_A_RECV) && !pass && m->a_rx.srtp)
             bad |= put_crypto(w, "recv", &m->a_rx, m->roc);
@@ -168,6 +198,8 @@ int sdes_call_msg_streams_if(ctl_benc *w, const sdes_result *res, const sdes_sta
             ctl_benc_kv_cstr(w, "transport", transport(b_sec));
         if (what & SDES_CALL_MSG_B_PEER)
             put_peer(w, m);
+        else if ((what & SDES_CALL_MSG_B_MUX_OFF) && !m->rtcp_mux)
+            ctl_benc_kv_int(w, "rtcp-mux", 0);
         if ((what & SDES_CALL_MSG_B_RECV) && !pass && m->b_rx.srtp)
             bad |= put_crypto(w, "recv", &m->b_rx, m->roc);
         if ((what & SDES_CALL_MSG_B_SEND) && !pass && m->b_tx.srtp)

@@ -28,6 +28,15 @@
  * leg b side, call/mirror.h): the engine's leg a is written as srtpd's leg
  * "b" and its leg b as "a". The other bits name engine legs. */
 #define SDES_CALL_MSG_SWAP 0x80u
+/* Leg b "rtcp-mux": 0 when res is an offer without a=rtcp-mux: B may not
+ * multiplex then (RFC 5761 §5.1.1), so a leg b that multiplexes leaves
+ * it and srtpd names its RTCP port in the reply, before the SDP toward B
+ * is written (docs/sdes-module.md "RTCP ports"). */
+#define SDES_CALL_MSG_B_MUX_OFF 0x100u
+/* Leg a "rtcp-mux" in an answer: leg a's final rtcp-mux, 1 only when it
+ * multiplexes now (a_now of sdes_call_msg_streams_mux) and the answer has
+ * a=rtcp-mux (RFC 5761 §5.1.1), said rather than left to srtpd. */
+#define SDES_CALL_MSG_A_MUX 0x200u
 
 /* srtpd's control protocol carries an MKI value as an integer beside its
  * length (docs/protocol.md "Crypto dict"), so the VALUE must fit in 7 bytes;
@@ -53,6 +62,12 @@ int sdes_call_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state 
  * unchanged for an existing one). docs/protocol.md "Leg fields". */
 int sdes_call_msg_streams_if(ctl_benc *w, const sdes_result *res, const sdes_state *st,
                              unsigned what, const char *if_a, const char *if_b);
+
+/* sdes_call_msg_streams with SDES_CALL_MSG_A_MUX: a_now[i] is engine leg
+ * a's local side of stream i now (srtpd's "state" reply,
+ * sdes_call_msg_ports); rtcp_port == port there means it multiplexes. */
+int sdes_call_msg_streams_mux(ctl_benc *w, const sdes_result *res, const sdes_state *st,
+                              unsigned what, const sdes_relay *a_now, size_t n_a);
 
 /* From a reply's "streams", leg 'a' or 'b': the local address and ports per
  * stream index into relays[0, cap). Streams the reply does not list keep

@@ -134,7 +134,8 @@ const char *sdes_rej_name(sdes_rej r); /* "NO_ACCEPTABLE_CRYPTO" */
 typedef struct sdes_relay {
     char addr[46];      /* IPv4 or IPv6 literal; "" = leave this m= alone */
     uint16_t port;      /* RTP port */
-    uint16_t rtcp_port; /* 0 = port + 1 (or port with a=rtcp-mux) */
+    uint16_t rtcp_port; /* srtpd's: 0 = port + 1 (or port with a=rtcp-mux);
+                         * == port: the leg multiplexes now */
 } sdes_relay;
 
 /* One direction's SRTP parameters: exactly what the control protocol
@@ -268,6 +269,18 @@ sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len, const 
  * rejection *state is unchanged (the offer stays pending). */
 sdes_rej sdes_answer(const sdes_config *cfg, const char *body, size_t len, const sdes_relay *relays,
                      size_t n_relays, sdes_state *state, sdes_result *res);
+
+/* Renames the RTCP port of the relayed m= lines of res->body (written with
+ * relays that had an older rtcp_port) to relays[i].rtcp_port: the a=rtcp
+ * line's port, or an a=rtcp line added when the port is not port + 1 (RFC
+ * 3605). For the answer toward an offerer whose rtcp-mux the answerer
+ * refused: srtpd names that leg's new RTCP port only in its reply to the
+ * answer (docs/sdes-module.md "RTCP ports"). Streams whose m= port is not
+ * relays[i].port are left alone. *changed when the body changed (the old
+ * one is wiped). Errors: MALFORMED (not a body the engine wrote), ALLOC;
+ * the body is unchanged then. */
+sdes_rej sdes_result_rtcp(sdes_result *res, const sdes_relay *relays, size_t n_relays,
+                          bool *changed);
 
 /* Copy of an SDP body with every inline: key replaced by '*' of the same
  * length (MKI and lifetime kept), CRLF kept. malloc'd; NULL on failure. */

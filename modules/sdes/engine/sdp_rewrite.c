@@ -88,26 +88,35 @@ static void put_conn_rewritten(obuf *o, const sdes_sdp *s, const sdes_sdp_conn *
     crlf(o);
 }
 
-static unsigned rtcp_port(const sdes_relay *r, bool mux)
-{
-    if (r->rtcp_port)
-        return r->rtcp_port;
-    return mux ? r->port : (unsigned)r->port + 1;
-}
-
-/* a=rtcp:<port> [IN IP4 <addr>] (RFC 3605 §2.1). */
+/* a=rtcp:<port> [IN IP4 <addr>] (RFC 3605 §2.1), the port srtpd's reply
+ * names (sdes_rtcp_port). An author's line keeps an address only when it
+ * had one, and that address becomes the relay's. */
 static void put_rtcp(obuf *o, const sdes_sdp *s, int li, const sdes_relay *r, bool mux, bool addr)
 {
     const char *p = sdes_sdp_line_ptr(s, li);
     size_t n = s->lines[li].len;
     puts_(o, "a=rtcp:");
-    put_u(o, rtcp_port(r, mux));
+    put_u(o, sdes_rtcp_port(r, mux));
     const char *sp = memchr(p, ' ', n);
     if (sp && addr) {
         puts_(o, is_ip6(r->addr) ? " IN IP6 " : " IN IP4 ");
         puts_(o, r->addr);
     } else if (sp) {
         put(o, sp, n - (size_t)(sp - p));
+    }
+    crlf(o);
+}
+
+/* An a=rtcp the author did not write, for an RTCP port srtpd had to take
+ * elsewhere than port + 1; with the relay's address when the c= in effect
+ * is not it (a hold address stays in c=, RTCP still goes to the relay). */
+static void put_rtcp_new(obuf *o, const sdes_relay *r, bool mux, bool with_addr)
+{
+    puts_(o, "a=rtcp:");
+    put_u(o, sdes_rtcp_port(r, mux));
+    if (with_addr) {
+        puts_(o, is_ip6(r->addr) ? " IN IP6 " : " IN IP4 ");
+        puts_(o, r->addr);
     }
     crlf(o);
 }
@@ -315,6 +324,9 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
                 /* Its address, if any, is the relay's even on hold (c=
                  * 0.0.0.0 stays): RTCP goes on through the relay. */
                 put_rtcp(&o, s, li, r, m->rtcp_mux, true);
+            } else if (port && s->lines[li].len >= 7 &&
+                       memcmp(sdes_sdp_line_ptr(s, li), "a=rtcp:", 7) == 0) {
+                continue; /* a second a=rtcp: its author's port and address */
             } else if (strip_ice && is_ice_line(sdes_sdp_line_ptr(s, li), s->lines[li].len)) {
                 continue;
             } else if (crypto_idx < m->n_crypto && li == m->crypto_lines[crypto_idx]) {
@@ -332,6 +344,8 @@ sdes_rej sdes_rewrite(const sdes_sdp *s, const plan_media *plan, const sdes_rela
         }
         if (pm->crypto == PLAN_CRYPTO_REPLACE && !emitted)
             put_crypto_lines(&o, pm);
+        if (port && m->rtcp_line < 0 && sdes_rtcp_line_needed(r, m->rtcp_mux))
+            put_rtcp_new(&o, r, m->rtcp_mux, !addr);
     }
     if (o.bad) {
         if (o.p) {
