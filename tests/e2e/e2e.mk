@@ -27,3 +27,5 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/kemi-legacy-pbx.sh" "tests/e2e/sdes-debug.sh"
 # srtpd's metrics and run-time log level in a call through Kamailio.
 SLOW_TESTS += "tests/e2e/srtpd-metrics.sh"
+# A standby srtpd takes a killed one's calls over (Redis), through Kamailio.
+SLOW_TESTS += "tests/e2e/sdes-takeover.sh"
