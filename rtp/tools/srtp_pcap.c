@@ -5,6 +5,8 @@
  *
  *   srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...]
  *             [--port N] [--keep-failed] IN.pcap OUT.pcap
+ *   srtp-pcap check [--port N] [--tag-len N] [--mki-len N] IN.pcap
+ *             (srtp_pcap_check.h: keystream reuse, no keys needed)
  *
  * Contract (docs/srtp-pcap.md): RTP and RTCP in UDP over IPv4/IPv6, on Ethernet,
  * Linux cooked (v1, v2), raw IP and loopback captures. RTCP is told from RTP
@@ -59,8 +61,8 @@ typedef struct run {
 
 static const char usage_line[] =
     "usage: srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...] "
-    "[--crypto-file FILE] [--port N] [--keep-failed] [--max-roc N] IN.pcap OUT.pcap\n"
-    "       srtp-pcap check [--port N] [--tag-len N] [--mki-len N] IN.pcap";
+    "[--crypto-file FILE] [--port N] [--keep-failed] [--max-roc N] IN.pcap OUT.pcap; "
+    "srtp-pcap check [--port N] [--tag-len N] [--mki-len N] IN.pcap";
 
 static void usage_full(void)
 {
@@ -407,7 +409,7 @@ int main(int argc, char **argv)
     } else if (strcmp(pos[0], "encrypt") == 0) {
         r.encrypt = true;
     } else {
-        fprintf(stderr, "srtp-pcap: mode must be decrypt or encrypt; %s\n", usage_line);
+        fprintf(stderr, "srtp-pcap: mode must be decrypt, encrypt or check; %s\n", usage_line);
         rc = 2;
         goto out;
     }

@@ -171,8 +171,9 @@ static int one(check *c, int dlt, const struct pcap_pkthdr *h, const uint8_t *da
     if (r > 0 && ++c->reused <= CHECK_MAX_SHOWN) {
         char fl[128];
         flow_str(data, &f, fl, sizeof fl);
-        printf("reuse: %s ssrc=0x%08x %s index=%llu: other bytes under an index already sent\n", fl,
-               ssrc, rtcp ? "srtcp" : "srtp", (unsigned long long)index);
+        fprintf(stderr,
+                "reuse: %s ssrc=0x%08x %s index=%llu: other bytes under an index already sent\n",
+                fl, ssrc, rtcp ? "srtcp" : "srtp", (unsigned long long)index);
     }
     return 0;
 }
@@ -207,8 +208,9 @@ int srtp_pcap_check(const char *in_path, long port, int tag_len, int mki_len)
         fprintf(stderr, "srtp-pcap: %s: %s\n", in_path, pcap_geterr(in));
         rc = 1;
     }
-    printf("srtp-pcap check: packets=%lu srtp=%lu srtcp=%lu streams=%zu skipped=%lu reused=%lu\n",
-           c.packets, c.srtp, c.srtcp, c.streams.n, c.skipped, c.reused);
+    fprintf(stderr,
+            "srtp-pcap check: packets=%lu srtp=%lu srtcp=%lu streams=%zu skipped=%lu reused=%lu\n",
+            c.packets, c.srtp, c.srtcp, c.streams.n, c.skipped, c.reused);
     if (rc == 0 && c.reused)
         rc = 3;
     pcap_close(in);

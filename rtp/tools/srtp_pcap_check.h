@@ -19,7 +19,7 @@
 /* Checks IN (port < 0: every UDP packet; else from or to port, RTCP also
  * port + 1). tag_len: the auth tag's bytes (10 for *_80, 4 for *_32, 0 for
  * AEAD_*), mki_len: the MKI's. Prints each reuse (at most 20) and a
- * summary line on stdout. Returns 0 with no reuse, 3 with reuse, 1 when the
+ * summary line on stderr (as the other modes). Returns 0 with no reuse, 3 with reuse, 1 when the
  * file cannot be read. */
 int srtp_pcap_check(const char *in, long port, int tag_len, int mki_len);
 
