@@ -81,7 +81,7 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
               tests/relay/asan_relay_guard_test.sh tests/relay/asan_relay_iface_test.sh \
-              tests/relay/asan-relay-ha.sh
+              tests/relay/asan-relay-ha.sh tests/relay/asan-relay-ha-legs.sh
 SLOW_TESTS += tests/relay/asan_relay_ops_test.sh tests/relay/srtpd-syslog.sh
 endif
 
