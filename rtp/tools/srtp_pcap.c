@@ -395,7 +395,13 @@ int main(int argc, char **argv)
     int n_pos = argc - optind;
     for (int i = 0; i < n_pos && i < 3; i++)
         pos[i] = argv[optind + i];
-    if (n_pos == 2 && strcmp(pos[0], "check") == 0) {
+    if (n_pos >= 1 && strcmp(pos[0], "check") == 0) {
+        /* No key is used: refuse them rather than seem to use them. */
+        if (n_pos != 2 || r.n_lines || r.keep_failed) {
+            fprintf(stderr, "srtp-pcap: check takes no key and one capture; %s\n", usage_line);
+            rc = 2;
+            goto out;
+        }
         rc = srtp_pcap_check(pos[1], r.port, tag_len, mki_len);
         goto out;
     }

@@ -123,6 +123,14 @@ static void test_bad_usage(void)
     CHECK_EQ(check_file(&c, "out.pcap", big), 2);
     const char *neg[] = {"--mki-len", "-1", NULL};
     CHECK_EQ(check_file(&c, "out.pcap", neg), 2);
+    char p[256];
+    path(p, "out.pcap");
+    const char *two[] = {"check", p, p, NULL};
+    CHECK_EQ(run(two), 2);
+    CHECK_MSG(lines_in(err_text) == 1 && said("check takes no key"), "%s", err_text);
+    const char *key[] = {"check", "--crypto", line_text[0], p, NULL};
+    CHECK_EQ(run(key), 2);
+    CHECK_MSG(lines_in(err_text) == 1 && !leaks_key(err_text), "%s", err_text);
     const char *missing[] = {"check", "/nonexistent/x.pcap", NULL};
     CHECK_EQ(run(missing), 1);
     CHECK_MSG(lines_in(err_text) == 1 && said("/nonexistent/x.pcap"), "%s", err_text);
