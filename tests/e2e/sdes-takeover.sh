@@ -179,6 +179,17 @@ takeover_case() {
   check "$n: the capture holds the relays' packets" grep -qE 'packets=[1-9][0-9]{3}' "$WORK/$n.check"
 }
 
+# new_call NAME: after the takeover, with A dead, a new call connects with
+# media both ways through B (listed =standby in sdes.so: no new call only
+# while the active relay is up).
+new_call() {
+  local before; before=$(grep -c 'stream 0 deleted' "$WORK/srtpd-b.sock.log")
+  call "$1" "$KAM_PORT" phone pbx --seconds 2 -- --seconds 2
+  check "$1: a new call after the takeover connects" ua_ok "$1-uac"
+  check "$1: its media went both ways (all packets)" both_ways "$1"
+  check "$1: it lived on B" [ "$(grep -c 'stream 0 deleted' "$WORK/srtpd-b.sock.log")" -gt "$before" ]
+}
+
 # plant PCAP: the capture with two reuses added (one SRTP packet of the
 # first flow sent again with one payload byte changed; two SRTCP packets of
 # one SSRC under index 7 with other bytes): srtp-pcap check must find both.
@@ -213,13 +224,14 @@ PY
 # mark (docs/ha.md "No keystream reuse"), about 3 s at 50 packets a second.
 EXPECT_AUDIT=3 GAP_PBX=1000 GAP_PHONE=5000
 takeover_case cmd cmd
+new_call cmd-new
 # B is the active relay now; for case 2 A and B start over in their roles.
 # B holds no call now: a plain stop. Its sockets may outlive the process a
 # moment (docs/ha.md "Restart recovery"): A starts once the range is free.
 kill "$B_PID"; wait "$B_PID" 2>/dev/null
 # (Not a check: a test running beside this one may hold a port of the range.)
 ports_free || echo "  some ports of $PMIN..$PMAX still taken after 5 s"
-EXPECT_AUDIT=6 GAP_PBX=5000 GAP_PHONE=6000
+EXPECT_AUDIT=7 GAP_PBX=5000 GAP_PHONE=6000
 takeover_case hb hb
 if [ "$CAPTURE" = 0 ]; then
   echo "sdes-takeover: SKIP the capture checks (AF_PACKET needs root)"
