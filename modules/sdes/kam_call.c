@@ -232,6 +232,12 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const
                                      sdes_kam_relay_name(*relay));
             continue;
         }
+        if (rc == SDES_RC_ERROR && sdes_kam_relay_refused_standby(*relay, c->err)) {
+            /* A standby srtpd before its takeover: not a failure of the call. */
+            rc = sdes_kam_result_set(SDES_RC_RELAY, "relay %s is a standby: no new calls yet",
+                                     sdes_kam_relay_name(*relay));
+            continue;
+        }
         if (rc != SDES_RC_RELAY)
             break;
         LM_WARN("Call-ID %.*s: relay %s did not answer, trying the next\n", cid->len, cid->s,

@@ -363,8 +363,16 @@ int sdes_kam_relay_pick(unsigned long tried)
     for (int i = 0; i < n_table; i++)
         if (!(tried & (1ul << i)) && !(table[i].checked && !table[i].up))
             total += table[i].spec.weight;
-    if (!total)
+    if (!total) {
+        /* No weighted relay left: a standby (weight 0) that answers takes
+         * the call, in configuration order — after a takeover it is the
+         * active relay (docs/ha.md); one still standby refuses and the
+         * caller moves on (sdes_kam_relay_refused_standby). */
+        for (int i = 0; i < n_table; i++)
+            if (!(tried & (1ul << i)) && table[i].spec.weight == 0 && usable(i))
+                return i;
         return -1;
+    }
     r = (unsigned long)random() % total;
     for (int i = 0; i < n_table; i++) {
         if ((tried & (1ul << i)) || (table[i].checked && !table[i].up))
@@ -544,6 +552,11 @@ int sdes_kam_relay_set_disabled(int i, int on)
 int sdes_kam_relay_is_up(int i)
 {
     return i >= 0 && i < n_table && (!table[i].checked || table[i].up);
+}
+
+int sdes_kam_relay_refused_standby(int i, const char *reason)
+{
+    return i >= 0 && i < n_table && strncmp(reason, "standby relay", 13) == 0;
 }
 
 int sdes_kam_relay_refused_draining(int i, const char *reason)

@@ -54,7 +54,9 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
 
 /* A relay for a new call: random in proportion to the weights among the
  * relays not known to be down and not in the tried bit set (bit i = relay
- * i). Returns the index, or -1 when none is left. */
+ * i); when no weighted relay is left, the first "=standby" relay not known
+ * to be down (it took the calls over). Returns the index, or -1 when none
+ * is left. */
 int sdes_kam_relay_pick(unsigned long tried);
 
 /* The relay's canonical text ("udp:127.0.0.1:2223"). */
@@ -96,6 +98,9 @@ int sdes_kam_relay_is_up(int i);
 /* reason is relay i's refusal of a new call: 1 when srtpd is draining
  * (the relay is then skipped for new calls until a ping says otherwise). */
 int sdes_kam_relay_refused_draining(int i, const char *reason);
+/* reason is relay i's refusal because srtpd is a standby that has not taken
+ * over (yet): 1 then (try the next; none left is "no relay", -3). */
+int sdes_kam_relay_refused_standby(int i, const char *reason);
 
 /* RPC sdes.relays. */
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx);

@@ -29,3 +29,5 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
 SLOW_TESTS += "tests/e2e/srtpd-metrics.sh"
 # RTCP ports srtpd takes elsewhere than port + 1 reach the SDP as a=rtcp.
 SLOW_TESTS += "tests/e2e/sdes-rtcp-port.sh"
+# A standby srtpd takes a killed one's calls over (Redis), through Kamailio.
+SLOW_TESTS += "tests/e2e/sdes-takeover.sh"

@@ -81,7 +81,7 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/relay-asan.sh tests/relay/relay-ctl-asan.sh \
               tests/relay/relay-guard-asan.sh tests/relay/relay-iface-asan.sh \
-              tests/relay/relay-ha-asan.sh
+              tests/relay/relay-ha-asan.sh tests/relay/relay-ha-legs-asan.sh
 SLOW_TESTS += tests/relay/relay-ops-asan.sh tests/relay/srtpd-syslog.sh
 endif
 
@@ -129,9 +129,16 @@ $(BUILD)/tests/relay_ha_config_test: $(call objs,tests/relay/relay_ha_config_tes
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+# One-port rtcp-mux legs on two named interfaces through a restart and a takeover.
+$(BUILD)/tests/relay_ha_legs_test: $(call objs,tests/relay/relay_ha_legs_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
 SLOW_TESTS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
+BINS += $(BUILD)/tests/relay_ha_legs_test
+SLOW_TESTS += $(BUILD)/tests/relay_ha_legs_test
 endif
 
 # `make bench`: call set-up rate without and with the Redis store.
