@@ -107,13 +107,13 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
             c->reverse = sdes_kam_mirror_is_reverse(&c->answer_st, c->tag, tag);
             if (c->reverse) {
                 sdes_mode m = sdes_kam_mirror_mode(&c->answer_st);
-                sdes_kam_mirror_state(&c->answer_st, &c->prev, m);
+                kcall_mirror(&c->answer_st, &c->prev, m);
                 snprintf(tag, tagcap, "%s", c->tag); /* leg a stays the first offerer's */
                 LM_INFO("sdes: Call-ID %.*s: re-offer from leg b's side (the first offer's"
                         " answerer)\n",
                         cid->len, cid->s);
             } else {
-                c->prev = c->answer_st;
+                sdes_state_copy(&c->prev, &c->answer_st);
             }
             /* The call keeps its mode: another one is a loosening, taken
              * only with policy-loosen. */
@@ -133,7 +133,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
             c->cs.active = -1;
             c->cs.committed = false;
             c->reverse = false;
-            c->prev = c->answer_st;
+            sdes_state_copy(&c->prev, &c->answer_st);
         }
     } else if (kcall_in_dialog(msg, f)) {
         /* Lost state fails closed: an offer inside a dialog whose call no
@@ -146,7 +146,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
         return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
     } else if (*relay == -2 || sdes_kam_relay_count() > 0) {
         sdes_state_init(&c->answer_st);
-        c->prev = c->answer_st;
+        sdes_state_copy(&c->prev, &c->answer_st);
         memset(&c->cs, 0, sizeof(c->cs));
         c->cs.active = -1;
         *relay = -1;
@@ -175,7 +175,7 @@ static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
 {
     ctl_benc w;
     int n;
-    ctl_benc_init(&w, c->req, sizeof(c->req));
+    kcall_req_begin(c, &w);
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "offer");
@@ -235,6 +235,7 @@ static int offer_store_state(call_ctx *c, const char *tag, int relay, const str 
     snprintf(c->cs.offerer_tag, sizeof(c->cs.offerer_tag), "%s", tag);
     c->cs.offer_from_b = c->reverse;
     c->cs.offer_len = sdes_state_pack(&c->st, c->offer_packed, sizeof(c->offer_packed));
+    kcall_note_hw(&c->offer_hw, c->cs.offer_len, sizeof(c->offer_packed));
     c->cs.offer = c->offer_packed;
     if (!c->cs.offer_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
@@ -279,7 +280,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     *mode_out = cfg.mode;
 
     /* 1. The engine reads A's offer: A's address and keys for leg a. */
-    c->st = c->prev;
+    sdes_state_copy(&c->st, &c->prev);
     code = sdes_offer(&cfg, body->s, (size_t)body->len, NULL, 0, &c->st, &c->res1);
     if (code != SDES_REJ_OK) {
         rc = kcall_engine_fail(&c->res1, code);
@@ -306,7 +307,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
         goto out_drop;
 
     /* 3. The engine writes the offer for B with leg b's local ports. */
-    c->st = c->prev;
+    sdes_state_copy(&c->st, &c->prev);
     code =
         sdes_offer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st, &c->res2);
     if (code != SDES_REJ_OK) {

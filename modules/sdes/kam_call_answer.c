@@ -30,7 +30,7 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
     ctl_benc w;
     int rc;
 
-    ctl_benc_init(&w, c->req, sizeof(c->req));
+    kcall_req_begin(c, &w);
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "answer");
@@ -92,6 +92,7 @@ static int pin_a_keys(call_ctx *c)
     if (c->st.next_mki > c->offer_st.next_mki)
         c->offer_st.next_mki = c->st.next_mki;
     c->cs.offer_len = sdes_state_pack(&c->offer_st, c->offer_packed, sizeof(c->offer_packed));
+    kcall_note_hw(&c->offer_hw, c->cs.offer_len, sizeof(c->offer_packed));
     c->cs.offer = c->offer_packed;
     if (!c->cs.offer_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
@@ -208,11 +209,12 @@ static void answer_plan_rekeys(call_ctx *c, int may_move, int moving, int defer_
 static int answer_keep_branch(call_ctx *c, const str *body, const char *bt, int *idx)
 {
     if (c->reverse)
-        sdes_kam_mirror_state(&c->st, &c->prev,
-                              sdes_kam_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
+        kcall_mirror(&c->st, &c->prev,
+                     sdes_kam_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
     else
-        c->prev = c->st;
+        sdes_state_copy(&c->prev, &c->st);
     size_t n = sdes_state_pack(&c->prev, c->answer_packed, sizeof(c->answer_packed));
+    kcall_note_hw(&c->answer_hw, n, sizeof(c->answer_packed));
     if (!n)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
     if (*idx < 0 && (*idx = sdes_kam_callstate_add(&c->cs, bt)) < 0)
@@ -287,10 +289,10 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     if ((rc = kcall_load_branch(c, c->reverse ? idx : act, &c->answer_st)) < 0)
         goto out;
     if (c->reverse)
-        sdes_kam_mirror_state(&c->answer_st, &c->prev, (sdes_mode)c->offer_st.mode);
+        kcall_mirror(&c->answer_st, &c->prev, (sdes_mode)c->offer_st.mode);
     else
-        c->prev = c->answer_st;
-    c->st = c->offer_st;
+        sdes_state_copy(&c->prev, &c->answer_st);
+    sdes_state_copy(&c->st, &c->offer_st);
     code =
         sdes_answer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st, &c->res2);
     if (code != SDES_REJ_OK) {
@@ -420,7 +422,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
             memset(&cfg, 0, sizeof(cfg));
             cfg.policy = &pol;
             cfg.mode = (sdes_mode)c->offer_st.mode;
-            c->st = c->offer_st;
+            sdes_state_copy(&c->st, &c->offer_st);
             if (sdes_answer(&cfg, (const char *)b->in, b->in_len, c->relays, SDES_MAX_MEDIA, &c->st,
                             &c->res2) != SDES_REJ_OK)
                 why = c->res2.reason;

@@ -6,6 +6,7 @@
  */
 #include "sdes/kam_call_ctx.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,23 +19,81 @@
 #include "core/parser/parse_to.h"
 #include "core/ut.h"
 
+/* Kamailio's SIP workers are processes that run one message at a time:
+ * one context each, allocated at the first use, is all they need. */
+static call_ctx *proc_ctx;
+static bool proc_ctx_busy;
+
 call_ctx *kcall_ctx_new(void)
 {
-    call_ctx *c = calloc(1, sizeof(*c));
+    call_ctx *c;
+    if (!proc_ctx_busy) {
+        if (!proc_ctx)
+            proc_ctx = calloc(1, sizeof(*proc_ctx));
+        if (proc_ctx) {
+            proc_ctx_busy = true;
+            return proc_ctx;
+        }
+    }
+    c = calloc(1, sizeof(*c)); /* nested use (none today), or no memory */
     if (!c)
         LM_ERR("out of memory for an SDES call context\n");
     return c;
+}
+
+static void result_clear(sdes_result *r)
+{
+    size_t n = r->n_media > 0 && r->n_media <= SDES_MAX_MEDIA ? (size_t)r->n_media : 0;
+    sdes_result_free(r); /* keys and body */
+    OPENSSL_cleanse(r->media, n * sizeof(r->media[0]));
+    OPENSSL_cleanse(r, offsetof(sdes_result, media));
 }
 
 void kcall_ctx_free(call_ctx *c)
 {
     if (!c)
         return;
-    sdes_result_free(&c->res1);
-    sdes_result_free(&c->res2);
-    OPENSSL_cleanse(c, sizeof(*c));
-    free(c);
+    sdes_state_clear(&c->offer_st);
+    sdes_state_clear(&c->answer_st);
+    sdes_state_clear(&c->st);
+    sdes_state_clear(&c->prev);
+    result_clear(&c->res1);
+    result_clear(&c->res2);
+    OPENSSL_cleanse(c->blob, c->blob_len);
+    OPENSSL_cleanse(c->out, c->out_hw > c->out_len ? c->out_hw : c->out_len);
+    OPENSSL_cleanse(c->offer_packed, c->offer_hw);
+    OPENSSL_cleanse(c->answer_packed, c->answer_hw);
+    if (c->req_dirty)
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+    /* saved: offer_send wipes what it copied. */
+    if (c->n_rekeys > 0)
+        OPENSSL_cleanse(c->rekeys, (size_t)c->n_rekeys * sizeof(c->rekeys[0]));
+    OPENSSL_cleanse(c->relays, sizeof(*c) - offsetof(call_ctx, relays));
+    if (c == proc_ctx)
+        proc_ctx_busy = false;
+    else
+        free(c);
     sdes_kam_relay_wipe_reply(); /* the last reply may have been a state reply */
+}
+
+void kcall_req_begin(call_ctx *c, ctl_benc *w)
+{
+    ctl_benc_init(w, c->req, sizeof(c->req));
+    c->req_dirty = true;
+}
+
+void kcall_note_hw(size_t *hw, size_t n, size_t cap)
+{
+    if (!n)
+        n = cap;
+    if (n > *hw)
+        *hw = n;
+}
+
+void kcall_mirror(const sdes_state *in, sdes_state *out, sdes_mode mode)
+{
+    sdes_state_clear(out);
+    sdes_kam_mirror_state(in, out, mode);
 }
 
 sdes_mode kcall_engine_mode(sdes_kam_mode m)
@@ -191,12 +250,14 @@ int kcall_in_dialog(sip_msg_t *msg, const sdes_kam_flags *f)
 int kcall_pack_state(call_ctx *c)
 {
     c->out_len = sdes_kam_callstate_pack(&c->cs, c->out, sizeof(c->out));
+    kcall_note_hw(&c->out_hw, c->out_len, sizeof(c->out));
     for (int i = 0; !c->out_len && i < c->cs.n_branches; i++) {
         if (i == c->cs.active)
             continue;
         c->cs.br[i].in = c->cs.br[i].out = NULL;
         c->cs.br[i].in_len = c->cs.br[i].out_len = 0;
         c->out_len = sdes_kam_callstate_pack(&c->cs, c->out, sizeof(c->out));
+        kcall_note_hw(&c->out_hw, c->out_len, sizeof(c->out));
     }
     if (!c->out_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
@@ -252,6 +313,7 @@ int kcall_send_req(call_ctx *c, int i, size_t len, const ctl_be_doc **doc, const
 {
     int r = sdes_kam_relay_send(i, c->req, len, doc, root, c->err, sizeof(c->err));
     OPENSSL_cleanse(c->req, len); /* the request carried keys */
+    c->req_dirty = false;
     if (r == 0)
         return SDES_RC_OK;
     if (r < 0)
@@ -312,7 +374,7 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
         call_rekey *r = &c->rekeys[n];
         const char *dir = r->send ? "send" : "recv";
         int after = r->defer ? sdes_kam_ack_switch_after() : 0;
-        ctl_benc_init(&w, c->req, sizeof(c->req));
+        kcall_req_begin(c, &w);
         if (sdes_kam_msg_rekey_after(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
                                      &r->old, after) < 0) {
             OPENSSL_cleanse(c->req, sizeof(c->req));
@@ -342,7 +404,7 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
                 cid->len, cid->s, r->index, r->leg, dir, sdes_kam_result_reason());
         if (!r->send)
             sdes_kam_keyset_keep_old(&r->k, &r->old);
-        ctl_benc_init(&w, c->req, sizeof(c->req));
+        kcall_req_begin(c, &w);
         if (sdes_kam_msg_replace(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
                                  r->roc) < 0) {
             OPENSSL_cleanse(c->req, sizeof(c->req));
@@ -360,7 +422,7 @@ int kcall_send_state(call_ctx *c, int relay, const str *cid)
     const ctl_be_doc *doc;
     const ctl_be *root;
     ctl_benc w;
-    ctl_benc_init(&w, c->req, sizeof(c->req));
+    kcall_req_begin(c, &w);
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "update");

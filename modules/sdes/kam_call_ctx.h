@@ -50,33 +50,48 @@ typedef struct call_rekey {
 
 #define MAX_REKEYS (SDES_MAX_MEDIA * 3) /* a_rx on offers; b_rx, b_tx, a_tx on answers */
 
-/* Everything one offer or answer needs; large (engine states and results),
- * so on the heap, and wiped before it is freed: it holds keys. */
+/* Everything one offer or answer needs. Large for its caps (engine states
+ * for 16 m= lines, 64 KiB requests), so it is not allocated per message:
+ * each Kamailio process keeps one (kcall_ctx_new), and kcall_ctx_free
+ * wipes only what this message filled (it holds keys): the used m= lines
+ * of each state and result, the written bytes of each buffer, the
+ * planned rekeys, and the small fields in full. The big members come
+ * first; everything from `relays` on is wiped whole. */
 typedef struct call_ctx {
     sdes_state offer_st, answer_st, st;
     sdes_state prev; /* answer_st as the engine sees this exchange (call/mirror.h) */
-    bool reverse;    /* this exchange's offer came from srtpd's leg b side */
     sdes_result res1, res2;
-    sdes_relay relays[SDES_MAX_MEDIA];
     uint8_t blob[BLOB_MAX]; /* the sdes-state as read; cs points into it */
-    size_t blob_len;
-    sdes_kam_callstate cs;
-    uint8_t out[BLOB_MAX]; /* the sdes-state to write */
-    size_t out_len;
+    uint8_t out[BLOB_MAX];  /* the sdes-state to write */
     uint8_t offer_packed[BLOB_MAX], answer_packed[BLOB_MAX];
-    uint8_t policy_packed[SDES_KAM_BIND_MAX]; /* the bound policy to write */
-    char tag[SDES_KAM_TAG_MAX];               /* the offerer's tag */
     char req[CTL_MAX_MSG];
     char saved[CTL_MAX_MSG]; /* the offer, resent to the next relay on failover */
-    char err[256];
     call_rekey rekeys[MAX_REKEYS];
+    /* wiped whole from here */
+    sdes_relay relays[SDES_MAX_MEDIA];
+    bool reverse;   /* this exchange's offer came from srtpd's leg b side */
+    bool req_dirty; /* req holds an encoded request not yet sent (and wiped) */
+    size_t blob_len, out_len;
+    size_t out_hw, offer_hw, answer_hw; /* bytes of out, offer_packed, answer_packed written */
+    sdes_kam_callstate cs;
+    uint8_t policy_packed[SDES_KAM_BIND_MAX]; /* the bound policy to write */
+    char tag[SDES_KAM_TAG_MAX];               /* the offerer's tag */
+    char err[256];
     int n_rekeys;
     sdes_kam_pending pend; /* the deferred switches of this answer */
 } call_ctx;
 
-/* A context on the heap (NULL, logged, when out of memory); freed wiped. */
+/* The process's context (a heap one when it is in use already); NULL,
+ * logged, when out of memory. Freed wiped (see call_ctx). */
 call_ctx *kcall_ctx_new(void);
 void kcall_ctx_free(call_ctx *c);
+/* Starts a request in c->req (marks it for the wipe). */
+void kcall_req_begin(call_ctx *c, ctl_benc *w);
+/* Records that n bytes of a buffer of cap were written (*hw: the most
+ * written; a failed pack, n = 0, may have written up to cap). */
+void kcall_note_hw(size_t *hw, size_t n, size_t cap);
+/* sdes_kam_mirror_state into out, out's used part cleared first. */
+void kcall_mirror(const sdes_state *in, sdes_state *out, sdes_mode mode);
 
 /* The engine's mode for the module's. */
 sdes_mode kcall_engine_mode(sdes_kam_mode m);

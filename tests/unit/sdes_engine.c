@@ -822,6 +822,35 @@ static void test_gcm_unauthenticated_unusable(void)
     sdes_result_free(&r);
 }
 
+/* sdes_state_copy / sdes_state_clear (sdes.so's per-process context):
+ * a copy over a larger state leaves nothing of it behind, and clear
+ * returns a state to all zero bytes, touching only its used m= lines. */
+static void test_state_clear_copy(void)
+{
+    static sdes_state two, one, dst, zero;
+    sdes_result r;
+    memset(&r, 0, sizeof r);
+    sdes_state_init(&two);
+    CHECK_EQ(offer(SDES_MODE_ENCRYPT, NULL, PBX_OFFER, &two, &r), SDES_REJ_OK);
+    sdes_result_free(&r);
+    CHECK_EQ(two.n_media, 2);
+    sdes_state_init(&one);
+    CHECK_EQ(offer(SDES_MODE_DECRYPT, NULL, SRTP_OFFER, &one, &r), SDES_REJ_OK);
+    sdes_result_free(&r);
+    CHECK_EQ(one.n_media, 1);
+    sdes_state_copy(&dst, &two);
+    CHECK_EQ(memcmp(&dst, &two, sizeof dst), 0);
+    sdes_state_copy(&dst, &one);
+    CHECK_EQ(dst.n_media, 1);
+    CHECK_EQ(memcmp(&dst.media[0], &one.media[0], sizeof dst.media[0]), 0);
+    CHECK_EQ(memcmp(&dst.media[1], &zero.media[1], sizeof dst.media[1]), 0); /* two's keys gone */
+    sdes_state_clear(&dst);
+    CHECK_EQ(memcmp(&dst, &zero, sizeof dst), 0);
+    sdes_state_clear(&two);
+    CHECK_EQ(memcmp(&two, &zero, sizeof two), 0);
+    sdes_state_clear(&one);
+}
+
 int main(void)
 {
     RUN(test_encrypt_flow);
@@ -842,5 +871,6 @@ int main(void)
     RUN(test_untouched_c_after_i);
     RUN(test_wsh_capped);
     RUN(test_gcm_unauthenticated_unusable);
+    RUN(test_state_clear_copy);
     return check_summary("sdes_engine");
 }

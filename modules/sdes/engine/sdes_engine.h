@@ -218,6 +218,14 @@ typedef struct sdes_state {
 void sdes_state_init(sdes_state *st);
 /* Wipes the whole struct (OPENSSL_cleanse). */
 void sdes_state_wipe(sdes_state *st);
+/* Wipes the header and media[0, n_media) only: what the engine, unpack,
+ * sdes_state_copy() and sdes_state_init() on a zeroed struct ever fill.
+ * Costs what the state holds (about 6 KiB per m= line), not its cap. */
+void sdes_state_clear(sdes_state *st);
+/* *dst = *src for the part that holds something: dst's used part is
+ * cleared first, then the header and media[0, n_media) are copied. dst
+ * must be a state (zeroed, initialised or used), not uninitialised bytes. */
+void sdes_state_copy(sdes_state *dst, const sdes_state *src);
 /* Compact byte form of a state; returns bytes written, 0 if cap is too
  * small. sdes_state_unpack() returns false on any inconsistency. */
 size_t sdes_state_pack(const sdes_state *st, uint8_t *buf, size_t cap);
