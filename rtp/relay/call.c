@@ -76,4 +76,5 @@ void relay_call_set_state(relay_call *call, uint8_t *buf, size_t len)
     }
     call->sdes_state = buf;
     call->sdes_state_len = buf ? len : 0;
+    call->sdes_version++;
 }

@@ -82,6 +82,23 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_err(w, "unknown call-id");
         return;
     }
+    /* Compare-and-swap: "if-version" N applies the request only to the
+     * call as the SIP side last saw it (N = its sdes-version), or for 0
+     * only when the call does not exist yet. Another version means another
+     * request got there first: nothing changes, the reply carries the
+     * state as it is now. */
+    const ctl_be *ifv = ctl_be_get(doc, req, "if-version");
+    if (ifv) {
+        int64_t want;
+        if (!ctl_be_get_int(doc, req, "if-version", &want) || want < 0) {
+            relay_err(w, "if-version: want an integer >= 0");
+            return;
+        }
+        if (call ? (uint64_t)want != call->sdes_version : want != 0) {
+            relay_write_conflict(d, w, call);
+            return;
+        }
+    }
     /* The SIP side's state is checked first and stored only when the rest
      * of the request succeeded. */
     uint8_t *state = NULL;
@@ -95,6 +112,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_call_set_state(call, state, state_len);
         relay_log(RELAY_LOG_INFO, "call %s: %s, sdes-state only", call->id, cmd);
         ctl_benc_kv_cstr(w, "result", "ok");
+        ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
         relay_write_streams(d, w, call);
         return;
     }
@@ -201,6 +219,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_call_set_state(call, state, state_len);
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
+    ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
     relay_write_streams(d, w, call);
     free(u);
     return;

@@ -12,6 +12,11 @@ $(BUILD)/tests/relay_ctl_test: $(call objs,tests/relay/relay_ctl_test.c $(RELAY_
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+# The sdes-state's compare-and-swap (if-version, sdes-version).
+$(BUILD)/tests/relay_ctl_cas_test: $(call objs,tests/relay/relay_ctl_cas_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 # A third party on the media and in the log (hijack per leg type, STUN,
 # call-id escaping), and the control plane's safe defaults.
 $(BUILD)/tests/relay_guard_test: $(call objs,tests/relay/relay_guard_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
@@ -25,6 +30,8 @@ $(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c)
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 SLOW_TESTS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
+BINS += $(BUILD)/tests/relay_ctl_cas_test
+SLOW_TESTS += $(BUILD)/tests/relay_ctl_cas_test
 BINS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 SLOW_TESTS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 # The same media tests through the epoll loop (what srtpd runs on a kernel
