@@ -3,7 +3,8 @@
  * offers and answers through the SDES engine (RFC 4568 §7 over RFC 3264)
  * and srtpd's control protocol, bodies replaced with lumps. Nothing per
  * call stays in Kamailio: the engine state is kept by srtpd as the call's
- * opaque sdes-state and fetched with "state" whenever the call is touched,
+ * opaque sdes-state and fetched with "state" whenever the call is touched
+ * (a new call's offer stores it with the call in one request),
  * so a Kamailio restart loses no call.
  *
  * Finding a call's relay: each relay is asked for the call's "state" in
@@ -82,10 +83,24 @@ static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
  * new call (*relay -1), except inside a dialog (lost state fails closed). */
 static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
                            const str *cid, sdes_config *cfg, char *tag, size_t tagcap,
-                           const ctl_be_doc **doc, const ctl_be **root, int *relay, int *reoffer)
+                           const ctl_be_doc **doc, const ctl_be **root, int *relay, int *reoffer,
+                           int given)
 {
     int rc;
-    *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    if (given >= 0) {
+        *relay = given; /* its conflict reply (*doc, *root) holds the call */
+    } else if (!kcall_in_dialog(msg, f) && sdes_kam_relay_count() == 1 && sdes_kam_relay_cas(0)) {
+        /* A dialog-creating offer with one relay that understands
+         * if-version: no "state" fetch. The offer creates the call only if
+         * it does not exist (if-version 0); if it does, srtpd's conflict
+         * reply carries its state and the offer runs again from it
+         * (given), judged by the call's bound policy as always. */
+        *relay = -2;
+        c->have_version = true;
+        c->version = 0;
+    } else {
+        *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    }
     if (*relay >= 0) {
         char bt[SDES_KAM_TAG_MAX];
         int ref;
@@ -179,6 +194,9 @@ static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "offer");
+    kcall_req_if_version(c, &w);
+    if (c->out_len) /* the new sdes-state, stored with the media at once */
+        ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
     n = sdes_kam_msg_streams(&w, &c->res1, &c->st,
                              SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT |
                                  (c->reverse ? SDES_KAM_MSG_SWAP : 0));
@@ -220,7 +238,7 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const
                 sdes_kam_relay_name(*relay));
     }
     OPENSSL_cleanse(c->saved, len);
-    if (rc < 0)
+    if (rc < 0 || rc == KCALL_CONFLICT)
         return rc;
     *created = 1;
     return rc;
@@ -229,9 +247,8 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const
 /* Step 4: the state goes to srtpd with the call (state-only update). The
  * branches' answer states stay beside it: a re-offer B rejects leaves the
  * call as it was. */
-static int offer_store_state(call_ctx *c, const char *tag, int relay, const str *cid)
+static int offer_pack_state(call_ctx *c, const char *tag)
 {
-    int rc;
     snprintf(c->cs.offerer_tag, sizeof(c->cs.offerer_tag), "%s", tag);
     c->cs.offer_from_b = c->reverse;
     c->cs.offer_len = sdes_state_pack(&c->st, c->offer_packed, sizeof(c->offer_packed));
@@ -239,17 +256,39 @@ static int offer_store_state(call_ctx *c, const char *tag, int relay, const str 
     c->cs.offer = c->offer_packed;
     if (!c->cs.offer_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
-    if ((rc = kcall_pack_state(c)) < 0)
-        return rc;
-    return kcall_send_state(c, relay, cid);
+    return kcall_pack_state(c);
 }
 
-int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
-                        const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
+/* Step 3: the engine writes the offer for B with leg b's local ports,
+ * with the keys of step 1 (sdes_config.keys_from: c->st), into
+ * c->answer_st (free after step 0). It must give the state step 1 gave,
+ * which srtpd may already hold: checked byte for byte. */
+static int offer_write(call_ctx *c, sdes_config *cfg, const str *body)
 {
-    call_ctx *c = kcall_ctx_new();
-    const ctl_be_doc *doc = NULL;
-    const ctl_be *root = NULL;
+    uint8_t *again = c->answer_packed;
+    sdes_rej code;
+    size_t n;
+    cfg->keys_from = &c->st;
+    sdes_state_copy(&c->answer_st, &c->prev);
+    code = sdes_offer(cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->answer_st,
+                      &c->res2);
+    cfg->keys_from = NULL;
+    if (code != SDES_REJ_OK)
+        return kcall_engine_fail(&c->res2, code);
+    n = sdes_state_pack(&c->answer_st, again, sizeof(c->answer_packed));
+    kcall_note_hw(&c->answer_hw, n, sizeof(c->answer_packed));
+    if (!n || n != c->cs.offer_len || CRYPTO_memcmp(again, c->cs.offer, n) != 0)
+        return sdes_kam_result_set(SDES_RC_ERROR, "the offer's second pass gave another state");
+    return SDES_RC_OK;
+}
+
+/* One try of an offer (see sdes_kam_call_offer); KCALL_CONFLICT when
+ * srtpd found the call's state changed (or the call there already): its
+ * reply, from relay *given, holds the state to try again from. */
+static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
+                      int rekey, const str *body, const str *cid, sdes_mode *mode_out, int *reoffer,
+                      const ctl_be_doc **doc, const ctl_be **root, int *given)
+{
     sdes_policy pol;
     sdes_config cfg;
     sdes_kam_flags eff;
@@ -259,81 +298,116 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     sdes_rej code;
 
     *reoffer = 0;
-    if (!c)
-        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
     kcall_offerer_tag(msg, tag, sizeof(tag));
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
     cfg.mode = kcall_engine_mode(f->mode);
     cfg.rekey = rekey != 0;
 
-    if ((rc = offer_find_call(c, msg, f, mode_given, cid, &cfg, tag, sizeof(tag), &doc, &root,
-                              &relay, reoffer)) < 0)
-        goto out;
+    if ((rc = offer_find_call(c, msg, f, mode_given, cid, &cfg, tag, sizeof(tag), doc, root, &relay,
+                              reoffer, *given)) < 0)
+        return rc;
     /* The policy: the call's bound one, tightened by these flags. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
-        goto out;
-    if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
-        goto out;
-    }
+        return rc;
+    if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0)
+        return sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
     *mode_out = cfg.mode;
 
-    /* 1. The engine reads A's offer: A's address and keys for leg a. */
+    /* 1. The engine reads A's offer: A's address and keys for leg a, our
+     * keys toward B; the new sdes-state. */
     sdes_state_copy(&c->st, &c->prev);
     code = sdes_offer(&cfg, body->s, (size_t)body->len, NULL, 0, &c->st, &c->res1);
-    if (code != SDES_REJ_OK) {
-        rc = kcall_engine_fail(&c->res1, code);
-        goto out;
-    }
+    if (code != SDES_REJ_OK)
+        return kcall_engine_fail(&c->res1, code);
     if (cfg.rekey && *reoffer && pol.nomki_keep)
         log_nomki_kept(c, &pol, cid);
     offer_plan_rekeys(c, *reoffer);
+    if ((rc = offer_pack_state(c, tag)) < 0)
+        return rc;
+    /* A re-offer whose keys change in place stores its state after the
+     * rekeys went through (step 4), not with the offer. */
+    size_t state_len = c->out_len;
+    if (c->n_rekeys)
+        c->out_len = 0;
 
-    /* 2. srtpd "offer": creates the call (or updates it) and allocates
-     * the ports. */
+    /* 2. srtpd "offer": creates the call (or updates it), allocates the
+     * ports and, in the same request, stores the new state. */
     if ((rc = offer_request(c, cid, relay, &len)) < 0)
-        goto out;
-    if ((rc = offer_send(c, cid, len, &relay, &doc, &root, &created)) < 0)
-        goto out;
-    if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
+        return rc;
+    rc = offer_send(c, cid, len, &relay, doc, root, &created);
+    if (rc == KCALL_CONFLICT) {
+        *given = relay;
+        return rc;
+    }
+    if (rc < 0)
+        return rc;
+    if (sdes_kam_msg_ports(*doc, *root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
                            SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",
                                  sdes_kam_relay_name(relay));
-        goto out_drop;
+        goto drop;
     }
     /* After the ports are read: a rekey reply replaces the reply buffer. */
     if (c->n_rekeys && (rc = kcall_send_rekeys(c, relay, cid)) < 0)
-        goto out_drop;
+        goto drop;
 
-    /* 3. The engine writes the offer for B with leg b's local ports. */
-    sdes_state_copy(&c->st, &c->prev);
-    code =
-        sdes_offer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st, &c->res2);
-    if (code != SDES_REJ_OK) {
-        rc = kcall_engine_fail(&c->res2, code);
-        goto out_drop;
+    /* 3. The offer for B with leg b's local ports, the same keys. */
+    if ((rc = offer_write(c, &cfg, body)) < 0)
+        goto drop;
+
+    /* 4. After in-place rekeys: the state, conditional on the version
+     * the offer left. */
+    if (c->n_rekeys) {
+        c->out_len = state_len;
+        if ((rc = kcall_send_state(c, relay, cid)) < 0)
+            goto drop;
     }
-
-    /* 4. The state goes to srtpd with the call. */
-    if ((rc = offer_store_state(c, tag, relay, cid)) < 0)
-        goto out_drop;
 
     /* 5. The new body. */
     if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
-        goto out_drop;
+        goto drop;
     }
     kcall_note_suite(&c->res2);
     if (c->res2.notes[0])
         LM_INFO("Call-ID %.*s: offer: %s\n", cid->len, cid->s, c->res2.notes);
-    rc = sdes_kam_result_set(SDES_RC_OK, NULL);
-    goto out;
+    return sdes_kam_result_set(SDES_RC_OK, NULL);
 
-out_drop:
+drop:
     if (created)
         kcall_drop_call(relay, cid);
-out:
+    return rc;
+}
+
+int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
+                        const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
+{
+    call_ctx *c = kcall_ctx_new();
+    const ctl_be_doc *doc = NULL;
+    const ctl_be *root = NULL;
+    int rc, given = -1;
+
+    *reoffer = 0;
+    if (!c)
+        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
+    /* Another process changed the call between our read and our write
+     * (or created it): srtpd refused ours and sent the state as it is
+     * now; run again from it, a bounded number of times. */
+    for (int tries = 1;; tries++) {
+        rc = offer_once(c, msg, f, mode_given, rekey, body, cid, mode_out, reoffer, &doc, &root,
+                        &given);
+        if (rc != KCALL_CONFLICT)
+            break;
+        if (tries == KCALL_MAX_TRIES) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state kept changing"
+                                                    " (concurrent requests); offer refused");
+            break;
+        }
+        LM_INFO("sdes: Call-ID %.*s: the call's state changed meanwhile; offer runs again\n",
+                cid->len, cid->s);
+        kcall_ctx_reset(c);
+    }
     kcall_ctx_free(c);
     return rc;
 }

@@ -23,7 +23,8 @@
 
 /* Sends srtpd "answer" for c->res2 (what: which parts) with the new
  * sdes-state in c->out, then the queued rekeys. */
-static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
+static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what,
+                       const ctl_be_doc **docp, const ctl_be **rootp)
 {
     const ctl_be_doc *doc;
     const ctl_be *root;
@@ -34,6 +35,7 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "answer");
+    kcall_req_if_version(c, &w);
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
     if (sdes_kam_msg_streams(&w, &c->res2, &c->st, what) < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
@@ -47,7 +49,12 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what)
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_ERROR, "answer too large for a control request");
     }
-    if ((rc = kcall_send_req(c, relay, w.len, &doc, &root, "the answer")) < 0)
+    if ((rc = kcall_send_req(c, relay, w.len, &doc, &root, "the answer")) == KCALL_CONFLICT) {
+        *docp = doc; /* the state as it is now, to try again from */
+        *rootp = root;
+        return rc;
+    }
+    if (rc < 0)
         return rc;
     if (c->n_rekeys && (rc = kcall_send_rekeys(c, relay, cid)) < 0)
         return rc;
@@ -104,11 +111,14 @@ static int pin_a_keys(call_ctx *c)
  * offer is pending or the answer comes from the offerer's own side. */
 static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, const str *cid,
                             sdes_policy *pol, const ctl_be_doc **doc, const ctl_be **root,
-                            int *relay)
+                            int *relay, int given)
 {
     sdes_kam_flags eff;
     int rc;
-    *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    if (given >= 0)
+        *relay = given; /* its conflict reply (*doc, *root) holds the call */
+    else
+        *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
     if (*relay == -2)
         return sdes_kam_result_set(SDES_RC_NO_CALL, "no relay holds this call (no offer went"
                                                     " through sdes_offer, or its media state"
@@ -230,12 +240,15 @@ static int answer_keep_branch(call_ctx *c, const str *body, const char *bt, int 
     return SDES_RC_OK;
 }
 
-int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body, const str *cid,
-                         sdes_mode *mode_out, int *reanswer)
+/* One try of an answer (see sdes_kam_call_answer); KCALL_CONFLICT when
+ * srtpd found the call's state changed since it was read: its reply,
+ * from relay *given, holds the state to try again from. */
+static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
+                       const str *cid, sdes_mode *mode_out, int *reanswer, const ctl_be_doc **docp,
+                       const ctl_be **rootp, int *given)
 {
-    call_ctx *c = kcall_ctx_new();
-    const ctl_be_doc *doc = NULL;
-    const ctl_be *root = NULL;
+    const ctl_be_doc *doc = *docp;
+    const ctl_be *root = *rootp;
     sdes_policy pol;
     sdes_config cfg;
     char bt[SDES_KAM_TAG_MAX];
@@ -243,9 +256,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     sdes_rej code;
 
     *reanswer = 0;
-    if (!c)
-        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
-    if ((rc = answer_find_call(c, msg, f, cid, &pol, &doc, &root, &relay)) < 0)
+    if ((rc = answer_find_call(c, msg, f, cid, &pol, &doc, &root, &relay, *given)) < 0)
         goto out;
     /* Which branch answers, and may it move srtpd's media? Until a 2xx
      * commits a branch, the latest answer's branch is relayed (its early
@@ -314,10 +325,13 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     if (may_move)
         rc = send_answer(c, relay, cid,
                          SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
-                             SDES_KAM_MSG_B_SEND | (c->reverse ? SDES_KAM_MSG_SWAP : 0));
+                             SDES_KAM_MSG_B_SEND | (c->reverse ? SDES_KAM_MSG_SWAP : 0),
+                         docp, rootp);
     else
-        rc = kcall_send_state(c, relay, cid);
-    if (rc < 0)
+        rc = kcall_send_state_cas(c, relay, cid, docp, rootp);
+    if (rc == KCALL_CONFLICT)
+        *given = relay;
+    if (rc < 0 || rc == KCALL_CONFLICT)
         goto out;
     if (c->pend.n)
         arm_pending(c, msg, cid);
@@ -337,6 +351,36 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
         LM_INFO("Call-ID %.*s: answer: %s\n", cid->len, cid->s, c->res2.notes);
     rc = sdes_kam_result_set(SDES_RC_OK, NULL);
 out:
+    return rc;
+}
+
+int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body, const str *cid,
+                         sdes_mode *mode_out, int *reanswer)
+{
+    call_ctx *c = kcall_ctx_new();
+    const ctl_be_doc *doc = NULL;
+    const ctl_be *root = NULL;
+    int rc, given = -1;
+
+    *reanswer = 0;
+    if (!c)
+        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
+    /* As for offers: a state another process wrote between our read and
+     * our write makes srtpd refuse ours with the state as it is now; the
+     * answer runs again from it, judged against it. */
+    for (int tries = 1;; tries++) {
+        rc = answer_once(c, msg, f, body, cid, mode_out, reanswer, &doc, &root, &given);
+        if (rc != KCALL_CONFLICT)
+            break;
+        if (tries == KCALL_MAX_TRIES) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state kept changing"
+                                                    " (concurrent requests); answer refused");
+            break;
+        }
+        LM_INFO("sdes: Call-ID %.*s: the call's state changed meanwhile; answer runs again\n",
+                cid->len, cid->s);
+        kcall_ctx_reset(c);
+    }
     kcall_ctx_free(c);
     return rc;
 }
@@ -433,7 +477,8 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
             if (kcall_pack_state(c) < 0 ||
                 send_answer(c, relay, cid,
                             SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
-                                SDES_KAM_MSG_B_SEND) < 0)
+                                SDES_KAM_MSG_B_SEND,
+                            &doc, &root) != SDES_RC_OK)
                 why = sdes_kam_result_reason();
         }
         if (!why) {

@@ -49,10 +49,8 @@ static void result_clear(sdes_result *r)
     OPENSSL_cleanse(r, offsetof(sdes_result, media));
 }
 
-void kcall_ctx_free(call_ctx *c)
+void kcall_ctx_reset(call_ctx *c)
 {
-    if (!c)
-        return;
     sdes_state_clear(&c->offer_st);
     sdes_state_clear(&c->answer_st);
     sdes_state_clear(&c->st);
@@ -69,6 +67,13 @@ void kcall_ctx_free(call_ctx *c)
     if (c->n_rekeys > 0)
         OPENSSL_cleanse(c->rekeys, (size_t)c->n_rekeys * sizeof(c->rekeys[0]));
     OPENSSL_cleanse(c->relays, sizeof(*c) - offsetof(call_ctx, relays));
+}
+
+void kcall_ctx_free(call_ctx *c)
+{
+    if (!c)
+        return;
+    kcall_ctx_reset(c);
     if (c == proc_ctx)
         proc_ctx_busy = false;
     else
@@ -80,6 +85,23 @@ void kcall_req_begin(call_ctx *c, ctl_benc *w)
 {
     ctl_benc_init(w, c->req, sizeof(c->req));
     c->req_dirty = true;
+}
+
+void kcall_req_if_version(call_ctx *c, ctl_benc *w)
+{
+    if (c->have_version)
+        ctl_benc_kv_int(w, "if-version", (int64_t)c->version);
+}
+
+/* The reply's sdes-version, when it has one (an older srtpd has none: no
+ * if-version then; a rekey reply has none either and changes nothing). */
+static void note_version(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
+{
+    int64_t v;
+    if (ctl_be_get_int(doc, root, "sdes-version", &v) && v >= 0) {
+        c->have_version = true;
+        c->version = (uint64_t)v;
+    }
 }
 
 void kcall_note_hw(size_t *hw, size_t n, size_t cap)
@@ -177,6 +199,7 @@ int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
     memcpy(c->tag, c->cs.offerer_tag, sizeof(c->tag));
     c->reverse = c->cs.offer_from_b;
+    note_version(c, doc, root);
     return SDES_RC_OK;
 }
 
@@ -311,11 +334,17 @@ int kcall_is_commit(sip_msg_t *msg)
 int kcall_send_req(call_ctx *c, int i, size_t len, const ctl_be_doc **doc, const ctl_be **root,
                    const char *what)
 {
+    int64_t conflict;
     int r = sdes_kam_relay_send(i, c->req, len, doc, root, c->err, sizeof(c->err));
     OPENSSL_cleanse(c->req, len); /* the request carried keys */
     c->req_dirty = false;
-    if (r == 0)
+    if (r == 0) {
+        note_version(c, *doc, *root);
         return SDES_RC_OK;
+    }
+    if (r > 0 && ctl_be_get_int(*doc, *root, "conflict", &conflict) && conflict == 1 &&
+        ctl_be_get(*doc, *root, "sdes-state"))
+        return KCALL_CONFLICT;
     if (r < 0)
         return sdes_kam_result_set(SDES_RC_RELAY, "relay %s did not answer %s: %s",
                                    sdes_kam_relay_name(i), what, c->err);
@@ -416,8 +445,22 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
     return SDES_RC_OK;
 }
 
-/* Sends srtpd "update" with only the new sdes-state in c->out. */
 int kcall_send_state(call_ctx *c, int relay, const str *cid)
+{
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    int rc = kcall_send_state_cas(c, relay, cid, &doc, &root);
+    if (rc == KCALL_CONFLICT)
+        rc = sdes_kam_result_set(SDES_RC_ERROR,
+                                 "relay %s: the call's sdes state changed"
+                                 " meanwhile (a concurrent request)",
+                                 sdes_kam_relay_name(relay));
+    return rc;
+}
+
+/* Sends srtpd "update" with only the new sdes-state in c->out. */
+int kcall_send_state_cas(call_ctx *c, int relay, const str *cid, const ctl_be_doc **docp,
+                         const ctl_be **rootp)
 {
     const ctl_be_doc *doc;
     const ctl_be *root;
@@ -426,11 +469,17 @@ int kcall_send_state(call_ctx *c, int relay, const str *cid)
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "update");
+    kcall_req_if_version(c, &w);
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state too large for a request");
     }
-    return kcall_send_req(c, relay, w.len, &doc, &root, "the sdes state");
+    int rc = kcall_send_req(c, relay, w.len, &doc, &root, "the sdes state");
+    if (rc == KCALL_CONFLICT) {
+        *docp = doc;
+        *rootp = root;
+    }
+    return rc;
 }

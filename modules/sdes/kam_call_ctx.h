@@ -79,12 +79,29 @@ typedef struct call_ctx {
     char err[256];
     int n_rekeys;
     sdes_kam_pending pend; /* the deferred switches of this answer */
+    /* The call's sdes-version as read (docs/protocol.md "if-version"):
+     * every state this request writes is conditional on it; for a new
+     * call 0 (create only). Unset: an older srtpd, unconditional. */
+    bool have_version;
+    uint64_t version;
 } call_ctx;
+
+/* kcall_send_req's result when srtpd refused the request because the
+ * call's state changed since it was read (if-version): the reply, still
+ * in the relay's reply buffer, carries the state as it is now. */
+#define KCALL_CONFLICT 100
+/* How often an offer or answer runs again after a conflict. */
+#define KCALL_MAX_TRIES 3
 
 /* The process's context (a heap one when it is in use already); NULL,
  * logged, when out of memory. Freed wiped (see call_ctx). */
 call_ctx *kcall_ctx_new(void);
 void kcall_ctx_free(call_ctx *c);
+/* Wipes c as kcall_ctx_free does and keeps it (and the relay's last
+ * reply) for another try. */
+void kcall_ctx_reset(call_ctx *c);
+/* Adds "if-version" to a request when the state's version is known. */
+void kcall_req_if_version(call_ctx *c, ctl_benc *w);
 /* Starts a request in c->req (marks it for the wipe). */
 void kcall_req_begin(call_ctx *c, ctl_benc *w);
 /* Records that n bytes of a buffer of cap were written (*hw: the most
@@ -124,7 +141,8 @@ void kcall_branch_tag(sip_msg_t *msg, const char *offerer, char *out, size_t cap
 /* Does this answer commit its branch (a 2xx to the INVITE, or an ACK)? */
 int kcall_is_commit(sip_msg_t *msg);
 
-/* Sends c->req (len bytes) to relay i; maps the outcome to an rc. */
+/* Sends c->req (len bytes) to relay i; maps the outcome to an rc, or
+ * KCALL_CONFLICT (see there). A reply's sdes-version becomes c->version. */
 int kcall_send_req(call_ctx *c, int i, size_t len, const ctl_be_doc **doc, const ctl_be **root,
                    const char *what);
 /* Best effort: deletes a call created for an offer that then failed. */
@@ -135,7 +153,12 @@ call_rekey *kcall_plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_k
                              const sdes_keyset *old, sg_roc_policy roc);
 /* Sends the queued rekeys to relay i (a refused one replaces the context). */
 int kcall_send_rekeys(call_ctx *c, int i, const str *cid);
-/* Sends srtpd "update" with only the new sdes-state in c->out. */
+/* Sends srtpd "update" with only the new sdes-state in c->out; a
+ * conflict is an error (SDES_RC_ERROR) here. */
 int kcall_send_state(call_ctx *c, int relay, const str *cid);
+/* The same, returning KCALL_CONFLICT with the conflict reply in *doc,
+ * *root. */
+int kcall_send_state_cas(call_ctx *c, int relay, const str *cid, const ctl_be_doc **doc,
+                         const ctl_be **root);
 
 #endif

@@ -20,6 +20,7 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
         return;
     }
     if (!strcmp(cmd, "ping")) {
+        ctl_benc_kv_int(w, "if-version", 1); /* understands if-version (cmd_apply.c) */
         ctl_benc_kv_cstr(w, "result", "pong");
         return;
     }

@@ -235,6 +235,13 @@ typedef struct sdes_config {
     sdes_mode mode;
     const sdes_policy *policy; /* NULL = sdes_policy_default() */
     bool rekey;                /* re-offer: new keys for active streams */
+    /* Offers only: the state a first sdes_offer() of the same body, from
+     * the same prior state and config, returned. Its keys toward B are
+     * written again instead of new ones, so this pass (with the relay's
+     * ports) returns the same state, which the caller could store before
+     * it knew the ports. A stream whose keys it does not hold is rejected
+     * (BAD_PARAM): never a state that differs from the stored one. */
+    const sdes_state *keys_from;
 } sdes_config;
 
 /*
