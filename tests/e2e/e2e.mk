@@ -19,4 +19,4 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/sdes-ackswitch.sh" "tests/e2e/attack-downgrade.sh" \
               "tests/e2e/attack-lost-state.sh" "tests/e2e/sdes-nomki.sh" \
               "tests/e2e/attack-srtpd.sh" \
-              "tests/e2e/attack-answers.sh"
+              "tests/e2e/attack-answers.sh" "tests/e2e/sdes-race.sh"
