@@ -86,9 +86,15 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
                            const ctl_be_doc **doc, const ctl_be **root, int *relay, int *reoffer,
                            int given)
 {
-    int rc;
+    int rc, cached = 0;
     if (given >= 0) {
         *relay = given; /* its conflict reply (*doc, *root) holds the call */
+    } else if (given == -1 && kcall_in_dialog(msg, f) &&
+               (cached = kcall_load_cached(c, cid, relay)) != 0) {
+        /* A re-offer of a call this Kamailio wrote last: no "state"
+         * request, srtpd checks the version (if-version). */
+        if (cached < 0)
+            return cached;
     } else if (!kcall_in_dialog(msg, f) && sdes_kam_relay_count() == 1 && sdes_kam_relay_cas(0)) {
         /* A dialog-creating offer with one relay that understands
          * if-version: no "state" fetch. The offer creates the call only if
@@ -104,7 +110,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
     if (*relay >= 0) {
         char bt[SDES_KAM_TAG_MAX];
         int ref;
-        if ((rc = kcall_load_state(c, *doc, *root)) < 0)
+        if (!cached && (rc = kcall_load_state(c, *doc, *root)) < 0)
             return rc;
         /* The exchange this re-offer follows: the dialog's own branch
          * (To-tag of the caller's re-INVITE/UPDATE), else the one srtpd
@@ -342,6 +348,7 @@ static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int 
     }
     if (rc < 0)
         return rc;
+    kcall_note_ports(c, *doc, *root); /* for the state cache */
     if (sdes_kam_msg_ports(*doc, *root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
                            SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",
@@ -369,6 +376,7 @@ static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int 
         rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
         goto drop;
     }
+    kcall_cache_put(c, cid, relay); /* what the answer needs */
     kcall_note_suite(&c->res2);
     if (c->res2.notes[0])
         LM_INFO("Call-ID %.*s: offer: %s\n", cid->len, cid->s, c->res2.notes);
@@ -397,6 +405,13 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
     for (int tries = 1;; tries++) {
         rc = offer_once(c, msg, f, mode_given, rekey, body, cid, mode_out, reoffer, &doc, &root,
                         &given);
+        if (rc < 0 && c->from_cache) {
+            /* A cached state that did not work: forget it, ask srtpd. */
+            sdes_kam_statecache_drop(cid);
+            kcall_ctx_reset(c);
+            given = -2;
+            continue;
+        }
         if (rc != KCALL_CONFLICT)
             break;
         if (tries == KCALL_MAX_TRIES) {

@@ -115,10 +115,15 @@ static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f
 {
     sdes_kam_flags eff;
     int rc;
-    if (given >= 0)
+    if (given >= 0) {
         *relay = given; /* its conflict reply (*doc, *root) holds the call */
-    else
+    } else if (given == -1 && (rc = kcall_load_cached(c, cid, relay)) != 0) {
+        if (rc < 0)
+            return rc;
+        goto loaded; /* no "state" request: srtpd checks the version */
+    } else {
         *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    }
     if (*relay == -2)
         return sdes_kam_result_set(SDES_RC_NO_CALL, "no relay holds this call (no offer went"
                                                     " through sdes_offer, or its media state"
@@ -127,6 +132,7 @@ static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f
         return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
     if ((rc = kcall_load_state(c, *doc, *root)) < 0)
         return rc;
+loaded:
     /* The answer is judged by the call's bound policy (tightened by f),
      * not by the flags of the reply route alone. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
@@ -162,6 +168,12 @@ static int answer_repeated(call_ctx *c, sip_msg_t *msg, const str *body, const s
           c->cs.br[idx].in_len == (size_t)body->len &&
           CRYPTO_memcmp(c->cs.br[idx].in, body->s, (size_t)body->len) == 0))
         return 0;
+    if (c->from_cache) {
+        /* A repeat is answered from the stored bodies without asking
+         * srtpd: only from srtpd's own state, never from the cache. */
+        *rc = sdes_kam_result_set(SDES_RC_ERROR, "repeated answer: state from the relay needed");
+        return 1;
+    }
     if (sdes_kam_body_replace(msg, (const char *)c->cs.br[idx].out, (int)c->cs.br[idx].out_len) <
         0) {
         *rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
@@ -282,12 +294,8 @@ static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, con
     moving = may_move && (idx < 0 || idx != act) && !c->reverse;
     *reanswer = c->cs.n_branches > 0;
     /* The answer goes to A: leg a's local ports (leg b's when reversed). */
-    if (sdes_kam_msg_ports(doc, root, sdes_kam_mirror_leg('a', c->reverse), c->relays,
-                           SDES_MAX_MEDIA) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: state reply without streams",
-                                 sdes_kam_relay_name(relay));
+    if ((rc = kcall_use_ports(c, sdes_kam_mirror_leg('a', c->reverse), relay)) < 0)
         goto out;
-    }
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
     cfg.mode = (sdes_mode)c->offer_st.mode;
@@ -333,6 +341,7 @@ static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, con
         *given = relay;
     if (rc < 0 || rc == KCALL_CONFLICT)
         goto out;
+    kcall_cache_put(c, cid, relay);
     if (c->pend.n)
         arm_pending(c, msg, cid);
     if (moving && act >= 0)
@@ -370,6 +379,15 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
      * answer runs again from it, judged against it. */
     for (int tries = 1;; tries++) {
         rc = answer_once(c, msg, f, body, cid, mode_out, reanswer, &doc, &root, &given);
+        if (rc < 0 && c->from_cache) {
+            /* A cached state that did not work (the call changed in a
+             * way srtpd did not refuse as a conflict, or is gone): forget
+             * it and run again from srtpd's. */
+            sdes_kam_statecache_drop(cid);
+            kcall_ctx_reset(c);
+            given = -2; /* no cache: ask the relays */
+            continue;
+        }
         if (rc != KCALL_CONFLICT)
             break;
         if (tries == KCALL_MAX_TRIES) {
@@ -395,6 +413,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
 
     /* A CANCEL (of the INVITE, no To-tag) or the INVITE itself (failure
      * route: the whole transaction failed) ends the call. */
+    sdes_kam_statecache_drop(cid); /* any delete changes the call */
     if (msg->first_line.type == SIP_REQUEST &&
         msg->first_line.u.request.method_value == METHOD_CANCEL)
         return 0;

@@ -183,6 +183,19 @@ int kcall_engine_fail(const sdes_result *r, sdes_rej code)
 /* Reads the call's sdes-state out of a "state" reply into c: the branch
  * view (c->cs, pointing into c->blob), the offerer's tag and the offer
  * state. */
+/* c->blob (c->blob_len bytes) into c->cs, c->tag, c->offer_st. */
+static int load_blob(call_ctx *c)
+{
+    size_t len = c->blob_len;
+    sdes_state_init(&c->offer_st);
+    if (sdes_kam_callstate_unpack(c->blob, len, &c->cs) < 0 ||
+        (c->cs.offer_len && !sdes_state_unpack(c->cs.offer, c->cs.offer_len, &c->offer_st)))
+        return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
+    memcpy(c->tag, c->cs.offerer_tag, sizeof(c->tag));
+    c->reverse = c->cs.offer_from_b;
+    return SDES_RC_OK;
+}
+
 int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
 {
     const char *s;
@@ -193,14 +206,47 @@ int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
     }
     memcpy(c->blob, s, len);
     c->blob_len = len;
-    sdes_state_init(&c->offer_st);
-    if (sdes_kam_callstate_unpack(c->blob, len, &c->cs) < 0 ||
-        (c->cs.offer_len && !sdes_state_unpack(c->cs.offer, c->cs.offer_len, &c->offer_st)))
-        return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
-    memcpy(c->tag, c->cs.offerer_tag, sizeof(c->tag));
-    c->reverse = c->cs.offer_from_b;
     note_version(c, doc, root);
+    kcall_note_ports(c, doc, root);
+    return load_blob(c);
+}
+
+int kcall_load_cached(call_ctx *c, const str *cid, int *relay)
+{
+    size_t len = 0;
+    uint64_t v;
+    if (!sdes_kam_statecache_get(cid, relay, &v, c->blob, sizeof(c->blob), &len, c->ports[0],
+                                 c->ports[1]))
+        return 0;
+    c->blob_len = len;
+    c->have_version = true;
+    c->version = v;
+    c->ports_ok = true;
+    c->from_cache = true;
+    int rc = load_blob(c);
+    return rc < 0 ? rc : 1;
+}
+
+void kcall_note_ports(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
+{
+    c->ports_ok = sdes_kam_msg_ports(doc, root, 'a', c->ports[0], SDES_MAX_MEDIA) >= 0 &&
+                  sdes_kam_msg_ports(doc, root, 'b', c->ports[1], SDES_MAX_MEDIA) >= 0;
+}
+
+int kcall_use_ports(call_ctx *c, char leg, int relay)
+{
+    if (!c->ports_ok)
+        return sdes_kam_result_set(SDES_RC_ERROR, "relay %s: state reply without streams",
+                                   sdes_kam_relay_name(relay));
+    memcpy(c->relays, c->ports[leg == 'b'], sizeof(c->relays));
     return SDES_RC_OK;
+}
+
+void kcall_cache_put(call_ctx *c, const str *cid, int relay)
+{
+    if (c->have_version && c->ports_ok && c->out_len)
+        sdes_kam_statecache_put(cid, relay, c->version, c->out, c->out_len, c->ports[0],
+                                c->ports[1]);
 }
 
 /* The engine state after branch i's last answer into *st (empty for -1). */

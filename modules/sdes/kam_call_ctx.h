@@ -32,6 +32,7 @@
 #include "sdes/call/mirror.h"
 #include "sdes/kam_relay.h"
 #include "sdes/kam_result.h"
+#include "sdes/kam_statecache.h"
 
 #include "ctl/ng.h"
 
@@ -84,6 +85,11 @@ typedef struct call_ctx {
      * call 0 (create only). Unset: an older srtpd, unconditional. */
     bool have_version;
     uint64_t version;
+    /* The local ports of leg a and b as the state was read (or the offer
+     * reply gave them), for the answer and the state cache. */
+    sdes_relay ports[2][SDES_MAX_MEDIA];
+    bool ports_ok;
+    bool from_cache; /* the state came from kam_statecache.h */
 } call_ctx;
 
 /* kcall_send_req's result when srtpd refused the request because the
@@ -120,9 +126,19 @@ void kcall_note_suite(const sdes_result *r);
 /* The engine's rejection as a result code with its reason. */
 int kcall_engine_fail(const sdes_result *r, sdes_rej code);
 
-/* The call's sdes-state from a "state" reply into c (c->cs, c->tag,
- * c->offer_st). */
+/* The call's sdes-state from a "state" reply (or a conflict refusal)
+ * into c (c->cs, c->tag, c->offer_st, c->version, c->ports). */
 int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root);
+/* The same from the state cache (kam_statecache.h): 1 found and loaded
+ * (*relay its relay), 0 not cached, < 0 unusable (an rc). */
+int kcall_load_cached(call_ctx *c, const str *cid, int *relay);
+/* Both legs' local ports from a reply with "streams" into c->ports. */
+void kcall_note_ports(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root);
+/* c->ports of srtpd's leg ('a' or 'b') into c->relays; < 0 (an rc, the
+ * reason names the relay) when there are none. */
+int kcall_use_ports(call_ctx *c, char leg, int relay);
+/* Keeps the state just written (c->out, c->version) for the next answer. */
+void kcall_cache_put(call_ctx *c, const str *cid, int relay);
 /* The engine state after branch i's last answer into *st (empty for -1). */
 int kcall_load_branch(call_ctx *c, int i, sdes_state *st);
 /* The flags this exchange runs with: the call's bound policy tightened by

@@ -53,6 +53,7 @@
 #include "ctl/secret.h"
 
 #include "sdes/kam_ack.h"
+#include "sdes/kam_statecache.h"
 #include "sdes/kam_body.h"
 #include "sdes/kam_call.h"
 #include "sdes/call/bridge.h"
@@ -89,6 +90,7 @@ static char *p_default_policy = "optional";
 static char *p_default_suites = "AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,AEAD_AES_128_GCM";
 static char *p_default_flags = "";   /* mki=, lifetime=, roc= defaults */
 static int p_switch_after_ms = 2000; /* srtpd's fallback for a switch waiting for an ACK */
+static int p_state_cache = 1024;     /* answer state cache slots (kam_statecache.h) */
 static sdes_kam_flags defaults;
 
 static int relay_param(modparam_t type, void *val)
@@ -150,6 +152,7 @@ static param_export_t params[] = {
     {"default_suites", PARAM_STRING, &p_default_suites},
     {"default_flags", PARAM_STRING, &p_default_flags},
     {"switch_after_ms", PARAM_INT, &p_switch_after_ms},
+    {"state_cache", PARAM_INT, &p_state_cache},
     {0, 0, 0},
 };
 
@@ -399,7 +402,7 @@ static int mod_init(void)
         LM_ERR("modparam switch_after_ms: 0..60000 (0 = switch at the 2xx)\n");
         return -1;
     }
-    if (sdes_kam_ack_init(p_switch_after_ms) < 0)
+    if (sdes_kam_ack_init(p_switch_after_ms) < 0 || sdes_kam_statecache_init(p_state_cache) < 0)
         return -1;
     if (p_secret_file && *p_secret_file) {
         /* kamailio.cfg is often readable by every local user; a file only
@@ -462,6 +465,7 @@ static void mod_destroy(void)
 {
     sdes_kam_relay_destroy();
     sdes_kam_ack_destroy();
+    sdes_kam_statecache_destroy();
 }
 
 /* ---- the work ---- */
