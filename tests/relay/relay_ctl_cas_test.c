@@ -2,7 +2,8 @@
  * tests/relay/relay_ctl_cas_test.c — srtpd's compare-and-swap on the SIP
  * side's sdes-state (docs/protocol.md "if-version"): offer/answer/update
  * carry the state together with the media in one request, the reply
- * gives the new sdes-version, and a request made from an older version
+ * gives the new sdes-version (unique across calls: a version of a call
+ * deleted and made again does not match), and a request made from an older version
  * (two Kamailio processes racing on one call) is refused with the state
  * as it is now, nothing changed. Old requests (no if-version) still work.
  */
@@ -75,21 +76,36 @@ static void test_offer_answer_in_one_request(void)
     CHECK(r && str_is(r, "result", "pong") && ru_int(r, "if-version") == 1);
     r = req("offer", id, "state-after-offer", 0, NULL, true);
     CHECK(r && ru_ok(r));
-    CHECK_EQ(ru_int(r, "sdes-version"), 1);
+    int64_t v1 = ru_int(r, "sdes-version");
+    CHECK(v1 > 0);
     int64_t a_port = ru_int(r, "streams.0.a.port");
     CHECK(a_port > 0);
-    CHECK(stored(id, "state-after-offer", 1));
-    r = req("answer", id, "state-after-answer", 1, NULL, true);
+    CHECK(stored(id, "state-after-offer", v1));
+    r = req("answer", id, "state-after-answer", v1, NULL, true);
     CHECK(r && ru_ok(r));
-    CHECK_EQ(ru_int(r, "sdes-version"), 2);
-    CHECK(stored(id, "state-after-answer", 2));
+    int64_t v2 = ru_int(r, "sdes-version");
+    CHECK(v2 > 0 && v2 != v1);
+    CHECK(stored(id, "state-after-answer", v2));
     /* update with only the state, conditional too. */
-    r = req("update", id, "state-after-update", 2, NULL, false);
+    r = req("update", id, "state-after-update", v2, NULL, false);
     CHECK(r && ru_ok(r));
-    CHECK_EQ(ru_int(r, "sdes-version"), 3);
+    int64_t v3 = ru_int(r, "sdes-version");
+    CHECK(v3 > 0 && v3 != v2 && v3 != v1);
     CHECK_EQ(ru_int(r, "streams.0.a.port"), a_port);
-    CHECK(stored(id, "state-after-update", 3));
-    CHECK(cmd_call("delete", id) && ru_ok(cmd_call("delete", "cas-none@test")) == false);
+    CHECK(stored(id, "state-after-update", v3));
+    /* The old version of the same call no longer matches. */
+    r = req("update", id, "late", v2, NULL, false);
+    CHECK(r && !ru_ok(r) && ru_int(r, "conflict") == 1);
+    CHECK(stored(id, "state-after-update", v3));
+    CHECK(ru_ok(cmd_call("delete", id)));
+    /* The same Call-ID made again: a version of the first call does not
+     * match the new one (versions are unique across calls). */
+    r = req("offer", id, "again", 0, NULL, true);
+    CHECK(r && ru_ok(r));
+    CHECK(ru_int(r, "sdes-version") != v1 && ru_int(r, "sdes-version") != v3);
+    r = req("update", id, "stale", v1, NULL, false);
+    CHECK(r && !ru_ok(r) && ru_int(r, "conflict") == 1);
+    CHECK(ru_ok(cmd_call("delete", id)));
 }
 
 /* Two processes race: both read version 1 and send a request made from
@@ -101,6 +117,7 @@ static void test_race_defined_outcome(void)
     const char *id = "cas-race@test";
     const ctl_be *r = req("offer", id, "offer-state", 0, NULL, true);
     CHECK(r && ru_ok(r));
+    int64_t v1 = ru_int(r, "sdes-version");
     int64_t a_port = ru_int(r, "streams.0.a.port");
     /* Two new offers for the same new call: the second finds it. */
     r = req("offer", id, "second-offer-state", 0, NULL, true);
@@ -108,22 +125,22 @@ static void test_race_defined_outcome(void)
     CHECK(str_is(r, "error-reason", "sdes-state changed"));
     CHECK_EQ(ru_int(r, "conflict"), 1);
     CHECK(str_is(r, "sdes-state", "offer-state"));
-    CHECK_EQ(ru_int(r, "sdes-version"), 1);
+    CHECK_EQ(ru_int(r, "sdes-version"), v1);
     CHECK_EQ(ru_int(r, "streams.0.a.port"), a_port);
-    /* Two answers made from version 1. */
-    r = req("answer", id, "answer-from-process-1", 1, NULL, true);
+    /* Two answers made from v1. */
+    r = req("answer", id, "answer-from-process-1", v1, NULL, true);
     CHECK(r && ru_ok(r));
-    CHECK_EQ(ru_int(r, "sdes-version"), 2);
-    r = req("answer", id, "answer-from-process-2", 1, NULL, true);
+    int64_t v2 = ru_int(r, "sdes-version");
+    r = req("answer", id, "answer-from-process-2", v1, NULL, true);
     CHECK(r && !ru_ok(r));
     CHECK_EQ(ru_int(r, "conflict"), 1);
     CHECK(str_is(r, "sdes-state", "answer-from-process-1"));
-    CHECK_EQ(ru_int(r, "sdes-version"), 2);
-    CHECK(stored(id, "answer-from-process-1", 2));
-    /* The loser runs again against version 2 and gets through. */
-    r = req("answer", id, "answer-from-process-2", 2, NULL, true);
+    CHECK_EQ(ru_int(r, "sdes-version"), v2);
+    CHECK(stored(id, "answer-from-process-1", v2));
+    /* The loser runs again against v2 and gets through. */
+    r = req("answer", id, "answer-from-process-2", v2, NULL, true);
     CHECK(r && ru_ok(r));
-    CHECK(stored(id, "answer-from-process-2", 3));
+    CHECK(stored(id, "answer-from-process-2", ru_int(r, "sdes-version")));
     CHECK(ru_ok(cmd_call("delete", id)));
 }
 
@@ -135,7 +152,8 @@ static void test_errors_and_old_requests(void)
     const char *id = "cas-err@test";
     const ctl_be *r = req("offer", id, "v1", -1, NULL, true); /* old form */
     CHECK(r && ru_ok(r));
-    CHECK_EQ(ru_int(r, "sdes-version"), 1);
+    int64_t v1 = ru_int(r, "sdes-version");
+    CHECK(v1 > 0);
     r = req("update", id, "bad", -1, "1", false);
     CHECK(str_is(r, "error-reason", "if-version: want an integer >= 0"));
     char neg[256];
@@ -144,28 +162,29 @@ static void test_errors_and_old_requests(void)
                      strlen(id), id);
     r = ru_call(&D, neg, (size_t)n);
     CHECK(str_is(r, "error-reason", "if-version: want an integer >= 0"));
-    CHECK(stored(id, "v1", 1));
+    CHECK(stored(id, "v1", v1));
     /* Matching version but a bad stream: refused, state and version kept. */
     n = snprintf(neg, sizeof(neg),
-                 "d7:call-id%zu:%s7:command6:update10:if-versioni1e10:sdes-state3:bad"
+                 "d7:call-id%zu:%s7:command6:update10:if-versioni%llde10:sdes-state3:bad"
                  "7:streamsld5:indexi99eeee",
-                 strlen(id), id);
+                 strlen(id), id, (long long)v1);
     r = ru_call(&D, neg, (size_t)n);
     CHECK(r && !ru_ok(r) && !ctl_be_get(&ru_doc, r, "conflict"));
-    CHECK(stored(id, "v1", 1));
+    CHECK(stored(id, "v1", v1));
     /* Old form: unconditional, still a new version. */
     r = req("update", id, "v2", -1, NULL, false);
     CHECK(r && ru_ok(r));
-    CHECK(stored(id, "v2", 2));
+    int64_t v2 = ru_int(r, "sdes-version");
+    CHECK(v2 != v1 && stored(id, "v2", v2));
     /* A request without sdes-state keeps state and version. */
-    r = req("update", id, NULL, 2, NULL, true);
+    r = req("update", id, NULL, v2, NULL, true);
     CHECK(r && ru_ok(r));
-    CHECK_EQ(ru_int(r, "sdes-version"), 2);
-    /* Unknown calls: an answer says so; a conditional offer for version
-     * 3 of a call that does not exist is a conflict without state. */
-    r = req("answer", "cas-unknown@test", "x", 3, NULL, true);
+    CHECK_EQ(ru_int(r, "sdes-version"), v2);
+    /* Unknown calls: an answer says so; a conditional offer for a
+     * version of a call that does not exist is a conflict without state. */
+    r = req("answer", "cas-unknown@test", "x", v2, NULL, true);
     CHECK(str_is(r, "error-reason", "unknown call-id"));
-    r = req("offer", "cas-unknown@test", "x", 3, NULL, true);
+    r = req("offer", "cas-unknown@test", "x", v2, NULL, true);
     CHECK(str_is(r, "error-reason", "unknown call-id"));
     CHECK_EQ(ru_int(r, "conflict"), 1);
     CHECK(!ctl_be_get(&ru_doc, r, "sdes-state"));
