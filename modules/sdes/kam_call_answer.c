@@ -413,15 +413,31 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
 
     /* A CANCEL (of the INVITE, no To-tag) or the INVITE itself (failure
      * route: the whole transaction failed) ends the call. */
-    sdes_kam_statecache_drop(cid); /* any delete changes the call */
     if (msg->first_line.type == SIP_REQUEST &&
-        msg->first_line.u.request.method_value == METHOD_CANCEL)
+        msg->first_line.u.request.method_value == METHOD_CANCEL) {
+        sdes_kam_statecache_drop(cid); /* any delete changes the call */
         return 0;
+    }
     kcall_msg_tag(msg, 1, bt, sizeof(bt));
-    if (!bt[0])
+    if (!bt[0] || !(c = kcall_ctx_new())) {
+        sdes_kam_statecache_drop(cid);
         return 0;
-    if (!(c = kcall_ctx_new()))
-        return 0;
+    }
+    /* The committed branch's own dialog ends the call: the state this
+     * Kamailio wrote last says so without a "state" request (commit is
+     * final, and only that branch's answers change the call after it).
+     * Anything else is decided on srtpd's state. */
+    if (kcall_load_cached(c, cid, &relay) == 1) {
+        kcall_branch_tag(msg, c->tag, bt, sizeof(bt));
+        int whole = bt[0] && c->cs.committed && sdes_kam_callstate_find(&c->cs, bt) == c->cs.active;
+        kcall_ctx_reset(c);
+        if (whole) {
+            sdes_kam_statecache_drop(cid);
+            goto out;
+        }
+        kcall_msg_tag(msg, 1, bt, sizeof(bt));
+    }
+    sdes_kam_statecache_drop(cid);
     relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, &doc, &root, c->err, sizeof(c->err));
     if (relay < 0 || kcall_load_state(c, doc, root) < 0)
         goto out;
