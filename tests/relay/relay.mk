@@ -73,5 +73,5 @@ $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
-              tests/relay/asan_relay_guard_test.sh
+              tests/relay/asan_relay_guard_test.sh tests/relay/asan_relay_ctl_cas_test.sh
 endif
