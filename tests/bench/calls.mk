@@ -9,10 +9,10 @@ SLOW_TESTS += "scripts/bench-calls.sh --smoke"
 # The long-call bench (issue 14): 10,000 one-stream calls held at once
 # through both setups (tests/bench/uac-hold.xml, uas-hold.xml), 0 failed,
 # the relays' RSS side by side. `make bench-sip` runs both SIP benches.
-BENCHES    += scripts/bench-sip-hold.sh
-SLOW_TESTS += "scripts/bench-sip-hold.sh --smoke"
+BENCHES    += scripts/sip-hold-bench.sh
+SLOW_TESTS += "scripts/sip-hold-bench.sh --smoke"
 .PHONY: bench-sip
 bench-sip: deps
 	$(MAKE) --no-print-directory build-all
 	bash scripts/bench-calls.sh
-	bash scripts/bench-sip-hold.sh
+	bash scripts/sip-hold-bench.sh

@@ -1,5 +1,5 @@
 #!/bin/bash
-# scripts/bench-sip-hold.sh — long-call bench (issue 14, `make bench`,
+# scripts/sip-hold-bench.sh — long-call bench (issue 14, `make bench`,
 # `make bench-sip`): HOLD_CALLS (10,000) one-stream calls held at once
 # through
 #   A) Kamailio + sdes.so + srtpd               (cfg/bench-sdes.cfg)
@@ -17,8 +17,8 @@
 # 40,000: both relays get 20000..65000 on 127.0.0.1 (and a file limit to
 # match). No rtcp-mux is assumed.
 #
-#   scripts/bench-sip-hold.sh           the bench (about 3 minutes)
-#   scripts/bench-sip-hold.sh --smoke   200 calls, correctness only
+#   scripts/sip-hold-bench.sh           the bench (2-3 minutes a setup)
+#   scripts/sip-hold-bench.sh --smoke   200 calls, correctness only
 # Env: HOLD_CALLS, HOLD_RATE (calls/s while ramping; default 200: what this
 # 2-core box places without SIPp bursting to catch up),
 # HOLD_SETUPS="A B".
@@ -26,7 +26,7 @@ set -u
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/e2e/lib.sh"
 SMOKE=0
 [ "${1:-}" = --smoke ] && SMOKE=1
-NAME=bench-sip-hold; [ $SMOKE = 1 ] && NAME=bench-sip-hold-smoke
+NAME=sip-hold-bench; [ $SMOKE = 1 ] && NAME=sip-hold-bench-smoke
 e2e_init "$NAME"
 BENCH_DIR=$E2E_ROOT/tests/bench
 need "$E2E_BUILD/sdes.so" "the Kamailio module"
