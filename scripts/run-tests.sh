@@ -9,7 +9,7 @@ set -u
 logdir=${TEST_LOGDIR:-build/test-logs}
 tmo=${TEST_TIMEOUT:-900}
 mkdir -p "$logdir"
-total_p=0; total_f=0
+total_p=0; total_f=0; total_k=0
 for cmd in "$@"; do
   name=$(basename "${cmd%% *}")
   [ "$name" = run-fuzz.sh ] && name=fuzz-$(basename "$(echo "$cmd" | awk '{print $2}')")
@@ -25,6 +25,9 @@ for cmd in "$@"; do
   elif [ $rc = 0 ]; then p=1; f=0
   else p=0; f=1
   fi
+  # "..., K skipped" (a test that needs what the host lacks) is added up too.
+  k=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+  total_k=$((total_k + ${k:-0}))
   if [ $rc != 0 ] && [ "$f" = 0 ]; then f=1; fi
   [ $rc = 124 ] && echo "TIMEOUT after ${tmo}s: $cmd"
   total_p=$((total_p + p)); total_f=$((total_f + f))
@@ -34,5 +37,6 @@ for cmd in "$@"; do
     echo "---- tail of $log"; tail -n 40 "$log"; echo "----"
   fi
 done
+[ $total_k != 0 ] && echo "SKIP: $total_k skipped (see the tests' SKIP lines)"
 echo "$total_p passed, $total_f failed"
 [ $total_f = 0 ]

@@ -55,11 +55,21 @@ else
 fi
 
 echo "run: kamailio -f $cfg on udp:127.0.0.1:$SIP_PORT (inside $INSIDE_PORT where the cfg has one)" >&2
-echo "run: sdes.so today: flags, SDP checks, the no-a=crypto policy decision, RPC and stats" \
-     "are live; offer/answer/rekey/delete answer -5 (not wired to the engine and srtpd yet)" >&2
+# A KEMI cfg (cfg/legacy-pbx-lua.cfg, -python.cfg) loads its script by an
+# absolute path: the source tree's copy next to the cfg.
+kemi=()
+if grep -q '^#!define KEMI_SCRIPT' "$cfg"; then
+  ext=$(sed -n 's/^#!define KEMI_SCRIPT .*\.\([a-z]*\)"$/\1/p' "$cfg")
+  script=$here/${cfg%-*.cfg}.$ext
+  [ -f "$script" ] || die "no KEMI script $script for $cfg"
+  kemi=(-A "KEMI_SCRIPT=\"$script\"")
+  echo "run: KEMI script $script" >&2
+fi
+echo "run: sdes.so offers, answers, rekeys and deletes calls in srtpd; see the calls with" \
+     "kamcmd -s unix:$rundir/kamailio_ctl sdes.list, the counters with sdes.stats" >&2
 kamailio -DD -E -f "$cfg" -Y "$rundir" -P "$rundir/kamailio.pid" \
   -A "SIP_PORT=$SIP_PORT" -A "INSIDE_PORT=$INSIDE_PORT" \
-  -A "RELAY=\"$RELAY\"" -A "CTL_SOCK=\"unix:$rundir/kamailio_ctl\"" &
+  -A "RELAY=\"$RELAY\"" -A "CTL_SOCK=\"unix:$rundir/kamailio_ctl\"" "${kemi[@]}" &
 # (Kamailio's log is not piped through a prefixer: its main process waits
 # for every child, and a process-substitution filter would be one of them.)
 pids+=($!)

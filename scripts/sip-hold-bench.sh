@@ -40,7 +40,7 @@ else N=${HOLD_CALLS:-10000}; RATE=${HOLD_RATE:-200}; fi
 SETUPS=${HOLD_SETUPS:-"A B"}
 PMIN=20000; PMAX=65000
 # The smoke (make test) needs 800 ports: a small range below the
-# ephemeral one, as bench-calls.sh's.
+# ephemeral one, as calls-bench.sh's.
 [ $SMOKE = 1 ] && { PMIN=$((10000 + (RANDOM % 5) * 2000)); PMAX=$((PMIN + 1999)); }
 # 40,000 sockets and more: raise the file limit for what this starts. A
 # relay holds a socket per port, so where the hard limit cannot be raised

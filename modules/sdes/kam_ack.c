@@ -23,7 +23,7 @@
 #include "ctl/bencode.h"
 #include "ctl/ng.h"
 
-static sdes_kam_pending_set *set;
+static sdes_call_pending_set *set;
 static gen_lock_t *set_lock;
 static int switch_after;
 
@@ -68,9 +68,9 @@ int sdes_kam_ack_switch_after(void)
     return set ? switch_after : 0;
 }
 
-void sdes_kam_ack_arm(const sdes_kam_pending *p)
+void sdes_kam_ack_arm(const sdes_call_pending *p)
 {
-    sdes_kam_pending e;
+    sdes_call_pending e;
     int64_t now;
     int r;
     if (!set || !p || p->n < 1)
@@ -79,12 +79,12 @@ void sdes_kam_ack_arm(const sdes_kam_pending *p)
     e = *p;
     e.expires_ms = now + switch_after;
     lock_get(set_lock);
-    r = sdes_kam_pending_put(set, &e, now);
+    r = sdes_call_pending_put(set, &e, now);
     lock_release(set_lock);
     if (r == 2)
         LM_NOTICE("sdes: pending key switch set full (%d calls): the one closest to its"
                   " deadline is left to srtpd\n",
-                  SDES_KAM_PENDING_SLOTS);
+                  SDES_CALL_PENDING_SLOTS);
     else if (r < 0)
         LM_WARN("sdes: Call-ID %.*s: pending key switch not recorded; srtpd switches after"
                 " %d ms\n",
@@ -93,7 +93,7 @@ void sdes_kam_ack_arm(const sdes_kam_pending *p)
 
 /* srtpd "rekey" with only "use": completes the switch srtpd holds for
  * (stream, leg), its retirements included (docs/protocol.md "switch-after"). */
-static int send_use(const sdes_kam_pending *p, const sdes_kam_pswitch *sw)
+static int send_use(const sdes_call_pending *p, const sdes_call_pswitch *sw)
 {
     char req[CTL_MAX_MSG], err[200];
     const char lg[2] = {sw->leg, '\0'};
@@ -123,7 +123,7 @@ static int send_use(const sdes_kam_pending *p, const sdes_kam_pswitch *sw)
 
 int sdes_kam_ack_run(sip_msg_t *msg)
 {
-    sdes_kam_pending p;
+    sdes_call_pending p;
     str tag = STR_NULL;
     unsigned int cseq = 0;
     int found, rc = SDES_RC_OK;
@@ -140,9 +140,9 @@ int sdes_kam_ack_run(sip_msg_t *msg)
     if (str2int(&get_cseq(msg)->number, &cseq) < 0)
         return sdes_kam_result_set(SDES_RC_ERROR, "ACK with a bad CSeq number");
     lock_get(set_lock);
-    found = sdes_kam_pending_take(set, msg->callid->body.s, (size_t)msg->callid->body.len,
-                                  sdes_kam_pending_hash(tag.s ? tag.s : "", (size_t)tag.len), cseq,
-                                  now_ms(), &p);
+    found = sdes_call_pending_take(set, msg->callid->body.s, (size_t)msg->callid->body.len,
+                                   sdes_call_pending_hash(tag.s ? tag.s : "", (size_t)tag.len),
+                                   cseq, now_ms(), &p);
     lock_release(set_lock);
     if (!found)
         return sdes_kam_result_set(SDES_RC_NOTHING, "no key switch pending");

@@ -25,7 +25,7 @@ void sdes_kam_ack_destroy(void);
 int sdes_kam_ack_switch_after(void);
 
 /* Records the pending switches of one call (its expiry is set here). */
-void sdes_kam_ack_arm(const sdes_kam_pending *p);
+void sdes_kam_ack_arm(const sdes_call_pending *p);
 
 /* sdes_ack(): SDES_RC_OK when this ACK switched srtpd's send key(s),
  * SDES_RC_NOTHING when nothing is pending for it, SDES_RC_RELAY when the

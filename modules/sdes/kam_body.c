@@ -132,7 +132,7 @@ int sdes_kam_body_neuter(sip_msg_t *msg, int *streams)
         PKG_MEM_ERROR;
         return -1;
     }
-    size_t n = sdes_kam_neuter(b, (size_t)blen, text, SDES_NEUTER_CAP, streams);
+    size_t n = sdes_call_neuter(b, (size_t)blen, text, SDES_NEUTER_CAP, streams);
     if (!n) {
         memcpy(text, minimal, sizeof(minimal) - 1);
         n = sizeof(minimal) - 1;

@@ -49,6 +49,8 @@
 #include "core/ut.h"
 
 #include "sdes/kam_call_ctx.h"
+#include "sdes/kam_iface.h"
+#include "sdes/kam_stats.h"
 
 /* The MKI length of a side's own keys (0: none, or no SRTP from it). */
 static unsigned own_mki(const sdes_keyset *k)
@@ -68,12 +70,12 @@ static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
         if (o->b_tx.srtp && !sdes_policy_rekey_toward(pol, (uint8_t)own_mki(&o->b_rx)))
             LM_INFO("sdes: Call-ID %.*s: stream %d leg %c: key kept in the rekey (nomki=keep,"
                     " no MKI toward that phone)\n",
-                    cid->len, cid->s, i, sdes_kam_mirror_leg('b', c->reverse));
+                    cid->len, cid->s, i, sdes_call_mirror_leg('b', c->reverse));
         if (o->a_tx.srtp && o->a_tx.suite == m->a_rx.suite &&
             !sdes_policy_rekey_toward(pol, (uint8_t)own_mki(&m->a_rx)))
             LM_INFO("sdes: Call-ID %.*s: stream %d leg %c: key kept in the rekey (nomki=keep,"
                     " no MKI toward that phone)\n",
-                    cid->len, cid->s, i, sdes_kam_mirror_leg('a', c->reverse));
+                    cid->len, cid->s, i, sdes_call_mirror_leg('a', c->reverse));
     }
 }
 
@@ -81,7 +83,7 @@ static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
  * its state (c->cs, c->answer_st, c->prev; *reoffer for a re-offer, whose
  * mode is the call's unless policy-loosen); an offer no relay knows is a
  * new call (*relay -1), except inside a dialog (lost state fails closed). */
-static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
+static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, int mode_given,
                            const str *cid, sdes_config *cfg, char *tag, size_t tagcap,
                            const ctl_be_doc **doc, const ctl_be **root, int *relay, int *reoffer,
                            int given)
@@ -108,7 +110,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
         *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
     }
     if (*relay >= 0) {
-        char bt[SDES_KAM_TAG_MAX];
+        char bt[SDES_CALL_TAG_MAX];
         int ref;
         if (!cached && (rc = kcall_load_state(c, *doc, *root)) < 0)
             return rc;
@@ -116,7 +118,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
          * (To-tag of the caller's re-INVITE/UPDATE), else the one srtpd
          * relays. */
         kcall_branch_tag(msg, c->tag, bt, sizeof(bt));
-        ref = sdes_kam_callstate_find(&c->cs, bt);
+        ref = sdes_callstate_find(&c->cs, bt);
         if (ref < 0)
             ref = c->cs.active;
         if ((rc = kcall_load_branch(c, ref, &c->answer_st)) < 0)
@@ -125,9 +127,9 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
             /* A re-offer, from either side. srtpd's legs are fixed by the
              * first offer; one from its answerer runs the engine on the
              * mirrored state (call/mirror.h). */
-            c->reverse = sdes_kam_mirror_is_reverse(&c->answer_st, c->tag, tag);
+            c->reverse = sdes_call_mirror_is_reverse(&c->answer_st, c->tag, tag);
             if (c->reverse) {
-                sdes_mode m = sdes_kam_mirror_mode(&c->answer_st);
+                sdes_mode m = sdes_call_mirror_mode(&c->answer_st);
                 kcall_mirror(&c->answer_st, &c->prev, m);
                 snprintf(tag, tagcap, "%s", c->tag); /* leg a stays the first offerer's */
                 LM_INFO("sdes: Call-ID %.*s: re-offer from leg b's side (the first offer's"
@@ -138,12 +140,13 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
             }
             /* The call keeps its mode: another one is a loosening, taken
              * only with policy-loosen. */
-            if (mode_given && cfg->mode != (sdes_mode)c->prev.mode && !(f->set & SDES_KAM_F_LOOSEN))
+            if (mode_given && cfg->mode != (sdes_mode)c->prev.mode &&
+                !(f->set & SDES_CALL_F_LOOSEN))
                 LM_NOTICE("sdes: Call-ID %.*s: the call keeps mode %s (the flags name %s;"
                           " policy-loosen changes it)\n",
                           cid->len, cid->s, sdes_mode_name((sdes_mode)c->prev.mode),
                           sdes_mode_name(cfg->mode));
-            if (!mode_given || !(f->set & SDES_KAM_F_LOOSEN))
+            if (!mode_given || !(f->set & SDES_CALL_F_LOOSEN))
                 cfg->mode = (sdes_mode)c->prev.mode;
             *reoffer = 1;
         } else {
@@ -172,6 +175,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f,
         c->cs.active = -1;
         *relay = -1;
     } else {
+        sdes_kam_stats_not_available(); /* no relay configured */
         return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
     }
     return SDES_RC_OK;
@@ -183,16 +187,18 @@ static void offer_plan_rekeys(call_ctx *c, int reoffer)
 {
     for (int i = 0; reoffer && i < c->res1.n_media && i < c->prev.n_media; i++) {
         sdes_keyset *k = &c->res1.media[i].a_rx;
-        if (sdes_kam_keyset_same(k, &c->prev.media[i].a_rx))
+        if (sdes_call_keyset_same(k, &c->prev.media[i].a_rx))
             k->srtp = false; /* unchanged: not resent, srtpd's context (ROC) stays */
         else if (k->srtp)
-            kcall_plan_rekey(c, i, sdes_kam_mirror_leg('a', c->reverse), false, k,
+            kcall_plan_rekey(c, i, sdes_call_mirror_leg('a', c->reverse), false, k,
                              &c->prev.media[i].a_rx, c->res1.media[i].roc);
     }
 }
 
-/* Step 2a: srtpd's "offer" request into c->req (*len bytes). */
-static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
+/* Step 2a: srtpd's "offer" request into c->req (*len bytes), each leg on
+ * the call's interface (eff: bound per srtpd leg, call/bind.h). */
+static int offer_request(call_ctx *c, const sdes_call_flags *eff, const str *cid, int relay,
+                         size_t *len)
 {
     ctl_benc w;
     int n;
@@ -201,18 +207,23 @@ static int offer_request(call_ctx *c, const str *cid, int relay, size_t *len)
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "offer");
     kcall_req_if_version(c, &w);
-    if (c->out_len) /* the new sdes-state, stored with the media at once */
+    if (c->out_len) { /* the new sdes-state, stored with the media at once */
         ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
-    n = sdes_kam_msg_streams(&w, &c->res1, &c->st,
-                             SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV | SDES_KAM_MSG_B_TRANSPORT |
-                                 (c->reverse ? SDES_KAM_MSG_SWAP : 0));
+        kcall_put_tags(c, &w); /* as the state-only update would (kam_events.h) */
+    }
+    n = sdes_call_msg_streams_if(&w, &c->res1, &c->st,
+                                 SDES_CALL_MSG_A_PEER | SDES_CALL_MSG_A_RECV |
+                                     SDES_CALL_MSG_B_TRANSPORT | SDES_CALL_MSG_B_MUX_OFF |
+                                     (c->reverse ? SDES_CALL_MSG_SWAP : 0),
+                                 (eff->set & SDES_CALL_F_DIRECTION) ? eff->direction[0] : NULL,
+                                 (eff->set & SDES_CALL_F_DIRECTION) ? eff->direction[1] : NULL);
     ctl_benc_end(&w);
     if (n < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_BAD_SDP,
                                    "an MKI value wider than %d bytes: srtpd's"
                                    " control protocol carries MKIs as integers",
-                                   SDES_KAM_MAX_MKI_LEN);
+                                   SDES_CALL_MAX_MKI_LEN);
     }
     if (!ctl_benc_ok(&w))
         return sdes_kam_result_set(SDES_RC_ERROR, "offer too large for a control request");
@@ -238,16 +249,50 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const
         tried |= 1ul << *relay;
         memcpy(c->req, c->saved, len);
         rc = kcall_send_req(c, *relay, len, doc, root, "the offer");
+        if (rc == SDES_RC_ERROR && sdes_kam_relay_refused_draining(*relay, c->err)) {
+            /* A draining relay takes no new call: the next one may. */
+            LM_INFO("Call-ID %.*s: relay %s is draining, trying the next\n", cid->len, cid->s,
+                    sdes_kam_relay_name(*relay));
+            /* When none is left this is "no relay" (-3, retry later). */
+            rc = sdes_kam_result_set(SDES_RC_RELAY, "relay %s is draining: no new calls",
+                                     sdes_kam_relay_name(*relay));
+            continue;
+        }
+        if (rc == SDES_RC_ERROR && sdes_kam_relay_refused_standby(*relay, c->err)) {
+            /* A standby srtpd before its takeover: not a failure of the call. */
+            rc = sdes_kam_result_set(SDES_RC_RELAY, "relay %s is a standby: no new calls yet",
+                                     sdes_kam_relay_name(*relay));
+            continue;
+        }
         if (rc != SDES_RC_RELAY)
             break;
         LM_WARN("Call-ID %.*s: relay %s did not answer, trying the next\n", cid->len, cid->s,
                 sdes_kam_relay_name(*relay));
     }
     OPENSSL_cleanse(c->saved, len);
+    if (rc == SDES_RC_RELAY)
+        sdes_kam_stats_not_available(); /* every relay down or silent */
     if (rc < 0 || rc == KCALL_CONFLICT)
         return rc;
     *created = 1;
     return rc;
+}
+
+/* srtpd refused the offer's interface (direction=: a name it does not
+ * have, or one without the peer's address family): the SDP's or the
+ * script's fault, not the relay's, so -2 and a 488 with the reason; the
+ * call is not set up on another network. */
+static int offer_iface_refused(int rc)
+{
+    const char *why = sdes_kam_result_reason();
+    if (rc != SDES_RC_ERROR || !why || !strstr(why, "no such media interface configured"))
+        return rc;
+    /* Without "relay X refused the offer: ": the reason goes into a SIP
+     * reason phrase, srtpd's own words are what the caller needs. */
+    const char *own = strstr(why, "stream ");
+    char copy[256];
+    snprintf(copy, sizeof(copy), "%s", own ? own : why);
+    return sdes_kam_result_set(SDES_RC_POLICY, "media interface not available: %s", copy);
 }
 
 /* Step 4: the state goes to srtpd with the call (state-only update). The
@@ -291,24 +336,28 @@ static int offer_write(call_ctx *c, sdes_config *cfg, const str *body)
 /* One try of an offer (see sdes_kam_call_offer); KCALL_CONFLICT when
  * srtpd found the call's state changed (or the call there already): its
  * reply, from relay *given, holds the state to try again from. */
-static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
+static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, int mode_given,
                       int rekey, const str *body, const str *cid, sdes_mode *mode_out, int *reoffer,
                       const ctl_be_doc **doc, const ctl_be **root, int *given)
 {
     sdes_policy pol;
     sdes_config cfg;
-    sdes_kam_flags eff;
+    sdes_call_flags eff;
     char tag[256];
     size_t len = 0;
     int rc, relay, created = 0;
     sdes_rej code;
 
+    sdes_call_flags fd = *f;
+    sdes_kam_iface_defaults(&fd); /* default_directions when the flags name none */
+    f = &fd;
     *reoffer = 0;
     kcall_offerer_tag(msg, tag, sizeof(tag));
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
     cfg.mode = kcall_engine_mode(f->mode);
     cfg.rekey = rekey != 0;
+    cfg.keep_ice = f->keep_ice; /* per request, not bound: how the SDP is written */
 
     if ((rc = offer_find_call(c, msg, f, mode_given, cid, &cfg, tag, sizeof(tag), doc, root, &relay,
                               reoffer, *given)) < 0)
@@ -316,7 +365,8 @@ static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int 
     /* The policy: the call's bound one, tightened by these flags. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
         return rc;
-    if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0)
+    cfg.isolate = sdes_call_bind_two_networks(&eff); /* the call's bound interfaces */
+    if (sdes_call_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0)
         return sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
     *mode_out = cfg.mode;
 
@@ -339,7 +389,7 @@ static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int 
 
     /* 2. srtpd "offer": creates the call (or updates it), allocates the
      * ports and, in the same request, stores the new state. */
-    if ((rc = offer_request(c, cid, relay, &len)) < 0)
+    if ((rc = offer_request(c, &eff, cid, relay, &len)) < 0)
         return rc;
     rc = offer_send(c, cid, len, &relay, doc, root, &created);
     if (rc == KCALL_CONFLICT) {
@@ -347,10 +397,10 @@ static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int 
         return rc;
     }
     if (rc < 0)
-        return rc;
+        return offer_iface_refused(rc);
     kcall_note_ports(c, *doc, *root); /* for the state cache */
-    if (sdes_kam_msg_ports(*doc, *root, sdes_kam_mirror_leg('b', c->reverse), c->relays,
-                           SDES_MAX_MEDIA) < 0) {
+    if (sdes_call_msg_ports(*doc, *root, sdes_call_mirror_leg('b', c->reverse), c->relays,
+                            SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",
                                  sdes_kam_relay_name(relay));
         goto drop;
@@ -380,6 +430,8 @@ static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, int 
     kcall_note_suite(&c->res2);
     if (c->res2.notes[0])
         LM_INFO("Call-ID %.*s: offer: %s\n", cid->len, cid->s, c->res2.notes);
+    if (created)
+        sdes_kam_stats_call_opened();
     return sdes_kam_result_set(SDES_RC_OK, NULL);
 
 drop:
@@ -388,7 +440,7 @@ drop:
     return rc;
 }
 
-int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
+int sdes_kam_call_offer(sip_msg_t *msg, const sdes_call_flags *f, int mode_given, int rekey,
                         const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
 {
     call_ctx *c = kcall_ctx_new();

@@ -53,7 +53,7 @@
  * keys with the next MKI for every active stream. *mode_out: the mode the
  * call ran with; *reoffer: 1 when the call existed. Returns SDES_RC_*,
  * with $sdes(reason)/$sdes(suite) set. */
-int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given, int rekey,
+int sdes_kam_call_offer(sip_msg_t *msg, const sdes_call_flags *f, int mode_given, int rekey,
                         const str *body, const str *call_id, sdes_mode *mode_out, int *reoffer);
 
 /* An answer (18x/2xx; the ACK of a late offer) to the call's pending offer.
@@ -61,7 +61,7 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_kam_flags *f, int mode_given,
  * tightened by f. *reanswer: 1
  * when an exchange had completed before (a re-offer's answer, or a 200
  * after a 183). */
-int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
+int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *body,
                          const str *call_id, sdes_mode *mode_out, int *reanswer);
 
 /* sdes_delete for one branch of a forked call (RFC 3261 §16.7): returns
@@ -72,6 +72,6 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
  * branch that answered. Otherwise the branch's answer is removed from the
  * call's state; if srtpd was relaying it (early media), media moves back
  * to the latest remaining branch. */
-int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const str *call_id);
+int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_call_flags *f, const str *call_id);
 
 #endif

@@ -22,8 +22,12 @@
 #include "sdes/kam_call_ctx.h"
 
 /* Sends srtpd "answer" for c->res2 (what: which parts) with the new
- * sdes-state in c->out, then the queued rekeys. */
-static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what,
+ * sdes-state in c->out, then the queued rekeys. Leg a's rtcp-mux is said
+ * (from c->relays, its local side before the answer); *a_ports (when not
+ * NULL) gets its local side from the reply: a leg leaving rtcp-mux has a
+ * new RTCP port there. A conflict (if-version) returns KCALL_CONFLICT
+ * with the reply in *docp, *rootp. */
+static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what, sdes_relay *a_ports,
                        const ctl_be_doc **docp, const ctl_be **rootp)
 {
     const ctl_be_doc *doc;
@@ -37,12 +41,14 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what,
     ctl_benc_kv_cstr(&w, "command", "answer");
     kcall_req_if_version(c, &w);
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
-    if (sdes_kam_msg_streams(&w, &c->res2, &c->st, what) < 0) {
+    kcall_put_tags(c, &w);
+    if (sdes_call_msg_streams_mux(&w, &c->res2, &c->st, what | SDES_CALL_MSG_A_MUX, c->relays,
+                                  SDES_MAX_MEDIA) < 0) {
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_BAD_SDP,
                                    "an MKI value wider than %d bytes: srtpd's control"
                                    " protocol carries MKIs as integers",
-                                   SDES_KAM_MAX_MKI_LEN);
+                                   SDES_CALL_MAX_MKI_LEN);
     }
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
@@ -56,8 +62,63 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what,
     }
     if (rc < 0)
         return rc;
+    /* Before the rekeys: their replies replace this one. Both legs' ports
+     * as srtpd has them now (a leg leaving rtcp-mux has a new RTCP port)
+     * go to the state cache with this state (kcall_cache_put). */
+    kcall_note_ports(c, doc, root);
+    if (a_ports && sdes_call_msg_ports(doc, root, sdes_call_mirror_leg('a', c->reverse), a_ports,
+                                       SDES_MAX_MEDIA) < 0)
+        memcpy(a_ports, c->relays, sizeof(c->relays)); /* no streams: nothing learnt */
     if (c->n_rekeys && (rc = kcall_send_rekeys(c, relay, cid)) < 0)
         return rc;
+    return SDES_RC_OK;
+}
+
+/* The answer toward A names leg a's RTCP port: when leg a left rtcp-mux
+ * with this answer (B refused it), srtpd named the port only in its
+ * reply, port + 1 when it was free (what the engine wrote), else another
+ * one. Then the body is renamed (sdes_result_rtcp) and the branch keeps
+ * that body, in the state sent again. A body that cannot be renamed is
+ * sent as it is, with a warning: RTCP toward A is lost, media is not. */
+static int answer_rtcp_ports(call_ctx *c, int relay, const str *cid, int idx,
+                             const sdes_relay *a_ports)
+{
+    bool changed = false;
+    sdes_rej rj = sdes_result_rtcp(&c->res2, a_ports, SDES_MAX_MEDIA, &changed);
+    if (rj != SDES_REJ_OK) {
+        LM_WARN("sdes: Call-ID %.*s: cannot write srtpd's RTCP port into the answer: %s\n",
+                cid->len, cid->s, sdes_rej_str(rj));
+        return SDES_RC_OK;
+    }
+    if (!changed)
+        return SDES_RC_OK;
+    LM_INFO("sdes: Call-ID %.*s: leg a left rtcp-mux; its RTCP port is not the one above its RTP"
+            " port: a=rtcp names it\n",
+            cid->len, cid->s);
+    if (idx >= 0) {
+        c->cs.br[idx].out = (const uint8_t *)c->res2.body;
+        c->cs.br[idx].out_len = c->res2.body_len;
+    }
+    int rc = kcall_pack_state(c);
+    if (rc < 0)
+        return rc;
+    /* The answer is in srtpd already: whatever happens to this state, the
+     * answer does not run again from a cached state (sdes_kam_call_answer). */
+    c->from_cache = false;
+    /* Conditional on the version the answer left (if-version); its reply's
+     * version is what the state cache keeps (kcall_cache_put). */
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    rc = kcall_send_state_cas(c, relay, cid, &doc, &root);
+    if (rc != KCALL_CONFLICT)
+        return rc;
+    /* Another request changed the call in between: its state stands (the
+     * media and this body are right; srtpd's copy of this branch's body
+     * keeps port + 1). Nothing of ours is cached. */
+    LM_WARN("sdes: Call-ID %.*s: the call changed before its answer's a=rtcp was stored\n",
+            cid->len, cid->s);
+    sdes_kam_statecache_drop(cid);
+    c->ports_ok = false;
     return SDES_RC_OK;
 }
 
@@ -67,7 +128,7 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what,
 static void arm_pending(call_ctx *c, sip_msg_t *msg, const str *cid)
 {
     unsigned int cseq = 0;
-    char tag[SDES_KAM_TAG_MAX];
+    char tag[SDES_CALL_TAG_MAX];
     if ((size_t)cid->len > sizeof(c->pend.cid) || parse_headers(msg, HDR_CSEQ_F, 0) < 0 ||
         !msg->cseq || str2int(&get_cseq(msg)->number, &cseq) < 0) {
         LM_WARN("sdes: Call-ID %.*s: cannot record the pending key switch; srtpd switches"
@@ -79,7 +140,7 @@ static void arm_pending(call_ctx *c, sip_msg_t *msg, const str *cid)
     memcpy(c->pend.cid, cid->s, (size_t)cid->len);
     c->pend.cid_len = (size_t)cid->len;
     c->pend.cseq = cseq;
-    c->pend.tag_hash = sdes_kam_pending_hash(tag, strlen(tag));
+    c->pend.tag_hash = sdes_call_pending_hash(tag, strlen(tag));
     sdes_kam_ack_arm(&c->pend);
 }
 
@@ -109,11 +170,11 @@ static int pin_a_keys(call_ctx *c)
 /* Step 0: the call this answer belongs to, its state and bound policy
  * (tightened by f, not the reply route's flags alone); refused when no
  * offer is pending or the answer comes from the offerer's own side. */
-static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, const str *cid,
+static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, const str *cid,
                             sdes_policy *pol, const ctl_be_doc **doc, const ctl_be **root,
                             int *relay, int given)
 {
-    sdes_kam_flags eff;
+    sdes_call_flags eff;
     int rc;
     if (given >= 0) {
         *relay = given; /* its conflict reply (*doc, *root) holds the call */
@@ -137,7 +198,7 @@ loaded:
      * not by the flags of the reply route alone. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
         return rc;
-    if (sdes_kam_engine_policy(&eff, pol, c->err, sizeof(c->err)) < 0)
+    if (sdes_call_engine_policy(&eff, pol, c->err, sizeof(c->err)) < 0)
         return sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
     if (c->offer_st.phase != 1)
         return sdes_kam_result_set(SDES_RC_ERROR, "no offer pending for this call");
@@ -145,7 +206,7 @@ loaded:
      * answer from the offerer's own side (an ACK with SDP after a re-INVITE
      * that had one, or a late offer that did not pass sdes_offer) would be
      * taken against the wrong exchange. */
-    char author[SDES_KAM_TAG_MAX];
+    char author[SDES_CALL_TAG_MAX];
     kcall_offerer_tag(msg, author, sizeof(author));
     bool from_leg_a = author[0] && c->tag[0] && strcmp(author, c->tag) == 0;
     if (author[0] && c->tag[0] && from_leg_a != c->reverse)
@@ -198,11 +259,11 @@ static void answer_plan_rekeys(call_ctx *c, int may_move, int moving, int defer_
     for (int i = 0; may_move && i < c->res2.n_media && i < c->prev.n_media; i++) {
         sdes_media_result *m = &c->res2.media[i];
         const sdes_state_media *o = &c->prev.media[i];
-        const char la = sdes_kam_mirror_leg('a', c->reverse);
-        const char lb = sdes_kam_mirror_leg('b', c->reverse);
+        const char la = sdes_call_mirror_leg('a', c->reverse);
+        const char lb = sdes_call_mirror_leg('b', c->reverse);
         /* Leg a's send keys are the same for every branch (pin_a_keys):
          * not resent, so srtpd keeps that context and its ROC. */
-        if (sdes_kam_keyset_same(&m->a_tx, &o->a_tx)) {
+        if (sdes_call_keyset_same(&m->a_tx, &o->a_tx)) {
             m->a_tx.srtp = false;
         } else if (m->a_tx.srtp && !moving) {
             call_rekey *r = kcall_plan_rekey(c, i, la, true, &m->a_tx, &o->a_tx, m->roc);
@@ -214,11 +275,11 @@ static void answer_plan_rekeys(call_ctx *c, int may_move, int moving, int defer_
         /* The same branch answers again with new keys: B may still send
          * under its old one for a while, so srtpd accepts both. Unchanged
          * directions are not resent: srtpd would restart their ROC. */
-        if (sdes_kam_keyset_same(&m->b_rx, &o->b_rx))
+        if (sdes_call_keyset_same(&m->b_rx, &o->b_rx))
             m->b_rx.srtp = false;
         else if (m->b_rx.srtp)
             kcall_plan_rekey(c, i, lb, false, &m->b_rx, &o->b_rx, m->roc);
-        if (sdes_kam_keyset_same(&m->b_tx, &o->b_tx))
+        if (sdes_call_keyset_same(&m->b_tx, &o->b_tx))
             m->b_tx.srtp = false;
         else if (m->b_tx.srtp)
             kcall_plan_rekey(c, i, lb, true, &m->b_tx, &o->b_tx, m->roc);
@@ -232,30 +293,30 @@ static int answer_keep_branch(call_ctx *c, const str *body, const char *bt, int 
 {
     if (c->reverse)
         kcall_mirror(&c->st, &c->prev,
-                     sdes_kam_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
+                     sdes_call_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
     else
         sdes_state_copy(&c->prev, &c->st);
     size_t n = sdes_state_pack(&c->prev, c->answer_packed, sizeof(c->answer_packed));
     kcall_note_hw(&c->answer_hw, n, sizeof(c->answer_packed));
     if (!n)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
-    if (*idx < 0 && (*idx = sdes_kam_callstate_add(&c->cs, bt)) < 0)
+    if (*idx < 0 && (*idx = sdes_callstate_add(&c->cs, bt)) < 0)
         return sdes_kam_result_set(SDES_RC_ERROR, "too many answering branches");
-    sdes_kam_branch *b = &c->cs.br[*idx];
+    sdes_call_branch *b = &c->cs.br[*idx];
     b->state = c->answer_packed;
     b->state_len = n;
     b->in = (const uint8_t *)body->s;
     b->in_len = (size_t)body->len;
     b->out = (const uint8_t *)c->res2.body;
     b->out_len = c->res2.body_len;
-    *idx = sdes_kam_callstate_touch(&c->cs, *idx);
+    *idx = sdes_callstate_touch(&c->cs, *idx);
     return SDES_RC_OK;
 }
 
 /* One try of an answer (see sdes_kam_call_answer); KCALL_CONFLICT when
  * srtpd found the call's state changed since it was read: its reply,
  * from relay *given, holds the state to try again from. */
-static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, const str *body,
+static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, const str *body,
                        const str *cid, sdes_mode *mode_out, int *reanswer, const ctl_be_doc **docp,
                        const ctl_be **rootp, int *given)
 {
@@ -263,7 +324,7 @@ static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, con
     const ctl_be *root = *rootp;
     sdes_policy pol;
     sdes_config cfg;
-    char bt[SDES_KAM_TAG_MAX];
+    char bt[SDES_CALL_TAG_MAX];
     int rc, relay, idx, act, commit, may_move, moving, defer_tx;
     sdes_rej code;
 
@@ -277,7 +338,7 @@ static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, con
      * re-offer from leg b's side (from the first offerer) belongs to the
      * re-offerer's branch and never moves media to another one. */
     kcall_branch_tag(msg, c->tag, bt, sizeof(bt));
-    idx = sdes_kam_callstate_find(&c->cs, bt);
+    idx = sdes_callstate_find(&c->cs, bt);
     act = c->cs.active;
     if (c->reverse && idx < 0)
         idx = act;
@@ -294,11 +355,18 @@ static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, con
     moving = may_move && (idx < 0 || idx != act) && !c->reverse;
     *reanswer = c->cs.n_branches > 0;
     /* The answer goes to A: leg a's local ports (leg b's when reversed). */
-    if ((rc = kcall_use_ports(c, sdes_kam_mirror_leg('a', c->reverse), relay)) < 0)
+    if ((rc = kcall_use_ports(c, sdes_call_mirror_leg('a', c->reverse), relay)) < 0)
         goto out;
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
     cfg.mode = (sdes_mode)c->offer_st.mode;
+    cfg.keep_ice = f->keep_ice;
+    {
+        sdes_call_flags bound; /* kcall_bind_policy() packed the call's policy */
+        cfg.isolate = c->cs.policy_len &&
+                      sdes_call_bind_unpack(c->cs.policy, c->cs.policy_len, &bound) == 0 &&
+                      sdes_call_bind_two_networks(&bound);
+    }
     *mode_out = cfg.mode;
 
     if (answer_repeated(c, msg, body, cid, relay, idx, act, commit, moving, bt, &rc))
@@ -330,13 +398,17 @@ static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_kam_flags *f, con
     }
     if ((rc = kcall_pack_state(c)) < 0)
         goto out;
-    if (may_move)
+    if (may_move) {
+        sdes_relay a_ports[SDES_MAX_MEDIA];
         rc = send_answer(c, relay, cid,
-                         SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
-                             SDES_KAM_MSG_B_SEND | (c->reverse ? SDES_KAM_MSG_SWAP : 0),
-                         docp, rootp);
-    else
+                         SDES_CALL_MSG_A_SEND | SDES_CALL_MSG_B_PEER | SDES_CALL_MSG_B_RECV |
+                             SDES_CALL_MSG_B_SEND | (c->reverse ? SDES_CALL_MSG_SWAP : 0),
+                         a_ports, docp, rootp);
+        if (rc == SDES_RC_OK)
+            rc = answer_rtcp_ports(c, relay, cid, idx, a_ports);
+    } else {
         rc = kcall_send_state_cas(c, relay, cid, docp, rootp);
+    }
     if (rc == KCALL_CONFLICT)
         *given = relay;
     if (rc < 0 || rc == KCALL_CONFLICT)
@@ -363,7 +435,7 @@ out:
     return rc;
 }
 
-int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *body, const str *cid,
+int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *body, const str *cid,
                          sdes_mode *mode_out, int *reanswer)
 {
     call_ctx *c = kcall_ctx_new();
@@ -403,12 +475,12 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_kam_flags *f, const str *bod
     return rc;
 }
 
-int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const str *cid)
+int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_call_flags *f, const str *cid)
 {
     call_ctx *c;
     const ctl_be_doc *doc = NULL;
     const ctl_be *root = NULL;
-    char bt[SDES_KAM_TAG_MAX];
+    char bt[SDES_CALL_TAG_MAX];
     int relay, idx, was_active, rc = 0;
 
     /* A CANCEL (of the INVITE, no To-tag) or the INVITE itself (failure
@@ -429,7 +501,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
      * Anything else is decided on srtpd's state. */
     if (kcall_load_cached(c, cid, &relay) == 1) {
         kcall_branch_tag(msg, c->tag, bt, sizeof(bt));
-        int whole = bt[0] && c->cs.committed && sdes_kam_callstate_find(&c->cs, bt) == c->cs.active;
+        int whole = bt[0] && c->cs.committed && sdes_callstate_find(&c->cs, bt) == c->cs.active;
         kcall_ctx_reset(c);
         if (whole) {
             sdes_kam_statecache_drop(cid);
@@ -444,7 +516,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
     kcall_branch_tag(msg, c->tag, bt, sizeof(bt));
     if (!bt[0])
         goto out;
-    idx = sdes_kam_callstate_find(&c->cs, bt);
+    idx = sdes_callstate_find(&c->cs, bt);
     if (c->cs.committed) {
         if (idx == c->cs.active)
             goto out; /* the call's own dialog ends */
@@ -455,7 +527,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
                     cid->len, cid->s, bt);
             goto out;
         }
-        sdes_kam_callstate_remove(&c->cs, idx);
+        sdes_callstate_remove(&c->cs, idx);
         if (kcall_pack_state(c) < 0 || kcall_send_state(c, relay, cid) < 0)
             LM_WARN("sdes: Call-ID %.*s: branch %s: %s\n", cid->len, cid->s, bt,
                     sdes_kam_result_reason());
@@ -471,7 +543,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
         goto out;
     }
     was_active = idx == c->cs.active;
-    sdes_kam_callstate_remove(&c->cs, idx);
+    sdes_callstate_remove(&c->cs, idx);
     if (c->cs.n_branches == 0)
         goto out;
     rc = 1;
@@ -479,8 +551,8 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
         /* Media goes back to the latest branch still ringing, from its
          * answer as it came (address and keys, new contexts). */
         int last = c->cs.n_branches - 1;
-        sdes_kam_branch *b = &c->cs.br[last];
-        sdes_kam_flags eff;
+        sdes_call_branch *b = &c->cs.br[last];
+        sdes_call_flags eff;
         sdes_policy pol;
         sdes_config cfg;
         c->cs.active = last;
@@ -493,9 +565,9 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
             why = "a re-offer from leg b's side is pending";
         else if (kcall_bind_policy(c, f, &eff, cid) < 0)
             why = sdes_kam_result_reason();
-        else if (sdes_kam_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0)
+        else if (sdes_call_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0)
             why = c->err;
-        else if (sdes_kam_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) < 0)
+        else if (sdes_call_msg_ports(doc, root, 'a', c->relays, SDES_MAX_MEDIA) < 0)
             why = "state reply without streams";
         if (!why) {
             memset(&cfg, 0, sizeof(cfg));
@@ -511,9 +583,9 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_kam_flags *f, const s
                 c->res2.media[i].a_tx.srtp = false; /* leg a keeps its keys */
             if (kcall_pack_state(c) < 0 ||
                 send_answer(c, relay, cid,
-                            SDES_KAM_MSG_A_SEND | SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_RECV |
-                                SDES_KAM_MSG_B_SEND,
-                            &doc, &root) != SDES_RC_OK)
+                            SDES_CALL_MSG_A_SEND | SDES_CALL_MSG_B_PEER | SDES_CALL_MSG_B_RECV |
+                                SDES_CALL_MSG_B_SEND,
+                            NULL, &doc, &root) != SDES_RC_OK)
                 why = sdes_kam_result_reason();
         }
         if (!why) {

@@ -115,19 +115,19 @@ void kcall_note_hw(size_t *hw, size_t n, size_t cap)
 void kcall_mirror(const sdes_state *in, sdes_state *out, sdes_mode mode)
 {
     sdes_state_clear(out);
-    sdes_kam_mirror_state(in, out, mode);
+    sdes_call_mirror_state(in, out, mode);
 }
 
-sdes_mode kcall_engine_mode(sdes_kam_mode m)
+sdes_mode kcall_engine_mode(sdes_call_mode m)
 {
     switch (m) {
-    case SDES_KAM_MODE_DECRYPT:
+    case SDES_CALL_MODE_DECRYPT:
         return SDES_MODE_DECRYPT;
-    case SDES_KAM_MODE_REKEY:
+    case SDES_CALL_MODE_REKEY:
         return SDES_MODE_REKEY;
-    case SDES_KAM_MODE_PASSTHROUGH:
+    case SDES_CALL_MODE_PASSTHROUGH:
         return SDES_MODE_PASSTHROUGH;
-    case SDES_KAM_MODE_OSRTP:
+    case SDES_CALL_MODE_OSRTP:
         return SDES_MODE_OSRTP;
     default:
         return SDES_MODE_ENCRYPT;
@@ -174,7 +174,7 @@ void kcall_note_suite(const sdes_result *r)
 
 int kcall_engine_fail(const sdes_result *r, sdes_rej code)
 {
-    int rc = sdes_kam_engine_rc(code);
+    int rc = sdes_call_engine_rc(code);
     if (rc > 0)
         rc = SDES_RC_ERROR;
     return sdes_kam_result_set(rc, "%s", r->reason[0] ? r->reason : sdes_rej_str(code));
@@ -188,7 +188,7 @@ static int load_blob(call_ctx *c)
 {
     size_t len = c->blob_len;
     sdes_state_init(&c->offer_st);
-    if (sdes_kam_callstate_unpack(c->blob, len, &c->cs) < 0 ||
+    if (sdes_callstate_unpack(c->blob, len, &c->cs) < 0 ||
         (c->cs.offer_len && !sdes_state_unpack(c->cs.offer, c->cs.offer_len, &c->offer_st)))
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
     memcpy(c->tag, c->cs.offerer_tag, sizeof(c->tag));
@@ -229,8 +229,8 @@ int kcall_load_cached(call_ctx *c, const str *cid, int *relay)
 
 void kcall_note_ports(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
 {
-    c->ports_ok = sdes_kam_msg_ports(doc, root, 'a', c->ports[0], SDES_MAX_MEDIA) >= 0 &&
-                  sdes_kam_msg_ports(doc, root, 'b', c->ports[1], SDES_MAX_MEDIA) >= 0;
+    c->ports_ok = sdes_call_msg_ports(doc, root, 'a', c->ports[0], SDES_MAX_MEDIA) >= 0 &&
+                  sdes_call_msg_ports(doc, root, 'b', c->ports[1], SDES_MAX_MEDIA) >= 0;
 }
 
 int kcall_use_ports(call_ctx *c, char leg, int relay)
@@ -264,23 +264,24 @@ int kcall_load_branch(call_ctx *c, int i, sdes_state *st)
  * tightened by f, or f itself with policy-loosen (logged) or on a call
  * without one (a first offer, or a call set up by an older sdes.so). The
  * result becomes the call's bound policy with the next state write. */
-int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff, const str *cid)
+int kcall_bind_policy(call_ctx *c, const sdes_call_flags *f, sdes_call_flags *eff, const str *cid)
 {
-    sdes_kam_flags bound;
+    sdes_call_flags bound;
     char was[256], now[256];
     size_t n;
 
     if (!c->cs.policy_len) {
         *eff = *f;
-    } else if (sdes_kam_bind_unpack(c->cs.policy, c->cs.policy_len, &bound) < 0) {
+    } else if (sdes_call_bind_unpack(c->cs.policy, c->cs.policy_len, &bound) < 0) {
         return sdes_kam_result_set(SDES_RC_ERROR, "the call's bound policy does not unpack");
-    } else if (f->set & SDES_KAM_F_LOOSEN) {
+    } else if (f->set & SDES_CALL_F_LOOSEN) {
         *eff = *f;
-        if (!(f->given & SDES_KAM_F_MODE))
+        sdes_call_bind_keep_directions(eff, &bound); /* legs never move */
+        if (!(f->given & SDES_CALL_F_MODE))
             eff->mode = bound.mode; /* the default mode is no request to change it */
-        sdes_kam_flags_format(&bound, was, sizeof(was));
-        sdes_kam_flags_format(eff, now, sizeof(now));
-        if (sdes_kam_bind_is_looser(&bound, eff))
+        sdes_call_flags_format(&bound, was, sizeof(was));
+        sdes_call_flags_format(eff, now, sizeof(now));
+        if (sdes_call_bind_is_looser(&bound, eff))
             LM_WARN("sdes: Call-ID %.*s: policy LOOSENED by policy-loosen: was \"%s\", now"
                     " \"%s\"\n",
                     cid->len, cid->s, was, now);
@@ -288,11 +289,11 @@ int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff,
             LM_NOTICE("sdes: Call-ID %.*s: policy replaced by policy-loosen: was \"%s\", now"
                       " \"%s\"\n",
                       cid->len, cid->s, was, now);
-    } else if (sdes_kam_bind_tighten(&bound, f, eff, c->err, sizeof(c->err)) < 0) {
+    } else if (sdes_call_bind_tighten(&bound, f, eff, c->err, sizeof(c->err)) < 0) {
         return sdes_kam_result_set(SDES_RC_POLICY, "%s", c->err);
     }
-    eff->set &= ~(SDES_KAM_F_LOOSEN | SDES_KAM_F_INDIALOG);
-    if (!(n = sdes_kam_bind_pack(eff, c->policy_packed, sizeof(c->policy_packed))))
+    eff->set &= ~(SDES_CALL_F_LOOSEN | SDES_CALL_F_INDIALOG);
+    if (!(n = sdes_call_bind_pack(eff, c->policy_packed, sizeof(c->policy_packed))))
         return sdes_kam_result_set(SDES_RC_ERROR, "cannot pack the call's policy");
     c->cs.policy = c->policy_packed;
     c->cs.policy_len = n;
@@ -301,10 +302,10 @@ int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff,
 
 /* An in-dialog request (RFC 3261 §12.2: a To-tag) or an offer the script
  * marked in-dialog (a late re-offer in a 2xx). */
-int kcall_in_dialog(sip_msg_t *msg, const sdes_kam_flags *f)
+int kcall_in_dialog(sip_msg_t *msg, const sdes_call_flags *f)
 {
-    char t[SDES_KAM_TAG_MAX];
-    if (f->set & SDES_KAM_F_INDIALOG)
+    char t[SDES_CALL_TAG_MAX];
+    if (f->set & SDES_CALL_F_INDIALOG)
         return 1;
     if (msg->first_line.type != SIP_REQUEST)
         return 0;
@@ -318,14 +319,14 @@ int kcall_in_dialog(sip_msg_t *msg, const sdes_kam_flags *f)
  * after a delete). */
 int kcall_pack_state(call_ctx *c)
 {
-    c->out_len = sdes_kam_callstate_pack(&c->cs, c->out, sizeof(c->out));
+    c->out_len = sdes_callstate_pack(&c->cs, c->out, sizeof(c->out));
     kcall_note_hw(&c->out_hw, c->out_len, sizeof(c->out));
     for (int i = 0; !c->out_len && i < c->cs.n_branches; i++) {
         if (i == c->cs.active)
             continue;
         c->cs.br[i].in = c->cs.br[i].out = NULL;
         c->cs.br[i].in_len = c->cs.br[i].out_len = 0;
-        c->out_len = sdes_kam_callstate_pack(&c->cs, c->out, sizeof(c->out));
+        c->out_len = sdes_callstate_pack(&c->cs, c->out, sizeof(c->out));
         kcall_note_hw(&c->out_hw, c->out_len, sizeof(c->out));
     }
     if (!c->out_len)
@@ -414,11 +415,11 @@ void kcall_drop_call(int i, const str *cid)
  * it leaves the offer/answer request (k->srtp cleared there) and is queued
  * for kcall_send_rekeys(). Otherwise it stays in the request and replaces the
  * context; a receive direction then keeps the peer's old keys beside the
- * new ones (sdes_kam_keyset_keep_old). */
+ * new ones (sdes_call_keyset_keep_old). */
 call_rekey *kcall_plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_keyset *k,
                              const sdes_keyset *old, sg_roc_policy roc)
 {
-    if (c->n_rekeys < MAX_REKEYS && sdes_kam_keyset_can_rekey(k, old, roc)) {
+    if (c->n_rekeys < MAX_REKEYS && sdes_call_keyset_can_rekey(k, old, roc)) {
         call_rekey *r = &c->rekeys[c->n_rekeys++];
         r->index = index;
         r->leg = leg;
@@ -431,7 +432,7 @@ call_rekey *kcall_plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_k
         return r;
     }
     if (!send)
-        sdes_kam_keyset_keep_old(k, old);
+        sdes_call_keyset_keep_old(k, old);
     return NULL;
 }
 
@@ -450,14 +451,14 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
         const char *dir = r->send ? "send" : "recv";
         int after = r->defer ? sdes_kam_ack_switch_after() : 0;
         kcall_req_begin(c, &w);
-        if (sdes_kam_msg_rekey_after(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
-                                     &r->old, after) < 0) {
+        if (sdes_call_msg_rekey_after(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send,
+                                      &r->k, &r->old, after) < 0) {
             OPENSSL_cleanse(c->req, sizeof(c->req));
             return sdes_kam_result_set(SDES_RC_ERROR, "rekey request too large");
         }
         rc = kcall_send_req(c, i, w.len, &doc, &root, "the rekey");
-        if (rc == SDES_RC_OK && after > 0 && c->pend.n < SDES_KAM_PENDING_SW &&
-            sdes_kam_mki_value(&r->k.keys[0], &c->pend.sw[c->pend.n].mki)) {
+        if (rc == SDES_RC_OK && after > 0 && c->pend.n < SDES_CALL_PENDING_SW &&
+            sdes_call_mki_value(&r->k.keys[0], &c->pend.sw[c->pend.n].mki)) {
             c->pend.sw[c->pend.n].stream = r->index;
             c->pend.sw[c->pend.n].leg = r->leg;
             c->pend.n++;
@@ -478,10 +479,10 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
                 " (its ROC restarts at 0)\n",
                 cid->len, cid->s, r->index, r->leg, dir, sdes_kam_result_reason());
         if (!r->send)
-            sdes_kam_keyset_keep_old(&r->k, &r->old);
+            sdes_call_keyset_keep_old(&r->k, &r->old);
         kcall_req_begin(c, &w);
-        if (sdes_kam_msg_replace(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
-                                 r->roc) < 0) {
+        if (sdes_call_msg_replace(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
+                                  r->roc) < 0) {
             OPENSSL_cleanse(c->req, sizeof(c->req));
             return sdes_kam_result_set(SDES_RC_ERROR, "key update too large");
         }
@@ -489,6 +490,19 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
             return rc;
     }
     return SDES_RC_OK;
+}
+
+/* The dialog's from-tag/to-tag for srtpd's events (kam_call_ctx.h). */
+void kcall_put_tags(const call_ctx *c, ctl_benc *w)
+{
+    /* The dialog's tags ride along so srtpd's events name the dialog
+     * (kam_events.h); srtpd keeps tags below 128 bytes, longer ones are
+     * left out rather than refused (dict keys may come in any order). */
+    if (c->cs.offerer_tag[0] && strlen(c->cs.offerer_tag) < 128)
+        ctl_benc_kv_cstr(w, "from-tag", c->cs.offerer_tag);
+    if (c->cs.active >= 0 && c->cs.active < c->cs.n_branches && c->cs.br[c->cs.active].tag[0] &&
+        strlen(c->cs.br[c->cs.active].tag) < 128)
+        ctl_benc_kv_cstr(w, "to-tag", c->cs.br[c->cs.active].tag);
 }
 
 int kcall_send_state(call_ctx *c, int relay, const str *cid)
@@ -517,6 +531,7 @@ int kcall_send_state_cas(call_ctx *c, int relay, const str *cid, const ctl_be_do
     ctl_benc_kv_cstr(&w, "command", "update");
     kcall_req_if_version(c, &w);
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
+    kcall_put_tags(c, &w);
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
         OPENSSL_cleanse(c->req, sizeof(c->req));

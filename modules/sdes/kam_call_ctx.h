@@ -74,12 +74,12 @@ typedef struct call_ctx {
     bool req_dirty; /* req holds an encoded request not yet sent (and wiped) */
     size_t blob_len, out_len;
     size_t out_hw, offer_hw, answer_hw; /* bytes of out, offer_packed, answer_packed written */
-    sdes_kam_callstate cs;
-    uint8_t policy_packed[SDES_KAM_BIND_MAX]; /* the bound policy to write */
-    char tag[SDES_KAM_TAG_MAX];               /* the offerer's tag */
+    sdes_callstate cs;
+    uint8_t policy_packed[SDES_CALL_BIND_MAX]; /* the bound policy to write */
+    char tag[SDES_CALL_TAG_MAX];               /* the offerer's tag */
     char err[256];
     int n_rekeys;
-    sdes_kam_pending pend; /* the deferred switches of this answer */
+    sdes_call_pending pend; /* the deferred switches of this answer */
     /* The call's sdes-version as read (docs/protocol.md "if-version"):
      * every state this request writes is conditional on it; for a new
      * call 0 (create only). Unset: an older srtpd, unconditional. */
@@ -113,11 +113,11 @@ void kcall_req_begin(call_ctx *c, ctl_benc *w);
 /* Records that n bytes of a buffer of cap were written (*hw: the most
  * written; a failed pack, n = 0, may have written up to cap). */
 void kcall_note_hw(size_t *hw, size_t n, size_t cap);
-/* sdes_kam_mirror_state into out, out's used part cleared first. */
+/* sdes_call_mirror_state into out, out's used part cleared first. */
 void kcall_mirror(const sdes_state *in, sdes_state *out, sdes_mode mode);
 
 /* The engine's mode for the module's. */
-sdes_mode kcall_engine_mode(sdes_kam_mode m);
+sdes_mode kcall_engine_mode(sdes_call_mode m);
 /* The tag of the party that wrote this SDP: From for a request, To for a
  * reply. */
 void kcall_offerer_tag(sip_msg_t *msg, char *out, size_t cap);
@@ -143,9 +143,9 @@ void kcall_cache_put(call_ctx *c, const str *cid, int relay);
 int kcall_load_branch(call_ctx *c, int i, sdes_state *st);
 /* The flags this exchange runs with: the call's bound policy tightened by
  * f (call/bind.h); becomes the bound policy with the next state write. */
-int kcall_bind_policy(call_ctx *c, const sdes_kam_flags *f, sdes_kam_flags *eff, const str *cid);
+int kcall_bind_policy(call_ctx *c, const sdes_call_flags *f, sdes_call_flags *eff, const str *cid);
 /* An in-dialog request (a To-tag) or an offer the script marked so. */
-int kcall_in_dialog(sip_msg_t *msg, const sdes_kam_flags *f);
+int kcall_in_dialog(sip_msg_t *msg, const sdes_call_flags *f);
 /* Packs c->cs into c->out (other branches' bodies dropped if too large). */
 int kcall_pack_state(call_ctx *c);
 
@@ -169,6 +169,9 @@ call_rekey *kcall_plan_rekey(call_ctx *c, int index, char leg, bool send, sdes_k
                              const sdes_keyset *old, sg_roc_policy roc);
 /* Sends the queued rekeys to relay i (a refused one replaces the context). */
 int kcall_send_rekeys(call_ctx *c, int i, const str *cid);
+/* The dialog's from-tag/to-tag for srtpd's events (kam_events.h) into a
+ * request dict being written. */
+void kcall_put_tags(const call_ctx *c, ctl_benc *w);
 /* Sends srtpd "update" with only the new sdes-state in c->out; a
  * conflict is an error (SDES_RC_ERROR) here. */
 int kcall_send_state(call_ctx *c, int relay, const str *cid);

@@ -25,18 +25,20 @@
 #include "ctl/ng.h"
 
 typedef struct relay_entry {
-    sdes_kam_relay_spec spec;
+    sdes_call_relay_spec spec;
     volatile int checked; /* a ping round has reached it */
     volatile int up;      /* valid when checked */
     volatile unsigned long answers, failures;
     volatile unsigned long rtt_us;   /* last answered ping */
     volatile unsigned long probe_ms; /* last probe of this relay while down */
     volatile int cas;                /* its pong said it understands "if-version" */
+    volatile int disabled;           /* sdes.relay_disable: no new calls (kam_drain.c) */
+    volatile int draining;           /* srtpd said so (ping, or an offer refused) */
 } relay_entry;
 
 #define RELAY_MAX 32
 
-static sdes_kam_relay_spec pending[RELAY_MAX]; /* before mod_init, per process */
+static sdes_call_relay_spec pending[RELAY_MAX]; /* before mod_init, per process */
 static int n_pending;
 static relay_entry *table; /* shm after mod_init */
 static int n_table;
@@ -64,8 +66,8 @@ int sdes_kam_relay_param(const char *value)
     char err[200];
     const char *p = value;
 
-    if (!value) {
-        LM_ERR("relay: empty value\n");
+    if (!value || !value[strspn(value, " ,\t")]) {
+        LM_ERR("modparam relay \"%s\": no relay in the value\n", value ? value : "");
         return -1;
     }
     while (*p) {
@@ -77,17 +79,17 @@ int sdes_kam_relay_param(const char *value)
         if (q == p)
             break;
         if (n_pending >= RELAY_MAX) {
-            LM_ERR("relay: at most %d relays\n", RELAY_MAX);
+            LM_ERR("modparam relay \"%s\": at most %d relays\n", value, RELAY_MAX);
             return -1;
         }
-        if (sdes_kam_relay_spec_parse(p, (size_t)(q - p), &pending[n_pending], err, sizeof(err)) <
+        if (sdes_call_relay_spec_parse(p, (size_t)(q - p), &pending[n_pending], err, sizeof(err)) <
             0) {
-            LM_ERR("%s\n", err);
+            LM_ERR("modparam relay \"%s\": %s\n", value, err);
             return -1;
         }
         for (int i = 0; i < n_pending; i++) {
             if (strcmp(pending[i].text, pending[n_pending].text) == 0) {
-                LM_ERR("relay %s listed twice\n", pending[i].text);
+                LM_ERR("modparam relay \"%s\": %s listed twice\n", value, pending[i].text);
                 return -1;
             }
         }
@@ -97,18 +99,28 @@ int sdes_kam_relay_param(const char *value)
     return 0;
 }
 
+const char *sdes_kam_relay_remote_unsigned(int secret_set)
+{
+    for (int i = 0; i < n_pending; i++)
+        if (pending[i].remote && !secret_set)
+            return pending[i].text;
+    return NULL;
+}
+
 int sdes_kam_relay_init(const char *secret, int timeout_ms, int retries)
 {
     int secret_set = secret && *secret;
+    const char *remote = sdes_kam_relay_remote_unsigned(secret_set);
+    if (remote) {
+        /* Keys travel over this channel: off loopback it must be
+         * authenticated (docs/sdes-module.md "Parameters"). */
+        LM_ERR("modparam relay \"%s\": not on loopback and no secret: set modparam secret or"
+               " secret_file\n",
+               remote);
+        return -1;
+    }
     for (int i = 0; i < n_pending; i++) {
-        if (pending[i].remote && !secret_set) {
-            /* Keys travel over this channel: off loopback it must be
-             * authenticated (docs/sdes-module.md "Parameters"). */
-            LM_ERR("relay %s is not on loopback: set modparam(\"sdes\", \"secret\", ...)\n",
-                   pending[i].text);
-            return -1;
-        }
-        if (!secret_set && pending[i].proto != SDES_KAM_RELAY_UNIX)
+        if (!secret_set && pending[i].proto != SDES_CALL_RELAY_UNIX)
             /* srtpd itself refuses this unless started with
              * control-insecure: every local user could use the socket. */
             LM_WARN("relay %s: UDP control without a secret; srtpd needs control-insecure "
@@ -281,6 +293,15 @@ static void ping_one(int i)
         if (!ok)
             snprintf(err, sizeof(err), "answered without pong");
     }
+    if (ok) {
+        int64_t dr = 0;
+        ctl_be_get_int(doc, root, "draining", &dr);
+        if (!!dr != !!e->draining)
+            LM_NOTICE("relay %s %s\n", e->spec.text,
+                      dr ? "is draining (srtpctl drain): no new calls"
+                         : "no longer drains: takes new calls");
+        e->draining = dr != 0;
+    }
     int was_up = e->checked && e->up;
     int was_checked = e->checked;
     if (ok) {
@@ -345,7 +366,7 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
         answered++;
         const ctl_be *res = ctl_be_get(doc, root, "result");
         if (res && ctl_be_str_eq(res, "ok")) {
-            sdes_kam_audit_format(doc, root, audit, audit_cap);
+            sdes_call_audit_format(doc, root, audit, audit_cap);
             return 1;
         }
         /* "unknown call-id": another relay may hold it. */
@@ -357,6 +378,10 @@ int sdes_kam_relay_pick(unsigned long tried)
 {
     unsigned long total = 0, r;
     int any = 0;
+    /* A disabled or draining relay takes no new call (its calls go on). */
+    for (int i = 0; i < n_table; i++)
+        if (table[i].disabled || table[i].draining)
+            tried |= 1ul << i;
     for (int i = 0; i < n_table; i++)
         if (!(tried & (1ul << i)) && !(table[i].checked && !table[i].up))
             any = 1;
@@ -367,8 +392,16 @@ int sdes_kam_relay_pick(unsigned long tried)
     for (int i = 0; i < n_table; i++)
         if (!(tried & (1ul << i)) && !(table[i].checked && !table[i].up))
             total += table[i].spec.weight;
-    if (!total)
+    if (!total) {
+        /* No weighted relay left: a standby (weight 0) that answers takes
+         * the call, in configuration order — after a takeover it is the
+         * active relay (docs/ha.md); one still standby refuses and the
+         * caller moves on (sdes_kam_relay_refused_standby). */
+        for (int i = 0; i < n_table; i++)
+            if (!(tried & (1ul << i)) && table[i].spec.weight == 0 && usable(i))
+                return i;
         return -1;
+    }
     r = (unsigned long)random() % total;
     for (int i = 0; i < n_table; i++) {
         if ((tried & (1ul << i)) || (table[i].checked && !table[i].up))
@@ -467,13 +500,15 @@ void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx)
             return;
         }
         rpc->struct_add(th, "sdsssddd", "relay", e->spec.text, "weight", (int)e->spec.weight,
-                        "transport", e->spec.proto == SDES_KAM_RELAY_UNIX ? "unix" : "udp",
+                        "transport", e->spec.proto == SDES_CALL_RELAY_UNIX ? "unix" : "udp",
                         "authenticated", e->spec.remote || ctl_secret ? "secret" : "local", "state",
                         !e->checked ? "unchecked"
                         : e->up     ? "up"
                                     : "down",
                         "answers", (int)e->answers, "failures", (int)e->failures, "rtt_us",
                         (int)e->rtt_us);
+        rpc->struct_add(th, "ss", "admin", e->disabled ? "disabled" : "enabled", "draining",
+                        e->draining ? "yes" : "no");
     }
 }
 
@@ -524,4 +559,41 @@ void sdes_kam_relay_rpc_calls(rpc_t *rpc, void *ctx)
     }
     if (!answered)
         rpc->fault(ctx, 503, "No relay answered");
+}
+
+int sdes_kam_relay_lookup(const char *name, size_t len)
+{
+    for (int i = 0; i < n_table; i++)
+        if (strlen(table[i].spec.text) == len && memcmp(table[i].spec.text, name, len) == 0)
+            return i;
+    return -1;
+}
+
+int sdes_kam_relay_set_disabled(int i, int on)
+{
+    if (i < 0 || i >= n_table)
+        return -1;
+    int was = table[i].disabled;
+    table[i].disabled = on != 0;
+    return was;
+}
+
+int sdes_kam_relay_is_up(int i)
+{
+    return i >= 0 && i < n_table && (!table[i].checked || table[i].up);
+}
+
+int sdes_kam_relay_refused_standby(int i, const char *reason)
+{
+    return i >= 0 && i < n_table && strncmp(reason, "standby relay", 13) == 0;
+}
+
+int sdes_kam_relay_refused_draining(int i, const char *reason)
+{
+    if (i < 0 || i >= n_table || strncmp(reason, "draining", 8) != 0)
+        return 0;
+    if (!table[i].draining)
+        LM_NOTICE("relay %s is draining (refused a new call): no new calls\n", table[i].spec.text);
+    table[i].draining = 1; /* until a ping says otherwise */
+    return 1;
 }

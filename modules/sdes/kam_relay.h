@@ -26,6 +26,10 @@
  * spaces or commas. Runs before mod_init (pkg memory). */
 int sdes_kam_relay_param(const char *value);
 
+/* The first relay that is off loopback over UDP when no secret is set
+ * (secret_set 0), or NULL: keys would cross the network unauthenticated. */
+const char *sdes_kam_relay_remote_unsigned(int secret_set);
+
 /* mod_init: copy the list to shared memory. secret (may be NULL) is the
  * control secret; remote relays without one are refused (docs/sdes-module.md
  * "Parameters"). Returns 0 or -1 (logged). */
@@ -55,7 +59,9 @@ int sdes_kam_relay_delete(const char *call_id, size_t len, char *audit, size_t a
 
 /* A relay for a new call: random in proportion to the weights among the
  * relays not known to be down and not in the tried bit set (bit i = relay
- * i). Returns the index, or -1 when none is left. */
+ * i); when no weighted relay is left, the first "=standby" relay not known
+ * to be down (it took the calls over). Returns the index, or -1 when none
+ * is left. */
 int sdes_kam_relay_pick(unsigned long tried);
 
 /* The relay's canonical text ("udp:127.0.0.1:2223"). */
@@ -84,6 +90,22 @@ int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **doc,
 /* Wipes this process's reply buffer: a "state" reply carries the call's
  * sdes-state, which holds keys. */
 void sdes_kam_relay_wipe_reply(void);
+
+/* Drain (kam_drain.h): the index of the relay whose canonical text is
+ * name[0, len), or -1. */
+int sdes_kam_relay_lookup(const char *name, size_t len);
+/* sdes.relay_disable/enable: on = 1 takes relay i out of the choice for new
+ * calls (its calls go on: finding a call still asks it). Returns the
+ * previous setting, -1 for no such relay. */
+int sdes_kam_relay_set_disabled(int i, int on);
+/* Not known to be down. */
+int sdes_kam_relay_is_up(int i);
+/* reason is relay i's refusal of a new call: 1 when srtpd is draining
+ * (the relay is then skipped for new calls until a ping says otherwise). */
+int sdes_kam_relay_refused_draining(int i, const char *reason);
+/* reason is relay i's refusal because srtpd is a standby that has not taken
+ * over (yet): 1 then (try the next; none left is "no relay", -3). */
+int sdes_kam_relay_refused_standby(int i, const char *reason);
 
 /* RPC sdes.relays. */
 void sdes_kam_relay_rpc_list(rpc_t *rpc, void *ctx);

@@ -11,6 +11,8 @@
 
 #include "core/dprint.h"
 
+#include "sdes/kam_events.h"
+
 enum { PV_RC = 1, PV_REASON, PV_SUITE, PV_MODE };
 
 static struct {
@@ -75,8 +77,10 @@ int sdes_kam_pv_parse_name(pv_spec_t *sp, str *in)
         t = PV_SUITE;
     else if (in->len == 4 && strncmp(in->s, "mode", 4) == 0)
         t = PV_MODE;
-    else {
-        LM_ERR("unknown $sdes(%.*s): use rc, reason, suite or mode\n", in->len, in->s);
+    else if (!(t = sdes_kam_event_pv_name(in))) {
+        LM_ERR("unknown $sdes(%.*s): use rc, reason, suite, mode or, in an event route,"
+               " event, call-id, from-tag, to-tag, leg, stream, relay\n",
+               in->len, in->s);
         return -1;
     }
     sp->pvp.pvn.type = PV_NAME_INTSTR;
@@ -97,6 +101,10 @@ int sdes_kam_pv_get(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
 {
     if (!msg || !param)
         return -1;
+    /* In event_route[sdes:...]: the event's values (kam_events.h). */
+    if (sdes_kam_event_running(msg))
+        return sdes_kam_event_pv_get(msg, param, res, param->pvn.u.isname.name.n,
+                                     param->pvn.u.isname.name.n == PV_REASON);
     /* Only the message the result belongs to sees it. */
     if (!cur.valid || cur.msg_id != msg->id || cur.pid != msg->pid)
         return pv_get_null(msg, param, res);

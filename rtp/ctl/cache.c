@@ -2,18 +2,24 @@
  * rtp/ctl/cache.c — the reply cache (a retransmitted cookie gets the cached
  * reply and is not executed twice, as in RTPengine's ng protocol) and the
  * nonce set that refuses replayed authenticated requests. Both are bounded
- * rings (entries expire oldest first, no per-entry timers); the reply cache
- * is scanned linearly (4096 entries), the nonce set has a hash index.
+ * rings (entries expire oldest first, no per-entry timers) with a hash
+ * index keyed by SipHash under a random per-process key (ctl/htab.h:
+ * cookies and nonces come from the network, so they cannot be chosen to
+ * collide): a lookup costs O(1) however full the ring is.
  * Replies may carry secrets (srtpd's `state` returns the SIP side's keys),
  * so a cached reply is wiped when it expires, is replaced or freed.
  */
 #include "ctl/ng.h"
 
+#include "ctl/htab.h"
+
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct ctl_cache_ent {
+    ctl_hnode hnode; /* in the index while it holds a reply */
     char cookie[CTL_MAX_COOKIE];
     size_t cookie_len;
     uint8_t digest[32];
@@ -26,13 +32,15 @@ struct ctl_cache {
     ctl_cache_ent *ents;
     size_t capacity, next, count;
     int64_t ttl_ms;
+    ctl_htab index; /* entries holding a reply, by cookie */
 };
 
-/* Wipes and frees one entry's reply. */
+/* Wipes and frees one entry's reply and takes it out of the index. */
 static void ctl_cache_drop(ctl_cache *c, ctl_cache_ent *e)
 {
     if (!e->reply)
         return;
+    ctl_htab_remove(&c->index, &e->hnode);
     OPENSSL_cleanse(e->reply, e->reply_len);
     free(e->reply);
     e->reply = NULL;
@@ -48,7 +56,9 @@ ctl_cache *ctl_cache_new(size_t capacity, int64_t ttl_ms)
     if (!c)
         return NULL;
     c->ents = calloc(capacity, sizeof(*c->ents));
-    if (!c->ents) {
+    if (!c->ents || !ctl_htab_init(&c->index, capacity)) {
+        ctl_htab_free(&c->index);
+        free(c->ents);
         free(c);
         return NULL;
     }
@@ -63,26 +73,40 @@ void ctl_cache_free(ctl_cache *c)
         return;
     for (size_t i = 0; i < c->capacity; i++)
         ctl_cache_drop(c, &c->ents[i]);
+    ctl_htab_free(&c->index);
     free(c->ents);
     free(c);
+}
+
+typedef struct ctl_cookie_key {
+    const char *cookie;
+    size_t len;
+} ctl_cookie_key;
+
+static bool ctl_cache_eq(const ctl_hnode *n, const void *arg)
+{
+    const ctl_cache_ent *e = (const ctl_cache_ent *)n; /* hnode is the first member */
+    const ctl_cookie_key *k = arg;
+    return e->cookie_len == k->len && memcmp(e->cookie, k->cookie, k->len) == 0;
 }
 
 int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len, const uint8_t digest[32],
                      int64_t now_ms, const char **reply, size_t *reply_len)
 {
-    for (size_t i = 0; i < c->capacity; i++) {
-        ctl_cache_ent *e = &c->ents[i];
-        if (e->reply && e->expires_ms <= now_ms)
-            ctl_cache_drop(c, e); /* the scan doubles as expiry */
-        if (!e->reply || e->cookie_len != cookie_len || memcmp(e->cookie, cookie, cookie_len) != 0)
-            continue;
-        if (memcmp(e->digest, digest, 32) != 0)
-            return -1;
-        *reply = e->reply;
-        *reply_len = e->reply_len;
-        return 1;
+    ctl_cookie_key k = {cookie, cookie_len};
+    ctl_cache_ent *e = (ctl_cache_ent *)ctl_htab_find(
+        &c->index, ctl_htab_hash(&c->index, cookie, cookie_len), ctl_cache_eq, &k);
+    if (!e)
+        return 0;
+    if (e->expires_ms <= now_ms) {
+        ctl_cache_drop(c, e);
+        return 0;
     }
-    return 0;
+    if (memcmp(e->digest, digest, 32) != 0)
+        return -1;
+    *reply = e->reply;
+    *reply_len = e->reply_len;
+    return 1;
 }
 
 bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len, const uint8_t digest[32],
@@ -102,6 +126,7 @@ bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len, const 
     e->reply = copy;
     e->reply_len = reply_len;
     e->expires_ms = now_ms + c->ttl_ms;
+    ctl_htab_insert(&c->index, &e->hnode, ctl_htab_hash(&c->index, cookie, cookie_len));
     c->next = (c->next + 1) % c->capacity;
     c->count++;
     return true;
@@ -125,22 +150,21 @@ typedef struct ctl_nonce_ent {
 } ctl_nonce_ent;
 
 /* Nonces in arrival order (a ring: they expire oldest first) plus an
- * open-addressing index (linear probing, backward-shift deletion) so a
- * check costs O(1) however many nonces the window holds. */
+ * open-addressing index (linear probing, backward-shift deletion; SipHash
+ * under a random key, as the reply cache) so a check costs O(1) however
+ * many nonces the window holds. */
 struct ctl_nonce_set {
     ctl_nonce_ent *ents;
     size_t capacity, head, count; /* ring: oldest at head */
     uint32_t *slots;              /* ring index + 1; 0 = empty */
     size_t mask;                  /* slots - 1 (a power of two >= 2 * capacity) */
     int64_t window_s;
+    uint8_t key[16]; /* SipHash key, random per set */
 };
 
 static size_t ctl_nonce_hash(const ctl_nonce_set *s, const char *nonce)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < CTL_NONCE_HEX; i++)
-        h = (h ^ (unsigned char)nonce[i]) * 1099511628211ull;
-    return (size_t)(h ^ (h >> 29)) & s->mask;
+    return (size_t)ctl_siphash24(s->key, nonce, CTL_NONCE_HEX) & s->mask;
 }
 
 ctl_nonce_set *ctl_nonce_set_new(size_t capacity, int64_t window_s)
@@ -155,7 +179,7 @@ ctl_nonce_set *ctl_nonce_set_new(size_t capacity, int64_t window_s)
         n <<= 1;
     s->ents = calloc(capacity, sizeof(*s->ents));
     s->slots = calloc(n, sizeof(*s->slots));
-    if (!s->ents || !s->slots) {
+    if (!s->ents || !s->slots || RAND_bytes(s->key, sizeof(s->key)) != 1) {
         ctl_nonce_set_free(s);
         return NULL;
     }
@@ -171,6 +195,7 @@ void ctl_nonce_set_free(ctl_nonce_set *s)
         return;
     free(s->ents);
     free(s->slots);
+    OPENSSL_cleanse(s->key, sizeof(s->key));
     free(s);
 }
 

@@ -70,8 +70,8 @@ int ctl_cache_lookup(ctl_cache *c, const char *cookie, size_t cookie_len, const 
 /* Stores a copy; false when out of memory (the reply is still sent). */
 bool ctl_cache_store(ctl_cache *c, const char *cookie, size_t cookie_len, const uint8_t digest[32],
                      const char *reply, size_t reply_len, int64_t now_ms);
-/* Wipes and frees every expired reply (lookups also expire what they scan;
- * this is for a server with no traffic). */
+/* Wipes and frees every expired reply (a lookup only drops the entry it
+ * finds expired: call this about once a second, replies can hold secrets). */
 void ctl_cache_expire(ctl_cache *c, int64_t now_ms);
 size_t ctl_cache_count(const ctl_cache *c);
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ctl/htab.h"
 #include "srtp/sg_srtp.h"
 
 #define RELAY_MAX_STREAMS 16
@@ -26,6 +27,9 @@
  * SDES engine's packed state is < 1 KiB for ordinary calls; the bound keeps
  * a client from parking arbitrary memory in the relay. */
 #define RELAY_SDES_STATE_MAX 16384
+/* The dialog's tags the SIP side names (from-tag, to-tag), echoed in events
+ * so a script can find the dialog; longer ones are refused. */
+#define RELAY_TAG_MAX 128
 
 /* Why a packet was dropped: one counter each, per leg (receive side). */
 /* clang-format off */ /* a table: one aligned row per entry */
@@ -92,6 +96,7 @@ typedef struct relay_sock {
 
 typedef struct relay_leg {
     int family;           /* AF_INET or AF_INET6 */
+    int iface;            /* index of its media interface (relay/iface.h); fixed */
     bool srtp;            /* SRTP toward/from this peer, else plain RTP */
     bool rtcp_mux;        /* RTP and RTCP on one port (RFC 5761) */
     bool strict_source;   /* accept only from the signalled address */
@@ -106,7 +111,7 @@ typedef struct relay_leg {
     bool peer_known;            /* signalled or latched */
     bool latched, latched_rtcp; /* learned from a received packet */
     /* Unauthenticated legs (plain RTP, or SRTP with UNAUTHENTICATED_SRTP
-     * on receive) move only by the relatch rule in worker.c: the RTP
+     * on receive) move only by the relatch rule in worker_packet.c: the RTP
      * source's SSRC and last sequence number, when it last sent, and the
      * candidate new source with its run of in-sequence packets. */
     bool rx_unauth; /* the receive context has no SRTP auth tag */
@@ -144,7 +149,6 @@ typedef struct relay_stream {
 } relay_stream;
 
 struct relay_call {
-    char id[RELAY_CALLID_MAX];
     relay_stream *streams[RELAY_MAX_STREAMS];
     int worker;
     int64_t created_ms;
@@ -162,7 +166,15 @@ struct relay_call {
     /* Send-key switches waiting for the SIP side's "use" or their deadline
      * (relay/switch.h). Control thread only. */
     struct relay_switch *switches;
-    relay_call *next;
+    char from_tag[RELAY_TAG_MAX], to_tag[RELAY_TAG_MAX]; /* "" = not given (cmd_ops.c) */
+    /* What the store keeps of the call (relay/store_rec.h); NULL without
+     * a store. Control thread only. */
+    struct relay_rec *rec;
+    /* The call table (calltable.h): the hash index by id and the list of
+     * all calls, newest first (prev/next, so unlinking is O(1)). */
+    ctl_hnode hnode;
+    relay_call *prev, *next;
+    char id[]; /* NUL-terminated, < RELAY_CALLID_MAX bytes, allocated with the call */
 };
 
 /* A context for one direction from a spec. Errors from sg_srtp_*; on error

@@ -1,12 +1,14 @@
 /*
- * rtp/relay/calltable.c — srtpd's call table: finding a call by id,
- * creating a stream (its sockets from the port range) and closing it,
- * taking a stream's snapshot on its worker, and deleting a call (detach,
- * final statistics, wipe) one at a time or all at shutdown.
+ * rtp/relay/calltable.c — srtpd's call table: finding a call by id (a
+ * keyed hash table, ctl/htab.h) and the list of all calls, creating a
+ * stream (its sockets from the port range) and closing it, taking a
+ * call's snapshots on its worker, and deleting a call (detach, final
+ * statistics and audit line, wipe) one at a time or all at shutdown.
  */
 #include "relay/calltable.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,25 +16,63 @@
 
 #include "relay/log.h"
 #include "relay/snapshot.h"
+#include "relay/store.h"
 #include "relay/switch.h"
+
+bool relay_calls_init(relay_daemon *d)
+{
+    d->snap = malloc(sizeof(*d->snap));
+    return d->snap && ctl_htab_init(&d->calltab, 1024);
+}
+
+void relay_calls_free(relay_daemon *d)
+{
+    ctl_htab_free(&d->calltab);
+    free(d->snap);
+    d->snap = NULL;
+}
+
+static relay_call *relay_call_of(const ctl_hnode *n)
+{
+    return (relay_call *)((char *)n - offsetof(relay_call, hnode));
+}
+
+static bool relay_call_eq(const ctl_hnode *n, const void *id)
+{
+    return !strcmp(relay_call_of(n)->id, id);
+}
 
 relay_call *relay_find(relay_daemon *d, const char *id)
 {
-    for (relay_call *c = d->calls; c; c = c->next)
-        if (!strcmp(c->id, id))
-            return c;
-    return NULL;
+    uint64_t h = ctl_htab_hash(&d->calltab, id, strlen(id));
+    ctl_hnode *n = ctl_htab_find(&d->calltab, h, relay_call_eq, id);
+    return n ? relay_call_of(n) : NULL;
+}
+
+void relay_link(relay_daemon *d, relay_call *call)
+{
+    ctl_htab_insert(&d->calltab, &call->hnode,
+                    ctl_htab_hash(&d->calltab, call->id, strlen(call->id)));
+    call->prev = NULL;
+    call->next = d->calls;
+    if (d->calls)
+        d->calls->prev = call;
+    d->calls = call;
+    d->ncalls++;
 }
 
 void relay_unlink(relay_daemon *d, relay_call *call)
 {
-    for (relay_call **pp = &d->calls; *pp; pp = &(*pp)->next) {
-        if (*pp == call) {
-            *pp = call->next;
-            d->ncalls--;
-            return;
-        }
-    }
+    if (!ctl_htab_remove(&d->calltab, &call->hnode))
+        return; /* not in the table */
+    if (call->prev)
+        call->prev->next = call->next;
+    else
+        d->calls = call->next;
+    if (call->next)
+        call->next->prev = call->prev;
+    call->prev = call->next = NULL;
+    d->ncalls--;
 }
 
 void relay_stream_close(relay_stream *s)
@@ -72,22 +112,29 @@ relay_stream *relay_stream_new(relay_daemon *d, relay_call *call, int index,
         g->rtcp.rtcp = 1;
         g->strict_source = d->cfg.strict_source;
         g->family = u[l].family;
-        const struct sockaddr_storage *bind_addr = g->family == AF_INET6 ? &d->if6 : &d->if4;
-        if ((g->family == AF_INET6 && !d->has_if6) || (g->family == AF_INET && !d->has_if4)) {
+        g->iface = u[l].iface; /* checked by relay_legs_iface() */
+        const relay_iface_addr *ia = &d->ifaces.list[g->iface].fam[relay_fam_idx(g->family)];
+        const struct sockaddr_storage *bind_addr = &ia->bind;
+        if (!ia->set) {
             snprintf(why, whylen, "no %s media interface configured",
                      g->family == AF_INET6 ? "IPv6 (--interface6)" : "IPv4");
             relay_stream_close(s);
             return NULL;
         }
-        if (relay_ports_alloc(&d->ports, bind_addr, &g->rtp.fd, &g->rtcp.fd, &g->rtp.port) != 0) {
-            snprintf(why, whylen, "no free media port pair in %d..%d", d->cfg.port_min,
-                     d->cfg.port_max);
+        /* A leg that starts with rtcp-mux takes one port (RFC 5761); one
+         * that leaves it later gets its RTCP port then (cmd_apply.c). */
+        bool mux = u[l].has_mux && u[l].mux;
+        if (mux ? relay_ports_alloc_one(&d->ports, bind_addr, &g->rtp.fd, &g->rtp.port) != 0
+                : relay_ports_alloc(&d->ports, bind_addr, &g->rtp.fd, &g->rtcp.fd, &g->rtp.port) !=
+                      0) {
+            snprintf(why, whylen, "no free media port%s in %d..%d", mux ? "" : " pair",
+                     d->cfg.port_min, d->cfg.port_max);
             relay_log(RELAY_LOG_ERR, "call %s: port allocation failed: %s", call->id,
                       strerror(errno));
             relay_stream_close(s);
             return NULL;
         }
-        g->rtcp.port = (uint16_t)(g->rtp.port + 1);
+        g->rtcp.port = mux ? g->rtp.port : (uint16_t)(g->rtp.port + 1);
         g->twin.port = g->rtp.port;
     }
     return s;
@@ -102,12 +149,9 @@ void relay_job_snap(relay_worker *w, void *arg)
         relay_worker_detach(w, j->s);
 }
 
-void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const char *why)
+void relay_call_snaps(relay_daemon *d, relay_call *call, bool detach, ctl_benc *w,
+                      relay_snap_each_fn each, const void *arg)
 {
-    /* The snapshot lives on the control thread's heap: it is large (key
-     * tables) and the control thread may allocate. Without it the stream
-     * is still detached before it is freed. */
-    relay_stream_snap *snap = malloc(sizeof(*snap));
     if (w) {
         ctl_benc_cstr(w, "streams");
         ctl_benc_list(w);
@@ -116,36 +160,51 @@ void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const cha
         relay_stream *s = call->streams[i];
         if (!s)
             continue;
-        relay_snap_job j = {.s = s, .snap = snap, .detach = true};
+        relay_snap_job j = {.s = s, .snap = d->snap, .detach = detach};
         relay_worker_run(d->workers[s->worker], relay_job_snap, &j);
-        if (snap) {
-            relay_counters_add(&d->closed, &snap->leg[0].c);
-            relay_counters_add(&d->closed, &snap->leg[1].c);
-            if (w)
-                relay_snap_write(w, snap);
-            relay_log(RELAY_LOG_INFO,
-                      "call %s stream %d %s: a %s rtp-in %llu auth %llu replay %llu mki %llu, "
-                      "b %s rtp-in %llu auth %llu replay %llu mki %llu",
-                      call->id, s->index, why, snap->leg[0].srtp ? "SRTP" : "RTP",
-                      (unsigned long long)snap->leg[0].c.rtp_in,
-                      (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_AUTH],
-                      (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_REPLAY],
-                      (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_UNKNOWN_MKI],
-                      snap->leg[1].srtp ? "SRTP" : "RTP", (unsigned long long)snap->leg[1].c.rtp_in,
-                      (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_AUTH],
-                      (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_REPLAY],
-                      (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_UNKNOWN_MKI]);
-        }
-        relay_stream_close(s);
-        call->streams[i] = NULL;
+        if (w)
+            relay_snap_write(w, d->snap);
+        if (each)
+            each(d, call, s, d->snap, arg);
     }
-    free(snap);
     if (w)
         ctl_benc_end(w);
+}
+
+/* The final statistics of a stream going away: into the totals of closed
+ * calls and the audit line. */
+static void relay_delete_audit(relay_daemon *d, relay_call *call, const relay_stream *s,
+                               const relay_stream_snap *snap, const void *why)
+{
+    relay_counters_add(&d->closed, &snap->leg[0].c);
+    relay_counters_add(&d->closed, &snap->leg[1].c);
+    relay_log(RELAY_LOG_INFO,
+              "call %s stream %d %s: a %s rtp-in %llu auth %llu replay %llu mki %llu, "
+              "b %s rtp-in %llu auth %llu replay %llu mki %llu",
+              call->id, s->index, (const char *)why, snap->leg[0].srtp ? "SRTP" : "RTP",
+              (unsigned long long)snap->leg[0].c.rtp_in,
+              (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_AUTH],
+              (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_REPLAY],
+              (unsigned long long)snap->leg[0].c.drop[RELAY_DROP_UNKNOWN_MKI],
+              snap->leg[1].srtp ? "SRTP" : "RTP", (unsigned long long)snap->leg[1].c.rtp_in,
+              (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_AUTH],
+              (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_REPLAY],
+              (unsigned long long)snap->leg[1].c.drop[RELAY_DROP_UNKNOWN_MKI]);
+}
+
+void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const char *why)
+{
+    relay_call_snaps(d, call, true, w, relay_delete_audit, why);
+    for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
+        if (call->streams[i])
+            relay_stream_close(call->streams[i]);
+        call->streams[i] = NULL;
+    }
     relay_unlink(d, call);
     relay_switch_drop_all(call);
     d->calls_deleted++;
     relay_call_set_state(call, NULL, 0); /* wipes the SIP side's state */
+    relay_store_gone(d, call, why);
     free(call);
 }
 

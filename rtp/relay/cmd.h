@@ -10,11 +10,20 @@
 
 #include "ctl/bencode.h"
 #include "relay/daemon.h"
+#include "relay/parse.h"
 
-/* cmd_reply.c: "error-reason" and "result": "error". */
+/* cmd_reply.c: "error-reason" and "result": "error". Counted in
+ * relay_err_count (dispatch.c tells ok from error by it). */
 void relay_err(ctl_benc *w, const char *why);
+extern uint64_t relay_err_count;
 /* cmd_reply.c: "streams", the local side of every stream of the call. */
 void relay_write_streams(relay_daemon *d, ctl_benc *w, const relay_call *call);
+
+/* cmd_iface.c: the interface (and, for a new stream, the family) of both
+ * legs of one stream of a request; old is the existing stream or NULL.
+ * false with why and *bad_leg (0 = a, 1 = b) set. */
+bool relay_legs_iface(relay_daemon *d, relay_leg_update *u, const relay_stream *old, char *why,
+                      size_t whylen, int *bad_leg);
 
 /* cmd_apply.c: offer / answer / update; creates the call (offer only). */
 void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
@@ -33,6 +42,11 @@ void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call);
 void relay_write_conflict(relay_daemon *d, ctl_benc *w, const relay_call *call);
 void relay_cmd_list(relay_daemon *d, ctl_benc *w);
 void relay_cmd_statistics(relay_daemon *d, ctl_benc *w);
+/* store_cmd.c: takeover (a standby takes the active relay's calls). */
+void relay_cmd_takeover(relay_daemon *d, ctl_benc *w);
 void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
+
+/* cmd_log.c: log-level, read or set srtpd's log level at run time. */
+void relay_cmd_log_level(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w);
 
 #endif

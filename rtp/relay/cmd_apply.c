@@ -15,7 +15,10 @@
 
 #include "relay/calltable.h"
 #include "relay/log.h"
+#include "relay/ops.h"
 #include "relay/parse.h"
+#include "relay/store.h"
+#include "relay/store_rec.h"
 #include "relay/switch.h"
 
 /* The optional sdes-state of offer/answer/update, copied out of the request
@@ -61,21 +64,84 @@ typedef struct relay_apply_job {
     bool ok;
 } relay_apply_job;
 
+/* On the worker, after relay_leg_apply: a leg leaving rtcp-mux takes the
+ * RTCP socket bound for it; a leg taking rtcp-mux gives its RTCP socket
+ * back (closed on the control thread after the job). */
+static bool relay_leg_rtcp_apply(relay_worker *w, relay_leg *g, relay_leg_update *u)
+{
+    if (u->has_new_rtcp) {
+        g->rtcp.fd = u->new_rtcp_fd;
+        g->rtcp.port = u->new_rtcp_port;
+        u->has_new_rtcp = false;
+        return relay_worker_sock_attach(w, &g->rtcp);
+    }
+    if (g->rtcp_mux && g->rtcp.fd >= 0) {
+        relay_worker_sock_detach(w, &g->rtcp);
+        u->old_rtcp_fd = g->rtcp.fd;
+        u->has_old_rtcp = true;
+        g->rtcp.fd = -1;
+        g->rtcp.port = g->rtp.port;
+    }
+    return true;
+}
+
 static void relay_job_apply(relay_worker *w, void *arg)
 {
     relay_apply_job *j = arg;
     relay_leg_apply(&j->s->leg[0], &j->u[0]);
     relay_leg_apply(&j->s->leg[1], &j->u[1]);
     j->ok = true;
-    if (j->attach)
+    if (j->attach) {
         j->ok = relay_worker_attach(w, j->s);
+        return;
+    }
+    j->ok = relay_leg_rtcp_apply(w, &j->s->leg[0], &j->u[0]);
+    j->ok &= relay_leg_rtcp_apply(w, &j->s->leg[1], &j->u[1]);
+}
+
+/* RFC 5761 §5.1.1: when the answer has no a=rtcp-mux the offerer must not
+ * multiplex either. The answer toward leg a is the answerer's (the SIP
+ * side rewrites addresses and keys, not rtcp-mux), so an `answer` that
+ * takes leg b out of rtcp-mux takes leg a out too, unless it says what
+ * leg a does itself. */
+static void relay_answer_mux(const relay_stream *s, relay_leg_update *u)
+{
+    if (!s || !u[1].present || !u[1].has_mux || u[1].mux || u[0].has_mux || !s->leg[0].rtcp_mux)
+        return;
+    u[0].present = true;
+    u[0].has_mux = true;
+    u[0].mux = false;
+}
+
+/* A leg of an existing stream that leaves rtcp-mux without an RTCP socket
+ * (a one-port leg, ports.h) needs one before anything changes: bound here
+ * on the control thread, taken over by the leg in relay_job_apply. false
+ * with why when no port is free (the request then fails whole). */
+static bool relay_rtcp_prepare(relay_daemon *d, const relay_stream *s, relay_leg_update *u,
+                               char *why, size_t whylen)
+{
+    for (int l = 0; l < 2; l++) {
+        const relay_leg *g = &s->leg[l];
+        if (!u[l].present || !u[l].has_mux || u[l].mux || g->rtcp.fd >= 0)
+            continue;
+        /* The leg's own interface and family, as its RTP port (relay_call_new). */
+        const relay_iface_addr *ia = &d->ifaces.list[g->iface].fam[relay_fam_idx(g->family)];
+        if (relay_ports_alloc_rtcp(&d->ports, &ia->bind, g->rtp.port, &u[l].new_rtcp_fd,
+                                   &u[l].new_rtcp_port) != 0) {
+            snprintf(why, whylen, "stream %d leg %c: no free RTCP port in %d..%d to leave rtcp-mux",
+                     s->index, "ab"[l], d -> cfg.port_min, d->cfg.port_max);
+            return false;
+        }
+        u[l].has_new_rtcp = true;
+    }
+    return true;
 }
 
 /* offer / answer / update: create (offer only) or change a call. */
 void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
                      const char *cmd, const char *call_id)
 {
-    char why[160] = "";
+    char why[320] = "";
     relay_call *call = relay_find(d, call_id);
     bool created = false;
     if (!call && strcmp(cmd, "offer") != 0) {
@@ -101,6 +167,8 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     }
     /* The SIP side's state is checked first and stored only when the rest
      * of the request succeeded. */
+    if (!relay_tags_check(doc, req, w))
+        return;
     uint8_t *state = NULL;
     size_t state_len = 0;
     const ctl_be *stn = ctl_be_get(doc, req, "sdes-state");
@@ -110,6 +178,8 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     if (!streams && stn && call) {
         /* Only the state changes; media stays as it is. */
         relay_call_set_state(call, state, state_len);
+        relay_tags_store(call, doc, req);
+        relay_store_put(d, call);
         relay_log(RELAY_LOG_INFO, "call %s: %s, sdes-state only", call->id, cmd);
         ctl_benc_kv_cstr(w, "result", "ok");
         ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
@@ -160,24 +230,37 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
                 goto fail;
             }
         }
+        {
+            char w2[240];
+            int bad;
+            if (!relay_legs_iface(d, u[n], call ? call->streams[idx[n]] : NULL, w2, sizeof(w2),
+                                  &bad)) {
+                snprintf(why, sizeof(why), "stream %d leg %s: %s", idx[n], names[bad], w2);
+                goto fail;
+            }
+        }
     }
     if (!call) {
-        call = calloc(1, sizeof(*call));
-        if (!call || strlen(call_id) >= sizeof(call->id)) {
-            free(call);
-            call = NULL;
+        size_t idlen = strlen(call_id); /* < RELAY_CALLID_MAX (dispatch.c) */
+        call = idlen < RELAY_CALLID_MAX ? calloc(1, sizeof(*call) + idlen + 1) : NULL;
+        if (!call) {
             snprintf(why, sizeof(why), "out of memory");
             goto fail;
         }
-        strcpy(call->id, call_id);
+        memcpy(call->id, call_id, idlen + 1);
         call->worker = d->next_worker;
         d->next_worker = (d->next_worker + 1) % d->nworkers;
         call->created_ms = relay_now_ms();
         created = true;
     }
     for (size_t k = 0; k < n; k++) {
-        if (call->streams[idx[k]])
+        if (call->streams[idx[k]]) {
+            if (!strcmp(cmd, "answer"))
+                relay_answer_mux(call->streams[idx[k]], u[k]);
+            if (!relay_rtcp_prepare(d, call->streams[idx[k]], u[k], why, sizeof(why)))
+                goto fail;
             continue;
+        }
         fresh[k] = relay_stream_new(d, call, idx[k], u[k], why, sizeof(why));
         if (!fresh[k])
             goto fail;
@@ -196,27 +279,33 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_stream *s = fresh[k] ? fresh[k] : call->streams[idx[k]];
         relay_apply_job j = {.s = s, .u = u[k], .attach = fresh[k] != NULL};
         relay_worker_run(d->workers[s->worker], relay_job_apply, &j);
+        if (!fresh[k] && !j.ok)
+            relay_log(RELAY_LOG_ERR, "call %s stream %d: RTCP socket not attached", call->id,
+                      s->index);
         if (fresh[k]) {
             if (!j.ok) {
                 relay_log(RELAY_LOG_ERR, "call %s: epoll add failed", call->id);
                 relay_stream_close(fresh[k]);
                 fresh[k] = NULL;
+                relay_leg_update_free(&u[k][0]); /* the store's spec copies (keys) */
+                relay_leg_update_free(&u[k][1]);
                 continue;
             }
             call->streams[idx[k]] = fresh[k];
             fresh[k] = NULL;
         }
+        relay_rec_apply(call, idx[k], u[k]);
         relay_leg_update_free(&u[k][0]); /* the contexts it replaced */
         relay_leg_update_free(&u[k][1]);
     }
     if (created) {
-        call->next = d->calls;
-        d->calls = call;
-        d->ncalls++;
+        relay_link(d, call);
         d->calls_created++;
     }
     if (stn)
         relay_call_set_state(call, state, state_len);
+    relay_tags_store(call, doc, req);
+    relay_store_put(d, call);
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
     ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);

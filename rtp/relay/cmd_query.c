@@ -3,9 +3,9 @@
  * query (one call's per-stream statistics), state (what a restarted SIP
  * side needs), list, statistics and events (the queue events.c fills).
  */
+#include "relay/store.h"
 #include "relay/cmd.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "relay/calltable.h"
@@ -13,26 +13,10 @@
 
 void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call)
 {
-    relay_stream_snap *snap = malloc(sizeof(*snap));
-    if (!snap) {
-        relay_err(w, "out of memory");
-        return;
-    }
     ctl_benc_kv_cstr(w, "call-id", call->id);
     ctl_benc_kv_int(w, "created-ms-ago", relay_now_ms() - call->created_ms);
     ctl_benc_kv_cstr(w, "result", "ok");
-    ctl_benc_cstr(w, "streams");
-    ctl_benc_list(w);
-    for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
-        relay_stream *s = call->streams[i];
-        if (!s)
-            continue;
-        relay_snap_job j = {.s = s, .snap = snap};
-        relay_worker_run(d->workers[s->worker], relay_job_snap, &j);
-        relay_snap_write(w, snap);
-    }
-    ctl_benc_end(w);
-    free(snap);
+    relay_call_snaps(d, call, false, w, NULL, NULL);
 }
 
 /* state: what a restarted SIP side needs to continue the call — its own
@@ -85,6 +69,7 @@ void relay_cmd_list(relay_daemon *d, ctl_benc *w)
                 const relay_leg *g = &s->leg[l];
                 ctl_benc_cstr(w, l ? "b" : "a");
                 ctl_benc_dict(w);
+                ctl_benc_kv_cstr(w, "interface", d->ifaces.list[g->iface].name);
                 ctl_benc_kv_int(w, "port", g->rtp.port);
                 if (g->rx)
                     ctl_benc_kv_cstr(w, "recv-suite", g->rx_suite->name);
@@ -154,6 +139,7 @@ void relay_cmd_statistics(relay_daemon *d, ctl_benc *w)
     relay_counters_write(w, &all);
     ctl_benc_end(w);
     ctl_benc_kv_cstr(w, "result", "ok");
+    relay_store_stats(w);
     ctl_benc_kv_int(w, "streams", (int64_t)streams);
     ctl_benc_kv_int(w, "uptime-ms", relay_now_ms() - d->start_ms);
 }
@@ -169,6 +155,12 @@ void relay_cmd_events(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req,
     ctl_benc_cstr(w, "events");
     ctl_benc_list(w);
     for (int64_t i = 0; i < max && d->ev_count; i++) {
+        /* Only what surely fits one datagram leaves the queue (a Call-ID
+         * of 255 bytes and two tags of 127 make an event ~600 bytes); the
+         * rest stays "pending" for the next poll instead of being lost in
+         * a reply too large to send. */
+        if (w->cap - w->len < RELAY_EVENT_WIRE_MAX + 256)
+            break;
         relay_event_write(w, &d->events[d->ev_head]);
         d->ev_head = (d->ev_head + 1) % RELAY_EVENTS_MAX;
         d->ev_count--;

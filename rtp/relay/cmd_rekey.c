@@ -14,6 +14,7 @@
 
 #include "relay/log.h"
 #include "relay/parse.h"
+#include "relay/store_rec.h"
 #include "relay/switch.h"
 
 /* rekey: on one leg and direction of one stream (or all streams): add keys,
@@ -344,6 +345,8 @@ void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
                 completed++;
         }
         relay_worker_run(d->workers[s->worker], relay_job_rekey, &j);
+        if (j.st == SG_OK)
+            relay_rec_rekey(d, call, i, leg, send, add, j.nadd);
         OPENSSL_cleanse(add, sizeof(add));
         if (j.st != SG_OK) {
             snprintf(why, sizeof(why), "stream %d: %s: %s", i, j.step ? j.step : "rekey",
@@ -370,6 +373,8 @@ void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         } else if (sw) {
             relay_switch_drop(call, sw);
         }
+        if (!j.defer && send && j.has_use)
+            d->ops.switches[RELAY_OPS_SW_COMMAND]++;
         done++;
     }
     if (!done) {
@@ -387,6 +392,7 @@ void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     if (j.evicted)
         relay_log(RELAY_LOG_INFO, "call %s: leg %c recv key table full: %d oldest key(s) retired",
                   call->id, "ab"[leg], j.evicted);
+    d->ops.rekeys[send]++;
     ctl_benc_kv_int(w, "evicted", j.evicted);
     ctl_benc_kv_cstr(w, "result", "ok");
     ctl_benc_kv_int(w, "streams", done);
@@ -419,6 +425,10 @@ void relay_switch_run_due(relay_daemon *d)
                                      .nretire = sw->nretire};
                 memcpy(j.use, sw->use, sizeof(j.use));
                 relay_worker_run(d->workers[s->worker], relay_job_rekey, &j);
+                if (j.st == SG_OK) {
+                    d->ops.switches[RELAY_OPS_SW_DEADLINE]++;
+                    relay_rec_rekey(d, call, sw->stream, sw->leg, true, NULL, 0);
+                }
                 if (j.st == SG_OK)
                     relay_log(RELAY_LOG_INFO,
                               "call %s: stream %d leg %c: no use within %lld ms:"

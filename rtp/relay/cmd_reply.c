@@ -8,20 +8,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+uint64_t relay_err_count;
+
 void relay_err(ctl_benc *w, const char *why)
 {
+    relay_err_count++;
     ctl_benc_kv_cstr(w, "error-reason", why);
     ctl_benc_kv_cstr(w, "result", "error");
-}
-
-static void relay_write_addr(ctl_benc *w, const char *key, const struct sockaddr_storage *a)
-{
-    char ip[INET6_ADDRSTRLEN] = "";
-    if (a->ss_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip, sizeof(ip));
-    else if (a->ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, ip, sizeof(ip));
-    ctl_benc_kv_cstr(w, key, ip);
 }
 
 /* The local side of a stream (what goes into the SDP). */
@@ -34,8 +27,12 @@ static void relay_write_local(relay_daemon *d, ctl_benc *w, const relay_stream *
         const relay_leg *g = &s->leg[l];
         ctl_benc_cstr(w, names[l]);
         ctl_benc_dict(w);
-        relay_write_addr(w, "address", g->family == AF_INET6 ? &d->if6 : &d->if4);
+        /* The advertised address of the leg's interface (what the SIP side
+         * writes into the SDP toward that leg's peer). */
+        const relay_iface *f = &d->ifaces.list[g->iface];
+        ctl_benc_kv_cstr(w, "address", f->fam[relay_fam_idx(g->family)].adv_s);
         ctl_benc_kv_cstr(w, "family", g->family == AF_INET6 ? "IP6" : "IP4");
+        ctl_benc_kv_cstr(w, "interface", f->name);
         ctl_benc_kv_int(w, "port", g->rtp.port);
         ctl_benc_kv_int(w, "rtcp-port", g->rtcp_mux ? g->rtp.port : g->rtcp.port);
         ctl_benc_kv_cstr(w, "transport", g->srtp ? "SRTP" : "RTP");

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_LISTEN } relay_opt_kind;
+typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_LISTEN, OPT_IFACE } relay_opt_kind;
 
 typedef struct relay_opt {
     const char *name;
@@ -43,8 +43,11 @@ static const relay_opt relay_opts[] = {
     {"listen", OPT_LISTEN, 0, 0,
      "control address, repeatable: unix:/path, udp:IP:PORT, [V6]:PORT "
      "(default " RELAY_DEFAULT_LISTEN ")"},
-    STR_OPT("interface", interface4, "IPv4 media address (default 127.0.0.1)"),
-    STR_OPT("interface6", interface6, "IPv6 media address (default none)"),
+    {"interface", OPT_IFACE, 0, 0,
+     "media interface, repeatable: [NAME/]BIND-ADDRESS[!ADVERTISED-ADDRESS], IPv4 or IPv6 "
+     "(default 127.0.0.1; no NAME: the interface \"default\")"},
+    STR_OPT("interface6", interface6,
+            "IPv6 address of the default interface: ADDRESS[!ADVERTISED] (default none)"),
     INT_OPT("port-min", port_min, "lowest media port (default 30000)"),
     INT_OPT("port-max", port_max, "highest media port (default 40000)"),
     INT_OPT("workers", workers, "media worker threads (default 0 = one per core it may run on)"),
@@ -62,18 +65,35 @@ static const relay_opt relay_opts[] = {
     BOOL_OPT("strict-source", strict_source,
              "drop packets not from the signalled address (default no)"),
     STR_OPT("log-file", log_file, "log file, reopened on SIGHUP (default stderr)"),
+    STR_OPT("log-level", log_level, "error, warn, info or debug (default info)"),
+    BOOL_OPT("log-syslog", log_syslog, "log to syslog(3), facility daemon (default no)"),
+    STR_OPT("metrics", metrics, "serve Prometheus GET /metrics on IP:PORT (default off)"),
     STR_OPT("notify", notify, "push events to this control address (default: poll with `events`)"),
     STR_OPT("pid-file", pid_file, "write the pid here"),
+    STR_OPT("redis", redis,
+            "keep calls in Redis: redis://[USER@]HOST:PORT/DB or a unix socket path "
+            "(default none; docs/ha.md)"),
+    STR_OPT("redis-auth-file", redis_auth_file,
+            "Redis AUTH: \"PASSWORD\" or \"USER PASSWORD\" on its first line (mode 0600)"),
+    STR_OPT("redis-secret-file", redis_secret_file,
+            "relay group secret (>= 16 bytes, mode 0600) sealing keys in Redis"),
+    STR_OPT("redis-secret-file-previous", redis_secret_prev_file,
+            "the previous group secret, still read during a rotation"),
+    STR_OPT("redis-role", redis_role,
+            "active (default) or standby (takes over on "
+            "`srtpctl takeover` or when the active's heartbeat expires)"),
+    STR_OPT("redis-prefix", redis_prefix, "Redis key prefix of the relay group (default srtpd)"),
 };
 #define NOPTS (sizeof(relay_opts) / sizeof(relay_opts[0]))
 
 void relay_config_defaults(relay_config *c)
 {
     memset(c, 0, sizeof(*c));
-    strcpy(c->interface4, "127.0.0.1");
     c->port_min = 30000;
     c->port_max = 40000;
     c->media_timeout = 60;
+    strcpy(c->redis_role, "active");
+    strcpy(c->redis_prefix, "srtpd");
     c->coalesce_us = (int)(RELAY_COALESCE_NS / 1000);
 }
 
@@ -105,6 +125,15 @@ static bool relay_opt_set(relay_config *c, const char *name, const char *val, ch
                 return false;
             }
             strcpy(c->listen[c->nlisten++], val);
+            return true;
+        case OPT_IFACE:
+            if (c->niface >= 8 || strlen(val) >= sizeof(c->iface[0])) {
+                snprintf(err, errlen,
+                         "--interface: at most 8 values of < 256 bytes (several "
+                         "interfaces fit in one: a;b)");
+                return false;
+            }
+            strcpy(c->iface[c->niface++], val);
             return true;
         case OPT_STR:
             if (strlen(val) >= o->size) {
@@ -229,7 +258,7 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
                 return false;
         }
     }
-    bool cli_listen = false;
+    bool cli_listen = false, cli_iface = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -275,6 +304,10 @@ bool relay_config_parse(relay_config *c, int argc, char **argv, bool *help, char
         if (!strcmp(name, "listen") && !cli_listen) {
             c->nlisten = 0; /* command-line listen addresses replace the file's */
             cli_listen = true;
+        }
+        if (!strcmp(name, "interface") && !cli_iface) {
+            c->niface = 0; /* command-line interfaces replace the file's */
+            cli_iface = true;
         }
         if (!relay_opt_set(c, name, val, err, errlen))
             return false;

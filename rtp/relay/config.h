@@ -16,8 +16,9 @@
 typedef struct relay_config {
     char listen[4][256]; /* up to 4 control addresses (ctl/sock.h syntax) */
     int nlisten;
-    char interface4[64]; /* media address for IP4 legs */
-    char interface6[64]; /* media address for IP6 legs ("" = none) */
+    char iface[8][256]; /* `interface` values (relay/iface.h syntax), repeatable */
+    int niface;
+    char interface6[128]; /* IPv6 address of the "default" interface ("" = none) */
     int port_min, port_max;
     int workers;     /* 0 = one per core */
     int coalesce_us; /* a loaded worker's wait for packets to gather; 0 = never */
@@ -28,9 +29,19 @@ typedef struct relay_config {
     int media_timeout;     /* seconds; 0 = never */
     bool strict_source;    /* default for legs that do not say */
     char log_file[256];    /* "" = stderr */
+    char log_level[16];    /* error, warn, info (default), debug */
+    bool log_syslog;       /* syslog(3), LOG_DAEMON, instead of stderr/log_file */
+    char metrics[128];     /* Prometheus GET /metrics on ADDR:PORT; "" = off */
     char notify[256];      /* push events here (ctl/sock.h syntax); "" = poll only */
     char pid_file[256];
-    char warn[2][320]; /* warnings found while parsing, logged at start */
+    /* The call store (docs/ha.md); redis "" = none. */
+    char redis[300];
+    char redis_auth_file[256];
+    char redis_secret_file[256];
+    char redis_secret_prev_file[256];
+    char redis_role[16];   /* active or standby */
+    char redis_prefix[64]; /* keys PREFIX:call:ID and PREFIX:hb */
+    char warn[2][320];     /* warnings found while parsing, logged at start */
     int nwarn;
 } relay_config;
 

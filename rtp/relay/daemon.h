@@ -12,18 +12,23 @@
 #include <sys/socket.h>
 
 #include "ctl/bencode.h"
+#include "ctl/server.h"
 #include "relay/config.h"
+#include "relay/iface.h"
 #include "relay/ports.h"
 #include "relay/call.h"
+#include "relay/opstats.h"
 #include "relay/worker.h"
 
-#define RELAY_EVENTS_MAX 1024
+#define RELAY_EVENTS_MAX     1024
+#define RELAY_EVENT_WIRE_MAX 1024 /* one bencoded event, tags and Call-ID at their longest */
 
 typedef struct relay_event {
     char type[24]; /* soft-limit, key-switched, key-exhausted, media-timeout */
     char call_id[RELAY_CALLID_MAX];
-    int stream; /* -1 for call-level events */
-    int leg;    /* 0 = a, 1 = b, -1 */
+    char from_tag[RELAY_TAG_MAX], to_tag[RELAY_TAG_MAX]; /* the call's, "" = unknown */
+    int stream;                                          /* -1 for call-level events */
+    int leg;                                             /* 0 = a, 1 = b, -1 */
     int64_t unix_time;
     uint64_t seq;
 } relay_event;
@@ -33,11 +38,12 @@ typedef struct relay_daemon {
     relay_worker **workers;
     int nworkers;
     int next_worker;
-    relay_call *calls;
+    relay_call *calls;              /* every call, newest first (calltable.h) */
+    ctl_htab calltab;               /* the same calls by id */
+    struct relay_stream_snap *snap; /* query/delete's buffer (calltable.h) */
     size_t ncalls;
     relay_ports ports;
-    struct sockaddr_storage if4, if6;
-    bool has_if4, has_if6;
+    relay_ifaces ifaces; /* named media interfaces (relay/iface.h) */
     relay_event events[RELAY_EVENTS_MAX];
     size_t ev_head, ev_count;
     uint64_t ev_seq, events_lost;
@@ -48,6 +54,12 @@ typedef struct relay_daemon {
     const void *secret;
     size_t secret_len;
     int64_t next_switch_ms; /* earliest pending key switch (INT64_MAX: none) */
+    relay_opstats ops;      /* requests, events, rekeys, switches (metrics) */
+    ctl_server *srv[4];     /* the control servers, for their counters */
+    int nsrv;
+    bool draining; /* `drain`: new calls refused (relay/ops.h) */
+    int argc;      /* the command line, re-read by a reload (relay/ops.h) */
+    char **argv;
 } relay_daemon;
 
 /* The control-protocol handler (ctl_handler_fn) for srtpd's commands. */

@@ -25,7 +25,7 @@ static void relay_notify(relay_daemon *d, const relay_event *e)
 {
     if (d->notify_fd < 0)
         return;
-    char msg[1024], cookie[17], nonce[CTL_NONCE_HEX + 1];
+    char msg[2048], cookie[17], nonce[CTL_NONCE_HEX + 1];
     if (!ctl_random_hex(cookie, 8) || !ctl_random_hex(nonce, CTL_NONCE_HEX / 2))
         return;
     ctl_benc w;
@@ -57,11 +57,19 @@ void relay_event_push(relay_daemon *d, const char *type, const char *call_id, in
     relay_event *e = &d->events[(d->ev_head + d->ev_count) % RELAY_EVENTS_MAX];
     snprintf(e->type, sizeof(e->type), "%s", type);
     snprintf(e->call_id, sizeof(e->call_id), "%s", call_id);
+    /* The call's dialog tags, so the SIP side can find its dialog (a
+     * media-timeout is raised before the call is deleted). */
+    const relay_call *c = relay_find(d, call_id);
+    snprintf(e->from_tag, sizeof(e->from_tag), "%s", c ? c->from_tag : "");
+    snprintf(e->to_tag, sizeof(e->to_tag), "%s", c ? c->to_tag : "");
     e->stream = stream;
     e->leg = leg;
     e->unix_time = (int64_t)time(NULL);
     e->seq = ++d->ev_seq;
     d->ev_count++;
+    d->ops.events[relay_ops_event_index(type)]++;
+    if (!strcmp(type, "key-switched"))
+        d->ops.switches[RELAY_OPS_SW_LIFETIME]++;
     relay_log(RELAY_LOG_INFO, "event %s call %s stream %d leg %c", type, call_id, stream,
               leg < 0 ? '-' : "ab"[leg]);
     relay_notify(d, e);
@@ -71,12 +79,16 @@ void relay_event_write(ctl_benc *w, const relay_event *e)
 {
     ctl_benc_dict(w);
     ctl_benc_kv_cstr(w, "call-id", e->call_id);
+    if (e->from_tag[0])
+        ctl_benc_kv_cstr(w, "from-tag", e->from_tag);
     if (e->leg >= 0)
         ctl_benc_kv_cstr(w, "leg", e->leg ? "b" : "a");
     ctl_benc_kv_int(w, "seq", (int64_t)e->seq);
     if (e->stream >= 0)
         ctl_benc_kv_int(w, "stream", e->stream);
     ctl_benc_kv_int(w, "time", e->unix_time);
+    if (e->to_tag[0])
+        ctl_benc_kv_cstr(w, "to-tag", e->to_tag);
     ctl_benc_kv_cstr(w, "type", e->type);
     ctl_benc_end(w);
 }

@@ -1,32 +1,112 @@
 /*
- * rtp/relay/log.c — timestamped log lines with peer-supplied bytes
- * escaped, SIGHUP reopen (for logrotate), per-call-site rate limiting (see
- * log.h).
+ * rtp/relay/log.c — log lines with peer-supplied bytes escaped, the level
+ * filter, the targets (journal, stderr, file, syslog), SIGHUP reopen (for
+ * logrotate), per-call-site rate limiting (see log.h).
  */
 #include "relay/log.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
+
+typedef enum { RELAY_TO_STDERR, RELAY_TO_JOURNAL, RELAY_TO_FILE, RELAY_TO_SYSLOG } relay_log_to;
 
 static FILE *relay_log_fp;
 static char relay_log_path[256];
+static relay_log_to relay_log_dest = RELAY_TO_STDERR;
+static relay_log_level relay_log_max = RELAY_LOG_INFO;
+
+static const char *const relay_level_names[] = {"error", "warn", "info", "debug"};
+
+bool relay_log_level_parse(const char *s, relay_log_level *out)
+{
+    for (int i = 0; i <= RELAY_LOG_DEBUG; i++)
+        if (s && !strcmp(s, relay_level_names[i])) {
+            *out = (relay_log_level)i;
+            return true;
+        }
+    return false;
+}
+
+const char *relay_log_level_name(relay_log_level lvl)
+{
+    return lvl >= RELAY_LOG_ERR && lvl <= RELAY_LOG_DEBUG ? relay_level_names[lvl] : "?";
+}
+
+void relay_log_set_level(relay_log_level lvl)
+{
+    if (lvl >= RELAY_LOG_ERR && lvl <= RELAY_LOG_DEBUG)
+        relay_log_max = lvl;
+}
+
+relay_log_level relay_log_get_level(void)
+{
+    return relay_log_max;
+}
+
+bool relay_log_on(relay_log_level lvl)
+{
+    return lvl <= relay_log_max;
+}
+
+const char *relay_log_target(void)
+{
+    static const char *const names[] = {"stderr", "journal", "file", "syslog"};
+    return names[relay_log_dest];
+}
+
+/* systemd connects stderr to the journal and says so in JOURNAL_STREAM
+ * ("device:inode" of that stream); a stderr redirected elsewhere by a
+ * child of the service keeps the variable but not the inode, so both are
+ * compared (systemd.exec(5), "$JOURNAL_STREAM"). */
+static bool relay_stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+int relay_log_open_syslog(void)
+{
+    /* syslog(3) drops every line silently when nothing listens at
+     * _PATH_LOG: refuse rather than run without a log. */
+    struct stat st;
+    if (stat("/dev/log", &st) != 0 || !S_ISSOCK(st.st_mode))
+        return -1;
+    openlog("srtpd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    relay_log_dest = RELAY_TO_SYSLOG;
+    relay_log_path[0] = 0;
+    return 0;
+}
 
 int relay_log_open(const char *path)
 {
+    /* Also a reload's switch to another file: the old one is closed once
+     * the new one is open (a failed open keeps the old file). */
+    FILE *old = relay_log_fp;
     if (!path || !*path) {
         relay_log_fp = stderr;
         relay_log_path[0] = 0;
-        return 0;
+        relay_log_dest = relay_stderr_is_journal() ? RELAY_TO_JOURNAL : RELAY_TO_STDERR;
+    } else {
+        FILE *f = fopen(path, "a");
+        if (!f)
+            return -1;
+        setvbuf(f, NULL, _IOLBF, 0);
+        snprintf(relay_log_path, sizeof(relay_log_path), "%s", path);
+        relay_log_fp = f;
+        relay_log_dest = RELAY_TO_FILE;
     }
-    snprintf(relay_log_path, sizeof(relay_log_path), "%s", path);
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return -1;
-    setvbuf(f, NULL, _IOLBF, 0);
-    relay_log_fp = f;
+    if (old && old != stderr && old != relay_log_fp)
+        fclose(old);
     return 0;
 }
 
@@ -129,11 +209,11 @@ size_t relay_log_escape(const char *in, size_t n, char *out, size_t cap)
 void relay_log(relay_log_level lvl, const char *fmt, ...)
 {
     static const char *names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+    /* syslog(3) priorities; the journal takes them as "<N>" prefixes. */
+    static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+    if (lvl < RELAY_LOG_ERR || lvl > RELAY_LOG_DEBUG || lvl > relay_log_max)
+        return;
     FILE *f = relay_log_fp ? relay_log_fp : stderr;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
     char msg[1024], line[4 * sizeof(msg) + 64];
     va_list ap;
     va_start(ap, fmt);
@@ -143,13 +223,26 @@ void relay_log(relay_log_level lvl, const char *fmt, ...)
         mn = 0;
     if ((size_t)mn >= sizeof(msg))
         mn = (int)sizeof(msg) - 1;
-    int n = snprintf(line, sizeof(line),
+    int n = 0;
+    if (relay_log_dest == RELAY_TO_JOURNAL) {
+        n = snprintf(line, sizeof(line), "<%d>", prio[lvl]);
+    } else if (relay_log_dest != RELAY_TO_SYSLOG) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        n = snprintf(line, sizeof(line),
                      "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ srtpd %s: ", tm.tm_year + 1900,
                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                      ts.tv_nsec / 1000000, names[lvl]);
+    }
     /* Call-ids, reasons and addresses come from peers: escaped here, once,
      * for every line (rather than at each call site). */
     relay_log_escape(msg, (size_t)mn, line + n, sizeof(line) - (size_t)n);
+    if (relay_log_dest == RELAY_TO_SYSLOG) {
+        syslog(prio[lvl], "%s", line);
+        return;
+    }
     fprintf(f, "%s\n", line);
     fflush(f);
 }

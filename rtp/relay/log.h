@@ -1,16 +1,39 @@
 /*
- * rtp/relay/log.h — srtpd's log: one line per event with time and level,
- * to stderr or a file reopened on SIGHUP, and a per-call-site rate limit for
- * anything that can repeat per packet or per message. Never pass key
- * material here: log suites, MKIs and fingerprints only.
+ * rtp/relay/log.h — srtpd's log: one line per event with its level, and a
+ * per-call-site rate limit for anything that can repeat per packet or per
+ * message. Never pass key material here: log suites, MKIs and fingerprints
+ * only.
+ *
+ * Targets (docs/srtpd.md "Logging"):
+ *   - stderr read by the journal (systemd sets JOURNAL_STREAM to stderr's
+ *     device:inode): "<N>message", N the syslog priority (sd-daemon(3)
+ *     prefixes: 3 error, 4 warning, 6 info, 7 debug); journald adds the
+ *     time and stores the priority;
+ *   - stderr otherwise, or a log file (reopened on SIGHUP for logrotate):
+ *     "TIME srtpd LEVEL: message", LEVEL one of ERROR WARN INFO DEBUG;
+ *   - syslog(3), facility LOG_DAEMON, ident "srtpd", with the priority.
+ * Lines above the current level are dropped before they are formatted.
+ * The level may change at run time (control command "log-level"); only
+ * the control thread logs, so the level needs no lock.
  */
 #ifndef SDESGATE_RELAY_LOG_H
 #define SDESGATE_RELAY_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef enum { RELAY_LOG_ERR, RELAY_LOG_WARN, RELAY_LOG_INFO, RELAY_LOG_DEBUG } relay_log_level;
+
+/* "error", "warn", "info", "debug" (the config's and the protocol's
+ * names). Parse: false for anything else. */
+bool relay_log_level_parse(const char *s, relay_log_level *out);
+const char *relay_log_level_name(relay_log_level lvl);
+/* Lines of a level above lvl are dropped (default RELAY_LOG_INFO). */
+void relay_log_set_level(relay_log_level lvl);
+relay_log_level relay_log_get_level(void);
+/* Whether a line of level lvl would be written. */
+bool relay_log_on(relay_log_level lvl);
 
 /* Every line's message is escaped (relay_log_escape): call-ids and other
  * peer-supplied strings cannot forge lines or drive a terminal. */
@@ -20,8 +43,14 @@ typedef enum { RELAY_LOG_ERR, RELAY_LOG_WARN, RELAY_LOG_INFO, RELAY_LOG_DEBUG } 
  * stays. Returns the length written. */
 size_t relay_log_escape(const char *in, size_t n, char *out, size_t cap);
 
-/* path NULL or "" = stderr. 0 on success. */
+/* path NULL or "" = stderr (the journal's format when stderr is the
+ * journal's stream). 0 on success. */
 int relay_log_open(const char *path);
+/* syslog(3), LOG_DAEMON, ident "srtpd", with the pid. -1 when there is
+ * no syslog socket (/dev/log). */
+int relay_log_open_syslog(void);
+/* What the log goes to: "journal", "stderr", "file" or "syslog". */
+const char *relay_log_target(void);
 int relay_log_reopen(void);
 void relay_log(relay_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -35,7 +64,7 @@ typedef struct relay_log_limit {
 #define RELAY_LOG_LIMITED(lvl, per_sec, ...) \
     do { \
         static relay_log_limit relay_ll_; \
-        if (relay_log_allow(&relay_ll_, per_sec)) \
+        if (relay_log_on(lvl) && relay_log_allow(&relay_ll_, per_sec)) \
             relay_log(lvl, __VA_ARGS__); \
     } while (0)
 int relay_log_allow(relay_log_limit *l, int per_sec);

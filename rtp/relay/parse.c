@@ -5,12 +5,14 @@
  * addresses; every field checked, every context built before use.
  */
 #include "relay/parse.h"
+#include "relay/store_rec.h"
 #include "relay/rxprev.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* MKI value as an integer, big-endian into len bytes (RFC 4568 §6.1
  * "MKI:length"). */
@@ -201,6 +203,14 @@ bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u
             return false;
         }
     }
+    if (ctl_be_get(doc, l, "interface")) {
+        if (!ctl_be_get_cstr(doc, l, "interface", u->ifname, sizeof(u->ifname)) || !u->ifname[0]) {
+            snprintf(why, whylen, "interface: want a name of 1..%d bytes",
+                     RELAY_IFACE_NAME_MAX - 1);
+            return false;
+        }
+        u->has_iface = true;
+    }
     char ip[64];
     int64_t port, rport;
     if (ctl_be_get(doc, l, "address")) {
@@ -271,6 +281,7 @@ bool relay_parse_leg(const ctl_be_doc *doc, const ctl_be *l, relay_leg_update *u
         sg_srtp_ctx *ctx;
         sg_status st =
             relay_crypto_build(&sp, k == 0 ? SG_SRTP_UNPROTECT : SG_SRTP_PROTECT, &ctx, &w2);
+        u->spec[k] = st == SG_OK ? relay_rec_spec_dup(&sp) : NULL;
         relay_crypto_spec_wipe(&sp);
         if (st != SG_OK) {
             snprintf(why, whylen, "%s: %s: %s", dirs[k], w2, sg_status_str(st));
@@ -296,6 +307,13 @@ void relay_leg_update_free(relay_leg_update *u)
     sg_srtp_ctx_free(u->tx);
     sg_srtp_ctx_free(u->rx_gone);
     u->rx = u->tx = u->rx_gone = NULL;
+    if (u->has_new_rtcp)
+        close(u->new_rtcp_fd);
+    if (u->has_old_rtcp)
+        close(u->old_rtcp_fd);
+    u->has_new_rtcp = u->has_old_rtcp = false;
+    relay_rec_spec_free(&u->spec[0]);
+    relay_rec_spec_free(&u->spec[1]);
 }
 
 /* Applies an update to a leg; old contexts are swapped into the update so

@@ -1,7 +1,8 @@
 /*
- * rtp/relay/ports.c — even/odd media port pairs from a range (ports.h).
- * The search starts where the last one ended so a just-freed pair is not
- * reused at once (late packets of an old call would land in a new one).
+ * rtp/relay/ports.c — even/odd media port pairs and single ports from a
+ * range (ports.h). The search starts where the last one ended so a
+ * just-freed port is not reused at once (late packets of an old call would
+ * land in a new one).
  */
 #include "relay/ports.h"
 
@@ -15,6 +16,7 @@ void relay_ports_init(relay_ports *p, int min, int max)
     p->min = (min + 1) & ~1;
     p->max = max;
     p->next = p->min;
+    p->next_odd = p->min + 1;
 }
 
 int relay_ports_bind(const struct sockaddr_storage *addr, uint16_t port, bool reuseport)
@@ -50,8 +52,8 @@ int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *
 {
     int span = (p->max - p->min + 1) / 2;
     for (int k = 0; k < span; k++) {
-        int cand = p->next;
-        p->next += 2;
+        int cand = p->next & ~1; /* single ports may leave it odd */
+        p->next = cand + 2;
         if (p->next + 1 > p->max)
             p->next = p->min;
         if (cand + 1 > p->max)
@@ -71,4 +73,47 @@ int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *
     }
     errno = EADDRINUSE;
     return -1;
+}
+
+/* One port of the parity of *cursor (min is even), searched from there. */
+static int relay_ports_scan(relay_ports *p, int *cursor, const struct sockaddr_storage *addr,
+                            int *fd, uint16_t *port)
+{
+    int first = *cursor & 1 ? p->min + 1 : p->min;
+    int span = (p->max - first) / 2 + 1;
+    for (int k = 0; k < span && first <= p->max; k++) {
+        int cand = *cursor;
+        *cursor = cand + 2 > p->max ? first : cand + 2;
+        int a = relay_ports_bind(addr, (uint16_t)cand, false);
+        if (a < 0)
+            continue;
+        *fd = a;
+        *port = (uint16_t)cand;
+        return 0;
+    }
+    errno = EADDRINUSE;
+    return -1;
+}
+
+int relay_ports_alloc_one(relay_ports *p, const struct sockaddr_storage *addr, int *fd,
+                          uint16_t *port)
+{
+    p->next &= ~1; /* the even cursor pairs share */
+    if (relay_ports_scan(p, &p->next, addr, fd, port) == 0)
+        return 0;
+    return relay_ports_scan(p, &p->next_odd, addr, fd, port);
+}
+
+int relay_ports_alloc_rtcp(relay_ports *p, const struct sockaddr_storage *addr, uint16_t rtp_port,
+                           int *fd, uint16_t *port)
+{
+    if (rtp_port + 1 <= p->max) {
+        int a = relay_ports_bind(addr, (uint16_t)(rtp_port + 1), false);
+        if (a >= 0) {
+            *fd = a;
+            *port = (uint16_t)(rtp_port + 1);
+            return 0;
+        }
+    }
+    return relay_ports_alloc_one(p, addr, fd, port);
 }

@@ -3,7 +3,8 @@
  * control without a shared secret (unix sockets are the safe default), media workers, the control loop
  * (ng control sockets, once-a-second housekeeping) and signals: SIGTERM or
  * SIGINT stop cleanly (every call deleted and its keys wiped), SIGHUP
- * reopens the log file.
+ * reloads (reopens the log, re-reads the live options: relay/ops.h); the
+ * optional Prometheus endpoint (relay/metrics.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,20 +28,10 @@
 #include "relay/calltable.h"
 #include "relay/daemon.h"
 #include "relay/log.h"
+#include "relay/metrics.h"
+#include "relay/ops.h"
+#include "relay/store.h"
 #include "sdesgate_version.h"
-
-static bool srtpd_parse_ip(const char *s, int family, struct sockaddr_storage *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (family == AF_INET) {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)out;
-        v4->sin_family = AF_INET;
-        return inet_pton(AF_INET, s, &v4->sin_addr) == 1;
-    }
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
-    v6->sin6_family = AF_INET6;
-    return inet_pton(AF_INET6, s, &v6->sin6_addr) == 1;
-}
 
 /* The kernel grows a process's file table by doubling, and once threads
  * share it every growth waits for an RCU grace period (about 15 ms here).
@@ -85,13 +76,32 @@ int main(int argc, char **argv)
         relay_config_usage(argv[0]);
         return 0;
     }
-    if (relay_log_open(d.cfg.log_file) != 0) {
+    relay_log_level lvl = RELAY_LOG_INFO;
+    if (d.cfg.log_level[0] && !relay_log_level_parse(d.cfg.log_level, &lvl)) {
+        fprintf(stderr, "srtpd: --log-level: want error, warn, info or debug: %s\n",
+                d.cfg.log_level);
+        return 2;
+    }
+    if (d.cfg.log_syslog && d.cfg.log_file[0]) {
+        fprintf(stderr, "srtpd: log-syslog and log-file: choose one\n");
+        return 2;
+    }
+    relay_log_set_level(lvl);
+    if (d.cfg.log_syslog) {
+        if (relay_log_open_syslog() != 0) {
+            fprintf(stderr, "srtpd: log-syslog: no syslog socket at /dev/log (no syslog "
+                            "daemon?): use the journal (stderr) or log-file\n");
+            return 1;
+        }
+    } else if (relay_log_open(d.cfg.log_file) != 0) {
         fprintf(stderr, "srtpd: log-file %s: %s\n", d.cfg.log_file, strerror(errno));
         return 1;
     }
     d.secret = d.cfg.secret[0] ? d.cfg.secret : NULL;
     d.secret_len = strlen(d.cfg.secret);
     d.notify_fd = -1;
+    d.argc = argc; /* re-read by a reload (relay/ops.h) */
+    d.argv = argv;
 
     ctl_addr addrs[4];
     bool insecure = false;
@@ -121,22 +131,20 @@ int main(int argc, char **argv)
     if (insecure)
         relay_log(RELAY_LOG_WARN, "control-insecure: UDP control without a secret; every local "
                                   "user can read keys (state) and move media (update)");
-    if (d.cfg.interface4[0]) {
-        if (!srtpd_parse_ip(d.cfg.interface4, AF_INET, &d.if4)) {
-            fprintf(stderr, "srtpd: --interface: not an IPv4 address: %s\n", d.cfg.interface4);
-            return 2;
-        }
-        d.has_if4 = true;
-    }
-    if (d.cfg.interface6[0]) {
-        if (!srtpd_parse_ip(d.cfg.interface6, AF_INET6, &d.if6)) {
-            fprintf(stderr, "srtpd: --interface6: not an IPv6 address: %s\n", d.cfg.interface6);
-            return 2;
-        }
-        d.has_if6 = true;
+    /* Every media address is bound once now: a wrong one stops srtpd here
+     * with its cause, instead of failing every call later. */
+    if (!relay_ifaces_parse(&d.cfg, &d.ifaces, err, sizeof(err)) ||
+        !relay_ifaces_probe(&d.ifaces, err, sizeof(err))) {
+        fprintf(stderr, "srtpd: %s\n", err);
+        return 2;
     }
     relay_ports_init(&d.ports, d.cfg.port_min, d.cfg.port_max);
-    /* Four sockets per stream: 1000 calls need more than the usual 1024. */
+    if (!relay_calls_init(&d)) {
+        fprintf(stderr, "srtpd: cannot set up the call table (out of memory or no randomness)\n");
+        return 1;
+    }
+    /* Two to four sockets per stream (docs/srtpd.md "Ports"), plus twins:
+     * 1000 calls need more than the usual 1024. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
@@ -192,9 +200,28 @@ int main(int argc, char **argv)
     for (int i = 0; i < nw; i++)
         relay_worker_set_coalesce(d.workers[i], (long)d.cfg.coalesce_us * 1000);
     d.start_ms = relay_now_ms();
+    /* The store: its calls come back before the control sockets open, so
+     * no request sees a half-recovered relay. */
+    if (!relay_store_start(&d, err, sizeof(err))) {
+        fprintf(stderr, "srtpd: %s\n", err);
+        relay_workers_stop(d.workers, d.nworkers);
+        return 2;
+    }
+    relay_store_recover(&d);
 
-    ctl_server *srv[4] = {0};
-    struct pollfd pfd[5];
+    /* Prometheus (relay/metrics.h): polled here, served on this thread. */
+    relay_metrics *metrics = NULL;
+    if (d.cfg.metrics[0]) {
+        metrics = relay_metrics_start(&d, d.cfg.metrics, SDESGATE_VERSION, err, sizeof(err));
+        if (!metrics) {
+            fprintf(stderr, "srtpd: %s\n", err);
+            relay_workers_stop(d.workers, d.nworkers);
+            return 1;
+        }
+        relay_log(RELAY_LOG_INFO, "metrics on http://%s/metrics", d.cfg.metrics);
+    }
+    ctl_server **srv = d.srv;
+    struct pollfd pfd[6];
     int nfd = 0;
     for (int i = 0; i < d.cfg.nlisten; i++) {
         int fd = ctl_listen(&addrs[i], err, sizeof(err));
@@ -203,6 +230,7 @@ int main(int argc, char **argv)
                     addrs[i].is_unix ? " (its directory must exist, writable by srtpd's user "
                                        "only: systemd RuntimeDirectory=srtpd makes /run/srtpd)"
                                      : "");
+            relay_metrics_stop(metrics);
             relay_workers_stop(d.workers, d.nworkers);
             return 1;
         }
@@ -212,8 +240,11 @@ int main(int argc, char **argv)
             return 1;
         }
         pfd[nfd++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        d.nsrv = nfd;
     }
     pfd[nfd] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    pfd[nfd + 1] =
+        (struct pollfd){.fd = metrics ? relay_metrics_fd(metrics) : -1, .events = POLLIN};
     if (d.cfg.pid_file[0]) {
         FILE *f = fopen(d.cfg.pid_file, "w");
         if (f) {
@@ -221,10 +252,11 @@ int main(int argc, char **argv)
             fclose(f);
         }
     }
-    relay_log(RELAY_LOG_INFO, "started: %d worker(s), control %s%s, media %s%s%s ports %d..%d%s",
-              nw, d.cfg.listen[0], d.cfg.nlisten > 1 ? " (+more)" : "", d.cfg.interface4,
-              d.has_if6 ? " and " : "", d.cfg.interface6, d.cfg.port_min, d.cfg.port_max,
-              d.secret ? ", control authenticated" : "");
+    char ifdesc[1024];
+    relay_ifaces_describe(&d.ifaces, ifdesc, sizeof(ifdesc));
+    relay_log(RELAY_LOG_INFO, "started: %d worker(s), control %s%s, media %s ports %d..%d%s", nw,
+              d.cfg.listen[0], d.cfg.nlisten > 1 ? " (+more)" : "", ifdesc, d.cfg.port_min,
+              d.cfg.port_max, d.secret ? ", control authenticated" : "");
     /* systemd (Type=notify): ready once every control socket is bound and
      * the workers run; a no-op without $NOTIFY_SOCKET. With WatchdogSec=
      * the once-a-second housekeeping below pets the watchdog. */
@@ -241,7 +273,7 @@ int main(int argc, char **argv)
          * deadline, not on the once-a-second housekeeping. */
         int64_t until = d.next_switch_ms < next_hk ? d.next_switch_ms : next_hk;
         int64_t wait = until - relay_now_ms();
-        int r = poll(pfd, (nfds_t)nfd + 1, wait > 0 ? (int)wait : 0);
+        int r = poll(pfd, (nfds_t)nfd + 2, wait > 0 ? (int)wait : 0);
         if (r < 0 && errno != EINTR)
             break;
         for (int i = 0; i < nfd; i++)
@@ -251,9 +283,13 @@ int main(int argc, char **argv)
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 if (si.ssi_signo == SIGHUP) {
-                    if (relay_log_reopen() != 0)
-                        fprintf(stderr, "srtpd: cannot reopen %s\n", d.cfg.log_file);
-                    relay_log(RELAY_LOG_INFO, "SIGHUP: log reopened");
+                    /* Reopens the log and re-reads what can change live
+                     * (relay/ops.h); logs what it applied and ignored. */
+                    char ap[512], ig[512], why[300];
+                    bool ok = relay_reload(&d, ap, sizeof(ap), ig, sizeof(ig), why, sizeof(why));
+                    /* After the reopen: this line is the new file's first. */
+                    relay_log(RELAY_LOG_INFO, "SIGHUP: log reopened, reload %s",
+                              ok ? "done" : "refused");
                 } else {
                     relay_log(RELAY_LOG_INFO, "signal %u: stopping", si.ssi_signo);
                     sd_notify(0, "STOPPING=1");
@@ -262,8 +298,11 @@ int main(int argc, char **argv)
             }
         }
         relay_switch_run_due(&d);
+        if (metrics && (pfd[nfd + 1].revents || relay_now_ms() >= next_hk))
+            relay_metrics_run(metrics); /* answers, and expires idle clients */
         if (relay_now_ms() >= next_hk) {
             relay_housekeeping(&d);
+            relay_store_tick(&d);
             for (int i = 0; i < d.cfg.nlisten; i++)
                 ctl_server_expire(srv[i]); /* cached `state` replies hold keys */
             if (watchdog)
@@ -271,7 +310,10 @@ int main(int argc, char **argv)
             next_hk = relay_now_ms() + 1000;
         }
     }
+    relay_metrics_stop(metrics);
     relay_delete_all(&d);
+    relay_store_stop(&d);
+    relay_calls_free(&d);
     relay_workers_stop(d.workers, d.nworkers);
     for (int i = 0; i < d.cfg.nlisten; i++) {
         close(pfd[i].fd);

@@ -1,10 +1,10 @@
 /*
  * rtp/relay/uring.c — uring.h on liburing: setup, submission and
  * completion use liburing's calls, so the ring's memory ordering is
- * liburing's, not ours. What stays here is the behaviour srtpd's loops
- * rely on: a cap on queued entries, a submit that waits for every
- * completion of a round (worker.c), and one enter that submits and waits
- * with a timeout or only runs deferred task work (worker_ring.c).
+ * liburing's, not ours. What stays here is the behaviour srtpd's
+ * multishot loop (worker_ring.c) relies on: a cap on queued entries, and
+ * one enter that submits and waits with a timeout or only runs deferred
+ * task work.
  */
 #include "relay/uring.h"
 
@@ -12,11 +12,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
-
-bool relay_uring_init(relay_uring *u, unsigned entries)
-{
-    return relay_uring_init_flags(u, entries, 0, 0);
-}
 
 bool relay_uring_init_flags(relay_uring *u, unsigned entries, unsigned cq_entries, unsigned flags)
 {
@@ -64,31 +59,6 @@ struct io_uring_sqe *relay_uring_sqe(relay_uring *u)
 unsigned relay_uring_pending(const relay_uring *u)
 {
     return u->ring.sq.sqe_tail - io_uring_smp_load_acquire(u->ring.sq.khead);
-}
-
-int relay_uring_submit_wait(relay_uring *u)
-{
-    unsigned n = io_uring_sq_ready(&u->ring);
-    if (!n)
-        return 0;
-    /* Until the kernel has consumed all n entries and posted n completions
-     * (the caller reaps every completion each round, so the CQ starts
-     * empty). Counting from the rings rather than from return values keeps
-     * this right after an EINTR that came after the submission; liburing
-     * resubmits what a short submit left in the ring. */
-    for (int spins = 0;; spins++) {
-        if (relay_uring_pending(u) == 0 && io_uring_cq_ready(&u->ring) >= n)
-            return (int)n;
-        if (spins >= 1000) {
-            errno = EIO; /* the kernel makes no progress: give the ring up */
-            return -1;
-        }
-        int r = io_uring_submit_and_wait(&u->ring, n);
-        if (r < 0 && r != -EINTR) {
-            errno = -r;
-            return -1;
-        }
-    }
 }
 
 bool relay_uring_cqe(relay_uring *u, struct io_uring_cqe *out)

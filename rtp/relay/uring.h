@@ -34,21 +34,15 @@ typedef struct relay_uring_bufs {
     unsigned added; /* buffers put since the last publish */
 } relay_uring_bufs;
 
-/* Sets up a ring of at least `entries` submissions. false when unavailable
- * (u->fd is then -1 and relay_uring_free is still safe). */
-bool relay_uring_init(relay_uring *u, unsigned entries);
-/* The same with io_uring_setup flags (IORING_SETUP_*) and, when cq_entries
- * is not 0, that many completion entries (IORING_SETUP_CQSIZE). false (errno
- * set) when the kernel refuses the flags. */
+/* Sets up a ring of at least `entries` submissions with io_uring_setup
+ * flags (IORING_SETUP_*) and, when cq_entries is not 0, that many
+ * completion entries (IORING_SETUP_CQSIZE). false (errno set) when the
+ * kernel refuses io_uring or the flags (u->fd is then -1 and
+ * relay_uring_free is still safe). */
 bool relay_uring_init_flags(relay_uring *u, unsigned entries, unsigned cq_entries, unsigned flags);
 void relay_uring_free(relay_uring *u);
 /* A zeroed submission entry, or NULL when `entries` are already queued. */
 struct io_uring_sqe *relay_uring_sqe(relay_uring *u);
-/* Submits everything queued and waits until that many have completed
- * (the caller must have reaped every earlier completion). Returns the
- * number submitted, or -1 (errno set) when the ring failed; the caller
- * then stops using it. */
-int relay_uring_submit_wait(relay_uring *u);
 /* Takes the next completion into *out; false when there is none. */
 bool relay_uring_cqe(relay_uring *u, struct io_uring_cqe *out);
 

@@ -26,13 +26,10 @@
  * one peer sent as one UDP_SEGMENT (GSO) message. SO_RXQ_OVFL reports
  * what the kernel dropped; it is added to the leg's "kernel" drop counter.
  * Under load (RELAY_COALESCE_MIN_PPS per worker) a worker sleeps
- * coalesce-us (RELAY_COALESCE_NS by default) between rounds and then collects every ready socket,
- * so a wake-up carries several packets instead of about one. Quiet ready
- * sockets (about one packet per round, the usual case with one socket per
- * call and leg) are read and answered through an io_uring (uring.h): one
- * io_uring_enter for all their receives and one for all the sends of the
- * round; busy sockets keep recvmmsg batches. Without io_uring everything
- * takes the recvmmsg/sendmmsg path.
+ * coalesce-us (RELAY_COALESCE_NS by default) between rounds and then
+ * collects every ready socket, so a wake-up carries several packets instead
+ * of about one. It uses no io_uring, so it also runs where io_uring is
+ * refused (seccomp, io_uring_disabled).
  */
 #ifndef SDESGATE_RELAY_WORKER_H
 #define SDESGATE_RELAY_WORKER_H
@@ -46,9 +43,8 @@
 
 #define RELAY_BATCH            32
 #define RELAY_BATCHES_PER_WAKE 4
-#define RELAY_URING_MAX        64   /* quiet sockets read per io_uring round */
 #define RELAY_PKT_MAX          2048 /* largest media datagram relayed */
-/* Adaptive coalescing under load (worker.c, relay_worker_main). */
+/* Adaptive coalescing under load (worker.c, relay_rate_update). */
 #ifndef RELAY_COALESCE_MIN_PPS
 #define RELAY_COALESCE_MIN_PPS 20000 /* per worker, to start sleeping between rounds */
 #endif
@@ -82,9 +78,16 @@ void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg);
 /* Jobs' helpers, to be called from inside a job (on the worker). */
 bool relay_worker_attach(relay_worker *w, relay_stream *s); /* adds fds to epoll */
 void relay_worker_detach(relay_worker *w, relay_stream *s); /* removes them */
-relay_stream *relay_worker_streams(relay_worker *w);        /* list head */
+/* One socket of an attached stream: a leg's RTCP socket, made or dropped
+ * when the leg's rtcp-mux changes (cmd_apply.c). */
+bool relay_worker_sock_attach(relay_worker *w, relay_sock *rs);
+void relay_worker_sock_detach(relay_worker *w, relay_sock *rs);
+relay_stream *relay_worker_streams(relay_worker *w); /* list head */
 const relay_worker_totals *relay_worker_get_totals(const relay_worker *w);
 int relay_worker_index(const relay_worker *w);
+/* CPU time worker w's thread has used (the kernel's per-thread clock):
+ * its load, read from any thread without touching the packet path. */
+double relay_worker_cpu_seconds(const relay_worker *w);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t relay_now_ms(void);

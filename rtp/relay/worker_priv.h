@@ -1,10 +1,11 @@
 /*
- * rtp/relay/worker_priv.h — what the two packet loops of a worker share:
- * the worker's state and the per-packet steps. worker.c holds the epoll
- * loop (recvmmsg/sendmmsg, with an io_uring round for quiet sockets) and
- * the thread, job and attach plumbing; worker_ring.c holds the multishot
- * io_uring loop used when the kernel supports it. Worker-internal: nothing
- * outside these two files includes it.
+ * rtp/relay/worker_priv.h — what the packet loops of a worker share: the
+ * per-worker state every loop needs and the per-packet steps. worker.c
+ * holds the thread, job and attach plumbing and picks the loop;
+ * worker_packet.c what happens to one packet; worker_ring.c the multishot
+ * io_uring loop (with worker_twin.c, its connected send sockets);
+ * worker_epoll.c the epoll loop. Each loop keeps its own state in its own
+ * file. Worker-internal: nothing outside the worker_* files includes it.
  */
 #ifndef SDESGATE_RELAY_WORKER_PRIV_H
 #define SDESGATE_RELAY_WORKER_PRIV_H
@@ -15,10 +16,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "relay/uring.h"
 #include "relay/worker.h"
 
-typedef struct relay_ring relay_ring; /* worker_ring.c */
+typedef struct relay_ring relay_ring;   /* worker_ring.c */
+typedef struct relay_epoll relay_epoll; /* worker_epoll.c */
 
 typedef struct relay_job {
     relay_job_fn fn;
@@ -32,56 +33,30 @@ typedef struct relay_out {
     bool rtcp;
 } relay_out;
 
+/* What every packet loop of a worker needs; each loop keeps the rest in
+ * its own state (relay_epoll in worker_epoll.c, relay_ring in
+ * worker_ring.c). */
 struct relay_worker {
     int idx;
     pthread_t th;
-    int epfd;
-    int pipe_r, pipe_w;
+    int pipe_r, pipe_w; /* jobs (relay_job pointers) from the control thread */
     bool stop;
     relay_stream *streams;
-    int64_t now_ms; /* taken once per round, after epoll_wait */
+    int64_t now_ms;   /* taken once per round, after the loop's wait */
+    int64_t round_ns; /* the same clock reading, in ns: the round's wake-up */
     relay_worker_totals t;
-    struct mmsghdr in[RELAY_BATCH], out[RELAY_BATCH];
-    struct iovec iov_in[RELAY_BATCH], iov_out[RELAY_BATCH];
-    struct sockaddr_storage src[RELAY_BATCH];
-    char cmsg[RELAY_BATCH][CMSG_SPACE(sizeof(uint32_t))];
-    relay_out outinfo[RELAY_BATCH];
-    /* UDP GSO (UDP_SEGMENT): runs of equal-size packets for the same peer
-     * leave in one message; gout/gfirst/gcount describe those messages. */
-    struct mmsghdr gout[RELAY_BATCH];
-    int gfirst[RELAY_BATCH], gcount[RELAY_BATCH];
-    char gcmsg[RELAY_BATCH][CMSG_SPACE(sizeof(uint16_t))];
-    bool no_gso;
-    int in_used; /* in[0..in_used) were written by the last recvmmsg */
-    /* Per receiving socket (by local port; a v4/v6 clash only costs a
-     * guess) how many datagrams to ask recvmmsg for, 0 meaning 1: see
-     * relay_handle_socket. */
-    uint8_t vlen[65536];
-    /* Adaptive coalescing (see relay_worker_main): packets counted over a
+    /* Adaptive coalescing (see relay_rate_update): packets counted over a
      * window of at least RELAY_RATE_WINDOW_NS give the worker's recent rate. */
     int64_t rate_t0_ns;
     uint64_t rate_pkts;
     bool coalesce;
     long coalesce_ns; /* the wait under load; 0 = never coalesce */
-    /* io_uring path (see relay_uring_round): one receive per quiet ready
-     * socket and one send per packet, all in one io_uring_enter each. */
-    relay_uring ring;
-    bool use_ring;
-    uint32_t round;             /* rounds so far (wraps) */
-    uint32_t ring_round[65536]; /* per local port: round of its last ring read */
-    relay_sock *urs[RELAY_URING_MAX];
-    struct msghdr umsg[RELAY_URING_MAX], usend[RELAY_URING_MAX];
-    struct iovec uiov[RELAY_URING_MAX], usiov[RELAY_URING_MAX];
-    struct sockaddr_storage usrc[RELAY_URING_MAX];
-    char ucmsg[RELAY_URING_MAX][CMSG_SPACE(sizeof(uint32_t))];
-    relay_out uout[RELAY_URING_MAX];
-    uint8_t ubuf[RELAY_URING_MAX][RELAY_BUF_SIZE];
-    uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
-    /* Multishot ring mode (worker_ring.c): when set, the worker runs
-     * relay_ring_main instead of the epoll loop. */
-    bool ring_mode;
+    /* The loops' own state. ep always exists (the epoll loop is the
+     * fallback); rg while the multishot ring is set up, and ring_mode while
+     * its loop runs (sockets are then attached to the ring, not to epoll). */
+    relay_epoll *ep;
     relay_ring *rg;
-    bool twins; /* connected send sockets (worker_twin.c) */
+    bool ring_mode;
 };
 
 /* Starts receiving on rs (SO_RXQ_OVFL on; the ring or epoll); true when
@@ -105,11 +80,25 @@ void relay_count_out(relay_worker *w, const relay_out *o, size_t len);
 void relay_run_jobs(relay_worker *w);
 /* Feeds the adaptive-coalescing rate window (see worker.c). */
 void relay_rate_update(relay_worker *w, int64_t now, int pkts);
+/* Under load, how many ns the loop may still wait for packets to gather
+ * (0: the window is over, collect without waiting); -1: not coalescing,
+ * block until a packet comes. */
+long relay_coalesce_left(const relay_worker *w);
+
+/* worker_epoll.c: the epoll loop. relay_epoll_new (control thread) makes
+ * its state with the job pipe registered, NULL on failure; _add/_del are
+ * its halves of attach/detach; relay_epoll_main runs it until stop. */
+relay_epoll *relay_epoll_new(int pipe_r);
+void relay_epoll_free(relay_epoll *e);
+bool relay_epoll_add(relay_epoll *e, relay_sock *rs);
+void relay_epoll_del(relay_epoll *e, relay_sock *rs);
+void relay_epoll_main(relay_worker *w);
 
 /* worker_ring.c: the multishot io_uring loop. relay_ring_start sets it up
- * (false: not available, the worker keeps the epoll loop); the others are
- * the ring-mode halves of attach/detach and the loop itself. */
-bool relay_ring_start(relay_worker *w);
+ * (false: not available, the worker keeps the epoll loop; twins: send
+ * through connected twin sockets); the others are the ring-mode halves of
+ * attach/detach and the loop itself. */
+bool relay_ring_start(relay_worker *w, bool twins);
 void relay_ring_stop(relay_worker *w);
 bool relay_ring_attach(relay_worker *w, relay_sock *rs);
 void relay_ring_detach(relay_worker *w, relay_sock *rs);

@@ -10,8 +10,9 @@
  * with SINGLE_ISSUER + DEFER_TASKRUN, so the receives themselves run in the
  * worker's own io_uring_enter, in one batch, instead of in the sender's
  * softirq, and the kernel wakes the worker only when the completions it
- * waits for are there (the same adaptive coalescing as the epoll loop: under
- * load it waits up to coalesce-us for RELAY_RING_WAIT_MAX of them).
+ * waits for are there (adaptive coalescing as in the epoll loop: under load
+ * its rounds start coalesce-us apart, relay_ring_timeout, or sooner once
+ * RELAY_RING_WAIT_MAX packets are there).
  *
  * Properties kept from the epoll loop: no allocation or lock per packet
  * (buffers, slots and send records are allocated when the worker starts);
@@ -32,19 +33,24 @@
  * after its stream was detached (and maybe freed) finds a newer generation
  * and only gives its buffer back.
  */
+#include "relay/uring.h"
 #include "relay/worker_priv.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
-#define RELAY_RING_BUFS     1024 /* receive buffers per worker (power of two) */
-#define RELAY_RING_SQ       1024
-#define RELAY_RING_CQ       8192
-#define RELAY_RING_BGID     7
-#define RELAY_RING_WAIT_MAX 256     /* under load: wake early once this many are ready */
+#define RELAY_RING_BUFS 1024 /* receive buffers per worker (power of two) */
+#define RELAY_RING_SQ   1024
+#define RELAY_RING_CQ   8192
+#define RELAY_RING_BGID 7
+/* Under load: wake before the window ends once this many packets are
+ * ready. Past a few tens per wake-up the wake-up cost is spread thin, while
+ * a round's work (and so the wait of the packets that arrive during it)
+ * grows with its size: 64 keeps a round under about 300 us of work at
+ * srtpd's highest loss-free rates on this box. */
+#define RELAY_RING_WAIT_MAX 64
 #define RELAY_RING_REARM_NS 100000L /* longest wait while receives wait for buffers */
 /* A multishot recvmsg buffer: struct io_uring_recvmsg_out, then the name
  * area (a sockaddr_in6, 28 bytes, rounded), the control area (SO_RXQ_OVFL),
@@ -92,8 +98,43 @@ struct relay_ring {
     bool use_sendmsg;
     bool poll_armed;
     bool failed;
+    bool twins;                  /* send through connected twins (worker_twin.c) */
     struct sockaddr_storage src; /* the current datagram's source */
+    /* Coalescing (relay_ring_timeout): when the last io_uring_enter was
+     * called, and the wait timeout that holds the rounds coalesce-us apart. */
+    int64_t enter_ns;
+    long tmo_ns;
 };
+
+/*
+ * Under load, how long this round's io_uring_enter may wait (0: do not
+ * wait; -1: not coalescing). A round is one io_uring_enter plus srtpd's
+ * work on what it returned, and most of the round's kernel work happens
+ * inside that call, around the wait: first the sends of the last round
+ * (with their loopback delivery), after the wait the receives' deferred
+ * task work. Measured at 60k packets/s: the wait timed out at 500 us but
+ * the call took 650-750 us, the work outside it 30-60 us; a window timed
+ * from the call's return (relay_coalesce_left) still made 700 us rounds.
+ * So the timeout is steered by the period between the calls themselves:
+ * each round it changes by how far the last period missed coalesce-us,
+ * within [0, coalesce-us]; rounds start coalesce-us apart once the
+ * kernel's share is steady, and a packet waits at most about coalesce-us
+ * plus one round's work.
+ */
+static long relay_ring_timeout(relay_worker *w, relay_ring *r)
+{
+    int64_t now = relay_now_ns(), period = now - r->enter_ns;
+    r->enter_ns = now;
+    if (!w->coalesce) {
+        r->tmo_ns = w->coalesce_ns;
+        return -1;
+    }
+    long t = r->tmo_ns + (long)(w->coalesce_ns - period);
+    if (period > 10 * (int64_t)w->coalesce_ns) /* the first round under load */
+        t = w->coalesce_ns;
+    r->tmo_ns = t < 0 ? 0 : t > w->coalesce_ns ? w->coalesce_ns : t;
+    return r->tmo_ns;
+}
 
 static uint32_t relay_ring_slot_of(const relay_sock *rs)
 {
@@ -266,7 +307,7 @@ static int relay_ring_recv(relay_worker *w, relay_ring *r, const struct io_uring
     sd->tolen = y->peer_len;
     /* RTP (and muxed RTCP) leaves from the leg's connected twin when it
      * has one: the kernel keeps that socket's route (worker_twin.c). */
-    if (!sd->o.rtcp || y->rtcp_mux) {
+    if (r->twins && (!sd->o.rtcp || y->rtcp_mux)) {
         int tfd = relay_twin_fd(w, y, to, y->peer_len);
         if (tfd >= 0) {
             sd->o.fd = tfd;
@@ -342,8 +383,7 @@ static void relay_ring_abandon(relay_worker *w, relay_ring *r)
         relay_sock *rs = r->slots[i].rs;
         if (!rs)
             continue;
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = rs};
-        epoll_ctl(w->epfd, EPOLL_CTL_ADD, rs->fd, &ev);
+        relay_epoll_add(w->ep, rs);
         r->slots[i].rs = NULL;
     }
     w->ring_mode = false;
@@ -364,8 +404,9 @@ void relay_ring_main(relay_worker *w)
          * completions at once: wait for that many plus what we came for.
          * With receives still to arm (they wait for the buffers those sends
          * give back) wait for no more than the sends, and never long. */
-        unsigned extra = w->coalesce ? RELAY_RING_WAIT_MAX : 1;
-        long timeout = w->coalesce ? w->coalesce_ns : -1;
+        long left = relay_ring_timeout(w, r);
+        unsigned extra = left > 0 ? RELAY_RING_WAIT_MAX : left == 0 ? 0 : 1;
+        long timeout = left > 0 ? left : -1;
         if (r->nrearm) {
             extra = r->sends ? 0 : 1;
             timeout = RELAY_RING_REARM_NS;
@@ -378,6 +419,7 @@ void relay_ring_main(relay_worker *w)
         }
         w->t.wakeups++;
         int64_t now_ns = relay_now_ns();
+        w->round_ns = now_ns;
         w->now_ms = now_ns / 1000000;
         bool jobs = false;
         int pkts = relay_ring_reap(w, r, &jobs);
@@ -424,17 +466,23 @@ void relay_ring_detach(relay_worker *w, relay_sock *rs)
     relay_ring_slot *sl = &r->slots[slot];
     if (sl->rs != rs)
         return;
+    /* The armed receive's user_data (relay_ring_queue_arm) before the
+     * generation moves on. */
+    uint64_t armed_ud = RELAY_UD_RECV | (uint64_t)slot << 8 | (uint64_t)sl->gen << 32;
     sl->rs = NULL;
     sl->gen++;
     if (sl->armed) {
         sl->armed = false;
         /* Cancel now: an armed receive would keep the socket (and its
-         * port) alive after the control thread closes the fd. */
+         * port) alive after the control thread closes the fd. By its
+         * user_data, a hash lookup in the kernel: cancelling by fd walks
+         * every armed receive of the ring, which made deleting N calls
+         * O(N^2) (1.2 s at 3,500 calls). */
         struct io_uring_sqe *e = relay_ring_sqe(r);
         if (e) {
             e->opcode = IORING_OP_ASYNC_CANCEL;
-            e->fd = rs->fd;
-            e->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+            e->addr = armed_ud;
+            e->cancel_flags = IORING_ASYNC_CANCEL_ALL;
             e->user_data = RELAY_UD_CANCEL;
         }
     }
@@ -448,7 +496,7 @@ void relay_ring_detach(relay_worker *w, relay_sock *rs)
     }
 }
 
-bool relay_ring_start(relay_worker *w)
+bool relay_ring_start(relay_worker *w, bool twins)
 {
     relay_ring *r = calloc(1, sizeof(*r));
     if (!r)
@@ -471,6 +519,7 @@ bool relay_ring_start(relay_worker *w)
     }
     r->tmpl.msg_namelen = RELAY_RING_NAMELEN;
     r->tmpl.msg_controllen = RELAY_RING_CTLLEN;
+    r->twins = twins;
     w->rg = r;
     w->ring_mode = true;
     return true;

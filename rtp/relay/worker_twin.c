@@ -58,7 +58,7 @@ static int relay_twin_open(relay_leg *y, const struct sockaddr_storage *to, sock
 
 int relay_twin_fd(relay_worker *w, relay_leg *y, const struct sockaddr_storage *to, socklen_t tolen)
 {
-    if (!w->twins || y->twin_failed || y->rtp.fd < 0 || to->ss_family != y->family)
+    if (y->twin_failed || y->rtp.fd < 0 || to->ss_family != y->family)
         return -1;
     if (y->twin.fd >= 0) {
         if (relay_same_addr(&y->twin_to, to))

@@ -85,8 +85,7 @@ void sg_srtp_ctx_free(sg_srtp_ctx *ctx)
     if (!ctx)
         return;
     for (int i = 0; i < SG_SRTP_MAX_KEYS; i++)
-        if (ctx->keys[i].used || ctx->keys[i].prf)
-            sg_key_wipe(&ctx->keys[i]);
+        sg_key_free(ctx, i);
     if (ctx->kdr_sess)
         for (size_t i = 0; i < (size_t)ctx->nstreams * 2; i++)
             sg_sess_free(&ctx->kdr_sess[i]);
@@ -108,7 +107,7 @@ sg_status sg_srtp_add_key(sg_srtp_ctx *ctx, const sg_srtp_key *key)
         return SG_BAD_PARAM;
     int slot = -1, count = 0;
     for (int i = 0; i < SG_SRTP_MAX_KEYS; i++) {
-        if (ctx->keys[i].used)
+        if (ctx->keys[i])
             count++;
         else if (slot < 0)
             slot = i;
@@ -118,8 +117,12 @@ sg_status sg_srtp_add_key(sg_srtp_ctx *ctx, const sg_srtp_key *key)
     if (slot < 0 || (ctx->p.mki_len == 0 && count > 0))
         return SG_TOO_MANY_KEYS;
 
-    sg_mkey *k = &ctx->keys[slot];
-    memset(k, 0, sizeof *k);
+    /* Allocated here, not per packet: adding a key is control-plane work
+     * (a rekey job on srtpd's worker, as the OpenSSL contexts below). */
+    sg_mkey *k = calloc(1, sizeof *k + ctx->p.mki_len);
+    if (!k)
+        return SG_ALLOC;
+    ctx->keys[slot] = k;
     sg_status st = SG_CRYPTO;
     k->prf = sg_kdf_prf_new(key->master_key, su->key_len);
     if (!k->prf)
@@ -149,6 +152,11 @@ sg_status sg_srtp_add_key(sg_srtp_ctx *ctx, const sg_srtp_key *key)
             !sg_sess_derive(&k->rtp, su, k->prf, k->master_salt, false, 0) ||
             !sg_sess_derive(&k->rtcp, su, k->prf, k->master_salt, true, 0))
             goto fail;
+        /* Never derived from again (kdr 0): drop the PRF, which holds
+         * the master key's AES schedule (~600 bytes per key, and one
+         * copy of the master key fewer in memory). */
+        EVP_CIPHER_CTX_free(k->prf);
+        k->prf = NULL;
     }
     k->gen = ctx->next_gen++;
     k->used = true;
@@ -156,7 +164,7 @@ sg_status sg_srtp_add_key(sg_srtp_ctx *ctx, const sg_srtp_key *key)
         ctx->cur = slot;
     return SG_OK;
 fail:
-    sg_key_wipe(k);
+    sg_key_free(ctx, slot);
     return st;
 }
 
@@ -174,7 +182,7 @@ sg_status sg_srtp_use_key(sg_srtp_ctx *ctx, const uint8_t *mki, size_t mki_len)
     int i = find_mki(ctx, mki, mki_len);
     if (i < 0)
         return SG_UNKNOWN_MKI;
-    const sg_mkey *k = &ctx->keys[i];
+    const sg_mkey *k = ctx->keys[i];
     if (k->used_srtp >= k->life_srtp || k->used_srtcp >= k->life_srtcp)
         return SG_KEY_EXPIRED;
     ctx->cur = i;
@@ -190,7 +198,7 @@ sg_status sg_srtp_retire_key(sg_srtp_ctx *ctx, const uint8_t *mki, size_t mki_le
         return SG_UNKNOWN_MKI;
     if (ctx->p.dir == SG_SRTP_PROTECT && i == ctx->cur)
         return SG_BAD_PARAM;
-    sg_key_wipe(&ctx->keys[i]);
+    sg_key_free(ctx, i);
     if (i == ctx->cur)
         ctx->cur = -1;
     return SG_OK;
@@ -242,7 +250,7 @@ size_t sg_srtp_key_count(const sg_srtp_ctx *ctx)
     size_t n = 0;
     if (ctx)
         for (int i = 0; i < SG_SRTP_MAX_KEYS; i++)
-            n += ctx->keys[i].used;
+            n += ctx->keys[i] && ctx->keys[i]->used;
     return n;
 }
 
@@ -252,8 +260,8 @@ sg_status sg_srtp_key_info_get(const sg_srtp_ctx *ctx, size_t i, sg_srtp_key_inf
         return SG_BAD_PARAM;
     size_t n = 0;
     for (int s = 0; s < SG_SRTP_MAX_KEYS; s++) {
-        const sg_mkey *k = &ctx->keys[s];
-        if (!k->used)
+        const sg_mkey *k = ctx->keys[s];
+        if (!k || !k->used)
             continue;
         if (n++ != i)
             continue;

@@ -7,6 +7,7 @@
  */
 #include "srtp/sg_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -16,18 +17,28 @@ int sg_key_by_mki(const sg_srtp_ctx *ctx, const uint8_t *mki)
     size_t n = ctx->p.mki_len;
     for (int i = 0; i < SG_SRTP_MAX_KEYS; i++) {
         /* The MKI is public (it travels in clear): a plain compare. */
-        if (ctx->keys[i].used && memcmp(ctx->keys[i].mki, mki, n) == 0)
+        const sg_mkey *k = ctx->keys[i];
+        if (k && k->used && memcmp(k->mki, mki, n) == 0)
             return i;
     }
     return -1;
 }
 
-void sg_key_wipe(sg_mkey *k)
+void sg_key_wipe(sg_mkey *k, size_t mki_len)
 {
     EVP_CIPHER_CTX_free(k->prf);
     sg_sess_free(&k->rtp);
     sg_sess_free(&k->rtcp);
-    OPENSSL_cleanse(k, sizeof *k);
+    OPENSSL_cleanse(k, sizeof *k + mki_len);
+}
+
+void sg_key_free(sg_srtp_ctx *ctx, int i)
+{
+    if (!ctx->keys[i])
+        return;
+    sg_key_wipe(ctx->keys[i], ctx->p.mki_len);
+    free(ctx->keys[i]);
+    ctx->keys[i] = NULL;
 }
 
 static bool life_left(const sg_mkey *k, bool rtcp)
@@ -39,7 +50,7 @@ sg_status sg_key_for_send(const sg_srtp_ctx *ctx, bool rtcp, int *slot)
 {
     if (ctx->cur < 0)
         return SG_NO_KEY;
-    const sg_mkey *cur = &ctx->keys[ctx->cur];
+    const sg_mkey *cur = ctx->keys[ctx->cur];
     if (life_left(cur, rtcp)) {
         *slot = ctx->cur;
         return SG_OK;
@@ -49,10 +60,10 @@ sg_status sg_key_for_send(const sg_srtp_ctx *ctx, bool rtcp, int *slot)
      * it must have SRTP life too). */
     int best = -1;
     for (int i = 0; i < SG_SRTP_MAX_KEYS; i++) {
-        const sg_mkey *k = &ctx->keys[i];
-        if (!k->used || k->gen <= cur->gen || !life_left(k, rtcp) || !life_left(k, false))
+        const sg_mkey *k = ctx->keys[i];
+        if (!k || !k->used || k->gen <= cur->gen || !life_left(k, rtcp) || !life_left(k, false))
             continue;
-        if (best < 0 || k->gen < ctx->keys[best].gen)
+        if (best < 0 || k->gen < ctx->keys[best]->gen)
             best = i;
     }
     if (best < 0)
@@ -63,7 +74,7 @@ sg_status sg_key_for_send(const sg_srtp_ctx *ctx, bool rtcp, int *slot)
 
 void sg_key_count(sg_srtp_ctx *ctx, int slot, bool rtcp)
 {
-    sg_mkey *k = &ctx->keys[slot];
+    sg_mkey *k = ctx->keys[slot];
     if (rtcp)
         k->used_srtcp++;
     else

@@ -170,15 +170,15 @@ void sg_replay_commit(sg_replay *r, uint32_t words, uint64_t idx);
 typedef struct sg_mkey {
     bool used;
     uint32_t gen; /* order of adding; 0 = empty */
-    uint8_t mki[SG_SRTP_MAX_MKI_LEN];
     uint8_t master_salt[SG_SRTP_MAX_SALT_LEN];
     uint8_t fingerprint[4];
-    EVP_CIPHER_CTX *prf;            /* keyed with master_key */
+    EVP_CIPHER_CTX *prf;            /* keyed with master_key; kdr > 0 only */
     uint64_t lifetime;              /* as configured (capped) */
     uint64_t life_srtp, life_srtcp; /* caps per protocol, §9.2 */
     uint64_t used_srtp, used_srtcp;
     bool soft_sent;
     sg_sess rtp, rtcp; /* session keys when kdr == 0 */
+    uint8_t mki[];     /* the context's mki_len bytes, allocated with the key */
 } sg_mkey;
 
 typedef struct sg_stream {
@@ -202,12 +202,17 @@ struct sg_srtp_ctx {
     int cur; /* send key slot, -1 = none */
     uint32_t events;
     uint64_t clock; /* counts good packets: stream LRU order */
-    sg_mkey keys[SG_SRTP_MAX_KEYS];
+    /* The master key table: a slot is allocated when a key is added and
+     * freed when it is retired, so a context costs what its keys need (a
+     * key with its session keys is ~2.7 KiB; a table of 16 would be
+     * 43 KiB, most of a call). NULL = free slot. */
+    sg_mkey *keys[SG_SRTP_MAX_KEYS];
     uint16_t nstreams;
     uint16_t last_stream; /* lookup hint */
     sg_stream *streams;
-    uint64_t *bits;    /* all replay rings */
-    sg_sess *kdr_sess; /* 2 * nstreams sessions when kdr > 0 */
+    uint64_t *bits;       /* all replay rings */
+    sg_sess *kdr_sess;    /* 2 * nstreams sessions when kdr > 0 */
+    uint32_t srtcp_floor; /* first SRTCP index of a new stream (resume.c) */
 };
 
 /* srtp.c: the cipher and tag of one SRTP packet with session keys s, once
@@ -224,7 +229,9 @@ sg_status sg_srtcp_transform(const sg_srtp_ctx *ctx, sg_sess *s, bool enc, const
 
 /* keys.c */
 int sg_key_by_mki(const sg_srtp_ctx *ctx, const uint8_t *mki);
-void sg_key_wipe(sg_mkey *k);
+void sg_key_wipe(sg_mkey *k, size_t mki_len);
+/* Wipes and frees key slot i (NULL afterwards). */
+void sg_key_free(sg_srtp_ctx *ctx, int i);
 /* The send key for a protect of SRTP or SRTCP (rtcp): the current key, or
  * when it has no lifetime left the next later key that has (RFC 3711 §9.2).
  * Nothing is committed: a slot other than ctx->cur means a switch.
@@ -254,7 +261,7 @@ static inline sg_status sg_key_for_recv(const sg_srtp_ctx *ctx, const uint8_t *m
     } else if ((i = ctx->cur) < 0) {
         return SG_NO_KEY;
     }
-    const sg_mkey *k = &ctx->keys[i];
+    const sg_mkey *k = ctx->keys[i];
     if (rtcp ? k->used_srtcp >= k->life_srtcp : k->used_srtp >= k->life_srtp)
         return SG_KEY_EXPIRED;
     *slot = i;

@@ -159,6 +159,33 @@ sg_status sg_srtp_set_roc(sg_srtp_ctx *ctx, uint32_t ssrc, uint32_t roc);
 /* Errors: BAD_PARAM (unknown SSRC). */
 sg_status sg_srtp_get_roc(const sg_srtp_ctx *ctx, uint32_t ssrc, uint32_t *roc);
 
+/* Resuming (resume.c): a stream's index state, read out of one context and
+ * put into a new one with the same keys (a relay restarted or taken over),
+ * so the new context neither protects an index again nor accepts a replay
+ * of one at or below it. Never holds key material. */
+typedef struct sg_srtp_stream_info {
+    uint32_t ssrc;
+    bool has_srtp;
+    uint64_t srtp_index; /* highest SRTP index (ROC << 16 | SEQ) */
+    bool has_srtcp;
+    uint32_t srtcp_index; /* send: last SRTCP index used; receive: highest */
+    bool has_key;         /* the MKI of the last SRTP packet's key (SG_ROC_RESET) */
+    uint8_t key_mki[SG_SRTP_MAX_MKI_LEN];
+} sg_srtp_stream_info;
+/* Slots to ask for (0 .. slots-1); false for an unused slot. */
+size_t sg_srtp_stream_slots(const sg_srtp_ctx *ctx);
+bool sg_srtp_stream_info_get(const sg_srtp_ctx *ctx, size_t slot, sg_srtp_stream_info *out);
+/* Puts a stream's state in (claiming its slot): every index at or below the
+ * given ones counts as already used. A caller that cannot know the exact
+ * last index gives a higher one (a forward jump: docs/ha.md). Errors:
+ * BAD_PARAM, TOO_MANY_SSRC. */
+sg_status sg_srtp_stream_resume(sg_srtp_ctx *ctx, const sg_srtp_stream_info *in);
+/* A protect context's first SRTCP index for a stream it has no state of
+ * (default 0): a rebuilt context starts streams it has no mark for above
+ * every index the lost one could have used (docs/ha.md). BAD_PARAM past
+ * 2^31 - 1. */
+sg_status sg_srtp_set_srtcp_floor(sg_srtp_ctx *ctx, uint32_t floor);
+
 /* Returns the pending SG_EV_* bits and clears them. */
 uint32_t sg_srtp_take_events(sg_srtp_ctx *ctx);
 

@@ -105,11 +105,11 @@ sg_status sg_srtcp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, u
     bool started = !fresh && sm->rtcp.init;
     if (started && sm->rtcp.hi >= SRTCP_INDEX_MASK)
         return SG_KEY_EXPIRED;
-    uint32_t index = started ? (uint32_t)(sm->rtcp.hi + 1) : 0;
+    uint32_t index = started ? (uint32_t)(sm->rtcp.hi + 1) : ctx->srtcp_floor;
     sg_sess *s = sg_stream_session(ctx, sm, slot, true, index, &st);
     if (!s)
         return st;
-    sg_mkey *k = &ctx->keys[slot];
+    sg_mkey *k = ctx->keys[slot];
     bool e_flag = !ctx->p.unencrypted_srtcp;
     uint8_t tag[20]; /* public: it goes on the wire, no wipe needed */
     if ((st = sg_srtcp_transform(ctx, s, true, in, out, in_len, e_flag, index, NULL, tag)) != SG_OK)

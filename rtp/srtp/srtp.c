@@ -160,7 +160,7 @@ SG_PACKET_STEP sg_status srtp_prepare(sg_srtp_ctx *ctx, const uint8_t *in, int s
     sg_status st = sg_stream_find(ctx, pk->ssrc, &pk->sm, &pk->fresh);
     if (st != SG_OK)
         return st;
-    st = srtp_index(ctx, pk->sm, pk->fresh, &ctx->keys[slot], sg_rd16(in + 2), &pk->index,
+    st = srtp_index(ctx, pk->sm, pk->fresh, ctx->keys[slot], sg_rd16(in + 2), &pk->index,
                     &pk->reset);
     if (st != SG_OK)
         return st;
@@ -205,7 +205,7 @@ sg_status sg_srtp_protect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, ui
     srtp_pkt pk;
     if ((st = srtp_prepare(ctx, in, slot, &pk)) != SG_OK)
         return st;
-    sg_mkey *k = &ctx->keys[slot];
+    sg_mkey *k = ctx->keys[slot];
 
     size_t pay = in_len - hdr;
     uint8_t tag[20]; /* public: it goes on the wire, no wipe needed */
@@ -267,7 +267,7 @@ sg_status sg_srtp_unprotect(sg_srtp_ctx *ctx, const uint8_t *in, size_t in_len, 
         return st;
     *out_len = body;
     srtp_commit(ctx, &pk);
-    const sg_mkey *k = &ctx->keys[slot];
+    const sg_mkey *k = ctx->keys[slot];
     if (k->gen > pk.sm->rtp_gen)
         pk.sm->rtp_gen = k->gen;
     return SG_OK;

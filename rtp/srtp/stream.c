@@ -77,7 +77,7 @@ bool sg_stream_estimate(const sg_replay *r, uint32_t roc_start, uint16_t seq, ui
 sg_sess *sg_stream_session(sg_srtp_ctx *ctx, sg_stream *st, int slot, bool rtcp, uint64_t index,
                            sg_status *err)
 {
-    sg_mkey *k = &ctx->keys[slot];
+    sg_mkey *k = ctx->keys[slot];
     if (ctx->p.kdr == 0)
         return rtcp ? &k->rtcp : &k->rtp;
     sg_sess *s = rtcp ? st->kdr_rtcp : st->kdr_rtp;

@@ -40,7 +40,7 @@ BINS += $(BUILD)/srtp-pcap $(BUILD)/srtp-bench $(BUILD)/lib/bench_libsrtp_nss.so
 ifneq ($(wildcard build/third_party/libsrtp2/configure),)
 BINS += $(BUILD)/lib/bench_libsrtp_ossl.so
 endif
-BENCHES += scripts/bench-srtp.sh
+BENCHES += scripts/srtp-bench.sh
 
 # A short srtp-bench run in `make test`: not judged on speed (that is `make
 # bench`), but every implementation must process every packet — libsrtp2

@@ -23,7 +23,7 @@
  *              [--packets N]
  * The second form runs N packets through bench_cg_region() only, for
  * `valgrind --tool=callgrind --toggle-collect=bench_cg_region`
- * (scripts/bench-srtp.sh turns that into instructions per packet).
+ * (scripts/srtp-bench.sh turns that into instructions per packet).
  */
 #include <dlfcn.h>
 #include <errno.h>

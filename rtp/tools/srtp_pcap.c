@@ -5,6 +5,8 @@
  *
  *   srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...]
  *             [--port N] [--keep-failed] IN.pcap OUT.pcap
+ *   srtp-pcap check [--port N] [--tag-len N] [--mki-len N] IN.pcap
+ *             (srtp_pcap_check.h: keystream reuse, no keys needed)
  *
  * Contract (docs/srtp-pcap.md): RTP and RTCP in UDP over IPv4/IPv6, on Ethernet,
  * Linux cooked (v1, v2), raw IP and loopback captures. RTCP is told from RTP
@@ -33,6 +35,7 @@
 
 #include "tools/pcap_frame.h"
 #include "tools/pcap_streams.h"
+#include "tools/srtp_pcap_check.h"
 #include "tools/srtp_pcap_keys.h"
 #include "sdesgate_version.h"
 
@@ -58,7 +61,8 @@ typedef struct run {
 
 static const char usage_line[] =
     "usage: srtp-pcap decrypt|encrypt --crypto 'LINE' [--crypto 'LINE' ...] "
-    "[--crypto-file FILE] [--port N] [--keep-failed] [--max-roc N] IN.pcap OUT.pcap";
+    "[--crypto-file FILE] [--port N] [--keep-failed] [--max-roc N] IN.pcap OUT.pcap; "
+    "srtp-pcap check [--port N] [--tag-len N] [--mki-len N] IN.pcap";
 
 static void usage_full(void)
 {
@@ -72,6 +76,10 @@ static void usage_full(void)
            "  --keep-failed keep packets that fail authentication or replay, unchanged\n"
            "  --max-roc N   decrypt: a stream first seen mid-call may have wrapped its\n"
            "                sequence number up to N times already (default 7)\n"
+           "  check         no keys: report every SRTP/SRTCP index a flow and SSRC sent\n"
+           "                twice with different bytes (keystream reuse); exit 3 if any\n"
+           "  --tag-len N   check: auth tag bytes (10: *_80, default; 4: *_32; 0: AEAD)\n"
+           "  --mki-len N   check: MKI bytes in each packet (default 0)\n"
            "Packets failing authentication or replay are otherwise left out of OUT;\n"
            "all other packets are copied unchanged. Summary on stderr.\n"
            "srtp-pcap --version prints the version.\n",
@@ -289,9 +297,10 @@ int main(int argc, char **argv)
         {"crypto", required_argument, NULL, 'c'},  {"crypto-file", required_argument, NULL, 'f'},
         {"port", required_argument, NULL, 'p'},    {"keep-failed", no_argument, NULL, 'k'},
         {"max-roc", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},       {"tag-len", required_argument, NULL, 't'},
+        {"mki-len", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
     };
-    int o, rc = 1;
+    int o, rc = 1, tag_len = 10, mki_len = 0;
     opterr = 0;
     /* GNU getopt_long permutes argv: options may come anywhere, and the
      * positional arguments end up in argv[optind..]. */
@@ -334,6 +343,20 @@ int main(int argc, char **argv)
             r.port = v;
             break;
         }
+        case 't':
+        case 'm': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 0 || v > 128) {
+                fprintf(stderr, "srtp-pcap: --%s: a number 0..128\n",
+                        o == 't' ? "tag-len" : "mki-len");
+                rc = 2;
+                goto out;
+            }
+            *(o == 't' ? &tag_len : &mki_len) = (int)v;
+            break;
+        }
         case 'k':
             r.keep_failed = true;
             break;
@@ -372,6 +395,16 @@ int main(int argc, char **argv)
     int n_pos = argc - optind;
     for (int i = 0; i < n_pos && i < 3; i++)
         pos[i] = argv[optind + i];
+    if (n_pos >= 1 && strcmp(pos[0], "check") == 0) {
+        /* No key is used: refuse them rather than seem to use them. */
+        if (n_pos != 2 || r.n_lines || r.keep_failed) {
+            fprintf(stderr, "srtp-pcap: check takes no key and one capture; %s\n", usage_line);
+            rc = 2;
+            goto out;
+        }
+        rc = srtp_pcap_check(pos[1], r.port, tag_len, mki_len);
+        goto out;
+    }
     if (n_pos != 3) {
         fprintf(stderr, "srtp-pcap: %s\n", usage_line);
         rc = 2;
@@ -382,7 +415,7 @@ int main(int argc, char **argv)
     } else if (strcmp(pos[0], "encrypt") == 0) {
         r.encrypt = true;
     } else {
-        fprintf(stderr, "srtp-pcap: mode must be decrypt or encrypt; %s\n", usage_line);
+        fprintf(stderr, "srtp-pcap: mode must be decrypt, encrypt or check; %s\n", usage_line);
         rc = 2;
         goto out;
     }

@@ -10,7 +10,7 @@
  *   COMMAND: ping | list | query CALLID | stats | events
  *            | rekey CALLID [--leg a|b] [--dir send|recv] [--stream N]
  *                           [--use MKI | --retire MKI | --next]
- *            | delete CALLID
+ *            | delete CALLID | log-level [error|warn|info|debug]
  *
  * Output: a table by default, the reply as JSON with --json. Never prints
  * key material (srtpd never sends any back: MKI and fingerprints only).
@@ -42,7 +42,7 @@ static void usage(FILE *f)
             "       srtpctl --version\n"
             "commands:\n"
             "  ping                 is srtpd there\n"
-            "  list                 calls with their legs' transport and suites\n"
+            "  list                 calls with their legs' interface, transport and suites\n"
             "  query CALLID         one call: per stream and leg, peer, suites, keys (MKI,\n"
             "                       fingerprint, use), packets and drops by reason\n"
             "  stats                daemon totals and per-worker counters\n"
@@ -52,6 +52,13 @@ static void usage(FILE *f)
             "                       switch keys by MKI; default: --next on the send side of\n"
             "                       every SRTP leg (the next installed key takes over)\n"
             "  delete CALLID        remove a call; prints its final statistics\n"
+            "  log-level [LEVEL]    print srtpd's log level, or set it (error, warn, info,\n"
+            "                       debug) until the next change or restart\n"
+            "  drain [on|off]       refuse new calls (existing ones continue); off: take them\n"
+            "  reload               re-read the configuration (as SIGHUP): live options apply,\n"
+            "                       changed restart-only ones are named and ignored\n"
+            "  takeover             a standby srtpd takes every call of the store over\n"
+            "                       (keepalived's notify script; docs/ha.md)\n"
             "--: what follows is no option (a Call-ID that begins with '-')\n"
             "ADDR: unix:/path, udp:IP:PORT, [V6]:PORT (default " SRTPCTL_DEFAULT_SOCKET "\n"
             "      or $SRTPCTL_SOCKET)\n"
@@ -175,13 +182,22 @@ static void print_list(const ctl_be *r)
            "LEG B (send suite)");
     int n = 0;
     for (const ctl_be *c = ctl_be_first(&doc, get(r, "calls")); c; c = ctl_be_next(&doc, c)) {
-        char id[RELAY_ID_SHOW], a[64], b[64], ta[8], tb[8];
+        char id[RELAY_ID_SHOW], a[96], b[96], ta[8], tb[8], ia[40] = "", ib[40] = "";
         const ctl_be *s0 = ctl_be_first(&doc, get(c, "streams"));
         gets_(c, "call-id", id, sizeof(id));
-        snprintf(a, sizeof(a), "%s ", gets_(s0, "a.transport", ta, sizeof(ta)));
+        /* The media interface, when srtpd has named ones (not "default"). */
+        if (get(s0, "a.interface") && strcmp(gets_(s0, "a.interface", ia, 32), "default") != 0)
+            strcat(ia, ":");
+        else
+            ia[0] = 0;
+        if (get(s0, "b.interface") && strcmp(gets_(s0, "b.interface", ib, 32), "default") != 0)
+            strcat(ib, ":");
+        else
+            ib[0] = 0;
+        snprintf(a, sizeof(a), "%s%s ", ia, gets_(s0, "a.transport", ta, sizeof(ta)));
         if (get(s0, "a.send-suite"))
             gets_(s0, "a.send-suite", a + strlen(a), sizeof(a) - strlen(a));
-        snprintf(b, sizeof(b), "%s ", gets_(s0, "b.transport", tb, sizeof(tb)));
+        snprintf(b, sizeof(b), "%s%s ", ib, gets_(s0, "b.transport", tb, sizeof(tb)));
         if (get(s0, "b.send-suite"))
             gets_(s0, "b.send-suite", b + strlen(b), sizeof(b) - strlen(b));
         printf("%-36s %3zu %7.1fs  %-34s %-34s\n", id, get(c, "streams")->len,
@@ -351,9 +367,11 @@ int main(int argc, char **argv)
         const char *name, *wire;
         bool needs_id;
     } cmds[] = {
-        {"ping", "ping", false},     {"list", "list", false},  {"stats", "statistics", false},
-        {"events", "events", false}, {"query", "query", true}, {"rekey", "rekey", true},
-        {"delete", "delete", true},
+        {"ping", "ping", false},        {"list", "list", false},
+        {"stats", "statistics", false}, {"events", "events", false},
+        {"query", "query", true},       {"rekey", "rekey", true},
+        {"delete", "delete", true},     {"log-level", "log-level", false},
+        {"reload", "reload", false},    {"takeover", "takeover", false},
     };
     const char *wire = NULL;
     bool needs_id = false;
@@ -362,12 +380,24 @@ int main(int argc, char **argv)
             wire = cmds[i].wire;
             needs_id = cmds[i].needs_id;
         }
+    /* drain [on|off]: the argument is a switch, not a Call-ID. */
+    int drain = -1;
+    if (!strcmp(cmd, "drain")) {
+        wire = "drain";
+        drain = !id || !strcmp(id, "on") ? 1 : !strcmp(id, "off") ? 0 : -1;
+        if (drain < 0) {
+            fprintf(stderr, "srtpctl: drain takes on or off\n");
+            return 2;
+        }
+        id = NULL;
+    }
     if (!wire) {
         fprintf(stderr, "srtpctl: unknown command: %s\n", cmd);
         usage(stderr);
         return 2;
     }
-    if (needs_id != (id != NULL)) {
+    bool is_level = !strcmp(cmd, "log-level"); /* its argument is optional */
+    if (needs_id != (id != NULL) && !is_level) {
         fprintf(stderr, "srtpctl: %s %s\n", cmd, needs_id ? "needs a CALLID" : "takes no CALLID");
         return 2;
     }
@@ -443,9 +473,13 @@ int main(int argc, char **argv)
     }
     ctl_benc_init(&w, body, sizeof(body));
     ctl_benc_dict(&w);
-    if (id)
+    if (id && !is_level)
         ctl_benc_kv_cstr(&w, "call-id", id);
     ctl_benc_kv_cstr(&w, "command", wire);
+    if (id && is_level)
+        ctl_benc_kv_cstr(&w, "level", id);
+    if (drain >= 0)
+        ctl_benc_kv_int(&w, "drain", drain);
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w)) {
         fprintf(stderr, "srtpctl: CALLID too long\n");
@@ -465,6 +499,31 @@ int main(int argc, char **argv)
         print_stats(r);
     } else if (!strcmp(cmd, "events")) {
         print_events(r);
+    } else if (is_level) {
+        char lv[16], prev[16], tg[16];
+        gets_(r, "log-level", lv, sizeof(lv));
+        gets_(r, "previous", prev, sizeof(prev));
+        gets_(r, "target", tg, sizeof(tg));
+        if (id && strcmp(lv, prev))
+            printf("log-level %s (was %s), logging to %s\n", lv, prev, tg);
+        else
+            printf("log-level %s, logging to %s\n", lv, tg);
+    } else if (!strcmp(cmd, "drain")) {
+        printf("draining %s; %lld call(s) continue\n", geti(r, "draining") ? "on" : "off",
+               geti(r, "calls"));
+    } else if (!strcmp(cmd, "reload")) {
+        char a[512], o[512];
+        printf("reloaded; applied: %s; restart-only, ignored: %s\n",
+               gets_(r, "applied", a, sizeof(a))[0] ? a : "-",
+               gets_(r, "restart-only", o, sizeof(o))[0] ? o : "-");
+    } else if (!strcmp(cmd, "takeover")) {
+        int64_t n = 0, got = 0;
+        ctl_be_get_int(&doc, r, "calls", &n);
+        bool took = ctl_be_get_int(&doc, r, "recovered", &got);
+        if (took)
+            printf("active: took over %lld call(s), %lld in all\n", (long long)got, (long long)n);
+        else
+            printf("active already: %lld call(s)\n", (long long)n);
     } else {
         char cid[RELAY_ID_SHOW];
         printf("call %s%s\n", gets_(r, "call-id", cid, sizeof(cid)),

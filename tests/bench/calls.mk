@@ -3,8 +3,11 @@
 # scenario (tests/bench/uac.xml, uas.xml), calls/s at 0 failed and the ratio.
 # `make bench` runs the rate search; `make test` runs --smoke (a few calls
 # through both setups, correctness only).
-BENCHES    += scripts/bench-calls.sh
-SLOW_TESTS += "scripts/bench-calls.sh --smoke"
+BENCHES    += scripts/calls-bench.sh
+SLOW_TESTS += "scripts/calls-bench.sh --smoke"
+
+# What a call costs srtpd: memory, descriptors, ports (operator guide, "Sizing").
+BENCHES += tests/bench/footprint-bench.sh
 
 # The long-call bench (issue 14): 10,000 one-stream calls held at once
 # through both setups (tests/bench/uac-hold.xml, uas-hold.xml), 0 failed,
@@ -14,5 +17,5 @@ SLOW_TESTS += "scripts/sip-hold-bench.sh --smoke"
 .PHONY: bench-sip
 bench-sip: deps
 	$(MAKE) --no-print-directory build-all
-	bash scripts/bench-calls.sh
+	bash scripts/calls-bench.sh
 	bash scripts/sip-hold-bench.sh

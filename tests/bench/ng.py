@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # tests/bench/ng.py — one RTPengine ng request (cookie SP bencode, the ng
 # protocol's framing) over UDP; prints the reply as JSON. Used by
-# scripts/bench-calls.sh to ping RTPengine and to count its calls
+# scripts/calls-bench.sh to ping RTPengine and to count its calls
 # ("list") after a bench step, which proves BYE -> rtpengine_delete cleaned up,
 # and by tests/e2e/sdes-rtpengine.sh to drive RTPengine as an SDES peer.
 # usage: ng.py PORT '{"command": "list"}'

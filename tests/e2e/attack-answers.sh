@@ -12,10 +12,8 @@
 #     serve gets 488 with the cause; a multipart offer (SDP + ISUP) passes
 #     with only its SDP part rewritten.
 # The parties are tests/e2e/sip_pair.py (exact bodies, no media).
-. "$(dirname "$0")/lib.sh"
-e2e_init attack-answers
-need "$E2E_BUILD/sdes.so" "the Kamailio module"
-need "$E2E_BUILD/srtpd" "srtpd"
+. "$(dirname "$0")/lib-attack.sh"
+attack_init attack-answers
 
 # The two parties' own SDP values; none may reach the other side raw.
 A_ADDR=192.0.2.11 A_PORT=41110 A_KEY=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk

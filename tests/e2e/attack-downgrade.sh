@@ -11,22 +11,10 @@
 # Point 3: edge-policy.cfg's legacy- route allows _32; a call offering only
 # _32 must work end to end (the reply route's sdes_answer() judges the
 # answer by the call's policy).
-. "$(dirname "$0")/lib.sh"
-e2e_init attack-downgrade
-need "$E2E_BUILD/sdes.so" "the Kamailio module"
-need "$E2E_BUILD/srtpd" "srtpd"
-need "$E2E_BUILD/srtpctl" "srtpctl"
+. "$(dirname "$0")/lib-attack.sh"
+attack_init attack-downgrade
 check "srtpd runs" srtpd_start
 
-# attack NAME CFG-PORT [sip_attack args...]: one scripted call; its RESULT
-# lines go to $WORK/NAME.res.
-attack() {
-  local name=$1 port=$2; shift 2
-  timeout 60 python3 "$E2E_ROOT/tests/e2e/sip_attack.py" --proxy "$port" \
-    --srtpctl "$E2E_BUILD/srtpctl" --relay "$RELAY_SPEC" "$@" \
-    >"$WORK/$name.res" 2>"$WORK/$name.err"
-}
-res() { grep -q -- "^RESULT $2 .*$3" "$WORK/$1.res"; } # FILE STEP PATTERN
 refused() { # FILE STEP: 488, legs unchanged
   res "$1" "$2" "code=488 unchanged=1 known=1"
 }
@@ -147,7 +135,7 @@ else
 fi
 
 if [ "$E2E_FAIL" != 0 ]; then
-  for f in "$WORK"/*.res "$WORK"/*.err; do echo "---- $f"; cat "$f"; done
+  attack_dump_on_fail
   for f in "$WORK"/kamailio-*.log; do echo "---- $f"; grep -E 'sdes|ERROR|WARN' "$f" | tail -20; done
 fi
 summary

@@ -10,11 +10,9 @@
 #     not answer), not 488 MODE_MISMATCH;
 #   srtpd back: the module uses it at once (no 10 s "down" until the next
 #     ping): an in-dialog re-INVITE gets 481 and a new call 200.
-. "$(dirname "$0")/lib.sh"
-e2e_init attack-lost-state
-need "$E2E_BUILD/sdes.so" "the Kamailio module"
-need "$E2E_BUILD/srtpd" "srtpd"
-need "$E2E_BUILD/srtpctl" "srtpctl"
+. "$(dirname "$0")/lib-attack.sh"
+attack_init attack-lost-state
+ATTACK_TIMEOUT=90
 
 RELAY_SPEC=unix:$WORK/srtpd.sock
 PMIN=$((20000 + ($$ % 200) * 100))
@@ -33,14 +31,6 @@ sleep 0.2
 EOS
 chmod +x "$WORK/srtpd-start" "$WORK/srtpd-kill"
 trap '"$WORK/srtpd-kill"; e2e_cleanup' EXIT
-
-attack() {
-  local name=$1 port=$2; shift 2
-  timeout 90 python3 "$E2E_ROOT/tests/e2e/sip_attack.py" --proxy "$port" \
-    --srtpctl "$E2E_BUILD/srtpctl" --relay "$RELAY_SPEC" "$@" \
-    >"$WORK/$name.res" 2>"$WORK/$name.err"
-}
-res() { grep -q -- "^RESULT $2 .*$3" "$WORK/$1.res"; }
 
 "$WORK/srtpd-start" 0
 check "srtpd runs" kill -0 "$(cat "$WORK/srtpd.pid")"
@@ -91,7 +81,7 @@ else
 fi
 
 if [ "$E2E_FAIL" != 0 ]; then
-  for f in "$WORK"/*.res "$WORK"/*.err; do echo "---- $f"; cat "$f"; done
+  attack_dump_on_fail
   grep -E 'sdes|ERROR|WARN' "$KAM_LOG" | tail -40
   tail -20 "$WORK/srtpd.log"
 fi

@@ -16,12 +16,9 @@
 #     receives nothing (UNAUTHENTICATED_SRTP legs: tests/relay/relay_guard_test.c);
 #   STUN at both media ports mid-call: counted as stun, not malformed;
 #   a call-id with LF and ESC is escaped in srtpd's log.
-. "$(dirname "$0")/lib.sh"
-e2e_init attack-srtpd
+. "$(dirname "$0")/lib-attack.sh"
+attack_init attack-srtpd
 need "$E2E_UA" "the test user agent"
-need "$E2E_BUILD/sdes.so" "the Kamailio module"
-need "$E2E_BUILD/srtpd" "srtpd"
-need "$E2E_BUILD/srtpctl" "srtpctl"
 chmod 755 "$WORK" # nobody must reach the socket: its own mode is what is tested
 
 AS_NOBODY=()

@@ -24,7 +24,7 @@ start() { # CFG [defines]
   kam_start "$cfg" -A "RELAY=\"unix:$WORK/no-relay.sock\"" "$@"
 }
 
-for c in legacy-pbx edge-policy rekey-edge tls-edge; do
+for c in legacy-pbx edge-policy rekey-edge tls-edge legacy-pbx-lua legacy-pbx-python; do
   check "kamailio -c accepts cfg/$c.cfg" kam_check "cfg/$c.cfg"
 done
 
@@ -46,6 +46,25 @@ if start cfg/legacy-pbx.cfg -A "INSIDE_PORT=$INSIDE"; then
 else
   fail "legacy-pbx.cfg starts" "$(tail -5 "$KAM_LOG")"
 fi
+
+# --- the KEMI versions of legacy-pbx (Lua, Python): same answers ---
+for E in lua python; do
+  INSIDE=$(free_udp_port)
+  S=$E2E_ROOT/cfg/legacy-pbx.$([ $E = lua ] && echo lua || echo py)
+  if start cfg/legacy-pbx-$E.cfg -A "INSIDE_PORT=$INSIDE" -A "KEMI_SCRIPT=\"$S\""; then
+    pass "legacy-pbx-$E.cfg starts"
+    ask lp$E-in "$INSIDE" bob pbx --expect-code 503
+    check "legacy-pbx-$E: PBX offer finds no relay (503)" \
+      ua_has lp$E-in "final=503 Media Relay Unreachable"
+    ask lp$E-plain "$KAM_PORT" pbx pbx --expect-code 488
+    check "legacy-pbx-$E: plain offer from outside -> 488 (decrypt require)" \
+      ua_has lp$E-plain "final=488 SRTP_REQUIRED: plain RTP but the policy requires SRTP"
+    check "legacy-pbx-$E: Kamailio alive" kam_alive
+    kam_stop
+  else
+    fail "legacy-pbx-$E.cfg starts" "$(tail -5 "$KAM_LOG")"
+  fi
+done
 
 # --- edge policy: strong by default, require for legacy-* users ---
 if start cfg/edge-policy.cfg; then

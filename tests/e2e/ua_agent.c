@@ -16,6 +16,19 @@
 ua_opts ua_o;
 ua_sip ua_sp;
 ua_media ua_m;
+
+/* The longest run of packet numbers missing between the first and the last
+ * one received: a relay loss's media gap in packets (20 ms each). */
+static unsigned max_gap(void)
+{
+    unsigned best = 0, run = 0;
+    for (int n = ua_m.first; n >= 0 && n <= ua_m.last; n++) {
+        run = (ua_m.seen[n / 8] & (1u << (n % 8))) ? 0 : run + 1;
+        if (run > best)
+            best = run;
+    }
+    return best;
+}
 char ua_sdp_sent[4096], ua_sdp_recv[4096];
 const char *ua_negotiated_suite = "";
 ua_crypto ua_tx_key, ua_rx_key;
@@ -85,9 +98,9 @@ int ua_finish(int ok, const char *fmt, ...)
                ua_negotiated_suite[0] ? ua_negotiated_suite : "none", ua_tx_key.mki_len,
                ua_rx_key.mki_len, ua_rx_key.keysalt_len ? 1 + ua_rx_key.n_more : 0, ua_peer_mki);
         ua_say("rtp sent=%u received=%u intact=%u corrupt=%u duplicate=%u srtp-failed=%u "
-               "other=%u first=%d last=%d",
+               "other=%u first=%d last=%d max-gap=%u",
                ua_m.sent, ua_m.recv, ua_m.intact, ua_m.corrupt, ua_m.dup, ua_m.srtp_fail,
-               ua_m.other, ua_m.first, ua_m.last);
+               ua_m.other, ua_m.first, ua_m.last, max_gap());
     }
     if (ua_o.reinvite_at || ua_o.hold_at || ua_o.update_at || ua_reinvite_code || ua_rekeyed ||
         ua_m.rx_mki || ua_m.held_slots) {

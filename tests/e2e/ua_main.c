@@ -153,7 +153,8 @@ int main(int argc, char **argv)
             ua_o.to = optarg;
             break;
         case 'x':
-            if (sscanf(optarg, "%63[^:]:%u", ua_o.proxy_host, &ua_o.proxy_port) != 2) {
+            if (sscanf(optarg, "[%63[^]]]:%u", ua_o.proxy_host, &ua_o.proxy_port) != 2 &&
+                sscanf(optarg, "%63[^:]:%u", ua_o.proxy_host, &ua_o.proxy_port) != 2) {
                 fprintf(stderr, "e2e-ua: --proxy wants HOST:PORT\n");
                 return 2;
             }

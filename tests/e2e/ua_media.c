@@ -5,6 +5,7 @@
  * knowing what the sender's relay did in between.
  */
 #include "ua_media.h"
+#include "ua_sip.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,17 +30,19 @@ static void fill_payload(uint8_t *p, uint32_t n)
 
 int ua_media_open(ua_media *m, const char *addr, unsigned port)
 {
-    struct sockaddr_in a;
+    struct sockaddr_storage a;
+    socklen_t l;
     memset(m, 0, sizeof(*m));
     m->first = m->last = -1;
-    m->fd = socket(AF_INET, SOCK_DGRAM, 0);
+    m->fd = -1;
+    if (ua_addr_parse(addr, port, &a, &l) < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    m->fd = socket(a.ss_family, SOCK_DGRAM, 0);
     if (m->fd < 0)
         return -1;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 ||
-        bind(m->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    if (bind(m->fd, (struct sockaddr *)&a, l) < 0) {
         int e = errno;
         close(m->fd);
         m->fd = -1;
@@ -57,19 +60,17 @@ int ua_media_open(ua_media *m, const char *addr, unsigned port)
 
 unsigned ua_media_port(const ua_media *m)
 {
-    struct sockaddr_in a;
+    struct sockaddr_storage a;
     socklen_t l = sizeof(a);
     if (getsockname(m->fd, (struct sockaddr *)&a, &l) < 0)
         return 0;
-    return ntohs(a.sin_port);
+    return a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
+                                   : ntohs(((struct sockaddr_in *)&a)->sin_port);
 }
 
 int ua_media_set_peer(ua_media *m, const char *addr, unsigned port)
 {
-    memset(&m->peer, 0, sizeof(m->peer));
-    m->peer.sin_family = AF_INET;
-    m->peer.sin_port = htons((uint16_t)port);
-    if (port == 0 || port > 65535 || inet_pton(AF_INET, addr, &m->peer.sin_addr) != 1)
+    if (port == 0 || port > 65535 || ua_addr_parse(addr, port, &m->peer, &m->peer_len) < 0)
         return -1;
     m->have_peer = 1;
     return 0;
@@ -241,7 +242,7 @@ int ua_media_send(ua_media *m)
     }
     if (m->tamper_every && (m->sent + 1) % m->tamper_every == 0)
         pkt[12 + 20] ^= 0x01; /* a payload bit: SRTP auth must catch it */
-    if (sendto(m->fd, pkt, (size_t)len, 0, (struct sockaddr *)&m->peer, sizeof(m->peer)) < 0)
+    if (sendto(m->fd, pkt, (size_t)len, 0, (struct sockaddr *)&m->peer, m->peer_len) < 0)
         return -1;
     m->sent++;
     m->seq++;

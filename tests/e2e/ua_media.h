@@ -20,7 +20,8 @@
 
 typedef struct ua_media {
     int fd;
-    struct sockaddr_in peer;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
     int have_peer;
     srtp_t tx, rx;      /* NULL for plain RTP */
     int tx_mki, rx_mki; /* keys carry an MKI (RFC 3711 §3.1) */

@@ -204,10 +204,11 @@ int ua_sdp_build_dir(char *buf, size_t cap, const char *addr, unsigned port, con
         RAND_bytes((unsigned char *)&sess, sizeof(sess) / 2);
     sess |= 1;
     version++;
+    const char *fam = strchr(addr, ':') ? "IP6" : "IP4";
     int k = snprintf(buf, cap,
-                     "v=0\r\no=- %lu %lu IN IP4 %s\r\ns=sdesgate-e2e\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+                     "v=0\r\no=- %lu %lu IN %s %s\r\ns=sdesgate-e2e\r\nc=IN %s %s\r\nt=0 0\r\n"
                      "m=audio %u %s 0\r\na=rtpmap:0 PCMU/8000\r\n",
-                     sess, version, addr, addr, port, proto);
+                     sess, version, fam, addr, fam, addr, port, proto);
     if (k < 0 || (size_t)k >= cap)
         return -1;
     size_t pos = (size_t)k;

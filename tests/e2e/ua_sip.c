@@ -15,10 +15,41 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* host (IPv4, IPv6 with or without [brackets]) and port into a sockaddr. */
+int ua_addr_parse(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char h[64];
+    size_t n = strlen(host);
+    if (n >= sizeof(h))
+        return -1;
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+        memcpy(h, host + 1, n - 2);
+        h[n - 2] = 0;
+    } else {
+        memcpy(h, host, n + 1);
+    }
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, h, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        *len = sizeof(*v4);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, h, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *len = sizeof(*v6);
+        return 0;
+    }
+    return -1;
+}
+
 int ua_sip_open(ua_sip *s, const char *host, unsigned port)
 {
-    struct sockaddr_in a;
-    socklen_t l = sizeof(a);
+    struct sockaddr_storage a;
+    socklen_t l;
     static int parser_ready;
 
     if (!parser_ready) {
@@ -26,34 +57,38 @@ int ua_sip_open(ua_sip *s, const char *host, unsigned port)
         parser_ready = 1;
     }
     memset(s, 0, sizeof(*s));
-    s->fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (ua_addr_parse(host, port, &a, &l) < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    s->fd = socket(a.ss_family, SOCK_DGRAM, 0);
     if (s->fd < 0)
         return -1;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &a.sin_addr) != 1 ||
-        bind(s->fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+    if (bind(s->fd, (struct sockaddr *)&a, l) < 0 ||
         getsockname(s->fd, (struct sockaddr *)&a, &l) < 0) {
         int e = errno;
         close(s->fd);
         errno = e;
         return -1;
     }
-    snprintf(s->host, sizeof(s->host), "%s", host);
-    s->port = ntohs(a.sin_port);
+    /* The host as it goes into Via, Contact, From (IPv6 in brackets,
+     * RFC 3261 §25.1). */
+    if (a.ss_family == AF_INET6 && host[0] != '[')
+        snprintf(s->host, sizeof(s->host), "[%s]", host);
+    else
+        snprintf(s->host, sizeof(s->host), "%s", host);
+    s->port = a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
+                                      : ntohs(((struct sockaddr_in *)&a)->sin_port);
     return 0;
 }
 
 int ua_sip_send(ua_sip *s, const char *host, unsigned port, const char *text, size_t len)
 {
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+    struct sockaddr_storage a;
+    socklen_t l;
+    if (ua_addr_parse(host, port, &a, &l) < 0)
         return -1;
-    return sendto(s->fd, text, len, 0, (struct sockaddr *)&a, sizeof(a)) < 0 ? -1 : 0;
+    return sendto(s->fd, text, len, 0, (struct sockaddr *)&a, l) < 0 ? -1 : 0;
 }
 
 int ua_sip_recv(ua_sip *s, int timeout_ms, osip_message_t **out, unsigned *garbage)

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <osipparser2/osip_parser.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 typedef struct ua_sip {
     int fd;
@@ -19,6 +20,9 @@ typedef struct ua_sip {
 } ua_sip;
 
 int ua_sip_open(ua_sip *s, const char *host, unsigned port);
+/* host (IPv4 or IPv6, brackets allowed) and port as a sockaddr; -1 when it
+ * is no address literal. */
+int ua_addr_parse(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len);
 /* Send text to host:port. Returns 0 or -1. */
 int ua_sip_send(ua_sip *s, const char *host, unsigned port, const char *text, size_t len);
 /* Wait up to timeout_ms for a datagram that libosip2 parses; *out is freed

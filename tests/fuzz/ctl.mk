@@ -7,4 +7,4 @@ fuzz_ctl_LIBS := -lcrypto
 FUZZERS += fuzz_ctl_cmd
 fuzz_ctl_cmd_SRCS := tests/fuzz/fuzz_ctl_cmd.c $(wildcard rtp/ctl/*.c) \
   $(filter-out rtp/relay/srtpd.c,$(wildcard rtp/relay/*.c)) $(wildcard rtp/srtp/*.c)
-fuzz_ctl_cmd_LIBS := -lcrypto -lpthread -luring
+fuzz_ctl_cmd_LIBS := -lcrypto -lpthread -luring -lmicrohttpd $(HIREDIS_LIBS)

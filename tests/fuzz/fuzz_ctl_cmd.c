@@ -34,10 +34,15 @@ static void fz_init(void)
     d.cfg.port_max = 47999;
     d.cfg.media_timeout = 0;
     relay_ports_init(&d.ports, d.cfg.port_min, d.cfg.port_max);
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&d.if4;
-    v4->sin_family = AF_INET;
-    v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    d.has_if4 = true;
+    if (!relay_calls_init(&d))
+        abort();
+    /* Two named interfaces (the default on loopback) so "interface"
+     * in a leg reaches both the found and the unknown paths. */
+    snprintf(d.cfg.iface[0], sizeof(d.cfg.iface[0]), "127.0.0.1; ext/127.0.0.1!192.0.2.1");
+    d.cfg.niface = 1;
+    char ierr[200];
+    if (!relay_ifaces_parse(&d.cfg, &d.ifaces, ierr, sizeof(ierr)))
+        abort();
     d.notify_fd = -1;
     char err[100];
     d.workers = relay_workers_start(1, err, sizeof(err));

@@ -4,8 +4,9 @@
  * picks the mode, byte 1 a policy and relay variant; the rest is the SDP.
  * Properties checked beyond "no crash": a rejection has no body and a
  * reason; an accepted offer's output parses again with the same number of
- * m= lines, ends every line in CRLF, and feeding it back as the answer gives
- * a defined result; the state survives pack/unpack.
+ * m= lines, ends every line in CRLF, and so does it after sdes_result_rtcp
+ * renames its RTCP ports (once: a second rename changes nothing); feeding it
+ * back as the answer gives a defined result; the state survives pack/unpack.
  */
 #include "sdes/engine/multipart.h"
 #include "sdes/engine/sdes_engine.h"
@@ -39,6 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         strcpy(relays[i].addr, (data[1] >> 5) & 1 ? "2001:db8::5" : "203.0.113.5");
         relays[i].port = (uint16_t)(30000 + 2 * i);
         relays[i].rtcp_port = (data[1] >> 6) & 1 ? (uint16_t)(40000 + i) : 0;
+        if ((data[1] >> 7) & 1) /* a leg that multiplexes now */
+            relays[i].rtcp_port = relays[i].port;
     }
     sdes_config cfg = {
         .mode = (sdes_mode)(data[0] % 5), .policy = &pol, .rekey = (data[0] >> 3) & 1};
@@ -73,6 +76,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = off; i < off + n; i++)
         if (res.body[i] == '\n' && (i == 0 || res.body[i - 1] != '\r'))
             abort();
+    /* srtpd's reply names other RTCP ports (a leg that left rtcp-mux):
+     * the renamed body is still SDP with the same m= lines, CRLF only,
+     * and renaming again changes nothing. */
+    sdes_relay moved[SDES_MAX_MEDIA];
+    memcpy(moved, relays, sizeof moved);
+    for (int i = 0; i < SDES_MAX_MEDIA; i++)
+        moved[i].rtcp_port = (uint16_t)(45000 + i);
+    bool changed = false;
+    rj = sdes_result_rtcp(&res, moved, n_relays, &changed);
+    if (rj != SDES_REJ_OK && rj != SDES_REJ_ALLOC)
+        abort();
+    if (changed) {
+        off = 0, n = res.body_len;
+        if (res.body_len > 2 && res.body[0] == '-' && res.body[1] == '-' &&
+            sdes_multipart_sdp(res.body, res.body_len, &off, &n) != SDES_MP_OK)
+            abort();
+        if (sdes_sdp_parse(res.body + off, n, &again, NULL) != SDES_SDP_OK)
+            abort();
+        if (again.n_media != res.n_media)
+            abort();
+        sdes_sdp_free(&again);
+        for (size_t i = off; i < off + n; i++)
+            if (res.body[i] == '\n' && (i == 0 || res.body[i - 1] != '\r'))
+                abort();
+        if (sdes_result_rtcp(&res, moved, n_relays, &changed) == SDES_REJ_OK && changed)
+            abort();
+    }
     static uint8_t packed[1 << 16];
     static sdes_state back;
     size_t pn = sdes_state_pack(&st, packed, sizeof packed);

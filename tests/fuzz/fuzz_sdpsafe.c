@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char out[SDES_NEUTER_CAP];
     char why[200];
     int streams;
-    size_t n = sdes_kam_neuter((const char *)data, size, out, sizeof(out), &streams);
+    size_t n = sdes_call_neuter((const char *)data, size, out, sizeof(out), &streams);
     if (n == 0 || n != strlen(out) || strncmp(out, "v=0\r\no=- ", 9) != 0 || streams < 0 ||
         streams > SDES_NEUTER_MAX_M)
         abort();
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_line(p, (size_t)(e - p));
         p = e + 2;
     }
-    if (sdes_kam_sdp_addr_check((const char *)data, size, why, sizeof(why)) < 0 &&
+    if (sdes_call_sdp_addr_check((const char *)data, size, why, sizeof(why)) < 0 &&
         (!why[0] || strlen(why) >= sizeof(why)))
         abort();
     return 0;

@@ -14,3 +14,10 @@ fuzz_sdp_rewrite_LIBS := -lcrypto
 FUZZERS += fuzz_sdes_state
 fuzz_sdes_state_SRCS := tests/fuzz/fuzz_sdes_state.c $(SDES_FUZZ_LIB_SRCS)
 fuzz_sdes_state_LIBS := -lcrypto
+# The call's bound policy (bind.c, with direction= interfaces) and the
+# flag parser on hostile bytes (seeds: packed policies of versions 1..3,
+# flag strings).
+FUZZERS += fuzz_sdes_bind
+fuzz_sdes_bind_SRCS := tests/fuzz/fuzz_sdes_bind.c modules/sdes/call/bind.c \
+  modules/sdes/call/flags.c rtp/srtp/suite.c
+fuzz_sdes_bind_LIBS :=

@@ -4,7 +4,7 @@
 LIBSRTP2_LIBS := $(shell pkg-config --libs libsrtp2 2>/dev/null || echo -lsrtp2)
 
 LIBSRTP_PEER_SRCS := tests/interop/libsrtp_peer.c
-LIBSRTP_INTEROP_TESTS := libsrtp_interop libsrtp_interop_rtcp libsrtp_diff
+LIBSRTP_INTEROP_TESTS := libsrtp_interop_test libsrtp_interop_rtcp_test libsrtp_diff_test
 
 define libsrtp_interop_rule
 $(BUILD)/tests/$(1): $(call objs,tests/interop/$(1).c $(LIBSRTP_PEER_SRCS)) $(SRTP_LIB)

@@ -9,12 +9,16 @@
 #      groups, `systemd-analyze verify` of the installed unit, --version;
 #   3. srtpd started from the unit's ExecStart line as the unit's User/Group
 #      (with its supplementary groups, LimitNOFILE, no new privileges, no
-#      capabilities) with the installed config; the installed srtpctl pings
-#      it with the generated secret and is refused without it;
+#      capabilities) with the installed config, its stderr as the journal
+#      would see it (JOURNAL_STREAM: "<N>" priorities); the installed
+#      srtpctl pings it with the generated secret and is refused without
+#      it, and reads and sets its log level; the config's commented
+#      metrics line, uncommented, serves /metrics;
 #   4. the installed sdes.so in Kamailio: `kamailio -c` on the examples in
 #      /usr/share/doc (as the user kamailio, which must read the secret),
 #      then a real call (plain-RTP PBX -> SRTP phone) through Kamailio with
-#      the installed module and the installed srtpd;
+#      the installed module and the installed srtpd, scraped during the
+#      call (promtool check metrics; srtpd_calls 1 then 0, packets move);
 #   5. apt-get purge: nothing left but the system user srtpd and the group
 #      sdesgate (Debian keeps system users); the test then removes those.
 # Runs as root (it installs packages); anything it installed is purged on
@@ -55,6 +59,7 @@ pkg_cleanup() {
   [ $had_group = 0 ] && getent group sdesgate >/dev/null && delgroup --quiet --system sdesgate >/dev/null 2>&1
   [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
   [ -n "${KTMP:-}" ] && rm -rf "$KTMP"
+  [ -n "${MTMP:-}" ] && rm -rf "$MTMP"
   true
 }
 trap pkg_cleanup EXIT
@@ -77,6 +82,8 @@ if command -v lintian >/dev/null; then
   check "lintian: no errors" bash -c "! grep '^E:' '$WORK/lintian.log'"
   grep -E '^(E|W):' "$WORK/lintian.log" || true
 fi
+check "sdesgate depends on libmicrohttpd (metrics), found by dh_shlibdeps" \
+  bash -c "dpkg-deb -f '$PKG'/sdesgate_*.deb Depends | grep -q libmicrohttpd"
 check "module depends on the exact Kamailio it was built against" \
   bash -c "dpkg-deb -f '$PKG'/kamailio-sdes-module_*.deb Depends | grep -q 'kamailio (= $(dpkg-query -W -f='${Version}' kamailio))'"
 
@@ -140,11 +147,31 @@ RELAY_PORT=$(free_udp_port)
 # The installed config as it is; only the control port is a free one (other
 # tests or a developer's srtpd may hold 2223 on this machine).
 read -r -a EXEC <<<"$(unit ExecStart)"
+# The unit's LimitNOFILE, or the hard limit this test runs under when that
+# is lower (a container may cap it; systemd itself may raise it).
+NOFILE=$(unit LimitNOFILE); HARD=$(ulimit -Hn)
+[ "$HARD" != unlimited ] && [ "$HARD" -lt "$NOFILE" ] && NOFILE=$HARD
 mkdir -p /run/sdesgate && chown srtpd:srtpd /run/sdesgate   # RuntimeDirectory=
-setpriv --reuid="$(unit User)" --regid="$(unit Group)" --init-groups --no-new-privs \
-  --inh-caps=-all --bounding-set=-all \
-  prlimit --nofile="$(unit LimitNOFILE)" -- \
-  "${EXEC[@]}" --listen "udp:127.0.0.1:$RELAY_PORT" >"$WORK/srtpd.log" 2>&1 &
+# The metrics line the installed config ships commented out, uncommented
+# (with a free port) into a copy srtpd reads after the installed one.
+METRICS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+check "the installed config has a commented metrics line and log-level" \
+  bash -c "grep -qx '# metrics = 127.0.0.1:9812' /etc/sdesgate/srtpd.conf && grep -qx 'log-level = info' /etc/sdesgate/srtpd.conf"
+# (In a directory of its own under /tmp: the user srtpd reads it.)
+MTMP=$(mktemp -d /tmp/sdesgate-pkg-m.XXXXXX); chmod 755 "$MTMP"
+sed -n 's/^# metrics = 127.0.0.1:9812$/metrics = 127.0.0.1:'"$METRICS_PORT"'/p' /etc/sdesgate/srtpd.conf \
+  >"$MTMP/metrics.conf"
+chmod 644 "$MTMP/metrics.conf"
+# systemd connects stderr to the journal and names it in JOURNAL_STREAM
+# (device:inode); the same here with a file, so srtpd writes as it does
+# under the unit: "<N>message".
+: >"$WORK/srtpd.log"; chmod 666 "$WORK/srtpd.log"
+JS=$(stat -c '%d:%i' "$WORK/srtpd.log")
+JOURNAL_STREAM=$JS setpriv --reuid="$(unit User)" --regid="$(unit Group)" --init-groups \
+  --no-new-privs --inh-caps=-all --bounding-set=-all \
+  prlimit --nofile="$NOFILE" -- \
+  "${EXEC[@]}" --config "$MTMP/metrics.conf" --listen "udp:127.0.0.1:$RELAY_PORT" \
+  >>"$WORK/srtpd.log" 2>&1 &
 PKG_SRTPD=$!
 for _ in $(seq 50); do
   grep -qs started "$WORK/srtpd.log" && break
@@ -154,12 +181,26 @@ done
 check "srtpd (ExecStart, user srtpd, installed config) starts authenticated" \
   grep -q "started: .*control authenticated" "$WORK/srtpd.log"
 check "srtpd runs as user srtpd" test "$(ps -o user= -p $PKG_SRTPD)" = srtpd
+check "srtpd's lines carry journal priorities (<6> info)" grep -q '^<6>started: ' "$WORK/srtpd.log"
 SECRET_OPT=(--secret-file /etc/sdesgate/control.secret)
 ictl() { /usr/bin/srtpctl --socket "udp:127.0.0.1:$RELAY_PORT" "$@" 2>&1; }
 check "installed srtpctl pings srtpd with the generated secret" bash -c \
   "/usr/bin/srtpctl --socket udp:127.0.0.1:$RELAY_PORT ${SECRET_OPT[*]} ping | grep -qi pong"
 check "srtpd refuses srtpctl without the secret" bash -c \
   "! /usr/bin/srtpctl --socket udp:127.0.0.1:$RELAY_PORT --timeout 300 ping >/dev/null 2>&1"
+check "installed srtpctl reads the log level and the journal target" bash -c \
+  "/usr/bin/srtpctl --socket udp:127.0.0.1:$RELAY_PORT ${SECRET_OPT[*]} log-level | grep -qx 'log-level info, logging to journal'"
+check "installed srtpctl sets the log level at run time" bash -c \
+  "/usr/bin/srtpctl --socket udp:127.0.0.1:$RELAY_PORT ${SECRET_OPT[*]} log-level debug | grep -q 'log-level debug (was info)' &&
+   /usr/bin/srtpctl --socket udp:127.0.0.1:$RELAY_PORT ${SECRET_OPT[*]} ping >/dev/null &&
+   grep -q '^<7>control: ping: ok' '$WORK/srtpd.log' &&
+   /usr/bin/srtpctl --socket udp:127.0.0.1:$RELAY_PORT ${SECRET_OPT[*]} log-level info >/dev/null"
+scrape() { python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=2).read().decode())' "$METRICS_PORT"; }
+metric() { awk -v s="$1" '$1 == s { print $2 }' "$2"; }
+scrape >"$WORK/metrics-0.prom" 2>&1
+check "metrics (installed srtpd, the shipped metrics line) before the call: promtool" \
+  promtool check metrics <"$WORK/metrics-0.prom"
+check "metrics before the call: srtpd_calls 0" test "$(metric srtpd_calls "$WORK/metrics-0.prom")" = 0
 
 # sd_notify as systemd sees it (no systemd here): a datagram socket as
 # NOTIFY_SOCKET, WatchdogSec=1 as WATCHDOG_USEC; READY=1 once bound,
@@ -215,13 +256,34 @@ if [ -x "$E2E_UA" ]; then
        -A "INSIDE_PORT=$INSIDE"; then
     pass "Kamailio starts with the installed sdes.so and the packaged secret"
     check "Kamailio loaded $MODDIR/sdes.so" grep -q "$MODDIR/sdes.so" "/proc/$KAM_PID/maps"
+    # Scrapes while the call runs (every 0.3 s, the one with a call kept).
+    ( for _ in $(seq 40); do
+        scrape >"$WORK/metrics-x.prom" 2>/dev/null &&
+          [ "$(metric srtpd_calls "$WORK/metrics-x.prom")" = 1 ] &&
+          cp "$WORK/metrics-x.prom" "$WORK/metrics-1.prom"
+        sleep 0.3
+      done ) &
+    SCRAPER=$!
     call out "$INSIDE" pbx phone
+    kill "$SCRAPER" 2>/dev/null; wait "$SCRAPER" 2>/dev/null
     check "call PBX (RTP/AVP) -> phone (RTP/SAVP) through the packages: caller ok" ua_ok out-uac
     check "call through the packages: callee ok" ua_ok out-uas
     check "call through the packages: media both ways, intact" both_ways out
     check "call through the packages: the phone got SRTP" ua_has out-uas "srtp-failed=0"
     check "srtpd saw the call (stats)" bash -c \
       "/usr/bin/srtpctl --socket udp:127.0.0.1:$RELAY_PORT ${SECRET_OPT[*]} --json stats | grep -q calls"
+    check "metrics during the call: srtpd_calls 1, promtool passes" bash -c \
+      "[ -s '$WORK/metrics-1.prom' ] && promtool check metrics <'$WORK/metrics-1.prom'"
+    check "metrics during the call: legs RTP 1 and SRTP 1" bash -c \
+      "grep -qx 'srtpd_legs{transport=\"RTP\"} 1' '$WORK/metrics-1.prom' && grep -qx 'srtpd_legs{transport=\"SRTP\"} 1' '$WORK/metrics-1.prom'"
+    sleep 1   # the BYE's delete
+    scrape >"$WORK/metrics-2.prom" 2>&1
+    check "metrics after the call: promtool passes, srtpd_calls 0, one call deleted" bash -c \
+      "promtool check metrics <'$WORK/metrics-2.prom' && grep -qx 'srtpd_calls 0' '$WORK/metrics-2.prom' && grep -qx 'srtpd_calls_deleted_total 1' '$WORK/metrics-2.prom'"
+    pin=$(metric 'srtpd_packets_total{direction="in",kind="rtp"}' "$WORK/metrics-2.prom")
+    pout=$(metric 'srtpd_packets_total{direction="out",kind="rtp"}' "$WORK/metrics-2.prom")
+    check "metrics: the call's packets counted in and out ($pin / $pout)" \
+      test "${pin:-0}" -gt 100 -a "${pout:-0}" -gt 100
     kam_stop
   else
     fail "Kamailio starts with the installed sdes.so" "$(tail -10 "$KAM_LOG")"

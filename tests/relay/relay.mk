@@ -23,17 +23,31 @@ $(BUILD)/tests/relay_guard_test: $(call objs,tests/relay/relay_guard_test.c $(RE
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+# The operations side: log level, metrics (promtool on scrapes of a call).
+$(BUILD)/tests/relay_ops_test: $(call objs,tests/relay/relay_ops_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 $(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c) | $(BUILD)/srtpd $(BUILD)/srtpctl
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@
 
+# Named media interfaces: start-up refusals, bind/advertise, legs per interface.
+$(BUILD)/tests/relay_iface_test: $(call objs,tests/relay/relay_iface_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_iface_test
+SLOW_TESTS += $(BUILD)/tests/relay_iface_test
 BINS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 SLOW_TESTS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 BINS += $(BUILD)/tests/relay_ctl_cas_test
 SLOW_TESTS += $(BUILD)/tests/relay_ctl_cas_test
 BINS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 SLOW_TESTS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
+BINS += $(BUILD)/tests/relay_ops_test
+SLOW_TESTS += $(BUILD)/tests/relay_ops_test
 # The same media tests through the epoll loop (what srtpd runs on a kernel
 # without multishot io_uring, and where it has no connected twin sockets).
 SLOW_TESTS += "SRTPD_NO_MULTISHOT=1 $(BUILD)/tests/relay_test"
@@ -68,10 +82,79 @@ $(BUILD)/asan-srtpd: $(SRTPD_ASAN_SRCS) $(wildcard rtp/relay/*.h rtp/ctl/*.h rtp
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Irtp -Imodules $(VERSION_CFLAGS) \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread -luring -lsystemd
+	  $(SRTPD_ASAN_SRCS) -o $@ -lcrypto -lpthread -luring -lsystemd $(MHD_LIBS) $(HIREDIS_LIBS)
 
 ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
-SLOW_TESTS += tests/relay/asan_relay_test.sh tests/relay/asan_relay_ctl_test.sh \
-              tests/relay/asan_relay_guard_test.sh tests/relay/asan_relay_ctl_cas_test.sh
+SLOW_TESTS += tests/relay/relay-asan.sh tests/relay/relay-ctl-asan.sh \
+              tests/relay/relay-guard-asan.sh tests/relay/relay-iface-asan.sh \
+              tests/relay/relay-ha-asan.sh tests/relay/relay-ha-legs-asan.sh \
+              tests/relay/relay-ctl-cas-asan.sh
+SLOW_TESTS += tests/relay/relay-ops-asan.sh tests/relay/srtpd-syslog.sh
+endif
+
+# srtpd's operator commands: drain, reload (srtpctl and SIGHUP), dialog tags
+# in events.
+ifneq ($(wildcard rtp/srtp/context.c),)
+SLOW_TESTS += "tests/relay/relay-ops.sh"
+endif
+
+# `make bench-control` (and `make bench`): srtpd's control plane against
+# RTPengine's at 100..10,000 calls (query rate, offer+answer pairs/s, RSS
+# per call, SIGTERM shutdown), side by side.
+$(BUILD)/control-bench: $(call objs,tests/relay/control_bench.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/control-bench
+BENCHES += $(BUILD)/control-bench
+endif
+
+.PHONY: bench-control
+bench-control: $(BUILD)/control-bench $(BUILD)/srtpd
+	$(BUILD)/control-bench
+
+# The call table and ports at scale: one-port rtcp-mux legs and their
+# fallback, 2,000 calls, shutdown audit lines (correctness, not speed).
+$(BUILD)/tests/relay_scale_test: $(call objs,tests/relay/relay_scale_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_scale_test
+SLOW_TESTS += $(BUILD)/tests/relay_scale_test
+endif
+
+# High availability (docs/ha.md): a private redis-server, srtpd killed and
+# started again (or a standby taking over), every call's media continuing.
+RELAY_HA_UTIL := tests/relay/ha_util.c tests/relay/ha_leak.c
+$(BUILD)/tests/relay_ha_test: $(call objs,tests/relay/relay_ha_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+$(BUILD)/tests/relay_ha_config_test: $(call objs,tests/relay/relay_ha_config_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+# One-port rtcp-mux legs on two named interfaces through a restart and a takeover.
+$(BUILD)/tests/relay_ha_legs_test: $(call objs,tests/relay/relay_ha_legs_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
+SLOW_TESTS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
+BINS += $(BUILD)/tests/relay_ha_legs_test
+SLOW_TESTS += $(BUILD)/tests/relay_ha_legs_test
+endif
+
+# `make bench`: call set-up rate without and with the Redis store.
+$(BUILD)/relay-store-bench: $(call objs,tests/relay/relay_store_bench.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
+ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/relay-store-bench
+BENCHES += $(BUILD)/relay-store-bench
 endif

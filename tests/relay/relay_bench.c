@@ -652,6 +652,12 @@ static void drain(void)
  * them all but is no use for a call, so a p99 added latency above
  * SAT_MAX_P99_US fails the step too ("LATENCY"). */
 #define SAT_MAX_P99_US 20000.0
+/* The latency srtpd's coalescing may add (issue "Latency of the coalescing
+ * wait"): p99 within GOAL_P99_US at every rate up to its highest passing
+ * one, and within GOAL_P99_LOW_US at 5000 packets/s. Printed as a verdict,
+ * not a pass rule: on a shared box the scheduler alone can miss it. */
+#define GOAL_P99_US     1000.0
+#define GOAL_P99_LOW_US 200.0
 
 static bool step_ok(const result *r, long offered)
 {
@@ -676,6 +682,8 @@ static int saturate(void)
     printf("%-11s %-10s %8s %10s %8s %8s %8s %12s %8s %8s\n", "mode", "relay", "offered", "pkt/s",
            "loss", "gen-drop", "cores", "pkt/s/core", "p50us", "p99us");
     double best_ppc[2][3] = {{0, 0, 0}, {0, 0, 0}}, both_ppc[2][2] = {{0, 0}, {0, 0}};
+    double worst_p99[2] = {0, 0}; /* srtpd's, over its passing steps */
+    int worst_rate[2] = {0, 0};
     int best_rate[2][3] = {{0, 0, 0}, {0, 0, 0}}, both_rate[2] = {0, 0};
     static const char *const rname[3] = {"srtpd", "rtpengine", "floor"};
     for (int mode = 0; mode < 2; mode++) {
@@ -720,6 +728,10 @@ static int saturate(void)
                     printf("  (%.1f/batch, %.1f/wake-up)", pbatch, pwake);
                 printf("\n");
                 fflush(stdout);
+                if (pass && rel == 0 && r.p99 > worst_p99[mode]) {
+                    worst_p99[mode] = r.p99;
+                    worst_rate[mode] = rate;
+                }
                 if (pass) {
                     best_rate[mode][rel] = rate;
                     best_ppc[mode][rel] = r.pps_per_core;
@@ -752,6 +764,12 @@ static int saturate(void)
                "core %.2fx\n",
                mode ? "SRTP->SRTP" : "RTP->SRTP", both_rate[mode],
                both_ppc[mode][1] > 0 ? both_ppc[mode][0] / both_ppc[mode][1] : 0);
+        printf("saturation %-10s srtpd latency goal, p99 <= %.0f us at every passing step: worst "
+               "%.0f us at %d: %s\n",
+               mode ? "SRTP->SRTP" : "RTP->SRTP", GOAL_P99_US, worst_p99[mode], worst_rate[mode],
+               !worst_rate[mode]                ? "no passing step"
+               : worst_p99[mode] <= GOAL_P99_US ? "met"
+                                                : "MISSED");
     }
     return 0;
 }
@@ -825,7 +843,7 @@ int main(void)
         srtpd_b = NULL;
     bool epoll_row = env_on("BENCH_EPOLL", true);
     floor_row = env_on("BENCH_FLOOR", true);
-    double floor_ppc[3] = {0, 0, 0}, rte_ppc[3] = {0, 0, 0};
+    double floor_ppc[3] = {0, 0, 0}, rte_ppc[3] = {0, 0, 0}, srtpd_p99[3] = {0, 0, 0};
     int full_rate = rate;
     int rc = 0;
     /* Modes 0 and 1 at the offered rate; mode 2 repeats RTP->SRTP at a low
@@ -888,6 +906,7 @@ int main(void)
         floor_ppc[mode] = rf.pps_per_core;
         rte_ppc[mode] = re.pps_per_core;
         ratio[mode] = re.pps_per_core > 0 ? rs.pps_per_core / re.pps_per_core : 0;
+        srtpd_p99[mode] = rs.p99;
         ratio_ep[mode] = re.pps_per_core > 0 ? rp.pps_per_core / re.pps_per_core : 0;
         drain();
     }
@@ -907,6 +926,11 @@ int main(void)
                    mode ? "SRTP->SRTP" : "RTP->SRTP", floor_ppc[mode],
                    rte_ppc[mode] > 0 ? floor_ppc[mode] / rte_ppc[mode] : 0, 3 * rte_ppc[mode]);
     printf("(* = 5000 packets/s: latency added by the relay without queueing)\n");
+    printf("srtpd latency goal, p99: %.0f / %.0f us at %d packets/s (<= %.0f: %s), %.0f us at "
+           "5000 (<= %.0f: %s)\n",
+           srtpd_p99[0], srtpd_p99[1], full_rate, GOAL_P99_US,
+           srtpd_p99[0] <= GOAL_P99_US && srtpd_p99[1] <= GOAL_P99_US ? "met" : "MISSED",
+           srtpd_p99[2], GOAL_P99_LOW_US, srtpd_p99[2] <= GOAL_P99_LOW_US ? "met" : "MISSED");
     fflush(stdout);
     if (sat && rc == 0)
         rc = saturate();

@@ -51,51 +51,51 @@ static void first_exchange(void)
 static void test_mirror_state_and_modes(void)
 {
     first_exchange();
-    CHECK_EQ(sdes_kam_mirror_mode(&canon), SDES_MODE_DECRYPT);
-    sdes_kam_mirror_state(&canon, &prev, SDES_MODE_DECRYPT);
+    CHECK_EQ(sdes_call_mirror_mode(&canon), SDES_MODE_DECRYPT);
+    sdes_call_mirror_state(&canon, &prev, SDES_MODE_DECRYPT);
     CHECK_EQ(prev.mode, SDES_MODE_DECRYPT);
     CHECK_EQ(prev.n_media, 1);
     CHECK_EQ(prev.media[0].a_proto, canon.media[0].b_proto);
     CHECK_EQ(prev.media[0].b_proto, canon.media[0].a_proto);
-    CHECK(sdes_kam_keyset_same(&prev.media[0].a_rx, &canon.media[0].b_rx));
-    CHECK(sdes_kam_keyset_same(&prev.media[0].a_tx, &canon.media[0].b_tx));
+    CHECK(sdes_call_keyset_same(&prev.media[0].a_rx, &canon.media[0].b_rx));
+    CHECK(sdes_call_keyset_same(&prev.media[0].a_tx, &canon.media[0].b_tx));
     CHECK(!prev.media[0].b_rx.srtp && !prev.media[0].b_tx.srtp);
     /* Twice is the identity on the key sets. */
-    sdes_kam_mirror_state(&prev, &st, SDES_MODE_ENCRYPT);
-    CHECK(sdes_kam_keyset_same(&st.media[0].b_rx, &canon.media[0].b_rx));
-    CHECK(sdes_kam_keyset_same(&st.media[0].b_tx, &canon.media[0].b_tx));
+    sdes_call_mirror_state(&prev, &st, SDES_MODE_ENCRYPT);
+    CHECK(sdes_call_keyset_same(&st.media[0].b_rx, &canon.media[0].b_rx));
+    CHECK(sdes_call_keyset_same(&st.media[0].b_tx, &canon.media[0].b_tx));
     /* Modes: an encrypt call stays encrypt after a reverse exchange. */
-    CHECK_EQ(sdes_kam_unmirror_mode(SDES_MODE_DECRYPT, &canon), SDES_MODE_ENCRYPT);
-    CHECK_EQ(sdes_kam_unmirror_mode(SDES_MODE_REKEY, &canon), SDES_MODE_REKEY);
-    CHECK_EQ(sdes_kam_unmirror_mode(SDES_MODE_ENCRYPT, NULL), SDES_MODE_DECRYPT);
+    CHECK_EQ(sdes_call_unmirror_mode(SDES_MODE_DECRYPT, &canon), SDES_MODE_ENCRYPT);
+    CHECK_EQ(sdes_call_unmirror_mode(SDES_MODE_REKEY, &canon), SDES_MODE_REKEY);
+    CHECK_EQ(sdes_call_unmirror_mode(SDES_MODE_ENCRYPT, NULL), SDES_MODE_DECRYPT);
     canon.mode = SDES_MODE_OSRTP;
-    CHECK_EQ(sdes_kam_mirror_mode(&canon), SDES_MODE_DECRYPT);
-    CHECK_EQ(sdes_kam_unmirror_mode(SDES_MODE_DECRYPT, &canon), SDES_MODE_OSRTP);
+    CHECK_EQ(sdes_call_mirror_mode(&canon), SDES_MODE_DECRYPT);
+    CHECK_EQ(sdes_call_unmirror_mode(SDES_MODE_DECRYPT, &canon), SDES_MODE_OSRTP);
     canon.mode = SDES_MODE_REKEY;
-    CHECK_EQ(sdes_kam_mirror_mode(&canon), SDES_MODE_REKEY);
+    CHECK_EQ(sdes_call_mirror_mode(&canon), SDES_MODE_REKEY);
     canon.mode = SDES_MODE_ENCRYPT;
     /* Direction: only after a completed exchange, only with both tags. */
-    CHECK(sdes_kam_mirror_is_reverse(&canon, "tagA", "tagB"));
-    CHECK(!sdes_kam_mirror_is_reverse(&canon, "tagA", "tagA"));
-    CHECK(!sdes_kam_mirror_is_reverse(&canon, "tagA", ""));
-    CHECK(!sdes_kam_mirror_is_reverse(&canon, "", "tagB"));
+    CHECK(sdes_call_mirror_is_reverse(&canon, "tagA", "tagB"));
+    CHECK(!sdes_call_mirror_is_reverse(&canon, "tagA", "tagA"));
+    CHECK(!sdes_call_mirror_is_reverse(&canon, "tagA", ""));
+    CHECK(!sdes_call_mirror_is_reverse(&canon, "", "tagB"));
     canon.phase = 1;
-    CHECK(!sdes_kam_mirror_is_reverse(&canon, "tagA", "tagB"));
+    CHECK(!sdes_call_mirror_is_reverse(&canon, "tagA", "tagB"));
     canon.phase = 2;
-    CHECK_EQ(sdes_kam_mirror_leg('a', true), 'b');
-    CHECK_EQ(sdes_kam_mirror_leg('b', true), 'a');
-    CHECK_EQ(sdes_kam_mirror_leg('a', false), 'a');
+    CHECK_EQ(sdes_call_mirror_leg('a', true), 'b');
+    CHECK_EQ(sdes_call_mirror_leg('b', true), 'a');
+    CHECK_EQ(sdes_call_mirror_leg('a', false), 'a');
 }
 
 /* B re-offers as sdes.so runs it: engine on the mirrored state; returns
  * the canonical state after A's plain answer in *out. */
 static void reverse_exchange(const char *b_offer, sdes_state *out, bool *a_rx_same)
 {
-    sdes_config cfg = {.mode = sdes_kam_mirror_mode(&canon)};
-    sdes_kam_mirror_state(&canon, &prev, cfg.mode);
+    sdes_config cfg = {.mode = sdes_call_mirror_mode(&canon)};
+    sdes_call_mirror_state(&canon, &prev, cfg.mode);
     st = prev;
     CHECK_EQ(sdes_offer(&cfg, b_offer, strlen(b_offer), relays, 1, &st, &res), SDES_REJ_OK);
-    *a_rx_same = sdes_kam_keyset_same(&res.media[0].a_rx, &prev.media[0].a_rx);
+    *a_rx_same = sdes_call_keyset_same(&res.media[0].a_rx, &prev.media[0].a_rx);
     /* Toward A (plain): RTP/AVP, no key. */
     CHECK(strstr(res.body, "RTP/AVP") != NULL);
     CHECK(strstr(res.body, "a=crypto") == NULL);
@@ -106,9 +106,9 @@ static void reverse_exchange(const char *b_offer, sdes_state *out, bool *a_rx_sa
         ctl_benc w;
         ctl_benc_init(&w, buf, sizeof(buf));
         ctl_benc_dict(&w);
-        CHECK_EQ(sdes_kam_msg_streams(&w, &res, &st,
-                                      SDES_KAM_MSG_A_PEER | SDES_KAM_MSG_A_RECV |
-                                          SDES_KAM_MSG_B_TRANSPORT | SDES_KAM_MSG_SWAP),
+        CHECK_EQ(sdes_call_msg_streams(&w, &res, &st,
+                                       SDES_CALL_MSG_A_PEER | SDES_CALL_MSG_A_RECV |
+                                           SDES_CALL_MSG_B_TRANSPORT | SDES_CALL_MSG_SWAP),
                  1);
         ctl_benc_end(&w);
         const ctl_be *root = ctl_be_decode(&doc, buf, w.len);
@@ -125,11 +125,11 @@ static void reverse_exchange(const char *b_offer, sdes_state *out, bool *a_rx_sa
     sdes_result_free(&res);
     CHECK_EQ(sdes_answer(&cfg, a_answer, strlen(a_answer), relays, 1, &st, &res), SDES_REJ_OK);
     /* The answer toward B carries the key srtpd already sends B with. */
-    CHECK(sdes_kam_keyset_same(&res.media[0].a_tx, &prev.media[0].a_tx));
+    CHECK(sdes_call_keyset_same(&res.media[0].a_tx, &prev.media[0].a_tx));
     CHECK(strstr(res.body, "RTP/SAVP") != NULL);
     CHECK(strstr(res.body, "a=crypto:1 AES_CM_128_HMAC_SHA1_80") != NULL);
     sdes_result_free(&res);
-    sdes_kam_mirror_state(&st, out, sdes_kam_unmirror_mode((sdes_mode)st.mode, &canon));
+    sdes_call_mirror_state(&st, out, sdes_call_unmirror_mode((sdes_mode)st.mode, &canon));
 }
 
 static void test_reverse_hold_keeps_keys(void)
@@ -141,15 +141,15 @@ static void test_reverse_hold_keeps_keys(void)
     CHECK(same); /* B's key unchanged: not resent, srtpd's context (ROC) stays */
     CHECK_EQ(after.mode, SDES_MODE_ENCRYPT);
     CHECK_EQ(after.phase, 2);
-    CHECK(sdes_kam_keyset_same(&after.media[0].b_rx, &canon.media[0].b_rx));
-    CHECK(sdes_kam_keyset_same(&after.media[0].b_tx, &canon.media[0].b_tx));
+    CHECK(sdes_call_keyset_same(&after.media[0].b_rx, &canon.media[0].b_rx));
+    CHECK(sdes_call_keyset_same(&after.media[0].b_tx, &canon.media[0].b_tx));
     CHECK(!after.media[0].a_rx.srtp && !after.media[0].a_tx.srtp);
     /* A forward re-offer after it still keeps B's keys (same tag/key). */
     {
         sdes_config cfg = {.mode = SDES_MODE_ENCRYPT};
         st = after;
         CHECK_EQ(sdes_offer(&cfg, a_offer, strlen(a_offer), relays, 1, &st, &res), SDES_REJ_OK);
-        CHECK(sdes_kam_keyset_same(&res.media[0].b_tx, &canon.media[0].b_tx));
+        CHECK(sdes_call_keyset_same(&res.media[0].b_tx, &canon.media[0].b_tx));
         sdes_result_free(&res);
     }
     sdes_state_wipe(&after);
@@ -163,9 +163,9 @@ static void test_reverse_rekey(void)
     reverse_exchange(b_rekey, &after, &same);
     CHECK(!same);
     /* srtpd moves leg b's receive context in place: can_rekey holds. */
-    CHECK(sdes_kam_keyset_can_rekey(&after.media[0].b_rx, &canon.media[0].b_rx, SG_ROC_KEEP));
+    CHECK(sdes_call_keyset_can_rekey(&after.media[0].b_rx, &canon.media[0].b_rx, SG_ROC_KEEP));
     CHECK_EQ(after.media[0].b_rx.keys[0].mki[3], 2);
-    CHECK(sdes_kam_keyset_same(&after.media[0].b_tx, &canon.media[0].b_tx));
+    CHECK(sdes_call_keyset_same(&after.media[0].b_tx, &canon.media[0].b_tx));
     sdes_state_wipe(&after);
 }
 

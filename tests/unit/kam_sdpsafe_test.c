@@ -15,7 +15,7 @@ static int streams;
 
 static size_t neuter(const char *s)
 {
-    return sdes_kam_neuter(s, strlen(s), out, sizeof(out), &streams);
+    return sdes_call_neuter(s, strlen(s), out, sizeof(out), &streams);
 }
 
 static const char *const leaks[] = {"192.0.2.11", "41110", "41111", "inline:",      "candidate",
@@ -120,21 +120,21 @@ static void test_neuter_bounds(void)
         off += (size_t)snprintf(big + off, sizeof(big) - off,
                                 "m=audio 41110 RTP/AVP 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17"
                                 " 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35\r\n");
-    CHECK_EQ(sdes_kam_neuter(big, off, out, sizeof(out), &streams) > 0, 1);
+    CHECK_EQ(sdes_call_neuter(big, off, out, sizeof(out), &streams) > 0, 1);
     CHECK_EQ(streams, SDES_NEUTER_MAX_M);
     CHECK(!leaked());
     char small[40];
-    CHECK_EQ(sdes_kam_neuter("v=0\r\nm=audio 1 RTP/AVP 0\r\n", 24, small, sizeof(small), &streams),
+    CHECK_EQ(sdes_call_neuter("v=0\r\nm=audio 1 RTP/AVP 0\r\n", 24, small, sizeof(small), &streams),
              0);
 }
 
 static void test_addr_check(void)
 {
     char why[200];
-#define OK_ADDR(s) CHECK_EQ(sdes_kam_sdp_addr_check(s, strlen(s), why, sizeof(why)), 0)
+#define OK_ADDR(s) CHECK_EQ(sdes_call_sdp_addr_check(s, strlen(s), why, sizeof(why)), 0)
 #define BAD_ADDR(s, part) \
     do { \
-        CHECK_EQ(sdes_kam_sdp_addr_check(s, strlen(s), why, sizeof(why)), -1); \
+        CHECK_EQ(sdes_call_sdp_addr_check(s, strlen(s), why, sizeof(why)), -1); \
         CHECK(strstr(why, part)); \
     } while (0)
     OK_ADDR("v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 1 RTP/AVP 0\r\nc=IN IP6 2001:db8::1\r\n");

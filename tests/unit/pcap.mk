@@ -7,7 +7,7 @@ $(BUILD)/tests/pcap_frame_test: $(call objs,tests/unit/pcap_frame_test.c rtp/too
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 
-PCAP_TOOL_TESTS := pcap_tool_test pcap_tool_errors_test
+PCAP_TOOL_TESTS := pcap_tool_test pcap_tool_errors_test pcap_check_test
 define pcap_tool_rule
 $(BUILD)/tests/$(1): $(call objs,tests/unit/$(1).c) $(SRTP_LIB) $(BUILD)/srtp-pcap
 	@mkdir -p $$(dir $$@)

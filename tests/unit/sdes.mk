@@ -1,6 +1,6 @@
 # tests/unit/sdes.mk — unit tests of the a=crypto codec (rtp/crypto_attr)
 # and the SDES engine (modules/sdes/engine).
-SDES_UNIT := sdes_crypto_attr sdes_engine
+SDES_UNIT := sdes_crypto_attr_test sdes_engine_test sdes_rtcp_port_test
 SDES_UNIT := $(foreach t,$(SDES_UNIT),$(if $(wildcard tests/unit/$(t).c),$(t)))
 define sdes_unit_rule
 $(BUILD)/tests/$(1): $(BUILD)/obj/tests/unit/$(1).o $(SDES_LIBS) $(SDES_SUITE_OBJ)

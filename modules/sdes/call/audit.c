@@ -92,7 +92,7 @@ static void put_leg(outbuf *o, const ctl_be_doc *doc, const ctl_be *stream, cons
         put(o, "0");
 }
 
-int sdes_kam_audit_format(const ctl_be_doc *doc, const ctl_be *reply, char *out, size_t cap)
+int sdes_call_audit_format(const ctl_be_doc *doc, const ctl_be *reply, char *out, size_t cap)
 {
     outbuf o = {out, cap, 0};
     int n = 0;

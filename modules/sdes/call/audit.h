@@ -5,8 +5,8 @@
  * and out, drops by reason. Never a key: srtpd's reply carries none, and
  * only suites, MKIs and counters are copied out. Kamailio-free.
  */
-#ifndef SDESGATE_SDES_KAM_AUDIT_H
-#define SDESGATE_SDES_KAM_AUDIT_H
+#ifndef SDESGATE_SDES_CALL_AUDIT_H
+#define SDESGATE_SDES_CALL_AUDIT_H
 
 #include <stddef.h>
 
@@ -17,6 +17,6 @@
  *    drops=auth:2; b:RTP in=148 out=150 drops=0"
  * into out (always NUL-terminated, cut short when cap is small). Returns
  * the number of streams described. */
-int sdes_kam_audit_format(const ctl_be_doc *doc, const ctl_be *reply, char *out, size_t cap);
+int sdes_call_audit_format(const ctl_be_doc *doc, const ctl_be *reply, char *out, size_t cap);
 
 #endif

@@ -23,7 +23,7 @@ static int cat(char *buf, size_t cap, const char *text)
     return 0;
 }
 
-int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, size_t errlen)
+int sdes_call_engine_policy(const sdes_call_flags *f, sdes_policy *p, char *err, size_t errlen)
 {
     char text[512] = "", tmp[64];
     int over = 0;
@@ -32,10 +32,10 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
         err[0] = '\0';
     sdes_policy_default(p);
     switch (f->policy) {
-    case SDES_KAM_POLICY_REQUIRE:
+    case SDES_CALL_POLICY_REQUIRE:
         over |= cat(text, sizeof(text), "srtp=require");
         break;
-    case SDES_KAM_POLICY_STRONG:
+    case SDES_CALL_POLICY_STRONG:
         /* "Strong": 80-bit or longer tags (no _32), 128-bit keys or more,
          * and none of RFC 4568 §6.3.2's weakening session parameters. */
         over |= cat(text, sizeof(text),
@@ -45,7 +45,7 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
         over |= cat(text, sizeof(text), "srtp=optional");
         break;
     }
-    if ((f->set & SDES_KAM_F_SUITES) && f->n_suites) {
+    if ((f->set & SDES_CALL_F_SUITES) && f->n_suites) {
         over |= cat(text, sizeof(text), ",suites=");
         for (size_t i = 0; i < f->n_suites; i++) {
             const sg_suite *s = sg_suite_get(f->suites[i]);
@@ -54,18 +54,18 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
             over |= cat(text, sizeof(text), s ? s->name : "?");
         }
     }
-    if (f->set & SDES_KAM_F_MKI) {
+    if (f->set & SDES_CALL_F_MKI) {
         snprintf(tmp, sizeof(tmp), ",gen-mki=%u", f->mki_len);
         over |= cat(text, sizeof(text), tmp);
     }
-    if (f->set & SDES_KAM_F_MKI_USE)
+    if (f->set & SDES_CALL_F_MKI_USE)
         over |= cat(text, sizeof(text),
-                    f->mki_use == SDES_KAM_MKI_USE_ALWAYS ? ",gen-mki-use=always"
-                                                          : ",gen-mki-use=peer");
-    if (f->set & SDES_KAM_F_NOMKI)
+                    f->mki_use == SDES_CALL_MKI_USE_ALWAYS ? ",gen-mki-use=always"
+                                                           : ",gen-mki-use=peer");
+    if (f->set & SDES_CALL_F_NOMKI)
         over |= cat(text, sizeof(text),
-                    f->nomki == SDES_KAM_NOMKI_KEEP ? ",nomki=keep" : ",nomki=change");
-    if (f->set & SDES_KAM_F_LIFETIME) {
+                    f->nomki == SDES_CALL_NOMKI_KEEP ? ",nomki=keep" : ",nomki=change");
+    if (f->set & SDES_CALL_F_LIFETIME) {
         unsigned e = 0;
         while (e < 64 && (UINT64_C(1) << e) != f->lifetime)
             e++;
@@ -76,9 +76,9 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
                      (unsigned long long)f->lifetime, (unsigned long long)f->lifetime);
         over |= cat(text, sizeof(text), tmp);
     }
-    if (f->set & SDES_KAM_F_ROC)
-        over |= cat(text, sizeof(text), f->roc == SDES_KAM_ROC_RESET ? ",roc=reset" : ",roc=keep");
-    if (f->set & SDES_KAM_F_KEYS) {
+    if (f->set & SDES_CALL_F_ROC)
+        over |= cat(text, sizeof(text), f->roc == SDES_CALL_ROC_RESET ? ",roc=reset" : ",roc=keep");
+    if (f->set & SDES_CALL_F_KEYS) {
         snprintf(tmp, sizeof(tmp), ",gen-keys=%u", f->keys);
         over |= cat(text, sizeof(text), tmp);
     }
@@ -90,7 +90,7 @@ int sdes_kam_engine_policy(const sdes_kam_flags *f, sdes_policy *p, char *err, s
     return sdes_policy_parse(text, p, err, errlen);
 }
 
-int sdes_kam_engine_rc(sdes_rej code)
+int sdes_call_engine_rc(sdes_rej code)
 {
     switch (code) {
     case SDES_REJ_OK:
@@ -112,8 +112,8 @@ int sdes_kam_engine_rc(sdes_rej code)
     }
 }
 
-sdes_rej sdes_kam_engine_check(const sdes_kam_flags *f, const char *body, size_t len, char *reason,
-                               size_t reason_len, char *suite, size_t suite_len)
+sdes_rej sdes_call_engine_check(const sdes_call_flags *f, const char *body, size_t len,
+                                char *reason, size_t reason_len, char *suite, size_t suite_len)
 {
     sdes_policy pol;
     sdes_config cfg;
@@ -131,7 +131,7 @@ sdes_rej sdes_kam_engine_check(const sdes_kam_flags *f, const char *body, size_t
             snprintf(reason, reason_len, "%s", sdes_rej_str(SDES_REJ_BAD_PARAM));
         return SDES_REJ_BAD_PARAM;
     }
-    if (sdes_kam_engine_policy(f, &pol, err, sizeof(err)) < 0) {
+    if (sdes_call_engine_policy(f, &pol, err, sizeof(err)) < 0) {
         if (reason_len)
             snprintf(reason, reason_len, "policy: %s", err);
         return SDES_REJ_BAD_PARAM;
@@ -147,9 +147,9 @@ sdes_rej sdes_kam_engine_check(const sdes_kam_flags *f, const char *body, size_t
         return SDES_REJ_ALLOC;
     }
     memset(&cfg, 0, sizeof(cfg));
-    cfg.mode = f->mode == SDES_KAM_MODE_REKEY         ? SDES_MODE_REKEY
-               : f->mode == SDES_KAM_MODE_PASSTHROUGH ? SDES_MODE_PASSTHROUGH
-                                                      : SDES_MODE_DECRYPT;
+    cfg.mode = f->mode == SDES_CALL_MODE_REKEY         ? SDES_MODE_REKEY
+               : f->mode == SDES_CALL_MODE_PASSTHROUGH ? SDES_MODE_PASSTHROUGH
+                                                       : SDES_MODE_DECRYPT;
     cfg.policy = &pol;
     sdes_state_init(st);
     code = sdes_offer(&cfg, body, len, NULL, 0, st, res);

@@ -45,7 +45,7 @@ static void rd_tag(rd *r, char *out)
     size_t n = rd_u8(r);
     const uint8_t *t = rd_bytes(r, n);
     if (t)
-        memcpy(out, t, n); /* n <= 255 < SDES_KAM_TAG_MAX */
+        memcpy(out, t, n); /* n <= 255 < SDES_CALL_TAG_MAX */
     out[t ? n : 0] = '\0';
 }
 
@@ -58,7 +58,7 @@ static void rd_part(rd *r, const uint8_t **p, size_t *n)
         *n = 0;
 }
 
-int sdes_kam_callstate_unpack(const uint8_t *buf, size_t len, sdes_kam_callstate *cs)
+int sdes_callstate_unpack(const uint8_t *buf, size_t len, sdes_callstate *cs)
 {
     rd r = {buf, len, 0, false};
     memset(cs, 0, sizeof(*cs));
@@ -71,7 +71,7 @@ int sdes_kam_callstate_unpack(const uint8_t *buf, size_t len, sdes_kam_callstate
     if (buf[2] == 1) {
         /* Version 1: one answer, its To-tag unknown; it was the one srtpd
          * ran, so it stands as the committed branch for any tag. */
-        sdes_kam_branch *b = &cs->br[0];
+        sdes_call_branch *b = &cs->br[0];
         rd_part(&r, &b->state, &b->state_len);
         if (!r.bad && r.off < len) {
             const uint8_t *cache;
@@ -90,7 +90,7 @@ int sdes_kam_callstate_unpack(const uint8_t *buf, size_t len, sdes_kam_callstate
         return 0;
     }
     unsigned flags = rd_u8(&r), active = rd_u8(&r), n = rd_u8(&r);
-    if (r.bad || n > SDES_KAM_MAX_BRANCHES || (active != 0xff && active >= n) || (flags & ~3u))
+    if (r.bad || n > SDES_CALL_MAX_BRANCHES || (active != 0xff && active >= n) || (flags & ~3u))
         return -1;
     cs->committed = (flags & 1u) != 0;
     cs->offer_from_b = (flags & 2u) != 0;
@@ -98,7 +98,7 @@ int sdes_kam_callstate_unpack(const uint8_t *buf, size_t len, sdes_kam_callstate
     if (cs->committed && cs->active < 0)
         return -1;
     for (unsigned i = 0; i < n; i++) {
-        sdes_kam_branch *b = &cs->br[i];
+        sdes_call_branch *b = &cs->br[i];
         rd_tag(&r, b->tag);
         rd_part(&r, &b->state, &b->state_len);
         rd_part(&r, &b->in, &b->in_len);
@@ -158,10 +158,10 @@ static void wr_tag(wr *w, const char *tag)
     wr_bytes(w, tag, n);
 }
 
-size_t sdes_kam_callstate_pack(const sdes_kam_callstate *cs, uint8_t *buf, size_t cap)
+size_t sdes_callstate_pack(const sdes_callstate *cs, uint8_t *buf, size_t cap)
 {
     wr w = {buf, cap, 0, false};
-    if (!cs || !buf || cs->n_branches < 0 || cs->n_branches > SDES_KAM_MAX_BRANCHES ||
+    if (!cs || !buf || cs->n_branches < 0 || cs->n_branches > SDES_CALL_MAX_BRANCHES ||
         cs->active >= cs->n_branches || (cs->committed && cs->active < 0))
         return 0;
     wr_bytes(&w, "SK\x03", 3);
@@ -171,7 +171,7 @@ size_t sdes_kam_callstate_pack(const sdes_kam_callstate *cs, uint8_t *buf, size_
     wr_u8(&w, cs->active < 0 ? 0xffu : (unsigned)cs->active);
     wr_u8(&w, (unsigned)cs->n_branches);
     for (int i = 0; i < cs->n_branches; i++) {
-        const sdes_kam_branch *b = &cs->br[i];
+        const sdes_call_branch *b = &cs->br[i];
         if (!b->state_len)
             return 0;
         wr_tag(&w, b->tag);
@@ -183,15 +183,15 @@ size_t sdes_kam_callstate_pack(const sdes_kam_callstate *cs, uint8_t *buf, size_
     return w.bad ? 0 : w.off;
 }
 
-int sdes_kam_callstate_find(const sdes_kam_callstate *cs, const char *tag)
+int sdes_callstate_find(const sdes_callstate *cs, const char *tag)
 {
     for (int i = 0; i < cs->n_branches; i++)
-        if (cs->br[i].tag[0] == '\0' || strncmp(cs->br[i].tag, tag, SDES_KAM_TAG_MAX - 1) == 0)
+        if (cs->br[i].tag[0] == '\0' || strncmp(cs->br[i].tag, tag, SDES_CALL_TAG_MAX - 1) == 0)
             return i;
     return -1;
 }
 
-void sdes_kam_callstate_remove(sdes_kam_callstate *cs, int i)
+void sdes_callstate_remove(sdes_callstate *cs, int i)
 {
     if (i < 0 || i >= cs->n_branches)
         return;
@@ -206,11 +206,11 @@ void sdes_kam_callstate_remove(sdes_kam_callstate *cs, int i)
     }
 }
 
-int sdes_kam_callstate_touch(sdes_kam_callstate *cs, int i)
+int sdes_callstate_touch(sdes_callstate *cs, int i)
 {
     if (i < 0 || i >= cs->n_branches)
         return i;
-    sdes_kam_branch b = cs->br[i];
+    sdes_call_branch b = cs->br[i];
     int last = cs->n_branches - 1;
     memmove(&cs->br[i], &cs->br[i + 1], (size_t)(last - i) * sizeof(cs->br[0]));
     cs->br[last] = b;
@@ -221,21 +221,21 @@ int sdes_kam_callstate_touch(sdes_kam_callstate *cs, int i)
     return last;
 }
 
-int sdes_kam_callstate_add(sdes_kam_callstate *cs, const char *tag)
+int sdes_callstate_add(sdes_callstate *cs, const char *tag)
 {
-    if (cs->n_branches == SDES_KAM_MAX_BRANCHES) {
+    if (cs->n_branches == SDES_CALL_MAX_BRANCHES) {
         int drop = 0;
         while (drop < cs->n_branches && drop == cs->active)
             drop++;
         if (drop >= cs->n_branches)
             return -1;
-        sdes_kam_callstate_remove(cs, drop);
+        sdes_callstate_remove(cs, drop);
     }
-    sdes_kam_branch *b = &cs->br[cs->n_branches];
+    sdes_call_branch *b = &cs->br[cs->n_branches];
     memset(b, 0, sizeof(*b));
     size_t n = strlen(tag);
-    if (n > SDES_KAM_TAG_MAX - 1)
-        n = SDES_KAM_TAG_MAX - 1;
+    if (n > SDES_CALL_TAG_MAX - 1)
+        n = SDES_CALL_TAG_MAX - 1;
     memcpy(b->tag, tag, n);
     b->tag[n] = '\0';
     return cs->n_branches++;

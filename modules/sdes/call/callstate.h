@@ -31,66 +31,66 @@
  * Nothing here copies: the unpacked view points into the blob, and pack
  * reads whatever buffers the view points to. Kamailio-free (unit tests).
  */
-#ifndef SDESGATE_SDES_KAM_CALLSTATE_H
-#define SDESGATE_SDES_KAM_CALLSTATE_H
+#ifndef SDESGATE_SDES_CALL_CALLSTATE_H
+#define SDESGATE_SDES_CALL_CALLSTATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define SDES_KAM_MAX_BRANCHES 8   /* answering branches kept per call */
-#define SDES_KAM_TAG_MAX      256 /* tags are cut to 255 bytes */
+#define SDES_CALL_MAX_BRANCHES 8   /* answering branches kept per call */
+#define SDES_CALL_TAG_MAX      256 /* tags are cut to 255 bytes */
 
-typedef struct sdes_kam_branch {
-    char tag[SDES_KAM_TAG_MAX]; /* the branch's tag, NUL-terminated; "" = any */
-    const uint8_t *state;       /* packed engine state after its answer */
+typedef struct sdes_call_branch {
+    char tag[SDES_CALL_TAG_MAX]; /* the branch's tag, NUL-terminated; "" = any */
+    const uint8_t *state;        /* packed engine state after its answer */
     size_t state_len;
     const uint8_t *in; /* the answer body it sent; NULL when not kept */
     size_t in_len;
     const uint8_t *out; /* the body we passed on for it; NULL: none */
     size_t out_len;
-} sdes_kam_branch;
+} sdes_call_branch;
 
-typedef struct sdes_kam_callstate {
-    char offerer_tag[SDES_KAM_TAG_MAX]; /* From-tag of the first offer */
-    const uint8_t *offer;               /* packed engine state after the last offer */
-    size_t offer_len;                   /* 0: none */
-    bool committed;                     /* a 2xx (or late-offer ACK) fixed `active` */
-    bool offer_from_b;                  /* the pending offer came from leg b's side:
+typedef struct sdes_callstate {
+    char offerer_tag[SDES_CALL_TAG_MAX]; /* From-tag of the first offer */
+    const uint8_t *offer;                /* packed engine state after the last offer */
+    size_t offer_len;                    /* 0: none */
+    bool committed;                      /* a 2xx (or late-offer ACK) fixed `active` */
+    bool offer_from_b;                   /* the pending offer came from leg b's side:
                                   * `offer` is in the engine's mirrored
                                   * orientation (call/mirror.h); branch
                                   * states are always in the first offer's */
-    int active;                         /* branch srtpd relays; -1 none */
+    int active;                          /* branch srtpd relays; -1 none */
     int n_branches;
-    sdes_kam_branch br[SDES_KAM_MAX_BRANCHES]; /* oldest answer first */
-    const uint8_t *policy;                     /* the policy bound to the call (call/bind.h);
+    sdes_call_branch br[SDES_CALL_MAX_BRANCHES]; /* oldest answer first */
+    const uint8_t *policy;                       /* the policy bound to the call (call/bind.h);
                                   * NULL/0: none (set up by an older sdes.so) */
     size_t policy_len;
-} sdes_kam_callstate;
+} sdes_callstate;
 
 /* Reads a version 1, 2 or 3 blob into *cs (pointers into buf). Returns 0, or
  * -1 when the blob is malformed (bad magic, lengths, an index out of range). */
-int sdes_kam_callstate_unpack(const uint8_t *buf, size_t len, sdes_kam_callstate *cs);
+int sdes_callstate_unpack(const uint8_t *buf, size_t len, sdes_callstate *cs);
 
 /* Writes *cs as a version 3 blob. Returns bytes written, 0 when cap is too
  * small or a part is too long for its length field. buf must not overlap
  * the buffers cs points to. */
-size_t sdes_kam_callstate_pack(const sdes_kam_callstate *cs, uint8_t *buf, size_t cap);
+size_t sdes_callstate_pack(const sdes_callstate *cs, uint8_t *buf, size_t cap);
 
 /* The branch with this tag (a stored "" matches any tag), or -1. */
-int sdes_kam_callstate_find(const sdes_kam_callstate *cs, const char *tag);
+int sdes_callstate_find(const sdes_callstate *cs, const char *tag);
 
 /* Removes branch i, keeping the order; `active` follows (-1 when it was
  * i, and committed is cleared then). */
-void sdes_kam_callstate_remove(sdes_kam_callstate *cs, int i);
+void sdes_callstate_remove(sdes_callstate *cs, int i);
 
 /* Moves branch i to the end (the latest answer); `active` follows. Returns
  * its new index. */
-int sdes_kam_callstate_touch(sdes_kam_callstate *cs, int i);
+int sdes_callstate_touch(sdes_callstate *cs, int i);
 
 /* Adds a branch at the end (dropping the oldest one that is neither active
  * nor committed when full). Returns its index, or -1 when no room can be
- * made. The tag is cut to SDES_KAM_TAG_MAX - 1 bytes. */
-int sdes_kam_callstate_add(sdes_kam_callstate *cs, const char *tag);
+ * made. The tag is cut to SDES_CALL_TAG_MAX - 1 bytes. */
+int sdes_callstate_add(sdes_callstate *cs, const char *tag);
 
 #endif

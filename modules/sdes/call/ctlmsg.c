@@ -29,7 +29,7 @@ static int relayed(const sdes_media_result *m)
 static bool mki_int(const sdes_key_param *kp, int64_t *out)
 {
     int64_t v = 0;
-    if (!sdes_kam_mki_fits(kp))
+    if (!sdes_call_mki_fits(kp))
         return false;
     for (uint8_t i = 0; i < kp->mki_len; i++)
         v = (v << 8) | kp->mki[i];
@@ -37,13 +37,13 @@ static bool mki_int(const sdes_key_param *kp, int64_t *out)
     return true;
 }
 
-bool sdes_kam_mki_fits(const sdes_key_param *kp)
+bool sdes_call_mki_fits(const sdes_key_param *kp)
 {
     /* Any length RFC 4568 allows (1..128 bytes): devices pad small MKI
      * values (|1:4, |2:16); only the value must fit the integer. */
     if (kp->mki_len > SDES_CA_MAX_MKI_LEN)
         return false;
-    for (int i = 0; i + SDES_KAM_MAX_MKI_LEN < (int)kp->mki_len; i++)
+    for (int i = 0; i + SDES_CALL_MAX_MKI_LEN < (int)kp->mki_len; i++)
         if (kp->mki[i])
             return false;
     return true;
@@ -114,7 +114,47 @@ static const char *transport(int secure)
     return secure ? "SRTP" : "RTP";
 }
 
-int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what)
+static int msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what,
+                       const char *if_a, const char *if_b, const sdes_relay *a_now, size_t n_a);
+
+int sdes_call_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what)
+{
+    return msg_streams(w, res, st, what, NULL, NULL, NULL, 0);
+}
+
+int sdes_call_msg_streams_mux(ctl_benc *w, const sdes_result *res, const sdes_state *st,
+                              unsigned what, const sdes_relay *a_now, size_t n_a)
+{
+    return msg_streams(w, res, st, what, NULL, NULL, a_now, n_a);
+}
+
+/* Leg a's rtcp-mux after this answer: it multiplexes now and the answer
+ * accepts it (RFC 5761 §5.1.1: the offerer must not multiplex when the
+ * answer has no a=rtcp-mux). */
+static void put_a_mux(ctl_benc *w, const sdes_media_result *m, int i, const sdes_relay *a_now,
+                      size_t n_a)
+{
+    if (!a_now || (size_t)i >= n_a)
+        return;
+    const sdes_relay *r = &a_now[i];
+    bool now = r->port && r->rtcp_port == r->port;
+    ctl_benc_kv_int(w, "rtcp-mux", now && m->rtcp_mux ? 1 : 0);
+}
+
+static void put_iface(ctl_benc *w, const char *name)
+{
+    if (name && name[0])
+        ctl_benc_kv_cstr(w, "interface", name);
+}
+
+int sdes_call_msg_streams_if(ctl_benc *w, const sdes_result *res, const sdes_state *st,
+                             unsigned what, const char *if_a, const char *if_b)
+{
+    return msg_streams(w, res, st, what, if_a, if_b, NULL, 0);
+}
+
+static int msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *st, unsigned what,
+                       const char *if_a, const char *if_b, const sdes_relay *a_now, size_t n_a)
 {
     int n = 0, bad = 0;
 
@@ -133,30 +173,36 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
         int b_sec = !pass && (m->b_rx.srtp || m->b_tx.srtp ||
                               (sm && sdes_proto_secure((sdes_proto)sm->b_proto)));
         /* Engine legs onto srtpd legs (swapped for a re-offer from b). */
-        const char *leg_a = (what & SDES_KAM_MSG_SWAP) ? "b" : "a";
-        const char *leg_b = (what & SDES_KAM_MSG_SWAP) ? "a" : "b";
+        const char *leg_a = (what & SDES_CALL_MSG_SWAP) ? "b" : "a";
+        const char *leg_b = (what & SDES_CALL_MSG_SWAP) ? "a" : "b";
         ctl_benc_dict(w);
         ctl_benc_kv_int(w, "index", i);
         ctl_benc_cstr(w, leg_a);
         ctl_benc_dict(w);
-        if (what & SDES_KAM_MSG_A_PEER) {
+        put_iface(w, (what & SDES_CALL_MSG_SWAP) ? if_b : if_a);
+        if (what & SDES_CALL_MSG_A_PEER) {
             ctl_benc_kv_cstr(w, "transport", transport(a_sec));
             put_peer(w, m);
+        } else if (what & SDES_CALL_MSG_A_MUX) {
+            put_a_mux(w, m, i, a_now, n_a);
         }
-        if ((what & SDES_KAM_MSG_A_RECV) && !pass && m->a_rx.srtp)
+        if ((what & SDES_CALL_MSG_A_RECV) && !pass && m->a_rx.srtp)
             bad |= put_crypto(w, "recv", &m->a_rx, m->roc);
-        if ((what & SDES_KAM_MSG_A_SEND) && !pass && m->a_tx.srtp)
+        if ((what & SDES_CALL_MSG_A_SEND) && !pass && m->a_tx.srtp)
             bad |= put_crypto(w, "send", &m->a_tx, m->roc);
         ctl_benc_end(w);
         ctl_benc_cstr(w, leg_b);
         ctl_benc_dict(w);
-        if (what & (SDES_KAM_MSG_B_PEER | SDES_KAM_MSG_B_TRANSPORT))
+        put_iface(w, (what & SDES_CALL_MSG_SWAP) ? if_a : if_b);
+        if (what & (SDES_CALL_MSG_B_PEER | SDES_CALL_MSG_B_TRANSPORT))
             ctl_benc_kv_cstr(w, "transport", transport(b_sec));
-        if (what & SDES_KAM_MSG_B_PEER)
+        if (what & SDES_CALL_MSG_B_PEER)
             put_peer(w, m);
-        if ((what & SDES_KAM_MSG_B_RECV) && !pass && m->b_rx.srtp)
+        else if ((what & SDES_CALL_MSG_B_MUX_OFF) && !m->rtcp_mux)
+            ctl_benc_kv_int(w, "rtcp-mux", 0);
+        if ((what & SDES_CALL_MSG_B_RECV) && !pass && m->b_rx.srtp)
             bad |= put_crypto(w, "recv", &m->b_rx, m->roc);
-        if ((what & SDES_KAM_MSG_B_SEND) && !pass && m->b_tx.srtp)
+        if ((what & SDES_CALL_MSG_B_SEND) && !pass && m->b_tx.srtp)
             bad |= put_crypto(w, "send", &m->b_tx, m->roc);
         ctl_benc_end(w);
         ctl_benc_end(w);
@@ -166,8 +212,8 @@ int sdes_kam_msg_streams(ctl_benc *w, const sdes_result *res, const sdes_state *
     return bad ? -1 : n;
 }
 
-int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sdes_relay *relays,
-                       size_t cap)
+int sdes_call_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sdes_relay *relays,
+                        size_t cap)
 {
     const ctl_be *streams = ctl_be_get(doc, reply, "streams");
     const char key[2] = {leg, '\0'};
@@ -199,7 +245,7 @@ int sdes_kam_msg_ports(const ctl_be_doc *doc, const ctl_be *reply, char leg, sde
     return top;
 }
 
-bool sdes_kam_keyset_same(const sdes_keyset *a, const sdes_keyset *b)
+bool sdes_call_keyset_same(const sdes_keyset *a, const sdes_keyset *b)
 {
     if (!a->srtp || !b->srtp || a->suite != b->suite || a->n_keys != b->n_keys ||
         a->kdr != b->kdr || a->wsh != b->wsh || a->unencrypted_srtp != b->unencrypted_srtp ||
@@ -218,7 +264,7 @@ bool sdes_kam_keyset_same(const sdes_keyset *a, const sdes_keyset *b)
     return true;
 }
 
-int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old)
+int sdes_call_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old)
 {
     int added = 0;
     if (!k->srtp || !old->srtp || k->suite != old->suite || !k->n_keys || !old->n_keys)
@@ -248,7 +294,7 @@ int sdes_kam_keyset_keep_old(sdes_keyset *k, const sdes_keyset *old)
  * settings cannot change in place), every MKI fits the protocol, the
  * new set brings at least one MKI that is not installed yet (srtpd refuses
  * to add an MKI twice) and the policy does not ask for roc=reset. */
-bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_roc_policy roc)
+bool sdes_call_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_roc_policy roc)
 {
     int fresh = 0;
     if (roc == SG_ROC_RESET || !k->srtp || !old->srtp || k->suite != old->suite || !k->n_keys ||
@@ -261,12 +307,12 @@ bool sdes_kam_keyset_can_rekey(const sdes_keyset *k, const sdes_keyset *old, sg_
     if (!ml)
         return false;
     for (uint8_t i = 0; i < old->n_keys; i++)
-        if (old->keys[i].mki_len != ml || !sdes_kam_mki_fits(&old->keys[i]))
+        if (old->keys[i].mki_len != ml || !sdes_call_mki_fits(&old->keys[i]))
             return false;
     for (uint8_t i = 0; i < k->n_keys; i++) {
         const sdes_key_param *kp = &k->keys[i];
         int have = 0;
-        if (kp->mki_len != ml || !sdes_kam_mki_fits(kp))
+        if (kp->mki_len != ml || !sdes_call_mki_fits(kp))
             return false;
         for (uint8_t j = 0; j < old->n_keys && !have; j++)
             have = memcmp(old->keys[j].mki, kp->mki, ml) == 0;
@@ -293,20 +339,20 @@ static bool has_mki(const sdes_keyset *k, const uint8_t *mki, uint8_t ml)
     return false;
 }
 
-int sdes_kam_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg, bool send,
-                       const sdes_keyset *k, const sdes_keyset *old)
+int sdes_call_msg_rekey(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                        bool send, const sdes_keyset *k, const sdes_keyset *old)
 {
-    return sdes_kam_msg_rekey_after(w, cid, cid_len, index, leg, send, k, old, 0);
+    return sdes_call_msg_rekey_after(w, cid, cid_len, index, leg, send, k, old, 0);
 }
 
-bool sdes_kam_mki_value(const sdes_key_param *kp, int64_t *out)
+bool sdes_call_mki_value(const sdes_key_param *kp, int64_t *out)
 {
     return mki_int(kp, out);
 }
 
-int sdes_kam_msg_rekey_after(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
-                             bool send, const sdes_keyset *k, const sdes_keyset *old,
-                             int switch_after_ms)
+int sdes_call_msg_rekey_after(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                              bool send, const sdes_keyset *k, const sdes_keyset *old,
+                              int switch_after_ms)
 {
     const char lg[2] = {leg, '\0'};
     uint8_t ml = old->keys[0].mki_len;
@@ -360,8 +406,8 @@ int sdes_kam_msg_rekey_after(ctl_benc *w, const char *cid, size_t cid_len, int i
     return ctl_benc_ok(w) ? 0 : -1;
 }
 
-int sdes_kam_msg_replace(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
-                         bool send, const sdes_keyset *k, sg_roc_policy roc)
+int sdes_call_msg_replace(ctl_benc *w, const char *cid, size_t cid_len, int index, char leg,
+                          bool send, const sdes_keyset *k, sg_roc_policy roc)
 {
     const char lg[2] = {leg, '\0'};
     int bad;

@@ -22,7 +22,7 @@ static bool offerer_osrtp(const sdes_state *st)
     return false;
 }
 
-sdes_mode sdes_kam_mirror_mode(const sdes_state *st)
+sdes_mode sdes_call_mirror_mode(const sdes_state *st)
 {
     switch ((sdes_mode)st->mode) {
     case SDES_MODE_ENCRYPT:
@@ -37,10 +37,10 @@ sdes_mode sdes_kam_mirror_mode(const sdes_state *st)
     }
 }
 
-sdes_mode sdes_kam_unmirror_mode(sdes_mode m, const sdes_state *canonical_before)
+sdes_mode sdes_call_unmirror_mode(sdes_mode m, const sdes_state *canonical_before)
 {
     if (canonical_before && canonical_before->phase == 2 &&
-        sdes_kam_mirror_mode(canonical_before) == m)
+        sdes_call_mirror_mode(canonical_before) == m)
         return (sdes_mode)canonical_before->mode;
     switch (m) {
     case SDES_MODE_ENCRYPT:
@@ -53,7 +53,7 @@ sdes_mode sdes_kam_unmirror_mode(sdes_mode m, const sdes_state *canonical_before
     }
 }
 
-void sdes_kam_mirror_state(const sdes_state *in, sdes_state *out, sdes_mode mode)
+void sdes_call_mirror_state(const sdes_state *in, sdes_state *out, sdes_mode mode)
 {
     int n = in->n_media <= SDES_MAX_MEDIA ? in->n_media : SDES_MAX_MEDIA;
 
@@ -85,7 +85,7 @@ void sdes_kam_mirror_state(const sdes_state *in, sdes_state *out, sdes_mode mode
     }
 }
 
-bool sdes_kam_mirror_is_reverse(const sdes_state *answer_st, const char *first, const char *author)
+bool sdes_call_mirror_is_reverse(const sdes_state *answer_st, const char *first, const char *author)
 {
     return answer_st->phase == 2 && first && author && first[0] && author[0] &&
            strcmp(first, author) != 0;

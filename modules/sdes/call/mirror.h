@@ -15,8 +15,8 @@
  * orientation, with a flag in the sdes-state blob saying which (call/ctlmsg.h).
  * Kamailio-free, so kam_parse_test drives it. Nothing here logs.
  */
-#ifndef SDESGATE_SDES_KAM_MIRROR_H
-#define SDESGATE_SDES_KAM_MIRROR_H
+#ifndef SDESGATE_SDES_CALL_MIRROR_H
+#define SDESGATE_SDES_CALL_MIRROR_H
 
 #include <stdbool.h>
 
@@ -27,12 +27,12 @@
  * OSRTP becomes DECRYPT; a DECRYPT call whose offerer used OSRTP (RTP/AVP
  * with a=crypto, RFC 8643) becomes OSRTP, so the offer toward A keeps the
  * proto A chose; REKEY and PASSTHROUGH stay. */
-sdes_mode sdes_kam_mirror_mode(const sdes_state *st);
+sdes_mode sdes_call_mirror_mode(const sdes_state *st);
 
 /* The canonical mode after a reverse exchange ran in engine mode m:
  * canonical_before's mode when m is its mirror (an OSRTP call stays
  * OSRTP), else the inverse of m (a re-offer that named its own mode). */
-sdes_mode sdes_kam_unmirror_mode(sdes_mode m, const sdes_state *canonical_before);
+sdes_mode sdes_call_unmirror_mode(sdes_mode m, const sdes_state *canonical_before);
 
 /* *out = *in seen from the other side: per used m= line, a_* and b_*
  * swapped (proto, rx and tx key sets); the lines written toward the new B
@@ -40,10 +40,10 @@ sdes_mode sdes_kam_unmirror_mode(sdes_mode m, const sdes_state *canonical_before
  * Only the header and media[0, n_media) are read and written (the struct
  * is large). in and out must differ. Applying it twice gives the states'
  * key sets back unchanged. */
-void sdes_kam_mirror_state(const sdes_state *in, sdes_state *out, sdes_mode mode);
+void sdes_call_mirror_state(const sdes_state *in, sdes_state *out, sdes_mode mode);
 
 /* srtpd's leg for an engine leg ('a' or 'b'): swapped when reverse. */
-static inline char sdes_kam_mirror_leg(char engine_leg, bool reverse)
+static inline char sdes_call_mirror_leg(char engine_leg, bool reverse)
 {
     return reverse ? (engine_leg == 'a' ? 'b' : 'a') : engine_leg;
 }
@@ -51,6 +51,7 @@ static inline char sdes_kam_mirror_leg(char engine_leg, bool reverse)
 /* Whether an offer written by the party with tag `author` runs reversed
  * on a call whose first offerer had tag `first`: only once an exchange has
  * completed (phase 2), and only when both tags are known and differ. */
-bool sdes_kam_mirror_is_reverse(const sdes_state *answer_st, const char *first, const char *author);
+bool sdes_call_mirror_is_reverse(const sdes_state *answer_st, const char *first,
+                                 const char *author);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-uint32_t sdes_kam_pending_hash(const char *s, size_t len)
+uint32_t sdes_call_pending_hash(const char *s, size_t len)
 {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
@@ -18,27 +18,27 @@ uint32_t sdes_kam_pending_hash(const char *s, size_t len)
     return h ? h : 1;
 }
 
-static void drop(sdes_kam_pending_set *s, sdes_kam_pending *e)
+static void drop(sdes_call_pending_set *s, sdes_call_pending *e)
 {
     memset(e, 0, sizeof(*e));
     s->live--;
 }
 
-static bool same_cid(const sdes_kam_pending *e, uint32_t h, const char *cid, size_t len)
+static bool same_cid(const sdes_call_pending *e, uint32_t h, const char *cid, size_t len)
 {
     return e->hash == h && e->cid_len == len && memcmp(e->cid, cid, len) == 0;
 }
 
-int sdes_kam_pending_put(sdes_kam_pending_set *s, const sdes_kam_pending *p, int64_t now_ms)
+int sdes_call_pending_put(sdes_call_pending_set *s, const sdes_call_pending *p, int64_t now_ms)
 {
-    if (!s || !p || !p->cid_len || p->cid_len > SDES_KAM_CID_MAX || p->n < 1 ||
-        p->n > SDES_KAM_PENDING_SW)
+    if (!s || !p || !p->cid_len || p->cid_len > SDES_CALL_CID_MAX || p->n < 1 ||
+        p->n > SDES_CALL_PENDING_SW)
         return -1;
-    uint32_t h = sdes_kam_pending_hash(p->cid, p->cid_len);
-    sdes_kam_pending *slot = NULL, *soonest = NULL;
+    uint32_t h = sdes_call_pending_hash(p->cid, p->cid_len);
+    sdes_call_pending *slot = NULL, *soonest = NULL;
     int rc = 1;
-    for (int i = 0; i < SDES_KAM_PENDING_SLOTS; i++) {
-        sdes_kam_pending *e = &s->e[i];
+    for (int i = 0; i < SDES_CALL_PENDING_SLOTS; i++) {
+        sdes_call_pending *e = &s->e[i];
         if (e->hash && (e->expires_ms <= now_ms || same_cid(e, h, p->cid, p->cid_len)))
             drop(s, e);
         if (!e->hash) {
@@ -59,14 +59,14 @@ int sdes_kam_pending_put(sdes_kam_pending_set *s, const sdes_kam_pending *p, int
     return rc;
 }
 
-int sdes_kam_pending_take(sdes_kam_pending_set *s, const char *cid, size_t cid_len,
-                          uint32_t tag_hash, uint32_t cseq, int64_t now_ms, sdes_kam_pending *out)
+int sdes_call_pending_take(sdes_call_pending_set *s, const char *cid, size_t cid_len,
+                           uint32_t tag_hash, uint32_t cseq, int64_t now_ms, sdes_call_pending *out)
 {
     if (!s || !cid || !cid_len || s->live <= 0)
         return 0;
-    uint32_t h = sdes_kam_pending_hash(cid, cid_len);
-    for (int i = 0; i < SDES_KAM_PENDING_SLOTS; i++) {
-        sdes_kam_pending *e = &s->e[i];
+    uint32_t h = sdes_call_pending_hash(cid, cid_len);
+    for (int i = 0; i < SDES_CALL_PENDING_SLOTS; i++) {
+        sdes_call_pending *e = &s->e[i];
         if (!same_cid(e, h, cid, cid_len))
             continue;
         if (e->expires_ms <= now_ms) {

@@ -13,56 +13,57 @@
  * caller provides the memory (shared memory in sdes.so) and the lock.
  * Kamailio-free (unit tests).
  */
-#ifndef SDESGATE_SDES_KAM_PENDING_H
-#define SDESGATE_SDES_KAM_PENDING_H
+#ifndef SDESGATE_SDES_CALL_PENDING_H
+#define SDESGATE_SDES_CALL_PENDING_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define SDES_KAM_PENDING_SLOTS 1024 /* calls between a rekey's 2xx and its ACK */
-#define SDES_KAM_PENDING_SW    16   /* switches per call (one per m= line) */
-#define SDES_KAM_CID_MAX       255
+#define SDES_CALL_PENDING_SLOTS 1024 /* calls between a rekey's 2xx and its ACK */
+#define SDES_CALL_PENDING_SW    16   /* switches per call (one per m= line) */
+#define SDES_CALL_CID_MAX       255
 
 /* One deferred switch: srtpd "rekey" leg, stream, use. */
-typedef struct sdes_kam_pswitch {
+typedef struct sdes_call_pswitch {
     int stream;
     char leg;
     int64_t mki;
-} sdes_kam_pswitch;
+} sdes_call_pswitch;
 
-typedef struct sdes_kam_pending {
+typedef struct sdes_call_pending {
     uint32_t hash;      /* of the Call-ID; 0 = free slot */
     uint32_t tag_hash;  /* of the re-offerer's From-tag: the ACK comes from it */
     uint32_t cseq;      /* the re-INVITE's; its ACK carries the same number */
     int relay;          /* sdes.so's index of the call's relay */
     int64_t expires_ms; /* monotonic ms: srtpd's deadline */
     size_t cid_len;
-    char cid[SDES_KAM_CID_MAX];
+    char cid[SDES_CALL_CID_MAX];
     int n;
-    sdes_kam_pswitch sw[SDES_KAM_PENDING_SW];
-} sdes_kam_pending;
+    sdes_call_pswitch sw[SDES_CALL_PENDING_SW];
+} sdes_call_pending;
 
-typedef struct sdes_kam_pending_set {
+typedef struct sdes_call_pending_set {
     volatile int live; /* entries in use: read without the lock as a hint */
-    sdes_kam_pending e[SDES_KAM_PENDING_SLOTS];
-} sdes_kam_pending_set;
+    sdes_call_pending e[SDES_CALL_PENDING_SLOTS];
+} sdes_call_pending_set;
 
 /* FNV-1a, never 0 (0 marks a free slot). */
-uint32_t sdes_kam_pending_hash(const char *s, size_t len);
+uint32_t sdes_call_pending_hash(const char *s, size_t len);
 
 /* Records p (hash filled in here), replacing an entry for the same
  * Call-ID. Expired entries are dropped first; when the set is full the
  * entry closest to expiry goes. Returns 1, or 2 when an entry had to be
  * dropped to make room, -1 on bad input. */
-int sdes_kam_pending_put(sdes_kam_pending_set *s, const sdes_kam_pending *p, int64_t now_ms);
+int sdes_call_pending_put(sdes_call_pending_set *s, const sdes_call_pending *p, int64_t now_ms);
 
 /* The entry an ACK completes: same Call-ID, from the re-offerer (tag
  * hash), CSeq at least the re-INVITE's (RFC 3261 §17.1.1.3: an ACK for a
  * 2xx carries its INVITE's number; a later one means the exchange is over
  * too). Found and not expired: copied to *out and removed, returns 1.
  * Otherwise 0 (an expired entry is removed as well). */
-int sdes_kam_pending_take(sdes_kam_pending_set *s, const char *cid, size_t cid_len,
-                          uint32_t tag_hash, uint32_t cseq, int64_t now_ms, sdes_kam_pending *out);
+int sdes_call_pending_take(sdes_call_pending_set *s, const char *cid, size_t cid_len,
+                           uint32_t tag_hash, uint32_t cseq, int64_t now_ms,
+                           sdes_call_pending *out);
 
 #endif

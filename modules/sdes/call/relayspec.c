@@ -34,8 +34,8 @@ static int parse_uint(const char *s, size_t n, unsigned max, unsigned *out)
     return 0;
 }
 
-int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *out, char *err,
-                              size_t errlen)
+int sdes_call_relay_spec_parse(const char *s, size_t len, sdes_call_relay_spec *out, char *err,
+                               size_t errlen)
 {
     char host[64];
     const char *rest, *end;
@@ -59,8 +59,11 @@ int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *ou
     end = s + len;
     const char *eq = memrchr(s, '=', len);
     if (eq) {
-        if (parse_uint(eq + 1, (size_t)(end - eq - 1), SDES_KAM_RELAY_MAX_WEIGHT, &out->weight) < 0)
-            return fail(err, errlen, "weight must be 1..1000", s, len);
+        size_t wn = (size_t)(end - eq - 1);
+        if (wn == 7 && memcmp(eq + 1, "standby", 7) == 0)
+            out->weight = 0; /* asked for its calls, never given a new one */
+        else if (parse_uint(eq + 1, wn, SDES_CALL_RELAY_MAX_WEIGHT, &out->weight) < 0)
+            return fail(err, errlen, "weight must be 1..1000 or standby", s, len);
         end = eq;
     }
 
@@ -75,7 +78,7 @@ int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *ou
         un->sun_family = AF_UNIX;
         memcpy(un->sun_path, rest, rn);
         out->salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + rn + 1);
-        out->proto = SDES_KAM_RELAY_UNIX;
+        out->proto = SDES_CALL_RELAY_UNIX;
         snprintf(out->text, sizeof(out->text), "unix:%.*s", (int)rn, rest);
         return 0;
     }
@@ -131,6 +134,6 @@ int sdes_kam_relay_spec_parse(const char *s, size_t len, sdes_kam_relay_spec *ou
         out->remote = (ntohl(a4->sin_addr.s_addr) >> 24) != 127;
         snprintf(out->text, sizeof(out->text), "udp:%s:%u", host, port);
     }
-    out->proto = SDES_KAM_RELAY_UDP;
+    out->proto = SDES_CALL_RELAY_UDP;
     return 0;
 }

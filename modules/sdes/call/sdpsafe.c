@@ -177,7 +177,7 @@ static void put_m(outbuf *o, const char *v, size_t n)
     puts_(o, "\r\n");
 }
 
-size_t sdes_kam_neuter(const char *body, size_t len, char *out, size_t cap, int *streams)
+size_t sdes_call_neuter(const char *body, size_t len, char *out, size_t cap, int *streams)
 {
     outbuf o = {out, cap, 0, cap == 0};
     const char *sdp = NULL, *s, *f;
@@ -247,7 +247,7 @@ static void show(char *dst, size_t cap, const char *s, size_t n)
         dst[k < cap ? k : cap - 1] = '\0';
 }
 
-int sdes_kam_sdp_addr_check(const char *body, size_t len, char *why, size_t cap)
+int sdes_call_sdp_addr_check(const char *body, size_t len, char *why, size_t cap)
 {
     const char *sdp, *s, *f;
     size_t sdp_len, n, fn;

@@ -5,8 +5,8 @@
  * kam_sdpsafe_test.c); sdes_mod.c applies it at the module's entry points
  * so no failure path of sdes_offer/sdes_answer/sdes_rekey can skip it.
  */
-#ifndef SDESGATE_SDES_KAM_SDPSAFE_H
-#define SDESGATE_SDES_KAM_SDPSAFE_H
+#ifndef SDESGATE_SDES_CALL_SDPSAFE_H
+#define SDESGATE_SDES_CALL_SDPSAFE_H
 
 #include <stddef.h>
 
@@ -26,13 +26,13 @@
  * neutral default. A body that holds no SDP gives an SDP without m=
  * lines. *streams: m= lines written (may be NULL). Returns the length, or
  * 0 when cap is too small (then nothing usable is in out). */
-size_t sdes_kam_neuter(const char *body, size_t len, char *out, size_t cap, int *streams);
+size_t sdes_call_neuter(const char *body, size_t len, char *out, size_t cap, int *streams);
 
 /* Checks every c= line of an SDP (or of a multipart body's SDP part): each
  * must be "IN IP4 <IPv4 literal>" or "IN IP6 <IPv6 literal>" (an optional
  * /ttl or /count suffix allowed), the only addresses srtpd relays to.
  * Returns 0, or -1 with one sentence naming the bad value in why (cap
  * bytes; the value is cut to 64 printable characters). */
-int sdes_kam_sdp_addr_check(const char *body, size_t len, char *why, size_t cap);
+int sdes_call_sdp_addr_check(const char *body, size_t len, char *why, size_t cap);
 
 #endif

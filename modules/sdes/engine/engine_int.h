@@ -55,8 +55,17 @@ typedef struct plan_media {
     const sdes_keyset *emit[SDES_MAX_OFFER_LINES];
 } plan_media;
 
+/* ---- rtcp_port.c ---- */
+
+/* The RTCP port an SDP with (mux) or without a=rtcp-mux names for relay r
+ * (docs/sdes-module.md "RTCP ports"). */
+unsigned sdes_rtcp_port(const sdes_relay *r, bool mux);
+/* Whether that port needs an a=rtcp line (RFC 3605) when the author wrote
+ * none: it is not port + 1, the port a peer assumes without one. */
+bool sdes_rtcp_line_needed(const sdes_relay *r, bool mux);
+
 /* Writes the rewritten body (CRLF) into a malloc'd buffer. */
 sdes_rej sdes_rewrite(const sdes_sdp *sdp, const plan_media *plan, const sdes_relay *relays,
-                      size_t n_relays, char **out, size_t *out_len);
+                      size_t n_relays, bool keep_ice, bool isolate, char **out, size_t *out_len);
 
 #endif

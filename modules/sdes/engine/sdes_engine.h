@@ -47,7 +47,22 @@
  *
  * Addresses: the caller passes, per m= line, the relay address and port to
  * write into this SDP (the relay allocates them; an empty address means
- * "leave this m= line's address and port alone").
+ * "leave this m= line's address and port alone"). When a stream is
+ * relayed, no address of the SDP's author is left for the streams the
+ * relay carries (the author may sit on another network, docs/sdes-module.md
+ * "What is stripped"): c=, the m= port, a=rtcp (port and any address, on
+ * hold too) and the o= origin address with its address type (IN IP4 / IN
+ * IP6) get the relay's; unless cfg->keep_ice, the ICE attributes
+ * (a=candidate, a=ice-* such as ice-ufrag/-pwd/-options/-lite/-mismatch/
+ * -pacing, a=end-of-candidates, a=remote-candidates, RFC 8839) and
+ * RFC 6947's a=altc alternative addresses are removed at session level and
+ * in relayed m= sections (the relay answers no ICE check, and peers must
+ * not try to reach each other around it). Streams the engine does not
+ * relay keep their lines, unless cfg->isolate says the two legs are on
+ * different networks (srtpd interfaces): then such a stream could not
+ * work across and would show its author's address, so it leaves disabled,
+ * its m= line with port 0 and nothing else of its section (RFC 3264
+ * §8.2), and the peer answers it with port 0.
  *
  * Keys: from RAND_bytes; every struct holding keys is wiped with
  * OPENSSL_cleanse by sdes_result_free() / sdes_state_wipe(). Nothing here
@@ -119,7 +134,8 @@ const char *sdes_rej_name(sdes_rej r); /* "NO_ACCEPTABLE_CRYPTO" */
 typedef struct sdes_relay {
     char addr[46];      /* IPv4 or IPv6 literal; "" = leave this m= alone */
     uint16_t port;      /* RTP port */
-    uint16_t rtcp_port; /* 0 = port + 1 (or port with a=rtcp-mux) */
+    uint16_t rtcp_port; /* srtpd's: 0 = port + 1 (or port with a=rtcp-mux);
+                         * == port: the leg multiplexes now */
 } sdes_relay;
 
 /* One direction's SRTP parameters: exactly what the control protocol
@@ -242,6 +258,8 @@ typedef struct sdes_config {
      * it knew the ports. A stream whose keys it does not hold is rejected
      * (BAD_PARAM): never a state that differs from the stored one. */
     const sdes_state *keys_from;
+    bool keep_ice; /* keep ICE attributes (below); default: strip */
+    bool isolate;  /* the legs are on two networks (below) */
 } sdes_config;
 
 /*
@@ -266,6 +284,18 @@ sdes_rej sdes_offer(const sdes_config *cfg, const char *body, size_t len, const 
  * rejection *state is unchanged (the offer stays pending). */
 sdes_rej sdes_answer(const sdes_config *cfg, const char *body, size_t len, const sdes_relay *relays,
                      size_t n_relays, sdes_state *state, sdes_result *res);
+
+/* Renames the RTCP port of the relayed m= lines of res->body (written with
+ * relays that had an older rtcp_port) to relays[i].rtcp_port: the a=rtcp
+ * line's port, or an a=rtcp line added when the port is not port + 1 (RFC
+ * 3605). For the answer toward an offerer whose rtcp-mux the answerer
+ * refused: srtpd names that leg's new RTCP port only in its reply to the
+ * answer (docs/sdes-module.md "RTCP ports"). Streams whose m= port is not
+ * relays[i].port are left alone. *changed when the body changed (the old
+ * one is wiped). Errors: MALFORMED (not a body the engine wrote), ALLOC;
+ * the body is unchanged then. */
+sdes_rej sdes_result_rtcp(sdes_result *res, const sdes_relay *relays, size_t n_relays,
+                          bool *changed);
 
 /* Copy of an SDP body with every inline: key replaced by '*' of the same
  * length (MKI and lifetime kept), CRLF kept. malloc'd; NULL on failure. */

@@ -6,7 +6,7 @@
  *
  *   sdes-sdp --mode encrypt|decrypt|rekey|passthrough|osrtp [--policy P]
  *            [--relay ADDR:PORT] [--show-keys] [--answer OFFER_FILE]
- *            [--results] [--rekey] [--state FILE] < SDP
+ *            [--results] [--rekey] [--keep-ice] [--isolate] [--state FILE] < SDP
  *
  * --relay: m= line i gets ADDR and PORT+2i (IPv6 as [ADDR]:PORT). With
  * --answer, the internal offer pass uses PORT+1000+2i toward the answerer.
@@ -31,7 +31,7 @@ static void usage(void)
 {
     fputs("usage: sdes-sdp --mode encrypt|decrypt|rekey|passthrough|osrtp [--policy P]\n"
           "                [--relay ADDR:PORT] [--show-keys] [--answer OFFER_FILE]\n"
-          "                [--results] [--rekey] [--state FILE] < SDP\n"
+          "                [--results] [--rekey] [--keep-ice] [--isolate] [--state FILE] < SDP\n"
           "       sdes-sdp --version\n",
           stderr);
 }
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 {
     const char *mode_s = NULL, *policy_s = NULL, *relay_s = NULL, *answer_f = NULL;
     const char *state_f = NULL;
-    bool show = false, results = false, rekey = false;
+    bool show = false, results = false, rekey = false, keep_ice = false, isolate = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--mode") && i + 1 < argc)
@@ -218,6 +218,10 @@ int main(int argc, char **argv)
             results = true;
         else if (!strcmp(a, "--rekey"))
             rekey = true;
+        else if (!strcmp(a, "--keep-ice"))
+            keep_ice = true;
+        else if (!strcmp(a, "--isolate"))
+            isolate = true;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return 0;
@@ -255,7 +259,11 @@ int main(int argc, char **argv)
     }
     sdes_relay relays[SDES_MAX_MEDIA];
     size_t n_relays = addr[0] ? SDES_MAX_MEDIA : 0;
-    sdes_config cfg = {.mode = (sdes_mode)mode, .policy = &pol, .rekey = rekey};
+    sdes_config cfg = {.mode = (sdes_mode)mode,
+                       .policy = &pol,
+                       .rekey = rekey,
+                       .keep_ice = keep_ice,
+                       .isolate = isolate};
     sdes_state *state = malloc(sizeof *state);
     sdes_result *res = malloc(sizeof *res);
     if (!state || !res) {

@@ -1,5 +1,0 @@
-#!/bin/bash
-# tests/relay/asan_relay_ctl_cas_test.sh — the sdes-state compare-and-swap
-# tests (relay_ctl_cas_test) against srtpd built with ASan+UBSan
-# (build/asan-srtpd).
-exec env SRTPD="${BUILD:-build}/asan-srtpd" "${BUILD:-build}/tests/relay_ctl_cas_test"

@@ -1,4 +1,0 @@
-#!/bin/bash
-# tests/relay/asan_relay_test.sh — the srtpd media process tests against
-# srtpd built with ASan+UBSan (build/asan-srtpd).
-exec env SRTPD="${BUILD:-build}/asan-srtpd" "${BUILD:-build}/tests/relay_test"
