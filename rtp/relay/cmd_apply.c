@@ -302,7 +302,9 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_link(d, call);
         d->calls_created++;
     }
-    if (stn)
+    /* A new call gets a version even without a state: a create-only
+     * request (if-version 0) must not apply to it. */
+    if (stn || created)
         relay_call_set_state(call, state, state_len);
     relay_tags_store(call, doc, req);
     relay_store_put(d, call);

@@ -188,6 +188,14 @@ static void test_errors_and_old_requests(void)
     CHECK(str_is(r, "error-reason", "unknown call-id"));
     CHECK_EQ(ru_int(r, "conflict"), 1);
     CHECK(!ctl_be_get(&ru_doc, r, "sdes-state"));
+    /* A call made without any sdes-state (srtpctl, an ng client) exists:
+     * a create-only offer (if-version 0) for it is a conflict too. */
+    r = req("offer", "cas-nostate@test", NULL, -1, NULL, true);
+    CHECK(r && ru_ok(r));
+    CHECK(ru_int(r, "sdes-version") > 0);
+    r = req("offer", "cas-nostate@test", "x", 0, NULL, true);
+    CHECK(r && !ru_ok(r) && ru_int(r, "conflict") == 1);
+    CHECK(ru_ok(cmd_call("delete", "cas-nostate@test")));
     CHECK(!ru_ok(cmd_call("state", "cas-unknown@test")));
     CHECK(ru_ok(cmd_call("delete", id)));
 }
