@@ -3,7 +3,8 @@
  * offers and answers through the SDES engine (RFC 4568 §7 over RFC 3264)
  * and srtpd's control protocol, bodies replaced with lumps. Nothing per
  * call stays in Kamailio: the engine state is kept by srtpd as the call's
- * opaque sdes-state and fetched with "state" whenever the call is touched,
+ * opaque sdes-state and fetched with "state" whenever the call is touched
+ * (a new call's offer stores it with the call in one request),
  * so a Kamailio restart loses no call.
  *
  * Finding a call's relay: each relay is asked for the call's "state" in
@@ -84,14 +85,34 @@ static void log_nomki_kept(call_ctx *c, const sdes_policy *pol, const str *cid)
  * new call (*relay -1), except inside a dialog (lost state fails closed). */
 static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, int mode_given,
                            const str *cid, sdes_config *cfg, char *tag, size_t tagcap,
-                           const ctl_be_doc **doc, const ctl_be **root, int *relay, int *reoffer)
+                           const ctl_be_doc **doc, const ctl_be **root, int *relay, int *reoffer,
+                           int given)
 {
-    int rc;
-    *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    int rc, cached = 0;
+    if (given >= 0) {
+        *relay = given; /* its conflict reply (*doc, *root) holds the call */
+    } else if (given == -1 && kcall_in_dialog(msg, f) &&
+               (cached = kcall_load_cached(c, cid, relay)) != 0) {
+        /* A re-offer of a call this Kamailio wrote last: no "state"
+         * request, srtpd checks the version (if-version). */
+        if (cached < 0)
+            return cached;
+    } else if (!kcall_in_dialog(msg, f) && sdes_kam_relay_count() == 1 && sdes_kam_relay_cas(0)) {
+        /* A dialog-creating offer with one relay that understands
+         * if-version: no "state" fetch. The offer creates the call only if
+         * it does not exist (if-version 0); if it does, srtpd's conflict
+         * reply carries its state and the offer runs again from it
+         * (given), judged by the call's bound policy as always. */
+        *relay = -2;
+        c->have_version = true;
+        c->version = 0;
+    } else {
+        *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    }
     if (*relay >= 0) {
         char bt[SDES_CALL_TAG_MAX];
         int ref;
-        if ((rc = kcall_load_state(c, *doc, *root)) < 0)
+        if (!cached && (rc = kcall_load_state(c, *doc, *root)) < 0)
             return rc;
         /* The exchange this re-offer follows: the dialog's own branch
          * (To-tag of the caller's re-INVITE/UPDATE), else the one srtpd
@@ -109,13 +130,13 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f
             c->reverse = sdes_call_mirror_is_reverse(&c->answer_st, c->tag, tag);
             if (c->reverse) {
                 sdes_mode m = sdes_call_mirror_mode(&c->answer_st);
-                sdes_call_mirror_state(&c->answer_st, &c->prev, m);
+                kcall_mirror(&c->answer_st, &c->prev, m);
                 snprintf(tag, tagcap, "%s", c->tag); /* leg a stays the first offerer's */
                 LM_INFO("sdes: Call-ID %.*s: re-offer from leg b's side (the first offer's"
                         " answerer)\n",
                         cid->len, cid->s);
             } else {
-                c->prev = c->answer_st;
+                sdes_state_copy(&c->prev, &c->answer_st);
             }
             /* The call keeps its mode: another one is a loosening, taken
              * only with policy-loosen. */
@@ -136,7 +157,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f
             c->cs.active = -1;
             c->cs.committed = false;
             c->reverse = false;
-            c->prev = c->answer_st;
+            sdes_state_copy(&c->prev, &c->answer_st);
         }
     } else if (kcall_in_dialog(msg, f)) {
         /* Lost state fails closed: an offer inside a dialog whose call no
@@ -149,7 +170,7 @@ static int offer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f
         return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
     } else if (*relay == -2 || sdes_kam_relay_count() > 0) {
         sdes_state_init(&c->answer_st);
-        c->prev = c->answer_st;
+        sdes_state_copy(&c->prev, &c->answer_st);
         memset(&c->cs, 0, sizeof(c->cs));
         c->cs.active = -1;
         *relay = -1;
@@ -181,10 +202,15 @@ static int offer_request(call_ctx *c, const sdes_call_flags *eff, const str *cid
 {
     ctl_benc w;
     int n;
-    ctl_benc_init(&w, c->req, sizeof(c->req));
+    kcall_req_begin(c, &w);
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "offer");
+    kcall_req_if_version(c, &w);
+    if (c->out_len) { /* the new sdes-state, stored with the media at once */
+        ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
+        kcall_put_tags(c, &w); /* as the state-only update would (kam_events.h) */
+    }
     n = sdes_call_msg_streams_if(&w, &c->res1, &c->st,
                                  SDES_CALL_MSG_A_PEER | SDES_CALL_MSG_A_RECV |
                                      SDES_CALL_MSG_B_TRANSPORT | SDES_CALL_MSG_B_MUX_OFF |
@@ -246,7 +272,7 @@ static int offer_send(call_ctx *c, const str *cid, size_t len, int *relay, const
     OPENSSL_cleanse(c->saved, len);
     if (rc == SDES_RC_RELAY)
         sdes_kam_stats_not_available(); /* every relay down or silent */
-    if (rc < 0)
+    if (rc < 0 || rc == KCALL_CONFLICT)
         return rc;
     *created = 1;
     return rc;
@@ -272,26 +298,48 @@ static int offer_iface_refused(int rc)
 /* Step 4: the state goes to srtpd with the call (state-only update). The
  * branches' answer states stay beside it: a re-offer B rejects leaves the
  * call as it was. */
-static int offer_store_state(call_ctx *c, const char *tag, int relay, const str *cid)
+static int offer_pack_state(call_ctx *c, const char *tag)
 {
-    int rc;
     snprintf(c->cs.offerer_tag, sizeof(c->cs.offerer_tag), "%s", tag);
     c->cs.offer_from_b = c->reverse;
     c->cs.offer_len = sdes_state_pack(&c->st, c->offer_packed, sizeof(c->offer_packed));
+    kcall_note_hw(&c->offer_hw, c->cs.offer_len, sizeof(c->offer_packed));
     c->cs.offer = c->offer_packed;
     if (!c->cs.offer_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
-    if ((rc = kcall_pack_state(c)) < 0)
-        return rc;
-    return kcall_send_state(c, relay, cid);
+    return kcall_pack_state(c);
 }
 
-int sdes_kam_call_offer(sip_msg_t *msg, const sdes_call_flags *f, int mode_given, int rekey,
-                        const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
+/* Step 3: the engine writes the offer for B with leg b's local ports,
+ * with the keys of step 1 (sdes_config.keys_from: c->st), into
+ * c->answer_st (free after step 0). It must give the state step 1 gave,
+ * which srtpd may already hold: checked byte for byte. */
+static int offer_write(call_ctx *c, sdes_config *cfg, const str *body)
 {
-    call_ctx *c = kcall_ctx_new();
-    const ctl_be_doc *doc = NULL;
-    const ctl_be *root = NULL;
+    uint8_t *again = c->answer_packed;
+    sdes_rej code;
+    size_t n;
+    cfg->keys_from = &c->st;
+    sdes_state_copy(&c->answer_st, &c->prev);
+    code = sdes_offer(cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->answer_st,
+                      &c->res2);
+    cfg->keys_from = NULL;
+    if (code != SDES_REJ_OK)
+        return kcall_engine_fail(&c->res2, code);
+    n = sdes_state_pack(&c->answer_st, again, sizeof(c->answer_packed));
+    kcall_note_hw(&c->answer_hw, n, sizeof(c->answer_packed));
+    if (!n || n != c->cs.offer_len || CRYPTO_memcmp(again, c->cs.offer, n) != 0)
+        return sdes_kam_result_set(SDES_RC_ERROR, "the offer's second pass gave another state");
+    return SDES_RC_OK;
+}
+
+/* One try of an offer (see sdes_kam_call_offer); KCALL_CONFLICT when
+ * srtpd found the call's state changed (or the call there already): its
+ * reply, from relay *given, holds the state to try again from. */
+static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, int mode_given,
+                      int rekey, const str *body, const str *cid, sdes_mode *mode_out, int *reoffer,
+                      const ctl_be_doc **doc, const ctl_be **root, int *given)
+{
     sdes_policy pol;
     sdes_config cfg;
     sdes_call_flags eff;
@@ -304,8 +352,6 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_call_flags *f, int mode_given
     sdes_kam_iface_defaults(&fd); /* default_directions when the flags name none */
     f = &fd;
     *reoffer = 0;
-    if (!c)
-        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
     kcall_offerer_tag(msg, tag, sizeof(tag));
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
@@ -313,78 +359,122 @@ int sdes_kam_call_offer(sip_msg_t *msg, const sdes_call_flags *f, int mode_given
     cfg.rekey = rekey != 0;
     cfg.keep_ice = f->keep_ice; /* per request, not bound: how the SDP is written */
 
-    if ((rc = offer_find_call(c, msg, f, mode_given, cid, &cfg, tag, sizeof(tag), &doc, &root,
-                              &relay, reoffer)) < 0)
-        goto out;
+    if ((rc = offer_find_call(c, msg, f, mode_given, cid, &cfg, tag, sizeof(tag), doc, root, &relay,
+                              reoffer, *given)) < 0)
+        return rc;
     /* The policy: the call's bound one, tightened by these flags. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
-        goto out;
+        return rc;
     cfg.isolate = sdes_call_bind_two_networks(&eff); /* the call's bound interfaces */
-    if (sdes_call_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
-        goto out;
-    }
+    if (sdes_call_engine_policy(&eff, &pol, c->err, sizeof(c->err)) < 0)
+        return sdes_kam_result_set(SDES_RC_ERROR, "bad flags: %s", c->err);
     *mode_out = cfg.mode;
 
-    /* 1. The engine reads A's offer: A's address and keys for leg a. */
-    c->st = c->prev;
+    /* 1. The engine reads A's offer: A's address and keys for leg a, our
+     * keys toward B; the new sdes-state. */
+    sdes_state_copy(&c->st, &c->prev);
     code = sdes_offer(&cfg, body->s, (size_t)body->len, NULL, 0, &c->st, &c->res1);
-    if (code != SDES_REJ_OK) {
-        rc = kcall_engine_fail(&c->res1, code);
-        goto out;
-    }
+    if (code != SDES_REJ_OK)
+        return kcall_engine_fail(&c->res1, code);
     if (cfg.rekey && *reoffer && pol.nomki_keep)
         log_nomki_kept(c, &pol, cid);
     offer_plan_rekeys(c, *reoffer);
+    if ((rc = offer_pack_state(c, tag)) < 0)
+        return rc;
+    /* A re-offer whose keys change in place stores its state after the
+     * rekeys went through (step 4), not with the offer. */
+    size_t state_len = c->out_len;
+    if (c->n_rekeys)
+        c->out_len = 0;
 
-    /* 2. srtpd "offer": creates the call (or updates it) and allocates
-     * the ports. */
+    /* 2. srtpd "offer": creates the call (or updates it), allocates the
+     * ports and, in the same request, stores the new state. */
     if ((rc = offer_request(c, &eff, cid, relay, &len)) < 0)
-        goto out;
-    if ((rc = offer_send(c, cid, len, &relay, &doc, &root, &created)) < 0) {
-        rc = offer_iface_refused(rc);
-        goto out;
+        return rc;
+    rc = offer_send(c, cid, len, &relay, doc, root, &created);
+    if (rc == KCALL_CONFLICT) {
+        *given = relay;
+        return rc;
     }
-    if (sdes_call_msg_ports(doc, root, sdes_call_mirror_leg('b', c->reverse), c->relays,
+    if (rc < 0)
+        return offer_iface_refused(rc);
+    kcall_note_ports(c, *doc, *root); /* for the state cache */
+    if (sdes_call_msg_ports(*doc, *root, sdes_call_mirror_leg('b', c->reverse), c->relays,
                             SDES_MAX_MEDIA) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: offer reply without streams",
                                  sdes_kam_relay_name(relay));
-        goto out_drop;
+        goto drop;
     }
     /* After the ports are read: a rekey reply replaces the reply buffer. */
     if (c->n_rekeys && (rc = kcall_send_rekeys(c, relay, cid)) < 0)
-        goto out_drop;
+        goto drop;
 
-    /* 3. The engine writes the offer for B with leg b's local ports. */
-    c->st = c->prev;
-    code =
-        sdes_offer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st, &c->res2);
-    if (code != SDES_REJ_OK) {
-        rc = kcall_engine_fail(&c->res2, code);
-        goto out_drop;
+    /* 3. The offer for B with leg b's local ports, the same keys. */
+    if ((rc = offer_write(c, &cfg, body)) < 0)
+        goto drop;
+
+    /* 4. After in-place rekeys: the state, conditional on the version
+     * the offer left. */
+    if (c->n_rekeys) {
+        c->out_len = state_len;
+        if ((rc = kcall_send_state(c, relay, cid)) < 0)
+            goto drop;
     }
-
-    /* 4. The state goes to srtpd with the call. */
-    if ((rc = offer_store_state(c, tag, relay, cid)) < 0)
-        goto out_drop;
 
     /* 5. The new body. */
     if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0) {
         rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
-        goto out_drop;
+        goto drop;
     }
+    kcall_cache_put(c, cid, relay); /* what the answer needs */
     kcall_note_suite(&c->res2);
     if (c->res2.notes[0])
         LM_INFO("Call-ID %.*s: offer: %s\n", cid->len, cid->s, c->res2.notes);
-    rc = sdes_kam_result_set(SDES_RC_OK, NULL);
     if (created)
         sdes_kam_stats_call_opened();
-    goto out;
+    return sdes_kam_result_set(SDES_RC_OK, NULL);
 
-out_drop:
+drop:
     if (created)
         kcall_drop_call(relay, cid);
-out:
+    return rc;
+}
+
+int sdes_kam_call_offer(sip_msg_t *msg, const sdes_call_flags *f, int mode_given, int rekey,
+                        const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
+{
+    call_ctx *c = kcall_ctx_new();
+    const ctl_be_doc *doc = NULL;
+    const ctl_be *root = NULL;
+    int rc, given = -1;
+
+    *reoffer = 0;
+    if (!c)
+        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
+    /* Another process changed the call between our read and our write
+     * (or created it): srtpd refused ours and sent the state as it is
+     * now; run again from it, a bounded number of times. */
+    for (int tries = 1;; tries++) {
+        rc = offer_once(c, msg, f, mode_given, rekey, body, cid, mode_out, reoffer, &doc, &root,
+                        &given);
+        if (rc < 0 && c->from_cache) {
+            /* A cached state that did not work: forget it, ask srtpd. */
+            sdes_kam_statecache_drop(cid);
+            kcall_ctx_reset(c);
+            given = -2;
+            continue;
+        }
+        if (rc != KCALL_CONFLICT)
+            break;
+        if (tries == KCALL_MAX_TRIES) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state kept changing"
+                                                    " (concurrent requests); offer refused");
+            break;
+        }
+        LM_INFO("sdes: Call-ID %.*s: the call's state changed meanwhile; offer runs again\n",
+                cid->len, cid->s);
+        kcall_ctx_reset(c);
+    }
     kcall_ctx_free(c);
     return rc;
 }

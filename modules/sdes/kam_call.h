@@ -5,14 +5,19 @@
  * the engine state travels to srtpd as the call's opaque "sdes-state" and
  * comes back with the "state" command (docs/protocol.md).
  *
- * Offer:  find the call's relay ("state"; a new call: a relay by weight,
- *         the next one when it does not answer) -> engine reads the offer
- *         -> srtpd "offer" (leg a: offerer's address and keys; leg b:
- *         transport) -> the engine writes the offer for B with leg b's
- *         local ports -> "update" with the new sdes-state -> lumps.
+ * Offer:  find the call's relay ("state"; skipped for a dialog-creating
+ *         offer with one relay that understands if-version; a new call: a
+ *         relay by weight, the next one when it does not answer) -> engine
+ *         reads the offer (the new sdes-state) -> srtpd "offer" (leg a:
+ *         offerer's address and keys; leg b: transport; the sdes-state,
+ *         if-version) -> the engine writes the offer for B with leg b's
+ *         local ports and the same keys -> lumps.
  * Answer: "state" -> the engine takes the answer against the offer state,
  *         writing leg a's local ports -> srtpd "answer" (leg a send keys,
- *         leg b address and keys, sdes-state) -> lumps.
+ *         leg b address and keys, sdes-state, if-version) -> lumps.
+ * A refusal for a changed state (if-version: another process got there
+ * first) carries the state as it is now; the offer or answer runs again
+ * from it (docs/sdes-module.md "Control round trips").
  * A re-offer from the first offer's answerer (srtpd's leg b side) runs the
  * same steps on the mirrored state, engine legs mapped onto srtpd's
  * (call/mirror.h): its keys and address go to leg b, the offer toward the

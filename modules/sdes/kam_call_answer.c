@@ -25,18 +25,21 @@
  * sdes-state in c->out, then the queued rekeys. Leg a's rtcp-mux is said
  * (from c->relays, its local side before the answer); *a_ports (when not
  * NULL) gets its local side from the reply: a leg leaving rtcp-mux has a
- * new RTCP port there. */
-static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what, sdes_relay *a_ports)
+ * new RTCP port there. A conflict (if-version) returns KCALL_CONFLICT
+ * with the reply in *docp, *rootp. */
+static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what, sdes_relay *a_ports,
+                       const ctl_be_doc **docp, const ctl_be **rootp)
 {
     const ctl_be_doc *doc;
     const ctl_be *root;
     ctl_benc w;
     int rc;
 
-    ctl_benc_init(&w, c->req, sizeof(c->req));
+    kcall_req_begin(c, &w);
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "answer");
+    kcall_req_if_version(c, &w);
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
     kcall_put_tags(c, &w);
     if (sdes_call_msg_streams_mux(&w, &c->res2, &c->st, what | SDES_CALL_MSG_A_MUX, c->relays,
@@ -52,9 +55,17 @@ static int send_answer(call_ctx *c, int relay, const str *cid, unsigned what, sd
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_ERROR, "answer too large for a control request");
     }
-    if ((rc = kcall_send_req(c, relay, w.len, &doc, &root, "the answer")) < 0)
+    if ((rc = kcall_send_req(c, relay, w.len, &doc, &root, "the answer")) == KCALL_CONFLICT) {
+        *docp = doc; /* the state as it is now, to try again from */
+        *rootp = root;
         return rc;
-    /* Before the rekeys: their replies replace this one. */
+    }
+    if (rc < 0)
+        return rc;
+    /* Before the rekeys: their replies replace this one. Both legs' ports
+     * as srtpd has them now (a leg leaving rtcp-mux has a new RTCP port)
+     * go to the state cache with this state (kcall_cache_put). */
+    kcall_note_ports(c, doc, root);
     if (a_ports && sdes_call_msg_ports(doc, root, sdes_call_mirror_leg('a', c->reverse), a_ports,
                                        SDES_MAX_MEDIA) < 0)
         memcpy(a_ports, c->relays, sizeof(c->relays)); /* no streams: nothing learnt */
@@ -89,7 +100,26 @@ static int answer_rtcp_ports(call_ctx *c, int relay, const str *cid, int idx,
         c->cs.br[idx].out_len = c->res2.body_len;
     }
     int rc = kcall_pack_state(c);
-    return rc < 0 ? rc : kcall_send_state(c, relay, cid);
+    if (rc < 0)
+        return rc;
+    /* The answer is in srtpd already: whatever happens to this state, the
+     * answer does not run again from a cached state (sdes_kam_call_answer). */
+    c->from_cache = false;
+    /* Conditional on the version the answer left (if-version); its reply's
+     * version is what the state cache keeps (kcall_cache_put). */
+    const ctl_be_doc *doc;
+    const ctl_be *root;
+    rc = kcall_send_state_cas(c, relay, cid, &doc, &root);
+    if (rc != KCALL_CONFLICT)
+        return rc;
+    /* Another request changed the call in between: its state stands (the
+     * media and this body are right; srtpd's copy of this branch's body
+     * keeps port + 1). Nothing of ours is cached. */
+    LM_WARN("sdes: Call-ID %.*s: the call changed before its answer's a=rtcp was stored\n",
+            cid->len, cid->s);
+    sdes_kam_statecache_drop(cid);
+    c->ports_ok = false;
+    return SDES_RC_OK;
 }
 
 /* Records this answer's deferred switches for the re-offerer's ACK: the
@@ -130,6 +160,7 @@ static int pin_a_keys(call_ctx *c)
     if (c->st.next_mki > c->offer_st.next_mki)
         c->offer_st.next_mki = c->st.next_mki;
     c->cs.offer_len = sdes_state_pack(&c->offer_st, c->offer_packed, sizeof(c->offer_packed));
+    kcall_note_hw(&c->offer_hw, c->cs.offer_len, sizeof(c->offer_packed));
     c->cs.offer = c->offer_packed;
     if (!c->cs.offer_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
@@ -141,11 +172,19 @@ static int pin_a_keys(call_ctx *c)
  * offer is pending or the answer comes from the offerer's own side. */
 static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, const str *cid,
                             sdes_policy *pol, const ctl_be_doc **doc, const ctl_be **root,
-                            int *relay)
+                            int *relay, int given)
 {
     sdes_call_flags eff;
     int rc;
-    *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    if (given >= 0) {
+        *relay = given; /* its conflict reply (*doc, *root) holds the call */
+    } else if (given == -1 && (rc = kcall_load_cached(c, cid, relay)) != 0) {
+        if (rc < 0)
+            return rc;
+        goto loaded; /* no "state" request: srtpd checks the version */
+    } else {
+        *relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, doc, root, c->err, sizeof(c->err));
+    }
     if (*relay == -2)
         return sdes_kam_result_set(SDES_RC_NO_CALL, "no relay holds this call (no offer went"
                                                     " through sdes_offer, or its media state"
@@ -154,6 +193,7 @@ static int answer_find_call(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *
         return sdes_kam_result_set(SDES_RC_RELAY, "%s", c->err);
     if ((rc = kcall_load_state(c, *doc, *root)) < 0)
         return rc;
+loaded:
     /* The answer is judged by the call's bound policy (tightened by f),
      * not by the flags of the reply route alone. */
     if ((rc = kcall_bind_policy(c, f, &eff, cid)) < 0)
@@ -189,6 +229,12 @@ static int answer_repeated(call_ctx *c, sip_msg_t *msg, const str *body, const s
           c->cs.br[idx].in_len == (size_t)body->len &&
           CRYPTO_memcmp(c->cs.br[idx].in, body->s, (size_t)body->len) == 0))
         return 0;
+    if (c->from_cache) {
+        /* A repeat is answered from the stored bodies without asking
+         * srtpd: only from srtpd's own state, never from the cache. */
+        *rc = sdes_kam_result_set(SDES_RC_ERROR, "repeated answer: state from the relay needed");
+        return 1;
+    }
     if (sdes_kam_body_replace(msg, (const char *)c->cs.br[idx].out, (int)c->cs.br[idx].out_len) <
         0) {
         *rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
@@ -246,11 +292,12 @@ static void answer_plan_rekeys(call_ctx *c, int may_move, int moving, int defer_
 static int answer_keep_branch(call_ctx *c, const str *body, const char *bt, int *idx)
 {
     if (c->reverse)
-        sdes_call_mirror_state(&c->st, &c->prev,
-                               sdes_call_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
+        kcall_mirror(&c->st, &c->prev,
+                     sdes_call_unmirror_mode((sdes_mode)c->st.mode, &c->answer_st));
     else
-        c->prev = c->st;
+        sdes_state_copy(&c->prev, &c->st);
     size_t n = sdes_state_pack(&c->prev, c->answer_packed, sizeof(c->answer_packed));
+    kcall_note_hw(&c->answer_hw, n, sizeof(c->answer_packed));
     if (!n)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
     if (*idx < 0 && (*idx = sdes_callstate_add(&c->cs, bt)) < 0)
@@ -266,12 +313,15 @@ static int answer_keep_branch(call_ctx *c, const str *body, const char *bt, int 
     return SDES_RC_OK;
 }
 
-int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *body, const str *cid,
-                         sdes_mode *mode_out, int *reanswer)
+/* One try of an answer (see sdes_kam_call_answer); KCALL_CONFLICT when
+ * srtpd found the call's state changed since it was read: its reply,
+ * from relay *given, holds the state to try again from. */
+static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, const str *body,
+                       const str *cid, sdes_mode *mode_out, int *reanswer, const ctl_be_doc **docp,
+                       const ctl_be **rootp, int *given)
 {
-    call_ctx *c = kcall_ctx_new();
-    const ctl_be_doc *doc = NULL;
-    const ctl_be *root = NULL;
+    const ctl_be_doc *doc = *docp;
+    const ctl_be *root = *rootp;
     sdes_policy pol;
     sdes_config cfg;
     char bt[SDES_CALL_TAG_MAX];
@@ -279,9 +329,7 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *bo
     sdes_rej code;
 
     *reanswer = 0;
-    if (!c)
-        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
-    if ((rc = answer_find_call(c, msg, f, cid, &pol, &doc, &root, &relay)) < 0)
+    if ((rc = answer_find_call(c, msg, f, cid, &pol, &doc, &root, &relay, *given)) < 0)
         goto out;
     /* Which branch answers, and may it move srtpd's media? Until a 2xx
      * commits a branch, the latest answer's branch is relayed (its early
@@ -307,12 +355,8 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *bo
     moving = may_move && (idx < 0 || idx != act) && !c->reverse;
     *reanswer = c->cs.n_branches > 0;
     /* The answer goes to A: leg a's local ports (leg b's when reversed). */
-    if (sdes_call_msg_ports(doc, root, sdes_call_mirror_leg('a', c->reverse), c->relays,
-                            SDES_MAX_MEDIA) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "relay %s: state reply without streams",
-                                 sdes_kam_relay_name(relay));
+    if ((rc = kcall_use_ports(c, sdes_call_mirror_leg('a', c->reverse), relay)) < 0)
         goto out;
-    }
     memset(&cfg, 0, sizeof(cfg));
     cfg.policy = &pol;
     cfg.mode = (sdes_mode)c->offer_st.mode;
@@ -332,10 +376,10 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *bo
     if ((rc = kcall_load_branch(c, c->reverse ? idx : act, &c->answer_st)) < 0)
         goto out;
     if (c->reverse)
-        sdes_call_mirror_state(&c->answer_st, &c->prev, (sdes_mode)c->offer_st.mode);
+        kcall_mirror(&c->answer_st, &c->prev, (sdes_mode)c->offer_st.mode);
     else
-        c->prev = c->answer_st;
-    c->st = c->offer_st;
+        sdes_state_copy(&c->prev, &c->answer_st);
+    sdes_state_copy(&c->st, &c->offer_st);
     code =
         sdes_answer(&cfg, body->s, (size_t)body->len, c->relays, SDES_MAX_MEDIA, &c->st, &c->res2);
     if (code != SDES_REJ_OK) {
@@ -359,14 +403,17 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *bo
         rc = send_answer(c, relay, cid,
                          SDES_CALL_MSG_A_SEND | SDES_CALL_MSG_B_PEER | SDES_CALL_MSG_B_RECV |
                              SDES_CALL_MSG_B_SEND | (c->reverse ? SDES_CALL_MSG_SWAP : 0),
-                         a_ports);
-        if (rc >= 0)
+                         a_ports, docp, rootp);
+        if (rc == SDES_RC_OK)
             rc = answer_rtcp_ports(c, relay, cid, idx, a_ports);
     } else {
-        rc = kcall_send_state(c, relay, cid);
+        rc = kcall_send_state_cas(c, relay, cid, docp, rootp);
     }
-    if (rc < 0)
+    if (rc == KCALL_CONFLICT)
+        *given = relay;
+    if (rc < 0 || rc == KCALL_CONFLICT)
         goto out;
+    kcall_cache_put(c, cid, relay);
     if (c->pend.n)
         arm_pending(c, msg, cid);
     if (moving && act >= 0)
@@ -385,6 +432,45 @@ int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *bo
         LM_INFO("Call-ID %.*s: answer: %s\n", cid->len, cid->s, c->res2.notes);
     rc = sdes_kam_result_set(SDES_RC_OK, NULL);
 out:
+    return rc;
+}
+
+int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *body, const str *cid,
+                         sdes_mode *mode_out, int *reanswer)
+{
+    call_ctx *c = kcall_ctx_new();
+    const ctl_be_doc *doc = NULL;
+    const ctl_be *root = NULL;
+    int rc, given = -1;
+
+    *reanswer = 0;
+    if (!c)
+        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
+    /* As for offers: a state another process wrote between our read and
+     * our write makes srtpd refuse ours with the state as it is now; the
+     * answer runs again from it, judged against it. */
+    for (int tries = 1;; tries++) {
+        rc = answer_once(c, msg, f, body, cid, mode_out, reanswer, &doc, &root, &given);
+        if (rc < 0 && c->from_cache) {
+            /* A cached state that did not work (the call changed in a
+             * way srtpd did not refuse as a conflict, or is gone): forget
+             * it and run again from srtpd's. */
+            sdes_kam_statecache_drop(cid);
+            kcall_ctx_reset(c);
+            given = -2; /* no cache: ask the relays */
+            continue;
+        }
+        if (rc != KCALL_CONFLICT)
+            break;
+        if (tries == KCALL_MAX_TRIES) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state kept changing"
+                                                    " (concurrent requests); answer refused");
+            break;
+        }
+        LM_INFO("sdes: Call-ID %.*s: the call's state changed meanwhile; answer runs again\n",
+                cid->len, cid->s);
+        kcall_ctx_reset(c);
+    }
     kcall_ctx_free(c);
     return rc;
 }
@@ -400,13 +486,30 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_call_flags *f, const 
     /* A CANCEL (of the INVITE, no To-tag) or the INVITE itself (failure
      * route: the whole transaction failed) ends the call. */
     if (msg->first_line.type == SIP_REQUEST &&
-        msg->first_line.u.request.method_value == METHOD_CANCEL)
+        msg->first_line.u.request.method_value == METHOD_CANCEL) {
+        sdes_kam_statecache_drop(cid); /* any delete changes the call */
         return 0;
+    }
     kcall_msg_tag(msg, 1, bt, sizeof(bt));
-    if (!bt[0])
+    if (!bt[0] || !(c = kcall_ctx_new())) {
+        sdes_kam_statecache_drop(cid);
         return 0;
-    if (!(c = kcall_ctx_new()))
-        return 0;
+    }
+    /* The committed branch's own dialog ends the call: the state this
+     * Kamailio wrote last says so without a "state" request (commit is
+     * final, and only that branch's answers change the call after it).
+     * Anything else is decided on srtpd's state. */
+    if (kcall_load_cached(c, cid, &relay) == 1) {
+        kcall_branch_tag(msg, c->tag, bt, sizeof(bt));
+        int whole = bt[0] && c->cs.committed && sdes_callstate_find(&c->cs, bt) == c->cs.active;
+        kcall_ctx_reset(c);
+        if (whole) {
+            sdes_kam_statecache_drop(cid);
+            goto out;
+        }
+        kcall_msg_tag(msg, 1, bt, sizeof(bt));
+    }
+    sdes_kam_statecache_drop(cid);
     relay = sdes_kam_relay_find(cid->s, (size_t)cid->len, &doc, &root, c->err, sizeof(c->err));
     if (relay < 0 || kcall_load_state(c, doc, root) < 0)
         goto out;
@@ -470,7 +573,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_call_flags *f, const 
             memset(&cfg, 0, sizeof(cfg));
             cfg.policy = &pol;
             cfg.mode = (sdes_mode)c->offer_st.mode;
-            c->st = c->offer_st;
+            sdes_state_copy(&c->st, &c->offer_st);
             if (sdes_answer(&cfg, (const char *)b->in, b->in_len, c->relays, SDES_MAX_MEDIA, &c->st,
                             &c->res2) != SDES_REJ_OK)
                 why = c->res2.reason;
@@ -482,7 +585,7 @@ int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_call_flags *f, const 
                 send_answer(c, relay, cid,
                             SDES_CALL_MSG_A_SEND | SDES_CALL_MSG_B_PEER | SDES_CALL_MSG_B_RECV |
                                 SDES_CALL_MSG_B_SEND,
-                            NULL) < 0)
+                            NULL, &doc, &root) != SDES_RC_OK)
                 why = sdes_kam_result_reason();
         }
         if (!why) {

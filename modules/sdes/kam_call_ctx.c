@@ -6,6 +6,7 @@
  */
 #include "sdes/kam_call_ctx.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,23 +19,103 @@
 #include "core/parser/parse_to.h"
 #include "core/ut.h"
 
+/* Kamailio's SIP workers are processes that run one message at a time:
+ * one context each, allocated at the first use, is all they need. */
+static call_ctx *proc_ctx;
+static bool proc_ctx_busy;
+
 call_ctx *kcall_ctx_new(void)
 {
-    call_ctx *c = calloc(1, sizeof(*c));
+    call_ctx *c;
+    if (!proc_ctx_busy) {
+        if (!proc_ctx)
+            proc_ctx = calloc(1, sizeof(*proc_ctx));
+        if (proc_ctx) {
+            proc_ctx_busy = true;
+            return proc_ctx;
+        }
+    }
+    c = calloc(1, sizeof(*c)); /* nested use (none today), or no memory */
     if (!c)
         LM_ERR("out of memory for an SDES call context\n");
     return c;
+}
+
+static void result_clear(sdes_result *r)
+{
+    size_t n = r->n_media > 0 && r->n_media <= SDES_MAX_MEDIA ? (size_t)r->n_media : 0;
+    sdes_result_free(r); /* keys and body */
+    OPENSSL_cleanse(r->media, n * sizeof(r->media[0]));
+    OPENSSL_cleanse(r, offsetof(sdes_result, media));
+}
+
+void kcall_ctx_reset(call_ctx *c)
+{
+    sdes_state_clear(&c->offer_st);
+    sdes_state_clear(&c->answer_st);
+    sdes_state_clear(&c->st);
+    sdes_state_clear(&c->prev);
+    result_clear(&c->res1);
+    result_clear(&c->res2);
+    OPENSSL_cleanse(c->blob, c->blob_len);
+    OPENSSL_cleanse(c->out, c->out_hw > c->out_len ? c->out_hw : c->out_len);
+    OPENSSL_cleanse(c->offer_packed, c->offer_hw);
+    OPENSSL_cleanse(c->answer_packed, c->answer_hw);
+    if (c->req_dirty)
+        OPENSSL_cleanse(c->req, sizeof(c->req));
+    /* saved: offer_send wipes what it copied. */
+    if (c->n_rekeys > 0)
+        OPENSSL_cleanse(c->rekeys, (size_t)c->n_rekeys * sizeof(c->rekeys[0]));
+    OPENSSL_cleanse(c->relays, sizeof(*c) - offsetof(call_ctx, relays));
 }
 
 void kcall_ctx_free(call_ctx *c)
 {
     if (!c)
         return;
-    sdes_result_free(&c->res1);
-    sdes_result_free(&c->res2);
-    OPENSSL_cleanse(c, sizeof(*c));
-    free(c);
+    kcall_ctx_reset(c);
+    if (c == proc_ctx)
+        proc_ctx_busy = false;
+    else
+        free(c);
     sdes_kam_relay_wipe_reply(); /* the last reply may have been a state reply */
+}
+
+void kcall_req_begin(call_ctx *c, ctl_benc *w)
+{
+    ctl_benc_init(w, c->req, sizeof(c->req));
+    c->req_dirty = true;
+}
+
+void kcall_req_if_version(call_ctx *c, ctl_benc *w)
+{
+    if (c->have_version)
+        ctl_benc_kv_int(w, "if-version", (int64_t)c->version);
+}
+
+/* The reply's sdes-version, when it has one (an older srtpd has none: no
+ * if-version then; a rekey reply has none either and changes nothing). */
+static void note_version(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
+{
+    int64_t v;
+    if (ctl_be_get_int(doc, root, "sdes-version", &v) && v >= 0) {
+        c->have_version = true;
+        c->version = (uint64_t)v;
+    }
+}
+
+void kcall_note_hw(size_t *hw, size_t n, size_t cap)
+{
+    if (!n)
+        n = cap;
+    if (n > *hw)
+        *hw = n;
+}
+
+void kcall_mirror(const sdes_state *in, sdes_state *out, sdes_mode mode)
+{
+    sdes_state_clear(out);
+    sdes_call_mirror_state(in, out, mode);
 }
 
 sdes_mode kcall_engine_mode(sdes_call_mode m)
@@ -102,6 +183,19 @@ int kcall_engine_fail(const sdes_result *r, sdes_rej code)
 /* Reads the call's sdes-state out of a "state" reply into c: the branch
  * view (c->cs, pointing into c->blob), the offerer's tag and the offer
  * state. */
+/* c->blob (c->blob_len bytes) into c->cs, c->tag, c->offer_st. */
+static int load_blob(call_ctx *c)
+{
+    size_t len = c->blob_len;
+    sdes_state_init(&c->offer_st);
+    if (sdes_callstate_unpack(c->blob, len, &c->cs) < 0 ||
+        (c->cs.offer_len && !sdes_state_unpack(c->cs.offer, c->cs.offer_len, &c->offer_st)))
+        return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
+    memcpy(c->tag, c->cs.offerer_tag, sizeof(c->tag));
+    c->reverse = c->cs.offer_from_b;
+    return SDES_RC_OK;
+}
+
 int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
 {
     const char *s;
@@ -112,13 +206,47 @@ int kcall_load_state(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
     }
     memcpy(c->blob, s, len);
     c->blob_len = len;
-    sdes_state_init(&c->offer_st);
-    if (sdes_callstate_unpack(c->blob, len, &c->cs) < 0 ||
-        (c->cs.offer_len && !sdes_state_unpack(c->cs.offer, c->cs.offer_len, &c->offer_st)))
-        return sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state does not unpack");
-    memcpy(c->tag, c->cs.offerer_tag, sizeof(c->tag));
-    c->reverse = c->cs.offer_from_b;
+    note_version(c, doc, root);
+    kcall_note_ports(c, doc, root);
+    return load_blob(c);
+}
+
+int kcall_load_cached(call_ctx *c, const str *cid, int *relay)
+{
+    size_t len = 0;
+    uint64_t v;
+    if (!sdes_kam_statecache_get(cid, relay, &v, c->blob, sizeof(c->blob), &len, c->ports[0],
+                                 c->ports[1]))
+        return 0;
+    c->blob_len = len;
+    c->have_version = true;
+    c->version = v;
+    c->ports_ok = true;
+    c->from_cache = true;
+    int rc = load_blob(c);
+    return rc < 0 ? rc : 1;
+}
+
+void kcall_note_ports(call_ctx *c, const ctl_be_doc *doc, const ctl_be *root)
+{
+    c->ports_ok = sdes_call_msg_ports(doc, root, 'a', c->ports[0], SDES_MAX_MEDIA) >= 0 &&
+                  sdes_call_msg_ports(doc, root, 'b', c->ports[1], SDES_MAX_MEDIA) >= 0;
+}
+
+int kcall_use_ports(call_ctx *c, char leg, int relay)
+{
+    if (!c->ports_ok)
+        return sdes_kam_result_set(SDES_RC_ERROR, "relay %s: state reply without streams",
+                                   sdes_kam_relay_name(relay));
+    memcpy(c->relays, c->ports[leg == 'b'], sizeof(c->relays));
     return SDES_RC_OK;
+}
+
+void kcall_cache_put(call_ctx *c, const str *cid, int relay)
+{
+    if (c->have_version && c->ports_ok && c->out_len)
+        sdes_kam_statecache_put(cid, relay, c->version, c->out, c->out_len, c->ports[0],
+                                c->ports[1]);
 }
 
 /* The engine state after branch i's last answer into *st (empty for -1). */
@@ -192,12 +320,14 @@ int kcall_in_dialog(sip_msg_t *msg, const sdes_call_flags *f)
 int kcall_pack_state(call_ctx *c)
 {
     c->out_len = sdes_callstate_pack(&c->cs, c->out, sizeof(c->out));
+    kcall_note_hw(&c->out_hw, c->out_len, sizeof(c->out));
     for (int i = 0; !c->out_len && i < c->cs.n_branches; i++) {
         if (i == c->cs.active)
             continue;
         c->cs.br[i].in = c->cs.br[i].out = NULL;
         c->cs.br[i].in_len = c->cs.br[i].out_len = 0;
         c->out_len = sdes_callstate_pack(&c->cs, c->out, sizeof(c->out));
+        kcall_note_hw(&c->out_hw, c->out_len, sizeof(c->out));
     }
     if (!c->out_len)
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state larger than srtpd keeps");
@@ -251,10 +381,17 @@ int kcall_is_commit(sip_msg_t *msg)
 int kcall_send_req(call_ctx *c, int i, size_t len, const ctl_be_doc **doc, const ctl_be **root,
                    const char *what)
 {
+    int64_t conflict;
     int r = sdes_kam_relay_send(i, c->req, len, doc, root, c->err, sizeof(c->err));
     OPENSSL_cleanse(c->req, len); /* the request carried keys */
-    if (r == 0)
+    c->req_dirty = false;
+    if (r == 0) {
+        note_version(c, *doc, *root);
         return SDES_RC_OK;
+    }
+    if (r > 0 && ctl_be_get_int(*doc, *root, "conflict", &conflict) && conflict == 1 &&
+        ctl_be_get(*doc, *root, "sdes-state"))
+        return KCALL_CONFLICT;
     if (r < 0)
         return sdes_kam_result_set(SDES_RC_RELAY, "relay %s did not answer %s: %s",
                                    sdes_kam_relay_name(i), what, c->err);
@@ -313,7 +450,7 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
         call_rekey *r = &c->rekeys[n];
         const char *dir = r->send ? "send" : "recv";
         int after = r->defer ? sdes_kam_ack_switch_after() : 0;
-        ctl_benc_init(&w, c->req, sizeof(c->req));
+        kcall_req_begin(c, &w);
         if (sdes_call_msg_rekey_after(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send,
                                       &r->k, &r->old, after) < 0) {
             OPENSSL_cleanse(c->req, sizeof(c->req));
@@ -343,7 +480,7 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
                 cid->len, cid->s, r->index, r->leg, dir, sdes_kam_result_reason());
         if (!r->send)
             sdes_call_keyset_keep_old(&r->k, &r->old);
-        ctl_benc_init(&w, c->req, sizeof(c->req));
+        kcall_req_begin(c, &w);
         if (sdes_call_msg_replace(&w, cid->s, (size_t)cid->len, r->index, r->leg, r->send, &r->k,
                                   r->roc) < 0) {
             OPENSSL_cleanse(c->req, sizeof(c->req));
@@ -355,7 +492,7 @@ int kcall_send_rekeys(call_ctx *c, int i, const str *cid)
     return SDES_RC_OK;
 }
 
-/* Sends srtpd "update" with only the new sdes-state in c->out. */
+/* The dialog's from-tag/to-tag for srtpd's events (kam_call_ctx.h). */
 void kcall_put_tags(const call_ctx *c, ctl_benc *w)
 {
     /* The dialog's tags ride along so srtpd's events name the dialog
@@ -372,11 +509,27 @@ int kcall_send_state(call_ctx *c, int relay, const str *cid)
 {
     const ctl_be_doc *doc;
     const ctl_be *root;
+    int rc = kcall_send_state_cas(c, relay, cid, &doc, &root);
+    if (rc == KCALL_CONFLICT)
+        rc = sdes_kam_result_set(SDES_RC_ERROR,
+                                 "relay %s: the call's sdes state changed"
+                                 " meanwhile (a concurrent request)",
+                                 sdes_kam_relay_name(relay));
+    return rc;
+}
+
+/* Sends srtpd "update" with only the new sdes-state in c->out. */
+int kcall_send_state_cas(call_ctx *c, int relay, const str *cid, const ctl_be_doc **docp,
+                         const ctl_be **rootp)
+{
+    const ctl_be_doc *doc;
+    const ctl_be *root;
     ctl_benc w;
-    ctl_benc_init(&w, c->req, sizeof(c->req));
+    kcall_req_begin(c, &w);
     ctl_benc_dict(&w);
     ctl_benc_kv_str(&w, "call-id", cid->s, (size_t)cid->len);
     ctl_benc_kv_cstr(&w, "command", "update");
+    kcall_req_if_version(c, &w);
     ctl_benc_kv_str(&w, "sdes-state", c->out, c->out_len);
     kcall_put_tags(c, &w);
     ctl_benc_end(&w);
@@ -384,5 +537,10 @@ int kcall_send_state(call_ctx *c, int relay, const str *cid)
         OPENSSL_cleanse(c->req, sizeof(c->req));
         return sdes_kam_result_set(SDES_RC_ERROR, "sdes state too large for a request");
     }
-    return kcall_send_req(c, relay, w.len, &doc, &root, "the sdes state");
+    int rc = kcall_send_req(c, relay, w.len, &doc, &root, "the sdes state");
+    if (rc == KCALL_CONFLICT) {
+        *docp = doc;
+        *rootp = root;
+    }
+    return rc;
 }

@@ -40,6 +40,7 @@ sdes_kam_params sdes_kam_p = {
     .default_suites = "AES_CM_128_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_80,AEAD_AES_128_GCM",
     .default_flags = "",
     .switch_after_ms = 2000,
+    .state_cache = 1024,
 };
 
 sdes_call_flags sdes_kam_defaults;
@@ -167,6 +168,15 @@ int sdes_kam_params_switch_after_ms_set(modparam_t type, void *val)
     (void)type;
     return int_param("switch_after_ms", val, 0, 60000, "milliseconds, 0 = switch at the 2xx",
                      &sdes_kam_p.switch_after_ms);
+}
+
+/* Slots of the answer state cache (kam_statecache.h): each is a fixed
+ * shm buffer, so the bound keeps a typo from taking all of shm. */
+int sdes_kam_params_state_cache_set(modparam_t type, void *val)
+{
+    (void)type;
+    return int_param("state_cache", val, 0, 1 << 20, "slots, 0 = no cache",
+                     &sdes_kam_p.state_cache);
 }
 
 int sdes_kam_params_event_interval_ms_set(modparam_t type, void *val)

@@ -23,6 +23,7 @@ typedef struct sdes_kam_params {
     char *default_suites;
     char *default_flags; /* mki=, lifetime=, roc= defaults */
     int switch_after_ms; /* srtpd's fallback for a switch waiting for an ACK */
+    int state_cache;     /* answer state cache slots (kam_statecache.h), 0 = off */
 } sdes_kam_params;
 
 extern sdes_kam_params sdes_kam_p;
@@ -40,6 +41,7 @@ int sdes_kam_params_timeout_ms_set(modparam_t type, void *val);
 int sdes_kam_params_retries_set(modparam_t type, void *val);
 int sdes_kam_params_ping_interval_set(modparam_t type, void *val);
 int sdes_kam_params_switch_after_ms_set(modparam_t type, void *val);
+int sdes_kam_params_state_cache_set(modparam_t type, void *val);
 int sdes_kam_params_event_interval_ms_set(modparam_t type, void *val);
 int sdes_kam_params_event_callback_set(modparam_t type, void *val);
 int sdes_kam_params_default_mode_set(modparam_t type, void *val);

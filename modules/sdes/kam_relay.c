@@ -31,6 +31,7 @@ typedef struct relay_entry {
     volatile unsigned long answers, failures;
     volatile unsigned long rtt_us;   /* last answered ping */
     volatile unsigned long probe_ms; /* last probe of this relay while down */
+    volatile int cas;                /* its pong said it understands "if-version" */
     volatile int disabled;           /* sdes.relay_disable: no new calls (kam_drain.c) */
     volatile int draining;           /* srtpd said so (ping, or an offer refused) */
 } relay_entry;
@@ -208,6 +209,27 @@ static unsigned long now_us(void)
     return (unsigned long)tv.tv_sec * 1000000ul + (unsigned long)tv.tv_usec;
 }
 
+static void ping_one(int i);
+
+/* Does a pong say the relay understands "if-version" (docs/protocol.md)?
+ * An older srtpd would ignore the key and apply a create-only offer to an
+ * existing call: sdes.so skips the "state" fetch only for relays that
+ * said so. */
+static int pong_cas(const ctl_be *root)
+{
+    int64_t v;
+    return ctl_be_get_int(doc, root, "if-version", &v) && v == 1;
+}
+
+int sdes_kam_relay_cas(int i)
+{
+    if (i < 0 || i >= n_table)
+        return 0;
+    if (!table[i].checked) /* before the first ping round: ask now, once */
+        ping_one(i);
+    return table[i].checked && table[i].up && table[i].cas;
+}
+
 /* Is relay i worth a request: not known down, or known down but it
  * answers a probe now (then it is marked up). */
 static int usable(int i)
@@ -244,14 +266,18 @@ static int usable(int i)
         return 0;
     e->answers++;
     e->up = 1;
+    e->cas = pong_cas(root);
     LM_NOTICE("relay %s is up (answered a probe)\n", e->spec.text);
     return 1;
 }
 
-void sdes_kam_relay_ping_all(void)
+/* One ping of relay i; its health and capability into the shm table. */
+static void ping_one(int i)
 {
     char body[64], err[200];
     ctl_benc w;
+    relay_entry *e = &table[i];
+    const ctl_be *root = NULL;
 
     ctl_benc_init(&w, body, sizeof(body));
     ctl_benc_dict(&w);
@@ -259,41 +285,44 @@ void sdes_kam_relay_ping_all(void)
     ctl_benc_end(&w);
     if (!ctl_benc_ok(&w))
         return;
-    for (int i = 0; i < n_table; i++) {
-        relay_entry *e = &table[i];
-        const ctl_be *root = NULL;
-        unsigned long t0 = now_us();
-        int ok = call(i, body, w.len, &root, err, sizeof(err)) == 0;
-        if (ok) {
-            const ctl_be *res = ctl_be_get(doc, root, "result");
-            ok = res && ctl_be_str_eq(res, "pong");
-            if (!ok)
-                snprintf(err, sizeof(err), "answered without pong");
-        }
-        if (ok) {
-            int64_t dr = 0;
-            ctl_be_get_int(doc, root, "draining", &dr);
-            if (!!dr != !!e->draining)
-                LM_NOTICE("relay %s %s\n", e->spec.text,
-                          dr ? "is draining (srtpctl drain): no new calls"
-                             : "no longer drains: takes new calls");
-            e->draining = dr != 0;
-        }
-        int was_up = e->checked && e->up;
-        int was_checked = e->checked;
-        if (ok) {
-            e->rtt_us = now_us() - t0;
-            e->answers++;
-        } else {
-            e->failures++;
-        }
-        e->up = ok;
-        e->checked = 1;
-        if (ok && !was_up)
-            LM_NOTICE("relay %s is up\n", e->spec.text);
-        else if (!ok && (was_up || !was_checked))
-            LM_WARN("relay %s is down: %s\n", e->spec.text, err);
+    unsigned long t0 = now_us();
+    int ok = call(i, body, w.len, &root, err, sizeof(err)) == 0;
+    if (ok) {
+        const ctl_be *res = ctl_be_get(doc, root, "result");
+        ok = res && ctl_be_str_eq(res, "pong");
+        if (!ok)
+            snprintf(err, sizeof(err), "answered without pong");
     }
+    if (ok) {
+        int64_t dr = 0;
+        ctl_be_get_int(doc, root, "draining", &dr);
+        if (!!dr != !!e->draining)
+            LM_NOTICE("relay %s %s\n", e->spec.text,
+                      dr ? "is draining (srtpctl drain): no new calls"
+                         : "no longer drains: takes new calls");
+        e->draining = dr != 0;
+    }
+    int was_up = e->checked && e->up;
+    int was_checked = e->checked;
+    if (ok) {
+        e->rtt_us = now_us() - t0;
+        e->answers++;
+        e->cas = pong_cas(root);
+    } else {
+        e->failures++;
+    }
+    e->up = ok;
+    e->checked = 1;
+    if (ok && !was_up)
+        LM_NOTICE("relay %s is up\n", e->spec.text);
+    else if (!ok && (was_up || !was_checked))
+        LM_WARN("relay %s is down: %s\n", e->spec.text, err);
+}
+
+void sdes_kam_relay_ping_all(void)
+{
+    for (int i = 0; i < n_table; i++)
+        ping_one(i);
 }
 
 size_t sdes_kam_relay_cid_request(char *body, size_t cap, const char *call_id, size_t len,

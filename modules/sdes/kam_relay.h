@@ -45,6 +45,11 @@ void sdes_kam_relay_destroy(void);
 /* Number of configured relays. */
 int sdes_kam_relay_count(void);
 
+/* Relay i is up and its last ping said it understands "if-version"
+ * (before the first ping round, relay i is pinged now)
+ * (compare-and-swap on the sdes-state, docs/protocol.md). */
+int sdes_kam_relay_cas(int i);
+
 /* srtpd "delete" for a call on whichever relay holds it (relays known to
  * be down are skipped); audit gets the call's audit line (call/audit.h).
  * Returns 1 deleted, 0 no relay holds the call, -1 no relay answered (err

@@ -60,6 +60,7 @@
 #include "sdes/kam_rpc.h"
 #include "sdes/kam_run.h"
 #include "sdes/kam_stats.h"
+#include "sdes/kam_statecache.h"
 
 MODULE_VERSION
 
@@ -116,6 +117,7 @@ static param_export_t params[] = {
     {"default_suites", PSTR, (void *)sdes_kam_params_default_suites_set},
     {"default_flags", PSTR, (void *)sdes_kam_params_default_flags_set},
     {"switch_after_ms", PINT, (void *)sdes_kam_params_switch_after_ms_set},
+    {"state_cache", PINT, (void *)sdes_kam_params_state_cache_set},
     {"event_interval_ms", PINT, (void *)sdes_kam_params_event_interval_ms_set},
     {"event_callback", PSTR, (void *)sdes_kam_params_event_callback_set},
     {"default_directions", PSTR, (void *)sdes_kam_iface_param},
@@ -189,7 +191,8 @@ static int mod_init(void)
     sdes_kam_run_warn_debug_at_start();
     if (sdes_kam_params_init() < 0)
         return -1;
-    if (sdes_kam_ack_init(sdes_kam_p.switch_after_ms) < 0)
+    if (sdes_kam_ack_init(sdes_kam_p.switch_after_ms) < 0 ||
+        sdes_kam_statecache_init(sdes_kam_p.state_cache) < 0)
         return -1;
     if (sdes_kam_relay_init(sdes_kam_params_secret(), sdes_kam_p.timeout_ms, sdes_kam_p.retries) <
         0)
@@ -235,6 +238,7 @@ static void mod_destroy(void)
 {
     sdes_kam_relay_destroy();
     sdes_kam_ack_destroy();
+    sdes_kam_statecache_destroy();
 }
 
 /* ---- cfg wrappers: the fixed-up flags parameter to sdes_kam_run ---- */

@@ -7,8 +7,10 @@
 #include "relay/call.h"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *relay_drop_name(relay_drop d)
 {
@@ -68,6 +70,25 @@ void relay_crypto_spec_wipe(relay_crypto_spec *spec)
     OPENSSL_cleanse(spec->keys, sizeof(spec->keys));
 }
 
+/* The next sdes-version: one counter for every call (control thread
+ * only), from a random start at each srtpd run, so a version names one
+ * store of one call of one run. A SIP side holding a version from before
+ * a restart, or of a call deleted and made again with the same Call-ID,
+ * can then never match (if-version) the state that is there now. */
+static uint64_t relay_next_version(void)
+{
+    static uint64_t next;
+    if (!next) {
+        uint8_t r[6] = {0};
+        RAND_bytes(r, sizeof(r)); /* on failure the time alone still differs per run */
+        for (size_t i = 0; i < sizeof(r); i++)
+            next = next << 8 | r[i];
+        next ^= (uint64_t)time(NULL) << 16;
+        next = (next & ((UINT64_C(1) << 52) - 1)) | 1; /* > 0, far below int64's limit */
+    }
+    return next++;
+}
+
 void relay_call_set_state(relay_call *call, uint8_t *buf, size_t len)
 {
     if (call->sdes_state) {
@@ -76,4 +97,5 @@ void relay_call_set_state(relay_call *call, uint8_t *buf, size_t len)
     }
     call->sdes_state = buf;
     call->sdes_state_len = buf ? len : 0;
+    call->sdes_version = relay_next_version();
 }

@@ -157,6 +157,12 @@ struct relay_call {
      * when replaced and when the call goes. Control thread only. */
     uint8_t *sdes_state;
     size_t sdes_state_len;
+    /* A new value at every store of sdes_state (unique over all calls of
+     * this run, random start; 0: none yet): the SIP side's compare-and-
+     * swap ("if-version", docs/protocol.md) refuses a request made from
+     * another state (two Kamailio processes racing on one call, a
+     * version from before a restart). */
+    uint64_t sdes_version;
     /* Send-key switches waiting for the SIP side's "use" or their deadline
      * (relay/switch.h). Control thread only. */
     struct relay_switch *switches;
@@ -177,7 +183,8 @@ sg_status relay_crypto_build(const relay_crypto_spec *spec, sg_srtp_dir dir, sg_
                              const char **why);
 
 /* Replaces the call's sdes-state with buf (the call takes ownership of a
- * malloc'd buffer; NULL = none); the old one is wiped and freed. */
+ * malloc'd buffer; NULL = none); the old one is wiped and freed, and the
+ * call gets a new sdes_version. */
 void relay_call_set_state(relay_call *call, uint8_t *buf, size_t len);
 
 /* Wipes the keys in a spec. */

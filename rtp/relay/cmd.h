@@ -36,6 +36,10 @@ void relay_cmd_rekey(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
 /* cmd_query.c: the read-only commands. */
 void relay_cmd_query(relay_daemon *d, ctl_benc *w, relay_call *call);
 void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call);
+/* cmd_query.c: the refusal of a request whose "if-version" does not match
+ * (call NULL: the call does not exist): an error reply that also carries
+ * what "state" returns, so the SIP side retries without fetching it. */
+void relay_write_conflict(relay_daemon *d, ctl_benc *w, const relay_call *call);
 void relay_cmd_list(relay_daemon *d, ctl_benc *w);
 void relay_cmd_statistics(relay_daemon *d, ctl_benc *w);
 /* store_cmd.c: takeover (a standby takes the active relay's calls). */

@@ -148,6 +148,23 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_err(w, "unknown call-id");
         return;
     }
+    /* Compare-and-swap: "if-version" N applies the request only to the
+     * call as the SIP side last saw it (N = its sdes-version), or for 0
+     * only when the call does not exist yet. Another version means another
+     * request got there first: nothing changes, the reply carries the
+     * state as it is now. */
+    const ctl_be *ifv = ctl_be_get(doc, req, "if-version");
+    if (ifv) {
+        int64_t want;
+        if (!ctl_be_get_int(doc, req, "if-version", &want) || want < 0) {
+            relay_err(w, "if-version: want an integer >= 0");
+            return;
+        }
+        if (call ? (uint64_t)want != call->sdes_version : want != 0) {
+            relay_write_conflict(d, w, call);
+            return;
+        }
+    }
     /* The SIP side's state is checked first and stored only when the rest
      * of the request succeeded. */
     if (!relay_tags_check(doc, req, w))
@@ -165,6 +182,7 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_store_put(d, call);
         relay_log(RELAY_LOG_INFO, "call %s: %s, sdes-state only", call->id, cmd);
         ctl_benc_kv_cstr(w, "result", "ok");
+        ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
         relay_write_streams(d, w, call);
         return;
     }
@@ -284,12 +302,15 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         relay_link(d, call);
         d->calls_created++;
     }
-    if (stn)
+    /* A new call gets a version even without a state: a create-only
+     * request (if-version 0) must not apply to it. */
+    if (stn || created)
         relay_call_set_state(call, state, state_len);
     relay_tags_store(call, doc, req);
     relay_store_put(d, call);
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
+    ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
     relay_write_streams(d, w, call);
     free(u);
     return;

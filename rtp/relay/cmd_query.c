@@ -30,6 +30,20 @@ void relay_cmd_state(relay_daemon *d, ctl_benc *w, relay_call *call)
     ctl_benc_kv_cstr(w, "result", "ok");
     if (call->sdes_state)
         ctl_benc_kv_str(w, "sdes-state", call->sdes_state, call->sdes_state_len);
+    ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
+    relay_write_streams(d, w, call);
+}
+
+void relay_write_conflict(relay_daemon *d, ctl_benc *w, const relay_call *call)
+{
+    relay_err(w, call ? "sdes-state changed" : "unknown call-id");
+    ctl_benc_kv_int(w, "conflict", 1);
+    if (!call)
+        return;
+    ctl_benc_kv_cstr(w, "call-id", call->id);
+    if (call->sdes_state)
+        ctl_benc_kv_str(w, "sdes-state", call->sdes_state, call->sdes_state_len);
+    ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
     relay_write_streams(d, w, call);
 }
 

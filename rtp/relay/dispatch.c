@@ -22,6 +22,7 @@ static void relay_dispatch(relay_daemon *d, const ctl_be_doc *doc, const ctl_be 
     if (!strcmp(cmd, "ping")) {
         if (d->draining) /* so the SIP side's health pings see it */
             ctl_benc_kv_int(w, "draining", 1);
+        ctl_benc_kv_int(w, "if-version", 1); /* understands if-version (cmd_apply.c) */
         ctl_benc_kv_cstr(w, "result", "pong");
         return;
     }

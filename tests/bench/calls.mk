@@ -8,3 +8,14 @@ SLOW_TESTS += "scripts/calls-bench.sh --smoke"
 
 # What a call costs srtpd: memory, descriptors, ports (operator guide, "Sizing").
 BENCHES += tests/bench/footprint-bench.sh
+
+# The long-call bench (issue 14): 10,000 one-stream calls held at once
+# through both setups (tests/bench/uac-hold.xml, uas-hold.xml), 0 failed,
+# the relays' RSS side by side. `make bench-sip` runs both SIP benches.
+BENCHES    += scripts/sip-hold-bench.sh
+SLOW_TESTS += "scripts/sip-hold-bench.sh --smoke"
+.PHONY: bench-sip
+bench-sip: deps
+	$(MAKE) --no-print-directory build-all
+	bash scripts/calls-bench.sh
+	bash scripts/sip-hold-bench.sh

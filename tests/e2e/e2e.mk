@@ -24,7 +24,8 @@ SLOW_TESTS += "tests/e2e/ua-direct.sh" "tests/e2e/ua-kamailio.sh" \
               "tests/e2e/sdes-relocate.sh" "tests/e2e/sdes-events-kemi.sh" \
               "tests/e2e/net-namespaces.sh" \
               "tests/e2e/kam-params.sh" "tests/e2e/sdes-stats.sh" \
-              "tests/e2e/kemi-legacy-pbx.sh" "tests/e2e/sdes-debug.sh"
+              "tests/e2e/kemi-legacy-pbx.sh" "tests/e2e/sdes-debug.sh" \
+              "tests/e2e/sdes-race.sh"
 # srtpd's metrics and run-time log level in a call through Kamailio.
 SLOW_TESTS += "tests/e2e/srtpd-metrics.sh"
 # RTCP ports srtpd takes elsewhere than port + 1 reach the SDP as a=rtcp.

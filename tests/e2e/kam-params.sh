@@ -85,6 +85,8 @@ bad_row "ping_interval 0"       'modparam ping_interval 0: want 1..3600'     "$(
 bad_row "ping_interval 3601"    'modparam ping_interval 3601'                "$(mp ping_interval 3601)"
 bad_row "switch_after_ms -1"    'modparam switch_after_ms -1: want 0..60000' "$(mp switch_after_ms -1)"
 bad_row "switch_after_ms 60001" 'modparam switch_after_ms 60001'             "$(mp switch_after_ms 60001)"
+bad_row "state_cache -1"        'modparam state_cache -1: want 0..1048576'   "$(mp state_cache -1)"
+bad_row "state_cache 1048577"   'modparam state_cache 1048577'               "$(mp state_cache 1048577)"
 bad_row "event_interval_ms -1"    'modparam event_interval_ms -1: want 0..60000' "$(mp event_interval_ms -1)"
 bad_row "event_interval_ms 60001" 'modparam event_interval_ms 60001'             "$(mp event_interval_ms 60001)"
 bad_row "event_callback not a name" 'modparam event_callback "on event()"' "$(mp event_callback '"on event()"')"
@@ -139,6 +141,7 @@ $(mp timeout_ms 10)
 $(mp retries 0)
 $(mp ping_interval 3600)
 $(mp switch_after_ms 0)
+$(mp state_cache 0)
 $(mp event_interval_ms 0)
 $(mp event_callback '"ksr_sdes_event"')
 $(mp default_directions '"internal external"')

@@ -19,7 +19,7 @@ ap.add_argument("--proxy", type=int, required=True)
 ap.add_argument("--out", required=True)
 ap.add_argument("--srtpctl", required=True)
 ap.add_argument("--socket", required=True)
-ap.add_argument("--scenario", default="reoffer", choices=["reoffer", "answer"])
+ap.add_argument("--scenario", default="reoffer", choices=["reoffer", "answer", "answer-cache"])
 a = ap.parse_args()
 os.makedirs(a.out, exist_ok=True)
 results = open(os.path.join(a.out, "results.txt"), "w")
@@ -185,11 +185,14 @@ def srtpd_query():
     return q.stdout
 
 
-def answer_scenario():
+def answer_scenario(retransmit=True):
     """A offers rtcp-mux, B refuses it: srtpd takes leg a out of rtcp-mux
     with the answer, while port + 1 of leg a's RTP port is held, so the
     answer's reply names another RTCP port and sdes.so must rename the
-    a=rtcp in the 200 toward A (also in a retransmitted 200)."""
+    a=rtcp in the 200 toward A (also in a retransmitted 200). Without the
+    retransmission (answer-cache), the caller then re-INVITEs: sdes.so
+    serves it from the state it cached after the renamed answer, which
+    srtpd takes only if that is the version the renamed state got."""
     request("INVITE", ruri, 1, f"<{ruri}>", (), sdp("alice", a_rtp_p, a_rtcp_p, True, 1))
     _, lines, off_b, src = recv(es, r"INVITE ")
     save("callee-1.sdp", off_b)
@@ -209,10 +212,12 @@ def answer_scenario():
     reply(src, lines, "200 OK", ans)
     _, l200, ans_a, _ = recv(cs, r"SIP/2.0 200 ")
     save("caller-1.sdp", ans_a)
-    time.sleep(0.2)
-    reply(src, lines, "200 OK", ans)  # a retransmission: the same body
-    _, _, ans_a2, _ = recv(cs, r"SIP/2.0 200 ")
-    save("caller-1b.sdp", ans_a2)
+    ans_a2 = ""
+    if retransmit:
+        time.sleep(0.2)
+        reply(src, lines, "200 OK", ans)  # a retransmission: the same body
+        _, _, ans_a2, _ = recv(cs, r"SIP/2.0 200 ")
+        save("caller-1b.sdp", ans_a2)
     to = hdrs(l200, "to", "t")[0].split(":", 1)[1].strip()
     contact = re.search(r"<([^>]+)>", hdrs(l200, "contact", "m")[0]).group(1)
     route = rr_route(l200)
@@ -231,7 +236,18 @@ def answer_scenario():
         res("ans-rtcp-a2b", flow(a_rtcp, ra, b_rtcp, rtcp_sr(0x1111)))
     res("ans-rtcp-b2a", flow(b_rtcp, bport + 1, a_rtcp, rtcp_sr(0x2222)))
     save("query.json", srtpd_query())
-    request("BYE", contact, 2, to, route)
+    cseq = 2
+    if not retransmit:
+        off_b2, ans_a3, _ = invite_exchange(
+            2, contact, to, route, sdp("alice", a_rtp_p, a_rtcp_p, True, 2),
+            lambda o: sdp("bob", b_rtp_p, 0, False, 2), "2")
+        request("ACK", contact, 2, to, route)
+        recv(es, r"ACK ")
+        res("reinv-port-b", media_port(off_b2))
+        res("reinv-rtcp-a", rtcp_attr(ans_a3))
+        res("reinv-rtp-a2b", flow(a_rtp, aport, b_rtp, rtp(0x1111, 100)))
+        cseq = 3
+    request("BYE", contact, cseq, to, route)
     _, lines, _, src = recv(es, r"BYE ")
     reply(src, lines, "200 OK")
     recv(cs, r"SIP/2.0 200 ")
@@ -302,5 +318,7 @@ def reoffer_scenario():
 
 if a.scenario == "answer":
     answer_scenario()
+elif a.scenario == "answer-cache":
+    answer_scenario(retransmit=False)
 else:
     reoffer_scenario()

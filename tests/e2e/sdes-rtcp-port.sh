@@ -77,6 +77,24 @@ print(s.get(sys.argv[3], ""))' "$WORK/ra/query.json" "$1" "$2" 2>/dev/null; }
   check "answer: srtpd's leg a left rtcp-mux" test "$(qport a rtcp-mux)" = 0
   check "answer: sdes.so logged the renamed RTCP port" grep -q "a=rtcp names it" "$KAM_LOG"
   check "srtpd holds no call after the second BYE" test "$(srtpd_calls)" = 0
+
+  # The same answer, then a re-INVITE from the caller: the state re-sent
+  # with the renamed a=rtcp is conditional (if-version) and its version is
+  # what the state cache keeps, so the re-INVITE, served from the cache,
+  # is taken by srtpd at once (no conflict, no state fetched again).
+  r() { sed -n "s/^$1 //p" "$WORK/rc/results.txt" | head -1; }
+  absent() { ! grep -qE "$1" "$KAM_LOG"; }
+  timeout 20 python3 "$E2E_ROOT/tests/e2e/rtcp_reoffer.py" --scenario answer-cache \
+    --proxy "$KAM_PORT" --out "$WORK/rc" --srtpctl "$E2E_BUILD/srtpctl" --socket "$RELAY_SPEC" \
+    >"$WORK/rc.log" 2>&1
+  check "answer+re-INVITE: the scenario ran to the end" test "$(r done)" = 1
+  check "answer+re-INVITE: the 200 was renamed" test -n "$(r ans-rtcp-a)"
+  check "answer+re-INVITE: RTP toward the callee after the re-INVITE" test "$(r reinv-rtp-a2b)" = 5
+  check "answer+re-INVITE: the re-sent state stored (no conflict)" \
+    absent "a=rtcp was stored"
+  check "answer+re-INVITE: the cached version was srtpd's (no re-run)" \
+    absent "state changed meanwhile"
+  check "srtpd holds no call after the third BYE" test "$(srtpd_calls)" = 0
   check "Kamailio alive" kam_alive
   kam_stop
 else

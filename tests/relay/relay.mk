@@ -12,6 +12,11 @@ $(BUILD)/tests/relay_ctl_test: $(call objs,tests/relay/relay_ctl_test.c $(RELAY_
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+# The sdes-state's compare-and-swap (if-version, sdes-version).
+$(BUILD)/tests/relay_ctl_cas_test: $(call objs,tests/relay/relay_ctl_cas_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 # A third party on the media and in the log (hijack per leg type, STUN,
 # call-id escaping), and the control plane's safe defaults.
 $(BUILD)/tests/relay_guard_test: $(call objs,tests/relay/relay_guard_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
@@ -37,6 +42,8 @@ BINS += $(BUILD)/tests/relay_iface_test
 SLOW_TESTS += $(BUILD)/tests/relay_iface_test
 BINS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
 SLOW_TESTS += $(BUILD)/tests/relay_test $(BUILD)/tests/relay_ctl_test
+BINS += $(BUILD)/tests/relay_ctl_cas_test
+SLOW_TESTS += $(BUILD)/tests/relay_ctl_cas_test
 BINS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 SLOW_TESTS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 BINS += $(BUILD)/tests/relay_ops_test
@@ -81,7 +88,8 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/relay-asan.sh tests/relay/relay-ctl-asan.sh \
               tests/relay/relay-guard-asan.sh tests/relay/relay-iface-asan.sh \
-              tests/relay/relay-ha-asan.sh tests/relay/relay-ha-legs-asan.sh
+              tests/relay/relay-ha-asan.sh tests/relay/relay-ha-legs-asan.sh \
+              tests/relay/relay-ctl-cas-asan.sh
 SLOW_TESTS += tests/relay/relay-ops-asan.sh tests/relay/srtpd-syslog.sh
 endif
 
@@ -134,7 +142,15 @@ $(BUILD)/tests/relay_ha_legs_test: $(call objs,tests/relay/relay_ha_legs_test.c 
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+# The sdes-state's compare-and-swap with the store: recorded, and refused
+# after a restart for a version from before it.
+$(BUILD)/tests/relay_ha_cas_test: $(call objs,tests/relay/relay_ha_cas_test.c $(RELAY_HA_UTIL) $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 ifneq ($(wildcard rtp/srtp/context.c),)
+BINS += $(BUILD)/tests/relay_ha_cas_test
+SLOW_TESTS += $(BUILD)/tests/relay_ha_cas_test
 BINS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
 SLOW_TESTS += $(BUILD)/tests/relay_ha_test $(BUILD)/tests/relay_ha_config_test
 BINS += $(BUILD)/tests/relay_ha_legs_test

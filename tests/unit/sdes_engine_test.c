@@ -824,6 +824,97 @@ static void test_gcm_unauthenticated_unusable(void)
     sdes_result_free(&r);
 }
 
+/* sdes_state_copy / sdes_state_clear (sdes.so's per-process context):
+ * a copy over a larger state leaves nothing of it behind, and clear
+ * returns a state to all zero bytes, touching only its used m= lines. */
+static void test_state_clear_copy(void)
+{
+    static sdes_state two, one, dst, zero;
+    sdes_result r;
+    memset(&r, 0, sizeof r);
+    sdes_state_init(&two);
+    CHECK_EQ(offer(SDES_MODE_ENCRYPT, NULL, PBX_OFFER, &two, &r), SDES_REJ_OK);
+    sdes_result_free(&r);
+    CHECK_EQ(two.n_media, 2);
+    sdes_state_init(&one);
+    CHECK_EQ(offer(SDES_MODE_DECRYPT, NULL, SRTP_OFFER, &one, &r), SDES_REJ_OK);
+    sdes_result_free(&r);
+    CHECK_EQ(one.n_media, 1);
+    sdes_state_copy(&dst, &two);
+    CHECK_EQ(memcmp(&dst, &two, sizeof dst), 0);
+    sdes_state_copy(&dst, &one);
+    CHECK_EQ(dst.n_media, 1);
+    CHECK_EQ(memcmp(&dst.media[0], &one.media[0], sizeof dst.media[0]), 0);
+    CHECK_EQ(memcmp(&dst.media[1], &zero.media[1], sizeof dst.media[1]), 0); /* two's keys gone */
+    sdes_state_clear(&dst);
+    CHECK_EQ(memcmp(&dst, &zero, sizeof dst), 0);
+    sdes_state_clear(&two);
+    CHECK_EQ(memcmp(&two, &zero, sizeof two), 0);
+    sdes_state_clear(&one);
+}
+
+/* keys_from: an offer's second pass (with the relay's ports) writes the
+ * first pass's keys again, so both return the same state (sdes.so stores
+ * it with srtpd's offer before it knows the ports); for a first offer, a
+ * rekey re-offer with MKIs, and a state that does not match is refused. */
+static void test_offer_keys_from(void)
+{
+    static sdes_state prev, one, two;
+    static uint8_t p1[4096], p2[4096];
+    sdes_result r1, r2;
+    sdes_policy p;
+    memset(&r1, 0, sizeof r1);
+    memset(&r2, 0, sizeof r2);
+    sdes_policy_default(&p);
+    CHECK_EQ(sdes_policy_parse("gen-mki=1,gen-mki-use=always", &p, NULL, 0), 0);
+    sdes_state_init(&prev);
+    setup_relays("203.0.113.5", 30000);
+    for (int rekey = 0; rekey < 2; rekey++) {
+        sdes_config cfg = {.mode = SDES_MODE_ENCRYPT, .policy = &p, .rekey = rekey == 1};
+        sdes_state_copy(&one, &prev);
+        CHECK_EQ(sdes_offer(&cfg, PBX_OFFER, strlen(PBX_OFFER), NULL, 0, &one, &r1), SDES_REJ_OK);
+        sdes_state_copy(&two, &prev);
+        cfg.keys_from = &one;
+        CHECK_EQ(sdes_offer(&cfg, PBX_OFFER, strlen(PBX_OFFER), relays, SDES_MAX_MEDIA, &two, &r2),
+                 SDES_REJ_OK);
+        size_t n1 = sdes_state_pack(&one, p1, sizeof p1), n2 = sdes_state_pack(&two, p2, sizeof p2);
+        CHECK(n1 > 0 && n1 == n2 && memcmp(p1, p2, n1) == 0);
+        CHECK(strstr(r2.body, "m=audio 30000 ") != NULL);
+        CHECK_EQ(r2.media[0].rekeyed, rekey == 1);
+        if (rekey) /* a new key, the first exchange's kept second (hitless) */
+            CHECK_EQ(two.media[0].b_offer[0].n_keys, 2);
+        sdes_result_free(&r1);
+        sdes_result_free(&r2);
+        /* An answer completes the exchange; the next round re-offers. */
+        const char *ans = "v=0\r\nc=IN IP4 198.51.100.9\r\nm=audio 7000 RTP/SAVP 0\r\n"
+                          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "|1:1\r\n"
+                          "m=video 7002 RTP/SAVPF 96\r\n"
+                          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "|1:1\r\n";
+        cfg.keys_from = NULL;
+        sdes_state_copy(&prev, &two);
+        CHECK_EQ(sdes_answer(&cfg, ans, strlen(ans), relays, SDES_MAX_MEDIA, &prev, &r1),
+                 SDES_REJ_OK);
+        sdes_result_free(&r1);
+    }
+    /* A keys_from state of another offer (no video line) is refused. */
+    static sdes_state other;
+    sdes_config cfg = {.mode = SDES_MODE_ENCRYPT, .policy = &p};
+    const char *audio = "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 10000 RTP/AVP 0\r\n";
+    sdes_state_init(&other);
+    CHECK_EQ(sdes_offer(&cfg, audio, strlen(audio), NULL, 0, &other, &r1), SDES_REJ_OK);
+    sdes_result_free(&r1);
+    sdes_state_init(&two);
+    cfg.keys_from = &other;
+    CHECK_EQ(sdes_offer(&cfg, PBX_OFFER, strlen(PBX_OFFER), relays, SDES_MAX_MEDIA, &two, &r2),
+             SDES_REJ_BAD_PARAM);
+    CHECK(r2.body == NULL);
+    sdes_result_free(&r2);
+    sdes_state_clear(&prev);
+    sdes_state_clear(&one);
+    sdes_state_clear(&two);
+    sdes_state_clear(&other);
+}
+
 int main(void)
 {
     RUN(test_encrypt_flow);
@@ -844,5 +935,7 @@ int main(void)
     RUN(test_untouched_c_after_i);
     RUN(test_wsh_capped);
     RUN(test_gcm_unauthenticated_unusable);
+    RUN(test_state_clear_copy);
+    RUN(test_offer_keys_from);
     return check_summary("sdes_engine");
 }

@@ -8,6 +8,23 @@
 
 #include <string.h>
 
+/* An offer's second pass (sdes_config.keys_from): the lines the first
+ * pass generated for stream i, to write again. false when it holds none
+ * of the kind asked for (n lines with the suites of the plan). */
+static bool replay_lines(oa_ctx *c, int i, int n)
+{
+    const sdes_state *k = c->cfg->keys_from;
+    if (i >= k->n_media || k->n_media > SDES_MAX_MEDIA)
+        return false;
+    const sdes_state_media *km = &k->media[i];
+    if (!km->in_use || km->n_b_offer != n || n > SDES_MAX_OFFER_LINES)
+        return false;
+    sdes_state_media *sm = &c->next.media[i];
+    memcpy(sm->b_offer, km->b_offer, (size_t)n * sizeof sm->b_offer[0]);
+    sm->n_b_offer = (uint8_t)n;
+    return true;
+}
+
 /* Offer lines toward B: the previous accepted line when the stream is
  * unchanged (RFC 4568 §7.1.4: keys may be kept), new keys when rekeying is
  * asked and the stream is not on hold, else one line per preferred suite. */
@@ -24,6 +41,12 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
             sdes_keyset *nk = &sm->b_offer[0];
             /* A rekey follows B's last a=crypto: an MKI only if B used one. */
             bool mki = sdes_policy_mki_toward(c->pol, oa_peer_mki(&prev->b_rx));
+            if (c->cfg->keys_from) {
+                if (!replay_lines(c, i, 1) || sm->b_offer[0].suite != prev->b_tx.suite)
+                    return oa_reject(c, SDES_REJ_BAD_PARAM, "m=%d: keys_from holds no rekey", i);
+                r->rekeyed = true;
+                return SDES_REJ_OK;
+            }
             if (!sdes_keyset_generate(c->pol, sg_suite_get(prev->b_tx.suite), prev->b_tx.tag, mki,
                                       &c->next.next_mki, &c->rnd, nk))
                 return oa_reject0(c, SDES_REJ_RANDOM);
@@ -36,6 +59,15 @@ static sdes_rej offer_lines(oa_ctx *c, int i, const sdes_state_media *prev, bool
     /* B has sent no a=crypto yet: no MKI unless the policy forces one. */
     bool mki = sdes_policy_mki_toward(c->pol, 0);
     int n = c->pol->offer_max < c->pol->n_suites ? c->pol->offer_max : c->pol->n_suites;
+    if (c->cfg->keys_from) {
+        bool same = replay_lines(c, i, n);
+        for (int k = 0; same && k < n; k++)
+            same =
+                sm->b_offer[k].suite == c->pol->suites[k] && sm->b_offer[k].tag == (uint32_t)k + 1;
+        if (!same)
+            return oa_reject(c, SDES_REJ_BAD_PARAM, "m=%d: keys_from holds other lines", i);
+        return SDES_REJ_OK;
+    }
     for (int k = 0; k < n; k++)
         if (!sdes_keyset_generate(c->pol, sg_suite_get(c->pol->suites[k]), (uint32_t)k + 1, mki,
                                   &c->next.next_mki, &c->rnd, &sm->b_offer[k]))

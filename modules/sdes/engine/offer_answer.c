@@ -133,6 +133,8 @@ static sdes_rej run(oa_kind kind, const sdes_config *cfg, const char *body, size
             const sdes_state_media *prev = reoffer && i < state->n_media ? &state->media[i] : NULL;
             rj = oa_offer_media(c, i, prev);
         }
+        if (cfg->keys_from) /* its MKIs were taken by the first pass */
+            c->next.next_mki = cfg->keys_from->next_mki;
         c->next.phase = 1;
     } else {
         if (state->phase != 1 || state->mode != cfg->mode) {

@@ -234,6 +234,14 @@ typedef struct sdes_state {
 void sdes_state_init(sdes_state *st);
 /* Wipes the whole struct (OPENSSL_cleanse). */
 void sdes_state_wipe(sdes_state *st);
+/* Wipes the header and media[0, n_media) only: what the engine, unpack,
+ * sdes_state_copy() and sdes_state_init() on a zeroed struct ever fill.
+ * Costs what the state holds (about 6 KiB per m= line), not its cap. */
+void sdes_state_clear(sdes_state *st);
+/* *dst = *src for the part that holds something: dst's used part is
+ * cleared first, then the header and media[0, n_media) are copied. dst
+ * must be a state (zeroed, initialised or used), not uninitialised bytes. */
+void sdes_state_copy(sdes_state *dst, const sdes_state *src);
 /* Compact byte form of a state; returns bytes written, 0 if cap is too
  * small. sdes_state_unpack() returns false on any inconsistency. */
 size_t sdes_state_pack(const sdes_state *st, uint8_t *buf, size_t cap);
@@ -243,8 +251,15 @@ typedef struct sdes_config {
     sdes_mode mode;
     const sdes_policy *policy; /* NULL = sdes_policy_default() */
     bool rekey;                /* re-offer: new keys for active streams */
-    bool keep_ice;             /* keep ICE attributes (below); default: strip */
-    bool isolate;              /* the legs are on two networks (below) */
+    /* Offers only: the state a first sdes_offer() of the same body, from
+     * the same prior state and config, returned. Its keys toward B are
+     * written again instead of new ones, so this pass (with the relay's
+     * ports) returns the same state, which the caller could store before
+     * it knew the ports. A stream whose keys it does not hold is rejected
+     * (BAD_PARAM): never a state that differs from the stored one. */
+    const sdes_state *keys_from;
+    bool keep_ice; /* keep ICE attributes (below); default: strip */
+    bool isolate;  /* the legs are on two networks (below) */
 } sdes_config;
 
 /*

@@ -25,6 +25,29 @@ void sdes_state_wipe(sdes_state *st)
         OPENSSL_cleanse(st, sizeof *st);
 }
 
+static size_t used_media(const sdes_state *st)
+{
+    return st->n_media <= SDES_MAX_MEDIA ? st->n_media : SDES_MAX_MEDIA;
+}
+
+void sdes_state_clear(sdes_state *st)
+{
+    if (!st)
+        return;
+    OPENSSL_cleanse(st->media, used_media(st) * sizeof st->media[0]);
+    OPENSSL_cleanse(st, offsetof(sdes_state, media));
+}
+
+void sdes_state_copy(sdes_state *dst, const sdes_state *src)
+{
+    if (dst == src)
+        return;
+    sdes_state_clear(dst);
+    memcpy(dst, src, offsetof(sdes_state, media));
+    memcpy(dst->media, src->media, used_media(src) * sizeof src->media[0]);
+    dst->n_media = (uint8_t)used_media(src);
+}
+
 typedef struct wr {
     uint8_t *p;
     size_t cap, n;
