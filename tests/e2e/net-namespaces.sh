@@ -66,35 +66,37 @@ ip netns add "$LAN" 2>/dev/null || skip_all "cannot create network namespaces he
 NS_MADE+=("$LAN")
 for n in "$EDGE" "$NAT" "$WAN"; do ip netns add "$n" && NS_MADE+=("$n"); done
 
-nx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# nsenter rather than `ip netns exec`: the latter remounts / and /sys,
+# which fails where / is not a mount point (a chroot, a build root).
+nx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 setup() {
   local n
-  for n in "$LAN" "$EDGE" "$NAT" "$WAN"; do ip -n "$n" link set lo up; done
-  ip -n "$EDGE" link add name elan type veth peer name ledge netns "$LAN"
-  ip -n "$EDGE" link add name enat type veth peer name nedge netns "$NAT"
-  ip -n "$NAT" link add name nwan type veth peer name wnat netns "$WAN"
-  ip -n "$EDGE" addr add 10.77.0.1/24 dev elan
-  ip -n "$EDGE" addr add fd00:77::1/64 dev elan nodad
-  ip -n "$LAN" addr add 10.77.0.10/24 dev ledge
-  ip -n "$LAN" addr add fd00:77::10/64 dev ledge nodad
-  ip -n "$EDGE" addr add 172.16.5.1/24 dev enat
-  ip -n "$EDGE" addr add 2001:db8:5::1/64 dev enat nodad
-  ip -n "$NAT" addr add 172.16.5.254/24 dev nedge
-  ip -n "$NAT" addr add 2001:db8:5::254/64 dev nedge nodad
-  ip -n "$NAT" addr add 198.51.100.1/24 dev nwan
-  ip -n "$NAT" addr add 2001:db8:51::1/64 dev nwan nodad
-  ip -n "$WAN" addr add 198.51.100.20/24 dev wnat
-  ip -n "$WAN" addr add 2001:db8:51::20/64 dev wnat nodad
+  for n in "$LAN" "$EDGE" "$NAT" "$WAN"; do nx "$n" ip link set lo up; done
+  nx "$EDGE" ip link add name elan type veth peer name ledge netns "$LAN"
+  nx "$EDGE" ip link add name enat type veth peer name nedge netns "$NAT"
+  nx "$NAT" ip link add name nwan type veth peer name wnat netns "$WAN"
+  nx "$EDGE" ip addr add 10.77.0.1/24 dev elan
+  nx "$EDGE" ip addr add fd00:77::1/64 dev elan nodad
+  nx "$LAN" ip addr add 10.77.0.10/24 dev ledge
+  nx "$LAN" ip addr add fd00:77::10/64 dev ledge nodad
+  nx "$EDGE" ip addr add 172.16.5.1/24 dev enat
+  nx "$EDGE" ip addr add 2001:db8:5::1/64 dev enat nodad
+  nx "$NAT" ip addr add 172.16.5.254/24 dev nedge
+  nx "$NAT" ip addr add 2001:db8:5::254/64 dev nedge nodad
+  nx "$NAT" ip addr add 198.51.100.1/24 dev nwan
+  nx "$NAT" ip addr add 2001:db8:51::1/64 dev nwan nodad
+  nx "$WAN" ip addr add 198.51.100.20/24 dev wnat
+  nx "$WAN" ip addr add 2001:db8:51::20/64 dev wnat nodad
   for n in "$LAN:ledge" "$EDGE:elan" "$EDGE:enat" "$NAT:nedge" "$NAT:nwan" "$WAN:wnat"; do
-    ip -n "${n%%:*}" link set "${n##*:}" up
+    nx "${n%%:*}" ip link set "${n##*:}" up
   done
   # The edge routes the public side through the NAT box; the phone reaches
   # the edge's public address (and its IPv6 net) through it. The LAN has no
   # route anywhere else, and the edge forwards nothing.
-  ip -n "$EDGE" route add 198.51.100.0/24 via 172.16.5.254
-  ip -n "$EDGE" -6 route add 2001:db8:51::/64 via 2001:db8:5::254
-  ip -n "$WAN" route add 203.0.113.0/24 via 198.51.100.1
-  ip -n "$WAN" -6 route add 2001:db8:5::/64 via 2001:db8:51::1
+  nx "$EDGE" ip route add 198.51.100.0/24 via 172.16.5.254
+  nx "$EDGE" ip -6 route add 2001:db8:51::/64 via 2001:db8:5::254
+  nx "$WAN" ip route add 203.0.113.0/24 via 198.51.100.1
+  nx "$WAN" ip -6 route add 2001:db8:5::/64 via 2001:db8:51::1
   nx "$EDGE" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
   nx "$NAT" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
   # 1:1 NAT (a cloud's elastic IP): the public address is nowhere on the edge.
@@ -138,7 +140,7 @@ srtpd_net() {
 kam_net() {
   kam_stop
   KAM_LOG=$WORK/kamailio.log
-  (cd "$E2E_ROOT" && exec ip netns exec "$EDGE" kamailio -DD -E -f cfg/legacy-pbx.cfg \
+  (cd "$E2E_ROOT" && exec nsenter --net="/run/netns/$EDGE" kamailio -DD -E -f cfg/legacy-pbx.cfg \
      -Y "$WORK/run" -P "$WORK/run/kamailio.pid" -A SIP_PORT=5060 -A INSIDE_PORT=5070 \
      -A "CTL_SOCK=\"unix:$WORK/run/kamailio_ctl\"" -A "RELAY=\"$RELAY_SPEC\"" "$@") \
      >"$KAM_LOG" 2>&1 &
@@ -172,7 +174,7 @@ ncall() {
   for i in $(seq 100); do [ -s "$WORK/$name-uas.port" ] && break; sleep 0.05; done
   host=$ebind
   case $ebind in *:*) host="[$ebind]" ;; esac
-  timeout 40 ip netns exec "$cns" "$E2E_UA" uac --role "$crole" --bind "$cbind" \
+  timeout 40 nsenter --net="/run/netns/$cns" "$E2E_UA" uac --role "$crole" --bind "$cbind" \
     --to "sip:bob@$host:$(cat "$WORK/$name-uas.port" 2>/dev/null)" --proxy "$proxy" \
     --seconds 2 --sdp-out "$WORK/$name-uac.sdp" "${cargs[@]}" >"$WORK/$name-uac.out" 2>&1
   echo $? >"$WORK/$name-uac.rc"
@@ -202,7 +204,7 @@ none_of() { ! sdp_lines "$1" | grep -qE "$2"; }
 LAN_ADDRS='10\.77\.|172\.16\.|fd00:77'
 # srtpctl in the edge: the unix socket's reply goes to an abstract address,
 # which is per network namespace.
-ctl() { ip netns exec "$EDGE" "$E2E_BUILD/srtpctl" --socket "$RELAY_SPEC" "$@" 2>&1; }
+ctl() { nsenter --net="/run/netns/$EDGE" "$E2E_BUILD/srtpctl" --socket "$RELAY_SPEC" "$@" 2>&1; }
 both_ok() { ua_ok "$1-uac" && ua_ok "$1-uas"; }
 # sdp_has AGENT REGEX: its first SDP (the --sdp-out file) has a line matching.
 sdp_has() { grep -qE "$2" "$WORK/$1.sdp" 2>/dev/null; }
@@ -334,10 +336,10 @@ elif srtpd_net --interface internal/10.77.0.1 --interface 'external/172.16.5.1!2
     echo "cons_listen 198.51.100.20:5064"
   } >"$B/config"
   echo '<sip:phone@198.51.100.20:5062>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:203.0.113.5:5060";mediaenc=srtp-mand' >"$B/accounts"
-  ip netns exec "$WAN" baresip -f "$B" -s >"$B/log" 2>&1 </dev/null &
+  nsenter --net="/run/netns/$WAN" baresip -f "$B" -s >"$B/log" 2>&1 </dev/null &
   E2E_PIDS+=($!)
   for i in $(seq 100); do grep -q "baresip is ready" "$B/log" 2>/dev/null && break; sleep 0.1; done
-  timeout 30 ip netns exec "$LAN" "$E2E_UA" uac --role pbx --bind 10.77.0.10 \
+  timeout 30 nsenter --net="/run/netns/$LAN" "$E2E_UA" uac --role pbx --bind 10.77.0.10 \
     --to sip:phone@198.51.100.20:5062 --proxy 10.77.0.1:5070 --seconds 4 --min-percent 0 \
     >"$WORK/bs-uac.out" 2>&1 &
   upid=$!
@@ -368,7 +370,7 @@ fi
 # ---- 4. Bad configuration ----
 bad_srtpd() { # WANT IFACE...: srtpd in the edge must refuse, one line with WANT
   local out rc
-  out=$(timeout 5 ip netns exec "$EDGE" "$E2E_BUILD/srtpd" --listen "unix:$WORK/bad.sock" \
+  out=$(timeout 5 nsenter --net="/run/netns/$EDGE" "$E2E_BUILD/srtpd" --listen "unix:$WORK/bad.sock" \
           --port-min 31000 --port-max 31099 "${@:2}" 2>&1)
   rc=$?
   [ $rc = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q -- "$1" ||
