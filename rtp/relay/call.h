@@ -89,6 +89,9 @@ typedef struct relay_sock {
     uint8_t leg;  /* 0 = a, 1 = b */
     uint8_t rtcp; /* 0 = RTP socket, 1 = RTCP socket */
     uint8_t twin; /* 1 = the leg's connected send socket (worker_twin.c) */
+    /* 1 once the worker owns fd (adopted into its descriptor table, or made
+     * there: worker.c): then only the worker closes it, at detach. */
+    uint8_t on_worker;
     int fd;
     uint16_t port;
     uint32_t kernel_drops; /* last SO_RXQ_OVFL value seen */

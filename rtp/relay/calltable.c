@@ -79,12 +79,12 @@ void relay_stream_close(relay_stream *s)
 {
     for (int l = 0; l < 2; l++) {
         relay_leg *g = &s->leg[l];
-        if (g->rtp.fd >= 0)
-            close(g->rtp.fd);
-        if (g->rtcp.fd >= 0)
-            close(g->rtcp.fd);
-        if (g->twin.fd >= 0)
-            close(g->twin.fd);
+        /* Only sockets still in this thread's table: an attached one
+         * was closed by its worker at detach (worker_fds.c). */
+        relay_sock *socks[3] = {&g->rtp, &g->rtcp, &g->twin};
+        for (int k = 0; k < 3; k++)
+            if (socks[k]->fd >= 0 && !socks[k]->on_worker)
+                close(socks[k]->fd);
         sg_srtp_ctx_free(g->rx);
         sg_srtp_ctx_free(g->rx_prev);
         sg_srtp_ctx_free(g->tx);
@@ -127,8 +127,13 @@ relay_stream *relay_stream_new(relay_daemon *d, relay_call *call, int index,
         if (mux ? relay_ports_alloc_one(&d->ports, bind_addr, &g->rtp.fd, &g->rtp.port) != 0
                 : relay_ports_alloc(&d->ports, bind_addr, &g->rtp.fd, &g->rtcp.fd, &g->rtp.port) !=
                       0) {
-            snprintf(why, whylen, "no free media port%s in %d..%d", mux ? "" : " pair",
-                     d->cfg.port_min, d->cfg.port_max);
+            if (errno == EMFILE || errno == ENFILE)
+                snprintf(why, whylen, "out of file descriptors (RLIMIT_NOFILE)");
+            else if (errno == ENOBUFS || errno == ENOMEM)
+                snprintf(why, whylen, "out of memory for a media socket");
+            else
+                snprintf(why, whylen, "no free media port%s in %d..%d", mux ? "" : " pair",
+                         d->cfg.port_min, d->cfg.port_max);
             relay_log(RELAY_LOG_ERR, "call %s: port allocation failed: %s", call->id,
                       strerror(errno));
             relay_stream_close(s);

@@ -65,8 +65,9 @@ typedef struct relay_apply_job {
 } relay_apply_job;
 
 /* On the worker, after relay_leg_apply: a leg leaving rtcp-mux takes the
- * RTCP socket bound for it; a leg taking rtcp-mux gives its RTCP socket
- * back (closed on the control thread after the job). */
+ * RTCP socket bound for it; a leg taking rtcp-mux closes its RTCP socket
+ * (the worker's: worker_fds.c; one still the control thread's goes back
+ * to it and is closed after the job). */
 static bool relay_leg_rtcp_apply(relay_worker *w, relay_leg *g, relay_leg_update *u)
 {
     if (u->has_new_rtcp) {
@@ -76,9 +77,11 @@ static bool relay_leg_rtcp_apply(relay_worker *w, relay_leg *g, relay_leg_update
         return relay_worker_sock_attach(w, &g->rtcp);
     }
     if (g->rtcp_mux && g->rtcp.fd >= 0) {
-        relay_worker_sock_detach(w, &g->rtcp);
-        u->old_rtcp_fd = g->rtcp.fd;
-        u->has_old_rtcp = true;
+        relay_worker_sock_detach(w, &g->rtcp); /* closes it when it is the worker's */
+        if (g->rtcp.fd >= 0) {
+            u->old_rtcp_fd = g->rtcp.fd;
+            u->has_old_rtcp = true;
+        }
         g->rtcp.fd = -1;
         g->rtcp.port = g->rtp.port;
     }

@@ -47,6 +47,13 @@ int relay_ports_bind(const struct sockaddr_storage *addr, uint16_t port, bool re
     return fd;
 }
 
+/* The last bind failed for want of a socket, not of a port: searching on
+ * would only fail again on every port of the range. */
+static bool relay_ports_no_socket(void)
+{
+    return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+}
+
 int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *fd_rtp,
                       int *fd_rtcp, uint16_t *port)
 {
@@ -59,11 +66,17 @@ int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *
         if (cand + 1 > p->max)
             continue;
         int a = relay_ports_bind(addr, (uint16_t)cand, false);
+        if (a < 0 && relay_ports_no_socket())
+            return -1;
         if (a < 0)
             continue;
         int b = relay_ports_bind(addr, (uint16_t)(cand + 1), false);
         if (b < 0) {
+            int e = errno;
             close(a);
+            errno = e;
+            if (relay_ports_no_socket())
+                return -1;
             continue;
         }
         *fd_rtp = a;
@@ -85,6 +98,8 @@ static int relay_ports_scan(relay_ports *p, int *cursor, const struct sockaddr_s
         int cand = *cursor;
         *cursor = cand + 2 > p->max ? first : cand + 2;
         int a = relay_ports_bind(addr, (uint16_t)cand, false);
+        if (a < 0 && relay_ports_no_socket())
+            return -1;
         if (a < 0)
             continue;
         *fd = a;
@@ -101,6 +116,8 @@ int relay_ports_alloc_one(relay_ports *p, const struct sockaddr_storage *addr, i
     p->next &= ~1; /* the even cursor pairs share */
     if (relay_ports_scan(p, &p->next, addr, fd, port) == 0)
         return 0;
+    if (relay_ports_no_socket())
+        return -1;
     return relay_ports_scan(p, &p->next_odd, addr, fd, port);
 }
 

@@ -24,7 +24,9 @@ void relay_ports_init(relay_ports *p, int min, int max);
  * first (a leg's twin, worker_twin.c). The fd, or -1 (errno set). */
 int relay_ports_bind(const struct sockaddr_storage *addr, uint16_t port, bool reuseport);
 /* Binds a pair on addr (port ignored). 0 with fds and the RTP port, or -1
- * (errno set; EADDRINUSE when the range is exhausted). */
+ * (errno set; EADDRINUSE when the range is exhausted; EMFILE, ENFILE,
+ * ENOBUFS or ENOMEM when no socket could be made: the search stops there,
+ * as for relay_ports_alloc_one). */
 int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *fd_rtp,
                       int *fd_rtcp, uint16_t *port);
 /* Binds one port on addr (an rtcp-mux leg): an even one while there is

@@ -106,6 +106,11 @@ static void *relay_worker_main(void *arg)
      * kernel has it (Linux 6.1: SINGLE_ISSUER, DEFER_TASKRUN, multishot
      * recvmsg, provided-buffer rings); else, or with SRTPD_NO_MULTISHOT=1
      * or SRTPD_NO_IO_URING=1 (tests, A/B runs), the epoll loop. */
+    char name[16];
+    snprintf(name, sizeof(name), "srtpd-w%d", w->idx);
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+    /* Before the ring exists (its kernel helpers share this table). */
+    w->own_table = relay_fds_unshare(w);
     w->rate_t0_ns = relay_now_ns();
     if (!relay_env_flag("SRTPD_NO_IO_URING") && !relay_env_flag("SRTPD_NO_MULTISHOT") &&
         relay_ring_start(w, !relay_env_flag("SRTPD_NO_TWIN"))) {
@@ -133,6 +138,7 @@ void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg)
     while (sem_wait(&job.done) != 0 && errno == EINTR) {
     }
     sem_destroy(&job.done);
+    relay_fds_handback(w);
 }
 
 static void relay_coalesce_job(relay_worker *w, void *arg)
@@ -170,6 +176,7 @@ relay_worker **relay_workers_start(int n, char *err, size_t errlen)
             return NULL;
         }
         w->idx = i;
+        w->ctl_pidfd = relay_fds_pidfd();
         w->coalesce_ns = RELAY_COALESCE_NS;
         w->pipe_r = p[0];
         w->pipe_w = p[1];
@@ -182,6 +189,8 @@ relay_worker **relay_workers_start(int n, char *err, size_t errlen)
             snprintf(err, errlen, "worker %d: %s", i, strerror(errno));
             close(p[0]);
             close(p[1]);
+            if (w->ctl_pidfd >= 0)
+                close(w->ctl_pidfd);
             free(w);
             relay_workers_stop(ws, i);
             return NULL;
@@ -192,6 +201,8 @@ relay_worker **relay_workers_start(int n, char *err, size_t errlen)
             relay_epoll_free(w->ep);
             close(p[0]);
             close(p[1]);
+            if (w->ctl_pidfd >= 0)
+                close(w->ctl_pidfd);
             free(w);
             ws[i] = NULL;
             relay_workers_stop(ws, i);
@@ -214,6 +225,8 @@ void relay_workers_stop(relay_worker **ws, int n)
         relay_epoll_free(w->ep);
         close(w->pipe_r);
         close(w->pipe_w);
+        if (w->ctl_pidfd >= 0)
+            close(w->ctl_pidfd);
         free(w);
     }
     free(ws);
@@ -223,6 +236,8 @@ bool relay_sock_attach(relay_worker *w, relay_sock *rs)
 {
     if (rs->fd < 0)
         return true;
+    if (!relay_fds_adopt(w, rs))
+        return false;
     int one = 1;
     setsockopt(rs->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
     if (w->ring_mode)
@@ -257,10 +272,7 @@ void relay_worker_detach(relay_worker *w, relay_stream *s)
         for (int k = 0; k < 3; k++) {
             if (socks[k]->fd < 0)
                 continue;
-            if (w->ring_mode)
-                relay_ring_detach(w, socks[k]);
-            else
-                relay_epoll_del(w->ep, socks[k]);
+            relay_worker_sock_detach(w, socks[k]);
         }
     }
     if (!s->attached)
@@ -288,6 +300,12 @@ void relay_worker_sock_detach(relay_worker *w, relay_sock *rs)
         relay_ring_detach(w, rs);
     else
         relay_epoll_del(w->ep, rs);
+    /* The worker's socket is closed here, in its own table. */
+    if (rs->on_worker) {
+        close(rs->fd);
+        rs->fd = -1;
+        rs->on_worker = 0;
+    }
 }
 
 relay_stream *relay_worker_streams(relay_worker *w)

@@ -234,6 +234,11 @@ static int relay_handle_socket(relay_worker *w, relay_epoll *e, relay_sock *rs)
     return total;
 }
 
+int relay_epoll_fd(const relay_epoll *e)
+{
+    return e->epfd;
+}
+
 relay_epoll *relay_epoll_new(int pipe_r)
 {
     relay_epoll *e = calloc(1, sizeof(*e));

@@ -21,6 +21,10 @@
 typedef struct relay_ring relay_ring;   /* worker_ring.c */
 typedef struct relay_epoll relay_epoll; /* worker_epoll.c */
 
+/* Sockets one job can take from the control thread's table: a stream's
+ * two legs' RTP and RTCP sockets. */
+#define RELAY_HANDBACK_MAX 8
+
 typedef struct relay_job {
     relay_job_fn fn;
     void *arg;
@@ -57,6 +61,14 @@ struct relay_worker {
     relay_epoll *ep;
     relay_ring *rg;
     bool ring_mode;
+    /* The worker's own descriptor table (worker_fds.c): with own_table the
+     * thread unshared its table at start and takes each socket from the
+     * control thread's table with pidfd_getfd(ctl_pidfd); the control
+     * thread closes its copies (handback) once the job has run. */
+    bool own_table;
+    int ctl_pidfd;
+    int handback[RELAY_HANDBACK_MAX];
+    int nhandback;
 };
 
 /* Starts receiving on rs (SO_RXQ_OVFL on; the ring or epoll); true when
@@ -76,6 +88,19 @@ size_t relay_process(relay_worker *w, relay_sock *rs, uint8_t *p, size_t len, in
 void relay_kernel_drops(relay_sock *rs, relay_leg *x, struct msghdr *last);
 /* A packet of len bytes sent toward o->leg. */
 void relay_count_out(relay_worker *w, const relay_out *o, size_t len);
+/* worker_fds.c: the worker's own descriptor table. Called by the control
+ * thread before the workers start: can workers take sockets with
+ * pidfd_getfd (else they share the process's table)? -1 or the pidfd. */
+int relay_fds_pidfd(void);
+/* On the worker thread at its start: unshare the table and keep only what
+ * the worker uses (false: the table stays shared). */
+bool relay_fds_unshare(relay_worker *w);
+/* On the worker: rs's fd, still the control thread's, becomes the
+ * worker's (its number changes with its own table). False on failure: the
+ * fd is then still the control thread's. */
+bool relay_fds_adopt(relay_worker *w, relay_sock *rs);
+/* On the control thread after a job: closes the copies the job took. */
+void relay_fds_handback(relay_worker *w);
 /* Runs the jobs queued in the worker's pipe. */
 void relay_run_jobs(relay_worker *w);
 /* Feeds the adaptive-coalescing rate window (see worker.c). */
@@ -90,6 +115,7 @@ long relay_coalesce_left(const relay_worker *w);
  * its halves of attach/detach; relay_epoll_main runs it until stop. */
 relay_epoll *relay_epoll_new(int pipe_r);
 void relay_epoll_free(relay_epoll *e);
+int relay_epoll_fd(const relay_epoll *e); /* its epoll instance */
 bool relay_epoll_add(relay_epoll *e, relay_sock *rs);
 void relay_epoll_del(relay_epoll *e, relay_sock *rs);
 void relay_epoll_main(relay_worker *w);

@@ -1,7 +1,7 @@
 # tests/relay — srtpd as a process on loopback against libsrtp2 endpoints.
 # Process-level, so SLOW_TESTS (run by `make test`, not by `make asan`).
 RELAY_TEST_LIBS := $(shell pkg-config --libs libsrtp2 2>/dev/null || echo -lsrtp2)
-RELAY_TEST_UTIL := tests/relay/relay_util.c tests/interop/libsrtp_peer.c
+RELAY_TEST_UTIL := tests/relay/relay_util.c tests/relay/proc_fds.c tests/interop/libsrtp_peer.c
 RELAY_PEER := tests/relay/relay_peer.c
 
 $(BUILD)/tests/relay_test: $(call objs,tests/relay/relay_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl

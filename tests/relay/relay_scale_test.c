@@ -11,7 +11,12 @@
  *   - 2,000 calls (ids sharing long prefixes, 255-byte ids one byte apart):
  *     each found as itself, half deleted, the deleted ones gone and their
  *     ids reusable, the rest intact, descriptors back where they started;
- *   - SIGTERM with 500 calls writes one audit line per call.
+ *   - SIGTERM with 500 calls writes one audit line per call;
+ *   - more sockets than one descriptor table may hold: each worker keeps
+ *     its own (rtp/relay/worker_fds.c), so under an RLIMIT_NOFILE of 256,
+ *     two workers hold 200 rtcp-mux calls (400 sockets) and relay
+ *     media through them; with one shared table (SRTPD_SHARED_FDS=1) the
+ *     same relay refuses the calls past the limit, naming the limit.
  */
 #include <dirent.h>
 #include <netinet/in.h>
@@ -19,28 +24,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tests/check.h"
+#include "tests/relay/proc_fds.h"
 #include "tests/relay/relay_peer.h"
 
 ru_srtpd D;
 
+/* Every descriptor srtpd holds, in the control thread's table and the
+ * workers' own. */
 static long fds_of(pid_t pid)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    long n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
+    return pf_fds(pid, NULL);
 }
 
 /* True when 127.0.0.1:port can be bound (srtpd gave it back), waiting up
@@ -332,6 +332,101 @@ static void test_shutdown_audit(void)
     ru_srtpd_stop(&U); /* frees the client */
 }
 
+/* srtpd with two workers and a descriptor limit of 256 (its own tables:
+ * shared = false; one table: true). srtpd raises its soft limit to the
+ * hard one at start, so both are lowered on the running process. */
+static bool start_limited(ru_srtpd *u, bool shared)
+{
+    if (shared)
+        setenv("SRTPD_SHARED_FDS", "1", 1);
+    const char *extra[] = {"--workers", "2", NULL};
+    bool ok = ru_srtpd_start(u, NULL, extra);
+    unsetenv("SRTPD_SHARED_FDS");
+    struct rlimit low = {.rlim_cur = 256, .rlim_max = 256};
+    return ok && prlimit(u->pid, RLIMIT_NOFILE, &low, NULL) == 0;
+}
+
+/* n offers of rtcp-mux calls "PREFIX-i" to u; how many were made. The
+ * first refusal's reason goes to why. */
+static int offer_many(ru_srtpd *u, const char *prefix, int n, char *why, size_t whylen)
+{
+    ru_srtpd keep = D;
+    D = *u; /* leg_req talks to D */
+    int made = 0;
+    why[0] = 0;
+    for (int i = 0; i < n; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "%s-%d", prefix, i);
+        const ctl_be *r = leg_req("offer", id, 1, 4000, 0, 1, 0);
+        if (r && ru_ok(r)) {
+            made++;
+            continue;
+        }
+        const char *e;
+        size_t el;
+        if (!why[0] && r && ctl_be_get_str(&ru_doc, r, "error-reason", &e, &el))
+            snprintf(why, whylen, "%.*s", (int)el, e);
+    }
+    D = keep;
+    return made;
+}
+
+static void test_worker_tables(void)
+{
+    enum { N = 200 };
+    ru_srtpd U;
+    char why[200];
+    CHECK(start_limited(&U, false));
+    int tables = 0;
+    long f0 = pf_fds(U.pid, &tables), lead0 = pf_fds_leader(U.pid);
+    CHECK_EQ(tables, 3); /* the control thread's and each worker's */
+    CHECK_EQ(offer_many(&U, "wt", N, why, sizeof(why)), N);
+    CHECK_EQ(pf_fds(U.pid, NULL) - f0, 2 * N);
+    CHECK(pf_fds_leader(U.pid) - lead0 < 8); /* the sockets went to the workers */
+    /* Media through the first and the last call: answered toward two
+     * endpoints, RTCP relayed both ways (the twin sockets are made in the
+     * workers' tables too). */
+    ru_srtpd keep = D;
+    D = U;
+    int relayed = 0;
+    const char *ids[2] = {"wt-0", "wt-199"};
+    for (int k = 0; k < 2; k++) {
+        ep A, B;
+        ep_open(&A, false);
+        ep_open(&B, false);
+        const ctl_be *r = leg_req("answer", ids[k], 1, A.prtp, 0, 1, B.prtp);
+        uint16_t pa = (uint16_t)ru_int(r, "streams.0.a.port");
+        uint16_t pb = (uint16_t)ru_int(r, "streams.0.b.port");
+        relayed += r && ru_ok(r) && rtcp_through(A.rtp, pa, B.rtp, 0x51, 1) &&
+                   rtcp_through(B.rtp, pb, A.rtp, 0x52, 1);
+        ep_close(&A);
+        ep_close(&B);
+    }
+    CHECK_EQ(relayed, 2);
+    int deleted = 0;
+    for (int i = 0; i < N; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "wt-%d", i);
+        deleted += ru_ok(cmd_call("delete", id));
+    }
+    D = keep;
+    CHECK_EQ(deleted, N);
+    CHECK_EQ(pf_fds(U.pid, NULL), f0); /* every table back where it started */
+    CHECK_EQ(ru_srtpd_stop(&U), 0);
+
+    /* One shared table under the same limit: refused past it, by name. */
+    CHECK(start_limited(&U, true));
+    tables = 0;
+    pf_fds(U.pid, &tables);
+    CHECK_EQ(tables, 1);
+    int made = offer_many(&U, "st", N, why, sizeof(why));
+    CHECK(made > 50 && made < N);
+    CHECK(strstr(why, "RLIMIT_NOFILE") != NULL);
+    if (!strstr(why, "RLIMIT_NOFILE"))
+        fprintf(stderr, "  refusal: %s\n", why);
+    CHECK_EQ(ru_srtpd_stop(&U), 0);
+}
+
 static int stop_status = -1;
 static void test_sigterm_clean_exit(void)
 {
@@ -350,6 +445,7 @@ int main(void)
     RUN(test_mux_decided_by_answer);
     RUN(test_many_calls);
     RUN(test_shutdown_audit);
+    RUN(test_worker_tables);
     stop_status = ru_srtpd_stop(&D);
     RUN(test_sigterm_clean_exit);
     return check_summary("relay_scale");
