@@ -32,7 +32,20 @@ def status(pid):
     rss = 0
     for line in open("/proc/%d/status" % pid):
         if line.startswith("VmRSS:"): rss = int(line.split()[1])
-    return rss, len(os.listdir("/proc/%d/fd" % pid))
+    return rss, fds(pid)
+
+def fds(pid):
+    # Every descriptor table: the control thread's (the leader's) and each
+    # media worker's own (threads named srtpd-wN, rtp/relay/worker_fds.c).
+    n = len(os.listdir("/proc/%d/fd" % pid))
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            comm = open("/proc/%d/task/%s/comm" % (pid, tid)).read().strip()
+            if comm.startswith("srtpd-w"):
+                n += len(os.listdir("/proc/%d/task/%s/fd" % (pid, tid)))
+        except OSError:
+            pass
+    return n
 
 def crypto():
     return {"suite": "AES_CM_128_HMAC_SHA1_80", "mki-len": 1,

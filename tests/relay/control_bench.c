@@ -21,7 +21,8 @@
  * Ports and descriptors: srtpd's media go to 127.0.0.2, RTPengine's to
  * 127.0.0.3, each with ports 20000..59999 (so neither collides with tests
  * on 127.0.0.1). A size whose descriptors (per call, measured on the first
- * calls from /proc/PID/fd) do not fit the hard RLIMIT_NOFILE is run at the
+ * calls, summed over its descriptor tables) do not fit the hard RLIMIT_NOFILE
+ * of its tables that hold media sockets (srtpd: one per worker) is run at the
  * largest multiple of 500 that fits, and says so.
  *
  * Bounded: BENCH_CONTROL_QUERIES queries per size (default 5000, in 5
@@ -49,6 +50,7 @@
 
 #include "ctl/bencode.h"
 #include "ctl/client.h"
+#include "tests/relay/proc_fds.h"
 #include "tests/relay/relay_util.h"
 
 #define PAIRS_TIMED 1000
@@ -91,20 +93,6 @@ static long rss_kib(pid_t pid)
             v = atol(line + 6);
     fclose(f);
     return v;
-}
-
-static long fd_count(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    long n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
 }
 
 static long fd_limit(void)
@@ -359,14 +347,19 @@ static bool run_size(const relay_ops *ops, int want, cb_row *row)
         goto out;
     }
     usleep(100000);
-    long rss0 = rss_kib(pid), fd0 = fd_count(pid);
+    int tables = 1;
+    long rss0 = rss_kib(pid), fd0 = pf_fds(pid, &tables);
     /* Descriptors per call from the first 10 calls decide what fits. */
     int n = want, made = 0;
     for (; made < 10 && made < n; made++)
         if (!ops->pair(c, made))
             goto out;
-    row->fds_call = (double)(fd_count(pid) - fd0) / made;
-    long room = fd_limit() - fd0 - 64;
+    row->fds_call = (double)(pf_fds(pid, NULL) - fd0) / made;
+    /* The limit is per descriptor table: srtpd's workers each keep their
+     * own (rtp/relay/worker_fds.c) and the control thread's holds no media
+     * socket; RTPengine's threads share one. */
+    int media_tables = tables > 1 ? tables - 1 : 1;
+    long room = fd_limit() * media_tables - fd0 - 64 * media_tables;
     if (row->fds_call > 0 && (double)n * row->fds_call > (double)room) {
         n = (int)((double)room / row->fds_call) / 500 * 500;
         row->fds_short = true;
