@@ -6,10 +6,12 @@
  *
  * For each relay and mode it prints the delivered packets/s, loss, the
  * relay's CPU use (utime+stime of all its threads from /proc, in cores),
- * packets/s per core used, and the added latency percentiles (send to
- * receive, both in this process, measured per packet by SSRC and sequence
- * number, which SRTP leaves in the clear), then the ratio srtpd/RTPengine of
- * packets/s per core.
+ * packets/s per core used, and the added latency percentiles (from the
+ * send to the kernel's receive timestamp on the generator's socket,
+ * SO_TIMESTAMPNS, so the generator's own lag in reading is not charged to
+ * the relay; measured per packet by SSRC and sequence number, which SRTP
+ * leaves in the clear), then the ratio srtpd/RTPengine of packets/s per
+ * core.
  *
  * SRTP->SRTP: RTPengine forwards the offerer's keys and packets untouched
  * when both legs negotiate the same suite, which would compare crypto with
@@ -407,6 +409,20 @@ static void build_packets(long total, bool srtp_in)
             srtp_dealloc(tx[i]);
 }
 
+/* When a received message reached the socket (its SO_TIMESTAMPNS stamp,
+ * moved to CLOCK_MONOTONIC), else when it was read. */
+static int64_t rx_at(struct msghdr *h, int64_t real_off, int64_t read_at)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR(h, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+            int64_t t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - real_off;
+            return t < read_at ? t : read_at;
+        }
+    return read_at;
+}
+
 static result run_load(const relay_run *rr, int fa, int fb, long total)
 {
     result res = {0};
@@ -414,7 +430,12 @@ static result run_load(const relay_run *rr, int fa, int fb, long total)
     struct iovec oiov[BATCH], iiov[BATCH];
     struct sockaddr_in dst[BATCH];
     static uint8_t rbuf[BATCH][512];
-    static char cbuf[BATCH][CMSG_SPACE(sizeof(uint32_t))];
+    static char cbuf[BATCH][CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct timespec))];
+    /* SO_TIMESTAMPNS stamps are CLOCK_REALTIME, sent_at CLOCK_MONOTONIC:
+     * the offset between the two, taken once (a run lasts seconds). */
+    struct timespec rts;
+    clock_gettime(CLOCK_REALTIME, &rts);
+    int64_t real_off = (int64_t)rts.tv_sec * 1000000000 + rts.tv_nsec - now_ns();
     uint32_t ovfl0 = UINT32_MAX, ovfl = 0;
     memset(seen, 0, (size_t)total);
     double cpu0 = cpu_seconds(rr->pid);
@@ -470,7 +491,7 @@ static result run_load(const relay_run *rr, int fa, int fb, long total)
             if (r <= 0)
                 break;
             idle = false;
-            int64_t rt = now_ns();
+            int64_t read_at = now_ns();
             struct msghdr *lh = &in[r - 1].msg_hdr;
             for (struct cmsghdr *cm = CMSG_FIRSTHDR(lh); cm; cm = CMSG_NXTHDR(lh, cm))
                 if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
@@ -490,7 +511,7 @@ static result run_load(const relay_run *rr, int fa, int fb, long total)
                     continue;
                 seen[id] = 1;
                 got++;
-                lat[nlat++] = rt - sent_at[id];
+                lat[nlat++] = rx_at(&in[j].msg_hdr, real_off, read_at) - sent_at[id];
             }
             if (r < BATCH)
                 break;
@@ -828,6 +849,10 @@ int main(void)
      * is the generator's, reported apart (gen-drop), and fails a step. */
     setsockopt(gen_fb, SOL_SOCKET, SO_RCVBUFFORCE, &sb, sizeof(sb));
     setsockopt(gen_fb, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+    /* The kernel's receive time of each packet (rx_at): the latency a relay
+     * adds ends when the packet reaches the receiver's socket, not when
+     * this single thread, busy sending, gets around to reading it. */
+    setsockopt(gen_fb, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 
     printf(
         "relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores, "
