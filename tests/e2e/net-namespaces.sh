@@ -126,8 +126,11 @@ srtpd_net() {
   [ -n "${SRTPD_PID:-}" ] && { kill "$SRTPD_PID" 2>/dev/null; wait "$SRTPD_PID" 2>/dev/null; }
   rm -f "$WORK/srtpd.sock"
   RELAY_SPEC=unix:$WORK/srtpd.sock
-  nx "$EDGE" "$E2E_BUILD/srtpd" --listen "$RELAY_SPEC" --port-min 30000 --port-max 30199 \
-    --media-timeout 0 "$@" >"$WORK/srtpd.log" 2>&1 &
+  # nsenter itself, not the nx function: $! must be srtpd (nsenter execs
+  # it), or the kill below and the EXIT trap stop a subshell and leave
+  # srtpd running.
+  nsenter --net="/run/netns/$EDGE" "$E2E_BUILD/srtpd" --listen "$RELAY_SPEC" --port-min 30000 \
+    --port-max 30199 --media-timeout 0 "$@" >"$WORK/srtpd.log" 2>&1 &
   SRTPD_PID=$!
   E2E_PIDS+=($SRTPD_PID)
   local i
@@ -404,6 +407,15 @@ if srtpd_net --interface internal/10.77.0.1 --interface 'external/172.16.5.1!203
 else
   fail "4: srtpd and Kamailio up (unknown interface)" "$(tail -3 "$WORK/kamailio.log" 2>/dev/null)"
 fi
+
+# Every srtpd this run started (one per srtpd_net) was stopped by the
+# next one: only the last is left, and it goes with a SIGTERM.
+check "every earlier srtpd of this run has exited" \
+  test "$(pgrep -fc -- "--listen unix:$WORK/srtpd.sock")" = 1
+kill "$SRTPD_PID" 2>/dev/null; wait "$SRTPD_PID" 2>/dev/null
+check "... and the last one exits on SIGTERM" \
+  test "$(pgrep -fc -- "--listen unix:$WORK/srtpd.sock")" = 0
+SRTPD_PID=
 
 dump_on_fail
 net_summary
