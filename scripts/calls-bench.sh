@@ -115,7 +115,19 @@ i = rows[0].index(sys.argv[2]); print(rows[-1][i])
 PY
 }
 
-# run_step A|B RATE: one fresh step. Sets STEP_OK (1/0), STEP_MSG, STEP_CPS.
+# cpu_ticks PID...: user+system CPU of these processes (clock ticks).
+cpu_ticks() {
+  local p t=0
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] && t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+  done
+  echo $t
+}
+# kam_pids: Kamailio's main process and its children.
+kam_pids() { echo "$KAM_PID" $(pgrep -P "$KAM_PID" 2>/dev/null); }
+
+# run_step A|B RATE: one fresh step. Sets STEP_OK (1/0), STEP_MSG, STEP_CPS,
+# STEP_CPU (CPU µs per call: relay kamailio sipp, over the caller's run).
 run_step() {
   local s=$1 r=$2 n=$(( $2 * SECS )) d=$WORK/$1-$2.$RANDOM rc created left
   STEP_OK=0; STEP_CPS=0; STEP_DIR=$d; mkdir -p "$d"
@@ -132,14 +144,19 @@ run_step() {
   UAS_PID=$!; E2E_PIDS+=($UAS_PID)
   printf 'SEQUENTIAL\n%s;\n' "$uas_port" >"$d/callee.csv"
   sleep 0.2
-  local t0 t1
+  local t0 t1 c0 c1 k0 k1 u0 u1 uac_cpu
+  local -a kp; kp=($(kam_pids))
+  c0=$(cpu_ticks "$RELAY_PID"); k0=$(cpu_ticks "${kp[@]}"); u0=$(cpu_ticks "$UAS_PID")
   t0=$(date +%s.%N)
-  timeout $((SECS + 30)) sipp "127.0.0.1:$KAM_PORT" -sf "$BENCH_DIR/uac.xml" -inf "$d/callee.csv" \
+  local TIMEFORMAT='%U %S'
+  { time timeout $((SECS + 30)) sipp "127.0.0.1:$KAM_PORT" -sf "$BENCH_DIR/uac.xml" -inf "$d/callee.csv" \
     -i 127.0.0.1 -p "$(free_udp_port)" -r "$r" -rp 1000 -m "$n" -recv_timeout 5000 \
     -timeout $((SECS + 25))s -nostdin -trace_stat -stf "$d/uac-stat.csv" -fd 1 \
-    -trace_err -error_file "$d/uac-err.log" >"$d/uac.out" 2>&1
+    -trace_err -error_file "$d/uac-err.log" >"$d/uac.out" 2>&1; } 2>"$d/uac.time"
   rc=$?
   t1=$(date +%s.%N)
+  c1=$(cpu_ticks "$RELAY_PID"); k1=$(cpu_ticks "${kp[@]}"); u1=$(cpu_ticks "$UAS_PID")
+  uac_cpu=$(awk '{print $1 + $2}' "$d/uac.time" 2>/dev/null || echo 0)
   local ok failed
   ok=$(stat_field "$d/uac-stat.csv" 'SuccessfulCall(C)' 2>/dev/null || echo 0)
   failed=$(stat_field "$d/uac-stat.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
@@ -154,7 +171,12 @@ run_step() {
   uok=$(grep -a 'Successful call' "$d/uas.out" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   ufail=$(grep -a 'Failed call' "$d/uas.out" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
   STEP_CPS=$(python3 -c "print('%.0f' % ($ok / max($t1 - $t0, 0.001)))")
-  STEP_MSG="sipp rc=$rc ok=$ok/$n failed=$failed callee-ok=${uok:-?} callee-failed=${ufail:-?} relay-left=$left created=$created achieved=${STEP_CPS}/s"
+  local hz; hz=$(getconf CLK_TCK)
+  STEP_CPU=$(python3 -c "
+n = max($ok, 1); hz = $hz
+print('%.0f %.0f %.0f' % (($c1 - $c0) / hz / n * 1e6, ($k1 - $k0) / hz / n * 1e6,
+                        (($u1 - $u0) / hz + ${uac_cpu:-0}) / n * 1e6))")
+  STEP_MSG="sipp rc=$rc ok=$ok/$n failed=$failed callee-ok=${uok:-?} callee-failed=${ufail:-?} relay-left=$left created=$created achieved=${STEP_CPS}/s cpu/call-us relay,kamailio,sipp=${STEP_CPU// /,}"
   if [ "$rc" = 0 ] && [ "$ok" = "$n" ] && [ "$failed" = 0 ] && [ "${uok:-}" = "$n" ] && [ "${ufail:-}" = 0 ] && [ "$left" = 0 ] &&
      [ "$created" = "$n" ] && kam_alive; then
     STEP_OK=1
@@ -165,6 +187,7 @@ run_step() {
 }
 
 declare -A BEST=([A]=0 [B]=0)
+declare -A CPU_AT  # "SETUP RATE" -> CPU µs per call: relay kamailio sipp
 declare -A LABEL=([A]="A kamailio+sdes.so+srtpd" [B]="B kamailio+rtpengine")
 echo "$NAME: rates ${RATES// /,} calls/s, ${SECS} s of calls per step, children=2 both"
 # A and B alternate at each rate so both see the same background load on
@@ -183,6 +206,7 @@ for r in $RATES; do
     done
     if [ $STEP_OK = 1 ]; then
       BEST[$s]=$r
+      CPU_AT["$s $r"]=$STEP_CPU
       [ $SMOKE = 1 ] && pass "${LABEL[$s]}: $((r * SECS)) calls at $r/s, 0 failed, relay allocated and cleaned up"
     else
       [ $SMOKE = 1 ] && fail "${LABEL[$s]}: $r/s" "$STEP_MSG"
@@ -199,6 +223,20 @@ if [ "${BEST[B]}" -gt 0 ]; then
   RATIO=$(python3 -c "print('%.2f' % (${BEST[A]} / ${BEST[B]}))")
 else
   RATIO=n/a
+fi
+# CPU per call at the highest rate both setups passed: what the calls/s
+# ratio can be at most on a machine whose cores they share.
+R2=$(( BEST[A] < BEST[B] ? BEST[A] : BEST[B] ))
+if [ "$R2" -gt 0 ] && [ -n "${CPU_AT["A $R2"]:-}" ] && [ -n "${CPU_AT["B $R2"]:-}" ]; then
+  python3 - "$R2" ${CPU_AT["A $R2"]} ${CPU_AT["B $R2"]} <<'PY'
+import sys
+r = sys.argv[1]; a = list(map(float, sys.argv[2:5])); b = list(map(float, sys.argv[5:8]))
+print("CPU per call at %s/s (us): relay, kamailio, sipp, all" % r)
+for name, v in (("A", a), ("B", b)):
+    print("  %s  %7.0f %9.0f %6.0f %6.0f" % (name, v[0], v[1], v[2], sum(v)))
+print("  B/A  relay %.2fx, kamailio %.2fx, all %.2fx (calls/s on shared cores follow 'all')"
+      % (b[0] / max(a[0], 1), b[1] / max(a[1], 1), sum(b) / max(sum(a), 1)))
+PY
 fi
 TOP=${RATES##* }
 echo "ratio A/B: $RATIO (goal >= 1.5)$([ "${BEST[A]}" = "$TOP" ] && echo "; A passed the top step ($TOP/s): its limit is higher")$([ "${BEST[B]}" = "$TOP" ] && echo "; B passed the top step ($TOP/s): its limit is higher")"
