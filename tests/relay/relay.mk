@@ -28,12 +28,12 @@ $(BUILD)/tests/relay_ops_test: $(call objs,tests/relay/relay_ops_test.c $(RELAY_
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
-$(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c) | $(BUILD)/srtpd $(BUILD)/srtpctl
+$(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c tests/relay/proc_run.c) | $(BUILD)/srtpd $(BUILD)/srtpctl
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@
 
 # Named media interfaces: start-up refusals, bind/advertise, legs per interface.
-$(BUILD)/tests/relay_iface_test: $(call objs,tests/relay/relay_iface_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+$(BUILD)/tests/relay_iface_test: $(call objs,tests/relay/relay_iface_test.c tests/relay/proc_run.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 

@@ -108,6 +108,40 @@ const ctl_be *cmd_call(const char *cmd, const char *id)
     return ru_call(&D, buf, w.len);
 }
 
+const ctl_be *state_req(const char *cmd, const char *id, const void *st, size_t stlen, int64_t ifv,
+                        const char *ifv_text, bool with_stream)
+{
+    static char buf[20480]; /* the largest sdes-state (16 KiB) and more */
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "call-id", id);
+    ctl_benc_kv_cstr(&w, "command", cmd);
+    if (ifv >= 0)
+        ctl_benc_kv_int(&w, "if-version", ifv);
+    if (ifv_text)
+        ctl_benc_kv_cstr(&w, "if-version", ifv_text);
+    if (st)
+        ctl_benc_kv_str(&w, "sdes-state", st, stlen);
+    if (with_stream) {
+        ctl_benc_cstr(&w, "streams");
+        ctl_benc_list(&w);
+        ctl_benc_dict(&w);
+        if (!strcmp(cmd, "answer")) {
+            ctl_benc_cstr(&w, "b");
+            ctl_benc_dict(&w);
+            ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
+            ctl_benc_kv_int(&w, "port", 40000);
+            ctl_benc_end(&w);
+        }
+        ctl_benc_kv_int(&w, "index", 0);
+        ctl_benc_end(&w);
+        ctl_benc_end(&w);
+    }
+    ctl_benc_end(&w);
+    return ctl_benc_ok(&w) ? ru_call(&D, buf, w.len) : NULL;
+}
+
 /* Sends n RTP packets from one endpoint through srtpd to the other, one at
  * a time, and counts those that arrive intact and in order. With mki_index
  * >= 0 the sender uses that libsrtp2 key (MKI). */

@@ -36,6 +36,12 @@ bool call_setup(tcall *c, const sg_suite *s, bool a_srtp, bool b_srtp, unsigned 
 void call_teardown(tcall *c);
 /* A command with an optional call-id. */
 const ctl_be *cmd_call(const char *cmd, const char *id);
+/* A request on the call's sdes-state (the compare-and-swap tests): cmd
+ * for id with sdes-state st[0..stlen) (st NULL: none), if-version ifv
+ * (< 0: none) or ifv_text (the integer as text; NULL: none) and, when
+ * with_stream, streams [{"index": 0}] (plus leg b's peer for an answer). */
+const ctl_be *state_req(const char *cmd, const char *id, const void *st, size_t stlen, int64_t ifv,
+                        const char *ifv_text, bool with_stream);
 /* n RTP packets through srtpd one at a time; returns how many arrived
  * intact and in order (mki_index >= 0: libsrtp2 sends with that key). */
 int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0, int n,
