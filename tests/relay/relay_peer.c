@@ -108,6 +108,35 @@ const ctl_be *cmd_call(const char *cmd, const char *id)
     return ru_call(&D, buf, w.len);
 }
 
+bool log_has_no_key(const char *path, char *why, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, cap, "cannot read %s", path);
+        return false;
+    }
+    static char logbuf[1 << 20];
+    size_t n = fread(logbuf, 1, sizeof(logbuf) - 1, f);
+    fclose(f);
+    logbuf[n] = 0;
+    if (n == 0) {
+        snprintf(why, cap, "%s is empty", path);
+        return false;
+    }
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    for (unsigned seed = 0; seed < seed_base + 20; seed++) {
+        uint8_t k[64];
+        char hex[20];
+        ru_key(s, seed, k);
+        snprintf(hex, sizeof(hex), "%02x%02x%02x%02x%02x%02x", k[0], k[1], k[2], k[3], k[4], k[5]);
+        if (strstr(logbuf, hex)) {
+            snprintf(why, cap, "key bytes of seed %u in the log", seed);
+            return false;
+        }
+    }
+    return true;
+}
+
 const ctl_be *state_req(const char *cmd, const char *id, const void *st, size_t stlen, int64_t ifv,
                         const char *ifv_text, bool with_stream)
 {

@@ -36,6 +36,11 @@ bool call_setup(tcall *c, const sg_suite *s, bool a_srtp, bool b_srtp, unsigned 
 void call_teardown(tcall *c);
 /* A command with an optional call-id. */
 const ctl_be *cmd_call(const char *cmd, const char *id);
+/* Only error lines and fingerprints may appear in srtpd's log, never key
+ * bytes: looks for the hex form of every test key (seeds up to
+ * seed_base + 20) in the log file at path; false, with why, when one is
+ * there or the log is empty or unreadable. */
+bool log_has_no_key(const char *path, char *why, size_t cap);
 /* A request on the call's sdes-state (the compare-and-swap tests): cmd
  * for id with sdes-state st[0..stlen) (st NULL: none), if-version ifv
  * (< 0: none) or ifv_text (the integer as text; NULL: none) and, when
