@@ -483,12 +483,7 @@ static void test_rekey_and_state_survive(void)
     tcall c;
     CHECK(call_setup(&c, suite, true, false, 2));
     unsigned ab = seed_base;
-    srtp_dealloc(c.A.tx);
-    srtp_dealloc(c.A.rx);
-    unsigned txs[2] = {ab + 1, ab + 101}, rxs[2] = {ab + 2, ab + 102}, mk[2] = {1, 2};
-    c.A.tx = ru_libsrtp(suite, txs, mk, 2, 2, true);
-    c.A.rx = ru_libsrtp(suite, rxs, mk, 2, 2, false);
-    CHECK(c.A.tx && c.A.rx);
+    CHECK(call_a_two_keys(&c, suite, ab));
     CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x4444, 1, 10, 0), 10);
     const ctl_be *r = rekey(c.id, "a", "recv", suite, (int)(ab + 101), 2, 2, -1, -1);
     CHECK(r && ru_ok(r));

@@ -99,13 +99,7 @@ static void check_rekey(sg_suite_id id)
     tcall c;
     CHECK(call_setup(&c, s, true, false, 2));
     unsigned ab = seed_base;
-    /* A's sender and receiver know both keys (MKI 1 = index 0, MKI 2). */
-    srtp_dealloc(c.A.tx);
-    srtp_dealloc(c.A.rx);
-    unsigned txs[2] = {ab + 1, ab + 101}, rxs[2] = {ab + 2, ab + 102}, mk[2] = {1, 2};
-    c.A.tx = ru_libsrtp(s, txs, mk, 2, 2, true);
-    c.A.rx = ru_libsrtp(s, rxs, mk, 2, 2, false);
-    CHECK(c.A.tx && c.A.rx);
+    CHECK(call_a_two_keys(&c, s, ab));
     CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x4444, 1, 30, 0), 30);
     CHECK_EQ(flow(&c.B, c.b_port, &c.A, 0x5555, 1, 30, -1), 30);
     /* srtpd learns A's next key, then A switches to it: no loss. */

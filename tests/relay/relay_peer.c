@@ -95,6 +95,16 @@ void call_teardown(tcall *c)
     ep_close(&c->B);
 }
 
+bool call_a_two_keys(tcall *c, const sg_suite *s, unsigned ab)
+{
+    srtp_dealloc(c->A.tx);
+    srtp_dealloc(c->A.rx);
+    unsigned txs[2] = {ab + 1, ab + 101}, rxs[2] = {ab + 2, ab + 102}, mk[2] = {1, 2};
+    c->A.tx = ru_libsrtp(s, txs, mk, 2, 2, true);
+    c->A.rx = ru_libsrtp(s, rxs, mk, 2, 2, false);
+    return c->A.tx && c->A.rx;
+}
+
 const ctl_be *cmd_call(const char *cmd, const char *id)
 {
     char buf[512];

@@ -34,6 +34,11 @@ void ep_close(ep *e);
  * seed_base+1 A->srtpd, +2 srtpd->A, +3 B->srtpd, +4 srtpd->B. */
 bool call_setup(tcall *c, const sg_suite *s, bool a_srtp, bool b_srtp, unsigned mki_len);
 void call_teardown(tcall *c);
+/* For a rekey by MKI: endpoint A of a call set up with mki_len 2 (ab: the
+ * call's seed_base) sends and receives with both its keys, the first (MKI
+ * 1) and the next (seeds ab+101 A->srtpd, ab+102 srtpd->A; MKI 2). false
+ * when libsrtp2 refused them. */
+bool call_a_two_keys(tcall *c, const sg_suite *s, unsigned ab);
 /* A command with an optional call-id. */
 const ctl_be *cmd_call(const char *cmd, const char *id);
 /* Only error lines and fingerprints may appear in srtpd's log, never key
