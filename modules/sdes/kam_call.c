@@ -422,14 +422,9 @@ static int offer_once(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, int
     }
 
     /* 5. The new body. */
-    if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
+    if ((rc = kcall_put_body(c, msg, cid, "offer")) < 0)
         goto drop;
-    }
     kcall_cache_put(c, cid, relay); /* what the answer needs */
-    kcall_note_suite(&c->res2);
-    if (c->res2.notes[0])
-        LM_INFO("Call-ID %.*s: offer: %s\n", cid->len, cid->s, c->res2.notes);
     if (created)
         sdes_kam_stats_call_opened();
     return sdes_kam_result_set(SDES_RC_OK, NULL);
@@ -440,41 +435,29 @@ drop:
     return rc;
 }
 
+/* offer_once's parameters, for kcall_run. */
+typedef struct offer_args {
+    sip_msg_t *msg;
+    const sdes_call_flags *f;
+    int mode_given, rekey;
+    const str *body, *cid;
+    sdes_mode *mode_out;
+    int *reoffer;
+} offer_args;
+
+static int offer_try(call_ctx *c, void *arg, const ctl_be_doc **doc, const ctl_be **root,
+                     int *given)
+{
+    const offer_args *a = arg;
+    return offer_once(c, a->msg, a->f, a->mode_given, a->rekey, a->body, a->cid, a->mode_out,
+                      a->reoffer, doc, root, given);
+}
+
 int sdes_kam_call_offer(sip_msg_t *msg, const sdes_call_flags *f, int mode_given, int rekey,
                         const str *body, const str *cid, sdes_mode *mode_out, int *reoffer)
 {
-    call_ctx *c = kcall_ctx_new();
-    const ctl_be_doc *doc = NULL;
-    const ctl_be *root = NULL;
-    int rc, given = -1;
+    offer_args a = {msg, f, mode_given, rekey, body, cid, mode_out, reoffer};
 
     *reoffer = 0;
-    if (!c)
-        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
-    /* Another process changed the call between our read and our write
-     * (or created it): srtpd refused ours and sent the state as it is
-     * now; run again from it, a bounded number of times. */
-    for (int tries = 1;; tries++) {
-        rc = offer_once(c, msg, f, mode_given, rekey, body, cid, mode_out, reoffer, &doc, &root,
-                        &given);
-        if (rc < 0 && c->from_cache) {
-            /* A cached state that did not work: forget it, ask srtpd. */
-            sdes_kam_statecache_drop(cid);
-            kcall_ctx_reset(c);
-            given = -2;
-            continue;
-        }
-        if (rc != KCALL_CONFLICT)
-            break;
-        if (tries == KCALL_MAX_TRIES) {
-            rc = sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state kept changing"
-                                                    " (concurrent requests); offer refused");
-            break;
-        }
-        LM_INFO("sdes: Call-ID %.*s: the call's state changed meanwhile; offer runs again\n",
-                cid->len, cid->s);
-        kcall_ctx_reset(c);
-    }
-    kcall_ctx_free(c);
-    return rc;
+    return kcall_run(cid, "offer", offer_try, &a);
 }

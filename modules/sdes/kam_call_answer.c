@@ -423,56 +423,37 @@ static int answer_once(call_ctx *c, sip_msg_t *msg, const sdes_call_flags *f, co
         LM_INFO("sdes: Call-ID %.*s: answer from branch %s kept; media stays with the committed"
                 " branch\n",
                 cid->len, cid->s, bt);
-    if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0) {
-        rc = sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
+    if ((rc = kcall_put_body(c, msg, cid, "answer")) < 0)
         goto out;
-    }
-    kcall_note_suite(&c->res2);
-    if (c->res2.notes[0])
-        LM_INFO("Call-ID %.*s: answer: %s\n", cid->len, cid->s, c->res2.notes);
     rc = sdes_kam_result_set(SDES_RC_OK, NULL);
 out:
     return rc;
 }
 
+/* answer_once's parameters, for kcall_run. */
+typedef struct answer_args {
+    sip_msg_t *msg;
+    const sdes_call_flags *f;
+    const str *body, *cid;
+    sdes_mode *mode_out;
+    int *reanswer;
+} answer_args;
+
+static int answer_try(call_ctx *c, void *arg, const ctl_be_doc **doc, const ctl_be **root,
+                      int *given)
+{
+    const answer_args *a = arg;
+    return answer_once(c, a->msg, a->f, a->body, a->cid, a->mode_out, a->reanswer, doc, root,
+                       given);
+}
+
 int sdes_kam_call_answer(sip_msg_t *msg, const sdes_call_flags *f, const str *body, const str *cid,
                          sdes_mode *mode_out, int *reanswer)
 {
-    call_ctx *c = kcall_ctx_new();
-    const ctl_be_doc *doc = NULL;
-    const ctl_be *root = NULL;
-    int rc, given = -1;
+    answer_args a = {msg, f, body, cid, mode_out, reanswer};
 
     *reanswer = 0;
-    if (!c)
-        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
-    /* As for offers: a state another process wrote between our read and
-     * our write makes srtpd refuse ours with the state as it is now; the
-     * answer runs again from it, judged against it. */
-    for (int tries = 1;; tries++) {
-        rc = answer_once(c, msg, f, body, cid, mode_out, reanswer, &doc, &root, &given);
-        if (rc < 0 && c->from_cache) {
-            /* A cached state that did not work (the call changed in a
-             * way srtpd did not refuse as a conflict, or is gone): forget
-             * it and run again from srtpd's. */
-            sdes_kam_statecache_drop(cid);
-            kcall_ctx_reset(c);
-            given = -2; /* no cache: ask the relays */
-            continue;
-        }
-        if (rc != KCALL_CONFLICT)
-            break;
-        if (tries == KCALL_MAX_TRIES) {
-            rc = sdes_kam_result_set(SDES_RC_ERROR, "the call's sdes state kept changing"
-                                                    " (concurrent requests); answer refused");
-            break;
-        }
-        LM_INFO("sdes: Call-ID %.*s: the call's state changed meanwhile; answer runs again\n",
-                cid->len, cid->s);
-        kcall_ctx_reset(c);
-    }
-    kcall_ctx_free(c);
-    return rc;
+    return kcall_run(cid, "answer", answer_try, &a);
 }
 
 int sdes_kam_call_delete_branch(sip_msg_t *msg, const sdes_call_flags *f, const str *cid)

@@ -172,6 +172,57 @@ void kcall_note_suite(const sdes_result *r)
     }
 }
 
+int kcall_put_body(call_ctx *c, sip_msg_t *msg, const str *cid, const char *what)
+{
+    if (sdes_kam_body_replace(msg, c->res2.body, (int)c->res2.body_len) < 0)
+        return sdes_kam_result_set(SDES_RC_ERROR, "cannot replace the SDP body");
+    kcall_note_suite(&c->res2);
+    if (c->res2.notes[0])
+        LM_INFO("Call-ID %.*s: %s: %s\n", cid->len, cid->s, what, c->res2.notes);
+    return SDES_RC_OK;
+}
+
+/* Another process changed the call between our read and our write (or
+ * created it): srtpd refused ours and sent the state as it is now; the
+ * request runs again from it, judged against it, a bounded number of
+ * times. */
+int kcall_run(const str *cid, const char *what, kcall_try_fn try_fn, void *arg)
+{
+    call_ctx *c = kcall_ctx_new();
+    const ctl_be_doc *doc = NULL;
+    const ctl_be *root = NULL;
+    int rc, given = -1;
+
+    if (!c)
+        return sdes_kam_result_set(SDES_RC_ERROR, "out of memory");
+    for (int tries = 1;; tries++) {
+        rc = try_fn(c, arg, &doc, &root, &given);
+        if (rc < 0 && c->from_cache) {
+            /* A cached state that did not work (the call changed in a
+             * way srtpd did not refuse as a conflict, or is gone): forget
+             * it and run again from srtpd's. */
+            sdes_kam_statecache_drop(cid);
+            kcall_ctx_reset(c);
+            given = -2; /* no cache: ask the relays */
+            continue;
+        }
+        if (rc != KCALL_CONFLICT)
+            break;
+        if (tries == KCALL_MAX_TRIES) {
+            rc = sdes_kam_result_set(SDES_RC_ERROR,
+                                     "the call's sdes state kept changing"
+                                     " (concurrent requests); %s refused",
+                                     what);
+            break;
+        }
+        LM_INFO("sdes: Call-ID %.*s: the call's state changed meanwhile; %s runs again\n", cid->len,
+                cid->s, what);
+        kcall_ctx_reset(c);
+    }
+    kcall_ctx_free(c);
+    return rc;
+}
+
 int kcall_engine_fail(const sdes_result *r, sdes_rej code)
 {
     int rc = sdes_call_engine_rc(code);

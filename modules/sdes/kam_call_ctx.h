@@ -99,6 +99,20 @@ typedef struct call_ctx {
 /* How often an offer or answer runs again after a conflict. */
 #define KCALL_MAX_TRIES 3
 
+/* One try of an offer or answer (arg: its parameters): an rc, or
+ * KCALL_CONFLICT with srtpd's refusal in *doc, *root to run again from.
+ * *given: the relay whose reply holds the state to use (-1: none yet,
+ * -2: the cached state failed, ask the relays). */
+typedef int (*kcall_try_fn)(call_ctx *c, void *arg, const ctl_be_doc **doc, const ctl_be **root,
+                            int *given);
+/* Runs try_fn with a fresh context until it is not a conflict, at most
+ * KCALL_MAX_TRIES times; a cached state that fails is dropped and the
+ * try repeated from srtpd's (what: "offer" or "answer", for the log). */
+int kcall_run(const str *cid, const char *what, kcall_try_fn try_fn, void *arg);
+/* The message's new body from c->res2, the suite for $sdes(suite) and the
+ * engine's notes logged (what: "offer" or "answer"). */
+int kcall_put_body(call_ctx *c, sip_msg_t *msg, const str *cid, const char *what);
+
 /* The process's context (a heap one when it is in use already); NULL,
  * logged, when out of memory. Freed wiped (see call_ctx). */
 call_ctx *kcall_ctx_new(void);

@@ -16,13 +16,8 @@ exec python3 - "$BUILD/srtpd" "$N" <<'PY'
 import os, socket, subprocess, sys, time
 srtpd, n = sys.argv[1], int(sys.argv[2])
 
-def enc(v):
-    if isinstance(v, int): return b"i%de" % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
-    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
-    if isinstance(v, dict): return b"d" + b"".join(enc(k) + enc(v[k]) for k in sorted(v)) + b"e"
-    raise TypeError(v)
+sys.path.insert(0, "tests/relay")
+from ng_bencode import enc  # noqa: E402
 
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))

@@ -8,25 +8,8 @@
 # NG_TIMEOUT (seconds per try, 3 tries; default 1) for slower peers.
 import json, os, socket, sys
 
-def enc(v):
-    if isinstance(v, int): return b"i%de" % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
-    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
-    if isinstance(v, dict): return b"d" + b"".join(enc(k) + enc(v[k]) for k in sorted(v)) + b"e"
-    raise TypeError(v)
-
-def dec(b, i=0):
-    c = b[i:i+1]
-    if c == b"i":
-        j = b.index(b"e", i); return int(b[i+1:j]), j + 1
-    if c in (b"l", b"d"):
-        i += 1; out = []
-        while b[i:i+1] != b"e":
-            v, i = dec(b, i); out.append(v)
-        return (out if c == b"l" else dict(zip(out[::2], out[1::2]))), i + 1
-    j = b.index(b":", i); n = int(b[i:j]); s = b[j+1:j+1+n]
-    return s.decode("latin-1"), j + 1 + n
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "relay"))
+from ng_bencode import enc, dec  # noqa: E402
 
 port = int(sys.argv[1]); req = json.loads(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -29,15 +29,12 @@ fi
 # ng REQUEST-JSON ADDR: one unsigned request (ADDR unix:/path or udp:IP:PORT);
 # prints "REPLY ok|error N bytes" (never the reply: it may hold keys),
 # "ERR <errno name>" or "NOREPLY".
+# Both files in $WORK, which nobody can read (the checkout may not be).
 NG_PY=$WORK/ng.py
+cp "$E2E_ROOT/tests/relay/ng_bencode.py" "$WORK/ng_bencode.py"
 cat >"$NG_PY" <<'PY'
 import errno, json, os, socket, sys
-def enc(v):
-    if isinstance(v, int): return b"i%de" % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
-    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
-    if isinstance(v, dict): return b"d" + b"".join(enc(k) + enc(v[k]) for k in sorted(v)) + b"e"
+from ng_bencode import enc
 req, addr = json.loads(sys.argv[1]), sys.argv[2]
 try:
     if addr.startswith("unix:"):
@@ -55,7 +52,7 @@ except socket.timeout:
 except OSError as e:
     print("ERR", errno.errorcode.get(e.errno, e.errno))
 PY
-chmod 644 "$NG_PY"
+chmod 644 "$NG_PY" "$WORK/ng_bencode.py"
 ng_as_nobody() { "${AS_NOBODY[@]}" python3 "$NG_PY" "$@" 2>&1; }
 
 # --- srtpd refuses the old unsafe starts (issue 10 points 6, 7) ---

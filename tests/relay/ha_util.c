@@ -27,36 +27,6 @@ int64_t ha_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int ha_free_port(void)
-{
-    uint16_t p;
-    int fd = ru_udp(&p);
-    close(fd);
-    return p;
-}
-
-int ha_free_range(int n)
-{
-    unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL) ^ (unsigned)ha_now_ms();
-    for (int tries = 0; tries < 100; tries++) {
-        seed = seed * 1103515245u + 12345u;
-        int base = 20000 + (int)((seed >> 8) % 18000u) * 2;
-        if (base + n > 60000)
-            continue;
-        bool ok = true;
-        for (int p = base; p < base + n && ok; p += 7) {
-            int fd = socket(AF_INET, SOCK_DGRAM, 0);
-            struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-            close(fd);
-        }
-        if (ok)
-            return base;
-    }
-    return 30000;
-}
-
 static pid_t ha_spawn(const char *const *argv, int out_fd)
 {
     pid_t pid = fork();
@@ -129,6 +99,17 @@ void ha_redis_clean(ha_redis *r)
     }
 }
 
+bool ha_group_secret(const ha_redis *r, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/group.secret", r->dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fprintf(f, "relay-group-secret-for-tests-0123456789\n");
+    fclose(f);
+    return chmod(path, 0600) == 0;
+}
+
 size_t ha_cli_len;
 
 int ha_redis_cli(const ha_redis *r, char *out, size_t cap, const char *const *args)
@@ -189,24 +170,7 @@ bool ha_srtpd_start(ru_srtpd *d, const char *ctl, int pmin, int pmax, const char
     d->cli = ctl_client_new(d->ctl, NULL, 0, 2000, 0, err, sizeof(err));
     if (!d->cli)
         return false;
-    for (int i = 0; i < 50; i++) {
-        /* Quietly: refused until srtpd has its socket. */
-        static char reply[512];
-        static ctl_be_doc doc;
-        const char body[] = "d7:command4:pinge";
-        const ctl_be *r;
-        if (ctl_client_call(d->cli, body, sizeof(body) - 1, reply, sizeof(reply), &doc, &r, err,
-                            sizeof(err)) == 0 &&
-            ctl_be_str_eq(ctl_be_get(&doc, r, "result"), "pong"))
-            return true;
-        int st;
-        if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
-            d->pid = 0;
-            return false;
-        }
-        usleep(100000);
-    }
-    return false;
+    return ru_srtpd_wait(d);
 }
 
 void ha_srtpd_kill(ru_srtpd *d)

@@ -27,6 +27,9 @@ bool ha_redis_start(ha_redis *r);
 /* SIGTERM and wait; the directory stays (ha_redis_clean removes it). */
 void ha_redis_stop(ha_redis *r);
 void ha_redis_clean(ha_redis *r);
+/* Writes a relay group's secret (a test value, 0600) to group.secret in
+ * r's directory; its path into path. */
+bool ha_group_secret(const ha_redis *r, char *path, size_t cap);
 /* Runs redis-cli -s SOCK ARGS... with its stdout into out (NUL-terminated,
  * truncated at cap); its exit status. */
 int ha_redis_cli(const ha_redis *r, char *out, size_t cap, const char *const *args);
@@ -39,10 +42,6 @@ bool ha_srtpd_start(ru_srtpd *d, const char *ctl, int pmin, int pmax, const char
                     const char *const *extra);
 /* SIGKILL and reap: the relay dies without deleting anything. */
 void ha_srtpd_kill(ru_srtpd *d);
-
-/* A free UDP port and a free even range of n ports on 127.0.0.1. */
-int ha_free_port(void);
-int ha_free_range(int n);
 
 /* How many calls srtpd lists. -1 when it does not answer. */
 int ha_count_calls(ru_srtpd *d);

@@ -8,6 +8,10 @@ $(BUILD)/tests/relay_test: $(call objs,tests/relay/relay_test.c $(RELAY_TEST_UTI
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
+$(BUILD)/tests/relay_keys_test: $(call objs,tests/relay/relay_keys_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 $(BUILD)/tests/relay_ctl_test: $(call objs,tests/relay/relay_ctl_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
@@ -28,12 +32,12 @@ $(BUILD)/tests/relay_ops_test: $(call objs,tests/relay/relay_ops_test.c $(RELAY_
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
-$(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c) | $(BUILD)/srtpd $(BUILD)/srtpctl
+$(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c tests/relay/proc_run.c) | $(BUILD)/srtpd $(BUILD)/srtpctl
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@
 
 # Named media interfaces: start-up refusals, bind/advertise, legs per interface.
-$(BUILD)/tests/relay_iface_test: $(call objs,tests/relay/relay_iface_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+$(BUILD)/tests/relay_iface_test: $(call objs,tests/relay/relay_iface_test.c tests/relay/proc_run.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
@@ -51,6 +55,8 @@ SLOW_TESTS += $(BUILD)/tests/relay_ops_test
 # The same media tests through the epoll loop (what srtpd runs on a kernel
 # without multishot io_uring, and where it has no connected twin sockets).
 SLOW_TESTS += "SRTPD_NO_MULTISHOT=1 $(BUILD)/tests/relay_test"
+BINS += $(BUILD)/tests/relay_keys_test
+SLOW_TESTS += $(BUILD)/tests/relay_keys_test "SRTPD_NO_MULTISHOT=1 $(BUILD)/tests/relay_keys_test"
 endif
 
 $(BUILD)/tests/relay_load_test: $(call objs,tests/relay/relay_load_test.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
@@ -89,7 +95,7 @@ BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/relay-asan.sh tests/relay/relay-ctl-asan.sh \
               tests/relay/relay-guard-asan.sh tests/relay/relay-iface-asan.sh \
               tests/relay/relay-ha-asan.sh tests/relay/relay-ha-legs-asan.sh \
-              tests/relay/relay-ctl-cas-asan.sh
+              tests/relay/relay-ctl-cas-asan.sh tests/relay/relay-keys-asan.sh
 SLOW_TESTS += tests/relay/relay-ops-asan.sh tests/relay/srtpd-syslog.sh
 endif
 

@@ -24,47 +24,14 @@ ru_srtpd D;
 static const ctl_be *req(const char *cmd, const char *id, const char *st, int64_t ifv,
                          const char *ifv_text, bool with_stream)
 {
-    static char buf[4096];
-    ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", id);
-    ctl_benc_kv_cstr(&w, "command", cmd);
-    if (ifv >= 0)
-        ctl_benc_kv_int(&w, "if-version", ifv);
-    if (ifv_text)
-        ctl_benc_kv_cstr(&w, "if-version", ifv_text);
-    if (st)
-        ctl_benc_kv_cstr(&w, "sdes-state", st);
-    if (with_stream) {
-        ctl_benc_cstr(&w, "streams");
-        ctl_benc_list(&w);
-        ctl_benc_dict(&w);
-        if (!strcmp(cmd, "answer")) {
-            ctl_benc_cstr(&w, "b");
-            ctl_benc_dict(&w);
-            ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
-            ctl_benc_kv_int(&w, "port", 40000);
-            ctl_benc_end(&w);
-        }
-        ctl_benc_kv_int(&w, "index", 0);
-        ctl_benc_end(&w);
-        ctl_benc_end(&w);
-    }
-    ctl_benc_end(&w);
-    return ctl_benc_ok(&w) ? ru_call(&D, buf, w.len) : NULL;
-}
-
-static bool str_is(const ctl_be *r, const char *key, const char *want)
-{
-    return r && ctl_be_str_eq(ctl_be_get(&ru_doc, r, key), want);
+    return state_req(cmd, id, st, st ? strlen(st) : 0, ifv, ifv_text, with_stream);
 }
 
 /* The stored state and version of id. */
 static bool stored(const char *id, const char *st, int64_t version)
 {
     const ctl_be *r = cmd_call("state", id);
-    return r && ru_ok(r) && str_is(r, "sdes-state", st) && ru_int(r, "sdes-version") == version;
+    return r && ru_ok(r) && ru_str_is(r, "sdes-state", st) && ru_int(r, "sdes-version") == version;
 }
 
 /* One round trip per step: a new call with its state (if-version 0),
@@ -73,7 +40,7 @@ static void test_offer_answer_in_one_request(void)
 {
     const char *id = "cas-1@test";
     const ctl_be *r = cmd_call("ping", NULL); /* says it understands if-version */
-    CHECK(r && str_is(r, "result", "pong") && ru_int(r, "if-version") == 1);
+    CHECK(r && ru_str_is(r, "result", "pong") && ru_int(r, "if-version") == 1);
     r = req("offer", id, "state-after-offer", 0, NULL, true);
     CHECK(r && ru_ok(r));
     int64_t v1 = ru_int(r, "sdes-version");
@@ -122,9 +89,9 @@ static void test_race_defined_outcome(void)
     /* Two new offers for the same new call: the second finds it. */
     r = req("offer", id, "second-offer-state", 0, NULL, true);
     CHECK(r && !ru_ok(r));
-    CHECK(str_is(r, "error-reason", "sdes-state changed"));
+    CHECK(ru_str_is(r, "error-reason", "sdes-state changed"));
     CHECK_EQ(ru_int(r, "conflict"), 1);
-    CHECK(str_is(r, "sdes-state", "offer-state"));
+    CHECK(ru_str_is(r, "sdes-state", "offer-state"));
     CHECK_EQ(ru_int(r, "sdes-version"), v1);
     CHECK_EQ(ru_int(r, "streams.0.a.port"), a_port);
     /* Two answers made from v1. */
@@ -134,7 +101,7 @@ static void test_race_defined_outcome(void)
     r = req("answer", id, "answer-from-process-2", v1, NULL, true);
     CHECK(r && !ru_ok(r));
     CHECK_EQ(ru_int(r, "conflict"), 1);
-    CHECK(str_is(r, "sdes-state", "answer-from-process-1"));
+    CHECK(ru_str_is(r, "sdes-state", "answer-from-process-1"));
     CHECK_EQ(ru_int(r, "sdes-version"), v2);
     CHECK(stored(id, "answer-from-process-1", v2));
     /* The loser runs again against v2 and gets through. */
@@ -155,13 +122,13 @@ static void test_errors_and_old_requests(void)
     int64_t v1 = ru_int(r, "sdes-version");
     CHECK(v1 > 0);
     r = req("update", id, "bad", -1, "1", false);
-    CHECK(str_is(r, "error-reason", "if-version: want an integer >= 0"));
+    CHECK(ru_str_is(r, "error-reason", "if-version: want an integer >= 0"));
     char neg[256];
     int n = snprintf(neg, sizeof(neg),
                      "d7:call-id%zu:%s7:command6:update10:if-versioni-1e10:sdes-state3:bade",
                      strlen(id), id);
     r = ru_call(&D, neg, (size_t)n);
-    CHECK(str_is(r, "error-reason", "if-version: want an integer >= 0"));
+    CHECK(ru_str_is(r, "error-reason", "if-version: want an integer >= 0"));
     CHECK(stored(id, "v1", v1));
     /* Matching version but a bad stream: refused, state and version kept. */
     n = snprintf(neg, sizeof(neg),
@@ -183,9 +150,9 @@ static void test_errors_and_old_requests(void)
     /* Unknown calls: an answer says so; a conditional offer for a
      * version of a call that does not exist is a conflict without state. */
     r = req("answer", "cas-unknown@test", "x", v2, NULL, true);
-    CHECK(str_is(r, "error-reason", "unknown call-id"));
+    CHECK(ru_str_is(r, "error-reason", "unknown call-id"));
     r = req("offer", "cas-unknown@test", "x", v2, NULL, true);
-    CHECK(str_is(r, "error-reason", "unknown call-id"));
+    CHECK(ru_str_is(r, "error-reason", "unknown call-id"));
     CHECK_EQ(ru_int(r, "conflict"), 1);
     CHECK(!ctl_be_get(&ru_doc, r, "sdes-state"));
     /* A call made without any sdes-state (srtpctl, an ng client) exists:

@@ -120,33 +120,7 @@ static size_t st_make(uint8_t *out, size_t len, unsigned seed)
 static const ctl_be *st_req(const char *cmd, const char *id, const uint8_t *st, size_t stlen,
                             bool with_stream)
 {
-    static char buf[20480]; /* the largest sdes-state (16 KiB) and more */
-    ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", id);
-    ctl_benc_kv_cstr(&w, "command", cmd);
-    if (st)
-        ctl_benc_kv_str(&w, "sdes-state", st, stlen);
-    if (with_stream) {
-        ctl_benc_cstr(&w, "streams");
-        ctl_benc_list(&w);
-        ctl_benc_dict(&w);
-        if (!strcmp(cmd, "answer")) {
-            ctl_benc_cstr(&w, "b");
-            ctl_benc_dict(&w);
-            ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
-            ctl_benc_kv_int(&w, "port", 40000);
-            ctl_benc_end(&w);
-        }
-        ctl_benc_kv_int(&w, "index", 0);
-        ctl_benc_end(&w);
-        ctl_benc_end(&w);
-    }
-    ctl_benc_end(&w);
-    if (!ctl_benc_ok(&w))
-        return NULL;
-    return ru_call(&D, buf, w.len);
+    return state_req(cmd, id, st, stlen, -1, NULL, with_stream);
 }
 
 /* The stored state of id equals st[0..len) (len 0: no sdes-state key). */
@@ -264,8 +238,6 @@ static void test_state_delete(void)
     CHECK(ru_ok(cmd_call("delete", id)));
 }
 
-static int srtpctl(char *out, size_t cap, const char *args);
-
 /* The state never shows outside `state`: not in list, query, statistics,
  * events, offer/answer replies, srtpctl's tables or --json, or the log;
  * a state-only update leaves a live SRTP call's media as it was. */
@@ -293,7 +265,7 @@ static void test_state_not_elsewhere(void)
     for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
         bool with_id = strstr(tools[i], "query") != NULL;
         snprintf(args, sizeof(args), "%s %s", tools[i], with_id ? c.id : "");
-        CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+        CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), args), 0);
         CHECK_MSG(!strstr(out, ST_MARK), "state in srtpctl %s", args);
     }
     /* The only way out is the state command. */
@@ -469,20 +441,6 @@ static void test_media_timeout(void)
     CHECK_MSG(event, "no media-timeout event");
 }
 
-/* Runs srtpctl against D; output into out. Returns the exit status. */
-static int srtpctl(char *out, size_t cap, const char *args)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "build/srtpctl --socket %s %s 2>&1", D.ctl, args);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void test_srtpctl(void)
 {
     static char out[65536];
@@ -490,42 +448,42 @@ static void test_srtpctl(void)
     tcall c;
     CHECK(call_setup(&c, s, true, false, 1));
     CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x77, 1, 5, 0), 5);
-    CHECK_EQ(srtpctl(out, sizeof(out), "ping"), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "ping"), 0);
     CHECK(strstr(out, "pong"));
-    CHECK_EQ(srtpctl(out, sizeof(out), "list"), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "list"), 0);
     CHECK_MSG(strstr(out, c.id) && strstr(out, "SRTP AES_CM_128_HMAC_SHA1_80"), "%s", out);
     char args[128];
     snprintf(args, sizeof(args), "query %s", c.id);
-    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), args), 0);
     CHECK_MSG(strstr(out, "AES_CM_128_HMAC_SHA1_80 mki 1") && strstr(out, "RTP-IN"), "%s", out);
     snprintf(args, sizeof(args), "--json query %s", c.id);
-    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), args), 0);
     CHECK_MSG(strstr(out, "\"call-id\": \"") && strstr(out, "\"unknown-mki\": 0"), "%s", out);
-    CHECK_EQ(srtpctl(out, sizeof(out), "stats"), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "stats"), 0);
     CHECK(strstr(out, "WORKER"));
-    CHECK_EQ(srtpctl(out, sizeof(out), "--json stats"), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "--json stats"), 0);
     CHECK(strstr(out, "\"uptime-ms\""));
     /* rekey: with a second send key installed, the next one takes over. */
     const ctl_be *r = rekey(c.id, "a", "send", s, (int)seed_base + 500, 2, 1, -1, -1);
     CHECK(r && ru_ok(r));
     snprintf(args, sizeof(args), "rekey %s", c.id);
-    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), args), 0);
     CHECK_MSG(strstr(out, "leg a send: rekeyed on 1 stream"), "%s", out);
     r = cmd_call("query", c.id);
     CHECK_EQ(ru_int(r, "streams.0.a.send.keys.1.current"), 1);
     /* Errors: unknown call, missing argument, unknown command. */
-    CHECK_EQ(srtpctl(out, sizeof(out), "query no-such-call"), 1);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "query no-such-call"), 1);
     CHECK(strstr(out, "unknown call-id"));
-    CHECK_EQ(srtpctl(out, sizeof(out), "query"), 2);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "query"), 2);
     /* A Call-ID may begin with '-' (RFC 3261 word; linphone makes such
      * ids): after "--" it is the Call-ID, not an option. */
-    CHECK_EQ(srtpctl(out, sizeof(out), "--json query -- -no-such-call"), 1);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "--json query -- -no-such-call"), 1);
     CHECK_MSG(strstr(out, "unknown call-id"), "%s", out);
-    CHECK_EQ(srtpctl(out, sizeof(out), "frob"), 2);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "frob"), 2);
     snprintf(args, sizeof(args), "delete %s", c.id);
-    CHECK_EQ(srtpctl(out, sizeof(out), args), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), args), 0);
     CHECK(strstr(out, "deleted; final statistics"));
-    CHECK_EQ(srtpctl(out, sizeof(out), "--socket udp:127.0.0.1:9 --timeout 100 ping"), 1);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "--socket udp:127.0.0.1:9 --timeout 100 ping"), 1);
     call_teardown(&c);
 }
 

@@ -19,46 +19,17 @@
 #include <unistd.h>
 
 #include "tests/check.h"
+#include "tests/relay/proc_run.h"
 #include <stdbool.h>
 
 static char dir[64];
 
-/* Runs argv with stderr into out; the exit status, or -1 when it is still
- * running after `wait_ms` (it did not refuse: then it is stopped). */
+/* Runs argv with stdout and stderr into out (proc_run.h). */
 static int run(const char *const *argv, char *out, size_t cap, int wait_ms, mode_t mask)
 {
     char path[96];
     snprintf(path, sizeof(path), "%s/stderr", dir);
-    pid_t p = fork();
-    if (p == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 2);
-        dup2(fd, 1);
-        umask(mask);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st = 0, rc = -1;
-    bool done = false;
-    for (int i = 0; i < wait_ms / 50 && !done; i++) {
-        if (waitpid(p, &st, WNOHANG) == p) {
-            done = true;
-            rc = WIFEXITED(st) ? WEXITSTATUS(st) : -2;
-        } else {
-            usleep(50000);
-        }
-    }
-    if (!done) {
-        kill(p, SIGTERM);
-        waitpid(p, NULL, 0);
-    }
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(out, 1, cap - 1, f) : 0;
-    out[n] = 0;
-    if (f)
-        fclose(f);
-    return rc;
+    return pr_run(argv, path, out, cap, wait_ms, mask);
 }
 
 static void write_file(const char *path, const char *content, size_t len, mode_t mode)
@@ -73,14 +44,6 @@ static void write_file(const char *path, const char *content, size_t len, mode_t
     }
 }
 
-static int lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* UDP control without a secret is refused, on loopback too. */
 static void test_udp_needs_secret(void)
 {
@@ -88,7 +51,7 @@ static void test_udp_needs_secret(void)
     const char *lo[] = {"build/srtpd", "--listen", "udp:127.0.0.1:0", NULL};
     CHECK_EQ(run(lo, out, sizeof(out), 3000, 022), 2);
     CHECK_MSG(strstr(out, "control-insecure") && strstr(out, "secret"), "%s", out);
-    CHECK_EQ(lines(out), 1);
+    CHECK_EQ(pr_lines(out), 1);
     const char *lo6[] = {"build/srtpd", "--listen", "[::1]:0", NULL};
     CHECK_EQ(run(lo6, out, sizeof(out), 3000, 022), 2);
     const char *any[] = {"build/srtpd", "--listen", "udp:0.0.0.0:0", NULL};
@@ -115,12 +78,12 @@ static void test_secret_rules(void)
     write_file(sf, "\n", 1, 0600); /* issue 10: this turned authentication off */
     CHECK_EQ(run(args, out, sizeof(out), 3000, 022), 2);
     CHECK_MSG(strstr(out, "secret") && strstr(out, "16"), "%s", out);
-    CHECK_EQ(lines(out), 1);
+    CHECK_EQ(pr_lines(out), 1);
     write_file(sf, "", 0, 0600);
     CHECK_EQ(run(args, out, sizeof(out), 3000, 022), 2);
     write_file(sf, "0123456789abcde\n", 16, 0600); /* 15 bytes after the newline */
     CHECK_EQ(run(args, out, sizeof(out), 3000, 022), 2);
-    CHECK_EQ(lines(out), 1);
+    CHECK_EQ(pr_lines(out), 1);
     char big[400];
     memset(big, 'k', sizeof(big));
     write_file(sf, big, sizeof(big), 0600);
@@ -241,9 +204,6 @@ int main(void)
     RUN(test_unix_socket_mode);
     RUN(test_shipped_config);
     RUN(test_srtpctl_secret);
-    char path[96];
-    snprintf(path, sizeof(path), "%s/stderr", dir);
-    unlink(path);
     rmdir(dir);
     return check_summary("relay_ctlsafe");
 }

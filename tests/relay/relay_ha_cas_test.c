@@ -32,65 +32,12 @@ static const char *const *store_args(void)
     return args;
 }
 
-static bool write_secret(void)
-{
-    snprintf(secret_file, sizeof(secret_file), "%s/group.secret", R.dir);
-    FILE *f = fopen(secret_file, "w");
-    if (!f)
-        return false;
-    fprintf(f, "relay-group-secret-for-tests-0123456789\n");
-    fclose(f);
-    return chmod(secret_file, 0600) == 0;
-}
-
 /* cmd for id with sdes-state st and if-version ifv (< 0: none); one
  * stream (index 0; leg b's peer for an answer) when with_stream. */
 static const ctl_be *req(const char *cmd, const char *id, const char *st, int64_t ifv,
                          bool with_stream)
 {
-    static char buf[1024];
-    ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", id);
-    ctl_benc_kv_cstr(&w, "command", cmd);
-    if (ifv >= 0)
-        ctl_benc_kv_int(&w, "if-version", ifv);
-    ctl_benc_kv_cstr(&w, "sdes-state", st);
-    if (with_stream) {
-        ctl_benc_cstr(&w, "streams");
-        ctl_benc_list(&w);
-        ctl_benc_dict(&w);
-        if (!strcmp(cmd, "answer")) {
-            ctl_benc_cstr(&w, "b");
-            ctl_benc_dict(&w);
-            ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
-            ctl_benc_kv_int(&w, "port", 40000);
-            ctl_benc_end(&w);
-        }
-        ctl_benc_kv_int(&w, "index", 0);
-        ctl_benc_end(&w);
-        ctl_benc_end(&w);
-    }
-    ctl_benc_end(&w);
-    return ctl_benc_ok(&w) ? ru_call(&D, buf, w.len) : NULL;
-}
-
-static const ctl_be *state_of(const char *id)
-{
-    char buf[256];
-    ctl_benc w;
-    ctl_benc_init(&w, buf, sizeof(buf));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "call-id", id);
-    ctl_benc_kv_cstr(&w, "command", "state");
-    ctl_benc_end(&w);
-    return ctl_benc_ok(&w) ? ru_call(&D, buf, w.len) : NULL;
-}
-
-static bool str_is(const ctl_be *r, const char *key, const char *want)
-{
-    return r && ctl_be_str_eq(ctl_be_get(&ru_doc, r, key), want);
+    return state_req(cmd, id, st, strlen(st), ifv, NULL, with_stream);
 }
 
 static void test_cas_writes_survive_restart(void)
@@ -113,18 +60,18 @@ static void test_cas_writes_survive_restart(void)
     usleep(300000); /* the store's writer */
     ha_srtpd_kill(&D);
     CHECK(ha_srtpd_start(&D, ctl, pmin, pmax, log_path, store_args()));
-    r = state_of(id);
-    CHECK(r && ru_ok(r) && str_is(r, "sdes-state", "s-cas"));
+    r = cmd_call("state", id);
+    CHECK(r && ru_ok(r) && ru_str_is(r, "sdes-state", "s-cas"));
     int64_t v4 = ru_int(r, "sdes-version");
     CHECK(v4 > 0 && v4 != v3 && v4 != v2 && v4 != v1);
     /* The version sdes.so cached before the loss: refused, with the
      * restored state to run again from. */
     r = req("update", id, "s-after-loss", v3, false);
-    CHECK(r && !ru_ok(r) && ru_int(r, "conflict") == 1 && str_is(r, "sdes-state", "s-cas"));
+    CHECK(r && !ru_ok(r) && ru_int(r, "conflict") == 1 && ru_str_is(r, "sdes-state", "s-cas"));
     r = req("update", id, "s-after-loss", v4, false);
     CHECK(r && ru_ok(r));
-    r = state_of(id);
-    CHECK(r && str_is(r, "sdes-state", "s-after-loss"));
+    r = cmd_call("state", id);
+    CHECK(r && ru_str_is(r, "sdes-state", "s-after-loss"));
     CHECK(ru_ok(req("delete", id, "", -1, false)));
 }
 
@@ -136,13 +83,13 @@ static void test_clean_exit(void)
 int main(void)
 {
     alarm(60);
-    if (!ha_redis_start(&R) || !write_secret()) {
+    if (!ha_redis_start(&R) || !ha_group_secret(&R, secret_file, sizeof(secret_file))) {
         fprintf(stderr, "redis-server did not start\n");
         printf("relay-ha-cas: 0 passed, 1 failed\n");
         return 1;
     }
-    snprintf(ctl, sizeof(ctl), "udp:127.0.0.1:%d", ha_free_port());
-    pmin = ha_free_range(64);
+    snprintf(ctl, sizeof(ctl), "udp:127.0.0.1:%d", ru_free_port());
+    pmin = ru_free_range(64);
     pmax = pmin + 63;
     snprintf(log_path, sizeof(log_path), "%s/srtpd.log", R.dir);
     if (!ha_srtpd_start(&D, ctl, pmin, pmax, log_path, store_args())) {

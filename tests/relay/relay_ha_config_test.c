@@ -26,7 +26,7 @@ static int start_status(const char *args, char *err, size_t cap)
     snprintf(
         cmd, sizeof(cmd),
         "timeout 3 build/srtpd --listen udp:127.0.0.1:%d --control-insecure %s 2>&1 >/dev/null",
-        ha_free_port(), args);
+        ru_free_port(), args);
     FILE *p = popen(cmd, "r");
     size_t n = p ? fread(err, 1, cap - 1, p) : 0;
     err[n] = 0;

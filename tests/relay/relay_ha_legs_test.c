@@ -85,12 +85,6 @@ static void leg(ctl_benc *w, const char *name, const char *iface, uint16_t port,
     ctl_benc_end(w);
 }
 
-static bool str_is(const ctl_be *r, const char *path, const char *want)
-{
-    const ctl_be *n = ru_path(r, path);
-    return n && n->type == CTL_BE_STR && n->len == strlen(want) && !memcmp(n->s, want, n->len);
-}
-
 static bool call_up(lcall *c, int i)
 {
     memset(c, 0, sizeof(*c));
@@ -241,10 +235,10 @@ static bool list_iface(const ctl_be *l, const char *id, const char *legname, con
     for (int i = 0; i < 2 * NCALLS; i++) {
         char path[64];
         snprintf(path, sizeof(path), "calls.%d.call-id", i);
-        if (!str_is(l, path, id))
+        if (!ru_str_is(l, path, id))
             continue;
         snprintf(path, sizeof(path), "calls.%d.streams.0.%s.interface", i, legname);
-        return str_is(l, path, want);
+        return ru_str_is(l, path, want);
     }
     return false;
 }
@@ -335,7 +329,7 @@ static void test_mux_and_interfaces_survive(void)
     ha_srtpd_kill(&D);
     const char body[] = "d7:command8:takeovere";
     const ctl_be *r = ru_call(&standby, body, sizeof(body) - 1);
-    CHECK_MSG(r && ru_ok(r) && str_is(r, "role", "active"), "takeover answered");
+    CHECK_MSG(r && ru_ok(r) && ru_str_is(r, "role", "active"), "takeover answered");
     media(4000, true);
     gap = ha_now_ms() - t0;
     legs_kept(&standby, "takeover");
@@ -361,16 +355,10 @@ int main(void)
         printf("relay-ha-legs: 0 passed, 1 failed\n");
         return 1;
     }
-    snprintf(secret_file, sizeof(secret_file), "%s/group.secret", R.dir);
-    FILE *f = fopen(secret_file, "w");
-    if (f) {
-        fputs("relay-ha-legs-test group secret, not a real one\n", f);
-        fclose(f);
-    }
-    chmod(secret_file, 0600);
-    snprintf(ctl, sizeof(ctl), "udp:127.0.0.1:%d", ha_free_port());
-    snprintf(ctl2, sizeof(ctl2), "udp:127.0.0.1:%d", ha_free_port());
-    pmin = ha_free_range(64);
+    ha_group_secret(&R, secret_file, sizeof(secret_file));
+    snprintf(ctl, sizeof(ctl), "udp:127.0.0.1:%d", ru_free_port());
+    snprintf(ctl2, sizeof(ctl2), "udp:127.0.0.1:%d", ru_free_port());
+    pmin = ru_free_range(64);
     pmax = pmin + 63;
     snprintf(log_path, sizeof(log_path), "%s/srtpd.log", R.dir);
     snprintf(log2_path, sizeof(log2_path), "%s/srtpd-standby.log", R.dir);

@@ -70,17 +70,6 @@ static void reset_relays(void)
     unlink(log2_path);
 }
 
-static bool write_secret(void)
-{
-    snprintf(secret_file, sizeof(secret_file), "%s/group.secret", R.dir);
-    FILE *f = fopen(secret_file, "w");
-    if (!f)
-        return false;
-    fprintf(f, "relay-group-secret-for-tests-0123456789\n");
-    fclose(f);
-    return chmod(secret_file, 0600) == 0;
-}
-
 typedef struct calls {
     tcall *c;
     uint16_t *seq;
@@ -494,12 +483,7 @@ static void test_rekey_and_state_survive(void)
     tcall c;
     CHECK(call_setup(&c, suite, true, false, 2));
     unsigned ab = seed_base;
-    srtp_dealloc(c.A.tx);
-    srtp_dealloc(c.A.rx);
-    unsigned txs[2] = {ab + 1, ab + 101}, rxs[2] = {ab + 2, ab + 102}, mk[2] = {1, 2};
-    c.A.tx = ru_libsrtp(suite, txs, mk, 2, 2, true);
-    c.A.rx = ru_libsrtp(suite, rxs, mk, 2, 2, false);
-    CHECK(c.A.tx && c.A.rx);
+    CHECK(call_a_two_keys(&c, suite, ab));
     CHECK_EQ(flow(&c.A, c.a_port, &c.B, 0x4444, 1, 10, 0), 10);
     const ctl_be *r = rekey(c.id, "a", "recv", suite, (int)(ab + 101), 2, 2, -1, -1);
     CHECK(r && ru_ok(r));
@@ -635,14 +619,14 @@ int main(void)
     if (ncalls < 2 || ncalls > 1000)
         ncalls = 100;
     suite = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
-    if (!ha_redis_start(&R) || !write_secret()) {
+    if (!ha_redis_start(&R) || !ha_group_secret(&R, secret_file, sizeof(secret_file))) {
         fprintf(stderr, "redis-server did not start\n");
         printf("relay-ha: 0 passed, 1 failed\n");
         return 1;
     }
-    snprintf(ctl, sizeof(ctl), "udp:127.0.0.1:%d", ha_free_port());
-    snprintf(ctl2, sizeof(ctl2), "udp:127.0.0.1:%d", ha_free_port());
-    pmin = ha_free_range(4 * ncalls + 64);
+    snprintf(ctl, sizeof(ctl), "udp:127.0.0.1:%d", ru_free_port());
+    snprintf(ctl2, sizeof(ctl2), "udp:127.0.0.1:%d", ru_free_port());
+    pmin = ru_free_range(4 * ncalls + 64);
     pmax = pmin + 4 * ncalls + 63;
     snprintf(log_path, sizeof(log_path), "%s/srtpd.log", R.dir);
     snprintf(log2_path, sizeof(log2_path), "%s/srtpd-standby.log", R.dir);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "tests/check.h"
+#include "tests/relay/proc_run.h"
 #include "tests/relay/relay_util.h"
 
 static const char *srtpd_bin(void)
@@ -43,44 +44,7 @@ static int run(const char *const *args, char *out, size_t cap, int wait_ms)
     for (int i = 0; args[i] && n < 23; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    pid_t p = fork();
-    if (p == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 2);
-        dup2(fd, 1);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st = 0, rc = -1;
-    bool done = false;
-    for (int i = 0; i < wait_ms / 50 && !done; i++) {
-        if (waitpid(p, &st, WNOHANG) == p) {
-            done = true;
-            rc = WIFEXITED(st) ? WEXITSTATUS(st) : -2;
-        } else {
-            usleep(50000);
-        }
-    }
-    if (!done) {
-        kill(p, SIGTERM);
-        waitpid(p, NULL, 0);
-    }
-    FILE *f = fopen(path, "r");
-    size_t k = f ? fread(out, 1, cap - 1, f) : 0;
-    out[k] = 0;
-    if (f)
-        fclose(f);
-    unlink(path);
-    return rc;
-}
-
-static int lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
+    return pr_run(argv, path, out, cap, wait_ms, (mode_t)-1);
 }
 
 /* Each bad interface is refused at start (exit 2) with one line that names
@@ -95,7 +59,7 @@ static void refused(const char *value, const char *want1, const char *want2)
                           NULL};
     int rc = run(args, out, sizeof(out), 3000);
     CHECK_MSG(rc == 2, "interface = %s: exit %d, want 2 (refused); output: %s", value, rc, out);
-    CHECK_MSG(lines(out) == 1, "interface = %s: want one line: %s", value, out);
+    CHECK_MSG(pr_lines(out) == 1, "interface = %s: want one line: %s", value, out);
     CHECK_MSG(strstr(out, want1) && (!want2 || strstr(out, want2)),
               "interface = %s: want \"%s\"%s%s: %s", value, want1, want2 ? " and " : "",
               want2 ? want2 : "", out);

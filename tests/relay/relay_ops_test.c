@@ -167,12 +167,6 @@ static const ctl_be *log_level(const char *level)
     return ru_call(&D, buf, w.len);
 }
 
-static bool str_is(const ctl_be *r, const char *path, const char *want)
-{
-    const ctl_be *v = ru_path(r, path);
-    return v && v->type == CTL_BE_STR && v->len == strlen(want) && !memcmp(v->s, want, v->len);
-}
-
 /* srtpd's stderr of the last refusal. */
 static char refusal[1024];
 
@@ -208,19 +202,6 @@ static int run_srtpd_expect_fail(const char *const *args)
     return -1; /* still running: it did not refuse */
 }
 
-static int srtpctl(char *out, size_t cap, const char *args)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "build/srtpctl --socket %s %s 2>&1", D.ctl, args);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* ---- log level ---- */
 
 static char logbuf[1 << 20];
@@ -234,8 +215,8 @@ static void test_log_level_from_command_line(void)
     CHECK_MSG(!strstr(logbuf, " INFO: "), "info line at warn: %s", logbuf);
     const ctl_be *r = log_level(NULL);
     CHECK(r && ru_ok(r));
-    CHECK(str_is(r, "log-level", "warn"));
-    CHECK(str_is(r, "target", "file"));
+    CHECK(ru_str_is(r, "log-level", "warn"));
+    CHECK(ru_str_is(r, "target", "file"));
 }
 
 /* Raised to debug, a request shows as a debug line (its name and
@@ -245,8 +226,8 @@ static void test_log_level_at_run_time(void)
 {
     const ctl_be *r = log_level("debug");
     CHECK(r && ru_ok(r));
-    CHECK(str_is(r, "log-level", "debug"));
-    CHECK(str_is(r, "previous", "warn"));
+    CHECK(ru_str_is(r, "log-level", "debug"));
+    CHECK(ru_str_is(r, "previous", "warn"));
     CHECK(ru_ok(cmd_call("ping", NULL)));
     read_log(logbuf, sizeof(logbuf));
     CHECK_MSG(strstr(logbuf, " INFO: log level debug (was warn)"), "%s", logbuf);
@@ -269,7 +250,7 @@ static void test_log_level_at_run_time(void)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         r = log_level(bad[i]);
         CHECK_MSG(r && !ru_ok(r), "level \"%s\" accepted", bad[i]);
-        CHECK(str_is(r, "error-reason", "level: want error, warn, info or debug"));
+        CHECK(ru_str_is(r, "error-reason", "level: want error, warn, info or debug"));
     }
     char buf[64];
     ctl_benc w;
@@ -281,16 +262,16 @@ static void test_log_level_at_run_time(void)
     r = ru_call(&D, buf, w.len);
     CHECK(r && !ru_ok(r));
     r = log_level(NULL);
-    CHECK(str_is(r, "log-level", "error"));
+    CHECK(ru_str_is(r, "log-level", "error"));
 
     static char out[4096];
-    CHECK_EQ(srtpctl(out, sizeof(out), "log-level"), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "log-level"), 0);
     CHECK_MSG(strstr(out, "log-level error, logging to file"), "%s", out);
-    CHECK_EQ(srtpctl(out, sizeof(out), "log-level info"), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "log-level info"), 0);
     CHECK_MSG(strstr(out, "log-level info (was error)"), "%s", out);
-    CHECK_EQ(srtpctl(out, sizeof(out), "log-level loud"), 1);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "log-level loud"), 1);
     CHECK_MSG(strstr(out, "level: want error, warn, info or debug"), "%s", out);
-    CHECK_EQ(srtpctl(out, sizeof(out), "--json log-level"), 0);
+    CHECK_EQ(ru_srtpctl(&D, out, sizeof(out), "--json log-level"), 0);
     CHECK_MSG(strstr(out, "\"log-level\": \"info\""), "%s", out);
 }
 

@@ -95,6 +95,16 @@ void call_teardown(tcall *c)
     ep_close(&c->B);
 }
 
+bool call_a_two_keys(tcall *c, const sg_suite *s, unsigned ab)
+{
+    srtp_dealloc(c->A.tx);
+    srtp_dealloc(c->A.rx);
+    unsigned txs[2] = {ab + 1, ab + 101}, rxs[2] = {ab + 2, ab + 102}, mk[2] = {1, 2};
+    c->A.tx = ru_libsrtp(s, txs, mk, 2, 2, true);
+    c->A.rx = ru_libsrtp(s, rxs, mk, 2, 2, false);
+    return c->A.tx && c->A.rx;
+}
+
 const ctl_be *cmd_call(const char *cmd, const char *id)
 {
     char buf[512];
@@ -106,6 +116,69 @@ const ctl_be *cmd_call(const char *cmd, const char *id)
     ctl_benc_kv_cstr(&w, "command", cmd);
     ctl_benc_end(&w);
     return ru_call(&D, buf, w.len);
+}
+
+bool log_has_no_key(const char *path, char *why, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, cap, "cannot read %s", path);
+        return false;
+    }
+    static char logbuf[1 << 20];
+    size_t n = fread(logbuf, 1, sizeof(logbuf) - 1, f);
+    fclose(f);
+    logbuf[n] = 0;
+    if (n == 0) {
+        snprintf(why, cap, "%s is empty", path);
+        return false;
+    }
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    for (unsigned seed = 0; seed < seed_base + 20; seed++) {
+        uint8_t k[64];
+        char hex[20];
+        ru_key(s, seed, k);
+        snprintf(hex, sizeof(hex), "%02x%02x%02x%02x%02x%02x", k[0], k[1], k[2], k[3], k[4], k[5]);
+        if (strstr(logbuf, hex)) {
+            snprintf(why, cap, "key bytes of seed %u in the log", seed);
+            return false;
+        }
+    }
+    return true;
+}
+
+const ctl_be *state_req(const char *cmd, const char *id, const void *st, size_t stlen, int64_t ifv,
+                        const char *ifv_text, bool with_stream)
+{
+    static char buf[20480]; /* the largest sdes-state (16 KiB) and more */
+    ctl_benc w;
+    ctl_benc_init(&w, buf, sizeof(buf));
+    ctl_benc_dict(&w);
+    ctl_benc_kv_cstr(&w, "call-id", id);
+    ctl_benc_kv_cstr(&w, "command", cmd);
+    if (ifv >= 0)
+        ctl_benc_kv_int(&w, "if-version", ifv);
+    if (ifv_text)
+        ctl_benc_kv_cstr(&w, "if-version", ifv_text);
+    if (st)
+        ctl_benc_kv_str(&w, "sdes-state", st, stlen);
+    if (with_stream) {
+        ctl_benc_cstr(&w, "streams");
+        ctl_benc_list(&w);
+        ctl_benc_dict(&w);
+        if (!strcmp(cmd, "answer")) {
+            ctl_benc_cstr(&w, "b");
+            ctl_benc_dict(&w);
+            ctl_benc_kv_cstr(&w, "address", "127.0.0.1");
+            ctl_benc_kv_int(&w, "port", 40000);
+            ctl_benc_end(&w);
+        }
+        ctl_benc_kv_int(&w, "index", 0);
+        ctl_benc_end(&w);
+        ctl_benc_end(&w);
+    }
+    ctl_benc_end(&w);
+    return ctl_benc_ok(&w) ? ru_call(&D, buf, w.len) : NULL;
 }
 
 /* Sends n RTP packets from one endpoint through srtpd to the other, one at

@@ -34,8 +34,24 @@ void ep_close(ep *e);
  * seed_base+1 A->srtpd, +2 srtpd->A, +3 B->srtpd, +4 srtpd->B. */
 bool call_setup(tcall *c, const sg_suite *s, bool a_srtp, bool b_srtp, unsigned mki_len);
 void call_teardown(tcall *c);
+/* For a rekey by MKI: endpoint A of a call set up with mki_len 2 (ab: the
+ * call's seed_base) sends and receives with both its keys, the first (MKI
+ * 1) and the next (seeds ab+101 A->srtpd, ab+102 srtpd->A; MKI 2). false
+ * when libsrtp2 refused them. */
+bool call_a_two_keys(tcall *c, const sg_suite *s, unsigned ab);
 /* A command with an optional call-id. */
 const ctl_be *cmd_call(const char *cmd, const char *id);
+/* Only error lines and fingerprints may appear in srtpd's log, never key
+ * bytes: looks for the hex form of every test key (seeds up to
+ * seed_base + 20) in the log file at path; false, with why, when one is
+ * there or the log is empty or unreadable. */
+bool log_has_no_key(const char *path, char *why, size_t cap);
+/* A request on the call's sdes-state (the compare-and-swap tests): cmd
+ * for id with sdes-state st[0..stlen) (st NULL: none), if-version ifv
+ * (< 0: none) or ifv_text (the integer as text; NULL: none) and, when
+ * with_stream, streams [{"index": 0}] (plus leg b's peer for an answer). */
+const ctl_be *state_req(const char *cmd, const char *id, const void *st, size_t stlen, int64_t ifv,
+                        const char *ifv_text, bool with_stream);
 /* n RTP packets through srtpd one at a time; returns how many arrived
  * intact and in order (mki_index >= 0: libsrtp2 sends with that key). */
 int flow(const ep *from, uint16_t to_port, const ep *to, uint32_t ssrc, uint16_t seq0, int n,

@@ -116,9 +116,9 @@ int main(int argc, char **argv)
     fprintf(f, "relay-group-secret-for-the-bench-0123\n");
     fclose(f);
     chmod(secret, 0600);
-    snprintf(ctl, sizeof(ctl), "udp:127.0.0.1:%d", ha_free_port());
+    snprintf(ctl, sizeof(ctl), "udp:127.0.0.1:%d", ru_free_port());
     snprintf(logp, sizeof(logp), "%s/srtpd.log", R.dir);
-    int pmin = ha_free_range(8 * n + 64); /* room for ports a stopped srtpd still releases */
+    int pmin = ru_free_range(8 * n + 64); /* room for ports a stopped srtpd still releases */
     const char *none[] = {NULL};
     const char *store[] = {"--redis", R.sock, "--redis-secret-file", secret, NULL};
     double plain[20], redis[20], ratio[20], cpu_plain[20], cpu_redis[20], cpu_ratio[20];

@@ -24,7 +24,7 @@
 ctl_be_doc ru_doc;
 static char ru_reply[CTL_MAX_MSG];
 
-static int ru_free_udp_port(void)
+int ru_free_port(void)
 {
     uint16_t p;
     int fd = ru_udp(&p);
@@ -32,16 +32,19 @@ static int ru_free_udp_port(void)
     return p;
 }
 
-/* A free even-aligned range of 2*n ports: probe a random base. */
-static int ru_free_range(int n)
+int ru_free_range(int n)
 {
-    unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
-    for (int tries = 0; tries < 50; tries++) {
-        int base = 20000 + (int)((seed = seed * 1103515245u + 12345u) % 20000u) * 2 % 40000;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* The clock's milliseconds too: tests start several relays a second. */
+    unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL) ^ (unsigned)(ts.tv_nsec / 1000000);
+    for (int tries = 0; tries < 100; tries++) {
+        seed = seed * 1103515245u + 12345u;
+        int base = 20000 + (int)((seed >> 8) % 18000u) * 2;
         if (base + n > 60000)
             continue;
         bool ok = true;
-        for (int p = base; p < base + n && ok; p += 97) {
+        for (int p = base; p < base + n && ok; p += 7) {
             int fd = socket(AF_INET, SOCK_DGRAM, 0);
             struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
             a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -54,10 +57,33 @@ static int ru_free_range(int n)
     return 30000;
 }
 
+bool ru_srtpd_wait(ru_srtpd *d)
+{
+    for (int i = 0; i < 50; i++) {
+        /* Quietly: refused until srtpd has its socket. */
+        static char reply[512];
+        static ctl_be_doc doc;
+        const char body[] = "d7:command4:pinge";
+        const ctl_be *r;
+        char err[200];
+        if (ctl_client_call(d->cli, body, sizeof(body) - 1, reply, sizeof(reply), &doc, &r, err,
+                            sizeof(err)) == 0 &&
+            ctl_be_str_eq(ctl_be_get(&doc, r, "result"), "pong"))
+            return true;
+        int st;
+        if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+            d->pid = 0;
+            return false;
+        }
+        usleep(100000);
+    }
+    return false;
+}
+
 bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
 {
     memset(d, 0, sizeof(*d));
-    snprintf(d->ctl, sizeof(d->ctl), "udp:127.0.0.1:%d", ru_free_udp_port());
+    snprintf(d->ctl, sizeof(d->ctl), "udp:127.0.0.1:%d", ru_free_port());
     d->port_min = ru_free_range(9000);
     d->port_max = d->port_min + 8999;
     snprintf(d->log, sizeof(d->log), "/tmp/srtpd-test-%d-%d.log", (int)getpid(), d->port_min);
@@ -99,23 +125,7 @@ bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra)
     }
     char err[200];
     d->cli = ctl_client_new(d->ctl, secret, secret ? strlen(secret) : 0, 300, 0, err, sizeof(err));
-    if (!d->cli)
-        return false;
-    for (int i = 0; i < 50; i++) {
-        const char body[] = "d7:command4:pinge";
-        const ctl_be *r;
-        if (ctl_client_call(d->cli, body, sizeof(body) - 1, ru_reply, sizeof(ru_reply), &ru_doc, &r,
-                            err, sizeof(err)) == 0 &&
-            ru_ok(r))
-            return true;
-        int st;
-        if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
-            d->pid = 0;
-            return false;
-        }
-        usleep(100000);
-    }
-    return false;
+    return d->cli && ru_srtpd_wait(d);
 }
 
 int ru_srtpd_stop(ru_srtpd *d)
@@ -140,6 +150,19 @@ int ru_srtpd_stop(ru_srtpd *d)
     waitpid(d->pid, NULL, 0);
     d->pid = 0;
     return -1;
+}
+
+int ru_srtpctl(const ru_srtpd *d, char *out, size_t cap, const char *args)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "build/srtpctl --socket %s %s 2>&1", d->ctl, args);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 const ctl_be *ru_call(ru_srtpd *d, const char *body, size_t len)
@@ -195,6 +218,12 @@ int64_t ru_int(const ctl_be *r, const char *path)
 {
     const ctl_be *v = ru_path(r, path);
     return v && v->type == CTL_BE_INT ? v->i : -999999;
+}
+
+bool ru_str_is(const ctl_be *r, const char *path, const char *want)
+{
+    const ctl_be *v = ru_path(r, path);
+    return v && v->type == CTL_BE_STR && v->len == strlen(want) && !memcmp(v->s, want, v->len);
 }
 
 int ru_udp(uint16_t *port)

@@ -32,6 +32,15 @@ typedef struct ru_srtpd {
  * secret (>= 16 bytes) goes to srtpd in a 0600 --secret-file; NULL starts
  * it with --control-insecure (its UDP control socket unauthenticated). false when it did not come up within 5 s. */
 bool ru_srtpd_start(ru_srtpd *d, const char *secret, const char *const *extra);
+/* Waits up to 5 s for d's srtpd (d->pid, d->cli) to answer "pong"; false
+ * when it exited (d->pid then 0) or did not answer. */
+bool ru_srtpd_wait(ru_srtpd *d);
+/* A free UDP port and a free even range of n ports on 127.0.0.1. */
+int ru_free_port(void);
+int ru_free_range(int n);
+/* Runs build/srtpctl against d with args, its output (stdout and stderr)
+ * into out; its exit status. */
+int ru_srtpctl(const ru_srtpd *d, char *out, size_t cap, const char *args);
 /* SIGTERM, wait up to 5 s (then SIGKILL); returns the exit status or -1. */
 int ru_srtpd_stop(ru_srtpd *d);
 
@@ -44,6 +53,8 @@ bool ru_ok(const ctl_be *r);
 /* Follows a path of dict keys / list indexes ("streams.0.a.drops.auth"). */
 const ctl_be *ru_path(const ctl_be *r, const char *path);
 int64_t ru_int(const ctl_be *r, const char *path);
+/* The string at path is want. */
+bool ru_str_is(const ctl_be *r, const char *path, const char *want);
 
 /* A UDP socket on 127.0.0.1, any port; *port set. */
 int ru_udp(uint16_t *port);

@@ -4,7 +4,7 @@
  * offer/answer request made from an SDES engine result (peer addresses,
  * transports, crypto dicts with keys), the relay's local ports read back
  * from a reply (the opaque "sdes-state" blob srtpd keeps with the call is
- * call/callstate.h's). Kamailio-free, so kam_parse_test drives it. Nothing
+ * call/callstate.h's). Kamailio-free, so kam_ctlmsg_test drives it. Nothing
  * here logs; the requests hold keys, so callers wipe their buffers.
  */
 #ifndef SDESGATE_SDES_CALL_CTLMSG_H

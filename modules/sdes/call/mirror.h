@@ -13,7 +13,7 @@
  * The call's state stays in srtpd in the first offer's orientation (the
  * "canonical" one); only the pending offer state is kept in the engine's
  * orientation, with a flag in the sdes-state blob saying which (call/ctlmsg.h).
- * Kamailio-free, so kam_parse_test drives it. Nothing here logs.
+ * Kamailio-free, so kam_mirror_test drives it. Nothing here logs.
  */
 #ifndef SDESGATE_SDES_CALL_MIRROR_H
 #define SDESGATE_SDES_CALL_MIRROR_H
