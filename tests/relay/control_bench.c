@@ -10,6 +10,12 @@
  *   - offer+answer pairs/s for the last 1,000 calls (all of them below
  *     1,000): each pair is the relay's `offer` then `answer` of one call
  *     (srtpd's carry an sdes-state of 400 and 1,000 bytes, as sdes.so's do);
+ *     with its breakdown: the mean round trip of an offer and of an answer,
+ *     the relay's CPU time per pair (all its threads, from
+ *     /proc/PID/task/TID/schedstat) and its context switches per pair (the
+ *     client is sequential: every sleep-and-wake of a relay thread is on a
+ *     request's path), and after the calls the mean round trip of `ping`
+ *     (no call, no worker: the floor of this box's wake-ups);
  *   - `query` requests/s on random existing calls, and that rate relative to
  *     the same relay's at 100 calls (the flatness of the call table);
  *   - RSS per call: (VmRSS with N calls - VmRSS before the first) / N;
@@ -53,16 +59,20 @@
 
 #define PAIRS_TIMED 1000
 #define MAX_SIZES   8
+#define PINGS       1000
 
 typedef struct cb_row {
     int calls; /* calls actually held (may be below the size asked) */
     bool ran, fds_short;
-    double pairs_s;  /* offer+answer pairs/s, last PAIRS_TIMED calls */
-    double query_s;  /* query requests/s */
-    double rss_kib;  /* per call */
-    double stop_s;   /* SIGTERM to exit; < 0: did not exit within the cap */
-    long audit;      /* srtpd: "shutdown" audit lines in the log */
-    double fds_call; /* descriptors per call */
+    double pairs_s;             /* offer+answer pairs/s, last PAIRS_TIMED calls */
+    double offer_us, answer_us; /* mean round trip of each, same calls */
+    double ping_us;             /* mean ping round trip: the floor */
+    double cpu_us, sw;          /* the relay's CPU time and context switches per pair */
+    double query_s;             /* query requests/s */
+    double rss_kib;             /* per call */
+    double stop_s;              /* SIGTERM to exit; < 0: did not exit within the cap */
+    long audit;                 /* srtpd: "shutdown" audit lines in the log */
+    double fds_call;            /* descriptors per call */
 } cb_row;
 
 static int queries = 5000;
@@ -115,6 +125,39 @@ static long fd_limit(void)
     return (long)rl.rlim_max;
 }
 
+/* The relay's CPU time in ns (every thread's, from schedstat) and its
+ * context switches (each a sleep or a preemption: on a sequential client,
+ * each sleep is a wake-up on the request's path). */
+static void proc_sched(pid_t pid, double *cpu_ns, double *switches)
+{
+    char path[320], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    *cpu_ns = *switches = 0;
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+        FILE *f = fopen(path, "r");
+        unsigned long long run = 0;
+        if (f) {
+            if (fscanf(f, "%llu", &run) == 1)
+                *cpu_ns += (double)run;
+            fclose(f);
+        }
+        snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, e->d_name);
+        f = fopen(path, "r");
+        while (f && fgets(line, sizeof(line), f))
+            if (strstr(line, "ctxt_switches:"))
+                *switches += atof(strchr(line, ':') + 1);
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+}
+
 /* SIGTERM and the time until the process is reaped (cap 60 s). */
 static double stop_time(pid_t pid)
 {
@@ -130,11 +173,21 @@ static double stop_time(pid_t pid)
     return -1;
 }
 
+/* Round-trip time of the timed offers and answers (the breakdown of a
+ * pair): call_ng adds each request's time to *rtt_acc when set. */
+static double *rtt_acc;
+static bool timing; /* in the timed calls */
+static double acc_offer, acc_answer;
+
 static const ctl_be *call_ng(ctl_client *c, const char *body, size_t len)
 {
     char err[200];
     const ctl_be *r;
-    if (ctl_client_call(c, body, len, reply, sizeof(reply), &doc, &r, err, sizeof(err)) != 0) {
+    double t0 = rtt_acc ? now_s() : 0;
+    int rc = ctl_client_call(c, body, len, reply, sizeof(reply), &doc, &r, err, sizeof(err));
+    if (rtt_acc)
+        *rtt_acc += now_s() - t0;
+    if (rc != 0) {
         fprintf(stderr, "control-bench: %s\n", err);
         return NULL;
     }
@@ -193,6 +246,7 @@ static bool srtpd_pair(ctl_client *c, int i)
     ctl_benc_end(&w);
     ctl_benc_end(&w);
     ctl_benc_end(&w);
+    rtt_acc = timing ? &acc_offer : NULL;
     if (!call_ng(c, body, w.len))
         return false;
     /* answer: the callee's address and keys on leg b */
@@ -222,7 +276,10 @@ static bool srtpd_pair(ctl_client *c, int i)
     ctl_benc_end(&w);
     ctl_benc_end(&w);
     ctl_benc_end(&w);
-    return call_ng(c, body, w.len) != NULL;
+    rtt_acc = timing ? &acc_answer : NULL;
+    bool ok = call_ng(c, body, w.len) != NULL;
+    rtt_acc = NULL;
+    return ok;
 }
 
 static void b64(const uint8_t *in, size_t n, char *out)
@@ -251,6 +308,7 @@ static bool rtpengine_pair(ctl_client *c, int i)
     ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
     ctl_benc_kv_cstr(&w, "transport-protocol", "RTP/SAVP");
     ctl_benc_end(&w);
+    rtt_acc = timing ? &acc_offer : NULL;
     if (!call_ng(c, body, w.len))
         return false;
     ru_key(s80, 60000 + (unsigned)i, key);
@@ -269,7 +327,10 @@ static bool rtpengine_pair(ctl_client *c, int i)
     ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
     ctl_benc_kv_cstr(&w, "to-tag", "tt");
     ctl_benc_end(&w);
-    return call_ng(c, body, w.len) != NULL;
+    rtt_acc = timing ? &acc_answer : NULL;
+    bool ok = call_ng(c, body, w.len) != NULL;
+    rtt_acc = NULL;
+    return ok;
 }
 
 static const relay_ops srtpd_ops = {"srtpd", srtpd_pair};
@@ -372,17 +433,35 @@ static bool run_size(const relay_ops *ops, int want, cb_row *row)
         row->fds_short = true;
     }
     int timed_from = n > PAIRS_TIMED ? n - PAIRS_TIMED : made;
-    double t0 = 0;
+    double t0 = 0, cpu0 = 0, sw0 = 0;
+    acc_offer = acc_answer = 0;
     for (; made < n; made++) {
-        if (made == timed_from)
+        if (made == timed_from) {
+            proc_sched(pid, &cpu0, &sw0);
             t0 = now_s();
+            timing = true;
+        }
         if (!ops->pair(c, made)) {
+            timing = false;
             fprintf(stderr, "control-bench: %s: call %d failed\n", ops->name, made);
             goto out;
         }
     }
+    timing = false;
     row->calls = n;
     row->pairs_s = (double)(n - timed_from) / (now_s() - t0);
+    double cpu1, sw1;
+    proc_sched(pid, &cpu1, &sw1);
+    row->cpu_us = (cpu1 - cpu0) / 1e3 / (n - timed_from);
+    row->sw = (sw1 - sw0) / (n - timed_from);
+    row->offer_us = acc_offer * 1e6 / (n - timed_from);
+    row->answer_us = acc_answer * 1e6 / (n - timed_from);
+    /* The floor: a ping's round trip (no call, no worker). */
+    double p0 = now_s();
+    for (int q = 0; q < PINGS; q++)
+        if (!call_ng(c, "d7:command4:pinge", 17))
+            goto out;
+    row->ping_us = (now_s() - p0) * 1e6 / PINGS;
     usleep(200000);
     row->rss_kib = (double)(rss_kib(pid) - rss0) / n;
     /* Best of 5 rounds: the box may be shared, and the best round is the
@@ -428,6 +507,8 @@ static void print_rel(const char *name, const cb_row *r, const cb_row *base)
     printf("  %-10s %7d %9.0f %8.2fx %10.0f %8.1f %8s %6.1f", name, r->calls, r->query_s,
            base->ran && base->query_s > 0 ? r->query_s / base->query_s : 0, r->pairs_s, r->rss_kib,
            stop, r->fds_call);
+    printf("  us offer %.0f answer %.0f ping %.0f; cpu-us/pair %.0f, switches/pair %.1f",
+           r->offer_us, r->answer_us, r->ping_us, r->cpu_us, r->sw);
     if (r->audit)
         printf("  audit %ld/%d", r->audit, r->calls);
     if (r->fds_short)
