@@ -273,6 +273,9 @@ int main(int argc, char **argv)
          * deadline, not on the once-a-second housekeeping. */
         int64_t until = d.next_switch_ms < next_hk ? d.next_switch_ms : next_hk;
         int64_t wait = until - relay_now_ms();
+        /* A deferred attach (relay/worker.h) is settled before sleeping:
+         * it has run meanwhile, while the reply went out. */
+        relay_workers_settle();
         int r = poll(pfd, (nfds_t)nfd + 2, wait > 0 ? (int)wait : 0);
         if (r < 0 && errno != EINTR)
             break;
