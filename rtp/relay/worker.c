@@ -138,19 +138,38 @@ static struct {
     relay_job job;
     relay_worker *w;
     void (*done)(void *arg);
-    bool pending;
+    bool pending, posted;
 } relay_deferred;
+
+void relay_workers_kick(void)
+{
+    if (relay_deferred.pending && !relay_deferred.posted) {
+        relay_deferred.posted = true;
+        relay_job_post(relay_deferred.w, &relay_deferred.job);
+    }
+}
 
 void relay_workers_settle(void)
 {
     if (!relay_deferred.pending)
         return;
+    relay_workers_kick();
     relay_deferred.pending = false; /* done may run jobs itself */
     while (sem_wait(&relay_deferred.job.done) != 0 && errno == EINTR) {
     }
     sem_destroy(&relay_deferred.job.done);
     if (relay_deferred.done)
         relay_deferred.done(relay_deferred.job.arg);
+}
+
+bool relay_workers_settled(void)
+{
+    relay_workers_kick();
+    if (relay_deferred.pending && sem_trywait(&relay_deferred.job.done) == 0) {
+        sem_post(&relay_deferred.job.done); /* relay_workers_settle takes it */
+        relay_workers_settle();
+    }
+    return !relay_deferred.pending;
 }
 
 void relay_worker_defer(relay_worker *w, relay_job_fn fn, void *arg, void (*done)(void *arg))
@@ -160,7 +179,7 @@ void relay_worker_defer(relay_worker *w, relay_job_fn fn, void *arg, void (*done
     relay_deferred.w = w;
     relay_deferred.done = done;
     relay_deferred.pending = true;
-    relay_job_post(w, &relay_deferred.job);
+    relay_deferred.posted = false; /* relay_workers_kick, once the reply is out */
 }
 
 void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg)
