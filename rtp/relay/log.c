@@ -244,7 +244,10 @@ void relay_log(relay_log_level lvl, const char *fmt, ...)
         syslog(prio[lvl], "%s", line);
         return;
     }
-    fprintf(f, "%s\n", line);
+    flockfile(f); /* one line, whole, even with workers logging; no format */
+    fputs(line, f);
+    fputc('\n', f);
+    funlockfile(f);
     if (!relay_log_held)
         fflush(f);
 }
