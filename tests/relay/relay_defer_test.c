@@ -6,7 +6,8 @@
  *
  *   - media sent to the new ports at once after the offer's reply, in both
  *     directions, is relayed (it waits in the sockets until the worker has
- *     the stream), call after call;
+ *     the stream), call after call, and on every call of offers made back
+ *     to back;
  *   - a request right after the offer sees the call as the offer left it:
  *     query lists its stream, answer applies, delete removes it, and the
  *     call count and srtpd's descriptors come back to where they were;
@@ -97,6 +98,37 @@ static void test_media_right_after_offer(void)
     CHECK_EQ(ba, N);
 }
 
+/* Offers back to back, nothing else between them (each settles the one
+ * before), then media on every call: no attach lost or left behind. */
+static void test_offers_in_a_row(void)
+{
+    enum { N = 12 };
+    int a[N], b[N], through = 0, made = 0;
+    uint16_t sa[N], sb[N];
+    char id[N][48];
+    for (int i = 0; i < N; i++) {
+        uint16_t pa, pb;
+        a[i] = ru_udp(&pa);
+        b[i] = ru_udp(&pb);
+        snprintf(id[i], sizeof(id[i]), "defer-row-%d@test", i);
+        const ctl_be *r = offer_plain(id[i], pa, pb);
+        made += r && ru_ok(r);
+        sa[i] = r ? (uint16_t)ru_int(r, "streams.0.a.port") : 0;
+        sb[i] = r ? (uint16_t)ru_int(r, "streams.0.b.port") : 0;
+    }
+    for (int i = 0; i < N; i++) {
+        through += one_through(a[i], sa[i], b[i], 0x7000 + (uint32_t)i, 1);
+        through += one_through(b[i], sb[i], a[i], 0x7100 + (uint32_t)i, 1);
+    }
+    for (int i = 0; i < N; i++) {
+        cmd_call("delete", id[i]);
+        close(a[i]);
+        close(b[i]);
+    }
+    CHECK_EQ(made, N);
+    CHECK_EQ(through, 2 * N);
+}
+
 static void test_requests_right_after_offer(void)
 {
     enum { N = 30 };
@@ -157,6 +189,7 @@ int main(void)
         return 1;
     }
     RUN(test_media_right_after_offer);
+    RUN(test_offers_in_a_row);
     RUN(test_requests_right_after_offer);
     RUN(test_offer_logged_by_next_reply);
     uint16_t pa, pb;
