@@ -102,6 +102,54 @@ static void relay_job_apply(relay_worker *w, void *arg)
     j->ok &= relay_leg_rtcp_apply(w, &j->s->leg[1], &j->u[1]);
 }
 
+/* A new stream of a one-stream offer is attached without waiting
+ * (relay_worker_defer): the reply needs nothing the attach changes, and a
+ * job's round trip would otherwise be most of the request's time. The
+ * stream is set up here, before any worker sees it (the job publishes it);
+ * relay_attach_done runs before the next request or job. */
+typedef struct relay_attach_job {
+    relay_call *call;
+    relay_stream *s;
+    bool ok;
+} relay_attach_job;
+
+static void relay_job_attach(relay_worker *w, void *arg)
+{
+    relay_attach_job *j = arg;
+    j->ok = relay_worker_attach(w, j->s);
+}
+
+/* The deferred attach's outcome, on the control thread: a stream that
+ * could not be attached is taken out of its call and closed, as a failed
+ * attach made in the request does (the call stays, without it). */
+static void relay_attach_done(void *arg)
+{
+    relay_attach_job *j = arg;
+    if (!j->ok) {
+        relay_log(RELAY_LOG_ERR, "call %s: epoll add failed", j->call->id);
+        if (j->call->streams[j->s->index] == j->s)
+            j->call->streams[j->s->index] = NULL;
+        relay_stream_close(j->s);
+    }
+    free(j);
+}
+
+/* true when s's attach was posted (its legs set from u); false: attach it
+ * in a job as before. Only without a store: its writes run jobs (and a
+ * record must not name a stream that may go away unseen). */
+static bool relay_attach_defer(relay_daemon *d, relay_call *call, relay_stream *s,
+                               relay_leg_update *u)
+{
+    relay_attach_job *j = relay_store_enabled() ? NULL : malloc(sizeof(*j));
+    if (!j)
+        return false;
+    *j = (relay_attach_job){.call = call, .s = s};
+    relay_leg_apply(&s->leg[0], &u[0]);
+    relay_leg_apply(&s->leg[1], &u[1]);
+    relay_worker_defer(d->workers[s->worker], relay_job_attach, j, relay_attach_done);
+    return true;
+}
+
 /* RFC 5761 §5.1.1: when the answer has no a=rtcp-mux the offerer must not
  * multiplex either. The answer toward leg a is the answerer's (the SIP
  * side rewrites addresses and keys, not rtcp-mux), so an `answer` that
@@ -281,7 +329,10 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     for (size_t k = 0; k < n; k++) {
         relay_stream *s = fresh[k] ? fresh[k] : call->streams[idx[k]];
         relay_apply_job j = {.s = s, .u = u[k], .attach = fresh[k] != NULL};
-        relay_worker_run(d->workers[s->worker], relay_job_apply, &j);
+        if (fresh[k] && n == 1 && relay_attach_defer(d, call, s, u[k]))
+            j.ok = true; /* an attach failure is handled in relay_attach_done */
+        else
+            relay_worker_run(d->workers[s->worker], relay_job_apply, &j);
         if (!fresh[k] && !j.ok)
             relay_log(RELAY_LOG_ERR, "call %s stream %d: RTCP socket not attached", call->id,
                       s->index);

@@ -100,6 +100,9 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
     relay_daemon *d = arg;
     char cmd[32];
     uint64_t errs = relay_err_count;
+    /* The last offer's attach (relay_worker_defer) is done before any
+     * request looks at the call table. */
+    relay_workers_settle();
     if (!ctl_be_get_cstr(doc, req, "command", cmd, sizeof(cmd))) {
         relay_err(w, "command: missing or not a string");
         cmd[0] = 0;

@@ -20,6 +20,7 @@ static FILE *relay_log_fp;
 static char relay_log_path[256];
 static relay_log_to relay_log_dest = RELAY_TO_STDERR;
 static relay_log_level relay_log_max = RELAY_LOG_INFO;
+static _Thread_local bool relay_log_held; /* relay_log_hold */
 
 static const char *const relay_level_names[] = {"error", "warn", "info", "debug"};
 
@@ -243,8 +244,19 @@ void relay_log(relay_log_level lvl, const char *fmt, ...)
         syslog(prio[lvl], "%s", line);
         return;
     }
-    fprintf(f, "%s\n", line);
-    fflush(f);
+    flockfile(f); /* one line, whole, even with workers logging; no format */
+    fputs(line, f);
+    fputc('\n', f);
+    funlockfile(f);
+    if (!relay_log_held)
+        fflush(f);
+}
+
+void relay_log_hold(bool on)
+{
+    relay_log_held = on;
+    if (!on)
+        fflush(relay_log_fp ? relay_log_fp : stderr);
 }
 
 int relay_log_allow(relay_log_limit *l, int per_sec)

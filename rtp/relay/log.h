@@ -53,6 +53,11 @@ int relay_log_open_syslog(void);
 const char *relay_log_target(void);
 int relay_log_reopen(void);
 void relay_log(relay_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* While the calling thread holds the log, its lines wait in the log
+ * stream's buffer; releasing (false) writes them. srtpd's control thread
+ * holds it while it answers a batch of requests, so that a request's log
+ * line is written after its reply went out, not before. */
+void relay_log_hold(bool on);
 
 /* At most `per_sec` lines per second from one call site; the number of
  * suppressed lines is reported with the next line that passes. */

@@ -273,12 +273,23 @@ int main(int argc, char **argv)
          * deadline, not on the once-a-second housekeeping. */
         int64_t until = d.next_switch_ms < next_hk ? d.next_switch_ms : next_hk;
         int64_t wait = until - relay_now_ms();
+        /* A deferred job (relay/worker.h) is settled by the next request,
+         * or here once it has run: waiting for it now would add a sleep
+         * and a wake-up to a request whose reply is already out, so while
+         * it runs the wait is 1 ms. */
+        if (!relay_workers_settled() && wait > 1)
+            wait = 1;
         int r = poll(pfd, (nfds_t)nfd + 2, wait > 0 ? (int)wait : 0);
         if (r < 0 && errno != EINTR)
             break;
+        /* The replies first: then the deferred job's worker and the
+         * requests' log lines (relay/worker.h, relay/log.h). */
+        relay_log_hold(true);
         for (int i = 0; i < nfd; i++)
             if (pfd[i].revents & POLLIN)
                 ctl_server_poll(srv[i]);
+        relay_workers_kick();
+        relay_log_hold(false);
         if (pfd[nfd].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {

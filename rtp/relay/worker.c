@@ -126,15 +126,73 @@ static void *relay_worker_main(void *arg)
     return NULL;
 }
 
-void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg)
+static void relay_job_post(relay_worker *w, relay_job *job)
 {
-    relay_job job = {.fn = fn, .arg = arg};
-    sem_init(&job.done, 0, 0);
-    relay_job *p = &job;
-    while (write(w->pipe_w, &p, sizeof(p)) != (ssize_t)sizeof(p)) {
+    sem_init(&job->done, 0, 0);
+    while (write(w->pipe_w, &job, sizeof(job)) != (ssize_t)sizeof(job)) {
         if (errno != EINTR && errno != EAGAIN)
             abort(); /* the pipe is ours; failing here is a bug */
     }
+}
+
+/* The deferred job (relay_worker_defer). A control request's client waits
+ * for its reply, and a job's round trip (the worker's wake-up, the control
+ * thread's sleep and wake-up: on a VM often as long as the rest of the
+ * request) is on that path unless the reply need not wait for it. */
+static struct {
+    relay_job job;
+    relay_worker *w;
+    void (*done)(void *arg);
+    bool pending, posted;
+} relay_deferred;
+
+void relay_workers_kick(void)
+{
+    if (relay_deferred.pending && !relay_deferred.posted) {
+        relay_deferred.posted = true;
+        relay_job_post(relay_deferred.w, &relay_deferred.job);
+    }
+}
+
+void relay_workers_settle(void)
+{
+    if (!relay_deferred.pending)
+        return;
+    relay_workers_kick();
+    relay_deferred.pending = false; /* done may run jobs itself */
+    while (sem_wait(&relay_deferred.job.done) != 0 && errno == EINTR) {
+    }
+    sem_destroy(&relay_deferred.job.done);
+    relay_fds_handback(relay_deferred.w); /* the copies the attach took */
+    if (relay_deferred.done)
+        relay_deferred.done(relay_deferred.job.arg);
+}
+
+bool relay_workers_settled(void)
+{
+    relay_workers_kick();
+    if (relay_deferred.pending && sem_trywait(&relay_deferred.job.done) == 0) {
+        sem_post(&relay_deferred.job.done); /* relay_workers_settle takes it */
+        relay_workers_settle();
+    }
+    return !relay_deferred.pending;
+}
+
+void relay_worker_defer(relay_worker *w, relay_job_fn fn, void *arg, void (*done)(void *arg))
+{
+    relay_workers_settle();
+    relay_deferred.job = (relay_job){.fn = fn, .arg = arg};
+    relay_deferred.w = w;
+    relay_deferred.done = done;
+    relay_deferred.pending = true;
+    relay_deferred.posted = false; /* relay_workers_kick, once the reply is out */
+}
+
+void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg)
+{
+    relay_workers_settle();
+    relay_job job = {.fn = fn, .arg = arg};
+    relay_job_post(w, &job);
     while (sem_wait(&job.done) != 0 && errno == EINTR) {
     }
     sem_destroy(&job.done);

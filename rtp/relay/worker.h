@@ -74,6 +74,21 @@ void relay_worker_set_coalesce(relay_worker *w, long ns);
 /* Runs fn(w, arg) on worker w and waits until it has run. Control thread
  * only. */
 void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg);
+/* Queues fn(w, arg) for worker w and returns at once: the job goes to the
+ * worker at relay_workers_kick (once the request's reply went out) and
+ * done(arg) (may be NULL) then runs on the control thread once the job
+ * has run, in relay_workers_settle. One such job is pending at a time: the
+ * next relay_worker_defer or relay_worker_run settles it first, so
+ * whatever the control thread does next sees the job done. arg must stay
+ * valid until done. Control thread only. */
+void relay_worker_defer(relay_worker *w, relay_job_fn fn, void *arg, void (*done)(void *arg));
+/* Sends the deferred job to its worker if it is not there yet. */
+void relay_workers_kick(void);
+/* Waits for the pending deferred job, if any, and runs its done. */
+void relay_workers_settle(void);
+/* Settles the deferred job only when it has run; true when none is
+ * pending (then or before). */
+bool relay_workers_settled(void);
 
 /* Jobs' helpers, to be called from inside a job (on the worker). */
 bool relay_worker_attach(relay_worker *w, relay_stream *s); /* adds fds to epoll */

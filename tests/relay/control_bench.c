@@ -9,7 +9,17 @@
  * Per relay and size, on a fresh relay process:
  *   - offer+answer pairs/s for the last 1,000 calls (all of them below
  *     1,000): each pair is the relay's `offer` then `answer` of one call
- *     (srtpd's carry an sdes-state of 400 and 1,000 bytes, as sdes.so's do);
+ *     (srtpd's carry an sdes-state of 400 and 1,000 bytes, as sdes.so's do).
+ *     Timed in 5 rounds: the best round's rate is "pairs/s" (as for
+ *     queries: the round least disturbed by whatever else runs on the
+ *     box), the rate over all of them "all" (rounds of 100 pairs at least:
+ *     below 500 timed calls, one round);
+ *     with its breakdown: the mean round trip of an offer and of an answer,
+ *     the relay's CPU time per pair (all its threads, from
+ *     /proc/PID/task/TID/schedstat) and its context switches per pair (the
+ *     client is sequential: every sleep-and-wake of a relay thread is on a
+ *     request's path), and after the calls the mean round trip of `ping`
+ *     (no call, no worker: the floor of this box's wake-ups);
  *   - `query` requests/s on random existing calls, and that rate relative to
  *     the same relay's at 100 calls (the flatness of the call table);
  *   - RSS per call: (VmRSS with N calls - VmRSS before the first) / N;
@@ -53,18 +63,25 @@
 #include "tests/relay/proc_fds.h"
 #include "tests/relay/relay_util.h"
 
-#define PAIRS_TIMED 1000
-#define MAX_SIZES   8
+#define PAIRS_TIMED    1000
+#define PAIR_ROUNDS    5
+#define PAIR_ROUND_MIN 100
+#define MAX_SIZES      8
+#define PINGS          1000
 
 typedef struct cb_row {
     int calls; /* calls actually held (may be below the size asked) */
     bool ran, fds_short;
-    double pairs_s;  /* offer+answer pairs/s, last PAIRS_TIMED calls */
-    double query_s;  /* query requests/s */
-    double rss_kib;  /* per call */
-    double stop_s;   /* SIGTERM to exit; < 0: did not exit within the cap */
-    long audit;      /* srtpd: "shutdown" audit lines in the log */
-    double fds_call; /* descriptors per call */
+    double pairs_s;             /* offer+answer pairs/s: the best of PAIR_ROUNDS rounds */
+    double pairs_all;           /* the same over all the timed calls at once */
+    double offer_us, answer_us; /* mean round trip of each, same calls */
+    double ping_us;             /* mean ping round trip: the floor */
+    double cpu_us, sw;          /* the relay's CPU time and context switches per pair */
+    double query_s;             /* query requests/s */
+    double rss_kib;             /* per call */
+    double stop_s;              /* SIGTERM to exit; < 0: did not exit within the cap */
+    long audit;                 /* srtpd: "shutdown" audit lines in the log */
+    double fds_call;            /* descriptors per call */
 } cb_row;
 
 static int queries = 5000;
@@ -103,6 +120,39 @@ static long fd_limit(void)
     return (long)rl.rlim_max;
 }
 
+/* The relay's CPU time in ns (every thread's, from schedstat) and its
+ * context switches (each a sleep or a preemption: on a sequential client,
+ * each sleep is a wake-up on the request's path). */
+static void proc_sched(pid_t pid, double *cpu_ns, double *switches)
+{
+    char path[320], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    *cpu_ns = *switches = 0;
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+        FILE *f = fopen(path, "r");
+        unsigned long long run = 0;
+        if (f) {
+            if (fscanf(f, "%llu", &run) == 1)
+                *cpu_ns += (double)run;
+            fclose(f);
+        }
+        snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, e->d_name);
+        f = fopen(path, "r");
+        while (f && fgets(line, sizeof(line), f))
+            if (strstr(line, "ctxt_switches:"))
+                *switches += atof(strchr(line, ':') + 1);
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+}
+
 /* SIGTERM and the time until the process is reaped (cap 60 s). */
 static double stop_time(pid_t pid)
 {
@@ -118,11 +168,21 @@ static double stop_time(pid_t pid)
     return -1;
 }
 
+/* Round-trip time of the timed offers and answers (the breakdown of a
+ * pair): call_ng adds each request's time to *rtt_acc when set. */
+static double *rtt_acc;
+static bool timing; /* in the timed calls */
+static double acc_offer, acc_answer;
+
 static const ctl_be *call_ng(ctl_client *c, const char *body, size_t len)
 {
     char err[200];
     const ctl_be *r;
-    if (ctl_client_call(c, body, len, reply, sizeof(reply), &doc, &r, err, sizeof(err)) != 0) {
+    double t0 = rtt_acc ? now_s() : 0;
+    int rc = ctl_client_call(c, body, len, reply, sizeof(reply), &doc, &r, err, sizeof(err));
+    if (rtt_acc)
+        *rtt_acc += now_s() - t0;
+    if (rc != 0) {
         fprintf(stderr, "control-bench: %s\n", err);
         return NULL;
     }
@@ -181,6 +241,7 @@ static bool srtpd_pair(ctl_client *c, int i)
     ctl_benc_end(&w);
     ctl_benc_end(&w);
     ctl_benc_end(&w);
+    rtt_acc = timing ? &acc_offer : NULL;
     if (!call_ng(c, body, w.len))
         return false;
     /* answer: the callee's address and keys on leg b */
@@ -210,7 +271,10 @@ static bool srtpd_pair(ctl_client *c, int i)
     ctl_benc_end(&w);
     ctl_benc_end(&w);
     ctl_benc_end(&w);
-    return call_ng(c, body, w.len) != NULL;
+    rtt_acc = timing ? &acc_answer : NULL;
+    bool ok = call_ng(c, body, w.len) != NULL;
+    rtt_acc = NULL;
+    return ok;
 }
 
 static void b64(const uint8_t *in, size_t n, char *out)
@@ -239,6 +303,7 @@ static bool rtpengine_pair(ctl_client *c, int i)
     ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
     ctl_benc_kv_cstr(&w, "transport-protocol", "RTP/SAVP");
     ctl_benc_end(&w);
+    rtt_acc = timing ? &acc_offer : NULL;
     if (!call_ng(c, body, w.len))
         return false;
     ru_key(s80, 60000 + (unsigned)i, key);
@@ -257,7 +322,10 @@ static bool rtpengine_pair(ctl_client *c, int i)
     ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
     ctl_benc_kv_cstr(&w, "to-tag", "tt");
     ctl_benc_end(&w);
-    return call_ng(c, body, w.len) != NULL;
+    rtt_acc = timing ? &acc_answer : NULL;
+    bool ok = call_ng(c, body, w.len) != NULL;
+    rtt_acc = NULL;
+    return ok;
 }
 
 static const relay_ops srtpd_ops = {"srtpd", srtpd_pair};
@@ -365,17 +433,52 @@ static bool run_size(const relay_ops *ops, int want, cb_row *row)
         row->fds_short = true;
     }
     int timed_from = n > PAIRS_TIMED ? n - PAIRS_TIMED : made;
-    double t0 = 0;
+    double t0 = 0, cpu0 = 0, sw0 = 0, r0 = 0;
+    /* Rounds of at least PAIR_ROUND_MIN pairs: shorter ones (100 calls
+     * time 90 pairs) measure a scheduler hiccup more than the relay. */
+    int per_round = (n - timed_from) / PAIR_ROUNDS, in_round = 0;
+    if (per_round < PAIR_ROUND_MIN)
+        per_round = 0;
+    acc_offer = acc_answer = 0;
     for (; made < n; made++) {
-        if (made == timed_from)
-            t0 = now_s();
+        if (made == timed_from) {
+            proc_sched(pid, &cpu0, &sw0);
+            t0 = r0 = now_s();
+            timing = true;
+        }
+        if (timing && per_round > 0 && in_round == per_round) {
+            double t = now_s(), rate = per_round / (t - r0);
+            if (rate > row->pairs_s)
+                row->pairs_s = rate;
+            r0 = t;
+            in_round = 0;
+        }
+        in_round += timing;
         if (!ops->pair(c, made)) {
+            timing = false;
             fprintf(stderr, "control-bench: %s: call %d failed\n", ops->name, made);
             goto out;
         }
     }
+    timing = false;
     row->calls = n;
-    row->pairs_s = (double)(n - timed_from) / (now_s() - t0);
+    row->pairs_all = (double)(n - timed_from) / (now_s() - t0);
+    if (per_round > 0 && in_round == per_round && per_round / (now_s() - r0) > row->pairs_s)
+        row->pairs_s = per_round / (now_s() - r0);
+    if (row->pairs_s < row->pairs_all)
+        row->pairs_s = row->pairs_all;
+    double cpu1, sw1;
+    proc_sched(pid, &cpu1, &sw1);
+    row->cpu_us = (cpu1 - cpu0) / 1e3 / (n - timed_from);
+    row->sw = (sw1 - sw0) / (n - timed_from);
+    row->offer_us = acc_offer * 1e6 / (n - timed_from);
+    row->answer_us = acc_answer * 1e6 / (n - timed_from);
+    /* The floor: a ping's round trip (no call, no worker). */
+    double p0 = now_s();
+    for (int q = 0; q < PINGS; q++)
+        if (!call_ng(c, "d7:command4:pinge", 17))
+            goto out;
+    row->ping_us = (now_s() - p0) * 1e6 / PINGS;
     usleep(200000);
     row->rss_kib = (double)(rss_kib(pid) - rss0) / n;
     /* Best of 5 rounds: the box may be shared, and the best round is the
@@ -421,6 +524,8 @@ static void print_rel(const char *name, const cb_row *r, const cb_row *base)
     printf("  %-10s %7d %9.0f %8.2fx %10.0f %8.1f %8s %6.1f", name, r->calls, r->query_s,
            base->ran && base->query_s > 0 ? r->query_s / base->query_s : 0, r->pairs_s, r->rss_kib,
            stop, r->fds_call);
+    printf("  all %.0f; us offer %.0f answer %.0f ping %.0f; cpu-us/pair %.0f, switches/pair %.1f",
+           r->pairs_all, r->offer_us, r->answer_us, r->ping_us, r->cpu_us, r->sw);
     if (r->audit)
         printf("  audit %ld/%d", r->audit, r->calls);
     if (r->fds_short)
@@ -470,8 +575,9 @@ int main(void)
         for (int k = 0; k < nsizes; k++) {
             if (!rs[k].ran || !re[k].ran)
                 continue;
-            printf("  %5d calls: query %.2fx, pairs %.2fx, RSS %.2fx, shutdown %.2fx", sizes[k],
-                   rs[k].query_s / re[k].query_s, rs[k].pairs_s / re[k].pairs_s,
+            printf("  %5d calls: query %.2fx, pairs %.2fx (all %.2fx), RSS %.2fx, shutdown %.2fx",
+                   sizes[k], rs[k].query_s / re[k].query_s, rs[k].pairs_s / re[k].pairs_s,
+                   rs[k].pairs_all / re[k].pairs_all,
                    re[k].rss_kib > 0 ? rs[k].rss_kib / re[k].rss_kib : 0,
                    re[k].stop_s > 0 && rs[k].stop_s > 0 ? rs[k].stop_s / re[k].stop_s : 0);
             if (rs[k].calls != re[k].calls) /* a relay capped by the fd limit */

@@ -36,6 +36,11 @@ $(BUILD)/tests/relay_ctlsafe_test: $(call objs,tests/relay/relay_ctlsafe_test.c 
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@
 
+# A one-stream offer's attach, not waited for: media and requests right after.
+$(BUILD)/tests/relay_defer_test: $(call objs,tests/relay/relay_defer_test.c $(RELAY_TEST_UTIL) $(RELAY_PEER)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd $(BUILD)/srtpctl
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd $(BUILD)/srtpctl,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
+
 # Named media interfaces: start-up refusals, bind/advertise, legs per interface.
 $(BUILD)/tests/relay_iface_test: $(call objs,tests/relay/relay_iface_test.c tests/relay/proc_run.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
 	@mkdir -p $(dir $@)
@@ -52,6 +57,8 @@ BINS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 SLOW_TESTS += $(BUILD)/tests/relay_guard_test $(BUILD)/tests/relay_ctlsafe_test
 BINS += $(BUILD)/tests/relay_ops_test
 SLOW_TESTS += $(BUILD)/tests/relay_ops_test
+BINS += $(BUILD)/tests/relay_defer_test
+SLOW_TESTS += $(BUILD)/tests/relay_defer_test "SRTPD_NO_MULTISHOT=1 $(BUILD)/tests/relay_defer_test"
 # The same media tests through the epoll loop (what srtpd runs on a kernel
 # without multishot io_uring, and where it has no connected twin sockets).
 SLOW_TESTS += "SRTPD_NO_MULTISHOT=1 $(BUILD)/tests/relay_test"
@@ -95,7 +102,8 @@ BINS += $(BUILD)/asan-srtpd
 SLOW_TESTS += tests/relay/relay-asan.sh tests/relay/relay-ctl-asan.sh \
               tests/relay/relay-guard-asan.sh tests/relay/relay-iface-asan.sh \
               tests/relay/relay-ha-asan.sh tests/relay/relay-ha-legs-asan.sh \
-              tests/relay/relay-ctl-cas-asan.sh tests/relay/relay-keys-asan.sh
+              tests/relay/relay-ctl-cas-asan.sh tests/relay/relay-keys-asan.sh \
+              tests/relay/relay-defer-asan.sh
 SLOW_TESTS += tests/relay/relay-ops-asan.sh tests/relay/srtpd-syslog.sh
 endif
 
