@@ -47,6 +47,9 @@ int ru_srtpd_stop(ru_srtpd *d);
 /* Sends a request; returns the reply dict (strings point into a static
  * buffer valid until the next call) or NULL. */
 const ctl_be *ru_call(ru_srtpd *d, const char *body, size_t len);
+/* True: ru_call does not print a refused request's reason (a test that
+ * expects many refusals checks them itself). */
+extern bool ru_quiet_errors;
 extern ctl_be_doc ru_doc;
 /* The "result" of a reply is "ok"/"pong". */
 bool ru_ok(const ctl_be *r);
