@@ -15,29 +15,22 @@
  *     arrived (lines are written after a batch's replies);
  *   - SIGTERM right after offers exits cleanly (under ASan: no leak).
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tests/check.h"
+#include "tests/relay/proc_fds.h"
 #include "tests/relay/relay_peer.h"
 
 ru_srtpd D;
 
+/* Every descriptor srtpd holds, in the control thread's table and the
+ * workers' own (rtp/relay/worker_fds.c). */
 static long fds_of(pid_t pid)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    long n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
+    return pf_fds(pid, NULL);
 }
 
 /* offer with both legs complete and plain RTP (rtcp-mux): media can flow
