@@ -127,10 +127,9 @@ relay_stream *relay_stream_new(relay_daemon *d, relay_call *call, int index,
         if (mux ? relay_ports_alloc_one(&d->ports, bind_addr, &g->rtp.fd, &g->rtp.port) != 0
                 : relay_ports_alloc(&d->ports, bind_addr, &g->rtp.fd, &g->rtcp.fd, &g->rtp.port) !=
                       0) {
-            if (errno == EMFILE || errno == ENFILE)
-                snprintf(why, whylen, "out of file descriptors (RLIMIT_NOFILE)");
-            else if (errno == ENOBUFS || errno == ENOMEM)
-                snprintf(why, whylen, "out of memory for a media socket");
+            const char *short_of = relay_ports_shortage(errno);
+            if (short_of)
+                snprintf(why, whylen, "%s", short_of);
             else
                 snprintf(why, whylen, "no free media port%s in %d..%d", mux ? "" : " pair",
                          d->cfg.port_min, d->cfg.port_max);

@@ -8,6 +8,7 @@
  */
 #include "relay/cmd.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,8 +180,14 @@ static bool relay_rtcp_prepare(relay_daemon *d, const relay_stream *s, relay_leg
         const relay_iface_addr *ia = &d->ifaces.list[g->iface].fam[relay_fam_idx(g->family)];
         if (relay_ports_alloc_rtcp(&d->ports, &ia->bind, g->rtp.port, &u[l].new_rtcp_fd,
                                    &u[l].new_rtcp_port) != 0) {
-            snprintf(why, whylen, "stream %d leg %c: no free RTCP port in %d..%d to leave rtcp-mux",
-                     s->index, "ab"[l], d -> cfg.port_min, d->cfg.port_max);
+            const char *short_of = relay_ports_shortage(errno);
+            if (short_of)
+                snprintf(why, whylen, "stream %d leg %c: %s (an RTCP port to leave rtcp-mux)",
+                         s->index, "ab"[l], short_of);
+            else
+                snprintf(why, whylen,
+                         "stream %d leg %c: no free RTCP port in %d..%d to leave rtcp-mux",
+                         s->index, "ab"[l], d -> cfg.port_min, d->cfg.port_max);
             return false;
         }
         u[l].has_new_rtcp = true;

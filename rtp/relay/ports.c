@@ -47,11 +47,20 @@ int relay_ports_bind(const struct sockaddr_storage *addr, uint16_t port, bool re
     return fd;
 }
 
+const char *relay_ports_shortage(int err)
+{
+    if (err == EMFILE || err == ENFILE)
+        return "out of file descriptors (RLIMIT_NOFILE)";
+    if (err == ENOBUFS || err == ENOMEM)
+        return "out of memory for a media socket";
+    return NULL;
+}
+
 /* The last bind failed for want of a socket, not of a port: searching on
  * would only fail again on every port of the range. */
 static bool relay_ports_no_socket(void)
 {
-    return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+    return relay_ports_shortage(errno) != NULL;
 }
 
 int relay_ports_alloc(relay_ports *p, const struct sockaddr_storage *addr, int *fd_rtp,

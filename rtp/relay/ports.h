@@ -23,6 +23,10 @@ void relay_ports_init(relay_ports *p, int min, int max);
  * large receive buffer, IPv6 only for IPv6); with reuseport, SO_REUSEPORT
  * first (a leg's twin, worker_twin.c). The fd, or -1 (errno set). */
 int relay_ports_bind(const struct sockaddr_storage *addr, uint16_t port, bool reuseport);
+/* What was short when no socket could be made (errno err: EMFILE or
+ * ENFILE, ENOBUFS or ENOMEM), as a refusal's reason; NULL when err is not
+ * such a shortage (e.g. EADDRINUSE: no free port). */
+const char *relay_ports_shortage(int err);
 /* Binds a pair on addr (port ignored). 0 with fds and the RTP port, or -1
  * (errno set; EADDRINUSE when the range is exhausted; EMFILE, ENFILE,
  * ENOBUFS or ENOMEM when no socket could be made: the search stops there,
