@@ -47,6 +47,7 @@ fi
 # 1100 with Kamailio's default of 8.
 SHM_MB=${BENCH_SHM_MB:-512}
 KAM_CHILDREN=${BENCH_CHILDREN:-8}
+KAM_MEM=${BENCH_KAM_MEM:-qm}
 
 RELAY_PID=
 UAS_PID=
@@ -146,9 +147,9 @@ run_step() {
   STEP_OK=0; STEP_CPS=0; STEP_DIR=$d; mkdir -p "$d"
   if ! relay_start "$s"; then STEP_MSG="relay did not start: $(tail -3 "$WORK/relay-$s.log")"; step_stop; return; fi
   if [ "$s" = A ]; then
-    kam_start cfg/bench-sdes.cfg -m "$SHM_MB" -A "CHILDREN=$KAM_CHILDREN" -A "RELAY=\"$RELAY_SOCK\""
+    kam_start cfg/bench-sdes.cfg -m "$SHM_MB" -x "$KAM_MEM" -A "CHILDREN=$KAM_CHILDREN" -A "RELAY=\"$RELAY_SOCK\""
   else
-    kam_start cfg/bench-rtpengine.cfg -m "$SHM_MB" -A "CHILDREN=$KAM_CHILDREN" -A "NG=\"udp:127.0.0.1:$RELAY_PORT\""
+    kam_start cfg/bench-rtpengine.cfg -m "$SHM_MB" -x "$KAM_MEM" -A "CHILDREN=$KAM_CHILDREN" -A "NG=\"udp:127.0.0.1:$RELAY_PORT\""
   fi || { STEP_MSG="kamailio did not start: $(tail -3 "$KAM_LOG")"; step_stop; return; }
   cp "$KAM_LOG" "$d/kamailio-start.log"
   local uas_port; uas_port=$(free_udp_port)

@@ -21,7 +21,7 @@
 
 bool relay_calls_init(relay_daemon *d)
 {
-    d->snap = malloc(sizeof(*d->snap));
+    d->snap = malloc(RELAY_MAX_STREAMS * sizeof(*d->snap));
     return d->snap && ctl_htab_init(&d->calltab, 1024);
 }
 
@@ -153,6 +153,26 @@ void relay_job_snap(relay_worker *w, void *arg)
         relay_worker_detach(w, j->s);
 }
 
+/* Every stream of a call on one worker, in one job: a job's round trip
+ * (the worker's wake-up, the control thread's sleep and wake-up) costs
+ * more than the snapshots themselves, so a two-stream call's delete is one
+ * round trip, not two. */
+typedef struct relay_snaps_job {
+    relay_stream *s[RELAY_MAX_STREAMS];
+    relay_stream_snap *snap[RELAY_MAX_STREAMS];
+    int n;
+    bool detach;
+} relay_snaps_job;
+
+static void relay_job_snaps(relay_worker *w, void *arg)
+{
+    relay_snaps_job *j = arg;
+    for (int k = 0; k < j->n; k++) {
+        relay_snap_job one = {.s = j->s[k], .snap = j->snap[k], .detach = j->detach};
+        relay_job_snap(w, &one);
+    }
+}
+
 void relay_call_snaps(relay_daemon *d, relay_call *call, bool detach, ctl_benc *w,
                       relay_snap_each_fn each, const void *arg)
 {
@@ -160,16 +180,32 @@ void relay_call_snaps(relay_daemon *d, relay_call *call, bool detach, ctl_benc *
         ctl_benc_cstr(w, "streams");
         ctl_benc_list(w);
     }
+    /* d->snap[i] is stream i's; the streams of a call share its worker
+     * (relay_stream_new), but a job per distinct worker keeps this right
+     * if they ever do not. */
+    bool done[RELAY_MAX_STREAMS] = {0};
+    for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
+        if (!call->streams[i] || done[i])
+            continue;
+        relay_snaps_job j = {.detach = detach};
+        int wk = call->streams[i]->worker;
+        for (int k = i; k < RELAY_MAX_STREAMS; k++) {
+            if (!call->streams[k] || done[k] || call->streams[k]->worker != wk)
+                continue;
+            j.s[j.n] = call->streams[k];
+            j.snap[j.n++] = &d->snap[k];
+            done[k] = true;
+        }
+        relay_worker_run(d->workers[wk], relay_job_snaps, &j);
+    }
     for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
         relay_stream *s = call->streams[i];
         if (!s)
             continue;
-        relay_snap_job j = {.s = s, .snap = d->snap, .detach = detach};
-        relay_worker_run(d->workers[s->worker], relay_job_snap, &j);
         if (w)
-            relay_snap_write(w, d->snap);
+            relay_snap_write(w, &d->snap[i]);
         if (each)
-            each(d, call, s, d->snap, arg);
+            each(d, call, s, &d->snap[i], arg);
     }
     if (w)
         ctl_benc_end(w);

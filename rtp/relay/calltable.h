@@ -53,8 +53,9 @@ typedef struct relay_snap_job {
 } relay_snap_job;
 void relay_job_snap(relay_worker *w, void *arg);
 
-/* Takes the snapshot of every stream of the call on its worker (into
- * d->snap, allocated once by relay_calls_init), detaching the stream too
+/* Takes the snapshot of every stream of the call on its worker, one job
+ * per worker (stream i into d->snap[i], RELAY_MAX_STREAMS of them
+ * allocated once by relay_calls_init), detaching the stream too
  * when detach is set (before a delete), and writes each into w as the
  * "streams" list (w may be NULL). each (may be NULL) sees every snapshot,
  * with arg. query and delete share it. */
@@ -63,7 +64,7 @@ typedef void (*relay_snap_each_fn)(relay_daemon *d, relay_call *call, const rela
 void relay_call_snaps(relay_daemon *d, relay_call *call, bool detach, ctl_benc *w,
                       relay_snap_each_fn each, const void *arg);
 
-/* Deletes a call: detaches its streams (a job per stream), wipes keys,
+/* Deletes a call: detaches its streams (one job: relay_call_snaps), wipes keys,
  * frees ports; with w, writes the final per-stream statistics as the
  * "streams" list of a reply. why goes to the log. */
 void relay_delete_call(relay_daemon *d, relay_call *call, ctl_benc *w, const char *why);

@@ -58,13 +58,6 @@ static void relay_state_drop(uint8_t *b, size_t len)
     }
 }
 
-typedef struct relay_apply_job {
-    relay_stream *s;
-    relay_leg_update *u; /* two */
-    bool attach;
-    bool ok;
-} relay_apply_job;
-
 /* On the worker, after relay_leg_apply: a leg leaving rtcp-mux takes the
  * RTCP socket bound for it; a leg taking rtcp-mux closes its RTCP socket
  * (the worker's: worker_fds.c; one still the control thread's goes back
@@ -89,66 +82,65 @@ static bool relay_leg_rtcp_apply(relay_worker *w, relay_leg *g, relay_leg_update
     return true;
 }
 
+/* One request's changes, in one job on the call's worker (every stream of
+ * a call is on call->worker): a job's round trip costs more than the work
+ * in it. New streams are set up on the control thread before any worker
+ * sees them and attached in the job; existing ones change in the job. */
+typedef struct relay_apply_job {
+    relay_call *call;
+    relay_leg_update (*u)[2]; /* u[k]: the changes of request item k */
+    relay_stream *s[RELAY_MAX_STREAMS];
+    int idx[RELAY_MAX_STREAMS];
+    bool fresh[RELAY_MAX_STREAMS], ok[RELAY_MAX_STREAMS];
+    size_t n;
+} relay_apply_job;
+
 static void relay_job_apply(relay_worker *w, void *arg)
 {
     relay_apply_job *j = arg;
-    relay_leg_apply(&j->s->leg[0], &j->u[0]);
-    relay_leg_apply(&j->s->leg[1], &j->u[1]);
-    j->ok = true;
-    if (j->attach) {
-        j->ok = relay_worker_attach(w, j->s);
-        return;
+    for (size_t k = 0; k < j->n; k++) {
+        relay_stream *s = j->s[k];
+        if (j->fresh[k]) {
+            j->ok[k] = relay_worker_attach(w, s);
+            continue;
+        }
+        relay_leg_apply(&s->leg[0], &j->u[k][0]);
+        relay_leg_apply(&s->leg[1], &j->u[k][1]);
+        j->ok[k] = relay_leg_rtcp_apply(w, &s->leg[0], &j->u[k][0]);
+        j->ok[k] &= relay_leg_rtcp_apply(w, &s->leg[1], &j->u[k][1]);
     }
-    j->ok = relay_leg_rtcp_apply(w, &j->s->leg[0], &j->u[0]);
-    j->ok &= relay_leg_rtcp_apply(w, &j->s->leg[1], &j->u[1]);
 }
 
-/* A new stream of a one-stream offer is attached without waiting
- * (relay_worker_defer): the reply needs nothing the attach changes, and a
- * job's round trip would otherwise be most of the request's time. The
- * stream is set up here, before any worker sees it (the job publishes it);
- * relay_attach_done runs before the next request or job. */
-typedef struct relay_attach_job {
-    relay_call *call;
-    relay_stream *s;
-    bool ok;
-} relay_attach_job;
-
-static void relay_job_attach(relay_worker *w, void *arg)
+/* After the job, on the control thread: a new stream that could not be
+ * attached is taken out of its call and closed (the call stays, without
+ * it); the store's record follows what was applied; the contexts the
+ * updates replaced are freed (wiped). */
+static void relay_apply_finish(relay_apply_job *j)
 {
-    relay_attach_job *j = arg;
-    j->ok = relay_worker_attach(w, j->s);
+    relay_call *call = j->call;
+    for (size_t k = 0; k < j->n; k++) {
+        if (j->fresh[k] && !j->ok[k]) {
+            relay_log(RELAY_LOG_ERR, "call %s: epoll add failed", call->id);
+            if (call->streams[j->idx[k]] == j->s[k])
+                call->streams[j->idx[k]] = NULL;
+            relay_stream_close(j->s[k]);
+        } else {
+            if (!j->ok[k])
+                relay_log(RELAY_LOG_ERR, "call %s stream %d: RTCP socket not attached", call->id,
+                          j->idx[k]);
+            relay_rec_apply(call, j->idx[k], j->u[k]);
+        }
+        relay_leg_update_free(&j->u[k][0]); /* replaced contexts; the store's spec copies */
+        relay_leg_update_free(&j->u[k][1]);
+    }
 }
 
-/* The deferred attach's outcome, on the control thread: a stream that
- * could not be attached is taken out of its call and closed, as a failed
- * attach made in the request does (the call stays, without it). */
-static void relay_attach_done(void *arg)
+static void relay_apply_done(void *arg)
 {
-    relay_attach_job *j = arg;
-    if (!j->ok) {
-        relay_log(RELAY_LOG_ERR, "call %s: epoll add failed", j->call->id);
-        if (j->call->streams[j->s->index] == j->s)
-            j->call->streams[j->s->index] = NULL;
-        relay_stream_close(j->s);
-    }
+    relay_apply_job *j = arg;
+    relay_apply_finish(j);
+    free(j->u);
     free(j);
-}
-
-/* true when s's attach was posted (its legs set from u); false: attach it
- * in a job as before. Only without a store: its writes run jobs (and a
- * record must not name a stream that may go away unseen). */
-static bool relay_attach_defer(relay_daemon *d, relay_call *call, relay_stream *s,
-                               relay_leg_update *u)
-{
-    relay_attach_job *j = relay_store_enabled() ? NULL : malloc(sizeof(*j));
-    if (!j)
-        return false;
-    *j = (relay_attach_job){.call = call, .s = s};
-    relay_leg_apply(&s->leg[0], &u[0]);
-    relay_leg_apply(&s->leg[1], &u[1]);
-    relay_worker_defer(d->workers[s->worker], relay_job_attach, j, relay_attach_done);
-    return true;
 }
 
 /* RFC 5761 §5.1.1: when the answer has no a=rtcp-mux the offerer must not
@@ -252,10 +244,13 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     }
     /* Parse everything first: nothing changes unless all of it is valid. */
     relay_leg_update(*u)[2] = calloc(RELAY_MAX_STREAMS, sizeof(*u));
+    relay_apply_job *job = calloc(1, sizeof(*job));
     int idx[RELAY_MAX_STREAMS];
     relay_stream *fresh[RELAY_MAX_STREAMS] = {0};
     size_t n = 0;
-    if (!u) {
+    if (!u || !job) {
+        free(u);
+        free(job);
         relay_state_drop(state, state_len);
         relay_err(w, "out of memory");
         return;
@@ -331,33 +326,35 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
             if (sw)
                 relay_switch_drop(call, sw);
         }
-    /* Apply: new streams are set up here and attached by a job; existing
-     * ones change inside a job on their worker. */
+    /* Apply, in one job on the call's worker. New streams are set up here,
+     * before any worker sees them, and are the call's from now on (a
+     * failed attach takes one out again: relay_apply_finish). */
+    *job = (relay_apply_job){.call = call, .u = u, .n = n};
+    const relay_leg_update *pending[RELAY_MAX_STREAMS] = {0};
+    bool live = false; /* the job changes streams a worker already owns */
     for (size_t k = 0; k < n; k++) {
-        relay_stream *s = fresh[k] ? fresh[k] : call->streams[idx[k]];
-        relay_apply_job j = {.s = s, .u = u[k], .attach = fresh[k] != NULL};
-        if (fresh[k] && n == 1 && relay_attach_defer(d, call, s, u[k]))
-            j.ok = true; /* an attach failure is handled in relay_attach_done */
-        else
-            relay_worker_run(d->workers[s->worker], relay_job_apply, &j);
-        if (!fresh[k] && !j.ok)
-            relay_log(RELAY_LOG_ERR, "call %s stream %d: RTCP socket not attached", call->id,
-                      s->index);
-        if (fresh[k]) {
-            if (!j.ok) {
-                relay_log(RELAY_LOG_ERR, "call %s: epoll add failed", call->id);
-                relay_stream_close(fresh[k]);
-                fresh[k] = NULL;
-                relay_leg_update_free(&u[k][0]); /* the store's spec copies (keys) */
-                relay_leg_update_free(&u[k][1]);
-                continue;
-            }
-            call->streams[idx[k]] = fresh[k];
-            fresh[k] = NULL;
+        job->idx[k] = idx[k];
+        job->fresh[k] = fresh[k] != NULL;
+        job->s[k] = fresh[k] ? fresh[k] : call->streams[idx[k]];
+        if (!fresh[k]) {
+            pending[idx[k]] = u[k];
+            live = true;
+            continue;
         }
-        relay_rec_apply(call, idx[k], u[k]);
-        relay_leg_update_free(&u[k][0]); /* the contexts it replaced */
-        relay_leg_update_free(&u[k][1]);
+        relay_leg_apply(&fresh[k]->leg[0], &u[k][0]);
+        relay_leg_apply(&fresh[k]->leg[1], &u[k][1]);
+        call->streams[idx[k]] = fresh[k];
+        fresh[k] = NULL;
+    }
+    /* Without a store the reply does not wait for the job
+     * (relay_worker_defer): it is settled before the next request or job
+     * looks at any call, and a round trip to the worker would otherwise be
+     * most of the request's time. With a store, the record written below
+     * must say what the worker did. */
+    bool defer = !relay_store_enabled();
+    if (!defer) {
+        relay_worker_run(d->workers[call->worker], relay_job_apply, job);
+        relay_apply_finish(job);
     }
     if (created) {
         relay_link(d, call);
@@ -372,10 +369,24 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
     ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
-    relay_write_streams(d, w, call);
-    free(u);
+    if (!defer) {
+        relay_write_streams(d, w, call);
+        free(u);
+        free(job);
+        return;
+    }
+    /* The reply says what the streams will be once the job has run. */
+    relay_write_streams_pending(d, w, call, pending);
+    relay_worker_defer(d->workers[call->worker], relay_job_apply, job, relay_apply_done);
+    /* New keys or addresses of a live stream are handed to the worker
+     * before the reply leaves: a peer can only use them after the SIP
+     * side has the reply. An offer's new streams are posted after the
+     * reply (relay_workers_kick), as nothing can reach them before. */
+    if (live)
+        relay_workers_kick();
     return;
 fail:
+    free(job);
     for (size_t k = 0; k < RELAY_MAX_STREAMS; k++) {
         relay_leg_update_free(&u[k][0]);
         relay_leg_update_free(&u[k][1]);

@@ -40,7 +40,7 @@ typedef struct relay_daemon {
     int next_worker;
     relay_call *calls;              /* every call, newest first (calltable.h) */
     ctl_htab calltab;               /* the same calls by id */
-    struct relay_stream_snap *snap; /* query/delete's buffer (calltable.h) */
+    struct relay_stream_snap *snap; /* query/delete: one per stream index (calltable.h) */
     size_t ncalls;
     relay_ports ports;
     relay_ifaces ifaces; /* named media interfaces (relay/iface.h) */

@@ -88,12 +88,31 @@ int relay_log_open_syslog(void)
     return 0;
 }
 
+/* A log stream is fully buffered and flushed by relay_log: after every
+ * line, or once at the end of a control round (relay_log_hold), so the
+ * lines of a round's requests go out in one write(2). Line buffering (or
+ * unbuffered stderr: two writes per line) made that one or two writes per
+ * line, the largest count of system calls of a call's control path after
+ * its sockets. stderr's buffering can be set only before its first
+ * output: once. */
+static void relay_log_buffer(FILE *f)
+{
+    static bool stderr_set;
+    if (f == stderr) {
+        if (stderr_set)
+            return;
+        stderr_set = true;
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 16);
+}
+
 int relay_log_open(const char *path)
 {
     /* Also a reload's switch to another file: the old one is closed once
      * the new one is open (a failed open keeps the old file). */
     FILE *old = relay_log_fp;
     if (!path || !*path) {
+        relay_log_buffer(stderr);
         relay_log_fp = stderr;
         relay_log_path[0] = 0;
         relay_log_dest = relay_stderr_is_journal() ? RELAY_TO_JOURNAL : RELAY_TO_STDERR;
@@ -101,7 +120,7 @@ int relay_log_open(const char *path)
         FILE *f = fopen(path, "a");
         if (!f)
             return -1;
-        setvbuf(f, NULL, _IOLBF, 0);
+        relay_log_buffer(f);
         snprintf(relay_log_path, sizeof(relay_log_path), "%s", path);
         relay_log_fp = f;
         relay_log_dest = RELAY_TO_FILE;
@@ -118,7 +137,7 @@ int relay_log_reopen(void)
     FILE *f = fopen(relay_log_path, "a");
     if (!f)
         return -1;
-    setvbuf(f, NULL, _IOLBF, 0);
+    relay_log_buffer(f);
     FILE *old = relay_log_fp;
     relay_log_fp = f;
     if (old && old != stderr)

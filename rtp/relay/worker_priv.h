@@ -21,9 +21,10 @@
 typedef struct relay_ring relay_ring;   /* worker_ring.c */
 typedef struct relay_epoll relay_epoll; /* worker_epoll.c */
 
-/* Sockets one job can take from the control thread's table: a stream's
- * two legs' RTP and RTCP sockets. */
-#define RELAY_HANDBACK_MAX 8
+/* Sockets one job can take from the control thread's table: the two legs'
+ * RTP and RTCP sockets of every stream of a request (RELAY_MAX_STREAMS,
+ * cmd_apply.c: one job per request). */
+#define RELAY_HANDBACK_MAX (4 * 16)
 
 typedef struct relay_job {
     relay_job_fn fn;

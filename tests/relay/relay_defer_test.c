@@ -1,8 +1,9 @@
 /*
  * tests/relay/relay_defer_test.c — the attach of a one-stream offer's new
  * stream, which srtpd's control thread does not wait for (relay/worker.h
- * relay_worker_defer; docs/srtpd.md): what the reply promises holds as if
- * it had waited.
+ * relay_worker_defer; docs/srtpd.md), and of an answer, whose job is handed
+ * to the worker before its reply leaves: what the reply promises holds as
+ * if it had waited.
  *
  *   - media sent to the new ports at once after the offer's reply, in both
  *     directions, is relayed (it waits in the sockets until the worker has
@@ -13,6 +14,10 @@
  *     call count and srtpd's descriptors come back to where they were;
  *   - the offer's log line is in the log once the next request's reply
  *     arrived (lines are written after a batch's replies);
+ *   - a two-stream offer (one job for both streams): media on both at once;
+ *   - an SRTP answer's keys are in force when its reply arrives: SRTP
+ *     sent at once after it is relayed both ways, on new calls and when a
+ *     second answer changes the keys of a call that carries media;
  *   - SIGTERM right after offers exits cleanly (under ASan: no leak).
  */
 #include <stdio.h>
@@ -122,6 +127,134 @@ static void test_offers_in_a_row(void)
     CHECK_EQ(through, 2 * N);
 }
 
+/* Both streams of a two-stream offer (one attach job) relay at once. */
+static void test_two_stream_offer(void)
+{
+    enum { N = 10 };
+    int through = 0, made = 0;
+    for (int i = 0; i < N; i++) {
+        char id[48], buf[2048];
+        snprintf(id, sizeof(id), "defer-two-%d@test", i);
+        int a[2], b[2];
+        uint16_t pa[2], pb[2];
+        ctl_benc w;
+        ctl_benc_init(&w, buf, sizeof(buf));
+        ctl_benc_dict(&w);
+        ctl_benc_kv_cstr(&w, "call-id", id);
+        ctl_benc_kv_cstr(&w, "command", "offer");
+        ctl_benc_cstr(&w, "streams");
+        ctl_benc_list(&w);
+        for (int k = 0; k < 2; k++) {
+            a[k] = ru_udp(&pa[k]);
+            b[k] = ru_udp(&pb[k]);
+            ctl_benc_dict(&w);
+            ctl_benc_kv_int(&w, "index", k);
+            ru_leg_begin(&w, "a", "127.0.0.1", pa[k]);
+            ctl_benc_kv_int(&w, "rtcp-mux", 1);
+            ctl_benc_kv_cstr(&w, "transport", "RTP");
+            ctl_benc_end(&w);
+            ru_leg_begin(&w, "b", "127.0.0.1", pb[k]);
+            ctl_benc_kv_int(&w, "rtcp-mux", 1);
+            ctl_benc_kv_cstr(&w, "transport", "RTP");
+            ctl_benc_end(&w);
+            ctl_benc_end(&w);
+        }
+        ctl_benc_end(&w);
+        ctl_benc_end(&w);
+        const ctl_be *r = ru_call(&D, w.buf, w.len);
+        if (r && ru_ok(r)) {
+            made++;
+            for (int k = 0; k < 2; k++) {
+                char key[32];
+                snprintf(key, sizeof(key), "streams.%d.a.port", k);
+                uint16_t sa = (uint16_t)ru_int(r, key);
+                snprintf(key, sizeof(key), "streams.%d.b.port", k);
+                uint16_t sb = (uint16_t)ru_int(r, key);
+                through += one_through(a[k], sa, b[k], 0x9000 + (uint32_t)(i * 4 + k), 1);
+                through += one_through(b[k], sb, a[k], 0x9100 + (uint32_t)(i * 4 + k), 1);
+            }
+        }
+        cmd_call("delete", id);
+        for (int k = 0; k < 2; k++) {
+            close(a[k]);
+            close(b[k]);
+        }
+    }
+    CHECK_EQ(made, N);
+    CHECK_EQ(through, 4 * N);
+}
+
+/* SRTP both ways right after the answer's reply, call after call. */
+static void test_answer_keys_at_once(void)
+{
+    enum { N = 20 };
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    int set = 0, ba = 0, ab = 0;
+    for (int i = 0; i < N; i++) {
+        tcall c;
+        if (call_setup(&c, s, true, true, 0)) {
+            set++;
+            ba += flow(&c.B, c.b_port, &c.A, 0x8000 + (uint32_t)i, 1, 1, -1) == 1;
+            ab += flow(&c.A, c.a_port, &c.B, 0x8100 + (uint32_t)i, 1, 1, -1) == 1;
+        }
+        cmd_call("delete", c.id);
+        call_teardown(&c);
+    }
+    CHECK_EQ(set, N);
+    CHECK_EQ(ba, N);
+    CHECK_EQ(ab, N);
+}
+
+/* A second answer gives leg b new keys while media flows: B's first
+ * packet with its new key, and srtpd's first packet to B with the new
+ * key toward B, pass at once after the reply. */
+static void test_reanswer_keys_at_once(void)
+{
+    enum { N = 10 };
+    const sg_suite *s = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
+    int set = 0, before = 0, ba = 0, ab = 0;
+    for (int i = 0; i < N; i++) {
+        tcall c;
+        if (!call_setup(&c, s, true, true, 0)) {
+            cmd_call("delete", c.id);
+            call_teardown(&c);
+            continue;
+        }
+        uint32_t ssrc_b = 0x8200 + (uint32_t)i, ssrc_a = 0x8300 + (uint32_t)i;
+        before += flow(&c.B, c.b_port, &c.A, ssrc_b, 1, 2, -1) == 2;
+        before += flow(&c.A, c.a_port, &c.B, ssrc_a, 1, 2, -1) == 2;
+        /* New keys for leg b (seed_base + 5: B to srtpd, + 6: srtpd to B;
+         * call_setup used + 1 .. + 4). */
+        unsigned one = 1, k_in = seed_base + 5, k_out = seed_base + 6;
+        srtp_dealloc(c.B.tx);
+        srtp_dealloc(c.B.rx);
+        c.B.tx = ru_libsrtp(s, &k_in, &one, 1, 0, true);
+        c.B.rx = ru_libsrtp(s, &k_out, &one, 1, 0, false);
+        char buf[4096];
+        ctl_benc w;
+        ru_req_begin(&w, buf, sizeof(buf), "answer", c.id);
+        ru_leg_begin(&w, "b", "127.0.0.1", c.B.prtp);
+        ctl_benc_kv_int(&w, "rtcp-port", c.B.prtcp);
+        unsigned mk = 1;
+        ru_crypto(&w, "recv", s, &k_in, &mk, NULL, 1, 0, 0);
+        ru_crypto(&w, "send", s, &k_out, &mk, NULL, 1, 0, 0);
+        ctl_benc_kv_cstr(&w, "transport", "SRTP");
+        ctl_benc_end(&w);
+        const ctl_be *r = ru_req_end(&D, &w);
+        if (c.B.tx && c.B.rx && r && ru_ok(r)) {
+            set++;
+            ba += flow(&c.B, c.b_port, &c.A, ssrc_b, 3, 1, -1) == 1;
+            ab += flow(&c.A, c.a_port, &c.B, ssrc_a, 3, 1, -1) == 1;
+        }
+        cmd_call("delete", c.id);
+        call_teardown(&c);
+    }
+    CHECK_EQ(before, 2 * N);
+    CHECK_EQ(set, N);
+    CHECK_EQ(ba, N);
+    CHECK_EQ(ab, N);
+}
+
 static void test_requests_right_after_offer(void)
 {
     enum { N = 30 };
@@ -183,6 +316,9 @@ int main(void)
     }
     RUN(test_media_right_after_offer);
     RUN(test_offers_in_a_row);
+    RUN(test_two_stream_offer);
+    RUN(test_answer_keys_at_once);
+    RUN(test_reanswer_keys_at_once);
     RUN(test_requests_right_after_offer);
     RUN(test_offer_logged_by_next_reply);
     uint16_t pa, pb;
