@@ -18,6 +18,7 @@
 #include "relay/log.h"
 #include "relay/ops.h"
 #include "relay/parse.h"
+#include "relay/ports.h"
 #include "relay/store.h"
 #include "relay/store_rec.h"
 #include "relay/switch.h"
@@ -187,6 +188,31 @@ static bool relay_rtcp_prepare(relay_daemon *d, const relay_stream *s, relay_leg
     return true;
 }
 
+/* The sockets a request's new streams and RTCP ports take in the call's
+ * worker's table, which it adopts only after the reply has gone out (the
+ * deferred job): refused here, before anything changes, when they would
+ * not fit (worker_fds.c). The shortage is named as the port search names
+ * it. */
+static bool relay_sockets_fit(relay_daemon *d, const relay_call *call, const int *idx,
+                              relay_leg_update (*u)[2], size_t n, char *why, size_t whylen)
+{
+    int need = 0;
+    for (size_t k = 0; k < n; k++) {
+        const relay_stream *s = call->streams[idx[k]];
+        for (int l = 0; l < 2; l++) {
+            bool mux = u[k][l].has_mux && u[k][l].mux;
+            if (!s)
+                need += mux ? 1 : 2;
+            else if (u[k][l].present && u[k][l].has_mux && !u[k][l].mux && s->leg[l].rtcp.fd < 0)
+                need++; /* leaving rtcp-mux: an RTCP port (relay_rtcp_prepare) */
+        }
+    }
+    if (!need || relay_worker_fd_room(d->workers[call->worker], need))
+        return true;
+    snprintf(why, whylen, "%s", relay_ports_shortage(EMFILE));
+    return false;
+}
+
 /* offer / answer / update: create (offer only) or change a call. */
 void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, ctl_benc *w,
                      const char *cmd, const char *call_id)
@@ -306,6 +332,8 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         call->created_ms = relay_now_ms();
         created = true;
     }
+    if (!relay_sockets_fit(d, call, idx, u, n, why, sizeof(why)))
+        goto fail;
     for (size_t k = 0; k < n; k++) {
         if (call->streams[idx[k]]) {
             if (!strcmp(cmd, "answer"))

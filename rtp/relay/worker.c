@@ -111,6 +111,7 @@ static void *relay_worker_main(void *arg)
     prctl(PR_SET_NAME, name, 0, 0, 0);
     /* Before the ring exists (its kernel helpers share this table). */
     w->own_table = relay_fds_unshare(w);
+    atomic_store_explicit(&w->table_ready, true, memory_order_release);
     w->rate_t0_ns = relay_now_ns();
     if (!relay_env_flag("SRTPD_NO_IO_URING") && !relay_env_flag("SRTPD_NO_MULTISHOT") &&
         relay_ring_start(w, !relay_env_flag("SRTPD_NO_TWIN"))) {
@@ -361,6 +362,7 @@ void relay_worker_sock_detach(relay_worker *w, relay_sock *rs)
     /* The worker's socket is closed here, in its own table. */
     if (rs->on_worker) {
         close(rs->fd);
+        relay_fds_closed(w);
         rs->fd = -1;
         rs->on_worker = 0;
     }

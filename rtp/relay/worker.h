@@ -71,6 +71,10 @@ void relay_workers_stop(relay_worker **ws, int n);
  * coalesce-us option; 0 = never). Control thread only (runs as a job). */
 void relay_worker_set_coalesce(relay_worker *w, long ns);
 
+/* Whether worker w's own descriptor table can take need more sockets
+ * (worker_fds.c); always true with a shared table. Control thread. */
+bool relay_worker_fd_room(relay_worker *w, int need);
+
 /* Runs fn(w, arg) on worker w and waits until it has run. Control thread
  * only. */
 void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg);

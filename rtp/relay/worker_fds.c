@@ -20,6 +20,14 @@
  * fd as "has a socket". When a worker's thread exits, its table and any
  * socket left in it go with it.
  *
+ * The attach of an offer's streams runs after its reply (cmd_apply.c), so
+ * a worker whose table could not take the sockets would leave a call whose
+ * SDP names closed ports. The worker counts the sockets in its table
+ * (fds_used) and the control thread refuses, before it replies, a request
+ * whose sockets would not fit under RLIMIT_NOFILE with RELAY_FD_RESERVE
+ * spare (relay_worker_fd_room): the worker's own descriptors, and twins,
+ * which are given up when they do not fit.
+ *
  * Where this cannot work the table stays shared, as before: pidfd_getfd
  * refused (a seccomp filter; the shipped unit allows it), a control thread
  * that is not the thread-group leader (the pidfd names the leader's table),
@@ -32,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 int relay_fds_pidfd(void)
@@ -95,6 +104,7 @@ bool relay_fds_adopt(relay_worker *w, relay_sock *rs)
             return false;
         w->handback[w->nhandback++] = rs->fd;
         rs->fd = fd;
+        atomic_fetch_add_explicit(&w->fds_used, 1, memory_order_relaxed);
     }
     rs->on_worker = 1;
     return true;
@@ -105,4 +115,29 @@ void relay_fds_handback(relay_worker *w)
     for (int i = 0; i < w->nhandback; i++)
         close(w->handback[i]);
     w->nhandback = 0;
+}
+
+void relay_fds_closed(relay_worker *w)
+{
+    if (w->own_table)
+        atomic_fetch_sub_explicit(&w->fds_used, 1, memory_order_relaxed);
+}
+
+void relay_fds_made(relay_worker *w)
+{
+    if (w->own_table)
+        atomic_fetch_add_explicit(&w->fds_used, 1, memory_order_relaxed);
+}
+
+bool relay_worker_fd_room(relay_worker *w, int need)
+{
+    /* A shared table: the control thread's own socket() meets the limit
+     * first and the port search names it (ports.c). */
+    if (!atomic_load_explicit(&w->table_ready, memory_order_acquire) || !w->own_table)
+        return true;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return true;
+    long used = atomic_load_explicit(&w->fds_used, memory_order_relaxed);
+    return used + need + RELAY_FD_RESERVE <= (long)rl.rlim_cur;
 }

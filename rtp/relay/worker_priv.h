@@ -12,6 +12,7 @@
 
 #include <netinet/in.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -70,6 +71,11 @@ struct relay_worker {
     int ctl_pidfd;
     int handback[RELAY_HANDBACK_MAX];
     int nhandback;
+    /* With own_table: the sockets in the worker's table (adopted, twins),
+     * written by the worker, read by the control thread before it accepts
+     * an offer whose sockets the worker must take (relay_worker_fd_room). */
+    atomic_int fds_used;
+    atomic_bool table_ready; /* own_table is set */
 };
 
 /* Starts receiving on rs (SO_RXQ_OVFL on; the ring or epoll); true when
@@ -102,6 +108,12 @@ bool relay_fds_unshare(relay_worker *w);
 bool relay_fds_adopt(relay_worker *w, relay_sock *rs);
 /* On the control thread after a job: closes the copies the job took. */
 void relay_fds_handback(relay_worker *w);
+/* The worker closed (made) a socket in its table: fds_used follows. */
+void relay_fds_closed(relay_worker *w);
+void relay_fds_made(relay_worker *w);
+/* Descriptors a worker's table keeps spare beyond its sockets: its pipe,
+ * epoll, pidfd, ring and stdio, with room to spare. */
+#define RELAY_FD_RESERVE 16
 /* Runs the jobs queued in the worker's pipe. */
 void relay_run_jobs(relay_worker *w);
 /* Feeds the adaptive-coalescing rate window (see worker.c). */

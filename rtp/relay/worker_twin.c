@@ -78,10 +78,12 @@ int relay_twin_fd(relay_worker *w, relay_leg *y, const struct sockaddr_storage *
     }
     y->twin.fd = fd;
     y->twin.on_worker = 1; /* made in the worker's own table */
+    relay_fds_made(w);
     memcpy(&y->twin_to, to, sizeof(y->twin_to));
     if (!relay_sock_attach(w, &y->twin)) {
         /* Not receiving on it would lose the peer's packets: give it up. */
         close(fd);
+        relay_fds_closed(w);
         y->twin.fd = -1;
         y->twin.on_worker = 0;
         y->twin_failed = true;

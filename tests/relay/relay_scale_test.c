@@ -435,6 +435,51 @@ static void test_worker_tables(void)
     CHECK_EQ(ru_srtpd_stop(&U), 0);
 }
 
+/* Past what the workers' tables hold, an offer is refused, by name,
+ * before its reply: never accepted with sockets that its worker then
+ * cannot take (the attach runs after the reply: cmd_apply.c), which left
+ * a call whose SDP pointed at closed ports. Every accepted call keeps its
+ * stream and both its sockets. */
+static void test_worker_tables_full(void)
+{
+    enum { N = 400 }; /* 800 sockets; two tables of 256 hold about 500 */
+    ru_srtpd U;
+    char why[200];
+    CHECK(start_limited(&U, false));
+    long f0 = pf_fds(U.pid, NULL);
+    ru_quiet_errors = true;
+    int made = offer_many(&U, "wf", N, why, sizeof(why));
+    ru_quiet_errors = false;
+    ru_call(&U, "d7:command4:pinge", 17); /* settles the last deferred attach */
+    CHECK(made > 150 && made < N);
+    CHECK_MSG(strstr(why, "RLIMIT_NOFILE") != NULL, "refusal: %s", why);
+    ru_srtpd keep = D;
+    D = U;
+    int whole = 0, accepted = 0;
+    for (int i = 0; i < N; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "wf-%d", i);
+        const ctl_be *r = cmd_call("query", id);
+        if (!r || !ru_ok(r))
+            continue; /* refused: not there */
+        accepted++;
+        whole += ru_int(r, "streams.0.a.local-port") > 0 && ru_int(r, "streams.0.b.local-port") > 0;
+    }
+    CHECK_EQ(accepted, made);
+    CHECK_EQ(whole, made);
+    CHECK_EQ(pf_fds(U.pid, NULL) - f0, 2 * made);
+    for (int i = 0; i < N; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "wf-%d", i);
+        ru_quiet_errors = true;
+        cmd_call("delete", id);
+        ru_quiet_errors = false;
+    }
+    D = keep;
+    CHECK_EQ(pf_fds(U.pid, NULL), f0);
+    CHECK_EQ(ru_srtpd_stop(&U), 0);
+}
+
 static int stop_status = -1;
 static void test_sigterm_clean_exit(void)
 {
@@ -454,6 +499,7 @@ int main(void)
     RUN(test_many_calls);
     RUN(test_shutdown_audit);
     RUN(test_worker_tables);
+    RUN(test_worker_tables_full);
     stop_status = ru_srtpd_stop(&D);
     RUN(test_sigterm_clean_exit);
     return check_summary("relay_scale");
