@@ -119,4 +119,5 @@ void relay_cmd_handle(void *arg, const ctl_be_doc *doc, const ctl_be *req, ctl_b
         relay_log(RELAY_LOG_DEBUG, "control: %s%s%s: %s", cmd[0] ? cmd : "(no command)",
                   cid[0] ? " call " : "", cid, err ? "error" : "ok");
     }
+    relay_log_flush(); /* before the reply (log.h) */
 }

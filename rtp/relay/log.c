@@ -271,6 +271,12 @@ void relay_log(relay_log_level lvl, const char *fmt, ...)
         fflush(f);
 }
 
+void relay_log_flush(void)
+{
+    if (relay_log_dest != RELAY_TO_SYSLOG)
+        fflush(relay_log_fp ? relay_log_fp : stderr);
+}
+
 void relay_log_hold(bool on)
 {
     relay_log_held = on;

@@ -54,10 +54,13 @@ const char *relay_log_target(void);
 int relay_log_reopen(void);
 void relay_log(relay_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* While the calling thread holds the log, its lines wait in the log
- * stream's buffer; releasing (false) writes them. srtpd's control thread
- * holds it while it answers a batch of requests, so that a request's log
- * line is written after its reply went out, not before. */
+ * stream's buffer; releasing (false) writes them, and so does
+ * relay_log_flush. srtpd's control thread holds it while it answers a
+ * batch of requests and flushes at the end of each request, before its
+ * reply: a request's lines (a delete writes one per stream) take one
+ * write(2), and whoever reads the reply finds them in the log. */
 void relay_log_hold(bool on);
+void relay_log_flush(void);
 
 /* At most `per_sec` lines per second from one call site; the number of
  * suppressed lines is reported with the next line that passes. */

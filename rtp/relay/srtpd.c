@@ -282,8 +282,9 @@ int main(int argc, char **argv)
         int r = poll(pfd, (nfds_t)nfd + 2, wait > 0 ? (int)wait : 0);
         if (r < 0 && errno != EINTR)
             break;
-        /* The replies first: then the deferred job's worker and the
-         * requests' log lines (relay/worker.h, relay/log.h). */
+        /* The replies first, then the deferred job's worker
+         * (relay/worker.h); each request's log lines are written before
+         * its reply (relay/log.h). */
         relay_log_hold(true);
         for (int i = 0; i < nfd; i++)
             if (pfd[i].revents & POLLIN)

@@ -79,8 +79,7 @@ bool relay_worker_fd_room(relay_worker *w, int need);
  * only. */
 void relay_worker_run(relay_worker *w, relay_job_fn fn, void *arg);
 /* Queues fn(w, arg) for worker w and returns at once: the job goes to the
- * worker at relay_workers_kick (after the request's reply went out, or
- * before it when the caller kicks at once: cmd_apply.c) and
+ * worker at relay_workers_kick (once the request's reply went out) and
  * done(arg) (may be NULL) then runs on the control thread once the job
  * has run, in relay_workers_settle. One such job is pending at a time: the
  * next relay_worker_defer or relay_worker_run settles it first, so

@@ -143,7 +143,7 @@ static int promtool_check(void)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static size_t read_log_once(char *out, size_t cap)
+static size_t read_log(char *out, size_t cap)
 {
     FILE *f = fopen(D.log, "r");
     if (!f)
@@ -151,22 +151,6 @@ static size_t read_log_once(char *out, size_t cap)
     size_t n = fread(out, 1, cap - 1, f);
     out[n] = 0;
     fclose(f);
-    return n;
-}
-
-/* srtpd writes a control round's log lines after its replies
- * (relay_log_hold), so a line may land just after the reply this test
- * read: the log is read until its size holds for 50 ms (at most 2 s). */
-static size_t read_log(char *out, size_t cap)
-{
-    size_t n = read_log_once(out, cap);
-    for (int i = 0; i < 40; i++) {
-        usleep(50000);
-        size_t m = read_log_once(out, cap);
-        if (m == n)
-            break;
-        n = m;
-    }
     return n;
 }
 
