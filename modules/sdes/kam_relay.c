@@ -60,6 +60,17 @@ static ctl_client *clients[RELAY_MAX];
 static ctl_client *probe_clients[RELAY_MAX];
 static ctl_be_doc *doc; /* large (CTL_BE_MAX_NODES nodes): heap, once */
 static char *reply_buf; /* CTL_MAX_MSG */
+/* How much of reply_buf replies wrote since its last wipe: a wipe of the
+ * whole 64 KiB after every sdes_offer/answer/delete was the module's
+ * largest memset at load. */
+static size_t reply_hw;
+
+static void reply_used(const ctl_client *c)
+{
+    size_t n = ctl_client_reply_hw(c);
+    if (n > reply_hw)
+        reply_hw = n;
+}
 
 int sdes_kam_relay_param(const char *value)
 {
@@ -155,7 +166,10 @@ void sdes_kam_relay_destroy(void)
         clients[i] = probe_clients[i] = NULL;
     }
     free(doc);
+    if (reply_buf)
+        OPENSSL_cleanse(reply_buf, CTL_MAX_MSG);
     free(reply_buf);
+    reply_hw = 0;
     doc = NULL;
     reply_buf = NULL;
     if (table)
@@ -199,7 +213,9 @@ static int call(int i, const char *body, size_t len, const ctl_be **root, char *
         snprintf(err, errlen, "no control client");
         return -1;
     }
-    return ctl_client_call(c, body, len, reply_buf, CTL_MAX_MSG, doc, root, err, errlen);
+    int r = ctl_client_call(c, body, len, reply_buf, CTL_MAX_MSG, doc, root, err, errlen);
+    reply_used(c);
+    return r;
 }
 
 static unsigned long now_us(void)
@@ -258,8 +274,12 @@ static int usable(int i)
     ctl_benc_dict(&w);
     ctl_benc_kv_cstr(&w, "command", "ping");
     ctl_benc_end(&w);
-    if (!ctl_benc_ok(&w) || ctl_client_call(probe_clients[i], body, w.len, reply_buf, CTL_MAX_MSG,
-                                            doc, &root, err, sizeof(err)) < 0)
+    if (!ctl_benc_ok(&w))
+        return 0;
+    int r = ctl_client_call(probe_clients[i], body, w.len, reply_buf, CTL_MAX_MSG, doc, &root, err,
+                            sizeof(err));
+    reply_used(probe_clients[i]);
+    if (r < 0)
         return 0;
     const ctl_be *res = ctl_be_get(doc, root, "result");
     if (!res || !ctl_be_str_eq(res, "pong"))
@@ -446,7 +466,8 @@ int sdes_kam_relay_send(int i, const char *body, size_t len, const ctl_be_doc **
 void sdes_kam_relay_wipe_reply(void)
 {
     if (reply_buf)
-        OPENSSL_cleanse(reply_buf, CTL_MAX_MSG);
+        OPENSSL_cleanse(reply_buf, reply_hw);
+    reply_hw = 0;
 }
 
 int sdes_kam_relay_find(const char *call_id, size_t len, const ctl_be_doc **d, const ctl_be **root,

@@ -23,7 +23,8 @@ struct ctl_client {
     size_t secret_len;
     int timeout_ms;
     int retries;
-    char *req; /* CTL_MAX_MSG */
+    char *req;       /* CTL_MAX_MSG */
+    size_t reply_hw; /* the longest datagram the last call received */
 };
 
 /* A fresh socket connected to c->addr. A unix datagram socket stays
@@ -163,6 +164,8 @@ static int ctl_client_call_(ctl_client *c, const char *body, size_t body_len, ch
             if (r <= 0)
                 break;
             ssize_t n = recv(c->fd, reply_buf, reply_cap, MSG_DONTWAIT);
+            if (n > 0 && (size_t)n > c->reply_hw)
+                c->reply_hw = (size_t)n;
             if (n < 0) {
                 if (errno == ECONNREFUSED) {
                     refused = true;
@@ -214,9 +217,15 @@ int ctl_client_call(ctl_client *c, const char *body, size_t body_len, char *repl
 {
     size_t sent = 0;
     err[0] = 0;
+    c->reply_hw = 0;
     int r =
         ctl_client_call_(c, body, body_len, reply_buf, reply_cap, doc, root, err, errlen, &sent);
     /* The request may carry master keys: wipe our copy. */
     OPENSSL_cleanse(c->req, sent);
     return r;
+}
+
+size_t ctl_client_reply_hw(const ctl_client *c)
+{
+    return c->reply_hw;
 }

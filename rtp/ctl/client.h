@@ -35,5 +35,9 @@ void ctl_client_free(ctl_client *c);
 int ctl_client_call(ctl_client *c, const char *body, size_t body_len, char *reply_buf,
                     size_t reply_cap, ctl_be_doc *doc, const ctl_be **root, char *err,
                     size_t errlen);
+/* How much of reply_buf the last ctl_client_call wrote (its longest
+ * datagram, stale ones included): what a caller must wipe when replies
+ * may carry keys, instead of the whole buffer. */
+size_t ctl_client_reply_hw(const ctl_client *c);
 
 #endif

@@ -530,6 +530,14 @@ static void client_roundtrip(const char *addr_str, const char *sec)
         ctl_client_free(bad);
         CHECK_EQ(executed, 3);
     }
+    /* How much of the reply buffer the call wrote (a caller wipes that
+     * much, not all 64 KiB): the whole datagram, and nothing past it. */
+    memset(reply, 0xa5, sizeof(reply));
+    rc = ctl_client_call(c, body, w.len, reply, sizeof(reply), &doc, &r, err, sizeof(err));
+    size_t hw = ctl_client_reply_hw(c);
+    CHECK_MSG(rc == 0, "%s", err);
+    CHECK(hw > strlen("d6:result4:ponge") && hw < 512);
+    CHECK(reply[hw] == (char)0xa5 && reply[hw - 1] == 'e');
     stop_server = 1;
     pthread_join(th, NULL);
     ctl_client_free(c);
