@@ -37,16 +37,21 @@ bool ctl_ng_split(const char *msg, size_t len, const char **cookie, size_t *cook
 
 static const char ctl_hexd[] = "0123456789abcdef";
 
+void ctl_hex(const unsigned char *in, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = ctl_hexd[in[i] >> 4];
+        out[2 * i + 1] = ctl_hexd[in[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
 bool ctl_random_hex(char *out, size_t n)
 {
     unsigned char r[32];
     if (n > sizeof(r) || RAND_bytes(r, (int)n) != 1)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = ctl_hexd[r[i] >> 4];
-        out[2 * i + 1] = ctl_hexd[r[i] & 15];
-    }
-    out[2 * n] = 0;
+    ctl_hex(r, n, out);
     return true;
 }
 

@@ -39,6 +39,8 @@ bool ctl_ng_split(const char *msg, size_t len, const char **cookie, size_t *cook
 /* Fills out with 2*n random hex digits from RAND_bytes (n <= 32) and a NUL.
  * Returns false when the CSPRNG failed. */
 bool ctl_random_hex(char *out, size_t n);
+/* in[0..n) as 2*n lowercase hex digits and a NUL. */
+void ctl_hex(const unsigned char *in, size_t n, char *out);
 
 /* Adds auth-ts, auth-nonce and auth-hmac to the message msg[0..*len) (a
  * frame whose body is a dict), in place; cap is the buffer size (needs

@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -529,6 +530,25 @@ static void client_roundtrip(const char *addr_str, const char *sec)
         CHECK_MSG(strstr(err, "no reply"), "%s", err);
         ctl_client_free(bad);
         CHECK_EQ(executed, 3);
+    }
+    if (sec) {
+        /* A forked child draws its own random bytes (the client keeps a
+         * pool): from one pool, two processes would send the same cookie
+         * and nonce, and the server would answer the second from its
+         * reply cache or drop it as a replay instead of running it. */
+        int before = executed;
+        pid_t kid = fork();
+        if (kid == 0) {
+            int krc =
+                ctl_client_call(c, body, w.len, reply, sizeof(reply), &doc, &r, err, sizeof(err));
+            _exit(krc == 0 ? 0 : 1);
+        }
+        int st = -1;
+        waitpid(kid, &st, 0);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        rc = ctl_client_call(c, body, w.len, reply, sizeof(reply), &doc, &r, err, sizeof(err));
+        CHECK_MSG(rc == 0, "%s", err);
+        CHECK_EQ(executed, before + 2);
     }
     /* How much of the reply buffer the call wrote (a caller wipes that
      * much, not all 64 KiB): the whole datagram, and nothing past it. */
