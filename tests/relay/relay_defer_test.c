@@ -139,17 +139,11 @@ static void test_two_stream_offer(void)
         int a[2], b[2];
         uint16_t pa[2], pb[2];
         ctl_benc w;
-        ctl_benc_init(&w, buf, sizeof(buf));
-        ctl_benc_dict(&w);
-        ctl_benc_kv_cstr(&w, "call-id", id);
-        ctl_benc_kv_cstr(&w, "command", "offer");
-        ctl_benc_cstr(&w, "streams");
-        ctl_benc_list(&w);
+        ru_req_streams(&w, buf, sizeof(buf), "offer", id);
         for (int k = 0; k < 2; k++) {
             a[k] = ru_udp(&pa[k]);
             b[k] = ru_udp(&pb[k]);
             ctl_benc_dict(&w);
-            ctl_benc_kv_int(&w, "index", k);
             ru_leg_begin(&w, "a", "127.0.0.1", pa[k]);
             ctl_benc_kv_int(&w, "rtcp-mux", 1);
             ctl_benc_kv_cstr(&w, "transport", "RTP");
@@ -158,6 +152,7 @@ static void test_two_stream_offer(void)
             ctl_benc_kv_int(&w, "rtcp-mux", 1);
             ctl_benc_kv_cstr(&w, "transport", "RTP");
             ctl_benc_end(&w);
+            ctl_benc_kv_int(&w, "index", k);
             ctl_benc_end(&w);
         }
         ctl_benc_end(&w);

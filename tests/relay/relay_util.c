@@ -338,7 +338,7 @@ srtp_t ru_libsrtp1(const sg_suite *s, unsigned seed, bool outbound)
     return ru_libsrtp(s, &seed, &no_mki, 1, 0, outbound);
 }
 
-void ru_req_begin(ctl_benc *w, char *buf, size_t cap, const char *command, const char *call_id)
+void ru_req_streams(ctl_benc *w, char *buf, size_t cap, const char *command, const char *call_id)
 {
     ctl_benc_init(w, buf, cap);
     ctl_benc_dict(w);
@@ -346,6 +346,11 @@ void ru_req_begin(ctl_benc *w, char *buf, size_t cap, const char *command, const
     ctl_benc_kv_cstr(w, "command", command);
     ctl_benc_cstr(w, "streams");
     ctl_benc_list(w);
+}
+
+void ru_req_begin(ctl_benc *w, char *buf, size_t cap, const char *command, const char *call_id)
+{
+    ru_req_streams(w, buf, cap, command, call_id);
     ctl_benc_dict(w);
 }
 

@@ -85,6 +85,10 @@ srtp_t ru_libsrtp1(const sg_suite *s, unsigned seed, bool outbound);
  * cap must hold the whole request. */
 void ru_req_begin(ctl_benc *w, char *buf, size_t cap, const char *command, const char *call_id);
 const ctl_be *ru_req_end(ru_srtpd *d, ctl_benc *w);
+/* Any number of streams: opens the request and its "streams" list; the
+ * caller writes each stream dict (legs, then "index") and closes the list
+ * and the request with two ctl_benc_end. */
+void ru_req_streams(ctl_benc *w, char *buf, size_t cap, const char *command, const char *call_id);
 /* Opens the dict of leg name; with address, writes it and (non-zero) port.
  * The caller adds the rest and closes it with ctl_benc_end. */
 void ru_leg_begin(ctl_benc *w, const char *name, const char *address, uint16_t port);
