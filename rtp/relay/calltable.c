@@ -180,24 +180,17 @@ void relay_call_snaps(relay_daemon *d, relay_call *call, bool detach, ctl_benc *
         ctl_benc_cstr(w, "streams");
         ctl_benc_list(w);
     }
-    /* d->snap[i] is stream i's; the streams of a call share its worker
-     * (relay_stream_new), but a job per distinct worker keeps this right
-     * if they ever do not. */
-    bool done[RELAY_MAX_STREAMS] = {0};
+    /* d->snap[i] is stream i's. Every stream of a call is on call->worker
+     * (relay_stream_new), as cmd_apply.c's one job per request also uses. */
+    relay_snaps_job j = {.detach = detach};
     for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
-        if (!call->streams[i] || done[i])
+        if (!call->streams[i])
             continue;
-        relay_snaps_job j = {.detach = detach};
-        int wk = call->streams[i]->worker;
-        for (int k = i; k < RELAY_MAX_STREAMS; k++) {
-            if (!call->streams[k] || done[k] || call->streams[k]->worker != wk)
-                continue;
-            j.s[j.n] = call->streams[k];
-            j.snap[j.n++] = &d->snap[k];
-            done[k] = true;
-        }
-        relay_worker_run(d->workers[wk], relay_job_snaps, &j);
+        j.s[j.n] = call->streams[i];
+        j.snap[j.n++] = &d->snap[i];
     }
+    if (j.n)
+        relay_worker_run(d->workers[call->worker], relay_job_snaps, &j);
     for (int i = 0; i < RELAY_MAX_STREAMS; i++) {
         relay_stream *s = call->streams[i];
         if (!s)

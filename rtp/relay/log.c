@@ -89,12 +89,12 @@ int relay_log_open_syslog(void)
 }
 
 /* A log stream is fully buffered and flushed by relay_log: after every
- * line, or once at the end of a control round (relay_log_hold), so the
- * lines of a round's requests go out in one write(2). Line buffering (or
- * unbuffered stderr: two writes per line) made that one or two writes per
- * line, the largest count of system calls of a call's control path after
- * its sockets. stderr's buffering can be set only before its first
- * output: once. */
+ * line, or, while the control thread holds the log, once per request
+ * (relay_log_flush), so a request's lines go out in one write(2). Line
+ * buffering (or unbuffered stderr: two writes per line) made that one or
+ * two writes per line, the largest count of system calls of a call's
+ * control path after its sockets. stderr's buffering can be set only
+ * before its first output: once. */
 static void relay_log_buffer(FILE *f)
 {
     static bool stderr_set;

@@ -104,7 +104,7 @@ bool relay_fds_adopt(relay_worker *w, relay_sock *rs)
             return false;
         w->handback[w->nhandback++] = rs->fd;
         rs->fd = fd;
-        atomic_fetch_add_explicit(&w->fds_used, 1, memory_order_relaxed);
+        relay_fds_made(w);
     }
     rs->on_worker = 1;
     return true;

@@ -25,7 +25,7 @@ typedef struct relay_epoll relay_epoll; /* worker_epoll.c */
 /* Sockets one job can take from the control thread's table: the two legs'
  * RTP and RTCP sockets of every stream of a request (RELAY_MAX_STREAMS,
  * cmd_apply.c: one job per request). */
-#define RELAY_HANDBACK_MAX (4 * 16)
+#define RELAY_HANDBACK_MAX (4 * RELAY_MAX_STREAMS)
 
 typedef struct relay_job {
     relay_job_fn fn;
