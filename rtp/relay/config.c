@@ -54,6 +54,9 @@ static const relay_opt relay_opts[] = {
     INT_OPT("coalesce-us", coalesce_us,
             "under load, a worker waits this long for packets to gather "
             "before a round (default 500, 0 = never, at most 10000)"),
+    INT_OPT("rt-priority", rt_priority,
+            "media workers run at this SCHED_FIFO priority, 1..99 (default 0 = normal "
+            "scheduling; needs CAP_SYS_NICE or LimitRTPRIO)"),
     STR_OPT("secret", secret, "control shared secret (HMAC-SHA256), config file only (mode 0600)"),
     STR_OPT("secret-file", secret_file,
             "read the secret (>= 16 bytes) from this file's first line (mode 0600)"),

@@ -22,6 +22,7 @@ typedef struct relay_config {
     int port_min, port_max;
     int workers;     /* 0 = one per core */
     int coalesce_us; /* a loaded worker's wait for packets to gather; 0 = never */
+    int rt_priority; /* media workers' SCHED_FIFO priority 1..99; 0 = normal */
     char secret[256];
     char secret_file[256];
     bool secret_given;     /* `secret =` in the config file (even empty) */

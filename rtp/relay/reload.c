@@ -66,11 +66,11 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         return false;
     }
     relay_log_level new_level = RELAY_LOG_INFO; /* "" = the default, as at start */
-    if (n.coalesce_us < 0 || n.coalesce_us > 10000 || n.media_timeout < 0 ||
-        (n.log_level[0] && !relay_log_level_parse(n.log_level, &new_level))) {
+    if (n.coalesce_us < 0 || n.coalesce_us > 10000 || n.media_timeout < 0 || n.rt_priority < 0 ||
+        n.rt_priority > 99 || (n.log_level[0] && !relay_log_level_parse(n.log_level, &new_level))) {
         snprintf(err, errlen,
-                 "coalesce-us 0..10000, media-timeout >= 0, log-level error, warn, "
-                 "info or debug");
+                 "coalesce-us 0..10000, media-timeout >= 0, rt-priority 0..99, log-level "
+                 "error, warn, info or debug");
         OPENSSL_cleanse(n.secret, sizeof(n.secret));
         relay_log_reopen();
         relay_log(RELAY_LOG_ERR, "reload refused, nothing changed: %s", err);
@@ -148,6 +148,17 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         for (int i = 0; i < d->nworkers; i++)
             relay_worker_set_coalesce(d->workers[i], (long)c->coalesce_us * 1000);
         add_name(applied, acap, "coalesce-us");
+    }
+    if (n.rt_priority != c->rt_priority) {
+        char why[200];
+        if (relay_workers_set_priority(d->workers, d->nworkers, n.rt_priority, c->rt_priority, why,
+                                       sizeof(why))) {
+            c->rt_priority = n.rt_priority;
+            add_name(applied, acap, "rt-priority");
+        } else {
+            relay_log(RELAY_LOG_ERR, "reload: rt-priority %d refused (%s); the old one stays",
+                      n.rt_priority, why);
+        }
     }
     if (strcmp(n.notify, c->notify)) {
         char why[200];

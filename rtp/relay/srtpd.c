@@ -199,6 +199,24 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < nw; i++)
         relay_worker_set_coalesce(d.workers[i], (long)d.cfg.coalesce_us * 1000);
+    if (d.cfg.rt_priority < 0 || d.cfg.rt_priority > 99) {
+        fprintf(stderr, "srtpd: --rt-priority: 0..99 (0 = normal scheduling), got %d\n",
+                d.cfg.rt_priority);
+        relay_workers_stop(d.workers, nw);
+        return 2;
+    }
+    /* Refused (no CAP_SYS_NICE, RLIMIT_RTPRIO too low, systemd's
+     * RestrictRealtime=yes): the relay still works, at normal priority,
+     * and says so; cfg then holds what is in force (0), so a reload with
+     * the same file tries again. */
+    if (d.cfg.rt_priority &&
+        !relay_workers_set_priority(d.workers, nw, d.cfg.rt_priority, 0, err, sizeof(err))) {
+        relay_log(RELAY_LOG_WARN,
+                  "rt-priority %d refused (%s): media workers run at normal priority "
+                  "(systemd: RestrictRealtime=no and LimitRTPRIO=%d, docs/srtpd.md)",
+                  d.cfg.rt_priority, err, d.cfg.rt_priority);
+        d.cfg.rt_priority = 0;
+    }
     d.start_ms = relay_now_ms();
     /* The store: its calls come back before the control sockets open, so
      * no request sees a half-recovered relay. */

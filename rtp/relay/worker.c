@@ -212,6 +212,27 @@ void relay_worker_set_coalesce(relay_worker *w, long ns)
     relay_worker_run(w, relay_coalesce_job, &ns);
 }
 
+/* rt-priority: pthread_setschedparam acts on another thread of the process
+ * directly, so this needs no job. On a failure the workers already changed
+ * go back to old, so all of them keep one policy. */
+bool relay_workers_set_priority(relay_worker **ws, int n, int prio, int old, char *err,
+                                size_t errlen)
+{
+    for (int i = 0; i < n; i++) {
+        struct sched_param sp = {.sched_priority = prio};
+        int rc = pthread_setschedparam(ws[i]->th, prio ? SCHED_FIFO : SCHED_OTHER, &sp);
+        if (rc == 0)
+            continue;
+        snprintf(err, errlen, "worker %d: SCHED_FIFO %d: %s", i, prio, strerror(rc));
+        for (int j = 0; j < i; j++) {
+            struct sched_param back = {.sched_priority = old};
+            pthread_setschedparam(ws[j]->th, old ? SCHED_FIFO : SCHED_OTHER, &back);
+        }
+        return false;
+    }
+    return true;
+}
+
 static void relay_stop_job(relay_worker *w, void *arg)
 {
     (void)arg;

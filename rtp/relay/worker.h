@@ -71,6 +71,17 @@ void relay_workers_stop(relay_worker **ws, int n);
  * coalesce-us option; 0 = never). Control thread only (runs as a job). */
 void relay_worker_set_coalesce(relay_worker *w, long ns);
 
+/* Runs every worker's thread at SCHED_FIFO priority prio (1..99), or at
+ * normal scheduling with 0 (the rt-priority option). A real-time worker is
+ * not kept waiting by ordinary tasks on its core (kernel threads, builds,
+ * Kamailio), which bounds the latency it adds; under a flood that fills its
+ * core it leaves ordinary tasks only what the kernel's real-time throttling
+ * keeps back (sched_rt_runtime_us). Needs CAP_SYS_NICE or RLIMIT_RTPRIO >=
+ * prio. false (err set, every worker back at old) when refused. Control
+ * thread. */
+bool relay_workers_set_priority(relay_worker **ws, int n, int prio, int old, char *err,
+                                size_t errlen);
+
 /* Whether worker w's own descriptor table can take need more sockets
  * (worker_fds.c); always true with a shared table. Control thread. */
 bool relay_worker_fd_room(relay_worker *w, int need);

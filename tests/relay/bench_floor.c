@@ -17,6 +17,7 @@
 #include "tests/relay/bench_floor.h"
 
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,8 @@ static void floor_loop(int n, const int *rx, const int *tx, int coalesce_us)
     }
 }
 
-pid_t bench_floor_start(int calls, uint16_t dst_port, uint16_t *rx_ports, int coalesce_us)
+pid_t bench_floor_start(int calls, uint16_t dst_port, uint16_t *rx_ports, int coalesce_us,
+                        int rt_priority)
 {
     if (calls < 1 || calls > FLOOR_MAX)
         return -1;
@@ -112,6 +114,10 @@ pid_t bench_floor_start(int calls, uint16_t dst_port, uint16_t *rx_ports, int co
     pid_t pid = ok ? fork() : -1;
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (rt_priority > 0) {
+            struct sched_param sp = {.sched_priority = rt_priority};
+            sched_setscheduler(0, SCHED_FIFO, &sp);
+        }
         floor_loop(calls, rx, tx, coalesce_us);
         _exit(0);
     }

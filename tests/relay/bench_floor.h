@@ -11,7 +11,9 @@
 
 /* Forks the forwarder: calls receive sockets on 127.0.0.1 (their ports in
  * rx_ports[]), each forwarding to 127.0.0.1:dst_port. Its pid, or -1. Stop
- * it with SIGKILL; it also dies with its parent. */
-pid_t bench_floor_start(int calls, uint16_t dst_port, uint16_t *rx_ports, int coalesce_us);
+ * it with SIGKILL; it also dies with its parent. rt_priority > 0: it runs
+ * at SCHED_FIFO rt_priority, as the relays it is compared with. */
+pid_t bench_floor_start(int calls, uint16_t dst_port, uint16_t *rx_ports, int coalesce_us,
+                        int rt_priority);
 
 #endif

@@ -113,6 +113,12 @@ ifneq ($(wildcard rtp/srtp/context.c),)
 SLOW_TESTS += "tests/relay/relay-ops.sh"
 endif
 
+# rt-priority: media workers at SCHED_FIFO, changed by reload, refused
+# values, and an unprivileged relay that carries on at normal priority.
+ifneq ($(wildcard rtp/srtp/context.c),)
+SLOW_TESTS += "tests/relay/relay-rt.sh"
+endif
+
 # `make bench-control` (and `make bench`): srtpd's control plane against
 # RTPengine's at 100..10,000 calls (query rate, offer+answer pairs/s, RSS
 # per call, SIGTERM shutdown), side by side.

@@ -7,11 +7,13 @@
  * For each relay and mode it prints the delivered packets/s, loss, the
  * relay's CPU use (utime+stime of all its threads from /proc, in cores),
  * packets/s per core used, and the added latency percentiles (from the
- * send to the kernel's receive timestamp on the generator's socket,
- * SO_TIMESTAMPNS, so the generator's own lag in reading is not charged to
- * the relay; measured per packet by SSRC and sequence number, which SRTP
- * leaves in the clear), then the ratio srtpd/RTPengine of packets/s per
- * core.
+ * kernel's transmit timestamp of each packet the generator sent,
+ * SO_TIMESTAMPING's software TX stamp taken as loopback hands it on, to the
+ * kernel's receive timestamp on the generator's socket, SO_TIMESTAMPNS; so
+ * neither the generator's own lag in reading nor its time spent sending
+ * the rest of a batch is charged to the relay; measured per packet by SSRC
+ * and sequence number, which SRTP leaves in the clear), then the ratio
+ * srtpd/RTPengine of packets/s per core.
  *
  * SRTP->SRTP: RTPengine forwards the offerer's keys and packets untouched
  * when both legs negotiate the same suite, which would compare crypto with
@@ -49,7 +51,16 @@
  * srtpd), in both tables: what any userspace relay on this box pays per
  * packet in the kernel, so how far the ratio to RTPengine can go at all.
  * BENCH_FLOOR=0 skips it; BENCH_COALESCE_US sets srtpd's --coalesce-us (and
- * the floor's wait).
+ * the floor's wait). BENCH_RTPENGINE=0 skips RTPengine (an A/B of srtpd
+ * builds or settings alone).
+ *
+ * Scheduling: every relay's packet threads run at SCHED_FIFO
+ * BENCH_RT_PRIORITY (default 10; 0 = normal scheduling), srtpd with
+ * --rt-priority, RTPengine with --scheduling=fifo --priority, the floor by
+ * itself, so all three get the same. At normal priority, kernel threads on
+ * the relay's core (kdamond, rcu_preempt here) held it for 1-4 ms at a
+ * time (perf sched timehist), and those waits, not the relays, set the p99
+ * at 150k packets/s and above.
  *
  * srtpd(B): BENCH_SRTPD_B=PATH adds a row for a second srtpd binary (an
  * A/B of two builds, e.g. before and after a packet-path change) in the
@@ -69,6 +80,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -89,7 +102,16 @@
 static int calls_n = 50, rate = 60000, seconds = 3;
 static char threads[16] = "";  /* BENCH_THREADS: srtpd --workers and rtpengine --num-threads */
 static char coalesce[16] = ""; /* BENCH_COALESCE_US: srtpd --coalesce-us */
-static bool floor_row = true;  /* BENCH_FLOOR=0 skips the bare-forwarder rows */
+/* BENCH_RT_PRIORITY (default 10, 0 = off): every relay under test runs its
+ * packet threads at SCHED_FIFO this priority, srtpd with --rt-priority,
+ * RTPengine with --scheduling=fifo --priority, the floor by itself. On a
+ * box where kernel threads and other jobs share the relay's core, they
+ * otherwise hold it for milliseconds at a time, and that, not the relay,
+ * sets the p99 latency. */
+static int rt_prio = 10;
+static char rt_prio_s[16] = "10";
+static bool floor_row = true;     /* BENCH_FLOOR=0 skips the bare-forwarder rows */
+static bool rtpengine_row = true; /* BENCH_RTPENGINE=0 skips RTPengine (srtpd-only A/B runs) */
 /* BENCH_PIN (default on with 2+ cores): the generator runs on CPU 0, every
  * relay process on CPU 1 alone (one core, so one thread each). */
 static bool pin_cpus;
@@ -169,11 +191,26 @@ static pid_t start_rtpengine(int ng_port, int pmin, int pmax)
         int dn = open("/dev/null", 1);
         dup2(dn, 1);
         dup2(dn, 2);
-        char nt[40];
+        char nt[40], pr[40];
         snprintf(nt, sizeof(nt), "--num-threads=%s", threads);
-        execlp("rtpengine", "rtpengine", "--config-file=/tmp/sdesgate-bench-rtpengine.conf",
-               "--foreground", "--log-stderr", "--table=-1", "--interface=127.0.0.1", ng, a, b,
-               threads[0] ? nt : (char *)NULL, (char *)NULL);
+        snprintf(pr, sizeof(pr), "--priority=%d", rt_prio);
+        const char *argv[16] = {"rtpengine",
+                                "--config-file=/tmp/sdesgate-bench-rtpengine.conf",
+                                "--foreground",
+                                "--log-stderr",
+                                "--table=-1",
+                                "--interface=127.0.0.1",
+                                ng,
+                                a,
+                                b};
+        int n = 9;
+        if (rt_prio > 0) {
+            argv[n++] = "--scheduling=fifo";
+            argv[n++] = pr;
+        }
+        if (threads[0])
+            argv[n++] = nt;
+        execvp("rtpengine", (char *const *)argv);
         _exit(127);
     }
     return p;
@@ -372,7 +409,8 @@ typedef struct result {
     double delivered_pps, loss_pct, cores, pps_per_core;
     double p50, p90, p99, p999; /* microseconds */
     long sent, received;
-    long gen_drops; /* dropped by the kernel at the generator's own receive socket */
+    long gen_drops;    /* dropped by the kernel at the generator's own receive socket */
+    double tx_stamped; /* share of sent datagrams timed by their kernel transmit stamp */
 } result;
 
 static int cmp_i64(const void *a, const void *b)
@@ -384,6 +422,7 @@ static int cmp_i64(const void *a, const void *b)
 static uint8_t *pkts; /* pre-built packets: [k] = call k % calls_n, seq k / calls_n */
 static uint16_t *pkt_len;
 static int64_t *sent_at, *lat;
+static long *sent_k; /* [n] = the packet that was the generator's n-th datagram sent in a run */
 static uint8_t *seen;
 
 static void build_packets(long total, bool srtp_in)
@@ -423,6 +462,65 @@ static int64_t rx_at(struct msghdr *h, int64_t real_off, int64_t read_at)
     return read_at;
 }
 
+/* Transmit timestamps on the generator's sending socket: the kernel stamps
+ * each datagram as loopback hands it on (SOF_TIMESTAMPING_TX_SOFTWARE) and
+ * queues the stamp on the socket's error queue, numbered by the socket's
+ * datagram counter (OPT_ID), without the payload (OPT_TSONLY). sendmmsg
+ * delivers a batch one datagram after another, so the time taken before
+ * the call is up to a batch early for its last datagram; the stamp is
+ * not. Turning the option off and on restarts the counter at 0 for a run. */
+static void tx_stamps_restart(int fa)
+{
+    int off = 0, on = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+                      SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+    setsockopt(fa, SOL_SOCKET, SO_TIMESTAMPING, &off, sizeof(off));
+    uint8_t junk[64];
+    while (recv(fa, junk, sizeof(junk), MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
+    }
+    setsockopt(fa, SOL_SOCKET, SO_TIMESTAMPING, &on, sizeof(on));
+}
+
+/* Reads the transmit stamps queued so far into sent_at (CLOCK_MONOTONIC);
+ * a datagram whose stamp was lost keeps the time taken before its send.
+ * Returns how many stamps were read. */
+static long tx_stamps_read(int fa, long nsent, int64_t real_off)
+{
+    struct mmsghdr m[BATCH];
+    static char cb[BATCH][256];
+    long n = 0;
+    for (;;) {
+        for (int i = 0; i < BATCH; i++) {
+            memset(&m[i], 0, sizeof(m[i]));
+            m[i].msg_hdr.msg_control = cb[i];
+            m[i].msg_hdr.msg_controllen = sizeof(cb[i]);
+        }
+        int r = recvmmsg(fa, m, BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+        if (r <= 0)
+            return n;
+        for (int i = 0; i < r; i++) {
+            struct msghdr *h = &m[i].msg_hdr;
+            const struct scm_timestamping *ts = NULL;
+            const struct sock_extended_err *ee = NULL;
+            for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR(h, cm)) {
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING)
+                    ts = (const struct scm_timestamping *)CMSG_DATA(cm);
+                else if (cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR)
+                    ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+            }
+            if (!ts || !ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+                (long)ee->ee_data >= nsent || (ts->ts[0].tv_sec == 0 && ts->ts[0].tv_nsec == 0))
+                continue;
+            int64_t t = (int64_t)ts->ts[0].tv_sec * 1000000000 + ts->ts[0].tv_nsec - real_off;
+            long k = sent_k[ee->ee_data];
+            if (t > sent_at[k])
+                sent_at[k] = t;
+            n++;
+        }
+        if (r < BATCH)
+            return n;
+    }
+}
+
 static result run_load(const relay_run *rr, int fa, int fb, long total)
 {
     result res = {0};
@@ -438,6 +536,8 @@ static result run_load(const relay_run *rr, int fa, int fb, long total)
     int64_t real_off = (int64_t)rts.tv_sec * 1000000000 + rts.tv_nsec - now_ns();
     uint32_t ovfl0 = UINT32_MAX, ovfl = 0;
     memset(seen, 0, (size_t)total);
+    tx_stamps_restart(fa);
+    long nsent = 0, nstamped = 0;
     double cpu0 = cpu_seconds(rr->pid);
     int64_t t0 = now_ns(), end = t0 + (int64_t)seconds * 1000000000;
     long k = 0, got = 0, nlat = 0;
@@ -470,10 +570,15 @@ static result run_load(const relay_run *rr, int fa, int fb, long total)
                     k++;
                 }
                 int sn = sendmmsg(fa, out, (unsigned)n, 0);
+                for (int j = 0; j < sn; j++)
+                    sent_k[nsent++] = k - n + j;
                 if (sn < n)
                     k -= n - (sn < 0 ? 0 : sn); /* resend what did not go */
                 idle = false;
             }
+            /* Before any of these comes back: their stamps are queued by
+             * the time sendmmsg returns (loopback stamps in the call). */
+            nstamped += tx_stamps_read(fa, nsent, real_off);
         } else if (now > end + 300000000LL) {
             break;
         }
@@ -528,6 +633,7 @@ static result run_load(const relay_run *rr, int fa, int fb, long total)
     double cpu1 = cpu_seconds(rr->pid);
     double wall = (double)(now_ns() - t0) / 1e9;
     res.sent = k;
+    res.tx_stamped = nsent ? (double)nstamped / (double)nsent : 0;
     res.received = got;
     res.gen_drops = ovfl0 == UINT32_MAX ? 0 : (long)(ovfl - ovfl0);
     res.delivered_pps = (double)got / (double)seconds;
@@ -549,6 +655,10 @@ static void print_result(const char *mode, const char *relay, const result *r)
     printf("%-11s %-10s %10.0f %7.3f%% %8ld %8.2f %12.0f %8.1f %8.1f %8.1f %8.1f\n", mode, relay,
            r->delivered_pps, r->loss_pct, r->gen_drops, r->cores, r->pps_per_core, r->p50, r->p90,
            r->p99, r->p999);
+    if (r->sent && r->tx_stamped < 0.99)
+        printf("%-11s %-10s only %.1f%% of sends had a kernel transmit stamp; the rest are timed "
+               "from before their sendmmsg\n",
+               "", "", 100 * r->tx_stamped);
 }
 
 /* Ports of the generator's two sockets and the sockets themselves. */
@@ -564,8 +674,12 @@ static bool bench_srtpd(bool srtp_in, long total, result *rs, double *per_batch,
     ru_srtpd d;
     relay_run rr = {.name = "srtpd"};
     /* BENCH_THREADS sets --workers, BENCH_COALESCE_US --coalesce-us */
-    const char *wx[5] = {NULL};
+    const char *wx[7] = {NULL};
     int nx = 0;
+    if (rt_prio > 0) {
+        wx[nx++] = "--rt-priority";
+        wx[nx++] = rt_prio_s;
+    }
     if (threads[0]) {
         wx[nx++] = "--workers";
         wx[nx++] = threads;
@@ -645,7 +759,8 @@ static bool bench_floor(long total, result *rf)
 {
     relay_run fr = {.name = "floor"};
     pin_self(1);
-    fr.pid = bench_floor_start(calls_n, gen_pb, fr.a_port, coalesce[0] ? atoi(coalesce) : 500);
+    fr.pid =
+        bench_floor_start(calls_n, gen_pb, fr.a_port, coalesce[0] ? atoi(coalesce) : 500, rt_prio);
     pin_self(0);
     if (fr.pid <= 0) {
         fprintf(stderr, "relay-bench: floor forwarder setup failed\n");
@@ -710,7 +825,7 @@ static int saturate(void)
     for (int mode = 0; mode < 2; mode++) {
         bool srtp_in = mode == 1;
         const char *mname = srtp_in ? "SRTP->SRTP" : "RTP->SRTP";
-        bool alive[3] = {true, true, floor_row};
+        bool alive[3] = {true, rtpengine_row, floor_row};
         long max_total = (long)sat_rates[SAT_STEPS - 1] * seconds + calls_n;
         build_packets(max_total, srtp_in);
         for (int st = 0; st < SAT_STEPS && (alive[0] || alive[1] || alive[2]); st++) {
@@ -819,6 +934,10 @@ int main(void)
         snprintf(coalesce, sizeof(coalesce), "%d", atoi(getenv("BENCH_COALESCE_US")));
     if (getenv("BENCH_SECONDS"))
         seconds = atoi(getenv("BENCH_SECONDS"));
+    if (getenv("BENCH_RT_PRIORITY")) {
+        rt_prio = atoi(getenv("BENCH_RT_PRIORITY"));
+        snprintf(rt_prio_s, sizeof(rt_prio_s), "%d", rt_prio);
+    }
     bool sat = env_on("BENCH_SATURATE", true);
     if (calls_n < 1 || calls_n > MAXCALLS || rate < 1000 || rate > 2000000 || seconds < 1 ||
         seconds > 60) {
@@ -838,13 +957,16 @@ int main(void)
     pkt_len = malloc((size_t)alloc * sizeof(*pkt_len));
     sent_at = malloc((size_t)alloc * sizeof(*sent_at));
     lat = malloc((size_t)alloc * sizeof(*lat));
+    sent_k = malloc((size_t)alloc * sizeof(*sent_k));
     seen = malloc((size_t)alloc);
-    if (!pkts || !pkt_len || !sent_at || !lat || !seen)
+    if (!pkts || !pkt_len || !sent_at || !lat || !sent_k || !seen)
         return 1;
     gen_fa = ru_udp(&gen_pa);
     gen_fb = ru_udp(&gen_pb);
     int sb = 8 << 20, one = 1;
     setsockopt(gen_fa, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+    /* Room for the transmit stamps queued between two reads (tx_stamps_read). */
+    setsockopt(gen_fa, SOL_SOCKET, SO_RCVBUFFORCE, &sb, sizeof(sb));
     /* The generator's receive queue must absorb a relay's bursts: loss there
      * is the generator's, reported apart (gen-drop), and fails a step. */
     setsockopt(gen_fb, SOL_SOCKET, SO_RCVBUFFORCE, &sb, sizeof(sb));
@@ -854,11 +976,26 @@ int main(void)
      * this single thread, busy sending, gets around to reading it. */
     setsockopt(gen_fb, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 
+    /* Whether this user may give the relays SCHED_FIFO: tried on the
+     * generator itself and undone; refused, every relay runs normally. */
+    char rt_desc[120] = "normal scheduling (BENCH_RT_PRIORITY=0)";
+    if (rt_prio > 0) {
+        struct sched_param sp = {.sched_priority = rt_prio}, zero = {0};
+        if (rt_prio > 99 || sched_setscheduler(0, SCHED_FIFO, &sp) != 0) {
+            snprintf(rt_desc, sizeof(rt_desc), "normal scheduling (SCHED_FIFO %d refused: %s)",
+                     rt_prio, rt_prio > 99 ? "1..99" : strerror(errno));
+            rt_prio = 0;
+        } else {
+            sched_setscheduler(0, SCHED_OTHER, &zero);
+            snprintf(rt_desc, sizeof(rt_desc),
+                     "packet threads at SCHED_FIFO %d (BENCH_RT_PRIORITY=0: normal)", rt_prio);
+        }
+    }
     printf(
         "relay-bench: %d calls, %d packets/s offered for %d s per run, %d-byte payload, %ld cores, "
-        "relay threads: %s%s\n",
+        "relay threads: %s, %s%s\n",
         calls_n, rate, seconds, PAYLOAD, sysconf(_SC_NPROCESSORS_ONLN),
-        threads[0] ? threads : "default (one per core)",
+        threads[0] ? threads : "default (one per core)", rt_desc,
         pin_cpus ? "; generator pinned to CPU 0, each relay to CPU 1 (BENCH_PIN=0: unpinned)" : "");
     printf("%-11s %-10s %10s %8s %8s %8s %12s %8s %8s %8s %8s\n", "mode", "relay", "pkt/s", "loss",
            "gen-drop", "cores", "pkt/s/core", "p50us", "p90us", "p99us", "p99.9us");
@@ -868,6 +1005,7 @@ int main(void)
         srtpd_b = NULL;
     bool epoll_row = env_on("BENCH_EPOLL", true);
     floor_row = env_on("BENCH_FLOOR", true);
+    rtpengine_row = env_on("BENCH_RTPENGINE", true);
     double floor_ppc[3] = {0, 0, 0}, rte_ppc[3] = {0, 0, 0}, srtpd_p99[3] = {0, 0, 0};
     int full_rate = rate;
     int rc = 0;
@@ -917,10 +1055,12 @@ int main(void)
             print_result(mname, "srtpd(ep)", &rp);
             drain();
         }
-        if (bench_rtpengine(srtp_in, total, &re))
-            print_result(mname, "rtpengine", &re);
-        else
-            rc = 1;
+        if (rtpengine_row) {
+            if (bench_rtpengine(srtp_in, total, &re))
+                print_result(mname, "rtpengine", &re);
+            else
+                rc = 1;
+        }
         drain();
         result rf = {0};
         if (floor_row) {
