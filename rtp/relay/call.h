@@ -92,6 +92,10 @@ typedef struct relay_sock {
     /* 1 once the worker owns fd (adopted into its descriptor table, or made
      * there: worker.c): then only the worker closes it, at detach. */
     uint8_t on_worker;
+    /* 1 while a worker receives on it (relay_sock_attach to detach): a
+     * loop that ran jobs in the middle of a round (relay_jobs_first) skips
+     * what it still holds of a socket they detached. Worker only. */
+    uint8_t receiving;
     int fd;
     uint16_t port;
     uint32_t kernel_drops; /* last SO_RXQ_OVFL value seen */

@@ -18,6 +18,11 @@ void relay_err(ctl_benc *w, const char *why);
 extern uint64_t relay_err_count;
 /* cmd_reply.c: "streams", the local side of every stream of the call. */
 void relay_write_streams(relay_daemon *d, ctl_benc *w, const relay_call *call);
+/* The same while a job that changes the call's streams has not run yet:
+ * pending[i] (NULL, or stream i's two leg updates) is applied over what
+ * the stream is now (cmd_apply.c's deferred job). */
+void relay_write_streams_pending(relay_daemon *d, ctl_benc *w, const relay_call *call,
+                                 const relay_leg_update *const pending[RELAY_MAX_STREAMS]);
 
 /* cmd_iface.c: the interface (and, for a new stream, the family) of both
  * legs of one stream of a request; old is the existing stream or NULL.

@@ -358,12 +358,14 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
      * before any worker sees them, and are the call's from now on (a
      * failed attach takes one out again: relay_apply_finish). */
     *job = (relay_apply_job){.call = call, .u = u, .n = n};
+    const relay_leg_update *pending[RELAY_MAX_STREAMS] = {0};
     bool live = false; /* the job changes streams a worker already owns */
     for (size_t k = 0; k < n; k++) {
         job->idx[k] = idx[k];
         job->fresh[k] = fresh[k] != NULL;
         job->s[k] = fresh[k] ? fresh[k] : call->streams[idx[k]];
         if (!fresh[k]) {
+            pending[idx[k]] = u[k];
             live = true;
             continue;
         }
@@ -372,17 +374,16 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
         call->streams[idx[k]] = fresh[k];
         fresh[k] = NULL;
     }
-    /* A request that only adds streams (an offer) does not wait for its
-     * job (relay_worker_defer): nothing can reach the new streams before
-     * the reply, packets that come meanwhile wait in their sockets, and
-     * the job is settled before the next request or job looks at any call.
-     * A round trip to the worker would otherwise be most of the request's
-     * time. A request that changes live streams waits: its new keys must
-     * be in force before a peer can use them, and a worker handles the
-     * packets of a round before its jobs (tried: SRTP sent at once after
-     * an answer's reply met the old keys under load). With a store, the
+    /* Without a store the reply does not wait for the job
+     * (relay_worker_defer): it is settled before the next request or job
+     * looks at any call, and a round trip to the worker (its wake-up, up to
+     * coalesce-us under load, and this thread's sleep) would otherwise be
+     * most of the request's time. New keys of a live stream are still in
+     * force before a peer can use them: the job is posted before the reply
+     * leaves, and a worker runs every job posted before it handles any
+     * packet it has not started on (relay_jobs_first). With a store, the
      * record written below must say what the worker did. */
-    bool defer = !live && !relay_store_enabled();
+    bool defer = !relay_store_enabled();
     if (!defer) {
         relay_worker_run(d->workers[call->worker], relay_job_apply, job);
         relay_apply_finish(job);
@@ -400,13 +401,23 @@ void relay_cmd_apply(relay_daemon *d, const ctl_be_doc *doc, const ctl_be *req, 
     relay_log(RELAY_LOG_INFO, "call %s: %s, %zu stream(s)", call->id, cmd, n);
     ctl_benc_kv_cstr(w, "result", "ok");
     ctl_benc_kv_int(w, "sdes-version", (int64_t)call->sdes_version);
-    relay_write_streams(d, w, call);
-    if (defer) {
-        relay_worker_defer(d->workers[call->worker], relay_job_apply, job, relay_apply_done);
-        return; /* posted once the reply is out (relay_workers_kick) */
+    if (!defer) {
+        relay_write_streams(d, w, call);
+        free(u);
+        free(job);
+        return;
     }
-    free(u);
-    free(job);
+    /* The reply says what the streams will be once the job has run. */
+    relay_write_streams_pending(d, w, call, pending);
+    relay_worker_defer(d->workers[call->worker], relay_job_apply, job, relay_apply_done);
+    /* New keys or addresses of a live stream are handed to the worker
+     * before the reply leaves: a peer can only use them after the SIP
+     * side has the reply, so the worker takes the job before that peer's
+     * first packet (relay_jobs_first). An offer's new streams are posted
+     * after the reply (relay_workers_kick), as nothing can reach them
+     * before. */
+    if (live)
+        relay_workers_kick();
     return;
 fail:
     free(job);

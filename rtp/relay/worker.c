@@ -39,12 +39,36 @@ void relay_run_jobs(relay_worker *w)
     for (;;) {
         ssize_t r = read(w->pipe_r, jobs, sizeof(jobs));
         if (r <= 0)
-            return;
+            break;
+        w->jobs_taken += (unsigned)((size_t)r / sizeof(jobs[0]));
         for (size_t i = 0; i < (size_t)r / sizeof(jobs[0]); i++) {
             jobs[i]->fn(w, jobs[i]->arg);
             sem_post(&jobs[i]->done);
         }
     }
+    relay_jobs_release(w);
+}
+
+void relay_jobs_first(relay_worker *w)
+{
+    while (w->nheld < RELAY_HELD_MAX && relay_jobs_waiting(w)) {
+        relay_job **room = &w->held[w->nheld];
+        ssize_t r = read(w->pipe_r, room, (size_t)(RELAY_HELD_MAX - w->nheld) * sizeof(*room));
+        if (r <= 0)
+            return; /* cannot happen: jobs_posted moves after the write */
+        int n = (int)((size_t)r / sizeof(*room));
+        w->jobs_taken += (unsigned)n;
+        w->nheld += n;
+        for (int i = 0; i < n; i++)
+            room[i]->fn(w, room[i]->arg);
+    }
+}
+
+void relay_jobs_release(relay_worker *w)
+{
+    for (int i = 0; i < w->nheld; i++)
+        sem_post(&w->held[i]->done);
+    w->nheld = 0;
 }
 
 /* Adaptive coalescing. On loopback or a NIC alike, most of a relayed
@@ -134,6 +158,9 @@ static void relay_job_post(relay_worker *w, relay_job *job)
         if (errno != EINTR && errno != EAGAIN)
             abort(); /* the pipe is ours; failing here is a bug */
     }
+    /* After the write: a worker that sees the count finds the job in the
+     * pipe (relay_jobs_first). */
+    atomic_fetch_add_explicit(&w->jobs_posted, 1, memory_order_release);
 }
 
 /* The deferred job (relay_worker_defer). A control request's client waits
@@ -320,9 +347,9 @@ bool relay_sock_attach(relay_worker *w, relay_sock *rs)
         return false;
     int one = 1;
     setsockopt(rs->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-    if (w->ring_mode)
-        return relay_ring_attach(w, rs);
-    return relay_epoll_add(w->ep, rs);
+    bool ok = w->ring_mode ? relay_ring_attach(w, rs) : relay_epoll_add(w->ep, rs);
+    rs->receiving = ok;
+    return ok;
 }
 
 bool relay_worker_attach(relay_worker *w, relay_stream *s)
@@ -374,6 +401,7 @@ bool relay_worker_sock_attach(relay_worker *w, relay_sock *rs)
 
 void relay_worker_sock_detach(relay_worker *w, relay_sock *rs)
 {
+    rs->receiving = 0;
     if (rs->fd < 0)
         return;
     if (w->ring_mode)

@@ -187,6 +187,14 @@ static int relay_handle_socket(relay_worker *w, relay_epoll *e, relay_sock *rs)
         int n = recvmmsg(rs->fd, e->in, (unsigned)want, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
+        /* Jobs posted before these packets came run before them (a new
+         * key in force for what a peer sent after the reply). One of them
+         * may have detached this very socket: what it held is dropped. */
+        if (relay_jobs_waiting(w)) {
+            relay_jobs_first(w);
+            if (!rs->receiving)
+                break;
+        }
         if (n == want && want < RELAY_BATCH)
             e->vlen[rs->port] = (uint8_t)(want * 2 < RELAY_BATCH ? want * 2 : RELAY_BATCH);
         else if (n < want)
@@ -302,7 +310,7 @@ void relay_epoll_main(relay_worker *w)
             relay_sock *rs = ev[i].data.ptr;
             if (!rs)
                 jobs = true;
-            else
+            else if (rs->receiving) /* not detached by a job run this round */
                 pkts += relay_handle_socket(w, e, rs);
         }
         /* Jobs run after the socket events of this round: a job may detach
@@ -310,6 +318,7 @@ void relay_epoll_main(relay_worker *w)
          * in ev[]; after EPOLL_CTL_DEL the next epoll_wait cannot return it. */
         if (jobs)
             relay_run_jobs(w);
+        relay_jobs_release(w);
         relay_rate_update(w, now_ns, pkts);
     }
 }

@@ -27,6 +27,10 @@ typedef struct relay_epoll relay_epoll; /* worker_epoll.c */
  * cmd_apply.c: one job per request). */
 #define RELAY_HANDBACK_MAX (4 * RELAY_MAX_STREAMS)
 
+/* Jobs run in the middle of one round (relay_jobs_first): the control
+ * thread has at most a deferred job and one it waits for out at a time. */
+#define RELAY_HELD_MAX 16
+
 typedef struct relay_job {
     relay_job_fn fn;
     void *arg;
@@ -76,6 +80,16 @@ struct relay_worker {
      * an offer whose sockets the worker must take (relay_worker_fd_room). */
     atomic_int fds_used;
     atomic_bool table_ready; /* own_table is set */
+    /* Jobs ahead of packets (relay_jobs_first): the control thread adds
+     * one to jobs_posted after each job it writes into the pipe, the
+     * worker counts what it has read in jobs_taken. Jobs run in the middle
+     * of a round wait in held[] for their sem_post until the round ends
+     * (relay_jobs_release): the control thread frees what a job detached
+     * once it is posted, and the round may still hold pointers to it. */
+    atomic_uint jobs_posted;
+    unsigned jobs_taken;
+    relay_job *held[RELAY_HELD_MAX];
+    int nheld;
 };
 
 /* Starts receiving on rs (SO_RXQ_OVFL on; the ring or epoll); true when
@@ -114,8 +128,22 @@ void relay_fds_made(relay_worker *w);
 /* Descriptors a worker's table keeps spare beyond its sockets: its pipe,
  * epoll, pidfd, ring and stdio, with room to spare. */
 #define RELAY_FD_RESERVE 16
-/* Runs the jobs queued in the worker's pipe. */
+/* Runs the jobs queued in the worker's pipe (and posts those held). */
 void relay_run_jobs(relay_worker *w);
+/* Whether the control thread has posted a job the worker has not read. */
+static inline bool relay_jobs_waiting(relay_worker *w)
+{
+    return atomic_load_explicit(&w->jobs_posted, memory_order_acquire) != w->jobs_taken;
+}
+/* Called by a loop before it handles a packet it has not started on, when
+ * relay_jobs_waiting: runs the new jobs now, ahead of that packet, and
+ * holds their sem_post until relay_jobs_release. This is what lets a
+ * request that changes a live stream's keys reply before its job has run
+ * (cmd_apply.c): the job is posted before the reply, so a packet the peer
+ * sends after the reply finds it posted, and runs after it. */
+void relay_jobs_first(relay_worker *w);
+/* At the end of a round: posts the jobs relay_jobs_first held. */
+void relay_jobs_release(relay_worker *w);
 /* Feeds the adaptive-coalescing rate window (see worker.c). */
 void relay_rate_update(relay_worker *w, int64_t now, int pkts);
 /* Under load, how many ns the loop may still wait for packets to gather

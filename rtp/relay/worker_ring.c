@@ -357,6 +357,10 @@ static int relay_ring_reap(relay_worker *w, relay_ring *r, bool *jobs)
     while (relay_uring_cqe(&r->u, &c)) {
         switch (c.user_data & 0xff) {
         case RELAY_UD_RECV:
+            /* Jobs posted before this packet came run before it (a new key
+             * in force for the packet a peer sent after the reply). */
+            if (relay_jobs_waiting(w))
+                relay_jobs_first(w);
             pkts += relay_ring_recv(w, r, &c, (uint32_t)(c.user_data >> 8) & 0x3ffffu,
                                     (uint32_t)(c.user_data >> 32));
             break;
@@ -439,6 +443,19 @@ void relay_ring_main(relay_worker *w)
             }
             relay_run_jobs(w);
         }
+        /* Jobs run mid-round (relay_jobs_first) are posted now, and the
+         * control thread may then close what they detached: the sends this
+         * round queued after them name their sockets by fd, so they go out
+         * first (relay_ring_detach flushed those queued before). */
+        if (w->nheld && relay_uring_pending(&r->u)) {
+            if (relay_uring_enter(&r->u, 0, -1) != 0) {
+                r->failed = true;
+                relay_jobs_release(w);
+                break;
+            }
+            r->sends = 0;
+        }
+        relay_jobs_release(w);
         relay_rate_update(w, now_ns, pkts);
     }
     if (r->failed && !w->stop)
