@@ -46,7 +46,6 @@ void relay_run_jobs(relay_worker *w)
             sem_post(&jobs[i]->done);
         }
     }
-    relay_jobs_release(w);
 }
 
 void relay_jobs_first(relay_worker *w)

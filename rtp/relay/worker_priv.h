@@ -27,8 +27,10 @@ typedef struct relay_epoll relay_epoll; /* worker_epoll.c */
  * cmd_apply.c: one job per request). */
 #define RELAY_HANDBACK_MAX (4 * RELAY_MAX_STREAMS)
 
-/* Jobs run in the middle of one round (relay_jobs_first): the control
- * thread has at most a deferred job and one it waits for out at a time. */
+/* Jobs run in the middle of one round (relay_jobs_first). The control
+ * thread has one job out at a time (relay_worker_run and
+ * relay_worker_defer settle the last deferred one first), so one would do;
+ * the room is spare. */
 #define RELAY_HELD_MAX 16
 
 typedef struct relay_job {
@@ -128,7 +130,7 @@ void relay_fds_made(relay_worker *w);
 /* Descriptors a worker's table keeps spare beyond its sockets: its pipe,
  * epoll, pidfd, ring and stdio, with room to spare. */
 #define RELAY_FD_RESERVE 16
-/* Runs the jobs queued in the worker's pipe (and posts those held). */
+/* Runs the jobs queued in the worker's pipe and posts each at once. */
 void relay_run_jobs(relay_worker *w);
 /* Whether the control thread has posted a job the worker has not read. */
 static inline bool relay_jobs_waiting(relay_worker *w)

@@ -450,14 +450,16 @@ void relay_ring_main(relay_worker *w)
         if (w->nheld && relay_uring_pending(&r->u)) {
             if (relay_uring_enter(&r->u, 0, -1) != 0) {
                 r->failed = true;
-                relay_jobs_release(w);
-                break;
+                break; /* released below */
             }
             r->sends = 0;
         }
         relay_jobs_release(w);
         relay_rate_update(w, now_ns, pkts);
     }
+    /* A round the ring failed in may have held jobs: the control thread
+     * waits for them. */
+    relay_jobs_release(w);
     if (r->failed && !w->stop)
         relay_ring_abandon(w, r);
 }

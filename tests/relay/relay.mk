@@ -103,7 +103,7 @@ SLOW_TESTS += tests/relay/relay-asan.sh tests/relay/relay-ctl-asan.sh \
               tests/relay/relay-guard-asan.sh tests/relay/relay-iface-asan.sh \
               tests/relay/relay-ha-asan.sh tests/relay/relay-ha-legs-asan.sh \
               tests/relay/relay-ctl-cas-asan.sh tests/relay/relay-keys-asan.sh \
-              tests/relay/relay-defer-asan.sh
+              tests/relay/relay-defer-asan.sh tests/relay/relay-defer-epoll-asan.sh
 SLOW_TESTS += tests/relay/relay-ops-asan.sh tests/relay/srtpd-syslog.sh
 endif
 
