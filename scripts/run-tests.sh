@@ -34,6 +34,9 @@ for cmd in "$@"; do
   if [ "$f" = 0 ]; then status=ok; else status=FAIL; fi
   printf '%-4s %-34s %5s passed %3s failed  %6ss  (exit %s)\n' "$status" "$name" "$p" "$f" "$secs" "$rc"
   if [ "$f" != 0 ]; then
+    # The failed checks by name (a script dumps its daemons' logs after
+    # them, so the tail alone may not show which), then the tail.
+    echo "---- failed checks in $log"; grep -E '^(not ok|  FAIL)' "$log" | head -n 20
     echo "---- tail of $log"; tail -n 40 "$log"; echo "----"
   fi
 done
