@@ -6,9 +6,12 @@
  * or writes those streams. The control thread never locks anything the
  * packet path uses: it hands work to a worker as a job (a function pointer
  * and an argument) written into the worker's pipe, and waits on the job's
- * semaphore until the worker has run it between two packet batches. Jobs
- * attach and detach streams, change keys, read counters and collect events;
- * the control thread allocates and frees memory, the worker never does.
+ * semaphore (relay_worker_run), or settles it later (relay_worker_defer).
+ * A worker runs a job before any packet it has not started on once the job
+ * is posted (worker_priv.h relay_jobs_first), so a job posted before a
+ * reply is in force for whatever a peer sends after it. Jobs attach and
+ * detach streams, change keys, read counters and collect events; the
+ * control thread allocates and frees memory, the worker never does.
  *
  * Packet path, when the kernel has it (Linux 6.1+: SINGLE_ISSUER,
  * DEFER_TASKRUN, provided-buffer rings, multishot recvmsg): one io_uring per
