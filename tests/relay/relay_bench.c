@@ -109,7 +109,6 @@ static char coalesce[16] = ""; /* BENCH_COALESCE_US: srtpd --coalesce-us */
  * otherwise hold it for milliseconds at a time, and that, not the relay,
  * sets the p99 latency. */
 static int rt_prio = 10;
-static char rt_prio_s[16] = "10";
 static bool floor_row = true;     /* BENCH_FLOOR=0 skips the bare-forwarder rows */
 static bool rtpengine_row = true; /* BENCH_RTPENGINE=0 skips RTPengine (srtpd-only A/B runs) */
 /* BENCH_PIN (default on with 2+ cores): the generator runs on CPU 0, every
@@ -676,9 +675,11 @@ static bool bench_srtpd(bool srtp_in, long total, result *rs, double *per_batch,
     /* BENCH_THREADS sets --workers, BENCH_COALESCE_US --coalesce-us */
     const char *wx[7] = {NULL};
     int nx = 0;
+    char prio[16];
     if (rt_prio > 0) {
+        snprintf(prio, sizeof(prio), "%d", rt_prio);
         wx[nx++] = "--rt-priority";
-        wx[nx++] = rt_prio_s;
+        wx[nx++] = prio;
     }
     if (threads[0]) {
         wx[nx++] = "--workers";
@@ -934,10 +935,8 @@ int main(void)
         snprintf(coalesce, sizeof(coalesce), "%d", atoi(getenv("BENCH_COALESCE_US")));
     if (getenv("BENCH_SECONDS"))
         seconds = atoi(getenv("BENCH_SECONDS"));
-    if (getenv("BENCH_RT_PRIORITY")) {
+    if (getenv("BENCH_RT_PRIORITY"))
         rt_prio = atoi(getenv("BENCH_RT_PRIORITY"));
-        snprintf(rt_prio_s, sizeof(rt_prio_s), "%d", rt_prio);
-    }
     bool sat = env_on("BENCH_SATURATE", true);
     if (calls_n < 1 || calls_n > MAXCALLS || rate < 1000 || rate > 2000000 || seconds < 1 ||
         seconds > 60) {
