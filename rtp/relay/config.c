@@ -9,6 +9,7 @@
 #include "relay/worker.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,37 +25,43 @@ typedef struct relay_opt {
     size_t off;
     size_t size;
     const char *help;
+    long lo, hi; /* OPT_INT: the values accepted, checked where the value is read */
 } relay_opt;
 
 #define STR_OPT(n, f, h) \
     { \
-        n, OPT_STR, offsetof(relay_config, f), sizeof(((relay_config *)0)->f), h \
+        n, OPT_STR, offsetof(relay_config, f), sizeof(((relay_config *)0)->f), h, 0, 0 \
     }
-#define INT_OPT(n, f, h) \
+/* An integer option and its range: one check for the command line, the
+ * config file and every reload, so no caller repeats it. */
+#define INT_OPT(n, f, lo, hi, h) \
     { \
-        n, OPT_INT, offsetof(relay_config, f), 0, h \
+        n, OPT_INT, offsetof(relay_config, f), 0, h, lo, hi \
     }
 #define BOOL_OPT(n, f, h) \
     { \
-        n, OPT_BOOL, offsetof(relay_config, f), 0, h \
+        n, OPT_BOOL, offsetof(relay_config, f), 0, h, 0, 0 \
     }
 
 static const relay_opt relay_opts[] = {
     {"listen", OPT_LISTEN, 0, 0,
      "control address, repeatable: unix:/path, udp:IP:PORT, [V6]:PORT "
-     "(default " RELAY_DEFAULT_LISTEN ")"},
+     "(default " RELAY_DEFAULT_LISTEN ")",
+     0, 0},
     {"interface", OPT_IFACE, 0, 0,
      "media interface, repeatable: [NAME/]BIND-ADDRESS[!ADVERTISED-ADDRESS], IPv4 or IPv6 "
-     "(default 127.0.0.1; no NAME: the interface \"default\")"},
+     "(default 127.0.0.1; no NAME: the interface \"default\")",
+     0, 0},
     STR_OPT("interface6", interface6,
             "IPv6 address of the default interface: ADDRESS[!ADVERTISED] (default none)"),
-    INT_OPT("port-min", port_min, "lowest media port (default 30000)"),
-    INT_OPT("port-max", port_max, "highest media port (default 40000)"),
-    INT_OPT("workers", workers, "media worker threads (default 0 = one per core it may run on)"),
-    INT_OPT("coalesce-us", coalesce_us,
+    INT_OPT("port-min", port_min, 0, 65535, "lowest media port (default 30000)"),
+    INT_OPT("port-max", port_max, 0, 65535, "highest media port (default 40000)"),
+    INT_OPT("workers", workers, 0, 1024,
+            "media worker threads (default 0 = one per core it may run on)"),
+    INT_OPT("coalesce-us", coalesce_us, 0, 10000,
             "under load, a worker waits this long for packets to gather "
             "before a round (default 500, 0 = never, at most 10000)"),
-    INT_OPT("rt-priority", rt_priority,
+    INT_OPT("rt-priority", rt_priority, 0, 99,
             "media workers run at this SCHED_FIFO priority, 1..99 (default 0 = normal "
             "scheduling; needs CAP_SYS_NICE or LimitRTPRIO)"),
     STR_OPT("secret", secret, "control shared secret (HMAC-SHA256), config file only (mode 0600)"),
@@ -63,7 +70,7 @@ static const relay_opt relay_opts[] = {
     BOOL_OPT("control-insecure", control_insecure,
              "lab only: allow UDP control on loopback without a "
              "secret (any local user can then read keys)"),
-    INT_OPT("media-timeout", media_timeout,
+    INT_OPT("media-timeout", media_timeout, 0, 1000000,
             "seconds without media before a call is removed (default 60, 0 = never)"),
     BOOL_OPT("strict-source", strict_source,
              "drop packets not from the signalled address (default no)"),
@@ -146,9 +153,11 @@ static bool relay_opt_set(relay_config *c, const char *name, const char *val, ch
             strcpy(field, val);
             return true;
         case OPT_INT:
+            errno = 0;
             v = strtol(val, &end, 10);
-            if (!*val || *end || v < 0 || v > 1000000) {
-                snprintf(err, errlen, "--%s: not a number in 0..1000000: %s", name, val);
+            if (!*val || *end || errno || v < o->lo || v > o->hi) {
+                snprintf(err, errlen, "--%s: want a whole number in %ld..%ld, got %s", name, o->lo,
+                         o->hi, val);
                 return false;
             }
             *(int *)field = (int)v;

@@ -66,11 +66,9 @@ bool relay_reload(relay_daemon *d, char *applied, size_t acap, char *ignored, si
         return false;
     }
     relay_log_level new_level = RELAY_LOG_INFO; /* "" = the default, as at start */
-    if (n.coalesce_us < 0 || n.coalesce_us > 10000 || n.media_timeout < 0 || n.rt_priority < 0 ||
-        n.rt_priority > 99 || (n.log_level[0] && !relay_log_level_parse(n.log_level, &new_level))) {
-        snprintf(err, errlen,
-                 "coalesce-us 0..10000, media-timeout >= 0, rt-priority 0..99, log-level "
-                 "error, warn, info or debug");
+    /* Integer options were checked against their ranges by the parse. */
+    if (n.log_level[0] && !relay_log_level_parse(n.log_level, &new_level)) {
+        snprintf(err, errlen, "--log-level: want error, warn, info or debug: %s", n.log_level);
         OPENSSL_cleanse(n.secret, sizeof(n.secret));
         relay_log_reopen();
         relay_log(RELAY_LOG_ERR, "reload refused, nothing changed: %s", err);

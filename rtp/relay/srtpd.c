@@ -192,19 +192,10 @@ int main(int argc, char **argv)
         return 1;
     }
     d.nworkers = nw;
-    if (d.cfg.coalesce_us > 10000) {
-        fprintf(stderr, "srtpd: --coalesce-us: at most 10000 (10 ms), got %d\n", d.cfg.coalesce_us);
-        relay_workers_stop(d.workers, nw);
-        return 2;
-    }
+    /* coalesce-us and rt-priority are in range: config.c checks every
+     * integer option where it is read. */
     for (int i = 0; i < nw; i++)
         relay_worker_set_coalesce(d.workers[i], (long)d.cfg.coalesce_us * 1000);
-    if (d.cfg.rt_priority < 0 || d.cfg.rt_priority > 99) {
-        fprintf(stderr, "srtpd: --rt-priority: 0..99 (0 = normal scheduling), got %d\n",
-                d.cfg.rt_priority);
-        relay_workers_stop(d.workers, nw);
-        return 2;
-    }
     /* Refused (no CAP_SYS_NICE, RLIMIT_RTPRIO too low, systemd's
      * RestrictRealtime=yes): the relay still works, at normal priority,
      * and says so; cfg then holds what is in force (0), so a reload with

@@ -114,7 +114,7 @@ check "reload applies log-level" grep -q "applied: log-level[,;]" <<<"$out"
 check "reload names metrics and redis restart-only" grep -q "ignored: port-min,port-max,metrics,redis" <<<"$out"
 check "log level now debug" grep -q "log-level debug" <<<"$(ctl log-level)"
 conf 0 "$WORK/b.log" $((PMIN + 1000)) "log-level = loud"
-check "bad log-level: reload refused" grep -q "log-level error, warn" <<<"$(ctl reload)"
+check "bad log-level: reload refused" grep -q "log-level: want error, warn, info or debug: loud" <<<"$(ctl reload)"
 check "bad log-level: level unchanged" grep -q "log-level debug" <<<"$(ctl log-level)"
 conf 0 "$WORK/b.log" $((PMIN + 1000))
 ctl reload >/dev/null

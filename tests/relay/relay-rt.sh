@@ -35,7 +35,7 @@ all_are() { # PID NAME-PATTERN WANT: every such thread (at least one) is WANT
 
 out=$("$E2E_BUILD/srtpd" --rt-priority 100 2>&1)
 check "rt-priority 100 refused at start (exit 2)" [ $? = 2 ]
-check "the refusal names the range" grep -q "rt-priority: 0..99" <<<"$out"
+check "the refusal names the range" grep -q "rt-priority: want a whole number in 0..99, got 100" <<<"$out"
 out=$("$E2E_BUILD/srtpd" --rt-priority -1 2>&1)
 check "rt-priority -1 refused at start (exit 2)" [ $? = 2 ]
 
@@ -64,7 +64,7 @@ else
   check "reload to rt-priority 99" all_are $SRTPD_PID 'srtpd-w*' 1/99
   conf 100
   out=$(ctl reload)
-  check "reload with rt-priority 100 refused" grep -q "rt-priority 0..99" <<<"$out"
+  check "reload with rt-priority 100 refused" grep -q "rt-priority: want a whole number in 0..99, got 100" <<<"$out"
   check "workers unchanged after the refused reload" all_are $SRTPD_PID 'srtpd-w*' 1/99
   kill $SRTPD_PID
   wait $SRTPD_PID 2>/dev/null

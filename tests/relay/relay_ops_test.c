@@ -285,6 +285,44 @@ static void test_log_refusals(void)
     CHECK_MSG(strstr(refusal, "log-syslog and log-file"), "%s", refusal);
 }
 
+/* Every integer option has its range, checked where it is read: on the
+ * command line and in the config file alike (so also at a reload), each
+ * refusal naming the option, its range and the value. */
+static void test_int_ranges(void)
+{
+    static const struct {
+        const char *opt, *val, *want;
+    } bad[] = {
+        {"--coalesce-us", "10001", "--coalesce-us: want a whole number in 0..10000, got 10001"},
+        {"--rt-priority", "100", "--rt-priority: want a whole number in 0..99, got 100"},
+        {"--rt-priority", "-1", "--rt-priority: want a whole number in 0..99, got -1"},
+        {"--workers", "1025", "--workers: want a whole number in 0..1024, got 1025"},
+        {"--media-timeout", "-5", "--media-timeout: want a whole number in 0..1000000, got -5"},
+        {"--port-min", "70000", "--port-min: want a whole number in 0..65535, got 70000"},
+        {"--port-max", "99999999999999999999",
+         "--port-max: want a whole number in 0..65535, got 99999999999999999999"},
+        {"--workers", "2x", "--workers: want a whole number in 0..1024, got 2x"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *args[] = {"build/srtpd", bad[i].opt, bad[i].val, NULL};
+        CHECK_EQ(run_srtpd_expect_fail(args), 2);
+        CHECK_MSG(strstr(refusal, bad[i].want), "%s %s: %s", bad[i].opt, bad[i].val, refusal);
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/srtpd-ops-range-%d.conf", (int)getpid());
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs("workers = 1\ncoalesce-us = 20000\n", f);
+    fclose(f);
+    const char *file[] = {"build/srtpd", "--config", path, NULL};
+    CHECK_EQ(run_srtpd_expect_fail(file), 2);
+    CHECK_MSG(strstr(refusal, ":2: --coalesce-us: want a whole number in 0..10000, got 20000"),
+              "%s", refusal);
+    unlink(path);
+}
+
 /* At debug, every request shows in the log by command and Call-ID, but no
  * key: a call's setup, a rekey with an added key and the delete leave no
  * key bytes in the log, raw, as hex or as SDES base64 (key||salt). */
@@ -511,6 +549,7 @@ int main(void)
     RUN(test_log_level_from_command_line);
     RUN(test_log_level_at_run_time);
     RUN(test_log_refusals);
+    RUN(test_int_ranges);
     RUN(test_debug_never_logs_keys);
     RUN(test_metrics_follow_a_call);
     RUN(test_metrics_http);
