@@ -47,7 +47,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +61,7 @@
 #include "ctl/client.h"
 #include "tests/relay/proc_fds.h"
 #include "tests/relay/relay_util.h"
+#include "tests/relay/rtpengine_ng.h"
 
 #define PAIRS_TIMED    1000
 #define PAIR_ROUNDS    5
@@ -277,53 +277,23 @@ static bool srtpd_pair(ctl_client *c, int i)
     return ok;
 }
 
-static void b64(const uint8_t *in, size_t n, char *out)
-{
-    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-}
-
 static bool rtpengine_pair(ctl_client *c, int i)
 {
     const sg_suite *s80 = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
-    char sdp[1024], body[4096], id[32], kb[64];
+    char sdp[1024], body[4096], id[32];
     uint8_t key[64];
     snprintf(id, sizeof(id), "cb-%d", i);
-    int n = snprintf(sdp, sizeof(sdp),
-                     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                     "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\n"
-                     "a=sendrecv\r\n",
-                     4000 + 2 * (i % 20000));
-    ctl_benc w;
-    ctl_benc_init(&w, body, sizeof(body));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "DTLS", "off");
-    ctl_benc_kv_cstr(&w, "call-id", id);
-    ctl_benc_kv_cstr(&w, "command", "offer");
-    ctl_benc_kv_cstr(&w, "from-tag", "ft");
-    ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
-    ctl_benc_kv_cstr(&w, "transport-protocol", "RTP/SAVP");
-    ctl_benc_end(&w);
+    size_t n = rte_sdp(sdp, sizeof(sdp), 1, 4000 + 2 * (unsigned)(i % 20000), true, 0, NULL, NULL);
+    size_t len = rte_ng_body(body, sizeof(body), "offer", id, sdp, n);
     rtt_acc = timing ? &acc_offer : NULL;
-    if (!call_ng(c, body, w.len))
+    if (!call_ng(c, body, len))
         return false;
     ru_key(s80, 60000 + (unsigned)i, key);
-    b64(key, 30, kb);
-    n = snprintf(sdp, sizeof(sdp),
-                 "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                 "m=audio %d RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\n"
-                 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\na=sendrecv\r\n",
-                 44000 + 2 * (i % 8000), kb);
-    ctl_benc_init(&w, body, sizeof(body));
-    ctl_benc_dict(&w);
-    ctl_benc_kv_cstr(&w, "DTLS", "off");
-    ctl_benc_kv_cstr(&w, "call-id", id);
-    ctl_benc_kv_cstr(&w, "command", "answer");
-    ctl_benc_kv_cstr(&w, "from-tag", "ft");
-    ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
-    ctl_benc_kv_cstr(&w, "to-tag", "tt");
-    ctl_benc_end(&w);
+    n = rte_sdp(sdp, sizeof(sdp), 2, 44000 + 2 * (unsigned)(i % 8000), true, 1,
+                "AES_CM_128_HMAC_SHA1_80", key);
+    len = rte_ng_body(body, sizeof(body), "answer", id, sdp, n);
     rtt_acc = timing ? &acc_answer : NULL;
-    bool ok = call_ng(c, body, w.len) != NULL;
+    bool ok = call_ng(c, body, len) != NULL;
     rtt_acc = NULL;
     return ok;
 }

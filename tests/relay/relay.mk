@@ -76,7 +76,7 @@ SLOW_TESTS += $(BUILD)/tests/relay_load_test
 endif
 
 # `make bench`: srtpd against RTPengine with one load generator.
-$(BUILD)/relay-bench: $(call objs,tests/relay/relay_bench.c tests/relay/bench_floor.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+$(BUILD)/relay-bench: $(call objs,tests/relay/relay_bench.c tests/relay/bench_floor.c tests/relay/rtpengine_ng.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 
@@ -122,7 +122,7 @@ endif
 # `make bench-control` (and `make bench`): srtpd's control plane against
 # RTPengine's at 100..10,000 calls (query rate, offer+answer pairs/s, RSS
 # per call, SIGTERM shutdown), side by side.
-$(BUILD)/control-bench: $(call objs,tests/relay/control_bench.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
+$(BUILD)/control-bench: $(call objs,tests/relay/control_bench.c tests/relay/rtpengine_ng.c $(RELAY_TEST_UTIL)) $(CTL_LIB) $(SRTP_LIB) | $(BUILD)/srtpd
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(filter-out $(BUILD)/srtpd,$^) -o $@ $(RELAY_TEST_LIBS) -lcrypto
 

@@ -72,7 +72,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
@@ -94,6 +93,7 @@
 #include "ctl/client.h"
 #include "tests/relay/bench_floor.h"
 #include "tests/relay/relay_util.h"
+#include "tests/relay/rtpengine_ng.h"
 
 #define MAXCALLS 500
 #define PAYLOAD  160
@@ -164,11 +164,6 @@ static double cpu_seconds(pid_t pid)
         }
     }
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static void b64(const uint8_t *in, size_t n, char *out)
-{
-    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }
 
 /* ---- RTPengine ---- */
@@ -260,35 +255,14 @@ static bool rtpengine_calls(ctl_client *c, relay_run *rr, bool srtp_in, uint16_t
 {
     const sg_suite *s80 = sg_suite_get(SG_SUITE_AES_CM_128_HMAC_SHA1_80);
     for (int i = 0; i < calls_n; i++) {
-        char sdp[1024], body[4096], id[32], kb[64];
+        char sdp[1024], body[4096], id[32];
         uint8_t key[64];
         snprintf(id, sizeof(id), "bench-%d", i);
-        int n;
-        if (srtp_in) {
-            ru_key(s80, 50000 + (unsigned)i, key);
-            b64(key, 30, kb);
-            n = snprintf(sdp, sizeof(sdp),
-                         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                         "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-                         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\na=sendrecv\r\n",
-                         pa, kb);
-        } else {
-            n = snprintf(sdp, sizeof(sdp),
-                         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                         "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n",
-                         pa);
-        }
-        ctl_benc w;
-        ctl_benc_init(&w, body, sizeof(body));
-        ctl_benc_dict(&w);
-        ctl_benc_kv_cstr(&w, "DTLS", "off");
-        ctl_benc_kv_cstr(&w, "call-id", id);
-        ctl_benc_kv_cstr(&w, "command", "offer");
-        ctl_benc_kv_cstr(&w, "from-tag", "ft");
-        ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
-        ctl_benc_kv_cstr(&w, "transport-protocol", "RTP/SAVP");
-        ctl_benc_end(&w);
-        const ctl_be *r = ng(c, body, w.len);
+        ru_key(s80, 50000 + (unsigned)i, key);
+        size_t n = rte_sdp(sdp, sizeof(sdp), 1, pa, false, 1,
+                           srtp_in ? "AES_CM_128_HMAC_SHA1_80" : NULL, key);
+        size_t len = rte_ng_body(body, sizeof(body), "offer", id, sdp, n);
+        const ctl_be *r = ng(c, body, len);
         if (!r)
             return false;
         /* SRTP->SRTP: leg b takes the _32 suite (RTPengine's own key), so
@@ -300,22 +274,9 @@ static bool rtpengine_calls(ctl_client *c, relay_run *rr, bool srtp_in, uint16_t
             return false;
         }
         ru_key(s80, 60000 + (unsigned)i, key);
-        b64(key, 30, kb);
-        n = snprintf(sdp, sizeof(sdp),
-                     "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                     "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-                     "a=crypto:%d %s inline:%s\r\na=sendrecv\r\n",
-                     pb, tag, bs, kb);
-        ctl_benc_init(&w, body, sizeof(body));
-        ctl_benc_dict(&w);
-        ctl_benc_kv_cstr(&w, "DTLS", "off");
-        ctl_benc_kv_cstr(&w, "call-id", id);
-        ctl_benc_kv_cstr(&w, "command", "answer");
-        ctl_benc_kv_cstr(&w, "from-tag", "ft");
-        ctl_benc_kv_str(&w, "sdp", sdp, (size_t)n);
-        ctl_benc_kv_cstr(&w, "to-tag", "tt");
-        ctl_benc_end(&w);
-        r = ng(c, body, w.len);
+        n = rte_sdp(sdp, sizeof(sdp), 2, pb, false, tag, bs, key);
+        len = rte_ng_body(body, sizeof(body), "answer", id, sdp, n);
+        r = ng(c, body, len);
         int port = r ? sdp_port(r) : -1;
         if (port <= 0)
             return false;
