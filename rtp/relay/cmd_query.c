@@ -88,24 +88,6 @@ void relay_cmd_list(relay_daemon *d, ctl_benc *w)
     ctl_benc_kv_cstr(w, "result", "ok");
 }
 
-typedef struct relay_totals_job {
-    relay_counters c;
-    relay_worker_totals t;
-    size_t streams;
-} relay_totals_job;
-
-static void relay_job_totals(relay_worker *w, void *arg)
-{
-    relay_totals_job *j = arg;
-    memset(j, 0, sizeof(*j));
-    for (relay_stream *s = relay_worker_streams(w); s; s = s->wnext) {
-        relay_counters_add(&j->c, &s->leg[0].c);
-        relay_counters_add(&j->c, &s->leg[1].c);
-        j->streams++;
-    }
-    j->t = *relay_worker_get_totals(w);
-}
-
 void relay_cmd_statistics(relay_daemon *d, ctl_benc *w)
 {
     relay_counters all = d->closed;
@@ -113,8 +95,8 @@ void relay_cmd_statistics(relay_daemon *d, ctl_benc *w)
     ctl_benc_cstr(w, "workers");
     ctl_benc_list(w);
     for (int i = 0; i < d->nworkers; i++) {
-        relay_totals_job j;
-        relay_worker_run(d->workers[i], relay_job_totals, &j);
+        relay_worker_tally j;
+        relay_worker_run(d->workers[i], relay_job_tally, &j);
         relay_counters_add(&all, &j.c);
         streams += j.streams;
         ctl_benc_dict(w);

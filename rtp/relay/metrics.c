@@ -62,24 +62,9 @@ static void relay_one(relay_out_buf *o, const char *name, const char *type, cons
 }
 
 typedef struct relay_scrape_job {
-    relay_counters c;
-    relay_worker_totals t;
-    uint64_t streams;
-    double cpu_s; /* read by the control thread, not in the job */
+    relay_worker_tally tally; /* taken on the worker (relay_job_tally) */
+    double cpu_s;             /* read by the control thread, not in the job */
 } relay_scrape_job;
-
-/* On the worker: its totals and the counters of its live legs. */
-static void relay_job_scrape(relay_worker *w, void *arg)
-{
-    relay_scrape_job *j = arg;
-    memset(j, 0, sizeof(*j));
-    for (relay_stream *s = relay_worker_streams(w); s; s = s->wnext) {
-        relay_counters_add(&j->c, &s->leg[0].c);
-        relay_counters_add(&j->c, &s->leg[1].c);
-        j->streams++;
-    }
-    j->t = *relay_worker_get_totals(w);
-}
 
 static void relay_render_media(relay_out_buf *o, const relay_counters *c)
 {
@@ -125,7 +110,7 @@ static void relay_render_workers(relay_out_buf *o, const relay_scrape_job *j, in
     for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
         relay_head(o, m[k].name, m[k].type, m[k].help);
         for (int i = 0; i < n; i++) {
-            const relay_worker_totals *t = &j[i].t;
+            const relay_worker_totals *t = &j[i].tally.t;
             if (k == 0) {
                 relay_put(o, "%s{direction=\"in\",worker=\"%d\"} %llu\n", m[k].name, i,
                           (unsigned long long)t->packets_in);
@@ -136,7 +121,7 @@ static void relay_render_workers(relay_out_buf *o, const relay_scrape_job *j, in
             uint64_t v = k == 1   ? t->drops
                          : k == 2 ? t->wakeups
                          : k == 3 ? t->batches
-                                  : j[i].streams;
+                                  : j[i].tally.streams;
             relay_put(o, "%s{worker=\"%d\"} %llu\n", m[k].name, i, (unsigned long long)v);
         }
     }
@@ -202,10 +187,10 @@ size_t relay_metrics_render(relay_daemon *d, const char *version, char *buf, siz
     relay_counters all = d->closed;
     uint64_t streams = 0;
     for (int i = 0; i < d->nworkers; i++) {
-        relay_worker_run(d->workers[i], relay_job_scrape, &j[i]);
+        relay_worker_run(d->workers[i], relay_job_tally, &j[i].tally);
         j[i].cpu_s = relay_worker_cpu_seconds(d->workers[i]);
-        relay_counters_add(&all, &j[i].c);
-        streams += j[i].streams;
+        relay_counters_add(&all, &j[i].tally.c);
+        streams += j[i].tally.streams;
     }
     /* Legs by transport: written only by jobs this thread waited for. */
     uint64_t legs[2] = {0};

@@ -60,6 +60,18 @@ void relay_counters_add(relay_counters *t, const relay_counters *c)
     t->stun += c->stun;
 }
 
+void relay_job_tally(relay_worker *w, void *arg)
+{
+    relay_worker_tally *j = arg;
+    memset(j, 0, sizeof(*j));
+    for (relay_stream *s = relay_worker_streams(w); s; s = s->wnext) {
+        relay_counters_add(&j->c, &s->leg[0].c);
+        relay_counters_add(&j->c, &s->leg[1].c);
+        j->streams++;
+    }
+    j->t = *relay_worker_get_totals(w);
+}
+
 void relay_counters_write(ctl_benc *w, const relay_counters *c)
 {
     ctl_benc_kv_int(w, "bytes-in", (int64_t)c->bytes_in);

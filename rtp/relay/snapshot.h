@@ -10,6 +10,7 @@
 
 #include "ctl/bencode.h"
 #include "relay/call.h"
+#include "relay/worker.h"
 
 typedef struct relay_leg_snap {
     bool srtp, rtcp_mux, strict_source, peer_known, latched;
@@ -37,5 +38,15 @@ void relay_snap_write(ctl_benc *w, const relay_stream_snap *s);
 void relay_counters_add(relay_counters *t, const relay_counters *c);
 /* The counters as dict entries (no surrounding dict). */
 void relay_counters_write(ctl_benc *w, const relay_counters *c);
+
+/* A worker's totals and the summed counters of the legs it carries
+ * (`statistics`, /metrics). */
+typedef struct relay_worker_tally {
+    relay_counters c;
+    relay_worker_totals t;
+    uint64_t streams;
+} relay_worker_tally;
+/* The job (relay_worker_run) that fills a relay_worker_tally. */
+void relay_job_tally(relay_worker *w, void *arg);
 
 #endif
